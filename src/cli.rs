@@ -1,0 +1,399 @@
+//! The command tree (mirrors `si paas`). Parsing only: every handler lives elsewhere.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+use crate::policy::guard::Verb;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "paasdeck",
+    version,
+    about = "Operator console and headless CLI for a small self-hosted PaaS: Docker Compose apps over SSH, in strictly separated contexts.",
+    long_about = None,
+    after_help = "Without a command, opens the console on the state root. `paasdeck demo` opens it on a self-contained demo state."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags accepted anywhere on the line.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Global {
+    /// State root (default: $SI_PAAS_STATE_ROOT, else $HOME/.si/paas)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub state_root: Option<PathBuf>,
+    /// Context to act in (mutating commands require it)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Print exactly one JSON document on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Lift a context's read-only flag for this invocation
+    #[arg(long, global = true)]
+    pub write: bool,
+    /// No colours (also honoured: NO_COLOR)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// More detail in the log file (-v debug, -vv trace)
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create, inspect, switch, export and import contexts
+    #[command(subcommand)]
+    Context(ContextCmd),
+    /// Manage the SSH targets of a context
+    #[command(subcommand)]
+    Target(TargetCmd),
+    /// Manage the apps registry of a context
+    #[command(subcommand)]
+    App(AppCmd),
+    /// Read the audit, deploy and alert events of a context
+    #[command(subcommand)]
+    Events(EventsCmd),
+    /// Manage secrets in the context vault (values never on the command line)
+    #[command(subcommand)]
+    Secret(SecretCmd),
+    /// Check that private state stays private and contexts stay apart
+    Doctor(DoctorArgs),
+    /// Print every path paasdeck uses
+    Info,
+}
+
+/// A context name given as a positional or with `--name`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct NameArg {
+    /// Context name
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+    /// Context name (alternative to the positional)
+    #[arg(long = "name", value_name = "NAME", conflicts_with = "name")]
+    pub name_flag: Option<String>,
+}
+
+impl NameArg {
+    pub fn get(&self) -> Option<&str> {
+        self.name.as_deref().or(self.name_flag.as_deref())
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ContextCmd {
+    /// Create a context (or update its settings)
+    Init {
+        #[command(flatten)]
+        name: NameArg,
+        /// production, customer, internal-dogfood, staging, oss-demo, or your own
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
+        /// Vault file (default: <context>/vault/secrets.env)
+        #[arg(long, value_name = "FILE")]
+        vault_file: Option<PathBuf>,
+        /// Banner colour override: red, magenta, yellow, green, blue, cyan, gray, white or #rrggbb
+        #[arg(long, value_name = "COLOR")]
+        color: Option<String>,
+        /// Refuse every mutating or destructive action unless --write
+        #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+        read_only: Option<bool>,
+        /// Confirmation level override: none, yes, type-name
+        #[arg(long, value_name = "LEVEL")]
+        confirm: Option<String>,
+        /// Incus project of a staging context
+        #[arg(long, value_name = "PROJECT")]
+        incus_project: Option<String>,
+    },
+    /// List contexts
+    List,
+    /// Show a context's settings
+    Show {
+        #[command(flatten)]
+        name: NameArg,
+    },
+    /// Make a context the stored current context
+    Use {
+        #[command(flatten)]
+        name: NameArg,
+    },
+    /// Delete a context and everything in it
+    #[command(visible_alias = "rm", alias = "delete")]
+    Remove {
+        #[command(flatten)]
+        name: NameArg,
+        /// Required: the context's state, events and vault are deleted
+        #[arg(long)]
+        force: bool,
+    },
+    /// Export targets, deploy history and webhook mappings (no secrets)
+    Export {
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        /// Context to export (default: the active context)
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// Overwrite an existing file
+        #[arg(long)]
+        force: bool,
+    },
+    /// Import an export into an existing context (merge, or --replace)
+    Import {
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// Destination context (default: --context)
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// Overwrite instead of merging
+        #[arg(long)]
+        replace: bool,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthArg {
+    Key,
+    Local,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TargetCmd {
+    /// Add a target
+    Add(TargetAddArgs),
+    /// List targets
+    #[command(visible_alias = "ls")]
+    List,
+    /// Make a target current
+    Use {
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+    /// Remove a target (the current one needs --force)
+    #[command(visible_alias = "rm", alias = "delete")]
+    Remove {
+        #[arg(value_name = "NAME")]
+        name: String,
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TargetAddArgs {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub host: String,
+    #[arg(long)]
+    pub user: String,
+    #[arg(long, default_value_t = 22, value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: u16,
+    #[arg(long, value_enum, default_value_t = AuthArg::Key)]
+    pub auth_method: AuthArg,
+    /// Private key for this target (default: SI_PAAS_SSH_PRIVATE_KEY, then OpenSSH's defaults)
+    #[arg(long, value_name = "PATH")]
+    pub identity_file: Option<PathBuf>,
+    /// Comma-separated labels
+    #[arg(long, value_name = "a,b")]
+    pub labels: Option<String>,
+    /// Make it the current target
+    #[arg(long)]
+    pub default: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AppCmd {
+    /// Register an app
+    Add(AppAddArgs),
+    /// List apps with their current release
+    #[command(visible_alias = "ls")]
+    List,
+    /// An app's registry entry and release history
+    Status {
+        #[arg(value_name = "APP")]
+        app: String,
+    },
+    /// Unregister an app (release history and bundles stay)
+    #[command(visible_alias = "rm", alias = "delete")]
+    Remove {
+        #[arg(value_name = "APP")]
+        app: String,
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AppAddArgs {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, value_name = "FILE")]
+    pub compose_file: PathBuf,
+    /// Comma-separated target names, or `all`
+    #[arg(long, value_name = "a,b")]
+    pub targets: Option<String>,
+    /// Health command run in the release directory (default: all services running, none unhealthy)
+    #[arg(long, value_name = "CMD")]
+    pub health_cmd: Option<String>,
+    /// Remote root for releases (default /opt/si/paas/releases)
+    #[arg(long, value_name = "DIR")]
+    pub remote_dir: Option<String>,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 30s, 45s, 2m, 1h)"))
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EventsCmd {
+    /// Merged events, newest first
+    List {
+        /// info, warning or critical
+        #[arg(long)]
+        severity: Option<String>,
+        /// e.g. succeeded, failed, sent
+        #[arg(long)]
+        status: Option<String>,
+        /// audit, deploy or alert
+        #[arg(long)]
+        source: Option<String>,
+        /// Only events newer than this (30m, 2h, 7d) or an RFC 3339 time
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+        limit: u32,
+    },
+    /// The newest events; --follow keeps printing new ones until interrupted
+    Tail {
+        #[arg(short = 'f', long)]
+        follow: bool,
+        /// How many existing events to print first
+        #[arg(short = 'n', long, default_value_t = 10)]
+        lines: u32,
+    },
+}
+
+/// Where a secret applies.
+#[derive(Args, Debug, Clone)]
+pub struct SecretScopeArgs {
+    #[arg(long)]
+    pub app: String,
+    /// Target the value is for (default: every target, `GLOBAL`)
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Namespace (default: DEFAULT)
+    #[arg(long)]
+    pub namespace: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SecretCmd {
+    /// Store a value read from stdin (or a hidden prompt)
+    Set {
+        #[command(flatten)]
+        scope: SecretScopeArgs,
+        #[arg(long)]
+        name: String,
+    },
+    /// List the secret names of an app (never values)
+    List {
+        #[arg(long)]
+        app: String,
+        #[arg(long)]
+        target: Option<String>,
+        #[arg(long)]
+        namespace: Option<String>,
+    },
+    /// Whether a secret is set; --reveal --allow-plaintext prints it
+    Get {
+        #[command(flatten)]
+        scope: SecretScopeArgs,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        reveal: bool,
+        #[arg(long)]
+        allow_plaintext: bool,
+    },
+    /// Remove a secret
+    Unset {
+        #[command(flatten)]
+        scope: SecretScopeArgs,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct DoctorArgs {
+    /// Check every context
+    #[arg(long)]
+    pub all_contexts: bool,
+}
+
+pub fn parse_since(s: &str) -> Result<Duration, String> {
+    parse_duration(s)
+}
+
+impl Command {
+    pub fn verb(&self) -> Verb {
+        match self {
+            Command::Context(c) => match c {
+                ContextCmd::Init { .. } => Verb::ContextInit,
+                ContextCmd::List => Verb::ContextList,
+                ContextCmd::Show { .. } => Verb::ContextShow,
+                ContextCmd::Use { .. } => Verb::ContextUse,
+                ContextCmd::Remove { .. } => Verb::ContextRemove,
+                ContextCmd::Export { .. } => Verb::ContextExport,
+                ContextCmd::Import { .. } => Verb::ContextImport,
+            },
+            Command::Target(t) => match t {
+                TargetCmd::Add(_) => Verb::TargetAdd,
+                TargetCmd::List => Verb::TargetList,
+                TargetCmd::Use { .. } => Verb::TargetUse,
+                TargetCmd::Remove { .. } => Verb::TargetRemove,
+            },
+            Command::App(a) => match a {
+                AppCmd::Add(_) => Verb::AppAdd,
+                AppCmd::List => Verb::AppList,
+                AppCmd::Status { .. } => Verb::AppStatus,
+                AppCmd::Remove { .. } => Verb::AppRemove,
+            },
+            Command::Events(e) => match e {
+                EventsCmd::List { .. } => Verb::EventsList,
+                EventsCmd::Tail { .. } => Verb::EventsTail,
+            },
+            Command::Secret(s) => match s {
+                SecretCmd::Set { .. } => Verb::SecretSet,
+                SecretCmd::List { .. } => Verb::SecretList,
+                SecretCmd::Get { .. } => Verb::SecretGet,
+                SecretCmd::Unset { .. } => Verb::SecretUnset,
+            },
+            Command::Doctor(_) => Verb::Doctor,
+            Command::Info => Verb::Info,
+        }
+    }
+
+    /// The context a command names as its subject on the command line (`context init NAME`,
+    /// `context import --name N`), which counts as an explicit choice.
+    pub fn named_context(&self) -> Option<&str> {
+        match self {
+            Command::Context(c) => match c {
+                ContextCmd::Init { name, .. }
+                | ContextCmd::Show { name }
+                | ContextCmd::Use { name }
+                | ContextCmd::Remove { name, .. } => name.get(),
+                ContextCmd::Export { name, .. } | ContextCmd::Import { name, .. } => {
+                    name.as_deref()
+                }
+                ContextCmd::List => None,
+            },
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The error type every layer returns: a `PAAS_*` code, the stage that failed, the target it
+//! concerns, a message and a remediation. The headless front end turns it into the JSON error
+//! envelope and the exit code; the console shows it in the banner or a task.
+
+use std::fmt;
+
+/// Error codes: the `si paas` names where they exist, paasdeck additions otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    InvalidArgument,
+    TargetResolutionFailed,
+    RemoteUploadFailed,
+    RemoteApplyFailed,
+    HealthCheckFailed,
+    RollbackResolveFailed,
+    RollbackApplyFailed,
+    RollbackBundleNotFound,
+    PrecheckPlaintextSecrets,
+    BundleCreateFailed,
+    UnknownFailure,
+    ContextGuard,
+    ContextNotFound,
+    AppNotFound,
+    AlreadyExists,
+    StateCorrupt,
+    StateLocked,
+    StateIo,
+    SshConnectFailed,
+    HostKeyMismatch,
+    RemoteCommandFailed,
+    Timeout,
+    Cancelled,
+    DeployLocked,
+    DoctorBlocked,
+    BackupVerifyFailed,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidArgument => "PAAS_INVALID_ARGUMENT",
+            ErrorCode::TargetResolutionFailed => "PAAS_TARGET_RESOLUTION_FAILED",
+            ErrorCode::RemoteUploadFailed => "PAAS_REMOTE_UPLOAD_FAILED",
+            ErrorCode::RemoteApplyFailed => "PAAS_REMOTE_APPLY_FAILED",
+            ErrorCode::HealthCheckFailed => "PAAS_HEALTH_CHECK_FAILED",
+            ErrorCode::RollbackResolveFailed => "PAAS_ROLLBACK_RESOLVE_FAILED",
+            ErrorCode::RollbackApplyFailed => "PAAS_ROLLBACK_APPLY_FAILED",
+            ErrorCode::RollbackBundleNotFound => "PAAS_ROLLBACK_BUNDLE_NOT_FOUND",
+            ErrorCode::PrecheckPlaintextSecrets => "PAAS_PRECHECK_PLAINTEXT_SECRETS",
+            ErrorCode::BundleCreateFailed => "PAAS_BUNDLE_CREATE_FAILED",
+            ErrorCode::UnknownFailure => "PAAS_UNKNOWN_FAILURE",
+            ErrorCode::ContextGuard => "PAAS_CONTEXT_GUARD",
+            ErrorCode::ContextNotFound => "PAAS_CONTEXT_NOT_FOUND",
+            ErrorCode::AppNotFound => "PAAS_APP_NOT_FOUND",
+            ErrorCode::AlreadyExists => "PAAS_ALREADY_EXISTS",
+            ErrorCode::StateCorrupt => "PAAS_STATE_CORRUPT",
+            ErrorCode::StateLocked => "PAAS_STATE_LOCKED",
+            ErrorCode::StateIo => "PAAS_STATE_IO",
+            ErrorCode::SshConnectFailed => "PAAS_SSH_CONNECT_FAILED",
+            ErrorCode::HostKeyMismatch => "PAAS_HOST_KEY_MISMATCH",
+            ErrorCode::RemoteCommandFailed => "PAAS_REMOTE_COMMAND_FAILED",
+            ErrorCode::Timeout => "PAAS_TIMEOUT",
+            ErrorCode::Cancelled => "PAAS_CANCELLED",
+            ErrorCode::DeployLocked => "PAAS_DEPLOY_LOCKED",
+            ErrorCode::DoctorBlocked => "PAAS_DOCTOR_BLOCKED",
+            ErrorCode::BackupVerifyFailed => "PAAS_BACKUP_VERIFY_FAILED",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+const DEFAULT_REMEDIATION: &str =
+    "inspect the details above and retry after correcting the inputs or the target state";
+
+/// A failure with everything an operator needs to act on it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct PaasError {
+    pub code: ErrorCode,
+    pub stage: String,
+    pub target: String,
+    pub message: String,
+    pub remediation: String,
+    /// A usage error (bad flag, bad value, missing `--context`): exit code 2 instead of 1.
+    pub usage: bool,
+}
+
+pub type Result<T, E = PaasError> = std::result::Result<T, E>;
+
+impl PaasError {
+    pub fn new(code: ErrorCode, stage: impl Into<String>, message: impl Into<String>) -> Self {
+        PaasError {
+            code,
+            stage: stage.into(),
+            target: String::new(),
+            message: message.into(),
+            remediation: DEFAULT_REMEDIATION.to_string(),
+            usage: false,
+        }
+    }
+
+    /// A usage error: exits 2.
+    pub fn usage(stage: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut e = PaasError::new(ErrorCode::InvalidArgument, stage, message);
+        e.usage = true;
+        e.remediation = "run the command with --help to see its flags".to_string();
+        e
+    }
+
+    pub fn with_remediation(mut self, remediation: impl Into<String>) -> Self {
+        self.remediation = remediation.into();
+        self
+    }
+
+    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+        self.target = target.into();
+        self
+    }
+
+    pub fn as_usage(mut self) -> Self {
+        self.usage = true;
+        self
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        if self.usage { 2 } else { 1 }
+    }
+
+    /// An I/O failure on a state file, naming the file.
+    pub fn io(stage: &str, path: &std::path::Path, err: &std::io::Error) -> Self {
+        PaasError::new(
+            ErrorCode::StateIo,
+            stage,
+            format!("{}: {}", path.display(), err),
+        )
+        .with_remediation("check that the path exists, is writable by you and the disk is not full")
+    }
+}

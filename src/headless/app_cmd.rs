@@ -1,0 +1,222 @@
+//! `app add|list|status|remove` over the apps registry and the release history.
+
+use serde_json::json;
+
+use super::Invocation;
+use super::output::{Report, table};
+use crate::cli::{AppAddArgs, AppCmd};
+use crate::error::{PaasError, Result};
+use crate::state::apps::{self, App};
+use crate::state::deployments::{self, app_key};
+use crate::state::{names, paths, targets};
+
+pub const DEFAULT_REMOTE_DIR: &str = "/opt/si/paas/releases";
+
+pub fn validate_remote_dir(d: &str) -> Result<()> {
+    let ok = d.starts_with('/')
+        && !d.split('/').any(|s| s == "..")
+        && d.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            PaasError::usage("flag_validation", format!("invalid remote dir {d:?}"))
+                .with_remediation(
+                    "give an absolute path of letters, digits, '/', '.', '_' and '-'",
+                ),
+        )
+    }
+}
+
+pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
+    match cmd {
+        AppCmd::Add(a) => add(inv, a),
+        AppCmd::List => list(inv),
+        AppCmd::Status { app } => status(inv, app),
+        AppCmd::Remove { app, force } => {
+            names::validate_app(app)?;
+            if !force {
+                return Err(PaasError::usage(
+                    "app_remove",
+                    format!("removing app {app:?} from the registry needs --force"),
+                ));
+            }
+            let cd = inv.existing_cd()?;
+            let (name, total) = apps::remove(&cd, app)?;
+            Ok(Report::ok()
+                .field("app", &name)
+                .field("force", true)
+                .field("total", total)
+                .text(format!(
+                    "app {name} removed from the registry (release history and bundles kept)"
+                )))
+        }
+    }
+}
+
+fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
+    names::validate_app(&a.name)?;
+    let compose = paths::absolute(&a.compose_file);
+    if !compose.is_file() {
+        return Err(PaasError::usage(
+            "flag_validation",
+            format!("compose file {} does not exist", compose.display()),
+        ));
+    }
+    let remote_dir = a.remote_dir.clone().unwrap_or_default();
+    if !remote_dir.is_empty() {
+        validate_remote_dir(&remote_dir)?;
+    }
+    let cd = inv.existing_cd()?;
+    let wanted = a
+        .targets
+        .as_deref()
+        .map(names::split_csv)
+        .unwrap_or_default();
+    if !wanted.is_empty() {
+        let inventory = targets::load(&cd)?;
+        if !wanted.iter().any(|w| w.eq_ignore_ascii_case("all")) {
+            for w in &wanted {
+                names::validate_target(w)?;
+                if inventory.find(w).is_none() {
+                    return Err(targets::not_found(w));
+                }
+            }
+        }
+    }
+    let app = App {
+        name: a.name.clone(),
+        compose_file: compose.display().to_string(),
+        targets: wanted.clone(),
+        health_cmd: a.health_cmd.clone().unwrap_or_default(),
+        remote_dir: remote_dir.clone(),
+        ..Default::default()
+    };
+    let total = apps::add(&cd, app)?;
+    Ok(Report::ok()
+        .field("app", &a.name)
+        .field("compose_file", compose.display().to_string())
+        .field("targets", wanted)
+        .field("health_cmd", a.health_cmd.clone().unwrap_or_default())
+        .field(
+            "remote_dir",
+            if remote_dir.is_empty() {
+                DEFAULT_REMOTE_DIR.to_string()
+            } else {
+                remote_dir
+            },
+        )
+        .field("total", total)
+        .text(format!("app {} registered", a.name)))
+}
+
+fn list(inv: &Invocation) -> Result<Report> {
+    let cd = inv.existing_cd()?;
+    let reg = apps::load(&cd)?;
+    let hist = deployments::load(&cd)?;
+    let mut rows = vec![vec![
+        "APP".to_string(),
+        "CURRENT RELEASE".into(),
+        "RELEASES".into(),
+        "TARGETS".into(),
+    ]];
+    let mut data = Vec::new();
+    for a in &reg.apps {
+        let h = hist.apps.get(&app_key(&a.name));
+        let current = h.map(|h| h.current_release.clone()).unwrap_or_default();
+        let count = h.map(|h| h.history.len()).unwrap_or(0);
+        rows.push(vec![
+            a.name.clone(),
+            if current.is_empty() {
+                "-".into()
+            } else {
+                current.clone()
+            },
+            count.to_string(),
+            if a.targets.is_empty() {
+                "(current)".into()
+            } else {
+                a.targets.join(",")
+            },
+        ]);
+        let mut v = serde_json::to_value(a).unwrap_or_default();
+        v["current_release"] = json!(current);
+        v["releases"] = json!(count);
+        data.push(v);
+    }
+    let text = if reg.apps.is_empty() {
+        "no apps; register one with `paasdeck --context <ctx> app add --name N --compose-file F`\n"
+            .to_string()
+    } else {
+        table(&rows)
+    };
+    Ok(Report::ok().list(&data).text(text))
+}
+
+fn status(inv: &Invocation, app: &str) -> Result<Report> {
+    names::validate_app(app)?;
+    let cd = inv.existing_cd()?;
+    let reg = apps::load(&cd)?;
+    let hist = deployments::load(&cd)?;
+    let entry = reg.find(app);
+    let h = hist.apps.get(&app_key(app));
+    if entry.is_none() && h.is_none() {
+        return Err(apps::not_found(app));
+    }
+    let h = h.cloned().unwrap_or_default();
+    let mut releases: Vec<serde_json::Value> = h
+        .history
+        .iter()
+        .rev()
+        .map(|r| json!({"release": r, "current": r.eq_ignore_ascii_case(&h.current_release)}))
+        .collect();
+    if releases.is_empty() && !h.current_release.is_empty() {
+        releases.push(json!({"release": h.current_release, "current": true}));
+    }
+    let mut text = format!(
+        "app {}\n  current release  {}\n  remote dir       {}\n  updated          {}\n",
+        entry.map(|e| e.name.as_str()).unwrap_or(app),
+        if h.current_release.is_empty() {
+            "-"
+        } else {
+            &h.current_release
+        },
+        if h.current_remote_dir.is_empty() {
+            "-"
+        } else {
+            &h.current_remote_dir
+        },
+        if h.updated_at.is_empty() {
+            "-"
+        } else {
+            &h.updated_at
+        },
+    );
+    if let Some(e) = entry {
+        text.push_str(&format!("  compose file     {}\n", e.compose_file));
+    }
+    text.push_str("  history (newest first):\n");
+    for r in &releases {
+        text.push_str(&format!(
+            "    {} {}\n",
+            if r["current"] == true { "*" } else { " " },
+            r["release"].as_str().unwrap_or_default()
+        ));
+    }
+    Ok(Report::ok()
+        .set(
+            "app",
+            entry
+                .map(|e| e.name.clone())
+                .unwrap_or_else(|| app.to_string()),
+        )
+        .set("registered", entry.is_some())
+        .set("registry", entry)
+        .set("current_release", &h.current_release)
+        .set("current_remote_dir", &h.current_remote_dir)
+        .set("updated_at", &h.updated_at)
+        .set("previous_release", h.previous())
+        .list(&releases)
+        .text(text))
+}

@@ -1,0 +1,91 @@
+//! `doctor [--all-contexts]` and `info`.
+
+use serde_json::json;
+
+use super::Invocation;
+use super::output::Report;
+use crate::cli::DoctorArgs;
+use crate::dirs::AppDirs;
+use crate::error::Result;
+use crate::policy::doctor::{self, DoctorReport};
+
+fn render(r: &DoctorReport) -> String {
+    let mut s = format!(
+        "paasdeck doctor [{}]: {}\n",
+        r.context,
+        if r.ok { "ok" } else { "issues found" }
+    );
+    let width = r.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    for c in &r.checks {
+        s.push_str(&format!(
+            "  {:<3}  {:<width$}  {}\n",
+            if c.ok { "OK" } else { "ERR" },
+            c.name,
+            c.detail
+        ));
+    }
+    s
+}
+
+pub fn run(inv: &Invocation, args: &DoctorArgs) -> Result<Report> {
+    if args.all_contexts {
+        let mut reports = Vec::new();
+        for name in inv.root.list_contexts()? {
+            reports.push(doctor::run(&inv.root, &name, inv.cwd.as_deref()));
+        }
+        let ok = reports.iter().all(|r| r.ok);
+        let text: String = reports.iter().map(render).collect();
+        let rep = Report::ok()
+            .list(&reports)
+            .audit_only("contexts", reports.len())
+            .text(if reports.is_empty() {
+                "no contexts\n".into()
+            } else {
+                text
+            });
+        return Ok(if ok { rep } else { rep.failed() });
+    }
+    let r = doctor::run(&inv.root, &inv.context, inv.cwd.as_deref());
+    let rep = Report::ok()
+        .set("count", r.checks.len())
+        .set("checks", &r.checks)
+        .audit_only("check_count", r.checks.len())
+        .audit_only("failure_count", r.failures().len())
+        .text(render(&r));
+    Ok(if r.ok { rep } else { rep.failed() })
+}
+
+pub fn info(inv: &Invocation) -> Result<Report> {
+    let dirs = AppDirs::discover();
+    let p = |f: &dyn Fn(&AppDirs) -> std::path::PathBuf| {
+        dirs.as_ref()
+            .map(|d| f(d).display().to_string())
+            .unwrap_or_default()
+    };
+    let stored = inv.root.stored_context()?.unwrap_or_default();
+    let cd = inv.cd();
+    let body = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "state_root": inv.root.path().display().to_string(),
+        "state_root_source": inv.root.source().as_str(),
+        "current_context": stored,
+        "active_context": inv.context,
+        "context_dir": cd.dir().display().to_string(),
+        "known_hosts": inv.root.known_hosts().display().to_string(),
+        "config_dir": p(&|d| d.config_dir.clone()),
+        "keymap_file": p(&|d| d.keymap_file()),
+        "theme_file": p(&|d| d.theme_file()),
+        "log_dir": p(&|d| d.log_dir.clone()),
+        "data_dir": p(&|d| d.data_dir.clone()),
+        "cache_dir": p(&|d| d.cache_dir.clone()),
+    });
+    let mut rep = Report::ok();
+    let mut text = String::new();
+    if let serde_json::Value::Object(m) = body {
+        for (k, v) in &m {
+            text.push_str(&format!("{k:<18} {}\n", v.as_str().unwrap_or_default()));
+        }
+        rep.body = m;
+    }
+    Ok(rep.text(text))
+}

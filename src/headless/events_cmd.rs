@@ -1,0 +1,126 @@
+//! `events list` and `events tail [--follow]`.
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::Invocation;
+use super::output::Report;
+use crate::cli::EventsCmd;
+use crate::error::{PaasError, Result};
+use crate::state::clock;
+use crate::state::events::{self, EventFilter, EventFollower, EventRecord};
+use crate::state::paths::EventFile;
+
+/// `- <ts> [<severity>] <status> <command> target=… message=…`
+pub fn format_row(r: &EventRecord) -> String {
+    let mut s = format!(
+        "- {} [{}] {} {} {}",
+        r.timestamp,
+        if r.severity.is_empty() {
+            "-"
+        } else {
+            &r.severity
+        },
+        if r.status.is_empty() { "-" } else { &r.status },
+        r.source,
+        r.command
+    );
+    if !r.target.is_empty() {
+        s.push_str(&format!(" target={}", r.target));
+    }
+    if !r.message.is_empty() {
+        s.push_str(&format!(" message={}", r.message.replace('\n', " ")));
+    }
+    s
+}
+
+fn since_nanos(s: &str) -> Result<i128> {
+    if let Some(k) = clock::sort_key(s) {
+        return Ok(k);
+    }
+    let d = crate::cli::parse_since(s).map_err(|e| {
+        PaasError::usage("flag_validation", format!("invalid --since {s:?}: {e}"))
+            .with_remediation("give a duration such as 30m, 2h, 7d or an RFC 3339 time")
+    })?;
+    Ok(clock::now().unix_timestamp_nanos() - d.as_nanos() as i128)
+}
+
+pub fn run(inv: &Invocation, cmd: &EventsCmd) -> Result<Report> {
+    let cd = inv.existing_cd()?;
+    let paths: Vec<String> = EventFile::ALL
+        .iter()
+        .map(|f| cd.event_file(*f).display().to_string())
+        .collect();
+    match cmd {
+        EventsCmd::List {
+            severity,
+            status,
+            source,
+            since,
+            limit,
+        } => {
+            let filter = EventFilter {
+                severity: severity.clone(),
+                status: status.clone(),
+                source: source.clone(),
+                since_nanos: since.as_deref().map(since_nanos).transpose()?,
+                limit: *limit as usize,
+            };
+            let res = events::query(&cd, &filter);
+            let mut text: String = res.rows.iter().map(|r| format_row(r) + "\n").collect();
+            if res.rows.is_empty() {
+                text = "no events match\n".into();
+            }
+            Ok(Report::ok()
+                .set("limit", limit)
+                .set("severity", severity.clone().unwrap_or_default())
+                .set("status", status.clone().unwrap_or_default())
+                .set("source", source.clone().unwrap_or_default())
+                .set("since", since.clone().unwrap_or_default())
+                .set("skipped_lines", res.skipped)
+                .set("paths", paths)
+                .list(&res.rows)
+                .text(text))
+        }
+        EventsCmd::Tail { follow, lines } => {
+            let mut res = events::newest(&cd, *lines as usize);
+            res.rows.reverse();
+            if !follow {
+                let text: String = res.rows.iter().map(|r| format_row(r) + "\n").collect();
+                return Ok(Report::ok()
+                    .set("paths", paths)
+                    .set("skipped_lines", res.skipped)
+                    .list(&res.rows)
+                    .text(text));
+            }
+            // Follow mode streams: one line (or one compact JSON object with --json) per event,
+            // until the process is interrupted.
+            let mut follower = EventFollower::at_end(&cd);
+            emit(inv.json, &res.rows);
+            loop {
+                std::thread::sleep(Duration::from_millis(200));
+                let (rows, _) = follower.poll();
+                emit(inv.json, &rows);
+            }
+        }
+    }
+}
+
+fn emit(json: bool, rows: &[EventRecord]) {
+    if rows.is_empty() {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    for r in rows {
+        let line = if json {
+            serde_json::to_string(r).unwrap_or_default()
+        } else {
+            format_row(r)
+        };
+        if writeln!(out, "{line}").is_err() {
+            // stdout closed (e.g. piped into `head`): stop following.
+            std::process::exit(0);
+        }
+    }
+    let _ = out.flush();
+}

@@ -1,0 +1,213 @@
+//! The headless front end: resolve the state root and context, pass the guard, run one command,
+//! record the audit row, print the envelope, return the exit code.
+
+mod app_cmd;
+mod context_cmd;
+mod doctor_cmd;
+mod events_cmd;
+pub mod output;
+mod secret_cmd;
+mod target_cmd;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::cli::{Command, Global};
+use crate::error::{PaasError, Result};
+use crate::policy::doctor;
+use crate::policy::guard::{self, ContextPolicy, Danger, Frontend, Verb};
+use crate::state::events::{self, Audit};
+use crate::state::paths::{DEFAULT_CONTEXT, EventFile};
+use crate::state::{ContextDir, StateRoot, context, names, repo};
+use output::Report;
+
+/// How the active context was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContextSource {
+    /// `--context NAME`.
+    Flag,
+    /// Named by the command itself (`context init NAME`).
+    Argument,
+    /// `<root>/current_context`.
+    Stored,
+    /// Nothing chosen: `default`.
+    Default,
+}
+
+impl ContextSource {
+    pub fn explicit(self) -> bool {
+        matches!(self, ContextSource::Flag | ContextSource::Argument)
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            ContextSource::Flag => "from --context",
+            ContextSource::Argument => "named by the command",
+            ContextSource::Stored => "from the stored current context",
+            ContextSource::Default => "the default context",
+        }
+    }
+}
+
+/// One headless invocation, resolved.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub root: StateRoot,
+    pub context: String,
+    pub source: ContextSource,
+    pub json: bool,
+    pub write: bool,
+    pub cwd: Option<PathBuf>,
+    pub operator: String,
+}
+
+impl Invocation {
+    pub fn resolve(global: &Global, cmd: &Command) -> Result<Invocation> {
+        let root = StateRoot::resolve(global.state_root.as_deref())?;
+        let named = cmd.named_context();
+        let (context, source) = match (named, global.context.as_deref()) {
+            (Some(n), Some(f)) if n != f => {
+                return Err(PaasError::usage(
+                    "context_resolve",
+                    format!(
+                        "the command names context {n:?} but --context says {f:?}; refusing to guess"
+                    ),
+                )
+                .with_remediation("give one context, or the same one in both places"));
+            }
+            (Some(n), _) => (n.to_string(), ContextSource::Argument),
+            (None, Some(f)) => (f.to_string(), ContextSource::Flag),
+            (None, None) => match root.stored_context()? {
+                Some(s) => (s, ContextSource::Stored),
+                None => (DEFAULT_CONTEXT.to_string(), ContextSource::Default),
+            },
+        };
+        names::validate_context(&context)?;
+        Ok(Invocation {
+            root,
+            context,
+            source,
+            json: global.json,
+            write: global.write,
+            cwd: std::env::current_dir().ok(),
+            operator: events::operator(),
+        })
+    }
+
+    pub fn cd(&self) -> ContextDir {
+        self.root.context(&self.context)
+    }
+
+    /// The context directory, which must exist.
+    pub fn existing_cd(&self) -> Result<ContextDir> {
+        let cd = self.cd();
+        if cd.exists() {
+            Ok(cd)
+        } else {
+            Err(context::not_found(&self.context))
+        }
+    }
+}
+
+/// Runs one command and returns the process exit code.
+pub fn run(global: &Global, cmd: &Command) -> i32 {
+    let verb = cmd.verb();
+    let command = verb.command();
+    let started = Instant::now();
+    let inv = match Invocation::resolve(global, cmd) {
+        Ok(inv) => inv,
+        Err(e) => {
+            let ctx = global.context.clone().unwrap_or_default();
+            output::print_error(global.json, command, &ctx, &e);
+            return e.exit_code();
+        }
+    };
+    tracing::info!(command, context = %inv.context, "command started");
+    let result = guard_and_run(&inv, verb, cmd);
+    let spec = verb.spec();
+    let failed = !matches!(&result, Ok(r) if r.ok);
+    let audited = spec.danger != Danger::Read || spec.remote || failed || wants_audit(cmd);
+    if audited {
+        record_audit(&inv, command, &result, started);
+    }
+    match &result {
+        Ok(report) => {
+            output::print_report(inv.json, command, &inv.context, report);
+            tracing::info!(command, ok = report.ok, "command finished");
+            if report.ok { 0 } else { 1 }
+        }
+        Err(e) => {
+            tracing::warn!(command, code = %e.code, "command failed: {}", e.message);
+            output::print_error(inv.json, command, &inv.context, e);
+            e.exit_code()
+        }
+    }
+}
+
+/// Reads that are still worth an audit row: revealing a secret.
+fn wants_audit(cmd: &Command) -> bool {
+    matches!(
+        cmd,
+        Command::Secret(crate::cli::SecretCmd::Get { reveal: true, .. })
+    )
+}
+
+fn record_audit(inv: &Invocation, command: &str, result: &Result<Report>, started: Instant) {
+    let cd = inv.cd();
+    if !cd.exists() {
+        // Never create a context just to log into it.
+        return;
+    }
+    let (ok, fields, error) = match result {
+        Ok(r) => (r.ok, r.audit.clone(), None),
+        Err(e) => (false, Default::default(), Some(e.clone())),
+    };
+    let audit = Audit {
+        command: command.to_string(),
+        ok,
+        duration_ms: started.elapsed().as_millis(),
+        fields,
+        error,
+    };
+    if let Err(e) = events::append(
+        &cd,
+        EventFile::Audit,
+        audit.row(&inv.context, &inv.operator),
+    ) {
+        eprintln!("warning: could not record the audit row: {}", e.message);
+        tracing::error!("audit append failed: {}", e.message);
+    }
+}
+
+fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> {
+    if !matches!(verb, Verb::Doctor | Verb::Info) {
+        repo::guard_state_root(inv.root.path(), inv.cwd.as_deref())?;
+    }
+    let cd = inv.cd();
+    let cfg = if cd.exists() {
+        context::load(&cd)?
+    } else {
+        None
+    };
+    let policy = ContextPolicy::new(&inv.context, cfg.as_ref());
+    let mut doctor_failures =
+        || doctor::run(&inv.root, &inv.context, inv.cwd.as_deref()).failures();
+    guard::check(
+        verb,
+        &policy,
+        Frontend::Headless {
+            explicit: inv.source.explicit(),
+        },
+        inv.write,
+        inv.source.describe(),
+        &mut doctor_failures,
+    )?;
+    match cmd {
+        Command::Context(c) => context_cmd::run(inv, c),
+        Command::Target(t) => target_cmd::run(inv, t),
+        Command::App(a) => app_cmd::run(inv, a),
+        Command::Events(e) => events_cmd::run(inv, e),
+        Command::Secret(s) => secret_cmd::run(inv, s),
+        Command::Doctor(d) => doctor_cmd::run(inv, d),
+        Command::Info => doctor_cmd::info(inv),
+    }
+}

@@ -1,0 +1,157 @@
+//! The output contract (SPEC §2): one JSON document on stdout with `--json`, human text
+//! otherwise, errors as `error[CODE]: message` / `hint: remediation` on stderr.
+
+use std::io::Write;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::PaasError;
+
+/// What a handler produced.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// `false` for a command that ran and found problems (doctor, a failed check): exit 1.
+    pub ok: bool,
+    /// Top-level keys of the JSON document after `ok`, `command`, `context`, `mode`.
+    pub body: Map<String, Value>,
+    /// Human output.
+    pub text: String,
+    /// Fields recorded in the audit row (redacted on write).
+    pub audit: Map<String, Value>,
+}
+
+impl Report {
+    pub fn ok() -> Report {
+        Report {
+            ok: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn set(mut self, key: &str, value: impl Serialize) -> Report {
+        self.body.insert(key.to_string(), to_value(value));
+        self
+    }
+
+    /// Sets a body key and records it in the audit row too.
+    pub fn field(mut self, key: &str, value: impl Serialize) -> Report {
+        let v = to_value(value);
+        self.audit.insert(key.to_string(), v.clone());
+        self.body.insert(key.to_string(), v);
+        self
+    }
+
+    pub fn audit_only(mut self, key: &str, value: impl Serialize) -> Report {
+        self.audit.insert(key.to_string(), to_value(value));
+        self
+    }
+
+    /// `count` and `data` of a list command.
+    pub fn list<T: Serialize>(mut self, rows: &[T]) -> Report {
+        self.body.insert("count".into(), rows.len().into());
+        self.body.insert(
+            "data".into(),
+            Value::Array(rows.iter().map(to_value).collect()),
+        );
+        self
+    }
+
+    pub fn text(mut self, text: impl Into<String>) -> Report {
+        self.text = text.into();
+        self
+    }
+
+    pub fn failed(mut self) -> Report {
+        self.ok = false;
+        self
+    }
+}
+
+pub fn to_value(v: impl Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+fn envelope(ok: bool, command: &str, context: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("ok".into(), ok.into());
+    m.insert("command".into(), command.into());
+    m.insert("context".into(), context.into());
+    m.insert("mode".into(), "live".into());
+    m
+}
+
+pub fn error_object(e: &PaasError) -> Value {
+    serde_json::json!({
+        "code": e.code.as_str(),
+        "stage": e.stage,
+        "target": e.target,
+        "message": e.message,
+        "remediation": e.remediation,
+    })
+}
+
+fn print_json(doc: &Map<String, Value>) {
+    let mut out = std::io::stdout().lock();
+    let text = serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into());
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
+}
+
+pub fn print_report(json: bool, command: &str, context: &str, report: &Report) {
+    if json {
+        let mut doc = envelope(report.ok, command, context);
+        doc.extend(report.body.clone());
+        print_json(&doc);
+    } else if !report.text.is_empty() {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(report.text.as_bytes());
+        if !report.text.ends_with('\n') {
+            let _ = out.write_all(b"\n");
+        }
+        let _ = out.flush();
+    }
+}
+
+pub fn print_error(json: bool, command: &str, context: &str, e: &PaasError) {
+    if json {
+        let mut doc = envelope(false, command, context);
+        doc.insert("error".into(), error_object(e));
+        print_json(&doc);
+    } else {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "error[{}]: {}", e.code, e.message);
+        if !e.remediation.is_empty() {
+            let _ = writeln!(err, "hint: {}", e.remediation);
+        }
+    }
+}
+
+/// Aligns rows of cells into columns separated by two spaces.
+pub fn table(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (i, cell) in r.iter().enumerate() {
+            if i + 1 == r.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,11 @@
+//! paasdeck: an operator console and headless CLI for a small self-hosted PaaS — Docker Compose
+//! apps deployed over SSH onto VPS targets, in strictly separated contexts.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod dirs;
+pub mod error;
+pub mod headless;
+pub mod logging;
+pub mod policy;
+pub mod state;

@@ -1,0 +1,496 @@
+//! The doctor: checks that private state stays private and contexts stay apart (SPEC §7).
+//! Each check is pass/fail with a detail; the report is ok only when every check passes.
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::policy::{detect, redact};
+use crate::state::paths::{ContextDir, EventFile, StateRoot, canonical_lenient};
+use crate::state::{context, repo, targets};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Check {
+    pub name: &'static str,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DoctorReport {
+    pub context: String,
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+impl DoctorReport {
+    pub fn failures(&self) -> Vec<String> {
+        self.checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| c.name.to_string())
+            .collect()
+    }
+}
+
+fn pass(name: &'static str, detail: impl Into<String>) -> Check {
+    Check {
+        name,
+        ok: true,
+        detail: detail.into(),
+    }
+}
+
+fn fail(name: &'static str, detail: impl Into<String>) -> Check {
+    Check {
+        name,
+        ok: false,
+        detail: detail.into(),
+    }
+}
+
+/// Deduplicated, sorted, at most five items then `(+N more)`.
+fn summarise(items: impl IntoIterator<Item = String>) -> String {
+    let set: BTreeSet<String> = items.into_iter().collect();
+    let n = set.len();
+    let mut out: Vec<String> = set.into_iter().take(5).collect();
+    if n > 5 {
+        out.push(format!("(+{} more)", n - 5));
+    }
+    out.join("; ")
+}
+
+/// Runs every check for one context.
+pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
+    let cd = root.context(ctx);
+    let repos = repo::relevant_repos(root.path(), cwd);
+    let artifacts = scan_repos(&repos);
+    let checks = vec![
+        state_root_outside_repo(root, cwd),
+        context_vault_outside_repo(root, &cd, cwd),
+        repo_private_state_artifacts(&repos, &artifacts),
+        repo_plaintext_secret_exposure(&repos, &artifacts),
+        state_permissions(root, &cd),
+        contexts_distinct_targets(root, ctx),
+        contexts_distinct_vaults(root, ctx),
+        events_context_consistency(&cd),
+        state_plaintext_secrets(&cd),
+    ];
+    DoctorReport {
+        context: ctx.to_string(),
+        ok: checks.iter().all(|c| c.ok),
+        checks,
+    }
+}
+
+fn state_root_outside_repo(root: &StateRoot, cwd: Option<&Path>) -> Check {
+    const NAME: &str = "state_root_outside_repo";
+    match repo::containing_repo(root.path(), cwd) {
+        Some(r) => {
+            let mut d = format!(
+                "state root {} is inside repository {}",
+                root.path().display(),
+                r.display()
+            );
+            if repo::allow_repo_state() {
+                d.push_str(&format!(
+                    " ({}=true is set: unsafe override active)",
+                    repo::ALLOW_REPO_STATE_ENV
+                ));
+            }
+            fail(NAME, d)
+        }
+        None => pass(
+            NAME,
+            format!(
+                "state root {} is outside any repository",
+                root.path().display()
+            ),
+        ),
+    }
+}
+
+fn context_vault_outside_repo(root: &StateRoot, cd: &ContextDir, cwd: Option<&Path>) -> Check {
+    const NAME: &str = "context_vault_outside_repo";
+    let cfg = context::load(cd).ok().flatten();
+    let vault = context::vault_path(cd, cfg.as_ref());
+    let vault_c = canonical_lenient(&vault);
+    let mut repos = repo::relevant_repos(root.path(), cwd);
+    if let Some(r) = repo::find_repo_root(&vault) {
+        repos.push(r);
+    }
+    match repos.iter().find(|r| vault_c.starts_with(r)) {
+        Some(r) => fail(
+            NAME,
+            format!(
+                "{}:{} is inside repository {}",
+                cd.name(),
+                vault.display(),
+                r.display()
+            ),
+        ),
+        None => pass(
+            NAME,
+            format!("vault {} resolves outside any repository", vault.display()),
+        ),
+    }
+}
+
+/// Files of the repositories that look like private PaaS state, relative paths (lowercase).
+struct Artifact {
+    abs: PathBuf,
+    rel: String,
+}
+
+fn is_state_artifact(rel: &str) -> bool {
+    if rel == "current_context" {
+        return true;
+    }
+    if !(rel.starts_with("contexts/") || rel.contains("/contexts/")) {
+        return false;
+    }
+    const FILES: &[&str] = &[
+        "/config.json",
+        "/targets.json",
+        "/deployments.json",
+        "/apps.json",
+        "/backups.json",
+        "/checks.json",
+        "/addons.json",
+        "/bluegreen.json",
+        "/webhooks/mappings.json",
+        "/alerts/telegram.json",
+        "/alerts/policy.json",
+        "/events/deployments.jsonl",
+        "/events/alerts.jsonl",
+        "/events/audit.jsonl",
+        "/vault/secrets.env",
+        "/state.db",
+    ];
+    const DIRS: &[&str] = &["/releases/", "/cache/", "/vault/", "/events/", "/locks/"];
+    FILES.iter().any(|f| rel.ends_with(f)) || DIRS.iter().any(|d| rel.contains(d))
+}
+
+fn scan_repos(repos: &[PathBuf]) -> Result<Vec<Artifact>, String> {
+    let mut out = Vec::new();
+    for r in repos {
+        let walker = ignore::WalkBuilder::new(r)
+            .hidden(false)
+            .git_ignore(true)
+            .git_exclude(true)
+            .git_global(false)
+            .parents(false)
+            .require_git(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build();
+        for entry in walker {
+            let entry = entry.map_err(|e| format!("walking {}: {e}", r.display()))?;
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(r) else {
+                continue;
+            };
+            let rel = rel
+                .to_string_lossy()
+                .replace('\\', "/")
+                .to_ascii_lowercase();
+            if is_state_artifact(&rel) {
+                out.push(Artifact {
+                    abs: entry.path().to_path_buf(),
+                    rel,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn repo_private_state_artifacts(
+    repos: &[PathBuf],
+    artifacts: &Result<Vec<Artifact>, String>,
+) -> Check {
+    const NAME: &str = "repo_private_state_artifacts";
+    if repos.is_empty() {
+        return pass(NAME, "no repository detected; skipping the scan");
+    }
+    match artifacts {
+        Err(e) => fail(NAME, e.clone()),
+        Ok(a) if a.is_empty() => pass(NAME, "no private PaaS state artifacts in the repository"),
+        Ok(a) => fail(
+            NAME,
+            summarise(a.iter().map(|x| x.abs.display().to_string())),
+        ),
+    }
+}
+
+fn artifact_exposes_secret(a: &Artifact) -> bool {
+    if a.rel.contains("/vault/") || a.rel.ends_with("secrets.env") || a.rel.ends_with(".env") {
+        return true;
+    }
+    let Ok(text) = std::fs::read_to_string(&a.abs) else {
+        return false;
+    };
+    if !detect::plaintext_assignments(&text).is_empty() {
+        return true;
+    }
+    if a.rel.ends_with(".json") {
+        return serde_json::from_str::<Value>(&text)
+            .map(|v| !redact::plaintext_secret_paths(&v).is_empty())
+            .unwrap_or(false);
+    }
+    if a.rel.ends_with(".jsonl") {
+        return text.lines().any(|l| {
+            serde_json::from_str::<Value>(l)
+                .map(|v| !redact::plaintext_secret_paths(&v).is_empty())
+                .unwrap_or(false)
+        });
+    }
+    false
+}
+
+fn repo_plaintext_secret_exposure(
+    repos: &[PathBuf],
+    artifacts: &Result<Vec<Artifact>, String>,
+) -> Check {
+    const NAME: &str = "repo_plaintext_secret_exposure";
+    if repos.is_empty() {
+        return pass(NAME, "no repository detected; skipping the scan");
+    }
+    match artifacts {
+        Err(e) => fail(NAME, e.clone()),
+        Ok(a) => {
+            let hits: Vec<String> = a
+                .iter()
+                .filter(|x| artifact_exposes_secret(x))
+                .map(|x| x.abs.display().to_string())
+                .collect();
+            if hits.is_empty() {
+                pass(
+                    NAME,
+                    "no plaintext secrets in repository PaaS state artifacts",
+                )
+            } else {
+                fail(NAME, summarise(hits))
+            }
+        }
+    }
+}
+
+fn state_permissions(root: &StateRoot, cd: &ContextDir) -> Check {
+    const NAME: &str = "state_permissions";
+    let mut bad = Vec::new();
+    let mut inspect = |path: &Path, meta: &std::fs::Metadata| {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            let want = if meta.is_dir() { "0700" } else { "0600" };
+            bad.push(format!("{} is {mode:04o} (want {want})", path.display()));
+        }
+    };
+    if let Ok(meta) = std::fs::symlink_metadata(root.path()) {
+        inspect(root.path(), &meta);
+    }
+    for p in [
+        root.current_context_file(),
+        root.known_hosts(),
+        root.contexts_dir(),
+    ] {
+        if let Ok(meta) = std::fs::symlink_metadata(&p) {
+            inspect(&p, &meta);
+        }
+    }
+    for entry in walkdir::WalkDir::new(cd.dir()).follow_links(false) {
+        let Ok(entry) = entry else { continue };
+        if entry.file_type().is_symlink() {
+            continue;
+        }
+        if let Ok(meta) = entry.metadata() {
+            inspect(entry.path(), &meta);
+        }
+    }
+    if bad.is_empty() {
+        pass(NAME, "state directories are 0700 and files 0600")
+    } else {
+        fail(NAME, summarise(bad))
+    }
+}
+
+fn contexts_distinct_targets(root: &StateRoot, ctx: &str) -> Check {
+    const NAME: &str = "contexts_distinct_targets";
+    let names = match root.list_contexts() {
+        Ok(n) => n,
+        Err(e) => return fail(NAME, e.message),
+    };
+    let kind_of = |cd: &ContextDir| {
+        context::load(cd).map(|c| {
+            c.map(|c| c.kind())
+                .unwrap_or_else(|| context::DEFAULT_TYPE.into())
+        })
+    };
+    let me = root.context(ctx);
+    let (my_kind, mine) = match (kind_of(&me), targets::load(&me)) {
+        (Ok(k), Ok(t)) => (k, t),
+        (Err(e), _) | (_, Err(e)) => return fail(NAME, e.message),
+    };
+    let endpoints = |doc: &targets::TargetsDoc| -> Vec<(String, String)> {
+        doc.targets
+            .iter()
+            .filter(|t| t.auth() != targets::AuthMethod::Local)
+            .map(|t| {
+                (
+                    format!("{}:{}", t.host.to_ascii_lowercase(), t.port()),
+                    t.name.clone(),
+                )
+            })
+            .collect()
+    };
+    let my_endpoints = endpoints(&mine);
+    let mut clashes = Vec::new();
+    for other in names.iter().filter(|n| n.as_str() != ctx) {
+        let ocd = root.context(other);
+        let (okind, otargets) = match (kind_of(&ocd), targets::load(&ocd)) {
+            (Ok(k), Ok(t)) => (k, t),
+            (Err(e), _) | (_, Err(e)) => {
+                clashes.push(format!(
+                    "cannot compare with context {other}: {}",
+                    e.message
+                ));
+                continue;
+            }
+        };
+        if okind == my_kind {
+            continue;
+        }
+        for (ep, oname) in endpoints(&otargets) {
+            if let Some((_, mname)) = my_endpoints.iter().find(|(e, _)| *e == ep) {
+                clashes.push(format!(
+                    "{ep} is {ctx}/{mname} ({my_kind}) and {other}/{oname} ({okind})"
+                ));
+            }
+        }
+    }
+    if clashes.is_empty() {
+        pass(
+            NAME,
+            "no host:port is shared with a context of another type",
+        )
+    } else {
+        fail(NAME, summarise(clashes))
+    }
+}
+
+fn contexts_distinct_vaults(root: &StateRoot, ctx: &str) -> Check {
+    const NAME: &str = "contexts_distinct_vaults";
+    let me = root.context(ctx);
+    let my_vault = canonical_lenient(&context::vault_path(
+        &me,
+        context::load(&me).ok().flatten().as_ref(),
+    ));
+    let mut shared = Vec::new();
+    for other in root.list_contexts().unwrap_or_default() {
+        if other == ctx {
+            continue;
+        }
+        let ocd = root.context(&other);
+        let v = canonical_lenient(&context::vault_path(
+            &ocd,
+            context::load(&ocd).ok().flatten().as_ref(),
+        ));
+        if v == my_vault {
+            shared.push(format!(
+                "{} is also the vault of context {other}",
+                v.display()
+            ));
+        }
+    }
+    if shared.is_empty() {
+        pass(
+            NAME,
+            format!("vault {} belongs to this context only", my_vault.display()),
+        )
+    } else {
+        fail(NAME, summarise(shared))
+    }
+}
+
+fn events_context_consistency(cd: &ContextDir) -> Check {
+    const NAME: &str = "events_context_consistency";
+    let mut foreign = Vec::new();
+    for f in EventFile::ALL {
+        let path = cd.event_file(f);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for (i, line) in text.lines().enumerate() {
+            if !line.contains("\"context\"") {
+                continue;
+            }
+            if let Ok(Value::Object(row)) = serde_json::from_str::<Value>(line)
+                && let Some(Value::String(c)) = row.get("context")
+                && !c.is_empty()
+                && c != cd.name()
+            {
+                foreign.push(format!("{}:{} names context {c}", path.display(), i + 1));
+            }
+        }
+    }
+    if foreign.is_empty() {
+        pass(NAME, "every event row belongs to this context")
+    } else {
+        fail(NAME, summarise(foreign))
+    }
+}
+
+fn state_plaintext_secrets(cd: &ContextDir) -> Check {
+    const NAME: &str = "state_plaintext_secrets";
+    let mut hits = Vec::new();
+    let mut docs = vec![
+        cd.config(),
+        cd.targets(),
+        cd.apps(),
+        cd.deployments(),
+        cd.backups(),
+        cd.checks(),
+    ];
+    if let Ok(apps) = std::fs::read_dir(cd.releases_dir()) {
+        for app in apps.flatten() {
+            if let Ok(rels) = std::fs::read_dir(app.path()) {
+                docs.extend(rels.flatten().map(|r| r.path().join("release.json")));
+            }
+        }
+    }
+    for doc in docs {
+        let Ok(text) = std::fs::read_to_string(&doc) else {
+            continue;
+        };
+        if let Ok(v) = serde_json::from_str::<Value>(&text) {
+            for p in redact::plaintext_secret_paths(&v) {
+                hits.push(format!("{} ({p})", doc.display()));
+            }
+        }
+    }
+    for f in EventFile::ALL {
+        let path = cd.event_file(f);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for (i, line) in text.lines().enumerate() {
+            if let Ok(v) = serde_json::from_str::<Value>(line) {
+                for p in redact::plaintext_secret_paths(&v) {
+                    hits.push(format!("{}:{} ({p})", path.display(), i + 1));
+                }
+            }
+        }
+    }
+    if hits.is_empty() {
+        pass(
+            NAME,
+            "no secret-like key holds a plaintext value in the context's state",
+        )
+    } else {
+        fail(NAME, summarise(hits))
+    }
+}

@@ -1,0 +1,7 @@
+//! Pure rules: action danger levels and the guard, redaction, secret detectors, doctor checks.
+//! Nothing here prints, prompts or connects anywhere.
+
+pub mod detect;
+pub mod doctor;
+pub mod guard;
+pub mod redact;

@@ -1,0 +1,87 @@
+//! The apps registry (`apps.json`, a paasdeck addition): what to deploy, where, and how to tell
+//! it is healthy.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::state::paths::ContextDir;
+use crate::state::{clock, fsio};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct AppsDoc {
+    #[serde(default)]
+    pub apps: Vec<App>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct App {
+    pub name: String,
+    #[serde(default)]
+    pub compose_file: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub health_cmd: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub remote_dir: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub updated_at: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl AppsDoc {
+    pub fn find(&self, name: &str) -> Option<&App> {
+        self.apps.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+}
+
+pub fn not_found(name: &str) -> PaasError {
+    PaasError::new(
+        ErrorCode::AppNotFound,
+        "app_resolve",
+        format!("app {name:?} is not registered in this context"),
+    )
+    .with_remediation("list apps with `paasdeck app list`, or register one with `app add`")
+}
+
+pub fn load(cd: &ContextDir) -> Result<AppsDoc> {
+    Ok(fsio::read_json(&cd.apps())?.unwrap_or_default())
+}
+
+pub fn add(cd: &ContextDir, mut app: App) -> Result<usize> {
+    let lock = cd.lock()?;
+    fsio::update_doc(&lock, &cd.apps(), |doc: &mut AppsDoc| {
+        if let Some(existing) = doc.find(&app.name) {
+            return Err(PaasError::new(
+                ErrorCode::AlreadyExists,
+                "app_add",
+                format!(
+                    "app {:?} is already registered in context {:?}",
+                    existing.name,
+                    cd.name()
+                ),
+            )
+            .with_remediation("choose another name, or remove the old app first"));
+        }
+        let now = clock::now_doc();
+        app.created_at = now.clone();
+        app.updated_at = now;
+        doc.apps.push(app);
+        Ok(doc.apps.len())
+    })
+}
+
+pub fn remove(cd: &ContextDir, name: &str) -> Result<(String, usize)> {
+    let lock = cd.lock()?;
+    fsio::update_doc(&lock, &cd.apps(), |doc: &mut AppsDoc| {
+        let canonical = doc.find(name).ok_or_else(|| not_found(name))?.name.clone();
+        doc.apps.retain(|a| a.name != canonical);
+        Ok((canonical, doc.apps.len()))
+    })
+}

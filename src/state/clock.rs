@@ -1,0 +1,71 @@
+//! Timestamps in the `si paas` formats: RFC 3339 with nanoseconds for events, whole seconds for
+//! documents.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// RFC 3339 in UTC with as many fractional digits as needed (Go's `RFC3339Nano`).
+pub fn rfc3339_nanos(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// RFC 3339 in UTC, whole seconds.
+pub fn rfc3339_secs(t: OffsetDateTime) -> String {
+    rfc3339_nanos(t.replace_nanosecond(0).unwrap_or(t))
+}
+
+pub fn now_event() -> String {
+    rfc3339_nanos(now())
+}
+
+pub fn now_doc() -> String {
+    rfc3339_secs(now())
+}
+
+pub fn parse(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s.trim(), &Rfc3339).ok()
+}
+
+/// Nanoseconds since the epoch, for ordering.
+pub fn sort_key(s: &str) -> Option<i128> {
+    parse(s).map(|t| t.unix_timestamp_nanos())
+}
+
+/// A short human age such as `42s`, `5m`, `3h`, `2d`.
+pub fn age(from: OffsetDateTime, now: OffsetDateTime) -> String {
+    let secs = (now - from).whole_seconds().max(0);
+    match secs {
+        0..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m", secs / 60),
+        3600..=86_399 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_like_go() {
+        let t = time::macros::datetime!(2026-02-17 02:03:04.1234 UTC);
+        assert_eq!(rfc3339_nanos(t), "2026-02-17T02:03:04.1234Z");
+        assert_eq!(rfc3339_secs(t), "2026-02-17T02:03:04Z");
+        assert!(sort_key("2026-02-17T02:03:04Z").unwrap() < sort_key(&rfc3339_nanos(t)).unwrap());
+        assert_eq!(sort_key("yesterday"), None);
+    }
+
+    #[test]
+    fn ages() {
+        let t = time::macros::datetime!(2026-02-17 02:00:00 UTC);
+        assert_eq!(age(t, t + time::Duration::seconds(5)), "5s");
+        assert_eq!(age(t, t + time::Duration::minutes(5)), "5m");
+        assert_eq!(age(t, t + time::Duration::hours(30)), "1d");
+    }
+}

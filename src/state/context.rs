@@ -1,0 +1,147 @@
+//! Context configuration (`config.json`): the `si paas` fields plus paasdeck's `color`,
+//! `read_only`, `confirm` and `incus_project`. Unknown fields survive a rewrite.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::state::paths::{ContextDir, StateRoot};
+use crate::state::{clock, fsio};
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ContextConfig {
+    pub name: String,
+    #[serde(rename = "type", default, skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub state_root: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub vault_file: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub color: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub read_only: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub confirm: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub incus_project: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub updated_at: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+pub const DEFAULT_TYPE: &str = "internal-dogfood";
+
+impl ContextConfig {
+    /// The type, lowercased, with the `si paas` default.
+    pub fn kind(&self) -> String {
+        let k = self.kind.trim().to_ascii_lowercase();
+        if k.is_empty() {
+            DEFAULT_TYPE.to_string()
+        } else {
+            k
+        }
+    }
+}
+
+/// The vault file of a context: its `vault_file`, else `vault/secrets.env` inside it.
+pub fn vault_path(cd: &ContextDir, cfg: Option<&ContextConfig>) -> PathBuf {
+    match cfg.map(|c| c.vault_file.trim()).filter(|v| !v.is_empty()) {
+        Some(v) => crate::state::paths::absolute(std::path::Path::new(v)),
+        None => cd.default_vault(),
+    }
+}
+
+pub fn load(cd: &ContextDir) -> Result<Option<ContextConfig>> {
+    fsio::read_json(&cd.config())
+}
+
+/// Loads the config of a context that must exist.
+pub fn require(cd: &ContextDir) -> Result<ContextConfig> {
+    match load(cd)? {
+        Some(c) => Ok(c),
+        None => Err(not_found(cd.name())),
+    }
+}
+
+pub fn not_found(name: &str) -> PaasError {
+    PaasError::new(
+        ErrorCode::ContextNotFound,
+        "context_resolve",
+        format!("context {name:?} does not exist"),
+    )
+    .with_remediation(format!(
+        "create it with `paasdeck context init {name} --type <type>` or list contexts with `paasdeck context list`"
+    ))
+}
+
+/// What `context init` may set; `None` keeps the current value on re-init.
+#[derive(Debug, Clone, Default)]
+pub struct InitSpec {
+    pub kind: Option<String>,
+    pub vault_file: Option<String>,
+    pub color: Option<String>,
+    pub read_only: Option<bool>,
+    pub confirm: Option<String>,
+    pub incus_project: Option<String>,
+}
+
+/// Creates the context layout and writes `config.json`, or updates an existing one keeping every
+/// field the spec does not name. Returns the config and whether it was created.
+pub fn init(root: &StateRoot, cd: &ContextDir, spec: &InitSpec) -> Result<(ContextConfig, bool)> {
+    root.ensure()?;
+    fsio::ensure_dir(root.contexts_dir().as_path())?;
+    for sub in ["events", "vault", "releases", "locks"] {
+        fsio::ensure_dir(&cd.dir().join(sub))?;
+    }
+    let lock = cd.lock()?;
+    let existing = load(cd)?;
+    let created = existing.is_none();
+    let now = clock::now_doc();
+    let mut cfg = existing.unwrap_or_else(|| ContextConfig {
+        name: cd.name().to_string(),
+        created_at: now.clone(),
+        ..Default::default()
+    });
+    cfg.name = cd.name().to_string();
+    if let Some(k) = &spec.kind {
+        cfg.kind = k.trim().to_ascii_lowercase();
+    } else if cfg.kind.is_empty() {
+        cfg.kind = DEFAULT_TYPE.to_string();
+    }
+    cfg.state_root = root.path().display().to_string();
+    if let Some(v) = &spec.vault_file {
+        cfg.vault_file = v.clone();
+    }
+    if cfg.vault_file.is_empty() {
+        cfg.vault_file = cd.default_vault().display().to_string();
+    }
+    if let Some(c) = &spec.color {
+        cfg.color = c.clone();
+    }
+    if let Some(r) = spec.read_only {
+        cfg.read_only = r;
+    }
+    if let Some(c) = &spec.confirm {
+        cfg.confirm = c.clone();
+    }
+    if let Some(p) = &spec.incus_project {
+        cfg.incus_project = p.clone();
+    }
+    if cfg.created_at.is_empty() {
+        cfg.created_at = now.clone();
+    }
+    cfg.updated_at = now;
+    fsio::write_doc(&cd.config(), &cfg)?;
+    drop(lock);
+    Ok((cfg, created))
+}

@@ -1,0 +1,332 @@
+//! Every byte paasdeck writes to the state root goes through here: directories 0700, files 0600,
+//! JSON documents replaced atomically under the context's advisory lock, JSONL rows appended with
+//! one `write` on an `O_APPEND` descriptor, and a malformed document reported, never overwritten.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ErrorCode, PaasError, Result};
+
+pub const DIR_MODE: u32 = 0o700;
+pub const FILE_MODE: u32 = 0o600;
+
+/// How long a writer waits for another writer's lock before giving up with `PAAS_STATE_LOCKED`.
+const LOCK_WAIT: Duration = Duration::from_secs(15);
+
+/// Creates `dir` and its missing parents with mode 0700.
+pub fn ensure_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(dir)
+        .map_err(|e| PaasError::io("state_write", dir, &e))
+}
+
+/// Reads a JSON document. `Ok(None)` when the file does not exist; `PAAS_STATE_CORRUPT` with the
+/// line and column when it does not parse. The message never quotes file content.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>> {
+    let text = match fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            return Err(corrupt(path, 0, 0, "the file is not valid UTF-8"));
+        }
+        Err(e) => return Err(PaasError::io("state_read", path, &e)),
+    };
+    parse_json(path, &text).map(Some)
+}
+
+/// Parses `text` (the content of `path`) as a document of type `T`.
+pub fn parse_json<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Eof => "the document ends too early (truncated?)".into(),
+            serde_json::error::Category::Syntax => syntax_message(&e),
+            serde_json::error::Category::Data => scrub_values(&e.to_string()),
+            serde_json::error::Category::Io => "the file could not be read".into(),
+        };
+        corrupt(path, e.line(), e.column(), &what)
+    })
+}
+
+fn corrupt(path: &Path, line: usize, column: usize, what: &str) -> PaasError {
+    PaasError::new(
+        ErrorCode::StateCorrupt,
+        "state_read",
+        format!(
+            "state file {} is malformed at line {line}, column {column}: {what}",
+            path.display()
+        ),
+    )
+    .with_remediation(format!(
+        "repair or restore {} by hand (paasdeck never overwrites a file it cannot parse)",
+        path.display()
+    ))
+}
+
+/// serde_json's syntax messages carry a position suffix we already report separately.
+fn syntax_message(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.find(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// Data errors can quote the offending value (`invalid type: string "hunter2"`); a state file may
+/// hold a secret by mistake, so every quoted value is replaced before the message goes anywhere.
+fn scrub_values(msg: &str) -> String {
+    let msg = match msg.find(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    };
+    let mut out = String::with_capacity(msg.len());
+    let mut in_quote = false;
+    for ch in msg.chars() {
+        if ch == '"' {
+            if in_quote {
+                out.push_str("<value>\"");
+            } else {
+                out.push('"');
+            }
+            in_quote = !in_quote;
+        } else if !in_quote {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// Serialises `value` as pretty JSON (2-space indent, trailing newline) and atomically replaces
+/// `path` with it: temp file in the same directory, fsync, rename, fsync of the directory.
+/// Callers that read-modify-write hold the context lock around the whole sequence.
+pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| {
+        PaasError::new(
+            ErrorCode::UnknownFailure,
+            "state_write",
+            format!("could not serialise {}: {e}", path.display()),
+        )
+    })?;
+    bytes.push(b'\n');
+    write_bytes_atomic(path, &bytes)
+}
+
+/// Atomically replaces `path` with `bytes` (mode 0600).
+pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    ensure_dir(dir)?;
+    let io_err = |e: io::Error| PaasError::io("state_write", path, &e);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".paasdeck-")
+        .suffix(".tmp")
+        .permissions(fs::Permissions::from_mode(FILE_MODE))
+        .tempfile_in(dir)
+        .map_err(io_err)?;
+    tmp.write_all(bytes).map_err(io_err)?;
+    tmp.as_file().sync_all().map_err(io_err)?;
+    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    if let Ok(d) = File::open(dir) {
+        // Durability of the rename; failure here does not undo the write.
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Appends one JSON row to a JSONL file with a single `write` on an `O_APPEND` descriptor, so
+/// concurrent writers never interleave inside a line.
+pub fn append_jsonl(path: &Path, row: &serde_json::Value) -> Result<()> {
+    let mut line = serde_json::to_vec(row).map_err(|e| {
+        PaasError::new(
+            ErrorCode::UnknownFailure,
+            "event_append",
+            format!("could not serialise an event row: {e}"),
+        )
+    })?;
+    line.push(b'\n');
+    append_line(path, &line)
+}
+
+/// Appends raw bytes (one complete line) with a single write.
+pub fn append_line(path: &Path, line: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        ensure_dir(dir)?;
+    }
+    let mut f = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(FILE_MODE)
+        .open(path)
+        .map_err(|e| PaasError::io("event_append", path, &e))?;
+    let n = f
+        .write(line)
+        .map_err(|e| PaasError::io("event_append", path, &e))?;
+    if n != line.len() {
+        return Err(PaasError::new(
+            ErrorCode::StateIo,
+            "event_append",
+            format!(
+                "short write to {} ({n} of {} bytes); the disk may be full",
+                path.display(),
+                line.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// An exclusive advisory lock (flock) held for the lifetime of the value.
+#[derive(Debug)]
+pub struct StateLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl StateLock {
+    /// Waits for the lock file at `path` (created 0600), up to a bounded time.
+    pub fn acquire(path: &Path) -> Result<StateLock> {
+        if let Some(dir) = path.parent() {
+            ensure_dir(dir)?;
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(FILE_MODE)
+            .open(path)
+            .map_err(|e| PaasError::io("state_lock", path, &e))?;
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match file.try_lock() {
+                Ok(()) => {
+                    return Ok(StateLock {
+                        file,
+                        path: path.to_path_buf(),
+                    });
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    if started.elapsed() > LOCK_WAIT {
+                        return Err(PaasError::new(
+                            ErrorCode::StateLocked,
+                            "state_lock",
+                            format!(
+                                "another paasdeck process has held {} for more than {}s",
+                                path.display(),
+                                LOCK_WAIT.as_secs()
+                            ),
+                        )
+                        .with_remediation(
+                            "wait for the other command to finish, or find it with `fuser` on the lock file",
+                        ));
+                    }
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(PaasError::io("state_lock", path, &e));
+                }
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+/// Writes a state document: serialised, secret-like keys redacted (SPEC §8: at write time),
+/// then atomically replaced.
+pub fn write_doc<T: Serialize>(path: &Path, doc: &T) -> Result<()> {
+    let mut value = serde_json::to_value(doc).map_err(|e| {
+        PaasError::new(
+            ErrorCode::UnknownFailure,
+            "state_write",
+            format!("could not serialise {}: {e}", path.display()),
+        )
+    })?;
+    crate::policy::redact::redact(&mut value);
+    write_json_atomic(path, &value)
+}
+
+/// Read-modify-write of one document under the lock at `lock_path`: a missing file starts from
+/// `T::default()`, a malformed one fails before anything is written.
+pub fn update_doc<T, R>(
+    lock: &StateLock,
+    path: &Path,
+    f: impl FnOnce(&mut T) -> Result<R>,
+) -> Result<R>
+where
+    T: Serialize + DeserializeOwned + Default,
+{
+    debug_assert!(lock.path().exists());
+    let mut doc: T = read_json(path)?.unwrap_or_default();
+    let out = f(&mut doc)?;
+    write_doc(path, &doc)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_errors_never_quote_values() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct T {
+            port: u16,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.json");
+        let err = parse_json::<T>(&p, r#"{"port": "hunter2"}"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::StateCorrupt);
+        assert!(!err.message.contains("hunter2"), "{}", err.message);
+        assert!(err.message.contains("line 1, column"), "{}", err.message);
+    }
+
+    #[test]
+    fn truncated_document_names_line_and_column() {
+        let p = Path::new("/x/targets.json");
+        let err = parse_json::<serde_json::Value>(p, "{\n  \"targets\": [\n").unwrap_err();
+        assert!(err.message.contains("/x/targets.json"));
+        assert!(err.message.contains("line 3"), "{}", err.message);
+    }
+
+    #[test]
+    fn atomic_write_sets_0600_and_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/doc.json");
+        write_json_atomic(&p, &serde_json::json!({"a": 1})).unwrap();
+        write_json_atomic(&p, &serde_json::json!({"a": 2})).unwrap();
+        let meta = fs::metadata(&p).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(p.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o700
+        );
+        assert_eq!(fs::read_to_string(&p).unwrap(), "{\n  \"a\": 2\n}\n");
+        // no temp files left behind
+        assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+    }
+}

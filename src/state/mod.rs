@@ -1,0 +1,16 @@
+//! The private state root: paths, context config, targets, apps, deployments, events, vault.
+//! Synchronous code with no terminal and no network; every write goes through [`fsio`].
+
+pub mod apps;
+pub mod clock;
+pub mod context;
+pub mod deployments;
+pub mod events;
+pub mod fsio;
+pub mod names;
+pub mod paths;
+pub mod repo;
+pub mod targets;
+pub mod vault;
+
+pub use paths::{ContextDir, RootSource, StateRoot};

@@ -1,0 +1,170 @@
+//! Name rules, checked before a name is joined into a path or gets near a shell.
+
+use crate::error::{PaasError, Result};
+
+fn check(kind: &str, value: &str, max: usize, allow_upper: bool) -> Result<()> {
+    let bad = |why: &str| {
+        PaasError::usage(
+            "flag_validation",
+            format!("invalid {kind} name {value:?}: {why}"),
+        )
+        .with_remediation(format!(
+            "a {kind} name is 1-{max} characters of {}letters, digits, '-', '_' and '.', starting with a letter or digit",
+            if allow_upper { "" } else { "lowercase " }
+        ))
+    };
+    if value.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    if value.len() > max {
+        return Err(bad(&format!("it is longer than {max} characters")));
+    }
+    if value.contains("..") {
+        return Err(bad("it contains '..'"));
+    }
+    let first = value.chars().next().unwrap_or('-');
+    if !first.is_ascii_alphanumeric() {
+        return Err(bad("it must start with a letter or digit"));
+    }
+    if let Some(c) = value.chars().find(|c| {
+        !(c.is_ascii_digit()
+            || c.is_ascii_lowercase()
+            || (allow_upper && c.is_ascii_uppercase())
+            || matches!(c, '-' | '_' | '.'))
+    }) {
+        return Err(bad(&format!("character {c:?} is not allowed")));
+    }
+    Ok(())
+}
+
+/// Context names: lowercase letters, digits, `-`, `_`, `.`; 1-63 chars; no `..`; never a path.
+pub fn validate_context(name: &str) -> Result<()> {
+    check("context", name, 63, false)
+}
+
+/// Target names (the target's id, matched case-insensitively).
+pub fn validate_target(name: &str) -> Result<()> {
+    check("target", name, 63, true)
+}
+
+pub fn validate_app(name: &str) -> Result<()> {
+    check("app", name, 63, true)
+}
+
+/// Compose service names.
+pub fn validate_service(name: &str) -> Result<()> {
+    check("service", name, 63, true)
+}
+
+/// Secret variable names become environment variable names on the target.
+pub fn validate_env_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            PaasError::usage("flag_validation", format!("invalid variable name {name:?}"))
+                .with_remediation("use letters, digits and '_', starting with a letter or '_'"),
+        )
+    }
+}
+
+/// Host names and IP addresses. Never starts with `-`, so it cannot be read as an ssh option.
+pub fn validate_host(host: &str) -> Result<()> {
+    let ok = !host.is_empty()
+        && host.len() <= 253
+        && !host.starts_with('-')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_' | '%'));
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            PaasError::usage("flag_validation", format!("invalid host {host:?}"))
+                .with_remediation("give a DNS name, an IPv4 address or a bare IPv6 address"),
+        )
+    }
+}
+
+/// Remote login names.
+pub fn validate_user(user: &str) -> Result<()> {
+    let ok = !user.is_empty()
+        && user.len() <= 64
+        && !user.starts_with('-')
+        && user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            PaasError::usage("flag_validation", format!("invalid user {user:?}"))
+                .with_remediation("a login name is letters, digits, '.', '-' and '_'"),
+        )
+    }
+}
+
+/// Splits a CSV flag value: trimmed, empties dropped, duplicates removed (first wins).
+pub fn split_csv(value: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in value.split(',') {
+        let p = part.trim();
+        if !p.is_empty() && !out.iter().any(|o| o == p) {
+            out.push(p.to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_names() {
+        for ok in ["default", "oss-demo", "customer-42", "a.b_c", "x"] {
+            validate_context(ok).unwrap();
+        }
+        for bad in [
+            "",
+            "..",
+            "a/b",
+            "../etc",
+            "Prod",
+            "-x",
+            ".hidden",
+            "a..b",
+            "a b",
+            "a;rm",
+            &"x".repeat(64),
+        ] {
+            let e = validate_context(bad).unwrap_err();
+            assert!(e.usage, "{bad}");
+        }
+    }
+
+    #[test]
+    fn hostile_names_refused() {
+        for bad in ["a'b", "$(id)", "a`b`", "a\nb", "a|b", "-oProxyCommand=x"] {
+            assert!(validate_target(bad).is_err(), "{bad}");
+            assert!(validate_host(bad).is_err(), "{bad}");
+            assert!(validate_user(bad).is_err(), "{bad}");
+        }
+        validate_target("Edge-A").unwrap();
+        validate_host("10.0.0.1").unwrap();
+        validate_host("::1").unwrap();
+        validate_user("deploy").unwrap();
+    }
+
+    #[test]
+    fn csv() {
+        assert_eq!(split_csv(" a, b,,a ,c"), vec!["a", "b", "c"]);
+    }
+}

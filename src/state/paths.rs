@@ -1,0 +1,265 @@
+//! Where things live under the state root, and how the root itself is found.
+
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::state::{fsio, names};
+
+pub const STATE_ROOT_ENV: &str = "SI_PAAS_STATE_ROOT";
+pub const DEFAULT_CONTEXT: &str = "default";
+
+/// How the state root was chosen, for `info` and error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootSource {
+    Flag,
+    Env,
+    Home,
+}
+
+impl RootSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RootSource::Flag => "--state-root",
+            RootSource::Env => STATE_ROOT_ENV,
+            RootSource::Home => "$HOME/.si/paas",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StateRoot {
+    path: PathBuf,
+    source: RootSource,
+}
+
+impl StateRoot {
+    /// `--state-root` > `SI_PAAS_STATE_ROOT` > `$HOME/.si/paas`, made absolute.
+    pub fn resolve(flag: Option<&Path>) -> Result<StateRoot> {
+        let (raw, source) = if let Some(p) = flag.filter(|p| !p.as_os_str().is_empty()) {
+            (p.to_path_buf(), RootSource::Flag)
+        } else if let Some(p) = std::env::var_os(STATE_ROOT_ENV).filter(|v| !v.is_empty()) {
+            (PathBuf::from(p), RootSource::Env)
+        } else {
+            let home = directories::BaseDirs::new()
+                .map(|b| b.home_dir().to_path_buf())
+                .ok_or_else(|| {
+                    PaasError::new(
+                        ErrorCode::InvalidArgument,
+                        "state_root_resolve",
+                        "cannot find the home directory to place the state root in",
+                    )
+                    .with_remediation("pass --state-root PATH or set SI_PAAS_STATE_ROOT")
+                })?;
+            (home.join(".si").join("paas"), RootSource::Home)
+        };
+        Ok(StateRoot {
+            path: absolute(&raw),
+            source,
+        })
+    }
+
+    pub fn at(path: impl Into<PathBuf>) -> StateRoot {
+        StateRoot {
+            path: absolute(&path.into()),
+            source: RootSource::Flag,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn source(&self) -> RootSource {
+        self.source
+    }
+
+    pub fn contexts_dir(&self) -> PathBuf {
+        self.path.join("contexts")
+    }
+
+    pub fn current_context_file(&self) -> PathBuf {
+        self.path.join("current_context")
+    }
+
+    pub fn known_hosts(&self) -> PathBuf {
+        match std::env::var_os("SI_PAAS_KNOWN_HOSTS_FILE").filter(|v| !v.is_empty()) {
+            Some(p) => PathBuf::from(p),
+            None => self.path.join("known_hosts"),
+        }
+    }
+
+    /// The directory of a context. The name must already be validated.
+    pub fn context(&self, name: &str) -> ContextDir {
+        ContextDir {
+            name: name.to_string(),
+            dir: self.contexts_dir().join(name),
+        }
+    }
+
+    pub fn ensure(&self) -> Result<()> {
+        fsio::ensure_dir(&self.path)
+    }
+
+    /// The name stored by `context use`, when there is a valid one.
+    pub fn stored_context(&self) -> Result<Option<String>> {
+        let path = self.current_context_file();
+        match fs::read_to_string(&path) {
+            Ok(s) => {
+                let name = s.trim().to_string();
+                if name.is_empty() || names::validate_context(&name).is_err() {
+                    Ok(None)
+                } else {
+                    Ok(Some(name))
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(PaasError::io("state_read", &path, &e)),
+        }
+    }
+
+    pub fn store_context(&self, name: &str) -> Result<()> {
+        self.ensure()?;
+        fsio::write_bytes_atomic(&self.current_context_file(), format!("{name}\n").as_bytes())
+    }
+
+    /// Context directory names, sorted. Entries that are not valid context names are ignored.
+    pub fn list_contexts(&self) -> Result<Vec<String>> {
+        let dir = self.contexts_dir();
+        let rd = match fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(PaasError::io("state_read", &dir, &e)),
+        };
+        let mut out: Vec<String> = rd
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| names::validate_context(n).is_ok())
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+}
+
+/// The event files of a context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventFile {
+    Deployments,
+    Alerts,
+    Audit,
+}
+
+impl EventFile {
+    pub const ALL: [EventFile; 3] = [EventFile::Deployments, EventFile::Alerts, EventFile::Audit];
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            EventFile::Deployments => "deployments.jsonl",
+            EventFile::Alerts => "alerts.jsonl",
+            EventFile::Audit => "audit.jsonl",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ContextDir {
+    name: String,
+    dir: PathBuf,
+}
+
+impl ContextDir {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+    pub fn exists(&self) -> bool {
+        self.dir.is_dir()
+    }
+    pub fn config(&self) -> PathBuf {
+        self.dir.join("config.json")
+    }
+    pub fn targets(&self) -> PathBuf {
+        self.dir.join("targets.json")
+    }
+    pub fn apps(&self) -> PathBuf {
+        self.dir.join("apps.json")
+    }
+    pub fn deployments(&self) -> PathBuf {
+        self.dir.join("deployments.json")
+    }
+    pub fn backups(&self) -> PathBuf {
+        self.dir.join("backups.json")
+    }
+    pub fn checks(&self) -> PathBuf {
+        self.dir.join("checks.json")
+    }
+    pub fn events_dir(&self) -> PathBuf {
+        self.dir.join("events")
+    }
+    pub fn event_file(&self, f: EventFile) -> PathBuf {
+        self.events_dir().join(f.file_name())
+    }
+    pub fn releases_dir(&self) -> PathBuf {
+        self.dir.join("releases")
+    }
+    pub fn default_vault(&self) -> PathBuf {
+        self.dir.join("vault").join("secrets.env")
+    }
+    pub fn locks_dir(&self) -> PathBuf {
+        self.dir.join("locks")
+    }
+    /// The advisory lock every read-modify-write of this context's documents holds.
+    pub fn lock(&self) -> Result<fsio::StateLock> {
+        fsio::StateLock::acquire(&self.locks_dir().join("state.lock"))
+    }
+}
+
+/// Makes a path absolute and lexically normal without touching the file system.
+pub fn absolute(p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Resolves symlinks on the longest existing prefix of `p`, keeping the rest as written, so that
+/// paths that do not exist yet compare correctly with canonical ones.
+pub fn canonical_lenient(p: &Path) -> PathBuf {
+    let p = absolute(p);
+    let mut existing = p.as_path();
+    let mut rest: Vec<&std::ffi::OsStr> = Vec::new();
+    loop {
+        if let Ok(c) = existing.canonicalize() {
+            let mut out = c;
+            for r in rest.iter().rev() {
+                out.push(r);
+            }
+            return out;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name);
+                existing = parent;
+            }
+            _ => return p,
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The target inventory (`targets.json`): `name` is the id, matched case-insensitively; the first
+//! target added becomes current. Unknown fields of the document and of each target survive.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::state::paths::ContextDir;
+use crate::state::{clock, fsio};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TargetsDoc {
+    #[serde(default)]
+    pub current_target: String,
+    #[serde(default)]
+    pub targets: Vec<Target>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Target {
+    pub name: String,
+    #[serde(default)]
+    pub host: String,
+    #[serde(default)]
+    pub port: i64,
+    #[serde(default)]
+    pub user: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub auth_method: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub identity_file: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub updated_at: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// How paasdeck reaches a target. Only `auth_method` decides (SPEC §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    Key,
+    Local,
+    /// `si paas` password targets and anything unknown: kept on disk, refused at connect time.
+    Unsupported,
+}
+
+impl AuthMethod {
+    pub fn parse(s: &str) -> AuthMethod {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "key" => AuthMethod::Key,
+            "local" => AuthMethod::Local,
+            _ => AuthMethod::Unsupported,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Key => "key",
+            AuthMethod::Local => "local",
+            AuthMethod::Unsupported => "unsupported",
+        }
+    }
+}
+
+impl Target {
+    /// Port with the `si paas` normalisation (≤ 0 means 22).
+    pub fn port(&self) -> u16 {
+        if self.port <= 0 || self.port > 65535 {
+            22
+        } else {
+            self.port as u16
+        }
+    }
+    pub fn auth(&self) -> AuthMethod {
+        AuthMethod::parse(&self.auth_method)
+    }
+    /// `user@host:port`.
+    pub fn address(&self) -> String {
+        format!("{}@{}:{}", self.user, self.host, self.port())
+    }
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+}
+
+impl TargetsDoc {
+    pub fn find(&self, name: &str) -> Option<&Target> {
+        self.targets.iter().find(|t| t.is(name))
+    }
+
+    /// Clears a `current_target` that names no target (as `si paas` does on load).
+    pub fn normalise(&mut self) {
+        if !self.current_target.is_empty() && self.find(&self.current_target.clone()).is_none() {
+            self.current_target.clear();
+        }
+    }
+
+    /// Resolves a selection: names (in the given order, `all` meaning every target in store
+    /// order), or the current target when the list is empty.
+    pub fn select(&self, names: &[String]) -> Result<Vec<Target>> {
+        if self.targets.is_empty() {
+            return Err(
+                resolution("no targets configured in this context").with_remediation(
+                    "add one with `paasdeck --context <ctx> target add --name N --host H --user U`",
+                ),
+            );
+        }
+        if names.iter().any(|n| n.eq_ignore_ascii_case("all")) {
+            return Ok(self.targets.clone());
+        }
+        if names.is_empty() {
+            if self.current_target.is_empty() {
+                return Err(resolution("no target selected").with_remediation(
+                    "pass --target/--targets, or set one with `paasdeck --context <ctx> target use NAME`",
+                ));
+            }
+            return match self.find(&self.current_target) {
+                Some(t) => Ok(vec![t.clone()]),
+                None => Err(not_found(&self.current_target)),
+            };
+        }
+        names
+            .iter()
+            .map(|n| self.find(n).cloned().ok_or_else(|| not_found(n)))
+            .collect()
+    }
+}
+
+fn resolution(msg: &str) -> PaasError {
+    PaasError::new(ErrorCode::TargetResolutionFailed, "target_resolve", msg)
+}
+
+pub fn not_found(name: &str) -> PaasError {
+    resolution(&format!("target {name:?} not found in this context"))
+        .with_target(name)
+        .with_remediation("list the context's targets with `paasdeck target list`")
+}
+
+pub fn load(cd: &ContextDir) -> Result<TargetsDoc> {
+    let mut doc: TargetsDoc = fsio::read_json(&cd.targets())?.unwrap_or_default();
+    doc.normalise();
+    Ok(doc)
+}
+
+/// Adds a target under the context lock. Returns whether it became current and the new total.
+pub fn add(cd: &ContextDir, mut target: Target, make_default: bool) -> Result<(bool, usize)> {
+    let lock = cd.lock()?;
+    fsio::update_doc(&lock, &cd.targets(), |doc: &mut TargetsDoc| {
+        doc.normalise();
+        if let Some(existing) = doc.find(&target.name) {
+            return Err(PaasError::new(
+                ErrorCode::AlreadyExists,
+                "target_add",
+                format!(
+                    "target {:?} already exists in context {:?}",
+                    existing.name,
+                    cd.name()
+                ),
+            )
+            .with_target(&target.name)
+            .with_remediation("choose another name, or remove the old target first"));
+        }
+        let now = clock::now_doc();
+        target.created_at = now.clone();
+        target.updated_at = now;
+        let is_default = make_default || doc.current_target.is_empty();
+        if is_default {
+            doc.current_target = target.name.clone();
+        }
+        doc.targets.push(target);
+        Ok((is_default, doc.targets.len()))
+    })
+}
+
+/// Makes a target current; returns its stored (canonical) name.
+pub fn use_target(cd: &ContextDir, name: &str) -> Result<String> {
+    let lock = cd.lock()?;
+    fsio::update_doc(&lock, &cd.targets(), |doc: &mut TargetsDoc| {
+        let canonical = doc.find(name).ok_or_else(|| not_found(name))?.name.clone();
+        doc.current_target = canonical.clone();
+        Ok(canonical)
+    })
+}
+
+/// Removes a target. The current target needs `force`; afterwards the first remaining target
+/// (or none) becomes current. Returns the removed target's name, the new current and the total.
+pub fn remove(cd: &ContextDir, name: &str, force: bool) -> Result<(String, String, usize)> {
+    let lock = cd.lock()?;
+    fsio::update_doc(&lock, &cd.targets(), |doc: &mut TargetsDoc| {
+        doc.normalise();
+        let canonical = doc.find(name).ok_or_else(|| not_found(name))?.name.clone();
+        let is_current = doc.current_target.eq_ignore_ascii_case(&canonical);
+        if is_current && !force {
+            return Err(PaasError::usage(
+                "target_remove",
+                format!("{canonical:?} is the current target; removing it needs --force"),
+            )
+            .with_target(&canonical)
+            .with_remediation(
+                "pass --force, or make another target current first with `target use`",
+            ));
+        }
+        doc.targets.retain(|t| !t.is(&canonical));
+        if is_current {
+            doc.current_target = doc
+                .targets
+                .first()
+                .map(|t| t.name.clone())
+                .unwrap_or_default();
+        }
+        Ok((canonical, doc.current_target.clone(), doc.targets.len()))
+    })
+}
