@@ -103,7 +103,14 @@ fn same_target_name_in_two_contexts_stays_isolated() {
             seen.push_str(&stdout(&text));
         }
         let out = env.dir.path().join(format!("{ctx}.json"));
-        env.ok(&["--context", ctx, "context", "export", "--output", out.to_str().unwrap()]);
+        env.ok(&[
+            "--context",
+            ctx,
+            "context",
+            "export",
+            "--output",
+            out.to_str().unwrap(),
+        ]);
         seen.push_str(&std::fs::read_to_string(&out).unwrap());
         assert!(seen.contains(mine), "{ctx} should show its own host");
         assert!(!seen.contains(other), "{ctx} leaked {other}");
@@ -130,7 +137,12 @@ fn state_root_inside_a_repository_is_refused_unless_overridden() {
     };
     let (code, doc) = run(None, &["context", "init", "x", "--type", "oss-demo"]);
     assert_eq!(code, 1, "{doc}");
-    assert!(doc["error"]["message"].as_str().unwrap().contains("inside the git work tree"));
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("inside the git work tree")
+    );
     assert!(!root.exists(), "nothing may be written when refused");
 
     let (code, doc) = run(
@@ -143,7 +155,10 @@ fn state_root_inside_a_repository_is_refused_unless_overridden() {
         "API_TOKEN=super-secret\n",
     )
     .unwrap();
-    let (code, doc) = run(Some(("SI_PAAS_ALLOW_REPO_STATE", "true")), &["--context", "x", "doctor"]);
+    let (code, doc) = run(
+        Some(("SI_PAAS_ALLOW_REPO_STATE", "true")),
+        &["--context", "x", "doctor"],
+    );
     assert_eq!(code, 1, "{doc}");
     assert_eq!(doc["ok"], false);
     let checks = doc["checks"].as_array().unwrap();
@@ -216,10 +231,27 @@ fn doctor_flags_a_host_shared_between_dogfood_and_demo() {
     assert_eq!(c["ok"], false);
     assert!(c["detail"].as_str().unwrap().contains("10.1.2.3:22"), "{c}");
     // a different port is a different endpoint
-    env.ok(&["--context", "demo", "target", "remove", "public-box", "--force"]);
     env.ok(&[
-        "--context", "demo", "target", "add", "--name", "b", "--host", "10.1.2.3", "--port",
-        "2222", "--user", "u",
+        "--context",
+        "demo",
+        "target",
+        "remove",
+        "public-box",
+        "--force",
+    ]);
+    env.ok(&[
+        "--context",
+        "demo",
+        "target",
+        "add",
+        "--name",
+        "b",
+        "--host",
+        "10.1.2.3",
+        "--port",
+        "2222",
+        "--user",
+        "u",
     ]);
     let doc = env.ok(&["--context", "demo", "doctor"]);
     assert_eq!(doc["ok"], true);
@@ -238,7 +270,13 @@ fn export_import_round_trip_and_secret_key_refusal() {
     let compose = env.work.join("compose.yaml");
     std::fs::write(&compose, "services: {}\n").unwrap();
     env.ok(&[
-        "--context", "source", "app", "add", "--name", "api", "--compose-file",
+        "--context",
+        "source",
+        "app",
+        "add",
+        "--name",
+        "api",
+        "--compose-file",
         compose.to_str().unwrap(),
     ]);
     std::fs::write(
@@ -247,21 +285,45 @@ fn export_import_round_trip_and_secret_key_refusal() {
     )
     .unwrap();
     let out = env.dir.path().join("export.json");
-    let doc = env.ok(&["--context", "source", "context", "export", "--output", out.to_str().unwrap()]);
+    let doc = env.ok(&[
+        "--context",
+        "source",
+        "context",
+        "export",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(doc["targets"], 2);
     assert_eq!(doc["deploy_apps"], 1);
     let payload: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(payload["schema_version"], 1);
-    assert_eq!(payload["metadata"]["targets"]["targets"][1]["name"], "edge-b");
+    assert_eq!(
+        payload["metadata"]["targets"]["targets"][1]["name"],
+        "edge-b"
+    );
     assert_eq!(
         std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
         0o600
     );
     // no overwrite without --force
-    let (code, _) = env.json(&["--context", "source", "context", "export", "--output", out.to_str().unwrap()]);
+    let (code, _) = env.json(&[
+        "--context",
+        "source",
+        "context",
+        "export",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1);
 
-    let doc = env.ok(&["context", "import", "--input", out.to_str().unwrap(), "--name", "customer-42"]);
+    let doc = env.ok(&[
+        "context",
+        "import",
+        "--input",
+        out.to_str().unwrap(),
+        "--name",
+        "customer-42",
+    ]);
     assert_eq!(doc["context"], "customer-42");
     let t = env.ok(&["--context", "customer-42", "target", "list"]);
     assert_eq!(t["count"], 2);
@@ -276,10 +338,20 @@ fn export_import_round_trip_and_secret_key_refusal() {
     let bad_path = env.dir.path().join("bad.json");
     std::fs::write(&bad_path, bad.to_string()).unwrap();
     let before = std::fs::read(env.ctx_dir("customer-42").join("targets.json")).unwrap();
-    let (code, doc) = env.json(&["context", "import", "--input", bad_path.to_str().unwrap(), "--name", "customer-42"]);
+    let (code, doc) = env.json(&[
+        "context",
+        "import",
+        "--input",
+        bad_path.to_str().unwrap(),
+        "--name",
+        "customer-42",
+    ]);
     assert_eq!(code, 1, "{doc}");
     let msg = doc["error"]["message"].as_str().unwrap();
-    assert!(msg.contains("metadata.targets.targets[0].db_password"), "{msg}");
+    assert!(
+        msg.contains("metadata.targets.targets[0].db_password"),
+        "{msg}"
+    );
     assert!(!doc.to_string().contains("hunter2-value"));
     assert_eq!(
         std::fs::read(env.ctx_dir("customer-42").join("targets.json")).unwrap(),
@@ -335,7 +407,12 @@ fn mutating_without_explicit_context_exits_2_naming_the_context() {
     let (code, doc) = env.json(&["target", "add", "--name", "a", "--host", "h", "--user", "u"]);
     assert_eq!(code, 2, "{doc}");
     assert_eq!(doc["error"]["code"], "PAAS_CONTEXT_GUARD");
-    assert!(doc["error"]["message"].as_str().unwrap().contains("\"staging-1\""));
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"staging-1\"")
+    );
     // the refusal is audited in that context, and nothing changed
     let ev = env.ok(&["events", "list", "--status", "failed"]);
     assert_eq!(ev["data"][0]["command"], "target add");
@@ -346,20 +423,45 @@ fn mutating_without_explicit_context_exits_2_naming_the_context() {
     let o = env.run(&["target", "use", "a"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stdout(&o).is_empty());
-    assert!(stderr(&o).starts_with("error[PAAS_CONTEXT_GUARD]: "), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("error[PAAS_CONTEXT_GUARD]: "),
+        "{}",
+        stderr(&o)
+    );
     assert!(stderr(&o).contains("\nhint: "));
 }
 
 #[test]
 fn read_only_context_refuses_mutations_without_write() {
     let env = Env::new();
-    env.ok(&["context", "init", "prod", "--type", "production", "--read-only"]);
+    env.ok(&[
+        "context",
+        "init",
+        "prod",
+        "--type",
+        "production",
+        "--read-only",
+    ]);
     let (code, doc) = env.json(&[
-        "--context", "prod", "target", "add", "--name", "a", "--host", "h", "--user", "u",
+        "--context",
+        "prod",
+        "target",
+        "add",
+        "--name",
+        "a",
+        "--host",
+        "h",
+        "--user",
+        "u",
     ]);
     assert_eq!(code, 2);
     assert_eq!(doc["error"]["code"], "PAAS_CONTEXT_GUARD");
-    assert!(doc["error"]["message"].as_str().unwrap().contains("read-only"));
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("read-only")
+    );
     let (code, _) = env.json(&["context", "remove", "prod", "--force"]);
     assert_eq!(code, 2);
     assert!(env.ctx_dir("prod").exists());
@@ -368,7 +470,17 @@ fn read_only_context_refuses_mutations_without_write() {
     env.ok(&["target", "list"]);
     // --write lifts it for one invocation
     env.ok(&[
-        "--context", "prod", "--write", "target", "add", "--name", "a", "--host", "h", "--user", "u",
+        "--context",
+        "prod",
+        "--write",
+        "target",
+        "add",
+        "--name",
+        "a",
+        "--host",
+        "h",
+        "--user",
+        "u",
     ]);
     let (code, _) = env.json(&["--context", "prod", "target", "use", "a"]);
     assert_eq!(code, 2);
@@ -385,7 +497,18 @@ fn truncated_targets_file_is_reported_and_left_untouched() {
     std::fs::write(&path, truncated).unwrap();
     for args in [
         vec!["--context", "c", "target", "list"],
-        vec!["--context", "c", "target", "add", "--name", "b", "--host", "b", "--user", "u"],
+        vec![
+            "--context",
+            "c",
+            "target",
+            "add",
+            "--name",
+            "b",
+            "--host",
+            "b",
+            "--user",
+            "u",
+        ],
         vec!["--context", "c", "target", "remove", "a", "--force"],
     ] {
         let (code, doc) = env.json(&args);
@@ -394,7 +517,11 @@ fn truncated_targets_file_is_reported_and_left_untouched() {
         let msg = doc["error"]["message"].as_str().unwrap();
         assert!(msg.contains("targets.json"), "{msg}");
         assert!(msg.contains("line ") && msg.contains("column "), "{msg}");
-        assert_eq!(std::fs::read(&path).unwrap(), truncated, "{args:?} changed the file");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            truncated,
+            "{args:?} changed the file"
+        );
     }
     // a corrupt config shows in `context list` without hiding the others
     env.init("d", "staging");
@@ -416,8 +543,16 @@ fn two_processes_adding_fifty_targets_each_keep_all_hundred() {
                 for i in 0..50 {
                     let name = format!("{prefix}-{i}");
                     let o = env.run(&[
-                        "--context", "c", "target", "add", "--name", &name, "--host",
-                        &format!("{name}.example"), "--user", "u",
+                        "--context",
+                        "c",
+                        "target",
+                        "add",
+                        "--name",
+                        &name,
+                        "--host",
+                        &format!("{name}.example"),
+                        "--user",
+                        "u",
                     ]);
                     assert!(o.status.success(), "{}", stderr(&o));
                 }
@@ -444,13 +579,35 @@ fn a_secret_set_through_stdin_appears_in_no_output_event_or_log() {
     env.add_target("c", "edge-a", "a.example");
     let value = "S3CR3T-value-9f8e7d";
     let o = env.run_stdin(
-        &["-vv", "--context", "c", "secret", "set", "--app", "api", "--name", "DB_PASSWORD"],
+        &[
+            "-vv",
+            "--context",
+            "c",
+            "secret",
+            "set",
+            "--app",
+            "api",
+            "--name",
+            "DB_PASSWORD",
+        ],
         &format!("{value}\n"),
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let mut seen = stdout(&o) + &stderr(&o);
     let o = env.run_stdin(
-        &["--json", "--context", "c", "secret", "set", "--app", "api", "--name", "API_TOKEN", "--target", "edge-a"],
+        &[
+            "--json",
+            "--context",
+            "c",
+            "secret",
+            "set",
+            "--app",
+            "api",
+            "--name",
+            "API_TOKEN",
+            "--target",
+            "edge-a",
+        ],
         value,
     );
     assert!(o.status.success());
@@ -462,7 +619,16 @@ fn a_secret_set_through_stdin_appears_in_no_output_event_or_log() {
     seen += &(stdout(&o) + &stderr(&o));
     for args in [
         vec!["--context", "c", "secret", "list", "--app", "api"],
-        vec!["--context", "c", "secret", "get", "--app", "api", "--name", "DB_PASSWORD"],
+        vec![
+            "--context",
+            "c",
+            "secret",
+            "get",
+            "--app",
+            "api",
+            "--name",
+            "DB_PASSWORD",
+        ],
         vec!["--context", "c", "events", "list"],
         vec!["--context", "c", "doctor"],
     ] {
@@ -477,20 +643,58 @@ fn a_secret_set_through_stdin_appears_in_no_output_event_or_log() {
     assert_eq!(list["count"], 2);
     seen += &Env::all_text_under(&env.ctx_dir("c").join("events"));
     let logs = Env::all_text_under(&env.log_dir());
-    assert!(logs.contains("secret set"), "the log exists and records the command");
+    assert!(
+        logs.contains("secret set"),
+        "the log exists and records the command"
+    );
     seen += &logs;
     assert!(!seen.contains(value), "the secret leaked");
 
     // positive controls: the vault holds it (0600), and only an explicit reveal prints it
     let vault = env.ctx_dir("c").join("vault/secrets.env");
     assert!(std::fs::read_to_string(&vault).unwrap().contains(value));
-    assert_eq!(std::fs::metadata(&vault).unwrap().permissions().mode() & 0o777, 0o600);
-    let (code, _) = env.json(&["--context", "c", "secret", "get", "--app", "api", "--name", "DB_PASSWORD", "--reveal"]);
+    assert_eq!(
+        std::fs::metadata(&vault).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let (code, _) = env.json(&[
+        "--context",
+        "c",
+        "secret",
+        "get",
+        "--app",
+        "api",
+        "--name",
+        "DB_PASSWORD",
+        "--reveal",
+    ]);
     assert_eq!(code, 2);
-    let o = env.run(&["--context", "c", "secret", "get", "--app", "api", "--name", "DB_PASSWORD", "--reveal", "--allow-plaintext"]);
+    let o = env.run(&[
+        "--context",
+        "c",
+        "secret",
+        "get",
+        "--app",
+        "api",
+        "--name",
+        "DB_PASSWORD",
+        "--reveal",
+        "--allow-plaintext",
+    ]);
     assert_eq!(stdout(&o).trim(), value);
     // and argv is refused outright without echoing the value
-    let o = env.run(&["--context", "c", "secret", "set", "--app", "api", "--name", "X", "--value", "argv-secret"]);
+    let o = env.run(&[
+        "--context",
+        "c",
+        "secret",
+        "set",
+        "--app",
+        "api",
+        "--name",
+        "X",
+        "--value",
+        "argv-secret",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(!(stdout(&o) + &stderr(&o)).contains("argv-secret"));
 }
@@ -504,11 +708,29 @@ fn secret_mutations_are_blocked_while_doctor_fails() {
         "{\"context\":\"other\",\"command\":\"x\"}\n",
     )
     .unwrap();
-    let o = env.run_stdin(&["--json", "--context", "c", "secret", "set", "--app", "a", "--name", "N"], "v");
+    let o = env.run_stdin(
+        &[
+            "--json",
+            "--context",
+            "c",
+            "secret",
+            "set",
+            "--app",
+            "a",
+            "--name",
+            "N",
+        ],
+        "v",
+    );
     assert_eq!(o.status.code(), Some(1));
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc["error"]["code"], "PAAS_DOCTOR_BLOCKED");
-    assert!(doc["error"]["message"].as_str().unwrap().contains("events_context_consistency"));
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("events_context_consistency")
+    );
 }
 
 #[test]
@@ -518,8 +740,22 @@ fn targets_apps_and_usage_errors() {
     env.add_target("c", "edge-a", "a.example");
     env.add_target("c", "edge-b", "b.example");
     let doc = env.ok(&["--context", "c", "target", "list"]);
-    assert_eq!(doc["current_target"], "edge-a", "first target becomes current");
-    let (code, doc) = env.json(&["--context", "c", "target", "add", "--name", "EDGE-A", "--host", "x", "--user", "u"]);
+    assert_eq!(
+        doc["current_target"], "edge-a",
+        "first target becomes current"
+    );
+    let (code, doc) = env.json(&[
+        "--context",
+        "c",
+        "target",
+        "add",
+        "--name",
+        "EDGE-A",
+        "--host",
+        "x",
+        "--user",
+        "u",
+    ]);
     assert_eq!(code, 1);
     assert_eq!(doc["error"]["code"], "PAAS_ALREADY_EXISTS");
     env.ok(&["--context", "c", "target", "use", "EDGE-B"]);
@@ -531,8 +767,23 @@ fn targets_apps_and_usage_errors() {
     assert_eq!(doc["current_target"], "");
 
     // hostile names never reach the state
-    for (flag, value) in [("--name", "a;rm -rf /"), ("--host", "-oProxyCommand=x"), ("--user", "$(id)")] {
-        let mut args = vec!["--context", "c", "target", "add", "--name", "ok", "--host", "h", "--user", "u"];
+    for (flag, value) in [
+        ("--name", "a;rm -rf /"),
+        ("--host", "-oProxyCommand=x"),
+        ("--user", "$(id)"),
+    ] {
+        let mut args = vec![
+            "--context",
+            "c",
+            "target",
+            "add",
+            "--name",
+            "ok",
+            "--host",
+            "h",
+            "--user",
+            "u",
+        ];
         let i = args.iter().position(|a| *a == flag).unwrap();
         args[i + 1] = value;
         let (code, doc) = env.json(&args);
@@ -541,7 +792,12 @@ fn targets_apps_and_usage_errors() {
     }
     let (code, doc) = env.json(&["--context", "../etc", "target", "list"]);
     assert_eq!(code, 2);
-    assert!(doc["error"]["message"].as_str().unwrap().contains("context"));
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("context")
+    );
 
     // clap usage errors keep the contract under --json
     let (code, doc) = env.json(&["target", "add", "--name", "x"]);
@@ -555,8 +811,30 @@ fn targets_apps_and_usage_errors() {
     let compose = env.work.join("compose.yaml");
     std::fs::write(&compose, "services: {}\n").unwrap();
     env.add_target("c", "edge-a", "a.example");
-    env.ok(&["--context", "c", "app", "add", "--name", "api", "--compose-file", compose.to_str().unwrap(), "--targets", "edge-a"]);
-    let (code, doc) = env.json(&["--context", "c", "app", "add", "--name", "web", "--compose-file", compose.to_str().unwrap(), "--targets", "nope"]);
+    env.ok(&[
+        "--context",
+        "c",
+        "app",
+        "add",
+        "--name",
+        "api",
+        "--compose-file",
+        compose.to_str().unwrap(),
+        "--targets",
+        "edge-a",
+    ]);
+    let (code, doc) = env.json(&[
+        "--context",
+        "c",
+        "app",
+        "add",
+        "--name",
+        "web",
+        "--compose-file",
+        compose.to_str().unwrap(),
+        "--targets",
+        "nope",
+    ]);
     assert_eq!(code, 1);
     assert_eq!(doc["error"]["code"], "PAAS_TARGET_RESOLUTION_FAILED");
     let apps = env.ok(&["--context", "c", "app", "list"]);
@@ -591,7 +869,10 @@ fn events_list_filters_and_audit_rows() {
     assert_eq!(rows.len(), 4, "{all:#}");
     assert_eq!(rows[0]["command"], "target add", "newest first");
     let operator = rows[0]["fields"]["operator"].as_str().unwrap();
-    assert!(operator.contains('@') && !operator.starts_with('@'), "{operator}");
+    assert!(
+        operator.contains('@') && !operator.starts_with('@'),
+        "{operator}"
+    );
     assert_eq!(all["skipped_lines"], 1);
     let crit = env.ok(&["--context", "c", "events", "list", "--severity", "critical"]);
     assert_eq!(crit["count"], 1);
@@ -609,9 +890,21 @@ fn events_list_filters_and_audit_rows() {
     let before = std::fs::read_to_string(dir.join("audit.jsonl")).unwrap();
     env.ok(&["--context", "c", "target", "list"]);
     env.ok(&["--context", "c", "events", "list"]);
-    assert_eq!(std::fs::read_to_string(dir.join("audit.jsonl")).unwrap(), before);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("audit.jsonl")).unwrap(),
+        before
+    );
     let row: Value = serde_json::from_str(before.lines().last().unwrap()).unwrap();
-    for key in ["timestamp", "context", "source", "command", "status", "severity", "operator", "duration_ms"] {
+    for key in [
+        "timestamp",
+        "context",
+        "source",
+        "command",
+        "status",
+        "severity",
+        "operator",
+        "duration_ms",
+    ] {
         assert!(row.get(key).is_some(), "audit row lacks {key}: {row}");
     }
 }
@@ -636,10 +929,12 @@ fn events_tail_follow_prints_rows_as_they_are_appended() {
         }
     });
     // the existing row comes first
-    let first: Value = serde_json::from_str(&rx.recv_timeout(Duration::from_secs(10)).unwrap()).unwrap();
+    let first: Value =
+        serde_json::from_str(&rx.recv_timeout(Duration::from_secs(10)).unwrap()).unwrap();
     assert_eq!(first["command"], "context init");
     env.add_target("c", "late", "late.example");
-    let next: Value = serde_json::from_str(&rx.recv_timeout(Duration::from_secs(10)).unwrap()).unwrap();
+    let next: Value =
+        serde_json::from_str(&rx.recv_timeout(Duration::from_secs(10)).unwrap()).unwrap();
     assert_eq!(next["command"], "target add");
     assert!(child.try_wait().unwrap().is_none(), "follow keeps running");
     child.kill().unwrap();

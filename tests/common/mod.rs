@@ -104,7 +104,16 @@ impl Env {
 
     pub fn add_target(&self, ctx: &str, name: &str, host: &str) {
         self.ok(&[
-            "--context", ctx, "target", "add", "--name", name, "--host", host, "--user", "deploy",
+            "--context",
+            ctx,
+            "target",
+            "add",
+            "--name",
+            name,
+            "--host",
+            host,
+            "--user",
+            "deploy",
         ]);
     }
 
