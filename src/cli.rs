@@ -23,7 +23,7 @@ pub struct Cli {
 }
 
 /// Flags accepted anywhere on the line.
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone)]
 pub struct Global {
     /// State root (default: $SI_PAAS_STATE_ROOT, else $HOME/.si/paas)
     #[arg(long, global = true, value_name = "PATH")]
@@ -43,6 +43,9 @@ pub struct Global {
     /// More detail in the log file (-v debug, -vv trace)
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
+    /// SSH connect timeout
+    #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
 }
 
 #[derive(Subcommand, Debug)]
@@ -181,6 +184,68 @@ pub enum TargetCmd {
         #[arg(long)]
         force: bool,
     },
+    /// Preflight: TCP, SSH, architecture, Docker, Compose, disk, load
+    Check(TargetCheckArgs),
+    /// Run a command on targets with a fan-out strategy (destructive)
+    Exec(TargetExecArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["target", "all"]))]
+pub struct TargetCheckArgs {
+    /// One target
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+    /// Every target of the context
+    #[arg(long)]
+    pub all: bool,
+    /// Time limit for the whole check of one target
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Targets checked at once
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub parallel: u32,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrategyArg {
+    Serial,
+    Rolling,
+    Canary,
+    Parallel,
+}
+
+impl StrategyArg {
+    pub fn strategy(self) -> crate::remote::fanout::Strategy {
+        use crate::remote::fanout::Strategy;
+        match self {
+            StrategyArg::Serial => Strategy::Serial,
+            StrategyArg::Rolling => Strategy::Rolling,
+            StrategyArg::Canary => Strategy::Canary,
+            StrategyArg::Parallel => Strategy::Parallel,
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TargetExecArgs {
+    /// Comma-separated target names, or `all`
+    #[arg(long, value_name = "a,b|all")]
+    pub targets: String,
+    #[arg(long, value_enum, default_value_t = StrategyArg::Serial)]
+    pub strategy: StrategyArg,
+    /// Targets at once (rolling chunk size, parallel cap)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub max_parallel: u32,
+    /// Keep going to later batches after a failure (never past a failed canary)
+    #[arg(long)]
+    pub continue_on_error: bool,
+    /// Time limit per target
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// The command, after `--`; run by the target's shell as ssh would
+    #[arg(last = true, required = true, num_args = 1.., value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -357,6 +422,8 @@ impl Command {
                 TargetCmd::List => Verb::TargetList,
                 TargetCmd::Use { .. } => Verb::TargetUse,
                 TargetCmd::Remove { .. } => Verb::TargetRemove,
+                TargetCmd::Check(_) => Verb::TargetCheck,
+                TargetCmd::Exec(_) => Verb::TargetExec,
             },
             Command::App(a) => match a {
                 AppCmd::Add(_) => Verb::AppAdd,

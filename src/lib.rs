@@ -7,5 +7,8 @@ pub mod dirs;
 pub mod error;
 pub mod headless;
 pub mod logging;
+pub mod ops;
 pub mod policy;
+pub mod remote;
 pub mod state;
+pub mod tasks;

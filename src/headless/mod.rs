@@ -6,6 +6,7 @@ mod context_cmd;
 mod doctor_cmd;
 mod events_cmd;
 pub mod output;
+mod remote_cmd;
 mod secret_cmd;
 mod target_cmd;
 
@@ -52,6 +53,7 @@ impl ContextSource {
 #[derive(Debug, Clone)]
 pub struct Invocation {
     pub root: StateRoot,
+    pub connect_timeout: std::time::Duration,
     pub context: String,
     pub source: ContextSource,
     pub json: bool,
@@ -84,6 +86,7 @@ impl Invocation {
         names::validate_context(&context)?;
         Ok(Invocation {
             root,
+            connect_timeout: global.connect_timeout,
             context,
             source,
             json: global.json,
@@ -131,6 +134,11 @@ pub fn run(global: &Global, cmd: &Command) -> i32 {
     }
     match &result {
         Ok(report) => {
+            if let (false, Some(e)) = (inv.json, &report.error) {
+                output::print_report(false, command, &inv.context, report);
+                output::print_error(false, command, &inv.context, e);
+                return 1;
+            }
             output::print_report(inv.json, command, &inv.context, report);
             tracing::info!(command, ok = report.ok, "command finished");
             if report.ok { 0 } else { 1 }
@@ -158,7 +166,7 @@ fn record_audit(inv: &Invocation, command: &str, result: &Result<Report>, starte
         return;
     }
     let (ok, fields, error) = match result {
-        Ok(r) => (r.ok, r.audit.clone(), None),
+        Ok(r) => (r.ok, r.audit.clone(), r.error.clone()),
         Err(e) => (false, Default::default(), Some(e.clone())),
     };
     let audit = Audit {

@@ -19,6 +19,8 @@ pub struct Report {
     pub text: String,
     /// Fields recorded in the audit row (redacted on write).
     pub audit: Map<String, Value>,
+    /// Why a report with `ok: false` failed, shown as the envelope's `error`.
+    pub error: Option<PaasError>,
 }
 
 impl Report {
@@ -66,6 +68,12 @@ impl Report {
         self.ok = false;
         self
     }
+
+    pub fn failed_with(mut self, e: PaasError) -> Report {
+        self.ok = false;
+        self.error = Some(e);
+        self
+    }
 }
 
 pub fn to_value(v: impl Serialize) -> Value {
@@ -101,6 +109,9 @@ fn print_json(doc: &Map<String, Value>) {
 pub fn print_report(json: bool, command: &str, context: &str, report: &Report) {
     if json {
         let mut doc = envelope(report.ok, command, context);
+        if let Some(e) = &report.error {
+            doc.insert("error".into(), error_object(e));
+        }
         doc.extend(report.body.clone());
         print_json(&doc);
     } else if !report.text.is_empty() {

@@ -1,7 +1,5 @@
 //! `target add|list|use|remove`.
 
-use std::path::PathBuf;
-
 use super::Invocation;
 use super::output::{Report, table};
 use crate::cli::{AuthArg, TargetAddArgs, TargetCmd};
@@ -21,6 +19,8 @@ pub fn run(inv: &Invocation, cmd: &TargetCmd) -> Result<Report> {
                 .field("target", &canonical)
                 .text(format!("current target is now {canonical}")))
         }
+        TargetCmd::Check(a) => super::remote_cmd::check(inv, a),
+        TargetCmd::Exec(a) => super::remote_cmd::exec(inv, a),
         TargetCmd::Remove { name, force } => {
             names::validate_target(name)?;
             let cd = inv.existing_cd()?;
@@ -35,23 +35,13 @@ pub fn run(inv: &Invocation, cmd: &TargetCmd) -> Result<Report> {
     }
 }
 
-/// Expands a leading `~/` with the home directory.
-pub fn expand_home(p: &std::path::Path) -> PathBuf {
-    if let Ok(rest) = p.strip_prefix("~")
-        && let Some(home) = directories::BaseDirs::new()
-    {
-        return home.home_dir().join(rest);
-    }
-    paths::absolute(p)
-}
-
 fn add(inv: &Invocation, a: &TargetAddArgs) -> Result<Report> {
     names::validate_target(&a.name)?;
     names::validate_host(&a.host)?;
     names::validate_user(&a.user)?;
     let identity_file = match &a.identity_file {
         Some(p) => {
-            let p = expand_home(p);
+            let p = paths::expand_home(p);
             if !p.is_file() {
                 return Err(PaasError::usage(
                     "flag_validation",

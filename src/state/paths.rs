@@ -218,6 +218,16 @@ impl ContextDir {
     }
 }
 
+/// Expands a leading `~/` with the home directory and makes the path absolute.
+pub fn expand_home(p: &Path) -> PathBuf {
+    if let Ok(rest) = p.strip_prefix("~")
+        && let Some(home) = directories::BaseDirs::new()
+    {
+        return home.home_dir().join(rest);
+    }
+    absolute(p)
+}
+
 /// Makes a path absolute and lexically normal without touching the file system.
 pub fn absolute(p: &Path) -> PathBuf {
     let joined = if p.is_absolute() {

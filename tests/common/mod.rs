@@ -2,6 +2,8 @@
 //! (outside any repository), and helpers to run the real binary.
 #![allow(dead_code)]
 
+pub mod sshd;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 

@@ -1,0 +1,216 @@
+//! `target check` and `target exec`: the commands that reach targets.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::Invocation;
+use super::output::Report;
+use crate::cli::{TargetCheckArgs, TargetExecArgs};
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::ops::{self, target_check, target_exec};
+use crate::remote::Stream;
+use crate::remote::fanout;
+use crate::state::{names, targets};
+
+/// Runs async work on a fresh runtime; Ctrl-C cancels it (stopping remote processes) instead of
+/// killing paasdeck mid-flight.
+pub fn block_on<F, Fut, T>(f: F) -> Result<T>
+where
+    F: FnOnce(CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| PaasError::new(ErrorCode::UnknownFailure, "runtime", e.to_string()))?;
+    let cancel = CancellationToken::new();
+    let c2 = cancel.clone();
+    rt.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("interrupted: stopping remote commands…");
+            c2.cancel();
+        }
+    });
+    let out = rt.block_on(f(cancel));
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    Ok(out)
+}
+
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
+    let mut v = b as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < UNITS.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{b}B")
+    } else {
+        format!("{v:.1}{}", UNITS[i])
+    }
+}
+
+pub fn check(inv: &Invocation, a: &TargetCheckArgs) -> Result<Report> {
+    let cd = inv.existing_cd()?;
+    let doc = targets::load(&cd)?;
+    let selected = match &a.target {
+        Some(t) => {
+            names::validate_target(t)?;
+            doc.select(std::slice::from_ref(t))?
+        }
+        None => doc.select(&["all".to_string()])?,
+    };
+    let pool = ops::pool(&inv.root, inv.connect_timeout);
+    let results = block_on(|cancel| async move {
+        let r = target_check::check_all(
+            &pool,
+            &inv.context,
+            &selected,
+            a.timeout,
+            a.parallel as usize,
+            &cancel,
+        )
+        .await;
+        pool.close_all().await;
+        r
+    })?;
+    target_check::save_checks(&cd, &results)?;
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| !r.ok())
+        .map(|r| r.target.as_str())
+        .collect();
+    let mut text = String::new();
+    for r in &results {
+        let addr = format!("{}@{}:{}", r.user, r.host, r.port);
+        if r.ok() {
+            let mut extra = vec![
+                r.cpu_arch.clone().unwrap_or_default(),
+                format!("docker {}", r.docker_version.clone().unwrap_or_default()),
+                format!("compose {}", r.compose_version.clone().unwrap_or_default()),
+            ];
+            if let Some(d) = r.disk_free_root {
+                extra.push(format!("/ {} free", human_bytes(d)));
+            }
+            if let Some(d) = r.disk_free_docker {
+                extra.push(format!("docker root {} free", human_bytes(d)));
+            }
+            if let Some(l) = r.load1 {
+                extra.push(format!("load {l:.2}"));
+            }
+            text.push_str(&format!(
+                "[ok]   {} ({addr}) {}ms  {}\n",
+                r.target,
+                r.duration_ms,
+                extra.join(", ")
+            ));
+        } else {
+            text.push_str(&format!(
+                "[fail] {} ({addr}) {}ms\n       {}\n",
+                r.target,
+                r.duration_ms,
+                r.error.clone().unwrap_or_default()
+            ));
+        }
+    }
+    let rep = Report::ok()
+        .set("timeout", humantime::format_duration(a.timeout).to_string())
+        .set("parallel", a.parallel)
+        .list(&results)
+        .audit_only(
+            "targets",
+            results
+                .iter()
+                .map(|r| r.target.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+        .audit_only("failed_targets", failed.join(","))
+        .text(text);
+    Ok(if failed.is_empty() { rep } else { rep.failed() })
+}
+
+pub fn exec(inv: &Invocation, a: &TargetExecArgs) -> Result<Report> {
+    let cd = inv.existing_cd()?;
+    let wanted = names::split_csv(&a.targets);
+    if wanted.is_empty() {
+        return Err(PaasError::usage("flag_validation", "--targets is empty"));
+    }
+    for w in &wanted {
+        if !w.eq_ignore_ascii_case("all") {
+            names::validate_target(w)?;
+        }
+    }
+    let selected = targets::load(&cd)?.select(&wanted)?;
+    let command = a.command.join(" ");
+    let spec = target_exec::ExecSpec {
+        targets: selected,
+        command: command.clone(),
+        strategy: a.strategy.strategy(),
+        max_parallel: a.max_parallel as usize,
+        continue_on_error: a.continue_on_error,
+        timeout: Some(a.timeout),
+    };
+    let width = spec.targets.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    let json = inv.json;
+    let on_line: target_exec::TargetLineSink = Arc::new(move |target, stream, line| {
+        if json {
+            return;
+        }
+        let text = format!("{target:<width$} | {line}\n");
+        let _ = match stream {
+            Stream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
+            Stream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
+        };
+    });
+    let pool = ops::pool(&inv.root, inv.connect_timeout);
+    let spec_ref = &spec;
+    let (plan, outcomes) = block_on(|cancel| async move {
+        let r = target_exec::run(&pool, &inv.context, spec_ref, on_line, &cancel).await;
+        pool.close_all().await;
+        r
+    })?;
+    let rows: Vec<serde_json::Value> = outcomes
+        .iter()
+        .map(|o| {
+            let mut v = json!({"target": o.target, "status": o.status.as_str()});
+            if let Some(d) = &o.detail {
+                v["exit_code"] = json!(d.exit_code);
+                v["duration_ms"] = json!(d.duration_ms);
+                v["output_tail"] = json!(d.output_tail);
+                v["lines"] = json!(d.lines);
+                v["dropped_lines"] = json!(d.dropped_lines);
+            }
+            if let Some(e) = &o.error {
+                v["error"] = super::output::error_object(e);
+            }
+            v
+        })
+        .collect();
+    let statuses = fanout::statuses(&outcomes);
+    let mut text = format!(
+        "fanout_plan={}\ntarget_statuses={statuses}\n",
+        plan.summary()
+    );
+    if json {
+        text.clear();
+    }
+    let rep = Report::ok()
+        .field("remote_command", &command)
+        .field("strategy", spec.strategy.as_str())
+        .field("max_parallel", a.max_parallel)
+        .field("continue_on_error", a.continue_on_error)
+        .field("fanout_plan", plan.summary())
+        .field("target_statuses", &statuses)
+        .list(&rows)
+        .text(text);
+    Ok(match fanout::aggregate_error(&outcomes) {
+        Some(e) => rep.failed_with(e),
+        None => rep,
+    })
+}

@@ -1,0 +1,68 @@
+//! Operations, one module each. Each takes typed inputs and reports progress through line sinks
+//! and results; the headless CLI and the console call the same functions.
+
+pub mod target_check;
+pub mod target_exec;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::remote::hostkeys::HostKeyLearned;
+use crate::remote::pool::{LearnedHook, Pool};
+use crate::remote::ssh::SshOptions;
+use crate::state::StateRoot;
+use crate::state::events::{self, Audit};
+use crate::state::paths::EventFile;
+
+/// The audit row recorded when a host key is accepted on first use.
+pub fn host_key_learned_row(context: &str, target: &str, l: &HostKeyLearned) -> Map<String, Value> {
+    let mut fields = Map::new();
+    fields.insert("target".into(), target.into());
+    fields.insert("host".into(), l.host.clone().into());
+    fields.insert("port".into(), l.port.into());
+    fields.insert("fingerprint".into(), l.fingerprints.join(",").into());
+    fields.insert(
+        "known_hosts".into(),
+        l.known_hosts.display().to_string().into(),
+    );
+    let audit = Audit {
+        command: "host_key_learned".into(),
+        ok: true,
+        duration_ms: 0,
+        fields,
+        error: None,
+    };
+    let mut row = audit.row(context, &events::operator());
+    row.insert("severity".into(), "warning".into());
+    row.insert("target".into(), target.into());
+    row.insert(
+        "message".into(),
+        format!(
+            "accepted the host key of {} on first use ({})",
+            crate::remote::hostkeys::host_pattern(&l.host, l.port),
+            l.fingerprints.join(", ")
+        )
+        .into(),
+    );
+    row
+}
+
+/// A connection pool whose first-use host keys are audited in the target's context.
+pub fn pool(root: &StateRoot, connect_timeout: Duration) -> Pool {
+    let opts = SshOptions::from_env(root.known_hosts(), connect_timeout);
+    let root = root.clone();
+    let hook: LearnedHook = Arc::new(move |ctx, target, learned| {
+        let cd = root.context(ctx);
+        if let Err(e) = events::append(
+            &cd,
+            EventFile::Audit,
+            host_key_learned_row(ctx, target, learned),
+        ) {
+            tracing::error!("could not audit a learned host key: {}", e.message);
+        }
+        tracing::warn!(context = ctx, target, host = %learned.host, "host key learned on first use");
+    });
+    Pool::new(opts, Some(hook))
+}

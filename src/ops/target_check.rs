@@ -1,0 +1,372 @@
+//! `target check`: TCP reach, SSH, architecture, Docker, Compose, then free disk, load and
+//! uptime, stopping at the first failing step. The last result per target is kept in
+//! `checks.json` so the console can show it without re-running.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::remote::pool::Pool;
+use crate::remote::{ExecRequest, capture};
+use crate::state::paths::ContextDir;
+use crate::state::targets::{AuthMethod, Target};
+use crate::state::{clock, fsio};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CheckResult {
+    pub target: String,
+    pub user: String,
+    pub host: String,
+    pub port: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_arch: Option<String>,
+    pub reachable: bool,
+    pub ssh_ok: bool,
+    pub docker_ok: bool,
+    pub compose_ok: bool,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    pub duration_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docker_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compose_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_free_root: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_free_docker: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load1: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime_seconds: Option<u64>,
+    #[serde(default)]
+    pub checked_at: String,
+}
+
+impl CheckResult {
+    fn new(t: &Target) -> CheckResult {
+        CheckResult {
+            target: t.name.clone(),
+            user: t.user.clone(),
+            host: t.host.clone(),
+            port: t.port(),
+            cpu_arch: None,
+            reachable: false,
+            ssh_ok: false,
+            docker_ok: false,
+            compose_ok: false,
+            status: "failed".into(),
+            error: None,
+            error_code: None,
+            stage: None,
+            duration_ms: 0,
+            docker_version: None,
+            compose_version: None,
+            disk_free_root: None,
+            disk_free_docker: None,
+            load1: None,
+            uptime_seconds: None,
+            checked_at: String::new(),
+        }
+    }
+
+    pub fn ok(&self) -> bool {
+        self.status == "ok"
+    }
+
+    fn fail(&mut self, stage: &str, code: ErrorCode, message: String) {
+        self.status = "failed".into();
+        self.stage = Some(stage.into());
+        self.error_code = Some(code.as_str().into());
+        self.error = Some(message);
+    }
+}
+
+/// `x86_64`/`amd64` → `amd64`, `aarch64`/`arm64` → `arm64`, anything else lowercased.
+pub fn normalise_arch(raw: &str) -> String {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "x86_64" | "amd64" => "amd64".into(),
+        "aarch64" | "arm64" => "arm64".into(),
+        other => other.into(),
+    }
+}
+
+/// One round trip after the connection: each step prints `key=value`, a failing step prints
+/// `fail=<step> <message>` and stops.
+const PROBE: &str = r#"flat() { printf %s "$1" | tr '\n' ' '; }
+echo "ssh=ok"
+a=$(uname -m 2>&1) || { echo "fail=arch $(flat "$a")"; exit 0; }
+echo "arch=$a"
+v=$(docker version --format '{{.Server.Version}}' 2>&1) || { echo "fail=docker $(flat "$v")"; exit 0; }
+echo "docker=$(flat "$v")"
+if c=$(docker compose version --short 2>/dev/null); then :; elif c=$(docker-compose version --short 2>&1); then :; else echo "fail=compose $(flat "$c")"; exit 0; fi
+echo "compose=$(flat "$c")"
+r=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null)
+[ -n "$r" ] && [ -d "$r" ] || r=/
+df -P / "$r" 2>/dev/null | awk 'NR==2 {print "df_root=" $4} NR==3 {print "df_docker=" $4}'
+[ -r /proc/loadavg ] && echo "loadavg=$(cat /proc/loadavg)"
+[ -r /proc/uptime ] && echo "uptime=$(cat /proc/uptime)"
+true
+"#;
+
+fn step_message(step: &str) -> &'static str {
+    match step {
+        "arch" => "architecture check failed",
+        "docker" => "docker check failed",
+        "compose" => "compose check failed",
+        _ => "check failed",
+    }
+}
+
+fn apply_probe(r: &mut CheckResult, lines: &[String]) -> bool {
+    for line in lines {
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let v = v.trim();
+        match k {
+            "ssh" => r.ssh_ok = true,
+            "arch" => r.cpu_arch = Some(normalise_arch(v)),
+            "docker" => {
+                r.docker_ok = true;
+                r.docker_version = Some(v.to_string());
+            }
+            "compose" => {
+                r.compose_ok = true;
+                r.compose_version = Some(v.trim_start_matches('v').to_string());
+            }
+            "df_root" => r.disk_free_root = v.parse::<u64>().ok().map(|kb| kb * 1024),
+            "df_docker" => r.disk_free_docker = v.parse::<u64>().ok().map(|kb| kb * 1024),
+            "loadavg" => r.load1 = v.split_whitespace().next().and_then(|x| x.parse().ok()),
+            "uptime" => {
+                r.uptime_seconds = v
+                    .split_whitespace()
+                    .next()
+                    .and_then(|x| x.parse::<f64>().ok())
+                    .map(|s| s as u64)
+            }
+            "fail" => {
+                let (step, msg) = v.split_once(' ').unwrap_or((v, ""));
+                r.fail(
+                    step,
+                    ErrorCode::RemoteCommandFailed,
+                    format!("{}: {}", step_message(step), msg.trim()),
+                );
+                return false;
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
+/// Checks one target within `timeout` (the whole sequence).
+pub async fn check_target(
+    pool: &Pool,
+    context: &str,
+    t: &Target,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> CheckResult {
+    let started = Instant::now();
+    let mut r = CheckResult::new(t);
+    let deadline = started + timeout;
+    let remaining = || deadline.saturating_duration_since(Instant::now());
+    let local = t.auth() == AuthMethod::Local;
+    if local {
+        r.reachable = true;
+    } else {
+        let connect_limit = pool.options().connect_timeout.min(remaining());
+        match tokio::time::timeout(
+            connect_limit,
+            tokio::net::TcpStream::connect((t.host.as_str(), t.port())),
+        )
+        .await
+        {
+            Ok(Ok(_)) => r.reachable = true,
+            Ok(Err(e)) => {
+                r.fail(
+                    "tcp",
+                    ErrorCode::SshConnectFailed,
+                    format!("network check failed: {e}"),
+                );
+            }
+            Err(_) => r.fail(
+                "tcp",
+                ErrorCode::SshConnectFailed,
+                format!(
+                    "network check failed: no TCP answer from {}:{} within {}s",
+                    t.host,
+                    t.port(),
+                    connect_limit.as_secs_f32()
+                ),
+            ),
+        }
+    }
+    if r.reachable {
+        let probe = async {
+            let transport = pool.get(context, t).await.map_err(|e| ("ssh", e))?;
+            capture(
+                transport.as_ref(),
+                ExecRequest::new(PROBE).timeout(remaining()),
+                cancel.clone(),
+                200,
+            )
+            .await
+            .map_err(|e| ("ssh", e))
+        };
+        match tokio::time::timeout(remaining(), probe).await {
+            Err(_) => r.fail(
+                "timeout",
+                ErrorCode::Timeout,
+                format!(
+                    "check did not finish within {}",
+                    humantime::format_duration(timeout)
+                ),
+            ),
+            Ok(Err((stage, e))) => {
+                let msg = if e.code == ErrorCode::SshConnectFailed
+                    || e.code == ErrorCode::HostKeyMismatch
+                {
+                    format!("ssh check failed: {}", e.message)
+                } else {
+                    e.message.clone()
+                };
+                r.fail(stage, e.code, msg);
+            }
+            Ok(Ok(out)) => {
+                if local {
+                    r.ssh_ok = true;
+                }
+                if out.code != 0 {
+                    r.fail(
+                        "ssh",
+                        ErrorCode::RemoteCommandFailed,
+                        format!(
+                            "ssh check failed: the probe exited with status {}: {}",
+                            out.code,
+                            out.tail(3)
+                        ),
+                    );
+                } else if apply_probe(&mut r, &out.stdout) {
+                    if r.compose_ok {
+                        r.status = "ok".into();
+                    } else {
+                        r.fail(
+                            "ssh",
+                            ErrorCode::RemoteCommandFailed,
+                            format!("check incomplete: {}", out.tail(3)),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    r.duration_ms = started.elapsed().as_millis() as u64;
+    r.checked_at = clock::now_event();
+    r
+}
+
+/// Checks targets with at most `parallel` at once; results in target order.
+pub async fn check_all(
+    pool: &Pool,
+    context: &str,
+    targets: &[Target],
+    timeout: Duration,
+    parallel: usize,
+    cancel: &CancellationToken,
+) -> Vec<CheckResult> {
+    futures::stream::iter(targets.iter())
+        .map(|t| check_target(pool, context, t, timeout, cancel))
+        .buffered(parallel.max(1))
+        .collect()
+        .await
+}
+
+/// The last check per target (`checks.json`, a paasdeck addition).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChecksDoc {
+    #[serde(default)]
+    pub targets: BTreeMap<String, CheckResult>,
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+pub fn load_checks(cd: &ContextDir) -> Result<ChecksDoc> {
+    Ok(fsio::read_json(&cd.checks())?.unwrap_or_default())
+}
+
+pub fn save_checks(cd: &ContextDir, results: &[CheckResult]) -> Result<()> {
+    let lock = cd.lock()?;
+    fsio::update_doc(&lock, &cd.checks(), |doc: &mut ChecksDoc| {
+        for r in results {
+            doc.targets.insert(r.target.to_ascii_lowercase(), r.clone());
+        }
+        Ok::<(), PaasError>(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arch_normalisation() {
+        assert_eq!(normalise_arch("x86_64"), "amd64");
+        assert_eq!(normalise_arch("aarch64"), "arm64");
+        assert_eq!(normalise_arch("ARMv7l"), "armv7l");
+    }
+
+    #[test]
+    fn probe_parsing_stops_at_the_first_failure() {
+        let t = Target {
+            name: "a".into(),
+            ..Default::default()
+        };
+        let mut r = CheckResult::new(&t);
+        let ok = apply_probe(
+            &mut r,
+            &[
+                "ssh=ok".into(),
+                "arch=aarch64".into(),
+                "fail=docker Cannot connect to the Docker daemon".into(),
+                "compose=2.0".into(),
+            ],
+        );
+        assert!(!ok);
+        assert_eq!(r.cpu_arch.as_deref(), Some("arm64"));
+        assert!(!r.docker_ok && !r.compose_ok);
+        assert_eq!(r.stage.as_deref(), Some("docker"));
+        assert_eq!(
+            r.error.as_deref(),
+            Some("docker check failed: Cannot connect to the Docker daemon")
+        );
+        let mut r = CheckResult::new(&t);
+        assert!(apply_probe(
+            &mut r,
+            &[
+                "ssh=ok".into(),
+                "arch=x86_64".into(),
+                "docker=27.1.1".into(),
+                "compose=v2.29.0".into(),
+                "df_root=1000".into(),
+                "df_docker=2000".into(),
+                "loadavg=0.15 0.10 0.05 1/100 42".into(),
+                "uptime=12345.67 1.0".into()
+            ]
+        ));
+        assert_eq!(r.compose_version.as_deref(), Some("2.29.0"));
+        assert_eq!(r.disk_free_root, Some(1024 * 1000));
+        assert_eq!(r.load1, Some(0.15));
+        assert_eq!(r.uptime_seconds, Some(12345));
+    }
+}

@@ -1,0 +1,120 @@
+//! One connection per target, opened on first use and shared by every command to that target
+//! until the pool is closed. Targets are keyed by context and name, so two contexts never share
+//! a connection even when their targets are called the same.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, OnceCell};
+
+use super::Transport;
+use super::hostkeys::HostKeyLearned;
+use super::local::LocalTransport;
+use super::ssh::{Endpoint, SshOptions, SshTransport};
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::state::targets::{AuthMethod, Target};
+
+/// Called when a host key is accepted on first use: (context, target, what was learned).
+pub type LearnedHook = Arc<dyn Fn(&str, &str, &HostKeyLearned) + Send + Sync>;
+
+type Slot = Arc<OnceCell<Arc<dyn Transport>>>;
+
+pub struct Pool {
+    opts: SshOptions,
+    slots: Mutex<HashMap<String, Slot>>,
+    learned: Option<LearnedHook>,
+    first_use: Mutex<()>,
+}
+
+impl Pool {
+    pub fn new(opts: SshOptions, learned: Option<LearnedHook>) -> Pool {
+        Pool {
+            opts,
+            slots: Mutex::new(HashMap::new()),
+            learned,
+            first_use: Mutex::new(()),
+        }
+    }
+
+    pub fn options(&self) -> &SshOptions {
+        &self.opts
+    }
+
+    fn key(context: &str, target: &Target) -> String {
+        format!("{context}/{}", target.name.to_ascii_lowercase())
+    }
+
+    /// The transport for a target, connecting on first use (and again if the master died).
+    pub async fn get(&self, context: &str, target: &Target) -> Result<Arc<dyn Transport>> {
+        match target.auth() {
+            AuthMethod::Local => return Ok(Arc::new(LocalTransport)),
+            AuthMethod::Unsupported => {
+                return Err(PaasError::new(
+                    ErrorCode::SshConnectFailed,
+                    "ssh_connect",
+                    format!(
+                        "target {} uses auth_method {:?}, which paasdeck does not support",
+                        target.name, target.auth_method
+                    ),
+                )
+                .with_target(&target.name)
+                .with_remediation("install an SSH key on the target and set auth_method to key"));
+            }
+            AuthMethod::Key => {}
+        }
+        let key = Self::key(context, target);
+        for _ in 0..2 {
+            let slot = {
+                let mut slots = self.slots.lock().await;
+                slots.entry(key.clone()).or_default().clone()
+            };
+            let t = slot
+                .get_or_try_init(|| async {
+                    let ep = Endpoint {
+                        host: target.host.clone(),
+                        port: target.port(),
+                        user: target.user.clone(),
+                        identity: (!target.identity_file.is_empty())
+                            .then(|| std::path::PathBuf::from(&target.identity_file)),
+                    };
+                    let (t, learned) = SshTransport::connect(&ep, &self.opts, &self.first_use)
+                        .await
+                        .map_err(|e| e.with_target(&target.name))?;
+                    if let (Some(hook), Some(l)) = (&self.learned, learned) {
+                        hook(context, &target.name, &l);
+                    }
+                    Ok::<Arc<dyn Transport>, PaasError>(Arc::new(t))
+                })
+                .await?
+                .clone();
+            if t.alive().await {
+                return Ok(t);
+            }
+            // The master went away (network drop, server restart): forget it and reconnect.
+            t.close().await;
+            self.slots.lock().await.remove(&key);
+        }
+        Err(PaasError::new(
+            ErrorCode::SshConnectFailed,
+            "ssh_connect",
+            format!("the connection to {} keeps dropping", target.name),
+        )
+        .with_target(&target.name))
+    }
+
+    /// How many SSH masters are open.
+    pub async fn open_connections(&self) -> usize {
+        let slots = self.slots.lock().await;
+        slots.values().filter(|s| s.initialized()).count()
+    }
+
+    /// Closes every master connection.
+    pub async fn close_all(&self) {
+        let slots: Vec<Slot> = self.slots.lock().await.drain().map(|(_, s)| s).collect();
+        for s in slots {
+            if let Some(t) = s.get() {
+                t.close().await;
+            }
+        }
+    }
+}

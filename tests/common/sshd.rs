@@ -1,0 +1,217 @@
+//! A real OpenSSH server per test: unprivileged (it runs as the test's user), on a free
+//! loopback port, with a generated host key and client key, a throw-away known_hosts, and a
+//! fake `docker` first on the remote PATH. No test touches `~/.ssh`.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const SSHD: &str = "/usr/sbin/sshd";
+
+pub struct Sshd {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    child: Option<Child>,
+    pub client_key: PathBuf,
+    pub fakebin: PathBuf,
+    pub docker_state: PathBuf,
+    pub user: String,
+}
+
+fn keygen(path: &Path) {
+    let st = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "paasdeck-test", "-f"])
+        .arg(path)
+        .status()
+        .expect("ssh-keygen (package openssh-client) is required: run ./scripts/test.sh");
+    assert!(st.success());
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn current_user() -> String {
+    let out = Command::new("id").arg("-un").output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+impl Sshd {
+    pub fn start() -> Sshd {
+        assert!(
+            Path::new(SSHD).exists(),
+            "{SSHD} is missing: install openssh-server (./scripts/test.sh does)"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let client_key = dir.path().join("client_ed25519");
+        keygen(&client_key);
+        keygen(&dir.path().join("host_ed25519"));
+        std::fs::copy(
+            dir.path().join("client_ed25519.pub"),
+            dir.path().join("authorized_keys"),
+        )
+        .unwrap();
+        let fakebin = dir.path().join("bin");
+        std::fs::create_dir_all(&fakebin).unwrap();
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-docker"),
+            fakebin.join("docker"),
+        )
+        .unwrap();
+        let docker_state = dir.path().join("docker-state");
+        std::fs::create_dir_all(&docker_state).unwrap();
+        if current_user() == "root" {
+            // sshd started by root wants its privilege separation directory.
+            let _ = std::fs::create_dir_all("/run/sshd");
+        }
+        let mut s = Sshd {
+            dir,
+            port: 0,
+            child: None,
+            client_key,
+            fakebin,
+            docker_state,
+            user: current_user(),
+        };
+        s.launch(None);
+        s
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("sshd_config")
+    }
+
+    pub fn host_pub(&self) -> PathBuf {
+        self.dir.path().join("host_ed25519.pub")
+    }
+
+    /// (Re)starts sshd, on `port` or a free one.
+    fn launch(&mut self, port: Option<u16>) {
+        for attempt in 0..20 {
+            let port = port.unwrap_or_else(free_port);
+            let d = self.dir.path();
+            let cfg = format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_ed25519\nPidFile {d}/sshd.pid\n\
+                 AuthorizedKeysFile {d}/authorized_keys\nPubkeyAuthentication yes\nPasswordAuthentication no\n\
+                 KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\n\
+                 MaxStartups 500\nMaxSessions 500\nLogLevel VERBOSE\n\
+                 SetEnv PATH={bin}:/usr/local/bin:/usr/bin:/bin\n",
+                d = d.display(),
+                bin = self.fakebin.display()
+            );
+            std::fs::write(self.config(), cfg).unwrap();
+            let mut child = Command::new(SSHD)
+                .arg("-D")
+                .arg("-f")
+                .arg(self.config())
+                .arg("-E")
+                .arg(self.dir.path().join("sshd.log"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start sshd");
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(5) {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+                    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+                    let mut banner = [0u8; 4];
+                    if s.read_exact(&mut banner).is_ok() && &banner == b"SSH-" {
+                        self.port = port;
+                        self.child = Some(child);
+                        return;
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            if attempt > 15 {
+                panic!("sshd did not start; log:\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Restarts on the same port with a new host key: what a rebuilt server looks like.
+    pub fn rotate_host_key(&mut self) {
+        self.stop();
+        let key = self.dir.path().join("host_ed25519");
+        let _ = std::fs::remove_file(&key);
+        let _ = std::fs::remove_file(key.with_extension("pub"));
+        keygen(&key);
+        let port = self.port;
+        self.launch(Some(port));
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
+    }
+
+    /// Authenticated connections so far: one per SSH master.
+    pub fn accepted(&self) -> usize {
+        self.log().matches("Accepted publickey").count()
+    }
+
+    /// The fingerprint of the current host key (`SHA256:…`).
+    pub fn host_fingerprint(&self) -> String {
+        let out = Command::new("ssh-keygen")
+            .arg("-lf")
+            .arg(self.host_pub())
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .find(|w| w.starts_with("SHA256:"))
+            .unwrap()
+            .to_string()
+    }
+
+    pub fn docker_calls(&self) -> String {
+        std::fs::read_to_string(self.docker_state.join("calls.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Whether any process on this machine runs a command line containing `needle`.
+pub fn process_running(needle: &str) -> bool {
+    let out = Command::new("ps").args(["-eo", "args"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.contains(needle) && !l.contains("ps -eo"))
+}
+
+/// Waits up to `limit` for `cond`.
+pub fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    cond()
+}
