@@ -112,9 +112,11 @@ if c=$(docker compose version --short 2>/dev/null); then :; elif c=$(docker-comp
 echo "compose=$(flat "$c")"
 r=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null)
 [ -n "$r" ] && [ -d "$r" ] || r=/
-df -P / "$r" 2>/dev/null | awk 'NR==2 {print "df_root=" $4} NR==3 {print "df_docker=" $4}'
-[ -r /proc/loadavg ] && echo "loadavg=$(cat /proc/loadavg)"
-[ -r /proc/uptime ] && echo "uptime=$(cat /proc/uptime)"
+echo "df=begin"
+df -P / "$r" 2>/dev/null
+echo "df=end"
+[ -r /proc/loadavg ] && read -r l < /proc/loadavg && echo "loadavg=$l"
+[ -r /proc/uptime ] && read -r u < /proc/uptime && echo "uptime=$u"
 true
 "#;
 
@@ -127,8 +129,39 @@ fn step_message(step: &str) -> &'static str {
     }
 }
 
+/// The "available" column (1024-blocks) of `df -P` data rows, in argument order.
+fn df_available(rows: &[&String]) -> Vec<u64> {
+    rows.iter()
+        .filter_map(|l| {
+            l.split_whitespace()
+                .nth(3)
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .map(|kb| kb * 1024)
+        .collect()
+}
+
 fn apply_probe(r: &mut CheckResult, lines: &[String]) -> bool {
+    let mut in_df = false;
+    let mut df_rows = Vec::new();
     for line in lines {
+        if line == "df=begin" {
+            in_df = true;
+            continue;
+        }
+        if line == "df=end" {
+            in_df = false;
+            let avail = df_available(&df_rows);
+            r.disk_free_root = avail.first().copied();
+            r.disk_free_docker = avail.get(1).copied();
+            continue;
+        }
+        if in_df {
+            if !line.starts_with("Filesystem") {
+                df_rows.push(line);
+            }
+            continue;
+        }
         let Some((k, v)) = line.split_once('=') else {
             continue;
         };
@@ -144,8 +177,6 @@ fn apply_probe(r: &mut CheckResult, lines: &[String]) -> bool {
                 r.compose_ok = true;
                 r.compose_version = Some(v.trim_start_matches('v').to_string());
             }
-            "df_root" => r.disk_free_root = v.parse::<u64>().ok().map(|kb| kb * 1024),
-            "df_docker" => r.disk_free_docker = v.parse::<u64>().ok().map(|kb| kb * 1024),
             "loadavg" => r.load1 = v.split_whitespace().next().and_then(|x| x.parse().ok()),
             "uptime" => {
                 r.uptime_seconds = v
@@ -169,6 +200,20 @@ fn apply_probe(r: &mut CheckResult, lines: &[String]) -> bool {
     true
 }
 
+/// Whether a connection error happened before SSH could talk to the host (refused, timed
+/// out, unroutable, unresolvable).
+fn is_network_failure(e: &PaasError) -> bool {
+    if e.code != ErrorCode::SshConnectFailed || e.stage != "ssh_connect" {
+        return false;
+    }
+    let m = e.message.to_ascii_lowercase();
+    m.contains("connect to host")
+        || m.contains("could not resolve hostname")
+        || m.contains("no answer within")
+        || m.contains("network is unreachable")
+        || m.contains("no route to host")
+}
+
 /// Checks one target within `timeout` (the whole sequence).
 pub async fn check_target(
     pool: &Pool,
@@ -182,91 +227,70 @@ pub async fn check_target(
     let deadline = started + timeout;
     let remaining = || deadline.saturating_duration_since(Instant::now());
     let local = t.auth() == AuthMethod::Local;
-    if local {
-        r.reachable = true;
-    } else {
-        let connect_limit = pool.options().connect_timeout.min(remaining());
-        match tokio::time::timeout(
-            connect_limit,
-            tokio::net::TcpStream::connect((t.host.as_str(), t.port())),
+    // Reachability comes from the connection attempt itself: a separate TCP probe would make
+    // sshd fork a session for nothing on every check.
+    let probe = async {
+        let transport = pool.get(context, t).await?;
+        capture(
+            transport.as_ref(),
+            ExecRequest::new(PROBE).timeout(remaining()),
+            cancel.clone(),
+            200,
         )
         .await
-        {
-            Ok(Ok(_)) => r.reachable = true,
-            Ok(Err(e)) => {
-                r.fail(
-                    "tcp",
-                    ErrorCode::SshConnectFailed,
-                    format!("network check failed: {e}"),
-                );
-            }
-            Err(_) => r.fail(
+    };
+    match tokio::time::timeout(remaining(), probe).await {
+        Err(_) => r.fail(
+            "timeout",
+            ErrorCode::Timeout,
+            format!(
+                "check did not finish within {}",
+                humantime::format_duration(timeout)
+            ),
+        ),
+        Ok(Err(e)) if is_network_failure(&e) => {
+            r.fail(
                 "tcp",
-                ErrorCode::SshConnectFailed,
-                format!(
-                    "network check failed: no TCP answer from {}:{} within {}s",
-                    t.host,
-                    t.port(),
-                    connect_limit.as_secs_f32()
-                ),
-            ),
+                e.code,
+                format!("network check failed: {}", e.message),
+            );
         }
-    }
-    if r.reachable {
-        let probe = async {
-            let transport = pool.get(context, t).await.map_err(|e| ("ssh", e))?;
-            capture(
-                transport.as_ref(),
-                ExecRequest::new(PROBE).timeout(remaining()),
-                cancel.clone(),
-                200,
-            )
-            .await
-            .map_err(|e| ("ssh", e))
-        };
-        match tokio::time::timeout(remaining(), probe).await {
-            Err(_) => r.fail(
-                "timeout",
-                ErrorCode::Timeout,
-                format!(
-                    "check did not finish within {}",
-                    humantime::format_duration(timeout)
-                ),
-            ),
-            Ok(Err((stage, e))) => {
-                let msg = if e.code == ErrorCode::SshConnectFailed
-                    || e.code == ErrorCode::HostKeyMismatch
-                {
-                    format!("ssh check failed: {}", e.message)
-                } else {
-                    e.message.clone()
-                };
-                r.fail(stage, e.code, msg);
+        Ok(Err(e)) => {
+            r.reachable = true;
+            let msg = if matches!(
+                e.code,
+                ErrorCode::SshConnectFailed | ErrorCode::HostKeyMismatch
+            ) {
+                format!("ssh check failed: {}", e.message)
+            } else {
+                e.message.clone()
+            };
+            r.fail("ssh", e.code, msg);
+        }
+        Ok(Ok(out)) => {
+            r.reachable = true;
+            if local {
+                r.ssh_ok = true;
             }
-            Ok(Ok(out)) => {
-                if local {
-                    r.ssh_ok = true;
-                }
-                if out.code != 0 {
+            if out.code != 0 {
+                r.fail(
+                    "ssh",
+                    ErrorCode::RemoteCommandFailed,
+                    format!(
+                        "ssh check failed: the probe exited with status {}: {}",
+                        out.code,
+                        out.tail(3)
+                    ),
+                );
+            } else if apply_probe(&mut r, &out.stdout) {
+                if r.compose_ok {
+                    r.status = "ok".into();
+                } else {
                     r.fail(
                         "ssh",
                         ErrorCode::RemoteCommandFailed,
-                        format!(
-                            "ssh check failed: the probe exited with status {}: {}",
-                            out.code,
-                            out.tail(3)
-                        ),
+                        format!("check incomplete: {}", out.tail(3)),
                     );
-                } else if apply_probe(&mut r, &out.stdout) {
-                    if r.compose_ok {
-                        r.status = "ok".into();
-                    } else {
-                        r.fail(
-                            "ssh",
-                            ErrorCode::RemoteCommandFailed,
-                            format!("check incomplete: {}", out.tail(3)),
-                        );
-                    }
                 }
             }
         }
@@ -358,14 +382,19 @@ mod tests {
                 "arch=x86_64".into(),
                 "docker=27.1.1".into(),
                 "compose=v2.29.0".into(),
-                "df_root=1000".into(),
-                "df_docker=2000".into(),
+                "df=begin".into(),
+                "Filesystem 1024-blocks Used Available Capacity Mounted on".into(),
+                "/dev/vda 100 50 1000 50% /".into(),
+                "/dev/vdb 100 50 2000 50% /var/lib/docker".into(),
+                "df=end".into(),
                 "loadavg=0.15 0.10 0.05 1/100 42".into(),
                 "uptime=12345.67 1.0".into()
             ]
         ));
         assert_eq!(r.compose_version.as_deref(), Some("2.29.0"));
         assert_eq!(r.disk_free_root, Some(1024 * 1000));
+        assert_eq!(r.disk_free_docker, Some(1024 * 2000));
+        assert_eq!(r.disk_free_docker, Some(1024 * 2000));
         assert_eq!(r.load1, Some(0.15));
         assert_eq!(r.uptime_seconds, Some(12345));
     }

@@ -27,10 +27,35 @@ pub struct HostKeyLearned {
     pub known_hosts: PathBuf,
 }
 
-/// Whether `known_hosts` already holds a key for the host.
+/// What a plain reading of known_hosts says about a host.
+fn plain_lookup(text: &str, pattern: &str) -> Option<bool> {
+    let mut hashed = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with('@') {
+            continue;
+        }
+        let hosts = line.split_whitespace().next().unwrap_or("");
+        if hosts.starts_with("|1|") {
+            hashed = true;
+            continue;
+        }
+        if hosts.split(',').any(|h| h == pattern) {
+            return Some(true);
+        }
+    }
+    // Hashed entries need OpenSSH to compare; plain ones are conclusive.
+    if hashed { None } else { Some(false) }
+}
+
+/// Whether `known_hosts` already holds a key for the host. Plain entries are read directly;
+/// files with hashed entries are asked through `ssh-keygen -F`.
 pub async fn is_known(known_hosts: &Path, host: &str, port: u16) -> bool {
-    if !known_hosts.exists() {
+    let Ok(text) = tokio::fs::read_to_string(known_hosts).await else {
         return false;
+    };
+    if let Some(known) = plain_lookup(&text, &host_pattern(host, port)) {
+        return known;
     }
     tokio::process::Command::new("ssh-keygen")
         .arg("-F")
@@ -102,6 +127,15 @@ pub fn mismatch_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_lookups() {
+        let kh = "# c\n[127.0.0.1]:2222 ssh-ed25519 AAAA\nedge.example,10.0.0.1 ssh-ed25519 BBBB\n";
+        assert_eq!(plain_lookup(kh, "[127.0.0.1]:2222"), Some(true));
+        assert_eq!(plain_lookup(kh, "10.0.0.1"), Some(true));
+        assert_eq!(plain_lookup(kh, "[127.0.0.1]:2223"), Some(false));
+        assert_eq!(plain_lookup("|1|abc=|def= ssh-ed25519 AAAA\n", "x"), None);
+    }
 
     #[test]
     fn patterns() {
