@@ -17,8 +17,8 @@ use crate::cli::{Command, Global};
 use crate::error::{PaasError, Result};
 use crate::policy::doctor;
 use crate::policy::guard::{self, ContextPolicy, Danger, Frontend, Verb};
-use crate::state::events::{self, Audit};
-use crate::state::paths::{DEFAULT_CONTEXT, EventFile};
+use crate::state::events;
+use crate::state::paths::DEFAULT_CONTEXT;
 use crate::state::{ContextDir, StateRoot, context, names, repo};
 use output::Report;
 
@@ -160,26 +160,18 @@ fn wants_audit(cmd: &Command) -> bool {
 }
 
 fn record_audit(inv: &Invocation, command: &str, result: &Result<Report>, started: Instant) {
-    let cd = inv.cd();
-    if !cd.exists() {
-        // Never create a context just to log into it.
-        return;
-    }
     let (ok, fields, error) = match result {
         Ok(r) => (r.ok, r.audit.clone(), r.error.clone()),
         Err(e) => (false, Default::default(), Some(e.clone())),
     };
-    let audit = Audit {
-        command: command.to_string(),
+    if let Err(e) = crate::ops::audit::record(
+        &inv.cd(),
+        &inv.operator,
+        command,
         ok,
-        duration_ms: started.elapsed().as_millis(),
+        started.elapsed(),
         fields,
-        error,
-    };
-    if let Err(e) = events::append(
-        &cd,
-        EventFile::Audit,
-        audit.row(&inv.context, &inv.operator),
+        error.as_ref(),
     ) {
         eprintln!("warning: could not record the audit row: {}", e.message);
         tracing::error!("audit append failed: {}", e.message);

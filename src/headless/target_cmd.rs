@@ -3,9 +3,9 @@
 use super::Invocation;
 use super::output::{Report, table};
 use crate::cli::{AuthArg, TargetAddArgs, TargetCmd};
-use crate::error::{PaasError, Result};
-use crate::state::targets::{self, Target};
-use crate::state::{names, paths};
+use crate::error::Result;
+use crate::ops::targets as targets_op;
+use crate::state::{names, targets};
 
 pub fn run(inv: &Invocation, cmd: &TargetCmd) -> Result<Report> {
     match cmd {
@@ -14,7 +14,7 @@ pub fn run(inv: &Invocation, cmd: &TargetCmd) -> Result<Report> {
         TargetCmd::Use { name } => {
             names::validate_target(name)?;
             let cd = inv.existing_cd()?;
-            let canonical = targets::use_target(&cd, name)?;
+            let canonical = targets_op::use_target(&cd, name)?;
             Ok(Report::ok()
                 .field("target", &canonical)
                 .text(format!("current target is now {canonical}")))
@@ -24,7 +24,7 @@ pub fn run(inv: &Invocation, cmd: &TargetCmd) -> Result<Report> {
         TargetCmd::Remove { name, force } => {
             names::validate_target(name)?;
             let cd = inv.existing_cd()?;
-            let (removed, current, total) = targets::remove(&cd, name, *force)?;
+            let (removed, current, total) = targets_op::remove(&cd, name, *force)?;
             Ok(Report::ok()
                 .field("target", &removed)
                 .field("force", force)
@@ -36,59 +36,38 @@ pub fn run(inv: &Invocation, cmd: &TargetCmd) -> Result<Report> {
 }
 
 fn add(inv: &Invocation, a: &TargetAddArgs) -> Result<Report> {
-    names::validate_target(&a.name)?;
-    names::validate_host(&a.host)?;
-    names::validate_user(&a.user)?;
-    let identity_file = match &a.identity_file {
-        Some(p) => {
-            let p = paths::expand_home(p);
-            if !p.is_file() {
-                return Err(PaasError::usage(
-                    "flag_validation",
-                    format!("identity file {} does not exist", p.display()),
-                )
-                .with_remediation("give the path of an existing private key"));
-            }
-            p.display().to_string()
-        }
-        None => String::new(),
-    };
-    let labels = a
-        .labels
-        .as_deref()
-        .map(names::split_csv)
-        .unwrap_or_default();
     let cd = inv.existing_cd()?;
-    let auth = match a.auth_method {
-        AuthArg::Key => "key",
-        AuthArg::Local => "local",
-    };
-    let target = Target {
+    let spec = targets_op::NewTarget {
         name: a.name.clone(),
         host: a.host.clone(),
-        port: i64::from(a.port),
         user: a.user.clone(),
-        auth_method: auth.to_string(),
-        identity_file: identity_file.clone(),
-        labels: labels.clone(),
-        ..Default::default()
+        port: a.port,
+        auth_method: match a.auth_method {
+            AuthArg::Key => "key".into(),
+            AuthArg::Local => "local".into(),
+        },
+        identity_file: a.identity_file.clone(),
+        labels: a.labels.as_deref().map(names::split_csv).unwrap_or_default(),
+        make_default: a.default,
     };
-    let address = target.address();
-    let (is_default, total) = targets::add(&cd, target, a.default)?;
+    let added = targets_op::add(&cd, &spec)?;
+    let t = &added.target;
     Ok(Report::ok()
-        .field("name", &a.name)
-        .field("host", &a.host)
-        .field("port", a.port)
-        .field("user", &a.user)
-        .field("auth_method", auth)
-        .field("identity_file", identity_file)
-        .field("labels", labels)
-        .field("default", is_default)
-        .field("total", total)
+        .field("name", &t.name)
+        .field("host", &t.host)
+        .field("port", t.port())
+        .field("user", &t.user)
+        .field("auth_method", &t.auth_method)
+        .field("identity_file", &t.identity_file)
+        .field("labels", &t.labels)
+        .field("default", added.is_default)
+        .field("total", added.total)
         .text(format!(
-            "target {} added ({address}, {auth}){}",
-            a.name,
-            if is_default { ", now current" } else { "" }
+            "target {} added ({}, {}){}",
+            t.name,
+            t.address(),
+            t.auth_method,
+            if added.is_default { ", now current" } else { "" }
         )))
 }
 

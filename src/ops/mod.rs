@@ -1,8 +1,10 @@
 //! Operations, one module each. Each takes typed inputs and reports progress through line sinks
 //! and results; the headless CLI and the console call the same functions.
 
+pub mod audit;
 pub mod target_check;
 pub mod target_exec;
+pub mod targets;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,0 +1,91 @@
+//! Target inventory changes with their validation, shared by `target add|use|remove` and the
+//! console's forms.
+
+use std::path::PathBuf;
+
+use crate::error::{PaasError, Result};
+use crate::state::paths::{self, ContextDir};
+use crate::state::targets::{self, Target};
+use crate::state::names;
+
+/// What `target add` asks for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewTarget {
+    pub name: String,
+    pub host: String,
+    pub user: String,
+    pub port: u16,
+    /// `key` or `local`.
+    pub auth_method: String,
+    pub identity_file: Option<PathBuf>,
+    pub labels: Vec<String>,
+    pub make_default: bool,
+}
+
+/// The stored target and whether it became current, with the new total.
+#[derive(Debug, Clone)]
+pub struct Added {
+    pub target: Target,
+    pub is_default: bool,
+    pub total: usize,
+}
+
+/// Validates every field, then adds the target under the context lock.
+pub fn add(cd: &ContextDir, spec: &NewTarget) -> Result<Added> {
+    names::validate_target(&spec.name)?;
+    names::validate_host(&spec.host)?;
+    names::validate_user(&spec.user)?;
+    if spec.port == 0 {
+        return Err(PaasError::usage("flag_validation", "port must be 1-65535"));
+    }
+    let auth = spec.auth_method.trim().to_ascii_lowercase();
+    if !matches!(auth.as_str(), "key" | "local") {
+        return Err(PaasError::usage(
+            "flag_validation",
+            format!("invalid auth method {:?}", spec.auth_method),
+        )
+        .with_remediation("use key or local"));
+    }
+    let identity_file = match &spec.identity_file {
+        Some(p) => {
+            let p = paths::expand_home(p);
+            if !p.is_file() {
+                return Err(PaasError::usage(
+                    "flag_validation",
+                    format!("identity file {} does not exist", p.display()),
+                )
+                .with_remediation("give the path of an existing private key"));
+            }
+            p.display().to_string()
+        }
+        None => String::new(),
+    };
+    let target = Target {
+        name: spec.name.clone(),
+        host: spec.host.clone(),
+        port: i64::from(spec.port),
+        user: spec.user.clone(),
+        auth_method: auth,
+        identity_file,
+        labels: spec.labels.clone(),
+        ..Default::default()
+    };
+    let (is_default, total) = targets::add(cd, target.clone(), spec.make_default)?;
+    Ok(Added {
+        target,
+        is_default,
+        total,
+    })
+}
+
+/// Removes a target (the current one needs `force`): (removed, new current, total).
+pub fn remove(cd: &ContextDir, name: &str, force: bool) -> Result<(String, String, usize)> {
+    names::validate_target(name)?;
+    targets::remove(cd, name, force)
+}
+
+/// Makes a target current; returns its stored name.
+pub fn use_target(cd: &ContextDir, name: &str) -> Result<String> {
+    names::validate_target(name)?;
+    targets::use_target(cd, name)
+}
