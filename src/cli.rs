@@ -69,6 +69,15 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Print every path paasdeck uses
     Info,
+    /// Open the console on a fresh, self-contained demo state
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct DemoArgs {
+    /// Write the demo state and print its state root instead of opening the console
+    #[arg(long)]
+    pub seed_only: bool,
 }
 
 /// A context name given as a positional or with `--name`.
@@ -443,6 +452,7 @@ impl Command {
             },
             Command::Doctor(_) => Verb::Doctor,
             Command::Info => Verb::Info,
+            Command::Demo(_) => Verb::Info,
         }
     }
 

@@ -12,3 +12,5 @@ pub mod policy;
 pub mod remote;
 pub mod state;
 pub mod tasks;
+pub mod text;
+pub mod tui;

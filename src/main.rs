@@ -7,10 +7,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use paasdeck::cli::Cli;
+use paasdeck::cli::{Cli, Command, DemoArgs, Global};
 use paasdeck::dirs::AppDirs;
 use paasdeck::error::PaasError;
 use paasdeck::headless;
+use paasdeck::state::StateRoot;
 
 fn wants_json(args: &[String]) -> bool {
     args.iter().any(|a| a == "--json")
@@ -66,12 +67,77 @@ fn main() -> ExitCode {
     );
     let _ = color_eyre::install();
     match &cli.command {
+        Some(Command::Demo(args)) => demo(&cli.global, args, json),
         Some(cmd) => ExitCode::from(headless::run(&cli.global, cmd) as u8),
-        None => {
-            eprintln!(
-                "paasdeck: the console is not available in this build; run `paasdeck --help` for the headless commands"
+        None => console(&cli.global, None),
+    }
+}
+
+fn fail(json: bool, command: &str, e: &PaasError) -> ExitCode {
+    headless::output::print_error(json, command, "", e);
+    ExitCode::from(e.exit_code() as u8)
+}
+
+fn demo(global: &Global, args: &DemoArgs, json: bool) -> ExitCode {
+    let dir = match &global.state_root {
+        Some(p) => paasdeck::state::paths::absolute(p),
+        None => match paasdeck::tui::demo::fresh_dir() {
+            Ok(d) => d,
+            Err(e) => return fail(json, "demo", &e),
+        },
+    };
+    let root = match paasdeck::tui::demo::seed(&dir) {
+        Ok(r) => r,
+        Err(e) => return fail(json, "demo", &e),
+    };
+    tracing::info!(root = %root.path().display(), "demo state created");
+    if args.seed_only {
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({"ok": true, "command": "demo", "context": "oss-demo", "mode": "live", "state_root": root.path().display().to_string()})
             );
-            ExitCode::from(2)
+        } else {
+            println!("{}", root.path().display());
+        }
+        return ExitCode::SUCCESS;
+    }
+    console(global, Some(root))
+}
+
+fn console(global: &Global, root: Option<StateRoot>) -> ExitCode {
+    use std::io::IsTerminal;
+    let root = match root {
+        Some(r) => r,
+        None => match StateRoot::resolve(global.state_root.as_deref()) {
+            Ok(r) => r,
+            Err(e) => return fail(false, "console", &e),
+        },
+    };
+    let cwd = std::env::current_dir().ok();
+    if let Err(e) = paasdeck::state::repo::guard_state_root(root.path(), cwd.as_deref()) {
+        return fail(false, "console", &e);
+    }
+    if !std::io::stdout().is_terminal() {
+        let e = PaasError::usage(
+            "console",
+            "the console needs a terminal; pass a command for headless use (paasdeck --help)",
+        );
+        return fail(false, "console", &e);
+    }
+    let color = !global.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let opts = paasdeck::tui::ConsoleOptions {
+        root,
+        write: global.write,
+        color,
+        connect_timeout: global.connect_timeout,
+    };
+    match paasdeck::tui::run(opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(report) => {
+            paasdeck::tui::restore_terminal();
+            eprintln!("{report:?}");
+            ExitCode::FAILURE
         }
     }
 }

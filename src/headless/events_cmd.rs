@@ -11,29 +11,6 @@ use crate::state::clock;
 use crate::state::events::{self, EventFilter, EventFollower, EventRecord};
 use crate::state::paths::EventFile;
 
-/// `- <ts> [<severity>] <status> <command> target=… message=…`
-pub fn format_row(r: &EventRecord) -> String {
-    let mut s = format!(
-        "- {} [{}] {} {} {}",
-        r.timestamp,
-        if r.severity.is_empty() {
-            "-"
-        } else {
-            &r.severity
-        },
-        if r.status.is_empty() { "-" } else { &r.status },
-        r.source,
-        r.command
-    );
-    if !r.target.is_empty() {
-        s.push_str(&format!(" target={}", r.target));
-    }
-    if !r.message.is_empty() {
-        s.push_str(&format!(" message={}", r.message.replace('\n', " ")));
-    }
-    s
-}
-
 fn since_nanos(s: &str) -> Result<i128> {
     if let Some(k) = clock::sort_key(s) {
         return Ok(k);
@@ -67,7 +44,7 @@ pub fn run(inv: &Invocation, cmd: &EventsCmd) -> Result<Report> {
                 limit: *limit as usize,
             };
             let res = events::query(&cd, &filter);
-            let mut text: String = res.rows.iter().map(|r| format_row(r) + "\n").collect();
+            let mut text: String = res.rows.iter().map(|r| r.one_line() + "\n").collect();
             if res.rows.is_empty() {
                 text = "no events match\n".into();
             }
@@ -86,7 +63,7 @@ pub fn run(inv: &Invocation, cmd: &EventsCmd) -> Result<Report> {
             let mut res = events::newest(&cd, *lines as usize);
             res.rows.reverse();
             if !follow {
-                let text: String = res.rows.iter().map(|r| format_row(r) + "\n").collect();
+                let text: String = res.rows.iter().map(|r| r.one_line() + "\n").collect();
                 return Ok(Report::ok()
                     .set("paths", paths)
                     .set("skipped_lines", res.skipped)
@@ -115,7 +92,7 @@ fn emit(json: bool, rows: &[EventRecord]) {
         let line = if json {
             serde_json::to_string(r).unwrap_or_default()
         } else {
-            format_row(r)
+            r.one_line()
         };
         if writeln!(out, "{line}").is_err() {
             // stdout closed (e.g. piped into `head`): stop following.

@@ -209,5 +209,9 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         Command::Secret(s) => secret_cmd::run(inv, s),
         Command::Doctor(d) => doctor_cmd::run(inv, d),
         Command::Info => doctor_cmd::info(inv),
+        Command::Demo(_) => Err(PaasError::usage(
+            "demo",
+            "the demo is opened by the binary, not the headless front end",
+        )),
     }
 }

@@ -40,21 +40,6 @@ where
     Ok(out)
 }
 
-pub fn human_bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
-    let mut v = b as f64;
-    let mut i = 0;
-    while v >= 1024.0 && i + 1 < UNITS.len() {
-        v /= 1024.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{b}B")
-    } else {
-        format!("{v:.1}{}", UNITS[i])
-    }
-}
-
 pub fn check(inv: &Invocation, a: &TargetCheckArgs) -> Result<Report> {
     let cd = inv.existing_cd()?;
     let doc = targets::load(&cd)?;
@@ -85,39 +70,11 @@ pub fn check(inv: &Invocation, a: &TargetCheckArgs) -> Result<Report> {
         .filter(|r| !r.ok())
         .map(|r| r.target.as_str())
         .collect();
-    let mut text = String::new();
-    for r in &results {
-        let addr = format!("{}@{}:{}", r.user, r.host, r.port);
-        if r.ok() {
-            let mut extra = vec![
-                r.cpu_arch.clone().unwrap_or_default(),
-                format!("docker {}", r.docker_version.clone().unwrap_or_default()),
-                format!("compose {}", r.compose_version.clone().unwrap_or_default()),
-            ];
-            if let Some(d) = r.disk_free_root {
-                extra.push(format!("/ {} free", human_bytes(d)));
-            }
-            if let Some(d) = r.disk_free_docker {
-                extra.push(format!("docker root {} free", human_bytes(d)));
-            }
-            if let Some(l) = r.load1 {
-                extra.push(format!("load {l:.2}"));
-            }
-            text.push_str(&format!(
-                "[ok]   {} ({addr}) {}ms  {}\n",
-                r.target,
-                r.duration_ms,
-                extra.join(", ")
-            ));
-        } else {
-            text.push_str(&format!(
-                "[fail] {} ({addr}) {}ms\n       {}\n",
-                r.target,
-                r.duration_ms,
-                r.error.clone().unwrap_or_default()
-            ));
-        }
-    }
+    let text: String = results
+        .iter()
+        .flat_map(target_check::describe)
+        .map(|l| l + "\n")
+        .collect();
     let rep = Report::ok()
         .set("timeout", humantime::format_duration(a.timeout).to_string())
         .set("parallel", a.parallel)

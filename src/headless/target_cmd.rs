@@ -47,7 +47,11 @@ fn add(inv: &Invocation, a: &TargetAddArgs) -> Result<Report> {
             AuthArg::Local => "local".into(),
         },
         identity_file: a.identity_file.clone(),
-        labels: a.labels.as_deref().map(names::split_csv).unwrap_or_default(),
+        labels: a
+            .labels
+            .as_deref()
+            .map(names::split_csv)
+            .unwrap_or_default(),
         make_default: a.default,
     };
     let added = targets_op::add(&cd, &spec)?;
@@ -67,7 +71,11 @@ fn add(inv: &Invocation, a: &TargetAddArgs) -> Result<Report> {
             t.name,
             t.address(),
             t.auth_method,
-            if added.is_default { ", now current" } else { "" }
+            if added.is_default {
+                ", now current"
+            } else {
+                ""
+            }
         )))
 }
 

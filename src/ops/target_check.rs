@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::remote::pool::Pool;
-use crate::remote::{ExecRequest, capture};
+use crate::remote::{ExecRequest, LineSink, Stream, capture};
 use crate::state::paths::ContextDir;
 use crate::state::targets::{AuthMethod, Target};
 use crate::state::{clock, fsio};
@@ -221,6 +221,7 @@ pub async fn check_target(
     t: &Target,
     timeout: Duration,
     cancel: &CancellationToken,
+    sink: Option<&LineSink>,
 ) -> CheckResult {
     let started = Instant::now();
     let mut r = CheckResult::new(t);
@@ -268,6 +269,11 @@ pub async fn check_target(
             r.fail("ssh", e.code, msg);
         }
         Ok(Ok(out)) => {
+            if let Some(sink) = sink {
+                for l in &out.stdout {
+                    sink(Stream::Stdout, format!("{} | {l}", t.name));
+                }
+            }
             r.reachable = true;
             if local {
                 r.ssh_ok = true;
@@ -310,10 +316,43 @@ pub async fn check_all(
     cancel: &CancellationToken,
 ) -> Vec<CheckResult> {
     futures::stream::iter(targets.iter())
-        .map(|t| check_target(pool, context, t, timeout, cancel))
+        .map(|t| check_target(pool, context, t, timeout, cancel, None))
         .buffered(parallel.max(1))
         .collect()
         .await
+}
+
+/// One line for humans: `[ok]   edge (deploy@h:22) 120ms  amd64, docker 27.3.1, …` or the
+/// failure with its message on a second line.
+pub fn describe(r: &CheckResult) -> Vec<String> {
+    let addr = format!("{}@{}:{}", r.user, r.host, r.port);
+    if r.ok() {
+        let mut extra = vec![
+            r.cpu_arch.clone().unwrap_or_default(),
+            format!("docker {}", r.docker_version.clone().unwrap_or_default()),
+            format!("compose {}", r.compose_version.clone().unwrap_or_default()),
+        ];
+        if let Some(d) = r.disk_free_root {
+            extra.push(format!("/ {} free", crate::text::human_bytes(d)));
+        }
+        if let Some(d) = r.disk_free_docker {
+            extra.push(format!("docker root {} free", crate::text::human_bytes(d)));
+        }
+        if let Some(l) = r.load1 {
+            extra.push(format!("load {l:.2}"));
+        }
+        vec![format!(
+            "[ok]   {} ({addr}) {}ms  {}",
+            r.target,
+            r.duration_ms,
+            extra.join(", ")
+        )]
+    } else {
+        vec![
+            format!("[fail] {} ({addr}) {}ms", r.target, r.duration_ms),
+            format!("       {}", r.error.clone().unwrap_or_default()),
+        ]
+    }
 }
 
 /// The last check per target (`checks.json`, a paasdeck addition).

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use crate::error::{PaasError, Result};
+use crate::state::names;
 use crate::state::paths::{self, ContextDir};
 use crate::state::targets::{self, Target};
-use crate::state::names;
 
 /// What `target add` asks for.
 #[derive(Debug, Clone, Default, PartialEq)]

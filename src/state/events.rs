@@ -97,6 +97,35 @@ pub struct EventRecord {
     pub fields: Map<String, Value>,
 }
 
+impl EventRecord {
+    /// `- <ts> [<severity>] <status> <source> <command> target=… message=…`
+    pub fn one_line(&self) -> String {
+        let mut s = format!(
+            "- {} [{}] {} {} {}",
+            self.timestamp,
+            if self.severity.is_empty() {
+                "-"
+            } else {
+                &self.severity
+            },
+            if self.status.is_empty() {
+                "-"
+            } else {
+                &self.status
+            },
+            self.source,
+            self.command
+        );
+        if !self.target.is_empty() {
+            s.push_str(&format!(" target={}", self.target));
+        }
+        if !self.message.is_empty() {
+            s.push_str(&format!(" message={}", self.message.replace('\n', " ")));
+        }
+        s
+    }
+}
+
 fn str_of(row: &Map<String, Value>, key: &str) -> String {
     match row.get(key) {
         Some(Value::String(s)) => s.trim().to_string(),

@@ -2,6 +2,7 @@
 //! Synchronous code with no terminal and no network; every write goes through [`fsio`].
 
 pub mod apps;
+pub mod backups;
 pub mod clock;
 pub mod context;
 pub mod deployments;

@@ -1,0 +1,294 @@
+//! `paasdeck demo`: a self-contained demo state in a fresh directory under the platform cache
+//! dir (never inside a repository): an `internal-dogfood`, an `oss-demo` and a read-only
+//! `staging` context with local targets, an app with a release history, events and backups.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+use time::Duration as TimeDelta;
+
+use crate::dirs::AppDirs;
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::ops::target_check::{self, CheckResult};
+use crate::ops::targets::{self as target_ops, NewTarget};
+use crate::state::apps::{self, App};
+use crate::state::backups::{BackupRecord, BackupsDoc};
+use crate::state::context::{self, InitSpec};
+use crate::state::paths::EventFile;
+use crate::state::{ContextDir, StateRoot, clock, deployments, events, fsio, repo};
+
+/// A fresh directory for a demo: under the cache dir, or the temp dir when the cache dir lies
+/// inside a repository.
+pub fn fresh_dir() -> Result<PathBuf> {
+    let stamp = format!(
+        "demo-{}-{}",
+        clock::now().unix_timestamp(),
+        std::process::id()
+    );
+    let mut candidates = Vec::new();
+    if let Some(d) = AppDirs::discover() {
+        candidates.push(d.cache_dir.join(&stamp));
+    }
+    candidates.push(std::env::temp_dir().join(format!("paasdeck-{stamp}")));
+    let cwd = std::env::current_dir().ok();
+    for c in candidates {
+        if repo::containing_repo(&c, cwd.as_deref()).is_none() {
+            return Ok(c);
+        }
+    }
+    Err(PaasError::new(
+        ErrorCode::ContextGuard,
+        "demo",
+        "every place for a demo state (cache and temp directories) lies inside a git work tree",
+    )
+    .with_remediation("pass --state-root with a directory outside any repository"))
+}
+
+fn ts(minutes_ago: i64) -> String {
+    clock::rfc3339_nanos(clock::now() - TimeDelta::minutes(minutes_ago))
+}
+
+fn event(cd: &ContextDir, file: EventFile, minutes_ago: i64, fields: Value) -> Result<()> {
+    let mut row = Map::new();
+    row.insert("timestamp".into(), ts(minutes_ago).into());
+    row.insert("context".into(), cd.name().into());
+    if let Value::Object(m) = fields {
+        row.extend(m);
+    }
+    events::append(cd, file, row)
+}
+
+fn release(minutes_ago: i64, n: u32) -> String {
+    let t = clock::now() - TimeDelta::minutes(minutes_ago);
+    format!(
+        "rel-{:04}{:02}{:02}T{:02}{:02}{:02}-{:09}",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        n
+    )
+}
+
+const COMPOSE: &str = "services:\n  api:\n    image: ghcr.io/example/api:{{paas.release}}\n    environment:\n      DATABASE_URL: ${DATABASE_URL}\n    ports:\n      - \"8080:8080\"\n";
+
+struct Seed<'a> {
+    name: &'a str,
+    kind: &'a str,
+    read_only: bool,
+    targets: Vec<NewTarget>,
+    releases: usize,
+    backups: usize,
+}
+
+fn local_target(name: &str, user: &str, labels: &[&str]) -> NewTarget {
+    NewTarget {
+        name: name.into(),
+        host: "localhost".into(),
+        user: user.into(),
+        port: 22,
+        auth_method: "local".into(),
+        identity_file: None,
+        labels: labels.iter().map(|s| s.to_string()).collect(),
+        make_default: false,
+    }
+}
+
+fn remote_target(name: &str, host: &str, labels: &[&str]) -> NewTarget {
+    NewTarget {
+        name: name.into(),
+        host: host.into(),
+        user: "deploy".into(),
+        port: 22,
+        auth_method: "key".into(),
+        identity_file: None,
+        labels: labels.iter().map(|s| s.to_string()).collect(),
+        make_default: false,
+    }
+}
+
+/// Writes the demo state under `dir` (the state root is `dir/paas`); returns the root.
+pub fn seed(dir: &Path) -> Result<StateRoot> {
+    let root = StateRoot::at(dir.join("paas"));
+    if root.path().join("contexts").exists() {
+        return Err(PaasError::new(
+            ErrorCode::AlreadyExists,
+            "demo",
+            format!("{} already holds a state root", root.path().display()),
+        )
+        .with_remediation("choose an empty directory for the demo"));
+    }
+    let user = whoami::username().unwrap_or_else(|_| "demo".into());
+    let compose = dir.join("apps").join("api").join("compose.yaml");
+    fsio::write_bytes_atomic(&compose, COMPOSE.as_bytes())?;
+    let seeds = [
+        Seed {
+            name: "internal-dogfood",
+            kind: "internal-dogfood",
+            read_only: false,
+            targets: vec![
+                local_target("dogfood-local", &user, &["dev", "local"]),
+                // TEST-NET addresses: documentation ranges that never answer.
+                remote_target("dogfood-vps", "192.0.2.10", &["eu", "vps"]),
+            ],
+            releases: 4,
+            backups: 3,
+        },
+        Seed {
+            name: "oss-demo",
+            kind: "oss-demo",
+            read_only: false,
+            targets: vec![
+                local_target("demo-local", &user, &["demo"]),
+                remote_target("demo-vps", "198.51.100.7", &["public"]),
+            ],
+            releases: 3,
+            backups: 2,
+        },
+        Seed {
+            name: "staging",
+            kind: "staging",
+            read_only: true,
+            targets: vec![local_target("staging-local", &user, &["staging"])],
+            releases: 2,
+            backups: 0,
+        },
+    ];
+    for s in &seeds {
+        let cd = root.context(s.name);
+        context::init(
+            &root,
+            &cd,
+            &InitSpec {
+                kind: Some(s.kind.into()),
+                read_only: Some(s.read_only),
+                ..Default::default()
+            },
+        )?;
+        event(
+            &cd,
+            EventFile::Audit,
+            60 * 30,
+            json!({"source": "audit", "command": "context init", "status": "succeeded", "severity": "info", "operator": format!("{user}@demo")}),
+        )?;
+        for (i, t) in s.targets.iter().enumerate() {
+            target_ops::add(&cd, t)?;
+            event(
+                &cd,
+                EventFile::Audit,
+                60 * 29 - i as i64,
+                json!({"source": "audit", "command": "target add", "status": "succeeded", "severity": "info", "operator": format!("{user}@demo"), "fields": {"name": t.name, "host": t.host}}),
+            )?;
+        }
+        apps::add(
+            &cd,
+            App {
+                name: "api".into(),
+                compose_file: compose.display().to_string(),
+                targets: vec![s.targets[0].name.clone()],
+                ..Default::default()
+            },
+        )?;
+        let lock = cd.lock()?;
+        fsio::update_doc(
+            &lock,
+            &cd.deployments(),
+            |doc: &mut deployments::DeploymentsDoc| {
+                let h = doc.apps.entry("api".into()).or_default();
+                for r in 0..s.releases {
+                    h.record(
+                        &release(60 * 24 * (s.releases - r) as i64, r as u32 + 1),
+                        "/opt/si/paas/releases",
+                    );
+                }
+                Ok::<(), PaasError>(())
+            },
+        )?;
+        drop(lock);
+        let history: Vec<String> = deployments::load(&cd)?.apps["api"].history.clone();
+        for (r, rel) in history.iter().enumerate() {
+            let minutes = 60 * 24 * (s.releases - r) as i64;
+            event(
+                &cd,
+                EventFile::Deployments,
+                minutes,
+                json!({"source": "deploy", "command": "deploy", "status": "succeeded", "app": "api", "release": rel, "strategy": "serial", "fanout_plan": format!("serial({})", s.targets[0].name), "target_statuses": format!("{}:ok", s.targets[0].name), "operator": format!("{user}@demo")}),
+            )?;
+        }
+        if s.releases > 2 {
+            event(
+                &cd,
+                EventFile::Deployments,
+                60 * 20,
+                json!({"source": "deploy", "command": "deploy", "status": "failed", "app": "api", "release": release(60 * 20, 9), "fanout_plan": format!("serial({})", s.targets[0].name), "target_statuses": format!("{}:rolled_back", s.targets[0].name), "error_code": "PAAS_HEALTH_CHECK_FAILED", "error_target": s.targets[0].name, "error_message": "service api unhealthy after 45s; rolled back to the previous release"}),
+            )?;
+        }
+        event(
+            &cd,
+            EventFile::Alerts,
+            90,
+            json!({"command": "alert ingress-tls", "severity": "warning", "status": "retrying", "target": s.targets.last().map(|t| t.name.clone()), "message": "acme challenge retrying in 60s"}),
+        )?;
+        event(
+            &cd,
+            EventFile::Audit,
+            5,
+            json!({"source": "audit", "command": "target check", "status": "failed", "severity": "critical", "operator": format!("{user}@demo"), "error_code": "PAAS_SSH_CONNECT_FAILED", "error_target": s.targets.last().map(|t| t.name.clone()), "error_message": "network check failed: connection timed out"}),
+        )?;
+        if let Some(remote) = s.targets.iter().find(|t| t.auth_method == "key") {
+            let mut r = CheckResult {
+                target: remote.name.clone(),
+                user: remote.user.clone(),
+                host: remote.host.clone(),
+                port: remote.port,
+                cpu_arch: None,
+                reachable: false,
+                ssh_ok: false,
+                docker_ok: false,
+                compose_ok: false,
+                status: "failed".into(),
+                error: Some("network check failed: connection timed out".into()),
+                error_code: Some("PAAS_SSH_CONNECT_FAILED".into()),
+                stage: Some("tcp".into()),
+                duration_ms: 5003,
+                docker_version: None,
+                compose_version: None,
+                disk_free_root: None,
+                disk_free_docker: None,
+                load1: None,
+                uptime_seconds: None,
+                checked_at: ts(5),
+            };
+            r.checked_at = ts(5);
+            target_check::save_checks(&cd, &[r])?;
+        }
+        if s.backups > 0 {
+            let doc = BackupsDoc {
+                backups: (0..s.backups)
+                    .map(|i| BackupRecord {
+                        id: format!(
+                            "bk-{}-{:02}",
+                            s.name.split('-').next().unwrap_or("x"),
+                            i + 1
+                        ),
+                        app: "api".into(),
+                        target: s.targets[0].name.clone(),
+                        created_at: ts(60 * 24 * i as i64 + 30),
+                        size_bytes: Some(48 * 1024 * 1024 + i as u64 * 3_500_000),
+                        sha256: String::new(),
+                        verified: Some(i != 1),
+                        verified_at: ts(60 * 24 * i as i64 + 20),
+                        location: format!("s3://demo-backups/{}/api/{}", s.name, i + 1),
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            };
+            fsio::write_doc(&cd.backups(), &doc)?;
+        }
+    }
+    root.store_context("oss-demo")?;
+    Ok(root)
+}

@@ -1,0 +1,348 @@
+//! Runs what the reducer asks for: operations as tasks on the task runner (the same `ops`
+//! functions the headless CLI calls), loads, doctor runs, audit rows for refusals.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde_json::{Map, Value};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::action::{Action, Effect, Op};
+use super::app::{App, FlashLevel, load_contexts, load_snapshot};
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::ops::{self, target_check, target_exec};
+use crate::policy::doctor;
+use crate::remote::Stream;
+use crate::remote::fanout;
+use crate::remote::pool::Pool;
+use crate::state::context::{self, InitSpec};
+use crate::state::events::EventFollower;
+use crate::state::{StateRoot, targets};
+use crate::tasks::{TaskCtx, TaskMeta, TaskRunner};
+
+/// What effects need from the outside world.
+#[derive(Clone)]
+pub struct Env {
+    pub root: StateRoot,
+    pub runner: TaskRunner,
+    pub pool: Arc<Pool>,
+    pub tx: UnboundedSender<Action>,
+    pub operator: String,
+    pub check_timeout: Duration,
+}
+
+pub fn apply(env: &Env, app: &mut App, fx: Effect) {
+    match fx {
+        Effect::Run { context, op } => {
+            let meta = TaskMeta {
+                title: op.title(),
+                context: context.clone(),
+                target: None,
+            };
+            let e2 = env.clone();
+            let task = env.runner.spawn(meta, move |ctx| async move {
+                run_op(e2, context, op, ctx).await
+            });
+            app.log.task = Some(task.id);
+            app.log.follow = true;
+            app.log.hit = None;
+        }
+        Effect::AuditRefusal {
+            context,
+            verb,
+            error,
+        } => {
+            let mut fields = Map::new();
+            fields.insert("frontend".into(), "console".into());
+            if let Err(e) = ops::audit::record(
+                &env.root.context(&context),
+                &env.operator,
+                verb.command(),
+                false,
+                Duration::ZERO,
+                fields,
+                Some(&error),
+            ) {
+                tracing::error!("could not audit a refusal: {}", e.message);
+            }
+        }
+        Effect::Load(name) => load(env, name),
+        Effect::Doctor(name) => {
+            let (root, tx) = (env.root.clone(), env.tx.clone());
+            tokio::task::spawn_blocking(move || {
+                let cwd = std::env::current_dir().ok();
+                let report = doctor::run(&root, &name, cwd.as_deref());
+                let _ = tx.send(Action::DoctorDone {
+                    context: name,
+                    report: Box::new(report),
+                });
+            });
+        }
+        Effect::CancelTask(id) => {
+            env.runner.cancel(id);
+        }
+        Effect::CancelAll => env.runner.cancel_all(),
+        Effect::SearchLog { forward } => search(env, app, forward),
+        Effect::SetTitle(_) | Effect::Quit => {}
+    }
+}
+
+pub fn load(env: &Env, name: String) {
+    let (root, tx) = (env.root.clone(), env.tx.clone());
+    tokio::task::spawn_blocking(move || {
+        let snapshot = load_snapshot(&root.context(&name));
+        let _ = tx.send(Action::Loaded {
+            context: name,
+            snapshot: Box::new(snapshot),
+        });
+    });
+}
+
+fn search(env: &Env, app: &mut App, forward: bool) {
+    let (Some(id), Some(q)) = (app.log.task, app.log.search.clone()) else {
+        return;
+    };
+    let Some(task) = env.runner.get(id) else {
+        return;
+    };
+    let found = task.with_log(|log| {
+        let n = log.len();
+        if n == 0 {
+            return None;
+        }
+        let from = app.log.hit.unwrap_or(if forward { n - 1 } else { 0 });
+        (1..=n)
+            .map(|step| {
+                if forward {
+                    (from + step) % n
+                } else {
+                    (from + n - step % n) % n
+                }
+            })
+            .find(|&i| log.get(i).is_some_and(|l| l.text.contains(q.as_str())))
+    });
+    match found {
+        Some(i) => {
+            app.log.hit = Some(i);
+            app.log.follow = false;
+            app.log.scroll = i;
+        }
+        None => app.flash(FlashLevel::Info, format!("no line matches {q:?}")),
+    }
+}
+
+/// Runs one operation inside a task; records its audit row and reloads what it changed.
+async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Result<String> {
+    let started = Instant::now();
+    let subject = op.subject_context(&active).to_string();
+    let verb = op.verb();
+    let mut fields = Map::new();
+    fields.insert("frontend".into(), "console".into());
+    let result = execute(&env, &active, &op, &ctx, &mut fields).await;
+    if let Err(e) = &result {
+        ctx.note(format!("error[{}]: {}", e.code, e.message));
+        if !e.remediation.is_empty() {
+            ctx.note(format!("hint: {}", e.remediation));
+        }
+    }
+    let spec = verb.spec();
+    let audited =
+        spec.danger != crate::policy::guard::Danger::Read || spec.remote || result.is_err();
+    if audited
+        && !matches!(op, Op::EventsTail)
+        && let Err(e) = ops::audit::record(
+            &env.root.context(&subject),
+            &env.operator,
+            verb.command(),
+            result.is_ok(),
+            started.elapsed(),
+            fields,
+            result.as_ref().err(),
+        )
+    {
+        tracing::error!("could not audit {}: {}", verb.command(), e.message);
+    }
+    load(&env, active);
+    result
+}
+
+async fn execute(
+    env: &Env,
+    active: &str,
+    op: &Op,
+    ctx: &TaskCtx,
+    fields: &mut Map<String, Value>,
+) -> Result<String> {
+    let cd = env.root.context(active);
+    match op {
+        Op::CheckTargets { targets: names } => {
+            let selected = targets::load(&cd)?.select(names)?;
+            fields.insert("targets".into(), names.join(",").into());
+            ctx.note(format!("checking {} target(s)…", selected.len()));
+            // Owned inputs per check: the task future must not borrow across the stream.
+            let checks = selected.into_iter().map(|t| {
+                let (pool, sink, cancel) = (env.pool.clone(), ctx.sink.clone(), ctx.cancel.clone());
+                let (context, timeout) = (active.to_string(), env.check_timeout);
+                async move {
+                    let r = target_check::check_target(
+                        &pool,
+                        &context,
+                        &t,
+                        timeout,
+                        &cancel,
+                        Some(&sink),
+                    )
+                    .await;
+                    for line in target_check::describe(&r) {
+                        sink(Stream::Stdout, line);
+                    }
+                    r
+                }
+            });
+            let results: Vec<target_check::CheckResult> = futures::stream::iter(checks)
+                .buffer_unordered(16)
+                .collect()
+                .await;
+            target_check::save_checks(&cd, &results)?;
+            let _ = env.tx.send(Action::Checked {
+                context: active.to_string(),
+                results: results.clone(),
+            });
+            let failed: Vec<&target_check::CheckResult> =
+                results.iter().filter(|r| !r.ok()).collect();
+            fields.insert(
+                "failed_targets".into(),
+                failed
+                    .iter()
+                    .map(|r| r.target.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+                    .into(),
+            );
+            match failed.first() {
+                None => Ok(format!("{} target(s) ok", results.len())),
+                Some(r) => Err(PaasError::new(
+                    ErrorCode::RemoteCommandFailed,
+                    r.stage.clone().unwrap_or_else(|| "check".into()),
+                    format!(
+                        "{} of {} target(s) failed; {}: {}",
+                        failed.len(),
+                        results.len(),
+                        r.target,
+                        r.error.clone().unwrap_or_default()
+                    ),
+                )
+                .with_target(&r.target)),
+            }
+        }
+        Op::AddTarget(spec) => {
+            let added = ops::targets::add(&cd, spec)?;
+            fields.insert("name".into(), added.target.name.clone().into());
+            fields.insert("host".into(), added.target.host.clone().into());
+            let msg = format!(
+                "target {} added ({}){}",
+                added.target.name,
+                added.target.address(),
+                if added.is_default {
+                    ", now current"
+                } else {
+                    ""
+                }
+            );
+            ctx.note(&msg);
+            Ok(msg)
+        }
+        Op::RemoveTarget { name } => {
+            // The confirmation dialog stands in for --force.
+            let (removed, current, total) = ops::targets::remove(&cd, name, true)?;
+            fields.insert("target".into(), removed.clone().into());
+            let msg = format!(
+                "target {removed} removed ({total} left; current: {})",
+                if current.is_empty() { "none" } else { &current }
+            );
+            ctx.note(&msg);
+            Ok(msg)
+        }
+        Op::UseTarget { name } => {
+            let t = ops::targets::use_target(&cd, name)?;
+            fields.insert("target".into(), t.clone().into());
+            let msg = format!("current target is now {t}");
+            ctx.note(&msg);
+            Ok(msg)
+        }
+        Op::Exec {
+            targets: names,
+            command,
+            strategy,
+            max_parallel,
+            continue_on_error,
+        } => {
+            let selected = targets::load(&cd)?.select(names)?;
+            fields.insert("remote_command".into(), command.clone().into());
+            let spec = target_exec::ExecSpec {
+                targets: selected,
+                command: command.clone(),
+                strategy: *strategy,
+                max_parallel: *max_parallel,
+                continue_on_error: *continue_on_error,
+                timeout: Some(Duration::from_secs(600)),
+            };
+            let sink = ctx.sink.clone();
+            let on_line: target_exec::TargetLineSink =
+                Arc::new(move |t, stream, line| sink(stream, format!("{t} | {line}")));
+            let (plan, outcomes) =
+                target_exec::run(&env.pool, active, &spec, on_line, &ctx.cancel).await;
+            let statuses = fanout::statuses(&outcomes);
+            ctx.note(format!("fanout_plan={}", plan.summary()));
+            ctx.note(format!("target_statuses={statuses}"));
+            fields.insert("fanout_plan".into(), plan.summary().into());
+            fields.insert("target_statuses".into(), statuses.clone().into());
+            match fanout::aggregate_error(&outcomes) {
+                Some(e) => Err(e),
+                None => Ok(statuses),
+            }
+        }
+        Op::EventsTail => {
+            ctx.note(format!("following the events of {active}…"));
+            let mut follower = EventFollower::at_end(&cd);
+            loop {
+                tokio::select! {
+                    _ = ctx.cancel.cancelled() => return Ok("stopped".into()),
+                    _ = tokio::time::sleep(Duration::from_millis(300)) => {}
+                }
+                let (rows, _) = follower.poll();
+                for r in rows {
+                    (ctx.sink)(Stream::Stdout, r.one_line());
+                }
+            }
+        }
+        Op::ContextInit { name, kind } => {
+            let ncd = env.root.context(name);
+            let spec = InitSpec {
+                kind: Some(kind.clone()),
+                ..Default::default()
+            };
+            let (cfg, _) = context::init(&env.root, &ncd, &spec)?;
+            fields.insert("name".into(), cfg.name.clone().into());
+            fields.insert("type".into(), cfg.kind.clone().into());
+            if let Ok(views) = load_contexts(&env.root) {
+                let _ = env.tx.send(Action::ContextsLoaded(views));
+            }
+            let msg = format!("context {} created (type {})", cfg.name, cfg.kind);
+            ctx.note(&msg);
+            Ok(msg)
+        }
+        Op::ContextUse { name } => {
+            env.root.store_context(name)?;
+            let msg = format!("{name} is now the stored current context");
+            ctx.note(&msg);
+            Ok(msg)
+        }
+        Op::Deploy { .. } | Op::Rollback { .. } | Op::Logs { .. } => Err(PaasError::new(
+            ErrorCode::InvalidArgument,
+            "console",
+            op.unavailable().unwrap_or("not available"),
+        )),
+    }
+}

@@ -1,0 +1,405 @@
+//! Keys: one table of commands feeds the key lookup, the footer hints and the `?` help, so
+//! they never disagree. Defaults live in `assets/keymap.json`; a user `keymap.json` in the
+//! config directory replaces the keys of the commands it names. A bad file is a visible
+//! warning, and the defaults are used.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Pane;
+
+/// Where a command applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    /// Only while this pane has focus.
+    Pane(Pane),
+}
+
+macro_rules! commands {
+    ($( $variant:ident => $name:literal, $group:literal, $scope:expr, $hint:literal, $desc:literal; )*) => {
+        /// A named command a key can be bound to.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Cmd { $( $variant, )* }
+
+        impl Cmd {
+            pub const ALL: &'static [Cmd] = &[ $( Cmd::$variant, )* ];
+            pub fn name(self) -> &'static str { match self { $( Cmd::$variant => $name, )* } }
+            pub fn group(self) -> &'static str { match self { $( Cmd::$variant => $group, )* } }
+            pub fn scope(self) -> Scope { match self { $( Cmd::$variant => $scope, )* } }
+            /// Shown in the footer when in scope.
+            pub fn hint(self) -> bool { match self { $( Cmd::$variant => $hint, )* } }
+            pub fn description(self) -> &'static str { match self { $( Cmd::$variant => $desc, )* } }
+            pub fn from_name(name: &str) -> Option<Cmd> {
+                Cmd::ALL.iter().copied().find(|c| c.name() == name)
+            }
+        }
+    };
+}
+
+use Scope::Global;
+
+commands! {
+    Quit => "quit", "general", Global, true, "quit (asks when tasks are running)";
+    Help => "help", "general", Global, true, "show this help";
+    Palette => "palette", "general", Global, true, "command palette (headless verbs)";
+    Filter => "filter", "general", Global, true, "filter the focused pane (search in the task log)";
+    Menu => "menu", "general", Global, true, "actions for the selection";
+    FocusNext => "focus_next", "navigation", Global, false, "next pane";
+    FocusPrev => "focus_prev", "navigation", Global, false, "previous pane";
+    Up => "up", "navigation", Global, false, "move up / scroll up";
+    Down => "down", "navigation", Global, false, "move down / scroll down";
+    Top => "top", "navigation", Global, false, "first row";
+    Bottom => "bottom", "navigation", Global, false, "last row";
+    PageUp => "page_up", "navigation", Global, false, "page up";
+    PageDown => "page_down", "navigation", Global, false, "page down";
+    PrevContext => "prev_context", "contexts", Global, true, "previous context tab";
+    NextContext => "next_context", "contexts", Global, true, "next context tab";
+    Context1 => "context_1", "contexts", Global, false, "context tab 1";
+    Context2 => "context_2", "contexts", Global, false, "context tab 2";
+    Context3 => "context_3", "contexts", Global, false, "context tab 3";
+    Context4 => "context_4", "contexts", Global, false, "context tab 4";
+    Context5 => "context_5", "contexts", Global, false, "context tab 5";
+    Context6 => "context_6", "contexts", Global, false, "context tab 6";
+    Context7 => "context_7", "contexts", Global, false, "context tab 7";
+    Context8 => "context_8", "contexts", Global, false, "context tab 8";
+    Context9 => "context_9", "contexts", Global, false, "context tab 9";
+    ContextInit => "context_init", "contexts", Global, false, "create a context";
+    ContextUse => "context_use", "contexts", Global, false, "store this tab as the current context";
+    Check => "check", "actions", Scope::Pane(Pane::Targets), true, "check the selected target";
+    CheckAll => "check_all", "actions", Scope::Pane(Pane::Targets), true, "check every target";
+    AddTarget => "add_target", "actions", Scope::Pane(Pane::Targets), true, "add a target";
+    Remove => "remove", "actions", Scope::Pane(Pane::Targets), false, "remove the selected target";
+    UseTarget => "use_target", "actions", Scope::Pane(Pane::Targets), false, "make the selected target current";
+    Exec => "exec", "actions", Scope::Pane(Pane::Targets), true, "run a command on targets";
+    Deploy => "deploy", "actions", Scope::Pane(Pane::Apps), true, "deploy the selected app";
+    Rollback => "rollback", "actions", Scope::Pane(Pane::Apps), true, "roll the selected app back";
+    Logs => "logs", "actions", Scope::Pane(Pane::Apps), true, "follow the selected app's logs";
+    EventsTail => "events_tail", "actions", Scope::Pane(Pane::Events), true, "follow events in a task";
+    CancelTask => "cancel_task", "tasks", Global, true, "cancel the focused task (or close the input)";
+    Follow => "follow", "tasks", Scope::Pane(Pane::Log), true, "follow output on/off";
+    Wrap => "wrap", "tasks", Scope::Pane(Pane::Log), true, "wrap lines on/off";
+    SearchNext => "search_next", "tasks", Scope::Pane(Pane::Log), true, "next search match";
+    SearchPrev => "search_prev", "tasks", Scope::Pane(Pane::Log), false, "previous search match";
+    NextTask => "next_task", "tasks", Scope::Pane(Pane::Log), true, "next task";
+    PrevTask => "prev_task", "tasks", Scope::Pane(Pane::Log), true, "previous task";
+}
+
+/// A key with its modifiers, as written in keymap files: `q`, `G`, `ctrl-c`, `shift-tab`,
+/// `enter`, `esc`, `f1`, `pageup`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeySpec {
+    pub code: KeyCode,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+impl KeySpec {
+    pub fn parse(s: &str) -> Option<KeySpec> {
+        let mut ctrl = false;
+        let mut alt = false;
+        let mut shift = false;
+        let mut rest = s;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                ctrl = true;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                alt = true;
+                rest = r;
+            } else if rest.len() > 6
+                && let Some(r) = rest.strip_prefix("shift-")
+            {
+                shift = true;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" if shift => KeyCode::BackTab,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "backspace" => KeyCode::Backspace,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pageup" => KeyCode::PageUp,
+            "pagedown" => KeyCode::PageDown,
+            "space" => KeyCode::Char(' '),
+            f if f.len() >= 2
+                && f.starts_with('f')
+                && f[1..].chars().all(|c| c.is_ascii_digit()) =>
+            {
+                KeyCode::F(f[1..].parse().ok()?)
+            }
+            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next()?),
+            _ => return None,
+        };
+        Some(KeySpec { code, ctrl, alt })
+    }
+
+    pub fn from_event(k: &KeyEvent) -> KeySpec {
+        // Terminals report shifted letters as uppercase already, so SHIFT is not compared.
+        KeySpec {
+            code: k.code,
+            ctrl: k.modifiers.contains(KeyModifiers::CONTROL),
+            alt: k.modifiers.contains(KeyModifiers::ALT),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::F(n) => format!("F{n}"),
+            KeyCode::Char(' ') => "Space".into(),
+            KeyCode::Char(c) => c.to_string(),
+            _ => "?".into(),
+        };
+        let mut s = String::new();
+        if self.ctrl {
+            s.push_str("Ctrl-");
+        }
+        if self.alt {
+            s.push_str("Alt-");
+        }
+        s + &base
+    }
+}
+
+pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.json");
+
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: Vec<(KeySpec, Cmd)>,
+}
+
+/// Keys per command, and the problems found in the file.
+type Parsed = (HashMap<Cmd, Vec<KeySpec>>, Vec<String>);
+
+fn parse_file(text: &str) -> Result<Parsed, String> {
+    let raw: HashMap<String, Vec<String>> =
+        serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let mut out = HashMap::new();
+    let mut problems = Vec::new();
+    for (name, keys) in raw {
+        let Some(cmd) = Cmd::from_name(&name) else {
+            problems.push(format!("unknown command {name:?}"));
+            continue;
+        };
+        let mut specs = Vec::new();
+        for k in keys {
+            match KeySpec::parse(&k) {
+                Some(s) => specs.push(s),
+                None => problems.push(format!("bad key {k:?} for {name}")),
+            }
+        }
+        out.insert(cmd, specs);
+    }
+    Ok((out, problems))
+}
+
+impl Keymap {
+    /// The defaults, with the user's file layered on top. Returns the warnings to show.
+    pub fn load(user_file: Option<&Path>) -> (Keymap, Vec<String>) {
+        let mut warnings = Vec::new();
+        let (mut map, _) = parse_file(DEFAULT_KEYMAP).unwrap_or_default();
+        if let Some(path) = user_file.filter(|p| p.exists()) {
+            match std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|t| parse_file(&t))
+            {
+                Ok((user, problems)) => {
+                    map.extend(user);
+                    for p in problems {
+                        warnings.push(format!("keymap {}: {p}", path.display()));
+                    }
+                }
+                Err(e) => warnings.push(format!(
+                    "keymap {} is invalid ({e}); using the default keys",
+                    path.display()
+                )),
+            }
+        }
+        let mut bindings: Vec<(KeySpec, Cmd)> = Vec::new();
+        for cmd in Cmd::ALL {
+            for k in map.get(cmd).into_iter().flatten() {
+                bindings.push((*k, *cmd));
+            }
+        }
+        (Keymap { bindings }, warnings)
+    }
+
+    pub fn defaults() -> Keymap {
+        Keymap::load(None).0
+    }
+
+    /// The command a key triggers with `focus`: pane-scoped bindings win over global ones.
+    pub fn lookup(&self, key: &KeyEvent, focus: Pane) -> Option<Cmd> {
+        let spec = KeySpec::from_event(key);
+        let hits = || {
+            self.bindings
+                .iter()
+                .filter(move |(k, _)| *k == spec)
+                .map(|(_, c)| *c)
+        };
+        hits()
+            .find(|c| c.scope() == Scope::Pane(focus))
+            .or_else(|| hits().find(|c| c.scope() == Scope::Global))
+    }
+
+    pub fn keys_for(&self, cmd: Cmd) -> Vec<KeySpec> {
+        self.bindings
+            .iter()
+            .filter(|(_, c)| *c == cmd)
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    /// `key label` pairs for the footer, for what applies with `focus`.
+    pub fn hints(&self, focus: Pane) -> Vec<(String, &'static str)> {
+        Cmd::ALL
+            .iter()
+            .filter(|c| c.hint() && (c.scope() == Scope::Global || c.scope() == Scope::Pane(focus)))
+            .filter_map(|c| {
+                let keys = self.keys_for(*c);
+                let first = keys.first()?;
+                Some((first.label(), c.name()))
+            })
+            .collect()
+    }
+
+    /// Every command with its keys, grouped, for `?` help.
+    pub fn help(&self) -> Vec<(&'static str, Vec<(String, String)>)> {
+        let mut groups: Vec<(&'static str, Vec<(String, String)>)> = Vec::new();
+        for c in Cmd::ALL {
+            let keys: Vec<String> = self.keys_for(*c).iter().map(KeySpec::label).collect();
+            let keys = if keys.is_empty() {
+                "(unbound)".to_string()
+            } else {
+                keys.join(" ")
+            };
+            let scope = match c.scope() {
+                Scope::Global => String::new(),
+                Scope::Pane(p) => format!(" [{}]", p.title()),
+            };
+            let entry = (keys, format!("{}{scope}", c.description()));
+            match groups.iter_mut().find(|(g, _)| *g == c.group()) {
+                Some((_, v)) => v.push(entry),
+                None => groups.push((c.group(), vec![entry])),
+            }
+        }
+        groups
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, m)
+    }
+
+    #[test]
+    fn defaults_parse_and_every_command_is_bound() {
+        let (_, problems) = parse_file(DEFAULT_KEYMAP).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        let km = Keymap::defaults();
+        for c in Cmd::ALL {
+            assert!(!km.keys_for(*c).is_empty(), "{} has no key", c.name());
+        }
+    }
+
+    #[test]
+    fn pane_scoped_keys_win_and_modifiers_matter() {
+        let km = Keymap::defaults();
+        assert_eq!(
+            km.lookup(&key(KeyCode::Char('c'), KeyModifiers::NONE), Pane::Targets),
+            Some(Cmd::Check)
+        );
+        assert_eq!(
+            km.lookup(&key(KeyCode::Char('c'), KeyModifiers::NONE), Pane::Apps),
+            None
+        );
+        assert_eq!(
+            km.lookup(&key(KeyCode::Char('c'), KeyModifiers::CONTROL), Pane::Apps),
+            Some(Cmd::CancelTask)
+        );
+        assert_eq!(
+            km.lookup(&key(KeyCode::Char('N'), KeyModifiers::SHIFT), Pane::Log),
+            Some(Cmd::SearchPrev)
+        );
+        assert_eq!(
+            km.lookup(&key(KeyCode::BackTab, KeyModifiers::SHIFT), Pane::Log),
+            Some(Cmd::FocusPrev)
+        );
+    }
+
+    #[test]
+    fn user_file_overrides_and_bad_files_warn() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("keymap.json");
+        std::fs::write(
+            &p,
+            r#"{"quit": ["ctrl-q"], "nope": ["x"], "help": ["ctrl-shift-"]}"#,
+        )
+        .unwrap();
+        let (km, warnings) = Keymap::load(Some(&p));
+        assert_eq!(
+            km.lookup(&key(KeyCode::Char('q'), KeyModifiers::CONTROL), Pane::Apps),
+            Some(Cmd::Quit)
+        );
+        assert_eq!(
+            km.lookup(&key(KeyCode::Char('q'), KeyModifiers::NONE), Pane::Apps),
+            None
+        );
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        std::fs::write(&p, "{ not json").unwrap();
+        let (km, warnings) = Keymap::load(Some(&p));
+        assert!(warnings[0].contains("using the default keys"));
+        assert_eq!(
+            km.lookup(&key(KeyCode::Char('q'), KeyModifiers::NONE), Pane::Apps),
+            Some(Cmd::Quit)
+        );
+    }
+
+    #[test]
+    fn help_and_hints_come_from_the_same_table() {
+        let km = Keymap::defaults();
+        let help = km.help();
+        let all: Vec<&str> = help
+            .iter()
+            .flat_map(|(_, v)| v.iter().map(|(_, d)| d.as_str()))
+            .collect();
+        for c in Cmd::ALL {
+            assert!(
+                all.iter().any(|d| d.starts_with(c.description())),
+                "{}",
+                c.name()
+            );
+        }
+        let hints = km.hints(Pane::Targets);
+        assert!(hints.iter().any(|(k, n)| k == "c" && *n == "check"));
+        assert!(!km.hints(Pane::Apps).iter().any(|(_, n)| *n == "check"));
+    }
+}

@@ -1,0 +1,299 @@
+//! The full-screen console. One event loop: terminal input, task output, async results and a
+//! slow poll of the active context's files feed a pure reducer; effects run outside it; the
+//! screen is redrawn only when something changed, at most once per frame interval.
+
+pub mod action;
+pub mod app;
+pub mod demo;
+pub mod effects;
+pub mod keymap;
+pub mod palette;
+pub mod theme;
+pub mod ui;
+pub mod update;
+
+use std::io::{Stdout, stdout};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, SetTitle, disable_raw_mode, enable_raw_mode,
+};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use action::{Action, Effect};
+use app::{App, FlashLevel, TaskSummary, load_contexts, load_snapshot};
+use keymap::Keymap;
+use theme::Theme;
+
+use crate::dirs::AppDirs;
+use crate::state::events::EventFollower;
+use crate::state::{ContextDir, StateRoot, events};
+use crate::tasks::TaskRunner;
+
+/// The shortest time between two frames: redraws coalesce under load.
+const FRAME: Duration = Duration::from_millis(20);
+/// How often the active context's files are looked at for changes by other processes.
+const POLL: Duration = Duration::from_millis(500);
+
+pub struct ConsoleOptions {
+    pub root: StateRoot,
+    pub write: bool,
+    pub color: bool,
+    pub connect_timeout: Duration,
+}
+
+/// Restores the terminal: raw mode off, mouse capture off, main screen back, cursor shown.
+pub fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn enter_terminal() -> std::io::Result<(TerminalGuard, Terminal<CrosstermBackend<Stdout>>)> {
+    // Restore before any panic report reaches the screen, then let the previous hook print it.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+    enable_raw_mode()?;
+    let guard = TerminalGuard;
+    execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+    Ok((guard, terminal))
+}
+
+/// The files whose change means a context must be reloaded.
+fn stamp(cd: &ContextDir) -> Vec<Option<SystemTime>> {
+    [
+        cd.config(),
+        cd.targets(),
+        cd.apps(),
+        cd.deployments(),
+        cd.checks(),
+        cd.backups(),
+    ]
+    .iter()
+    .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+    .collect()
+}
+
+fn summaries(runner: &TaskRunner) -> Vec<TaskSummary> {
+    runner
+        .tasks()
+        .iter()
+        .map(|t| TaskSummary {
+            id: t.id,
+            title: t.meta.title.clone(),
+            context: t.meta.context.clone(),
+            state: t.state().label(),
+            elapsed: t.elapsed(),
+            summary: t.summary(),
+        })
+        .collect()
+}
+
+/// Builds the console state for a root: contexts, the active one loaded, keymap and theme.
+pub fn initial_app(root: &StateRoot, write: bool, color: bool) -> App {
+    let dirs = AppDirs::discover();
+    let (keymap, mut warnings) = Keymap::load(dirs.as_ref().map(|d| d.keymap_file()).as_deref());
+    let (theme, w2) = Theme::load(dirs.as_ref().map(|d| d.theme_file()).as_deref(), color);
+    warnings.extend(w2);
+    let mut app = App::new(root.clone(), keymap, theme, warnings);
+    app.write = write;
+    match load_contexts(root) {
+        Ok(c) => app.contexts = c,
+        Err(e) => app.flash(
+            FlashLevel::Error,
+            format!("error[{}]: {}", e.code, e.message),
+        ),
+    }
+    if let Ok(Some(stored)) = root.stored_context()
+        && let Some(i) = app.contexts.iter().position(|c| c.name == stored)
+    {
+        app.active = i;
+    }
+    if let Some(c) = app.contexts.get_mut(app.active) {
+        c.snapshot = Some(load_snapshot(&root.context(&c.name)));
+    }
+    app
+}
+
+pub fn run(opts: ConsoleOptions) -> color_eyre::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(run_async(opts))
+}
+
+async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
+    let started = Instant::now();
+    let mut app = initial_app(&opts.root, opts.write, opts.color);
+    let runner = TaskRunner::default();
+    let pool = Arc::new(crate::ops::pool(&opts.root, opts.connect_timeout));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
+    let env = effects::Env {
+        root: opts.root.clone(),
+        runner: runner.clone(),
+        pool: pool.clone(),
+        tx,
+        operator: events::operator(),
+        check_timeout: Duration::from_secs(30),
+    };
+    let (_guard, mut terminal) = enter_terminal()?;
+    let size = terminal.size()?;
+    app.size = (size.width, size.height);
+    terminal.draw(|f| ui::draw(f, &app, &runner))?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        contexts = app.contexts.len(),
+        "first frame"
+    );
+
+    let mut initial = Vec::new();
+    if let Some(c) = app.ctx() {
+        initial.push(Effect::SetTitle(format!(
+            "paasdeck — {} ({})",
+            c.name, c.policy.kind
+        )));
+        initial.push(Effect::Doctor(c.name.clone()));
+    }
+    run_effects(&env, &mut app, &mut terminal, initial);
+
+    let mut events_in = EventStream::new();
+    let changed = runner.changed();
+    let mut poll = tokio::time::interval(POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut watched = app.active_name();
+    let mut follower = app
+        .ctx()
+        .map(|c| EventFollower::at_end(&opts.root.context(&c.name)));
+    let mut stamps = app
+        .ctx()
+        .map(|c| stamp(&opts.root.context(&c.name)))
+        .unwrap_or_default();
+    let mut dirty = false;
+    let mut last_draw = Instant::now();
+    let mut key_at: Option<Instant> = None;
+
+    loop {
+        let deadline = tokio::time::Instant::from_std(last_draw + FRAME);
+        tokio::select! {
+            biased;
+            ev = events_in.next() => {
+                match ev {
+                    Some(Ok(ev)) => {
+                        let action = match ev {
+                            Event::Key(k) if k.kind != KeyEventKind::Release => {
+                                key_at.get_or_insert_with(Instant::now);
+                                Some(Action::Key(k))
+                            }
+                            Event::Mouse(m) => Some(Action::Mouse(m)),
+                            Event::Resize(w, h) => Some(Action::Resize(w, h)),
+                            _ => None,
+                        };
+                        if let Some(a) = action {
+                            let fx = update::update(&mut app, a);
+                            run_effects(&env, &mut app, &mut terminal, fx);
+                        }
+                        dirty = true;
+                    }
+                    Some(Err(e)) => return Err(e.into()),
+                    None => break,
+                }
+            }
+            _ = tokio::time::sleep_until(deadline), if dirty => {
+                app.tasks = summaries(&runner);
+                app.now = crate::state::clock::now();
+                terminal.draw(|f| ui::draw(f, &app, &runner))?;
+                if let Some(k) = key_at.take() {
+                    tracing::debug!(latency_us = k.elapsed().as_micros() as u64, "key to frame");
+                }
+                dirty = false;
+                last_draw = Instant::now();
+            }
+            Some(a) = rx.recv() => {
+                let fx = update::update(&mut app, a);
+                run_effects(&env, &mut app, &mut terminal, fx);
+                dirty = true;
+            }
+            _ = changed.notified() => {
+                dirty = true;
+            }
+            _ = poll.tick() => {
+                if let Some(c) = app.ctx() {
+                    let cd = opts.root.context(&c.name);
+                    if let Some(f) = follower.as_mut() {
+                        let (rows, _) = f.poll();
+                        if !rows.is_empty() {
+                            let fx = update::update(&mut app, Action::EventsAppended { context: cd.name().to_string(), rows });
+                            run_effects(&env, &mut app, &mut terminal, fx);
+                            dirty = true;
+                        }
+                    }
+                    let now = stamp(&cd);
+                    if now != stamps {
+                        stamps = now;
+                        effects::load(&env, cd.name().to_string());
+                    }
+                }
+                if app.running_tasks() > 0 {
+                    dirty = true;
+                }
+            }
+        }
+        if app.active_name() != watched {
+            watched = app.active_name();
+            let cd = opts.root.context(&watched);
+            follower = Some(EventFollower::at_end(&cd));
+            stamps = stamp(&cd);
+        }
+        if app.quit {
+            break;
+        }
+    }
+
+    // Stop what is still running (remote processes included) before the connections close.
+    runner.cancel_all();
+    let wait = Instant::now();
+    while runner.running() > 0 && wait.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    pool.close_all().await;
+    Ok(())
+}
+
+fn run_effects(
+    env: &effects::Env,
+    app: &mut App,
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    fx: Vec<Effect>,
+) {
+    for e in fx {
+        match e {
+            Effect::SetTitle(t) => {
+                let _ = execute!(terminal.backend_mut(), SetTitle(t));
+            }
+            Effect::Quit => app.quit = true,
+            other => effects::apply(env, app, other),
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! The `:` command palette: the headless verbs, parsed by the same command tree as the CLI,
+//! turned into console operations on the active tab. `ctx NAME` switches tabs; `help` and
+//! `quit` work too. Tab completes verbs and context, target and app names.
+
+use clap::Parser;
+
+use super::action::Op;
+use super::app::App;
+use super::keymap::Cmd;
+use crate::cli::{AuthArg, Cli, Command, ContextCmd, EventsCmd, TargetCmd};
+use crate::ops::targets::NewTarget;
+use crate::state::names;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PaletteCmd {
+    Op(Op),
+    Switch(String),
+    Cmd(Cmd),
+}
+
+const VERBS: &[&str] = &[
+    "ctx ",
+    "target check --all",
+    "target check --target ",
+    "target add --name ",
+    "target remove ",
+    "target use ",
+    "target exec --targets ",
+    "deploy --app ",
+    "rollback --app ",
+    "logs --app ",
+    "events tail",
+    "context init ",
+    "context use ",
+    "help",
+    "quit",
+];
+
+fn flag_value<'a>(words: &'a [String], flag: &str) -> Option<&'a str> {
+    words
+        .iter()
+        .position(|w| w == flag)
+        .and_then(|i| words.get(i + 1))
+        .map(String::as_str)
+        .or_else(|| {
+            words
+                .iter()
+                .find_map(|w| w.strip_prefix(&format!("{flag}=")))
+        })
+}
+
+/// Deploy, rollback and logs take `--app` (and a few options) in the palette.
+fn app_op(words: &[String]) -> Result<Op, String> {
+    let app = flag_value(words, "--app")
+        .ok_or_else(|| format!("{} needs --app APP", words[0]))?
+        .to_string();
+    names::validate_app(&app).map_err(|e| e.message)?;
+    Ok(match words[0].as_str() {
+        "deploy" => Op::Deploy { app },
+        "rollback" => Op::Rollback {
+            app,
+            to: flag_value(words, "--to-release").map(str::to_string),
+        },
+        _ => Op::Logs {
+            app,
+            target: flag_value(words, "--target").map(str::to_string),
+        },
+    })
+}
+
+/// Parses a palette line.
+pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
+    let words = shlex::split(line.trim()).ok_or("unbalanced quotes")?;
+    let Some(first) = words.first().map(String::as_str) else {
+        return Err("type a command, e.g. target check --all (Tab completes)".into());
+    };
+    match first {
+        "ctx" | "context" if words.len() == 2 && !["list", "show"].contains(&words[1].as_str()) => {
+            return Ok(PaletteCmd::Switch(words[1].clone()));
+        }
+        "help" => return Ok(PaletteCmd::Cmd(Cmd::Help)),
+        "quit" | "q" => return Ok(PaletteCmd::Cmd(Cmd::Quit)),
+        "deploy" | "rollback" | "logs" => return app_op(&words).map(PaletteCmd::Op),
+        _ => {}
+    }
+    let active = app.active_name();
+    if let Some(c) = flag_value(&words, "--context")
+        && c != active
+    {
+        return Err(format!(
+            "the palette acts on the active tab ({active}); switch with :ctx {c} first"
+        ));
+    }
+    let mut argv = vec!["paasdeck".to_string()];
+    argv.extend(words.iter().cloned());
+    let cli = Cli::try_parse_from(&argv).map_err(|e| {
+        e.render()
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or("invalid command")
+            .trim_start_matches("error: ")
+            .to_string()
+    })?;
+    let Some(cmd) = cli.command else {
+        return Err("type a command".into());
+    };
+    let known: Vec<String> = app
+        .snapshot()
+        .map(|s| s.targets.iter().map(|t| t.target.name.clone()).collect())
+        .unwrap_or_default();
+    let op = match cmd {
+        Command::Target(TargetCmd::Check(a)) => Op::CheckTargets {
+            targets: match a.target {
+                Some(t) => vec![t],
+                None => known,
+            },
+        },
+        Command::Target(TargetCmd::Add(a)) => Op::AddTarget(NewTarget {
+            name: a.name,
+            host: a.host,
+            user: a.user,
+            port: a.port,
+            auth_method: match a.auth_method {
+                AuthArg::Key => "key".into(),
+                AuthArg::Local => "local".into(),
+            },
+            identity_file: a.identity_file,
+            labels: a
+                .labels
+                .as_deref()
+                .map(names::split_csv)
+                .unwrap_or_default(),
+            make_default: a.default,
+        }),
+        Command::Target(TargetCmd::Remove { name, .. }) => Op::RemoveTarget { name },
+        Command::Target(TargetCmd::Use { name }) => Op::UseTarget { name },
+        Command::Target(TargetCmd::Exec(a)) => {
+            let wanted = names::split_csv(&a.targets);
+            let targets = if wanted.iter().any(|w| w.eq_ignore_ascii_case("all")) {
+                known
+            } else {
+                wanted
+            };
+            Op::Exec {
+                targets,
+                command: a.command.join(" "),
+                strategy: a.strategy.strategy(),
+                max_parallel: a.max_parallel as usize,
+                continue_on_error: a.continue_on_error,
+            }
+        }
+        Command::Context(ContextCmd::Use { name }) => Op::ContextUse {
+            name: name.get().unwrap_or(&active).to_string(),
+        },
+        Command::Context(ContextCmd::Init { name, kind, .. }) => Op::ContextInit {
+            name: name.get().ok_or("context init needs a NAME")?.to_string(),
+            kind: kind.unwrap_or_else(|| crate::state::context::DEFAULT_TYPE.into()),
+        },
+        Command::Events(EventsCmd::Tail { .. }) => Op::EventsTail,
+        other => {
+            return Err(format!(
+                "`{}` has no console action; run it headless: paasdeck --context {active} {}",
+                other.verb().command(),
+                words.join(" ")
+            ));
+        }
+    };
+    Ok(PaletteCmd::Op(op))
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Completion {
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Completes verbs, then context, target and app names.
+pub fn complete(line: &str, app: &App) -> Completion {
+    let targets: Vec<String> = app
+        .snapshot()
+        .map(|s| s.targets.iter().map(|t| t.target.name.clone()).collect())
+        .unwrap_or_default();
+    let apps: Vec<String> = app
+        .snapshot()
+        .map(|s| s.apps.iter().map(|a| a.name.clone()).collect())
+        .unwrap_or_default();
+    let contexts: Vec<String> = app.contexts.iter().map(|c| c.name.clone()).collect();
+    let name_slots: [(&str, &Vec<String>); 8] = [
+        ("ctx ", &contexts),
+        ("context use ", &contexts),
+        ("--target ", &targets),
+        ("target remove ", &targets),
+        ("target use ", &targets),
+        ("--targets ", &targets),
+        ("--app ", &apps),
+        ("--to-release ", &Vec::new()),
+    ];
+    for (prefix, names) in name_slots {
+        if let Some(i) = line.rfind(prefix) {
+            let partial = &line[i + prefix.len()..];
+            if partial.contains(' ') {
+                continue;
+            }
+            let head = &line[..i + prefix.len()];
+            let options: Vec<String> = names
+                .iter()
+                .filter(|n| n.starts_with(partial))
+                .map(|n| format!("{head}{n}"))
+                .collect();
+            return match options.len() {
+                0 => Completion::None,
+                1 => Completion::One(options[0].clone()),
+                _ => Completion::Many(options),
+            };
+        }
+    }
+    let options: Vec<String> = VERBS
+        .iter()
+        .filter(|v| v.starts_with(line) && **v != line)
+        .map(|v| v.to_string())
+        .collect();
+    match options.len() {
+        0 => Completion::None,
+        1 => Completion::One(options[0].clone()),
+        _ => Completion::Many(options),
+    }
+}

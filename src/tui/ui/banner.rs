@@ -1,0 +1,143 @@
+//! The context banner and the context tabs. The banner spells the context name and type in
+//! capitals, so colour is never the only cue; without colour it uses reverse video and
+//! markers.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::policy::guard::ContextClass;
+use crate::tui::app::{App, DoctorState};
+use crate::tui::theme::tone_color;
+
+/// A marker per class, shown beside the name in colour and without.
+pub fn marker(class: ContextClass) -> &'static str {
+    match class {
+        ContextClass::Production => "▲",
+        ContextClass::InternalDogfood => "◆",
+        ContextClass::Staging => "◇",
+        ContextClass::OssDemo => "○",
+        ContextClass::Other => "■",
+    }
+}
+
+/// Black or white text, whichever reads on the context colour.
+fn text_on(bg: Color) -> Color {
+    match bg {
+        Color::Yellow | Color::Green | Color::Cyan | Color::White | Color::Gray => Color::Black,
+        Color::Rgb(r, g, b) if (r as u32 * 299 + g as u32 * 587 + b as u32 * 114) / 1000 > 140 => {
+            Color::Black
+        }
+        _ => Color::White,
+    }
+}
+
+/// The banner's text, as segments.
+pub fn banner_text(app: &App) -> Vec<String> {
+    let Some(c) = app.ctx() else {
+        return vec![format!(
+            " NO CONTEXTS │ state {} │ press I to create one ",
+            app.root.path().display()
+        )];
+    };
+    let mut parts = vec![format!(
+        " {} {} · {} ",
+        marker(c.policy.class),
+        c.name.to_uppercase(),
+        c.policy.kind.to_uppercase()
+    )];
+    if c.policy.read_only {
+        parts.push(if app.write {
+            " READ-ONLY (lifted by --write) ".into()
+        } else {
+            " READ-ONLY ".into()
+        });
+    }
+    if let Some(e) = &c.config_error {
+        parts.push(format!(" STATE ERROR {}: {} ", e.code, e.message));
+    }
+    if let Some(err) = c.snapshot.as_ref().and_then(|s| s.errors.first()) {
+        parts.push(format!(" STATE ERROR {err} "));
+    }
+    parts.push(match &c.doctor {
+        DoctorState::Pending => " doctor … ".into(),
+        DoctorState::Ok => " doctor ok ".into(),
+        DoctorState::Failed(f) => format!(" doctor FAILS: {} ", f.join(", ")),
+    });
+    let running = app.running_tasks();
+    parts.push(format!(" tasks {running} running "));
+    if !app.warnings.is_empty() {
+        parts.push(format!(
+            " ⚠ {} config warning(s), see ? ",
+            app.warnings.len()
+        ));
+    }
+    parts.push(format!(" {} ", app.root.path().display()));
+    parts
+}
+
+pub fn render_banner(f: &mut Frame, area: Rect, app: &App) {
+    let parts = banner_text(app);
+    let color = app.theme.color;
+    let (bg, fg) = match app.ctx() {
+        Some(c) if color => {
+            let bg = tone_color(c.policy.tone);
+            (bg, text_on(bg))
+        }
+        _ => (Color::Reset, Color::Reset),
+    };
+    let base = if color {
+        Style::default().bg(bg).fg(fg)
+    } else {
+        Style::default().add_modifier(Modifier::REVERSED)
+    };
+    let mut spans = Vec::new();
+    if !color {
+        spans.push(Span::styled(">>>", base.add_modifier(Modifier::BOLD)));
+    }
+    for (i, p) in parts.iter().enumerate() {
+        let style =
+            if i == 0 || p.contains("READ-ONLY") || p.contains("ERROR") || p.contains("FAILS") {
+                base.add_modifier(Modifier::BOLD)
+            } else {
+                base
+            };
+        if i > 0 {
+            spans.push(Span::styled("│", base));
+        }
+        spans.push(Span::styled(p.clone(), style));
+    }
+    if !color {
+        spans.push(Span::styled("<<<", base.add_modifier(Modifier::BOLD)));
+    }
+    // Fill the whole row with the context colour.
+    f.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
+}
+
+pub fn render_tabs(f: &mut Frame, area: Rect, app: &App) {
+    let labels = super::layout::tab_labels(app);
+    let mut spans = Vec::new();
+    for (i, (c, label)) in app.contexts.iter().zip(labels).enumerate() {
+        let active = i == app.active;
+        let tone = tone_color(c.policy.tone);
+        let style = match (app.theme.color, active) {
+            (true, true) => Style::default()
+                .bg(tone)
+                .fg(text_on(tone))
+                .add_modifier(Modifier::BOLD),
+            (true, false) => Style::default().fg(tone),
+            (false, true) => Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            (false, false) => Style::default(),
+        };
+        let text = if active {
+            label.replacen(' ', marker(c.policy.class), 1)
+        } else {
+            label
+        };
+        spans.push(Span::styled(text, style));
+        spans.push(Span::raw(" "));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}

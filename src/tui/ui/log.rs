@@ -1,0 +1,191 @@
+//! The task pane: the active context's tasks on the left, the focused task's output on the
+//! right. Only the visible slice of a log is read and drawn.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+use crate::remote::Stream;
+use crate::tasks::TaskRunner;
+use crate::text::human_duration;
+use crate::tui::action::Pane;
+use crate::tui::app::App;
+
+fn state_icon(state: &str) -> &'static str {
+    match state {
+        "running" => "⟳",
+        "ok" => "✓",
+        "failed" => "✗",
+        "cancelled" => "⊘",
+        _ => "·",
+    }
+}
+
+pub fn render(f: &mut Frame, area: Rect, app: &App, runner: &TaskRunner) {
+    let focused = app.focus == Pane::Log;
+    let cols = Layout::default()
+        .direction(Direction::Horizontal)
+        .constraints([
+            Constraint::Length(34.min(area.width / 3)),
+            Constraint::Min(10),
+        ])
+        .split(area);
+    let active = app.active_name();
+    let tasks: Vec<_> = app.tasks.iter().filter(|t| t.context == active).collect();
+    let items: Vec<ListItem> = tasks
+        .iter()
+        .map(|t| {
+            ListItem::new(Line::from(vec![
+                Span::styled(
+                    format!("{} ", state_icon(t.state)),
+                    app.theme.status(t.state),
+                ),
+                Span::raw(format!("#{} {} ", t.id, t.title)),
+                Span::styled(human_duration(t.elapsed), app.theme.fg(app.theme.dim)),
+            ]))
+        })
+        .collect();
+    let mut ls = ListState::default();
+    ls.select(
+        app.log
+            .task
+            .and_then(|id| tasks.iter().position(|t| t.id == id)),
+    );
+    let list_block = Block::bordered()
+        .border_style(app.theme.border(focused))
+        .title(format!(
+            " {}Tasks ({}) ",
+            if focused { "▶ " } else { "" },
+            tasks.len()
+        ));
+    if tasks.is_empty() {
+        f.render_widget(
+            Paragraph::new(
+                "No tasks yet. c checks a target, x runs a command, Enter opens the action menu.",
+            )
+            .wrap(Wrap { trim: true })
+            .style(app.theme.fg(app.theme.dim))
+            .block(list_block),
+            cols[0],
+        );
+    } else {
+        f.render_stateful_widget(
+            List::new(items)
+                .block(list_block)
+                .highlight_style(app.theme.selection()),
+            cols[0],
+            &mut ls,
+        );
+    }
+    render_output(f, cols[1], app, runner, focused);
+}
+
+fn render_output(f: &mut Frame, area: Rect, app: &App, runner: &TaskRunner, focused: bool) {
+    let task = app.log.task.and_then(|id| runner.get(id));
+    let Some(task) = task else {
+        let b = Block::default()
+            .borders(Borders::TOP | Borders::RIGHT | Borders::BOTTOM)
+            .border_style(app.theme.border(focused))
+            .title(" Output ");
+        f.render_widget(b, area);
+        return;
+    };
+    let summary = app.tasks.iter().find(|t| t.id == task.id);
+    let state = summary.map(|s| s.state).unwrap_or("running");
+    let height = area.height.saturating_sub(2) as usize;
+    let (lines, dropped, total) = task.with_log(|log| {
+        let n = log.len();
+        let mut start = if app.log.follow {
+            n.saturating_sub(height.saturating_sub(usize::from(log.dropped > 0)))
+        } else {
+            app.log.scroll.min(n.saturating_sub(1))
+        };
+        if let Some(hit) = app.log.hit
+            && !app.log.follow
+        {
+            start = hit.saturating_sub(height / 2).min(n.saturating_sub(1));
+        }
+        let slice: Vec<(usize, Stream, String)> = log
+            .lines()
+            .enumerate()
+            .skip(start)
+            .take(height)
+            .map(|(i, l)| (i, l.stream, l.text.clone()))
+            .collect();
+        (slice, log.dropped, log.total)
+    });
+    let title = format!(
+        " #{} {} — {} {} · follow {} · wrap {}{}{} ",
+        task.id,
+        task.meta.title,
+        state,
+        human_duration(task.elapsed()),
+        if app.log.follow { "on" } else { "off" },
+        if app.log.wrap { "on" } else { "off" },
+        if dropped > 0 {
+            format!(" · {dropped} dropped")
+        } else {
+            String::new()
+        },
+        match &app.log.search {
+            Some(s) => format!(" · /{s}"),
+            None => String::new(),
+        },
+    );
+    let mut text: Vec<Line> = Vec::new();
+    if dropped > 0 && (app.log.follow || app.log.scroll == 0) {
+        text.push(Line::from(Span::styled(
+            format!("… {dropped} earlier lines dropped ({total} received) …"),
+            app.theme
+                .fg(app.theme.warning)
+                .add_modifier(Modifier::ITALIC),
+        )));
+    }
+    for (i, stream, line) in lines {
+        let base = if stream == Stream::Stderr {
+            app.theme.fg(app.theme.stderr)
+        } else {
+            Style::default()
+        };
+        let is_hit = app.log.hit == Some(i);
+        match &app.log.search {
+            Some(q) if !q.is_empty() && line.contains(q.as_str()) => {
+                let mut spans = Vec::new();
+                let mut rest = line.as_str();
+                while let Some(p) = rest.find(q.as_str()) {
+                    spans.push(Span::styled(rest[..p].to_string(), base));
+                    let hl = if app.theme.color {
+                        Style::default()
+                            .bg(app.theme.search)
+                            .fg(ratatui::style::Color::Black)
+                    } else {
+                        Style::default().add_modifier(Modifier::REVERSED)
+                    };
+                    spans.push(Span::styled(
+                        q.clone(),
+                        if is_hit {
+                            hl.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+                        } else {
+                            hl
+                        },
+                    ));
+                    rest = &rest[p + q.len()..];
+                }
+                spans.push(Span::styled(rest.to_string(), base));
+                text.push(Line::from(spans));
+            }
+            _ => text.push(Line::from(Span::styled(line, base))),
+        }
+    }
+    let b = Block::default()
+        .borders(Borders::TOP | Borders::RIGHT | Borders::BOTTOM)
+        .border_style(app.theme.border(focused))
+        .title(title);
+    let mut p = Paragraph::new(text).block(b);
+    if app.log.wrap {
+        p = p.wrap(Wrap { trim: false });
+    }
+    f.render_widget(p, area);
+}

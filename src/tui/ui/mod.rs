@@ -1,0 +1,78 @@
+//! Drawing: a pure function of the console state (and the task logs it points at).
+
+pub mod banner;
+pub mod layout;
+pub mod log;
+pub mod overlays;
+pub mod panes;
+
+use ratatui::Frame;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::action::Pane;
+use super::app::{App, FlashLevel};
+use crate::tasks::TaskRunner;
+
+pub fn draw(f: &mut Frame, app: &App, runner: &TaskRunner) {
+    let area = f.area();
+    let l = layout::compute(area, app.contexts.len());
+    if l.too_small {
+        f.render_widget(
+            Paragraph::new(format!(
+                "terminal too small ({}×{}); paasdeck needs at least {}×{}",
+                area.width,
+                area.height,
+                layout::MIN_WIDTH,
+                layout::MIN_HEIGHT
+            ))
+            .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    banner::render_banner(f, l.banner, app);
+    banner::render_tabs(f, l.tabs, app);
+    for (pane, rect) in &l.panes {
+        match pane {
+            Pane::Targets => panes::render_targets(f, *rect, app),
+            Pane::Apps => panes::render_apps(f, *rect, app),
+            Pane::Events => panes::render_events(f, *rect, app),
+            Pane::Backups => panes::render_backups(f, *rect, app),
+            Pane::Log => log::render(f, *rect, app, runner),
+        }
+    }
+    footer(f, l.footer, app);
+    overlays::render(f, area, app);
+}
+
+fn footer(f: &mut Frame, area: ratatui::layout::Rect, app: &App) {
+    let line = match &app.flash {
+        Some(flash) => {
+            let style = match flash.level {
+                FlashLevel::Info => app.theme.fg(app.theme.info),
+                FlashLevel::Warn => app.theme.fg(app.theme.warning).add_modifier(Modifier::BOLD),
+                FlashLevel::Error => app.theme.fg(app.theme.failed).add_modifier(Modifier::BOLD),
+            };
+            Line::from(Span::styled(flash.text.clone(), style))
+        }
+        None => {
+            let mut spans = Vec::new();
+            for (key, name) in app.keymap.hints(app.focus) {
+                spans.push(Span::styled(
+                    key,
+                    app.theme
+                        .fg(app.theme.border_focus)
+                        .add_modifier(Modifier::BOLD),
+                ));
+                spans.push(Span::styled(
+                    format!(" {} ", name.replace('_', " ")),
+                    Style::default(),
+                ));
+            }
+            Line::from(spans)
+        }
+    };
+    f.render_widget(Paragraph::new(line), area);
+}

@@ -1,0 +1,338 @@
+//! Dialogs drawn over the panes: help, palette, filter, action menu, confirmation, forms and
+//! the quit question.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
+
+use crate::policy::guard::ConfirmLevel;
+use crate::tui::app::{App, Confirm, Form, Overlay};
+use crate::tui::theme::tone_color;
+
+/// A centred rectangle of at most `w`×`h`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width.saturating_sub(2)).max(10.min(area.width));
+    let h = h.min(area.height.saturating_sub(2)).max(3.min(area.height));
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn popup<'a>(app: &App, title: String) -> Block<'a> {
+    Block::bordered()
+        .border_style(app.theme.border(true))
+        .title(Span::styled(
+            title,
+            Style::default().add_modifier(Modifier::BOLD),
+        ))
+}
+
+pub fn render(f: &mut Frame, area: Rect, app: &App) {
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Help { scroll } => help(f, area, app, *scroll),
+        Overlay::Palette { input, message } => {
+            let r = Rect {
+                y: area.y + area.height.saturating_sub(4),
+                height: 3.min(area.height),
+                ..area
+            };
+            f.render_widget(Clear, r);
+            let mut t = input.clone();
+            t.set_block(popup(
+                app,
+                " : command (Enter run · Tab complete · Esc close) ".into(),
+            ));
+            f.render_widget(&t, r);
+            if let Some(m) = message {
+                let mr = Rect {
+                    y: r.y.saturating_sub(1),
+                    height: 1,
+                    ..r
+                };
+                f.render_widget(Clear, mr);
+                f.render_widget(
+                    Paragraph::new(m.clone()).style(app.theme.fg(app.theme.warning)),
+                    mr,
+                );
+            }
+        }
+        Overlay::Filter { pane, input } => {
+            let r = Rect {
+                y: area.y + area.height.saturating_sub(4),
+                height: 3.min(area.height),
+                ..area
+            };
+            f.render_widget(Clear, r);
+            let mut t = input.clone();
+            let what = if *pane == crate::tui::action::Pane::Log {
+                "search task output"
+            } else {
+                "filter"
+            };
+            t.set_block(popup(
+                app,
+                format!(" / {what}: {} (Enter keep · Esc clear) ", pane.title()),
+            ));
+            f.render_widget(&t, r);
+        }
+        Overlay::Menu {
+            title,
+            items,
+            selected,
+        } => {
+            let h = items.len() as u16 + 2;
+            let r = centered(area, 60, h);
+            f.render_widget(Clear, r);
+            let list: Vec<ListItem> = items
+                .iter()
+                .map(|i| {
+                    let mut spans = vec![
+                        Span::styled(format!("{:>7}  ", i.key), app.theme.fg(app.theme.dim)),
+                        Span::raw(i.label.clone()),
+                    ];
+                    if let Some(why) = &i.disabled {
+                        spans = vec![
+                            Span::styled(format!("{:>7}  ", i.key), app.theme.fg(app.theme.dim)),
+                            Span::styled(
+                                format!("{} — disabled: {why}", i.label),
+                                app.theme
+                                    .fg(app.theme.dim)
+                                    .add_modifier(Modifier::CROSSED_OUT),
+                            ),
+                        ];
+                    }
+                    ListItem::new(Line::from(spans))
+                })
+                .collect();
+            let mut st = ListState::default();
+            st.select(Some(*selected));
+            f.render_stateful_widget(
+                List::new(list)
+                    .block(popup(app, format!(" {title} — Enter run · Esc close ")))
+                    .highlight_style(app.theme.selection()),
+                r,
+                &mut st,
+            );
+        }
+        Overlay::Confirm(c) => confirm(f, area, app, c),
+        Overlay::Form(form) => form_view(f, area, app, form),
+        Overlay::QuitConfirm { running } => {
+            let r = centered(area, 56, 5);
+            f.render_widget(Clear, r);
+            f.render_widget(
+                Paragraph::new(vec![
+                    Line::from(format!("{running} task(s) still running.")),
+                    Line::from(Span::styled(
+                        "Quit and cancel them?  y quit · n/Esc stay (default)",
+                        Style::default().add_modifier(Modifier::BOLD),
+                    )),
+                ])
+                .block(popup(app, " Quit ".into())),
+                r,
+            );
+        }
+    }
+}
+
+fn help(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
+    let r = centered(area, 86, area.height.saturating_sub(2));
+    f.render_widget(Clear, r);
+    let mut lines: Vec<Line> = Vec::new();
+    for w in &app.warnings {
+        lines.push(Line::from(Span::styled(
+            format!("⚠ {w}"),
+            app.theme.fg(app.theme.warning),
+        )));
+    }
+    if !app.warnings.is_empty() {
+        lines.push(Line::from(""));
+    }
+    for (group, entries) in app.keymap.help() {
+        lines.push(Line::from(Span::styled(
+            group.to_uppercase(),
+            Style::default().add_modifier(Modifier::BOLD),
+        )));
+        for (keys, desc) in entries {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {keys:<16}"),
+                    app.theme.fg(app.theme.border_focus),
+                ),
+                Span::raw(desc),
+            ]));
+        }
+        lines.push(Line::from(""));
+    }
+    lines.push(Line::from(Span::styled(
+        "Keys come from the keymap (defaults in assets/keymap.json, yours in the config dir: paasdeck info).",
+        app.theme.fg(app.theme.dim),
+    )));
+    f.render_widget(
+        Paragraph::new(lines).scroll((scroll, 0)).block(popup(
+            app,
+            " Help — ↑/↓ scroll · any other key closes ".into(),
+        )),
+        r,
+    );
+}
+
+fn confirm(f: &mut Frame, area: Rect, app: &App, c: &Confirm) {
+    let extra = if c.level == ConfirmLevel::TypeName {
+        5
+    } else {
+        3
+    };
+    let r = centered(area, 84, c.lines.len() as u16 + extra + 4);
+    f.render_widget(Clear, r);
+    let tone = app
+        .contexts
+        .iter()
+        .find(|x| x.name == c.context)
+        .map(|x| tone_color(x.policy.tone));
+    let ctx_style = match (app.theme.color, tone) {
+        (true, Some(t)) => Style::default()
+            .bg(t)
+            .fg(ratatui::style::Color::Black)
+            .add_modifier(Modifier::BOLD),
+        _ => Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+    };
+    let title = Line::from(vec![
+        Span::styled(
+            " Confirm in ",
+            Style::default().add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(format!(" {} ", c.context.to_uppercase()), ctx_style),
+        Span::raw(" "),
+    ]);
+    let block = Block::bordered()
+        .border_style(app.theme.border(true))
+        .title(title);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let mut lines: Vec<Line> = c
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                Line::from(Span::styled(
+                    l.clone(),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ))
+            } else {
+                Line::from(l.clone())
+            }
+        })
+        .collect();
+    lines.push(Line::from(""));
+    let rows = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Min(1), Constraint::Length(extra)])
+        .split(inner);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rows[0]);
+    match c.level {
+        ConfirmLevel::TypeName => {
+            let parts = Layout::default()
+                .direction(Direction::Vertical)
+                .constraints([
+                    Constraint::Length(1),
+                    Constraint::Length(3),
+                    Constraint::Length(1),
+                ])
+                .split(rows[1]);
+            f.render_widget(
+                Paragraph::new(format!(
+                    "Type the context name ({}) and press Enter to confirm · Esc cancels",
+                    c.context
+                )),
+                parts[0],
+            );
+            let mut t = c.input.clone();
+            t.set_block(Block::bordered().border_style(app.theme.border(true)));
+            f.render_widget(&t, parts[1]);
+            if let Some(e) = &c.error {
+                f.render_widget(
+                    Paragraph::new(e.clone()).style(app.theme.fg(app.theme.failed)),
+                    parts[2],
+                );
+            }
+        }
+        _ => {
+            let sel = app.theme.selection().add_modifier(Modifier::BOLD);
+            let (no, yes) = if c.yes_focused {
+                (Style::default(), sel)
+            } else {
+                (sel, Style::default())
+            };
+            f.render_widget(
+                Paragraph::new(vec![
+                    Line::from(vec![
+                        Span::styled("[ No ]", no),
+                        Span::raw("  "),
+                        Span::styled("[ Yes ]", yes),
+                    ]),
+                    Line::from(Span::styled(
+                        "y confirm · n/Esc cancel · ←/→ choose · Enter activates the chosen button (No by default)",
+                        app.theme.fg(app.theme.dim),
+                    )),
+                ]),
+                rows[1],
+            );
+        }
+    }
+}
+
+fn form_view(f: &mut Frame, area: Rect, app: &App, form: &Form) {
+    let title = match form.kind {
+        crate::tui::app::FormKind::AddTarget => format!(" Add a target to {} ", app.active_name()),
+        crate::tui::app::FormKind::Exec => {
+            format!(" Run a command on targets of {} ", app.active_name())
+        }
+        crate::tui::app::FormKind::ContextInit => " Create a context ".to_string(),
+    };
+    let h = form.fields.len() as u16 * 3 + 4;
+    let r = centered(area, 76, h);
+    f.render_widget(Clear, r);
+    let block = popup(app, title);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let mut constraints: Vec<Constraint> =
+        form.fields.iter().map(|_| Constraint::Length(3)).collect();
+    constraints.push(Constraint::Length(1));
+    constraints.push(Constraint::Length(1));
+    let rows = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints(constraints)
+        .split(inner);
+    for (i, field) in form.fields.iter().enumerate() {
+        let mut t = field.input.clone();
+        let focused = i == form.focus;
+        t.set_block(
+            Block::bordered()
+                .border_style(app.theme.border(focused))
+                .title(format!(" {} ", field.label)),
+        );
+        if !focused {
+            t.set_cursor_style(Style::default());
+        }
+        f.render_widget(&t, rows[i]);
+    }
+    let n = form.fields.len();
+    if let Some(e) = &form.error {
+        f.render_widget(
+            Paragraph::new(e.clone()).style(app.theme.fg(app.theme.failed)),
+            rows[n],
+        );
+    }
+    f.render_widget(
+        Paragraph::new("Tab/↓ next field · Enter next/submit · Esc cancel")
+            .style(app.theme.fg(app.theme.dim)),
+        rows[n + 1],
+    );
+}

@@ -1,0 +1,375 @@
+//! Targets, Apps, Events and Backups: tables of the active context's state only.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use crate::state::clock;
+use crate::text::human_bytes;
+use crate::tui::action::Pane;
+use crate::tui::app::App;
+
+fn block<'a>(app: &App, pane: Pane, extra: String) -> Block<'a> {
+    let focused = app.focus == pane;
+    let filter = match pane {
+        Pane::Log => String::new(),
+        p => {
+            let f = &app.filters[p.index()];
+            if f.is_empty() {
+                String::new()
+            } else {
+                format!(" [/{f}]")
+            }
+        }
+    };
+    let marker = if focused { "▶ " } else { "" };
+    Block::bordered()
+        .border_style(app.theme.border(focused))
+        .title(Line::from(vec![Span::styled(
+            format!(" {marker}{}{extra}{filter} ", pane.title()),
+            if focused {
+                app.theme.fg(app.theme.title).add_modifier(Modifier::BOLD)
+            } else {
+                app.theme.fg(app.theme.title)
+            },
+        )]))
+}
+
+/// The width of the widest value (in columns), within bounds.
+fn widest<S: AsRef<str>>(values: impl Iterator<Item = S>, min: u16, max: u16) -> u16 {
+    values
+        .map(|v| unicode_width::UnicodeWidthStr::width(v.as_ref()) as u16)
+        .max()
+        .unwrap_or(0)
+        .clamp(min, max)
+}
+
+/// The message of an event, or its most telling fields when it has none.
+pub fn event_detail(e: &crate::state::events::EventRecord) -> String {
+    if !e.message.is_empty() {
+        return e.message.replace('\n', " ");
+    }
+    [
+        "app",
+        "release",
+        "target_statuses",
+        "name",
+        "host",
+        "targets",
+        "remote_command",
+    ]
+    .iter()
+    .filter_map(|k| {
+        e.fields
+            .get(*k)
+            .and_then(|v| v.as_str())
+            .filter(|v| !v.is_empty())
+            .map(|v| format!("{k}={v}"))
+    })
+    .collect::<Vec<_>>()
+    .join(" ")
+}
+
+/// `5m` style age of an RFC 3339 timestamp.
+pub fn age(app: &App, ts: &str) -> String {
+    clock::parse(ts)
+        .map(|t| clock::age(t, app.now))
+        .unwrap_or_else(|| "-".into())
+}
+
+fn table<'a>(
+    app: &App,
+    rows: Vec<Row<'a>>,
+    header: Row<'a>,
+    widths: Vec<Constraint>,
+    b: Block<'a>,
+) -> Table<'a> {
+    Table::new(rows, widths)
+        .header(header.style(app.theme.fg(app.theme.dim).add_modifier(Modifier::BOLD)))
+        .block(b)
+        .row_highlight_style(app.theme.selection())
+        .column_spacing(1)
+}
+
+fn empty(f: &mut Frame, area: Rect, b: Block, text: String, app: &App) {
+    f.render_widget(
+        Paragraph::new(text)
+            .style(app.theme.fg(app.theme.dim))
+            .wrap(Wrap { trim: true })
+            .block(b),
+        area,
+    );
+}
+
+fn select(app: &App, pane: Pane, n: usize) -> TableState {
+    let mut st = TableState::default();
+    if n > 0 {
+        st.select(Some(app.selection[pane.index()].min(n - 1)));
+    }
+    st
+}
+
+pub fn render_targets(f: &mut Frame, area: Rect, app: &App) {
+    let rows = app.visible_targets();
+    let b = block(app, Pane::Targets, format!(" ({})", rows.len()));
+    if rows.is_empty() {
+        let text = if app.filters[0].is_empty() {
+            "No targets in this context. Press a to add one, or run\n  paasdeck --context <ctx> target add --name N --host H --user U".to_string()
+        } else {
+            "No target matches the filter (Esc clears it).".into()
+        };
+        return empty(f, area, b, text, app);
+    }
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|t| {
+            let (check, style) = match &t.check {
+                Some(c) if c.ok() => (
+                    format!("ok {}", age(app, &c.checked_at)),
+                    app.theme.status("ok"),
+                ),
+                Some(c) => (
+                    format!("fail {}", age(app, &c.checked_at)),
+                    app.theme.status("failed"),
+                ),
+                None => ("-".into(), app.theme.fg(app.theme.dim)),
+            };
+            Row::new(vec![
+                Cell::from(if t.current { "*" } else { " " }),
+                Cell::from(t.target.name.clone()),
+                Cell::from(t.target.address()),
+                Cell::from(t.target.auth().as_str()),
+                Cell::from(t.target.labels.join(",")),
+                Cell::from(Span::styled(check, style)),
+            ])
+        })
+        .collect();
+    let header = Row::new(vec!["", "NAME", "ADDRESS", "AUTH", "LABELS", "CHECK"]);
+    let widths = vec![
+        Constraint::Length(1),
+        Constraint::Length(widest(rows.iter().map(|t| t.target.name.as_str()), 4, 24)),
+        Constraint::Length(widest(rows.iter().map(|t| t.target.address()), 7, 40)),
+        Constraint::Length(5),
+        Constraint::Min(6),
+        Constraint::Length(10),
+    ];
+    let mut st = select(app, Pane::Targets, rows.len());
+    f.render_stateful_widget(table(app, body, header, widths, b), area, &mut st);
+}
+
+pub fn render_apps(f: &mut Frame, area: Rect, app: &App) {
+    let rows = app.visible_apps();
+    let b = block(app, Pane::Apps, format!(" ({})", rows.len()));
+    if rows.is_empty() {
+        let text = if app.filters[1].is_empty() {
+            "No apps. Register one with\n  paasdeck --context <ctx> app add --name N --compose-file F".to_string()
+        } else {
+            "No app matches the filter (Esc clears it).".into()
+        };
+        return empty(f, area, b, text, app);
+    }
+    let inner_height = area.height.saturating_sub(2) as usize;
+    let list_height = (rows.len() + 1).min(inner_height.saturating_sub(3).max(2));
+    let (list_area, hist_area) = if inner_height > list_height + 2 {
+        let list = Rect {
+            height: list_height as u16 + 2,
+            ..area
+        };
+        let hist = Rect {
+            y: area.y + list.height,
+            height: area.height - list.height,
+            ..area
+        };
+        (list, Some(hist))
+    } else {
+        (area, None)
+    };
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|a| {
+            let (last, style) = match &a.last_deploy {
+                Some((status, ts)) => (
+                    format!("{status} {}", age(app, ts)),
+                    app.theme.status(status),
+                ),
+                None => ("-".into(), app.theme.fg(app.theme.dim)),
+            };
+            Row::new(vec![
+                Cell::from(a.name.clone()),
+                Cell::from(if a.current.is_empty() {
+                    "-".into()
+                } else {
+                    a.current.clone()
+                }),
+                Cell::from(a.history.len().to_string()),
+                Cell::from(Span::styled(last, style)),
+            ])
+        })
+        .collect();
+    let header = Row::new(vec!["APP", "CURRENT", "REL", "LAST DEPLOY"]);
+    let widths = vec![
+        Constraint::Length(widest(rows.iter().map(|a| a.name.as_str()), 3, 24)),
+        Constraint::Length(widest(rows.iter().map(|a| a.current.as_str()), 7, 32)),
+        Constraint::Length(3),
+        Constraint::Min(11),
+    ];
+    let mut st = select(app, Pane::Apps, rows.len());
+    f.render_stateful_widget(table(app, body, header, widths, b), list_area, &mut st);
+    if let (Some(h), Some(sel)) = (hist_area, app.selected_app()) {
+        let mut lines = vec![Line::from(Span::styled(
+            format!(" history of {} (newest first)", sel.name),
+            app.theme.fg(app.theme.dim).add_modifier(Modifier::BOLD),
+        ))];
+        for r in &sel.history {
+            let current = *r == sel.current;
+            lines.push(Line::from(vec![
+                Span::styled(if current { " ● " } else { "   " }, app.theme.status("ok")),
+                Span::styled(
+                    format!("{r}{}", if current { "  (current)" } else { "" }),
+                    if current {
+                        Style::default().add_modifier(Modifier::BOLD)
+                    } else {
+                        Style::default()
+                    },
+                ),
+            ]));
+        }
+        let inner = Block::bordered()
+            .border_style(app.theme.border(false))
+            .borders(
+                ratatui::widgets::Borders::LEFT
+                    | ratatui::widgets::Borders::RIGHT
+                    | ratatui::widgets::Borders::BOTTOM,
+            );
+        f.render_widget(Paragraph::new(lines).block(inner), h);
+    }
+}
+
+pub fn render_events(f: &mut Frame, area: Rect, app: &App) {
+    let rows = app.visible_events();
+    let b = block(
+        app,
+        Pane::Events,
+        format!(" ({}, newest first)", rows.len()),
+    );
+    if rows.is_empty() {
+        return empty(
+            f,
+            area,
+            b,
+            "No events yet. Every change and every check lands here as it happens.".into(),
+            app,
+        );
+    }
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|e| {
+            let time = clock::parse(&e.timestamp)
+                .map(|t| {
+                    let local = t.to_offset(time::UtcOffset::UTC);
+                    format!(
+                        "{:02}-{:02} {:02}:{:02}:{:02}",
+                        local.month() as u8,
+                        local.day(),
+                        local.hour(),
+                        local.minute(),
+                        local.second()
+                    )
+                })
+                .unwrap_or_else(|| e.timestamp.chars().take(14).collect());
+            let sev = if e.severity.is_empty() {
+                "-".to_string()
+            } else {
+                e.severity.clone()
+            };
+            let target = if e.target.is_empty() {
+                e.fields
+                    .get("target")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            } else {
+                e.target.clone()
+            };
+            Row::new(vec![
+                Cell::from(time),
+                Cell::from(Span::styled(sev.clone(), app.theme.severity(&sev))),
+                Cell::from(Span::styled(e.status.clone(), app.theme.status(&e.status))),
+                Cell::from(e.source.clone()),
+                Cell::from(e.command.clone()),
+                Cell::from(target),
+                Cell::from(event_detail(e)),
+            ])
+            .style(if e.severity == "critical" {
+                app.theme.severity("critical")
+            } else {
+                Style::default()
+            })
+        })
+        .collect();
+    let header = Row::new(vec![
+        "TIME (UTC)",
+        "SEV",
+        "STATUS",
+        "SOURCE",
+        "COMMAND",
+        "TARGET",
+        "MESSAGE",
+    ]);
+    let widths = vec![
+        Constraint::Length(14),
+        Constraint::Length(8),
+        Constraint::Length(9),
+        Constraint::Length(6),
+        Constraint::Length(widest(rows.iter().map(|e| e.command.as_str()), 7, 20)),
+        Constraint::Length(widest(rows.iter().map(|e| e.target.as_str()), 6, 16)),
+        Constraint::Min(10),
+    ];
+    let mut st = select(app, Pane::Events, rows.len());
+    f.render_stateful_widget(table(app, body, header, widths, b), area, &mut st);
+}
+
+pub fn render_backups(f: &mut Frame, area: Rect, app: &App) {
+    let rows = app.visible_backups();
+    let b = block(app, Pane::Backups, format!(" ({})", rows.len()));
+    if rows.is_empty() {
+        let catalogued = app.snapshot().is_some_and(|s| s.backups_catalogue);
+        let text = if !app.filters[3].is_empty() {
+            "No backup matches the filter (Esc clears it).".to_string()
+        } else if catalogued {
+            "The backup catalogue of this context is empty.".to_string()
+        } else {
+            "No backups recorded for this context yet. Backups appear here (id, age, size, verified) once they are catalogued in the context's backups.json.".to_string()
+        };
+        return empty(f, area, b, text, app);
+    }
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|bk| {
+            let (verified, style) = match bk.verified {
+                Some(true) => ("yes", app.theme.status("ok")),
+                Some(false) => ("FAILED", app.theme.status("failed")),
+                None => ("no", app.theme.fg(app.theme.dim)),
+            };
+            Row::new(vec![
+                Cell::from(bk.id.clone()),
+                Cell::from(bk.app.clone()),
+                Cell::from(age(app, &bk.created_at)),
+                Cell::from(bk.size_bytes.map(human_bytes).unwrap_or_else(|| "-".into())),
+                Cell::from(Span::styled(verified, style)),
+            ])
+        })
+        .collect();
+    let header = Row::new(vec!["ID", "APP", "AGE", "SIZE", "VERIFIED"]);
+    let widths = vec![
+        Constraint::Min(10),
+        Constraint::Min(5),
+        Constraint::Length(4),
+        Constraint::Length(7),
+        Constraint::Length(8),
+    ];
+    let mut st = select(app, Pane::Backups, rows.len());
+    f.render_stateful_widget(table(app, body, header, widths, b), area, &mut st);
+}
