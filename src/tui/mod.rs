@@ -12,6 +12,9 @@ pub mod theme;
 pub mod ui;
 pub mod update;
 
+#[cfg(test)]
+mod tests;
+
 use std::io::{Stdout, stdout};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};

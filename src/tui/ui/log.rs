@@ -94,6 +94,7 @@ fn render_output(f: &mut Frame, area: Rect, app: &App, runner: &TaskRunner, focu
     };
     let summary = app.tasks.iter().find(|t| t.id == task.id);
     let state = summary.map(|s| s.state).unwrap_or("running");
+    let elapsed = summary.map(|s| s.elapsed).unwrap_or_else(|| task.elapsed());
     let height = area.height.saturating_sub(2) as usize;
     let (lines, dropped, total) = task.with_log(|log| {
         let n = log.len();
@@ -121,7 +122,7 @@ fn render_output(f: &mut Frame, area: Rect, app: &App, runner: &TaskRunner, focu
         task.id,
         task.meta.title,
         state,
-        human_duration(task.elapsed()),
+        human_duration(elapsed),
         if app.log.follow { "on" } else { "off" },
         if app.log.wrap { "on" } else { "off" },
         if dropped > 0 {
