@@ -318,8 +318,8 @@ fn confirmation_levels_follow_the_context_type() {
             (_, Danger::Destructive) => Some(ConfirmLevel::TypeName),
         }
     };
-    for i in 0..KINDS.len() {
-        for op in every_op(KINDS[i].0) {
+    for (i, (name, kind)) in KINDS.iter().enumerate() {
+        for op in every_op(name) {
             if op.unavailable().is_some() || matches!(op, Op::ContextInit { .. }) {
                 continue;
             }
