@@ -330,9 +330,9 @@ fn confirmation_levels_follow_the_context_type() {
             match (expect(i, danger), &app.overlay) {
                 (None, Overlay::None) => assert!(runs(&fx), "{op:?}"),
                 (Some(level), Overlay::Confirm(c)) => {
-                    assert_eq!(c.level, level, "{} {op:?}", KINDS[i].1)
+                    assert_eq!(c.level, level, "{kind} {op:?}")
                 }
-                (want, _) => panic!("{} {op:?}: want {want:?}, got {:?}", KINDS[i].1, fx),
+                (want, _) => panic!("{kind} {op:?}: want {want:?}, got {fx:?}"),
             }
         }
     }
