@@ -1,0 +1,319 @@
+//! End to end: the real binary in tmux. Open the demo, switch context and see the banner
+//! change colour, open help, run a target check on a local target and see its output in the
+//! task pane, get a destructive action refused in a read-only context, quit and find the
+//! terminal restored.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::Env;
+
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A private tmux server (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+    env: Vec<(String, String)>,
+}
+
+impl Tmux {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.env_clear();
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c.args(["-L", &self.socket]);
+        c
+    }
+
+    fn start(env: Vec<(String, String)>, width: u16, height: u16, shell_cmd: &str) -> Tmux {
+        assert!(
+            Command::new("tmux").arg("-V").output().is_ok(),
+            "tmux is missing: install it (./scripts/test.sh does)"
+        );
+        let t = Tmux {
+            socket: format!(
+                "paasdeck-test-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            ),
+            env,
+        };
+        let st = t
+            .cmd()
+            .args([
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "e2e",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+                shell_cmd,
+            ])
+            .status()
+            .unwrap();
+        assert!(st.success(), "tmux new-session failed");
+        t
+    }
+
+    fn send(&self, keys: &str) {
+        let st = self
+            .cmd()
+            .args(["send-keys", "-t", "e2e", "-l", keys])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    fn send_key(&self, key: &str) {
+        let st = self
+            .cmd()
+            .args(["send-keys", "-t", "e2e", key])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    fn capture(&self, escapes: bool) -> String {
+        let mut c = self.cmd();
+        c.args(["capture-pane", "-p", "-t", "e2e"]);
+        if escapes {
+            c.arg("-e");
+        }
+        String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned()
+    }
+
+    fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture(false);
+            if cond(&screen) {
+                return screen;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("timed out waiting for {what}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn alternate_on(&self) -> bool {
+        let out = self
+            .cmd()
+            .args(["display", "-p", "-t", "e2e", "#{alternate_on}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").status();
+    }
+}
+
+fn fake_docker_bin(dir: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-docker"),
+        bin.join("docker"),
+    )
+    .unwrap();
+    bin
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+#[test]
+fn demo_console_end_to_end() {
+    let env = Env::new();
+    let demo_dir = env.dir.path().join("demo");
+    let out = env
+        .cmd()
+        .args([
+            "--state-root",
+            demo_dir.to_str().unwrap(),
+            "demo",
+            "--seed-only",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let root = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(root.ends_with("/paas"));
+
+    let bin = fake_docker_bin(env.dir.path());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let home = env.home.display().to_string();
+    let vars = vec![
+        ("PATH".to_string(), path),
+        ("HOME".to_string(), home.clone()),
+        ("XDG_CONFIG_HOME".to_string(), format!("{home}/.config")),
+        ("XDG_STATE_HOME".to_string(), format!("{home}/.local/state")),
+        ("XDG_CACHE_HOME".to_string(), format!("{home}/.cache")),
+        ("XDG_DATA_HOME".to_string(), format!("{home}/.local/share")),
+        ("TERM".to_string(), "xterm-256color".to_string()),
+        (
+            "FAKE_DOCKER_STATE".to_string(),
+            env.dir.path().join("docker-state").display().to_string(),
+        ),
+    ];
+    let shell = format!(
+        "cd {} && {} --state-root {root}; echo PAASDECK-EXITED $?; sleep 60",
+        env.work.display(),
+        Env::bin().display()
+    );
+    let tmux = Tmux::start(vars, 140, 42, &shell);
+
+    // The demo opens on oss-demo: a green banner spelling the context.
+    let screen = tmux.wait_for("the oss-demo banner", |s| s.contains("OSS-DEMO · OSS-DEMO"));
+    assert!(screen.contains("demo-local"), "{screen}");
+    assert!(tmux.alternate_on());
+    let coloured = tmux.capture(true);
+    assert!(
+        first_line(&coloured).contains("48;5;2"),
+        "banner not green: {:?}",
+        first_line(&coloured)
+    );
+
+    // Switch to internal-dogfood: the banner changes text and colour.
+    tmux.send("1");
+    tmux.wait_for("the internal-dogfood banner", |s| {
+        first_line(s).contains("INTERNAL-DOGFOOD · INTERNAL-DOGFOOD")
+    });
+    let coloured = tmux.capture(true);
+    assert!(
+        first_line(&coloured).contains("48;5;5"),
+        "banner not magenta: {:?}",
+        first_line(&coloured)
+    );
+    assert!(
+        !tmux.capture(false).contains("demo-local"),
+        "the other context's targets are gone"
+    );
+
+    // Help opens and closes.
+    tmux.send("?");
+    tmux.wait_for("help", |s| {
+        s.contains("NAVIGATION") && s.contains("show this help")
+    });
+    tmux.send_key("Escape");
+    tmux.wait_for("help to close", |s| !s.contains("NAVIGATION"));
+
+    // Check the selected local target; its output streams into the task pane.
+    tmux.send("c");
+    let screen = tmux.wait_for("the check output", |s| s.contains("[ok]   dogfood-local"));
+    assert!(screen.contains("dogfood-local | arch="), "{screen}");
+    assert!(screen.contains("check dogfood-local"), "{screen}");
+
+    // Staging is read-only: removing a target is refused, and says why.
+    tmux.send("3");
+    tmux.wait_for("the staging banner", |s| {
+        first_line(s).contains("STAGING · STAGING") && first_line(s).contains("READ-ONLY")
+    });
+    tmux.send("D");
+    tmux.wait_for("the refusal", |s| {
+        s.contains("refused: context \"staging\" is read-only")
+    });
+    let targets =
+        std::fs::read_to_string(Path::new(&root).join("contexts/staging/targets.json")).unwrap();
+    assert!(
+        targets.contains("staging-local"),
+        "the target must still be there"
+    );
+    let audit =
+        std::fs::read_to_string(Path::new(&root).join("contexts/staging/events/audit.jsonl"))
+            .unwrap();
+    assert!(audit.lines().any(
+        |l| l.contains("\"command\":\"target remove\"") && l.contains("\"status\":\"failed\"")
+    ));
+
+    // Quit: the shell gets its screen back.
+    tmux.send("q");
+    let screen = tmux.wait_for("paasdeck to exit", |s| s.contains("PAASDECK-EXITED"));
+    assert!(screen.contains("PAASDECK-EXITED 0"), "{screen}");
+    assert!(!tmux.alternate_on(), "still on the alternate screen");
+    let dogfood = std::fs::read_to_string(
+        Path::new(&root).join("contexts/internal-dogfood/events/audit.jsonl"),
+    )
+    .unwrap();
+    assert!(
+        dogfood
+            .lines()
+            .any(|l| l.contains("\"command\":\"target check\"")
+                && l.contains("\"frontend\":\"console\""))
+    );
+}
+
+#[test]
+fn console_on_a_corrupt_state_shows_the_error_and_keeps_running() {
+    let env = Env::new();
+    env.init("c", "oss-demo");
+    env.add_target("c", "a", "a.example");
+    std::fs::write(env.ctx_dir("c").join("targets.json"), "{\"targets\": [").unwrap();
+    let home = env.home.display().to_string();
+    let vars = vec![
+        (
+            "PATH".to_string(),
+            std::env::var("PATH").unwrap_or_default(),
+        ),
+        ("HOME".to_string(), home.clone()),
+        ("XDG_STATE_HOME".to_string(), format!("{home}/.local/state")),
+        ("XDG_CONFIG_HOME".to_string(), format!("{home}/.config")),
+        ("TERM".to_string(), "xterm-256color".to_string()),
+    ];
+    let shell = format!(
+        "cd {} && {} --state-root {}; echo PAASDECK-EXITED $?; sleep 60",
+        env.work.display(),
+        Env::bin().display(),
+        env.root.display()
+    );
+    let tmux = Tmux::start(vars, 120, 30, &shell);
+    let screen = tmux.wait_for("the banner error", |s| {
+        first_line(s).contains("STATE ERROR")
+    });
+    assert!(
+        first_line(&screen).contains("PAAS_STATE_CORRUPT"),
+        "{screen}"
+    );
+    // Resizing down to the minimum and below never crashes.
+    let _ = tmux
+        .cmd()
+        .args(["resize-window", "-t", "e2e", "-x", "30", "-y", "8"])
+        .status();
+    tmux.wait_for("the too-small notice", |s| s.contains("terminal too small"));
+    let _ = tmux
+        .cmd()
+        .args(["resize-window", "-t", "e2e", "-x", "120", "-y", "30"])
+        .status();
+    tmux.wait_for("the console again", |s| {
+        first_line(s).contains("STATE ERROR")
+    });
+    tmux.send("q");
+    let screen = tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED"));
+    assert!(screen.contains("PAASDECK-EXITED 0"), "{screen}");
+    assert_eq!(
+        std::fs::read_to_string(env.ctx_dir("c").join("targets.json")).unwrap(),
+        "{\"targets\": ["
+    );
+}
