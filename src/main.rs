@@ -34,6 +34,7 @@ fn refuse_secret_on_argv(args: &[String]) -> Option<PaasError> {
 }
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let args: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
@@ -67,9 +68,9 @@ fn main() -> ExitCode {
     );
     let _ = color_eyre::install();
     match &cli.command {
-        Some(Command::Demo(args)) => demo(&cli.global, args, json),
+        Some(Command::Demo(args)) => demo(&cli.global, args, json, started),
         Some(cmd) => ExitCode::from(headless::run(&cli.global, cmd) as u8),
-        None => console(&cli.global, None),
+        None => console(&cli.global, None, started),
     }
 }
 
@@ -78,7 +79,7 @@ fn fail(json: bool, command: &str, e: &PaasError) -> ExitCode {
     ExitCode::from(e.exit_code() as u8)
 }
 
-fn demo(global: &Global, args: &DemoArgs, json: bool) -> ExitCode {
+fn demo(global: &Global, args: &DemoArgs, json: bool, started: std::time::Instant) -> ExitCode {
     let dir = match &global.state_root {
         Some(p) => paasdeck::state::paths::absolute(p),
         None => match paasdeck::tui::demo::fresh_dir() {
@@ -102,10 +103,10 @@ fn demo(global: &Global, args: &DemoArgs, json: bool) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    console(global, Some(root))
+    console(global, Some(root), started)
 }
 
-fn console(global: &Global, root: Option<StateRoot>) -> ExitCode {
+fn console(global: &Global, root: Option<StateRoot>, started: std::time::Instant) -> ExitCode {
     use std::io::IsTerminal;
     let root = match root {
         Some(r) => r,
@@ -127,6 +128,7 @@ fn console(global: &Global, root: Option<StateRoot>) -> ExitCode {
     }
     let color = !global.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let opts = paasdeck::tui::ConsoleOptions {
+        started,
         root,
         write: global.write,
         color,

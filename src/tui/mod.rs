@@ -44,6 +44,8 @@ const FRAME: Duration = Duration::from_millis(20);
 const POLL: Duration = Duration::from_millis(500);
 
 pub struct ConsoleOptions {
+    /// When the process started, for the first-frame figure in the log.
+    pub started: Instant,
     pub root: StateRoot,
     pub write: bool,
     pub color: bool,
@@ -148,7 +150,7 @@ pub fn run(opts: ConsoleOptions) -> color_eyre::Result<()> {
 }
 
 async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
-    let started = Instant::now();
+    let started = opts.started;
     let mut app = initial_app(&opts.root, opts.write, opts.color);
     let runner = TaskRunner::default();
     let pool = Arc::new(crate::ops::pool(&opts.root, opts.connect_timeout));
