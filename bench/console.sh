@@ -86,7 +86,19 @@ tm kill-server 2>/dev/null || true
 
 # 3. A task streaming 10 000 lines/s: key-to-frame latency and memory.
 rm -rf "$logdir"
-stream="perl -e 'use Time::HiRes qw(time sleep); \$|=1; my \$t0=time; my \$n=0; while (time-\$t0 < 25) { my \$want = int((time-\$t0)*10000); while (\$n < \$want) { print \"stream line \$n of a steady log\\n\"; \$n++ } sleep 0.005 }'"
+cat > "$work/stream.pl" <<'PL'
+# Prints exactly 10 000 lines per second for 25 seconds.
+use Time::HiRes qw(time sleep);
+$| = 1;
+my $t0 = time;
+my $n = 0;
+while (time - $t0 < 25) {
+  my $want = int((time - $t0) * 10000);
+  while ($n < $want) { print "stream line $n of a steady log\n"; $n++ }
+  sleep 0.005;
+}
+PL
+stream="perl $work/stream.pl"
 tm new-session -d -s b -x 160 -y 48 "$bin -v --state-root $demo/paas"
 wait_screen "OSS-DEMO"
 pid="$(pane_pid)"

@@ -212,6 +212,33 @@ fn demo_console_end_to_end() {
         "the other context's targets are gone"
     );
 
+    // Another process changes this context: the panes follow without a keypress.
+    let o = env
+        .cmd()
+        .args([
+            "--state-root",
+            &root,
+            "--context",
+            "internal-dogfood",
+            "target",
+            "add",
+            "--name",
+            "late-edge",
+            "--host",
+            "203.0.113.99",
+            "--user",
+            "deploy",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let screen = tmux.wait_for("the new target and its event", |s| {
+        s.contains("late-edge")
+            && s.lines()
+                .any(|l| l.contains("target add") && l.contains("name=late"))
+    });
+    assert!(screen.contains("deploy@203.0.113.99:22"), "{screen}");
+
     // Help opens and closes.
     tmux.send("?");
     tmux.wait_for("help", |s| {

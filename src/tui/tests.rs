@@ -451,6 +451,44 @@ fn keys_drive_navigation_contexts_and_quit() {
 }
 
 #[test]
+fn mouse_clicks_focus_panes_select_rows_and_switch_tabs() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = app_with(false, true);
+    let l = super::ui::layout::compute(
+        ratatui::layout::Rect::new(0, 0, 120, 36),
+        app.contexts.len(),
+    );
+    let click = |x: u16, y: u16| {
+        Action::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let (_, events) = l
+        .panes
+        .iter()
+        .find(|(p, _)| *p == Pane::Events)
+        .copied()
+        .unwrap();
+    update(&mut app, click(events.x + 3, events.y + 3));
+    assert_eq!(app.focus, Pane::Events);
+    assert_eq!(app.selection[2], 1, "the second event row was clicked");
+    let wheel = Action::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        column: events.x + 3,
+        row: events.y + 3,
+        modifiers: KeyModifiers::NONE,
+    });
+    update(&mut app, wheel);
+    assert_eq!(app.selection[2], 0);
+    // the third tab: " 1 prod-eu " + " " + " 2 dogfood " + " " then " 3 stage-1 "
+    let fx = update(&mut app, click(26, 1));
+    assert_eq!(app.active, 2, "{fx:?}");
+}
+
+#[test]
 fn unavailable_actions_show_their_reason_in_the_menu() {
     let mut app = app_with(false, true);
     app.focus = Pane::Apps;
