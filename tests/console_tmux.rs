@@ -250,7 +250,10 @@ fn demo_console_end_to_end() {
     // Check the selected local target; its output streams into the task pane.
     tmux.send("c");
     let screen = tmux.wait_for("the check output", |s| s.contains("[ok]   dogfood-local"));
-    assert!(screen.contains("dogfood-local | arch="), "{screen}");
+    assert!(
+        screen.contains("ssh ok · arch amd64") || screen.contains("ssh ok · arch arm64"),
+        "{screen}"
+    );
     assert!(screen.contains("check dogfood-local"), "{screen}");
 
     // Staging is read-only: removing a target is refused, and says why.

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::remote::pool::Pool;
-use crate::remote::{ExecRequest, LineSink, Stream, capture};
+use crate::remote::{ExecRequest, capture};
 use crate::state::paths::ContextDir;
 use crate::state::targets::{AuthMethod, Target};
 use crate::state::{clock, fsio};
@@ -221,7 +221,6 @@ pub async fn check_target(
     t: &Target,
     timeout: Duration,
     cancel: &CancellationToken,
-    sink: Option<&LineSink>,
 ) -> CheckResult {
     let started = Instant::now();
     let mut r = CheckResult::new(t);
@@ -269,11 +268,6 @@ pub async fn check_target(
             r.fail("ssh", e.code, msg);
         }
         Ok(Ok(out)) => {
-            if let Some(sink) = sink {
-                for l in &out.stdout {
-                    sink(Stream::Stdout, format!("{} | {l}", t.name));
-                }
-            }
             r.reachable = true;
             if local {
                 r.ssh_ok = true;
@@ -316,41 +310,65 @@ pub async fn check_all(
     cancel: &CancellationToken,
 ) -> Vec<CheckResult> {
     futures::stream::iter(targets.iter())
-        .map(|t| check_target(pool, context, t, timeout, cancel, None))
+        .map(|t| check_target(pool, context, t, timeout, cancel))
         .buffered(parallel.max(1))
         .collect()
         .await
 }
 
-/// One line for humans: `[ok]   edge (deploy@h:22) 120ms  amd64, docker 27.3.1, …` or the
-/// failure with its message on a second line.
+/// Lines for humans: a status line, then what was found (or why it failed).
+///
+/// ```text
+/// [ok]   edge (deploy@h:22) 120ms
+///        ssh ok · arch amd64 · docker 27.3.1 · compose 2.29.7
+///        / 75.0G free · docker root 75.0G free · load 0.08 · up 2h07m
+/// ```
 pub fn describe(r: &CheckResult) -> Vec<String> {
     let addr = format!("{}@{}:{}", r.user, r.host, r.port);
+    let yes = |b: bool| if b { "ok" } else { "failed" };
     if r.ok() {
-        let mut extra = vec![
-            r.cpu_arch.clone().unwrap_or_default(),
+        let mut found = vec![
+            format!("ssh {}", yes(r.ssh_ok)),
+            format!("arch {}", r.cpu_arch.clone().unwrap_or_default()),
             format!("docker {}", r.docker_version.clone().unwrap_or_default()),
             format!("compose {}", r.compose_version.clone().unwrap_or_default()),
         ];
+        let mut host = Vec::new();
         if let Some(d) = r.disk_free_root {
-            extra.push(format!("/ {} free", crate::text::human_bytes(d)));
+            host.push(format!("/ {} free", crate::text::human_bytes(d)));
         }
         if let Some(d) = r.disk_free_docker {
-            extra.push(format!("docker root {} free", crate::text::human_bytes(d)));
+            host.push(format!("docker root {} free", crate::text::human_bytes(d)));
         }
         if let Some(l) = r.load1 {
-            extra.push(format!("load {l:.2}"));
+            host.push(format!("load {l:.2}"));
         }
-        vec![format!(
-            "[ok]   {} ({addr}) {}ms  {}",
-            r.target,
-            r.duration_ms,
-            extra.join(", ")
-        )]
+        if let Some(u) = r.uptime_seconds {
+            host.push(format!(
+                "up {}",
+                crate::text::human_duration(std::time::Duration::from_secs(u))
+            ));
+        }
+        let mut lines = vec![format!("[ok]   {} ({addr}) {}ms", r.target, r.duration_ms)];
+        lines.push(format!(
+            "       {}",
+            found.drain(..).collect::<Vec<_>>().join(" · ")
+        ));
+        if !host.is_empty() {
+            lines.push(format!("       {}", host.join(" · ")));
+        }
+        lines
     } else {
         vec![
             format!("[fail] {} ({addr}) {}ms", r.target, r.duration_ms),
-            format!("       {}", r.error.clone().unwrap_or_default()),
+            format!(
+                "       {}{}",
+                r.stage
+                    .as_ref()
+                    .map(|s| format!("stage {s}: "))
+                    .unwrap_or_default(),
+                r.error.clone().unwrap_or_default()
+            ),
         ]
     }
 }

@@ -185,15 +185,7 @@ async fn execute(
                 let (pool, sink, cancel) = (env.pool.clone(), ctx.sink.clone(), ctx.cancel.clone());
                 let (context, timeout) = (active.to_string(), env.check_timeout);
                 async move {
-                    let r = target_check::check_target(
-                        &pool,
-                        &context,
-                        &t,
-                        timeout,
-                        &cancel,
-                        Some(&sink),
-                    )
-                    .await;
+                    let r = target_check::check_target(&pool, &context, &t, timeout, &cancel).await;
                     for line in target_check::describe(&r) {
                         sink(Stream::Stdout, line);
                     }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Screenshots of the real console: the release binary on a fresh demo state in tmux, captured
+# with colours (`capture-pane -e`) and rendered to SVG by scripts/ansi2svg.py into screenshots/.
+# Docker is simulated by tests/fixtures/fake-docker (first on PATH) so the local target check
+# passes on machines without a Docker engine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v tmux >/dev/null || { echo "tmux is required" >&2; exit 1; }
+cargo build --release -q
+bin="$PWD/target/release/paasdeck"
+work="$(mktemp -d)"
+sock="paasdeck-shots-$$"
+trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+export HOME="$work/home" XDG_STATE_HOME="$work/home/state" XDG_CONFIG_HOME="$work/home/config" XDG_CACHE_HOME="$work/home/cache"
+mkdir -p "$HOME" "$work/bin" screenshots
+cp tests/fixtures/fake-docker "$work/bin/docker"
+export FAKE_DOCKER_STATE="$work/docker-state" PATH="$work/bin:$PATH"
+root="$("$bin" --state-root "$work/demo" demo --seed-only)"
+tm() { tmux -L "$sock" -f /dev/null "$@"; }
+wait_screen() {
+  for _ in $(seq 200); do tm capture-pane -p -t s | grep -qF "$1" && return 0; sleep 0.05; done
+  echo "timed out waiting for: $1" >&2; tm capture-pane -p -t s >&2; exit 1
+}
+shot() { # name title
+  sleep 0.3
+  tm capture-pane -p -e -N -t s > "$work/$1.ansi"
+  python3 scripts/ansi2svg.py "$work/$1.ansi" "screenshots/$1.svg" --title "$2" --cols 150 --rows 44
+  echo "screenshots/$1.svg"
+}
+tm new-session -d -s s -x 150 -y 44 "cd $work && $bin --state-root $root"
+wait_screen "OSS-DEMO"
+shot main-oss-demo "paasdeck — oss-demo (public-safe demo)"
+tm send-keys -t s -l "1"
+wait_screen "INTERNAL-DOGFOOD"
+tm send-keys -t s -l "c"
+wait_screen "[ok]   dogfood-local"
+shot check-internal-dogfood "paasdeck — internal-dogfood: a target check streaming into the task pane"
+tm send-keys -t s -l "D"
+wait_screen "Type the context name"
+tm send-keys -t s -l "internal"
+shot confirm-type-name "paasdeck — removing a target in internal-dogfood asks for the context's name"
+tm send-keys -t s Escape
+tm send-keys -t s -l "3"
+wait_screen "READ-ONLY"
+tm send-keys -t s -l "D"
+wait_screen "refused"
+shot readonly-staging "paasdeck — staging is read-only: a destructive action is refused"
+tm send-keys -t s -l "?"
+wait_screen "NAVIGATION"
+shot help "paasdeck — ? help, generated from the keymap"
+tm send-keys -t s Escape
+tm send-keys -t s -l "q"
