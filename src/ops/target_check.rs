@@ -327,7 +327,7 @@ pub fn describe(r: &CheckResult) -> Vec<String> {
     let addr = format!("{}@{}:{}", r.user, r.host, r.port);
     let yes = |b: bool| if b { "ok" } else { "failed" };
     if r.ok() {
-        let found = vec![
+        let found = [
             format!("ssh {}", yes(r.ssh_ok)),
             format!("arch {}", r.cpu_arch.clone().unwrap_or_default()),
             format!("docker {}", r.docker_version.clone().unwrap_or_default()),
@@ -350,10 +350,7 @@ pub fn describe(r: &CheckResult) -> Vec<String> {
             ));
         }
         let mut lines = vec![format!("[ok]   {} ({addr}) {}ms", r.target, r.duration_ms)];
-        lines.push(format!(
-            "       {}",
-            found.join(" · ")
-        ));
+        lines.push(format!("       {}", found.join(" · ")));
         if !host.is_empty() {
             lines.push(format!("       {}", host.join(" · ")));
         }
