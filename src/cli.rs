@@ -65,6 +65,12 @@ pub enum Command {
     /// Manage secrets in the context vault (values never on the command line)
     #[command(subcommand)]
     Secret(SecretCmd),
+    /// Plan a deploy (bundle only), or apply it with --apply; `deploy lock` manages the lock
+    Deploy(DeployArgs),
+    /// Roll an app back to the previous (or a named) release
+    Rollback(RollbackArgs),
+    /// An app's compose logs on a target; --follow streams until interrupted
+    Logs(LogsArgs),
     /// Check that private state stays private and contexts stay apart
     Doctor(DoctorArgs),
     /// Print every path paasdeck uses
@@ -403,6 +409,113 @@ pub enum SecretCmd {
     },
 }
 
+/// Flags shared by deploy and rollback.
+#[derive(Args, Debug, Clone)]
+pub struct ReleaseArgs {
+    /// The app (registered with `app add`, or give --compose-file)
+    #[arg(long)]
+    pub app: Option<String>,
+    /// Comma-separated targets or `all` (default: the app's targets, else the current target)
+    #[arg(long, value_name = "a,b|all")]
+    pub targets: Option<String>,
+    #[arg(long, value_enum, default_value_t = StrategyArg::Serial)]
+    pub strategy: StrategyArg,
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub max_parallel: u32,
+    #[arg(long)]
+    pub continue_on_error: bool,
+    /// Do it (without: plan only, nothing remote)
+    #[arg(long)]
+    pub apply: bool,
+    /// How long health may take after `up`
+    #[arg(long, default_value = "45s", value_parser = parse_duration)]
+    pub health_timeout: Duration,
+    /// Health command run in the release directory (exit 0 = healthy)
+    #[arg(long, value_name = "CMD")]
+    pub health_cmd: Option<String>,
+    /// Remote root for releases (default /opt/si/paas/releases)
+    #[arg(long, value_name = "DIR")]
+    pub remote_dir: Option<String>,
+    /// Secret namespace (default DEFAULT)
+    #[arg(long)]
+    pub namespace: Option<String>,
+    /// Time limit for putting a release on one target
+    #[arg(long, default_value = "2m", value_parser = parse_duration)]
+    pub apply_timeout: Duration,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DeployArgs {
+    #[command(subcommand)]
+    pub sub: Option<DeploySub>,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Compose file (default: the app's registered one)
+    #[arg(long, value_name = "FILE")]
+    pub compose_file: Option<PathBuf>,
+    /// Roll back to the last good release when health fails
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set)]
+    pub rollback_on_failure: bool,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum DeploySub {
+    /// The deploy lock of an app
+    #[command(subcommand)]
+    Lock(LockCmd),
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum LockCmd {
+    /// Who holds which deploy lock
+    Status {
+        #[arg(long)]
+        app: Option<String>,
+    },
+    /// Take the lock by hand (blocks deploys until released)
+    Acquire {
+        #[arg(long)]
+        app: String,
+        #[arg(short = 'm', long)]
+        message: String,
+    },
+    /// Release the lock
+    Release {
+        #[arg(long)]
+        app: String,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RollbackArgs {
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Release to return to (default: the previous one)
+    #[arg(long, value_name = "RELEASE")]
+    pub to_release: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LogsArgs {
+    #[arg(long)]
+    pub app: String,
+    /// Target (default: the app's first target, else the current target)
+    #[arg(long)]
+    pub target: Option<String>,
+    /// One compose service
+    #[arg(long)]
+    pub service: Option<String>,
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub tail: u32,
+    /// Only newer than this (30m, 2h)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Keep streaming until interrupted
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+}
+
 #[derive(Args, Debug, Clone, Default)]
 pub struct DoctorArgs {
     /// Check every context
@@ -450,6 +563,14 @@ impl Command {
                 SecretCmd::Get { .. } => Verb::SecretGet,
                 SecretCmd::Unset { .. } => Verb::SecretUnset,
             },
+            Command::Deploy(d) => match &d.sub {
+                None => Verb::Deploy,
+                Some(DeploySub::Lock(LockCmd::Status { .. })) => Verb::DeployLockStatus,
+                Some(DeploySub::Lock(LockCmd::Acquire { .. })) => Verb::DeployLockAcquire,
+                Some(DeploySub::Lock(LockCmd::Release { .. })) => Verb::DeployLockRelease,
+            },
+            Command::Rollback(_) => Verb::Rollback,
+            Command::Logs(_) => Verb::Logs,
             Command::Doctor(_) => Verb::Doctor,
             Command::Info => Verb::Info,
             Command::Demo(_) => Verb::Info,

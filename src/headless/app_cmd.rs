@@ -10,25 +10,6 @@ use crate::state::apps::{self, App};
 use crate::state::deployments::{self, app_key};
 use crate::state::{names, paths, targets};
 
-pub const DEFAULT_REMOTE_DIR: &str = "/opt/si/paas/releases";
-
-pub fn validate_remote_dir(d: &str) -> Result<()> {
-    let ok = d.starts_with('/')
-        && !d.split('/').any(|s| s == "..")
-        && d.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(
-            PaasError::usage("flag_validation", format!("invalid remote dir {d:?}"))
-                .with_remediation(
-                    "give an absolute path of letters, digits, '/', '.', '_' and '-'",
-                ),
-        )
-    }
-}
-
 pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
     match cmd {
         AppCmd::Add(a) => add(inv, a),
@@ -66,7 +47,7 @@ fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
     }
     let remote_dir = a.remote_dir.clone().unwrap_or_default();
     if !remote_dir.is_empty() {
-        validate_remote_dir(&remote_dir)?;
+        names::validate_remote_dir(&remote_dir)?;
     }
     let cd = inv.existing_cd()?;
     let wanted = a
@@ -102,7 +83,7 @@ fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
         .field(
             "remote_dir",
             if remote_dir.is_empty() {
-                DEFAULT_REMOTE_DIR.to_string()
+                crate::ops::deploy::DEFAULT_REMOTE_ROOT.to_string()
             } else {
                 remote_dir
             },

@@ -3,6 +3,7 @@
 
 mod app_cmd;
 mod context_cmd;
+mod deploy_cmd;
 mod doctor_cmd;
 mod events_cmd;
 pub mod output;
@@ -207,6 +208,9 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         Command::App(a) => app_cmd::run(inv, a),
         Command::Events(e) => events_cmd::run(inv, e),
         Command::Secret(s) => secret_cmd::run(inv, s),
+        Command::Deploy(d) => deploy_cmd::deploy(inv, d),
+        Command::Rollback(r) => deploy_cmd::rollback(inv, r),
+        Command::Logs(l) => deploy_cmd::logs(inv, l),
         Command::Doctor(d) => doctor_cmd::run(inv, d),
         Command::Info => doctor_cmd::info(inv),
         Command::Demo(_) => Err(PaasError::usage(

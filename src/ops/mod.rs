@@ -2,6 +2,8 @@
 //! and results; the headless CLI and the console call the same functions.
 
 pub mod audit;
+pub mod deploy;
+pub mod logs;
 pub mod target_check;
 pub mod target_exec;
 pub mod targets;

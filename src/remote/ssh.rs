@@ -119,6 +119,8 @@ impl SshTransport {
         if let Some(dir) = opts.known_hosts.parent() {
             crate::state::fsio::ensure_dir(dir)?;
         }
+        // OpenSSH would create the file 0644; made here 0600, it keeps that mode as it grows.
+        crate::state::fsio::ensure_private_file(&opts.known_hosts)?;
         let mut _guard = None;
         let mut known_before = hostkeys::is_known(&opts.known_hosts, &ep.host, ep.port).await;
         if !known_before {

@@ -31,6 +31,22 @@ pub fn ensure_dir(dir: &Path) -> Result<()> {
         .map_err(|e| PaasError::io("state_write", dir, &e))
 }
 
+/// Makes sure `path` exists as a file only its owner can read and write.
+pub fn ensure_private_file(path: &Path) -> Result<()> {
+    match fs::metadata(path) {
+        Ok(m) if m.permissions().mode() & 0o077 == 0 => Ok(()),
+        Ok(_) => fs::set_permissions(path, fs::Permissions::from_mode(FILE_MODE))
+            .map_err(|e| PaasError::io("state_write", path, &e)),
+        Err(_) => OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(FILE_MODE)
+            .open(path)
+            .map(|_| ())
+            .map_err(|e| PaasError::io("state_write", path, &e)),
+    }
+}
+
 /// Reads a JSON document. `Ok(None)` when the file does not exist; `PAAS_STATE_CORRUPT` with the
 /// line and column when it does not parse. The message never quotes file content.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>> {

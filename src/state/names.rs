@@ -111,6 +111,24 @@ pub fn validate_user(user: &str) -> Result<()> {
     }
 }
 
+/// Remote directories: absolute, no `..`, only safe characters (they are quoted anyway).
+pub fn validate_remote_dir(d: &str) -> Result<()> {
+    let ok = d.starts_with('/')
+        && !d.split('/').any(|s| s == "..")
+        && d.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            PaasError::usage("flag_validation", format!("invalid remote dir {d:?}"))
+                .with_remediation(
+                    "give an absolute path of letters, digits, '/', '.', '_' and '-'",
+                ),
+        )
+    }
+}
+
 /// Splits a CSV flag value: trimmed, empties dropped, duplicates removed (first wins).
 pub fn split_csv(value: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();

@@ -1,0 +1,317 @@
+//! `deploy` (plan or apply), `deploy lock status|acquire|release`, `rollback`, `logs`.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::Invocation;
+use super::output::{Report, error_object, table};
+use super::remote_cmd::block_on;
+use crate::cli::{DeployArgs, DeploySub, LockCmd, LogsArgs, ReleaseArgs, RollbackArgs};
+use crate::error::{PaasError, Result};
+use crate::ops::deploy::{self, Applied, Common, DeploySpec, Inline, Plan, RollbackSpec, lock};
+use crate::ops::{self, logs};
+use crate::remote::fanout;
+use crate::remote::{LineSink, Stream};
+use crate::state::names;
+
+fn common(a: &ReleaseArgs) -> Result<Common> {
+    let app = a
+        .app
+        .clone()
+        .ok_or_else(|| PaasError::usage("flag_validation", "--app is required"))?;
+    Ok(Common {
+        app,
+        targets: a
+            .targets
+            .as_deref()
+            .map(names::split_csv)
+            .unwrap_or_default(),
+        strategy: a.strategy.strategy(),
+        max_parallel: a.max_parallel as usize,
+        continue_on_error: a.continue_on_error,
+        health_timeout: a.health_timeout,
+        health_cmd: a.health_cmd.clone(),
+        remote_dir: a.remote_dir.clone(),
+        namespace: a.namespace.clone().unwrap_or_default(),
+        apply_timeout: a.apply_timeout,
+    })
+}
+
+/// Prints `target | line` as lines arrive (text mode only).
+fn printer(json: bool, width: usize) -> Arc<dyn Fn(&str) -> LineSink + Send + Sync> {
+    Arc::new(move |target: &str| {
+        let target = target.to_string();
+        Arc::new(move |stream: Stream, line: String| {
+            if json {
+                return;
+            }
+            let text = format!("{target:<width$} | {line}\n");
+            let _ = match stream {
+                Stream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
+                Stream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
+            };
+        }) as LineSink
+    })
+}
+
+fn plan_report(plan: &Plan, inv: &Invocation) -> Result<Report> {
+    let cd = inv.cd();
+    let held = lock::read(&cd, &plan.app)?.filter(|l| !l.is_stale());
+    let mut rep = Report::ok().set("apply", false);
+    if let Value::Object(m) = plan.json() {
+        for (k, v) in m {
+            rep = rep.set(&k, v);
+        }
+    }
+    let mut text = plan.lines().join("\n") + "\n";
+    if let Some(l) = &held {
+        text.push_str(&format!("note: the deploy lock is {}\n", l.describe()));
+    }
+    text.push_str("plan only: nothing was changed on any target; add --apply to do it\n");
+    Ok(rep
+        .set("lock", held)
+        .audit_only("app", &plan.app)
+        .audit_only("release", &plan.release)
+        .audit_only("apply", false)
+        .audit_only("fanout_plan", plan.fanout.summary())
+        .text(text))
+}
+
+fn applied_report(a: &Applied) -> Report {
+    let plan = &a.plan;
+    let rows: Vec<Value> = a
+        .outcomes
+        .iter()
+        .map(|o| {
+            let mut v = json!({"target": o.target, "status": o.status.as_str()});
+            if let Some(d) = &o.detail {
+                v["release"] = json!(d.release);
+                v["rolled_back_to"] = json!(d.rolled_back_to);
+                v["health_probes"] = json!(d.health_probes);
+                v["duration_ms"] = json!(d.duration_ms);
+            }
+            if let Some(e) = &o.error {
+                v["error"] = error_object(e);
+            }
+            v
+        })
+        .collect();
+    let statuses = fanout::statuses(&a.outcomes);
+    let mut rep = Report::ok().set("apply", true);
+    if let Value::Object(m) = plan.json() {
+        for (k, v) in m {
+            rep = rep.set(&k, v);
+        }
+    }
+    let mut text = String::new();
+    for o in &a.outcomes {
+        text.push_str(&format!("{}: {}", o.target, o.status.as_str()));
+        if let Some(e) = &o.error {
+            text.push_str(&format!(" — {}", e.message));
+        }
+        text.push('\n');
+    }
+    text.push_str(&format!(
+        "fanout_plan={}\ntarget_statuses={statuses}\n",
+        plan.fanout.summary()
+    ));
+    if a.recorded {
+        text.push_str(&format!(
+            "{} is now the current release of {}\n",
+            plan.release, plan.app
+        ));
+    }
+    let rep = rep
+        .field("target_statuses", &statuses)
+        .set("recorded", a.recorded)
+        .audit_only("app", &plan.app)
+        .audit_only("release", &plan.release)
+        .audit_only("apply", true)
+        .audit_only("fanout_plan", plan.fanout.summary())
+        .list(&rows)
+        .text(text);
+    match &a.error {
+        Some(e) => rep.failed_with(e.clone()),
+        None => rep,
+    }
+}
+
+fn run_apply(inv: &Invocation, plan: Plan) -> Result<Applied> {
+    let width = plan.targets.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    let pool = Arc::new(ops::pool(&inv.root, inv.connect_timeout));
+    let plan = Arc::new(plan);
+    let sink_for = printer(inv.json, width);
+    block_on(|cancel| async move {
+        let exec = Inline { sink_for, cancel };
+        let r = deploy::apply(pool.clone(), &inv.root, plan, &exec, &inv.operator).await;
+        pool.close_all().await;
+        r
+    })?
+}
+
+pub fn deploy(inv: &Invocation, a: &DeployArgs) -> Result<Report> {
+    let cd = inv.existing_cd()?;
+    if let Some(DeploySub::Lock(l)) = &a.sub {
+        return lock_cmd(inv, l);
+    }
+    let spec = DeploySpec {
+        common: common(&a.release)?,
+        compose_file: a.compose_file.clone(),
+        rollback_on_failure: a.rollback_on_failure,
+    };
+    let plan = deploy::plan_deploy(&cd, &spec)?;
+    if !a.release.apply {
+        deploy::record_planned(&cd, &inv.operator, &plan)?;
+        return plan_report(&plan, inv);
+    }
+    Ok(applied_report(&run_apply(inv, plan)?))
+}
+
+pub fn rollback(inv: &Invocation, a: &RollbackArgs) -> Result<Report> {
+    let cd = inv.existing_cd()?;
+    let spec = RollbackSpec {
+        common: common(&a.release)?,
+        to_release: a.to_release.clone(),
+    };
+    let plan = deploy::plan_rollback(&cd, &spec)?;
+    if !a.release.apply {
+        return plan_report(&plan, inv);
+    }
+    Ok(applied_report(&run_apply(inv, plan)?))
+}
+
+fn lock_cmd(inv: &Invocation, l: &LockCmd) -> Result<Report> {
+    let cd = inv.existing_cd()?;
+    match l {
+        LockCmd::Status { app } => {
+            if let Some(a) = app {
+                names::validate_app(a)?;
+            }
+            let locks: Vec<_> = lock::list(&cd)?
+                .into_iter()
+                .filter(|l| app.as_ref().is_none_or(|a| l.app.eq_ignore_ascii_case(a)))
+                .collect();
+            let rows: Vec<Value> = locks
+                .iter()
+                .map(|l| {
+                    let mut v = serde_json::to_value(l).unwrap_or_default();
+                    v["stale"] = json!(l.is_stale());
+                    v
+                })
+                .collect();
+            let mut lines = vec![vec!["APP".to_string(), "LOCK".into()]];
+            for l in &locks {
+                lines.push(vec![
+                    l.app.clone(),
+                    format!(
+                        "{}{}",
+                        l.describe(),
+                        if l.is_stale() { " (stale)" } else { "" }
+                    ),
+                ]);
+            }
+            let text = if locks.is_empty() {
+                "no deploy locks held\n".to_string()
+            } else {
+                table(&lines)
+            };
+            Ok(Report::ok().list(&rows).text(text))
+        }
+        LockCmd::Acquire { app, message } => {
+            names::validate_app(app)?;
+            let held = lock::acquire(&cd, app, &inv.operator, message, true)?.keep();
+            Ok(Report::ok()
+                .field("app", app)
+                .field("message", message)
+                .set("lock", &held)
+                .text(format!("deploy lock of {app} taken: {message}")))
+        }
+        LockCmd::Release { app } => {
+            names::validate_app(app)?;
+            let was = lock::release(&cd, app)?;
+            Ok(Report::ok()
+                .field("app", app)
+                .field("released", was.is_some())
+                .set("was", &was)
+                .text(match was {
+                    Some(l) => format!("deploy lock of {app} released (was {})", l.describe()),
+                    None => format!("app {app} held no deploy lock"),
+                }))
+        }
+    }
+}
+
+pub fn logs(inv: &Invocation, a: &LogsArgs) -> Result<Report> {
+    let cd = inv.existing_cd()?;
+    let spec = logs::LogsSpec {
+        app: a.app.clone(),
+        target: a.target.clone(),
+        service: a.service.clone(),
+        tail: a.tail,
+        since: a.since.clone(),
+        follow: a.follow,
+    };
+    let plan = logs::plan(&cd, &spec)?;
+    let json = inv.json;
+    let target = plan.target.name.clone();
+    let collected = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let (c2, t2, follow) = (collected.clone(), target.clone(), a.follow);
+    // Every line goes out as it arrives; without --follow under --json they are collected
+    // (bounded) for the one document.
+    let sink: LineSink = Arc::new(move |stream, line| {
+        if json && !follow {
+            if let Ok(mut c) = c2.lock()
+                && c.len() < 100_000
+            {
+                c.push(line);
+            }
+            return;
+        }
+        let text = if json {
+            json!({"target": t2, "stream": stream, "line": line}).to_string() + "\n"
+        } else {
+            line + "\n"
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    });
+    let pool = ops::pool(&inv.root, inv.connect_timeout);
+    let ctx = inv.context.clone();
+    let plan2 = plan.clone();
+    let code = block_on(|cancel| async move {
+        let r = logs::run(&pool, &ctx, &plan2, follow, sink, &cancel).await;
+        pool.close_all().await;
+        r
+    })?;
+    let code = match code {
+        Ok(c) => c,
+        Err(e) if e.code == crate::error::ErrorCode::Cancelled && a.follow => 0,
+        Err(e) => return Err(e.with_target(&target)),
+    };
+    let lines = collected.lock().map(|c| c.clone()).unwrap_or_default();
+    let rep = Report::ok()
+        .set("app", &a.app)
+        .set("target", &target)
+        .set("release", &plan.release)
+        .set("service", a.service.clone().unwrap_or_default())
+        .set("tail", a.tail)
+        .set("since", a.since.clone().unwrap_or_default())
+        .set("follow", a.follow)
+        .audit_only("app", &a.app)
+        .audit_only("target", &target)
+        .list(&[json!({"target": target, "release": plan.release, "command": plan.command, "exit_code": code, "line_count": lines.len(), "lines": lines})]);
+    if code != 0 {
+        return Ok(rep.failed_with(
+            PaasError::new(
+                crate::error::ErrorCode::RemoteCommandFailed,
+                "logs",
+                format!("docker compose logs exited with status {code} on {target}"),
+            )
+            .with_target(&target),
+        ));
+    }
+    Ok(rep)
+}

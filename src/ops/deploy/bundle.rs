@@ -1,0 +1,409 @@
+//! The local release bundle: the compose file with the `si paas` magic variables resolved,
+//! `compose.files`, and `release.json` with `compose_sha256`. Never a `.env`: secrets are read
+//! from the vault at apply time and streamed to the target.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::policy::detect;
+use crate::state::deployments::app_key;
+use crate::state::paths::ContextDir;
+use crate::state::vault::{SecretScope, Vault, key_segment};
+use crate::state::{clock, fsio};
+
+pub const COMPOSE_NAME: &str = "compose.yaml";
+
+/// `rel-YYYYMMDDTHHMMSS-NNNNNNNNN` in UTC.
+pub fn new_release_id() -> String {
+    let t = clock::now();
+    format!(
+        "rel-{:04}{:02}{:02}T{:02}{:02}{:02}-{:09}",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanosecond()
+    )
+}
+
+/// The values of the magic variables for one deploy.
+#[derive(Debug, Clone)]
+pub struct Magic {
+    pub app: String,
+    pub context: String,
+    pub release: String,
+    pub targets: Vec<String>,
+    pub strategy: String,
+    pub timestamp: String,
+}
+
+impl Magic {
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut targets = self.targets.clone();
+        targets.sort();
+        vec![
+            ("APP", self.app.clone()),
+            ("CONTEXT", self.context.clone()),
+            ("RELEASE", self.release.clone()),
+            ("TARGETS", targets.join(",")),
+            ("STRATEGY", self.strategy.clone()),
+            ("TIMESTAMP", self.timestamp.clone()),
+        ]
+    }
+}
+
+/// Substitutes `${SI_PAAS_X}` and `{{paas.x}}` (spaces inside the braces allowed); any other
+/// `{{ paas.* }}` placeholder is an error.
+pub fn resolve_magic(text: &str, m: &Magic, file: &str) -> Result<String> {
+    let mut out = text.to_string();
+    for (name, value) in m.pairs() {
+        out = out.replace(&format!("${{SI_PAAS_{name}}}"), &value);
+    }
+    // {{ paas.name }} with optional spaces.
+    let mut result = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(start) = rest.find("{{") {
+        let Some(end) = rest[start..].find("}}") else {
+            break;
+        };
+        let inner = rest[start + 2..start + end].trim();
+        result.push_str(&rest[..start]);
+        match inner.strip_prefix("paas.") {
+            Some(key) => {
+                let value = m
+                    .pairs()
+                    .into_iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(key))
+                    .map(|(_, v)| v);
+                match value {
+                    Some(v) => result.push_str(&v),
+                    None => {
+                        let line = out[..out.len() - rest.len() + start].lines().count().max(1);
+                        return Err(PaasError::usage(
+                            "compose_resolve",
+                            format!("unresolved magic variable placeholder {{{{{inner}}}}} in {file}:{line}"),
+                        )
+                        .with_remediation(
+                            "use one of paas.app, paas.context, paas.release, paas.targets, paas.strategy, paas.timestamp",
+                        ));
+                    }
+                }
+            }
+            None => result.push_str(&rest[start..start + end + 2]),
+        }
+        rest = &rest[start + end + 2..];
+    }
+    result.push_str(rest);
+    Ok(result)
+}
+
+/// Refuses a compose file that assigns literal values to secret-like keys. The error lists
+/// `file:line (KEY=<redacted>)`, never a value.
+pub fn secret_guardrail(text: &str, file: &str) -> Result<()> {
+    let findings = detect::plaintext_assignments(text);
+    if findings.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = findings.iter().map(|f| f.describe(file)).collect();
+    Err(PaasError::new(
+        ErrorCode::PrecheckPlaintextSecrets,
+        "precheck",
+        format!(
+            "the compose file holds plaintext secret values: {}",
+            list.join(", ")
+        ),
+    )
+    .with_remediation(
+        "reference the value as ${NAME} and store it with `paasdeck --context CTX secret set --app APP --name NAME`",
+    ))
+}
+
+/// Variable names a compose file references as `${NAME}` (with or without a default).
+pub fn referenced_vars(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'$' && bytes[i + 1] == b'$' {
+            i += 2;
+            continue;
+        }
+        if bytes[i] == b'$' && bytes[i + 1] == b'{' {
+            let start = i + 2;
+            let mut j = start;
+            while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+                j += 1;
+            }
+            if j > start && !bytes[start].is_ascii_digit() {
+                out.insert(text[start..j].to_string());
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    out.retain(|n| !n.starts_with("SI_PAAS_"));
+    out
+}
+
+/// The values for the referenced names from the vault: a target-specific value wins over the
+/// `TARGET_GLOBAL` one. Unset names are left out.
+pub fn env_values(
+    vault: &Vault,
+    context: &str,
+    namespace: &str,
+    app: &str,
+    target: &str,
+    names: &BTreeSet<String>,
+) -> Vec<(String, String)> {
+    let scope = |t: &str| SecretScope {
+        context: context.to_string(),
+        namespace: namespace.to_string(),
+        app: app.to_string(),
+        target: t.to_string(),
+    };
+    names
+        .iter()
+        .filter_map(|n| {
+            vault
+                .get(&scope(target).key(n))
+                .or_else(|| vault.get(&scope("").key(n)))
+                .map(|v| (n.clone(), v))
+        })
+        .collect()
+}
+
+/// A compose `.env` file: single-quoted (literal) values, or double-quoted with escapes when
+/// the value holds a single quote (`$` doubled so compose does not interpolate it).
+pub fn render_env(values: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (k, v) in values {
+        out.push_str(k);
+        out.push('=');
+        if !v.contains('\'') {
+            out.push('\'');
+            out.push_str(v);
+            out.push('\'');
+        } else {
+            out.push('"');
+            for c in v.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '"' => out.push_str("\\\""),
+                    '\n' => out.push_str("\\n"),
+                    '$' => out.push_str("$$"),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A bundle on disk.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    pub release: String,
+    pub dir: PathBuf,
+    pub compose: String,
+    pub sha256: String,
+    pub files: Vec<String>,
+}
+
+impl Bundle {
+    /// The files uploaded to the target, with their content.
+    pub fn contents(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut out = Vec::new();
+        for f in &self.files {
+            let p = self.dir.join(f);
+            let bytes = std::fs::read(&p).map_err(|e| {
+                PaasError::new(
+                    ErrorCode::BundleCreateFailed,
+                    "bundle_discover",
+                    format!("cannot read {}: {e}", p.display()),
+                )
+            })?;
+            out.push((f.clone(), bytes));
+        }
+        Ok(out)
+    }
+}
+
+pub fn bundle_dir(cd: &ContextDir, app: &str, release: &str) -> PathBuf {
+    cd.releases_dir().join(app_key(app)).join(release)
+}
+
+/// Writes `compose.yaml`, `compose.files` and `release.json` for a release.
+pub fn create(
+    cd: &ContextDir,
+    source: &Path,
+    resolved: &str,
+    magic: &Magic,
+    strategy: &str,
+) -> Result<Bundle> {
+    let dir = bundle_dir(cd, &magic.app, &magic.release);
+    let sha256 = hex(&Sha256::digest(resolved.as_bytes()));
+    let fail = |e: PaasError| PaasError {
+        code: ErrorCode::BundleCreateFailed,
+        stage: "bundle_create".into(),
+        ..e
+    };
+    fsio::write_bytes_atomic(&dir.join(COMPOSE_NAME), resolved.as_bytes()).map_err(fail)?;
+    fsio::write_bytes_atomic(
+        &dir.join("compose.files"),
+        format!("{COMPOSE_NAME}\n").as_bytes(),
+    )
+    .map_err(fail)?;
+    let meta = json!({
+        "schema_version": 1,
+        "release_id": magic.release,
+        "created_at": clock::now_doc(),
+        "context": magic.context,
+        "app": magic.app,
+        "compose_file": source.display().to_string(),
+        "compose_sha256": sha256,
+        "strategy": strategy,
+        "targets": magic.targets,
+        "guardrails": {
+            "compose_secret_guardrail": "ok",
+            "compose_secret_findings": "0",
+            "magic_variable_resolution": "validated",
+        }
+    });
+    fsio::write_json_atomic(&dir.join("release.json"), &meta).map_err(fail)?;
+    Ok(Bundle {
+        release: magic.release.clone(),
+        dir,
+        compose: resolved.to_string(),
+        sha256,
+        files: vec![
+            COMPOSE_NAME.into(),
+            "compose.files".into(),
+            "release.json".into(),
+        ],
+    })
+}
+
+/// An existing bundle (for rollback): it must hold `compose.yaml` and `release.json`.
+pub fn load(cd: &ContextDir, app: &str, release: &str) -> Result<Bundle> {
+    let dir = bundle_dir(cd, app, release);
+    let compose = std::fs::read_to_string(dir.join(COMPOSE_NAME));
+    let meta: Option<Value> = fsio::read_json(&dir.join("release.json")).ok().flatten();
+    match (compose, meta) {
+        (Ok(compose), Some(meta)) => {
+            let mut files = vec![COMPOSE_NAME.to_string()];
+            if dir.join("compose.files").exists() {
+                files.push("compose.files".into());
+            }
+            files.push("release.json".into());
+            Ok(Bundle {
+                release: release.to_string(),
+                sha256: meta["compose_sha256"].as_str().unwrap_or_default().to_string(),
+                dir,
+                compose,
+                files,
+            })
+        }
+        _ => Err(PaasError::new(
+            ErrorCode::RollbackBundleNotFound,
+            "rollback_bundle_resolve",
+            format!(
+                "release {release} of app {app} has no local bundle ({} with compose.yaml and release.json)",
+                dir.display()
+            ),
+        )
+        .with_remediation("roll back to a release deployed from this machine (`app status APP` lists them)")),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Names in `SI_PAAS`-style segments, for display.
+pub fn env_key_display(names: &[(String, String)]) -> Vec<String> {
+    names.iter().map(|(k, _)| key_segment(k)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn magic() -> Magic {
+        Magic {
+            app: "api".into(),
+            context: "prod".into(),
+            release: "rel-1".into(),
+            targets: vec!["b".into(), "a".into()],
+            strategy: "serial".into(),
+            timestamp: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn magic_variables_in_both_spellings() {
+        let t = "image: x:{{paas.release}}\nlabels: [{{ paas.app }}, ${SI_PAAS_CONTEXT}, ${SI_PAAS_TARGETS}]\nenv: ${DB_URL}\n";
+        let r = resolve_magic(t, &magic(), "compose.yaml").unwrap();
+        assert_eq!(
+            r,
+            "image: x:rel-1\nlabels: [api, prod, a,b]\nenv: ${DB_URL}\n"
+        );
+        let e = resolve_magic("a\nb: {{ paas.unknown }}\n", &magic(), "compose.yaml").unwrap_err();
+        assert!(e.message.contains("compose.yaml:2"), "{}", e.message);
+        assert!(resolve_magic("go: {{ .Tmpl }}", &magic(), "c").is_ok());
+    }
+
+    #[test]
+    fn references_and_env_rendering() {
+        let t = "a: ${DB_URL}\nb: ${TOKEN:-x}\nc: $${LITERAL}\nd: ${SI_PAAS_APP}\ne: ${1BAD}\n";
+        let names: Vec<String> = referenced_vars(t).into_iter().collect();
+        assert_eq!(names, vec!["DB_URL", "TOKEN"]);
+        let env = render_env(&[
+            ("A".into(), "plain $x".into()),
+            ("B".into(), "it's \"q\" $y".into()),
+        ]);
+        assert_eq!(env, "A='plain $x'\nB=\"it's \\\"q\\\" $$y\"\n");
+    }
+
+    #[test]
+    fn target_values_win_over_global() {
+        let mut v = Vault::default();
+        let s = |t: &str| SecretScope {
+            context: "prod".into(),
+            namespace: String::new(),
+            app: "api".into(),
+            target: t.into(),
+        };
+        v.set(&s("").key("DB_URL"), "global").unwrap();
+        v.set(&s("edge-a").key("DB_URL"), "edge-a-only").unwrap();
+        v.set(&s("").key("UNUSED"), "x").unwrap();
+        let names: BTreeSet<String> = ["DB_URL".to_string(), "MISSING".to_string()].into();
+        assert_eq!(
+            env_values(&v, "prod", "", "api", "edge-a", &names),
+            vec![("DB_URL".into(), "edge-a-only".into())]
+        );
+        assert_eq!(
+            env_values(&v, "prod", "", "api", "edge-b", &names),
+            vec![("DB_URL".into(), "global".into())]
+        );
+    }
+
+    #[test]
+    fn guardrail_names_lines_never_values() {
+        let e = secret_guardrail("x: 1\n  - DB_PASSWORD=hunter2\n", "compose.yaml").unwrap_err();
+        assert_eq!(e.code, ErrorCode::PrecheckPlaintextSecrets);
+        assert!(
+            e.message
+                .contains("compose.yaml:2 (DB_PASSWORD=<redacted>)")
+        );
+        assert!(!e.message.contains("hunter2"));
+    }
+}

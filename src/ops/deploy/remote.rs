@@ -1,0 +1,487 @@
+//! What a release apply does on one target: make the release directory, upload the bundle,
+//! stream the `.env` into a 0600 file, `docker compose pull` (a failure only warns) and
+//! `up -d --remove-orphans` under one stable project per context and app, switch the
+//! `current` symlink, then poll health. Every interpolated value is quoted.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use super::bundle::{Bundle, COMPOSE_NAME};
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::remote::quote::quote;
+use crate::remote::{ExecRequest, LineSink, Stream, Transport, capture};
+use crate::state::deployments::app_key;
+
+pub const HEALTH_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Where releases live on a target: `<root>/<ctx>/<app>/releases/<release>/` and
+/// `<root>/<ctx>/<app>/current`.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub root: String,
+    pub context: String,
+    pub app: String,
+}
+
+impl Layout {
+    pub fn app_dir(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            self.root.trim_end_matches('/'),
+            self.context,
+            app_key(&self.app)
+        )
+    }
+    pub fn release_dir(&self, release: &str) -> String {
+        format!("{}/releases/{release}", self.app_dir())
+    }
+    pub fn current(&self) -> String {
+        format!("{}/current", self.app_dir())
+    }
+}
+
+/// One compose project per context and app: lowercase letters and digits, other runs `-`.
+pub fn project_name(context: &str, app: &str) -> String {
+    let mut out = String::new();
+    for c in format!("{context}-{app}").chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+/// How health is judged.
+#[derive(Debug, Clone)]
+pub struct Health {
+    /// Run in the release directory; exit 0 is healthy. Default: every service running, none
+    /// unhealthy.
+    pub cmd: Option<String>,
+    pub timeout: Duration,
+}
+
+fn compose(project: &str) -> String {
+    format!("docker compose -p {} -f {COMPOSE_NAME}", quote(project))
+}
+
+/// The commands an apply runs on a target, for plans and confirmation dialogs.
+pub fn commands(
+    layout: &Layout,
+    project: &str,
+    release: &str,
+    env_names: &[String],
+    health: &Health,
+) -> Vec<String> {
+    let dir = quote(&layout.release_dir(release));
+    let mut v = vec![
+        format!("mkdir -p {dir}"),
+        format!("upload compose.yaml, compose.files, release.json → {dir}/"),
+        format!(
+            "stream .env ({} variable(s){}) → {dir}/.env (0600)",
+            env_names.len(),
+            if env_names.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", env_names.join(", "))
+            }
+        ),
+        format!(
+            "cd {dir} && {} pull   (a failure only warns)",
+            compose(project)
+        ),
+        format!("cd {dir} && {} up -d --remove-orphans", compose(project)),
+        format!("ln -sfn releases/{release} {}", quote(&layout.current())),
+    ];
+    v.push(match &health.cmd {
+        Some(c) => format!(
+            "health every {}s up to {}: cd {dir} && {c}",
+            HEALTH_INTERVAL.as_secs(),
+            humantime::format_duration(health.timeout)
+        ),
+        None => format!(
+            "health every {}s up to {}: all services running, none unhealthy",
+            HEALTH_INTERVAL.as_secs(),
+            humantime::format_duration(health.timeout)
+        ),
+    });
+    v
+}
+
+/// Runs one step, streaming its output; a non-zero exit is an error with `code`/`stage`.
+async fn step(
+    t: &dyn Transport,
+    req: ExecRequest,
+    sink: &LineSink,
+    cancel: &CancellationToken,
+    code: ErrorCode,
+    stage: &str,
+    what: &str,
+) -> Result<()> {
+    let out = capture_streaming(t, req, sink, cancel)
+        .await
+        .map_err(|e| PaasError {
+            stage: if e.code == ErrorCode::Timeout || e.code == ErrorCode::Cancelled {
+                e.stage.clone()
+            } else {
+                stage.into()
+            },
+            ..e
+        })?;
+    if out.code != 0 {
+        return Err(PaasError::new(
+            code,
+            stage,
+            format!(
+                "{what} failed on {} (exit {}): {}",
+                t.label(),
+                out.code,
+                out.tail(3)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Streams lines to the sink and keeps the last few for error messages.
+async fn capture_streaming(
+    t: &dyn Transport,
+    req: ExecRequest,
+    sink: &LineSink,
+    cancel: &CancellationToken,
+) -> Result<crate::remote::Captured> {
+    let tail = std::sync::Arc::new(std::sync::Mutex::new(crate::remote::Captured::default()));
+    let (t2, s2) = (tail.clone(), sink.clone());
+    let tee: LineSink = std::sync::Arc::new(move |stream, line: String| {
+        if let Ok(mut c) = t2.lock() {
+            let v = match stream {
+                Stream::Stdout => &mut c.stdout,
+                Stream::Stderr => &mut c.stderr,
+            };
+            v.push(line.clone());
+            if v.len() > 20 {
+                v.remove(0);
+            }
+        }
+        s2(stream, line);
+    });
+    let code = t.exec(req, tee, cancel.clone()).await?;
+    let mut out = tail.lock().map(|c| c.clone()).unwrap_or_default();
+    out.code = code;
+    Ok(out)
+}
+
+/// One target during an apply: its connection, where releases go, and where output goes.
+pub struct Site<'a> {
+    pub transport: &'a dyn Transport,
+    pub layout: &'a Layout,
+    pub project: &'a str,
+    pub sink: &'a LineSink,
+    pub cancel: &'a CancellationToken,
+}
+
+/// Puts a release on a target and starts it (everything before the health check).
+pub async fn apply_release(
+    site: &Site<'_>,
+    bundle: &Bundle,
+    env: &str,
+    timeout: Duration,
+) -> Result<()> {
+    let Site {
+        transport: t,
+        layout,
+        project,
+        sink,
+        cancel,
+    } = *site;
+    let dir = layout.release_dir(&bundle.release);
+    let note = |s: String| sink(Stream::Stdout, s);
+    let started = Instant::now();
+    let left = || {
+        timeout
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_secs(1))
+    };
+    note(format!("» mkdir {dir}"));
+    step(
+        t,
+        ExecRequest::new(format!("mkdir -p {}", quote(&dir))).timeout(left()),
+        sink,
+        cancel,
+        ErrorCode::RemoteApplyFailed,
+        "remote_prepare",
+        "creating the release directory",
+    )
+    .await?;
+    for (name, bytes) in bundle.contents()? {
+        step(
+            t,
+            ExecRequest::new(format!("cat > {}", quote(&format!("{dir}/{name}"))))
+                .stdin(bytes)
+                .timeout(left()),
+            sink,
+            cancel,
+            ErrorCode::RemoteUploadFailed,
+            "remote_upload",
+            &format!("uploading {name}"),
+        )
+        .await?;
+    }
+    note(format!("» uploaded {} → {dir}/", bundle.files.join(", ")));
+    let env_path = format!("{dir}/.env");
+    step(
+        t,
+        ExecRequest::new(format!(
+            "umask 077 && cat > {tmp} && chmod 600 {tmp} && mv -f {tmp} {}",
+            quote(&env_path),
+            tmp = quote(&format!("{dir}/.env.paasdeck-tmp"))
+        ))
+        .stdin(env.as_bytes().to_vec())
+        .timeout(left()),
+        sink,
+        cancel,
+        ErrorCode::RemoteUploadFailed,
+        "remote_upload",
+        "writing .env",
+    )
+    .await?;
+    note(format!(
+        "» .env written (0600, {} variable(s))",
+        env.lines().count()
+    ));
+    let cd = format!("cd {} && {}", quote(&dir), compose(project));
+    note("» docker compose pull".into());
+    let pulled = capture_streaming(
+        t,
+        ExecRequest::new(format!("{cd} pull")).timeout(left()),
+        sink,
+        cancel,
+    )
+    .await?;
+    if pulled.code != 0 {
+        note(format!(
+            "warning: compose pull failed (exit {}); continuing with local images",
+            pulled.code
+        ));
+    }
+    note("» docker compose up -d --remove-orphans".into());
+    step(
+        t,
+        ExecRequest::new(format!("{cd} up -d --remove-orphans")).timeout(left()),
+        sink,
+        cancel,
+        ErrorCode::RemoteApplyFailed,
+        "remote_apply",
+        "docker compose up",
+    )
+    .await?;
+    step(
+        t,
+        ExecRequest::new(format!(
+            "cd {} && ln -sfn {} current",
+            quote(&layout.app_dir()),
+            quote(&format!("releases/{}", bundle.release))
+        ))
+        .timeout(left()),
+        sink,
+        cancel,
+        ErrorCode::RemoteApplyFailed,
+        "remote_apply",
+        "switching the current symlink",
+    )
+    .await?;
+    note(format!("» current → {}", bundle.release));
+    Ok(())
+}
+
+/// What one health probe found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Probe {
+    Healthy,
+    NotYet(String),
+}
+
+/// Judges `docker compose config --services` and `ps -a --format json` output (a JSON array or
+/// one object per line): every service has a running container and none is unhealthy.
+pub fn judge(services: &[String], ps: &str) -> Probe {
+    let mut rows: Vec<Value> = Vec::new();
+    let trimmed = ps.trim();
+    if trimmed.starts_with('[') {
+        if let Ok(Value::Array(a)) = serde_json::from_str(trimmed) {
+            rows = a;
+        }
+    } else {
+        rows = trimmed
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+    }
+    if services.is_empty() {
+        return Probe::NotYet("the compose project lists no services".into());
+    }
+    let field = |r: &Value, k: &str| {
+        r.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    let mut problems = Vec::new();
+    for s in services {
+        let mine: Vec<&Value> = rows
+            .iter()
+            .filter(|r| field(r, "Service") == s.to_ascii_lowercase())
+            .collect();
+        if mine.is_empty() {
+            problems.push(format!("{s}: no container"));
+            continue;
+        }
+        for r in mine {
+            let state = field(r, "State");
+            let health = field(r, "Health");
+            if state != "running" {
+                problems.push(format!("{s}: {state}"));
+            } else if health == "unhealthy" || health == "starting" {
+                problems.push(format!("{s}: {health}"));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Probe::Healthy
+    } else {
+        Probe::NotYet(problems.join(", "))
+    }
+}
+
+/// Polls health every 2 s until healthy or the timeout; returns the number of probes.
+pub async fn wait_healthy(site: &Site<'_>, release: &str, health: &Health) -> Result<u32> {
+    let Site {
+        transport: t,
+        layout,
+        project,
+        sink,
+        cancel,
+    } = *site;
+    let dir = quote(&layout.release_dir(release));
+    let started = Instant::now();
+    let mut probes = 0;
+    let mut last = String::new();
+    loop {
+        probes += 1;
+        let left = health
+            .timeout
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_secs(1));
+        let state = match &health.cmd {
+            Some(c) => {
+                let out = capture(
+                    t,
+                    ExecRequest::new(format!("cd {dir} && {c}")).timeout(left),
+                    cancel.clone(),
+                    20,
+                )
+                .await?;
+                if out.code == 0 {
+                    Probe::Healthy
+                } else {
+                    Probe::NotYet(format!(
+                        "health command exited {}: {}",
+                        out.code,
+                        out.tail(2)
+                    ))
+                }
+            }
+            None => {
+                let script = format!(
+                    "cd {dir} && {c} config --services && echo '--paasdeck-ps--' && {c} ps -a --format json",
+                    c = compose(project)
+                );
+                let out = capture(
+                    t,
+                    ExecRequest::new(script).timeout(left),
+                    cancel.clone(),
+                    500,
+                )
+                .await?;
+                let split = out.stdout.iter().position(|l| l == "--paasdeck-ps--");
+                match (out.code, split) {
+                    (0, Some(i)) => judge(&out.stdout[..i], &out.stdout[i + 1..].join("\n")),
+                    _ => Probe::NotYet(format!(
+                        "docker compose ps failed (exit {}): {}",
+                        out.code,
+                        out.tail(2)
+                    )),
+                }
+            }
+        };
+        match state {
+            Probe::Healthy => {
+                sink(Stream::Stdout, format!("» healthy after {probes} probe(s)"));
+                return Ok(probes);
+            }
+            Probe::NotYet(why) => {
+                if why != last {
+                    sink(Stream::Stdout, format!("» health: {why}"));
+                    last = why.clone();
+                }
+                if started.elapsed() + HEALTH_INTERVAL > health.timeout {
+                    return Err(PaasError::new(
+                        ErrorCode::HealthCheckFailed,
+                        "health_check",
+                        format!(
+                            "release {release} on {} was not healthy within {}: {why}",
+                            t.label(),
+                            humantime::format_duration(health.timeout)
+                        ),
+                    ));
+                }
+            }
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => {
+                return Err(PaasError::new(ErrorCode::Cancelled, "health_check", "cancelled while waiting for health"));
+            }
+            _ = tokio::time::sleep(HEALTH_INTERVAL) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_and_project() {
+        let l = Layout {
+            root: "/opt/si/paas/releases/".into(),
+            context: "oss-demo".into(),
+            app: "api".into(),
+        };
+        assert_eq!(
+            l.release_dir("rel-1"),
+            "/opt/si/paas/releases/oss-demo/api/releases/rel-1"
+        );
+        assert_eq!(l.current(), "/opt/si/paas/releases/oss-demo/api/current");
+        assert_eq!(
+            project_name("customer_42", "Billing.API"),
+            "customer-42-billing-api"
+        );
+    }
+
+    #[test]
+    fn judging_health() {
+        let svcs = vec!["api".to_string(), "db".to_string()];
+        let ok = "{\"Service\":\"api\",\"State\":\"running\",\"Health\":\"healthy\"}\n{\"Service\":\"db\",\"State\":\"running\",\"Health\":\"\"}";
+        assert_eq!(judge(&svcs, ok), Probe::Healthy);
+        let arr = "[{\"Service\":\"api\",\"State\":\"running\"},{\"Service\":\"db\",\"State\":\"exited\"}]";
+        assert_eq!(judge(&svcs, arr), Probe::NotYet("db: exited".into()));
+        let sick = "{\"Service\":\"api\",\"State\":\"running\",\"Health\":\"unhealthy\"}";
+        assert_eq!(
+            judge(&svcs, sick),
+            Probe::NotYet("api: unhealthy, db: no container".into())
+        );
+        assert!(matches!(judge(&[], ""), Probe::NotYet(_)));
+    }
+}

@@ -1,0 +1,139 @@
+//! `logs`: `docker compose -p <ctx>-<app> logs` in the app's current release on one target,
+//! every line delivered as it arrives; `--follow` runs until interrupted or cancelled.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::deploy::DEFAULT_REMOTE_ROOT;
+use super::deploy::remote::{Layout, project_name};
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::remote::pool::Pool;
+use crate::remote::quote::{quote, quote_all};
+use crate::remote::{ExecRequest, LineSink};
+use crate::state::paths::ContextDir;
+use crate::state::targets::Target;
+use crate::state::{apps, deployments, names, targets};
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(45);
+
+#[derive(Debug, Clone)]
+pub struct LogsSpec {
+    pub app: String,
+    pub target: Option<String>,
+    pub service: Option<String>,
+    pub tail: u32,
+    pub since: Option<String>,
+    pub follow: bool,
+}
+
+/// Where and how logs will be read.
+#[derive(Debug, Clone)]
+pub struct LogsPlan {
+    pub target: Target,
+    pub release: String,
+    pub command: String,
+}
+
+pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
+    names::validate_app(&spec.app)?;
+    if let Some(s) = &spec.service {
+        names::validate_service(s)?;
+    }
+    if let Some(s) = &spec.since {
+        humantime::parse_duration(s).map_err(|e| {
+            PaasError::usage("flag_validation", format!("invalid --since {s:?}: {e}"))
+        })?;
+    }
+    let entry = apps::load(cd)?.find(&spec.app).cloned();
+    let h = deployments::load(cd)?
+        .apps
+        .get(&deployments::app_key(&spec.app))
+        .cloned()
+        .unwrap_or_default();
+    if h.current_release.is_empty() {
+        return Err(PaasError::new(
+            ErrorCode::RollbackResolveFailed,
+            "release_resolve",
+            format!(
+                "app {} has no release applied in this context yet",
+                spec.app
+            ),
+        )
+        .with_remediation("deploy it first: `deploy --app APP --apply`"));
+    }
+    let doc = targets::load(cd)?;
+    let wanted: Vec<String> = match &spec.target {
+        Some(t) => {
+            names::validate_target(t)?;
+            vec![t.clone()]
+        }
+        None => entry
+            .as_ref()
+            .map(|e| e.targets.iter().take(1).cloned().collect())
+            .unwrap_or_default(),
+    };
+    let target = doc
+        .select(&wanted)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| targets::not_found(wanted.first().map(String::as_str).unwrap_or("?")))?;
+    let root = if h.current_remote_dir.is_empty() {
+        entry
+            .as_ref()
+            .map(|e| e.remote_dir.clone())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| DEFAULT_REMOTE_ROOT.to_string())
+    } else {
+        h.current_remote_dir.clone()
+    };
+    let layout = Layout {
+        root,
+        context: cd.name().to_string(),
+        app: spec.app.clone(),
+    };
+    let mut args = vec![
+        "logs".to_string(),
+        "--no-color".into(),
+        "--tail".into(),
+        spec.tail.to_string(),
+    ];
+    if let Some(s) = &spec.since {
+        args.push("--since".into());
+        args.push(s.clone());
+    }
+    if spec.follow {
+        args.push("--follow".into());
+    }
+    if let Some(s) = &spec.service {
+        args.push(s.clone());
+    }
+    let command = format!(
+        "cd {} && docker compose -p {} -f compose.yaml {}",
+        quote(&layout.current()),
+        quote(&project_name(cd.name(), &spec.app)),
+        quote_all(&args)
+    );
+    Ok(LogsPlan {
+        target,
+        release: h.current_release,
+        command,
+    })
+}
+
+/// Streams the logs; returns the remote exit code.
+pub async fn run(
+    pool: &Pool,
+    context: &str,
+    plan: &LogsPlan,
+    follow: bool,
+    sink: LineSink,
+    cancel: &CancellationToken,
+) -> Result<i32> {
+    let t = pool.get(context, &plan.target).await?;
+    let mut req = ExecRequest::new(plan.command.clone());
+    if !follow {
+        req.timeout = Some(DEFAULT_TIMEOUT);
+    }
+    t.exec(req, sink, cancel.clone()).await
+}
