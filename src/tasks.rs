@@ -237,6 +237,23 @@ impl TaskRunner {
         F: FnOnce(TaskCtx) -> Fut,
         Fut: Future<Output = Result<String>> + Send + 'static,
     {
+        self.spawn_with(meta, CancellationToken::new(), f)
+    }
+
+    /// Starts a task that is also cancelled when `parent` is (a deploy's per-target tasks).
+    pub fn spawn_child<F, Fut>(&self, meta: TaskMeta, parent: &CancellationToken, f: F) -> Arc<Task>
+    where
+        F: FnOnce(TaskCtx) -> Fut,
+        Fut: Future<Output = Result<String>> + Send + 'static,
+    {
+        self.spawn_with(meta, parent.child_token(), f)
+    }
+
+    fn spawn_with<F, Fut>(&self, meta: TaskMeta, cancel: CancellationToken, f: F) -> Arc<Task>
+    where
+        F: FnOnce(TaskCtx) -> Fut,
+        Fut: Future<Output = Result<String>> + Send + 'static,
+    {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let task = Arc::new(Task {
             id,
@@ -244,7 +261,7 @@ impl TaskRunner {
             started: Instant::now(),
             state: Mutex::new((TaskState::Running, None, String::new())),
             log: Mutex::new(TaskLog::new(self.max_lines, self.max_bytes)),
-            cancel: CancellationToken::new(),
+            cancel,
         });
         let (generation, changed) = (self.generation.clone(), self.changed.clone());
         let t = task.clone();
@@ -370,6 +387,13 @@ mod tests {
         assert_eq!(runner.running(), 1);
         assert!(runner.cancel(slow.id));
         assert_eq!(runner.wait(slow.id).await, Some(TaskState::Cancelled));
+        let parent = CancellationToken::new();
+        let child = runner.spawn_child(TaskMeta::default(), &parent, |ctx| async move {
+            ctx.cancel.cancelled().await;
+            Ok("stopped with the parent".to_string())
+        });
+        parent.cancel();
+        assert_eq!(runner.wait(child.id).await, Some(TaskState::Cancelled));
         let bad = runner.spawn(TaskMeta::default(), |_| async move {
             Err(PaasError::new(ErrorCode::RemoteCommandFailed, "x", "nope"))
         });

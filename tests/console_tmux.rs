@@ -296,6 +296,125 @@ fn demo_console_end_to_end() {
 }
 
 #[test]
+fn console_deploys_follows_logs_and_rolls_back() {
+    let env = Env::new();
+    let demo_dir = env.dir.path().join("demo");
+    let out = env
+        .cmd()
+        .args([
+            "--state-root",
+            demo_dir.to_str().unwrap(),
+            "demo",
+            "--seed-only",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let root = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let bin = fake_docker_bin(env.dir.path());
+    let docker_state = env.dir.path().join("docker-state");
+    let home = env.home.display().to_string();
+    let vars = vec![
+        (
+            "PATH".to_string(),
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        ),
+        ("HOME".to_string(), home.clone()),
+        ("XDG_STATE_HOME".to_string(), format!("{home}/.local/state")),
+        ("XDG_CONFIG_HOME".to_string(), format!("{home}/.config")),
+        ("XDG_CACHE_HOME".to_string(), format!("{home}/.cache")),
+        ("TERM".to_string(), "xterm-256color".to_string()),
+        (
+            "FAKE_DOCKER_STATE".to_string(),
+            docker_state.display().to_string(),
+        ),
+    ];
+    let shell = format!(
+        "cd {} && {} --state-root {root}; echo PAASDECK-EXITED $?; sleep 60",
+        env.work.display(),
+        Env::bin().display()
+    );
+    let tmux = Tmux::start(vars, 150, 46, &shell);
+    tmux.wait_for("the oss-demo banner", |s| s.contains("OSS-DEMO · OSS-DEMO"));
+    let history = || -> serde_json::Value {
+        let d: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(Path::new(&root).join("contexts/oss-demo/deployments.json"))
+                .unwrap(),
+        )
+        .unwrap();
+        d["apps"]["api"].clone()
+    };
+    let before = history()["current_release"].as_str().unwrap().to_string();
+
+    // oss-demo deploys without a dialog (mutating, confirm none): plan, then a task per target.
+    tmux.send_key("Tab");
+    tmux.send("d");
+    let screen = tmux.wait_for("the deploy to finish", |s| {
+        s.contains("is now the current release of api")
+    });
+    assert!(screen.contains("demo-local: ok"), "{screen}");
+    let first = history()["current_release"].as_str().unwrap().to_string();
+    assert_ne!(first, before);
+    assert!(
+        screen.contains("#2 demo-local: deploy api"),
+        "a task of its own for the target: {screen}"
+    );
+    let running =
+        std::fs::read_to_string(docker_state.join("projects/oss-demo-api/release")).unwrap();
+    assert_eq!(running.trim(), first);
+
+    // logs follow in a task until cancelled
+    tmux.send("L");
+    tmux.wait_for("log lines", |s| s.contains("listening on :8080"));
+    tmux.send_key("C-c");
+    tmux.wait_for("the logs task to stop", |s| {
+        s.contains("stopped") || s.contains("cancelled")
+    });
+
+    // a second deploy, then roll back: the dialog shows from → to, and No is the default
+    tmux.send("d");
+    tmux.wait_for("the second deploy", |s| {
+        s.matches("is now the current release of api").count() >= 1 && s.contains("demo-local: ok")
+    });
+    let second = loop {
+        let h = history()["current_release"].as_str().unwrap().to_string();
+        if h != first {
+            break h;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    tmux.send("R");
+    let screen = tmux.wait_for("the rollback dialog", |s| {
+        s.contains("Confirm in") && s.contains("roll api back")
+    });
+    assert!(screen.contains(&format!("{second} → {first}")), "{screen}");
+    tmux.send("y");
+    tmux.wait_for("the rollback", |s| {
+        s.contains(&format!("{first} is now the current release of api"))
+    });
+    assert_eq!(history()["current_release"], first.as_str());
+    let running =
+        std::fs::read_to_string(docker_state.join("projects/oss-demo-api/release")).unwrap();
+    assert_eq!(running.trim(), first);
+    let deploys = std::fs::read_to_string(
+        Path::new(&root).join("contexts/oss-demo/events/deployments.jsonl"),
+    )
+    .unwrap();
+    assert!(
+        deploys
+            .lines()
+            .any(|l| l.contains("\"command\":\"rollback\"")
+                && l.contains("\"status\":\"succeeded\""))
+    );
+    tmux.send("q");
+    tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));
+}
+
+#[test]
 fn console_on_a_corrupt_state_shows_the_error_and_keeps_running() {
     let env = Env::new();
     env.init("c", "oss-demo");

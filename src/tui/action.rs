@@ -2,6 +2,9 @@
 //! commands and async results become [`Action`]s; operations that touch state or targets are
 //! [`Op`]s with a danger level (through [`Verb`]) and pass the guard before anything runs.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::ops::target_check::CheckResult;
@@ -12,6 +15,44 @@ use crate::remote::fanout::{FanoutPlan, Strategy};
 use crate::state::events::EventRecord;
 
 use super::app::Snapshot;
+
+/// How a deploy or rollback fans out (the console's defaults, or the palette's flags).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleaseOptions {
+    pub targets: Vec<String>,
+    pub strategy: Strategy,
+    pub max_parallel: usize,
+    pub continue_on_error: bool,
+    pub health_timeout: Duration,
+    pub health_cmd: Option<String>,
+    pub rollback_on_failure: bool,
+}
+
+impl Default for ReleaseOptions {
+    fn default() -> Self {
+        ReleaseOptions {
+            targets: Vec::new(),
+            strategy: Strategy::Serial,
+            max_parallel: 1,
+            continue_on_error: false,
+            health_timeout: Duration::from_secs(45),
+            health_cmd: None,
+            rollback_on_failure: true,
+        }
+    }
+}
+
+/// A plan made locally and shown for confirmation; applying it runs exactly this release.
+#[derive(Debug, Clone)]
+pub struct Planned(pub Arc<crate::ops::deploy::Plan>);
+
+impl PartialEq for Planned {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.kind == other.0.kind
+            && self.0.release == other.0.release
+            && self.0.app == other.0.app
+    }
+}
 
 /// An operation on a context.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,14 +76,19 @@ pub enum Op {
     },
     Deploy {
         app: String,
+        options: ReleaseOptions,
     },
     Rollback {
         app: String,
         to: Option<String>,
+        options: ReleaseOptions,
     },
+    /// Apply a deploy or rollback plan the operator has seen.
+    Apply(Planned),
     Logs {
         app: String,
         target: Option<String>,
+        service: Option<String>,
     },
     EventsTail,
     ContextInit {
@@ -64,6 +110,10 @@ impl Op {
             Op::Exec { .. } => Verb::TargetExec,
             Op::Deploy { .. } => Verb::Deploy,
             Op::Rollback { .. } => Verb::Rollback,
+            Op::Apply(p) => match p.0.kind {
+                crate::ops::deploy::Kind::Deploy => Verb::Deploy,
+                crate::ops::deploy::Kind::Rollback => Verb::Rollback,
+            },
             Op::Logs { .. } => Verb::Logs,
             Op::EventsTail => Verb::EventsTail,
             Op::ContextInit { .. } => Verb::ContextInit,
@@ -71,14 +121,9 @@ impl Op {
         }
     }
 
-    /// Why the op cannot run in this build, if it cannot.
-    pub fn unavailable(&self) -> Option<&'static str> {
-        match self {
-            Op::Deploy { .. } | Op::Rollback { .. } | Op::Logs { .. } => {
-                Some("deploy, rollback and logs are not available in this version yet")
-            }
-            _ => None,
-        }
+    /// Deploys and rollbacks are planned (locally) before they are confirmed and applied.
+    pub fn needs_plan(&self) -> bool {
+        matches!(self, Op::Deploy { .. } | Op::Rollback { .. })
     }
 
     /// A short title for the task list.
@@ -92,9 +137,13 @@ impl Op {
             Op::Exec {
                 targets, command, ..
             } => format!("exec on {}: {command}", targets.join(",")),
-            Op::Deploy { app } => format!("deploy {app}"),
-            Op::Rollback { app, .. } => format!("rollback {app}"),
-            Op::Logs { app, .. } => format!("logs {app}"),
+            Op::Deploy { app, .. } => format!("plan deploy {app}"),
+            Op::Rollback { app, .. } => format!("plan rollback {app}"),
+            Op::Apply(p) => format!("{} {} {}", p.0.kind.command(), p.0.app, p.0.release),
+            Op::Logs { app, target, .. } => match target {
+                Some(t) => format!("logs {app} on {t}"),
+                None => format!("logs {app}"),
+            },
             Op::EventsTail => "events tail".into(),
             Op::ContextInit { name, .. } => format!("context init {name}"),
             Op::ContextUse { name } => format!("context use {name}"),
@@ -159,16 +208,15 @@ impl Op {
                 v.extend(ts.iter().map(|t| format!("  {} $ {command}", addr(t))));
                 v
             }
-            Op::Deploy { app } => vec![format!("deploy app {app}")],
-            Op::Rollback { app, to } => vec![format!(
+            Op::Deploy { app, .. } => vec![format!("deploy app {app}")],
+            Op::Rollback { app, to, .. } => vec![format!(
                 "roll app {app} back to {}",
                 to.clone().unwrap_or_else(|| "the previous release".into())
             )],
-            Op::Logs { app, target } => vec![format!(
+            Op::Apply(p) => p.0.lines(),
+            Op::Logs { app, target, .. } => vec![format!(
                 "follow the logs of {app} on {}",
-                target
-                    .clone()
-                    .unwrap_or_else(|| "the current target".into())
+                target.clone().unwrap_or_else(|| "its first target".into())
             )],
             Op::EventsTail => vec!["follow this context's events".into()],
             Op::ContextInit { name, kind } => vec![
@@ -248,6 +296,16 @@ pub enum Action {
         context: String,
         results: Vec<CheckResult>,
     },
+    /// A deploy or rollback was planned; confirm (at this level) or run it.
+    Planned {
+        planned: Planned,
+        confirm: Option<crate::policy::guard::ConfirmLevel>,
+    },
+    /// Something to tell the operator in the footer.
+    Notice {
+        error: bool,
+        text: String,
+    },
     /// Task states or output changed.
     TasksChanged,
     /// Time passed (ages, running timers).
@@ -257,6 +315,12 @@ pub enum Action {
 /// Work the reducer asks for; run outside it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Make the plan of a deploy or rollback, then come back with [`Action::Planned`].
+    Plan {
+        context: String,
+        op: Op,
+        confirm: Option<crate::policy::guard::ConfirmLevel>,
+    },
     Run {
         context: String,
         op: Op,

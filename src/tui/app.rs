@@ -142,6 +142,8 @@ pub struct Confirm {
     pub yes_focused: bool,
     pub input: TextArea<'static>,
     pub error: Option<String>,
+    /// First line of `lines` shown (long plans scroll).
+    pub scroll: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

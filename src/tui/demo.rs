@@ -188,6 +188,8 @@ pub fn seed(dir: &Path) -> Result<StateRoot> {
                 name: "api".into(),
                 compose_file: compose.display().to_string(),
                 targets: vec![s.targets[0].name.clone()],
+                // Releases of the demo's local targets stay inside the demo directory.
+                remote_dir: dir.join("remote").display().to_string(),
                 ..Default::default()
             },
         )?;

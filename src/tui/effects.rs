@@ -8,14 +8,15 @@ use futures::StreamExt;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::action::{Action, Effect, Op};
+use super::action::{Action, Effect, Op, Planned, ReleaseOptions};
 use super::app::{App, FlashLevel, load_contexts, load_snapshot};
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::ops::{self, target_check, target_exec};
+use crate::ops::deploy::{self, Common, DeploySpec, RollbackSpec};
+use crate::ops::{self, logs, target_check, target_exec};
 use crate::policy::doctor;
-use crate::remote::Stream;
-use crate::remote::fanout;
+use crate::remote::fanout::{self, Outcome, TargetStatus};
 use crate::remote::pool::Pool;
+use crate::remote::{BoxFuture, Stream};
 use crate::state::context::{self, InitSpec};
 use crate::state::events::EventFollower;
 use crate::state::{StateRoot, targets};
@@ -47,6 +48,64 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
             app.log.task = Some(task.id);
             app.log.follow = true;
             app.log.hit = None;
+        }
+        Effect::Plan {
+            context,
+            op,
+            confirm,
+        } => {
+            let e2 = env.clone();
+            tokio::task::spawn_blocking(move || {
+                let started = Instant::now();
+                let cd = e2.root.context(&context);
+                let planned = match &op {
+                    Op::Deploy { app, options } => deploy::plan_deploy(
+                        &cd,
+                        &DeploySpec {
+                            common: common(app, options),
+                            compose_file: None,
+                            rollback_on_failure: options.rollback_on_failure,
+                        },
+                    ),
+                    Op::Rollback { app, to, options } => deploy::plan_rollback(
+                        &cd,
+                        &RollbackSpec {
+                            common: common(app, options),
+                            to_release: to.clone(),
+                        },
+                    ),
+                    _ => return,
+                };
+                let action = match planned {
+                    Ok(plan) => Action::Planned {
+                        planned: Planned(Arc::new(plan)),
+                        confirm,
+                    },
+                    Err(e) => {
+                        let mut fields = Map::new();
+                        fields.insert("frontend".into(), "console".into());
+                        let _ = ops::audit::record(
+                            &cd,
+                            &e2.operator,
+                            op.verb().command(),
+                            false,
+                            started.elapsed(),
+                            fields,
+                            Some(&e),
+                        );
+                        Action::Notice {
+                            error: true,
+                            text: format!(
+                                "{} refused: error[{}]: {}",
+                                op.verb().command(),
+                                e.code,
+                                e.message
+                            ),
+                        }
+                    }
+                };
+                let _ = e2.tx.send(action);
+            });
         }
         Effect::AuditRefusal {
             context,
@@ -129,6 +188,70 @@ fn search(env: &Env, app: &mut App, forward: bool) {
             app.log.scroll = i;
         }
         None => app.flash(FlashLevel::Info, format!("no line matches {q:?}")),
+    }
+}
+
+fn common(app: &str, o: &ReleaseOptions) -> Common {
+    Common {
+        app: app.to_string(),
+        targets: o.targets.clone(),
+        strategy: o.strategy,
+        max_parallel: o.max_parallel,
+        continue_on_error: o.continue_on_error,
+        health_timeout: o.health_timeout,
+        health_cmd: o.health_cmd.clone(),
+        remote_dir: None,
+        namespace: String::new(),
+        apply_timeout: Duration::from_secs(120),
+    }
+}
+
+/// Runs each target of a deploy as a console task of its own (cancelled with its parent).
+struct TaskExecutor {
+    runner: TaskRunner,
+    parent: tokio_util::sync::CancellationToken,
+    context: String,
+    title: String,
+}
+
+impl deploy::Executor for TaskExecutor {
+    fn run(
+        &self,
+        target: &str,
+        work: deploy::Work,
+    ) -> BoxFuture<'static, Outcome<deploy::TargetReport>> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let meta = TaskMeta {
+            title: format!("{target}: {}", self.title),
+            context: self.context.clone(),
+            target: Some(target.to_string()),
+        };
+        self.runner
+            .spawn_child(meta, &self.parent, move |ctx| async move {
+                let outcome = work(ctx.sink.clone(), ctx.cancel.clone()).await;
+                let result = match (&outcome.status, &outcome.error) {
+                    (TargetStatus::Ok, _) | (_, None) => {
+                        Ok(format!("{}: {}", outcome.target, outcome.status.as_str()))
+                    }
+                    (_, Some(e)) => Err(e.clone()),
+                };
+                let _ = tx.send(outcome);
+                result
+            });
+        let name = target.to_string();
+        Box::pin(async move {
+            rx.await.unwrap_or_else(|_| {
+                Outcome::failed(
+                    &name,
+                    PaasError::new(
+                        ErrorCode::Cancelled,
+                        "deploy",
+                        "the target's task ended early",
+                    ),
+                    None,
+                )
+            })
+        })
     }
 }
 
@@ -331,10 +454,92 @@ async fn execute(
             ctx.note(&msg);
             Ok(msg)
         }
-        Op::Deploy { .. } | Op::Rollback { .. } | Op::Logs { .. } => Err(PaasError::new(
+        Op::Apply(planned) => {
+            let plan = planned.0.clone();
+            fields.insert("app".into(), plan.app.clone().into());
+            fields.insert("release".into(), plan.release.clone().into());
+            for line in plan.lines() {
+                ctx.note(line);
+            }
+            let exec = TaskExecutor {
+                runner: env.runner.clone(),
+                parent: ctx.cancel.clone(),
+                context: active.to_string(),
+                title: format!("{} {} {}", plan.kind.command(), plan.app, plan.release),
+            };
+            let applied = deploy::apply(
+                env.pool.clone(),
+                &env.root,
+                plan.clone(),
+                &exec,
+                &env.operator,
+            )
+            .await?;
+            for o in &applied.outcomes {
+                ctx.note(format!(
+                    "{}: {}{}",
+                    o.target,
+                    o.status.as_str(),
+                    o.error
+                        .as_ref()
+                        .map(|e| format!(" — {}", e.message))
+                        .unwrap_or_default()
+                ));
+            }
+            let statuses = fanout::statuses(&applied.outcomes);
+            ctx.note(format!("fanout_plan={}", plan.fanout.summary()));
+            ctx.note(format!("target_statuses={statuses}"));
+            fields.insert("target_statuses".into(), statuses.clone().into());
+            match applied.error {
+                Some(e) => Err(e),
+                None => {
+                    ctx.note(format!(
+                        "{} is now the current release of {}",
+                        plan.release, plan.app
+                    ));
+                    Ok(statuses)
+                }
+            }
+        }
+        Op::Logs {
+            app,
+            target,
+            service,
+        } => {
+            let spec = logs::LogsSpec {
+                app: app.clone(),
+                target: target.clone(),
+                service: service.clone(),
+                tail: 200,
+                since: None,
+                follow: true,
+            };
+            let plan = logs::plan(&cd, &spec)?;
+            fields.insert("app".into(), app.clone().into());
+            fields.insert("target".into(), plan.target.name.clone().into());
+            ctx.note(format!(
+                "following {app} ({}) on {}; Ctrl-c stops",
+                plan.release, plan.target.name
+            ));
+            match logs::run(
+                &env.pool,
+                active,
+                &plan,
+                true,
+                ctx.sink.clone(),
+                &ctx.cancel,
+            )
+            .await
+            {
+                Ok(code) => Ok(format!("logs ended (exit {code})")),
+                Err(e) if e.code == ErrorCode::Cancelled => Ok("stopped".into()),
+                Err(e) => Err(e),
+            }
+        }
+        Op::Deploy { .. } | Op::Rollback { .. } => Err(PaasError::new(
             ErrorCode::InvalidArgument,
             "console",
-            op.unavailable().unwrap_or("not available"),
+            "deploys and rollbacks are planned before they run",
         )),
     }
 }

@@ -4,7 +4,7 @@
 
 use clap::Parser;
 
-use super::action::Op;
+use super::action::{Op, ReleaseOptions};
 use super::app::App;
 use super::keymap::Cmd;
 use crate::cli::{AuthArg, Cli, Command, ContextCmd, EventsCmd, TargetCmd};
@@ -49,23 +49,25 @@ fn flag_value<'a>(words: &'a [String], flag: &str) -> Option<&'a str> {
         })
 }
 
-/// Deploy, rollback and logs take `--app` (and a few options) in the palette.
-fn app_op(words: &[String]) -> Result<Op, String> {
-    let app = flag_value(words, "--app")
-        .ok_or_else(|| format!("{} needs --app APP", words[0]))?
-        .to_string();
+fn release_options(a: &crate::cli::ReleaseArgs) -> Result<(String, ReleaseOptions), String> {
+    let app = a.app.clone().ok_or("--app APP is required")?;
     names::validate_app(&app).map_err(|e| e.message)?;
-    Ok(match words[0].as_str() {
-        "deploy" => Op::Deploy { app },
-        "rollback" => Op::Rollback {
-            app,
-            to: flag_value(words, "--to-release").map(str::to_string),
+    Ok((
+        app,
+        ReleaseOptions {
+            targets: a
+                .targets
+                .as_deref()
+                .map(names::split_csv)
+                .unwrap_or_default(),
+            strategy: a.strategy.strategy(),
+            max_parallel: a.max_parallel as usize,
+            continue_on_error: a.continue_on_error,
+            health_timeout: a.health_timeout,
+            health_cmd: a.health_cmd.clone(),
+            rollback_on_failure: true,
         },
-        _ => Op::Logs {
-            app,
-            target: flag_value(words, "--target").map(str::to_string),
-        },
-    })
+    ))
 }
 
 /// Parses a palette line.
@@ -80,7 +82,6 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         }
         "help" => return Ok(PaletteCmd::Cmd(Cmd::Help)),
         "quit" | "q" => return Ok(PaletteCmd::Cmd(Cmd::Quit)),
-        "deploy" | "rollback" | "logs" => return app_op(&words).map(PaletteCmd::Op),
         _ => {}
     }
     let active = app.active_name();
@@ -158,6 +159,24 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             kind: kind.unwrap_or_else(|| crate::state::context::DEFAULT_TYPE.into()),
         },
         Command::Events(EventsCmd::Tail { .. }) => Op::EventsTail,
+        Command::Deploy(d) if d.sub.is_none() => {
+            let (app, mut options) = release_options(&d.release)?;
+            options.rollback_on_failure = d.rollback_on_failure;
+            Op::Deploy { app, options }
+        }
+        Command::Rollback(r) => {
+            let (app, options) = release_options(&r.release)?;
+            Op::Rollback {
+                app,
+                to: r.to_release,
+                options,
+            }
+        }
+        Command::Logs(l) => Op::Logs {
+            app: l.app,
+            target: l.target,
+            service: l.service,
+        },
         other => {
             return Err(format!(
                 "`{}` has no console action; run it headless: paasdeck --context {active} {}",

@@ -7,11 +7,12 @@ use ratatui::style::{Color, Modifier};
 use serde_json::json;
 use time::macros::datetime;
 
-use super::action::{Action, Effect, Op, Pane};
+use super::action::{Action, Effect, Op, Pane, Planned};
 use super::app::{App, AppRow, BackupRow, ContextView, DoctorState, Overlay, Snapshot, TargetRow};
 use super::keymap::{Cmd, Keymap};
 use super::theme::Theme;
 use super::update::{request, update};
+use crate::ops::deploy::Kind;
 use crate::ops::target_check::CheckResult;
 use crate::ops::targets::NewTarget;
 use crate::policy::guard::{ConfirmLevel, ContextPolicy, Danger};
@@ -224,14 +225,20 @@ fn every_op(active: &str) -> Vec<Op> {
             max_parallel: 1,
             continue_on_error: false,
         },
-        Op::Deploy { app: "api".into() },
+        Op::Deploy {
+            app: "api".into(),
+            options: Default::default(),
+        },
         Op::Rollback {
             app: "api".into(),
             to: None,
+            options: Default::default(),
         },
+        Op::Apply(fake_plan(Kind::Deploy, active)),
         Op::Logs {
             app: "api".into(),
             target: None,
+            service: None,
         },
         Op::EventsTail,
         Op::ContextInit {
@@ -257,9 +264,65 @@ fn variant(op: &Op) -> usize {
         Op::EventsTail => 8,
         Op::ContextInit { .. } => 9,
         Op::ContextUse { .. } => 10,
+        Op::Apply(_) => 11,
     }
 }
-const OP_VARIANTS: usize = 11;
+const OP_VARIANTS: usize = 12;
+
+/// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
+fn fake_plan(kind: Kind, ctx: &str) -> Planned {
+    use crate::ops::deploy::Plan;
+    use crate::ops::deploy::bundle::Bundle;
+    use crate::ops::deploy::remote::{Health, Layout};
+    use crate::remote::fanout::FanoutPlan;
+    let release = "rel-20261124T120000-000000003".to_string();
+    Planned(std::sync::Arc::new(Plan {
+        kind,
+        context: ctx.into(),
+        app: "api".into(),
+        release: release.clone(),
+        from_release: Some("rel-20261124T100000-000000002".into()),
+        bundle: Bundle {
+            release,
+            dir: format!("/srv/paas/contexts/{ctx}/releases/api/rel-20261124T120000-000000003")
+                .into(),
+            compose: String::new(),
+            sha256: "0123456789abcdef".repeat(4),
+            files: vec![
+                "compose.yaml".into(),
+                "compose.files".into(),
+                "release.json".into(),
+            ],
+        },
+        targets: vec![target("edge-a", "203.0.113.10", "key")],
+        strategy: Strategy::Serial,
+        max_parallel: 1,
+        continue_on_error: false,
+        fanout: FanoutPlan::new(Strategy::Serial, &["edge-a".to_string()], 1),
+        rollback_on_failure: kind == Kind::Deploy,
+        rollback_candidate: (kind == Kind::Deploy).then(|| "rel-20261124T100000-000000002".into()),
+        layout: Layout {
+            root: "/opt/si/paas/releases".into(),
+            context: ctx.into(),
+            app: "api".into(),
+        },
+        project: format!("{ctx}-api"),
+        health: Health {
+            cmd: None,
+            timeout: std::time::Duration::from_secs(45),
+        },
+        apply_timeout: std::time::Duration::from_secs(120),
+        namespace: String::new(),
+        env_names: vec!["DATABASE_URL".into()],
+    }))
+}
+
+fn plans(fx: &[Effect]) -> Option<Option<ConfirmLevel>> {
+    fx.iter().find_map(|e| match e {
+        Effect::Plan { confirm, .. } => Some(*confirm),
+        _ => None,
+    })
+}
 
 fn runs(fx: &[Effect]) -> bool {
     fx.iter().any(|e| matches!(e, Effect::Run { .. }))
@@ -281,27 +344,21 @@ fn no_mutation_slips_through_a_read_only_context() {
             app.active = i;
             let spec = op.verb().spec();
             let fx = request(&mut app, op.clone());
+            let went_ahead =
+                runs(&fx) || plans(&fx).is_some() || matches!(app.overlay, Overlay::Confirm(_));
             if spec.danger == Danger::Read || spec.root_scope {
-                if op.unavailable().is_none() {
-                    assert!(
-                        runs(&fx) || matches!(app.overlay, Overlay::Confirm(_)),
-                        "{name}: {op:?} should be allowed"
-                    );
-                }
+                assert!(went_ahead, "{name}: {op:?} should be allowed");
                 continue;
             }
-            assert!(!runs(&fx), "{name}: {op:?} ran in a read-only context");
             assert!(
-                !matches!(app.overlay, Overlay::Confirm(_)),
-                "{name}: {op:?} asked instead of refusing"
+                !went_ahead,
+                "{name}: {op:?} went ahead in a read-only context: {fx:?}"
             );
-            if op.unavailable().is_none() {
-                assert!(
-                    fx.iter().any(|e| matches!(e, Effect::AuditRefusal { .. })),
-                    "{name}: the refusal of {op:?} is not audited"
-                );
-                assert!(app.flash.as_ref().unwrap().text.contains("read-only"));
-            }
+            assert!(
+                fx.iter().any(|e| matches!(e, Effect::AuditRefusal { .. })),
+                "{name}: the refusal of {op:?} is not audited"
+            );
+            assert!(app.flash.as_ref().unwrap().text.contains("read-only"));
         }
     }
 }
@@ -320,13 +377,17 @@ fn confirmation_levels_follow_the_context_type() {
     };
     for (i, (name, kind)) in KINDS.iter().enumerate() {
         for op in every_op(name) {
-            if op.unavailable().is_some() || matches!(op, Op::ContextInit { .. }) {
+            if matches!(op, Op::ContextInit { .. }) {
                 continue;
             }
             let mut app = app_with(false, true);
             app.active = i;
             let danger = op.verb().danger();
             let fx = request(&mut app, op.clone());
+            if op.needs_plan() {
+                assert_eq!(plans(&fx), Some(expect(i, danger)), "{kind} {op:?}");
+                continue;
+            }
             match (expect(i, danger), &app.overlay) {
                 (None, Overlay::None) => assert!(runs(&fx), "{op:?}"),
                 (Some(level), Overlay::Confirm(c)) => {
@@ -489,27 +550,125 @@ fn mouse_clicks_focus_panes_select_rows_and_switch_tabs() {
 }
 
 #[test]
-fn unavailable_actions_show_their_reason_in_the_menu() {
+fn rollback_and_logs_are_disabled_with_a_reason_when_there_is_nothing_to_use() {
     let mut app = app_with(false, true);
+    if let Some(s) = app.contexts[0].snapshot.as_mut() {
+        s.apps[0].history.truncate(1);
+    }
     app.focus = Pane::Apps;
     update(&mut app, Action::Command(Cmd::Menu));
     let Overlay::Menu { items, .. } = &app.overlay else {
         panic!()
     };
-    let deploy = items
-        .iter()
-        .find(|i| i.label.starts_with("deploy"))
-        .unwrap();
-    assert!(deploy.disabled.is_some());
+    let rollback = items.iter().find(|i| i.label.starts_with("roll")).unwrap();
+    assert!(
+        rollback
+            .disabled
+            .as_ref()
+            .unwrap()
+            .contains("no earlier release")
+    );
+    assert!(
+        items
+            .iter()
+            .find(|i| i.label.starts_with("deploy"))
+            .unwrap()
+            .disabled
+            .is_none()
+    );
+    update(&mut app, code(KeyCode::Down));
     let fx = update(&mut app, code(KeyCode::Enter));
-    assert!(!runs(&fx));
-    assert!(app.flash.as_ref().unwrap().text.contains("not available"));
+    assert!(fx.is_empty());
+    assert!(
+        app.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("no earlier release")
+    );
+}
+
+#[test]
+fn deploy_is_planned_then_confirmed_with_the_plan() {
+    let mut app = app_with(false, true);
+    app.focus = Pane::Apps;
+    let fx = update(&mut app, key('d'));
+    assert_eq!(
+        plans(&fx),
+        Some(Some(ConfirmLevel::Yes)),
+        "production asks yes for a deploy"
+    );
+    update(
+        &mut app,
+        Action::Planned {
+            planned: fake_plan(Kind::Deploy, "prod-eu"),
+            confirm: Some(ConfirmLevel::Yes),
+        },
+    );
+    let Overlay::Confirm(c) = &app.overlay else {
+        panic!("no dialog")
+    };
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("deploy api release rel-20261124T120000-000000003 to 1 target(s)"))
+    );
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("roll back to rel-20261124T100000-000000002"))
+    );
+    assert!(c.lines.iter().any(|l| {
+        l.contains("docker compose -p 'prod-eu-api' -f compose.yaml up -d --remove-orphans")
+    }));
+    let fx = update(&mut app, key('y'));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Run {
+            op: Op::Apply(_),
+            ..
+        }
+    )));
+    // a plan that arrives after the operator moved to another tab is dropped
+    update(&mut app, key(']'));
+    let fx = update(
+        &mut app,
+        Action::Planned {
+            planned: fake_plan(Kind::Deploy, "prod-eu"),
+            confirm: None,
+        },
+    );
+    assert!(fx.is_empty() && matches!(app.overlay, Overlay::None));
+    assert!(app.flash.as_ref().unwrap().text.contains("switched tabs"));
+}
+
+#[test]
+fn deploy_confirmation_snapshot() {
+    let runner = TaskRunner::default();
+    let mut app = app_with(false, true);
+    app.active = 1; // dogfood
+    update(
+        &mut app,
+        Action::Planned {
+            planned: fake_plan(Kind::Rollback, "dogfood"),
+            confirm: Some(ConfirmLevel::TypeName),
+        },
+    );
+    let t = render(&app, &runner, 120, 40);
+    insta::assert_snapshot!("confirm_rollback_plan", t.backend());
 }
 
 #[test]
 fn palette_runs_headless_verbs_and_switches_contexts() {
     let mut app = app_with(false, true);
     app.active = 3; // oss-demo: a check runs at once
+    update(&mut app, key(':'));
+    type_text(
+        &mut app,
+        "deploy --app api --strategy rolling --max-parallel 2",
+    );
+    let fx = update(&mut app, code(KeyCode::Enter));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Plan { op: Op::Deploy { options, .. }, confirm: None, .. } if options.max_parallel == 2)));
     update(&mut app, key(':'));
     type_text(&mut app, "target check --all");
     let fx = update(&mut app, code(KeyCode::Enter));

@@ -97,6 +97,56 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::Planned { planned, confirm } => {
+            let plan = planned.0.clone();
+            if plan.context != app.active_name() {
+                app.flash(
+                    FlashLevel::Warn,
+                    format!(
+                        "the {} plan for {} in {} arrived after you switched tabs; ask again there",
+                        plan.kind.command(),
+                        plan.app,
+                        plan.context
+                    ),
+                );
+                return Vec::new();
+            }
+            let op = Op::Apply(planned);
+            match confirm {
+                None => vec![Effect::Run {
+                    context: plan.context.clone(),
+                    op,
+                }],
+                Some(level) => {
+                    let verb = op.verb();
+                    let mut lines =
+                        vec![format!("{} · {}", verb.command(), verb.danger().as_str())];
+                    lines.extend(plan.lines());
+                    app.overlay = Overlay::Confirm(Box::new(Confirm {
+                        op,
+                        context: plan.context.clone(),
+                        level,
+                        lines,
+                        yes_focused: false,
+                        input: new_input("type the context name"),
+                        error: None,
+                        scroll: 0,
+                    }));
+                    Vec::new()
+                }
+            }
+        }
+        Action::Notice { error, text } => {
+            app.flash(
+                if error {
+                    FlashLevel::Error
+                } else {
+                    FlashLevel::Info
+                },
+                text,
+            );
+            Vec::new()
+        }
         Action::TasksChanged | Action::Tick => Vec::new(),
     }
 }
@@ -379,21 +429,47 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             Vec::new()
         }
         Cmd::Deploy => match selected_app_name(app) {
-            Some(a) => request(app, Op::Deploy { app: a }),
+            Some(a) => request(
+                app,
+                Op::Deploy {
+                    app: a,
+                    options: Default::default(),
+                },
+            ),
             None => Vec::new(),
         },
         Cmd::Rollback => match selected_app_name(app) {
-            Some(a) => request(app, Op::Rollback { app: a, to: None }),
+            Some(a) => match rollback_unavailable(app) {
+                Some(why) => {
+                    app.flash(FlashLevel::Warn, why);
+                    Vec::new()
+                }
+                None => request(
+                    app,
+                    Op::Rollback {
+                        app: a,
+                        to: None,
+                        options: Default::default(),
+                    },
+                ),
+            },
             None => Vec::new(),
         },
         Cmd::Logs => match selected_app_name(app) {
-            Some(a) => request(
-                app,
-                Op::Logs {
-                    app: a,
-                    target: None,
-                },
-            ),
+            Some(a) => match logs_unavailable(app) {
+                Some(why) => {
+                    app.flash(FlashLevel::Warn, why);
+                    Vec::new()
+                }
+                None => request(
+                    app,
+                    Op::Logs {
+                        app: a,
+                        target: None,
+                        service: None,
+                    },
+                ),
+            },
             None => Vec::new(),
         },
         Cmd::EventsTail => request(app, Op::EventsTail),
@@ -463,10 +539,6 @@ fn policy_for(app: &App, ctx: &str) -> ContextPolicy {
 
 /// Asks the guard about an operation: refuse (and audit the refusal), confirm, or run.
 pub fn request(app: &mut App, op: Op) -> Vec<Effect> {
-    if let Some(why) = op.unavailable() {
-        app.flash(FlashLevel::Warn, why);
-        return Vec::new();
-    }
     let active = app.active_name();
     let ctx = op.subject_context(&active).to_string();
     let policy = policy_for(app, &ctx);
@@ -498,6 +570,22 @@ pub fn request(app: &mut App, op: Op) -> Vec<Effect> {
                 error,
             }]
         }
+        Ok(decision) if op.needs_plan() => {
+            app.overlay = Overlay::None;
+            app.flash(
+                FlashLevel::Info,
+                format!("planning {}…", op.title().trim_start_matches("plan ")),
+            );
+            let confirm = match decision {
+                Decision::Proceed => None,
+                Decision::Confirm(level) => Some(level),
+            };
+            vec![Effect::Plan {
+                context: active,
+                op,
+                confirm,
+            }]
+        }
         Ok(Decision::Proceed) => {
             app.overlay = Overlay::None;
             vec![Effect::Run {
@@ -520,30 +608,41 @@ pub fn request(app: &mut App, op: Op) -> Vec<Effect> {
                 yes_focused: false,
                 input: new_input("type the context name"),
                 error: None,
+                scroll: 0,
             }));
             Vec::new()
         }
     }
 }
 
+/// Why the selected app cannot be rolled back, if it cannot.
+fn rollback_unavailable(app: &App) -> Option<String> {
+    let a = app.selected_app()?;
+    let previous = a.history.iter().any(|r| *r != a.current);
+    (!previous).then(|| format!("{} has no earlier release to roll back to", a.name))
+}
+
+/// Why the selected app has no logs to follow, if it has none.
+fn logs_unavailable(app: &App) -> Option<String> {
+    let a = app.selected_app()?;
+    a.current
+        .is_empty()
+        .then(|| format!("{} has no release deployed yet", a.name))
+}
+
 fn open_menu(app: &mut App) {
-    let key = |app: &App, c: Cmd| {
-        app.keymap
+    let item = |app: &App, label: String, c: Cmd, op: Op, disabled: Option<String>| MenuItem {
+        label,
+        key: app
+            .keymap
             .keys_for(c)
             .first()
             .map(|k| k.label())
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        op,
+        disabled,
     };
-    let mut items = Vec::new();
-    let mut push = |app: &App, label: String, c: Cmd, op: Op| {
-        let disabled = op.unavailable().map(str::to_string);
-        items.push(MenuItem {
-            label,
-            key: key(app, c),
-            op,
-            disabled,
-        });
-    };
+    let mut items: Vec<MenuItem> = Vec::new();
     let title;
     match app.focus {
         Pane::Targets => {
@@ -553,35 +652,31 @@ fn open_menu(app: &mut App) {
                 None => "targets".into(),
             };
             if let Some(t) = sel {
-                push(
-                    app,
-                    format!("check {t}"),
-                    Cmd::Check,
-                    Op::CheckTargets {
-                        targets: vec![t.clone()],
-                    },
-                );
-                push(
+                let check = Op::CheckTargets {
+                    targets: vec![t.clone()],
+                };
+                items.push(item(app, format!("check {t}"), Cmd::Check, check, None));
+                let use_it = Op::UseTarget { name: t.clone() };
+                items.push(item(
                     app,
                     format!("make {t} current"),
                     Cmd::UseTarget,
-                    Op::UseTarget { name: t.clone() },
-                );
-                push(
-                    app,
-                    format!("remove {t}"),
-                    Cmd::Remove,
-                    Op::RemoveTarget { name: t.clone() },
-                );
+                    use_it,
+                    None,
+                ));
+                let remove = Op::RemoveTarget { name: t.clone() };
+                items.push(item(app, format!("remove {t}"), Cmd::Remove, remove, None));
             }
             let all = all_target_names(app);
             if !all.is_empty() {
-                push(
+                let op = Op::CheckTargets { targets: all };
+                items.push(item(
                     app,
                     "check all targets".into(),
                     Cmd::CheckAll,
-                    Op::CheckTargets { targets: all },
-                );
+                    op,
+                    None,
+                ));
             }
         }
         Pane::Apps => {
@@ -591,47 +686,51 @@ fn open_menu(app: &mut App) {
                 None => "apps".into(),
             };
             if let Some(a) = sel {
-                push(
-                    app,
-                    format!("deploy {a}"),
-                    Cmd::Deploy,
-                    Op::Deploy { app: a.clone() },
-                );
-                push(
+                let deploy = Op::Deploy {
+                    app: a.clone(),
+                    options: Default::default(),
+                };
+                items.push(item(app, format!("deploy {a}"), Cmd::Deploy, deploy, None));
+                let rollback = Op::Rollback {
+                    app: a.clone(),
+                    to: None,
+                    options: Default::default(),
+                };
+                let why = rollback_unavailable(app);
+                items.push(item(
                     app,
                     format!("roll {a} back"),
                     Cmd::Rollback,
-                    Op::Rollback {
-                        app: a.clone(),
-                        to: None,
-                    },
-                );
-                push(
-                    app,
-                    format!("follow {a} logs"),
-                    Cmd::Logs,
-                    Op::Logs {
-                        app: a.clone(),
-                        target: None,
-                    },
-                );
+                    rollback,
+                    why,
+                ));
+                let logs = Op::Logs {
+                    app: a.clone(),
+                    target: None,
+                    service: None,
+                };
+                let why = logs_unavailable(app);
+                items.push(item(app, format!("follow {a} logs"), Cmd::Logs, logs, why));
             }
         }
         _ => title = "context".into(),
     }
-    push(
+    items.push(item(
         app,
         "follow events in a task".into(),
         Cmd::EventsTail,
         Op::EventsTail,
-    );
+        None,
+    ));
     let name = app.active_name();
-    push(
+    let store = Op::ContextUse { name: name.clone() };
+    items.push(item(
         app,
         format!("store {name} as the current context"),
         Cmd::ContextUse,
-        Op::ContextUse { name },
-    );
+        store,
+        None,
+    ));
     app.overlay = Overlay::Menu {
         title,
         items,
@@ -861,6 +960,19 @@ fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                     FlashLevel::Info,
                     format!("{} cancelled", c.op.verb().command()),
                 );
+                return Vec::new();
+            }
+            let step = match k.code {
+                KeyCode::Up => Some(-1),
+                KeyCode::PageUp => Some(-10),
+                KeyCode::Down => Some(1),
+                KeyCode::PageDown => Some(10),
+                _ => None,
+            };
+            if let Some(step) = step {
+                let max = c.lines.len().saturating_sub(1) as i32;
+                c.scroll = (c.scroll as i32 + step).clamp(0, max) as u16;
+                app.overlay = Overlay::Confirm(c);
                 return Vec::new();
             }
             let confirmed = match c.level {

@@ -3,28 +3,26 @@
 //! strategies with health polling and automatic rollback to the last release that was applied
 //! successfully. History is recorded only after every target succeeded.
 
+mod apply;
 pub mod bundle;
 pub mod lock;
 pub mod remote;
 
+pub use apply::{Applied, Executor, Inline, TargetReport, Work, apply, record_planned};
+
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
-use serde_json::{Map, Value, json};
-use tokio_util::sync::CancellationToken;
+use serde_json::{Value, json};
 
 use self::bundle::{Bundle, Magic};
 use self::remote::{Health, Layout};
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::remote::fanout::{self, FanoutPlan, Outcome, Strategy, TargetStatus};
-use crate::remote::pool::Pool;
-use crate::remote::{BoxFuture, LineSink, Stream};
-use crate::state::paths::{ContextDir, EventFile};
+use crate::remote::fanout::{FanoutPlan, Strategy};
+use crate::state::paths::ContextDir;
 use crate::state::targets::Target;
-use crate::state::vault::Vault;
-use crate::state::{StateRoot, apps, clock, context, deployments, events, names, targets};
+use crate::state::{apps, clock, deployments, names, targets};
 
 pub const DEFAULT_REMOTE_ROOT: &str = "/opt/si/paas/releases";
 
@@ -151,10 +149,22 @@ impl Plan {
             self.project,
             &self.bundle.sha256[..12.min(self.bundle.sha256.len())]
         ));
-        for t in &self.targets {
-            v.push(format!("{} ({}):", t.name, t.address()));
-            v.extend(self.commands().into_iter().map(|c| format!("  {c}")));
-        }
+        v.push(format!(
+            "targets: {}",
+            self.targets
+                .iter()
+                .map(|t| format!("{} ({})", t.name, t.address()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        let dir = self.layout.release_dir(&self.release);
+        let quoted = crate::remote::quote::quote(&dir);
+        v.push(format!("on each target, with RELEASE_DIR={quoted}:"));
+        v.extend(
+            self.commands()
+                .into_iter()
+                .map(|c| format!("  {}", c.replace(&quoted, "\"$RELEASE_DIR\""))),
+        );
         v
     }
 
@@ -397,308 +407,4 @@ pub fn plan_rollback(cd: &ContextDir, spec: &RollbackSpec) -> Result<Plan> {
         apply_timeout: c.apply_timeout,
         namespace: c.namespace.clone(),
     })
-}
-
-/// What happened on one target.
-#[derive(Debug, Clone, Serialize)]
-pub struct TargetReport {
-    pub release: String,
-    pub rolled_back_to: Option<String>,
-    pub health_probes: u32,
-    pub duration_ms: u64,
-}
-
-/// One target's work, handed a sink and a cancellation token by the executor.
-pub type Work = Box<
-    dyn FnOnce(LineSink, CancellationToken) -> BoxFuture<'static, Outcome<TargetReport>> + Send,
->;
-
-/// Runs each target's work: inline (headless) or as a console task of its own.
-pub trait Executor: Send + Sync {
-    fn run(&self, target: &str, work: Work) -> BoxFuture<'static, Outcome<TargetReport>>;
-}
-
-/// Runs work inline with a per-target sink.
-pub struct Inline {
-    pub sink_for: Arc<dyn Fn(&str) -> LineSink + Send + Sync>,
-    pub cancel: CancellationToken,
-}
-
-impl Executor for Inline {
-    fn run(&self, target: &str, work: Work) -> BoxFuture<'static, Outcome<TargetReport>> {
-        work((self.sink_for)(target), self.cancel.clone())
-    }
-}
-
-struct TargetJob {
-    pool: Arc<Pool>,
-    cd: ContextDir,
-    plan: Arc<Plan>,
-    vault: Arc<Vault>,
-    target: Target,
-}
-
-fn env_for(job: &TargetJob, b: &Bundle) -> String {
-    let names = bundle::referenced_vars(&b.compose);
-    bundle::render_env(&bundle::env_values(
-        &job.vault,
-        &job.plan.context,
-        &job.plan.namespace,
-        &job.plan.app,
-        &job.target.name,
-        &names,
-    ))
-}
-
-async fn run_target(
-    job: TargetJob,
-    sink: LineSink,
-    cancel: CancellationToken,
-) -> Outcome<TargetReport> {
-    let started = Instant::now();
-    let plan = job.plan.clone();
-    let name = job.target.name.clone();
-    let report = |rolled_back_to: Option<String>, probes: u32| TargetReport {
-        release: plan.release.clone(),
-        rolled_back_to,
-        health_probes: probes,
-        duration_ms: started.elapsed().as_millis() as u64,
-    };
-    let fail = |e: PaasError, probes: u32| {
-        Outcome::failed(&name, e.with_target(&name), Some(report(None, probes)))
-    };
-    let t = match job.pool.get(&plan.context, &job.target).await {
-        Ok(t) => t,
-        Err(e) => return fail(e, 0),
-    };
-    sink(
-        Stream::Stdout,
-        format!(
-            "» {} {} on {}",
-            plan.kind.command(),
-            plan.release,
-            t.label()
-        ),
-    );
-    let site = remote::Site {
-        transport: t.as_ref(),
-        layout: &plan.layout,
-        project: &plan.project,
-        sink: &sink,
-        cancel: &cancel,
-    };
-    let env = env_for(&job, &plan.bundle);
-    if let Err(e) = remote::apply_release(&site, &plan.bundle, &env, plan.apply_timeout).await {
-        return fail(e, 0);
-    }
-    let unhealthy = match remote::wait_healthy(&site, &plan.release, &plan.health).await {
-        Ok(probes) => return Outcome::ok(&name, report(None, probes)),
-        Err(e) if e.code == ErrorCode::HealthCheckFailed => e,
-        Err(e) => return fail(e, 0),
-    };
-    if !plan.rollback_on_failure {
-        return fail(unhealthy, 0);
-    }
-    let Some(candidate) = plan.rollback_candidate.clone() else {
-        return fail(
-            PaasError::new(
-                ErrorCode::RollbackResolveFailed,
-                "rollback_resolve",
-                format!("{}; no release was applied successfully before, so there is nothing to roll back to", unhealthy.message),
-            )
-            .with_remediation("fix the release and deploy again"),
-            0,
-        );
-    };
-    sink(
-        Stream::Stdout,
-        format!("» health failed; rolling back to {candidate}"),
-    );
-    let previous = match bundle::load(&job.cd, &plan.app, &candidate) {
-        Ok(b) => b,
-        Err(e) => {
-            return fail(
-                PaasError {
-                    code: ErrorCode::RollbackApplyFailed,
-                    stage: "rollback_apply".into(),
-                    ..e
-                },
-                0,
-            );
-        }
-    };
-    let env = env_for(&job, &previous);
-    match remote::apply_release(&site, &previous, &env, plan.apply_timeout).await {
-        Ok(()) => {
-            sink(Stream::Stdout, format!("» rolled back to {candidate}"));
-            Outcome {
-                target: name.clone(),
-                status: TargetStatus::RolledBack,
-                error: Some(
-                    PaasError::new(
-                        ErrorCode::HealthCheckFailed,
-                        "health_check",
-                        format!("{}; rolled back to {candidate}", unhealthy.message),
-                    )
-                    .with_target(&name)
-                    .with_remediation("read the target's output, fix the release and deploy again"),
-                ),
-                detail: Some(report(Some(candidate), 0)),
-            }
-        }
-        Err(e) => fail(
-            PaasError::new(
-                ErrorCode::RollbackApplyFailed,
-                "rollback_apply",
-                format!(
-                    "{}; rolling back to {candidate} failed too: {}",
-                    unhealthy.message, e.message
-                ),
-            ),
-            0,
-        ),
-    }
-}
-
-/// The result of an apply.
-pub struct Applied {
-    pub plan: Arc<Plan>,
-    pub outcomes: Vec<Outcome<TargetReport>>,
-    /// Whether the release was recorded as current (every target ok).
-    pub recorded: bool,
-    pub error: Option<PaasError>,
-}
-
-impl Applied {
-    pub fn names_with(&self, status: TargetStatus) -> Vec<String> {
-        self.outcomes
-            .iter()
-            .filter(|o| o.status == status)
-            .map(|o| o.target.clone())
-            .collect()
-    }
-}
-
-/// Applies a plan: takes the deploy lock, fans out, records history on full success, appends
-/// the `deployments.jsonl` row. Only guardrail failures (the lock) return `Err`.
-pub async fn apply(
-    pool: Arc<Pool>,
-    root: &StateRoot,
-    plan: Arc<Plan>,
-    executor: &dyn Executor,
-    operator: &str,
-) -> Result<Applied> {
-    let cd = root.context(&plan.context);
-    let message = match plan.kind {
-        Kind::Deploy => format!("deploy {}", plan.release),
-        Kind::Rollback => format!("rollback to {}", plan.release),
-    };
-    let held = Arc::new(std::sync::Mutex::new(lock::acquire(
-        &cd, &plan.app, operator, &message, false,
-    )?));
-    let beat = {
-        let held = held.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_secs(60)).await;
-                if let Ok(mut h) = held.lock() {
-                    h.heartbeat();
-                }
-            }
-        })
-    };
-    let cfg = context::load(&cd)?;
-    let vault = Arc::new(Vault::load(&context::vault_path(&cd, cfg.as_ref()))?);
-    let outcomes = fanout::execute(&plan.fanout, plan.continue_on_error, |name| {
-        let job = TargetJob {
-            pool: pool.clone(),
-            cd: cd.clone(),
-            plan: plan.clone(),
-            vault: vault.clone(),
-            target: plan
-                .targets
-                .iter()
-                .find(|t| t.name == name)
-                .cloned()
-                .unwrap_or_default(),
-        };
-        executor.run(
-            &name,
-            Box::new(move |sink, cancel| Box::pin(run_target(job, sink, cancel))),
-        )
-    })
-    .await;
-    beat.abort();
-    let error = fanout::aggregate_error(&outcomes);
-    let mut recorded = false;
-    if error.is_none() && !outcomes.is_empty() {
-        deployments::record(&cd, &plan.app, &plan.release, &plan.layout.root)?;
-        recorded = true;
-    }
-    let applied = Applied {
-        plan: plan.clone(),
-        outcomes,
-        recorded,
-        error,
-    };
-    record_event(&cd, operator, &applied)?;
-    drop(held);
-    Ok(applied)
-}
-
-fn event_row(plan: &Plan, operator: &str, status: &str) -> Map<String, Value> {
-    let mut row = Map::new();
-    row.insert("timestamp".into(), clock::now_event().into());
-    row.insert("context".into(), plan.context.clone().into());
-    row.insert("source".into(), "deploy".into());
-    row.insert("command".into(), plan.kind.command().into());
-    row.insert("status".into(), status.into());
-    row.insert("operator".into(), operator.into());
-    row.insert("app".into(), plan.app.clone().into());
-    row.insert("release".into(), plan.release.clone().into());
-    if let Some(f) = &plan.from_release {
-        row.insert("from_release".into(), f.clone().into());
-    }
-    row.insert("strategy".into(), plan.strategy.as_str().into());
-    row.insert("fanout_plan".into(), plan.fanout.summary().into());
-    row.insert("project".into(), plan.project.clone().into());
-    row.insert("remote_dir".into(), plan.layout.root.clone().into());
-    row
-}
-
-/// The `deployments.jsonl` row of an apply.
-fn record_event(cd: &ContextDir, operator: &str, a: &Applied) -> Result<()> {
-    let mut row = event_row(
-        &a.plan,
-        operator,
-        if a.error.is_none() {
-            "succeeded"
-        } else {
-            "failed"
-        },
-    );
-    row.insert(
-        "target_statuses".into(),
-        fanout::statuses(&a.outcomes).into(),
-    );
-    for (key, status) in [
-        ("applied_targets", TargetStatus::Ok),
-        ("failed_targets", TargetStatus::Failed),
-        ("rolled_back_targets", TargetStatus::RolledBack),
-        ("skipped_targets", TargetStatus::Skipped),
-    ] {
-        row.insert(key.into(), a.names_with(status).join(",").into());
-    }
-    if let Some(e) = &a.error {
-        events::insert_error(&mut row, e);
-    }
-    events::append(cd, EventFile::Deployments, row)
-}
-
-/// The row of a plan-only deploy: nothing remote happened.
-pub fn record_planned(cd: &ContextDir, operator: &str, plan: &Plan) -> Result<()> {
-    let mut row = event_row(plan, operator, "planned");
-    row.insert("severity".into(), "info".into());
-    row.insert("apply".into(), false.into());
-    events::append(cd, EventFile::Deployments, row)
 }

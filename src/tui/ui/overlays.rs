@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph};
 
 use crate::policy::guard::ConfirmLevel;
 use crate::tui::app::{App, Confirm, Form, Overlay};
@@ -188,7 +188,8 @@ fn confirm(f: &mut Frame, area: Rect, app: &App, c: &Confirm) {
     } else {
         3
     };
-    let r = centered(area, 84, c.lines.len() as u16 + extra + 4);
+    let width = area.width.saturating_sub(6).clamp(60, 140);
+    let r = centered(area, width, c.lines.len() as u16 + extra + 4);
     f.render_widget(Clear, r);
     let tone = app
         .contexts
@@ -235,7 +236,24 @@ fn confirm(f: &mut Frame, area: Rect, app: &App, c: &Confirm) {
         .direction(Direction::Vertical)
         .constraints([Constraint::Min(1), Constraint::Length(extra)])
         .split(inner);
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rows[0]);
+    let shown = rows[0].height as usize;
+    let hidden = lines.len().saturating_sub(c.scroll as usize + shown);
+    f.render_widget(Paragraph::new(lines).scroll((c.scroll, 0)), rows[0]);
+    if hidden > 0 || c.scroll > 0 {
+        let tag = format!(" ↑/↓ scroll · {hidden} more line(s) ");
+        let w = tag.chars().count() as u16;
+        if r.width > w + 2 {
+            f.render_widget(
+                Paragraph::new(tag).style(app.theme.fg(app.theme.warning)),
+                Rect {
+                    x: r.x + r.width - w - 1,
+                    y: r.y + r.height - 1,
+                    width: w,
+                    height: 1,
+                },
+            );
+        }
+    }
     match c.level {
         ConfirmLevel::TypeName => {
             let parts = Layout::default()
