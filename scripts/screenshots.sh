@@ -30,6 +30,11 @@ shot() { # name title
 tm new-session -d -s s -x 150 -y 44 "cd $work && $bin --state-root $root"
 wait_screen "OSS-DEMO"
 shot main-oss-demo "paasdeck — oss-demo (public-safe demo)"
+tm send-keys -t s Tab
+tm send-keys -t s -l "d"
+wait_screen "is now the current release of api"
+shot deploy-oss-demo "paasdeck — a deploy of api: plan, a task per target, status lines"
+tm send-keys -t s BTab
 tm send-keys -t s -l "1"
 wait_screen "INTERNAL-DOGFOOD"
 tm send-keys -t s -l "c"

@@ -275,6 +275,10 @@ impl TaskRunner {
             sink,
             cancel: task.cancel.clone(),
         };
+        // Listed before it starts, so a task that spawns children is always above them.
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.push(task.clone());
+        }
         let fut = f(ctx);
         let t = task.clone();
         let (generation, changed) = (self.generation.clone(), self.changed.clone());
@@ -295,9 +299,6 @@ impl TaskRunner {
             }
             Self::bump(&generation, &changed);
         });
-        if let Ok(mut tasks) = self.tasks.lock() {
-            tasks.push(task.clone());
-        }
         Self::bump(&self.generation, &self.changed);
         task
     }

@@ -112,6 +112,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 return Vec::new();
             }
             let op = Op::Apply(planned);
+            app.flash = None;
             match confirm {
                 None => vec![Effect::Run {
                     context: plan.context.clone(),
