@@ -242,11 +242,9 @@ impl StrategyArg {
     }
 }
 
+/// How an action fans out over targets.
 #[derive(Args, Debug, Clone)]
-pub struct TargetExecArgs {
-    /// Comma-separated target names, or `all`
-    #[arg(long, value_name = "a,b|all")]
-    pub targets: String,
+pub struct FanoutArgs {
     #[arg(long, value_enum, default_value_t = StrategyArg::Serial)]
     pub strategy: StrategyArg,
     /// Targets at once (rolling chunk size, parallel cap)
@@ -255,6 +253,15 @@ pub struct TargetExecArgs {
     /// Keep going to later batches after a failure (never past a failed canary)
     #[arg(long)]
     pub continue_on_error: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TargetExecArgs {
+    /// Comma-separated target names, or `all`
+    #[arg(long, value_name = "a,b|all")]
+    pub targets: String,
+    #[command(flatten)]
+    pub fanout: FanoutArgs,
     /// Time limit per target
     #[arg(long, default_value = "10m", value_parser = parse_duration)]
     pub timeout: Duration,
@@ -418,12 +425,8 @@ pub struct ReleaseArgs {
     /// Comma-separated targets or `all` (default: the app's targets, else the current target)
     #[arg(long, value_name = "a,b|all")]
     pub targets: Option<String>,
-    #[arg(long, value_enum, default_value_t = StrategyArg::Serial)]
-    pub strategy: StrategyArg,
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=512))]
-    pub max_parallel: u32,
-    #[arg(long)]
-    pub continue_on_error: bool,
+    #[command(flatten)]
+    pub fanout: FanoutArgs,
     /// Do it (without: plan only, nothing remote)
     #[arg(long)]
     pub apply: bool,
@@ -521,6 +524,55 @@ pub struct DoctorArgs {
     /// Check every context
     #[arg(long)]
     pub all_contexts: bool,
+}
+
+impl TargetAddArgs {
+    /// The typed request `target add` and the console palette both make.
+    pub fn new_target(&self) -> crate::ops::targets::NewTarget {
+        crate::ops::targets::NewTarget {
+            name: self.name.clone(),
+            host: self.host.clone(),
+            user: self.user.clone(),
+            port: self.port,
+            auth_method: match self.auth_method {
+                AuthArg::Key => "key".into(),
+                AuthArg::Local => "local".into(),
+            },
+            identity_file: self.identity_file.clone(),
+            labels: self
+                .labels
+                .as_deref()
+                .map(crate::state::names::split_csv)
+                .unwrap_or_default(),
+            make_default: self.default,
+        }
+    }
+}
+
+impl ReleaseArgs {
+    /// The typed inputs of a deploy or rollback.
+    pub fn common(&self) -> Result<crate::ops::deploy::Common, crate::error::PaasError> {
+        let app = self.app.clone().ok_or_else(|| {
+            crate::error::PaasError::usage("flag_validation", "--app is required")
+        })?;
+        crate::state::names::validate_app(&app)?;
+        Ok(crate::ops::deploy::Common {
+            targets: self
+                .targets
+                .as_deref()
+                .map(crate::state::names::split_csv)
+                .unwrap_or_default(),
+            strategy: self.fanout.strategy.strategy(),
+            max_parallel: self.fanout.max_parallel as usize,
+            continue_on_error: self.fanout.continue_on_error,
+            health_timeout: self.health_timeout,
+            health_cmd: self.health_cmd.clone(),
+            remote_dir: self.remote_dir.clone(),
+            namespace: self.namespace.clone().unwrap_or_default(),
+            apply_timeout: self.apply_timeout,
+            ..crate::ops::deploy::Common::new(&app)
+        })
+    }
 }
 
 pub fn parse_since(s: &str) -> Result<Duration, String> {

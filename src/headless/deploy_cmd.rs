@@ -7,51 +7,21 @@ use serde_json::{Value, json};
 
 use super::Invocation;
 use super::output::{Report, error_object, table};
-use super::remote_cmd::block_on;
-use crate::cli::{DeployArgs, DeploySub, LockCmd, LogsArgs, ReleaseArgs, RollbackArgs};
+use super::remote_cmd::{block_on, print_prefixed};
+use crate::cli::{DeployArgs, DeploySub, LockCmd, LogsArgs, RollbackArgs};
 use crate::error::{PaasError, Result};
-use crate::ops::deploy::{self, Applied, Common, DeploySpec, Inline, Plan, RollbackSpec, lock};
+use crate::ops::deploy::{self, Applied, DeploySpec, Inline, Plan, RollbackSpec, lock};
 use crate::ops::{self, logs};
 use crate::remote::fanout;
 use crate::remote::{LineSink, Stream};
 use crate::state::names;
-
-fn common(a: &ReleaseArgs) -> Result<Common> {
-    let app = a
-        .app
-        .clone()
-        .ok_or_else(|| PaasError::usage("flag_validation", "--app is required"))?;
-    Ok(Common {
-        app,
-        targets: a
-            .targets
-            .as_deref()
-            .map(names::split_csv)
-            .unwrap_or_default(),
-        strategy: a.strategy.strategy(),
-        max_parallel: a.max_parallel as usize,
-        continue_on_error: a.continue_on_error,
-        health_timeout: a.health_timeout,
-        health_cmd: a.health_cmd.clone(),
-        remote_dir: a.remote_dir.clone(),
-        namespace: a.namespace.clone().unwrap_or_default(),
-        apply_timeout: a.apply_timeout,
-    })
-}
 
 /// Prints `target | line` as lines arrive (text mode only).
 fn printer(json: bool, width: usize) -> Arc<dyn Fn(&str) -> LineSink + Send + Sync> {
     Arc::new(move |target: &str| {
         let target = target.to_string();
         Arc::new(move |stream: Stream, line: String| {
-            if json {
-                return;
-            }
-            let text = format!("{target:<width$} | {line}\n");
-            let _ = match stream {
-                Stream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
-                Stream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
-            };
+            print_prefixed(json, width, &target, stream, &line)
         }) as LineSink
     })
 }
@@ -157,7 +127,7 @@ pub fn deploy(inv: &Invocation, a: &DeployArgs) -> Result<Report> {
         return lock_cmd(inv, l);
     }
     let spec = DeploySpec {
-        common: common(&a.release)?,
+        common: a.release.common()?,
         compose_file: a.compose_file.clone(),
         rollback_on_failure: a.rollback_on_failure,
     };
@@ -172,7 +142,7 @@ pub fn deploy(inv: &Invocation, a: &DeployArgs) -> Result<Report> {
 pub fn rollback(inv: &Invocation, a: &RollbackArgs) -> Result<Report> {
     let cd = inv.existing_cd()?;
     let spec = RollbackSpec {
-        common: common(&a.release)?,
+        common: a.release.common()?,
         to_release: a.to_release.clone(),
     };
     let plan = deploy::plan_rollback(&cd, &spec)?;

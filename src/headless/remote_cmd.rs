@@ -40,6 +40,18 @@ where
     Ok(out)
 }
 
+/// Prints `target | line` to stdout or stderr as it arrives (text mode only).
+pub fn print_prefixed(json: bool, width: usize, target: &str, stream: Stream, line: &str) {
+    if json {
+        return;
+    }
+    let text = format!("{target:<width$} | {line}\n");
+    let _ = match stream {
+        Stream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
+        Stream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
+    };
+}
+
 pub fn check(inv: &Invocation, a: &TargetCheckArgs) -> Result<Report> {
     let cd = inv.existing_cd()?;
     let doc = targets::load(&cd)?;
@@ -108,23 +120,15 @@ pub fn exec(inv: &Invocation, a: &TargetExecArgs) -> Result<Report> {
     let spec = target_exec::ExecSpec {
         targets: selected,
         command: command.clone(),
-        strategy: a.strategy.strategy(),
-        max_parallel: a.max_parallel as usize,
-        continue_on_error: a.continue_on_error,
+        strategy: a.fanout.strategy.strategy(),
+        max_parallel: a.fanout.max_parallel as usize,
+        continue_on_error: a.fanout.continue_on_error,
         timeout: Some(a.timeout),
     };
     let width = spec.targets.iter().map(|t| t.name.len()).max().unwrap_or(0);
     let json = inv.json;
-    let on_line: target_exec::TargetLineSink = Arc::new(move |target, stream, line| {
-        if json {
-            return;
-        }
-        let text = format!("{target:<width$} | {line}\n");
-        let _ = match stream {
-            Stream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
-            Stream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
-        };
-    });
+    let on_line: target_exec::TargetLineSink =
+        Arc::new(move |target, stream, line| print_prefixed(json, width, target, stream, line));
     let pool = ops::pool(&inv.root, inv.connect_timeout);
     let spec_ref = &spec;
     let (plan, outcomes) = block_on(|cancel| async move {
@@ -160,8 +164,8 @@ pub fn exec(inv: &Invocation, a: &TargetExecArgs) -> Result<Report> {
     let rep = Report::ok()
         .field("remote_command", &command)
         .field("strategy", spec.strategy.as_str())
-        .field("max_parallel", a.max_parallel)
-        .field("continue_on_error", a.continue_on_error)
+        .field("max_parallel", a.fanout.max_parallel)
+        .field("continue_on_error", a.fanout.continue_on_error)
         .field("fanout_plan", plan.summary())
         .field("target_statuses", &statuses)
         .list(&rows)

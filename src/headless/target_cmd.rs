@@ -2,7 +2,7 @@
 
 use super::Invocation;
 use super::output::{Report, table};
-use crate::cli::{AuthArg, TargetAddArgs, TargetCmd};
+use crate::cli::{TargetAddArgs, TargetCmd};
 use crate::error::Result;
 use crate::ops::targets as targets_op;
 use crate::state::{names, targets};
@@ -37,23 +37,7 @@ pub fn run(inv: &Invocation, cmd: &TargetCmd) -> Result<Report> {
 
 fn add(inv: &Invocation, a: &TargetAddArgs) -> Result<Report> {
     let cd = inv.existing_cd()?;
-    let spec = targets_op::NewTarget {
-        name: a.name.clone(),
-        host: a.host.clone(),
-        user: a.user.clone(),
-        port: a.port,
-        auth_method: match a.auth_method {
-            AuthArg::Key => "key".into(),
-            AuthArg::Local => "local".into(),
-        },
-        identity_file: a.identity_file.clone(),
-        labels: a
-            .labels
-            .as_deref()
-            .map(names::split_csv)
-            .unwrap_or_default(),
-        make_default: a.default,
-    };
+    let spec = a.new_target();
     let added = targets_op::add(&cd, &spec)?;
     let t = &added.target;
     Ok(Report::ok()

@@ -53,7 +53,8 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    fn new(t: &Target) -> CheckResult {
+    /// A result for a target that has not passed any step yet.
+    pub fn new(t: &Target) -> CheckResult {
         CheckResult {
             target: t.name.clone(),
             user: t.user.clone(),

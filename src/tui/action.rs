@@ -3,10 +3,10 @@
 //! [`Op`]s with a danger level (through [`Verb`]) and pass the guard before anything runs.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::ops::deploy::Common;
 use crate::ops::target_check::CheckResult;
 use crate::ops::targets::NewTarget;
 use crate::policy::doctor::DoctorReport;
@@ -15,32 +15,6 @@ use crate::remote::fanout::{FanoutPlan, Strategy};
 use crate::state::events::EventRecord;
 
 use super::app::Snapshot;
-
-/// How a deploy or rollback fans out (the console's defaults, or the palette's flags).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReleaseOptions {
-    pub targets: Vec<String>,
-    pub strategy: Strategy,
-    pub max_parallel: usize,
-    pub continue_on_error: bool,
-    pub health_timeout: Duration,
-    pub health_cmd: Option<String>,
-    pub rollback_on_failure: bool,
-}
-
-impl Default for ReleaseOptions {
-    fn default() -> Self {
-        ReleaseOptions {
-            targets: Vec::new(),
-            strategy: Strategy::Serial,
-            max_parallel: 1,
-            continue_on_error: false,
-            health_timeout: Duration::from_secs(45),
-            health_cmd: None,
-            rollback_on_failure: true,
-        }
-    }
-}
 
 /// A plan made locally and shown for confirmation; applying it runs exactly this release.
 #[derive(Debug, Clone)]
@@ -75,13 +49,12 @@ pub enum Op {
         continue_on_error: bool,
     },
     Deploy {
-        app: String,
-        options: ReleaseOptions,
+        common: Common,
+        rollback_on_failure: bool,
     },
     Rollback {
-        app: String,
+        common: Common,
         to: Option<String>,
-        options: ReleaseOptions,
     },
     /// Apply a deploy or rollback plan the operator has seen.
     Apply(Planned),
@@ -137,8 +110,8 @@ impl Op {
             Op::Exec {
                 targets, command, ..
             } => format!("exec on {}: {command}", targets.join(",")),
-            Op::Deploy { app, .. } => format!("plan deploy {app}"),
-            Op::Rollback { app, .. } => format!("plan rollback {app}"),
+            Op::Deploy { common, .. } => format!("plan deploy {}", common.app),
+            Op::Rollback { common, .. } => format!("plan rollback {}", common.app),
             Op::Apply(p) => format!("{} {} {}", p.0.kind.command(), p.0.app, p.0.release),
             Op::Logs { app, target, .. } => match target {
                 Some(t) => format!("logs {app} on {t}"),
@@ -208,9 +181,10 @@ impl Op {
                 v.extend(ts.iter().map(|t| format!("  {} $ {command}", addr(t))));
                 v
             }
-            Op::Deploy { app, .. } => vec![format!("deploy app {app}")],
-            Op::Rollback { app, to, .. } => vec![format!(
-                "roll app {app} back to {}",
+            Op::Deploy { common, .. } => vec![format!("deploy app {}", common.app)],
+            Op::Rollback { common, to } => vec![format!(
+                "roll app {} back to {}",
+                common.app,
                 to.clone().unwrap_or_else(|| "the previous release".into())
             )],
             Op::Apply(p) => p.0.lines(),

@@ -59,17 +59,7 @@ fn event(cd: &ContextDir, file: EventFile, minutes_ago: i64, fields: Value) -> R
 }
 
 fn release(minutes_ago: i64, n: u32) -> String {
-    let t = clock::now() - TimeDelta::minutes(minutes_ago);
-    format!(
-        "rel-{:04}{:02}{:02}T{:02}{:02}{:02}-{:09}",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        n
-    )
+    crate::ops::deploy::bundle::release_id_at(clock::now() - TimeDelta::minutes(minutes_ago), n)
 }
 
 const COMPOSE: &str = "services:\n  api:\n    image: ghcr.io/example/api:{{paas.release}}\n    environment:\n      DATABASE_URL: ${DATABASE_URL}\n    ports:\n      - \"8080:8080\"\n";
@@ -240,30 +230,21 @@ pub fn seed(dir: &Path) -> Result<StateRoot> {
             json!({"source": "audit", "command": "target check", "status": "failed", "severity": "critical", "operator": format!("{user}@demo"), "error_code": "PAAS_SSH_CONNECT_FAILED", "error_target": s.targets.last().map(|t| t.name.clone()), "error_message": "network check failed: connection timed out"}),
         )?;
         if let Some(remote) = s.targets.iter().find(|t| t.auth_method == "key") {
-            let mut r = CheckResult {
-                target: remote.name.clone(),
-                user: remote.user.clone(),
+            let t = crate::state::targets::Target {
+                name: remote.name.clone(),
                 host: remote.host.clone(),
-                port: remote.port,
-                cpu_arch: None,
-                reachable: false,
-                ssh_ok: false,
-                docker_ok: false,
-                compose_ok: false,
-                status: "failed".into(),
+                port: i64::from(remote.port),
+                user: remote.user.clone(),
+                ..Default::default()
+            };
+            let r = CheckResult {
                 error: Some("network check failed: connection timed out".into()),
                 error_code: Some("PAAS_SSH_CONNECT_FAILED".into()),
                 stage: Some("tcp".into()),
                 duration_ms: 5003,
-                docker_version: None,
-                compose_version: None,
-                disk_free_root: None,
-                disk_free_docker: None,
-                load1: None,
-                uptime_seconds: None,
                 checked_at: ts(5),
+                ..CheckResult::new(&t)
             };
-            r.checked_at = ts(5);
             target_check::save_checks(&cd, &[r])?;
         }
         if s.backups > 0 {

@@ -8,10 +8,10 @@ use futures::StreamExt;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::action::{Action, Effect, Op, Planned, ReleaseOptions};
+use super::action::{Action, Effect, Op, Planned};
 use super::app::{App, FlashLevel, load_contexts, load_snapshot};
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::ops::deploy::{self, Common, DeploySpec, RollbackSpec};
+use crate::ops::deploy::{self, DeploySpec, RollbackSpec};
 use crate::ops::{self, logs, target_check, target_exec};
 use crate::policy::doctor;
 use crate::remote::fanout::{self, Outcome, TargetStatus};
@@ -59,18 +59,21 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
                 let started = Instant::now();
                 let cd = e2.root.context(&context);
                 let planned = match &op {
-                    Op::Deploy { app, options } => deploy::plan_deploy(
+                    Op::Deploy {
+                        common,
+                        rollback_on_failure,
+                    } => deploy::plan_deploy(
                         &cd,
                         &DeploySpec {
-                            common: common(app, options),
+                            common: common.clone(),
                             compose_file: None,
-                            rollback_on_failure: options.rollback_on_failure,
+                            rollback_on_failure: *rollback_on_failure,
                         },
                     ),
-                    Op::Rollback { app, to, options } => deploy::plan_rollback(
+                    Op::Rollback { common, to } => deploy::plan_rollback(
                         &cd,
                         &RollbackSpec {
-                            common: common(app, options),
+                            common: common.clone(),
                             to_release: to.clone(),
                         },
                     ),
@@ -188,21 +191,6 @@ fn search(env: &Env, app: &mut App, forward: bool) {
             app.log.scroll = i;
         }
         None => app.flash(FlashLevel::Info, format!("no line matches {q:?}")),
-    }
-}
-
-fn common(app: &str, o: &ReleaseOptions) -> Common {
-    Common {
-        app: app.to_string(),
-        targets: o.targets.clone(),
-        strategy: o.strategy,
-        max_parallel: o.max_parallel,
-        continue_on_error: o.continue_on_error,
-        health_timeout: o.health_timeout,
-        health_cmd: o.health_cmd.clone(),
-        remote_dir: None,
-        namespace: String::new(),
-        apply_timeout: Duration::from_secs(120),
     }
 }
 

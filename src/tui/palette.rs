@@ -4,11 +4,10 @@
 
 use clap::Parser;
 
-use super::action::{Op, ReleaseOptions};
+use super::action::Op;
 use super::app::App;
 use super::keymap::Cmd;
-use crate::cli::{AuthArg, Cli, Command, ContextCmd, EventsCmd, TargetCmd};
-use crate::ops::targets::NewTarget;
+use crate::cli::{Cli, Command, ContextCmd, EventsCmd, TargetCmd};
 use crate::state::names;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,27 +46,6 @@ fn flag_value<'a>(words: &'a [String], flag: &str) -> Option<&'a str> {
                 .iter()
                 .find_map(|w| w.strip_prefix(&format!("{flag}=")))
         })
-}
-
-fn release_options(a: &crate::cli::ReleaseArgs) -> Result<(String, ReleaseOptions), String> {
-    let app = a.app.clone().ok_or("--app APP is required")?;
-    names::validate_app(&app).map_err(|e| e.message)?;
-    Ok((
-        app,
-        ReleaseOptions {
-            targets: a
-                .targets
-                .as_deref()
-                .map(names::split_csv)
-                .unwrap_or_default(),
-            strategy: a.strategy.strategy(),
-            max_parallel: a.max_parallel as usize,
-            continue_on_error: a.continue_on_error,
-            health_timeout: a.health_timeout,
-            health_cmd: a.health_cmd.clone(),
-            rollback_on_failure: true,
-        },
-    ))
 }
 
 /// Parses a palette line.
@@ -117,23 +95,7 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
                 None => known,
             },
         },
-        Command::Target(TargetCmd::Add(a)) => Op::AddTarget(NewTarget {
-            name: a.name,
-            host: a.host,
-            user: a.user,
-            port: a.port,
-            auth_method: match a.auth_method {
-                AuthArg::Key => "key".into(),
-                AuthArg::Local => "local".into(),
-            },
-            identity_file: a.identity_file,
-            labels: a
-                .labels
-                .as_deref()
-                .map(names::split_csv)
-                .unwrap_or_default(),
-            make_default: a.default,
-        }),
+        Command::Target(TargetCmd::Add(a)) => Op::AddTarget(a.new_target()),
         Command::Target(TargetCmd::Remove { name, .. }) => Op::RemoveTarget { name },
         Command::Target(TargetCmd::Use { name }) => Op::UseTarget { name },
         Command::Target(TargetCmd::Exec(a)) => {
@@ -146,9 +108,9 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             Op::Exec {
                 targets,
                 command: a.command.join(" "),
-                strategy: a.strategy.strategy(),
-                max_parallel: a.max_parallel as usize,
-                continue_on_error: a.continue_on_error,
+                strategy: a.fanout.strategy.strategy(),
+                max_parallel: a.fanout.max_parallel as usize,
+                continue_on_error: a.fanout.continue_on_error,
             }
         }
         Command::Context(ContextCmd::Use { name }) => Op::ContextUse {
@@ -159,19 +121,14 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             kind: kind.unwrap_or_else(|| crate::state::context::DEFAULT_TYPE.into()),
         },
         Command::Events(EventsCmd::Tail { .. }) => Op::EventsTail,
-        Command::Deploy(d) if d.sub.is_none() => {
-            let (app, mut options) = release_options(&d.release)?;
-            options.rollback_on_failure = d.rollback_on_failure;
-            Op::Deploy { app, options }
-        }
-        Command::Rollback(r) => {
-            let (app, options) = release_options(&r.release)?;
-            Op::Rollback {
-                app,
-                to: r.to_release,
-                options,
-            }
-        }
+        Command::Deploy(d) if d.sub.is_none() => Op::Deploy {
+            common: d.release.common().map_err(|e| e.message)?,
+            rollback_on_failure: d.rollback_on_failure,
+        },
+        Command::Rollback(r) => Op::Rollback {
+            common: r.release.common().map_err(|e| e.message)?,
+            to: r.to_release,
+        },
         Command::Logs(l) => Op::Logs {
             app: l.app,
             target: l.target,

@@ -226,13 +226,12 @@ fn every_op(active: &str) -> Vec<Op> {
             continue_on_error: false,
         },
         Op::Deploy {
-            app: "api".into(),
-            options: Default::default(),
+            common: crate::ops::deploy::Common::new("api"),
+            rollback_on_failure: true,
         },
         Op::Rollback {
-            app: "api".into(),
+            common: crate::ops::deploy::Common::new("api"),
             to: None,
-            options: Default::default(),
         },
         Op::Apply(fake_plan(Kind::Deploy, active)),
         Op::Logs {
@@ -668,7 +667,7 @@ fn palette_runs_headless_verbs_and_switches_contexts() {
         "deploy --app api --strategy rolling --max-parallel 2",
     );
     let fx = update(&mut app, code(KeyCode::Enter));
-    assert!(fx.iter().any(|e| matches!(e, Effect::Plan { op: Op::Deploy { options, .. }, confirm: None, .. } if options.max_parallel == 2)));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Plan { op: Op::Deploy { common, .. }, confirm: None, .. } if common.max_parallel == 2)));
     update(&mut app, key(':'));
     type_text(&mut app, "target check --all");
     let fx = update(&mut app, code(KeyCode::Enter));

@@ -12,6 +12,7 @@ use super::app::{
 use super::keymap::Cmd;
 use super::palette::{self, PaletteCmd};
 use super::ui::layout;
+use crate::ops::deploy::Common;
 use crate::ops::targets::NewTarget;
 use crate::policy::guard::{self, ConfirmLevel, ContextPolicy, Decision, Frontend};
 use crate::remote::fanout::Strategy;
@@ -433,44 +434,33 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             Some(a) => request(
                 app,
                 Op::Deploy {
-                    app: a,
-                    options: Default::default(),
+                    common: Common::new(&a),
+                    rollback_on_failure: true,
                 },
             ),
             None => Vec::new(),
         },
         Cmd::Rollback => match selected_app_name(app) {
-            Some(a) => match rollback_unavailable(app) {
-                Some(why) => {
-                    app.flash(FlashLevel::Warn, why);
-                    Vec::new()
-                }
-                None => request(
-                    app,
-                    Op::Rollback {
-                        app: a,
-                        to: None,
-                        options: Default::default(),
-                    },
-                ),
-            },
+            Some(a) => request_unless(
+                app,
+                rollback_unavailable(app),
+                Op::Rollback {
+                    common: Common::new(&a),
+                    to: None,
+                },
+            ),
             None => Vec::new(),
         },
         Cmd::Logs => match selected_app_name(app) {
-            Some(a) => match logs_unavailable(app) {
-                Some(why) => {
-                    app.flash(FlashLevel::Warn, why);
-                    Vec::new()
-                }
-                None => request(
-                    app,
-                    Op::Logs {
-                        app: a,
-                        target: None,
-                        service: None,
-                    },
-                ),
-            },
+            Some(a) => request_unless(
+                app,
+                logs_unavailable(app),
+                Op::Logs {
+                    app: a,
+                    target: None,
+                    service: None,
+                },
+            ),
             None => Vec::new(),
         },
         Cmd::EventsTail => request(app, Op::EventsTail),
@@ -616,6 +606,17 @@ pub fn request(app: &mut App, op: Op) -> Vec<Effect> {
     }
 }
 
+/// Requests `op` unless there is a reason it cannot run, which is shown instead.
+fn request_unless(app: &mut App, why_not: Option<String>, op: Op) -> Vec<Effect> {
+    match why_not {
+        Some(why) => {
+            app.flash(FlashLevel::Warn, why);
+            Vec::new()
+        }
+        None => request(app, op),
+    }
+}
+
 /// Why the selected app cannot be rolled back, if it cannot.
 fn rollback_unavailable(app: &App) -> Option<String> {
     let a = app.selected_app()?;
@@ -688,14 +689,13 @@ fn open_menu(app: &mut App) {
             };
             if let Some(a) = sel {
                 let deploy = Op::Deploy {
-                    app: a.clone(),
-                    options: Default::default(),
+                    common: Common::new(&a),
+                    rollback_on_failure: true,
                 };
                 items.push(item(app, format!("deploy {a}"), Cmd::Deploy, deploy, None));
                 let rollback = Op::Rollback {
-                    app: a.clone(),
+                    common: Common::new(&a),
                     to: None,
-                    options: Default::default(),
                 };
                 let why = rollback_unavailable(app);
                 items.push(item(

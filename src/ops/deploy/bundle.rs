@@ -17,9 +17,15 @@ use crate::state::{clock, fsio};
 
 pub const COMPOSE_NAME: &str = "compose.yaml";
 
-/// `rel-YYYYMMDDTHHMMSS-NNNNNNNNN` in UTC.
+/// `rel-YYYYMMDDTHHMMSS-NNNNNNNNN` in UTC, now.
 pub fn new_release_id() -> String {
     let t = clock::now();
+    release_id_at(t, t.nanosecond())
+}
+
+/// The release id of a moment, with `n` as the nine-digit suffix.
+pub fn release_id_at(t: time::OffsetDateTime, n: u32) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
     format!(
         "rel-{:04}{:02}{:02}T{:02}{:02}{:02}-{:09}",
         t.year(),
@@ -28,7 +34,7 @@ pub fn new_release_id() -> String {
         t.hour(),
         t.minute(),
         t.second(),
-        t.nanosecond()
+        n
     )
 }
 

@@ -43,7 +43,7 @@ impl Kind {
 }
 
 /// Shared by deploy and rollback.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Common {
     pub app: String,
     /// Target names or `all`; empty: the app's registered targets, else the current target.
@@ -56,6 +56,24 @@ pub struct Common {
     pub remote_dir: Option<String>,
     pub namespace: String,
     pub apply_timeout: Duration,
+}
+
+impl Common {
+    /// The defaults: the app's own targets, serial, health within 45 s, 2 min per apply.
+    pub fn new(app: &str) -> Common {
+        Common {
+            app: app.to_string(),
+            targets: Vec::new(),
+            strategy: Strategy::Serial,
+            max_parallel: 1,
+            continue_on_error: false,
+            health_timeout: Duration::from_secs(45),
+            health_cmd: None,
+            remote_dir: None,
+            namespace: String::new(),
+            apply_timeout: Duration::from_secs(120),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -193,39 +211,98 @@ impl Plan {
     }
 }
 
-fn resolve_targets(cd: &ContextDir, spec: &Common, registered: &[String]) -> Result<Vec<Target>> {
-    let doc = targets::load(cd)?;
-    let wanted = if !spec.targets.is_empty() {
-        spec.targets.clone()
+/// What both planners read about an app: its registry entry, its history, its targets.
+struct AppState {
+    entry: Option<apps::App>,
+    history: deployments::AppHistory,
+    targets: Vec<Target>,
+}
+
+fn app_state(cd: &ContextDir, c: &Common) -> Result<AppState> {
+    names::validate_app(&c.app)?;
+    let entry = apps::load(cd)?.find(&c.app).cloned();
+    let history = deployments::load(cd)?
+        .apps
+        .get(&deployments::app_key(&c.app))
+        .cloned()
+        .unwrap_or_default();
+    let wanted = if !c.targets.is_empty() {
+        c.targets.clone()
     } else {
-        registered.to_vec()
+        entry
+            .as_ref()
+            .map(|e| e.targets.clone())
+            .unwrap_or_default()
     };
     for w in &wanted {
         if !w.eq_ignore_ascii_case("all") {
             names::validate_target(w)?;
         }
     }
-    doc.select(&wanted)
+    let targets = targets::load(cd)?.select(&wanted)?;
+    Ok(AppState {
+        entry,
+        history,
+        targets,
+    })
 }
 
-fn remote_root(spec: &Common, registered: Option<&str>, recorded: Option<&str>) -> Result<String> {
-    let root = spec
-        .remote_dir
-        .clone()
-        .or_else(|| registered.filter(|s| !s.is_empty()).map(str::to_string))
-        .or_else(|| recorded.filter(|s| !s.is_empty()).map(str::to_string))
-        .unwrap_or_else(|| DEFAULT_REMOTE_ROOT.to_string());
-    names::validate_remote_dir(&root)?;
-    Ok(root)
-}
+impl AppState {
+    /// `--remote-dir`, else the app's registered one, else (for a rollback) the one the
+    /// current release went to, else the default.
+    fn remote_root(&self, c: &Common, recorded: bool) -> Result<String> {
+        let registered = self.entry.as_ref().map(|e| e.remote_dir.clone());
+        let recorded = recorded.then(|| self.history.current_remote_dir.clone());
+        let root = [c.remote_dir.clone(), registered, recorded]
+            .into_iter()
+            .flatten()
+            .find(|d| !d.is_empty())
+            .unwrap_or_else(|| DEFAULT_REMOTE_ROOT.to_string());
+        names::validate_remote_dir(&root)?;
+        Ok(root)
+    }
 
-fn health(spec: &Common, registered: Option<&str>) -> Health {
-    Health {
-        cmd: spec
-            .health_cmd
-            .clone()
-            .or_else(|| registered.filter(|s| !s.is_empty()).map(str::to_string)),
-        timeout: spec.health_timeout,
+    fn health(&self, c: &Common) -> Health {
+        let registered = self.entry.as_ref().map(|e| e.health_cmd.clone());
+        Health {
+            cmd: [c.health_cmd.clone(), registered]
+                .into_iter()
+                .flatten()
+                .find(|h| !h.is_empty()),
+            timeout: c.health_timeout,
+        }
+    }
+
+    fn plan(self, kind: Kind, cd: &ContextDir, c: &Common, bundle: Bundle, root: String) -> Plan {
+        let health = self.health(c);
+        let names: Vec<String> = self.targets.iter().map(|t| t.name.clone()).collect();
+        Plan {
+            kind,
+            context: cd.name().to_string(),
+            app: c.app.clone(),
+            release: bundle.release.clone(),
+            from_release: Some(self.history.current_release.clone()).filter(|s| !s.is_empty()),
+            env_names: bundle::referenced_vars(&bundle.compose)
+                .into_iter()
+                .collect(),
+            bundle,
+            fanout: FanoutPlan::new(c.strategy, &names, c.max_parallel),
+            targets: self.targets,
+            strategy: c.strategy,
+            max_parallel: c.max_parallel,
+            continue_on_error: c.continue_on_error,
+            rollback_on_failure: false,
+            rollback_candidate: None,
+            layout: Layout {
+                root,
+                context: cd.name().to_string(),
+                app: c.app.clone(),
+            },
+            project: remote::project_name(cd.name(), &c.app),
+            health,
+            apply_timeout: c.apply_timeout,
+            namespace: c.namespace.clone(),
+        }
     }
 }
 
@@ -251,13 +328,11 @@ fn rollback_candidate(
 /// Plans a deploy: guardrail on the compose file, bundle written locally, nothing remote.
 pub fn plan_deploy(cd: &ContextDir, spec: &DeploySpec) -> Result<Plan> {
     let c = &spec.common;
-    names::validate_app(&c.app)?;
-    let reg = apps::load(cd)?;
-    let entry = reg.find(&c.app).cloned();
+    let state = app_state(cd, c)?;
     let source = spec
         .compose_file
         .clone()
-        .or_else(|| entry.as_ref().map(|e| PathBuf::from(&e.compose_file)))
+        .or_else(|| state.entry.as_ref().map(|e| PathBuf::from(&e.compose_file)))
         .ok_or_else(|| {
             PaasError::usage(
                 "flag_validation",
@@ -280,68 +355,31 @@ pub fn plan_deploy(cd: &ContextDir, spec: &DeploySpec) -> Result<Plan> {
     })?;
     let file = source.display().to_string();
     bundle::secret_guardrail(&raw, &file)?;
-    let registered_targets = entry
-        .as_ref()
-        .map(|e| e.targets.clone())
-        .unwrap_or_default();
-    let targets = resolve_targets(cd, c, &registered_targets)?;
-    let history = deployments::load(cd)?
-        .apps
-        .get(&deployments::app_key(&c.app))
-        .cloned()
-        .unwrap_or_default();
+    let root = state.remote_root(c, false)?;
     let release = bundle::new_release_id();
     let magic = Magic {
         app: c.app.clone(),
         context: cd.name().to_string(),
         release: release.clone(),
-        targets: targets.iter().map(|t| t.name.clone()).collect(),
+        targets: state.targets.iter().map(|t| t.name.clone()).collect(),
         strategy: c.strategy.as_str().to_string(),
         timestamp: clock::now_doc(),
     };
     let resolved = bundle::resolve_magic(&raw, &magic, &file)?;
-    let env_names: Vec<String> = bundle::referenced_vars(&resolved).into_iter().collect();
+    let candidate = rollback_candidate(cd, &c.app, &state.history, &release);
     let bundle = bundle::create(cd, &source, &resolved, &magic, c.strategy.as_str())?;
-    let root = remote_root(c, entry.as_ref().map(|e| e.remote_dir.as_str()), None)?;
-    let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
     Ok(Plan {
-        kind: Kind::Deploy,
-        context: cd.name().to_string(),
-        app: c.app.clone(),
-        from_release: Some(history.current_release.clone()).filter(|s| !s.is_empty()),
-        rollback_candidate: rollback_candidate(cd, &c.app, &history, &release),
-        release,
-        bundle,
-        fanout: FanoutPlan::new(c.strategy, &names, c.max_parallel),
-        targets,
-        strategy: c.strategy,
-        max_parallel: c.max_parallel,
-        continue_on_error: c.continue_on_error,
         rollback_on_failure: spec.rollback_on_failure,
-        layout: Layout {
-            root,
-            context: cd.name().to_string(),
-            app: c.app.clone(),
-        },
-        project: remote::project_name(cd.name(), &c.app),
-        health: health(c, entry.as_ref().map(|e| e.health_cmd.as_str())),
-        apply_timeout: c.apply_timeout,
-        namespace: c.namespace.clone(),
-        env_names,
+        rollback_candidate: candidate,
+        ..state.plan(Kind::Deploy, cd, c, bundle, root)
     })
 }
 
 /// Plans a rollback to the named or the previous release; its bundle must exist locally.
 pub fn plan_rollback(cd: &ContextDir, spec: &RollbackSpec) -> Result<Plan> {
     let c = &spec.common;
-    names::validate_app(&c.app)?;
-    let reg = apps::load(cd)?;
-    let entry = reg.find(&c.app).cloned();
-    let history = deployments::load(cd)?
-        .apps
-        .get(&deployments::app_key(&c.app))
-        .cloned()
-        .unwrap_or_default();
+    let state = app_state(cd, c)?;
+    let history = &state.history;
     let release = match &spec.to_release {
         Some(r) => {
             names::validate_app(r).map_err(|_| {
@@ -369,42 +407,6 @@ pub fn plan_rollback(cd: &ContextDir, spec: &RollbackSpec) -> Result<Plan> {
         ));
     }
     let bundle = bundle::load(cd, &c.app, &release)?;
-    let registered_targets = entry
-        .as_ref()
-        .map(|e| e.targets.clone())
-        .unwrap_or_default();
-    let targets = resolve_targets(cd, c, &registered_targets)?;
-    let root = remote_root(
-        c,
-        entry.as_ref().map(|e| e.remote_dir.as_str()),
-        Some(history.current_remote_dir.as_str()),
-    )?;
-    let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
-    Ok(Plan {
-        kind: Kind::Rollback,
-        context: cd.name().to_string(),
-        app: c.app.clone(),
-        from_release: Some(history.current_release.clone()).filter(|s| !s.is_empty()),
-        env_names: bundle::referenced_vars(&bundle.compose)
-            .into_iter()
-            .collect(),
-        release,
-        bundle,
-        fanout: FanoutPlan::new(c.strategy, &names, c.max_parallel),
-        targets,
-        strategy: c.strategy,
-        max_parallel: c.max_parallel,
-        continue_on_error: c.continue_on_error,
-        rollback_on_failure: false,
-        rollback_candidate: None,
-        layout: Layout {
-            root,
-            context: cd.name().to_string(),
-            app: c.app.clone(),
-        },
-        project: remote::project_name(cd.name(), &c.app),
-        health: health(c, entry.as_ref().map(|e| e.health_cmd.as_str())),
-        apply_timeout: c.apply_timeout,
-        namespace: c.namespace.clone(),
-    })
+    let root = state.remote_root(c, true)?;
+    Ok(state.plan(Kind::Rollback, cd, c, bundle, root))
 }

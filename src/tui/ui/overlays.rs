@@ -7,6 +7,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph};
 
+use ratatui_textarea::TextArea;
+
 use crate::policy::guard::ConfirmLevel;
 use crate::tui::app::{App, Confirm, Form, Overlay};
 use crate::tui::theme::tone_color;
@@ -37,18 +39,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         Overlay::None => {}
         Overlay::Help { scroll } => help(f, area, app, *scroll),
         Overlay::Palette { input, message } => {
-            let r = Rect {
-                y: area.y + area.height.saturating_sub(4),
-                height: 3.min(area.height),
-                ..area
-            };
-            f.render_widget(Clear, r);
-            let mut t = input.clone();
-            t.set_block(popup(
-                app,
-                " : command (Enter run · Tab complete · Esc close) ".into(),
-            ));
-            f.render_widget(&t, r);
+            let title = " : command (Enter run · Tab complete · Esc close) ".to_string();
+            let r = input_bar(f, area, app, input, title);
             if let Some(m) = message {
                 let mr = Rect {
                     y: r.y.saturating_sub(1),
@@ -63,23 +55,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             }
         }
         Overlay::Filter { pane, input } => {
-            let r = Rect {
-                y: area.y + area.height.saturating_sub(4),
-                height: 3.min(area.height),
-                ..area
-            };
-            f.render_widget(Clear, r);
-            let mut t = input.clone();
             let what = if *pane == crate::tui::action::Pane::Log {
                 "search task output"
             } else {
                 "filter"
             };
-            t.set_block(popup(
-                app,
-                format!(" / {what}: {} (Enter keep · Esc clear) ", pane.title()),
-            ));
-            f.render_widget(&t, r);
+            let title = format!(" / {what}: {} (Enter keep · Esc clear) ", pane.title());
+            input_bar(f, area, app, input, title);
         }
         Overlay::Menu {
             title,
@@ -138,6 +120,26 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             );
         }
     }
+}
+
+/// A one-line input box along the bottom of the screen; returns where it went.
+fn input_bar(
+    f: &mut Frame,
+    area: Rect,
+    app: &App,
+    input: &TextArea<'static>,
+    title: String,
+) -> Rect {
+    let r = Rect {
+        y: area.y + area.height.saturating_sub(4),
+        height: 3.min(area.height),
+        ..area
+    };
+    f.render_widget(Clear, r);
+    let mut t = input.clone();
+    t.set_block(popup(app, title));
+    f.render_widget(&t, r);
+    r
 }
 
 fn help(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
