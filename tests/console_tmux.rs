@@ -136,9 +136,8 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
 
-#[test]
-fn demo_console_end_to_end() {
-    let env = Env::new();
+/// Seeds a demo state under the test's directory; returns its state root.
+fn seed_demo(env: &Env) -> String {
     let demo_dir = env.dir.path().join("demo");
     let out = env
         .cmd()
@@ -157,16 +156,22 @@ fn demo_console_end_to_end() {
     );
     let root = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(root.ends_with("/paas"));
+    root
+}
 
+/// The console's environment: the test's home, and the fake docker first on PATH.
+fn console_env(env: &Env) -> Vec<(String, String)> {
     let bin = fake_docker_bin(env.dir.path());
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     let home = env.home.display().to_string();
-    let vars = vec![
-        ("PATH".to_string(), path),
+    vec![
+        (
+            "PATH".to_string(),
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        ),
         ("HOME".to_string(), home.clone()),
         ("XDG_CONFIG_HOME".to_string(), format!("{home}/.config")),
         ("XDG_STATE_HOME".to_string(), format!("{home}/.local/state")),
@@ -177,13 +182,24 @@ fn demo_console_end_to_end() {
             "FAKE_DOCKER_STATE".to_string(),
             env.dir.path().join("docker-state").display().to_string(),
         ),
-    ];
+    ]
+}
+
+/// Runs the console on `root` in tmux; the shell reports its exit status afterwards.
+fn console(env: &Env, root: &str, width: u16, height: u16) -> Tmux {
     let shell = format!(
         "cd {} && {} --state-root {root}; echo PAASDECK-EXITED $?; sleep 60",
         env.work.display(),
         Env::bin().display()
     );
-    let tmux = Tmux::start(vars, 140, 42, &shell);
+    Tmux::start(console_env(env), width, height, &shell)
+}
+
+#[test]
+fn demo_console_end_to_end() {
+    let env = Env::new();
+    let root = seed_demo(&env);
+    let tmux = console(&env, &root, 140, 42);
 
     // The demo opens on oss-demo: a green banner spelling the context.
     let screen = tmux.wait_for("the oss-demo banner", |s| s.contains("OSS-DEMO · OSS-DEMO"));
@@ -298,47 +314,9 @@ fn demo_console_end_to_end() {
 #[test]
 fn console_deploys_follows_logs_and_rolls_back() {
     let env = Env::new();
-    let demo_dir = env.dir.path().join("demo");
-    let out = env
-        .cmd()
-        .args([
-            "--state-root",
-            demo_dir.to_str().unwrap(),
-            "demo",
-            "--seed-only",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let root = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    let bin = fake_docker_bin(env.dir.path());
+    let root = seed_demo(&env);
     let docker_state = env.dir.path().join("docker-state");
-    let home = env.home.display().to_string();
-    let vars = vec![
-        (
-            "PATH".to_string(),
-            format!(
-                "{}:{}",
-                bin.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        ),
-        ("HOME".to_string(), home.clone()),
-        ("XDG_STATE_HOME".to_string(), format!("{home}/.local/state")),
-        ("XDG_CONFIG_HOME".to_string(), format!("{home}/.config")),
-        ("XDG_CACHE_HOME".to_string(), format!("{home}/.cache")),
-        ("TERM".to_string(), "xterm-256color".to_string()),
-        (
-            "FAKE_DOCKER_STATE".to_string(),
-            docker_state.display().to_string(),
-        ),
-    ];
-    let shell = format!(
-        "cd {} && {} --state-root {root}; echo PAASDECK-EXITED $?; sleep 60",
-        env.work.display(),
-        Env::bin().display()
-    );
-    let tmux = Tmux::start(vars, 150, 46, &shell);
+    let tmux = console(&env, &root, 150, 46);
     tmux.wait_for("the oss-demo banner", |s| s.contains("OSS-DEMO · OSS-DEMO"));
     let history = || -> serde_json::Value {
         let d: serde_json::Value = serde_json::from_str(
@@ -420,24 +398,7 @@ fn console_on_a_corrupt_state_shows_the_error_and_keeps_running() {
     env.init("c", "oss-demo");
     env.add_target("c", "a", "a.example");
     std::fs::write(env.ctx_dir("c").join("targets.json"), "{\"targets\": [").unwrap();
-    let home = env.home.display().to_string();
-    let vars = vec![
-        (
-            "PATH".to_string(),
-            std::env::var("PATH").unwrap_or_default(),
-        ),
-        ("HOME".to_string(), home.clone()),
-        ("XDG_STATE_HOME".to_string(), format!("{home}/.local/state")),
-        ("XDG_CONFIG_HOME".to_string(), format!("{home}/.config")),
-        ("TERM".to_string(), "xterm-256color".to_string()),
-    ];
-    let shell = format!(
-        "cd {} && {} --state-root {}; echo PAASDECK-EXITED $?; sleep 60",
-        env.work.display(),
-        Env::bin().display(),
-        env.root.display()
-    );
-    let tmux = Tmux::start(vars, 120, 30, &shell);
+    let tmux = console(&env, env.root.to_str().unwrap(), 120, 30);
     let screen = tmux.wait_for("the banner error", |s| {
         first_line(s).contains("STATE ERROR")
     });
