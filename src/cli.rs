@@ -625,7 +625,7 @@ impl Command {
             Command::Logs(_) => Verb::Logs,
             Command::Doctor(_) => Verb::Doctor,
             Command::Info => Verb::Info,
-            Command::Demo(_) => Verb::Info,
+            Command::Demo(_) => Verb::Demo,
         }
     }
 

@@ -57,6 +57,7 @@ pub enum Verb {
     SecretUnset,
     Doctor,
     Info,
+    Demo,
 }
 
 /// One row of the table.
@@ -117,6 +118,7 @@ impl Verb {
         Verb::SecretUnset,
         Verb::Doctor,
         Verb::Info,
+        Verb::Demo,
     ];
 
     /// The table (SPEC §5).
@@ -157,6 +159,8 @@ impl Verb {
             Verb::SecretUnset => row("secret unset", Mutating, false, true),
             Verb::Doctor => row("doctor", Read, false, false),
             Verb::Info => row("info", Read, false, false),
+            // Writes a fresh demo state of its own; touches no existing context.
+            Verb::Demo => row("demo", Read, false, false),
         }
     }
 
