@@ -940,3 +940,34 @@ fn events_tail_follow_prints_rows_as_they_are_appended() {
     child.kill().unwrap();
     let _ = child.wait();
 }
+
+#[test]
+fn info_prints_every_path_in_use() {
+    let env = Env::new();
+    env.init("c", "oss-demo");
+    env.ok(&["context", "use", "c"]);
+    let doc = env.ok(&["info"]);
+    assert_eq!(doc["state_root"], env.root.to_str().unwrap());
+    assert_eq!(doc["state_root_source"], "SI_PAAS_STATE_ROOT");
+    assert_eq!(doc["current_context"], "c");
+    assert_eq!(
+        doc["known_hosts"],
+        env.root.join("known_hosts").to_str().unwrap()
+    );
+    let home = env.home.to_str().unwrap();
+    for (key, under) in [
+        ("config_dir", ".config/paasdeck"),
+        ("keymap_file", ".config/paasdeck/keymap.json"),
+        ("theme_file", ".config/paasdeck/theme.json"),
+        ("log_dir", ".local/state/paasdeck/logs"),
+        ("data_dir", ".local/share/paasdeck"),
+        ("cache_dir", ".cache/paasdeck"),
+    ] {
+        assert_eq!(doc[key], format!("{home}/{under}"), "{key}");
+    }
+    let text = stdout(&env.run(&["info"]));
+    assert!(
+        text.contains("log_dir") && text.contains(".local/state/paasdeck/logs"),
+        "{text}"
+    );
+}

@@ -188,7 +188,7 @@ fn console_env(env: &Env) -> Vec<(String, String)> {
 /// Runs the console on `root` in tmux; the shell reports its exit status afterwards.
 fn console(env: &Env, root: &str, width: u16, height: u16) -> Tmux {
     let shell = format!(
-        "cd {} && {} --state-root {root}; echo PAASDECK-EXITED $?; sleep 60",
+        "cd {} && {} -vv --state-root {root}; echo PAASDECK-EXITED $?; sleep 60",
         env.work.display(),
         Env::bin().display()
     );
@@ -293,6 +293,20 @@ fn demo_console_end_to_end() {
     assert!(audit.lines().any(
         |l| l.contains("\"command\":\"target remove\"") && l.contains("\"status\":\"failed\"")
     ));
+
+    // Logging at trace level goes to the log file, never to the screen.
+    let screen = tmux.capture(false);
+    for marker in [" TRACE ", " DEBUG ", " INFO ", " WARN ", "paasdeck::"] {
+        assert!(
+            !screen.contains(marker),
+            "a log line reached the screen: {screen}"
+        );
+    }
+    let logs = common::Env::all_text_under(&env.log_dir());
+    assert!(
+        logs.contains("first frame"),
+        "the log file has the console's lines"
+    );
 
     // Quit: the shell gets its screen back.
     tmux.send("q");

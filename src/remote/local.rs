@@ -5,10 +5,9 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 
-use super::{BoxFuture, ExecRequest, LineSink, Transport, pump, race};
+use super::{BoxFuture, ExecRequest, LineSink, Transport, feed_and_pump, race};
 use crate::error::{ErrorCode, PaasError, Result};
 
 #[derive(Debug, Default)]
@@ -59,13 +58,7 @@ impl Transport for LocalTransport {
             let stderr = child.stderr.take();
             let sink2 = sink.clone();
             let work = async move {
-                let feed = async {
-                    if let (Some(mut w), Some(bytes)) = (stdin, stdin_bytes) {
-                        let _ = w.write_all(&bytes).await;
-                        let _ = w.shutdown().await;
-                    }
-                };
-                tokio::join!(feed, pump(stdout, stderr, &sink2, None));
+                feed_and_pump(stdin, stdin_bytes, stdout, stderr, &sink2, None).await;
                 child.wait().await
             };
             tokio::pin!(work);

@@ -91,6 +91,30 @@ pub trait Transport: Send + Sync {
 /// The marker a wrapped remote script prints first on stderr, carrying its process group id.
 pub(crate) const PID_MARKER: &str = "\u{1e}paasdeck-pid=";
 
+/// Writes `bytes` to a child's stdin (then closes it) while reading its output through
+/// [`pump`]; returns when both are done.
+pub(crate) async fn feed_and_pump<W, O, E>(
+    stdin: Option<W>,
+    bytes: Option<Vec<u8>>,
+    stdout: Option<O>,
+    stderr: Option<E>,
+    sink: &LineSink,
+    pid: Option<&AtomicU32>,
+) where
+    W: tokio::io::AsyncWrite + Unpin,
+    O: AsyncRead + Unpin,
+    E: AsyncRead + Unpin,
+{
+    use tokio::io::AsyncWriteExt;
+    let feed = async {
+        if let (Some(mut w), Some(bytes)) = (stdin, bytes) {
+            let _ = w.write_all(&bytes).await;
+            let _ = w.shutdown().await;
+        }
+    };
+    tokio::join!(feed, pump(stdout, stderr, sink, pid));
+}
+
 /// Reads a child's stdout and stderr to their ends, feeding lines to `sink`. When `pid` is
 /// given, a stderr line carrying [`PID_MARKER`] is consumed and its number stored there.
 pub(crate) async fn pump<O, E>(

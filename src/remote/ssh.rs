@@ -9,12 +9,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use openssh::{KnownHosts, Session, SessionBuilder, Stdio};
-use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 
 use super::hostkeys::{self, HostKeyLearned};
 use super::quote::quote;
-use super::{BoxFuture, ExecRequest, LineSink, Transport, pump, race};
+use super::{BoxFuture, ExecRequest, LineSink, Transport, feed_and_pump, race};
 use crate::error::{ErrorCode, PaasError, Result};
 
 /// Client-wide settings.
@@ -276,13 +275,7 @@ impl Transport for SshTransport {
             let stdin_bytes = req.stdin.clone();
             let pg = pgid.clone();
             let work = async move {
-                let feed = async {
-                    if let (Some(mut w), Some(bytes)) = (stdin, stdin_bytes) {
-                        let _ = w.write_all(&bytes).await;
-                        let _ = w.shutdown().await;
-                    }
-                };
-                tokio::join!(feed, pump(stdout, stderr, &sink, Some(&pg)));
+                feed_and_pump(stdin, stdin_bytes, stdout, stderr, &sink, Some(&pg)).await;
                 child.wait().await
             };
             tokio::pin!(work);

@@ -856,3 +856,19 @@ fn a_corrupt_state_file_shows_in_the_banner() {
         "{top}"
     );
 }
+
+#[test]
+fn config_warnings_are_visible_in_the_banner_and_help() {
+    let runner = TaskRunner::default();
+    let mut app = app_with(false, true);
+    app.warnings
+        .push("keymap /x/keymap.json is invalid (expected value); using the default keys".into());
+    let t = render(&app, &runner, 160, 30);
+    let top: String = (0..160)
+        .map(|x| t.backend().buffer()[(x, 0)].symbol().to_string())
+        .collect();
+    assert!(top.contains("1 config warning(s)"), "{top}");
+    update(&mut app, key('?'));
+    let t = render(&app, &runner, 120, 40);
+    assert!(format!("{}", t.backend()).contains("keymap /x/keymap.json is invalid"));
+}
