@@ -255,6 +255,35 @@ fn demo_console_end_to_end() {
     });
     assert!(screen.contains("deploy@203.0.113.99:22"), "{screen}");
 
+    // A tab shows current state when it is visited again, not what it showed last time.
+    tmux.send("2");
+    tmux.wait_for("the oss-demo banner", |s| {
+        first_line(s).contains("OSS-DEMO · OSS-DEMO")
+    });
+    let o = env
+        .cmd()
+        .args([
+            "--state-root",
+            &root,
+            "--context",
+            "internal-dogfood",
+            "target",
+            "add",
+            "--name",
+            "while-away",
+            "--host",
+            "203.0.113.98",
+            "--user",
+            "deploy",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    tmux.send("1");
+    tmux.wait_for("the target added while the tab was away", |s| {
+        first_line(s).contains("INTERNAL-DOGFOOD") && s.contains("while-away")
+    });
+
     // Help opens and closes.
     tmux.send("?");
     tmux.wait_for("help", |s| {

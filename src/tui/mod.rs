@@ -266,10 +266,13 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
             }
         }
         if app.active_name() != watched {
+            // Only the active tab is watched: start following it, then refresh what it shows,
+            // which may be from an earlier visit.
             watched = app.active_name();
             let cd = opts.root.context(&watched);
             follower = Some(EventFollower::at_end(&cd));
             stamps = stamp(&cd);
+            effects::load(&env, watched.clone());
         }
         if app.quit {
             break;
