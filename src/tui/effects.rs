@@ -131,15 +131,8 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
         }
         Effect::Load(name) => load(env, name),
         Effect::Doctor(name) => {
-            let (root, tx) = (env.root.clone(), env.tx.clone());
-            tokio::task::spawn_blocking(move || {
-                let cwd = std::env::current_dir().ok();
-                let report = doctor::run(&root, &name, cwd.as_deref());
-                let _ = tx.send(Action::DoctorDone {
-                    context: name,
-                    report: Box::new(report),
-                });
-            });
+            let e2 = env.clone();
+            tokio::task::spawn_blocking(move || run_doctor(&e2, &name));
         }
         Effect::CancelTask(id) => {
             env.runner.cancel(id);
@@ -148,6 +141,17 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
         Effect::SearchLog { forward } => search(env, app, forward),
         Effect::SetTitle(_) | Effect::Quit => {}
     }
+}
+
+/// Runs the doctor for a context and reports the result to the console; returns it.
+fn run_doctor(env: &Env, name: &str) -> crate::policy::doctor::DoctorReport {
+    let cwd = std::env::current_dir().ok();
+    let report = doctor::run(&env.root, name, cwd.as_deref());
+    let _ = env.tx.send(Action::DoctorDone {
+        context: name.to_string(),
+        report: Box::new(report.clone()),
+    });
+    report
 }
 
 pub fn load(env: &Env, name: String) {
@@ -273,6 +277,11 @@ async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Result<String
         )
     {
         tracing::error!("could not audit {}: {}", verb.command(), e.message);
+    }
+    if spec.danger != crate::policy::guard::Danger::Read {
+        // A change can change what the doctor finds (a new target, a new vault key).
+        let (e2, name) = (env.clone(), subject.clone());
+        tokio::task::spawn_blocking(move || run_doctor(&e2, &name));
     }
     load(&env, active);
     result
@@ -444,6 +453,25 @@ async fn execute(
         }
         Op::Apply(planned) => {
             let plan = planned.0.clone();
+            // The guardrail, checked fresh: the console's doctor status may be minutes old.
+            let (e2, name) = (env.clone(), active.to_string());
+            let report = tokio::task::spawn_blocking(move || run_doctor(&e2, &name))
+                .await
+                .map_err(|e| PaasError::new(ErrorCode::UnknownFailure, "doctor", e.to_string()))?;
+            if !report.ok {
+                return Err(PaasError::new(
+                    ErrorCode::DoctorBlocked,
+                    "doctor",
+                    format!(
+                        "doctor fails for context {active:?} ({}); refusing `{}`",
+                        report.failures().join(", "),
+                        planned.0.kind.command()
+                    ),
+                )
+                .with_remediation(format!(
+                    "run `paasdeck --context {active} doctor` and fix what it reports"
+                )));
+            }
             fields.insert("app".into(), plan.app.clone().into());
             fields.insert("release".into(), plan.release.clone().into());
             for line in plan.lines() {

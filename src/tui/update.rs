@@ -198,9 +198,8 @@ fn switch_context(app: &mut App, i: usize) -> Vec<Effect> {
     if c.snapshot.is_none() {
         fx.push(Effect::Load(c.name.clone()));
     }
-    if c.doctor == DoctorState::Pending {
-        fx.push(Effect::Doctor(c.name.clone()));
-    }
+    // The last result stays on screen until the fresh one arrives.
+    fx.push(Effect::Doctor(c.name.clone()));
     fx
 }
 
