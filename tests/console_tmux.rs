@@ -431,6 +431,21 @@ fn console_deploys_follows_logs_and_rolls_back() {
             .any(|l| l.contains("\"command\":\"rollback\"")
                 && l.contains("\"status\":\"succeeded\""))
     );
+
+    // The doctor is checked fresh before an apply: a row naming another context fails it.
+    let alerts = Path::new(&root).join("contexts/oss-demo/events/alerts.jsonl");
+    let mut rows = std::fs::read_to_string(&alerts).unwrap_or_default();
+    rows.push_str("{\"context\":\"someone-else\",\"command\":\"x\",\"severity\":\"info\",\"status\":\"sent\",\"message\":\"stray\"}\n");
+    std::fs::write(&alerts, rows).unwrap();
+    tmux.send("d");
+    tmux.wait_for("the doctor to refuse the apply", |s| {
+        s.contains("PAAS_DOCTOR_BLOCKED") && s.contains("events_context_consistency")
+    });
+    assert_eq!(
+        history()["current_release"],
+        first.as_str(),
+        "nothing was deployed"
+    );
     tmux.send("q");
     tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));
 }
