@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing (OpenSSH server and client for the loopback
-# sshd tests, tmux for the console end-to-end tests), then runs formatting, lints and every test.
+# sshd tests, tmux for the console end-to-end tests, procps for ps/pgrep), then runs formatting,
+# lints and every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,7 @@ need=()
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+command -v pgrep >/dev/null 2>&1 || need+=(procps)
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -485,3 +485,54 @@ fn console_on_a_corrupt_state_shows_the_error_and_keeps_running() {
         "{\"targets\": ["
     );
 }
+
+#[test]
+fn hangup_stops_running_tasks_and_restores_the_terminal() {
+    let env = Env::new();
+    let root = seed_demo(&env);
+    let tmux = console(&env, &root, 140, 42);
+    tmux.wait_for("the oss-demo banner", |s| s.contains("OSS-DEMO · OSS-DEMO"));
+    // A long command on the local target (oss-demo: destructive asks yes).
+    tmux.send(":");
+    tmux.send("target exec --targets demo-local -- sleep 7171");
+    tmux.send_key("Enter");
+    tmux.wait_for("the exec dialog", |s| s.contains("Confirm in"));
+    tmux.send("y");
+    assert!(
+        common::sshd::eventually(Duration::from_secs(10), || common::sshd::process_running(
+            "sleep 7171"
+        )),
+        "the task never started"
+    );
+    let pid = tmux
+        .cmd()
+        .args(["display", "-p", "-t", "e2e", "#{pane_pid}"])
+        .output()
+        .unwrap();
+    let shell_pid = String::from_utf8_lossy(&pid.stdout).trim().to_string();
+    let console_pid = std::process::Command::new("pgrep")
+        .args(["-P", &shell_pid, "paasdeck"])
+        .output()
+        .unwrap();
+    let console_pid = String::from_utf8_lossy(&console_pid.stdout)
+        .trim()
+        .to_string();
+    assert!(
+        !console_pid.is_empty(),
+        "no paasdeck process under the pane's shell"
+    );
+    let st = std::process::Command::new("kill")
+        .args(["-HUP", &console_pid])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let screen = tmux.wait_for("paasdeck to exit", |s| s.contains("PAASDECK-EXITED"));
+    assert!(screen.contains("PAASDECK-EXITED 0"), "{screen}");
+    assert!(!tmux.alternate_on(), "the terminal was not restored");
+    assert!(
+        common::sshd::eventually(Duration::from_secs(5), || !common::sshd::process_running(
+            "sleep 7171"
+        )),
+        "the task's process outlived the console"
+    );
+}

@@ -15,8 +15,8 @@ use crate::remote::Stream;
 use crate::remote::fanout;
 use crate::state::{names, targets};
 
-/// Runs async work on a fresh runtime; Ctrl-C cancels it (stopping remote processes) instead of
-/// killing paasdeck mid-flight.
+/// Runs async work on a fresh runtime; Ctrl-C or SIGTERM cancels it (stopping remote
+/// processes, releasing locks) instead of killing paasdeck mid-flight.
 pub fn block_on<F, Fut, T>(f: F) -> Result<T>
 where
     F: FnOnce(CancellationToken) -> Fut,
@@ -30,10 +30,22 @@ where
     let cancel = CancellationToken::new();
     let c2 = cancel.clone();
     rt.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("interrupted: stopping remote commands…");
-            c2.cancel();
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).ok();
+        let terminated = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminated => {}
         }
+        eprintln!("interrupted: stopping remote commands…");
+        c2.cancel();
     });
     let out = rt.block_on(f(cancel));
     rt.shutdown_timeout(std::time::Duration::from_secs(2));

@@ -198,6 +198,11 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
     let mut dirty = false;
     let mut last_draw = Instant::now();
     let mut key_at: Option<Instant> = None;
+    // Closing the terminal window (SIGHUP) or SIGTERM quits like `q` then `y`: tasks are
+    // cancelled (remote processes stopped) and the terminal is restored.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut terminate = signal(SignalKind::terminate())?;
 
     loop {
         let deadline = tokio::time::Instant::from_std(last_draw + FRAME);
@@ -242,6 +247,14 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
             }
             _ = changed.notified() => {
                 dirty = true;
+            }
+            _ = hangup.recv() => {
+                tracing::warn!("hangup: quitting");
+                app.quit = true;
+            }
+            _ = terminate.recv() => {
+                tracing::warn!("terminated: quitting");
+                app.quit = true;
             }
             _ = poll.tick() => {
                 if let Some(c) = app.ctx() {

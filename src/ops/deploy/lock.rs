@@ -36,6 +36,11 @@ impl DeployLock {
         if self.manual {
             return false;
         }
+        // A deploy on this host whose process is gone (killed, crashed) left it behind.
+        let here = whoami::hostname().map(|h| h == self.host).unwrap_or(false);
+        if here && self.pid != 0 && !process_alive(self.pid) {
+            return true;
+        }
         match clock::parse(&self.heartbeat_at) {
             Some(t) => {
                 (clock::now() - t)
@@ -60,6 +65,17 @@ impl DeployLock {
                 &self.message
             }
         )
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    match rustix::process::Pid::from_raw(pid as i32) {
+        // EPERM means it exists but belongs to someone else.
+        Some(p) => !matches!(
+            rustix::process::test_kill_process(p),
+            Err(rustix::io::Errno::SRCH)
+        ),
+        None => false,
     }
 }
 
@@ -246,6 +262,14 @@ mod tests {
         fsio::write_json_atomic(&path(&cd, "api"), &old).unwrap();
         let held = acquire(&cd, "api", "me@h", "y", false).unwrap();
         assert_eq!(held.lock().owner, "me@h");
+        drop(held);
+        // a lock of a process on this host that is gone is stale at once
+        let mut orphan = acquire(&cd, "api", "crashed@h", "x", false).unwrap().keep();
+        orphan.pid = 999_999_999;
+        fsio::write_json_atomic(&path(&cd, "api"), &orphan).unwrap();
+        assert!(read(&cd, "api").unwrap().unwrap().is_stale());
+        let held = acquire(&cd, "api", "me@h", "after a crash", false).unwrap();
+        assert_eq!(held.lock().message, "after a crash");
         drop(held);
         // a manual lock never goes stale
         let mut manual = acquire(&cd, "api", "ops@h", "maintenance", true)
