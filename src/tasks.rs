@@ -167,9 +167,6 @@ impl Task {
     pub fn cancel(&self) {
         self.cancel.cancel();
     }
-    pub fn is_cancel_requested(&self) -> bool {
-        self.cancel.is_cancelled()
-    }
 }
 
 /// Handed to a running task: where its output goes and how it learns it was cancelled.

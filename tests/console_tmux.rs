@@ -185,6 +185,29 @@ fn console_env(env: &Env) -> Vec<(String, String)> {
     ]
 }
 
+/// Adds a target from another paasdeck process, as a second operator would.
+fn add_target_elsewhere(env: &Env, root: &str, ctx: &str, name: &str, host: &str) {
+    let o = env
+        .cmd()
+        .args([
+            "--state-root",
+            root,
+            "--context",
+            ctx,
+            "target",
+            "add",
+            "--name",
+            name,
+            "--host",
+            host,
+            "--user",
+            "deploy",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 /// Runs the console on `root` in tmux; the shell reports its exit status afterwards.
 fn console(env: &Env, root: &str, width: u16, height: u16) -> Tmux {
     let shell = format!(
@@ -229,25 +252,7 @@ fn demo_console_end_to_end() {
     );
 
     // Another process changes this context: the panes follow without a keypress.
-    let o = env
-        .cmd()
-        .args([
-            "--state-root",
-            &root,
-            "--context",
-            "internal-dogfood",
-            "target",
-            "add",
-            "--name",
-            "late-edge",
-            "--host",
-            "203.0.113.99",
-            "--user",
-            "deploy",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    add_target_elsewhere(&env, &root, "internal-dogfood", "late-edge", "203.0.113.99");
     let screen = tmux.wait_for("the new target and its event", |s| {
         s.contains("late-edge")
             && s.lines()
@@ -260,25 +265,13 @@ fn demo_console_end_to_end() {
     tmux.wait_for("the oss-demo banner", |s| {
         first_line(s).contains("OSS-DEMO · OSS-DEMO")
     });
-    let o = env
-        .cmd()
-        .args([
-            "--state-root",
-            &root,
-            "--context",
-            "internal-dogfood",
-            "target",
-            "add",
-            "--name",
-            "while-away",
-            "--host",
-            "203.0.113.98",
-            "--user",
-            "deploy",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success());
+    add_target_elsewhere(
+        &env,
+        &root,
+        "internal-dogfood",
+        "while-away",
+        "203.0.113.98",
+    );
     tmux.send("1");
     tmux.wait_for("the target added while the tab was away", |s| {
         first_line(s).contains("INTERNAL-DOGFOOD") && s.contains("while-away")

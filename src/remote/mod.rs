@@ -223,9 +223,6 @@ pub struct Captured {
 }
 
 impl Captured {
-    pub fn stdout_text(&self) -> String {
-        self.stdout.join("\n")
-    }
     /// The last few stderr lines (or stdout, if stderr is empty), for error messages.
     pub fn tail(&self, n: usize) -> String {
         let src = if self.stderr.is_empty() {

@@ -31,6 +31,8 @@ pub struct Env {
     pub tx: UnboundedSender<Action>,
     pub operator: String,
     pub check_timeout: Duration,
+    /// Contexts whose doctor is running now: a visit or change meanwhile need not start another.
+    pub doctoring: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 pub fn apply(env: &Env, app: &mut App, fx: Effect) {
@@ -130,10 +132,7 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
             }
         }
         Effect::Load(name) => load(env, name),
-        Effect::Doctor(name) => {
-            let e2 = env.clone();
-            tokio::task::spawn_blocking(move || run_doctor(&e2, &name));
-        }
+        Effect::Doctor(name) => spawn_doctor(env, name),
         Effect::CancelTask(id) => {
             env.runner.cancel(id);
         }
@@ -152,6 +151,25 @@ fn run_doctor(env: &Env, name: &str) -> crate::policy::doctor::DoctorReport {
         report: Box::new(report.clone()),
     });
     report
+}
+
+/// Runs the doctor in the background unless a run for that context is already under way.
+fn spawn_doctor(env: &Env, name: String) {
+    let started = env
+        .doctoring
+        .lock()
+        .map(|mut d| d.insert(name.clone()))
+        .unwrap_or(true);
+    if !started {
+        return;
+    }
+    let e2 = env.clone();
+    tokio::task::spawn_blocking(move || {
+        run_doctor(&e2, &name);
+        if let Ok(mut d) = e2.doctoring.lock() {
+            d.remove(&name);
+        }
+    });
 }
 
 pub fn load(env: &Env, name: String) {
@@ -280,8 +298,7 @@ async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Result<String
     }
     if spec.danger != crate::policy::guard::Danger::Read {
         // A change can change what the doctor finds (a new target, a new vault key).
-        let (e2, name) = (env.clone(), subject.clone());
-        tokio::task::spawn_blocking(move || run_doctor(&e2, &name));
+        spawn_doctor(&env, subject.clone());
     }
     load(&env, active);
     result

@@ -162,6 +162,7 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
         tx,
         operator: events::operator(),
         check_timeout: Duration::from_secs(30),
+        doctoring: Default::default(),
     };
     let (_guard, mut terminal) = enter_terminal()?;
     let size = terminal.size()?;

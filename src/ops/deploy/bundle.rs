@@ -12,7 +12,7 @@ use crate::error::{ErrorCode, PaasError, Result};
 use crate::policy::detect;
 use crate::state::deployments::app_key;
 use crate::state::paths::ContextDir;
-use crate::state::vault::{SecretScope, Vault, key_segment};
+use crate::state::vault::{SecretScope, Vault};
 use crate::state::{clock, fsio};
 
 pub const COMPOSE_NAME: &str = "compose.yaml";
@@ -332,11 +332,6 @@ pub fn load(cd: &ContextDir, app: &str, release: &str) -> Result<Bundle> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Names in `SI_PAAS`-style segments, for display.
-pub fn env_key_display(names: &[(String, String)]) -> Vec<String> {
-    names.iter().map(|(k, _)| key_segment(k)).collect()
 }
 
 #[cfg(test)]
