@@ -1,4 +1,68 @@
-//! Small formatting helpers shared by the front ends.
+//! Small formatting helpers shared by the front ends, and the one sanitiser every text that
+//! reaches a terminal passes through.
+
+use std::borrow::Cow;
+
+/// Whether a character must not reach a terminal as it is: C0 controls (ESC, BEL, CR, ...), DEL,
+/// C1 controls (a lone U+009B is a CSI on some terminals) and the bidirectional overrides that
+/// can make text read differently from what it is.
+fn is_hostile(c: char, keep_newlines: bool) -> bool {
+    match c {
+        '\n' | '\t' => !keep_newlines,
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => true,
+        _ => false,
+    }
+}
+
+fn escape_into(out: &mut String, c: char) {
+    use std::fmt::Write;
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        '\u{1b}' => out.push_str("\\e"),
+        c if (c as u32) < 0x100 => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+}
+
+fn sanitize_with(s: &str, keep_newlines: bool) -> Cow<'_, str> {
+    if !s.chars().any(|c| is_hostile(c, keep_newlines)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_hostile(c, keep_newlines) {
+            escape_into(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Text for a terminal: control bytes other than newline and tab are shown escaped (`\e`,
+/// `\x07`, `\r`, `\u{202e}`), so state files, remote output and operator input can never move
+/// the cursor, retitle the window, clear the screen or reorder what is shown.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    sanitize_with(s, true)
+}
+
+/// As [`sanitize`], for one-line fields (a table cell, an event message): newlines and tabs
+/// are escaped too.
+pub fn sanitize_inline(s: &str) -> Cow<'_, str> {
+    sanitize_with(s, false)
+}
+
+/// Whether operator input holds a control character; labels, lock messages and names refuse it.
+pub fn has_control(s: &str) -> bool {
+    s.chars().any(|c| is_hostile(c, false))
+}
 
 /// `1.5G`-style sizes (powers of 1024).
 pub fn human_bytes(b: u64) -> String {
@@ -31,6 +95,22 @@ pub fn human_duration(d: std::time::Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sanitiser_escapes_controls_and_keeps_text() {
+        let hostile = "a\u{1b}]0;X\u{7}\u{1b}[2Jb\rc\u{9b}d\u{202e}e";
+        let clean = sanitize(hostile);
+        assert!(!clean.chars().any(|c| c.is_control()), "{clean:?}");
+        assert_eq!(clean, "a\\e]0;X\\x07\\e[2Jb\\rc\\x9bd\\u{202e}e");
+        assert!(matches!(
+            sanitize("plain ✓ text\nline 2\tx"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(sanitize_inline("a\nb\tc"), "a\\nb\\tc");
+        assert!(has_control("x\u{1b}"));
+        assert!(has_control("x\ny"));
+        assert!(!has_control("ok label-1"));
+    }
 
     #[test]
     fn sizes_and_durations() {

@@ -50,6 +50,106 @@ pub fn redact_map(map: &mut Map<String, Value>) {
     }
 }
 
+/// Hides known secret values in text that paasdeck did not write itself: remote output, remote
+/// error tails. Built from the values a task streams to a target; each value is matched as it
+/// is and in the forms a tool is likely to print it in (standard and URL-safe base64 with and
+/// without padding, percent-encoded, JSON-escaped, each line of a multi-line value).
+///
+/// Values shorter than [`ValueRedactor::MIN_LEN`] characters are not matched: replacing every
+/// `1` or `on` in a log would make it unreadable while hiding nothing worth hiding.
+#[derive(Debug, Clone, Default)]
+pub struct ValueRedactor {
+    matcher: Option<aho_corasick::AhoCorasick>,
+}
+
+impl ValueRedactor {
+    pub const MIN_LEN: usize = 4;
+
+    /// A redactor for these values (empty and too-short values are ignored).
+    pub fn new<I, S>(values: I) -> ValueRedactor
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::{
+            STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
+        };
+        let mut patterns: Vec<String> = Vec::new();
+        let mut add = |p: String| {
+            if p.chars().count() >= Self::MIN_LEN && !patterns.contains(&p) {
+                patterns.push(p);
+            }
+        };
+        for v in values {
+            let v = v.as_ref();
+            if v.chars().count() < Self::MIN_LEN {
+                continue;
+            }
+            add(v.to_string());
+            for line in v.lines() {
+                add(line.trim().to_string());
+            }
+            for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+                add(engine.encode(v.as_bytes()));
+            }
+            add(
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string(),
+            );
+            add(percent_encoding::utf8_percent_encode(v, URL_COMPONENT).to_string());
+            add(percent_encoding::utf8_percent_encode(v, URL_COMPONENT)
+                .to_string()
+                .replace("%20", "+"));
+            if let Ok(json) = serde_json::to_string(v) {
+                add(json[1..json.len() - 1].to_string());
+            }
+        }
+        if patterns.is_empty() {
+            return ValueRedactor::default();
+        }
+        let matcher = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .ok();
+        ValueRedactor { matcher }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.matcher.is_none()
+    }
+
+    /// `text` with every known value replaced by `<redacted>`.
+    pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        match &self.matcher {
+            Some(m) if m.is_match(text) => {
+                std::borrow::Cow::Owned(m.replace_all(text, &vec![REDACTED; m.patterns_len()]))
+            }
+            _ => std::borrow::Cow::Borrowed(text),
+        }
+    }
+
+    /// Wraps a line sink so every line passes through [`ValueRedactor::redact`] first.
+    pub fn wrap(&self, sink: crate::remote::LineSink) -> crate::remote::LineSink {
+        if self.is_empty() {
+            return sink;
+        }
+        let me = self.clone();
+        std::sync::Arc::new(move |stream, line: String| {
+            let clean = me.redact(&line).into_owned();
+            sink(stream, clean)
+        })
+    }
+}
+
+/// RFC 3986 unreserved characters stay as they are; everything else is encoded (what
+/// `encodeURIComponent` and most URL builders produce).
+const URL_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// A redacted copy.
 pub fn redacted(value: &Value) -> Value {
     let mut v = value.clone();
@@ -144,6 +244,43 @@ mod tests {
         assert_eq!(v["compose_secret_findings"], "0");
         assert_eq!(v["secret_count"], 3);
         assert_eq!(v["name"], "n");
+    }
+
+    #[test]
+    fn value_redactor_hides_values_and_their_encodings() {
+        use base64::Engine as _;
+        let secret = "s3cr3t pa$$/word+x";
+        let r = ValueRedactor::new([secret, "ab", ""]);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(secret);
+        let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+        let pct = percent_encoding::utf8_percent_encode(secret, URL_COMPONENT).to_string();
+        for line in [
+            format!("DB_PASSWORD={secret}"),
+            format!("auth: {b64}"),
+            format!("token={b64url}&x=1"),
+            format!("GET /login?p={pct} 200"),
+            format!(
+                "{{\"password\":{}}}",
+                serde_json::to_string(secret).unwrap()
+            ),
+        ] {
+            let out = r.redact(&line);
+            assert!(out.contains(REDACTED), "{line} -> {out}");
+            assert!(
+                !out.contains(secret) && !out.contains(&b64) && !out.contains(&b64url),
+                "{out}"
+            );
+            assert!(!out.contains(&pct), "{out}");
+        }
+        // Short values are not matched; unrelated text is untouched and borrowed.
+        assert_eq!(r.redact("ab abc"), "ab abc");
+        assert!(matches!(
+            r.redact("nothing here"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let multi = ValueRedactor::new(["-----BEGIN KEY-----\nMIIEabcdef\n-----END KEY-----"]);
+        assert_eq!(multi.redact("  MIIEabcdef"), format!("  {REDACTED}"));
+        assert!(ValueRedactor::new(Vec::<String>::new()).is_empty());
     }
 
     #[test]
