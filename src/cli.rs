@@ -43,8 +43,8 @@ pub struct Global {
     /// More detail in the log file (-v debug, -vv trace)
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
-    /// SSH connect timeout
-    #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    /// SSH connect timeout (whole seconds, at least 1s; the whole connection set-up may take three times as long)
+    #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = parse_connect_timeout)]
     pub connect_timeout: Duration,
 }
 
@@ -215,7 +215,7 @@ pub struct TargetCheckArgs {
     #[arg(long)]
     pub all: bool,
     /// Time limit for the whole check of one target
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// Targets checked at once
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=512))]
@@ -263,7 +263,7 @@ pub struct TargetExecArgs {
     #[command(flatten)]
     pub fanout: FanoutArgs,
     /// Time limit per target
-    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    #[arg(long, default_value = "10m", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// The command, after `--`; run by the target's shell as ssh would
     #[arg(last = true, required = true, num_args = 1.., value_name = "CMD")]
@@ -334,6 +334,29 @@ pub struct AppAddArgs {
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 30s, 45s, 2m, 1h)"))
+}
+
+/// A time limit: zero would stop every command before it starts, so it is refused.
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d.is_zero() {
+        return Err("a time limit must be above zero (examples: 30s, 45s, 2m)".to_string());
+    }
+    Ok(d)
+}
+
+/// The SSH connect timeout. OpenSSH's `ConnectTimeout` counts whole seconds, so less than one
+/// second is refused and a fraction is rounded up (1500ms → 2s).
+pub fn parse_connect_timeout(s: &str) -> Result<Duration, String> {
+    let d = parse_timeout(s)?;
+    if d < Duration::from_secs(1) {
+        return Err(format!(
+            "{} is below one second; OpenSSH counts its connect timeout in whole seconds (use 1s or more)",
+            humantime::format_duration(d)
+        ));
+    }
+    let whole = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    Ok(Duration::from_secs(whole))
 }
 
 #[derive(Subcommand, Debug)]
@@ -431,7 +454,7 @@ pub struct ReleaseArgs {
     #[arg(long)]
     pub apply: bool,
     /// How long health may take after `up`
-    #[arg(long, default_value = "45s", value_parser = parse_duration)]
+    #[arg(long, default_value = "45s", value_parser = parse_timeout)]
     pub health_timeout: Duration,
     /// Health command run in the release directory (exit 0 = healthy)
     #[arg(long, value_name = "CMD")]
@@ -443,7 +466,7 @@ pub struct ReleaseArgs {
     #[arg(long)]
     pub namespace: Option<String>,
     /// Time limit for putting a release on one target
-    #[arg(long, default_value = "2m", value_parser = parse_duration)]
+    #[arg(long, default_value = "2m", value_parser = parse_timeout)]
     pub apply_timeout: Duration,
 }
 

@@ -6,6 +6,7 @@ pub mod fanout;
 pub mod hostkeys;
 pub mod lines;
 pub mod local;
+pub mod pgroup;
 pub mod pool;
 pub mod quote;
 pub mod ssh;
@@ -46,7 +47,12 @@ pub fn null_sink() -> LineSink {
 pub struct ExecRequest {
     pub script: String,
     pub stdin: Option<Vec<u8>>,
+    /// The whole budget, stopping the remote process included.
     pub timeout: Option<Duration>,
+    /// Over SSH, the remote process group is killed when the session ends (connection lost,
+    /// paasdeck gone): for mutations that must not finish unrecorded. Needs stdin, so it
+    /// applies only to requests without stdin bytes.
+    pub tied_to_session: bool,
 }
 
 impl ExecRequest {
@@ -62,6 +68,10 @@ impl ExecRequest {
     }
     pub fn stdin(mut self, bytes: Vec<u8>) -> ExecRequest {
         self.stdin = Some(bytes);
+        self
+    }
+    pub fn tied_to_session(mut self) -> ExecRequest {
+        self.tied_to_session = true;
         self
     }
 }

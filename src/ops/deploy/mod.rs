@@ -5,6 +5,7 @@
 
 mod apply;
 pub mod bundle;
+pub mod drift;
 pub mod lock;
 pub mod remote;
 

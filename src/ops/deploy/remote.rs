@@ -200,15 +200,31 @@ pub async fn apply_release(
     let dir = layout.release_dir(&bundle.release);
     let note = |s: String| sink(Stream::Stdout, s);
     let started = Instant::now();
-    let left = || {
-        timeout
-            .saturating_sub(started.elapsed())
-            .max(Duration::from_secs(1))
+    // Each step gets what is left of the apply's budget, so the whole apply (stopping a
+    // step's remote process included) ends within it.
+    let left = || -> Result<Duration> {
+        let l = timeout.saturating_sub(started.elapsed());
+        if l < Duration::from_millis(50) {
+            return Err(PaasError::new(
+                ErrorCode::Timeout,
+                "remote_apply",
+                format!(
+                    "putting release {} on {} did not finish within {}",
+                    bundle.release,
+                    t.label(),
+                    humantime::format_duration(timeout)
+                ),
+            )
+            .with_remediation("raise --apply-timeout, or look at the target's load"));
+        }
+        Ok(l)
     };
     note(format!("» mkdir {dir}"));
     step(
         t,
-        ExecRequest::new(format!("mkdir -p {}", quote(&dir))).timeout(left()),
+        ExecRequest::new(format!("mkdir -p {}", quote(&dir)))
+            .tied_to_session()
+            .timeout(left()?),
         sink,
         cancel,
         ErrorCode::RemoteApplyFailed,
@@ -221,7 +237,7 @@ pub async fn apply_release(
             t,
             ExecRequest::new(format!("cat > {}", quote(&format!("{dir}/{name}"))))
                 .stdin(bytes)
-                .timeout(left()),
+                .timeout(left()?),
             sink,
             cancel,
             ErrorCode::RemoteUploadFailed,
@@ -240,7 +256,7 @@ pub async fn apply_release(
             tmp = quote(&format!("{dir}/.env.paasdeck-tmp"))
         ))
         .stdin(env.as_bytes().to_vec())
-        .timeout(left()),
+        .timeout(left()?),
         sink,
         cancel,
         ErrorCode::RemoteUploadFailed,
@@ -256,7 +272,9 @@ pub async fn apply_release(
     note("» docker compose pull".into());
     let pulled = capture_streaming(
         t,
-        ExecRequest::new(format!("{cd} pull")).timeout(left()),
+        ExecRequest::new(format!("{cd} pull"))
+            .tied_to_session()
+            .timeout(left()?),
         sink,
         cancel,
     )
@@ -270,7 +288,9 @@ pub async fn apply_release(
     note("» docker compose up -d --remove-orphans".into());
     step(
         t,
-        ExecRequest::new(format!("{cd} up -d --remove-orphans")).timeout(left()),
+        ExecRequest::new(format!("{cd} up -d --remove-orphans"))
+            .tied_to_session()
+            .timeout(left()?),
         sink,
         cancel,
         ErrorCode::RemoteApplyFailed,
@@ -285,7 +305,8 @@ pub async fn apply_release(
             quote(&layout.app_dir()),
             quote(&format!("releases/{}", bundle.release))
         ))
-        .timeout(left()),
+        .tied_to_session()
+        .timeout(left()?),
         sink,
         cancel,
         ErrorCode::RemoteApplyFailed,
