@@ -176,6 +176,11 @@ pub(crate) async fn pump<O, E>(
     tokio::join!(out, err);
 }
 
+/// A duration for messages, to the millisecond (`1s 846ms`, `6s`).
+pub fn human(d: Duration) -> String {
+    humantime::format_duration(Duration::from_millis(d.as_millis() as u64)).to_string()
+}
+
 /// Why a running command was stopped early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interrupt {
@@ -197,7 +202,7 @@ impl Interrupt {
                 "exec",
                 format!(
                     "the command on {label} did not finish within {}; it was stopped",
-                    humantime::format_duration(timeout.unwrap_or_default())
+                    human(timeout.unwrap_or_default())
                 ),
             )
             .with_remediation("raise the timeout, or look at the target's load"),

@@ -280,13 +280,13 @@ impl SshTransport {
             super::Interrupt::TimedOut => format!(
                 "the command on {} did not finish within {}",
                 self.label,
-                humantime::format_duration(timeout.unwrap_or_default())
+                super::human(timeout.unwrap_or_default())
             ),
         };
         PaasError {
             message: format!(
                 "{head}, and stopping it could not be confirmed within {}: {what} may still be running on {}",
-                humantime::format_duration(pgroup::split_budget(timeout).1),
+                super::human(pgroup::split_budget(timeout).1),
                 self.label
             ),
             remediation,

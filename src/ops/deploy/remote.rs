@@ -183,8 +183,38 @@ pub struct Site<'a> {
     pub cancel: &'a CancellationToken,
 }
 
-/// Puts a release on a target and starts it (everything before the health check).
+/// Puts a release on a target and starts it (everything before the health check), within
+/// `timeout` (`--apply-timeout`) for all steps together.
 pub async fn apply_release(
+    site: &Site<'_>,
+    bundle: &Bundle,
+    env: &str,
+    timeout: Duration,
+) -> Result<()> {
+    apply_steps(site, bundle, env, timeout).await.map_err(|e| {
+        if e.code != ErrorCode::Timeout {
+            return e;
+        }
+        let stopped = !e.message.contains("may still be running");
+        PaasError {
+            message: format!(
+                "putting release {} on {} ran out of its apply timeout ({}): {}",
+                bundle.release,
+                site.transport.label(),
+                crate::remote::human(timeout),
+                e.message
+            ),
+            remediation: if stopped {
+                "raise --apply-timeout, or look at the target's load and connection".to_string()
+            } else {
+                e.remediation.clone()
+            },
+            ..e
+        }
+    })
+}
+
+async fn apply_steps(
     site: &Site<'_>,
     bundle: &Bundle,
     env: &str,
@@ -208,14 +238,8 @@ pub async fn apply_release(
             return Err(PaasError::new(
                 ErrorCode::Timeout,
                 "remote_apply",
-                format!(
-                    "putting release {} on {} did not finish within {}",
-                    bundle.release,
-                    t.label(),
-                    humantime::format_duration(timeout)
-                ),
-            )
-            .with_remediation("raise --apply-timeout, or look at the target's load"));
+                "no time was left for the next step",
+            ));
         }
         Ok(l)
     };
