@@ -372,7 +372,11 @@ fn failed_apply_records_where_targets_run() {
     ]);
     assert_eq!(code, 1, "{doc:#}");
     let release = doc["release"].as_str().unwrap().to_string();
-    assert_eq!(doc["drifted_targets"], serde_json::json!(["edge"]), "{doc:#}");
+    assert_eq!(
+        doc["drifted_targets"],
+        serde_json::json!(["edge"]),
+        "{doc:#}"
+    );
     let last = r.deploy_events().pop().unwrap();
     assert_eq!(last["status"], "failed");
     assert_eq!(last["remote_current"]["edge"], release, "{last:#}");
@@ -407,14 +411,7 @@ fn missing_identity_file_is_named_before_connecting() {
     );
     // The deploy path says the same, with the remediation.
     r.app();
-    let (code, doc, _) = r.run(&[
-        "deploy",
-        "--app",
-        "api",
-        "--targets",
-        "gone",
-        "--apply",
-    ]);
+    let (code, doc, _) = r.run(&["deploy", "--app", "api", "--targets", "gone", "--apply"]);
     assert_eq!(code, 1, "{doc:#}");
     assert_eq!(doc["error"]["code"], "PAAS_SSH_AUTH_FAILED", "{doc:#}");
     let hint = doc["error"]["remediation"].as_str().unwrap();
@@ -453,7 +450,16 @@ fn zero_timeouts_are_usage_errors() {
             "--timeout",
         ),
         (
-            vec!["target", "exec", "--targets", "all", "--timeout", "0s", "--", "true"],
+            vec![
+                "target",
+                "exec",
+                "--targets",
+                "all",
+                "--timeout",
+                "0s",
+                "--",
+                "true",
+            ],
             "--timeout",
         ),
         (
@@ -468,8 +474,14 @@ fn zero_timeouts_are_usage_errors() {
             vec!["rollback", "--app", "api", "--apply-timeout", "0s"],
             "--apply-timeout",
         ),
-        (vec!["target", "list", "--connect-timeout", "0s"], "--connect-timeout"),
-        (vec!["target", "list", "--connect-timeout", "1ms"], "--connect-timeout"),
+        (
+            vec!["target", "list", "--connect-timeout", "0s"],
+            "--connect-timeout",
+        ),
+        (
+            vec!["target", "list", "--connect-timeout", "1ms"],
+            "--connect-timeout",
+        ),
         (
             vec!["target", "list", "--connect-timeout", "999ms"],
             "--connect-timeout",
@@ -485,7 +497,14 @@ fn zero_timeouts_are_usage_errors() {
         assert_eq!(doc["error"]["code"], "PAAS_INVALID_ARGUMENT", "{doc:#}");
         assert!(doc["error"]["message"].as_str().unwrap().contains(flag));
     }
-    let o = env.run(&["--context", "c", "target", "list", "--connect-timeout", "1500ms"]);
+    let o = env.run(&[
+        "--context",
+        "c",
+        "target",
+        "list",
+        "--connect-timeout",
+        "1500ms",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
@@ -522,7 +541,11 @@ fn sub_second_timeouts_are_honoured() {
         "8.61",
     ]);
     assert_eq!(code, 1, "{doc:#}");
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(doc["error"]["code"], "PAAS_TIMEOUT", "{doc:#}");
     assert!(eventually(Duration::from_secs(5), || !process_running(
         "sleep 8.61"

@@ -214,12 +214,7 @@ pub async fn apply_release(
     })
 }
 
-async fn apply_steps(
-    site: &Site<'_>,
-    bundle: &Bundle,
-    env: &str,
-    timeout: Duration,
-) -> Result<()> {
+async fn apply_steps(site: &Site<'_>, bundle: &Bundle, env: &str, timeout: Duration) -> Result<()> {
     let Site {
         transport: t,
         layout,
