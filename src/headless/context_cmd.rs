@@ -25,6 +25,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             read_only,
             confirm,
             incus_project,
+            force,
             ..
         } => {
             if let Some(k) = kind {
@@ -56,6 +57,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             }
             let spec = InitSpec {
                 kind: kind.clone(),
+                force: *force,
                 vault_file: vault_file
                     .as_ref()
                     .map(|v| crate::state::paths::absolute(v).display().to_string()),
@@ -65,11 +67,21 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
                 incus_project: incus_project.clone(),
             };
             let cd = inv.cd();
-            let (cfg, created) = context::init(&inv.root, &cd, &spec)?;
-            let p = ContextPolicy::new(&cfg.name, Some(&cfg));
+            let done = context::init(&inv.root, &cd, &spec)?;
+            let (cfg, created) = (&done.config, done.created);
+            let p = ContextPolicy::new(&cfg.name, Some(cfg));
             let verb = if created { "created" } else { "updated" };
-            Ok(describe(&cfg, &p).field("created", created).text(format!(
-                "context {} {verb} (type {}, {}) at {}",
+            let mut rep = describe(cfg, &p).field("created", created);
+            let mut retyped = String::new();
+            if let Some(old) = &done.previous_kind {
+                rep = rep
+                    .field("previous_type", old)
+                    .field("new_type", &p.kind)
+                    .field("force", true);
+                retyped = format!("; type changed from {old} to {}", p.kind);
+            }
+            Ok(rep.text(format!(
+                "context {} {verb} (type {}, {}) at {}{retyped}",
                 cfg.name,
                 p.kind,
                 p.tone.name(),
@@ -83,9 +95,12 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             let p = ContextPolicy::new(&cfg.name, Some(&cfg));
             let t = targets::load(&cd)?;
             let a = apps::load(&cd)?;
-            let stored = inv.root.stored_context()?;
+            let stored = inv.root.stored_context_hint();
             let rep = describe(&cfg, &p)
-                .set("current", stored.as_deref() == Some(cfg.name.as_str()))
+                .set(
+                    "current",
+                    stored.as_ref().is_some_and(|s| s.as_str() == cd.name()),
+                )
                 .set("targets", t.targets.len())
                 .set("apps", a.apps.len())
                 .set(
@@ -109,12 +124,26 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
         }
         ContextCmd::Use { .. } => {
             let cd = inv.existing_cd()?;
-            let previous = inv.root.stored_context()?.unwrap_or_default();
+            // A damaged file is what `context use` repairs: it never stops the overwrite.
+            let damaged = inv.root.stored_context().is_err();
+            let previous = inv
+                .root
+                .stored_context_hint()
+                .map(String::from)
+                .unwrap_or_default();
             inv.root.store_context(cd.name())?;
-            Ok(Report::ok()
+            let mut rep = Report::ok()
                 .field("name", cd.name())
-                .field("previous", previous)
-                .text(format!("current context is now {}", cd.name())))
+                .field("previous", previous);
+            let mut text = format!("current context is now {}", cd.name());
+            if damaged {
+                rep = rep.field("repaired", true);
+                text.push_str(&format!(
+                    " ({} was damaged and has been rewritten)",
+                    inv.root.current_context_file().display()
+                ));
+            }
+            Ok(rep.text(text))
         }
         ContextCmd::Remove { force, .. } => {
             if !force {
@@ -130,7 +159,11 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             std::fs::remove_dir_all(cd.dir())
                 .map_err(|e| PaasError::io("context_remove", cd.dir(), &e))?;
             let mut reset = false;
-            if inv.root.stored_context()?.as_deref() == Some(cd.name()) {
+            if inv
+                .root
+                .stored_context_hint()
+                .is_some_and(|s| s.as_str() == cd.name())
+            {
                 inv.root
                     .store_context(crate::state::paths::DEFAULT_CONTEXT)?;
                 reset = true;
@@ -163,11 +196,16 @@ fn describe(cfg: &ContextConfig, p: &ContextPolicy) -> Report {
 }
 
 fn list(inv: &Invocation) -> Result<Report> {
-    let stored = inv.root.stored_context()?.unwrap_or_default();
+    let damaged = inv.root.stored_context().err();
+    let stored = inv
+        .root
+        .stored_context_hint()
+        .map(String::from)
+        .unwrap_or_default();
     let mut rows: Vec<Value> = Vec::new();
     let mut lines = Vec::new();
     for name in inv.root.list_contexts()? {
-        let cd = inv.root.context(&name);
+        let cd = inv.root.context(&name)?;
         let mut row = match context::load(&cd) {
             Ok(Some(cfg)) => {
                 let p = ContextPolicy::new(&name, Some(&cfg));
@@ -196,12 +234,20 @@ fn list(inv: &Invocation) -> Result<Report> {
         }
         rows.push(row);
     }
-    let text = if lines.is_empty() {
+    let mut text = if lines.is_empty() {
         "no contexts yet; create one with `paasdeck context init NAME --type TYPE`\n".to_string()
     } else {
         table(&lines)
     };
-    Ok(Report::ok().set("current", stored).list(&rows).text(text))
+    let mut rep = Report::ok().set("current", stored);
+    if let Some(e) = damaged {
+        text.push_str(&format!(
+            "warning: {}\nhint: {}\n",
+            e.message, e.remediation
+        ));
+        rep = rep.set("current_context_error", super::output::error_object(&e));
+    }
+    Ok(rep.list(&rows).text(text))
 }
 
 const SCHEMA_VERSION: u64 = 1;
@@ -273,6 +319,8 @@ fn import_error(msg: String) -> PaasError {
         .with_remediation("import a file written by `context export` (schema_version 1)")
 }
 
+/// One section of the payload, read with the same rules as the state file it becomes: a bad
+/// name, id, host, port or path is refused naming its key path, never its value.
 fn section<T: serde::de::DeserializeOwned + Default>(
     input: &Path,
     meta: &Map<String, Value>,
@@ -280,13 +328,22 @@ fn section<T: serde::de::DeserializeOwned + Default>(
 ) -> Result<Option<T>> {
     match meta.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|e| {
-            import_error(format!(
-                "{}: metadata.{key} has an unexpected shape ({})",
-                input.display(),
-                e.to_string().split(" at line").next().unwrap_or_default()
-            ))
-        }),
+        Some(v) => serde_path_to_error::deserialize(v.clone())
+            .map(Some)
+            .map_err(|e| {
+                let at = e.path().to_string();
+                let at = if at == "." {
+                    format!("metadata.{key}")
+                } else {
+                    format!("metadata.{key}.{at}")
+                };
+                import_error(format!(
+                    "{}: {} is refused: {}",
+                    input.display(),
+                    crate::text::sanitize_inline(&at),
+                    fsio::scrub_values(&e.into_inner().to_string())
+                ))
+            }),
     }
 }
 
@@ -322,18 +379,6 @@ fn import(inv: &Invocation, input: &Path, replace: bool) -> Result<Report> {
     let in_history: Option<DeploymentsDoc> = section(input, meta, "deploy_history")?;
     let in_apps: Option<AppsDoc> = section(input, meta, "apps")?;
     let in_mappings: Option<Value> = section(input, meta, "webhook_mappings")?;
-    for t in in_targets.iter().flat_map(|d| d.targets.iter()) {
-        names::validate_target(&t.name)
-            .and_then(|_| names::validate_host(&t.host))
-            .and_then(|_| names::validate_user(&t.user))
-            .map_err(|e| {
-                import_error(format!("target {:?} in the payload: {}", t.name, e.message))
-            })?;
-    }
-    for a in in_apps.iter().flat_map(|d| d.apps.iter()) {
-        names::validate_app(&a.name)
-            .map_err(|e| import_error(format!("app in the payload: {}", e.message)))?;
-    }
 
     let _lock = cd.lock()?;
     // Read everything first: a malformed document stops the import before any write.
@@ -353,8 +398,10 @@ fn import(inv: &Invocation, input: &Path, replace: bool) -> Result<Report> {
                     None => cur_targets.targets.push(t),
                 }
             }
-            if !inc.current_target.is_empty() && cur_targets.find(&inc.current_target).is_some() {
-                cur_targets.current_target = inc.current_target;
+            if let Some(c) = inc.current_target
+                && cur_targets.find(&c).is_some()
+            {
+                cur_targets.current_target = Some(c);
             }
         }
         cur_targets.normalise();
@@ -365,10 +412,10 @@ fn import(inv: &Invocation, input: &Path, replace: bool) -> Result<Report> {
         } else {
             for (app, h) in inc.apps {
                 let slot = cur_history.apps.entry(app).or_default();
-                if !h.current_release.is_empty() {
+                if h.current_release.is_some() {
                     slot.current_release = h.current_release;
                 }
-                if !h.current_remote_dir.is_empty() {
+                if h.current_remote_dir.is_some() {
                     slot.current_remote_dir = h.current_remote_dir;
                 }
                 if !h.updated_at.is_empty() {
@@ -383,10 +430,8 @@ fn import(inv: &Invocation, input: &Path, replace: bool) -> Result<Report> {
                 if n > deployments::HISTORY_CAP {
                     slot.history.drain(..n - deployments::HISTORY_CAP);
                 }
-                if slot.current_release.is_empty()
-                    && let Some(last) = slot.history.last()
-                {
-                    slot.current_release = last.clone();
+                if slot.current_release.is_none() {
+                    slot.current_release = slot.history.last().cloned();
                 }
             }
         }

@@ -17,6 +17,9 @@ pub struct Check {
     pub name: &'static str,
     pub ok: bool,
     pub detail: String,
+    /// A passing check whose detail asks for attention (e.g. a name to rename).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub warning: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,19 +39,21 @@ impl DoctorReport {
     }
 }
 
-fn pass(name: &'static str, detail: impl Into<String>) -> Check {
+pub(crate) fn pass(name: &'static str, detail: impl Into<String>) -> Check {
     Check {
         name,
         ok: true,
         detail: detail.into(),
+        warning: false,
     }
 }
 
-fn fail(name: &'static str, detail: impl Into<String>) -> Check {
+pub(crate) fn fail(name: &'static str, detail: impl Into<String>) -> Check {
     Check {
         name,
         ok: false,
         detail: detail.into(),
+        warning: false,
     }
 }
 
@@ -65,7 +70,16 @@ fn summarise(items: impl IntoIterator<Item = String>) -> String {
 
 /// Runs every check for one context.
 pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
-    let cd = root.context(ctx);
+    let cd = match root.context(ctx) {
+        Ok(cd) => cd,
+        Err(e) => {
+            return DoctorReport {
+                context: ctx.to_string(),
+                ok: false,
+                checks: vec![fail(super::doctor_context::NAME, e.message)],
+            };
+        }
+    };
     let repos = repo::relevant_repos(root.path(), cwd);
     let artifacts = scan_repos(&repos);
     let checks = vec![
@@ -78,6 +92,7 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
         contexts_distinct_vaults(root, ctx),
         events_context_consistency(&cd),
         state_plaintext_secrets(&cd),
+        super::doctor_context::context_name(&cd),
     ];
     DoctorReport {
         context: ctx.to_string(),
@@ -330,7 +345,10 @@ fn contexts_distinct_targets(root: &StateRoot, ctx: &str) -> Check {
                 .unwrap_or_else(|| context::DEFAULT_TYPE.into())
         })
     };
-    let me = root.context(ctx);
+    let me = match root.context(ctx) {
+        Ok(cd) => cd,
+        Err(e) => return fail(NAME, e.message),
+    };
     let (my_kind, mine) = match (kind_of(&me), targets::load(&me)) {
         (Ok(k), Ok(t)) => (k, t),
         (Err(e), _) | (_, Err(e)) => return fail(NAME, e.message),
@@ -342,7 +360,7 @@ fn contexts_distinct_targets(root: &StateRoot, ctx: &str) -> Check {
             .map(|t| {
                 (
                     format!("{}:{}", t.host.to_ascii_lowercase(), t.port()),
-                    t.name.clone(),
+                    t.name.to_string(),
                 )
             })
             .collect()
@@ -350,10 +368,12 @@ fn contexts_distinct_targets(root: &StateRoot, ctx: &str) -> Check {
     let my_endpoints = endpoints(&mine);
     let mut clashes = Vec::new();
     for other in names.iter().filter(|n| n.as_str() != ctx) {
-        let ocd = root.context(other);
-        let (okind, otargets) = match (kind_of(&ocd), targets::load(&ocd)) {
-            (Ok(k), Ok(t)) => (k, t),
-            (Err(e), _) | (_, Err(e)) => {
+        let (okind, otargets) = match root
+            .context(other)
+            .and_then(|ocd| Ok((kind_of(&ocd)?, targets::load(&ocd)?)))
+        {
+            Ok(kt) => kt,
+            Err(e) => {
                 clashes.push(format!(
                     "cannot compare with context {other}: {}",
                     e.message
@@ -384,7 +404,10 @@ fn contexts_distinct_targets(root: &StateRoot, ctx: &str) -> Check {
 
 fn contexts_distinct_vaults(root: &StateRoot, ctx: &str) -> Check {
     const NAME: &str = "contexts_distinct_vaults";
-    let me = root.context(ctx);
+    let me = match root.context(ctx) {
+        Ok(cd) => cd,
+        Err(e) => return fail(NAME, e.message),
+    };
     let my_vault = canonical_lenient(&context::vault_path(
         &me,
         context::load(&me).ok().flatten().as_ref(),
@@ -394,7 +417,9 @@ fn contexts_distinct_vaults(root: &StateRoot, ctx: &str) -> Check {
         if other == ctx {
             continue;
         }
-        let ocd = root.context(&other);
+        let Ok(ocd) = root.context(&other) else {
+            continue;
+        };
         let v = canonical_lenient(&context::vault_path(
             &ocd,
             context::load(&ocd).ok().flatten().as_ref(),

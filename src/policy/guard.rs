@@ -445,7 +445,7 @@ mod tests {
 
     fn policy(name: &str, kind: &str, read_only: bool) -> ContextPolicy {
         let cfg = ContextConfig {
-            name: name.into(),
+            name: name.parse().unwrap(),
             kind: kind.into(),
             read_only,
             ..Default::default()
@@ -617,7 +617,7 @@ mod tests {
             ContextClass::Production
         );
         let cfg = ContextConfig {
-            name: "d".into(),
+            name: "d".parse().unwrap(),
             kind: "oss-demo".into(),
             color: "#102030".into(),
             confirm: "type-name".into(),
