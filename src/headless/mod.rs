@@ -3,6 +3,7 @@
 
 mod app_cmd;
 mod context_cmd;
+mod context_import;
 mod deploy_cmd;
 mod doctor_cmd;
 mod events_cmd;

@@ -1,11 +1,13 @@
-//! The doctor's check of a context's own name: `config.json` must name the directory it lies in
-//! (a copied or renamed directory otherwise acts under one name and records another), and a
-//! name only an older root may have (`ACME-Prod`) passes with a warning that suggests a rename.
+//! The doctor's checks about contexts themselves: each is what its name says (`config.json`
+//! names the directory it lies in; a name only an older root may have, like `ACME-Prod`, passes
+//! with a warning that suggests a rename), and contexts stay apart (no shared host of another
+//! type, no shared vault).
 
-use super::doctor::{Check, fail, pass};
+use super::doctor::{Check, fail, pass, summarise};
 use crate::state::context;
 use crate::state::ids::ContextName;
-use crate::state::paths::ContextDir;
+use crate::state::paths::{ContextDir, StateRoot, canonical_lenient};
+use crate::state::targets;
 
 pub const NAME: &str = "context_name";
 
@@ -44,6 +46,114 @@ pub fn context_name(cd: &ContextDir) -> Check {
                 shlex::try_quote(dir_name).unwrap_or_else(|_| dir_name.into()),
             ),
         )
+    }
+}
+
+pub fn contexts_distinct_targets(root: &StateRoot, ctx: &str) -> Check {
+    const NAME: &str = "contexts_distinct_targets";
+    let names = match root.list_contexts() {
+        Ok(n) => n,
+        Err(e) => return fail(NAME, e.message),
+    };
+    let kind_of = |cd: &ContextDir| {
+        context::load(cd).map(|c| {
+            c.map(|c| c.kind())
+                .unwrap_or_else(|| context::DEFAULT_TYPE.into())
+        })
+    };
+    let me = match root.context(ctx) {
+        Ok(cd) => cd,
+        Err(e) => return fail(NAME, e.message),
+    };
+    let (my_kind, mine) = match (kind_of(&me), targets::load(&me)) {
+        (Ok(k), Ok(t)) => (k, t),
+        (Err(e), _) | (_, Err(e)) => return fail(NAME, e.message),
+    };
+    let endpoints = |doc: &targets::TargetsDoc| -> Vec<(String, String)> {
+        doc.targets
+            .iter()
+            .filter(|t| t.auth() != targets::AuthMethod::Local)
+            .map(|t| {
+                (
+                    format!("{}:{}", t.host.to_ascii_lowercase(), t.port()),
+                    t.name.to_string(),
+                )
+            })
+            .collect()
+    };
+    let my_endpoints = endpoints(&mine);
+    let mut clashes = Vec::new();
+    for other in names.iter().filter(|n| n.as_str() != ctx) {
+        let (okind, otargets) = match root
+            .context(other)
+            .and_then(|ocd| Ok((kind_of(&ocd)?, targets::load(&ocd)?)))
+        {
+            Ok(kt) => kt,
+            Err(e) => {
+                clashes.push(format!(
+                    "cannot compare with context {other}: {}",
+                    e.message
+                ));
+                continue;
+            }
+        };
+        if okind == my_kind {
+            continue;
+        }
+        for (ep, oname) in endpoints(&otargets) {
+            if let Some((_, mname)) = my_endpoints.iter().find(|(e, _)| *e == ep) {
+                clashes.push(format!(
+                    "{ep} is {ctx}/{mname} ({my_kind}) and {other}/{oname} ({okind})"
+                ));
+            }
+        }
+    }
+    if clashes.is_empty() {
+        pass(
+            NAME,
+            "no host:port is shared with a context of another type",
+        )
+    } else {
+        fail(NAME, summarise(clashes))
+    }
+}
+
+pub fn contexts_distinct_vaults(root: &StateRoot, ctx: &str) -> Check {
+    const NAME: &str = "contexts_distinct_vaults";
+    let me = match root.context(ctx) {
+        Ok(cd) => cd,
+        Err(e) => return fail(NAME, e.message),
+    };
+    let my_vault = canonical_lenient(&context::vault_path(
+        &me,
+        context::load(&me).ok().flatten().as_ref(),
+    ));
+    let mut shared = Vec::new();
+    for other in root.list_contexts().unwrap_or_default() {
+        if other == ctx {
+            continue;
+        }
+        let Ok(ocd) = root.context(&other) else {
+            continue;
+        };
+        let v = canonical_lenient(&context::vault_path(
+            &ocd,
+            context::load(&ocd).ok().flatten().as_ref(),
+        ));
+        if v == my_vault {
+            shared.push(format!(
+                "{} is also the vault of context {other}",
+                v.display()
+            ));
+        }
+    }
+    if shared.is_empty() {
+        pass(
+            NAME,
+            format!("vault {} belongs to this context only", my_vault.display()),
+        )
+    } else {
+        fail(NAME, summarise(shared))
     }
 }
 
