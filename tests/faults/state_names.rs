@@ -62,7 +62,7 @@ fn a_garbage_current_context_never_stops_an_explicit_context_and_context_use_rep
 }
 
 /// A context directory as si paas leaves it: `config.json` (or only `events/`), 0700/0600.
-fn si_context(env: &Env, name: &str, config: bool) {
+fn si_context(env: &Env, name: &str, kind: Option<&str>) {
     let dir = env.ctx_dir(name);
     std::fs::create_dir_all(dir.join("events")).unwrap();
     for d in [
@@ -73,12 +73,10 @@ fn si_context(env: &Env, name: &str, config: bool) {
     ] {
         std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700)).unwrap();
     }
-    if config {
+    if let Some(kind) = kind {
         write_private(
             &dir.join("config.json"),
-            json!({"name": name, "type": "production"})
-                .to_string()
-                .as_bytes(),
+            json!({"name": name, "type": kind}).to_string().as_bytes(),
         );
     }
 }
@@ -87,8 +85,9 @@ fn si_context(env: &Env, name: &str, config: bool) {
 fn existing_context_names_si_accepts_are_listed_selectable_and_guarded() {
     let env = Env::new();
     env.init("alpha", "oss-demo");
-    si_context(&env, "ACME-Prod", true);
-    si_context(&env, "Audit Only", false);
+    si_context(&env, "ACME-Prod", Some("production"));
+    si_context(&env, "Audit Only", None);
+    si_context(&env, "Customer-Acme", Some("oss-demo"));
     std::fs::create_dir_all(env.root.join("contexts/empty-dir")).unwrap();
     let doc = env.ok(&["context", "list"]);
     let names: Vec<&str> = doc["data"]
@@ -99,9 +98,12 @@ fn existing_context_names_si_accepts_are_listed_selectable_and_guarded() {
         .collect();
     assert_eq!(
         names,
-        ["ACME-Prod", "Audit Only", "alpha"],
+        ["ACME-Prod", "Audit Only", "Customer-Acme", "alpha"],
         "only directories holding a context"
     );
+    // a customer by its name, whatever the case
+    let doc = env.ok(&["--context", "Customer-Acme", "context", "show"]);
+    assert_eq!(doc["class"], "production", "{doc:#}");
 
     // selectable, and guarded as the production context it is
     env.ok(&[
