@@ -71,11 +71,8 @@ pub fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
             .rposition(|b| *b == b'\n')
             .map(|i| i + 1)
             .unwrap_or(0);
-        // Columns count characters, as serde_json's do; the bytes before `at` are valid UTF-8.
-        let column = String::from_utf8_lossy(&before[line_start..])
-            .chars()
-            .count()
-            + 1;
+        // Columns count bytes from 1, as serde_json's do.
+        let column = at - line_start + 1;
         corrupt(
             path,
             line,
@@ -360,6 +357,17 @@ mod tests {
         let err = parse_json::<serde_json::Value>(p, "{\n  \"targets\": [\n").unwrap_err();
         assert!(err.message.contains("/x/targets.json"));
         assert!(err.message.contains("line 3"), "{}", err.message);
+    }
+
+    #[test]
+    fn non_utf8_names_the_first_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.json");
+        std::fs::write(&p, b"{\n \"\xc3\xa9\xff\": 1}\n").unwrap();
+        let err = read_json::<serde_json::Value>(&p).unwrap_err();
+        assert_eq!(err.code, ErrorCode::StateCorrupt);
+        assert!(err.message.contains("line 2, column 5"), "{}", err.message);
+        assert!(err.message.contains("offset 6"), "{}", err.message);
     }
 
     #[test]
