@@ -79,9 +79,9 @@ impl Pool {
                         missing_identity(context, target, k)?;
                     }
                     let ep = Endpoint {
-                        host: target.host.clone(),
+                        host: target.host.to_string(),
                         port: target.port(),
-                        user: target.user.clone(),
+                        user: target.user.to_string(),
                         identity,
                     };
                     let (t, learned) = SshTransport::connect(&ep, &self.opts, &self.first_use)

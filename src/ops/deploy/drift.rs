@@ -13,6 +13,7 @@ use super::Plan;
 use crate::remote::pool::Pool;
 use crate::remote::quote::quote;
 use crate::remote::{ExecRequest, capture};
+use crate::state::ids::ReleaseId;
 
 /// The most the re-check may take, all targets together (they are asked at once).
 pub const DRIFT_CHECK_LIMIT: Duration = Duration::from_secs(5);
@@ -28,22 +29,14 @@ pub struct Drift {
     pub unverified_targets: Vec<String>,
 }
 
-/// A release id read back from a target: its name inside `releases/`, in the shape paasdeck
-/// writes; anything else is reported as unrecognised rather than stored as it is.
+/// A release id read back from a target: its name inside `releases/`, parsed like input
+/// ([`ReleaseId`]); anything else is reported as unrecognised rather than stored as it is.
 fn release_of(link: &str) -> String {
     let name = link.trim().trim_end_matches('/');
     let name = name.rsplit('/').next().unwrap_or("");
-    let ok = !name.is_empty()
-        && name.len() <= 128
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && name != "."
-        && name != "..";
-    if ok {
-        name.to_string()
-    } else {
-        "(unrecognised link)".to_string()
+    match ReleaseId::parse(name) {
+        Ok(id) => id.to_string(),
+        Err(_) => "(unrecognised link)".to_string(),
     }
 }
 
@@ -119,7 +112,11 @@ mod tests {
             release_of("releases/rel-20250101T000000-000000001\n"),
             "rel-20250101T000000-000000001"
         );
-        assert_eq!(release_of("/abs/releases/rel-1/"), "rel-1");
+        assert_eq!(
+            release_of("/abs/releases/rel-20250101T000000-000000002/"),
+            "rel-20250101T000000-000000002"
+        );
+        assert_eq!(release_of("releases/rel-1"), "(unrecognised link)");
         assert_eq!(release_of("releases/\u{1b}[2Jx"), "(unrecognised link)");
         assert_eq!(release_of("releases/.."), "(unrecognised link)");
         assert_eq!(release_of("a b"), "(unrecognised link)");
