@@ -64,6 +64,38 @@ pub fn has_control(s: &str) -> bool {
     s.chars().any(|c| is_hostile(c, false))
 }
 
+/// Refuses free-text operator input that holds a control character (a usage error naming the
+/// flag, the value shown escaped): what is stored is later printed, and must not be able to
+/// drive the terminal of whoever reads it.
+pub fn refuse_control(flag: &str, value: &str) -> Result<(), crate::error::PaasError> {
+    if !has_control(value) {
+        return Ok(());
+    }
+    Err(crate::error::PaasError::usage(
+        "flag_validation",
+        format!(
+            "{flag} holds a control character (escape, newline, tab, ...): \"{}\"",
+            sanitize_inline(value)
+        ),
+    )
+    .with_remediation(format!("give {flag} as plain printable text")))
+}
+
+/// As [`refuse_control`], for a remote command where newlines and tabs are part of a script.
+pub fn refuse_control_in_script(flag: &str, value: &str) -> Result<(), crate::error::PaasError> {
+    match sanitize(value) {
+        Cow::Borrowed(_) => Ok(()),
+        Cow::Owned(shown) => Err(crate::error::PaasError::usage(
+            "flag_validation",
+            format!(
+                "{flag} holds a control character other than newline and tab: \"{}\"",
+                sanitize_inline(&shown)
+            ),
+        )
+        .with_remediation(format!("remove the escape or control bytes from {flag}"))),
+    }
+}
+
 /// `1.5G`-style sizes (powers of 1024).
 pub fn human_bytes(b: u64) -> String {
     const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
@@ -110,6 +142,21 @@ mod tests {
         assert!(has_control("x\u{1b}"));
         assert!(has_control("x\ny"));
         assert!(!has_control("ok label-1"));
+    }
+
+    #[test]
+    fn control_input_is_refused_naming_the_flag() {
+        let e = refuse_control("--labels", "a\u{1b}]0;X\u{7}").unwrap_err();
+        assert!(e.usage);
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.message.starts_with("--labels holds a control character"));
+        assert!(e.message.contains("a\\e]0;X\\x07"), "{}", e.message);
+        assert!(!e.message.chars().any(char::is_control));
+        assert!(refuse_control("-m", "maintenance window, back at 14:00").is_ok());
+        assert!(refuse_control("-m", "two\nlines").is_err());
+        assert!(refuse_control_in_script("CMD", "set -e\n\tuptime").is_ok());
+        let e = refuse_control_in_script("CMD", "printf '\u{1b}[2J'").unwrap_err();
+        assert!(e.message.contains("\\e[2J"), "{}", e.message);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::error::{PaasError, Result};
 use crate::state::apps::{self, App};
 use crate::state::deployments::{self, app_key};
 use crate::state::{names, paths, targets};
+use crate::text::refuse_control;
 
 pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
     match cmd {
@@ -38,6 +39,10 @@ pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
 
 fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
     names::validate_app(&a.name)?;
+    refuse_control("--compose-file", &a.compose_file.display().to_string())?;
+    if let Some(h) = &a.health_cmd {
+        refuse_control("--health-cmd", h)?;
+    }
     let compose = paths::absolute(&a.compose_file);
     if !compose.is_file() {
         return Err(PaasError::usage(

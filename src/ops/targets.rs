@@ -7,6 +7,7 @@ use crate::error::{PaasError, Result};
 use crate::state::names;
 use crate::state::paths::{self, ContextDir};
 use crate::state::targets::{self, Target};
+use crate::text;
 
 /// What `target add` asks for.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,6 +38,12 @@ pub fn add(cd: &ContextDir, spec: &NewTarget) -> Result<Added> {
     names::validate_user(&spec.user)?;
     if spec.port == 0 {
         return Err(PaasError::usage("flag_validation", "port must be 1-65535"));
+    }
+    for label in &spec.labels {
+        text::refuse_control("--labels", label)?;
+    }
+    if let Some(p) = &spec.identity_file {
+        text::refuse_control("--identity-file", &p.display().to_string())?;
     }
     let auth = spec.auth_method.trim().to_ascii_lowercase();
     if !matches!(auth.as_str(), "key" | "local") {
