@@ -101,7 +101,9 @@ fn demo(global: &Global, args: &DemoArgs, json: bool, started: std::time::Instan
         if json {
             println!(
                 "{}",
-                serde_json::json!({"ok": true, "command": "demo", "context": "oss-demo", "mode": "live", "state_root": root.path().display().to_string()})
+                paasdeck::text::inert_json(
+                    serde_json::json!({"ok": true, "command": "demo", "context": "oss-demo", "mode": "live", "state_root": root.path().display().to_string()}).to_string()
+                )
             );
         } else {
             println!(

@@ -59,6 +59,25 @@ pub fn sanitize_inline(s: &str) -> Cow<'_, str> {
     sanitize_with(s, false)
 }
 
+/// Serialised JSON made inert for a terminal: serde escapes C0 controls, but leaves DEL, C1
+/// controls and bidirectional overrides raw inside strings. They can only occur inside strings,
+/// so writing them as `\u` escapes keeps the document equal for every JSON reader.
+pub fn inert_json(json: String) -> String {
+    if !json.chars().any(|c| is_hostile(c, true)) {
+        return json;
+    }
+    use std::fmt::Write;
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_hostile(c, true) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Whether operator input holds a control character; labels, lock messages and names refuse it.
 pub fn has_control(s: &str) -> bool {
     s.chars().any(|c| is_hostile(c, false))
@@ -142,6 +161,26 @@ mod tests {
         assert!(has_control("x\u{1b}"));
         assert!(has_control("x\ny"));
         assert!(!has_control("ok label-1"));
+    }
+
+    #[test]
+    fn json_is_made_inert_and_stays_equal() {
+        let v = serde_json::json!({"m": "a\u{1b}]0;X\u{7}\u{7f}\u{9b}\u{202e}\n", "n": 1});
+        let raw = serde_json::to_string_pretty(&v).unwrap();
+        assert!(raw.contains('\u{9b}'), "serde leaves C1 raw");
+        let inert = inert_json(raw);
+        assert!(
+            !inert.chars().any(|c| c.is_control() && c != '\n'),
+            "{inert}"
+        );
+        assert!(
+            inert.contains("\\u009b") && inert.contains("\\u202e"),
+            "{inert}"
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&inert).unwrap(),
+            v
+        );
     }
 
     #[test]

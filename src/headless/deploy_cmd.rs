@@ -241,7 +241,9 @@ pub fn logs(inv: &Invocation, a: &LogsArgs) -> Result<Report> {
             return;
         }
         let text = if json {
-            json!({"target": t2, "stream": stream, "line": line}).to_string() + "\n"
+            crate::text::inert_json(
+                json!({"target": t2, "stream": stream, "line": line}).to_string(),
+            ) + "\n"
         } else {
             crate::text::sanitize(&line).into_owned() + "\n"
         };

@@ -96,7 +96,7 @@ fn emit(json: bool, rows: &[EventRecord]) {
     let mut out = std::io::stdout().lock();
     for r in rows {
         let line = if json {
-            serde_json::to_string(r).unwrap_or_default() + "\n"
+            crate::text::inert_json(serde_json::to_string(r).unwrap_or_default()) + "\n"
         } else {
             line_of(r)
         };

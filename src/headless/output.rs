@@ -98,7 +98,8 @@ pub fn error_object(e: &PaasError) -> Value {
 
 fn print_json(doc: &Map<String, Value>) {
     let mut out = std::io::stdout().lock();
-    let text = serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into());
+    let text =
+        crate::text::inert_json(serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into()));
     let _ = writeln!(out, "{text}");
     let _ = out.flush();
 }

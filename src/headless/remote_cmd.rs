@@ -122,6 +122,7 @@ pub fn check(inv: &Invocation, a: &TargetCheckArgs) -> Result<Report> {
 }
 
 pub fn exec(inv: &Invocation, a: &TargetExecArgs) -> Result<Report> {
+    crate::text::refuse_control_in_script("the remote command", &a.command.join(" "))?;
     let cd = inv.existing_cd()?;
     let wanted = names::split_csv(&a.targets);
     if wanted.is_empty() {
@@ -134,7 +135,6 @@ pub fn exec(inv: &Invocation, a: &TargetExecArgs) -> Result<Report> {
     }
     let selected = targets::load(&cd)?.select(&wanted)?;
     let command = a.command.join(" ");
-    crate::text::refuse_control_in_script("the remote command", &command)?;
     let spec = target_exec::ExecSpec {
         targets: selected,
         command: command.clone(),
