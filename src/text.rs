@@ -59,6 +59,15 @@ pub fn sanitize_inline(s: &str) -> Cow<'_, str> {
     sanitize_with(s, false)
 }
 
+/// `s` without the characters [`sanitize_inline`] would escape, for a place that has no room
+/// for the escape (one terminal cell).
+pub fn strip_hostile(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| is_hostile(c, false)) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.chars().filter(|&c| !is_hostile(c, false)).collect())
+}
+
 /// Serialised JSON made inert for a terminal: serde escapes C0 controls, but leaves DEL, C1
 /// controls and bidirectional overrides raw inside strings. They can only occur inside strings,
 /// so writing them as `\u` escapes keeps the document equal for every JSON reader.

@@ -15,6 +15,9 @@ pub mod update;
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+mod inert_tests;
+
 use std::io::{Stdout, stdout};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
