@@ -232,6 +232,34 @@ fn control_bytes_in_state_reach_no_text_printer() {
         row.contains("message=one twoa\\e]0;X\\x07\\e[2J\\r\\x9b\\u{202e}"),
         "{row}"
     );
+    // Paths in errors and in `info` are printed escaped too.
+    let hostile_dir = env.dir.path().join(format!("out{HOSTILE}"));
+    let target = hostile_dir.join("export.json");
+    let export = [
+        "--context",
+        "c",
+        "context",
+        "export",
+        "--output",
+        target.to_str().unwrap(),
+    ];
+    let o = env.run(&export);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("outa\\e]0;X\\x07"), "{}", stdout(&o));
+    assert_inert("export to a hostile path", &o);
+    // Again: the file exists, and the refusal names it.
+    let o = env.run(&export);
+    assert!(!o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("outa\\e]0;X\\x07"), "{}", stderr(&o));
+    assert_inert("export refused at a hostile path", &o);
+    let o = env
+        .cmd()
+        .env("SI_PAAS_STATE_ROOT", &hostile_dir)
+        .args(["info"])
+        .output()
+        .unwrap();
+    assert!(stdout(&o).contains("outa\\e]0;X\\x07"), "{}", stdout(&o));
+    assert_inert("info under a hostile state root", &o);
     // Follow mode prints through the same sanitiser.
     for json in [false, true] {
         let mut args = vec!["--context", "c", "events", "tail", "--follow"];
