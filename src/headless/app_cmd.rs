@@ -10,6 +10,7 @@ use crate::state::apps::{self, App};
 use crate::state::deployments;
 use crate::state::ids::{AppName, RemoteDir, TargetName};
 use crate::state::{names, paths, targets};
+use crate::text::refuse_control;
 
 pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
     match cmd {
@@ -39,6 +40,10 @@ pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
 
 fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
     let name = AppName::parse(a.name.as_str())?;
+    refuse_control("--compose-file", &a.compose_file.display().to_string())?;
+    if let Some(h) = &a.health_cmd {
+        refuse_control("--health-cmd", h)?;
+    }
     let compose = paths::absolute(&a.compose_file);
     if !compose.is_file() {
         return Err(PaasError::usage(

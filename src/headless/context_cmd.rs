@@ -28,6 +28,12 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             force,
             ..
         } => {
+            if let Some(v) = vault_file {
+                crate::text::refuse_control("--vault-file", &v.display().to_string())?;
+            }
+            if let Some(p) = incus_project {
+                crate::text::refuse_control("--incus-project", p)?;
+            }
             if let Some(k) = kind {
                 names::validate_context(&k.to_ascii_lowercase()).map_err(|_| {
                     PaasError::usage("flag_validation", format!("invalid context type {k:?}"))

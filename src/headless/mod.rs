@@ -203,7 +203,10 @@ fn record_audit(inv: &Invocation, command: &str, result: &Result<Report>, starte
         fields,
         error.as_ref(),
     ) {
-        eprintln!("warning: could not record the audit row: {}", e.message);
+        eprintln!(
+            "warning: could not record the audit row: {}",
+            crate::text::sanitize_inline(&e.message)
+        );
         tracing::error!("audit append failed: {}", e.message);
     }
 }

@@ -1,5 +1,7 @@
 //! `logs`: `docker compose -p <ctx>-<app> logs` in the app's current release on one target,
-//! every line delivered as it arrives; `--follow` runs until interrupted or cancelled.
+//! every line delivered as it arrives; `--follow` runs until interrupted or cancelled. Lines are
+//! cleaned of the app's vault values for that target first: an app that prints its
+//! environment leaks what its `.env` holds.
 
 use std::time::Duration;
 
@@ -7,7 +9,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::deploy::DEFAULT_REMOTE_ROOT;
 use super::deploy::remote::{Layout, project_name};
+use super::redaction::{self, Redacting};
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::policy::redact::ValueRedactor;
 use crate::remote::pool::Pool;
 use crate::remote::quote::{quote, quote_all};
 use crate::remote::{ExecRequest, LineSink};
@@ -34,6 +38,8 @@ pub struct LogsPlan {
     pub target: Target,
     pub release: String,
     pub command: String,
+    /// The app's values on this target, hidden from every line.
+    pub redactor: ValueRedactor,
 }
 
 pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
@@ -111,10 +117,13 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
         quote(&project_name(cd.name(), &app)),
         quote_all(&args)
     );
+    let vault = redaction::load_vault(cd)?;
+    let redactor = redaction::app_values(&vault, cd.name(), &spec.app, &target.name);
     Ok(LogsPlan {
         target,
         release: release.to_string(),
         command,
+        redactor,
     })
 }
 
@@ -127,7 +136,10 @@ pub async fn run(
     sink: LineSink,
     cancel: &CancellationToken,
 ) -> Result<i32> {
-    let t = pool.get(context, &plan.target).await?;
+    let t = Redacting::wrap(
+        pool.get(context, &plan.target).await?,
+        plan.redactor.clone(),
+    );
     let mut req = ExecRequest::new(plan.command.clone());
     if !follow {
         req.timeout = Some(DEFAULT_TIMEOUT);

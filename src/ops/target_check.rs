@@ -319,6 +319,43 @@ pub async fn check_all(
         .await
 }
 
+/// A check run that found failing targets, as one error (the §2 failure shape): the first
+/// failing target's code and stage, every failing target named.
+pub fn failure(results: &[CheckResult]) -> Option<PaasError> {
+    let failed: Vec<&CheckResult> = results.iter().filter(|r| !r.ok()).collect();
+    let first = failed.first()?;
+    let code = first
+        .error_code
+        .as_deref()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(ErrorCode::RemoteCommandFailed);
+    let names: Vec<&str> = failed.iter().map(|r| r.target.as_str()).collect();
+    let remediation = match code {
+        ErrorCode::HostKeyMismatch => {
+            "the host key changed: confirm the new key with the host's owner before removing its old line from the known_hosts file".to_string()
+        }
+        _ => format!(
+            "fix what the failing target's error says, then run `target check --target {}` again",
+            first.target
+        ),
+    };
+    Some(
+        PaasError::new(
+            code,
+            first.stage.clone().unwrap_or_else(|| "check".into()),
+            format!(
+                "{} of {} target(s) failed the check; {}: {}",
+                failed.len(),
+                results.len(),
+                first.target,
+                first.error.clone().unwrap_or_default()
+            ),
+        )
+        .with_target(names.join(","))
+        .with_remediation(remediation),
+    )
+}
+
 /// Lines for humans: a status line, then what was found (or why it failed).
 ///
 /// ```text

@@ -8,6 +8,7 @@ use crate::state::ids::{Host, Port, TargetName, User};
 use crate::state::names;
 use crate::state::paths::{self, ContextDir};
 use crate::state::targets::{self, Target};
+use crate::text;
 
 /// What `target add` asks for.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,6 +38,12 @@ pub fn add(cd: &ContextDir, spec: &NewTarget) -> Result<Added> {
     let host = Host::parse(spec.host.as_str())?;
     let user = User::parse(spec.user.as_str())?;
     let port = Port::new(i64::from(spec.port))?;
+    for label in &spec.labels {
+        text::refuse_control("--labels", label)?;
+    }
+    if let Some(p) = &spec.identity_file {
+        text::refuse_control("--identity-file", &p.display().to_string())?;
+    }
     let auth = spec.auth_method.trim().to_ascii_lowercase();
     if !matches!(auth.as_str(), "key" | "local") {
         return Err(PaasError::usage(

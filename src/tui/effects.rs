@@ -375,20 +375,9 @@ async fn execute(
                     .join(",")
                     .into(),
             );
-            match failed.first() {
+            match target_check::failure(&results) {
                 None => Ok(format!("{} target(s) ok", results.len())),
-                Some(r) => Err(PaasError::new(
-                    ErrorCode::RemoteCommandFailed,
-                    r.stage.clone().unwrap_or_else(|| "check".into()),
-                    format!(
-                        "{} of {} target(s) failed; {}: {}",
-                        failed.len(),
-                        results.len(),
-                        r.target,
-                        r.error.clone().unwrap_or_default()
-                    ),
-                )
-                .with_target(&r.target)),
+                Some(e) => Err(e),
             }
         }
         Op::AddTarget(spec) => {
@@ -433,7 +422,8 @@ async fn execute(
             max_parallel,
             continue_on_error,
         } => {
-            let selected = targets::load(&cd?)?.select(names)?;
+            let cd = cd?;
+            let selected = targets::load(&cd)?.select(names)?;
             fields.insert("remote_command".into(), command.clone().into());
             let spec = target_exec::ExecSpec {
                 targets: selected,
@@ -442,6 +432,7 @@ async fn execute(
                 max_parallel: *max_parallel,
                 continue_on_error: *continue_on_error,
                 timeout: Some(Duration::from_secs(600)),
+                redactor: ops::redaction::every_value(&ops::redaction::load_vault(&cd)?),
             };
             let sink = ctx.sink.clone();
             let on_line: target_exec::TargetLineSink =

@@ -15,6 +15,9 @@ pub mod update;
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+mod inert_tests;
+
 use std::io::{Stdout, stdout};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -339,6 +342,8 @@ fn run_effects(
     for e in fx {
         match e {
             Effect::SetTitle(t) => {
+                // The title holds a context name read from disk: it must not end the OSC.
+                let t = crate::text::sanitize_inline(&t).into_owned();
                 let _ = execute!(terminal.backend_mut(), SetTitle(t));
             }
             Effect::Quit => app.quit = true,

@@ -13,6 +13,8 @@ use super::bundle::{self, Bundle};
 use super::drift::{self, Drift};
 use super::{Kind, Plan, lock, remote};
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::ops::redaction::Redacting;
+use crate::policy::redact::ValueRedactor;
 use crate::remote::fanout::{self, Outcome, TargetStatus};
 use crate::remote::pool::Pool;
 use crate::remote::{BoxFuture, LineSink, Stream};
@@ -61,16 +63,40 @@ struct TargetJob {
     target: Target,
 }
 
-fn env_for(job: &TargetJob, b: &Bundle) -> String {
+fn env_values(job: &TargetJob, b: &Bundle) -> Vec<(String, String)> {
     let names = bundle::referenced_vars(&b.compose);
-    bundle::render_env(&bundle::env_values(
+    bundle::env_values(
         &job.vault,
         &job.plan.context,
         &job.plan.namespace,
         &job.plan.app,
         &job.target.name,
         &names,
-    ))
+    )
+}
+
+fn env_for(job: &TargetJob, b: &Bundle) -> String {
+    bundle::render_env(&env_values(job, b))
+}
+
+/// Cleans every remote line of this target's task of the values its `.env` receives: the new
+/// release's and, when a failed health check can roll back, the candidate's. Lines are cleaned
+/// before the sink sees them, so the task log, the printed output, the error tails that reach
+/// events and audit rows, and the tracing log only ever hold the redacted text.
+fn redactor_for(job: &TargetJob) -> ValueRedactor {
+    let mut values: Vec<String> = env_values(job, &job.plan.bundle)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    if job.plan.rollback_on_failure
+        && let Some(candidate) = &job.plan.rollback_candidate
+        && let Ok(candidate) = ReleaseId::parse(candidate.as_str())
+        && let Ok(app) = AppName::parse(job.plan.app.as_str())
+        && let Ok(previous) = bundle::load(&job.cd, &app, &candidate)
+    {
+        values.extend(env_values(job, &previous).into_iter().map(|(_, v)| v));
+    }
+    ValueRedactor::new(values)
 }
 
 async fn run_target(
@@ -91,7 +117,7 @@ async fn run_target(
         Outcome::failed(&name, e.with_target(&name), Some(report(None, probes)))
     };
     let t = match job.pool.get(&plan.context, &job.target).await {
-        Ok(t) => t,
+        Ok(t) => Redacting::wrap(t, redactor_for(&job)),
         Err(e) => return fail(e, 0),
     };
     sink(
