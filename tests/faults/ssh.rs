@@ -292,7 +292,9 @@ fn dropped_connection_mid_up_stops_the_remote_up() {
     r.app();
     std::fs::write(r.sshd.docker_state.join("slow-up"), "19.37").unwrap();
     let child = r.wait_for_up(r.spawn_deploy(&["--apply-timeout", "60s"]));
-    assert!(process_running("sleep 19.37"));
+    assert!(eventually(Duration::from_secs(10), || process_running(
+        "sleep 19.37"
+    )));
     r.sshd.kill_with_sessions();
     let (code, doc, text) = parse(child.wait_with_output().unwrap());
     assert_eq!(code, 1, "{doc:#}\n{text}");
