@@ -510,6 +510,10 @@ fn signal_stops_running_tasks_and_restores_the_terminal(signal: &str, marker: &s
     );
     let tmux = Tmux::start(console_env(&env), 140, 42, &shell);
     tmux.wait_for("the oss-demo banner", |s| s.contains("OSS-DEMO · OSS-DEMO"));
+    // The cursor is hidden right after the first frame is flushed.
+    common::sshd::eventually(Duration::from_secs(5), || {
+        pane_flags(&tmux).contains("cursor=0")
+    });
     let before = pane_flags(&tmux);
     assert!(before.contains("alt=1"), "{before}");
     assert!(before.contains("cursor=0"), "{before}");
