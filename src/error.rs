@@ -33,6 +33,8 @@ pub enum ErrorCode {
     DeployLocked,
     DoctorBlocked,
     BackupVerifyFailed,
+    VaultIdentity,
+    VaultDecryptFailed,
 }
 
 impl ErrorCode {
@@ -64,6 +66,8 @@ impl ErrorCode {
             ErrorCode::DeployLocked => "PAAS_DEPLOY_LOCKED",
             ErrorCode::DoctorBlocked => "PAAS_DOCTOR_BLOCKED",
             ErrorCode::BackupVerifyFailed => "PAAS_BACKUP_VERIFY_FAILED",
+            ErrorCode::VaultIdentity => "PAAS_VAULT_IDENTITY",
+            ErrorCode::VaultDecryptFailed => "PAAS_VAULT_DECRYPT_FAILED",
         }
     }
 }

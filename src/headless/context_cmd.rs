@@ -68,13 +68,15 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             let (cfg, created) = context::init(&inv.root, &cd, &spec)?;
             let p = ContextPolicy::new(&cfg.name, Some(&cfg));
             let verb = if created { "created" } else { "updated" };
-            Ok(describe(&cfg, &p).field("created", created).text(format!(
-                "context {} {verb} (type {}, {}) at {}",
-                cfg.name,
-                p.kind,
-                p.tone.name(),
-                cd.dir().display()
-            )))
+            Ok(describe(&cfg, &p, &cd)
+                .field("created", created)
+                .text(format!(
+                    "context {} {verb} (type {}, {}) at {}",
+                    cfg.name,
+                    p.kind,
+                    p.tone.name(),
+                    cd.dir().display()
+                )))
         }
         ContextCmd::List => list(inv),
         ContextCmd::Show { .. } => {
@@ -84,7 +86,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             let t = targets::load(&cd)?;
             let a = apps::load(&cd)?;
             let stored = inv.root.stored_context()?;
-            let rep = describe(&cfg, &p)
+            let rep = describe(&cfg, &p, &cd)
                 .set("current", stored.as_deref() == Some(cfg.name.as_str()))
                 .set("targets", t.targets.len())
                 .set("apps", a.apps.len())
@@ -101,7 +103,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
                 p.read_only,
                 p.confirm_mutating.as_str(),
                 p.confirm_destructive.as_str(),
-                context::vault_path(&cd, Some(&cfg)).display(),
+                context::vault_path(&cd).display(),
                 t.targets.len(),
                 a.apps.len(),
             );
@@ -147,7 +149,8 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
     }
 }
 
-fn describe(cfg: &ContextConfig, p: &ContextPolicy) -> Report {
+/// `vault_file` is the vault in use (the context's own); the recorded value stays in `config`.
+fn describe(cfg: &ContextConfig, p: &ContextPolicy, cd: &crate::state::ContextDir) -> Report {
     Report::ok()
         .field("name", &cfg.name)
         .field("type", &p.kind)
@@ -157,7 +160,7 @@ fn describe(cfg: &ContextConfig, p: &ContextPolicy) -> Report {
         .set("confirm_mutating", p.confirm_mutating.as_str())
         .set("confirm_destructive", p.confirm_destructive.as_str())
         .set("state_root", &cfg.state_root)
-        .set("vault_file", &cfg.vault_file)
+        .set("vault_file", context::vault_path(cd).display().to_string())
         .set("created_at", &cfg.created_at)
         .set("updated_at", &cfg.updated_at)
 }

@@ -9,8 +9,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::policy::{detect, redact};
-use crate::state::paths::{ContextDir, EventFile, StateRoot, canonical_lenient};
+use crate::state::paths::{ContextDir, EventFile, StateRoot};
 use crate::state::{context, repo, targets};
+
+mod vault;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Check {
@@ -70,14 +72,15 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
     let artifacts = scan_repos(&repos);
     let checks = vec![
         state_root_outside_repo(root, cwd),
-        context_vault_outside_repo(root, &cd, cwd),
+        vault::context_vault_outside_repo(root, &cd, cwd),
         repo_private_state_artifacts(&repos, &artifacts),
         repo_plaintext_secret_exposure(&repos, &artifacts),
         state_permissions(root, &cd),
         contexts_distinct_targets(root, ctx),
-        contexts_distinct_vaults(root, ctx),
+        vault::contexts_distinct_vaults(root, ctx),
         events_context_consistency(&cd),
         state_plaintext_secrets(&cd),
+        vault::vault_values_encrypted(&cd),
     ];
     DoctorReport {
         context: ctx.to_string(),
@@ -109,32 +112,6 @@ fn state_root_outside_repo(root: &StateRoot, cwd: Option<&Path>) -> Check {
                 "state root {} is outside any repository",
                 root.path().display()
             ),
-        ),
-    }
-}
-
-fn context_vault_outside_repo(root: &StateRoot, cd: &ContextDir, cwd: Option<&Path>) -> Check {
-    const NAME: &str = "context_vault_outside_repo";
-    let cfg = context::load(cd).ok().flatten();
-    let vault = context::vault_path(cd, cfg.as_ref());
-    let vault_c = canonical_lenient(&vault);
-    let mut repos = repo::relevant_repos(root.path(), cwd);
-    if let Some(r) = repo::find_repo_root(&vault) {
-        repos.push(r);
-    }
-    match repos.iter().find(|r| vault_c.starts_with(r)) {
-        Some(r) => fail(
-            NAME,
-            format!(
-                "{}:{} is inside repository {}",
-                cd.name(),
-                vault.display(),
-                r.display()
-            ),
-        ),
-        None => pass(
-            NAME,
-            format!("vault {} resolves outside any repository", vault.display()),
         ),
     }
 }
@@ -379,40 +356,6 @@ fn contexts_distinct_targets(root: &StateRoot, ctx: &str) -> Check {
         )
     } else {
         fail(NAME, summarise(clashes))
-    }
-}
-
-fn contexts_distinct_vaults(root: &StateRoot, ctx: &str) -> Check {
-    const NAME: &str = "contexts_distinct_vaults";
-    let me = root.context(ctx);
-    let my_vault = canonical_lenient(&context::vault_path(
-        &me,
-        context::load(&me).ok().flatten().as_ref(),
-    ));
-    let mut shared = Vec::new();
-    for other in root.list_contexts().unwrap_or_default() {
-        if other == ctx {
-            continue;
-        }
-        let ocd = root.context(&other);
-        let v = canonical_lenient(&context::vault_path(
-            &ocd,
-            context::load(&ocd).ok().flatten().as_ref(),
-        ));
-        if v == my_vault {
-            shared.push(format!(
-                "{} is also the vault of context {other}",
-                v.display()
-            ));
-        }
-    }
-    if shared.is_empty() {
-        pass(
-            NAME,
-            format!("vault {} belongs to this context only", my_vault.display()),
-        )
-    } else {
-        fail(NAME, summarise(shared))
     }
 }
 

@@ -2,6 +2,7 @@
 //! task of its own), health-triggered rollback, history on full success, and the
 //! `deployments.jsonl` row.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,7 @@ use crate::remote::{BoxFuture, LineSink, Stream};
 use crate::state::paths::{ContextDir, EventFile};
 use crate::state::targets::Target;
 use crate::state::vault::Vault;
+use crate::state::vault::identity::Lazy;
 use crate::state::{StateRoot, clock, context, deployments, events};
 
 /// What happened on one target.
@@ -55,20 +57,56 @@ struct TargetJob {
     pool: Arc<Pool>,
     cd: ContextDir,
     plan: Arc<Plan>,
-    vault: Arc<Vault>,
+    env: TargetEnv,
     target: Target,
 }
 
-fn env_for(job: &TargetJob, b: &Bundle) -> String {
+/// A target's `.env` for the release and for the rollback candidate, decrypted in memory.
+#[derive(Default, Clone)]
+struct TargetEnv {
+    release: String,
+    candidate: Option<String>,
+}
+
+fn env_for(vault: &Vault, ids: &mut Lazy, plan: &Plan, target: &str, b: &Bundle) -> Result<String> {
     let names = bundle::referenced_vars(&b.compose);
-    bundle::render_env(&bundle::env_values(
-        &job.vault,
-        &job.plan.context,
-        &job.plan.namespace,
-        &job.plan.app,
-        &job.target.name,
+    Ok(bundle::render_env(&bundle::env_values(
+        vault,
+        ids,
+        &plan.context,
+        &plan.namespace,
+        &plan.app,
+        target,
         &names,
-    ))
+    )?))
+}
+
+/// Every target's `.env`, decrypted before any target is touched: a value that cannot be
+/// decrypted (no identity, another identity, damaged ciphertext) stops the apply here.
+fn resolve_envs(
+    root: &StateRoot,
+    cd: &ContextDir,
+    plan: &Plan,
+) -> Result<HashMap<String, TargetEnv>> {
+    let vault = Vault::load(&context::vault_path(cd))?;
+    let mut ids = Lazy::new(root.path());
+    let candidate = plan
+        .rollback_candidate
+        .as_ref()
+        .filter(|_| plan.rollback_on_failure)
+        .and_then(|r| bundle::load(cd, &plan.app, r).ok());
+    let mut out = HashMap::new();
+    for t in &plan.targets {
+        let env = TargetEnv {
+            release: env_for(&vault, &mut ids, plan, &t.name, &plan.bundle)?,
+            candidate: match &candidate {
+                Some(b) => Some(env_for(&vault, &mut ids, plan, &t.name, b)?),
+                None => None,
+            },
+        };
+        out.insert(t.name.clone(), env);
+    }
+    Ok(out)
 }
 
 async fn run_target(
@@ -108,8 +146,9 @@ async fn run_target(
         sink: &sink,
         cancel: &cancel,
     };
-    let env = env_for(&job, &plan.bundle);
-    if let Err(e) = remote::apply_release(&site, &plan.bundle, &env, plan.apply_timeout).await {
+    if let Err(e) =
+        remote::apply_release(&site, &plan.bundle, &job.env.release, plan.apply_timeout).await
+    {
         return fail(e, 0);
     }
     let unhealthy = match remote::wait_healthy(&site, &plan.release, &plan.health).await {
@@ -148,8 +187,8 @@ async fn run_target(
             );
         }
     };
-    let env = env_for(&job, &previous);
-    match remote::apply_release(&site, &previous, &env, plan.apply_timeout).await {
+    let env = job.env.candidate.as_deref().unwrap_or_default();
+    match remote::apply_release(&site, &previous, env, plan.apply_timeout).await {
         Ok(()) => {
             sink(Stream::Stdout, format!("» rolled back to {candidate}"));
             Outcome {
@@ -210,6 +249,14 @@ pub async fn apply(
     operator: &str,
 ) -> Result<Applied> {
     let cd = root.context(&plan.context);
+    let envs = resolve_envs(root, &cd, &plan).map_err(|e| PaasError {
+        message: format!(
+            "{} stopped before any target was touched: {}",
+            plan.kind.command(),
+            e.message
+        ),
+        ..e
+    })?;
     let message = match plan.kind {
         Kind::Deploy => format!("deploy {}", plan.release),
         Kind::Rollback => format!("rollback to {}", plan.release),
@@ -228,14 +275,12 @@ pub async fn apply(
             }
         })
     };
-    let cfg = context::load(&cd)?;
-    let vault = Arc::new(Vault::load(&context::vault_path(&cd, cfg.as_ref()))?);
     let outcomes = fanout::execute(&plan.fanout, plan.continue_on_error, |name| {
         let job = TargetJob {
             pool: pool.clone(),
             cd: cd.clone(),
             plan: plan.clone(),
-            vault: vault.clone(),
+            env: envs.get(&name).cloned().unwrap_or_default(),
             target: plan
                 .targets
                 .iter()
