@@ -71,6 +71,7 @@ pub(super) fn encrypt(inv: &Invocation, cd: &ContextDir) -> Result<Report> {
     let mut converted = Vec::new();
     let mut note = None;
     if plain > 0 {
+        vault.check_readable()?;
         let to = write_recipients(inv, &mut vault)?;
         converted = vault.encrypt_plaintext(&to.recipients)?;
         vault.save()?;
@@ -233,6 +234,7 @@ fn recipient_add(inv: &Invocation, raw: &str) -> Result<Report> {
                 path.display()
             )));
     }
+    vault.check_readable()?;
     let mut ids = Lazy::new(inv.root.path());
     if recipients.is_empty() {
         // A vault without recipients gets the operator's own first, or nobody here could read it.

@@ -316,14 +316,21 @@ impl Vault {
         )
     }
 
+    /// Fails, naming key and line, when a value has an unknown scheme or damaged ciphertext.
+    /// Whole-file rewrites check this before they change anything (the header included), so
+    /// the line they name is the line in the file.
+    pub fn check_readable(&self) -> Result<()> {
+        match self.entries().iter().find_map(|e| self.unreadable(e)) {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+
     /// Encrypts every plaintext value to `recipients`, in place (the other scheme's public key
     /// and empty values stay). A value of an unknown scheme or a damaged ciphertext stops it
     /// before anything changes. Returns the keys converted, in file order.
     pub fn encrypt_plaintext(&mut self, recipients: &[Recipient]) -> Result<Vec<String>> {
-        let entries = self.entries();
-        if let Some(err) = entries.iter().find_map(|e| self.unreadable(e)) {
-            return Err(err);
-        }
+        self.check_readable()?;
         self.rewrite_values(|e, value| {
             if e.kind != ValueKind::Plain || e.key == format::SI_PUBLIC_KEY_NAME {
                 return Ok(None);
@@ -344,10 +351,7 @@ impl Vault {
     /// `recipients`. Any value that cannot be decrypted stops it before anything changes.
     /// Returns the keys re-encrypted.
     pub fn reencrypt(&mut self, ids: &mut Lazy, recipients: &[Recipient]) -> Result<Vec<String>> {
-        let entries = self.entries();
-        if let Some(err) = entries.iter().find_map(|e| self.unreadable(e)) {
-            return Err(err);
-        }
+        self.check_readable()?;
         let this = self.clone();
         self.rewrite_values(|e, value| {
             if !matches!(e.kind, ValueKind::Encrypted(_)) {
