@@ -671,3 +671,87 @@ fn a_copied_root_uses_its_own_vault_and_never_recreates_the_old_one() {
         "{detail}"
     );
 }
+
+#[test]
+fn the_demo_ships_an_encrypted_vault_that_deploys_out_of_the_box() {
+    let env = Env::new();
+    let demo = env.dir.path().join("demo");
+    let seeded = env.ok(&[
+        "--state-root",
+        demo.to_str().unwrap(),
+        "demo",
+        "--seed-only",
+    ]);
+    // The operator had no identity: the demo made theirs, outside the demo state.
+    assert_eq!(seeded["identity_created"], true);
+    let id_file = env.home.join(".config/paasdeck/identity.txt");
+    assert_eq!(seeded["identity_file"], id_file.display().to_string());
+    let root = PathBuf::from(seeded["state_root"].as_str().unwrap());
+    let all = Env::all_text_under(&root);
+    assert!(
+        !all.contains("AGE-SECRET-KEY"),
+        "no key inside the demo state"
+    );
+    assert!(
+        !all.contains("demo-only@"),
+        "no plaintext value inside the demo state"
+    );
+    for ctx in ["internal-dogfood", "oss-demo", "staging"] {
+        let v = std::fs::read_to_string(root.join("contexts").join(ctx).join("vault/secrets.env"))
+            .unwrap();
+        assert!(v.starts_with(&format!(
+            "# si-vault:v2\n# si-vault:recipient {}\n\n",
+            seeded["recipient"].as_str().unwrap()
+        )));
+    }
+    let on_demo = |args: &[&str]| {
+        let mut all = vec!["--state-root", root.to_str().unwrap()];
+        all.extend_from_slice(args);
+        all.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let args = on_demo(&["doctor", "--all-contexts"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, d) = env.json(&args);
+    assert_eq!(code, 0, "{d}");
+
+    // A deploy of the demo app on its local target decrypts the value into the .env.
+    let bin = env.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-docker"),
+        bin.join("docker"),
+    )
+    .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let state = env.dir.path().join("docker-state");
+    let args = on_demo(&[
+        "--context",
+        "oss-demo",
+        "deploy",
+        "--app",
+        "api",
+        "--apply",
+        "--health-timeout",
+        "10s",
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, doc) = json_env(
+        &env,
+        &[
+            ("PATH", &path),
+            ("FAKE_DOCKER_STATE", state.to_str().unwrap()),
+        ],
+        &args,
+        None,
+    );
+    assert_eq!(code, 0, "{doc}");
+    let release = doc["release"].as_str().unwrap();
+    let dotenv = demo
+        .join("remote/oss-demo/api/releases")
+        .join(release)
+        .join(".env");
+    assert_eq!(
+        std::fs::read_to_string(dotenv).unwrap(),
+        "DATABASE_URL='postgres://api:demo-only@db.oss-demo.invalid:5432/api'\n"
+    );
+}
