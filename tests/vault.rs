@@ -61,6 +61,16 @@ fn secret_set_stores_no_plaintext_and_a_wrong_identity_fails_naming_the_key() {
     assert_eq!(got["state"], "encrypted");
     assert_eq!(got["value"], "<redacted>");
 
+    let (_, status) = json_env(&env, &me, &["--context", "c", "vault", "status"], None);
+    assert_eq!(status["identity_source"], "env");
+    assert_eq!(
+        status["vault"]["recipients"],
+        serde_json::json!([mine.to_public().to_string()])
+    );
+    assert_eq!(status["vault"]["you_are_recipient"], true);
+    assert_eq!(status["vault"]["value_counts"]["encrypted"], 1);
+    assert_eq!(status["vault"]["value_counts"]["plaintext"], 0);
+    assert!(!status.to_string().contains(&me_key));
     let other_key = secret_string(&Identity::generate());
     let (code, doc) = reveal(&env, &[("SI_VAULT_IDENTITY", &other_key)], "DB_PASSWORD");
     assert_eq!(code, 1);
@@ -109,7 +119,7 @@ fn secret_encrypt_converts_a_plaintext_vault_and_the_doctor_turns_green() {
 
     let doc = env.ok(&["--context", "c", "secret", "encrypt"]);
     assert_eq!(doc["encrypted_now"], 2);
-    assert_eq!(doc["values"]["plaintext"], 0);
+    assert_eq!(doc["value_counts"]["plaintext"], 0);
     let after = std::fs::read_to_string(vault_file(&env)).unwrap();
     assert!(
         !after.contains("hunter2") && !after.contains("tok-plain-77"),

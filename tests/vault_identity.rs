@@ -37,6 +37,7 @@ fn keygen_creates_a_private_identity_once_and_nothing_prints_the_key() {
     assert_eq!(status["identity_source"], "config_file");
     assert_eq!(status["recipient"], recipient);
     assert_eq!(status["vault"]["exists"], false);
+    assert_eq!(status["vault"]["value_counts"]["encrypted"], 0);
     let mut printed = String::new();
     for args in [
         vec!["vault", "keygen"],

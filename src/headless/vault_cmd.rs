@@ -100,7 +100,7 @@ pub(super) fn encrypt(inv: &Invocation, cd: &ContextDir) -> Result<Report> {
         .field("vault_file", path.display().to_string())
         .field("encrypted_now", converted.len())
         .set("keys", &converted)
-        .set("values", after)
+        .set("value_counts", after)
         .set("note", &note)
         .text(text))
 }
@@ -203,7 +203,7 @@ fn status(inv: &Invocation) -> Result<Report> {
                 "exists": path.exists(),
                 "recipients": recipients,
                 "you_are_recipient": mine,
-                "values": values,
+                "value_counts": values,
             }),
         )
         .text(text))
@@ -250,7 +250,7 @@ fn recipient_add(inv: &Invocation, raw: &str) -> Result<Report> {
         .field("added", true)
         .field("recipients", recipients.len())
         .field("reencrypted", reencrypted.len())
-        .set("values", &values)
+        .set("value_counts", &values)
         .text(format!(
             "{new} added to {}; {} value(s) re-encrypted to {} recipient(s){}",
             path.display(),
