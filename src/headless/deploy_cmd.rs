@@ -174,7 +174,7 @@ fn lock_cmd(inv: &Invocation, l: &LockCmd) -> Result<Report> {
             let mut lines = vec![vec!["APP".to_string(), "LOCK".into()]];
             for l in &locks {
                 lines.push(vec![
-                    l.app.clone(),
+                    l.app.to_string(),
                     format!(
                         "{}{}",
                         l.describe(),

@@ -19,7 +19,11 @@ fn render(r: &DoctorReport) -> String {
     for c in &r.checks {
         s.push_str(&format!(
             "  {:<3}  {:<width$}  {}\n",
-            if c.ok { "OK" } else { "ERR" },
+            match (c.ok, c.warning) {
+                (false, _) => "ERR",
+                (true, true) => "WRN",
+                (true, false) => "OK",
+            },
             c.name,
             c.detail
         ));
@@ -62,7 +66,11 @@ pub fn info(inv: &Invocation) -> Result<Report> {
             .map(|d| f(d).display().to_string())
             .unwrap_or_default()
     };
-    let stored = inv.root.stored_context()?.unwrap_or_default();
+    // `info` is where one looks when the stored name is damaged: it says so instead of failing.
+    let stored = match inv.root.stored_context() {
+        Ok(s) => s.map(String::from).unwrap_or_default(),
+        Err(e) => format!("(unreadable: {})", e.message),
+    };
     let cd = inv.cd();
     let body = json!({
         "version": env!("CARGO_PKG_VERSION"),

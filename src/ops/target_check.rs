@@ -12,16 +12,18 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::remote::pool::Pool;
 use crate::remote::{ExecRequest, capture};
+use crate::state::ids::{Host, Port, TargetName, User};
 use crate::state::paths::ContextDir;
 use crate::state::targets::{AuthMethod, Target};
 use crate::state::{clock, fsio};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CheckResult {
-    pub target: String,
-    pub user: String,
-    pub host: String,
-    pub port: u16,
+    pub target: TargetName,
+    pub user: User,
+    pub host: Host,
+    #[serde(default)]
+    pub port: Port,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_arch: Option<String>,
     pub reachable: bool,
@@ -59,7 +61,7 @@ impl CheckResult {
             target: t.name.clone(),
             user: t.user.clone(),
             host: t.host.clone(),
-            port: t.port(),
+            port: t.port,
             cpu_arch: None,
             reachable: false,
             ssh_ok: false,
@@ -371,11 +373,12 @@ pub fn describe(r: &CheckResult) -> Vec<String> {
     }
 }
 
-/// The last check per target (`checks.json`, a paasdeck addition).
+/// The last check per target (`checks.json`, a paasdeck addition), keyed by the lowercased
+/// target name; names, hosts, users and ports pass the same rules as in `targets.json`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ChecksDoc {
     #[serde(default)]
-    pub targets: BTreeMap<String, CheckResult>,
+    pub targets: BTreeMap<TargetName, CheckResult>,
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -388,7 +391,7 @@ pub fn save_checks(cd: &ContextDir, results: &[CheckResult]) -> Result<()> {
     let lock = cd.lock()?;
     fsio::update_doc(&lock, &cd.checks(), |doc: &mut ChecksDoc| {
         for r in results {
-            doc.targets.insert(r.target.to_ascii_lowercase(), r.clone());
+            doc.targets.insert(r.target.to_lowercase_name(), r.clone());
         }
         Ok::<(), PaasError>(())
     })
@@ -407,10 +410,12 @@ mod tests {
 
     #[test]
     fn probe_parsing_stops_at_the_first_failure() {
-        let t = Target {
-            name: "a".into(),
-            ..Default::default()
-        };
+        let t = Target::new(
+            "a".parse().unwrap(),
+            "h".parse().unwrap(),
+            Port::SSH,
+            "u".parse().unwrap(),
+        );
         let mut r = CheckResult::new(&t);
         let ok = apply_probe(
             &mut r,

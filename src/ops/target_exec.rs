@@ -46,7 +46,7 @@ pub async fn run(
     on_line: TargetLineSink,
     cancel: &CancellationToken,
 ) -> (FanoutPlan, Vec<Outcome<ExecDetail>>) {
-    let names: Vec<String> = spec.targets.iter().map(|t| t.name.clone()).collect();
+    let names: Vec<String> = spec.targets.iter().map(|t| t.name.to_string()).collect();
     let plan = FanoutPlan::new(spec.strategy, &names, spec.max_parallel);
     let outcomes = fanout::execute(&plan, spec.continue_on_error, |name| {
         let on_line = on_line.clone();

@@ -16,6 +16,7 @@ use crate::error::{ErrorCode, PaasError, Result};
 use crate::remote::fanout::{self, Outcome, TargetStatus};
 use crate::remote::pool::Pool;
 use crate::remote::{BoxFuture, LineSink, Stream};
+use crate::state::ids::{AppName, ReleaseId, RemoteDir};
 use crate::state::paths::{ContextDir, EventFile};
 use crate::state::targets::Target;
 use crate::state::vault::Vault;
@@ -94,7 +95,10 @@ fn resolve_envs(
         .rollback_candidate
         .as_ref()
         .filter(|_| plan.rollback_on_failure)
-        .and_then(|r| bundle::load(cd, &plan.app, r).ok());
+        .and_then(|r| {
+            let app = AppName::parse(plan.app.as_str()).ok()?;
+            bundle::load(cd, &app, &ReleaseId::parse(r.as_str()).ok()?).ok()
+        });
     let mut out = HashMap::new();
     for t in &plan.targets {
         let env = TargetEnv {
@@ -104,7 +108,7 @@ fn resolve_envs(
                 None => None,
             },
         };
-        out.insert(t.name.clone(), env);
+        out.insert(t.name.to_string(), env);
     }
     Ok(out)
 }
@@ -116,7 +120,7 @@ async fn run_target(
 ) -> Outcome<TargetReport> {
     let started = Instant::now();
     let plan = job.plan.clone();
-    let name = job.target.name.clone();
+    let name = job.target.name.to_string();
     let report = |rolled_back_to: Option<String>, probes: u32| TargetReport {
         release: plan.release.clone(),
         rolled_back_to,
@@ -174,7 +178,10 @@ async fn run_target(
         Stream::Stdout,
         format!("» health failed; rolling back to {candidate}"),
     );
-    let previous = match bundle::load(&job.cd, &plan.app, &candidate) {
+    let previous = match AppName::parse(plan.app.as_str())
+        .and_then(|app| Ok((app, ReleaseId::parse(candidate.as_str())?)))
+        .and_then(|(app, rel)| bundle::load(&job.cd, &app, &rel))
+    {
         Ok(b) => b,
         Err(e) => {
             return fail(
@@ -248,7 +255,10 @@ pub async fn apply(
     executor: &dyn Executor,
     operator: &str,
 ) -> Result<Applied> {
-    let cd = root.context(&plan.context);
+    let cd = root.context(&plan.context)?;
+    let app = AppName::parse(plan.app.as_str())?;
+    let release = ReleaseId::parse(plan.release.as_str())?;
+    let remote_root = RemoteDir::parse(plan.layout.root.as_str())?;
     let envs = resolve_envs(root, &cd, &plan).map_err(|e| PaasError {
         message: format!(
             "{} stopped before any target was touched: {}",
@@ -276,17 +286,22 @@ pub async fn apply(
         })
     };
     let outcomes = fanout::execute(&plan.fanout, plan.continue_on_error, |name| {
+        let Some(target) = plan.targets.iter().find(|t| t.name == name).cloned() else {
+            // The fan-out plan is made from the same targets: this cannot name another.
+            let e = PaasError::new(
+                ErrorCode::TargetResolutionFailed,
+                "target_resolve",
+                format!("target {name} is not part of the plan"),
+            );
+            let out = Outcome::failed(&name, e, None);
+            return Box::pin(async move { out }) as BoxFuture<'static, Outcome<TargetReport>>;
+        };
         let job = TargetJob {
             pool: pool.clone(),
             cd: cd.clone(),
             plan: plan.clone(),
             env: envs.get(&name).cloned().unwrap_or_default(),
-            target: plan
-                .targets
-                .iter()
-                .find(|t| t.name == name)
-                .cloned()
-                .unwrap_or_default(),
+            target,
         };
         executor.run(
             &name,
@@ -298,7 +313,7 @@ pub async fn apply(
     let error = fanout::aggregate_error(&outcomes);
     let mut recorded = false;
     if error.is_none() && !outcomes.is_empty() {
-        deployments::record(&cd, &plan.app, &plan.release, &plan.layout.root)?;
+        deployments::record(&cd, &app, &release, &remote_root)?;
         recorded = true;
     }
     let applied = Applied {

@@ -1,5 +1,5 @@
-//! The doctor's vault checks: where the vault lies, that no two contexts share one, and that
-//! its values are encrypted at rest (SPEC §13).
+//! The doctor's vault checks: where the vault lies, and that its values are encrypted at rest
+//! (SPEC §13). That no two contexts share a vault is checked with the other cross-context rules.
 
 use std::path::Path;
 
@@ -44,32 +44,6 @@ pub(super) fn context_vault_outside_repo(
         }
     }
     pass(NAME, detail)
-}
-
-pub(super) fn contexts_distinct_vaults(root: &StateRoot, ctx: &str) -> Check {
-    const NAME: &str = "contexts_distinct_vaults";
-    let my_vault = canonical_lenient(&context::vault_path(&root.context(ctx)));
-    let mut shared = Vec::new();
-    for other in root.list_contexts().unwrap_or_default() {
-        if other == ctx {
-            continue;
-        }
-        let v = canonical_lenient(&context::vault_path(&root.context(&other)));
-        if v == my_vault {
-            shared.push(format!(
-                "{} is also the vault of context {other}",
-                v.display()
-            ));
-        }
-    }
-    if shared.is_empty() {
-        pass(
-            NAME,
-            format!("vault {} belongs to this context only", my_vault.display()),
-        )
-    } else {
-        fail(NAME, summarise(shared))
-    }
 }
 
 /// Fails while any value of the vault is plaintext; the detail counts them and names their keys
