@@ -54,6 +54,10 @@ fn keygen_creates_a_private_identity_once_and_nothing_prints_the_key() {
     printed += &Env::all_text_under(&env.ctx_dir("c"));
     assert!(printed.contains(recipient));
     assert!(!printed.contains("AGE-SECRET-KEY"), "{printed}");
+    // a damaged stored context does not stand in the way of the operator's own identity
+    std::fs::write(env.root.join("current_context"), "../../etc\n").unwrap();
+    assert_eq!(env.ok(&["vault", "keygen"])["created"], false);
+    std::fs::remove_file(env.root.join("current_context")).unwrap();
     // the identity is never placed inside the state root
     let inside = env.root.join("id.txt");
     let (code, doc) = json_env(

@@ -209,13 +209,15 @@ impl Command {
     }
 
     /// Commands about the whole root rather than one context (`context list`, `info`,
-    /// `doctor --all-contexts`): they run even when the stored current context is damaged.
+    /// `doctor --all-contexts`), or about no context at all (`vault keygen`): they run even
+    /// when the stored current context is damaged.
     pub fn spans_contexts(&self) -> bool {
         matches!(
             self,
             Command::Context(ContextCmd::List)
                 | Command::Info
                 | Command::Doctor(DoctorArgs { all_contexts: true })
+                | Command::Vault(VaultCmd::Keygen)
         )
     }
 
