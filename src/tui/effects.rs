@@ -432,7 +432,7 @@ async fn execute(
                 max_parallel: *max_parallel,
                 continue_on_error: *continue_on_error,
                 timeout: Some(Duration::from_secs(600)),
-                redactor: ops::redaction::every_value(&ops::redaction::load_vault(&cd)?),
+                redactor: ops::redaction::every_value(&cd, &ops::redaction::load_vault(&cd)?),
             };
             let sink = ctx.sink.clone();
             let on_line: target_exec::TargetLineSink =
