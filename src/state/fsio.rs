@@ -13,6 +13,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ErrorCode, PaasError, Result};
 
+pub mod temp;
+
 pub const DIR_MODE: u32 = 0o700;
 pub const FILE_MODE: u32 = 0o600;
 
@@ -140,22 +142,29 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<()> {
 /// Atomically replaces `path` with `bytes` (mode 0600).
 pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = write_temp(dir, bytes, path)?;
+    tmp.persist(path)
+        .map_err(|e| PaasError::io("state_write", path, &e.error))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// A complete, fsynced 0600 temp file in `dir` holding `bytes`, on its way to becoming `dest`
+/// (named in errors). Dropping it removes it, so no error path leaves it behind.
+pub fn write_temp(dir: &Path, bytes: &[u8], dest: &Path) -> Result<tempfile::NamedTempFile> {
     ensure_dir(dir)?;
-    let io_err = |e: io::Error| PaasError::io("state_write", path, &e);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".paasdeck-")
-        .suffix(".tmp")
-        .permissions(fs::Permissions::from_mode(FILE_MODE))
-        .tempfile_in(dir)
-        .map_err(io_err)?;
+    let io_err = |e: io::Error| PaasError::io("state_write", dest, &e);
+    let mut tmp = temp::create_in(dir).map_err(io_err)?;
     tmp.write_all(bytes).map_err(io_err)?;
     tmp.as_file().sync_all().map_err(io_err)?;
-    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    Ok(tmp)
+}
+
+/// Makes a rename or link in `dir` durable; failure here does not undo the change.
+pub fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
-        // Durability of the rename; failure here does not undo the write.
         let _ = d.sync_all();
     }
-    Ok(())
 }
 
 /// Appends one JSON row to a JSONL file with a single `write` on an `O_APPEND` descriptor, so
@@ -172,32 +181,55 @@ pub fn append_jsonl(path: &Path, row: &serde_json::Value) -> Result<()> {
     append_line(path, &line)
 }
 
-/// Appends raw bytes (one complete line) with a single write.
+/// Appends raw bytes (one complete line) with a single write. When the file does not end with a
+/// newline (a writer died mid-row), the write starts with one, so only the torn row is lost (and
+/// skipped on read) instead of the torn row swallowing this one.
 pub fn append_line(path: &Path, line: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent() {
         ensure_dir(dir)?;
     }
+    let io_err = |e: io::Error| PaasError::io("event_append", path, &e);
     let mut f = OpenOptions::new()
+        .read(true)
         .append(true)
         .create(true)
         .mode(FILE_MODE)
         .open(path)
-        .map_err(|e| PaasError::io("event_append", path, &e))?;
-    let n = f
-        .write(line)
-        .map_err(|e| PaasError::io("event_append", path, &e))?;
-    if n != line.len() {
+        .map_err(io_err)?;
+    let torn = ends_without_newline(&f).map_err(io_err)?;
+    let bytes: std::borrow::Cow<'_, [u8]> = if torn {
+        let mut fresh = Vec::with_capacity(line.len() + 1);
+        fresh.push(b'\n');
+        fresh.extend_from_slice(line);
+        fresh.into()
+    } else {
+        line.into()
+    };
+    let n = f.write(&bytes).map_err(io_err)?;
+    if n != bytes.len() {
         return Err(PaasError::new(
             ErrorCode::StateIo,
             "event_append",
             format!(
                 "short write to {} ({n} of {} bytes); the disk may be full",
                 path.display(),
-                line.len()
+                bytes.len()
             ),
         ));
     }
     Ok(())
+}
+
+/// Whether a non-empty file's last byte is not a newline.
+fn ends_without_newline(f: &File) -> io::Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let len = f.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    let mut last = [0u8; 1];
+    f.read_exact_at(&mut last, len - 1)?;
+    Ok(last[0] != b'\n')
 }
 
 /// An exclusive advisory lock (flock) held for the lifetime of the value.
@@ -323,6 +355,56 @@ mod tests {
         let err = parse_json::<serde_json::Value>(p, "{\n  \"targets\": [\n").unwrap_err();
         assert!(err.message.contains("/x/targets.json"));
         assert!(err.message.contains("line 3"), "{}", err.message);
+    }
+
+    #[test]
+    fn append_after_a_torn_tail_starts_a_fresh_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("events/audit.jsonl");
+        append_jsonl(&p, &serde_json::json!({"n": 1})).unwrap();
+        // A writer died mid-row: the file ends without a newline.
+        let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"{\"n\": 2, \"tor").unwrap();
+        append_jsonl(&p, &serde_json::json!({"n": 3})).unwrap();
+        append_jsonl(&p, &serde_json::json!({"n": 4})).unwrap();
+        let text = fs::read_to_string(&p).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            vec![r#"{"n":1}"#, r#"{"n": 2, "tor"#, r#"{"n":3}"#, r#"{"n":4}"#]
+        );
+        assert!(text.ends_with('\n'));
+    }
+
+    #[test]
+    fn concurrent_appends_after_a_torn_tail_keep_every_row_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("audit.jsonl");
+        fs::write(&p, b"{\"torn\": tr").unwrap();
+        let writers = 8;
+        let rows = 200;
+        std::thread::scope(|s| {
+            for w in 0..writers {
+                let p = &p;
+                s.spawn(move || {
+                    for i in 0..rows {
+                        let pad = "x".repeat((w * 37 + i) % 300);
+                        append_jsonl(p, &serde_json::json!({"w": w, "i": i, "pad": pad})).unwrap();
+                    }
+                });
+            }
+        });
+        let text = fs::read_to_string(&p).unwrap();
+        let mut parsed = 0;
+        let mut broken = Vec::new();
+        for line in text.lines().filter(|l| !l.is_empty()) {
+            match serde_json::from_str::<serde_json::Value>(line) {
+                Ok(_) => parsed += 1,
+                Err(_) => broken.push(line.to_string()),
+            }
+        }
+        assert_eq!(parsed, writers * rows, "every appended row is whole");
+        assert_eq!(broken, vec![r#"{"torn": tr"#.to_string()]);
     }
 
     #[test]
