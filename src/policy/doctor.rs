@@ -12,6 +12,8 @@ use crate::policy::{detect, redact};
 use crate::state::paths::{ContextDir, EventFile, StateRoot, canonical_lenient};
 use crate::state::{context, repo, targets};
 
+mod temp_files;
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Check {
     pub name: &'static str,
@@ -78,6 +80,7 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
         contexts_distinct_vaults(root, ctx),
         events_context_consistency(&cd),
         state_plaintext_secrets(&cd),
+        temp_files::state_temp_files(root, &cd),
     ];
     DoctorReport {
         context: ctx.to_string(),

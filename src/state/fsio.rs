@@ -167,6 +167,49 @@ pub fn sync_dir(dir: &Path) {
     }
 }
 
+/// Whether a regular file exists at `path`, an output the operator named (`--output F`). Anything
+/// else there (a FIFO, a device node, a socket, a directory, or a symlink to one) is refused as a
+/// usage error: replacing it with a regular file is never what was meant.
+pub fn existing_output(path: &Path, stage: &str) -> Result<bool> {
+    use std::os::unix::fs::FileTypeExt;
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(PaasError::io(stage, path, &e)),
+    };
+    let t = meta.file_type();
+    if t.is_file() {
+        return Ok(true);
+    }
+    let kind = if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    let via = match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => " (through a symlink)",
+        _ => "",
+    };
+    Err(PaasError::usage(
+        stage,
+        format!(
+            "{} is {kind}{via}, not a regular file; refusing to write to or replace it",
+            path.display()
+        ),
+    )
+    .with_remediation(
+        "give --output the path of a regular file (or of one that does not exist yet)",
+    ))
+}
+
 /// Appends one JSON row to a JSONL file with a single `write` on an `O_APPEND` descriptor, so
 /// concurrent writers never interleave inside a line.
 pub fn append_jsonl(path: &Path, row: &serde_json::Value) -> Result<()> {

@@ -1,11 +1,13 @@
 //! The deploy lock per context and app (`locks/deploy-<app>.json`): who holds it, from where,
 //! why, and a heartbeat. A lock held by a running deploy goes stale after 15 minutes without a
-//! heartbeat; a lock taken by hand (`deploy lock acquire`) holds until released.
+//! heartbeat; a lock taken by hand (`deploy lock acquire`) holds until released. The file is
+//! written whole to a temp file and linked into place, so a crash never leaves a half-written
+//! lock; one found anyway (an older build, a full disk) is stale after a few seconds.
 
-use std::fs::OpenOptions;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::PathBuf;
+use std::fs;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -16,6 +18,10 @@ use crate::state::paths::ContextDir;
 use crate::state::{clock, fsio};
 
 pub const STALE_AFTER: Duration = Duration::from_secs(15 * 60);
+
+/// An empty or unparsable lock file younger than this may be a lock on its way in; older, it is
+/// the wreck of a crash and is taken over.
+pub const UNREADABLE_GRACE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DeployLock {
@@ -38,7 +44,7 @@ impl DeployLock {
         }
         // A deploy on this host whose process is gone (killed, crashed) left it behind.
         let here = whoami::hostname().map(|h| h == self.host).unwrap_or(false);
-        if here && self.pid != 0 && !process_alive(self.pid) {
+        if here && self.pid != 0 && !fsio::temp::process_alive(self.pid) {
             return true;
         }
         match clock::parse(&self.heartbeat_at) {
@@ -68,41 +74,179 @@ impl DeployLock {
     }
 }
 
-fn process_alive(pid: u32) -> bool {
-    match rustix::process::Pid::from_raw(pid as i32) {
-        // EPERM means it exists but belongs to someone else.
-        Some(p) => !matches!(
-            rustix::process::test_kill_process(p),
-            Err(rustix::io::Errno::SRCH)
-        ),
-        None => false,
-    }
-}
-
 pub fn path(cd: &ContextDir, app: &str) -> PathBuf {
     cd.locks_dir().join(format!("deploy-{}.json", app_key(app)))
 }
 
-pub fn read(cd: &ContextDir, app: &str) -> Result<Option<DeployLock>> {
-    fsio::read_json(&path(cd, app))
+/// A lock file that does not parse (empty, truncated, garbage).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Unreadable {
+    /// The app key from the file name.
+    pub app: String,
+    pub path: PathBuf,
+    /// Why it does not parse (never the file's content).
+    pub detail: String,
+    /// Seconds since it was last written.
+    pub age_seconds: u64,
+    pub stale: bool,
 }
 
-/// Every deploy lock of the context.
-pub fn list(cd: &ContextDir) -> Result<Vec<DeployLock>> {
+impl Unreadable {
+    pub fn describe(&self) -> String {
+        format!(
+            "unreadable lock file {} ({}, written {}s ago{})",
+            self.path.display(),
+            self.detail,
+            self.age_seconds,
+            if self.stale {
+                ", stale: the next deploy takes it over"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+/// What a lock file holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    Lock(DeployLock),
+    Unreadable(Unreadable),
+}
+
+impl Found {
+    pub fn app(&self) -> &str {
+        match self {
+            Found::Lock(l) => &l.app,
+            Found::Unreadable(u) => &u.app,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Found::Lock(l) => l.describe(),
+            Found::Unreadable(u) => u.describe(),
+        }
+    }
+
+    pub fn stale(&self) -> bool {
+        match self {
+            Found::Lock(l) => l.is_stale(),
+            Found::Unreadable(u) => u.stale,
+        }
+    }
+
+    /// The row `deploy lock status --json` shows.
+    pub fn json(&self) -> serde_json::Value {
+        match self {
+            Found::Lock(l) => {
+                let mut v = serde_json::to_value(l).unwrap_or_default();
+                v["stale"] = l.is_stale().into();
+                v
+            }
+            Found::Unreadable(u) => {
+                let mut v = serde_json::to_value(u).unwrap_or_default();
+                v["unreadable"] = true.into();
+                v
+            }
+        }
+    }
+}
+
+/// The file's identity, so a take-over removes the very file it judged stale.
+type FileId = (u64, u64);
+
+fn app_of_file(p: &Path) -> String {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_prefix("deploy-"))
+        .and_then(|n| n.strip_suffix(".json"))
+        .unwrap_or("?")
+        .to_string()
+}
+
+fn inspect(p: &Path) -> Result<Option<(Found, FileId)>> {
+    let bytes = match fs::read(p) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(PaasError::io("deploy_lock", p, &e)),
+    };
+    let meta = match fs::metadata(p) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(PaasError::io("deploy_lock", p, &e)),
+    };
+    let id = (meta.dev(), meta.ino());
+    let parsed = match std::str::from_utf8(&bytes) {
+        Ok(text) if text.trim().is_empty() => Err("the file is empty".to_string()),
+        Ok(text) => fsio::parse_json::<DeployLock>(p, text).map_err(|e| e.message),
+        Err(_) => Err("the file is not valid UTF-8".to_string()),
+    };
+    Ok(Some(match parsed {
+        Ok(l) => (Found::Lock(l), id),
+        Err(detail) => {
+            let age = meta
+                .modified()
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .unwrap_or_default();
+            (
+                Found::Unreadable(Unreadable {
+                    app: app_of_file(p),
+                    path: p.to_path_buf(),
+                    detail,
+                    age_seconds: age.as_secs(),
+                    stale: age > UNREADABLE_GRACE,
+                }),
+                id,
+            )
+        }
+    }))
+}
+
+/// The app's lock file, parsed or not.
+pub fn find(cd: &ContextDir, app: &str) -> Result<Option<Found>> {
+    Ok(inspect(&path(cd, app))?.map(|(f, _)| f))
+}
+
+/// The app's lock; an unreadable lock file fails `PAAS_STATE_CORRUPT`.
+pub fn read(cd: &ContextDir, app: &str) -> Result<Option<DeployLock>> {
+    match find(cd, app)? {
+        None => Ok(None),
+        Some(Found::Lock(l)) => Ok(Some(l)),
+        Some(Found::Unreadable(u)) => Err(unreadable_error(cd, &u)),
+    }
+}
+
+fn unreadable_error(cd: &ContextDir, u: &Unreadable) -> PaasError {
+    PaasError::new(
+        ErrorCode::StateCorrupt,
+        "deploy_lock",
+        format!("the deploy lock is an {}", u.describe()),
+    )
+    .with_remediation(format!(
+        "if nobody is taking it: `paasdeck --context {} deploy lock release --app {} --force`",
+        cd.name(),
+        u.app
+    ))
+}
+
+/// Every deploy lock file of the context, readable or not, by app.
+pub fn list(cd: &ContextDir) -> Result<Vec<Found>> {
     let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(cd.locks_dir()) else {
+    let Ok(rd) = fs::read_dir(cd.locks_dir()) else {
         return Ok(out);
     };
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
         if name.starts_with("deploy-")
             && name.ends_with(".json")
-            && let Some(l) = fsio::read_json::<DeployLock>(&e.path())?
+            && let Some((found, _)) = inspect(&e.path())?
         {
-            out.push(l);
+            out.push(found);
         }
     }
-    out.sort_by(|a, b| a.app.cmp(&b.app));
+    out.sort_by(|a, b| a.app().cmp(b.app()));
     Ok(out)
 }
 
@@ -119,8 +263,19 @@ impl Held {
         &self.lock
     }
 
+    /// Whether the lock file still holds this lock (not released or taken over meanwhile).
+    fn still_ours(&self) -> bool {
+        matches!(
+            inspect(&self.path),
+            Ok(Some((Found::Lock(l), _))) if l.pid == self.lock.pid && l.acquired_at == self.lock.acquired_at
+        )
+    }
+
     /// Refreshes the heartbeat so a long deploy is not taken for a stale one.
     pub fn heartbeat(&mut self) {
+        if !self.still_ours() {
+            return;
+        }
         self.lock.heartbeat_at = clock::now_event();
         let _ = fsio::write_json_atomic(&self.path, &self.lock);
     }
@@ -134,14 +289,8 @@ impl Held {
 
 impl Drop for Held {
     fn drop(&mut self) {
-        if self.release_on_drop {
-            // Only remove what is still ours.
-            if let Ok(Some(l)) = fsio::read_json::<DeployLock>(&self.path)
-                && l.pid == self.lock.pid
-                && l.acquired_at == self.lock.acquired_at
-            {
-                let _ = std::fs::remove_file(&self.path);
-            }
+        if self.release_on_drop && self.still_ours() {
+            let _ = fs::remove_file(&self.path);
         }
     }
 }
@@ -159,7 +308,25 @@ fn locked(cd: &ContextDir, l: &DeployLock) -> PaasError {
     ))
 }
 
-/// Takes the lock atomically (create-exclusive), taking over a stale one.
+/// Removes the lock file judged stale unless it changed since (under the context's state lock,
+/// so two processes taking over the same stale lock do not remove each other's fresh one).
+/// `false` when it changed.
+fn take_over(cd: &ContextDir, p: &Path, judged: FileId) -> Result<bool> {
+    let _guard = cd.lock()?;
+    match fs::symlink_metadata(p) {
+        Ok(m) if (m.dev(), m.ino()) == judged => match fs::remove_file(p) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(true),
+            Err(e) => Err(PaasError::io("deploy_lock", p, &e)),
+        },
+        Ok(_) => Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(true),
+        Err(e) => Err(PaasError::io("deploy_lock", p, &e)),
+    }
+}
+
+/// Takes the lock atomically: the complete lock is written to a temp file and hard-linked to the
+/// lock's name, which fails when the name exists. A stale lock is taken over.
 pub fn acquire(
     cd: &ContextDir,
     app: &str,
@@ -168,7 +335,7 @@ pub fn acquire(
     manual: bool,
 ) -> Result<Held> {
     let p = path(cd, app);
-    fsio::ensure_dir(&cd.locks_dir())?;
+    let dir = cd.locks_dir();
     let now = clock::now_event();
     let lock = DeployLock {
         app: app.to_string(),
@@ -180,61 +347,87 @@ pub fn acquire(
         heartbeat_at: now,
         manual,
     };
-    for _ in 0..2 {
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(fsio::FILE_MODE)
-            .open(&p)
-        {
-            Ok(mut f) => {
-                let mut bytes = serde_json::to_vec_pretty(&lock).unwrap_or_default();
-                bytes.push(b'\n');
-                f.write_all(&bytes)
-                    .map_err(|e| PaasError::io("deploy_lock", &p, &e))?;
+    let mut bytes = serde_json::to_vec_pretty(&lock).map_err(|e| {
+        PaasError::new(
+            ErrorCode::UnknownFailure,
+            "deploy_lock",
+            format!("could not serialise the deploy lock: {e}"),
+        )
+    })?;
+    bytes.push(b'\n');
+    // Dropped (and so removed) on every path out of here; the lock stays as the link's target.
+    let tmp = fsio::write_temp(&dir, &bytes, &p)?;
+    for _ in 0..3 {
+        match fs::hard_link(tmp.path(), &p) {
+            Ok(()) => {
+                fsio::sync_dir(&dir);
                 return Ok(Held {
                     path: p,
                     lock,
                     release_on_drop: true,
                 });
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                match fsio::read_json::<DeployLock>(&p) {
-                    Ok(Some(existing)) if existing.is_stale() => {
-                        tracing::warn!(app, owner = %existing.owner, "taking over a stale deploy lock");
-                        let _ = std::fs::remove_file(&p);
-                    }
-                    Ok(Some(existing)) => return Err(locked(cd, &existing)),
-                    // Half-written by a racing writer: treat as held.
-                    Ok(None) | Err(_) => {
-                        return Err(PaasError::new(
-                            ErrorCode::DeployLocked,
-                            "deploy_lock",
-                            format!(
-                                "the deploy lock of app {app} is being taken by another process"
-                            ),
-                        ));
-                    }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => match inspect(&p)? {
+                // Released meanwhile: try again.
+                None => {}
+                Some((Found::Lock(existing), id)) if existing.is_stale() => {
+                    tracing::warn!(app, owner = %existing.owner, "taking over a stale deploy lock");
+                    take_over(cd, &p, id)?;
                 }
-            }
+                Some((Found::Lock(existing), _)) => return Err(locked(cd, &existing)),
+                Some((Found::Unreadable(u), id)) if u.stale => {
+                    tracing::warn!(app, detail = %u.detail, "taking over an unreadable deploy lock");
+                    take_over(cd, &p, id)?;
+                }
+                Some((Found::Unreadable(u), _)) => {
+                    return Err(PaasError::new(
+                        ErrorCode::DeployLocked,
+                        "deploy_lock",
+                        format!(
+                            "the deploy lock of app {app} is being taken by another process ({})",
+                            u.describe()
+                        ),
+                    )
+                    .with_remediation(format!(
+                        "try again in {}s; an unreadable lock is taken over after that",
+                        UNREADABLE_GRACE.as_secs()
+                    )));
+                }
+            },
             Err(e) => return Err(PaasError::io("deploy_lock", &p, &e)),
         }
     }
     Err(PaasError::new(
         ErrorCode::DeployLocked,
         "deploy_lock",
-        format!("could not take the deploy lock of app {app}"),
-    ))
+        format!("could not take the deploy lock of app {app}: it changed hands while trying"),
+    )
+    .with_remediation("try again"))
 }
 
-/// Removes the lock; returns what was there.
-pub fn release(cd: &ContextDir, app: &str) -> Result<Option<DeployLock>> {
-    let existing = read(cd, app)?;
-    if existing.is_some() {
-        std::fs::remove_file(path(cd, app))
-            .map_err(|e| PaasError::io("deploy_lock", &path(cd, app), &e))?;
+/// Removes the app's lock; returns what was there. An unreadable lock file is removed only with
+/// `force` (it may be a lock on its way in).
+pub fn release(cd: &ContextDir, app: &str, force: bool) -> Result<Option<Found>> {
+    let p = path(cd, app);
+    for _ in 0..3 {
+        let Some((found, id)) = inspect(&p)? else {
+            return Ok(None);
+        };
+        if let Found::Unreadable(u) = &found
+            && !force
+        {
+            return Err(unreadable_error(cd, u));
+        }
+        if take_over(cd, &p, id)? {
+            return Ok(Some(found));
+        }
     }
-    Ok(existing)
+    Err(PaasError::new(
+        ErrorCode::DeployLocked,
+        "deploy_lock",
+        format!("the deploy lock of app {app} kept changing while releasing it"),
+    )
+    .with_remediation("try again"))
 }
 
 #[cfg(test)]
@@ -279,7 +472,114 @@ mod tests {
         fsio::write_json_atomic(&path(&cd, "api"), &manual).unwrap();
         assert!(acquire(&cd, "api", "me@h", "z", false).is_err());
         assert_eq!(list(&cd).unwrap().len(), 1);
-        assert!(release(&cd, "api").unwrap().is_some());
+        assert!(release(&cd, "api", false).unwrap().is_some());
         assert!(list(&cd).unwrap().is_empty());
+    }
+
+    /// What `kill -9` between the old exclusive create and its write left behind: an empty lock
+    /// file, written `age` ago.
+    fn crash_wreck(cd: &ContextDir, app: &str, content: &[u8], age: Duration) -> PathBuf {
+        fsio::ensure_dir(&cd.locks_dir()).unwrap();
+        let p = path(cd, app);
+        fs::write(&p, content).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - age)
+            .unwrap();
+        p
+    }
+
+    #[test]
+    fn an_empty_lock_older_than_the_grace_is_taken_over() {
+        let t = tempfile::tempdir().unwrap();
+        let cd = StateRoot::at(t.path()).context("c");
+        crash_wreck(&cd, "api", b"", Duration::from_secs(30));
+        match find(&cd, "api").unwrap() {
+            Some(Found::Unreadable(u)) => {
+                assert!(u.stale && u.detail.contains("empty"), "{u:?}");
+                assert_eq!(u.app, "api");
+            }
+            other => panic!("{other:?}"),
+        }
+        let held = acquire(&cd, "api", "me@h", "after the crash", false).unwrap();
+        assert_eq!(
+            read(&cd, "api").unwrap().unwrap().message,
+            "after the crash"
+        );
+        drop(held);
+        assert!(find(&cd, "api").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_fresh_unreadable_lock_is_respected() {
+        let t = tempfile::tempdir().unwrap();
+        let cd = StateRoot::at(t.path()).context("c");
+        let p = crash_wreck(&cd, "api", b"{\"app\": \"api\", \"ow", Duration::ZERO);
+        let e = acquire(&cd, "api", "me@h", "x", false).unwrap_err();
+        assert_eq!(e.code, ErrorCode::DeployLocked, "{}", e.message);
+        assert!(e.message.contains("being taken"), "{}", e.message);
+        assert_eq!(fs::read(&p).unwrap(), b"{\"app\": \"api\", \"ow");
+    }
+
+    #[test]
+    fn an_unreadable_lock_is_listed_and_released_only_with_force() {
+        let t = tempfile::tempdir().unwrap();
+        let cd = StateRoot::at(t.path()).context("c");
+        let p = crash_wreck(&cd, "api", b"\x00garbage", Duration::from_secs(1));
+        let all = list(&cd).unwrap();
+        assert_eq!(all.len(), 1);
+        assert!(matches!(&all[0], Found::Unreadable(u) if !u.stale));
+        assert_eq!(all[0].json()["unreadable"], true);
+        let e = read(&cd, "api").unwrap_err();
+        assert_eq!(e.code, ErrorCode::StateCorrupt);
+        assert!(e.remediation.contains("--force"), "{}", e.remediation);
+        let e = release(&cd, "api", false).unwrap_err();
+        assert_eq!(e.code, ErrorCode::StateCorrupt);
+        assert!(p.exists());
+        assert!(matches!(
+            release(&cd, "api", true).unwrap(),
+            Some(Found::Unreadable(_))
+        ));
+        assert!(!p.exists());
+    }
+
+    #[test]
+    fn the_lock_file_is_always_complete_and_leaves_no_temp_files() {
+        let t = tempfile::tempdir().unwrap();
+        let cd = StateRoot::at(t.path()).context("c");
+        fsio::ensure_dir(&cd.locks_dir()).unwrap();
+        let p = path(&cd, "api");
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let reader = s.spawn(|| {
+                let mut seen = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    if let Ok(b) = fs::read(&p) {
+                        let parsed = serde_json::from_slice::<DeployLock>(&b);
+                        assert!(
+                            parsed.is_ok(),
+                            "a reader saw {:?}",
+                            String::from_utf8_lossy(&b)
+                        );
+                        seen += 1;
+                    }
+                }
+                seen
+            });
+            for i in 0..300 {
+                let held = acquire(&cd, "api", "me@h", &format!("run {i}"), false).unwrap();
+                drop(held);
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            assert!(reader.join().unwrap() > 0);
+        });
+        let names: Vec<String> = fs::read_dir(cd.locks_dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "state.lock")
+            .collect();
+        assert!(names.is_empty(), "{names:?}");
     }
 }
