@@ -451,6 +451,38 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_atomic_write_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // Renaming a file over a non-empty directory fails after the temp file is written.
+        let target = dir.path().join("doc.json");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("inside"), "x").unwrap();
+        let err = write_json_atomic(&target, &serde_json::json!({"a": 1})).unwrap_err();
+        assert_eq!(err.code, ErrorCode::StateIo);
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["doc.json"]);
+    }
+
+    #[test]
+    fn outputs_must_be_regular_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.json");
+        assert!(!existing_output(&file, "t").unwrap());
+        fs::write(&file, "x").unwrap();
+        assert!(existing_output(&file, "t").unwrap());
+        let err = existing_output(dir.path(), "t").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.message.contains("a directory"), "{}", err.message);
+        let link = dir.path().join("l");
+        std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+        let err = existing_output(&link, "t").unwrap_err();
+        assert!(err.message.contains("through a symlink"), "{}", err.message);
+    }
+
+    #[test]
     fn atomic_write_sets_0600_and_replaces() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("sub/doc.json");
