@@ -165,21 +165,27 @@ fn app_of_file(p: &Path) -> String {
         .to_string()
 }
 
+/// A lock is a few hundred bytes; a bigger file is not read whole.
+const MAX_LOCK_BYTES: u64 = 64 * 1024;
+
 fn inspect(p: &Path) -> Result<Option<(Found, FileId)>> {
-    let bytes = match fs::read(p) {
-        Ok(b) => b,
+    let io_err = |e: &io::Error| PaasError::io("deploy_lock", p, e);
+    let file = match fs::File::open(p) {
+        Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(PaasError::io("deploy_lock", p, &e)),
+        Err(e) => return Err(io_err(&e)),
     };
-    let meta = match fs::metadata(p) {
-        Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(PaasError::io("deploy_lock", p, &e)),
-    };
+    let meta = file.metadata().map_err(|e| io_err(&e))?;
     let id = (meta.dev(), meta.ino());
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut io::Read::take(&file, MAX_LOCK_BYTES + 1), &mut bytes)
+        .map_err(|e| io_err(&e))?;
     let parsed = match std::str::from_utf8(&bytes) {
+        _ if bytes.len() as u64 > MAX_LOCK_BYTES => Err("the file is too large".to_string()),
         Ok(text) if text.trim().is_empty() => Err("the file is empty".to_string()),
-        Ok(text) => fsio::parse_json::<DeployLock>(p, text).map_err(|e| e.message),
+        // The position only: the file's content is never quoted.
+        Ok(text) => serde_json::from_str::<DeployLock>(text)
+            .map_err(|e| format!("malformed at line {}, column {}", e.line(), e.column())),
         Err(_) => Err("the file is not valid UTF-8".to_string()),
     };
     Ok(Some(match parsed {
