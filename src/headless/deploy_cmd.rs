@@ -15,7 +15,6 @@ use crate::ops::{self, logs};
 use crate::remote::fanout;
 use crate::remote::{LineSink, Stream};
 use crate::state::{deployments, names};
-use crate::text;
 
 /// Prints `target | line` as lines arrive (text mode only).
 fn printer(json: bool, width: usize) -> Arc<dyn Fn(&str) -> LineSink + Send + Sync> {
@@ -173,16 +172,15 @@ fn lock_cmd(inv: &Invocation, l: &LockCmd) -> Result<Report> {
             let mut lines = vec![vec!["APP".to_string(), "LOCK".into()]];
             for l in &locks {
                 lines.push(vec![
-                    text::sanitize_inline(l.app()).into_owned(),
-                    text::sanitize_inline(&format!(
+                    l.app().to_string(),
+                    format!(
                         "{}{}",
                         l.describe(),
                         match l {
                             lock::Found::Lock(l) if l.is_stale() => " (stale)",
                             _ => "",
                         }
-                    ))
-                    .into_owned(),
+                    ),
                 ]);
             }
             let text = if locks.is_empty() {
@@ -194,6 +192,7 @@ fn lock_cmd(inv: &Invocation, l: &LockCmd) -> Result<Report> {
         }
         LockCmd::Acquire { app, message } => {
             names::validate_app(app)?;
+            crate::text::refuse_control("--message", message)?;
             let held = lock::acquire(&cd, app, &inv.operator, message, true)?.keep();
             Ok(Report::ok()
                 .field("app", app)
@@ -212,11 +211,7 @@ fn lock_cmd(inv: &Invocation, l: &LockCmd) -> Result<Report> {
                 .field("unreadable", unreadable)
                 .set("was", was.as_ref().map(lock::Found::json))
                 .text(match &was {
-                    Some(l) => text::sanitize_inline(&format!(
-                        "deploy lock of {app} released (was {})",
-                        l.describe()
-                    ))
-                    .into_owned(),
+                    Some(l) => format!("deploy lock of {app} released (was {})", l.describe()),
                     None => format!("app {app} held no deploy lock"),
                 }))
         }
@@ -250,9 +245,11 @@ pub fn logs(inv: &Invocation, a: &LogsArgs) -> Result<Report> {
             return;
         }
         let text = if json {
-            json!({"target": t2, "stream": stream, "line": line}).to_string() + "\n"
+            crate::text::inert_json(
+                json!({"target": t2, "stream": stream, "line": line}).to_string(),
+            ) + "\n"
         } else {
-            line + "\n"
+            crate::text::sanitize(&line).into_owned() + "\n"
         };
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());

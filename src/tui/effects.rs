@@ -59,7 +59,21 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
             let e2 = env.clone();
             tokio::task::spawn_blocking(move || {
                 let started = Instant::now();
-                let cd = e2.root.context(&context);
+                let cd = match e2.root.context(&context) {
+                    Ok(cd) => cd,
+                    Err(e) => {
+                        let _ = e2.tx.send(Action::Notice {
+                            error: true,
+                            text: format!(
+                                "{} refused: error[{}]: {}",
+                                op.verb().command(),
+                                e.code,
+                                e.message
+                            ),
+                        });
+                        return;
+                    }
+                };
                 let planned = match &op {
                     Op::Deploy {
                         common,
@@ -119,15 +133,17 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
         } => {
             let mut fields = Map::new();
             fields.insert("frontend".into(), "console".into());
-            if let Err(e) = ops::audit::record(
-                &env.root.context(&context),
-                &env.operator,
-                verb.command(),
-                false,
-                Duration::ZERO,
-                fields,
-                Some(&error),
-            ) {
+            if let Err(e) = env.root.context(&context).and_then(|cd| {
+                ops::audit::record(
+                    &cd,
+                    &env.operator,
+                    verb.command(),
+                    false,
+                    Duration::ZERO,
+                    fields,
+                    Some(&error),
+                )
+            }) {
                 tracing::error!("could not audit a refusal: {}", e.message);
             }
         }
@@ -147,7 +163,9 @@ fn run_doctor(env: &Env, name: &str) -> crate::policy::doctor::DoctorReport {
     let cwd = std::env::current_dir().ok();
     // The doctor gates the console's deploys: temp files of crashed writers are removed first,
     // as every writer does, so a crash elsewhere does not block them.
-    env.root.context(name).sweep_temp_files();
+    if let Ok(cd) = env.root.context(name) {
+        cd.sweep_temp_files();
+    }
     let report = doctor::run(&env.root, name, cwd.as_deref());
     let _ = env.tx.send(Action::DoctorDone {
         context: name.to_string(),
@@ -178,7 +196,13 @@ fn spawn_doctor(env: &Env, name: String) {
 pub fn load(env: &Env, name: String) {
     let (root, tx) = (env.root.clone(), env.tx.clone());
     tokio::task::spawn_blocking(move || {
-        let snapshot = load_snapshot(&root.context(&name));
+        let snapshot = match root.context(&name) {
+            Ok(cd) => load_snapshot(&cd),
+            Err(e) => crate::tui::app::Snapshot {
+                errors: vec![format!("error[{}]: {}", e.code, e.message)],
+                ..Default::default()
+            },
+        };
         let _ = tx.send(Action::Loaded {
             context: name,
             snapshot: Box::new(snapshot),
@@ -287,15 +311,17 @@ async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Result<String
         spec.danger != crate::policy::guard::Danger::Read || spec.remote || result.is_err();
     if audited
         && !matches!(op, Op::EventsTail)
-        && let Err(e) = ops::audit::record(
-            &env.root.context(&subject),
-            &env.operator,
-            verb.command(),
-            result.is_ok(),
-            started.elapsed(),
-            fields,
-            result.as_ref().err(),
-        )
+        && let Err(e) = env.root.context(&subject).and_then(|cd| {
+            ops::audit::record(
+                &cd,
+                &env.operator,
+                verb.command(),
+                result.is_ok(),
+                started.elapsed(),
+                fields,
+                result.as_ref().err(),
+            )
+        })
     {
         tracing::error!("could not audit {}: {}", verb.command(), e.message);
     }
@@ -314,9 +340,11 @@ async fn execute(
     ctx: &TaskCtx,
     fields: &mut Map<String, Value>,
 ) -> Result<String> {
+    // Resolved where an action needs it: creating the first context has no active one.
     let cd = env.root.context(active);
     match op {
         Op::CheckTargets { targets: names } => {
+            let cd = cd?;
             let selected = targets::load(&cd)?.select(names)?;
             fields.insert("targets".into(), names.join(",").into());
             ctx.note(format!("checking {} target(s)…", selected.len()));
@@ -352,24 +380,13 @@ async fn execute(
                     .join(",")
                     .into(),
             );
-            match failed.first() {
+            match target_check::failure(&results) {
                 None => Ok(format!("{} target(s) ok", results.len())),
-                Some(r) => Err(PaasError::new(
-                    ErrorCode::RemoteCommandFailed,
-                    r.stage.clone().unwrap_or_else(|| "check".into()),
-                    format!(
-                        "{} of {} target(s) failed; {}: {}",
-                        failed.len(),
-                        results.len(),
-                        r.target,
-                        r.error.clone().unwrap_or_default()
-                    ),
-                )
-                .with_target(&r.target)),
+                Some(e) => Err(e),
             }
         }
         Op::AddTarget(spec) => {
-            let added = ops::targets::add(&cd, spec)?;
+            let added = ops::targets::add(&cd?, spec)?;
             fields.insert("name".into(), added.target.name.clone().into());
             fields.insert("host".into(), added.target.host.clone().into());
             let msg = format!(
@@ -387,17 +404,17 @@ async fn execute(
         }
         Op::RemoveTarget { name } => {
             // The confirmation dialog stands in for --force.
-            let (removed, current, total) = ops::targets::remove(&cd, name, true)?;
+            let (removed, current, total) = ops::targets::remove(&cd?, name, true)?;
             fields.insert("target".into(), removed.clone().into());
             let msg = format!(
                 "target {removed} removed ({total} left; current: {})",
-                if current.is_empty() { "none" } else { &current }
+                current.as_deref().unwrap_or("none")
             );
             ctx.note(&msg);
             Ok(msg)
         }
         Op::UseTarget { name } => {
-            let t = ops::targets::use_target(&cd, name)?;
+            let t = ops::targets::use_target(&cd?, name)?;
             fields.insert("target".into(), t.clone().into());
             let msg = format!("current target is now {t}");
             ctx.note(&msg);
@@ -410,6 +427,7 @@ async fn execute(
             max_parallel,
             continue_on_error,
         } => {
+            let cd = cd?;
             let selected = targets::load(&cd)?.select(names)?;
             fields.insert("remote_command".into(), command.clone().into());
             let spec = target_exec::ExecSpec {
@@ -419,6 +437,7 @@ async fn execute(
                 max_parallel: *max_parallel,
                 continue_on_error: *continue_on_error,
                 timeout: Some(Duration::from_secs(600)),
+                redactor: ops::redaction::every_value(&ops::redaction::load_vault(&cd)?),
             };
             let sink = ctx.sink.clone();
             let on_line: target_exec::TargetLineSink =
@@ -437,7 +456,7 @@ async fn execute(
         }
         Op::EventsTail => {
             ctx.note(format!("following the events of {active}…"));
-            let mut follower = EventFollower::at_end(&cd);
+            let mut follower = EventFollower::at_end(&cd?);
             loop {
                 tokio::select! {
                     _ = ctx.cancel.cancelled() => return Ok("stopped".into()),
@@ -450,12 +469,12 @@ async fn execute(
             }
         }
         Op::ContextInit { name, kind } => {
-            let ncd = env.root.context(name);
+            let ncd = env.root.context(name)?;
             let spec = InitSpec {
                 kind: Some(kind.clone()),
                 ..Default::default()
             };
-            let (cfg, _) = context::init(&env.root, &ncd, &spec)?;
+            let cfg = context::init(&env.root, &ncd, &spec)?.config;
             fields.insert("name".into(), cfg.name.clone().into());
             fields.insert("type".into(), cfg.kind.clone().into());
             if let Ok(views) = load_contexts(&env.root) {
@@ -550,7 +569,7 @@ async fn execute(
                 since: None,
                 follow: true,
             };
-            let plan = logs::plan(&cd, &spec)?;
+            let plan = logs::plan(&cd?, &spec)?;
             fields.insert("app".into(), app.clone().into());
             fields.insert("target".into(), plan.target.name.clone().into());
             ctx.note(format!(

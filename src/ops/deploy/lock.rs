@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::deployments::app_key;
+use crate::state::ids::AppName;
 use crate::state::paths::ContextDir;
 use crate::state::{clock, fsio};
 
@@ -26,7 +27,7 @@ pub const STALE_AFTER: Duration = Duration::from_secs(15 * 60);
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DeployLock {
-    pub app: String,
+    pub app: AppName,
     pub owner: String,
     pub host: String,
     pub pid: u32,
@@ -209,11 +210,12 @@ pub fn acquire(
     message: &str,
     manual: bool,
 ) -> Result<Held> {
+    let name = AppName::parse(app)?;
     let p = path(cd, app);
     let dir = cd.locks_dir();
     let now = clock::now_event();
     let lock = DeployLock {
-        app: app.to_string(),
+        app: name,
         owner: owner.to_string(),
         host: whoami::hostname().unwrap_or_else(|_| "localhost".into()),
         pid: if manual { 0 } else { std::process::id() },

@@ -42,7 +42,7 @@ mod tests {
     fn flags_a_crashed_writers_temp_file_until_it_is_swept() {
         let t = tempfile::tempdir().unwrap();
         let root = StateRoot::at(t.path());
-        let cd = root.context("alpha");
+        let cd = root.context("alpha").unwrap();
         let vault = cd.dir().join("vault");
         std::fs::create_dir_all(&vault).unwrap();
         let check = state_temp_files(&root, &cd);

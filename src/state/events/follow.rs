@@ -169,7 +169,7 @@ mod tests {
 
     fn ctx() -> (tempfile::TempDir, ContextDir) {
         let t = tempfile::tempdir().unwrap();
-        let cd = StateRoot::at(t.path()).context("alpha");
+        let cd = StateRoot::at(t.path()).context("alpha").unwrap();
         std::fs::create_dir_all(cd.events_dir()).unwrap();
         (t, cd)
     }

@@ -108,6 +108,17 @@ fn outputs_must_be_regular_files() {
 }
 
 #[test]
+fn non_utf8_names_the_first_bad_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.json");
+    std::fs::write(&p, b"{\n \"\xc3\xa9\xff\": 1}\n").unwrap();
+    let err = read_json::<serde_json::Value>(&p).unwrap_err();
+    assert_eq!(err.code, ErrorCode::StateCorrupt);
+    assert!(err.message.contains("line 2, column 5"), "{}", err.message);
+    assert!(err.message.contains("offset 6"), "{}", err.message);
+}
+
+#[test]
 fn atomic_write_sets_0600_and_replaces() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("sub/doc.json");

@@ -6,7 +6,7 @@ use crate::state::StateRoot;
 #[test]
 fn exclusive_stale_takeover_and_release() {
     let t = tempfile::tempdir().unwrap();
-    let cd = StateRoot::at(t.path()).context("c");
+    let cd = StateRoot::at(t.path()).context("c").unwrap();
     let held = acquire(&cd, "api", "me@h", "deploy rel-1", false).unwrap();
     let e = acquire(&cd, "api", "you@h", "x", false).unwrap_err();
     assert_eq!(e.code, ErrorCode::DeployLocked);
@@ -62,7 +62,7 @@ fn crash_wreck(cd: &ContextDir, app: &str, content: &[u8], age: Duration) -> Pat
 #[test]
 fn an_empty_lock_older_than_the_grace_is_taken_over() {
     let t = tempfile::tempdir().unwrap();
-    let cd = StateRoot::at(t.path()).context("c");
+    let cd = StateRoot::at(t.path()).context("c").unwrap();
     crash_wreck(&cd, "api", b"", Duration::from_secs(30));
     match find(&cd, "api").unwrap() {
         Some(Found::Unreadable(u)) => {
@@ -83,7 +83,7 @@ fn an_empty_lock_older_than_the_grace_is_taken_over() {
 #[test]
 fn a_fresh_unreadable_lock_is_respected() {
     let t = tempfile::tempdir().unwrap();
-    let cd = StateRoot::at(t.path()).context("c");
+    let cd = StateRoot::at(t.path()).context("c").unwrap();
     let p = crash_wreck(&cd, "api", b"{\"app\": \"api\", \"ow", Duration::ZERO);
     let e = acquire(&cd, "api", "me@h", "x", false).unwrap_err();
     assert_eq!(e.code, ErrorCode::DeployLocked, "{}", e.message);
@@ -94,7 +94,7 @@ fn a_fresh_unreadable_lock_is_respected() {
 #[test]
 fn an_unreadable_lock_is_listed_and_released_only_with_force() {
     let t = tempfile::tempdir().unwrap();
-    let cd = StateRoot::at(t.path()).context("c");
+    let cd = StateRoot::at(t.path()).context("c").unwrap();
     let p = crash_wreck(&cd, "api", b"\x00garbage", Duration::from_secs(1));
     let all = list(&cd).unwrap();
     assert_eq!(all.len(), 1);
@@ -116,7 +116,7 @@ fn an_unreadable_lock_is_listed_and_released_only_with_force() {
 #[test]
 fn the_lock_file_is_always_complete_and_leaves_no_temp_files() {
     let t = tempfile::tempdir().unwrap();
-    let cd = StateRoot::at(t.path()).context("c");
+    let cd = StateRoot::at(t.path()).context("c").unwrap();
     fsio::ensure_dir(&cd.locks_dir()).unwrap();
     let p = path(&cd, "api");
     let stop = std::sync::atomic::AtomicBool::new(false);
