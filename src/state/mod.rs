@@ -11,6 +11,8 @@ pub mod fsio;
 pub mod names;
 pub mod paths;
 pub mod repo;
+pub mod settings;
+pub mod stage;
 pub mod targets;
 pub mod vault;
 
