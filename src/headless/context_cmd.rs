@@ -68,13 +68,20 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             let (cfg, created) = context::init(&inv.root, &cd, &spec)?;
             let p = ContextPolicy::new(&cfg.name, Some(&cfg));
             let verb = if created { "created" } else { "updated" };
-            Ok(describe(&cfg, &p).field("created", created).text(format!(
+            let mut text = format!(
                 "context {} {verb} (type {}, {}) at {}",
                 cfg.name,
                 p.kind,
                 p.tone.name(),
                 cd.dir().display()
-            )))
+            );
+            let mut rep = describe(&cfg, &p).field("created", created);
+            if p.class == crate::policy::guard::ContextClass::Staging {
+                let next = super::stage_cmd::next_steps(&cfg.name);
+                text.push_str(&format!("\n{next}"));
+                rep = rep.set("next", next);
+            }
+            Ok(rep.text(text))
         }
         ContextCmd::List => list(inv),
         ContextCmd::Show { .. } => {

@@ -27,10 +27,11 @@ fn show(s: &Session, title: &str, steps: &[Step]) {
         s.note("  (nothing)");
     }
     for st in steps {
+        let read = if st.mutating() { "" } else { "(read) " };
         match &st.call {
             None => s.note(format!("  · {}: {}", who(&st.component), st.note)),
-            Some(c) if st.note.is_empty() => s.note(format!("  {}", c.display())),
-            Some(c) => s.note(format!("  {}   # {}", c.display(), st.note)),
+            Some(c) if st.note.is_empty() => s.note(format!("  {read}{}", c.display())),
+            Some(c) => s.note(format!("  {read}{}   # {}", c.display(), st.note)),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! project cloned from production. Parsed into validated types on every load, so a name, an
 //! address or a path from the file never reaches an argv unchecked.
 
+mod diff;
 mod types;
 
 use std::net::Ipv4Addr;
@@ -9,6 +10,7 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+pub use diff::describe_changes;
 pub use types::{AbsPath, Command, IncusName, Size, StageNetwork};
 
 /// Why a `stage` object is not acceptable: the field (`stage.components[1].ip`) and what is
