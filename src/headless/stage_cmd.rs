@@ -40,6 +40,9 @@ pub fn run(inv: &Invocation, cmd: &StageCmd) -> Result<Report> {
         StageCmd::Clone(c) | StageCmd::Start(c) | StageCmd::Stop(c) => {
             ops_stage::select(&st.cfg, &c.names())?
         }
+        StageCmd::Reset { component } | StageCmd::Exec { component, .. } => {
+            ops_stage::select(&st.cfg, std::slice::from_ref(component))?
+        }
         _ => Vec::new(),
     };
     let mutating = !matches!(cmd, StageCmd::Plan | StageCmd::Status);

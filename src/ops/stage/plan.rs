@@ -166,20 +166,7 @@ fn prepare(
     let i = Incus::new(cfg);
     let n = c.name.as_str();
     let ip = c.ip.to_string();
-    let mut v = Vec::new();
-    if current.and_then(|x| x.configured_address(cfg.nic.as_str())) == Some(ip.clone()) {
-        v.push(Step::skip(
-            n,
-            "address",
-            format!("{} already has {ip}", cfg.nic),
-        ));
-    } else {
-        v.push(Step::run(
-            n,
-            StepKind::SetAddress,
-            i.set_address(&c.name, &ip, local_nic),
-        ));
-    }
+    let mut v = vec![address(cfg, c, current, local_nic)];
     v.push(Step {
         note: format!(
             "rewritten with `incus file push` when it holds a static address other than {ip}"
@@ -196,6 +183,21 @@ fn prepare(
     ));
     v.extend(start(cfg, c));
     v
+}
+
+/// Gives the copy its staging address, unless it has it already.
+fn address(cfg: &StageConfig, c: &Component, current: Option<&Instance>, local_nic: bool) -> Step {
+    let n = c.name.as_str();
+    let ip = c.ip.to_string();
+    if current.and_then(|x| x.configured_address(cfg.nic.as_str())) == Some(ip.clone()) {
+        Step::skip(n, "address", format!("{} already has {ip}", cfg.nic))
+    } else {
+        Step::run(
+            n,
+            StepKind::SetAddress,
+            Incus::new(cfg).set_address(&c.name, &ip, local_nic),
+        )
+    }
 }
 
 fn start(cfg: &StageConfig, c: &Component) -> Vec<Step> {
@@ -241,7 +243,10 @@ pub fn clone_steps(cfg: &StageConfig, view: &HostView, which: &[IncusName]) -> R
                 (Some("prepared"), true) => {
                     v.push(Step::run(n, StepKind::MarkDone, i.mark(&c.name, "done")));
                 }
-                (Some("prepared"), false) => v.extend(start(cfg, c)),
+                (Some("prepared"), false) => {
+                    v.push(address(cfg, c, Some(inst), inst.has_local_device(nic)));
+                    v.extend(start(cfg, c));
+                }
                 (_, true) => v.push(Step::skip(
                     n,
                     "clone",

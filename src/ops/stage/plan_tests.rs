@@ -147,6 +147,7 @@ fn existing_things_are_skipped_and_interrupted_clones_resume() {
         kinds(&clone),
         [
             ("system".into(), Skip),
+            ("tables".into(), SetAddress),
             ("tables".into(), VerifyAddress),
             ("tables".into(), Start),
             ("tables".into(), MarkDone)
