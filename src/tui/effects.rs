@@ -137,6 +137,7 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
             env.runner.cancel(id);
         }
         Effect::CancelAll => env.runner.cancel_all(),
+        Effect::Stage(fx) => super::stage::effects::apply(env, fx),
         Effect::SearchLog { forward } => search(env, app, forward),
         Effect::SetTitle(_) | Effect::Quit => {}
     }
@@ -176,6 +177,7 @@ pub fn load(env: &Env, name: String) {
     let (root, tx) = (env.root.clone(), env.tx.clone());
     tokio::task::spawn_blocking(move || {
         let snapshot = load_snapshot(&root.context(&name));
+        super::stage::effects::load_config(&root, &tx, &name);
         let _ = tx.send(Action::Loaded {
             context: name,
             snapshot: Box::new(snapshot),
@@ -569,6 +571,7 @@ async fn execute(
                 Err(e) => Err(e),
             }
         }
+        Op::Stage(s) => super::stage::effects::execute(env, active, s, ctx, fields).await,
         Op::Deploy { .. } | Op::Rollback { .. } => Err(PaasError::new(
             ErrorCode::InvalidArgument,
             "console",

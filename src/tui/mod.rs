@@ -8,6 +8,7 @@ pub mod demo;
 pub mod effects;
 pub mod keymap;
 pub mod palette;
+pub mod stage;
 pub mod theme;
 pub mod ui;
 pub mod update;
@@ -94,6 +95,7 @@ fn stamp(cd: &ContextDir) -> Vec<Option<SystemTime>> {
         cd.deployments(),
         cd.checks(),
         cd.backups(),
+        crate::state::settings::path(cd),
     ]
     .iter()
     .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())

@@ -17,7 +17,9 @@ pub struct Layout {
     pub footer: Rect,
 }
 
-pub fn compute(area: Rect, _contexts: usize) -> Layout {
+/// `instances`: the active tab is a staging context with a stage object, whose Instances
+/// pane shares the middle row with Events and Backups.
+pub fn compute(area: Rect, instances: bool) -> Layout {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return Layout {
             too_small: true,
@@ -55,19 +57,31 @@ pub fn compute(area: Rect, _contexts: usize) -> Layout {
         .split(body_rows[0]);
     let mid = RLayout::default()
         .direction(Direction::Horizontal)
-        .constraints([Constraint::Percentage(62), Constraint::Percentage(38)])
+        .constraints(if instances {
+            vec![
+                Constraint::Percentage(34),
+                Constraint::Percentage(16),
+                Constraint::Percentage(50),
+            ]
+        } else {
+            vec![Constraint::Percentage(62), Constraint::Percentage(38)]
+        })
         .split(body_rows[1]);
+    let mut panes = vec![
+        (Pane::Targets, top[0]),
+        (Pane::Apps, top[1]),
+        (Pane::Events, mid[0]),
+        (Pane::Backups, mid[1]),
+    ];
+    if instances {
+        panes.push((Pane::Instances, mid[2]));
+    }
+    panes.push((Pane::Log, log));
     Layout {
         too_small: false,
         banner: rows[0],
         tabs: rows[1],
-        panes: vec![
-            (Pane::Targets, top[0]),
-            (Pane::Apps, top[1]),
-            (Pane::Events, mid[0]),
-            (Pane::Backups, mid[1]),
-            (Pane::Log, log),
-        ],
+        panes,
         footer: rows[3],
     }
 }

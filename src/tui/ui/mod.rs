@@ -1,6 +1,7 @@
 //! Drawing: a pure function of the console state (and the task logs it points at).
 
 pub mod banner;
+pub mod instances;
 pub mod layout;
 pub mod log;
 pub mod overlays;
@@ -17,7 +18,7 @@ use crate::tasks::TaskRunner;
 
 pub fn draw(f: &mut Frame, app: &App, runner: &TaskRunner) {
     let area = f.area();
-    let l = layout::compute(area, app.contexts.len());
+    let l = layout::compute(area, crate::tui::stage::shows_instances(app));
     if l.too_small {
         f.render_widget(
             Paragraph::new(format!(
@@ -40,6 +41,7 @@ pub fn draw(f: &mut Frame, app: &App, runner: &TaskRunner) {
             Pane::Apps => panes::render_apps(f, *rect, app),
             Pane::Events => panes::render_events(f, *rect, app),
             Pane::Backups => panes::render_backups(f, *rect, app),
+            Pane::Instances => instances::render(f, *rect, app),
             Pane::Log => log::render(f, *rect, app, runner),
         }
     }
