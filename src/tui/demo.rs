@@ -1,6 +1,7 @@
 //! `paasdeck demo`: a self-contained demo state in a fresh directory under the platform cache
 //! dir (never inside a repository): an `internal-dogfood`, an `oss-demo` and a read-only
-//! `staging` context with local targets, an app with a release history, events and backups.
+//! `staging` context with local targets, an app with a release history, events and backups,
+//! and `staging-gbo`, a staging context with an incus project on a simulated host.
 
 use std::path::{Path, PathBuf};
 
@@ -272,6 +273,7 @@ pub fn seed(dir: &Path) -> Result<StateRoot> {
             fsio::write_doc(&cd.backups(), &doc)?;
         }
     }
+    super::demo_stage::seed(&root, dir, &user)?;
     root.store_context("oss-demo")?;
     Ok(root)
 }

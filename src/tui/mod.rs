@@ -5,6 +5,7 @@
 pub mod action;
 pub mod app;
 pub mod demo;
+mod demo_stage;
 pub mod effects;
 pub mod keymap;
 pub mod palette;

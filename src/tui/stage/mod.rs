@@ -93,6 +93,12 @@ pub enum StageMsg {
     },
 }
 
+impl StageMsg {
+    pub fn into_action(self) -> super::action::Action {
+        super::action::Action::Stage(self)
+    }
+}
+
 /// Work for [`effects::apply`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StageFx {
@@ -275,7 +281,7 @@ pub fn op(app: &App, action: StageAction) -> Result<StageOp, String> {
             let cmds = steps
                 .iter()
                 .filter_map(|s| s.call.as_ref().map(|c| (s.mutating(), c.display())))
-                .map(|(m, c)| if m { c } else { format!("(read) {c}") })
+                .map(|(m, c)| if m { c } else { format!("{c}   (read)") })
                 .collect();
             (Vec::new(), cmds)
         }

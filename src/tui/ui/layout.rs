@@ -51,31 +51,35 @@ pub fn compute(area: Rect, instances: bool) -> Layout {
         height: log_height,
         ..body
     };
-    let top = RLayout::default()
-        .direction(Direction::Horizontal)
-        .constraints([Constraint::Percentage(50), Constraint::Percentage(50)])
-        .split(body_rows[0]);
-    let mid = RLayout::default()
-        .direction(Direction::Horizontal)
-        .constraints(if instances {
-            vec![
-                Constraint::Percentage(34),
-                Constraint::Percentage(16),
-                Constraint::Percentage(50),
-            ]
-        } else {
-            vec![Constraint::Percentage(62), Constraint::Percentage(38)]
-        })
-        .split(body_rows[1]);
-    let mut panes = vec![
-        (Pane::Targets, top[0]),
-        (Pane::Apps, top[1]),
-        (Pane::Events, mid[0]),
-        (Pane::Backups, mid[1]),
-    ];
-    if instances {
-        panes.push((Pane::Instances, mid[2]));
-    }
+    let split = |area: Rect, percentages: &[u16]| {
+        RLayout::default()
+            .direction(Direction::Horizontal)
+            .constraints(percentages.iter().map(|p| Constraint::Percentage(*p)))
+            .split(area)
+    };
+    let panes = if instances {
+        // The staging project's instances take the half of the middle row beside the events;
+        // Backups moves up beside Apps.
+        let top = split(body_rows[0], &[40, 32, 28]);
+        let mid = split(body_rows[1], &[48, 52]);
+        vec![
+            (Pane::Targets, top[0]),
+            (Pane::Apps, top[1]),
+            (Pane::Backups, top[2]),
+            (Pane::Events, mid[0]),
+            (Pane::Instances, mid[1]),
+        ]
+    } else {
+        let top = split(body_rows[0], &[50, 50]);
+        let mid = split(body_rows[1], &[62, 38]);
+        vec![
+            (Pane::Targets, top[0]),
+            (Pane::Apps, top[1]),
+            (Pane::Events, mid[0]),
+            (Pane::Backups, mid[1]),
+        ]
+    };
+    let mut panes = panes;
     panes.push((Pane::Log, log));
     Layout {
         too_small: false,
