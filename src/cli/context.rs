@@ -45,6 +45,9 @@ pub enum ContextCmd {
         /// Incus project of a staging context
         #[arg(long, value_name = "PROJECT")]
         incus_project: Option<String>,
+        /// Allow changing the type of an existing context (its confirmations change with it)
+        #[arg(long)]
+        force: bool,
     },
     /// List contexts
     List,

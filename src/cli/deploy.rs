@@ -117,6 +117,9 @@ impl ReleaseArgs {
             crate::error::PaasError::usage("flag_validation", "--app is required")
         })?;
         crate::state::names::validate_app(&app)?;
+        if let Some(h) = &self.health_cmd {
+            crate::text::refuse_control("--health-cmd", h)?;
+        }
         Ok(crate::ops::deploy::Common {
             targets: self
                 .targets

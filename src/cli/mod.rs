@@ -184,6 +184,17 @@ impl Command {
         }
     }
 
+    /// Commands about the whole root rather than one context (`context list`, `info`,
+    /// `doctor --all-contexts`): they run even when the stored current context is damaged.
+    pub fn spans_contexts(&self) -> bool {
+        matches!(
+            self,
+            Command::Context(ContextCmd::List)
+                | Command::Info
+                | Command::Doctor(DoctorArgs { all_contexts: true })
+        )
+    }
+
     /// The context a command names as its subject on the command line (`context init NAME`,
     /// `context import --name N`), which counts as an explicit choice.
     pub fn named_context(&self) -> Option<&str> {

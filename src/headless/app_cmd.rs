@@ -7,8 +7,10 @@ use super::output::{Report, table};
 use crate::cli::{AppAddArgs, AppCmd};
 use crate::error::{PaasError, Result};
 use crate::state::apps::{self, App};
-use crate::state::deployments::{self, app_key};
+use crate::state::deployments;
+use crate::state::ids::{AppName, RemoteDir, TargetName};
 use crate::state::{names, paths, targets};
+use crate::text::refuse_control;
 
 pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
     match cmd {
@@ -37,7 +39,11 @@ pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
 }
 
 fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
-    names::validate_app(&a.name)?;
+    let name = AppName::parse(a.name.as_str())?;
+    refuse_control("--compose-file", &a.compose_file.display().to_string())?;
+    if let Some(h) = &a.health_cmd {
+        refuse_control("--health-cmd", h)?;
+    }
     let compose = paths::absolute(&a.compose_file);
     if !compose.is_file() {
         return Err(PaasError::usage(
@@ -45,21 +51,25 @@ fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
             format!("compose file {} does not exist", compose.display()),
         ));
     }
-    let remote_dir = a.remote_dir.clone().unwrap_or_default();
-    if !remote_dir.is_empty() {
-        names::validate_remote_dir(&remote_dir)?;
-    }
+    let remote_dir = a
+        .remote_dir
+        .as_deref()
+        .filter(|d| !d.is_empty())
+        .map(RemoteDir::parse)
+        .transpose()?;
     let cd = inv.existing_cd()?;
     let wanted = a
         .targets
         .as_deref()
         .map(names::split_csv)
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .map(TargetName::parse)
+        .collect::<Result<Vec<_>>>()?;
     if !wanted.is_empty() {
         let inventory = targets::load(&cd)?;
         if !wanted.iter().any(|w| w.eq_ignore_ascii_case("all")) {
             for w in &wanted {
-                names::validate_target(w)?;
                 if inventory.find(w).is_none() {
                     return Err(targets::not_found(w));
                 }
@@ -67,12 +77,10 @@ fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
         }
     }
     let app = App {
-        name: a.name.clone(),
-        compose_file: compose.display().to_string(),
         targets: wanted.clone(),
         health_cmd: a.health_cmd.clone().unwrap_or_default(),
         remote_dir: remote_dir.clone(),
-        ..Default::default()
+        ..App::new(name, compose.display().to_string())
     };
     let total = apps::add(&cd, app)?;
     Ok(Report::ok()
@@ -82,11 +90,9 @@ fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
         .field("health_cmd", a.health_cmd.clone().unwrap_or_default())
         .field(
             "remote_dir",
-            if remote_dir.is_empty() {
-                crate::ops::deploy::DEFAULT_REMOTE_ROOT.to_string()
-            } else {
-                remote_dir
-            },
+            remote_dir
+                .map(String::from)
+                .unwrap_or_else(|| crate::ops::deploy::DEFAULT_REMOTE_ROOT.to_string()),
         )
         .field("total", total)
         .text(format!("app {} registered", a.name)))
@@ -104,11 +110,14 @@ fn list(inv: &Invocation) -> Result<Report> {
     ]];
     let mut data = Vec::new();
     for a in &reg.apps {
-        let h = hist.apps.get(&app_key(&a.name));
-        let current = h.map(|h| h.current_release.clone()).unwrap_or_default();
+        let h = hist.app(&a.name);
+        let current = h
+            .and_then(|h| h.current_release.as_ref())
+            .map(String::from)
+            .unwrap_or_default();
         let count = h.map(|h| h.history.len()).unwrap_or(0);
         rows.push(vec![
-            a.name.clone(),
+            a.name.to_string(),
             if current.is_empty() {
                 "-".into()
             } else {
@@ -118,7 +127,11 @@ fn list(inv: &Invocation) -> Result<Report> {
             if a.targets.is_empty() {
                 "(current)".into()
             } else {
-                a.targets.join(",")
+                a.targets
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
             },
         ]);
         let mut v = serde_json::to_value(a).unwrap_or_default();
@@ -136,43 +149,48 @@ fn list(inv: &Invocation) -> Result<Report> {
 }
 
 fn status(inv: &Invocation, app: &str) -> Result<Report> {
-    names::validate_app(app)?;
+    let app = AppName::parse(app)?;
     let cd = inv.existing_cd()?;
     let reg = apps::load(&cd)?;
     let hist = deployments::load(&cd)?;
-    let entry = reg.find(app);
-    let h = hist.apps.get(&app_key(app));
+    let entry = reg.find(&app);
+    let h = hist.app(&app);
     if entry.is_none() && h.is_none() {
-        return Err(apps::not_found(app));
+        return Err(apps::not_found(&app));
     }
     let h = h.cloned().unwrap_or_default();
+    let current = h
+        .current_release
+        .as_ref()
+        .map(String::from)
+        .unwrap_or_default();
+    let remote_dir = h
+        .current_remote_dir
+        .as_ref()
+        .map(String::from)
+        .unwrap_or_default();
     let mut releases: Vec<serde_json::Value> = h
         .history
         .iter()
         .rev()
-        .map(|r| json!({"release": r, "current": r.eq_ignore_ascii_case(&h.current_release)}))
+        .map(|r| json!({"release": r, "current": h.is_current(r)}))
         .collect();
-    if releases.is_empty() && !h.current_release.is_empty() {
-        releases.push(json!({"release": h.current_release, "current": true}));
+    if releases.is_empty() && !current.is_empty() {
+        releases.push(json!({"release": current, "current": true}));
     }
+    let dash = |s: &str| {
+        if s.is_empty() {
+            "-".to_string()
+        } else {
+            s.to_string()
+        }
+    };
     let mut text = format!(
         "app {}\n  current release  {}\n  remote dir       {}\n  updated          {}\n",
-        entry.map(|e| e.name.as_str()).unwrap_or(app),
-        if h.current_release.is_empty() {
-            "-"
-        } else {
-            &h.current_release
-        },
-        if h.current_remote_dir.is_empty() {
-            "-"
-        } else {
-            &h.current_remote_dir
-        },
-        if h.updated_at.is_empty() {
-            "-"
-        } else {
-            &h.updated_at
-        },
+        entry.map(|e| e.name.as_str()).unwrap_or(&app),
+        dash(&current),
+        dash(&remote_dir),
+        dash(&h.updated_at),
     );
     if let Some(e) = entry {
         text.push_str(&format!("  compose file     {}\n", e.compose_file));
@@ -189,13 +207,13 @@ fn status(inv: &Invocation, app: &str) -> Result<Report> {
         .set(
             "app",
             entry
-                .map(|e| e.name.clone())
+                .map(|e| e.name.to_string())
                 .unwrap_or_else(|| app.to_string()),
         )
         .set("registered", entry.is_some())
         .set("registry", entry)
-        .set("current_release", &h.current_release)
-        .set("current_remote_dir", &h.current_remote_dir)
+        .set("current_release", &current)
+        .set("current_remote_dir", &remote_dir)
         .set("updated_at", &h.updated_at)
         .set("previous_release", h.previous())
         .list(&releases)

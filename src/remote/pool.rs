@@ -71,9 +71,9 @@ impl Pool {
             let t = slot
                 .get_or_try_init(|| async {
                     let ep = Endpoint {
-                        host: target.host.clone(),
+                        host: target.host.to_string(),
                         port: target.port(),
-                        user: target.user.clone(),
+                        user: target.user.to_string(),
                         identity: (!target.identity_file.is_empty())
                             .then(|| std::path::PathBuf::from(&target.identity_file)),
                     };

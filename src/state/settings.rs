@@ -134,7 +134,7 @@ mod tests {
     fn ctx() -> (tempfile::TempDir, ContextDir) {
         let dir = tempfile::tempdir().unwrap();
         let root = StateRoot::at(dir.path().join("paas"));
-        let cd = root.context("stage");
+        let cd = root.context("stage").unwrap();
         fsio::ensure_dir(cd.dir()).unwrap();
         (dir, cd)
     }

@@ -106,7 +106,7 @@ pub fn seed(root: &StateRoot, dir: &Path, user: &str) -> Result<()> {
         &simulator_state(),
     )?;
 
-    let cd = root.context(CONTEXT);
+    let cd = root.context(CONTEXT)?;
     context::init(
         root,
         &cd,
@@ -182,7 +182,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = StateRoot::at(dir.path().join("paas"));
         seed(&root, dir.path(), "demo").unwrap();
-        let cd = root.context(CONTEXT);
+        let cd = root.context(CONTEXT).unwrap();
         let cfg = settings::load(&cd).unwrap().stage().unwrap().unwrap();
         assert_eq!(cfg.components.len(), 3);
         let incus = dir.path().join("stage-host/bin/incus");

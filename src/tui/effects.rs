@@ -59,7 +59,21 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
             let e2 = env.clone();
             tokio::task::spawn_blocking(move || {
                 let started = Instant::now();
-                let cd = e2.root.context(&context);
+                let cd = match e2.root.context(&context) {
+                    Ok(cd) => cd,
+                    Err(e) => {
+                        let _ = e2.tx.send(Action::Notice {
+                            error: true,
+                            text: format!(
+                                "{} refused: error[{}]: {}",
+                                op.verb().command(),
+                                e.code,
+                                e.message
+                            ),
+                        });
+                        return;
+                    }
+                };
                 let planned = match &op {
                     Op::Deploy {
                         common,
@@ -119,15 +133,17 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
         } => {
             let mut fields = Map::new();
             fields.insert("frontend".into(), "console".into());
-            if let Err(e) = ops::audit::record(
-                &env.root.context(&context),
-                &env.operator,
-                verb.command(),
-                false,
-                Duration::ZERO,
-                fields,
-                Some(&error),
-            ) {
+            if let Err(e) = env.root.context(&context).and_then(|cd| {
+                ops::audit::record(
+                    &cd,
+                    &env.operator,
+                    verb.command(),
+                    false,
+                    Duration::ZERO,
+                    fields,
+                    Some(&error),
+                )
+            }) {
                 tracing::error!("could not audit a refusal: {}", e.message);
             }
         }
@@ -176,7 +192,13 @@ fn spawn_doctor(env: &Env, name: String) {
 pub fn load(env: &Env, name: String) {
     let (root, tx) = (env.root.clone(), env.tx.clone());
     tokio::task::spawn_blocking(move || {
-        let snapshot = load_snapshot(&root.context(&name));
+        let snapshot = match root.context(&name) {
+            Ok(cd) => load_snapshot(&cd),
+            Err(e) => crate::tui::app::Snapshot {
+                errors: vec![format!("error[{}]: {}", e.code, e.message)],
+                ..Default::default()
+            },
+        };
         super::stage::effects::load_config(&root, &tx, &name);
         let _ = tx.send(Action::Loaded {
             context: name,
@@ -286,15 +308,17 @@ async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Result<String
         spec.danger != crate::policy::guard::Danger::Read || spec.remote || result.is_err();
     if audited
         && !matches!(op, Op::EventsTail)
-        && let Err(e) = ops::audit::record(
-            &env.root.context(&subject),
-            &env.operator,
-            verb.command(),
-            result.is_ok(),
-            started.elapsed(),
-            fields,
-            result.as_ref().err(),
-        )
+        && let Err(e) = env.root.context(&subject).and_then(|cd| {
+            ops::audit::record(
+                &cd,
+                &env.operator,
+                verb.command(),
+                result.is_ok(),
+                started.elapsed(),
+                fields,
+                result.as_ref().err(),
+            )
+        })
     {
         tracing::error!("could not audit {}: {}", verb.command(), e.message);
     }
@@ -313,9 +337,11 @@ async fn execute(
     ctx: &TaskCtx,
     fields: &mut Map<String, Value>,
 ) -> Result<String> {
+    // Resolved where an action needs it: creating the first context has no active one.
     let cd = env.root.context(active);
     match op {
         Op::CheckTargets { targets: names } => {
+            let cd = cd?;
             let selected = targets::load(&cd)?.select(names)?;
             fields.insert("targets".into(), names.join(",").into());
             ctx.note(format!("checking {} target(s)…", selected.len()));
@@ -351,24 +377,13 @@ async fn execute(
                     .join(",")
                     .into(),
             );
-            match failed.first() {
+            match target_check::failure(&results) {
                 None => Ok(format!("{} target(s) ok", results.len())),
-                Some(r) => Err(PaasError::new(
-                    ErrorCode::RemoteCommandFailed,
-                    r.stage.clone().unwrap_or_else(|| "check".into()),
-                    format!(
-                        "{} of {} target(s) failed; {}: {}",
-                        failed.len(),
-                        results.len(),
-                        r.target,
-                        r.error.clone().unwrap_or_default()
-                    ),
-                )
-                .with_target(&r.target)),
+                Some(e) => Err(e),
             }
         }
         Op::AddTarget(spec) => {
-            let added = ops::targets::add(&cd, spec)?;
+            let added = ops::targets::add(&cd?, spec)?;
             fields.insert("name".into(), added.target.name.clone().into());
             fields.insert("host".into(), added.target.host.clone().into());
             let msg = format!(
@@ -386,17 +401,17 @@ async fn execute(
         }
         Op::RemoveTarget { name } => {
             // The confirmation dialog stands in for --force.
-            let (removed, current, total) = ops::targets::remove(&cd, name, true)?;
+            let (removed, current, total) = ops::targets::remove(&cd?, name, true)?;
             fields.insert("target".into(), removed.clone().into());
             let msg = format!(
                 "target {removed} removed ({total} left; current: {})",
-                if current.is_empty() { "none" } else { &current }
+                current.as_deref().unwrap_or("none")
             );
             ctx.note(&msg);
             Ok(msg)
         }
         Op::UseTarget { name } => {
-            let t = ops::targets::use_target(&cd, name)?;
+            let t = ops::targets::use_target(&cd?, name)?;
             fields.insert("target".into(), t.clone().into());
             let msg = format!("current target is now {t}");
             ctx.note(&msg);
@@ -409,6 +424,7 @@ async fn execute(
             max_parallel,
             continue_on_error,
         } => {
+            let cd = cd?;
             let selected = targets::load(&cd)?.select(names)?;
             fields.insert("remote_command".into(), command.clone().into());
             let spec = target_exec::ExecSpec {
@@ -418,6 +434,7 @@ async fn execute(
                 max_parallel: *max_parallel,
                 continue_on_error: *continue_on_error,
                 timeout: Some(Duration::from_secs(600)),
+                redactor: ops::redaction::every_value(&ops::redaction::load_vault(&cd)?),
             };
             let sink = ctx.sink.clone();
             let on_line: target_exec::TargetLineSink =
@@ -436,7 +453,7 @@ async fn execute(
         }
         Op::EventsTail => {
             ctx.note(format!("following the events of {active}…"));
-            let mut follower = EventFollower::at_end(&cd);
+            let mut follower = EventFollower::at_end(&cd?);
             loop {
                 tokio::select! {
                     _ = ctx.cancel.cancelled() => return Ok("stopped".into()),
@@ -449,12 +466,12 @@ async fn execute(
             }
         }
         Op::ContextInit { name, kind } => {
-            let ncd = env.root.context(name);
+            let ncd = env.root.context(name)?;
             let spec = InitSpec {
                 kind: Some(kind.clone()),
                 ..Default::default()
             };
-            let (cfg, _) = context::init(&env.root, &ncd, &spec)?;
+            let cfg = context::init(&env.root, &ncd, &spec)?.config;
             fields.insert("name".into(), cfg.name.clone().into());
             fields.insert("type".into(), cfg.kind.clone().into());
             if let Ok(views) = load_contexts(&env.root) {
@@ -549,7 +566,7 @@ async fn execute(
                 since: None,
                 follow: true,
             };
-            let plan = logs::plan(&cd, &spec)?;
+            let plan = logs::plan(&cd?, &spec)?;
             fields.insert("app".into(), app.clone().into());
             fields.insert("target".into(), plan.target.name.clone().into());
             ctx.note(format!(

@@ -17,6 +17,9 @@ pub mod update;
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+mod inert_tests;
+
 use std::io::{Stdout, stdout};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -133,13 +136,15 @@ pub fn initial_app(root: &StateRoot, write: bool, color: bool) -> App {
             format!("error[{}]: {}", e.code, e.message),
         ),
     }
-    if let Ok(Some(stored)) = root.stored_context()
-        && let Some(i) = app.contexts.iter().position(|c| c.name == stored)
+    if let Some(stored) = root.stored_context_hint()
+        && let Some(i) = app.contexts.iter().position(|c| stored == c.name)
     {
         app.active = i;
     }
-    if let Some(c) = app.contexts.get_mut(app.active) {
-        c.snapshot = Some(load_snapshot(&root.context(&c.name)));
+    if let Some(c) = app.contexts.get_mut(app.active)
+        && let Ok(cd) = root.context(&c.name)
+    {
+        c.snapshot = Some(load_snapshot(&cd));
     }
     app
 }
@@ -192,13 +197,9 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
     let mut poll = tokio::time::interval(POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut watched = app.active_name();
-    let mut follower = app
-        .ctx()
-        .map(|c| EventFollower::at_end(&opts.root.context(&c.name)));
-    let mut stamps = app
-        .ctx()
-        .map(|c| stamp(&opts.root.context(&c.name)))
-        .unwrap_or_default();
+    let active_cd = app.ctx().and_then(|c| opts.root.context(&c.name).ok());
+    let mut follower = active_cd.as_ref().map(EventFollower::at_end);
+    let mut stamps = active_cd.as_ref().map(stamp).unwrap_or_default();
     let mut dirty = false;
     let mut last_draw = Instant::now();
     let mut key_at: Option<Instant> = None;
@@ -261,8 +262,7 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
                 app.quit = true;
             }
             _ = poll.tick() => {
-                if let Some(c) = app.ctx() {
-                    let cd = opts.root.context(&c.name);
+                if let Some(cd) = app.ctx().and_then(|c| opts.root.context(&c.name).ok()) {
                     if let Some(f) = follower.as_mut() {
                         let (rows, _) = f.poll();
                         if !rows.is_empty() {
@@ -286,10 +286,14 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
             // Only the active tab is watched: start following it, then refresh what it shows,
             // which may be from an earlier visit.
             watched = app.active_name();
-            let cd = opts.root.context(&watched);
-            follower = Some(EventFollower::at_end(&cd));
-            stamps = stamp(&cd);
-            effects::load(&env, watched.clone());
+            match opts.root.context(&watched) {
+                Ok(cd) => {
+                    follower = Some(EventFollower::at_end(&cd));
+                    stamps = stamp(&cd);
+                    effects::load(&env, watched.clone());
+                }
+                Err(_) => follower = None,
+            }
         }
         if app.quit {
             break;
@@ -315,6 +319,8 @@ fn run_effects(
     for e in fx {
         match e {
             Effect::SetTitle(t) => {
+                // The title holds a context name read from disk: it must not end the OSC.
+                let t = crate::text::sanitize_inline(&t).into_owned();
                 let _ = execute!(terminal.backend_mut(), SetTitle(t));
             }
             Effect::Quit => app.quit = true,

@@ -265,7 +265,7 @@ fn move_selection(app: &mut App, delta: isize, to_end: Option<bool>) {
 }
 
 fn selected_target_name(app: &mut App) -> Option<String> {
-    let t = app.selected_target().map(|t| t.target.name.clone());
+    let t = app.selected_target().map(|t| t.target.name.to_string());
     if t.is_none() {
         app.flash(FlashLevel::Warn, "no target selected");
     }
@@ -282,7 +282,12 @@ fn selected_app_name(app: &mut App) -> Option<String> {
 
 fn all_target_names(app: &App) -> Vec<String> {
     app.snapshot()
-        .map(|s| s.targets.iter().map(|t| t.target.name.clone()).collect())
+        .map(|s| {
+            s.targets
+                .iter()
+                .map(|t| t.target.name.to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -653,7 +658,7 @@ fn open_menu(app: &mut App) {
     let title;
     match app.focus {
         Pane::Targets => {
-            let sel = app.selected_target().map(|t| t.target.name.clone());
+            let sel = app.selected_target().map(|t| t.target.name.to_string());
             title = match &sel {
                 Some(t) => format!("target {t}"),
                 None => "targets".into(),
@@ -765,7 +770,7 @@ fn form(kind: FormKind, app: &App) -> Form {
         FormKind::Exec => {
             let selected = app
                 .selected_target()
-                .map(|t| t.target.name.clone())
+                .map(|t| t.target.name.to_string())
                 .unwrap_or_default();
             vec![
                 field("targets", "a,b or all", &selected),

@@ -18,8 +18,11 @@ use crate::tui::effects::Env;
 
 /// Reads a context's stage object for the console (called with every load of a context).
 pub fn load_config(root: &StateRoot, tx: &tokio::sync::mpsc::UnboundedSender<Action>, name: &str) {
-    let cd = root.context(name);
-    let config = match settings::load(&cd).and_then(|s| s.stage()) {
+    let config = match root
+        .context(name)
+        .and_then(|cd| settings::load(&cd))
+        .and_then(|s| s.stage())
+    {
         Ok(None) => None,
         Ok(Some(c)) => Some(Ok(c)),
         Err(e) => Some(Err(format!("error[{}]: {}", e.code, e.message))),
@@ -47,7 +50,16 @@ fn with_frontend(mut m: Map<String, Value>) -> Map<String, Value> {
 /// `stage status` with nothing shown but its result; audited like every read of a host.
 async fn refresh(env: &Env, name: &str) {
     let started = Instant::now();
-    let cd = env.root.context(name);
+    let cd = match env.root.context(name) {
+        Ok(cd) => cd,
+        Err(e) => {
+            let _ = env.tx.send(Action::Stage(StageMsg::Status {
+                context: name.to_string(),
+                result: Err(format!("error[{}]: {}", e.code, e.message)),
+            }));
+            return;
+        }
+    };
     let (result, fields) = match ops_stage::load(&cd) {
         Err(e) => (Err(e), Map::new()),
         Ok(st) => match env.pool.get(name, &st.host).await {
@@ -91,7 +103,7 @@ pub async fn execute(
     ctx: &TaskCtx,
     fields: &mut Map<String, Value>,
 ) -> Result<String> {
-    let cd = env.root.context(active);
+    let cd = env.root.context(active)?;
     let st = ops_stage::load(&cd)?;
     let which = ops_stage::select(&st.cfg, &op.components)?;
     let _lock = crate::state::fsio::StateLock::acquire(&cd.locks_dir().join("stage.lock"))?;

@@ -20,7 +20,7 @@ use crate::tui::update::update;
 
 fn view(name: &str, kind: &str, read_only: bool) -> ContextView {
     let cfg = ContextConfig {
-        name: name.into(),
+        name: name.parse().unwrap(),
         kind: kind.into(),
         read_only,
         ..Default::default()
@@ -487,6 +487,7 @@ async fn a_reset_from_the_console_runs_as_a_task_and_is_audited() {
     );
     let audit = std::fs::read_to_string(
         root.context(ctx)
+            .unwrap()
             .event_file(crate::state::paths::EventFile::Audit),
     )
     .unwrap();

@@ -138,7 +138,7 @@ pub fn render_targets(f: &mut Frame, area: Rect, app: &App) {
             };
             Row::new(vec![
                 Cell::from(if t.current { "*" } else { " " }),
-                Cell::from(t.target.name.clone()),
+                Cell::from(t.target.name.to_string()),
                 Cell::from(t.target.address()),
                 Cell::from(t.target.auth().as_str()),
                 Cell::from(t.target.labels.join(",")),
