@@ -18,7 +18,7 @@ use crate::policy::guard::{ContextClass, ContextPolicy};
 use crate::state::paths::ContextDir;
 use crate::state::stage::{IncusName, StageConfig};
 use crate::state::targets::Target;
-use crate::state::{context, names, settings, targets};
+use crate::state::{context, settings, targets};
 pub use session::{Observe, Session, StepRecord, StepStatus};
 
 /// A staging context's stage, ready to act on.
@@ -73,10 +73,10 @@ pub fn require_staging(name: &str, policy: &ContextPolicy) -> Result<()> {
     ))
 }
 
-/// The target named `host_target`, checked like input (it reaches ssh's argv).
+/// The target named `host_target` (targets are validated when `targets.json` is read).
 pub fn host_target(cd: &ContextDir, cfg: &StageConfig) -> Result<Target> {
     let doc = targets::load(cd)?;
-    let t = doc.find(&cfg.host_target).cloned().ok_or_else(|| {
+    doc.find(cfg.host_target.as_str()).cloned().ok_or_else(|| {
         PaasError::new(
             ErrorCode::TargetResolutionFailed,
             "target_resolve",
@@ -86,29 +86,13 @@ pub fn host_target(cd: &ContextDir, cfg: &StageConfig) -> Result<Target> {
                 cd.name()
             ),
         )
-        .with_target(&cfg.host_target)
+        .with_target(cfg.host_target.as_str())
         .with_remediation(format!(
             "add it with `paasdeck --context {} target add --name {} --host H --user U` (or --auth-method local)",
             cd.name(),
             cfg.host_target
         ))
-    })?;
-    names::validate_target(&t.name)
-        .and_then(|_| names::validate_host(&t.host))
-        .and_then(|_| names::validate_user(&t.user))
-        .map_err(|e| {
-            PaasError::new(
-                ErrorCode::StateCorrupt,
-                "state_read",
-                format!(
-                    "{}: target {:?}: {}",
-                    cd.targets().display(),
-                    t.name,
-                    e.message
-                ),
-            )
-        })?;
-    Ok(t)
+    })
 }
 
 /// The result of a stage action.

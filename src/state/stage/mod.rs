@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 pub use diff::describe_changes;
 pub use types::{AbsPath, Command, IncusName, Size, StageNetwork};
 
+use crate::state::ids::TargetName;
+
 /// Why a `stage` object is not acceptable: the field (`stage.components[1].ip`) and what is
 /// wrong. `guard` marks the production-project refusals, reported as `PAAS_CONTEXT_GUARD`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +67,7 @@ pub const DEFAULT_STORAGE_PATH: &str = "/var/lib/incus";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageConfig {
     /// A target of the same context: the incus host, reached over SSH or `local`.
-    pub host_target: String,
+    pub host_target: TargetName,
     pub project: IncusName,
     pub source_project: IncusName,
     pub network: StageNetwork,
@@ -177,7 +179,7 @@ impl StageConfig {
     /// The canonical file form (what `stage configure` writes and `--show` prints).
     pub fn to_value(&self) -> Value {
         let mut v = json!({
-            "host_target": self.host_target,
+            "host_target": self.host_target.as_str(),
             "project": self.project.as_str(),
             "source_project": self.source_project.as_str(),
             "network": {"name": self.network.name.as_str(), "ipv4": self.network.cidr()},
@@ -215,7 +217,7 @@ fn validate(raw: RawStage) -> Result<StageConfig, Invalid> {
     let name = |field: &str, s: &str, max: usize| {
         IncusName::parse(s, max).map_err(|why| invalid(field, format!("invalid incus name: {why}")))
     };
-    crate::state::names::validate_target(&raw.host_target)
+    let host_target = TargetName::parse(raw.host_target.as_str())
         .map_err(|e| invalid("stage.host_target", e.message))?;
     let project = name("stage.project", &raw.project, 63)?;
     let source_project = name("stage.source_project", &raw.source_project, 63)?;
@@ -364,7 +366,7 @@ fn validate(raw: RawStage) -> Result<StageConfig, Invalid> {
         raw.storage_path.as_deref().unwrap_or(DEFAULT_STORAGE_PATH),
     )?;
     Ok(StageConfig {
-        host_target: raw.host_target,
+        host_target,
         project,
         source_project,
         network,
