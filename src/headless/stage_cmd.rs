@@ -288,7 +288,7 @@ fn configure(inv: &Invocation, cd: &ContextDir, a: &ConfigureArgs) -> Result<Rep
             format!(
                 "{}: stage.host_target: {:?} is not a target of context {:?}",
                 file.display(),
-                cfg.host_target,
+                cfg.host_target.as_str(),
                 cd.name()
             ),
         )

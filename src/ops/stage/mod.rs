@@ -82,7 +82,7 @@ pub fn host_target(cd: &ContextDir, cfg: &StageConfig) -> Result<Target> {
             "target_resolve",
             format!(
                 "the stage's host_target {:?} is not a target of context {:?}",
-                cfg.host_target,
+                cfg.host_target.as_str(),
                 cd.name()
             ),
         )

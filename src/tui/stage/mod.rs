@@ -5,6 +5,8 @@
 
 pub mod effects;
 #[cfg(test)]
+mod effects_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;
