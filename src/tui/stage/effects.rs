@@ -106,7 +106,19 @@ pub async fn execute(
     let cd = env.root.context(active)?;
     let st = ops_stage::load(&cd)?;
     let which = ops_stage::select(&st.cfg, &op.components)?;
-    let _lock = crate::state::fsio::StateLock::acquire(&cd.locks_dir().join("stage.lock"))?;
+    // One changing stage action per context at a time; waiting for it must not hold up the
+    // console's other work.
+    let lock_path = cd.locks_dir().join("stage.lock");
+    let _lock =
+        tokio::task::spawn_blocking(move || crate::state::fsio::StateLock::acquire(&lock_path))
+            .await
+            .map_err(|e| {
+                PaasError::new(
+                    crate::error::ErrorCode::UnknownFailure,
+                    "stage_lock",
+                    e.to_string(),
+                )
+            })??;
     let task_sink = ctx.sink.clone();
     let sink: LineSink = Arc::new(move |stream, line: String| {
         task_sink(stream, crate::text::sanitize(&line).into_owned())
