@@ -62,8 +62,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 .ctx_by_name_mut(&context)
                 .and_then(|c| c.snapshot.as_mut())
             {
-                let n = rows.len();
-                for r in rows {
+                // A reload that read the file after these rows were appended already has them.
+                let fresh: Vec<_> = rows
+                    .into_iter()
+                    .filter(|r| !s.events.iter().take(64).any(|e| e == r))
+                    .collect();
+                let n = fresh.len();
+                for r in fresh {
                     s.events.insert(0, r);
                 }
                 s.events.truncate(super::app::EVENTS_KEPT);

@@ -393,3 +393,37 @@ fn snapshot_instances_pane_and_reset_dialog() {
     let t = render(&a, 120, 36);
     insta::assert_snapshot!("confirm_stage_reset", t.backend());
 }
+
+/// A stage action's audit row lands while the tab reloads: the reload and the follower both
+/// see it, and the Events pane shows it once.
+#[test]
+fn events_a_reload_already_holds_are_not_added_twice() {
+    let mut a = app(false);
+    let row = crate::state::events::EventRecord {
+        timestamp: "2026-11-24T12:00:00.123456789Z".into(),
+        source: "audit".into(),
+        command: "stage clone".into(),
+        status: "succeeded".into(),
+        severity: "info".into(),
+        target: String::new(),
+        message: String::new(),
+        context: "gbo".into(),
+        fields: Default::default(),
+    };
+    let later = crate::state::events::EventRecord {
+        timestamp: "2026-11-24T12:00:01.000000000Z".into(),
+        command: "stage status".into(),
+        ..row.clone()
+    };
+    a.contexts[0].snapshot.as_mut().unwrap().events = vec![row.clone()];
+    update(
+        &mut a,
+        Action::EventsAppended {
+            context: "gbo".into(),
+            rows: vec![row, later.clone()],
+        },
+    );
+    let events = &a.contexts[0].snapshot.as_ref().unwrap().events;
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0], later);
+}
