@@ -34,6 +34,8 @@ pub enum ErrorCode {
     DoctorBlocked,
     DoctorFailed,
     BackupVerifyFailed,
+    VaultIdentity,
+    VaultDecryptFailed,
 }
 
 impl ErrorCode {
@@ -66,6 +68,8 @@ impl ErrorCode {
             ErrorCode::DoctorBlocked => "PAAS_DOCTOR_BLOCKED",
             ErrorCode::DoctorFailed => "PAAS_DOCTOR_FAILED",
             ErrorCode::BackupVerifyFailed => "PAAS_BACKUP_VERIFY_FAILED",
+            ErrorCode::VaultIdentity => "PAAS_VAULT_IDENTITY",
+            ErrorCode::VaultDecryptFailed => "PAAS_VAULT_DECRYPT_FAILED",
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `app …` arguments.
+//! `app` arguments.
 
 use std::path::PathBuf;
 

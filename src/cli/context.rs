@@ -1,4 +1,4 @@
-//! `context …` arguments.
+//! `context` arguments.
 
 use std::path::PathBuf;
 
@@ -30,7 +30,7 @@ pub enum ContextCmd {
         /// production, customer, internal-dogfood, staging, oss-demo, or your own
         #[arg(long = "type", value_name = "TYPE")]
         kind: Option<String>,
-        /// Vault file (default: <context>/vault/secrets.env)
+        /// Recorded in config.json for si; the vault is always <context>/vault/secrets.env
         #[arg(long, value_name = "FILE")]
         vault_file: Option<PathBuf>,
         /// Banner colour override: red, magenta, yellow, green, blue, cyan, gray, white or #rrggbb

@@ -1,4 +1,4 @@
-//! `deploy`, `deploy lock …`, `rollback` and `logs` arguments.
+//! `deploy`, `rollback` and `logs` arguments.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -78,6 +78,9 @@ pub enum LockCmd {
     Release {
         #[arg(long)]
         app: String,
+        /// Also remove a lock file that cannot be read (empty or damaged)
+        #[arg(long)]
+        force: bool,
     },
 }
 

@@ -1,4 +1,4 @@
-//! `events …` arguments.
+//! `events` arguments.
 
 use clap::Subcommand;
 

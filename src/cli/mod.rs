@@ -1,5 +1,5 @@
-//! The command tree (mirrors `si paas`). Parsing only: every handler lives elsewhere. One file
-//! per command group; everything is re-exported here.
+//! The command tree (mirrors `si paas`), one file per command group. Parsing only: every
+//! handler lives elsewhere.
 
 mod app;
 mod context;
@@ -9,6 +9,13 @@ mod secret;
 mod stage;
 mod target;
 
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+use crate::policy::guard::Verb;
+
 pub use app::*;
 pub use context::*;
 pub use deploy::*;
@@ -16,13 +23,6 @@ pub use events::*;
 pub use secret::*;
 pub use stage::*;
 pub use target::*;
-
-use std::path::PathBuf;
-use std::time::Duration;
-
-use clap::{ArgAction, Args, Parser, Subcommand};
-
-use crate::policy::guard::Verb;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -82,6 +82,9 @@ pub enum Command {
     /// Manage secrets in the context vault (values never on the command line)
     #[command(subcommand)]
     Secret(SecretCmd),
+    /// Your age identity and the recipients of the context vault
+    #[command(subcommand)]
+    Vault(VaultCmd),
     /// Plan a deploy (bundle only), or apply it with --apply; `deploy lock` manages the lock
     Deploy(DeployArgs),
     /// Roll an app back to the previous (or a named) release
@@ -106,8 +109,37 @@ pub struct DemoArgs {
     pub seed_only: bool,
 }
 
-pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 30s, 45s, 2m, 1h)"))
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrategyArg {
+    Serial,
+    Rolling,
+    Canary,
+    Parallel,
+}
+
+impl StrategyArg {
+    pub fn strategy(self) -> crate::remote::fanout::Strategy {
+        use crate::remote::fanout::Strategy;
+        match self {
+            StrategyArg::Serial => Strategy::Serial,
+            StrategyArg::Rolling => Strategy::Rolling,
+            StrategyArg::Canary => Strategy::Canary,
+            StrategyArg::Parallel => Strategy::Parallel,
+        }
+    }
+}
+
+/// How an action fans out over targets.
+#[derive(Args, Debug, Clone)]
+pub struct FanoutArgs {
+    #[arg(long, value_enum, default_value_t = StrategyArg::Serial)]
+    pub strategy: StrategyArg,
+    /// Targets at once (rolling chunk size, parallel cap)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub max_parallel: u32,
+    /// Keep going to later batches after a failure (never past a failed canary)
+    #[arg(long)]
+    pub continue_on_error: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -115,6 +147,10 @@ pub struct DoctorArgs {
     /// Check every context
     #[arg(long)]
     pub all_contexts: bool,
+}
+
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 30s, 45s, 2m, 1h)"))
 }
 
 pub fn parse_since(s: &str) -> Result<Duration, String> {
@@ -156,6 +192,12 @@ impl Command {
                 SecretCmd::List { .. } => Verb::SecretList,
                 SecretCmd::Get { .. } => Verb::SecretGet,
                 SecretCmd::Unset { .. } => Verb::SecretUnset,
+                SecretCmd::Encrypt => Verb::SecretEncrypt,
+            },
+            Command::Vault(v) => match v {
+                VaultCmd::Keygen => Verb::VaultKeygen,
+                VaultCmd::Status => Verb::VaultStatus,
+                VaultCmd::Recipient(RecipientCmd::Add { .. }) => Verb::VaultRecipientAdd,
             },
             Command::Deploy(d) => match &d.sub {
                 None => Verb::Deploy,
@@ -185,13 +227,15 @@ impl Command {
     }
 
     /// Commands about the whole root rather than one context (`context list`, `info`,
-    /// `doctor --all-contexts`): they run even when the stored current context is damaged.
+    /// `doctor --all-contexts`), or about no context at all (`vault keygen`): they run even
+    /// when the stored current context is damaged.
     pub fn spans_contexts(&self) -> bool {
         matches!(
             self,
             Command::Context(ContextCmd::List)
                 | Command::Info
                 | Command::Doctor(DoctorArgs { all_contexts: true })
+                | Command::Vault(VaultCmd::Keygen)
         )
     }
 

@@ -1,4 +1,4 @@
-//! `secret …` arguments (values never on the command line).
+//! `secret` and `vault` arguments.
 
 use clap::{Args, Subcommand};
 
@@ -50,5 +50,28 @@ pub enum SecretCmd {
         scope: SecretScopeArgs,
         #[arg(long)]
         name: String,
+    },
+    /// Encrypt every plaintext value of the context's vault in place
+    Encrypt,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VaultCmd {
+    /// Create your age identity if you have none, and print its recipient
+    Keygen,
+    /// Where your identity comes from, the vault's recipients and how many values are encrypted
+    Status,
+    /// Manage who can decrypt the context's vault
+    #[command(subcommand)]
+    Recipient(RecipientCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RecipientCmd {
+    /// Add a teammate's recipient and re-encrypt every value to the new set
+    Add {
+        /// An age X25519 recipient (`age1…`), as `paasdeck vault status` prints it
+        #[arg(value_name = "AGE1...")]
+        recipient: String,
     },
 }

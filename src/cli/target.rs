@@ -1,11 +1,11 @@
-//! `target …` arguments and the fan-out flags shared with deploys.
+//! `target` arguments.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::parse_duration;
+use super::{FanoutArgs, parse_duration};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthArg {
@@ -54,39 +54,6 @@ pub struct TargetCheckArgs {
     /// Targets checked at once
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=512))]
     pub parallel: u32,
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StrategyArg {
-    Serial,
-    Rolling,
-    Canary,
-    Parallel,
-}
-
-impl StrategyArg {
-    pub fn strategy(self) -> crate::remote::fanout::Strategy {
-        use crate::remote::fanout::Strategy;
-        match self {
-            StrategyArg::Serial => Strategy::Serial,
-            StrategyArg::Rolling => Strategy::Rolling,
-            StrategyArg::Canary => Strategy::Canary,
-            StrategyArg::Parallel => Strategy::Parallel,
-        }
-    }
-}
-
-/// How an action fans out over targets.
-#[derive(Args, Debug, Clone)]
-pub struct FanoutArgs {
-    #[arg(long, value_enum, default_value_t = StrategyArg::Serial)]
-    pub strategy: StrategyArg,
-    /// Targets at once (rolling chunk size, parallel cap)
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=512))]
-    pub max_parallel: u32,
-    /// Keep going to later batches after a failure (never past a failed canary)
-    #[arg(long)]
-    pub continue_on_error: bool,
 }
 
 #[derive(Args, Debug, Clone)]

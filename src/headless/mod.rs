@@ -12,6 +12,7 @@ mod remote_cmd;
 mod secret_cmd;
 mod stage_cmd;
 mod target_cmd;
+mod vault_cmd;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -223,8 +224,12 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         None
     };
     let policy = ContextPolicy::new(&inv.context, cfg.as_ref());
-    let mut doctor_failures =
-        || doctor::run(&inv.root, &inv.context, inv.cwd.as_deref()).failures();
+    let mut doctor_failures = || {
+        // A gated command writes to the context: like every writer, it first removes the temp
+        // files that crashed writers left, which would otherwise fail the doctor and block it.
+        cd.sweep_temp_files();
+        doctor::run(&inv.root, &inv.context, inv.cwd.as_deref()).failures()
+    };
     guard::check(
         verb,
         &policy,
@@ -241,6 +246,7 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         Command::App(a) => app_cmd::run(inv, a),
         Command::Events(e) => events_cmd::run(inv, e),
         Command::Secret(s) => secret_cmd::run(inv, s),
+        Command::Vault(v) => vault_cmd::run(inv, v),
         Command::Deploy(d) => deploy_cmd::deploy(inv, d),
         Command::Rollback(r) => deploy_cmd::rollback(inv, r),
         Command::Logs(l) => deploy_cmd::logs(inv, l),

@@ -162,6 +162,11 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
 /// Runs the doctor for a context and reports the result to the console; returns it.
 fn run_doctor(env: &Env, name: &str) -> crate::policy::doctor::DoctorReport {
     let cwd = std::env::current_dir().ok();
+    // The doctor gates the console's deploys: temp files of crashed writers are removed first,
+    // as every writer does, so a crash elsewhere does not block them.
+    if let Ok(cd) = env.root.context(name) {
+        cd.sweep_temp_files();
+    }
     let report = doctor::run(&env.root, name, cwd.as_deref());
     let _ = env.tx.send(Action::DoctorDone {
         context: name.to_string(),
@@ -434,7 +439,7 @@ async fn execute(
                 max_parallel: *max_parallel,
                 continue_on_error: *continue_on_error,
                 timeout: Some(Duration::from_secs(600)),
-                redactor: ops::redaction::every_value(&ops::redaction::load_vault(&cd)?),
+                redactor: ops::redaction::every_value(&cd, &ops::redaction::load_vault(&cd)?),
             };
             let sink = ctx.sink.clone();
             let on_line: target_exec::TargetLineSink =
