@@ -5,6 +5,7 @@ pub mod audit;
 pub mod deploy;
 pub mod logs;
 pub mod redaction;
+pub mod stage;
 pub mod target_check;
 pub mod target_exec;
 pub mod targets;

@@ -71,6 +71,8 @@ pub enum Op {
     ContextUse {
         name: String,
     },
+    /// A clone, start, stop or reset in the staging project (the Instances pane).
+    Stage(super::stage::StageOp),
 }
 
 impl Op {
@@ -91,6 +93,7 @@ impl Op {
             Op::EventsTail => Verb::EventsTail,
             Op::ContextInit { .. } => Verb::ContextInit,
             Op::ContextUse { .. } => Verb::ContextUse,
+            Op::Stage(s) => s.verb(),
         }
     }
 
@@ -120,6 +123,7 @@ impl Op {
             Op::EventsTail => "events tail".into(),
             Op::ContextInit { name, .. } => format!("context init {name}"),
             Op::ContextUse { name } => format!("context use {name}"),
+            Op::Stage(s) => s.title(),
         }
     }
 
@@ -201,6 +205,7 @@ impl Op {
                 format!("make {name} the stored current context"),
                 "writes current_context in the state root".into(),
             ],
+            Op::Stage(s) => s.lines.clone(),
         }
     }
 }
@@ -212,15 +217,18 @@ pub enum Pane {
     Apps,
     Events,
     Backups,
+    /// A staging context's incus instances (shown when it has a stage object).
+    Instances,
     Log,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 5] = [
+    pub const ALL: [Pane; 6] = [
         Pane::Targets,
         Pane::Apps,
         Pane::Events,
         Pane::Backups,
+        Pane::Instances,
         Pane::Log,
     ];
 
@@ -234,6 +242,7 @@ impl Pane {
             Pane::Apps => "Apps",
             Pane::Events => "Events",
             Pane::Backups => "Backups",
+            Pane::Instances => "Instances",
             Pane::Log => "Tasks",
         }
     }
@@ -280,6 +289,8 @@ pub enum Action {
         error: bool,
         text: String,
     },
+    /// The stage object or the staging project's status of a context.
+    Stage(super::stage::StageMsg),
     /// Task states or output changed.
     TasksChanged,
     /// Time passed (ages, running timers).
@@ -310,6 +321,8 @@ pub enum Effect {
     SetTitle(String),
     CancelTask(u64),
     CancelAll,
+    /// Stage work (reading the staging project).
+    Stage(super::stage::StageFx),
     /// Move to the next (or previous) line of the focused task matching the search.
     SearchLog {
         forward: bool,

@@ -209,9 +209,9 @@ pub struct App {
     pub contexts: Vec<ContextView>,
     pub active: usize,
     pub focus: Pane,
-    /// Selected row per list pane (Targets, Apps, Events, Backups).
-    pub selection: [usize; 4],
-    pub filters: [String; 4],
+    /// Selected row and filter per list pane, by [`Pane::index`] (the Tasks pane uses neither).
+    pub selection: [usize; 6],
+    pub filters: [String; 6],
     pub log: LogView,
     pub overlay: Overlay,
     pub flash: Option<Flash>,
@@ -223,6 +223,8 @@ pub struct App {
     pub now: OffsetDateTime,
     pub size: (u16, u16),
     pub quit: bool,
+    /// Staging contexts' stage objects and instances.
+    pub stages: super::stage::Stages,
 }
 
 pub fn new_input(placeholder: &str) -> TextArea<'static> {
@@ -247,7 +249,7 @@ impl App {
             contexts: Vec::new(),
             active: 0,
             focus: Pane::Targets,
-            selection: [0; 4],
+            selection: [0; 6],
             filters: Default::default(),
             log: LogView::default(),
             overlay: Overlay::None,
@@ -260,6 +262,7 @@ impl App {
             now: clock::now(),
             size: (120, 40),
             quit: false,
+            stages: Default::default(),
         }
     }
 
@@ -361,6 +364,7 @@ impl App {
             Pane::Apps => self.visible_apps().len(),
             Pane::Events => self.visible_events().len(),
             Pane::Backups => self.visible_backups().len(),
+            Pane::Instances => super::stage::visible_rows(self).len(),
             Pane::Log => 0,
         }
     }

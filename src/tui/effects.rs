@@ -153,6 +153,7 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
             env.runner.cancel(id);
         }
         Effect::CancelAll => env.runner.cancel_all(),
+        Effect::Stage(fx) => super::stage::effects::apply(env, fx),
         Effect::SearchLog { forward } => search(env, app, forward),
         Effect::SetTitle(_) | Effect::Quit => {}
     }
@@ -203,6 +204,7 @@ pub fn load(env: &Env, name: String) {
                 ..Default::default()
             },
         };
+        super::stage::effects::load_config(&root, &tx, &name);
         let _ = tx.send(Action::Loaded {
             context: name,
             snapshot: Box::new(snapshot),
@@ -591,6 +593,7 @@ async fn execute(
                 Err(e) => Err(e),
             }
         }
+        Op::Stage(s) => super::stage::effects::execute(env, active, s, ctx, fields).await,
         Op::Deploy { .. } | Op::Rollback { .. } => Err(PaasError::new(
             ErrorCode::InvalidArgument,
             "console",

@@ -5,9 +5,11 @@
 pub mod action;
 pub mod app;
 pub mod demo;
+mod demo_stage;
 pub mod effects;
 pub mod keymap;
 pub mod palette;
+pub mod stage;
 pub mod theme;
 pub mod ui;
 pub mod update;
@@ -97,6 +99,7 @@ fn stamp(cd: &ContextDir) -> Vec<Option<SystemTime>> {
         cd.deployments(),
         cd.checks(),
         cd.backups(),
+        crate::state::settings::path(cd),
     ]
     .iter()
     .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())

@@ -248,6 +248,11 @@ fn every_op(active: &str) -> Vec<Op> {
         Op::ContextUse {
             name: active.into(),
         },
+        Op::Stage(super::stage::StageOp {
+            action: super::stage::StageAction::Reset,
+            components: vec!["web".into()],
+            lines: vec!["$ incus stop web --project STAGE-GBO".into()],
+        }),
     ]
 }
 
@@ -265,9 +270,10 @@ fn variant(op: &Op) -> usize {
         Op::ContextInit { .. } => 9,
         Op::ContextUse { .. } => 10,
         Op::Apply(_) => 11,
+        Op::Stage(_) => 12,
     }
 }
-const OP_VARIANTS: usize = 12;
+const OP_VARIANTS: usize = 13;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {
@@ -517,7 +523,7 @@ fn mouse_clicks_focus_panes_select_rows_and_switch_tabs() {
     let mut app = app_with(false, true);
     let l = super::ui::layout::compute(
         ratatui::layout::Rect::new(0, 0, 120, 36),
-        app.contexts.len(),
+        super::stage::shows_instances(&app),
     );
     let click = |x: u16, y: u16| {
         Action::Mouse(MouseEvent {

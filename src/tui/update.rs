@@ -62,8 +62,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 .ctx_by_name_mut(&context)
                 .and_then(|c| c.snapshot.as_mut())
             {
-                let n = rows.len();
-                for r in rows {
+                // A reload that read the file after these rows were appended already has them.
+                let fresh: Vec<_> = rows
+                    .into_iter()
+                    .filter(|r| !s.events.iter().take(64).any(|e| e == r))
+                    .collect();
+                let n = fresh.len();
+                for r in fresh {
                     s.events.insert(0, r);
                 }
                 s.events.truncate(super::app::EVENTS_KEPT);
@@ -149,15 +154,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             );
             Vec::new()
         }
+        Action::Stage(m) => super::stage::update(app, m),
         Action::TasksChanged | Action::Tick => Vec::new(),
     }
 }
 
 fn clamp_selections(app: &mut App) {
-    for (i, pane) in [Pane::Targets, Pane::Apps, Pane::Events, Pane::Backups]
-        .into_iter()
-        .enumerate()
-    {
+    for pane in Pane::ALL.into_iter().filter(|p| *p != Pane::Log) {
+        let i = pane.index();
         let n = app.row_count(pane);
         if app.selection[i] >= n {
             app.selection[i] = n.saturating_sub(1);
@@ -182,7 +186,7 @@ fn switch_context(app: &mut App, i: usize) -> Vec<Effect> {
     let changed = app.active != i;
     app.active = i;
     if changed {
-        app.selection = [0; 4];
+        app.selection = Default::default();
         app.filters = Default::default();
         app.log.task = context_tasks(app).last().copied();
         app.log.follow = true;
@@ -190,6 +194,7 @@ fn switch_context(app: &mut App, i: usize) -> Vec<Effect> {
         app.log.hit = None;
         app.flash = None;
     }
+    super::stage::fix_focus(app);
     let c = &app.contexts[i];
     let mut fx = vec![Effect::SetTitle(format!(
         "paasdeck — {} ({})",
@@ -220,7 +225,7 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     }
     if k.code == KeyCode::Esc {
         let i = app.focus.index();
-        if i < 4 && !app.filters[i].is_empty() {
+        if app.focus != Pane::Log && !app.filters[i].is_empty() {
             app.filters[i].clear();
             clamp_selections(app);
         }
@@ -337,14 +342,15 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             Vec::new()
         }
         Cmd::FocusNext | Cmd::FocusPrev => {
-            let n = Pane::ALL.len();
-            let i = app.focus.index();
+            let order = super::stage::focus_order(app);
+            let n = order.len();
+            let i = order.iter().position(|p| *p == app.focus).unwrap_or(0);
             let next = if cmd == Cmd::FocusNext {
                 (i + 1) % n
             } else {
                 (i + n - 1) % n
             };
-            app.focus = Pane::ALL[next];
+            app.focus = order[next];
             Vec::new()
         }
         Cmd::Up => {
@@ -468,6 +474,11 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             None => Vec::new(),
         },
         Cmd::EventsTail => request(app, Op::EventsTail),
+        Cmd::StageRefresh
+        | Cmd::StageClone
+        | Cmd::StageStart
+        | Cmd::StageStop
+        | Cmd::StageReset => super::stage::command(app, cmd),
         Cmd::CancelTask => {
             let running = app
                 .log
@@ -718,6 +729,7 @@ fn open_menu(app: &mut App) {
                 items.push(item(app, format!("follow {a} logs"), Cmd::Logs, logs, why));
             }
         }
+        Pane::Instances => title = super::stage::menu(app, &mut items),
         _ => title = "context".into(),
     }
     items.push(item(
@@ -1155,7 +1167,7 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
         return Vec::new();
     }
     let area = Rect::new(0, 0, app.size.0, app.size.1);
-    let l = layout::compute(area, app.contexts.len());
+    let l = layout::compute(area, super::stage::shows_instances(app));
     let pos = Position::new(m.column, m.row);
     match m.kind {
         MouseEventKind::Down(MouseButton::Left) => {

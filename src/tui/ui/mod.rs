@@ -1,6 +1,7 @@
 //! Drawing: a pure function of the console state (and the task logs it points at).
 
 pub mod banner;
+pub mod instances;
 pub mod layout;
 pub mod log;
 pub mod overlays;
@@ -34,7 +35,7 @@ fn inert(buf: &mut ratatui::buffer::Buffer) {
 
 fn draw_widgets(f: &mut Frame, app: &App, runner: &TaskRunner) {
     let area = f.area();
-    let l = layout::compute(area, app.contexts.len());
+    let l = layout::compute(area, crate::tui::stage::shows_instances(app));
     if l.too_small {
         f.render_widget(
             Paragraph::new(format!(
@@ -57,6 +58,7 @@ fn draw_widgets(f: &mut Frame, app: &App, runner: &TaskRunner) {
             Pane::Apps => panes::render_apps(f, *rect, app),
             Pane::Events => panes::render_events(f, *rect, app),
             Pane::Backups => panes::render_backups(f, *rect, app),
+            Pane::Instances => instances::render(f, *rect, app),
             Pane::Log => log::render(f, *rect, app, runner),
         }
     }
