@@ -14,7 +14,7 @@ use crate::state::apps;
 use crate::state::context::{self, ContextConfig, InitSpec};
 use crate::state::deployments;
 use crate::state::targets;
-use crate::state::{clock, fsio, names};
+use crate::state::{clock, fsio, names, settings};
 
 pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
     match cmd {
@@ -75,7 +75,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             let cd = inv.cd();
             let done = context::init(&inv.root, &cd, &spec)?;
             let (cfg, created) = (&done.config, done.created);
-            let p = ContextPolicy::new(&cfg.name, Some(cfg));
+            let p = ContextPolicy::with_settings(&cfg.name, Some(cfg), &done.guard);
             let verb = if created { "created" } else { "updated" };
             let mut rep = describe(cfg, &p, &cd).field("created", created);
             let mut retyped = String::new();
@@ -104,7 +104,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
         ContextCmd::Show { .. } => {
             let cd = inv.cd();
             let cfg = context::require(&cd)?;
-            let p = ContextPolicy::new(&cfg.name, Some(&cfg));
+            let p = ContextPolicy::load(&cd)?;
             let t = targets::load(&cd)?;
             let a = apps::load(&cd)?;
             let stored = inv.root.stored_context_hint();
@@ -223,7 +223,14 @@ fn list(inv: &Invocation) -> Result<Report> {
         let cd = inv.root.context(&name)?;
         let mut row = match context::load(&cd) {
             Ok(Some(cfg)) => {
-                let p = ContextPolicy::new(&name, Some(&cfg));
+                let guard = settings::load(&cd).and_then(|s| s.guard()).unwrap_or(
+                    // Unreadable guard settings: the strictest reading.
+                    settings::GuardSettings {
+                        read_only: Some(true),
+                        ..Default::default()
+                    },
+                );
+                let p = ContextPolicy::with_settings(&name, Some(&cfg), &guard);
                 lines.push(vec![
                     if name == stored { "*" } else { " " }.to_string(),
                     name.clone(),
@@ -233,6 +240,11 @@ fn list(inv: &Invocation) -> Result<Report> {
                 ]);
                 let mut v = serde_json::to_value(&cfg).unwrap_or_default();
                 redact::redact(&mut v);
+                if let Value::Object(m) = &mut v {
+                    // The effective guard, from config.json and paasdeck.json together.
+                    m.insert("read_only".into(), p.read_only.into());
+                    m.insert("color".into(), p.tone.name().into());
+                }
                 v
             }
             Ok(None) => {

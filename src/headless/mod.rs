@@ -218,12 +218,7 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         repo::guard_state_root(inv.root.path(), inv.cwd.as_deref())?;
     }
     let cd = inv.cd();
-    let cfg = if cd.exists() {
-        context::load(&cd)?
-    } else {
-        None
-    };
-    let policy = ContextPolicy::new(&inv.context, cfg.as_ref());
+    let policy = ContextPolicy::load(&cd)?;
     let mut doctor_failures = || {
         // A gated command writes to the context: like every writer, it first removes the temp
         // files that crashed writers left, which would otherwise fail the doctor and block it.

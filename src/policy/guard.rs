@@ -5,6 +5,8 @@
 
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::context::ContextConfig;
+use crate::state::paths::ContextDir;
+use crate::state::settings::{self, GuardSettings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Danger {
@@ -375,28 +377,70 @@ impl ContextPolicy {
     /// Built from a config; a context without one is treated as the default type. A `confirm`
     /// override replaces both levels; an unreadable override falls back to the strictest level.
     pub fn new(name: &str, cfg: Option<&ContextConfig>) -> ContextPolicy {
+        ContextPolicy::with_settings(name, cfg, &GuardSettings::default())
+    }
+
+    /// Built from `config.json` and `paasdeck.json` together (SPEC §3): `si paas` drops the
+    /// guard keys when it rewrites `config.json`, so `paasdeck.json` holds them too, and the
+    /// stricter of the two wins: read-only if either says so, the stricter confirmation
+    /// override; the colour of `paasdeck.json` wins.
+    pub fn with_settings(
+        name: &str,
+        cfg: Option<&ContextConfig>,
+        settings: &GuardSettings,
+    ) -> ContextPolicy {
         let kind = cfg
             .map(ContextConfig::kind)
             .unwrap_or_else(|| crate::state::context::DEFAULT_TYPE.to_string());
         let class = ContextClass::of(name, &kind);
         let (mut m, mut d) = class.confirm();
-        if let Some(c) = cfg.map(|c| c.confirm.trim()).filter(|c| !c.is_empty()) {
-            let level = ConfirmLevel::parse(c).unwrap_or(ConfirmLevel::TypeName);
+        let overrides = [
+            cfg.map(|c| c.confirm.trim()).filter(|c| !c.is_empty()),
+            settings.confirm.as_deref(),
+        ];
+        let level = overrides
+            .into_iter()
+            .flatten()
+            .map(|c| ConfirmLevel::parse(c).unwrap_or(ConfirmLevel::TypeName))
+            .max();
+        if let Some(level) = level {
             m = level;
             d = level;
         }
-        let tone = cfg
-            .and_then(|c| Tone::parse(&c.color))
+        let tone = settings
+            .color
+            .as_deref()
+            .and_then(Tone::parse)
+            .or_else(|| cfg.and_then(|c| Tone::parse(&c.color)))
             .unwrap_or_else(|| class.tone());
         ContextPolicy {
             name: name.to_string(),
             kind,
             class,
-            read_only: cfg.is_some_and(|c| c.read_only),
+            read_only: cfg.is_some_and(|c| c.read_only) || settings.read_only == Some(true),
             tone,
             confirm_mutating: m,
             confirm_destructive: d,
         }
+    }
+
+    /// The policy of an existing (or missing) context, read from both of its files.
+    pub fn load(cd: &ContextDir) -> Result<ContextPolicy> {
+        let cfg = if cd.exists() {
+            crate::state::context::load(cd)?
+        } else {
+            None
+        };
+        let guard = if cd.exists() {
+            settings::load(cd)?.guard()?
+        } else {
+            GuardSettings::default()
+        };
+        Ok(ContextPolicy::with_settings(
+            cd.name(),
+            cfg.as_ref(),
+            &guard,
+        ))
     }
 
     pub fn confirm_for(&self, danger: Danger) -> ConfirmLevel {
@@ -742,6 +786,61 @@ mod tests {
                 "{kind} {danger:?}"
             );
         }
+    }
+
+    #[test]
+    fn paasdeck_json_and_config_json_the_stricter_wins() {
+        let cfg = |read_only: bool, confirm: &str, color: &str| ContextConfig {
+            name: "p".parse().unwrap(),
+            kind: "oss-demo".into(),
+            read_only,
+            confirm: confirm.into(),
+            color: color.into(),
+            ..Default::default()
+        };
+        let g =
+            |read_only: Option<bool>, confirm: Option<&str>, color: Option<&str>| GuardSettings {
+                read_only,
+                confirm: confirm.map(String::from),
+                color: color.map(String::from),
+            };
+        // si rewrote config.json: only paasdeck.json still says read-only
+        let p = ContextPolicy::with_settings(
+            "p",
+            Some(&cfg(false, "", "")),
+            &g(Some(true), None, None),
+        );
+        assert!(p.read_only);
+        // either one is enough; false never lifts the other's true
+        let p = ContextPolicy::with_settings(
+            "p",
+            Some(&cfg(true, "", "")),
+            &g(Some(false), None, None),
+        );
+        assert!(p.read_only);
+        // the stricter confirmation override, whichever file holds it
+        for (a, b, want) in [
+            ("none", Some("type-name"), ConfirmLevel::TypeName),
+            ("type-name", Some("none"), ConfirmLevel::TypeName),
+            ("", Some("yes"), ConfirmLevel::Yes),
+            ("yes", None, ConfirmLevel::Yes),
+        ] {
+            let p = ContextPolicy::with_settings("p", Some(&cfg(false, a, "")), &g(None, b, None));
+            assert_eq!(p.confirm_mutating, want, "{a} {b:?}");
+            assert_eq!(p.confirm_destructive, want, "{a} {b:?}");
+        }
+        // colour: paasdeck.json wins, config.json next, the type's last
+        let p = ContextPolicy::with_settings(
+            "p",
+            Some(&cfg(false, "", "red")),
+            &g(None, None, Some("cyan")),
+        );
+        assert_eq!(p.tone, Tone::Cyan);
+        let p =
+            ContextPolicy::with_settings("p", Some(&cfg(false, "", "red")), &g(None, None, None));
+        assert_eq!(p.tone, Tone::Red);
+        let p = ContextPolicy::with_settings("p", Some(&cfg(false, "", "")), &g(None, None, None));
+        assert_eq!(p.tone, Tone::Green);
     }
 
     #[test]

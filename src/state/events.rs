@@ -26,10 +26,38 @@ pub fn operator() -> String {
     format!("{user}@{host}")
 }
 
-/// Appends one row to an event file, redacting secret-like keys first.
+/// Appends one row to an event file, redacting secret-like keys first. Alert rows keep their
+/// `fields` as a map of strings: `si paas alert history` drops a row whose `fields` holds any
+/// other type.
 pub fn append(cd: &ContextDir, file: EventFile, mut row: Map<String, Value>) -> Result<()> {
+    if file == EventFile::Alerts {
+        stringify_fields(&mut row);
+    }
     redact::redact_map(&mut row);
     fsio::append_jsonl(&cd.event_file(file), &Value::Object(row))
+}
+
+/// Turns every value of a row's `fields` into a string (`null` into ""), objects and arrays into
+/// their compact JSON; a `fields` that is not an object is wrapped as `{"value": "..."}`.
+pub fn stringify_fields(row: &mut Map<String, Value>) {
+    let as_string = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let fields = match row.get("fields") {
+        None => return,
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(as_string(v))))
+            .collect::<Map<String, Value>>(),
+        Some(other) => {
+            let mut m = Map::new();
+            m.insert("value".into(), Value::String(as_string(other)));
+            m
+        }
+    };
+    row.insert("fields".into(), Value::Object(fields));
 }
 
 /// An audit row (SPEC §2).
@@ -447,6 +475,27 @@ mod tests {
         let cmds: Vec<&str> = res.rows.iter().map(|r| r.command.as_str()).collect();
         assert_eq!(cmds, vec!["last", "after", "before"]);
         assert_eq!(res.skipped, 1);
+    }
+
+    #[test]
+    fn alert_rows_keep_fields_as_strings_as_si_reads_them() {
+        let (_t, cd) = ctx();
+        let row = serde_json::json!({"command": "deploy failure", "severity": "critical",
+            "status": "failed", "message": "m",
+            "fields": {"attempts": 3, "ok": false, "none": null, "targets": ["a", "b"], "app": "web"}});
+        let Value::Object(row) = row else { panic!() };
+        append(&cd, EventFile::Alerts, row.clone()).unwrap();
+        let stored: Value = serde_json::from_str(&lines_of(&cd, EventFile::Alerts)[0]).unwrap();
+        let f = stored["fields"].as_object().unwrap();
+        assert!(f.values().all(Value::is_string), "{stored}");
+        assert_eq!(f["attempts"], "3");
+        assert_eq!(f["ok"], "false");
+        assert_eq!(f["none"], "");
+        assert_eq!(f["targets"], r#"["a","b"]"#);
+        // other files keep their types
+        append(&cd, EventFile::Audit, row).unwrap();
+        let audit: Value = serde_json::from_str(&lines_of(&cd, EventFile::Audit)[0]).unwrap();
+        assert_eq!(audit["fields"]["attempts"], 3);
     }
 
     #[test]

@@ -9,18 +9,26 @@ use crate::state::ids::{Host, Port, TargetName, User, empty_as_none};
 use crate::state::paths::ContextDir;
 use crate::state::{clock, fsio};
 
+/// Keys are written in `si paas`'s order, and left out when empty as si leaves them out, so a
+/// rewrite by either tool keeps the other's file as it was.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct TargetsDoc {
-    #[serde(default, with = "empty_as_none")]
+    #[serde(
+        default,
+        with = "empty_as_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub current_target: Option<TargetName>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<Target>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// One target. Name, host, user and port pass the same rules as `target add`'s flags on every
-/// read; a `port` key that is missing means 22.
+/// read; a `port` key that is missing means 22. The fields follow `si paas`'s struct order
+/// (`ingress_*` where si writes them), so a file si wrote keeps its key order when rewritten;
+/// paasdeck's own `identity_file` comes after them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Target {
     pub name: TargetName,
@@ -30,14 +38,22 @@ pub struct Target {
     pub user: User,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub auth_method: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub identity_file: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ingress_provider: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ingress_domain: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ingress_lb_mode: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ingress_acme_email: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub created_at: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub updated_at: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub identity_file: String,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -77,10 +93,14 @@ impl Target {
             port,
             user,
             auth_method: String::new(),
-            identity_file: String::new(),
             labels: Vec::new(),
+            ingress_provider: String::new(),
+            ingress_domain: String::new(),
+            ingress_lb_mode: String::new(),
+            ingress_acme_email: String::new(),
             created_at: String::new(),
             updated_at: String::new(),
+            identity_file: String::new(),
             extra: Map::new(),
         }
     }

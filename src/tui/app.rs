@@ -14,6 +14,7 @@ use crate::error::PaasError;
 use crate::ops::target_check::{self, CheckResult};
 use crate::policy::guard::{ConfirmLevel, ContextPolicy};
 use crate::state::events::{self, EventRecord};
+use crate::state::settings::{self, GuardSettings};
 use crate::state::targets::Target;
 use crate::state::{ContextDir, StateRoot, apps, backups, clock, context, deployments, targets};
 
@@ -395,12 +396,30 @@ pub fn load_contexts(root: &StateRoot) -> Result<Vec<ContextView>, PaasError> {
         .list_contexts()?
         .into_iter()
         .map(|name| {
-            let (cfg, err) = match root.context(&name).and_then(|cd| context::load(&cd)) {
+            let cd = root.context(&name);
+            let (cfg, mut err) = match cd.as_ref().map_err(Clone::clone).and_then(context::load) {
                 Ok(c) => (c, None),
                 Err(e) => (None, Some(e)),
             };
+            // paasdeck.json's guard settings count even when config.json cannot be read: a
+            // read-only flag there must never be lost to a damaged or rewritten config.json.
+            let guard = match cd
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|cd| settings::load(cd)?.guard())
+            {
+                Ok(g) => g,
+                Err(e) => {
+                    err.get_or_insert(e);
+                    // Unreadable guard settings: the strictest reading.
+                    GuardSettings {
+                        read_only: Some(true),
+                        ..Default::default()
+                    }
+                }
+            };
             ContextView {
-                policy: ContextPolicy::new(&name, cfg.as_ref()),
+                policy: ContextPolicy::with_settings(&name, cfg.as_ref(), &guard),
                 name,
                 config_error: err,
                 snapshot: None,

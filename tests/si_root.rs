@@ -1,0 +1,10 @@
+//! Opening a state root written by `si paas` and operating it as si would: the fixtures under
+//! tests/fixtures/si are what si's own structs write (keys, order, modes); each module replays
+//! one part of the move from si to paasdeck.
+
+mod common;
+
+#[path = "si/fixtures.rs"]
+mod fixtures;
+#[path = "si/state_files.rs"]
+mod state_files;
