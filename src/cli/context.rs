@@ -81,13 +81,16 @@ pub enum ContextCmd {
         #[arg(long)]
         force: bool,
     },
-    /// Import an export into an existing context (merge, or --replace)
+    /// Import an export into a context (merge, or --replace); a missing context is created
     Import {
         #[arg(long, value_name = "FILE")]
         input: PathBuf,
         /// Destination context (default: --context)
         #[arg(long, value_name = "NAME")]
         name: Option<String>,
+        /// Type of the context when the import creates it (default internal-dogfood, as si)
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
         /// Overwrite instead of merging
         #[arg(long)]
         replace: bool,

@@ -188,9 +188,12 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
                 .text(format!("context {} removed", cd.name())))
         }
         ContextCmd::Export { output, force, .. } => export(inv, output, *force),
-        ContextCmd::Import { input, replace, .. } => {
-            super::context_import::import(inv, input, *replace)
-        }
+        ContextCmd::Import {
+            input,
+            replace,
+            kind,
+            ..
+        } => super::context_import::import(inv, input, *replace, kind.as_deref()),
     }
 }
 

@@ -173,3 +173,57 @@ fn targets_json_keeps_si_key_order_through_a_rewrite() {
     );
     assert_eq!(after, want);
 }
+
+#[test]
+fn context_import_creates_the_context_as_si_does() {
+    let env = Env::new();
+    let input = fixtures::dir().join("export.json");
+    let input = input.to_str().unwrap();
+    // A type that is not a word is refused before anything is created.
+    let (code, _) = env.json(&[
+        "context", "import", "--input", input, "--name", "acme", "--type", "a b",
+    ]);
+    assert_eq!(code, 2);
+    assert!(!env.ctx_dir("acme").exists());
+    let doc = env.ok(&["context", "import", "--input", input, "--name", "acme"]);
+    assert_eq!(doc["created"], true, "{doc:#}");
+    let show = env.ok(&["context", "show", "acme"]);
+    assert_eq!(show["type"], "internal-dogfood", "si's default type");
+    let t = env.ok(&["--context", "acme", "target", "list"]);
+    assert_eq!(t["count"], 1);
+    let apps = env.ok(&["--context", "acme", "app", "status", "shop"]);
+    assert_eq!(apps["current_release"], "rel-20260217T020304-123456789");
+    // A second import merges into the existing context; --type may not re-type it.
+    let doc = env.ok(&["context", "import", "--input", input, "--name", "acme"]);
+    assert_eq!(doc["created"], false);
+    let (code, doc) = env.json(&[
+        "context",
+        "import",
+        "--input",
+        input,
+        "--name",
+        "acme",
+        "--type",
+        "production",
+    ]);
+    assert_eq!(code, 2, "{doc:#}");
+    // --type chooses the guard of a context the import creates.
+    let doc = env.ok(&[
+        "context",
+        "import",
+        "--input",
+        input,
+        "--name",
+        "acme-prod",
+        "--type",
+        "production",
+    ]);
+    assert_eq!(doc["created"], true);
+    assert_eq!(
+        env.ok(&["context", "show", "acme-prod"])["type"],
+        "production"
+    );
+    // New contexts keep the naming rule.
+    let (code, _) = env.json(&["context", "import", "--input", input, "--name", "ACME"]);
+    assert_eq!(code, 2);
+}
