@@ -4,6 +4,8 @@
 
 mod common;
 
+#[path = "si/doctor.rs"]
+mod doctor;
 #[path = "si/fixtures.rs"]
 mod fixtures;
 #[path = "si/state_files.rs"]

@@ -70,6 +70,12 @@ pub enum ContextCmd {
         #[arg(long)]
         force: bool,
     },
+    /// Remove the plaintext .env files si left in release bundles (plan only without --apply)
+    ScrubBundles {
+        /// Remove them (without it, only list what would be removed)
+        #[arg(long)]
+        apply: bool,
+    },
     /// Export targets, deploy history and webhook mappings (no secrets)
     Export {
         #[arg(long, value_name = "FILE")]

@@ -191,6 +191,7 @@ impl Command {
                 ContextCmd::Remove { .. } => Verb::ContextRemove,
                 ContextCmd::Export { .. } => Verb::ContextExport,
                 ContextCmd::Import { .. } => Verb::ContextImport,
+                ContextCmd::ScrubBundles { .. } => Verb::ContextScrubBundles,
             },
             Command::Target(t) => match t {
                 TargetCmd::Add(_) => Verb::TargetAdd,
@@ -274,7 +275,7 @@ impl Command {
                 ContextCmd::Export { name, .. } | ContextCmd::Import { name, .. } => {
                     name.as_deref()
                 }
-                ContextCmd::List => None,
+                ContextCmd::List | ContextCmd::ScrubBundles { .. } => None,
             },
             _ => None,
         }

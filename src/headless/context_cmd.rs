@@ -188,6 +188,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
                 .text(format!("context {} removed", cd.name())))
         }
         ContextCmd::Export { output, force, .. } => export(inv, output, *force),
+        ContextCmd::ScrubBundles { apply } => scrub_bundles(inv, *apply),
         ContextCmd::Import {
             input,
             replace,
@@ -278,6 +279,51 @@ fn list(inv: &Invocation) -> Result<Report> {
         rep = rep.set("current_context_error", super::output::error_object(&e));
     }
     Ok(rep.list(&rows).text(text))
+}
+
+/// Removes (with `apply`) the `.env` files si left in release bundles; names files and
+/// variable names, never a value.
+fn scrub_bundles(inv: &Invocation, apply: bool) -> Result<Report> {
+    let cd = inv.existing_cd()?;
+    let _lock = cd.lock()?;
+    let found = crate::state::releases::bundle_env_files(&cd);
+    let mut rows = Vec::new();
+    let mut text = String::new();
+    for f in &found {
+        if apply {
+            std::fs::remove_file(&f.path)
+                .map_err(|e| PaasError::io("scrub_bundles", &f.path, &e))?;
+        }
+        text.push_str(&format!(
+            "{} {} ({})\n",
+            if apply { "removed" } else { "would remove" },
+            f.path.display(),
+            f.keys.join(", ")
+        ));
+        rows.push(json!({"path": f.path.display().to_string(), "variables": f.keys}));
+    }
+    if found.is_empty() {
+        text.push_str("no release bundle holds a .env file\n");
+    } else if !apply {
+        text.push_str("nothing removed: pass --apply to remove them\n");
+    } else {
+        text.push_str(&format!(
+            "the values are gone from the bundles; deploys take them from the vault (`paasdeck --context {} secret list --app APP`)\n",
+            cd.name()
+        ));
+    }
+    Ok(Report::ok()
+        .field("apply", apply)
+        .field("files", found.len())
+        .audit_only(
+            "paths",
+            found
+                .iter()
+                .map(|f| f.path.display().to_string())
+                .collect::<Vec<_>>(),
+        )
+        .list(&rows)
+        .text(text))
 }
 
 pub(super) const SCHEMA_VERSION: u64 = 1;

@@ -35,6 +35,7 @@ pub enum Verb {
     ContextRemove,
     ContextExport,
     ContextImport,
+    ContextScrubBundles,
     TargetAdd,
     TargetList,
     TargetUse,
@@ -118,6 +119,7 @@ impl Verb {
         Verb::ContextRemove,
         Verb::ContextExport,
         Verb::ContextImport,
+        Verb::ContextScrubBundles,
         Verb::TargetAdd,
         Verb::TargetList,
         Verb::TargetUse,
@@ -174,6 +176,9 @@ impl Verb {
             Verb::ContextRemove => row("context remove", Destructive, false, false),
             Verb::ContextExport => row("context export", Read, false, false),
             Verb::ContextImport => row("context import", Mutating, false, false),
+            // Deletes what must not exist (plaintext copies of vault values); plan only
+            // without --apply.
+            Verb::ContextScrubBundles => row("context scrub-bundles", Mutating, false, false),
             Verb::TargetAdd => row("target add", Mutating, false, false),
             Verb::TargetList => row("target list", Read, false, false),
             Verb::TargetUse => row("target use", Mutating, false, false),
