@@ -98,10 +98,11 @@ fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
         .text(format!("app {} registered", a.name)))
 }
 
+/// Every app the context knows (the same list the console shows): registered ones, and those
+/// known only from their release history, as `si paas` leaves them.
 fn list(inv: &Invocation) -> Result<Report> {
     let cd = inv.existing_cd()?;
-    let reg = apps::load(&cd)?;
-    let hist = deployments::load(&cd)?;
+    let known = apps::load_known(&cd)?;
     let mut rows = vec![vec![
         "APP".to_string(),
         "CURRENT RELEASE".into(),
@@ -109,37 +110,48 @@ fn list(inv: &Invocation) -> Result<Report> {
         "TARGETS".into(),
     ]];
     let mut data = Vec::new();
-    for a in &reg.apps {
-        let h = hist.app(&a.name);
+    for k in &known {
+        let h = k.history.as_ref();
         let current = h
             .and_then(|h| h.current_release.as_ref())
             .map(String::from)
             .unwrap_or_default();
         let count = h.map(|h| h.history.len()).unwrap_or(0);
+        let targets = match &k.entry {
+            None => "(not registered)".to_string(),
+            Some(a) if a.targets.is_empty() => "(current)".into(),
+            Some(a) => a
+                .targets
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        };
         rows.push(vec![
-            a.name.to_string(),
+            k.name.clone(),
             if current.is_empty() {
                 "-".into()
             } else {
                 current.clone()
             },
             count.to_string(),
-            if a.targets.is_empty() {
-                "(current)".into()
-            } else {
-                a.targets
-                    .iter()
-                    .map(|t| t.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            },
+            targets,
         ]);
-        let mut v = serde_json::to_value(a).unwrap_or_default();
+        let mut v = match &k.entry {
+            Some(a) => serde_json::to_value(a).unwrap_or_default(),
+            None => json!({ "name": k.name }),
+        };
+        v["registered"] = json!(k.registered());
         v["current_release"] = json!(current);
         v["releases"] = json!(count);
+        v["current_remote_dir"] = json!(
+            h.and_then(|h| h.current_remote_dir.as_ref())
+                .map(String::from)
+                .unwrap_or_default()
+        );
         data.push(v);
     }
-    let text = if reg.apps.is_empty() {
+    let text = if known.is_empty() {
         "no apps; register one with `paasdeck --context <ctx> app add --name N --compose-file F`\n"
             .to_string()
     } else {

@@ -106,7 +106,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             let cfg = context::require(&cd)?;
             let p = ContextPolicy::load(&cd)?;
             let t = targets::load(&cd)?;
-            let a = apps::load(&cd)?;
+            let a = apps::load_known(&cd)?;
             let stored = inv.root.stored_context_hint();
             let rep = describe(&cfg, &p, &cd)
                 .set(
@@ -114,7 +114,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
                     stored.as_ref().is_some_and(|s| s.as_str() == cd.name()),
                 )
                 .set("targets", t.targets.len())
-                .set("apps", a.apps.len())
+                .set("apps", a.len())
                 .set(
                     "config",
                     redact::redacted(&serde_json::to_value(&cfg).unwrap_or_default()),
@@ -130,7 +130,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
                 p.confirm_destructive.as_str(),
                 context::vault_path(&cd).display(),
                 t.targets.len(),
-                a.apps.len(),
+                a.len(),
             );
             Ok(rep.text(text))
         }

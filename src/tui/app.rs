@@ -462,19 +462,11 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
         s_errors_push(&mut errors, e);
         Default::default()
     });
-    let mut names: Vec<String> = reg.apps.iter().map(|a| a.name.to_string()).collect();
-    for key in hist.apps.keys() {
-        if !names
-            .iter()
-            .any(|n| deployments::app_key(n) == key.as_str())
-        {
-            names.push(key.to_string());
-        }
-    }
-    s.apps = names
+    s.apps = apps::known(&reg, &hist)
         .into_iter()
-        .map(|name| {
-            let h = hist.app(&name).cloned().unwrap_or_default();
+        .map(|k| {
+            let name = k.name;
+            let h = k.history.unwrap_or_default();
             let last_deploy = s
                 .events
                 .iter()
@@ -484,7 +476,7 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
                 })
                 .map(|e| (e.status.clone(), e.timestamp.clone()));
             AppRow {
-                registered: reg.find(&name).is_some(),
+                registered: k.entry.is_some(),
                 current: h
                     .current_release
                     .as_ref()
