@@ -4,6 +4,8 @@
 
 mod common;
 
+#[path = "si/addons.rs"]
+mod addons;
 #[path = "si/doctor.rs"]
 mod doctor;
 #[path = "si/fixtures.rs"]

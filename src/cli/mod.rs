@@ -206,6 +206,12 @@ impl Command {
                 AppCmd::List => Verb::AppList,
                 AppCmd::Status { .. } => Verb::AppStatus,
                 AppCmd::Remove { .. } => Verb::AppRemove,
+                AppCmd::Addon(c) => match c {
+                    AddonCmd::Contract => Verb::AppAddonContract,
+                    AddonCmd::Enable(_) => Verb::AppAddonEnable,
+                    AddonCmd::List { .. } => Verb::AppAddonList,
+                    AddonCmd::Disable { .. } => Verb::AppAddonDisable,
+                },
             },
             Command::Events(e) => match e {
                 EventsCmd::List { .. } => Verb::EventsList,

@@ -17,6 +17,7 @@ pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
         AppCmd::Add(a) => add(inv, a),
         AppCmd::List => list(inv),
         AppCmd::Status { app } => status(inv, app),
+        AppCmd::Addon(c) => super::addon_cmd::run(inv, c),
         AppCmd::Remove { app, force } => {
             names::validate_app(app)?;
             if !force {

@@ -1,6 +1,7 @@
 //! The headless front end: resolve the state root and context, pass the guard, run one command,
 //! record the audit row, print the envelope, return the exit code.
 
+mod addon_cmd;
 mod app_cmd;
 mod context_cmd;
 mod context_import;

@@ -1,6 +1,7 @@
 //! Operations, one module each. Each takes typed inputs and reports progress through line sinks
 //! and results; the headless CLI and the console call the same functions.
 
+pub mod addon;
 pub mod audit;
 pub mod deploy;
 pub mod logs;

@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::state::deployments::{self, AppHistory, DeploymentsDoc};
 use crate::state::ids::{AppName, RemoteDir, TargetName, empty_as_none};
 use crate::state::paths::ContextDir;
-use crate::state::deployments::{self, AppHistory, DeploymentsDoc};
 use crate::state::{clock, fsio};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -299,6 +299,8 @@ fn fake_plan(kind: Kind, ctx: &str) -> Planned {
                 "compose.files".into(),
                 "release.json".into(),
             ],
+            compose_files: vec!["compose.yaml".into()],
+            addon_texts: Vec::new(),
         },
         targets: vec![target("edge-a", "203.0.113.10", "key")],
         strategy: Strategy::Serial,

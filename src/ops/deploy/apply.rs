@@ -82,7 +82,7 @@ fn env_for(
     b: &Bundle,
     values: &mut Vec<String>,
 ) -> Result<String> {
-    let names = bundle::referenced_vars(&b.compose);
+    let names = b.referenced_vars();
     let pairs = bundle::env_values(
         vault,
         ids,
@@ -181,7 +181,14 @@ async fn run_target(
     {
         return fail(e, 0);
     }
-    let unhealthy = match remote::wait_healthy(&site, &plan.release, &plan.health).await {
+    let unhealthy = match remote::wait_healthy(
+        &site,
+        &plan.release,
+        &plan.bundle.compose_files,
+        &plan.health,
+    )
+    .await
+    {
         Ok(probes) => return Outcome::ok(&name, report(None, probes)),
         Err(e) if e.code == ErrorCode::HealthCheckFailed => e,
         Err(e) => return fail(e, 0),

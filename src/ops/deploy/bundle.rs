@@ -217,12 +217,99 @@ pub fn render_env(values: &[(String, String)]) -> String {
 pub struct Bundle {
     pub release: String,
     pub dir: PathBuf,
+    /// The base compose file (`compose.yaml`), resolved.
     pub compose: String,
     pub sha256: String,
+    /// The files uploaded to a target: every compose file of the manifest, `compose.files`
+    /// and `release.json` (never a `.env`).
     pub files: Vec<String>,
+    /// The manifest (`compose.files`): one `-f` per entry, `compose.yaml` first, then each
+    /// add-on's `compose.addon.<name>.yaml`.
+    pub compose_files: Vec<String>,
+    /// The add-on files' texts, for the variables they reference.
+    pub addon_texts: Vec<String>,
+}
+
+/// An add-on fragment on its way into a bundle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddonFile {
+    pub name: String,
+    pub content: String,
+}
+
+pub const MANIFEST_NAME: &str = "compose.files";
+
+/// Reads a bundle's `compose.files` as si does: blank lines skipped, duplicates dropped,
+/// `compose.yaml` first; a missing manifest means `compose.yaml` alone. An entry that is not a
+/// plain file name of the bundle (a path, `..`, a control character) or a listed file that is
+/// missing is refused.
+pub fn read_manifest(dir: &Path) -> Result<Vec<String>> {
+    let path = dir.join(MANIFEST_NAME);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![COMPOSE_NAME.into()]),
+        Err(e) => return Err(PaasError::io("bundle_manifest", &path, &e)),
+    };
+    let bad = |line: usize, why: &str| {
+        PaasError::new(
+            ErrorCode::BundleCreateFailed,
+            "bundle_manifest",
+            format!("{}:{line}: {why}", path.display()),
+        )
+        .with_remediation(format!(
+            "repair {} (one compose file name of the bundle per line)",
+            path.display()
+        ))
+    };
+    let mut files: Vec<String> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let item = line.trim();
+        if item.is_empty() || item == "." {
+            continue;
+        }
+        if item.contains('/')
+            || item.contains('\\')
+            || item == ".."
+            || item.starts_with('-')
+            || item.chars().any(char::is_control)
+        {
+            return Err(bad(
+                i + 1,
+                "an entry is not a plain file name of the bundle",
+            ));
+        }
+        if !dir.join(item).is_file() {
+            return Err(bad(
+                i + 1,
+                &format!(
+                    "it lists {}, which the bundle does not hold",
+                    crate::text::sanitize_inline(item)
+                ),
+            ));
+        }
+        if !files.iter().any(|f| f == item) {
+            files.push(item.to_string());
+        }
+    }
+    if let Some(i) = files.iter().position(|f| f == COMPOSE_NAME) {
+        let base = files.remove(i);
+        files.insert(0, base);
+    } else {
+        files.insert(0, COMPOSE_NAME.into());
+    }
+    Ok(files)
 }
 
 impl Bundle {
+    /// Every variable the manifest's compose files reference.
+    pub fn referenced_vars(&self) -> BTreeSet<String> {
+        let mut out = referenced_vars(&self.compose);
+        for t in &self.addon_texts {
+            out.extend(referenced_vars(t));
+        }
+        out
+    }
+
     /// The files uploaded to the target, with their content.
     pub fn contents(&self) -> Result<Vec<(String, Vec<u8>)>> {
         let mut out = Vec::new();
@@ -248,11 +335,13 @@ pub fn bundle_dir(cd: &ContextDir, app: &AppName, release: &ReleaseId) -> PathBu
         .join(release.as_str())
 }
 
-/// Writes `compose.yaml`, `compose.files` and `release.json` for a release.
+/// Writes `compose.yaml`, each add-on's `compose.addon.<name>.yaml`, `compose.files` and
+/// `release.json` for a release.
 pub fn create(
     cd: &ContextDir,
     source: &Path,
     resolved: &str,
+    addons: &[AddonFile],
     magic: &Magic,
     strategy: &str,
 ) -> Result<Bundle> {
@@ -266,9 +355,14 @@ pub fn create(
     let dir = bundle_dir(cd, &app, &release);
     let sha256 = hex(&Sha256::digest(resolved.as_bytes()));
     fsio::write_bytes_atomic(&dir.join(COMPOSE_NAME), resolved.as_bytes()).map_err(fail)?;
+    let mut compose_files = vec![COMPOSE_NAME.to_string()];
+    for a in addons {
+        fsio::write_bytes_atomic(&dir.join(&a.name), a.content.as_bytes()).map_err(fail)?;
+        compose_files.push(a.name.clone());
+    }
     fsio::write_bytes_atomic(
-        &dir.join("compose.files"),
-        format!("{COMPOSE_NAME}\n").as_bytes(),
+        &dir.join(MANIFEST_NAME),
+        format!("{}\n", compose_files.join("\n")).as_bytes(),
     )
     .map_err(fail)?;
     let meta = json!({
@@ -285,19 +379,22 @@ pub fn create(
             "compose_secret_guardrail": "ok",
             "compose_secret_findings": "0",
             "magic_variable_resolution": "validated",
+            "addon_merge_validation": "validated",
+            "addon_fragments": addons.len().to_string(),
         }
     });
     fsio::write_json_atomic(&dir.join("release.json"), &meta).map_err(fail)?;
+    let mut files = compose_files.clone();
+    files.push(MANIFEST_NAME.into());
+    files.push("release.json".into());
     Ok(Bundle {
         release: magic.release.clone(),
         dir,
         compose: resolved.to_string(),
         sha256,
-        files: vec![
-            COMPOSE_NAME.into(),
-            "compose.files".into(),
-            "release.json".into(),
-        ],
+        files,
+        compose_files,
+        addon_texts: addons.iter().map(|a| a.content.clone()).collect(),
     })
 }
 
@@ -309,9 +406,17 @@ pub fn load(cd: &ContextDir, app: &AppName, release: &ReleaseId) -> Result<Bundl
     let compose = std::fs::read_to_string(dir.join(COMPOSE_NAME));
     match (compose, meta) {
         (Ok(compose), Some(meta)) => {
-            let mut files = vec![COMPOSE_NAME.to_string()];
-            if dir.join("compose.files").exists() {
-                files.push("compose.files".into());
+            let compose_files = read_manifest(&dir)?;
+            let mut addon_texts = Vec::new();
+            for f in compose_files.iter().skip(1) {
+                let p = dir.join(f);
+                addon_texts.push(std::fs::read_to_string(&p).map_err(|e| {
+                    PaasError::io("bundle_manifest", &p, &e)
+                })?);
+            }
+            let mut files = compose_files.clone();
+            if dir.join(MANIFEST_NAME).exists() {
+                files.push(MANIFEST_NAME.into());
             }
             files.push("release.json".into());
             Ok(Bundle {
@@ -320,6 +425,8 @@ pub fn load(cd: &ContextDir, app: &AppName, release: &ReleaseId) -> Result<Bundl
                 dir,
                 compose,
                 files,
+                compose_files,
+                addon_texts,
             })
         }
         _ => Err(PaasError::new(

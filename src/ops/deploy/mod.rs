@@ -5,6 +5,7 @@
 
 mod apply;
 pub mod bundle;
+pub mod compose;
 pub mod drift;
 pub mod health;
 pub mod lock;
@@ -122,7 +123,7 @@ impl Plan {
         remote::commands(
             &self.layout,
             &self.project,
-            &self.release,
+            &self.bundle,
             &self.env_names,
             &self.health,
         )
@@ -295,9 +296,7 @@ impl AppState {
             app: self.app.to_string(),
             release: bundle.release.clone(),
             from_release: self.history.current_release.as_ref().map(String::from),
-            env_names: bundle::referenced_vars(&bundle.compose)
-                .into_iter()
-                .collect(),
+            env_names: bundle.referenced_vars().into_iter().collect(),
             bundle,
             fanout: FanoutPlan::new(c.strategy, &names, c.max_parallel),
             targets: self.targets,
@@ -377,7 +376,15 @@ pub fn plan_deploy(cd: &ContextDir, spec: &DeploySpec) -> Result<Plan> {
     };
     let resolved = bundle::resolve_magic(&raw, &magic, &file)?;
     let candidate = rollback_candidate(cd, &state.app, &state.history, &release);
-    let bundle = bundle::create(cd, &source, &resolved, &magic, c.strategy.as_str())?;
+    let addon_files = compose::prepare_addons(cd, &state.app, &resolved, &file, &magic)?;
+    let bundle = bundle::create(
+        cd,
+        &source,
+        &resolved,
+        &addon_files,
+        &magic,
+        c.strategy.as_str(),
+    )?;
     Ok(Plan {
         rollback_on_failure: spec.rollback_on_failure,
         rollback_candidate: candidate,
