@@ -205,8 +205,33 @@ fn status(inv: &Invocation, app: &str) -> Result<Report> {
         dash(&remote_dir),
         dash(&h.updated_at),
     );
+    let loc = crate::ops::deploy::location::current(cd.name(), &app, &h)?;
+    if let Some(l) = &loc {
+        text.push_str(&format!(
+            "  layout           {}{}\n  release dir      {}\n  project          {}\n",
+            l.layout_name(),
+            if l.is_si() {
+                " (deployed by si: the next deploy takes it over)"
+            } else {
+                ""
+            },
+            l.release_dir(),
+            l.project()
+        ));
+    }
     if let Some(e) = entry {
         text.push_str(&format!("  compose file     {}\n", e.compose_file));
+    }
+    let addons = crate::state::addons::load(&cd)?.for_app(&app);
+    if !addons.is_empty() {
+        text.push_str(&format!(
+            "  add-ons          {}\n",
+            addons
+                .iter()
+                .map(|a| format!("{} ({} {}, service {})", a.name, a.pack, a.version, a.service))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     text.push_str("  history (newest first):\n");
     for r in &releases {
@@ -229,6 +254,14 @@ fn status(inv: &Invocation, app: &str) -> Result<Report> {
         .set("current_remote_dir", &remote_dir)
         .set("updated_at", &h.updated_at)
         .set("previous_release", h.previous())
+        .set("location", &loc)
+        .set(
+            "addons",
+            addons
+                .iter()
+                .map(|a| json!({"name": a.name, "pack": a.pack, "service": a.service, "version": a.version, "bundle_file": a.bundle_file()}))
+                .collect::<Vec<_>>(),
+        )
         .list(&releases)
         .text(text))
 }

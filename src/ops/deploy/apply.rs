@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::bundle::{self, Bundle};
 use super::drift::{self, Drift};
-use super::{Kind, Plan, lock, remote};
+use super::{Kind, Plan, lock, migrate, remote};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::redaction::Redacting;
 use crate::policy::redact::ValueRedactor;
@@ -33,6 +33,9 @@ pub struct TargetReport {
     pub rolled_back_to: Option<String>,
     pub health_probes: u32,
     pub duration_ms: u64,
+    /// Whether si's release was stopped here after the new one was healthy (`None`: the
+    /// target had no si release to stop).
+    pub si_stopped: Option<bool>,
 }
 
 /// One target's work, handed a sink and a cancellation token by the executor.
@@ -93,7 +96,11 @@ fn env_for(
         &names,
     )?;
     values.extend(pairs.iter().map(|(_, v)| v.clone()));
-    Ok(bundle::render_env(&pairs))
+    // Names the stable project for tools that run compose in the release directory without
+    // `-p` (si's logs, backup and reconcile do).
+    let mut all = vec![("COMPOSE_PROJECT_NAME".to_string(), plan.project.clone())];
+    all.extend(pairs.into_iter().filter(|(k, _)| k != "COMPOSE_PROJECT_NAME"));
+    Ok(bundle::render_env(&all))
 }
 
 /// Cleans every remote line of this target's task of the values its `.env` receives: the new
@@ -152,6 +159,7 @@ async fn run_target(
         rolled_back_to,
         health_probes: probes,
         duration_ms: started.elapsed().as_millis() as u64,
+        si_stopped: None,
     };
     let fail = |e: PaasError, probes: u32| {
         Outcome::failed(&name, e.with_target(&name), Some(report(None, probes)))
@@ -176,6 +184,15 @@ async fn run_target(
         sink: &sink,
         cancel: &cancel,
     };
+    // An si release on this target is replaced, never rolled back onto: it keeps running
+    // until the new release is healthy, and it is what runs if the new one is not.
+    let si_here = match &plan.si {
+        Some(si) => match migrate::si_present(&site, si).await {
+            Ok(p) => p,
+            Err(e) => return fail(e, 0),
+        },
+        None => false,
+    };
     if let Err(e) =
         remote::apply_release(&site, &plan.bundle, &job.env.release, plan.apply_timeout).await
     {
@@ -189,10 +206,19 @@ async fn run_target(
     )
     .await
     {
-        Ok(probes) => return Outcome::ok(&name, report(None, probes)),
+        Ok(probes) => {
+            let mut r = report(None, probes);
+            if let (true, Some(si)) = (si_here, &plan.si) {
+                r.si_stopped = Some(migrate::stop_si(&site, si).await);
+            }
+            return Outcome::ok(&name, r);
+        }
         Err(e) if e.code == ErrorCode::HealthCheckFailed => e,
         Err(e) => return fail(e, 0),
     };
+    if let (true, Some(si)) = (si_here, &plan.si) {
+        return fail(migrate::withdraw(&site, &plan.bundle, si, unhealthy).await, 0);
+    }
     if !plan.rollback_on_failure {
         return fail(unhealthy, 0);
     }
@@ -293,7 +319,8 @@ pub async fn apply(
     let cd = root.context(&plan.context)?;
     let app = AppName::parse(plan.app.as_str())?;
     let release = ReleaseId::parse(plan.release.as_str())?;
-    let remote_root = RemoteDir::parse(plan.layout.root.as_str())?;
+    // `current_remote_dir` in si's meaning: the directory holding the release directories.
+    let remote_root = RemoteDir::parse(plan.layout.releases_dir())?;
     let envs = resolve_envs(root, &cd, &plan).map_err(|e| PaasError {
         message: format!(
             "{} stopped before any target was touched: {}",
@@ -407,6 +434,19 @@ fn record_event(cd: &ContextDir, operator: &str, a: &Applied) -> Result<()> {
         "target_statuses".into(),
         fanout::statuses(&a.outcomes).into(),
     );
+    if let Some(si) = &a.plan.si {
+        row.insert("si_release".into(), si.release.clone().into());
+        let with = |want: bool| {
+            a.outcomes
+                .iter()
+                .filter(|o| o.detail.as_ref().and_then(|d| d.si_stopped) == Some(want))
+                .map(|o| o.target.clone())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        row.insert("si_stopped_targets".into(), with(true).into());
+        row.insert("si_not_stopped_targets".into(), with(false).into());
+    }
     for (key, status) in [
         ("applied_targets", TargetStatus::Ok),
         ("failed_targets", TargetStatus::Failed),

@@ -8,7 +8,9 @@ pub mod bundle;
 pub mod compose;
 pub mod drift;
 pub mod health;
+pub mod location;
 pub mod lock;
+mod migrate;
 pub mod remote;
 
 pub use apply::{Applied, Executor, Inline, TargetReport, Work, apply, record_planned};
@@ -116,17 +118,50 @@ pub struct Plan {
     pub apply_timeout: Duration,
     pub namespace: String,
     pub env_names: Vec<String>,
+    /// The si release the app runs now, when si deployed it: stopped on each target only
+    /// after the new release is healthy there.
+    pub si: Option<SiRelease>,
+}
+
+/// An app's current release in si's layout (one compose project per release directory).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiRelease {
+    pub release: String,
+    pub dir: String,
+    pub project: String,
+    /// Its bundle's manifest when the bundle is here, else `compose.yaml`.
+    pub compose_files: Vec<String>,
+}
+
+impl SiRelease {
+    /// Stops si's project in its release directory, if that directory is on the target.
+    pub fn stop_command(&self) -> String {
+        let dir = crate::remote::quote::quote(&self.dir);
+        format!(
+            "if [ -f {dir}/compose.yaml ]; then cd {dir} && {} stop; else echo 'no si release directory here'; fi",
+            remote::compose(&self.project, &self.compose_files)
+        )
+    }
 }
 
 impl Plan {
     pub fn commands(&self) -> Vec<String> {
-        remote::commands(
+        let mut v = remote::commands(
             &self.layout,
             &self.project,
             &self.bundle,
             &self.env_names,
             &self.health,
-        )
+        );
+        if let Some(si) = &self.si {
+            v.push(format!(
+                "once healthy, stop si's project {} ({}): {}",
+                si.project,
+                si.release,
+                si.stop_command()
+            ));
+        }
+        v
     }
 
     /// Human lines: what, where, how, and the exact remote commands.
@@ -156,10 +191,17 @@ impl Plan {
                 ""
             }
         ));
+        if let Some(si) = &self.si {
+            v.push(format!(
+                "running now: si's release {} (compose project {} in {}); it is stopped on each target once the new release is healthy there, and keeps running if it is not",
+                si.release, si.project, si.dir
+            ));
+        }
         if self.kind == Kind::Deploy {
             v.push(format!(
                 "on health failure: {}",
                 match (&self.rollback_on_failure, &self.rollback_candidate) {
+                    _ if self.si.is_some() => "stop the new project; si's release keeps running (where si's release is not on a target, as below)".to_string(),
                     (false, _) => "fail (rollback off)".to_string(),
                     (true, Some(r)) => format!("roll back to {r}"),
                     (true, None) => "fail: no release was applied successfully before".to_string(),
@@ -211,12 +253,14 @@ impl Plan {
             "health_cmd": self.health.cmd,
             "health_timeout": humantime::format_duration(self.health.timeout).to_string(),
             "commands": self.commands(),
+            "si_release": self.si,
         })
     }
 }
 
 /// What both planners read about an app: its registry entry, its history, its targets.
 struct AppState {
+    context: String,
     app: AppName,
     entry: Option<apps::App>,
     history: deployments::AppHistory,
@@ -245,6 +289,7 @@ fn app_state(cd: &ContextDir, c: &Common) -> Result<AppState> {
     }
     let targets = targets::load(cd)?.select(&wanted)?;
     Ok(AppState {
+        context: cd.name().to_string(),
         app,
         entry,
         history,
@@ -260,9 +305,13 @@ impl AppState {
             return RemoteDir::parse(d);
         }
         let registered = self.entry.as_ref().and_then(|e| e.remote_dir.clone());
+        // The root of a release paasdeck recorded (an si release directory is not a root).
         let recorded = recorded
-            .then(|| self.history.current_remote_dir.clone())
-            .flatten();
+            .then(|| self.history.current_remote_dir.as_ref())
+            .flatten()
+            .and_then(|d| location::paasdeck_root(d, &self.context, &self.app))
+            .map(RemoteDir::parse)
+            .transpose()?;
         match registered.or(recorded) {
             Some(d) => Ok(d),
             None => RemoteDir::parse(DEFAULT_REMOTE_ROOT),
@@ -289,6 +338,7 @@ impl AppState {
         root: RemoteDir,
     ) -> Plan {
         let health = self.health(c);
+        let si = self.si_release(cd);
         let names: Vec<String> = self.targets.iter().map(|t| t.name.to_string()).collect();
         Plan {
             kind,
@@ -314,7 +364,27 @@ impl AppState {
             health,
             apply_timeout: c.apply_timeout,
             namespace: c.namespace.clone(),
+            si,
         }
+    }
+
+    /// The current release, when it runs in si's layout.
+    fn si_release(&self, cd: &ContextDir) -> Option<SiRelease> {
+        let loc = location::current(cd.name(), &self.app, &self.history).ok()??;
+        if !loc.is_si() {
+            return None;
+        }
+        let compose_files = ReleaseId::parse(loc.release())
+            .ok()
+            .and_then(|r| bundle::load(cd, &self.app, &r).ok())
+            .map(|b| b.compose_files)
+            .unwrap_or_else(|| vec![bundle::COMPOSE_NAME.to_string()]);
+        Some(SiRelease {
+            release: loc.release().to_string(),
+            dir: loc.release_dir().to_string(),
+            project: loc.project().to_string(),
+            compose_files,
+        })
     }
 }
 

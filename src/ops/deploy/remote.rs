@@ -35,8 +35,12 @@ impl Layout {
             app_key(&self.app)
         )
     }
+    /// The directory holding the release directories: what `current_remote_dir` records.
+    pub fn releases_dir(&self) -> String {
+        format!("{}/releases", self.app_dir())
+    }
     pub fn release_dir(&self, release: &str) -> String {
-        format!("{}/releases/{release}", self.app_dir())
+        format!("{}/{release}", self.releases_dir())
     }
     pub fn current(&self) -> String {
         format!("{}/current", self.app_dir())
@@ -57,7 +61,7 @@ pub fn project_name(context: &str, app: &str) -> String {
 }
 
 /// `docker compose -p PROJECT` with one `-f` per compose file of the bundle's manifest.
-pub(super) fn compose(project: &str, files: &[String]) -> String {
+pub fn compose(project: &str, files: &[String]) -> String {
     let mut out = format!("docker compose -p {}", quote(project));
     if files.is_empty() {
         out.push_str(&format!(" -f {COMPOSE_NAME}"));
