@@ -12,3 +12,5 @@ mod doctor;
 mod fixtures;
 #[path = "si/state_files.rs"]
 mod state_files;
+#[path = "si/takeover.rs"]
+mod takeover;

@@ -228,7 +228,10 @@ fn status(inv: &Invocation, app: &str) -> Result<Report> {
             "  add-ons          {}\n",
             addons
                 .iter()
-                .map(|a| format!("{} ({} {}, service {})", a.name, a.pack, a.version, a.service))
+                .map(|a| format!(
+                    "{} ({} {}, service {})",
+                    a.name, a.pack, a.version, a.service
+                ))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));

@@ -99,7 +99,11 @@ fn env_for(
     // Names the stable project for tools that run compose in the release directory without
     // `-p` (si's logs, backup and reconcile do).
     let mut all = vec![("COMPOSE_PROJECT_NAME".to_string(), plan.project.clone())];
-    all.extend(pairs.into_iter().filter(|(k, _)| k != "COMPOSE_PROJECT_NAME"));
+    all.extend(
+        pairs
+            .into_iter()
+            .filter(|(k, _)| k != "COMPOSE_PROJECT_NAME"),
+    );
     Ok(bundle::render_env(&all))
 }
 
@@ -217,7 +221,10 @@ async fn run_target(
         Err(e) => return fail(e, 0),
     };
     if let (true, Some(si)) = (si_here, &plan.si) {
-        return fail(migrate::withdraw(&site, &plan.bundle, si, unhealthy).await, 0);
+        return fail(
+            migrate::withdraw(&site, &plan.bundle, si, unhealthy).await,
+            0,
+        );
     }
     if !plan.rollback_on_failure {
         return fail(unhealthy, 0);

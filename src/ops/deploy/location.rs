@@ -72,7 +72,11 @@ pub fn paasdeck_root(recorded: &str, context: &str, app: &AppName) -> Option<Str
     let suffix = format!("/{context}/{}/releases", app_key(app));
     let trimmed = recorded.trim_end_matches('/');
     let root = trimmed.strip_suffix(&suffix)?;
-    Some(if root.is_empty() { "/".into() } else { root.to_string() })
+    Some(if root.is_empty() {
+        "/".into()
+    } else {
+        root.to_string()
+    })
 }
 
 /// The compose project docker compose derives from a directory name (what si's releases run
@@ -132,7 +136,12 @@ mod tests {
     fn both_layouts_from_the_record() {
         let app = AppName::parse("shop").unwrap();
         let rel = ReleaseId::parse("rel-20260217T020304-123456789").unwrap();
-        let si = locate("prod", &app, &RemoteDir::parse("/opt/si/paas/releases").unwrap(), &rel);
+        let si = locate(
+            "prod",
+            &app,
+            &RemoteDir::parse("/opt/si/paas/releases").unwrap(),
+            &rel,
+        );
         assert_eq!(
             si,
             Location::Si {
@@ -150,12 +159,16 @@ mod tests {
             Location::Paasdeck {
                 root: "/opt/si/paas/releases".into(),
                 release: rel.to_string(),
-                release_dir: "/opt/si/paas/releases/prod/shop/releases/rel-20260217T020304-123456789".into(),
+                release_dir:
+                    "/opt/si/paas/releases/prod/shop/releases/rel-20260217T020304-123456789".into(),
                 project: "prod-shop".into(),
             }
         );
         // Another context's or app's paasdeck directory is not this app's.
         assert!(paasdeck_root("/r/other/shop/releases", "prod", &app).is_none());
-        assert_eq!(paasdeck_root("/prod/shop/releases", "prod", &app).as_deref(), Some("/"));
+        assert_eq!(
+            paasdeck_root("/prod/shop/releases", "prod", &app).as_deref(),
+            Some("/")
+        );
     }
 }

@@ -67,20 +67,30 @@ pub async fn stop_si(site: &Site<'_>, si: &SiRelease) -> bool {
     );
     match run(site, si.stop_command()).await {
         Ok((0, _)) => {
-            (site.sink)(Stream::Stdout, format!("» si's release {} stopped", si.release));
+            (site.sink)(
+                Stream::Stdout,
+                format!("» si's release {} stopped", si.release),
+            );
             true
         }
         Ok((code, tail)) => {
             (site.sink)(
                 Stream::Stderr,
-                format!("warning: stopping si's project {} failed (exit {code}): {tail}; both run now: stop it with `{}`", si.project, si.stop_command()),
+                format!(
+                    "warning: stopping si's project {} failed (exit {code}): {tail}; both run now: stop it with `{}`",
+                    si.project,
+                    si.stop_command()
+                ),
             );
             false
         }
         Err(e) => {
             (site.sink)(
                 Stream::Stderr,
-                format!("warning: stopping si's project {} failed: {}", si.project, e.message),
+                format!(
+                    "warning: stopping si's project {} failed: {}",
+                    si.project, e.message
+                ),
             );
             false
         }
@@ -112,7 +122,9 @@ pub async fn withdraw(
     );
     let undone = match run(site, script).await {
         Ok((0, _)) => String::new(),
-        Ok((code, tail)) => format!("; taking the new project down failed too (exit {code}): {tail}"),
+        Ok((code, tail)) => {
+            format!("; taking the new project down failed too (exit {code}): {tail}")
+        }
         Err(e) => format!("; taking the new project down failed too: {}", e.message),
     };
     PaasError::new(
