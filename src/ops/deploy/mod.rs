@@ -307,7 +307,7 @@ impl AppState {
         let registered = self.entry.as_ref().and_then(|e| e.remote_dir.clone());
         // The root of a release paasdeck recorded (an si release directory is not a root).
         let recorded = recorded
-            .then(|| self.history.current_remote_dir.as_ref())
+            .then_some(self.history.current_remote_dir.as_ref())
             .flatten()
             .and_then(|d| location::paasdeck_root(d, &self.context, &self.app))
             .map(RemoteDir::parse)
