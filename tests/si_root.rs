@@ -6,6 +6,8 @@ mod common;
 
 #[path = "si/addons.rs"]
 mod addons;
+#[path = "si/bootstrap.rs"]
+mod bootstrap;
 #[path = "si/doctor.rs"]
 mod doctor;
 #[path = "si/fixtures.rs"]

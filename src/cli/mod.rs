@@ -200,6 +200,7 @@ impl Command {
                 TargetCmd::Remove { .. } => Verb::TargetRemove,
                 TargetCmd::Check(_) => Verb::TargetCheck,
                 TargetCmd::Exec(_) => Verb::TargetExec,
+                TargetCmd::Bootstrap(_) => Verb::TargetBootstrap,
             },
             Command::App(a) => match a {
                 AppCmd::Add(_) => Verb::AppAdd,

@@ -3,6 +3,7 @@
 
 pub mod addon;
 pub mod audit;
+pub mod bootstrap;
 pub mod deploy;
 pub mod logs;
 pub mod redaction;

@@ -63,7 +63,10 @@ pub struct Target {
 pub enum AuthMethod {
     Key,
     Local,
-    /// `si paas` password targets and anything unknown: kept on disk, refused at connect time.
+    /// `si paas` password targets: refused at connect time until `target bootstrap` installs
+    /// a key.
+    Password,
+    /// Anything unknown: kept on disk, refused at connect time.
     Unsupported,
 }
 
@@ -72,6 +75,7 @@ impl AuthMethod {
         match s.trim().to_ascii_lowercase().as_str() {
             "" | "key" => AuthMethod::Key,
             "local" => AuthMethod::Local,
+            "password" => AuthMethod::Password,
             _ => AuthMethod::Unsupported,
         }
     }
@@ -79,6 +83,7 @@ impl AuthMethod {
         match self {
             AuthMethod::Key => "key",
             AuthMethod::Local => "local",
+            AuthMethod::Password => "password",
             AuthMethod::Unsupported => "unsupported",
         }
     }

@@ -73,7 +73,7 @@ fn snapshot() -> Snapshot {
         host: "203.0.113.10".parse().unwrap(),
         port: crate::state::ids::Port::SSH,
         cpu_arch: Some("amd64".into()),
-        reachable: true,
+        reachable: Some(true),
         ssh_ok: true,
         docker_ok: true,
         compose_ok: true,
