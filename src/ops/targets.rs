@@ -73,6 +73,9 @@ pub fn add(cd: &ContextDir, spec: &NewTarget) -> Result<Added> {
         ..Target::new(name, host, port, user)
     };
     let (is_default, total) = targets::add(cd, target.clone(), spec.make_default)?;
+    if !target.identity_file.is_empty() {
+        targets::keep_identity_file(cd, &target.name, Some(&target.identity_file))?;
+    }
     Ok(Added {
         target,
         is_default,
@@ -87,7 +90,9 @@ pub fn remove(
     force: bool,
 ) -> Result<(TargetName, Option<TargetName>, usize)> {
     names::validate_target(name)?;
-    targets::remove(cd, name, force)
+    let removed = targets::remove(cd, name, force)?;
+    targets::keep_identity_file(cd, &removed.0, None)?;
+    Ok(removed)
 }
 
 /// Makes a target current; returns its stored name.

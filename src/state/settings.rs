@@ -2,6 +2,7 @@
 //! rewrites. A typed view over one JSON object: known keys are parsed and validated when read,
 //! every other key is kept as it is, in its order, when the file is rewritten.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::{Map, Value};
@@ -12,6 +13,7 @@ use crate::state::paths::ContextDir;
 use crate::state::stage::{Invalid, StageConfig};
 
 pub const FILE_NAME: &str = "paasdeck.json";
+const IDENTITY_FILES: &str = "identity_files";
 
 pub fn path(cd: &ContextDir) -> PathBuf {
     cd.dir().join(FILE_NAME)
@@ -131,6 +133,45 @@ impl Settings {
             key.replace('_', "-"),
             self.path.display()
         ))
+    }
+
+    /// The identity file of each target (by lowercased name), kept here because si drops
+    /// `identity_file` when it rewrites `targets.json`. Entries that are not strings are left
+    /// out.
+    pub fn identity_files(&self) -> BTreeMap<String, String> {
+        match self.doc.get(IDENTITY_FILES) {
+            Some(Value::Object(m)) => m
+                .iter()
+                .filter_map(|(k, v)| {
+                    let v = v.as_str()?.trim();
+                    (!v.is_empty() && !v.chars().any(char::is_control))
+                        .then(|| (k.to_ascii_lowercase(), v.to_string()))
+                })
+                .collect(),
+            _ => BTreeMap::new(),
+        }
+    }
+
+    /// Records (or with `None` forgets) a target's identity file.
+    pub fn set_identity_file(&mut self, target: &str, path: Option<&str>) {
+        let mut m = match self.doc.get(IDENTITY_FILES) {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        let key = target.to_ascii_lowercase();
+        match path {
+            Some(p) => {
+                m.insert(key, Value::String(p.to_string()));
+            }
+            None => {
+                m.shift_remove(&key);
+            }
+        }
+        if m.is_empty() {
+            self.remove(IDENTITY_FILES);
+        } else {
+            self.set(IDENTITY_FILES, Value::Object(m));
+        }
     }
 
     pub fn set_stage(&mut self, cfg: &StageConfig) {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::ids::{Host, Port, TargetName, User, empty_as_none};
 use crate::state::paths::ContextDir;
-use crate::state::{clock, fsio};
+use crate::state::{clock, fsio, settings};
 
 /// Keys are written in `si paas`'s order, and left out when empty as si leaves them out, so a
 /// rewrite by either tool keeps the other's file as it was.
@@ -185,10 +185,32 @@ pub fn not_found(name: &str) -> PaasError {
         .with_remediation("list the context's targets with `paasdeck target list`")
 }
 
+/// The inventory; a target si rewrote without its `identity_file` gets the one
+/// `paasdeck.json` keeps for it.
 pub fn load(cd: &ContextDir) -> Result<TargetsDoc> {
     let mut doc: TargetsDoc = fsio::read_json(&cd.targets())?.unwrap_or_default();
     doc.normalise();
+    if doc.targets.iter().any(|t| t.identity_file.is_empty()) {
+        let kept = settings::load(cd)?.identity_files();
+        for t in doc
+            .targets
+            .iter_mut()
+            .filter(|t| t.identity_file.is_empty())
+        {
+            if let Some(p) = kept.get(&t.name.to_ascii_lowercase()) {
+                t.identity_file = p.clone();
+            }
+        }
+    }
     Ok(doc)
+}
+
+/// Keeps (or forgets) a target's identity file in `paasdeck.json` too.
+pub fn keep_identity_file(cd: &ContextDir, target: &str, path: Option<&str>) -> Result<()> {
+    settings::update(cd, |s| {
+        s.set_identity_file(target, path);
+        Ok(())
+    })
 }
 
 /// Adds a target under the context lock. Returns whether it became current and the new total.

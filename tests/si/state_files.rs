@@ -227,3 +227,40 @@ fn context_import_creates_the_context_as_si_does() {
     let (code, _) = env.json(&["context", "import", "--input", input, "--name", "ACME"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn an_si_rewrite_of_targets_json_keeps_the_identity_file() {
+    let env = Env::new();
+    env.init("prod", "production");
+    let key = env.dir.path().join("edge_key");
+    std::fs::write(&key, "not a real key, only its path matters here").unwrap();
+    env.ok(&[
+        "--context",
+        "prod",
+        "target",
+        "add",
+        "--name",
+        "edge-a",
+        "--host",
+        "203.0.113.10",
+        "--user",
+        "deploy",
+        "--identity-file",
+        key.to_str().unwrap(),
+    ]);
+    // si rewrites targets.json from its struct: no identity_file.
+    fixtures::place(&env, "prod", "targets.json", "targets.json");
+    let list = env.ok(&["--context", "prod", "target", "list"]);
+    assert_eq!(list["data"][0]["name"], "edge-a");
+    assert_eq!(
+        list["data"][0]["identity_file"],
+        key.to_str().unwrap(),
+        "{list:#}"
+    );
+    assert!(list["data"][1].get("identity_file").is_none());
+    // Removing the target forgets it.
+    env.ok(&["--context", "prod", "target", "use", "edge-b"]);
+    env.ok(&["--context", "prod", "target", "remove", "edge-a"]);
+    let settings = std::fs::read_to_string(env.ctx_dir("prod").join("paasdeck.json")).unwrap();
+    assert!(!settings.contains("edge_key"), "{settings}");
+}
