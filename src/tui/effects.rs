@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::{Action, Effect, Op, Planned};
-use super::app::{App, FlashLevel, load_contexts, load_snapshot};
+use super::app::{App, FlashLevel};
+use super::model::{load_contexts, load_snapshot};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::deploy::{self, DeploySpec, RollbackSpec};
 use crate::ops::{self, logs, target_check, target_exec};

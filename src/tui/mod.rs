@@ -7,7 +7,10 @@ pub mod app;
 pub mod demo;
 pub mod effects;
 pub mod keymap;
+pub mod model;
+pub mod op;
 pub mod palette;
+pub mod pane;
 pub mod theme;
 pub mod ui;
 pub mod update;
@@ -29,8 +32,9 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
 use action::{Action, Effect};
-use app::{App, FlashLevel, TaskSummary, load_contexts, load_snapshot};
+use app::{App, FlashLevel, TaskSummary};
 use keymap::Keymap;
+use model::{load_contexts, load_snapshot};
 use theme::Theme;
 
 use crate::dirs::AppDirs;

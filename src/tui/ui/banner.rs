@@ -9,7 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::policy::guard::ContextClass;
-use crate::tui::app::{App, DoctorState};
+use crate::tui::app::App;
+use crate::tui::model::DoctorState;
 use crate::tui::theme::tone_color;
 
 /// A marker per class, shown beside the name in colour and without.

@@ -2,8 +2,8 @@
 
 use ratatui::layout::{Constraint, Direction, Layout as RLayout, Position, Rect};
 
-use crate::tui::action::Pane;
 use crate::tui::app::App;
+use crate::tui::pane::Pane;
 
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;

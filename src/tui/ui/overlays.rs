@@ -55,7 +55,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             }
         }
         Overlay::Filter { pane, input } => {
-            let what = if *pane == crate::tui::action::Pane::Log {
+            let what = if *pane == crate::tui::pane::Pane::Log {
                 "search task output"
             } else {
                 "filter"

@@ -1,0 +1,215 @@
+//! The reducer: `update(&mut App, Action) -> Vec<Effect>`. Pure: it reads and changes the
+//! console state and returns the work to do; it never touches files, SSH or the terminal.
+//! Every operation goes through [`request`], which asks the one guard. One file per kind of
+//! input: keys and named commands, overlays, forms, menus, the palette, the mouse; async
+//! results are handled here.
+
+mod forms;
+mod keys;
+mod menus;
+mod mouse;
+mod overlays;
+mod palette;
+mod request;
+
+use super::action::{Action, Effect, Op, Pane};
+use super::app::{App, Confirm, DoctorState, FlashLevel, Overlay, new_input};
+
+pub use keys::command;
+pub use request::request;
+
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Key(k) => keys::on_key(app, k),
+        Action::Mouse(m) => mouse::on_mouse(app, m),
+        Action::Resize(w, h) => {
+            app.size = (w, h);
+            Vec::new()
+        }
+        Action::Command(c) => command(app, c),
+        Action::Request(op) => request(app, op),
+        Action::ContextsLoaded(views) => {
+            let active = app.active_name();
+            let mut old: Vec<_> = std::mem::take(&mut app.contexts);
+            app.contexts = views
+                .into_iter()
+                .map(|mut v| {
+                    if let Some(i) = old.iter().position(|o| o.name == v.name) {
+                        let o = old.remove(i);
+                        v.snapshot = o.snapshot;
+                        v.doctor = o.doctor;
+                    }
+                    v
+                })
+                .collect();
+            app.active = app
+                .contexts
+                .iter()
+                .position(|c| c.name == active)
+                .unwrap_or(0);
+            Vec::new()
+        }
+        Action::Loaded { context, snapshot } => {
+            if let Some(c) = app.ctx_by_name_mut(&context) {
+                c.snapshot = Some(*snapshot);
+            }
+            clamp_selections(app);
+            Vec::new()
+        }
+        Action::EventsAppended { context, rows } => {
+            let active = app.active_name() == context;
+            if let Some(s) = app
+                .ctx_by_name_mut(&context)
+                .and_then(|c| c.snapshot.as_mut())
+            {
+                let n = rows.len();
+                for r in rows {
+                    s.events.insert(0, r);
+                }
+                s.events.truncate(super::app::EVENTS_KEPT);
+                // Keep the selected event where it was unless the operator is at the top.
+                if active && app.selection[2] > 0 {
+                    app.selection[2] += n;
+                }
+            }
+            clamp_selections(app);
+            Vec::new()
+        }
+        Action::DoctorDone { context, report } => {
+            if let Some(c) = app.ctx_by_name_mut(&context) {
+                c.doctor = if report.ok {
+                    DoctorState::Ok
+                } else {
+                    DoctorState::Failed(report.failures())
+                };
+            }
+            Vec::new()
+        }
+        Action::Checked { context, results } => {
+            if let Some(s) = app
+                .ctx_by_name_mut(&context)
+                .and_then(|c| c.snapshot.as_mut())
+            {
+                for r in results {
+                    if let Some(row) = s.targets.iter_mut().find(|t| t.target.is(&r.target)) {
+                        row.check = Some(r);
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Action::Planned { planned, confirm } => {
+            let plan = planned.0.clone();
+            if plan.context != app.active_name() {
+                app.flash(
+                    FlashLevel::Warn,
+                    format!(
+                        "the {} plan for {} in {} arrived after you switched tabs; ask again there",
+                        plan.kind.command(),
+                        plan.app,
+                        plan.context
+                    ),
+                );
+                return Vec::new();
+            }
+            let op = Op::Apply(planned);
+            app.flash = None;
+            match confirm {
+                None => vec![Effect::Run {
+                    context: plan.context.clone(),
+                    op,
+                }],
+                Some(level) => {
+                    let verb = op.verb();
+                    let mut lines =
+                        vec![format!("{} · {}", verb.command(), verb.danger().as_str())];
+                    lines.extend(plan.lines());
+                    app.overlay = Overlay::Confirm(Box::new(Confirm {
+                        op,
+                        context: plan.context.clone(),
+                        level,
+                        lines,
+                        yes_focused: false,
+                        input: new_input("type the context name"),
+                        error: None,
+                        scroll: 0,
+                    }));
+                    Vec::new()
+                }
+            }
+        }
+        Action::Notice { error, text } => {
+            app.flash(
+                if error {
+                    FlashLevel::Error
+                } else {
+                    FlashLevel::Info
+                },
+                text,
+            );
+            Vec::new()
+        }
+        Action::TasksChanged | Action::Tick => Vec::new(),
+    }
+}
+
+pub(super) fn clamp_selections(app: &mut App) {
+    for (i, pane) in [Pane::Targets, Pane::Apps, Pane::Events, Pane::Backups]
+        .into_iter()
+        .enumerate()
+    {
+        let n = app.row_count(pane);
+        if app.selection[i] >= n {
+            app.selection[i] = n.saturating_sub(1);
+        }
+    }
+}
+
+/// Tasks of the active context, in start order.
+pub fn context_tasks(app: &App) -> Vec<u64> {
+    let active = app.active_name();
+    app.tasks
+        .iter()
+        .filter(|t| t.context == active)
+        .map(|t| t.id)
+        .collect()
+}
+
+pub(super) fn switch_context(app: &mut App, i: usize) -> Vec<Effect> {
+    if i >= app.contexts.len() {
+        return Vec::new();
+    }
+    let changed = app.active != i;
+    app.active = i;
+    if changed {
+        app.selection = [0; 4];
+        app.filters = Default::default();
+        app.log.task = context_tasks(app).last().copied();
+        app.log.follow = true;
+        app.log.search = None;
+        app.log.hit = None;
+        app.flash = None;
+    }
+    let c = &app.contexts[i];
+    let mut fx = vec![Effect::SetTitle(format!(
+        "paasdeck — {} ({})",
+        c.name, c.policy.kind
+    ))];
+    if c.snapshot.is_none() {
+        fx.push(Effect::Load(c.name.clone()));
+    }
+    // The last result stays on screen until the fresh one arrives.
+    fx.push(Effect::Doctor(c.name.clone()));
+    fx
+}
+
+/// Switches to a context by name.
+pub fn switch_to(app: &mut App, name: &str) -> Vec<Effect> {
+    match app.contexts.iter().position(|c| c.name == name) {
+        Some(i) => switch_context(app, i),
+        None => {
+            app.flash(FlashLevel::Error, format!("no context named {name:?}"));
+            Vec::new()
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The `:` palette's keys: typing, Tab completion, Enter runs the parsed command.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui_textarea::TextArea;
+
+use super::super::action::Effect;
+use super::super::app::{App, Overlay, new_input};
+use super::super::palette::{self, PaletteCmd};
+use super::overlays::is_ctrl_c;
+use super::{command, request, switch_to};
+
+/// A key while the palette is open.
+pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEvent) -> Vec<Effect> {
+    match k.code {
+        KeyCode::Esc => Vec::new(),
+        _ if is_ctrl_c(&k) => Vec::new(),
+        KeyCode::Tab => {
+            let text = input.lines().join("");
+            let completed = palette::complete(&text, app);
+            match completed {
+                palette::Completion::One(t) => {
+                    input = new_input("");
+                    input.insert_str(t);
+                    app.overlay = Overlay::Palette {
+                        input,
+                        message: None,
+                    };
+                }
+                palette::Completion::Many(options) => {
+                    app.overlay = Overlay::Palette {
+                        input,
+                        message: Some(options.join("  ")),
+                    };
+                }
+                palette::Completion::None => {
+                    app.overlay = Overlay::Palette {
+                        input,
+                        message: Some("no completion".into()),
+                    };
+                }
+            }
+            Vec::new()
+        }
+        KeyCode::Enter => {
+            let text = input.lines().join("");
+            match palette::parse(&text, app) {
+                Ok(PaletteCmd::Op(op)) => request(app, op),
+                Ok(PaletteCmd::Switch(name)) => switch_to(app, &name),
+                Ok(PaletteCmd::Cmd(c)) => command(app, c),
+                Err(msg) => {
+                    app.overlay = Overlay::Palette {
+                        input,
+                        message: Some(msg),
+                    };
+                    Vec::new()
+                }
+            }
+        }
+        _ => {
+            input.input(k);
+            app.overlay = Overlay::Palette {
+                input,
+                message: None,
+            };
+            Vec::new()
+        }
+    }
+}
