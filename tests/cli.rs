@@ -971,3 +971,61 @@ fn info_prints_every_path_in_use() {
         "{text}"
     );
 }
+
+#[test]
+fn refusals_and_usage_errors_are_warnings_not_critical() {
+    let env = Env::new();
+    env.init("c", "oss-demo");
+    let compose = env.work.join("compose.yaml");
+    std::fs::write(&compose, "services:\n  web:\n    image: nginx\n").unwrap();
+    let f = compose.to_str().unwrap();
+    env.ok(&[
+        "--context",
+        "c",
+        "app",
+        "add",
+        "--name",
+        "web",
+        "--compose-file",
+        f,
+    ]);
+    // the same app again: a refusal
+    let (code, doc) = env.json(&[
+        "--context",
+        "c",
+        "app",
+        "add",
+        "--name",
+        "web",
+        "--compose-file",
+        f,
+    ]);
+    assert_eq!(code, 1, "{doc:#}");
+    // a refused action in a read-only context
+    env.ok(&["context", "init", "ro", "--type", "oss-demo", "--read-only"]);
+    let (code, _) = env.json(&[
+        "--context",
+        "ro",
+        "target",
+        "add",
+        "--name",
+        "a",
+        "--host",
+        "a.example",
+        "--user",
+        "u",
+    ]);
+    assert_eq!(code, 2);
+    for (ctx, command) in [("c", "app add"), ("ro", "target add")] {
+        let audit = std::fs::read_to_string(env.ctx_dir(ctx).join("events/audit.jsonl")).unwrap();
+        let row: Value = audit
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|r| r["command"] == command && r["status"] == "failed")
+            .last()
+            .unwrap_or_else(|| panic!("no failed {command} row in {ctx}: {audit}"));
+        assert_eq!(row["severity"], "warning", "{row:#}");
+    }
+    let crit = env.ok(&["--context", "c", "events", "list", "--severity", "critical"]);
+    assert_eq!(crit["count"], 0, "{crit:#}");
+}

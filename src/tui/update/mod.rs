@@ -62,8 +62,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 .ctx_by_name_mut(&context)
                 .and_then(|c| c.snapshot.as_mut())
             {
-                let n = rows.len();
-                for r in rows {
+                // A reload may already hold rows the follower delivers again: keep one of each
+                // (rows carry nanosecond timestamps, so equal rows are the same row).
+                let fresh: Vec<_> = rows.into_iter().filter(|r| !s.events.contains(r)).collect();
+                let n = fresh.len();
+                for r in fresh {
                     s.events.insert(0, r);
                 }
                 s.events.truncate(super::app::EVENTS_KEPT);

@@ -872,3 +872,5 @@ fn config_warnings_are_visible_in_the_banner_and_help() {
     let t = render(&app, &runner, 120, 40);
     assert!(format!("{}", t.backend()).contains("keymap /x/keymap.json is invalid"));
 }
+
+mod console;

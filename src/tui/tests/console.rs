@@ -1,0 +1,36 @@
+//! Reducer tests for the console workflows: contexts, drill-ins, forms, keys.
+
+use super::*;
+
+#[test]
+fn a_reload_and_the_follower_never_show_a_row_twice() {
+    let mut app = app_with(false, true);
+    let fresh = event(
+        "2026-11-24T12:00:01.123456789Z",
+        "critical",
+        "failed",
+        "deploy",
+        "deploy",
+        "edge-a",
+        "health check failed",
+    );
+    let mut snap = snapshot();
+    snap.events.insert(0, fresh.clone());
+    update(
+        &mut app,
+        Action::Loaded {
+            context: "prod-eu".into(),
+            snapshot: Box::new(snap),
+        },
+    );
+    update(
+        &mut app,
+        Action::EventsAppended {
+            context: "prod-eu".into(),
+            rows: vec![fresh.clone()],
+        },
+    );
+    let n = app.visible_events().iter().filter(|e| ***e == fresh).count();
+    assert_eq!(n, 1);
+    assert_eq!(app.visible_events().len(), 4);
+}
