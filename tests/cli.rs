@@ -1021,8 +1021,7 @@ fn refusals_and_usage_errors_are_warnings_not_critical() {
         let row: Value = audit
             .lines()
             .map(|l| serde_json::from_str::<Value>(l).unwrap())
-            .filter(|r| r["command"] == command && r["status"] == "failed")
-            .last()
+            .rfind(|r| r["command"] == command && r["status"] == "failed")
             .unwrap_or_else(|| panic!("no failed {command} row in {ctx}: {audit}"));
         assert_eq!(row["severity"], "warning", "{row:#}");
     }

@@ -30,7 +30,11 @@ fn a_reload_and_the_follower_never_show_a_row_twice() {
             rows: vec![fresh.clone()],
         },
     );
-    let n = app.visible_events().iter().filter(|e| ***e == fresh).count();
+    let n = app
+        .visible_events()
+        .iter()
+        .filter(|e| ***e == fresh)
+        .count();
     assert_eq!(n, 1);
     assert_eq!(app.visible_events().len(), 4);
 }
