@@ -38,6 +38,16 @@ pub struct Env {
 
 pub fn apply(env: &Env, app: &mut App, fx: Effect) {
     match fx {
+        Effect::Run { context, op } if context.is_empty() => {
+            // The reducer never asks this; a context-less op must not reach the state layer.
+            app.flash(
+                FlashLevel::Error,
+                format!(
+                    "{} needs a context; press I to create one",
+                    op.verb().command()
+                ),
+            );
+        }
         Effect::Run { context, op } => {
             let meta = TaskMeta {
                 title: op.title(),
@@ -448,6 +458,7 @@ async fn execute(
             }
         }
         Op::ContextInit { name, kind } => {
+            crate::state::names::validate_context(name)?;
             let ncd = env.root.context(name);
             let spec = InitSpec {
                 kind: Some(kind.clone()),

@@ -38,3 +38,23 @@ fn a_reload_and_the_follower_never_show_a_row_twice() {
     assert_eq!(n, 1);
     assert_eq!(app.visible_events().len(), 4);
 }
+
+#[test]
+fn without_a_context_only_context_init_runs() {
+    let mut app = app_with(false, true);
+    app.contexts.clear();
+    update(&mut app, key('a'));
+    assert!(matches!(app.overlay, Overlay::None), "no form opens");
+    assert!(app.flash.as_ref().unwrap().text.contains("no context yet"));
+    for op in every_op("") {
+        let init = matches!(op, Op::ContextInit { .. });
+        let fx = request(&mut app, op.clone());
+        if init {
+            assert!(runs(&fx) || matches!(app.overlay, Overlay::Confirm(_)), "{op:?}");
+        } else {
+            assert!(fx.is_empty(), "{op:?} went ahead without a context: {fx:?}");
+            assert!(!matches!(app.overlay, Overlay::Confirm(_)), "{op:?}");
+        }
+        app.overlay = Overlay::None;
+    }
+}

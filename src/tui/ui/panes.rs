@@ -115,7 +115,10 @@ pub fn render_targets(f: &mut Frame, area: Rect, app: &App) {
     let rows = app.visible_targets();
     let b = block(app, Pane::Targets, format!(" ({})", rows.len()));
     if rows.is_empty() {
-        let text = if app.filters[0].is_empty() {
+        let text = if app.ctx().is_none() {
+            "No context yet. Press I to create one: a context holds targets, apps and events."
+                .to_string()
+        } else if app.filters[0].is_empty() {
             "No targets in this context. Press a to add one, or run\n  paasdeck --context <ctx> target add --name N --host H --user U".to_string()
         } else {
             "No target matches the filter (Esc clears it).".into()

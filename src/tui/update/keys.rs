@@ -7,7 +7,9 @@ use super::super::app::{App, FlashLevel, FormKind, Overlay, new_input};
 use super::super::keymap::Cmd;
 use super::forms::form;
 use super::menus::open_menu;
-use super::request::{logs_unavailable, request, request_unless, rollback_unavailable};
+use super::request::{
+    logs_unavailable, missing_context, request, request_unless, rollback_unavailable,
+};
 use super::{clamp_selections, context_tasks, switch_context};
 use crate::ops::deploy::Common;
 
@@ -211,6 +213,9 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             request(app, Op::CheckTargets { targets })
         }
         Cmd::AddTarget => {
+            if missing_context(app) {
+                return Vec::new();
+            }
             app.overlay = Overlay::Form(Box::new(form(FormKind::AddTarget, app)));
             Vec::new()
         }
@@ -223,6 +228,9 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             None => Vec::new(),
         },
         Cmd::Exec => {
+            if missing_context(app) {
+                return Vec::new();
+            }
             app.overlay = Overlay::Form(Box::new(form(FormKind::Exec, app)));
             Vec::new()
         }

@@ -16,6 +16,9 @@ fn policy_for(app: &App, ctx: &str) -> ContextPolicy {
 
 /// Asks the guard about an operation: refuse (and audit the refusal), confirm, or run.
 pub fn request(app: &mut App, op: Op) -> Vec<Effect> {
+    if !matches!(op, Op::ContextInit { .. }) && missing_context(app) {
+        return Vec::new();
+    }
     let active = app.active_name();
     let ctx = op.subject_context(&active).to_string();
     let policy = policy_for(app, &ctx);
@@ -116,4 +119,22 @@ pub(super) fn logs_unavailable(app: &App) -> Option<String> {
     a.current
         .is_empty()
         .then(|| format!("{} has no release deployed yet", a.name))
+}
+
+/// Why nothing but `context init` can run yet, if no context exists.
+pub(super) fn no_context_reason(app: &App) -> Option<String> {
+    app.ctx()
+        .is_none()
+        .then(|| "no context yet: press I to create one first".to_string())
+}
+
+/// Says so and returns true when there is no context to act in.
+pub(super) fn missing_context(app: &mut App) -> bool {
+    match no_context_reason(app) {
+        Some(why) => {
+            app.flash(FlashLevel::Warn, why);
+            true
+        }
+        None => false,
+    }
 }
