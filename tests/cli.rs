@@ -1028,3 +1028,40 @@ fn refusals_and_usage_errors_are_warnings_not_critical() {
     let crit = env.ok(&["--context", "c", "events", "list", "--severity", "critical"]);
     assert_eq!(crit["count"], 0, "{crit:#}");
 }
+
+#[test]
+fn hints_name_the_state_root_so_they_run_as_shown() {
+    let env = Env::new();
+    env.init("c", "oss-demo");
+    // a mutating command without --context names the exact command to re-run with
+    std::fs::write(env.root.join("current_context"), "c\n").unwrap();
+    let (code, doc) = env.json(&["target", "add", "--name", "a", "--host", "h", "--user", "u"]);
+    assert_eq!(code, 2, "{doc:#}");
+    // the doctor refusal's remediation names the root it ran on
+    std::fs::write(
+        env.ctx_dir("c").join("events/alerts.jsonl"),
+        "{\"context\":\"elsewhere\",\"command\":\"x\"}\n",
+    )
+    .unwrap();
+    let o = env.run_stdin(
+        &[
+            "--context",
+            "c",
+            "secret",
+            "set",
+            "--app",
+            "api",
+            "--name",
+            "X",
+        ],
+        "v",
+    );
+    let err = stderr(&o);
+    let root = env.root.display().to_string();
+    assert!(
+        err.contains(&format!(
+            "`paasdeck --state-root {root} --context c doctor`"
+        )),
+        "{err}"
+    );
+}

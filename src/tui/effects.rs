@@ -287,7 +287,10 @@ async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Result<String
     if let Err(e) = &result {
         ctx.note(format!("error[{}]: {}", e.code, e.message));
         if !e.remediation.is_empty() {
-            ctx.note(format!("hint: {}", e.remediation));
+            ctx.note(format!(
+                "hint: {}",
+                ops::rooted_hint(&env.root, &e.remediation)
+            ));
         }
     }
     let spec = verb.spec();

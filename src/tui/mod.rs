@@ -226,6 +226,8 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
                             _ => None,
                         };
                         if let Some(a) = action {
+                            // Keys act on what the tasks are now (the quit question counts them).
+                            app.tasks = summaries(&runner);
                             let fx = update::update(&mut app, a);
                             run_effects(&env, &mut app, &mut terminal, fx);
                         }

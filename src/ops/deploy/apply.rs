@@ -181,6 +181,52 @@ async fn run_target(
     }
 }
 
+/// Refuses an apply while compose needs a variable that has no value (names only, never
+/// values), before any lock is taken or target touched.
+fn refuse_missing(root: &StateRoot, plan: &Plan, vault: &Vault) -> Result<()> {
+    let names: Vec<String> = plan.targets.iter().map(|t| t.name.clone()).collect();
+    let missing = bundle::missing_vars(
+        vault,
+        &plan.context,
+        &plan.namespace,
+        &plan.app,
+        &names,
+        &bundle::required_vars(&plan.bundle.compose),
+    );
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let set = missing
+        .iter()
+        .map(|n| {
+            format!(
+                "`{}`",
+                crate::ops::cli_command(
+                    root,
+                    &plan.context,
+                    &format!("secret set --app {} --name {n}", plan.app)
+                )
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", then ");
+    Err(PaasError::new(
+        ErrorCode::SecretMissing,
+        "secrets",
+        format!(
+            "{} {} needs {} variable(s) with no value and no default: {}; refusing to {} (nothing was changed on any target)",
+            plan.kind.command(),
+            plan.app,
+            missing.len(),
+            missing.join(", "),
+            plan.kind.command()
+        ),
+    )
+    .with_remediation(format!(
+        "set each value (read from stdin or a hidden prompt): {set}; or give the variable a default in the compose file"
+    )))
+}
+
 /// The result of an apply.
 pub struct Applied {
     pub plan: Arc<Plan>,
@@ -210,6 +256,10 @@ pub async fn apply(
     operator: &str,
 ) -> Result<Applied> {
     let cd = root.context(&plan.context);
+    // Read fresh: a secret may have been set (or unset) since the plan was made.
+    let cfg = context::load(&cd)?;
+    let vault = Arc::new(Vault::load(&context::vault_path(&cd, cfg.as_ref()))?);
+    refuse_missing(root, &plan, &vault)?;
     let message = match plan.kind {
         Kind::Deploy => format!("deploy {}", plan.release),
         Kind::Rollback => format!("rollback to {}", plan.release),
@@ -228,8 +278,6 @@ pub async fn apply(
             }
         })
     };
-    let cfg = context::load(&cd)?;
-    let vault = Arc::new(Vault::load(&context::vault_path(&cd, cfg.as_ref()))?);
     let outcomes = fanout::execute(&plan.fanout, plan.continue_on_error, |name| {
         let job = TargetJob {
             pool: pool.clone(),

@@ -22,7 +22,8 @@ use crate::error::{ErrorCode, PaasError, Result};
 use crate::remote::fanout::{FanoutPlan, Strategy};
 use crate::state::paths::ContextDir;
 use crate::state::targets::Target;
-use crate::state::{apps, clock, deployments, names, targets};
+use crate::state::vault::Vault;
+use crate::state::{apps, clock, context, deployments, names, targets};
 
 pub const DEFAULT_REMOTE_ROOT: &str = "/opt/si/paas/releases";
 
@@ -112,6 +113,9 @@ pub struct Plan {
     pub apply_timeout: Duration,
     pub namespace: String,
     pub env_names: Vec<String>,
+    /// Variables compose needs (no default) that have no value in the vault for some target:
+    /// an apply refuses with `PAAS_SECRET_MISSING` while any is missing.
+    pub missing_env: Vec<String>,
 }
 
 impl Plan {
@@ -175,6 +179,12 @@ impl Plan {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+        if !self.missing_env.is_empty() {
+            v.push(format!(
+                "MISSING secrets (no value, no default): {}; the apply will refuse until they are set",
+                self.missing_env.join(", ")
+            ));
+        }
         let dir = self.layout.release_dir(&self.release);
         let quoted = crate::remote::quote::quote(&dir);
         v.push(format!("on each target, with RELEASE_DIR={quoted}:"));
@@ -204,6 +214,7 @@ impl Plan {
             "remote_dir": self.layout.root,
             "release_dir": self.layout.release_dir(&self.release),
             "env_keys": self.env_names,
+            "missing_env": self.missing_env,
             "health_cmd": self.health.cmd,
             "health_timeout": humantime::format_duration(self.health.timeout).to_string(),
             "commands": self.commands(),
@@ -273,10 +284,28 @@ impl AppState {
         }
     }
 
-    fn plan(self, kind: Kind, cd: &ContextDir, c: &Common, bundle: Bundle, root: String) -> Plan {
+    fn plan(
+        self,
+        kind: Kind,
+        cd: &ContextDir,
+        c: &Common,
+        bundle: Bundle,
+        root: String,
+    ) -> Result<Plan> {
         let health = self.health(c);
         let names: Vec<String> = self.targets.iter().map(|t| t.name.clone()).collect();
-        Plan {
+        let cfg = context::load(cd)?;
+        let vault = Vault::load(&context::vault_path(cd, cfg.as_ref()))?;
+        let missing_env = bundle::missing_vars(
+            &vault,
+            cd.name(),
+            &c.namespace,
+            &c.app,
+            &names,
+            &bundle::required_vars(&bundle.compose),
+        );
+        Ok(Plan {
+            missing_env,
             kind,
             context: cd.name().to_string(),
             app: c.app.clone(),
@@ -302,7 +331,7 @@ impl AppState {
             health,
             apply_timeout: c.apply_timeout,
             namespace: c.namespace.clone(),
-        }
+        })
     }
 }
 
@@ -371,7 +400,7 @@ pub fn plan_deploy(cd: &ContextDir, spec: &DeploySpec) -> Result<Plan> {
     Ok(Plan {
         rollback_on_failure: spec.rollback_on_failure,
         rollback_candidate: candidate,
-        ..state.plan(Kind::Deploy, cd, c, bundle, root)
+        ..state.plan(Kind::Deploy, cd, c, bundle, root)?
     })
 }
 
@@ -408,5 +437,5 @@ pub fn plan_rollback(cd: &ContextDir, spec: &RollbackSpec) -> Result<Plan> {
     }
     let bundle = bundle::load(cd, &c.app, &release)?;
     let root = state.remote_root(c, true)?;
-    Ok(state.plan(Kind::Rollback, cd, c, bundle, root))
+    state.plan(Kind::Rollback, cd, c, bundle, root)
 }

@@ -50,7 +50,10 @@ fn without_a_context_only_context_init_runs() {
         let init = matches!(op, Op::ContextInit { .. });
         let fx = request(&mut app, op.clone());
         if init {
-            assert!(runs(&fx) || matches!(app.overlay, Overlay::Confirm(_)), "{op:?}");
+            assert!(
+                runs(&fx) || matches!(app.overlay, Overlay::Confirm(_)),
+                "{op:?}"
+            );
         } else {
             assert!(fx.is_empty(), "{op:?} went ahead without a context: {fx:?}");
             assert!(!matches!(app.overlay, Overlay::Confirm(_)), "{op:?}");

@@ -313,6 +313,7 @@ fn fake_plan(kind: Kind, ctx: &str) -> Planned {
         apply_timeout: std::time::Duration::from_secs(120),
         namespace: String::new(),
         env_names: vec!["DATABASE_URL".into()],
+        missing_env: Vec::new(),
     }))
 }
 
