@@ -102,6 +102,40 @@ impl Pool {
         .with_target(&target.name))
     }
 
+    /// A new connection to a target, replacing the shared one once it is up. A check uses it:
+    /// an open master says nothing about whether the host still accepts connections. When the
+    /// new connection fails, the old master stays for whoever is using it (a log follow).
+    pub async fn renew(&self, context: &str, target: &Target) -> Result<Arc<dyn Transport>> {
+        if target.auth() != AuthMethod::Key {
+            return self.get(context, target).await;
+        }
+        let ep = Endpoint {
+            host: target.host.clone(),
+            port: target.port(),
+            user: target.user.clone(),
+            identity: (!target.identity_file.is_empty())
+                .then(|| std::path::PathBuf::from(&target.identity_file)),
+        };
+        let (t, learned) = SshTransport::connect(&ep, &self.opts, &self.first_use)
+            .await
+            .map_err(|e| e.with_target(&target.name))?;
+        if let (Some(hook), Some(l)) = (&self.learned, learned) {
+            hook(context, &target.name, &l);
+        }
+        let fresh: Arc<dyn Transport> = Arc::new(t);
+        let slot: Slot = Arc::new(OnceCell::new_with(Some(fresh.clone())));
+        let old = self
+            .slots
+            .lock()
+            .await
+            .insert(Self::key(context, target), slot);
+        if let Some(t) = old.as_ref().and_then(|s| s.get()) {
+            // Commands still running on the old master keep it until they end.
+            t.close().await;
+        }
+        Ok(fresh)
+    }
+
     /// How many SSH masters are open.
     pub async fn open_connections(&self) -> usize {
         let slots = self.slots.lock().await;
