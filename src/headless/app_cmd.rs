@@ -6,9 +6,10 @@ use super::Invocation;
 use super::output::{Report, table};
 use crate::cli::{AppAddArgs, AppCmd};
 use crate::error::{PaasError, Result};
-use crate::state::apps::{self, App};
+use crate::ops::{self, apps::AppSpec};
+use crate::state::apps;
 use crate::state::deployments::{self, app_key};
-use crate::state::{names, paths, targets};
+use crate::state::names;
 
 pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
     match cmd {
@@ -24,7 +25,7 @@ pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
                 ));
             }
             let cd = inv.existing_cd()?;
-            let (name, total) = apps::remove(&cd, app)?;
+            let (name, total) = ops::apps::remove(&cd, app)?;
             Ok(Report::ok()
                 .field("app", &name)
                 .field("force", true)
@@ -38,58 +39,34 @@ pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
 
 fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
     names::validate_app(&a.name)?;
-    let compose = paths::absolute(&a.compose_file);
-    if !compose.is_file() {
-        return Err(PaasError::usage(
-            "flag_validation",
-            format!("compose file {} does not exist", compose.display()),
-        ));
-    }
-    let remote_dir = a.remote_dir.clone().unwrap_or_default();
-    if !remote_dir.is_empty() {
-        names::validate_remote_dir(&remote_dir)?;
-    }
     let cd = inv.existing_cd()?;
-    let wanted = a
-        .targets
-        .as_deref()
-        .map(names::split_csv)
-        .unwrap_or_default();
-    if !wanted.is_empty() {
-        let inventory = targets::load(&cd)?;
-        if !wanted.iter().any(|w| w.eq_ignore_ascii_case("all")) {
-            for w in &wanted {
-                names::validate_target(w)?;
-                if inventory.find(w).is_none() {
-                    return Err(targets::not_found(w));
-                }
-            }
-        }
-    }
-    let app = App {
+    let spec = AppSpec {
         name: a.name.clone(),
-        compose_file: compose.display().to_string(),
-        targets: wanted.clone(),
+        compose_file: a.compose_file.display().to_string(),
+        targets: a
+            .targets
+            .as_deref()
+            .map(names::split_csv)
+            .unwrap_or_default(),
         health_cmd: a.health_cmd.clone().unwrap_or_default(),
-        remote_dir: remote_dir.clone(),
-        ..Default::default()
+        remote_dir: a.remote_dir.clone().unwrap_or_default(),
     };
-    let total = apps::add(&cd, app)?;
+    let (app, total) = ops::apps::add(&cd, &spec)?;
     Ok(Report::ok()
-        .field("app", &a.name)
-        .field("compose_file", compose.display().to_string())
-        .field("targets", wanted)
-        .field("health_cmd", a.health_cmd.clone().unwrap_or_default())
+        .field("app", &app.name)
+        .field("compose_file", &app.compose_file)
+        .field("targets", &app.targets)
+        .field("health_cmd", &app.health_cmd)
         .field(
             "remote_dir",
-            if remote_dir.is_empty() {
+            if app.remote_dir.is_empty() {
                 crate::ops::deploy::DEFAULT_REMOTE_ROOT.to_string()
             } else {
-                remote_dir
+                app.remote_dir.clone()
             },
         )
         .field("total", total)
-        .text(format!("app {} registered", a.name)))
+        .text(format!("app {} registered", app.name)))
 }
 
 fn list(inv: &Invocation) -> Result<Report> {

@@ -9,6 +9,7 @@ use super::Invocation;
 use super::output::{Report, table};
 use crate::cli::{SecretCmd, SecretScopeArgs};
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::ops::{self, secrets::SecretValue};
 use crate::state::vault::{SecretScope, Vault, key_segment};
 use crate::state::{context, names, targets};
 
@@ -75,12 +76,8 @@ pub fn run(inv: &Invocation, cmd: &SecretCmd) -> Result<Report> {
             names::validate_env_name(name)?;
             let sc = scope(inv, s)?;
             let key = sc.key(name);
-            let value = read_value(&key)?;
-            let _lock = cd.lock()?;
-            let mut vault = Vault::load(&vault_path)?;
-            let replaced = vault.contains(&key);
-            vault.set(&key, &value)?;
-            vault.save(&vault_path)?;
+            let value = SecretValue::new(read_value(&key)?);
+            let (key, replaced) = ops::secrets::set(&cd, &sc, name, &value)?;
             drop(value);
             Ok(Report::ok()
                 .field("app", &s.app)

@@ -1,9 +1,11 @@
 //! Operations, one module each. Each takes typed inputs and reports progress through line sinks
 //! and results; the headless CLI and the console call the same functions.
 
+pub mod apps;
 pub mod audit;
 pub mod deploy;
 pub mod logs;
+pub mod secrets;
 pub mod target_check;
 pub mod target_exec;
 pub mod targets;

@@ -1,5 +1,5 @@
 //! Target inventory changes with their validation, shared by `target add|use|remove` and the
-//! console's forms.
+//! console's forms (add, edit).
 
 use std::path::PathBuf;
 
@@ -32,6 +32,24 @@ pub struct Added {
 
 /// Validates every field, then adds the target under the context lock.
 pub fn add(cd: &ContextDir, spec: &NewTarget) -> Result<Added> {
+    let target = build(spec)?;
+    let (is_default, total) = targets::add(cd, target.clone(), spec.make_default)?;
+    Ok(Added {
+        target,
+        is_default,
+        total,
+    })
+}
+
+/// Validates every field, then replaces the settings of the existing target of that name.
+pub fn edit(cd: &ContextDir, spec: &NewTarget) -> Result<Target> {
+    let target = build(spec)?;
+    targets::replace(cd, target.clone())?;
+    Ok(target)
+}
+
+/// The stored form of a target, every field validated as the command line validates it.
+fn build(spec: &NewTarget) -> Result<Target> {
     names::validate_target(&spec.name)?;
     names::validate_host(&spec.host)?;
     names::validate_user(&spec.user)?;
@@ -70,12 +88,7 @@ pub fn add(cd: &ContextDir, spec: &NewTarget) -> Result<Added> {
         labels: spec.labels.clone(),
         ..Default::default()
     };
-    let (is_default, total) = targets::add(cd, target.clone(), spec.make_default)?;
-    Ok(Added {
-        target,
-        is_default,
-        total,
-    })
+    Ok(target)
 }
 
 /// Removes a target (the current one needs `force`): (removed, new current, total).

@@ -50,6 +50,12 @@ pub enum Action {
         planned: Planned,
         confirm: Option<crate::policy::guard::ConfirmLevel>,
     },
+    /// The variables of an app and where each has a value (never a value).
+    SecretsListed {
+        context: String,
+        app: String,
+        rows: Vec<crate::ops::secrets::VarStatus>,
+    },
     /// Something to tell the operator in the footer.
     Notice {
         error: bool,

@@ -87,20 +87,72 @@ pub struct Confirm {
     pub error: Option<String>,
     /// First line of `lines` shown (long plans scroll).
     pub scroll: u16,
+    /// The health timeout being edited (deploy plans only).
+    pub health: Option<TextArea<'static>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormKind {
     AddTarget,
+    /// Edit the target of this name (the name itself is not editable).
+    EditTarget(String),
     Exec,
     ContextInit,
+    AddApp,
+    EditApp(String),
+    SetSecret,
+}
+
+/// How a field takes its value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldKind {
+    Text,
+    /// Typed but never shown (a secret value).
+    Masked,
+    /// One of a list, chosen with ←/→.
+    Choice {
+        options: Vec<String>,
+        index: usize,
+    },
+    /// Any of a list, ←/→ to move, Space to tick.
+    Pick {
+        options: Vec<(String, bool)>,
+        cursor: usize,
+    },
+    /// Yes or no, Space toggles.
+    Toggle(bool),
 }
 
 #[derive(Debug, Clone)]
 pub struct Field {
     pub label: &'static str,
     pub hint: &'static str,
+    pub kind: FieldKind,
     pub input: TextArea<'static>,
+}
+
+impl Field {
+    /// The value as the op will read it.
+    pub fn value(&self) -> String {
+        match &self.kind {
+            FieldKind::Text | FieldKind::Masked => self.input.lines().join("").trim().to_string(),
+            FieldKind::Choice { options, index } => {
+                options.get(*index).cloned().unwrap_or_default()
+            }
+            FieldKind::Pick { options, .. } => options
+                .iter()
+                .filter(|(_, on)| *on)
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            FieldKind::Toggle(on) => on.to_string(),
+        }
+    }
+
+    /// A masked field keeps what was typed, untrimmed.
+    pub fn raw(&self) -> String {
+        self.input.lines().join("\n")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -116,9 +168,23 @@ impl Form {
         self.fields
             .iter()
             .find(|f| f.label == label)
-            .map(|f| f.input.lines().join("").trim().to_string())
+            .map(Field::value)
             .unwrap_or_default()
     }
+
+    pub fn field(&self, label: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.label == label)
+    }
+}
+
+/// The history of an app, to pick a release to roll back to.
+#[derive(Debug, Clone)]
+pub struct History {
+    pub app: String,
+    /// Newest first.
+    pub releases: Vec<String>,
+    pub current: String,
+    pub selected: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +211,34 @@ pub enum Overlay {
     QuitConfirm {
         running: usize,
     },
+    /// Every field of one event, wrapped and scrollable.
+    Event {
+        record: Box<EventRecord>,
+        scroll: u16,
+    },
+    History(Box<History>),
+    /// A target's settings and its last check.
+    Target {
+        name: String,
+        scroll: u16,
+    },
+    /// Read-only lines (a backup, a task).
+    Info {
+        title: String,
+        lines: Vec<String>,
+        scroll: u16,
+    },
+    /// The variables of an app's compose file and whether each has a value.
+    Secrets {
+        app: String,
+        rows: Vec<crate::ops::secrets::VarStatus>,
+        selected: usize,
+    },
+    /// The last doctor report of a context.
+    Doctor {
+        context: String,
+        scroll: u16,
+    },
 }
 
 pub struct App {
@@ -166,6 +260,12 @@ pub struct App {
     pub now: OffsetDateTime,
     pub size: (u16, u16),
     pub quit: bool,
+    /// The last doctor report per context, for the report view.
+    pub reports: std::collections::HashMap<String, crate::policy::doctor::DoctorReport>,
+    /// Contexts with trouble (a failed operation, a doctor turning red) since last viewed.
+    pub trouble: std::collections::HashMap<String, String>,
+    /// The user keymap file, shown in help.
+    pub keymap_path: Option<std::path::PathBuf>,
 }
 
 pub fn new_input(placeholder: &str) -> TextArea<'static> {
@@ -203,6 +303,9 @@ impl App {
             now: clock::now(),
             size: (120, 40),
             quit: false,
+            reports: Default::default(),
+            trouble: Default::default(),
+            keymap_path: None,
         }
     }
 
@@ -316,8 +419,38 @@ impl App {
         self.visible_apps().get(self.selection[1]).copied()
     }
 
+    /// Running tasks of the active context.
     pub fn running_tasks(&self) -> usize {
+        let active = self.active_name();
+        self.tasks
+            .iter()
+            .filter(|t| t.state == "running" && t.context == active)
+            .count()
+    }
+
+    /// Running tasks per context (every context), in first-seen order.
+    pub fn running_by_context(&self) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for t in self.tasks.iter().filter(|t| t.state == "running") {
+            match out.iter_mut().find(|(c, _)| *c == t.context) {
+                Some((_, n)) => *n += 1,
+                None => out.push((t.context.clone(), 1)),
+            }
+        }
+        out
+    }
+
+    /// Running tasks in every context.
+    pub fn running_everywhere(&self) -> usize {
         self.tasks.iter().filter(|t| t.state == "running").count()
+    }
+
+    pub fn selected_event(&self) -> Option<&EventRecord> {
+        self.visible_events().get(self.selection[2]).copied()
+    }
+
+    pub fn selected_backup(&self) -> Option<&BackupRow> {
+        self.visible_backups().get(self.selection[3]).copied()
     }
 
     pub fn flash(&mut self, level: FlashLevel, text: impl Into<String>) {

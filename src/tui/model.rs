@@ -34,6 +34,8 @@ pub struct AppRow {
     pub history: Vec<String>,
     /// Status and time of the newest deploy/rollback event for the app.
     pub last_deploy: Option<(String, String)>,
+    /// The registry entry (compose file, targets, health command), when registered.
+    pub entry: Option<apps::App>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -143,6 +145,7 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
                 .map(|e| (e.status.clone(), e.timestamp.clone()));
             AppRow {
                 registered: reg.find(&name).is_some(),
+                entry: reg.find(&name).cloned(),
                 current: h.current_release.clone(),
                 history: h.history.iter().rev().cloned().collect(),
                 last_deploy,

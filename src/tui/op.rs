@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
+use crate::ops::apps::AppSpec;
 use crate::ops::deploy::Common;
+use crate::ops::secrets::SecretValue;
 use crate::ops::targets::NewTarget;
 use crate::policy::guard::Verb;
 use crate::remote::fanout::{FanoutPlan, Strategy};
@@ -60,10 +62,35 @@ pub enum Op {
     ContextInit {
         name: String,
         kind: String,
+        read_only: bool,
+        /// Empty: the type's colour.
+        color: String,
+        /// Empty: the type's confirmation levels.
+        confirm: String,
     },
     ContextUse {
         name: String,
     },
+    EditTarget(NewTarget),
+    AddApp(AppSpec),
+    EditApp(AppSpec),
+    RemoveApp {
+        name: String,
+    },
+    /// The value never appears in a title, a description, a log or `{:?}`.
+    SetSecret {
+        app: String,
+        name: String,
+        /// A target's own value; `None`: every target (`TARGET_GLOBAL`).
+        target: Option<String>,
+        value: SecretValue,
+    },
+    /// Which variables of an app's compose file have a value.
+    SecretList {
+        app: String,
+    },
+    /// Run the doctor and show its report.
+    DoctorReport,
 }
 
 impl Op {
@@ -84,7 +111,19 @@ impl Op {
             Op::EventsTail => Verb::EventsTail,
             Op::ContextInit { .. } => Verb::ContextInit,
             Op::ContextUse { .. } => Verb::ContextUse,
+            Op::EditTarget(_) => Verb::TargetEdit,
+            Op::AddApp(_) => Verb::AppAdd,
+            Op::EditApp(_) => Verb::AppEdit,
+            Op::RemoveApp { .. } => Verb::AppRemove,
+            Op::SetSecret { .. } => Verb::SecretSet,
+            Op::SecretList { .. } => Verb::SecretList,
+            Op::DoctorReport => Verb::Doctor,
         }
+    }
+
+    /// Ops that show something in a view instead of running as a task.
+    pub fn is_view(&self) -> bool {
+        matches!(self, Op::SecretList { .. } | Op::DoctorReport)
     }
 
     /// Deploys and rollbacks are planned (locally) before they are confirmed and applied.
@@ -113,6 +152,13 @@ impl Op {
             Op::EventsTail => "events tail".into(),
             Op::ContextInit { name, .. } => format!("context init {name}"),
             Op::ContextUse { name } => format!("context use {name}"),
+            Op::EditTarget(t) => format!("edit target {}", t.name),
+            Op::AddApp(a) => format!("add app {}", a.name),
+            Op::EditApp(a) => format!("edit app {}", a.name),
+            Op::RemoveApp { name } => format!("remove app {name}"),
+            Op::SetSecret { app, name, .. } => format!("secret set {app} {name}"),
+            Op::SecretList { app } => format!("secret list {app}"),
+            Op::DoctorReport => "doctor".into(),
         }
     }
 
@@ -186,14 +232,85 @@ impl Op {
                 target.clone().unwrap_or_else(|| "its first target".into())
             )],
             Op::EventsTail => vec!["follow this context's events".into()],
-            Op::ContextInit { name, kind } => vec![
-                format!("create context {name} of type {kind}"),
+            Op::ContextInit {
+                name,
+                kind,
+                read_only,
+                color,
+                confirm,
+            } => vec![
+                format!(
+                    "create context {name} of type {kind}{}{}{}",
+                    if *read_only { ", read-only" } else { "" },
+                    if color.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", colour {color}")
+                    },
+                    if confirm.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", confirm {confirm}")
+                    }
+                ),
                 format!("creates contexts/{name}/ in the state root"),
             ],
             Op::ContextUse { name } => vec![
                 format!("make {name} the stored current context"),
                 "writes current_context in the state root".into(),
             ],
+            Op::EditTarget(t) => vec![
+                format!(
+                    "set target {} to {}@{}:{} ({}{})",
+                    t.name,
+                    t.user,
+                    t.host,
+                    t.port,
+                    t.auth_method,
+                    if t.labels.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", labels {}", t.labels.join(","))
+                    }
+                ),
+                format!("writes contexts/{ctx}/targets.json"),
+            ],
+            Op::AddApp(a) | Op::EditApp(a) => vec![
+                format!(
+                    "{} app {} from {}",
+                    if matches!(self, Op::AddApp(_)) {
+                        "register"
+                    } else {
+                        "update"
+                    },
+                    a.name,
+                    a.compose_file
+                ),
+                format!(
+                    "targets: {}",
+                    if a.targets.is_empty() {
+                        "the current target".to_string()
+                    } else {
+                        a.targets.join(",")
+                    }
+                ),
+                format!("writes contexts/{ctx}/apps.json"),
+            ],
+            Op::RemoveApp { name } => vec![
+                format!("remove app {name} from the registry (its release history stays)"),
+                format!("writes contexts/{ctx}/apps.json"),
+            ],
+            Op::SetSecret {
+                app, name, target, ..
+            } => vec![
+                format!(
+                    "set secret {name} of app {app} for {}",
+                    target.clone().unwrap_or_else(|| "every target".into())
+                ),
+                format!("writes the vault of {ctx}; the value is never shown or logged"),
+            ],
+            Op::SecretList { app } => vec![format!("list the variables of {app}")],
+            Op::DoctorReport => vec!["run the doctor".into()],
         }
     }
 }

@@ -116,9 +116,19 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         Command::Context(ContextCmd::Use { name }) => Op::ContextUse {
             name: name.get().unwrap_or(&active).to_string(),
         },
-        Command::Context(ContextCmd::Init { name, kind, .. }) => Op::ContextInit {
+        Command::Context(ContextCmd::Init {
+            name,
+            kind,
+            read_only,
+            color,
+            confirm,
+            ..
+        }) => Op::ContextInit {
             name: name.get().ok_or("context init needs a NAME")?.to_string(),
             kind: kind.unwrap_or_else(|| crate::state::context::DEFAULT_TYPE.into()),
+            read_only: read_only.unwrap_or(false),
+            color: color.unwrap_or_default(),
+            confirm: confirm.unwrap_or_default(),
         },
         Command::Events(EventsCmd::Tail { .. }) => Op::EventsTail,
         Command::Deploy(d) if d.sub.is_none() => Op::Deploy {

@@ -167,6 +167,15 @@ impl Plan {
             ));
         }
         v.push(format!(
+            "health: {} within {}",
+            self.health
+                .cmd
+                .as_deref()
+                .map(|c| format!("`{c}` succeeds"))
+                .unwrap_or_else(|| "every service running, none unhealthy".into()),
+            humantime::format_duration(self.health.timeout)
+        ));
+        v.push(format!(
             "compose project {} · sha256 {}",
             self.project,
             &self.bundle.sha256[..12.min(self.bundle.sha256.len())]

@@ -111,6 +111,12 @@ fn snapshot() -> Snapshot {
                 "rel-20261123T100000-000000001".into(),
             ],
             last_deploy: Some(("succeeded".into(), "2026-11-24T10:00:00Z".into())),
+            entry: Some(crate::state::apps::App {
+                name: "api".into(),
+                compose_file: "/srv/apps/api/compose.yaml".into(),
+                targets: vec!["edge-a".into()],
+                ..Default::default()
+            }),
         }],
         events: vec![
             event(
@@ -243,10 +249,42 @@ fn every_op(active: &str) -> Vec<Op> {
         Op::ContextInit {
             name: active.into(),
             kind: "oss-demo".into(),
+            read_only: false,
+            color: String::new(),
+            confirm: String::new(),
         },
         Op::ContextUse {
             name: active.into(),
         },
+        Op::EditTarget(NewTarget {
+            name: "edge-a".into(),
+            host: "203.0.113.11".into(),
+            user: "deploy".into(),
+            port: 22,
+            auth_method: "key".into(),
+            identity_file: None,
+            labels: vec![],
+            make_default: false,
+        }),
+        Op::AddApp(crate::ops::apps::AppSpec {
+            name: "web".into(),
+            compose_file: "/srv/web/compose.yaml".into(),
+            ..Default::default()
+        }),
+        Op::EditApp(crate::ops::apps::AppSpec {
+            name: "api".into(),
+            compose_file: "/srv/apps/api/compose.yaml".into(),
+            ..Default::default()
+        }),
+        Op::RemoveApp { name: "api".into() },
+        Op::SetSecret {
+            app: "api".into(),
+            name: "DATABASE_URL".into(),
+            target: None,
+            value: crate::ops::secrets::SecretValue::new("s3cr3t-value"),
+        },
+        Op::SecretList { app: "api".into() },
+        Op::DoctorReport,
     ]
 }
 
@@ -264,9 +302,16 @@ fn variant(op: &Op) -> usize {
         Op::ContextInit { .. } => 9,
         Op::ContextUse { .. } => 10,
         Op::Apply(_) => 11,
+        Op::EditTarget(_) => 12,
+        Op::AddApp(_) => 13,
+        Op::EditApp(_) => 14,
+        Op::RemoveApp { .. } => 15,
+        Op::SetSecret { .. } => 16,
+        Op::SecretList { .. } => 17,
+        Op::DoctorReport => 18,
     }
 }
-const OP_VARIANTS: usize = 12;
+const OP_VARIANTS: usize = 19;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {

@@ -1,6 +1,8 @@
 //! Drawing: a pure function of the console state (and the task logs it points at).
 
 pub mod banner;
+pub mod details;
+pub mod forms;
 pub mod layout;
 pub mod log;
 pub mod overlays;

@@ -28,8 +28,36 @@ pub(super) fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     }
     match app.keymap.lookup(&k, app.focus) {
         Some(cmd) => command(app, cmd),
-        None => Vec::new(),
+        None => {
+            say_where_a_key_works(app, &k);
+            Vec::new()
+        }
     }
+}
+
+/// A key that does nothing here says which pane it works in (or that it is not bound).
+fn say_where_a_key_works(app: &mut App, k: &KeyEvent) {
+    let label = crate::tui::keymap::KeySpec::from_event(k).label();
+    let elsewhere = app.keymap.elsewhere(k);
+    let text = if elsewhere.is_empty() {
+        format!("{label} is not bound to anything (? lists the keys)")
+    } else {
+        let places: Vec<String> = elsewhere
+            .iter()
+            .map(|c| match c.scope() {
+                crate::tui::keymap::Scope::Pane(p) => {
+                    format!("{} in the {} pane", c.description(), p.title())
+                }
+                crate::tui::keymap::Scope::Global => c.description().to_string(),
+            })
+            .collect();
+        format!(
+            "{label} does nothing in {}: it is {} (Tab/←/→ move between panes)",
+            app.focus.title(),
+            places.join("; ")
+        )
+    };
+    app.flash(FlashLevel::Info, text);
 }
 
 pub(super) fn move_selection(app: &mut App, delta: isize, to_end: Option<bool>) {
@@ -89,7 +117,7 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     let page = (app.size.1 / 4).max(1) as isize;
     match cmd {
         Cmd::Quit => {
-            let running = app.running_tasks();
+            let running = app.running_everywhere();
             if running > 0 {
                 app.overlay = Overlay::QuitConfirm { running };
                 Vec::new()
@@ -128,6 +156,64 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         }
         Cmd::Menu => {
             open_menu(app);
+            Vec::new()
+        }
+        Cmd::Open => {
+            super::details::open(app);
+            Vec::new()
+        }
+        Cmd::Doctor => {
+            let fx = request(app, Op::DoctorReport);
+            if !fx.is_empty() {
+                app.overlay = Overlay::Doctor {
+                    context: app.active_name(),
+                    scroll: 0,
+                };
+            }
+            fx
+        }
+        Cmd::EditTarget => match selected_target_name(app) {
+            Some(t) => {
+                app.overlay = Overlay::Form(Box::new(form(FormKind::EditTarget(t), app)));
+                Vec::new()
+            }
+            None => Vec::new(),
+        },
+        Cmd::AddApp => {
+            if missing_context(app) {
+                return Vec::new();
+            }
+            app.overlay = Overlay::Form(Box::new(form(FormKind::AddApp, app)));
+            Vec::new()
+        }
+        Cmd::EditApp => match selected_app_name(app) {
+            Some(a) => {
+                let registered = app.selected_app().is_some_and(|r| r.registered);
+                if !registered {
+                    app.flash(
+                        FlashLevel::Warn,
+                        format!("{a} has history but is not registered: add it with a"),
+                    );
+                    return Vec::new();
+                }
+                app.overlay = Overlay::Form(Box::new(form(FormKind::EditApp(a), app)));
+                Vec::new()
+            }
+            None => Vec::new(),
+        },
+        Cmd::RemoveApp => match selected_app_name(app) {
+            Some(name) => request(app, Op::RemoveApp { name }),
+            None => Vec::new(),
+        },
+        Cmd::Secrets => match selected_app_name(app) {
+            Some(a) => request(app, Op::SecretList { app: a }),
+            None => Vec::new(),
+        },
+        Cmd::SetSecret => {
+            if missing_context(app) {
+                return Vec::new();
+            }
+            app.overlay = Overlay::Form(Box::new(form(FormKind::SetSecret, app)));
             Vec::new()
         }
         Cmd::FocusNext | Cmd::FocusPrev => {

@@ -4,6 +4,7 @@
 //! input: keys and named commands, overlays, forms, menus, the palette, the mouse; async
 //! results are handled here.
 
+mod details;
 mod forms;
 mod keys;
 mod menus;
@@ -14,6 +15,7 @@ mod request;
 
 use super::action::{Action, Effect, Op, Pane};
 use super::app::{App, Confirm, DoctorState, FlashLevel, Overlay, new_input};
+use crate::policy::guard::ConfirmLevel;
 
 pub use keys::command;
 pub use request::request;
@@ -58,6 +60,21 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::EventsAppended { context, rows } => {
             let active = app.active_name() == context;
+            if !active
+                && let Some(r) = rows
+                    .iter()
+                    .rev()
+                    .find(|r| r.status == "failed" && r.severity == "critical")
+            {
+                app.trouble.insert(
+                    context.clone(),
+                    format!(
+                        "{} failed: {}",
+                        r.command,
+                        crate::tui::ui::panes::event_detail(r)
+                    ),
+                );
+            }
             if let Some(s) = app
                 .ctx_by_name_mut(&context)
                 .and_then(|c| c.snapshot.as_mut())
@@ -79,11 +96,36 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::DoctorDone { context, report } => {
+            let active = app.active_name() == context;
+            let failures = report.failures();
+            let mut newly_failing = false;
             if let Some(c) = app.ctx_by_name_mut(&context) {
+                newly_failing = !report.ok && c.doctor != DoctorState::Failed(failures.clone());
                 c.doctor = if report.ok {
                     DoctorState::Ok
                 } else {
-                    DoctorState::Failed(report.failures())
+                    DoctorState::Failed(failures.clone())
+                };
+            }
+            if newly_failing && !active {
+                app.trouble.insert(
+                    context.clone(),
+                    format!("doctor fails: {}", failures.join(", ")),
+                );
+            }
+            app.reports.insert(context, *report);
+            Vec::new()
+        }
+        Action::SecretsListed {
+            context,
+            app: name,
+            rows,
+        } => {
+            if context == app.active_name() {
+                app.overlay = Overlay::Secrets {
+                    app: name,
+                    rows,
+                    selected: 0,
                 };
             }
             Vec::new()
@@ -117,29 +159,21 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             let op = Op::Apply(planned);
             app.flash = None;
-            match confirm {
-                None => vec![Effect::Run {
-                    context: plan.context.clone(),
-                    op,
-                }],
-                Some(level) => {
-                    let verb = op.verb();
-                    let mut lines =
-                        vec![format!("{} · {}", verb.command(), verb.danger().as_str())];
-                    lines.extend(plan.lines());
-                    app.overlay = Overlay::Confirm(Box::new(Confirm {
-                        op,
-                        context: plan.context.clone(),
-                        level,
-                        lines,
-                        yes_focused: false,
-                        input: new_input("type the context name"),
-                        error: None,
-                        scroll: 0,
-                    }));
-                    Vec::new()
-                }
-            }
+            // Never one keystroke: even where the guard asks nothing, the plan is shown and
+            // waits for y.
+            let level = confirm.unwrap_or(ConfirmLevel::Yes).max(ConfirmLevel::Yes);
+            app.overlay = Overlay::Confirm(Box::new(Confirm {
+                lines: plan_lines(&op),
+                op,
+                context: plan.context.clone(),
+                level,
+                yes_focused: false,
+                input: new_input("type the context name"),
+                error: None,
+                scroll: 0,
+                health: None,
+            }));
+            Vec::new()
         }
         Action::Notice { error, text } => {
             app.flash(
@@ -184,6 +218,8 @@ pub(super) fn switch_context(app: &mut App, i: usize) -> Vec<Effect> {
     }
     let changed = app.active != i;
     app.active = i;
+    // Looking at a tab is seeing its trouble.
+    app.trouble.remove(&app.contexts[i].name);
     if changed {
         app.selection = [0; 4];
         app.filters = Default::default();
@@ -215,4 +251,14 @@ pub fn switch_to(app: &mut App, name: &str) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// The confirmation lines of an op about to run: what, how dangerous, then its plan.
+pub(super) fn plan_lines(op: &Op) -> Vec<String> {
+    let verb = op.verb();
+    let mut lines = vec![format!("{} · {}", verb.command(), verb.danger().as_str())];
+    if let Op::Apply(p) = op {
+        lines.extend(p.0.lines());
+    }
+    lines
 }

@@ -3,10 +3,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::super::action::{Effect, Pane};
-use super::super::app::{App, FlashLevel, Overlay};
+use super::super::action::{Effect, Op, Pane, Planned};
+use super::super::app::{App, Confirm, FlashLevel, Overlay, new_input};
 use super::clamp_selections;
 use super::request::request;
+use crate::ops::deploy::Kind;
 use crate::policy::guard::ConfirmLevel;
 
 pub(super) fn is_ctrl_c(k: &KeyEvent) -> bool {
@@ -15,6 +16,10 @@ pub(super) fn is_ctrl_c(k: &KeyEvent) -> bool {
 
 pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let overlay = std::mem::replace(&mut app.overlay, Overlay::None);
+    let overlay = match super::details::detail_key(app, overlay, k) {
+        Some(fx) => return fx,
+        None => std::mem::replace(&mut app.overlay, Overlay::None),
+    };
     match overlay {
         Overlay::None => Vec::new(),
         Overlay::Help { scroll } => {
@@ -99,6 +104,39 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             }
         },
         Overlay::Confirm(mut c) => {
+            if let Some(mut input) = c.health.take() {
+                match k.code {
+                    KeyCode::Esc => {}
+                    KeyCode::Enter => {
+                        let text = input.lines().join("");
+                        match set_health_timeout(&mut c, text.trim()) {
+                            Ok(()) => c.error = None,
+                            Err(e) => {
+                                c.error = Some(e);
+                                c.health = Some(input);
+                            }
+                        }
+                    }
+                    _ => {
+                        input.input(k);
+                        c.health = Some(input);
+                    }
+                }
+                app.overlay = Overlay::Confirm(c);
+                return Vec::new();
+            }
+            let edits_health = matches!(&c.op, Op::Apply(p) if p.0.kind == Kind::Deploy)
+                && ((k.code == KeyCode::Char('t') && k.modifiers.contains(KeyModifiers::CONTROL))
+                    || (k.code == KeyCode::Char('t') && c.level != ConfirmLevel::TypeName));
+            if edits_health {
+                let mut input = new_input("e.g. 90s or 3m");
+                if let Op::Apply(p) = &c.op {
+                    input.insert_str(humantime::format_duration(p.0.health.timeout).to_string());
+                }
+                c.health = Some(input);
+                app.overlay = Overlay::Confirm(c);
+                return Vec::new();
+            }
             if k.code == KeyCode::Esc || is_ctrl_c(&k) {
                 app.flash(
                     FlashLevel::Info,
@@ -211,5 +249,28 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             }
         },
         Overlay::Palette { input, .. } => super::palette::palette_key(app, input, k),
+        // Owned by details.rs, handled above.
+        Overlay::Event { .. }
+        | Overlay::History(_)
+        | Overlay::Target { .. }
+        | Overlay::Info { .. }
+        | Overlay::Secrets { .. }
+        | Overlay::Doctor { .. } => Vec::new(),
     }
+}
+
+/// Changes the health timeout of the deploy plan a dialog shows (1 s to 1 h).
+fn set_health_timeout(c: &mut Confirm, text: &str) -> Result<(), String> {
+    let d = humantime::parse_duration(text)
+        .map_err(|e| format!("health timeout {text:?}: {e} (e.g. 90s, 3m)"))?;
+    if d < std::time::Duration::from_secs(1) || d > std::time::Duration::from_secs(3600) {
+        return Err("the health timeout must be between 1s and 1h".into());
+    }
+    if let Op::Apply(p) = &c.op {
+        let mut plan = (*p.0).clone();
+        plan.health.timeout = d;
+        c.op = Op::Apply(Planned(std::sync::Arc::new(plan)));
+        c.lines = super::plan_lines(&c.op);
+    }
+    Ok(())
 }

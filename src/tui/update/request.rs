@@ -89,6 +89,7 @@ pub fn request(app: &mut App, op: Op) -> Vec<Effect> {
                 input: new_input("type the context name"),
                 error: None,
                 scroll: 0,
+                health: None,
             }));
             Vec::new()
         }
