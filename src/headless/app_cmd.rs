@@ -104,8 +104,14 @@ fn list(inv: &Invocation) -> Result<Report> {
         data.push(v);
     }
     let text = if reg.apps.is_empty() {
-        "no apps; register one with `paasdeck --context <ctx> app add --name N --compose-file F`\n"
-            .to_string()
+        format!(
+            "no apps; register one with `{}`\n",
+            crate::ops::cli_command(
+                &inv.root,
+                &inv.context,
+                "app add --name NAME --compose-file FILE"
+            )
+        )
     } else {
         table(&rows)
     };

@@ -68,7 +68,17 @@ pub fn banner_text(app: &App) -> Vec<String> {
         DoctorState::Failed(f) => format!(" doctor FAILS: {} ", f.join(", ")),
     });
     let running = app.running_tasks();
-    parts.push(format!(" tasks {running} running "));
+    let elsewhere = app.running_everywhere() - running;
+    parts.push(if elsewhere > 0 {
+        format!(" tasks {running} running (+{elsewhere} in other contexts) ")
+    } else {
+        format!(" tasks {running} running ")
+    });
+    if !app.trouble.is_empty() {
+        let mut names: Vec<&str> = app.trouble.keys().map(String::as_str).collect();
+        names.sort();
+        parts.push(format!(" ! trouble in {} ", names.join(", ")));
+    }
     if !app.warnings.is_empty() {
         parts.push(format!(
             " ⚠ {} config warning(s), see ? ",
@@ -98,7 +108,17 @@ pub fn render_banner(f: &mut Frame, area: Rect, app: &App) {
     if !color {
         spans.push(Span::styled(">>>", base.add_modifier(Modifier::BOLD)));
     }
+    // Whole segments only: what does not fit is left out (the root path first), never cut.
+    let mut room = area.width as usize;
+    if !color {
+        room = room.saturating_sub(6);
+    }
     for (i, p) in parts.iter().enumerate() {
+        let w = p.chars().count() + usize::from(i > 0);
+        if i > 0 && w > room {
+            continue;
+        }
+        room = room.saturating_sub(w);
         let style =
             if i == 0 || p.contains("READ-ONLY") || p.contains("ERROR") || p.contains("FAILS") {
                 base.add_modifier(Modifier::BOLD)
@@ -136,6 +156,16 @@ pub fn render_tabs(f: &mut Frame, area: Rect, app: &App) {
             label.replacen(' ', marker(c.policy.class), 1)
         } else {
             label
+        };
+        // Trouble since last viewed: the `!` in the label, and the failure colour.
+        let style = if app.trouble.contains_key(&c.name) && !active {
+            if app.theme.color {
+                style.fg(app.theme.failed).add_modifier(Modifier::BOLD)
+            } else {
+                style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+            }
+        } else {
+            style
         };
         spans.push(Span::styled(text, style));
         spans.push(Span::raw(" "));

@@ -28,7 +28,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, runner: &TaskRunner) {
     let cols = Layout::default()
         .direction(Direction::Horizontal)
         .constraints([
-            Constraint::Length(34.min(area.width / 3)),
+            // The task list widens with the terminal.
+            Constraint::Length((area.width * 28 / 100).clamp(24.min(area.width / 3), 64)),
             Constraint::Min(10),
         ])
         .split(area);

@@ -5,8 +5,9 @@ use super::super::action::{Op, Pane};
 use super::super::app::{App, MenuItem, Overlay};
 use super::super::keymap::Cmd;
 use super::keys::all_target_names;
-use super::request::{logs_unavailable, rollback_unavailable};
+use super::request::{logs_unavailable, no_context_reason, rollback_unavailable};
 use crate::ops::deploy::Common;
+use crate::policy::guard::Danger;
 
 pub(super) fn open_menu(app: &mut App) {
     let item = |app: &App, label: String, c: Cmd, op: Op, disabled: Option<String>| MenuItem {
@@ -88,6 +89,22 @@ pub(super) fn open_menu(app: &mut App) {
                 };
                 let why = logs_unavailable(app);
                 items.push(item(app, format!("follow {a} logs"), Cmd::Logs, logs, why));
+                let secrets = Op::SecretList { app: a.clone() };
+                items.push(item(
+                    app,
+                    format!("{a}'s variables: set or missing"),
+                    Cmd::Secrets,
+                    secrets,
+                    None,
+                ));
+                let remove = Op::RemoveApp { name: a.clone() };
+                items.push(item(
+                    app,
+                    format!("remove {a} from the registry"),
+                    Cmd::RemoveApp,
+                    remove,
+                    None,
+                ));
             }
         }
         _ => title = "context".into(),
@@ -108,9 +125,29 @@ pub(super) fn open_menu(app: &mut App) {
         store,
         None,
     ));
+    mark_refused(app, &mut items);
     app.overlay = Overlay::Menu {
         title,
         items,
         selected: 0,
     };
+}
+
+/// Disables, with the reason, what the guard would refuse anyway: everything without a
+/// context, changes in a read-only context.
+fn mark_refused(app: &App, items: &mut [MenuItem]) {
+    let why_all = no_context_reason(app);
+    let read_only = app.ctx().is_some_and(|c| c.policy.read_only) && !app.write;
+    for i in items.iter_mut().filter(|i| i.disabled.is_none()) {
+        let spec = i.op.verb().spec();
+        i.disabled = why_all.clone().or_else(|| {
+            (read_only && spec.danger != Danger::Read && !spec.root_scope).then(|| {
+                format!(
+                    "{} is read-only: `{}` is refused (--write lifts it)",
+                    app.active_name(),
+                    spec.command
+                )
+            })
+        });
+    }
 }

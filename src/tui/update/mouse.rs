@@ -14,7 +14,7 @@ pub(super) fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
         return Vec::new();
     }
     let area = Rect::new(0, 0, app.size.0, app.size.1);
-    let l = layout::compute(area, app.contexts.len());
+    let l = layout::compute_for(area, app);
     let pos = Position::new(m.column, m.row);
     match m.kind {
         MouseEventKind::Down(MouseButton::Left) => {

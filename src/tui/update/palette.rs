@@ -47,6 +47,28 @@ pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEve
                 Ok(PaletteCmd::Op(op)) => request(app, op),
                 Ok(PaletteCmd::Switch(name)) => switch_to(app, &name),
                 Ok(PaletteCmd::Cmd(c)) => command(app, c),
+                Ok(PaletteCmd::SecretForm { app: a, name }) => {
+                    let mut f = super::forms::form_with(
+                        crate::tui::app::FormKind::SetSecret,
+                        app,
+                        "name",
+                        &name,
+                    );
+                    if let Some(crate::tui::app::FieldKind::Choice { options, index }) =
+                        f.fields.first_mut().map(|x| &mut x.kind)
+                        && let Some(i) = options.iter().position(|o| *o == a)
+                    {
+                        *index = i;
+                    }
+                    app.overlay = Overlay::Form(Box::new(f));
+                    Vec::new()
+                }
+                Ok(PaletteCmd::EventsFilter(filter)) => {
+                    app.focus = crate::tui::pane::Pane::Events;
+                    app.filters[2] = filter;
+                    app.selection[2] = 0;
+                    Vec::new()
+                }
                 Err(msg) => {
                     app.overlay = Overlay::Palette {
                         input,
