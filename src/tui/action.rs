@@ -26,6 +26,8 @@ pub enum Action {
     Request(Op),
     /// The list of contexts was read again (a context was created).
     ContextsLoaded(Vec<ContextView>),
+    /// Switch to a context's tab (one just created).
+    SwitchTo(String),
     /// A context's state was (re)loaded.
     Loaded {
         context: String,

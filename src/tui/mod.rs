@@ -14,13 +14,15 @@ pub mod pane;
 pub mod theme;
 pub mod ui;
 pub mod update;
+pub mod watch;
 
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
 use std::io::{Stdout, stdout};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
 use crossterm::execute;
@@ -39,7 +41,7 @@ use theme::Theme;
 
 use crate::dirs::AppDirs;
 use crate::state::events::EventFollower;
-use crate::state::{ContextDir, StateRoot, events};
+use crate::state::{StateRoot, events};
 use crate::tasks::TaskRunner;
 
 /// The shortest time between two frames: redraws coalesce under load.
@@ -87,21 +89,6 @@ fn enter_terminal() -> std::io::Result<(TerminalGuard, Terminal<CrosstermBackend
     execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
     let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     Ok((guard, terminal))
-}
-
-/// The files whose change means a context must be reloaded.
-fn stamp(cd: &ContextDir) -> Vec<Option<SystemTime>> {
-    [
-        cd.config(),
-        cd.targets(),
-        cd.apps(),
-        cd.deployments(),
-        cd.checks(),
-        cd.backups(),
-    ]
-    .iter()
-    .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
-    .collect()
 }
 
 fn summaries(runner: &TaskRunner) -> Vec<TaskSummary> {
@@ -193,14 +180,31 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
     let mut poll = tokio::time::interval(POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut watched = app.active_name();
-    let mut follower = app
-        .ctx()
-        .map(|c| EventFollower::at_end(&opts.root.context(&c.name)));
+    // Every context is followed: trouble in another tab shows on its tab.
+    let mut followers: HashMap<String, EventFollower> = app
+        .contexts
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                EventFollower::at_end(&opts.root.context(&c.name)),
+            )
+        })
+        .collect();
     let mut stamps = app
         .ctx()
-        .map(|c| stamp(&opts.root.context(&c.name)))
+        .map(|c| watch::files_stamp(&opts.root.context(&c.name)))
         .unwrap_or_default();
+    let mut ctx_stamp = watch::contexts_stamp(&opts.root);
+    let (wake_tx, mut wake) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let mut watcher = watch::start(&opts.root, wake_tx);
+    let mut watching_contexts = opts.root.contexts_dir().is_dir() && watcher.is_some();
+    // The other tabs' doctors, so a failing one can be marked before it is visited.
+    for c in app.contexts.iter().filter(|c| c.name != watched) {
+        effects::spawn_doctor(&env, c.name.clone());
+    }
     let mut dirty = false;
+    let mut look = false;
     let mut last_draw = Instant::now();
     let mut key_at: Option<Instant> = None;
     // Closing the terminal window (SIGHUP) or SIGTERM quits like `q` then `y`: tasks are
@@ -263,25 +267,59 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
                 tracing::warn!("terminated: quitting");
                 app.quit = true;
             }
+            Some(()) = wake.recv() => {
+                // A burst of notifications is one look at the files.
+                while wake.try_recv().is_ok() {}
+                look = true;
+            }
             _ = poll.tick() => {
-                if let Some(c) = app.ctx() {
-                    let cd = opts.root.context(&c.name);
-                    if let Some(f) = follower.as_mut() {
-                        let (rows, _) = f.poll();
-                        if !rows.is_empty() {
-                            let fx = update::update(&mut app, Action::EventsAppended { context: cd.name().to_string(), rows });
-                            run_effects(&env, &mut app, &mut terminal, fx);
-                            dirty = true;
-                        }
-                    }
-                    let now = stamp(&cd);
-                    if now != stamps {
-                        stamps = now;
-                        effects::load(&env, cd.name().to_string());
-                    }
-                }
-                if app.running_tasks() > 0 {
+                look = true;
+                if app.running_everywhere() > 0 {
                     dirty = true;
+                }
+            }
+        }
+        if std::mem::take(&mut look) {
+            watch::ensure_contexts(&mut watcher, &opts.root, &mut watching_contexts);
+            let now = watch::contexts_stamp(&opts.root);
+            if now != ctx_stamp {
+                ctx_stamp = now;
+                if let Ok(views) = load_contexts(&opts.root) {
+                    for v in &views {
+                        followers
+                            .entry(v.name.clone())
+                            .or_insert_with(|| EventFollower::at_end(&opts.root.context(&v.name)));
+                    }
+                    followers.retain(|n, _| views.iter().any(|v| v.name == *n));
+                    let fx = update::update(&mut app, Action::ContextsLoaded(views));
+                    run_effects(&env, &mut app, &mut terminal, fx);
+                    dirty = true;
+                }
+            }
+            for (name, f) in followers.iter_mut() {
+                let (rows, _) = f.poll();
+                if !rows.is_empty() {
+                    if *name != app.active_name() {
+                        // A change elsewhere may turn that context's doctor red.
+                        effects::spawn_doctor(&env, name.clone());
+                    }
+                    let fx = update::update(
+                        &mut app,
+                        Action::EventsAppended {
+                            context: name.clone(),
+                            rows,
+                        },
+                    );
+                    run_effects(&env, &mut app, &mut terminal, fx);
+                    dirty = true;
+                }
+            }
+            if let Some(c) = app.ctx() {
+                let cd = opts.root.context(&c.name);
+                let now = watch::files_stamp(&cd);
+                if now != stamps {
+                    stamps = now;
+                    effects::load(&env, cd.name().to_string());
                 }
             }
         }
@@ -290,8 +328,8 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
             // which may be from an earlier visit.
             watched = app.active_name();
             let cd = opts.root.context(&watched);
-            follower = Some(EventFollower::at_end(&cd));
-            stamps = stamp(&cd);
+            followers.insert(watched.clone(), EventFollower::at_end(&cd));
+            stamps = watch::files_stamp(&cd);
             effects::load(&env, watched.clone());
         }
         if app.quit {

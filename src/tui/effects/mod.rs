@@ -185,7 +185,7 @@ pub(super) fn run_doctor(env: &Env, name: &str) -> crate::policy::doctor::Doctor
 }
 
 /// Runs the doctor in the background unless a run for that context is already under way.
-pub(super) fn spawn_doctor(env: &Env, name: String) {
+pub fn spawn_doctor(env: &Env, name: String) {
     let started = env
         .doctoring
         .lock()

@@ -282,6 +282,8 @@ async fn execute(
             fields.insert("type".into(), cfg.kind.clone().into());
             if let Ok(views) = load_contexts(&env.root) {
                 let _ = env.tx.send(Action::ContextsLoaded(views));
+                // The operator made it to use it: its tab opens.
+                let _ = env.tx.send(Action::SwitchTo(cfg.name.clone()));
             }
             let msg = format!("context {} created (type {})", cfg.name, cfg.kind);
             ctx.note(&msg);

@@ -51,6 +51,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 .unwrap_or(0);
             Vec::new()
         }
+        Action::SwitchTo(name) => switch_to(app, &name),
         Action::Loaded { context, snapshot } => {
             if let Some(c) = app.ctx_by_name_mut(&context) {
                 c.snapshot = Some(*snapshot);
