@@ -364,13 +364,27 @@ fn console_deploys_follows_logs_and_rolls_back() {
     };
     let before = history()["current_release"].as_str().unwrap().to_string();
 
-    // oss-demo deploys without a dialog (mutating, confirm none): plan, then a task per target.
+    // A deploy is never one keystroke: even in oss-demo (confirm none) the plan is shown and
+    // waits for y; then a task per target.
     tmux.send_key("Tab");
     tmux.send("d");
+    let screen = tmux.wait_for("the deploy plan", |s| {
+        s.contains("Confirm in") && s.contains("deploy api release")
+    });
+    assert!(screen.contains("health: every service running"), "{screen}");
+    assert!(
+        history()["current_release"] == before.as_str(),
+        "nothing before y"
+    );
+    tmux.send("y");
     let screen = tmux.wait_for("the deploy to finish", |s| {
         s.contains("is now the current release of api")
     });
     assert!(screen.contains("demo-local: ok"), "{screen}");
+    assert!(
+        screen.contains("demo-local | » docker compose up -d"),
+        "the deploy task's own log shows the target's progress: {screen}"
+    );
     let first = history()["current_release"].as_str().unwrap().to_string();
     assert_ne!(first, before);
     assert!(
@@ -391,6 +405,8 @@ fn console_deploys_follows_logs_and_rolls_back() {
 
     // a second deploy, then roll back: the dialog shows from → to, and No is the default
     tmux.send("d");
+    tmux.wait_for("the second plan", |s| s.contains("Confirm in"));
+    tmux.send("y");
     tmux.wait_for("the second deploy", |s| {
         s.matches("is now the current release of api").count() >= 1 && s.contains("demo-local: ok")
     });
@@ -431,6 +447,8 @@ fn console_deploys_follows_logs_and_rolls_back() {
     rows.push_str("{\"context\":\"someone-else\",\"command\":\"x\",\"severity\":\"info\",\"status\":\"sent\",\"message\":\"stray\"}\n");
     std::fs::write(&alerts, rows).unwrap();
     tmux.send("d");
+    tmux.wait_for("the third plan", |s| s.contains("Confirm in"));
+    tmux.send("y");
     tmux.wait_for("the doctor to refuse the apply", |s| {
         s.contains("PAAS_DOCTOR_BLOCKED") && s.contains("events_context_consistency")
     });

@@ -114,11 +114,20 @@ pub fn render_banner(f: &mut Frame, area: Rect, app: &App) {
         room = room.saturating_sub(6);
     }
     for (i, p) in parts.iter().enumerate() {
+        let must = i == 0 || p.contains("READ-ONLY") || p.contains("ERROR") || p.contains("FAILS");
         let w = p.chars().count() + usize::from(i > 0);
-        if i > 0 && w > room {
+        let p = if w > room && must && room > 2 {
+            // What must be seen is shortened, never left out.
+            let keep = room.saturating_sub(2 + usize::from(i > 0));
+            format!("{}… ", p.chars().take(keep).collect::<String>())
+        } else if w > room && i > 0 {
             continue;
-        }
+        } else {
+            p.clone()
+        };
+        let w = p.chars().count() + usize::from(i > 0);
         room = room.saturating_sub(w);
+        let p = &p;
         let style =
             if i == 0 || p.contains("READ-ONLY") || p.contains("ERROR") || p.contains("FAILS") {
                 base.add_modifier(Modifier::BOLD)
