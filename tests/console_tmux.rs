@@ -547,3 +547,125 @@ fn hangup_stops_running_tasks_and_restores_the_terminal() {
         "the task's process outlived the console"
     );
 }
+
+#[test]
+fn an_empty_root_refuses_context_actions_and_writes_nothing() {
+    let env = Env::new();
+    let root = env.dir.path().join("empty-root");
+    let tmux = console(&env, root.to_str().unwrap(), 120, 30);
+    tmux.wait_for("the no-context banner", |s| {
+        first_line(s).contains("NO CONTEXTS")
+    });
+    tmux.send("a");
+    let screen = tmux.wait_for("the reason", |s| s.contains("no context yet"));
+    assert!(!screen.contains("Add a target"), "no form opened: {screen}");
+    // the palette cannot do it either
+    tmux.send(":");
+    tmux.send("target add --name a --host h --user u");
+    tmux.send_key("Enter");
+    tmux.wait_for("the reason again", |s| s.contains("no context yet"));
+    tmux.send("y");
+    std::thread::sleep(Duration::from_millis(300));
+    let written: Vec<_> = common::walk(&root);
+    assert!(written.is_empty(), "files were written: {written:?}");
+    tmux.send("q");
+    tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));
+}
+
+#[test]
+fn a_context_created_by_another_process_appears_within_a_second() {
+    let env = Env::new();
+    env.init("first", "oss-demo");
+    let root = env.root.to_str().unwrap().to_string();
+    let tmux = console(&env, &root, 120, 30);
+    tmux.wait_for("the first tab", |s| {
+        first_line(s).contains("FIRST · OSS-DEMO")
+    });
+    let o = env
+        .cmd()
+        .args([
+            "--state-root",
+            &root,
+            "context",
+            "init",
+            "later",
+            "--type",
+            "staging",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let created = Instant::now();
+    loop {
+        let screen = tmux.capture(false);
+        if screen.lines().nth(1).unwrap_or("").contains("later") {
+            break;
+        }
+        assert!(
+            created.elapsed() < Duration::from_secs(1),
+            "the new context did not appear within a second:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // and a removed one goes away
+    std::fs::remove_dir_all(env.ctx_dir("later")).unwrap();
+    tmux.wait_for("the tab to go", |s| {
+        !s.lines().nth(1).unwrap_or("").contains("later")
+    });
+    tmux.send("q");
+    tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));
+}
+
+#[test]
+fn console_deploy_lists_a_missing_secret_and_the_apply_refuses() {
+    let env = Env::new();
+    let root = seed_demo(&env);
+    let compose = env.work.join("greet.yaml");
+    std::fs::write(
+        &compose,
+        "services:\n  web:\n    image: nginx\n    environment:\n      GREETING: ${GREETING}\n",
+    )
+    .unwrap();
+    let o = env
+        .cmd()
+        .args([
+            "--state-root",
+            &root,
+            "--context",
+            "oss-demo",
+            "app",
+            "add",
+            "--name",
+            "greet",
+            "--compose-file",
+            compose.to_str().unwrap(),
+            "--targets",
+            "demo-local",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tmux = console(&env, &root, 150, 46);
+    tmux.wait_for("the oss-demo banner", |s| s.contains("OSS-DEMO · OSS-DEMO"));
+    tmux.send_key("Tab");
+    tmux.wait_for("greet in the apps", |s| s.contains("greet"));
+    // select greet (apps are listed registry first: api, greet)
+    tmux.send("j");
+    tmux.send("d");
+    let screen = tmux.wait_for("the plan", |s| {
+        s.contains("Confirm in") && s.contains("deploy greet")
+    });
+    assert!(
+        screen.contains("MISSING secrets (no value, no default): GREETING"),
+        "{screen}"
+    );
+    tmux.send("y");
+    let screen = tmux.wait_for("the refusal", |s| s.contains("PAAS_SECRET_MISSING"));
+    assert!(screen.contains("GREETING"), "{screen}");
+    assert!(
+        !Path::new(&env.dir.path().join("docker-state/projects/oss-demo-greet")).exists(),
+        "nothing was deployed"
+    );
+    tmux.send("q");
+    tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));
+}
