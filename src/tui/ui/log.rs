@@ -64,7 +64,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, runner: &TaskRunner) {
     if tasks.is_empty() {
         f.render_widget(
             Paragraph::new(
-                "No tasks yet. c checks a target, x runs a command, Enter opens the action menu.",
+                "No tasks yet. c checks a target, d deploys an app, Enter opens the selection, m its actions.",
             )
             .wrap(Wrap { trim: true })
             .style(app.theme.fg(app.theme.dim))

@@ -313,7 +313,15 @@ pub fn render_apps(f: &mut Frame, area: Rect, app: &App) {
             lines.push(Line::from(vec![
                 Span::styled(if current { " ● " } else { "   " }, app.theme.status("ok")),
                 Span::styled(
-                    format!("{r}{}", if current { "  (current)" } else { "" }),
+                    format!(
+                        "{r}{}",
+                        // The marker says it; the word is added where it fits whole.
+                        if current && h.width as usize >= r.len() + 16 {
+                            "  (current)"
+                        } else {
+                            ""
+                        }
+                    ),
                     if current {
                         Style::default().add_modifier(Modifier::BOLD)
                     } else {
