@@ -113,6 +113,7 @@ pub fn initial_app(root: &StateRoot, write: bool, color: bool) -> App {
     let (theme, w2) = Theme::load(dirs.as_ref().map(|d| d.theme_file()).as_deref(), color);
     warnings.extend(w2);
     let mut app = App::new(root.clone(), keymap, theme, warnings);
+    app.keymap_path = dirs.as_ref().map(|d| d.keymap_file());
     app.write = write;
     match load_contexts(root) {
         Ok(c) => app.contexts = c,

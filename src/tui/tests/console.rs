@@ -307,3 +307,23 @@ fn layouts_at_80x24_and_250x60() {
     assert!(width(Pane::Events) > 3 * width(Pane::Backups), "{l:?}");
     insta::assert_snapshot!("layout_250x60", text);
 }
+
+#[test]
+fn help_is_grouped_and_names_the_keymap_file_the_mouse_and_esc() {
+    let runner = TaskRunner::default();
+    let mut app = app_with(false, true);
+    app.keymap_path = Some("/home/op/.config/paasdeck/keymap.json".into());
+    update(&mut app, key('?'));
+    let text = screen(&render(&app, &runner, 120, 140));
+    for want in [
+        "TARGETS",
+        "APPS",
+        "MOUSE",
+        "ESC",
+        "KEYMAP FILE",
+        "/home/op/.config/paasdeck/keymap.json",
+        "wheel",
+    ] {
+        assert!(text.contains(want), "{want} missing:\n{text}");
+    }
+}

@@ -195,8 +195,34 @@ fn help(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
         }
         lines.push(Line::from(""));
     }
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let entry = |k: &str, d: &str| {
+        Line::from(vec![
+            Span::styled(format!("  {k:<16}"), app.theme.fg(app.theme.border_focus)),
+            Span::raw(d.to_string()),
+        ])
+    };
+    lines.push(Line::from(Span::styled("MOUSE", bold)));
+    lines.push(entry("click", "focus a pane and select the row under the pointer"));
+    lines.push(entry("click a tab", "switch to that context"));
+    lines.push(entry("wheel", "scroll the pane under the pointer"));
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("ESC", bold)));
+    lines.push(entry(
+        "Esc",
+        "close a dialog, view or input (a confirmation: cancel); clear the pane's filter",
+    ));
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("KEYMAP FILE", bold)));
+    lines.push(Line::from(format!(
+        "  {}",
+        app.keymap_path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(no config directory found)".into())
+    )));
     lines.push(Line::from(Span::styled(
-        "Keys come from the keymap (defaults in assets/keymap.json, yours in the config dir: paasdeck info).",
+        "  a JSON object of command → keys, e.g. {\"quit\": [\"ctrl-q\"]}; it replaces the keys of the commands it names",
         app.theme.fg(app.theme.dim),
     )));
     f.render_widget(
