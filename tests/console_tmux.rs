@@ -669,3 +669,55 @@ fn console_deploy_lists_a_missing_secret_and_the_apply_refuses() {
     tmux.send("q");
     tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));
 }
+
+#[test]
+fn console_check_fails_when_the_host_refuses_new_connections_despite_an_open_master() {
+    let mut sshd = common::sshd::Sshd::start();
+    let env = Env::new();
+    env.init("c", "oss-demo");
+    env.ok(&[
+        "--context",
+        "c",
+        "target",
+        "add",
+        "--name",
+        "edge",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &sshd.port.to_string(),
+        "--user",
+        &sshd.user,
+        "--identity-file",
+        sshd.client_key.to_str().unwrap(),
+    ]);
+    let mut vars = console_env(&env);
+    vars.push(("PAASDECK_SSH_CONFIG".into(), "/dev/null".into()));
+    vars.push((
+        "PATH".into(),
+        format!(
+            "{}:{}",
+            sshd.fakebin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    ));
+    let shell = format!(
+        "cd {} && {} --state-root {}; echo PAASDECK-EXITED $?; sleep 60",
+        env.work.display(),
+        Env::bin().display(),
+        env.root.display()
+    );
+    let tmux = Tmux::start(vars, 140, 40, &shell);
+    tmux.wait_for("the banner", |s| first_line(s).contains("C · OSS-DEMO"));
+    tmux.send("c");
+    tmux.wait_for("the first check", |s| s.contains("[ok]   edge"));
+    // The master stays open in the console's pool; stop the listener (its sshd process for
+    // the master connection lives on).
+    sshd.stop();
+    tmux.send("c");
+    tmux.wait_for("the failed check", |s| s.contains("[fail] edge"));
+    let checks = std::fs::read_to_string(env.ctx_dir("c").join("checks.json")).unwrap();
+    assert!(checks.contains("Connection refused"), "{checks}");
+    tmux.send("q");
+    tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));
+}

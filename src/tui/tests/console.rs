@@ -74,9 +74,7 @@ fn enter_on_an_event_opens_every_field_and_its_logs_are_one_key_away() {
                 stopped it; the previous release rel-20261124T100000-000000002 is still running";
     if let Some(s) = app.contexts[0].snapshot.as_mut() {
         s.events[0].message = long.into();
-        s.events[0]
-            .fields
-            .insert("app".into(), json!("api"));
+        s.events[0].fields.insert("app".into(), json!("api"));
         s.events[0]
             .fields
             .insert("release".into(), json!("rel-20261124T120000-000000003"));
@@ -86,13 +84,18 @@ fn enter_on_an_event_opens_every_field_and_its_logs_are_one_key_away() {
     assert!(matches!(app.overlay, Overlay::Event { .. }));
     let t = render(&app, &runner, 160, 40);
     let text = screen(&t);
-    assert!(text.contains("OOM killer"), "the whole message is readable: {text}");
+    assert!(
+        text.contains("OOM killer"),
+        "the whole message is readable: {text}"
+    );
     assert!(text.contains("rel-20261124T120000-000000003"));
     insta::assert_snapshot!("event_detail", text);
     let fx = update(&mut app, key('l'));
     assert!(
-        fx.iter().any(|e| matches!(e, Effect::Run { op: Op::Logs { app, target, .. }, .. }
-            if app == "api" && target.as_deref() == Some("edge-a"))),
+        fx.iter().any(
+            |e| matches!(e, Effect::Run { op: Op::Logs { app, target, .. }, .. }
+            if app == "api" && target.as_deref() == Some("edge-a"))
+        ),
         "{fx:?}"
     );
 }
@@ -109,12 +112,20 @@ fn enter_on_an_app_picks_a_release_to_roll_back_to() {
     // the current release cannot be chosen
     let fx = update(&mut app, code(KeyCode::Enter));
     assert!(fx.is_empty());
-    assert!(app.flash.as_ref().unwrap().text.contains("already the current"));
+    assert!(
+        app.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("already the current")
+    );
     update(&mut app, key('j'));
     let fx = update(&mut app, code(KeyCode::Enter));
     assert!(
-        fx.iter().any(|e| matches!(e, Effect::Plan { op: Op::Rollback { to, .. }, .. }
-            if to.as_deref() == Some("rel-20261123T100000-000000001"))),
+        fx.iter().any(
+            |e| matches!(e, Effect::Plan { op: Op::Rollback { to, .. }, .. }
+            if to.as_deref() == Some("rel-20261123T100000-000000001"))
+        ),
         "{fx:?}"
     );
     // the palette completes release ids
@@ -142,22 +153,34 @@ fn the_secret_form_masks_the_value_and_forgets_it_after_submit() {
     let value = "postgres://u:hunter2-Zx9@db/api";
     type_text(&mut app, value);
     let typing = screen(&render(&app, &runner, 120, 36));
-    assert!(!typing.contains("hunter2"), "the value is never drawn: {typing}");
+    assert!(
+        !typing.contains("hunter2"),
+        "the value is never drawn: {typing}"
+    );
     assert!(typing.contains("••••"), "{typing}");
     update(&mut app, code(KeyCode::Enter));
     // production asks yes for a mutation: the dialog shows what, never the value
     let Overlay::Confirm(c) = &app.overlay else {
         panic!("no dialog: {:?}", app.overlay)
     };
-    assert!(c.lines.iter().any(|l| l.contains("set secret DATABASE_URL of app api for edge-a")));
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("set secret DATABASE_URL of app api for edge-a"))
+    );
     let t = render(&app, &runner, 120, 36);
     let text = screen(&t);
     assert!(!text.contains("hunter2"), "{text}");
-    assert!(!format!("{:?}", app.overlay).contains("hunter2"), "Debug leaks the value");
+    assert!(
+        !format!("{:?}", app.overlay).contains("hunter2"),
+        "Debug leaks the value"
+    );
     insta::assert_snapshot!("secret_form_submitted", text);
     let fx = update(&mut app, key('y'));
-    assert!(fx.iter().any(|e| matches!(e, Effect::Run { op: Op::SetSecret { target, .. }, .. }
-        if target.as_deref() == Some("edge-a"))));
+    assert!(fx.iter().any(
+        |e| matches!(e, Effect::Run { op: Op::SetSecret { target, .. }, .. }
+        if target.as_deref() == Some("edge-a"))
+    ));
     assert!(!format!("{fx:?}").contains("hunter2"));
     assert!(!screen(&render(&app, &runner, 120, 36)).contains("hunter2"));
 }
@@ -201,7 +224,10 @@ fn trouble_in_another_tab_marks_it_until_it_is_viewed() {
     assert!(tabs.contains("2 dogfood !"), "{tabs}");
     insta::assert_snapshot!("marked_tab", screen(&t));
     update(&mut app, key('2'));
-    assert!(!app.trouble.contains_key("dogfood"), "viewing it clears the mark");
+    assert!(
+        !app.trouble.contains_key("dogfood"),
+        "viewing it clears the mark"
+    );
 }
 
 #[test]
@@ -229,10 +255,17 @@ fn a_deploy_always_shows_its_plan_and_the_health_timeout_can_change() {
     let Overlay::Confirm(c) = &app.overlay else {
         panic!()
     };
-    assert!(c.lines.iter().any(|l| l.contains("within 1m 30s")), "{:?}", c.lines);
+    assert!(
+        c.lines.iter().any(|l| l.contains("within 1m 30s")),
+        "{:?}",
+        c.lines
+    );
     let fx = update(&mut app, key('y'));
-    assert!(fx.iter().any(|e| matches!(e, Effect::Run { op: Op::Apply(p), .. }
-        if p.0.health.timeout == std::time::Duration::from_secs(90))));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Run { op: Op::Apply(p), .. }
+        if p.0.health.timeout == std::time::Duration::from_secs(90)))
+    );
 }
 
 #[test]
@@ -249,7 +282,13 @@ fn keys_move_between_panes_and_say_where_they_work() {
     update(&mut app, key('l'));
     assert_eq!(app.focus, Pane::Apps);
     let fx = update(&mut app, key('l'));
-    assert!(fx.iter().any(|e| matches!(e, Effect::Run { op: Op::Logs { .. }, .. })));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Run {
+            op: Op::Logs { .. },
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -260,7 +299,10 @@ fn menus_in_a_read_only_context_mark_refused_actions() {
     let Overlay::Menu { items, .. } = &app.overlay else {
         panic!()
     };
-    let remove = items.iter().find(|i| i.label.starts_with("remove")).unwrap();
+    let remove = items
+        .iter()
+        .find(|i| i.label.starts_with("remove"))
+        .unwrap();
     assert!(remove.disabled.as_ref().unwrap().contains("read-only"));
     let check = items.iter().find(|i| i.label.starts_with("check")).unwrap();
     assert!(check.disabled.is_none(), "reads stay enabled");
@@ -281,10 +323,16 @@ fn the_quit_question_says_where_tasks_run() {
         });
     }
     let banner = super::super::ui::banner::banner_text(&app).join("|");
-    assert!(banner.contains("tasks 1 running (+2 in other contexts)"), "{banner}");
+    assert!(
+        banner.contains("tasks 1 running (+2 in other contexts)"),
+        "{banner}"
+    );
     update(&mut app, key('q'));
     let text = screen(&render(&app, &runner, 120, 36));
-    assert!(text.contains("3 task(s) still running: 1 in prod-eu, 2 in dogfood"), "{text}");
+    assert!(
+        text.contains("3 task(s) still running: 1 in prod-eu, 2 in dogfood"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -326,4 +374,30 @@ fn help_is_grouped_and_names_the_keymap_file_the_mouse_and_esc() {
     ] {
         assert!(text.contains(want), "{want} missing:\n{text}");
     }
+}
+
+#[test]
+fn control_bytes_from_state_never_reach_a_cell() {
+    let runner = TaskRunner::default();
+    let mut app = app_with(false, true);
+    if let Some(s) = app.contexts[0].snapshot.as_mut() {
+        s.events[0].message = "boom\u{1b}]0;pwned\u{7}\u{1b}[2J\r".into();
+        s.events[0].command = "dep\u{1b}[31mloy".into();
+        s.targets[0].target.labels = vec!["eu\u{1b}[5m".into()];
+    }
+    let mut check = |app: &App| {
+        let t = render(app, &runner, 200, 40);
+        let buf = t.backend().buffer();
+        for cell in buf.content() {
+            assert!(
+                !cell.symbol().chars().any(|c| c.is_control()),
+                "a control byte reached a cell: {:?}",
+                cell.symbol()
+            );
+        }
+    };
+    check(&app);
+    app.focus = Pane::Events;
+    update(&mut app, code(KeyCode::Enter));
+    check(&app);
 }

@@ -203,7 +203,10 @@ fn help(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
         ])
     };
     lines.push(Line::from(Span::styled("MOUSE", bold)));
-    lines.push(entry("click", "focus a pane and select the row under the pointer"));
+    lines.push(entry(
+        "click",
+        "focus a pane and select the row under the pointer",
+    ));
     lines.push(entry("click a tab", "switch to that context"));
     lines.push(entry("wheel", "scroll the pane under the pointer"));
     lines.push(Line::from(""));
