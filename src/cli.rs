@@ -127,6 +127,9 @@ pub enum ContextCmd {
         /// Incus project of a staging context
         #[arg(long, value_name = "PROJECT")]
         incus_project: Option<String>,
+        /// Allow changing the type of an existing context (its confirmations change with it)
+        #[arg(long)]
+        force: bool,
     },
     /// List contexts
     List,
@@ -556,6 +559,9 @@ impl ReleaseArgs {
             crate::error::PaasError::usage("flag_validation", "--app is required")
         })?;
         crate::state::names::validate_app(&app)?;
+        if let Some(h) = &self.health_cmd {
+            crate::text::refuse_control("--health-cmd", h)?;
+        }
         Ok(crate::ops::deploy::Common {
             targets: self
                 .targets
@@ -627,6 +633,17 @@ impl Command {
             Command::Info => Verb::Info,
             Command::Demo(_) => Verb::Demo,
         }
+    }
+
+    /// Commands about the whole root rather than one context (`context list`, `info`,
+    /// `doctor --all-contexts`): they run even when the stored current context is damaged.
+    pub fn spans_contexts(&self) -> bool {
+        matches!(
+            self,
+            Command::Context(ContextCmd::List)
+                | Command::Info
+                | Command::Doctor(DoctorArgs { all_contexts: true })
+        )
     }
 
     /// The context a command names as its subject on the command line (`context init NAME`,

@@ -32,6 +32,7 @@ pub enum ErrorCode {
     Cancelled,
     DeployLocked,
     DoctorBlocked,
+    DoctorFailed,
     BackupVerifyFailed,
     SecretMissing,
 }
@@ -64,6 +65,7 @@ impl ErrorCode {
             ErrorCode::Cancelled => "PAAS_CANCELLED",
             ErrorCode::DeployLocked => "PAAS_DEPLOY_LOCKED",
             ErrorCode::DoctorBlocked => "PAAS_DOCTOR_BLOCKED",
+            ErrorCode::DoctorFailed => "PAAS_DOCTOR_FAILED",
             ErrorCode::BackupVerifyFailed => "PAAS_BACKUP_VERIFY_FAILED",
             ErrorCode::SecretMissing => "PAAS_SECRET_MISSING",
         }
@@ -92,6 +94,48 @@ impl ErrorCode {
                 | ErrorCode::DoctorBlocked
                 | ErrorCode::SecretMissing
         )
+    }
+}
+
+impl std::str::FromStr for ErrorCode {
+    type Err = ();
+
+    /// The code a `PAAS_*` name stands for (as stored in `checks.json`).
+    fn from_str(s: &str) -> std::result::Result<ErrorCode, ()> {
+        use ErrorCode::*;
+        [
+            InvalidArgument,
+            TargetResolutionFailed,
+            RemoteUploadFailed,
+            RemoteApplyFailed,
+            HealthCheckFailed,
+            RollbackResolveFailed,
+            RollbackApplyFailed,
+            RollbackBundleNotFound,
+            PrecheckPlaintextSecrets,
+            BundleCreateFailed,
+            UnknownFailure,
+            ContextGuard,
+            ContextNotFound,
+            AppNotFound,
+            AlreadyExists,
+            StateCorrupt,
+            StateLocked,
+            StateIo,
+            SshConnectFailed,
+            HostKeyMismatch,
+            RemoteCommandFailed,
+            Timeout,
+            Cancelled,
+            DeployLocked,
+            DoctorBlocked,
+            DoctorFailed,
+            BackupVerifyFailed,
+            SecretMissing,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+        .ok_or(())
     }
 }
 

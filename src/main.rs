@@ -46,10 +46,15 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) || !json {
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
                 e.exit();
             }
+            // clap echoes the offending argument: it goes through the terminal sanitiser.
             let msg = e.render().to_string();
+            if !json {
+                eprint!("{}", paasdeck::text::sanitize(&msg));
+                return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+            }
             let first = msg
                 .lines()
                 .find(|l| !l.trim().is_empty())
@@ -96,10 +101,15 @@ fn demo(global: &Global, args: &DemoArgs, json: bool, started: std::time::Instan
         if json {
             println!(
                 "{}",
-                serde_json::json!({"ok": true, "command": "demo", "context": "oss-demo", "mode": "live", "state_root": root.path().display().to_string()})
+                paasdeck::text::inert_json(
+                    serde_json::json!({"ok": true, "command": "demo", "context": "oss-demo", "mode": "live", "state_root": root.path().display().to_string()}).to_string()
+                )
             );
         } else {
-            println!("{}", root.path().display());
+            println!(
+                "{}",
+                paasdeck::text::sanitize_inline(&root.path().display().to_string())
+            );
         }
         return ExitCode::SUCCESS;
     }

@@ -59,9 +59,69 @@ pub fn sanitize_inline(s: &str) -> Cow<'_, str> {
     sanitize_with(s, false)
 }
 
+/// `s` without the characters [`sanitize_inline`] would escape, for a place that has no room
+/// for the escape (one terminal cell).
+pub fn strip_hostile(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| is_hostile(c, false)) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.chars().filter(|&c| !is_hostile(c, false)).collect())
+}
+
+/// Serialised JSON made inert for a terminal: serde escapes C0 controls, but leaves DEL, C1
+/// controls and bidirectional overrides raw inside strings. They can only occur inside strings,
+/// so writing them as `\u` escapes keeps the document equal for every JSON reader.
+pub fn inert_json(json: String) -> String {
+    if !json.chars().any(|c| is_hostile(c, true)) {
+        return json;
+    }
+    use std::fmt::Write;
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_hostile(c, true) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Whether operator input holds a control character; labels, lock messages and names refuse it.
 pub fn has_control(s: &str) -> bool {
     s.chars().any(|c| is_hostile(c, false))
+}
+
+/// Refuses free-text operator input that holds a control character (a usage error naming the
+/// flag, the value shown escaped): what is stored is later printed, and must not be able to
+/// drive the terminal of whoever reads it.
+pub fn refuse_control(flag: &str, value: &str) -> Result<(), crate::error::PaasError> {
+    if !has_control(value) {
+        return Ok(());
+    }
+    Err(crate::error::PaasError::usage(
+        "flag_validation",
+        format!(
+            "{flag} holds a control character (escape, newline, tab, ...): \"{}\"",
+            sanitize_inline(value)
+        ),
+    )
+    .with_remediation(format!("give {flag} as plain printable text")))
+}
+
+/// As [`refuse_control`], for a remote command where newlines and tabs are part of a script.
+pub fn refuse_control_in_script(flag: &str, value: &str) -> Result<(), crate::error::PaasError> {
+    match sanitize(value) {
+        Cow::Borrowed(_) => Ok(()),
+        Cow::Owned(shown) => Err(crate::error::PaasError::usage(
+            "flag_validation",
+            format!(
+                "{flag} holds a control character other than newline and tab: \"{}\"",
+                sanitize_inline(&shown)
+            ),
+        )
+        .with_remediation(format!("remove the escape or control bytes from {flag}"))),
+    }
 }
 
 /// `1.5G`-style sizes (powers of 1024).
@@ -110,6 +170,41 @@ mod tests {
         assert!(has_control("x\u{1b}"));
         assert!(has_control("x\ny"));
         assert!(!has_control("ok label-1"));
+    }
+
+    #[test]
+    fn json_is_made_inert_and_stays_equal() {
+        let v = serde_json::json!({"m": "a\u{1b}]0;X\u{7}\u{7f}\u{9b}\u{202e}\n", "n": 1});
+        let raw = serde_json::to_string_pretty(&v).unwrap();
+        assert!(raw.contains('\u{9b}'), "serde leaves C1 raw");
+        let inert = inert_json(raw);
+        assert!(
+            !inert.chars().any(|c| c.is_control() && c != '\n'),
+            "{inert}"
+        );
+        assert!(
+            inert.contains("\\u009b") && inert.contains("\\u202e"),
+            "{inert}"
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&inert).unwrap(),
+            v
+        );
+    }
+
+    #[test]
+    fn control_input_is_refused_naming_the_flag() {
+        let e = refuse_control("--labels", "a\u{1b}]0;X\u{7}").unwrap_err();
+        assert!(e.usage);
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.message.starts_with("--labels holds a control character"));
+        assert!(e.message.contains("a\\e]0;X\\x07"), "{}", e.message);
+        assert!(!e.message.chars().any(char::is_control));
+        assert!(refuse_control("-m", "maintenance window, back at 14:00").is_ok());
+        assert!(refuse_control("-m", "two\nlines").is_err());
+        assert!(refuse_control_in_script("CMD", "set -e\n\tuptime").is_ok());
+        let e = refuse_control_in_script("CMD", "printf '\u{1b}[2J'").unwrap_err();
+        assert!(e.message.contains("\\e[2J"), "{}", e.message);
     }
 
     #[test]

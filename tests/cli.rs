@@ -281,7 +281,7 @@ fn export_import_round_trip_and_secret_key_refusal() {
     ]);
     std::fs::write(
         env.ctx_dir("source").join("deployments.json"),
-        r#"{"apps":{"api":{"current_release":"rel-2","current_remote_dir":"/opt/si/paas/releases","history":["rel-1","rel-2"],"updated_at":"2026-01-01T00:00:00Z"}}}"#,
+        r#"{"apps":{"api":{"current_release":"rel-20260101T000000-000000002","current_remote_dir":"/opt/si/paas/releases","history":["rel-20260101T000000-000000001","rel-20260101T000000-000000002"],"updated_at":"2026-01-01T00:00:00Z"}}}"#,
     )
     .unwrap();
     let out = env.dir.path().join("export.json");
@@ -329,7 +329,7 @@ fn export_import_round_trip_and_secret_key_refusal() {
     assert_eq!(t["count"], 2);
     assert_eq!(t["current_target"], "edge-a");
     let s = env.ok(&["--context", "customer-42", "app", "status", "api"]);
-    assert_eq!(s["current_release"], "rel-2");
+    assert_eq!(s["current_release"], "rel-20260101T000000-000000002");
     assert_eq!(s["count"], 2);
 
     // a payload carrying a secret-like key is refused, naming the key and not the value

@@ -14,6 +14,7 @@ use paasdeck::remote::pool::Pool;
 use paasdeck::remote::quote::quote;
 use paasdeck::remote::ssh::SshOptions;
 use paasdeck::remote::{ExecRequest, LineSink, Stream, capture};
+use paasdeck::state::ids::Port;
 use paasdeck::state::targets::Target;
 use paasdeck::tasks::{TaskMeta, TaskRunner, TaskState};
 use serde_json::Value;
@@ -21,13 +22,14 @@ use tokio_util::sync::CancellationToken;
 
 fn target(sshd: &Sshd, name: &str) -> Target {
     Target {
-        name: name.into(),
-        host: "127.0.0.1".into(),
-        port: sshd.port as i64,
-        user: sshd.user.clone(),
         auth_method: "key".into(),
         identity_file: sshd.client_key.display().to_string(),
-        ..Default::default()
+        ..Target::new(
+            name.parse().unwrap(),
+            "127.0.0.1".parse().unwrap(),
+            Port::new(sshd.port as i64).unwrap(),
+            sshd.user.parse().unwrap(),
+        )
     }
 }
 
@@ -321,12 +323,13 @@ async fn unreachable_port_fails_within_the_connect_timeout() {
     opts.connect_timeout = Duration::from_secs(2);
     let pool = Pool::new(opts, None);
     let t = Target {
-        name: "gone".into(),
-        host: "127.0.0.1".into(),
-        port: free_port() as i64,
-        user: "nobody".into(),
         auth_method: "key".into(),
-        ..Default::default()
+        ..Target::new(
+            "gone".parse().unwrap(),
+            "127.0.0.1".parse().unwrap(),
+            Port::new(free_port() as i64).unwrap(),
+            "nobody".parse().unwrap(),
+        )
     };
     let started = Instant::now();
     let err = pool.get("c", &t).await.err().unwrap();

@@ -8,7 +8,8 @@ use crate::cli::{AppAddArgs, AppCmd};
 use crate::error::{PaasError, Result};
 use crate::ops::{self, apps::AppSpec};
 use crate::state::apps;
-use crate::state::deployments::{self, app_key};
+use crate::state::deployments;
+use crate::state::ids::AppName;
 use crate::state::names;
 
 pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
@@ -59,11 +60,10 @@ fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
         .field("health_cmd", &app.health_cmd)
         .field(
             "remote_dir",
-            if app.remote_dir.is_empty() {
-                crate::ops::deploy::DEFAULT_REMOTE_ROOT.to_string()
-            } else {
-                app.remote_dir.clone()
-            },
+            app.remote_dir
+                .clone()
+                .map(String::from)
+                .unwrap_or_else(|| crate::ops::deploy::DEFAULT_REMOTE_ROOT.to_string()),
         )
         .field("total", total)
         .text(format!("app {} registered", app.name)))
@@ -81,11 +81,14 @@ fn list(inv: &Invocation) -> Result<Report> {
     ]];
     let mut data = Vec::new();
     for a in &reg.apps {
-        let h = hist.apps.get(&app_key(&a.name));
-        let current = h.map(|h| h.current_release.clone()).unwrap_or_default();
+        let h = hist.app(&a.name);
+        let current = h
+            .and_then(|h| h.current_release.as_ref())
+            .map(String::from)
+            .unwrap_or_default();
         let count = h.map(|h| h.history.len()).unwrap_or(0);
         rows.push(vec![
-            a.name.clone(),
+            a.name.to_string(),
             if current.is_empty() {
                 "-".into()
             } else {
@@ -95,7 +98,11 @@ fn list(inv: &Invocation) -> Result<Report> {
             if a.targets.is_empty() {
                 "(current)".into()
             } else {
-                a.targets.join(",")
+                a.targets
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
             },
         ]);
         let mut v = serde_json::to_value(a).unwrap_or_default();
@@ -119,43 +126,48 @@ fn list(inv: &Invocation) -> Result<Report> {
 }
 
 fn status(inv: &Invocation, app: &str) -> Result<Report> {
-    names::validate_app(app)?;
+    let app = AppName::parse(app)?;
     let cd = inv.existing_cd()?;
     let reg = apps::load(&cd)?;
     let hist = deployments::load(&cd)?;
-    let entry = reg.find(app);
-    let h = hist.apps.get(&app_key(app));
+    let entry = reg.find(&app);
+    let h = hist.app(&app);
     if entry.is_none() && h.is_none() {
-        return Err(apps::not_found(app));
+        return Err(apps::not_found(&app));
     }
     let h = h.cloned().unwrap_or_default();
+    let current = h
+        .current_release
+        .as_ref()
+        .map(String::from)
+        .unwrap_or_default();
+    let remote_dir = h
+        .current_remote_dir
+        .as_ref()
+        .map(String::from)
+        .unwrap_or_default();
     let mut releases: Vec<serde_json::Value> = h
         .history
         .iter()
         .rev()
-        .map(|r| json!({"release": r, "current": r.eq_ignore_ascii_case(&h.current_release)}))
+        .map(|r| json!({"release": r, "current": h.is_current(r)}))
         .collect();
-    if releases.is_empty() && !h.current_release.is_empty() {
-        releases.push(json!({"release": h.current_release, "current": true}));
+    if releases.is_empty() && !current.is_empty() {
+        releases.push(json!({"release": current, "current": true}));
     }
+    let dash = |s: &str| {
+        if s.is_empty() {
+            "-".to_string()
+        } else {
+            s.to_string()
+        }
+    };
     let mut text = format!(
         "app {}\n  current release  {}\n  remote dir       {}\n  updated          {}\n",
-        entry.map(|e| e.name.as_str()).unwrap_or(app),
-        if h.current_release.is_empty() {
-            "-"
-        } else {
-            &h.current_release
-        },
-        if h.current_remote_dir.is_empty() {
-            "-"
-        } else {
-            &h.current_remote_dir
-        },
-        if h.updated_at.is_empty() {
-            "-"
-        } else {
-            &h.updated_at
-        },
+        entry.map(|e| e.name.as_str()).unwrap_or(&app),
+        dash(&current),
+        dash(&remote_dir),
+        dash(&h.updated_at),
     );
     if let Some(e) = entry {
         text.push_str(&format!("  compose file     {}\n", e.compose_file));
@@ -172,13 +184,13 @@ fn status(inv: &Invocation, app: &str) -> Result<Report> {
         .set(
             "app",
             entry
-                .map(|e| e.name.clone())
+                .map(|e| e.name.to_string())
                 .unwrap_or_else(|| app.to_string()),
         )
         .set("registered", entry.is_some())
         .set("registry", entry)
-        .set("current_release", &h.current_release)
-        .set("current_remote_dir", &h.current_remote_dir)
+        .set("current_release", &current)
+        .set("current_remote_dir", &remote_dir)
         .set("updated_at", &h.updated_at)
         .set("previous_release", h.previous())
         .list(&releases)

@@ -1,8 +1,8 @@
-//! `context init|list|show|use|remove|export|import`.
+//! `context init|list|show|use|remove|export` (`import` is in `context_import`).
 
 use std::path::Path;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::Invocation;
 use super::output::{Report, table};
@@ -10,10 +10,10 @@ use crate::cli::ContextCmd;
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::policy::guard::{ConfirmLevel, ContextPolicy, Tone};
 use crate::policy::redact;
-use crate::state::apps::{self, AppsDoc};
+use crate::state::apps;
 use crate::state::context::{self, ContextConfig, InitSpec};
-use crate::state::deployments::{self, DeploymentsDoc};
-use crate::state::targets::{self, TargetsDoc};
+use crate::state::deployments;
+use crate::state::targets;
 use crate::state::{clock, fsio, names};
 
 pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
@@ -25,8 +25,15 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             read_only,
             confirm,
             incus_project,
+            force,
             ..
         } => {
+            if let Some(v) = vault_file {
+                crate::text::refuse_control("--vault-file", &v.display().to_string())?;
+            }
+            if let Some(p) = incus_project {
+                crate::text::refuse_control("--incus-project", p)?;
+            }
             if let Some(k) = kind {
                 names::validate_context(&k.to_ascii_lowercase()).map_err(|_| {
                     PaasError::usage("flag_validation", format!("invalid context type {k:?}"))
@@ -56,6 +63,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             }
             let spec = InitSpec {
                 kind: kind.clone(),
+                force: *force,
                 vault_file: vault_file
                     .as_ref()
                     .map(|v| crate::state::paths::absolute(v).display().to_string()),
@@ -65,11 +73,21 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
                 incus_project: incus_project.clone(),
             };
             let cd = inv.cd();
-            let (cfg, created) = context::init(&inv.root, &cd, &spec)?;
-            let p = ContextPolicy::new(&cfg.name, Some(&cfg));
+            let done = context::init(&inv.root, &cd, &spec)?;
+            let (cfg, created) = (&done.config, done.created);
+            let p = ContextPolicy::new(&cfg.name, Some(cfg));
             let verb = if created { "created" } else { "updated" };
-            Ok(describe(&cfg, &p).field("created", created).text(format!(
-                "context {} {verb} (type {}, {}) at {}",
+            let mut rep = describe(cfg, &p).field("created", created);
+            let mut retyped = String::new();
+            if let Some(old) = &done.previous_kind {
+                rep = rep
+                    .field("previous_type", old)
+                    .field("new_type", &p.kind)
+                    .field("force", true);
+                retyped = format!("; type changed from {old} to {}", p.kind);
+            }
+            Ok(rep.text(format!(
+                "context {} {verb} (type {}, {}) at {}{retyped}",
                 cfg.name,
                 p.kind,
                 p.tone.name(),
@@ -83,9 +101,12 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             let p = ContextPolicy::new(&cfg.name, Some(&cfg));
             let t = targets::load(&cd)?;
             let a = apps::load(&cd)?;
-            let stored = inv.root.stored_context()?;
+            let stored = inv.root.stored_context_hint();
             let rep = describe(&cfg, &p)
-                .set("current", stored.as_deref() == Some(cfg.name.as_str()))
+                .set(
+                    "current",
+                    stored.as_ref().is_some_and(|s| s.as_str() == cd.name()),
+                )
                 .set("targets", t.targets.len())
                 .set("apps", a.apps.len())
                 .set(
@@ -109,12 +130,26 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
         }
         ContextCmd::Use { .. } => {
             let cd = inv.existing_cd()?;
-            let previous = inv.root.stored_context()?.unwrap_or_default();
+            // A damaged file is what `context use` repairs: it never stops the overwrite.
+            let damaged = inv.root.stored_context().is_err();
+            let previous = inv
+                .root
+                .stored_context_hint()
+                .map(String::from)
+                .unwrap_or_default();
             inv.root.store_context(cd.name())?;
-            Ok(Report::ok()
+            let mut rep = Report::ok()
                 .field("name", cd.name())
-                .field("previous", previous)
-                .text(format!("current context is now {}", cd.name())))
+                .field("previous", previous);
+            let mut text = format!("current context is now {}", cd.name());
+            if damaged {
+                rep = rep.field("repaired", true);
+                text.push_str(&format!(
+                    " ({} was damaged and has been rewritten)",
+                    inv.root.current_context_file().display()
+                ));
+            }
+            Ok(rep.text(text))
         }
         ContextCmd::Remove { force, .. } => {
             if !force {
@@ -130,7 +165,11 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             std::fs::remove_dir_all(cd.dir())
                 .map_err(|e| PaasError::io("context_remove", cd.dir(), &e))?;
             let mut reset = false;
-            if inv.root.stored_context()?.as_deref() == Some(cd.name()) {
+            if inv
+                .root
+                .stored_context_hint()
+                .is_some_and(|s| s.as_str() == cd.name())
+            {
                 inv.root
                     .store_context(crate::state::paths::DEFAULT_CONTEXT)?;
                 reset = true;
@@ -143,7 +182,9 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
                 .text(format!("context {} removed", cd.name())))
         }
         ContextCmd::Export { output, force, .. } => export(inv, output, *force),
-        ContextCmd::Import { input, replace, .. } => import(inv, input, *replace),
+        ContextCmd::Import { input, replace, .. } => {
+            super::context_import::import(inv, input, *replace)
+        }
     }
 }
 
@@ -163,11 +204,16 @@ fn describe(cfg: &ContextConfig, p: &ContextPolicy) -> Report {
 }
 
 fn list(inv: &Invocation) -> Result<Report> {
-    let stored = inv.root.stored_context()?.unwrap_or_default();
+    let damaged = inv.root.stored_context().err();
+    let stored = inv
+        .root
+        .stored_context_hint()
+        .map(String::from)
+        .unwrap_or_default();
     let mut rows: Vec<Value> = Vec::new();
     let mut lines = Vec::new();
     for name in inv.root.list_contexts()? {
-        let cd = inv.root.context(&name);
+        let cd = inv.root.context(&name)?;
         let mut row = match context::load(&cd) {
             Ok(Some(cfg)) => {
                 let p = ContextPolicy::new(&name, Some(&cfg));
@@ -196,17 +242,25 @@ fn list(inv: &Invocation) -> Result<Report> {
         }
         rows.push(row);
     }
-    let text = if lines.is_empty() {
+    let mut text = if lines.is_empty() {
         "no contexts yet; create one with `paasdeck context init NAME --type TYPE`\n".to_string()
     } else {
         table(&lines)
     };
-    Ok(Report::ok().set("current", stored).list(&rows).text(text))
+    let mut rep = Report::ok().set("current", stored);
+    if let Some(e) = damaged {
+        text.push_str(&format!(
+            "warning: {}\nhint: {}\n",
+            e.message, e.remediation
+        ));
+        rep = rep.set("current_context_error", super::output::error_object(&e));
+    }
+    Ok(rep.list(&rows).text(text))
 }
 
-const SCHEMA_VERSION: u64 = 1;
+pub(super) const SCHEMA_VERSION: u64 = 1;
 
-fn mappings_path(cd: &crate::state::ContextDir) -> std::path::PathBuf {
+pub(super) fn mappings_path(cd: &crate::state::ContextDir) -> std::path::PathBuf {
     cd.dir().join("webhooks").join("mappings.json")
 }
 
@@ -266,209 +320,4 @@ fn export(inv: &Invocation, output: &Path, force: bool) -> Result<Report> {
             t.targets.len(),
             d.apps.len()
         )))
-}
-
-fn import_error(msg: String) -> PaasError {
-    PaasError::new(ErrorCode::InvalidArgument, "context_import", msg)
-        .with_remediation("import a file written by `context export` (schema_version 1)")
-}
-
-fn section<T: serde::de::DeserializeOwned + Default>(
-    input: &Path,
-    meta: &Map<String, Value>,
-    key: &str,
-) -> Result<Option<T>> {
-    match meta.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|e| {
-            import_error(format!(
-                "{}: metadata.{key} has an unexpected shape ({})",
-                input.display(),
-                e.to_string().split(" at line").next().unwrap_or_default()
-            ))
-        }),
-    }
-}
-
-fn import(inv: &Invocation, input: &Path, replace: bool) -> Result<Report> {
-    let cd = inv.existing_cd()?;
-    let raw =
-        std::fs::read_to_string(input).map_err(|e| PaasError::io("context_import", input, &e))?;
-    let payload: Value = fsio::parse_json(input, &raw).map_err(|e| PaasError {
-        code: ErrorCode::InvalidArgument,
-        stage: "context_import".into(),
-        ..e
-    })?;
-    if let Some(path) = redact::first_secret_key_path(&payload) {
-        return Err(PaasError::new(
-            ErrorCode::PrecheckPlaintextSecrets,
-            "context_import",
-            format!("refusing import because key {path:?} appears secret-like"),
-        )
-        .with_remediation("remove that key from the payload; secrets belong in the vault"));
-    }
-    if payload.get("schema_version").and_then(Value::as_u64) != Some(SCHEMA_VERSION) {
-        return Err(import_error(format!(
-            "{}: schema_version must be {SCHEMA_VERSION}",
-            input.display()
-        )));
-    }
-    let empty = Map::new();
-    let meta = payload
-        .get("metadata")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let in_targets: Option<TargetsDoc> = section(input, meta, "targets")?;
-    let in_history: Option<DeploymentsDoc> = section(input, meta, "deploy_history")?;
-    let in_apps: Option<AppsDoc> = section(input, meta, "apps")?;
-    let in_mappings: Option<Value> = section(input, meta, "webhook_mappings")?;
-    for t in in_targets.iter().flat_map(|d| d.targets.iter()) {
-        names::validate_target(&t.name)
-            .and_then(|_| names::validate_host(&t.host))
-            .and_then(|_| names::validate_user(&t.user))
-            .map_err(|e| {
-                import_error(format!("target {:?} in the payload: {}", t.name, e.message))
-            })?;
-    }
-    for a in in_apps.iter().flat_map(|d| d.apps.iter()) {
-        names::validate_app(&a.name)
-            .map_err(|e| import_error(format!("app in the payload: {}", e.message)))?;
-    }
-
-    let _lock = cd.lock()?;
-    // Read everything first: a malformed document stops the import before any write.
-    let mut cur_targets = targets::load(&cd)?;
-    let mut cur_history = deployments::load(&cd)?;
-    let mut cur_apps = apps::load(&cd)?;
-    let mut cur_mappings: Value =
-        fsio::read_json(&mappings_path(&cd))?.unwrap_or_else(|| json!({"mappings": []}));
-
-    if let Some(inc) = in_targets {
-        if replace {
-            cur_targets = inc;
-        } else {
-            for t in inc.targets {
-                match cur_targets.targets.iter_mut().find(|c| c.is(&t.name)) {
-                    Some(slot) => *slot = t,
-                    None => cur_targets.targets.push(t),
-                }
-            }
-            if !inc.current_target.is_empty() && cur_targets.find(&inc.current_target).is_some() {
-                cur_targets.current_target = inc.current_target;
-            }
-        }
-        cur_targets.normalise();
-    }
-    if let Some(inc) = in_history {
-        if replace {
-            cur_history = inc;
-        } else {
-            for (app, h) in inc.apps {
-                let slot = cur_history.apps.entry(app).or_default();
-                if !h.current_release.is_empty() {
-                    slot.current_release = h.current_release;
-                }
-                if !h.current_remote_dir.is_empty() {
-                    slot.current_remote_dir = h.current_remote_dir;
-                }
-                if !h.updated_at.is_empty() {
-                    slot.updated_at = h.updated_at;
-                }
-                for r in h.history {
-                    if !slot.history.iter().any(|x| x.eq_ignore_ascii_case(&r)) {
-                        slot.history.push(r);
-                    }
-                }
-                let n = slot.history.len();
-                if n > deployments::HISTORY_CAP {
-                    slot.history.drain(..n - deployments::HISTORY_CAP);
-                }
-                if slot.current_release.is_empty()
-                    && let Some(last) = slot.history.last()
-                {
-                    slot.current_release = last.clone();
-                }
-            }
-        }
-    }
-    if let Some(inc) = in_apps {
-        if replace {
-            cur_apps = inc;
-        } else {
-            for a in inc.apps {
-                match cur_apps
-                    .apps
-                    .iter_mut()
-                    .find(|c| c.name.eq_ignore_ascii_case(&a.name))
-                {
-                    Some(slot) => *slot = a,
-                    None => cur_apps.apps.push(a),
-                }
-            }
-        }
-    }
-    if let Some(inc) = in_mappings {
-        if replace {
-            cur_mappings = inc;
-        } else {
-            merge_mappings(&mut cur_mappings, inc);
-        }
-    }
-    fsio::write_doc(&cd.targets(), &cur_targets)?;
-    fsio::write_doc(&cd.deployments(), &cur_history)?;
-    fsio::write_doc(&cd.apps(), &cur_apps)?;
-    fsio::write_doc(&mappings_path(&cd), &cur_mappings)?;
-    let mappings = cur_mappings["mappings"]
-        .as_array()
-        .map(Vec::len)
-        .unwrap_or(0);
-    Ok(Report::ok()
-        .field("context", cd.name())
-        .field("path", input.display().to_string())
-        .field("targets", cur_targets.targets.len())
-        .field("deploy_apps", cur_history.apps.len())
-        .field("webhook_mappings", mappings)
-        .field("apps", cur_apps.apps.len())
-        .field("replace", replace)
-        .text(format!(
-            "imported {} into context {} ({} targets, {} apps with history){}",
-            input.display(),
-            cd.name(),
-            cur_targets.targets.len(),
-            cur_history.apps.len(),
-            if replace { ", replacing" } else { "" }
-        )))
-}
-
-/// Upserts webhook mappings by (provider, repo, branch), case-insensitively.
-fn merge_mappings(current: &mut Value, incoming: Value) {
-    let key = |m: &Value| {
-        ["provider", "repo", "branch"]
-            .iter()
-            .map(|k| {
-                m.get(*k)
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_ascii_lowercase()
-            })
-            .collect::<Vec<_>>()
-    };
-    if !current.get("mappings").is_some_and(Value::is_array) {
-        current["mappings"] = json!([]);
-    }
-    let Some(list) = current["mappings"].as_array_mut() else {
-        return;
-    };
-    for m in incoming
-        .get("mappings")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-    {
-        let k = key(&m);
-        match list.iter_mut().find(|c| key(c) == k) {
-            Some(slot) => *slot = m,
-            None => list.push(m),
-        }
-    }
 }

@@ -174,7 +174,7 @@ fn lock_cmd(inv: &Invocation, l: &LockCmd) -> Result<Report> {
             let mut lines = vec![vec!["APP".to_string(), "LOCK".into()]];
             for l in &locks {
                 lines.push(vec![
-                    l.app.clone(),
+                    l.app.to_string(),
                     format!(
                         "{}{}",
                         l.describe(),
@@ -191,6 +191,7 @@ fn lock_cmd(inv: &Invocation, l: &LockCmd) -> Result<Report> {
         }
         LockCmd::Acquire { app, message } => {
             names::validate_app(app)?;
+            crate::text::refuse_control("--message", message)?;
             let held = lock::acquire(&cd, app, &inv.operator, message, true)?.keep();
             Ok(Report::ok()
                 .field("app", app)
@@ -240,9 +241,11 @@ pub fn logs(inv: &Invocation, a: &LogsArgs) -> Result<Report> {
             return;
         }
         let text = if json {
-            json!({"target": t2, "stream": stream, "line": line}).to_string() + "\n"
+            crate::text::inert_json(
+                json!({"target": t2, "stream": stream, "line": line}).to_string(),
+            ) + "\n"
         } else {
-            line + "\n"
+            crate::text::sanitize(&line).into_owned() + "\n"
         };
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());

@@ -6,7 +6,7 @@ use super::Invocation;
 use super::output::Report;
 use crate::cli::DoctorArgs;
 use crate::dirs::AppDirs;
-use crate::error::Result;
+use crate::error::{ErrorCode, PaasError, Result};
 use crate::policy::doctor::{self, DoctorReport};
 
 fn render(r: &DoctorReport) -> String {
@@ -19,7 +19,11 @@ fn render(r: &DoctorReport) -> String {
     for c in &r.checks {
         s.push_str(&format!(
             "  {:<3}  {:<width$}  {}\n",
-            if c.ok { "OK" } else { "ERR" },
+            match (c.ok, c.warning) {
+                (false, _) => "ERR",
+                (true, true) => "WRN",
+                (true, false) => "OK",
+            },
             c.name,
             c.detail
         ));
@@ -43,7 +47,30 @@ pub fn run(inv: &Invocation, args: &DoctorArgs) -> Result<Report> {
             } else {
                 text
             });
-        return Ok(if ok { rep } else { rep.failed() });
+        let failing: Vec<String> = reports
+            .iter()
+            .filter(|r| !r.ok)
+            .map(|r| format!("{} ({})", r.context, r.failures().join(", ")))
+            .collect();
+        return Ok(if ok {
+            rep
+        } else {
+            rep.failed_with(
+                PaasError::new(
+                    ErrorCode::DoctorFailed,
+                    "doctor",
+                    format!(
+                        "the doctor found issues in {} of {} context(s): {}",
+                        failing.len(),
+                        reports.len(),
+                        failing.join("; ")
+                    ),
+                )
+                .with_remediation(
+                    "fix what each failing check's detail says, then run `paasdeck doctor --all-contexts` again",
+                ),
+            )
+        });
     }
     let r = doctor::run(&inv.root, &inv.context, inv.cwd.as_deref());
     let rep = Report::ok()
@@ -52,7 +79,30 @@ pub fn run(inv: &Invocation, args: &DoctorArgs) -> Result<Report> {
         .audit_only("check_count", r.checks.len())
         .audit_only("failure_count", r.failures().len())
         .text(render(&r));
-    Ok(if r.ok { rep } else { rep.failed() })
+    Ok(if r.ok {
+        rep
+    } else {
+        rep.failed_with(failed(&r))
+    })
+}
+
+/// A failing doctor is a result (the checks are the data) and a failure: `PAAS_DOCTOR_FAILED`
+/// naming the failing checks, as every failing command's JSON carries an `error`.
+fn failed(r: &DoctorReport) -> PaasError {
+    PaasError::new(
+        ErrorCode::DoctorFailed,
+        "doctor",
+        format!(
+            "the doctor found {} issue(s) in context {}: {}",
+            r.failures().len(),
+            r.context,
+            r.failures().join(", ")
+        ),
+    )
+    .with_remediation(format!(
+        "fix what each failing check's detail says, then run `paasdeck --context {} doctor` again",
+        r.context
+    ))
 }
 
 pub fn info(inv: &Invocation) -> Result<Report> {
@@ -62,7 +112,11 @@ pub fn info(inv: &Invocation) -> Result<Report> {
             .map(|d| f(d).display().to_string())
             .unwrap_or_default()
     };
-    let stored = inv.root.stored_context()?.unwrap_or_default();
+    // `info` is where one looks when the stored name is damaged: it says so instead of failing.
+    let stored = match inv.root.stored_context() {
+        Ok(s) => s.map(String::from).unwrap_or_default(),
+        Err(e) => format!("(unreadable: {})", e.message),
+    };
     let cd = inv.cd();
     let body = json!({
         "version": env!("CARGO_PKG_VERSION"),

@@ -10,6 +10,7 @@ use crate::error::{PaasError, Result};
 use crate::state::clock;
 use crate::state::events::{self, EventFilter, EventFollower, EventRecord};
 use crate::state::paths::EventFile;
+use crate::text::sanitize_inline;
 
 fn since_nanos(s: &str) -> Result<i128> {
     if let Some(k) = clock::sort_key(s) {
@@ -44,7 +45,7 @@ pub fn run(inv: &Invocation, cmd: &EventsCmd) -> Result<Report> {
                 limit: *limit as usize,
             };
             let res = events::query(&cd, &filter);
-            let mut text: String = res.rows.iter().map(|r| r.one_line() + "\n").collect();
+            let mut text: String = res.rows.iter().map(line_of).collect();
             if res.rows.is_empty() {
                 text = "no events match\n".into();
             }
@@ -63,7 +64,7 @@ pub fn run(inv: &Invocation, cmd: &EventsCmd) -> Result<Report> {
             let mut res = events::newest(&cd, *lines as usize);
             res.rows.reverse();
             if !follow {
-                let text: String = res.rows.iter().map(|r| r.one_line() + "\n").collect();
+                let text: String = res.rows.iter().map(line_of).collect();
                 return Ok(Report::ok()
                     .set("paths", paths)
                     .set("skipped_lines", res.skipped)
@@ -83,6 +84,11 @@ pub fn run(inv: &Invocation, cmd: &EventsCmd) -> Result<Report> {
     }
 }
 
+/// An event as one terminal line: whatever its fields hold, it stays one line.
+fn line_of(r: &EventRecord) -> String {
+    sanitize_inline(&r.one_line()).into_owned() + "\n"
+}
+
 fn emit(json: bool, rows: &[EventRecord]) {
     if rows.is_empty() {
         return;
@@ -90,11 +96,11 @@ fn emit(json: bool, rows: &[EventRecord]) {
     let mut out = std::io::stdout().lock();
     for r in rows {
         let line = if json {
-            serde_json::to_string(r).unwrap_or_default()
+            crate::text::inert_json(serde_json::to_string(r).unwrap_or_default()) + "\n"
         } else {
-            r.one_line()
+            line_of(r)
         };
-        if writeln!(out, "{line}").is_err() {
+        if out.write_all(line.as_bytes()).is_err() {
             // stdout closed (e.g. piped into `head`): stop following.
             std::process::exit(0);
         }

@@ -3,6 +3,7 @@
 
 mod app_cmd;
 mod context_cmd;
+mod context_import;
 mod deploy_cmd;
 mod doctor_cmd;
 mod events_cmd;
@@ -15,12 +16,13 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::cli::{Command, Global};
-use crate::error::{PaasError, Result};
+use crate::error::{ErrorCode, PaasError, Result};
 use crate::policy::doctor;
 use crate::policy::guard::{self, ContextPolicy, Danger, Frontend, Verb};
 use crate::state::events;
 use crate::state::paths::DEFAULT_CONTEXT;
-use crate::state::{ContextDir, StateRoot, context, names, repo};
+use crate::state::{ContextDir, StateRoot, context, repo};
+use crate::text;
 use output::Report;
 
 /// How the active context was chosen.
@@ -61,6 +63,7 @@ pub struct Invocation {
     pub write: bool,
     pub cwd: Option<PathBuf>,
     pub operator: String,
+    cd: ContextDir,
 }
 
 impl Invocation {
@@ -79,12 +82,38 @@ impl Invocation {
             }
             (Some(n), _) => (n.to_string(), ContextSource::Argument),
             (None, Some(f)) => (f.to_string(), ContextSource::Flag),
-            (None, None) => match root.stored_context()? {
-                Some(s) => (s, ContextSource::Stored),
-                None => (DEFAULT_CONTEXT.to_string(), ContextSource::Default),
+            // Only here does the stored name matter: a damaged file is an error, not `default`,
+            // except for the commands that look at the whole root (they help repair it).
+            (None, None) => match root.stored_context() {
+                Ok(Some(s)) => (s.to_string(), ContextSource::Stored),
+                Ok(None) => (DEFAULT_CONTEXT.to_string(), ContextSource::Default),
+                Err(_) if cmd.spans_contexts() => {
+                    (DEFAULT_CONTEXT.to_string(), ContextSource::Default)
+                }
+                Err(e) => return Err(e),
             },
         };
-        names::validate_context(&context)?;
+        let cd = root.context(&context).map_err(|e| {
+            if source == ContextSource::Stored {
+                let file = root.current_context_file();
+                PaasError::new(
+                    ErrorCode::StateCorrupt,
+                    "context_resolve",
+                    format!(
+                        "{} names context {:?}, which cannot be used: {}",
+                        file.display(),
+                        text::sanitize_inline(&context),
+                        e.message
+                    ),
+                )
+                .with_remediation(format!(
+                    "pass --context NAME, or repair {} with `paasdeck context use NAME`",
+                    file.display()
+                ))
+            } else {
+                e
+            }
+        })?;
         Ok(Invocation {
             root,
             connect_timeout: global.connect_timeout,
@@ -94,18 +123,18 @@ impl Invocation {
             write: global.write,
             cwd: std::env::current_dir().ok(),
             operator: events::operator(),
+            cd,
         })
     }
 
     pub fn cd(&self) -> ContextDir {
-        self.root.context(&self.context)
+        self.cd.clone()
     }
 
     /// The context directory, which must exist.
     pub fn existing_cd(&self) -> Result<ContextDir> {
-        let cd = self.cd();
-        if cd.exists() {
-            Ok(cd)
+        if self.cd.exists() {
+            Ok(self.cd.clone())
         } else {
             Err(context::not_found(&self.context))
         }
@@ -184,7 +213,10 @@ fn record_audit(inv: &Invocation, command: &str, result: &Result<Report>, starte
         fields,
         error.as_ref(),
     ) {
-        eprintln!("warning: could not record the audit row: {}", e.message);
+        eprintln!(
+            "warning: could not record the audit row: {}",
+            crate::text::sanitize_inline(&e.message)
+        );
         tracing::error!("audit append failed: {}", e.message);
     }
 }

@@ -1,5 +1,6 @@
 //! The output contract (SPEC §2): one JSON document on stdout with `--json`, human text
-//! otherwise, errors as `error[CODE]: message` / `hint: remediation` on stderr.
+//! otherwise, errors as `error[CODE]: message` / `hint: remediation` on stderr. Every text this
+//! module prints passes the terminal sanitiser; JSON stays escaped by serde.
 
 use std::io::Write;
 
@@ -7,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::PaasError;
+use crate::text::{sanitize, sanitize_inline};
 
 /// What a handler produced.
 #[derive(Debug, Default)]
@@ -64,11 +66,6 @@ impl Report {
         self
     }
 
-    pub fn failed(mut self) -> Report {
-        self.ok = false;
-        self
-    }
-
     pub fn failed_with(mut self, e: PaasError) -> Report {
         self.ok = false;
         self.error = Some(e);
@@ -101,7 +98,8 @@ pub fn error_object(e: &PaasError) -> Value {
 
 fn print_json(doc: &Map<String, Value>) {
     let mut out = std::io::stdout().lock();
-    let text = serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into());
+    let text =
+        crate::text::inert_json(serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into()));
     let _ = writeln!(out, "{text}");
     let _ = out.flush();
 }
@@ -115,9 +113,10 @@ pub fn print_report(json: bool, command: &str, context: &str, report: &Report) {
         doc.extend(report.body.clone());
         print_json(&doc);
     } else if !report.text.is_empty() {
+        let text = sanitize(&report.text);
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(report.text.as_bytes());
-        if !report.text.ends_with('\n') {
+        let _ = out.write_all(text.as_bytes());
+        if !text.ends_with('\n') {
             let _ = out.write_all(b"\n");
         }
         let _ = out.flush();
@@ -131,15 +130,21 @@ pub fn print_error(json: bool, command: &str, context: &str, e: &PaasError) {
         print_json(&doc);
     } else {
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "error[{}]: {}", e.code, e.message);
+        // One line each, so a message cannot forge a `hint:` or another error line.
+        let _ = writeln!(err, "error[{}]: {}", e.code, sanitize_inline(&e.message));
         if !e.remediation.is_empty() {
-            let _ = writeln!(err, "hint: {}", e.remediation);
+            let _ = writeln!(err, "hint: {}", sanitize_inline(&e.remediation));
         }
     }
 }
 
-/// Aligns rows of cells into columns separated by two spaces.
+/// Aligns rows of cells into columns separated by two spaces. Cells are one-line fields: a
+/// newline or tab in one is shown escaped rather than breaking the table.
 pub fn table(rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| sanitize_inline(c).into_owned()).collect())
+        .collect();
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
@@ -151,7 +156,7 @@ pub fn table(rows: &[Vec<String>]) -> String {
         })
         .collect();
     let mut out = String::new();
-    for r in rows {
+    for r in &rows {
         let mut line = String::new();
         for (i, cell) in r.iter().enumerate() {
             if i + 1 == r.len() {

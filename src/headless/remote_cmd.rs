@@ -14,6 +14,7 @@ use crate::ops::{self, target_check, target_exec};
 use crate::remote::Stream;
 use crate::remote::fanout;
 use crate::state::{names, targets};
+use crate::text::{sanitize, sanitize_inline};
 
 /// Runs async work on a fresh runtime; Ctrl-C or SIGTERM cancels it (stopping remote
 /// processes, releasing locks) instead of killing paasdeck mid-flight.
@@ -52,12 +53,13 @@ where
     Ok(out)
 }
 
-/// Prints `target | line` to stdout or stderr as it arrives (text mode only).
+/// Prints `target | line` to stdout or stderr as it arrives (text mode only), sanitised: the
+/// line is remote output.
 pub fn print_prefixed(json: bool, width: usize, target: &str, stream: Stream, line: &str) {
     if json {
         return;
     }
-    let text = format!("{target:<width$} | {line}\n");
+    let text = format!("{:<width$} | {}\n", sanitize_inline(target), sanitize(line));
     let _ = match stream {
         Stream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
         Stream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
@@ -113,10 +115,14 @@ pub fn check(inv: &Invocation, a: &TargetCheckArgs) -> Result<Report> {
         )
         .audit_only("failed_targets", failed.join(","))
         .text(text);
-    Ok(if failed.is_empty() { rep } else { rep.failed() })
+    Ok(match target_check::failure(&results) {
+        Some(e) => rep.failed_with(e),
+        None => rep,
+    })
 }
 
 pub fn exec(inv: &Invocation, a: &TargetExecArgs) -> Result<Report> {
+    crate::text::refuse_control_in_script("the remote command", &a.command.join(" "))?;
     let cd = inv.existing_cd()?;
     let wanted = names::split_csv(&a.targets);
     if wanted.is_empty() {
@@ -136,6 +142,7 @@ pub fn exec(inv: &Invocation, a: &TargetExecArgs) -> Result<Report> {
         max_parallel: a.fanout.max_parallel as usize,
         continue_on_error: a.fanout.continue_on_error,
         timeout: Some(a.timeout),
+        redactor: ops::redaction::every_value(&ops::redaction::load_vault(&cd)?),
     };
     let width = spec.targets.iter().map(|t| t.name.len()).max().unwrap_or(0);
     let json = inv.json;

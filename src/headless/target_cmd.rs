@@ -28,7 +28,10 @@ pub fn run(inv: &Invocation, cmd: &TargetCmd) -> Result<Report> {
             Ok(Report::ok()
                 .field("target", &removed)
                 .field("force", force)
-                .field("current_target", &current)
+                .field(
+                    "current_target",
+                    current.map(String::from).unwrap_or_default(),
+                )
                 .field("total", total)
                 .text(format!("target {removed} removed ({total} left)")))
         }
@@ -75,8 +78,8 @@ fn list(inv: &Invocation) -> Result<Report> {
     ]];
     for t in &doc.targets {
         rows.push(vec![
-            if t.is(&doc.current_target) { "*" } else { " " }.into(),
-            t.name.clone(),
+            if doc.is_current(t) { "*" } else { " " }.into(),
+            t.name.to_string(),
             t.address(),
             t.auth().as_str().into(),
             t.labels.join(","),
@@ -94,7 +97,13 @@ fn list(inv: &Invocation) -> Result<Report> {
         .map(|t| crate::policy::redact::redacted(&serde_json::to_value(t).unwrap_or_default()))
         .collect();
     Ok(Report::ok()
-        .set("current_target", &doc.current_target)
+        .set(
+            "current_target",
+            doc.current_target
+                .as_ref()
+                .map(String::from)
+                .unwrap_or_default(),
+        )
         .list(&data)
         .text(text))
 }

@@ -5,8 +5,10 @@ use std::path::Path;
 
 use crate::error::{PaasError, Result};
 use crate::state::apps::{self, App};
+use crate::state::ids::{AppName, RemoteDir, TargetName};
 use crate::state::paths::{self, ContextDir};
 use crate::state::{names, targets};
+use crate::text::refuse_control;
 
 /// What `app add` (and the console's app form) asks for.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -19,15 +21,11 @@ pub struct AppSpec {
     pub remote_dir: String,
 }
 
-/// The stored form of an app, every field validated.
+/// The stored form of an app, every field validated as the command line validates it.
 fn build(cd: &ContextDir, spec: &AppSpec) -> Result<App> {
-    names::validate_app(&spec.name)?;
-    if crate::text::has_control(&spec.health_cmd) {
-        return Err(PaasError::usage(
-            "flag_validation",
-            "the health command contains control characters",
-        ));
-    }
+    let name = AppName::parse(spec.name.as_str())?;
+    refuse_control("--compose-file", &spec.compose_file)?;
+    refuse_control("--health-cmd", &spec.health_cmd)?;
     let compose = paths::absolute(Path::new(&spec.compose_file));
     if spec.compose_file.trim().is_empty() || !compose.is_file() {
         return Err(PaasError::usage(
@@ -36,25 +34,28 @@ fn build(cd: &ContextDir, spec: &AppSpec) -> Result<App> {
         )
         .with_remediation("give the path of the app's compose file"));
     }
-    if !spec.remote_dir.is_empty() {
-        names::validate_remote_dir(&spec.remote_dir)?;
-    }
-    if !spec.targets.is_empty() && !spec.targets.iter().any(|w| w.eq_ignore_ascii_case("all")) {
+    let remote_dir = Some(spec.remote_dir.as_str())
+        .filter(|d| !d.is_empty())
+        .map(RemoteDir::parse)
+        .transpose()?;
+    let wanted = spec
+        .targets
+        .iter()
+        .map(|t| TargetName::parse(t.as_str()))
+        .collect::<Result<Vec<_>>>()?;
+    if !wanted.is_empty() && !wanted.iter().any(|w| w.eq_ignore_ascii_case("all")) {
         let inventory = targets::load(cd)?;
-        for w in &spec.targets {
-            names::validate_target(w)?;
+        for w in &wanted {
             if inventory.find(w).is_none() {
                 return Err(targets::not_found(w));
             }
         }
     }
     Ok(App {
-        name: spec.name.clone(),
-        compose_file: compose.display().to_string(),
-        targets: spec.targets.clone(),
+        targets: wanted,
         health_cmd: spec.health_cmd.clone(),
-        remote_dir: spec.remote_dir.clone(),
-        ..Default::default()
+        remote_dir,
+        ..App::new(name, compose.display().to_string())
     })
 }
 
@@ -73,7 +74,7 @@ pub fn edit(cd: &ContextDir, spec: &AppSpec) -> Result<App> {
 }
 
 /// Removes an app from the registry (its history and bundles stay): (name, total).
-pub fn remove(cd: &ContextDir, name: &str) -> Result<(String, usize)> {
+pub fn remove(cd: &ContextDir, name: &str) -> Result<(crate::state::ids::AppName, usize)> {
     names::validate_app(name)?;
     apps::remove(cd, name)
 }

@@ -43,7 +43,8 @@ pub fn severity(command: &str, ok: bool, error: Option<&PaasError>) -> &'static 
         return "info";
     }
     match error {
-        Some(e) if e.is_refusal() => "warning",
+        // A refusal, or the doctor finding problems in local state: nothing failed on a target.
+        Some(e) if e.is_refusal() || e.code == crate::error::ErrorCode::DoctorFailed => "warning",
         Some(_) => "critical",
         // A failed result without an error: a failed check on targets is critical, a local
         // read that found problems (the doctor) is a warning.

@@ -1,5 +1,7 @@
 //! `logs`: `docker compose -p <ctx>-<app> logs` in the app's current release on one target,
-//! every line delivered as it arrives; `--follow` runs until interrupted or cancelled.
+//! every line delivered as it arrives; `--follow` runs until interrupted or cancelled. Lines are
+//! cleaned of the app's vault values for that target first: an app that prints its
+//! environment leaks what its `.env` holds.
 
 use std::time::Duration;
 
@@ -7,10 +9,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::deploy::DEFAULT_REMOTE_ROOT;
 use super::deploy::remote::{Layout, project_name};
+use super::redaction::{self, Redacting};
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::policy::redact::ValueRedactor;
 use crate::remote::pool::Pool;
 use crate::remote::quote::{quote, quote_all};
 use crate::remote::{ExecRequest, LineSink};
+use crate::state::ids::{AppName, ServiceName};
 use crate::state::paths::ContextDir;
 use crate::state::targets::Target;
 use crate::state::{apps, deployments, names, targets};
@@ -33,35 +38,35 @@ pub struct LogsPlan {
     pub target: Target,
     pub release: String,
     pub command: String,
+    /// The app's values on this target, hidden from every line.
+    pub redactor: ValueRedactor,
 }
 
 pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
-    names::validate_app(&spec.app)?;
-    if let Some(s) = &spec.service {
-        names::validate_service(s)?;
-    }
+    let app = AppName::parse(spec.app.as_str())?;
+    let service = spec
+        .service
+        .as_deref()
+        .map(ServiceName::parse)
+        .transpose()?;
     if let Some(s) = &spec.since {
         humantime::parse_duration(s).map_err(|e| {
             PaasError::usage("flag_validation", format!("invalid --since {s:?}: {e}"))
         })?;
     }
-    let entry = apps::load(cd)?.find(&spec.app).cloned();
+    let entry = apps::load(cd)?.find(&app).cloned();
     let h = deployments::load(cd)?
-        .apps
-        .get(&deployments::app_key(&spec.app))
+        .app(&app)
         .cloned()
         .unwrap_or_default();
-    if h.current_release.is_empty() {
+    let Some(release) = h.current_release.clone() else {
         return Err(PaasError::new(
             ErrorCode::RollbackResolveFailed,
             "release_resolve",
-            format!(
-                "app {} has no release applied in this context yet",
-                spec.app
-            ),
+            format!("app {app} has no release applied in this context yet"),
         )
         .with_remediation("deploy it first: `deploy --app APP --apply`"));
-    }
+    };
     let doc = targets::load(cd)?;
     let wanted: Vec<String> = match &spec.target {
         Some(t) => {
@@ -70,7 +75,7 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
         }
         None => entry
             .as_ref()
-            .map(|e| e.targets.iter().take(1).cloned().collect())
+            .map(|e| e.targets.iter().take(1).map(String::from).collect())
             .unwrap_or_default(),
     };
     let target = doc
@@ -78,19 +83,17 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
         .into_iter()
         .next()
         .ok_or_else(|| targets::not_found(wanted.first().map(String::as_str).unwrap_or("?")))?;
-    let root = if h.current_remote_dir.is_empty() {
-        entry
-            .as_ref()
-            .map(|e| e.remote_dir.clone())
-            .filter(|d| !d.is_empty())
-            .unwrap_or_else(|| DEFAULT_REMOTE_ROOT.to_string())
-    } else {
-        h.current_remote_dir.clone()
+    let root = match h
+        .current_remote_dir
+        .or_else(|| entry.and_then(|e| e.remote_dir))
+    {
+        Some(d) => d.to_string(),
+        None => DEFAULT_REMOTE_ROOT.to_string(),
     };
     let layout = Layout {
         root,
         context: cd.name().to_string(),
-        app: spec.app.clone(),
+        app: app.to_string(),
     };
     let mut args = vec![
         "logs".to_string(),
@@ -105,19 +108,22 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
     if spec.follow {
         args.push("--follow".into());
     }
-    if let Some(s) = &spec.service {
-        args.push(s.clone());
+    if let Some(s) = service {
+        args.push(s.into());
     }
     let command = format!(
         "cd {} && docker compose -p {} -f compose.yaml {}",
         quote(&layout.current()),
-        quote(&project_name(cd.name(), &spec.app)),
+        quote(&project_name(cd.name(), &app)),
         quote_all(&args)
     );
+    let vault = redaction::load_vault(cd)?;
+    let redactor = redaction::app_values(&vault, cd.name(), &spec.app, &target.name);
     Ok(LogsPlan {
         target,
-        release: h.current_release,
+        release: release.to_string(),
         command,
+        redactor,
     })
 }
 
@@ -130,7 +136,10 @@ pub async fn run(
     sink: LineSink,
     cancel: &CancellationToken,
 ) -> Result<i32> {
-    let t = pool.get(context, &plan.target).await?;
+    let t = Redacting::wrap(
+        pool.get(context, &plan.target).await?,
+        plan.redactor.clone(),
+    );
     let mut req = ExecRequest::new(plan.command.clone());
     if !follow {
         req.timeout = Some(DEFAULT_TIMEOUT);

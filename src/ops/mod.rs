@@ -5,6 +5,7 @@ pub mod apps;
 pub mod audit;
 pub mod deploy;
 pub mod logs;
+pub mod redaction;
 pub mod secrets;
 pub mod target_check;
 pub mod target_exec;
@@ -95,12 +96,13 @@ pub fn pool(root: &StateRoot, connect_timeout: Duration) -> Pool {
     let opts = SshOptions::from_env(root.known_hosts(), connect_timeout);
     let root = root.clone();
     let hook: LearnedHook = Arc::new(move |ctx, target, learned| {
-        let cd = root.context(ctx);
-        if let Err(e) = events::append(
-            &cd,
-            EventFile::Audit,
-            host_key_learned_row(ctx, target, learned),
-        ) {
+        if let Err(e) = root.context(ctx).and_then(|cd| {
+            events::append(
+                &cd,
+                EventFile::Audit,
+                host_key_learned_row(ctx, target, learned),
+            )
+        }) {
             tracing::error!("could not audit a learned host key: {}", e.message);
         }
         tracing::warn!(context = ctx, target, host = %learned.host, "host key learned on first use");

@@ -96,7 +96,7 @@ pub fn status(cd: &ContextDir, app: &str) -> Result<Vec<VarStatus>> {
     let targets: Vec<String> = crate::state::targets::load(cd)?
         .targets
         .iter()
-        .map(|t| t.name.clone())
+        .map(|t| t.name.to_string())
         .collect();
     let mut vars: BTreeMap<String, bool> = BTreeMap::new();
     for r in bundle::var_refs(&text) {
@@ -105,7 +105,7 @@ pub fn status(cd: &ContextDir, app: &str) -> Result<Vec<VarStatus>> {
     let scope = |t: &str| SecretScope {
         context: cd.name().to_string(),
         namespace: String::new(),
-        app: entry.name.clone(),
+        app: entry.name.to_string(),
         target: t.to_string(),
     };
     Ok(vars

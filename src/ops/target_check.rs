@@ -12,16 +12,18 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::remote::pool::Pool;
 use crate::remote::{ExecRequest, capture};
+use crate::state::ids::{Host, Port, TargetName, User};
 use crate::state::paths::ContextDir;
 use crate::state::targets::{AuthMethod, Target};
 use crate::state::{clock, fsio};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CheckResult {
-    pub target: String,
-    pub user: String,
-    pub host: String,
-    pub port: u16,
+    pub target: TargetName,
+    pub user: User,
+    pub host: Host,
+    #[serde(default)]
+    pub port: Port,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_arch: Option<String>,
     pub reachable: bool,
@@ -59,7 +61,7 @@ impl CheckResult {
             target: t.name.clone(),
             user: t.user.clone(),
             host: t.host.clone(),
-            port: t.port(),
+            port: t.port,
             cpu_arch: None,
             reachable: false,
             ssh_ok: false,
@@ -319,6 +321,43 @@ pub async fn check_all(
         .await
 }
 
+/// A check run that found failing targets, as one error (the §2 failure shape): the first
+/// failing target's code and stage, every failing target named.
+pub fn failure(results: &[CheckResult]) -> Option<PaasError> {
+    let failed: Vec<&CheckResult> = results.iter().filter(|r| !r.ok()).collect();
+    let first = failed.first()?;
+    let code = first
+        .error_code
+        .as_deref()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(ErrorCode::RemoteCommandFailed);
+    let names: Vec<&str> = failed.iter().map(|r| r.target.as_str()).collect();
+    let remediation = match code {
+        ErrorCode::HostKeyMismatch => {
+            "the host key changed: confirm the new key with the host's owner before removing its old line from the known_hosts file".to_string()
+        }
+        _ => format!(
+            "fix what the failing target's error says, then run `target check --target {}` again",
+            first.target
+        ),
+    };
+    Some(
+        PaasError::new(
+            code,
+            first.stage.clone().unwrap_or_else(|| "check".into()),
+            format!(
+                "{} of {} target(s) failed the check; {}: {}",
+                failed.len(),
+                results.len(),
+                first.target,
+                first.error.clone().unwrap_or_default()
+            ),
+        )
+        .with_target(names.join(","))
+        .with_remediation(remediation),
+    )
+}
+
 /// Lines for humans: a status line, then what was found (or why it failed).
 ///
 /// ```text
@@ -373,11 +412,12 @@ pub fn describe(r: &CheckResult) -> Vec<String> {
     }
 }
 
-/// The last check per target (`checks.json`, a paasdeck addition).
+/// The last check per target (`checks.json`, a paasdeck addition), keyed by the lowercased
+/// target name; names, hosts, users and ports pass the same rules as in `targets.json`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ChecksDoc {
     #[serde(default)]
-    pub targets: BTreeMap<String, CheckResult>,
+    pub targets: BTreeMap<TargetName, CheckResult>,
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -390,7 +430,7 @@ pub fn save_checks(cd: &ContextDir, results: &[CheckResult]) -> Result<()> {
     let lock = cd.lock()?;
     fsio::update_doc(&lock, &cd.checks(), |doc: &mut ChecksDoc| {
         for r in results {
-            doc.targets.insert(r.target.to_ascii_lowercase(), r.clone());
+            doc.targets.insert(r.target.to_lowercase_name(), r.clone());
         }
         Ok::<(), PaasError>(())
     })
@@ -409,10 +449,12 @@ mod tests {
 
     #[test]
     fn probe_parsing_stops_at_the_first_failure() {
-        let t = Target {
-            name: "a".into(),
-            ..Default::default()
-        };
+        let t = Target::new(
+            "a".parse().unwrap(),
+            "h".parse().unwrap(),
+            Port::SSH,
+            "u".parse().unwrap(),
+        );
         let mut r = CheckResult::new(&t);
         let ok = apply_probe(
             &mut r,

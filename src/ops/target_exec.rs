@@ -1,5 +1,7 @@
 //! `target exec`: an ad-hoc command across targets with the fan-out strategies. Output is
-//! streamed per target as it arrives; each target keeps a bounded tail for the result.
+//! streamed per target as it arrives; each target keeps a bounded tail for the result. Every
+//! line is cleaned of every value of the context's vault first: an ad-hoc command can print
+//! any `.env` on the target.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -7,7 +9,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+use super::redaction::Redacting;
 use crate::error::{ErrorCode, PaasError};
+use crate::policy::redact::ValueRedactor;
 use crate::remote::fanout::{self, FanoutPlan, Outcome, Strategy};
 use crate::remote::pool::Pool;
 use crate::remote::{ExecRequest, LineSink, Stream};
@@ -25,6 +29,8 @@ pub struct ExecSpec {
     pub max_parallel: usize,
     pub continue_on_error: bool,
     pub timeout: Option<Duration>,
+    /// Built with [`super::redaction::every_value`] from the context's vault.
+    pub redactor: ValueRedactor,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -46,7 +52,7 @@ pub async fn run(
     on_line: TargetLineSink,
     cancel: &CancellationToken,
 ) -> (FanoutPlan, Vec<Outcome<ExecDetail>>) {
-    let names: Vec<String> = spec.targets.iter().map(|t| t.name.clone()).collect();
+    let names: Vec<String> = spec.targets.iter().map(|t| t.name.to_string()).collect();
     let plan = FanoutPlan::new(spec.strategy, &names, spec.max_parallel);
     let outcomes = fanout::execute(&plan, spec.continue_on_error, |name| {
         let on_line = on_line.clone();
@@ -82,7 +88,7 @@ pub async fn run(
                 }
             };
             let transport = match pool.get(context, target).await {
-                Ok(t) => t,
+                Ok(t) => Redacting::wrap(t, spec.redactor.clone()),
                 Err(e) => return Outcome::failed(&name, e.with_target(&name), Some(detail(None))),
             };
             let mut req = ExecRequest::new(spec.command.clone());

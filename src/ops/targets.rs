@@ -4,9 +4,11 @@
 use std::path::PathBuf;
 
 use crate::error::{PaasError, Result};
+use crate::state::ids::{Host, Port, TargetName, User};
 use crate::state::names;
 use crate::state::paths::{self, ContextDir};
 use crate::state::targets::{self, Target};
+use crate::text;
 
 /// What `target add` asks for.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -50,11 +52,15 @@ pub fn edit(cd: &ContextDir, spec: &NewTarget) -> Result<Target> {
 
 /// The stored form of a target, every field validated as the command line validates it.
 fn build(spec: &NewTarget) -> Result<Target> {
-    names::validate_target(&spec.name)?;
-    names::validate_host(&spec.host)?;
-    names::validate_user(&spec.user)?;
-    if spec.port == 0 {
-        return Err(PaasError::usage("flag_validation", "port must be 1-65535"));
+    let name = TargetName::parse(spec.name.as_str())?;
+    let host = Host::parse(spec.host.as_str())?;
+    let user = User::parse(spec.user.as_str())?;
+    let port = Port::new(i64::from(spec.port))?;
+    for label in &spec.labels {
+        text::refuse_control("--labels", label)?;
+    }
+    if let Some(p) = &spec.identity_file {
+        text::refuse_control("--identity-file", &p.display().to_string())?;
     }
     let auth = spec.auth_method.trim().to_ascii_lowercase();
     if !matches!(auth.as_str(), "key" | "local") {
@@ -79,26 +85,26 @@ fn build(spec: &NewTarget) -> Result<Target> {
         None => String::new(),
     };
     let target = Target {
-        name: spec.name.clone(),
-        host: spec.host.clone(),
-        port: i64::from(spec.port),
-        user: spec.user.clone(),
         auth_method: auth,
         identity_file,
         labels: spec.labels.clone(),
-        ..Default::default()
+        ..Target::new(name, host, port, user)
     };
     Ok(target)
 }
 
 /// Removes a target (the current one needs `force`): (removed, new current, total).
-pub fn remove(cd: &ContextDir, name: &str, force: bool) -> Result<(String, String, usize)> {
+pub fn remove(
+    cd: &ContextDir,
+    name: &str,
+    force: bool,
+) -> Result<(TargetName, Option<TargetName>, usize)> {
     names::validate_target(name)?;
     targets::remove(cd, name, force)
 }
 
 /// Makes a target current; returns its stored name.
-pub fn use_target(cd: &ContextDir, name: &str) -> Result<String> {
+pub fn use_target(cd: &ContextDir, name: &str) -> Result<TargetName> {
     names::validate_target(name)?;
     targets::use_target(cd, name)
 }

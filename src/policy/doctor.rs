@@ -10,13 +10,16 @@ use serde_json::Value;
 
 use crate::policy::{detect, redact};
 use crate::state::paths::{ContextDir, EventFile, StateRoot, canonical_lenient};
-use crate::state::{context, repo, targets};
+use crate::state::{context, repo};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Check {
     pub name: &'static str,
     pub ok: bool,
     pub detail: String,
+    /// A passing check whose detail asks for attention (e.g. a name to rename).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub warning: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,24 +69,26 @@ pub fn remediation(check: &str) -> &'static str {
     }
 }
 
-fn pass(name: &'static str, detail: impl Into<String>) -> Check {
+pub(crate) fn pass(name: &'static str, detail: impl Into<String>) -> Check {
     Check {
         name,
         ok: true,
         detail: detail.into(),
+        warning: false,
     }
 }
 
-fn fail(name: &'static str, detail: impl Into<String>) -> Check {
+pub(crate) fn fail(name: &'static str, detail: impl Into<String>) -> Check {
     Check {
         name,
         ok: false,
         detail: detail.into(),
+        warning: false,
     }
 }
 
 /// Deduplicated, sorted, at most five items then `(+N more)`.
-fn summarise(items: impl IntoIterator<Item = String>) -> String {
+pub(crate) fn summarise(items: impl IntoIterator<Item = String>) -> String {
     let set: BTreeSet<String> = items.into_iter().collect();
     let n = set.len();
     let mut out: Vec<String> = set.into_iter().take(5).collect();
@@ -95,7 +100,16 @@ fn summarise(items: impl IntoIterator<Item = String>) -> String {
 
 /// Runs every check for one context.
 pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
-    let cd = root.context(ctx);
+    let cd = match root.context(ctx) {
+        Ok(cd) => cd,
+        Err(e) => {
+            return DoctorReport {
+                context: ctx.to_string(),
+                ok: false,
+                checks: vec![fail(super::doctor_context::NAME, e.message)],
+            };
+        }
+    };
     let repos = repo::relevant_repos(root.path(), cwd);
     let artifacts = scan_repos(&repos);
     let checks = vec![
@@ -104,10 +118,11 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
         repo_private_state_artifacts(&repos, &artifacts),
         repo_plaintext_secret_exposure(&repos, &artifacts),
         state_permissions(root, &cd),
-        contexts_distinct_targets(root, ctx),
-        contexts_distinct_vaults(root, ctx),
+        super::doctor_context::contexts_distinct_targets(root, ctx),
+        super::doctor_context::contexts_distinct_vaults(root, ctx),
         events_context_consistency(&cd),
         state_plaintext_secrets(&cd),
+        super::doctor_context::context_name(&cd),
     ];
     DoctorReport {
         context: ctx.to_string(),
@@ -345,104 +360,6 @@ fn state_permissions(root: &StateRoot, cd: &ContextDir) -> Check {
         pass(NAME, "state directories are 0700 and files 0600")
     } else {
         fail(NAME, summarise(bad))
-    }
-}
-
-fn contexts_distinct_targets(root: &StateRoot, ctx: &str) -> Check {
-    const NAME: &str = "contexts_distinct_targets";
-    let names = match root.list_contexts() {
-        Ok(n) => n,
-        Err(e) => return fail(NAME, e.message),
-    };
-    let kind_of = |cd: &ContextDir| {
-        context::load(cd).map(|c| {
-            c.map(|c| c.kind())
-                .unwrap_or_else(|| context::DEFAULT_TYPE.into())
-        })
-    };
-    let me = root.context(ctx);
-    let (my_kind, mine) = match (kind_of(&me), targets::load(&me)) {
-        (Ok(k), Ok(t)) => (k, t),
-        (Err(e), _) | (_, Err(e)) => return fail(NAME, e.message),
-    };
-    let endpoints = |doc: &targets::TargetsDoc| -> Vec<(String, String)> {
-        doc.targets
-            .iter()
-            .filter(|t| t.auth() != targets::AuthMethod::Local)
-            .map(|t| {
-                (
-                    format!("{}:{}", t.host.to_ascii_lowercase(), t.port()),
-                    t.name.clone(),
-                )
-            })
-            .collect()
-    };
-    let my_endpoints = endpoints(&mine);
-    let mut clashes = Vec::new();
-    for other in names.iter().filter(|n| n.as_str() != ctx) {
-        let ocd = root.context(other);
-        let (okind, otargets) = match (kind_of(&ocd), targets::load(&ocd)) {
-            (Ok(k), Ok(t)) => (k, t),
-            (Err(e), _) | (_, Err(e)) => {
-                clashes.push(format!(
-                    "cannot compare with context {other}: {}",
-                    e.message
-                ));
-                continue;
-            }
-        };
-        if okind == my_kind {
-            continue;
-        }
-        for (ep, oname) in endpoints(&otargets) {
-            if let Some((_, mname)) = my_endpoints.iter().find(|(e, _)| *e == ep) {
-                clashes.push(format!(
-                    "{ep} is {ctx}/{mname} ({my_kind}) and {other}/{oname} ({okind})"
-                ));
-            }
-        }
-    }
-    if clashes.is_empty() {
-        pass(
-            NAME,
-            "no host:port is shared with a context of another type",
-        )
-    } else {
-        fail(NAME, summarise(clashes))
-    }
-}
-
-fn contexts_distinct_vaults(root: &StateRoot, ctx: &str) -> Check {
-    const NAME: &str = "contexts_distinct_vaults";
-    let me = root.context(ctx);
-    let my_vault = canonical_lenient(&context::vault_path(
-        &me,
-        context::load(&me).ok().flatten().as_ref(),
-    ));
-    let mut shared = Vec::new();
-    for other in root.list_contexts().unwrap_or_default() {
-        if other == ctx {
-            continue;
-        }
-        let ocd = root.context(&other);
-        let v = canonical_lenient(&context::vault_path(
-            &ocd,
-            context::load(&ocd).ok().flatten().as_ref(),
-        ));
-        if v == my_vault {
-            shared.push(format!(
-                "{} is also the vault of context {other}",
-                v.display()
-            ));
-        }
-    }
-    if shared.is_empty() {
-        pass(
-            NAME,
-            format!("vault {} belongs to this context only", my_vault.display()),
-        )
-    } else {
-        fail(NAME, summarise(shared))
     }
 }
 

@@ -269,7 +269,11 @@ pub enum ContextClass {
 impl ContextClass {
     pub fn of(name: &str, kind: &str) -> ContextClass {
         let kind = kind.trim().to_ascii_lowercase();
-        if kind == "production" || kind == "customer" || name.starts_with("customer-") {
+        // An existing context may be named in capitals (`Customer-ACME`): still a customer.
+        let customer_name = name
+            .get(..9)
+            .is_some_and(|p| p.eq_ignore_ascii_case("customer-"));
+        if kind == "production" || kind == "customer" || customer_name {
             ContextClass::Production
         } else {
             match kind.as_str() {
@@ -453,7 +457,7 @@ mod tests {
 
     fn policy(name: &str, kind: &str, read_only: bool) -> ContextPolicy {
         let cfg = ContextConfig {
-            name: name.into(),
+            name: name.parse().unwrap(),
             kind: kind.into(),
             read_only,
             ..Default::default()
@@ -625,7 +629,7 @@ mod tests {
             ContextClass::Production
         );
         let cfg = ContextConfig {
-            name: "d".into(),
+            name: "d".parse().unwrap(),
             kind: "oss-demo".into(),
             color: "#102030".into(),
             confirm: "type-name".into(),

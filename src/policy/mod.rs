@@ -3,5 +3,6 @@
 
 pub mod detect;
 pub mod doctor;
+mod doctor_context;
 pub mod guard;
 pub mod redact;

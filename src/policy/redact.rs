@@ -53,7 +53,10 @@ pub fn redact_map(map: &mut Map<String, Value>) {
 /// Hides known secret values in text that paasdeck did not write itself: remote output, remote
 /// error tails. Built from the values a task streams to a target; each value is matched as it
 /// is and in the forms a tool is likely to print it in (standard and URL-safe base64 with and
-/// without padding, percent-encoded, JSON-escaped, each line of a multi-line value).
+/// without padding, also of the value followed by a newline as `echo | base64` encodes it, and
+/// the part of its encoding that does not depend on its neighbours when it sits at any offset
+/// inside a longer encoded text such as `base64 .env`; percent-encoded, JSON-escaped, escaped
+/// as in a double-quoted `.env` value, each line of a multi-line value).
 ///
 /// Values shorter than [`ValueRedactor::MIN_LEN`] characters are not matched: replacing every
 /// `1` or `on` in a log would make it unreadable while hiding nothing worth hiding.
@@ -86,12 +89,27 @@ impl ValueRedactor {
             if v.chars().count() < Self::MIN_LEN {
                 continue;
             }
-            add(v.to_string());
-            for line in v.lines() {
-                add(line.trim().to_string());
+            // The value as it is, as a double-quoted `.env` line holds it, as JSON holds it;
+            // each also encoded, since a tool may encode the file that holds it.
+            let mut forms = vec![v.to_string(), dotenv_escaped(v)];
+            if let Ok(json) = serde_json::to_string(v) {
+                forms.push(json[1..json.len() - 1].to_string());
             }
-            for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
-                add(engine.encode(v.as_bytes()));
+            for form in &forms {
+                add(form.clone());
+                for line in form.lines() {
+                    add(line.trim().to_string());
+                }
+                let newline = format!("{form}\n");
+                for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+                    add(engine.encode(form.as_bytes()));
+                    add(engine.encode(newline.as_bytes()));
+                }
+                for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+                    for offset in 0..3 {
+                        add(embedded_base64(engine, form.as_bytes(), offset));
+                    }
+                }
             }
             add(
                 percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
@@ -101,9 +119,6 @@ impl ValueRedactor {
             add(percent_encoding::utf8_percent_encode(v, URL_COMPONENT)
                 .to_string()
                 .replace("%20", "+"));
-            if let Ok(json) = serde_json::to_string(v) {
-                add(json[1..json.len() - 1].to_string());
-            }
         }
         if patterns.is_empty() {
             return ValueRedactor::default();
@@ -140,6 +155,39 @@ impl ValueRedactor {
             sink(stream, clean)
         })
     }
+}
+
+/// The base64 characters that encode only `value`'s bytes when it starts `offset` bytes into a
+/// 3-byte group of a longer encoded text: the characters shared with the bytes before and after
+/// it are left out, so the core matches wherever the value sits.
+fn embedded_base64(engine: &base64::engine::GeneralPurpose, value: &[u8], offset: usize) -> String {
+    use base64::Engine as _;
+    let mut bytes = vec![0u8; offset];
+    bytes.extend_from_slice(value);
+    let encoded = engine.encode(&bytes);
+    // Characters that also carry bits of the `offset` leading bytes: 0, 2 or 3.
+    let skip = [0, 2, 3][offset % 3];
+    // A final partial group's last character also carries bits of what follows.
+    let drop = usize::from(!bytes.len().is_multiple_of(3));
+    encoded
+        .get(skip..encoded.len().saturating_sub(drop))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A value as a double-quoted `.env` line holds it (compose's escapes, `$` doubled).
+fn dotenv_escaped(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '$' => out.push_str("$$"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// RFC 3986 unreserved characters stay as they are; everything else is encoded (what
@@ -281,6 +329,72 @@ mod tests {
         let multi = ValueRedactor::new(["-----BEGIN KEY-----\nMIIEabcdef\n-----END KEY-----"]);
         assert_eq!(multi.redact("  MIIEabcdef"), format!("  {REDACTED}"));
         assert!(ValueRedactor::new(Vec::<String>::new()).is_empty());
+    }
+
+    /// Every secret-looking decoding of the base64 runs in `text`, at each alignment.
+    fn decoded_runs(text: &str) -> String {
+        use base64::Engine as _;
+        let mut out = String::new();
+        let is_b64 = |c: char| c.is_ascii_alphanumeric() || "+/=-_".contains(c);
+        for run in text.split(|c: char| !is_b64(c)).filter(|r| r.len() >= 4) {
+            for start in 0..4.min(run.len()) {
+                let chunk = &run[start..];
+                let chunk = &chunk[..chunk.len() / 4 * 4];
+                for engine in [
+                    base64::engine::general_purpose::STANDARD,
+                    base64::engine::general_purpose::URL_SAFE,
+                ] {
+                    if let Ok(b) = engine.decode(chunk.trim_end_matches('=')) {
+                        out.push_str(&String::from_utf8_lossy(&b));
+                    }
+                    let padded = chunk.trim_end_matches('=');
+                    let padded = &padded[..padded.len() / 4 * 4];
+                    if let Ok(b) = engine.decode(padded) {
+                        out.push_str(&String::from_utf8_lossy(&b));
+                    }
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn value_redactor_hides_values_inside_encoded_files_and_dotenv_escapes() {
+        use base64::Engine as _;
+        let values = ["pg-Secret-9f3a", "tok:x'y$z\\w\"q", "k3y-only"];
+        let r = ValueRedactor::new(values);
+        let env =
+            "DATABASE_URL='pg-Secret-9f3a'\nAPI_TOKEN=\"tok:x'y$$z\\\\w\\\"q\"\nK='k3y-only'\n";
+        // As the .env file shows it, including the double-quoted escapes.
+        for line in env.lines() {
+            let out = r.redact(line);
+            assert!(out.contains(REDACTED), "{line} -> {out}");
+            for v in values {
+                assert!(!out.contains(v), "{out}");
+            }
+        }
+        assert!(!r.redact(env.lines().nth(1).unwrap()).contains("$$z"));
+        // `echo "$V" | base64`: the value and its newline.
+        let echoed = base64::engine::general_purpose::STANDARD.encode(format!("{}\n", values[0]));
+        assert_eq!(r.redact(&echoed), REDACTED);
+        // `base64 -w0 .env`: every value at whatever offset it sits.
+        for pad in 0..3 {
+            let file = format!("{}{env}", "#".repeat(pad));
+            for engine in [
+                base64::engine::general_purpose::STANDARD,
+                base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            ] {
+                let encoded = engine.encode(&file);
+                let out = r.redact(&encoded);
+                assert_eq!(out.matches(REDACTED).count(), 3, "{out}");
+                let decoded = decoded_runs(&out);
+                for v in values {
+                    assert!(!decoded.contains(v), "{v} recoverable from {out}");
+                }
+                assert!(decoded_runs(&encoded).contains(values[0]));
+            }
+        }
     }
 
     #[test]

@@ -71,9 +71,9 @@ impl Pool {
             let t = slot
                 .get_or_try_init(|| async {
                     let ep = Endpoint {
-                        host: target.host.clone(),
+                        host: target.host.to_string(),
                         port: target.port(),
-                        user: target.user.clone(),
+                        user: target.user.to_string(),
                         identity: (!target.identity_file.is_empty())
                             .then(|| std::path::PathBuf::from(&target.identity_file)),
                     };
@@ -110,17 +110,17 @@ impl Pool {
             return self.get(context, target).await;
         }
         let ep = Endpoint {
-            host: target.host.clone(),
+            host: target.host.to_string(),
             port: target.port(),
-            user: target.user.clone(),
+            user: target.user.to_string(),
             identity: (!target.identity_file.is_empty())
                 .then(|| std::path::PathBuf::from(&target.identity_file)),
         };
         let (t, learned) = SshTransport::connect(&ep, &self.opts, &self.first_use)
             .await
-            .map_err(|e| e.with_target(&target.name))?;
+            .map_err(|e| e.with_target(target.name.as_str()))?;
         if let (Some(hook), Some(l)) = (&self.learned, learned) {
-            hook(context, &target.name, &l);
+            hook(context, target.name.as_str(), &l);
         }
         let fresh: Arc<dyn Transport> = Arc::new(t);
         let slot: Slot = Arc::new(OnceCell::new_with(Some(fresh.clone())));

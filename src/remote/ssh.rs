@@ -71,6 +71,30 @@ impl Endpoint {
     }
 }
 
+/// The `openssh` crate builds ssh's argv itself and puts the destination last without `--`, so
+/// a host (or user) starting with `-` would be read as an option (`-oProxyCommand=...`). The
+/// validated `Host` and `User` types never hold one; this check keeps that true at the boundary
+/// whatever the caller.
+fn refuse_option_like(ep: &Endpoint) -> Result<()> {
+    for (what, value) in [("host", &ep.host), ("user", &ep.user)] {
+        if value.is_empty() || value.starts_with('-') {
+            return Err(PaasError::new(
+                ErrorCode::SshConnectFailed,
+                "ssh_connect",
+                format!(
+                    "refusing to connect: the {what} {:?} is empty or starts with '-', which ssh would read as an option",
+                    crate::text::sanitize_inline(value)
+                ),
+            )
+            .with_target(&ep.host)
+            .with_remediation(
+                "fix the target's host and user (`paasdeck target list` shows them; remove and re-add the target)",
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub struct SshTransport {
     session: std::sync::Mutex<Option<Arc<Session>>>,
     label: String,
@@ -115,6 +139,7 @@ impl SshTransport {
         opts: &SshOptions,
         first_use: &tokio::sync::Mutex<()>,
     ) -> Result<(SshTransport, Option<HostKeyLearned>)> {
+        refuse_option_like(ep)?;
         if let Some(dir) = opts.known_hosts.parent() {
             crate::state::fsio::ensure_dir(dir)?;
         }

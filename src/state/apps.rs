@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::state::ids::{AppName, RemoteDir, TargetName, empty_as_none};
 use crate::state::paths::ContextDir;
 use crate::state::{clock, fsio};
 
@@ -16,23 +17,45 @@ pub struct AppsDoc {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+/// One registered app. Its name, target names and remote directory pass the same rules as
+/// `app add`'s flags on every read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct App {
-    pub name: String,
+    pub name: AppName,
     #[serde(default)]
     pub compose_file: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub targets: Vec<String>,
+    pub targets: Vec<TargetName>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub health_cmd: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub remote_dir: String,
+    #[serde(
+        default,
+        with = "empty_as_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub remote_dir: Option<RemoteDir>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub created_at: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub updated_at: String,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl App {
+    /// An app with only its name and compose file.
+    pub fn new(name: AppName, compose_file: String) -> App {
+        App {
+            name,
+            compose_file,
+            targets: Vec::new(),
+            health_cmd: String::new(),
+            remote_dir: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+            extra: Map::new(),
+        }
+    }
 }
 
 impl AppsDoc {
@@ -96,7 +119,7 @@ pub fn replace(cd: &ContextDir, mut app: App) -> Result<()> {
     })
 }
 
-pub fn remove(cd: &ContextDir, name: &str) -> Result<(String, usize)> {
+pub fn remove(cd: &ContextDir, name: &str) -> Result<(AppName, usize)> {
     let lock = cd.lock()?;
     fsio::update_doc(&lock, &cd.apps(), |doc: &mut AppsDoc| {
         let canonical = doc.find(name).ok_or_else(|| not_found(name))?.name.clone();

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::state::ids::ContextName;
 use crate::state::paths::{ContextDir, StateRoot};
 use crate::state::{clock, fsio};
 
@@ -16,7 +17,8 @@ fn is_false(b: &bool) -> bool {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct ContextConfig {
-    pub name: String,
+    /// The context's name; the doctor fails when it differs from the directory's.
+    pub name: ContextName,
     #[serde(rename = "type", default, skip_serializing_if = "String::is_empty")]
     pub kind: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -88,6 +90,8 @@ pub fn not_found(name: &str) -> PaasError {
 #[derive(Debug, Clone, Default)]
 pub struct InitSpec {
     pub kind: Option<String>,
+    /// Allows changing the type of an existing context (its confirmations change with it).
+    pub force: bool,
     pub vault_file: Option<String>,
     pub color: Option<String>,
     pub read_only: Option<bool>,
@@ -95,26 +99,55 @@ pub struct InitSpec {
     pub incus_project: Option<String>,
 }
 
+/// What `context init` did.
+#[derive(Debug, Clone)]
+pub struct Initialised {
+    pub config: ContextConfig,
+    pub created: bool,
+    /// The type before a `--force` change of type.
+    pub previous_kind: Option<String>,
+}
+
 /// Creates the context layout and writes `config.json`, or updates an existing one keeping every
-/// field the spec does not name. Returns the config and whether it was created.
-pub fn init(root: &StateRoot, cd: &ContextDir, spec: &InitSpec) -> Result<(ContextConfig, bool)> {
+/// field the spec does not name. Changing the type of an existing context needs `force`: the
+/// type decides the confirmations, and re-typing a production context by a typo would drop them.
+pub fn init(root: &StateRoot, cd: &ContextDir, spec: &InitSpec) -> Result<Initialised> {
+    let existing = load(cd)?;
+    let new_kind = spec.kind.as_ref().map(|k| k.trim().to_ascii_lowercase());
+    let retype = |cfg: &ContextConfig| {
+        new_kind
+            .as_ref()
+            .filter(|k| **k != cfg.kind())
+            .map(|k| (cfg.kind(), k.clone()))
+    };
+    if let Some((old, new)) = existing.as_ref().and_then(retype)
+        && !spec.force
+    {
+        return Err(type_change_refused(cd.name(), &old, &new));
+    }
     root.ensure()?;
     fsio::ensure_dir(root.contexts_dir().as_path())?;
     for sub in ["events", "vault", "releases", "locks"] {
         fsio::ensure_dir(&cd.dir().join(sub))?;
     }
     let lock = cd.lock()?;
+    // Read again under the lock: the check above only spares an unneeded mkdir.
     let existing = load(cd)?;
     let created = existing.is_none();
+    let previous_kind = match existing.as_ref().and_then(retype) {
+        Some((old, new)) if !spec.force => return Err(type_change_refused(cd.name(), &old, &new)),
+        Some((old, _)) => Some(old),
+        None => None,
+    };
     let now = clock::now_doc();
     let mut cfg = existing.unwrap_or_else(|| ContextConfig {
-        name: cd.name().to_string(),
+        name: cd.context_name().clone(),
         created_at: now.clone(),
         ..Default::default()
     });
-    cfg.name = cd.name().to_string();
-    if let Some(k) = &spec.kind {
-        cfg.kind = k.trim().to_ascii_lowercase();
+    cfg.name = cd.context_name().clone();
+    if let Some(k) = &new_kind {
+        cfg.kind = k.clone();
     } else if cfg.kind.is_empty() {
         cfg.kind = DEFAULT_TYPE.to_string();
     }
@@ -143,5 +176,19 @@ pub fn init(root: &StateRoot, cd: &ContextDir, spec: &InitSpec) -> Result<(Conte
     cfg.updated_at = now;
     fsio::write_doc(&cd.config(), &cfg)?;
     drop(lock);
-    Ok((cfg, created))
+    Ok(Initialised {
+        config: cfg,
+        created,
+        previous_kind,
+    })
+}
+
+fn type_change_refused(name: &str, old: &str, new: &str) -> PaasError {
+    PaasError::usage(
+        "context_init",
+        format!("context {name} is of type {old}; changing it to {new} needs --force"),
+    )
+    .with_remediation(format!(
+        "keep the type (omit --type or pass --type {old}), or re-type it deliberately with `paasdeck context init {name} --type {new} --force`"
+    ))
 }

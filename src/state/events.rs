@@ -502,7 +502,7 @@ mod tests {
     fn ctx() -> (tempfile::TempDir, ContextDir) {
         let t = tempfile::tempdir().unwrap();
         let root = StateRoot::at(t.path());
-        let cd = root.context("alpha");
+        let cd = root.context("alpha").unwrap();
         std::fs::create_dir_all(cd.events_dir()).unwrap();
         (t, cd)
     }

@@ -48,33 +48,67 @@ pub fn ensure_private_file(path: &Path) -> Result<()> {
 }
 
 /// Reads a JSON document. `Ok(None)` when the file does not exist; `PAAS_STATE_CORRUPT` with the
-/// line and column when it does not parse. The message never quotes file content.
+/// line, column and field path when it does not parse or a value breaks its rule. The message
+/// never quotes file content.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>> {
-    let text = match fs::read_to_string(path) {
-        Ok(t) => t,
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-            return Err(corrupt(path, 0, 0, "the file is not valid UTF-8"));
-        }
         Err(e) => return Err(PaasError::io("state_read", path, &e)),
     };
-    parse_json(path, &text).map(Some)
+    let text = utf8(path, &bytes)?;
+    parse_json(path, text).map(Some)
 }
 
-/// Parses `text` (the content of `path`) as a document of type `T`.
-pub fn parse_json<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Eof => "the document ends too early (truncated?)".into(),
-            serde_json::error::Category::Syntax => syntax_message(&e),
-            serde_json::error::Category::Data => scrub_values(&e.to_string()),
-            serde_json::error::Category::Io => "the file could not be read".into(),
-        };
-        corrupt(path, e.line(), e.column(), &what)
+/// The bytes of a state file as text; `PAAS_STATE_CORRUPT` at the first byte that is not UTF-8.
+pub fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let before = &bytes[..at];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        // Columns count bytes from 1, as serde_json's do.
+        let column = at - line_start + 1;
+        corrupt(
+            path,
+            line,
+            column,
+            &format!("the file is not valid UTF-8 (first bad byte at offset {at})"),
+        )
     })
 }
 
-fn corrupt(path: &Path, line: usize, column: usize, what: &str) -> PaasError {
+/// Parses `text` (the content of `path`) as a document of type `T`. A value that breaks its
+/// type's rule is reported with the path of its field (`apps.web.history[0]`).
+pub fn parse_json<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = e.path().to_string();
+        json_error(path, e.into_inner(), &field)
+    })?;
+    de.end().map_err(|e| json_error(path, e, "."))?;
+    Ok(parsed)
+}
+
+fn json_error(path: &Path, e: serde_json::Error, field: &str) -> PaasError {
+    let mut what = match e.classify() {
+        serde_json::error::Category::Eof => "the document ends too early (truncated?)".into(),
+        serde_json::error::Category::Syntax => syntax_message(&e),
+        serde_json::error::Category::Data => scrub_values(&e.to_string()),
+        serde_json::error::Category::Io => "the file could not be read".into(),
+    };
+    if e.classify() == serde_json::error::Category::Data && field != "." && !field.is_empty() {
+        what = format!("field {}: {what}", crate::text::sanitize_inline(field));
+    }
+    corrupt(path, e.line(), e.column(), &what)
+}
+
+/// `PAAS_STATE_CORRUPT` for a state file, at a position, with what is wrong (never its content).
+pub fn corrupt(path: &Path, line: usize, column: usize, what: &str) -> PaasError {
     PaasError::new(
         ErrorCode::StateCorrupt,
         "state_read",
@@ -100,7 +134,7 @@ fn syntax_message(e: &serde_json::Error) -> String {
 
 /// Data errors can quote the offending value (`invalid type: string "hunter2"`); a state file may
 /// hold a secret by mistake, so every quoted value is replaced before the message goes anywhere.
-fn scrub_values(msg: &str) -> String {
+pub fn scrub_values(msg: &str) -> String {
     let msg = match msg.find(" at line ") {
         Some(i) => &msg[..i],
         None => msg,
@@ -323,6 +357,17 @@ mod tests {
         let err = parse_json::<serde_json::Value>(p, "{\n  \"targets\": [\n").unwrap_err();
         assert!(err.message.contains("/x/targets.json"));
         assert!(err.message.contains("line 3"), "{}", err.message);
+    }
+
+    #[test]
+    fn non_utf8_names_the_first_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.json");
+        std::fs::write(&p, b"{\n \"\xc3\xa9\xff\": 1}\n").unwrap();
+        let err = read_json::<serde_json::Value>(&p).unwrap_err();
+        assert_eq!(err.code, ErrorCode::StateCorrupt);
+        assert!(err.message.contains("line 2, column 5"), "{}", err.message);
+        assert!(err.message.contains("offset 6"), "{}", err.message);
     }
 
     #[test]

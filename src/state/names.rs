@@ -37,10 +37,73 @@ fn check(kind: &str, value: &str, max: usize, allow_upper: bool) -> Result<()> {
     Ok(())
 }
 
-/// Context names: lowercase letters, digits, `-`, `_`, `.`; 1-63 chars; no `..`; never a path.
+/// New context names: lowercase letters, digits, `-`, `_`, `.`; 1-63 chars; no `..`; never a
+/// path.
 pub fn validate_context(name: &str) -> Result<()> {
     check("context", name, 63, false)
 }
+
+/// The longest name a file system keeps as one path component.
+const MAX_COMPONENT: usize = 255;
+
+/// Names of existing context directories: whatever `si paas` accepts (it does not check) as long
+/// as it is one safe path component: not empty, no `/`, NUL or control character, not `.` or
+/// `..`, at most 255 bytes. Only an existing context may have such a name; new ones follow
+/// [`validate_context`].
+pub fn validate_context_component(name: &str) -> Result<()> {
+    let why = if name.is_empty() {
+        Some("it is empty".to_string())
+    } else if name == "." || name == ".." {
+        Some("it is a relative path".to_string())
+    } else if name.len() > MAX_COMPONENT {
+        Some(format!("it is longer than {MAX_COMPONENT} bytes"))
+    } else if name.contains('/') {
+        Some("it contains '/'".to_string())
+    } else if name.chars().any(char::is_control) {
+        Some("it contains a control character".to_string())
+    } else {
+        None
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => Err(PaasError::usage(
+            "flag_validation",
+            format!(
+                "invalid context name {:?}: {why}",
+                crate::text::sanitize_inline(name)
+            ),
+        )
+        .with_remediation(
+            "a context name is 1-63 characters of lowercase letters, digits, '-', '_' and '.', starting with a letter or digit",
+        )),
+    }
+}
+
+/// Release ids: `rel-YYYYMMDDTHHMMSS-NNNNNNNNN` (SPEC §10), so an id can never be a path.
+pub fn validate_release(id: &str) -> Result<()> {
+    let b = id.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let ok = b.len() == RELEASE_ID_LEN
+        && b.starts_with(b"rel-")
+        && digits(4..12)
+        && b[12] == b'T'
+        && digits(13..19)
+        && b[19] == b'-'
+        && digits(20..29);
+    if ok {
+        Ok(())
+    } else {
+        Err(PaasError::usage(
+            "flag_validation",
+            format!("invalid release id {:?}", crate::text::sanitize_inline(id)),
+        )
+        .with_remediation(
+            "a release id looks like rel-20260217T020304-123456789; `app status APP` lists them",
+        ))
+    }
+}
+
+const RELEASE_ID_LEN: usize = "rel-20260101T000000-000000000".len();
 
 /// Target names (the target's id, matched case-insensitively).
 pub fn validate_target(name: &str) -> Result<()> {
@@ -179,6 +242,49 @@ mod tests {
         validate_host("10.0.0.1").unwrap();
         validate_host("::1").unwrap();
         validate_user("deploy").unwrap();
+    }
+
+    #[test]
+    fn existing_context_names() {
+        for ok in [
+            "ACME-Prod",
+            "default",
+            "Acme Prod",
+            "ü-ctx",
+            "a..b",
+            "-x",
+            ".hidden",
+        ] {
+            validate_context_component(ok).unwrap();
+        }
+        let long = "x".repeat(256);
+        for bad in [
+            "", ".", "..", "a/b", "/", "a\0b", "a\nb", "a\u{1b}b", "a\u{9b}", &long,
+        ] {
+            let e = validate_context_component(bad).unwrap_err();
+            assert!(e.usage, "{bad:?}");
+            assert!(!e.message.contains('\u{1b}'), "{}", e.message);
+        }
+        validate_context_component(&"x".repeat(255)).unwrap();
+    }
+
+    #[test]
+    fn release_ids() {
+        validate_release("rel-20260217T020304-123456789").unwrap();
+        for bad in [
+            "",
+            "rel-1",
+            "../../../other/releases/web/rel-20260217T020304-123456789",
+            "rel-20260217T020304-123456789/..",
+            "rel-20260217t020304-123456789",
+            "REL-20260217T020304-123456789",
+            "rel-2026021xT020304-123456789",
+            "rel-20260217T020304_123456789",
+            "rel-20260217T020304-12345678",
+            "rel-20260217T020304-1234567890",
+        ] {
+            assert!(validate_release(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

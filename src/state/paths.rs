@@ -5,6 +5,7 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::state::ids::ContextName;
 use crate::state::{fsio, names};
 
 pub const STATE_ROOT_ENV: &str = "SI_PAAS_STATE_ROOT";
@@ -90,41 +91,81 @@ impl StateRoot {
         }
     }
 
-    /// The directory of a context. The name must already be validated.
-    pub fn context(&self, name: &str) -> ContextDir {
-        ContextDir {
-            name: name.to_string(),
-            dir: self.contexts_dir().join(name),
+    /// The directory of a context. Refuses, whoever asks, a name that is not one safe path
+    /// component, and a name outside the rule for new contexts unless that context already
+    /// exists, so nothing can be written to `contexts/targets.json`, `contexts//...` or a new
+    /// directory with a name only an old root may have.
+    pub fn context(&self, name: &str) -> Result<ContextDir> {
+        let parsed = ContextName::parse(name)?;
+        if !parsed.is_strict() && !self.is_context_dir(name) {
+            // Reports the rule for new names.
+            names::validate_context(name)?;
         }
+        Ok(ContextDir {
+            dir: self.contexts_dir().join(parsed.as_str()),
+            name: parsed,
+        })
+    }
+
+    /// Only directories that hold a context are contexts: its `config.json`, or the `events/`
+    /// a `si paas` root may have created from the audit log alone.
+    fn is_context_dir(&self, name: &str) -> bool {
+        let dir = self.contexts_dir().join(name);
+        dir.is_dir() && (dir.join("config.json").is_file() || dir.join("events").is_dir())
     }
 
     pub fn ensure(&self) -> Result<()> {
         fsio::ensure_dir(&self.path)
     }
 
-    /// The name stored by `context use`, when there is a valid one.
-    pub fn stored_context(&self) -> Result<Option<String>> {
+    /// The name stored by `context use`: `None` when nothing is stored, `PAAS_STATE_CORRUPT`
+    /// naming the file and the repair when it holds something that is not a context name.
+    pub fn stored_context(&self) -> Result<Option<ContextName>> {
         let path = self.current_context_file();
-        match fs::read_to_string(&path) {
-            Ok(s) => {
-                let name = s.trim().to_string();
-                if name.is_empty() || names::validate_context(&name).is_err() {
-                    Ok(None)
-                } else {
-                    Ok(Some(name))
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(PaasError::io("state_read", &path, &e)),
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(PaasError::io("state_read", &path, &e)),
+        };
+        let repair = |e: PaasError| {
+            e.with_remediation(format!(
+                "pass --context NAME, or repair {} with `paasdeck context use NAME` (`paasdeck context list` shows the names)",
+                path.display()
+            ))
+        };
+        let text = fsio::utf8(&path, &bytes).map_err(repair)?;
+        let name = text.trim();
+        if name.is_empty() {
+            return Ok(None);
+        }
+        match ContextName::parse(name) {
+            Ok(n) => Ok(Some(n)),
+            Err(e) => Err(repair(fsio::corrupt(
+                &path,
+                1,
+                1,
+                &scrub_quoted(&e.message),
+            ))),
         }
     }
 
-    pub fn store_context(&self, name: &str) -> Result<()> {
-        self.ensure()?;
-        fsio::write_bytes_atomic(&self.current_context_file(), format!("{name}\n").as_bytes())
+    /// The stored name for display (`*` in `context list`, `previous` of `context use`): a
+    /// damaged file reads as nothing stored, so it never stops a command that names its context.
+    pub fn stored_context_hint(&self) -> Option<ContextName> {
+        self.stored_context().ok().flatten()
     }
 
-    /// Context directory names, sorted. Entries that are not valid context names are ignored.
+    pub fn store_context(&self, name: &str) -> Result<()> {
+        let cd = self.context(name)?;
+        self.ensure()?;
+        fsio::write_bytes_atomic(
+            &self.current_context_file(),
+            format!("{}\n", cd.name()).as_bytes(),
+        )
+    }
+
+    /// Context names, sorted: directories whose name is one safe path component and that hold
+    /// a context (see [`StateRoot::context`]). Anything else under `contexts/` is ignored.
     pub fn list_contexts(&self) -> Result<Vec<String>> {
         let dir = self.contexts_dir();
         let rd = match fs::read_dir(&dir) {
@@ -136,10 +177,19 @@ impl StateRoot {
             .filter_map(|e| e.ok())
             .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
             .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| names::validate_context(n).is_ok())
+            .filter(|n| names::validate_context_component(n).is_ok() && self.is_context_dir(n))
             .collect();
         out.sort();
         Ok(out)
+    }
+}
+
+/// The stored file may hold anything, including a secret pasted by mistake: the message keeps
+/// the reason and drops the quoted value.
+fn scrub_quoted(msg: &str) -> String {
+    match (msg.find('"'), msg.rfind('"')) {
+        (Some(a), Some(b)) if b > a => format!("{}<value>{}", &msg[..=a], &msg[b..]),
+        _ => msg.to_string(),
     }
 }
 
@@ -165,12 +215,15 @@ impl EventFile {
 
 #[derive(Debug, Clone)]
 pub struct ContextDir {
-    name: String,
+    name: ContextName,
     dir: PathBuf,
 }
 
 impl ContextDir {
     pub fn name(&self) -> &str {
+        self.name.as_str()
+    }
+    pub fn context_name(&self) -> &ContextName {
         &self.name
     }
     pub fn dir(&self) -> &Path {

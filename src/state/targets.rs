@@ -5,28 +5,29 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::state::ids::{Host, Port, TargetName, User, empty_as_none};
 use crate::state::paths::ContextDir;
 use crate::state::{clock, fsio};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct TargetsDoc {
-    #[serde(default)]
-    pub current_target: String,
+    #[serde(default, with = "empty_as_none")]
+    pub current_target: Option<TargetName>,
     #[serde(default)]
     pub targets: Vec<Target>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+/// One target. Name, host, user and port pass the same rules as `target add`'s flags on every
+/// read; a `port` key that is missing means 22.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Target {
-    pub name: String,
+    pub name: TargetName,
+    pub host: Host,
     #[serde(default)]
-    pub host: String,
-    #[serde(default)]
-    pub port: i64,
-    #[serde(default)]
-    pub user: String,
+    pub port: Port,
+    pub user: User,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub auth_method: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -68,13 +69,24 @@ impl AuthMethod {
 }
 
 impl Target {
-    /// Port with the `si paas` normalisation (≤ 0 means 22).
-    pub fn port(&self) -> u16 {
-        if self.port <= 0 || self.port > 65535 {
-            22
-        } else {
-            self.port as u16
+    /// A key-auth target with nothing else set.
+    pub fn new(name: TargetName, host: Host, port: Port, user: User) -> Target {
+        Target {
+            name,
+            host,
+            port,
+            user,
+            auth_method: String::new(),
+            identity_file: String::new(),
+            labels: Vec::new(),
+            created_at: String::new(),
+            updated_at: String::new(),
+            extra: Map::new(),
         }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port.get()
     }
     pub fn auth(&self) -> AuthMethod {
         AuthMethod::parse(&self.auth_method)
@@ -95,9 +107,16 @@ impl TargetsDoc {
 
     /// Clears a `current_target` that names no target (as `si paas` does on load).
     pub fn normalise(&mut self) {
-        if !self.current_target.is_empty() && self.find(&self.current_target.clone()).is_none() {
-            self.current_target.clear();
+        if let Some(c) = &self.current_target
+            && self.find(c).is_none()
+        {
+            self.current_target = None;
         }
+    }
+
+    /// Whether `t` is the current target.
+    pub fn is_current(&self, t: &Target) -> bool {
+        self.current_target.as_ref().is_some_and(|c| t.is(c))
     }
 
     /// Resolves a selection: names (in the given order, `all` meaning every target in store
@@ -114,14 +133,14 @@ impl TargetsDoc {
             return Ok(self.targets.clone());
         }
         if names.is_empty() {
-            if self.current_target.is_empty() {
+            let Some(current) = &self.current_target else {
                 return Err(resolution("no target selected").with_remediation(
                     "pass --target/--targets, or set one with `paasdeck --context <ctx> target use NAME`",
                 ));
-            }
-            return match self.find(&self.current_target) {
+            };
+            return match self.find(current) {
                 Some(t) => Ok(vec![t.clone()]),
-                None => Err(not_found(&self.current_target)),
+                None => Err(not_found(current)),
             };
         }
         names
@@ -168,9 +187,9 @@ pub fn add(cd: &ContextDir, mut target: Target, make_default: bool) -> Result<(b
         let now = clock::now_doc();
         target.created_at = now.clone();
         target.updated_at = now;
-        let is_default = make_default || doc.current_target.is_empty();
+        let is_default = make_default || doc.current_target.is_none();
         if is_default {
-            doc.current_target = target.name.clone();
+            doc.current_target = Some(target.name.clone());
         }
         doc.targets.push(target);
         Ok((is_default, doc.targets.len()))
@@ -198,23 +217,30 @@ pub fn replace(cd: &ContextDir, mut target: Target) -> Result<()> {
 }
 
 /// Makes a target current; returns its stored (canonical) name.
-pub fn use_target(cd: &ContextDir, name: &str) -> Result<String> {
+pub fn use_target(cd: &ContextDir, name: &str) -> Result<TargetName> {
     let lock = cd.lock()?;
     fsio::update_doc(&lock, &cd.targets(), |doc: &mut TargetsDoc| {
         let canonical = doc.find(name).ok_or_else(|| not_found(name))?.name.clone();
-        doc.current_target = canonical.clone();
+        doc.current_target = Some(canonical.clone());
         Ok(canonical)
     })
 }
 
 /// Removes a target. The current target needs `force`; afterwards the first remaining target
 /// (or none) becomes current. Returns the removed target's name, the new current and the total.
-pub fn remove(cd: &ContextDir, name: &str, force: bool) -> Result<(String, String, usize)> {
+pub fn remove(
+    cd: &ContextDir,
+    name: &str,
+    force: bool,
+) -> Result<(TargetName, Option<TargetName>, usize)> {
     let lock = cd.lock()?;
     fsio::update_doc(&lock, &cd.targets(), |doc: &mut TargetsDoc| {
         doc.normalise();
         let canonical = doc.find(name).ok_or_else(|| not_found(name))?.name.clone();
-        let is_current = doc.current_target.eq_ignore_ascii_case(&canonical);
+        let is_current = doc
+            .current_target
+            .as_ref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(&canonical));
         if is_current && !force {
             return Err(PaasError::usage(
                 "target_remove",
@@ -227,11 +253,7 @@ pub fn remove(cd: &ContextDir, name: &str, force: bool) -> Result<(String, Strin
         }
         doc.targets.retain(|t| !t.is(&canonical));
         if is_current {
-            doc.current_target = doc
-                .targets
-                .first()
-                .map(|t| t.name.clone())
-                .unwrap_or_default();
+            doc.current_target = doc.targets.first().map(|t| t.name.clone());
         }
         Ok((canonical, doc.current_target.clone(), doc.targets.len()))
     })

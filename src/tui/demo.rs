@@ -14,6 +14,7 @@ use crate::ops::targets::{self as target_ops, NewTarget};
 use crate::state::apps::{self, App};
 use crate::state::backups::{BackupRecord, BackupsDoc};
 use crate::state::context::{self, InitSpec};
+use crate::state::ids::{AppName, Host, Port, ReleaseId, RemoteDir, TargetName, User};
 use crate::state::paths::EventFile;
 use crate::state::{ContextDir, StateRoot, clock, deployments, events, fsio, repo};
 
@@ -58,7 +59,7 @@ fn event(cd: &ContextDir, file: EventFile, minutes_ago: i64, fields: Value) -> R
     events::append(cd, file, row)
 }
 
-fn release(minutes_ago: i64, n: u32) -> String {
+fn release(minutes_ago: i64, n: u32) -> ReleaseId {
     crate::ops::deploy::bundle::release_id_at(clock::now() - TimeDelta::minutes(minutes_ago), n)
 }
 
@@ -147,7 +148,7 @@ pub fn seed(dir: &Path) -> Result<StateRoot> {
         },
     ];
     for s in &seeds {
-        let cd = root.context(s.name);
+        let cd = root.context(s.name)?;
         context::init(
             &root,
             &cd,
@@ -172,34 +173,37 @@ pub fn seed(dir: &Path) -> Result<StateRoot> {
                 json!({"source": "audit", "command": "target add", "status": "succeeded", "severity": "info", "operator": format!("{user}@demo"), "fields": {"name": t.name, "host": t.host}}),
             )?;
         }
+        let api = AppName::parse("api")?;
         apps::add(
             &cd,
             App {
-                name: "api".into(),
-                compose_file: compose.display().to_string(),
-                targets: vec![s.targets[0].name.clone()],
+                targets: vec![TargetName::parse(s.targets[0].name.as_str())?],
                 // Releases of the demo's local targets stay inside the demo directory.
-                remote_dir: dir.join("remote").display().to_string(),
-                ..Default::default()
+                remote_dir: Some(RemoteDir::parse(dir.join("remote").display().to_string())?),
+                ..App::new(api.clone(), compose.display().to_string())
             },
         )?;
+        let default_root = RemoteDir::parse("/opt/si/paas/releases")?;
         let lock = cd.lock()?;
         fsio::update_doc(
             &lock,
             &cd.deployments(),
             |doc: &mut deployments::DeploymentsDoc| {
-                let h = doc.apps.entry("api".into()).or_default();
+                let h = doc.apps.entry(api.clone()).or_default();
                 for r in 0..s.releases {
                     h.record(
                         &release(60 * 24 * (s.releases - r) as i64, r as u32 + 1),
-                        "/opt/si/paas/releases",
+                        &default_root,
                     );
                 }
                 Ok::<(), PaasError>(())
             },
         )?;
         drop(lock);
-        let history: Vec<String> = deployments::load(&cd)?.apps["api"].history.clone();
+        let history: Vec<ReleaseId> = deployments::load(&cd)?
+            .app(&api)
+            .map(|h| h.history.clone())
+            .unwrap_or_default();
         for (r, rel) in history.iter().enumerate() {
             let minutes = 60 * 24 * (s.releases - r) as i64;
             event(
@@ -230,13 +234,12 @@ pub fn seed(dir: &Path) -> Result<StateRoot> {
             json!({"source": "audit", "command": "target check", "status": "failed", "severity": "critical", "operator": format!("{user}@demo"), "error_code": "PAAS_SSH_CONNECT_FAILED", "error_target": s.targets.last().map(|t| t.name.clone()), "error_message": "network check failed: connection timed out"}),
         )?;
         if let Some(remote) = s.targets.iter().find(|t| t.auth_method == "key") {
-            let t = crate::state::targets::Target {
-                name: remote.name.clone(),
-                host: remote.host.clone(),
-                port: i64::from(remote.port),
-                user: remote.user.clone(),
-                ..Default::default()
-            };
+            let t = crate::state::targets::Target::new(
+                TargetName::parse(remote.name.as_str())?,
+                Host::parse(remote.host.as_str())?,
+                Port::new(i64::from(remote.port))?,
+                User::parse(remote.user.as_str())?,
+            );
             let r = CheckResult {
                 error: Some("network check failed: connection timed out".into()),
                 error_code: Some("PAAS_SSH_CONNECT_FAILED".into()),

@@ -17,6 +17,8 @@ pub mod update;
 pub mod watch;
 
 #[cfg(test)]
+mod inert_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;
@@ -122,13 +124,15 @@ pub fn initial_app(root: &StateRoot, write: bool, color: bool) -> App {
             format!("error[{}]: {}", e.code, e.message),
         ),
     }
-    if let Ok(Some(stored)) = root.stored_context()
-        && let Some(i) = app.contexts.iter().position(|c| c.name == stored)
+    if let Some(stored) = root.stored_context_hint()
+        && let Some(i) = app.contexts.iter().position(|c| stored == c.name)
     {
         app.active = i;
     }
-    if let Some(c) = app.contexts.get_mut(app.active) {
-        c.snapshot = Some(load_snapshot(&root.context(&c.name)));
+    if let Some(c) = app.contexts.get_mut(app.active)
+        && let Ok(cd) = root.context(&c.name)
+    {
+        c.snapshot = Some(load_snapshot(&cd));
     }
     app
 }
@@ -185,16 +189,15 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
     let mut followers: HashMap<String, EventFollower> = app
         .contexts
         .iter()
-        .map(|c| {
-            (
-                c.name.clone(),
-                EventFollower::at_end(&opts.root.context(&c.name)),
-            )
+        .filter_map(|c| {
+            let cd = opts.root.context(&c.name).ok()?;
+            Some((c.name.clone(), EventFollower::at_end(&cd)))
         })
         .collect();
     let mut stamps = app
         .ctx()
-        .map(|c| watch::files_stamp(&opts.root.context(&c.name)))
+        .and_then(|c| opts.root.context(&c.name).ok())
+        .map(|cd| watch::files_stamp(&cd))
         .unwrap_or_default();
     let mut ctx_stamp = watch::contexts_stamp(&opts.root);
     let (wake_tx, mut wake) = tokio::sync::mpsc::unbounded_channel::<()>();
@@ -287,9 +290,11 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
                 ctx_stamp = now;
                 if let Ok(views) = load_contexts(&opts.root) {
                     for v in &views {
-                        followers
-                            .entry(v.name.clone())
-                            .or_insert_with(|| EventFollower::at_end(&opts.root.context(&v.name)));
+                        if let (false, Ok(cd)) =
+                            (followers.contains_key(&v.name), opts.root.context(&v.name))
+                        {
+                            followers.insert(v.name.clone(), EventFollower::at_end(&cd));
+                        }
                     }
                     followers.retain(|n, _| views.iter().any(|v| v.name == *n));
                     let fx = update::update(&mut app, Action::ContextsLoaded(views));
@@ -315,8 +320,7 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
                     dirty = true;
                 }
             }
-            if let Some(c) = app.ctx() {
-                let cd = opts.root.context(&c.name);
+            if let Some(cd) = app.ctx().and_then(|c| opts.root.context(&c.name).ok()) {
                 let now = watch::files_stamp(&cd);
                 if now != stamps {
                     stamps = now;
@@ -325,13 +329,13 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
             }
         }
         if app.active_name() != watched {
-            // Only the active tab is watched: start following it, then refresh what it shows,
-            // which may be from an earlier visit.
+            // A tab shown again is read again: what it shows may be from an earlier visit.
             watched = app.active_name();
-            let cd = opts.root.context(&watched);
-            followers.insert(watched.clone(), EventFollower::at_end(&cd));
-            stamps = watch::files_stamp(&cd);
-            effects::load(&env, watched.clone());
+            if let Ok(cd) = opts.root.context(&watched) {
+                followers.insert(watched.clone(), EventFollower::at_end(&cd));
+                stamps = watch::files_stamp(&cd);
+                effects::load(&env, watched.clone());
+            }
         }
         if app.quit {
             break;
@@ -357,6 +361,8 @@ fn run_effects(
     for e in fx {
         match e {
             Effect::SetTitle(t) => {
+                // The title holds a context name read from disk: it must not end the OSC.
+                let t = crate::text::sanitize_inline(&t).into_owned();
                 let _ = execute!(terminal.backend_mut(), SetTitle(t));
             }
             Effect::Quit => app.quit = true,

@@ -75,8 +75,7 @@ pub fn load_contexts(root: &StateRoot) -> Result<Vec<ContextView>, PaasError> {
         .list_contexts()?
         .into_iter()
         .map(|name| {
-            let cd = root.context(&name);
-            let (cfg, err) = match context::load(&cd) {
+            let (cfg, err) = match root.context(&name).and_then(|cd| context::load(&cd)) {
                 Ok(c) => (c, None),
                 Err(e) => (None, Some(e)),
             };
@@ -108,8 +107,11 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
         .iter()
         .map(|t| TargetRow {
             target: t.clone(),
-            current: t.is(&tdoc.current_target),
-            check: checks.targets.get(&t.name.to_ascii_lowercase()).cloned(),
+            current: tdoc.is_current(t),
+            check: checks
+                .targets
+                .get(t.name.to_ascii_lowercase().as_str())
+                .cloned(),
         })
         .collect();
     s.events = events::newest(cd, EVENTS_KEPT).rows;
@@ -121,20 +123,19 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
         s_errors_push(&mut errors, e);
         Default::default()
     });
-    let mut names: Vec<String> = reg.apps.iter().map(|a| a.name.clone()).collect();
+    let mut names: Vec<String> = reg.apps.iter().map(|a| a.name.to_string()).collect();
     for key in hist.apps.keys() {
-        if !names.iter().any(|n| deployments::app_key(n) == *key) {
-            names.push(key.clone());
+        if !names
+            .iter()
+            .any(|n| deployments::app_key(n) == key.as_str())
+        {
+            names.push(key.to_string());
         }
     }
     s.apps = names
         .into_iter()
         .map(|name| {
-            let h = hist
-                .apps
-                .get(&deployments::app_key(&name))
-                .cloned()
-                .unwrap_or_default();
+            let h = hist.app(&name).cloned().unwrap_or_default();
             let last_deploy = s
                 .events
                 .iter()
@@ -146,8 +147,12 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
             AppRow {
                 registered: reg.find(&name).is_some(),
                 entry: reg.find(&name).cloned(),
-                current: h.current_release.clone(),
-                history: h.history.iter().rev().cloned().collect(),
+                current: h
+                    .current_release
+                    .as_ref()
+                    .map(String::from)
+                    .unwrap_or_default(),
+                history: h.history.iter().rev().map(String::from).collect(),
                 last_deploy,
                 name,
             }

@@ -99,7 +99,12 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
     };
     let known: Vec<String> = app
         .snapshot()
-        .map(|s| s.targets.iter().map(|t| t.target.name.clone()).collect())
+        .map(|s| {
+            s.targets
+                .iter()
+                .map(|t| t.target.name.to_string())
+                .collect()
+        })
         .unwrap_or_default();
     let op = match cmd {
         Command::Target(TargetCmd::Check(a)) => Op::CheckTargets {
@@ -225,7 +230,12 @@ pub enum Completion {
 pub fn complete(line: &str, app: &App) -> Completion {
     let targets: Vec<String> = app
         .snapshot()
-        .map(|s| s.targets.iter().map(|t| t.target.name.clone()).collect())
+        .map(|s| {
+            s.targets
+                .iter()
+                .map(|t| t.target.name.to_string())
+                .collect()
+        })
         .unwrap_or_default();
     let apps: Vec<String> = app
         .snapshot()

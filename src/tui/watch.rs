@@ -54,7 +54,7 @@ pub fn contexts_stamp(root: &StateRoot) -> HashMap<String, Option<SystemTime>> {
         .unwrap_or_default()
         .into_iter()
         .map(|n| {
-            let t = mtime(&root.context(&n).config());
+            let t = root.context(&n).ok().and_then(|cd| mtime(&cd.config()));
             (n, t)
         })
         .collect()

@@ -12,9 +12,12 @@ use tokio_util::sync::CancellationToken;
 use super::bundle::{self, Bundle};
 use super::{Kind, Plan, lock, remote};
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::ops::redaction::Redacting;
+use crate::policy::redact::ValueRedactor;
 use crate::remote::fanout::{self, Outcome, TargetStatus};
 use crate::remote::pool::Pool;
 use crate::remote::{BoxFuture, LineSink, Stream};
+use crate::state::ids::{AppName, ReleaseId, RemoteDir};
 use crate::state::paths::{ContextDir, EventFile};
 use crate::state::targets::Target;
 use crate::state::vault::Vault;
@@ -59,16 +62,40 @@ struct TargetJob {
     target: Target,
 }
 
-fn env_for(job: &TargetJob, b: &Bundle) -> String {
+fn env_values(job: &TargetJob, b: &Bundle) -> Vec<(String, String)> {
     let names = bundle::referenced_vars(&b.compose);
-    bundle::render_env(&bundle::env_values(
+    bundle::env_values(
         &job.vault,
         &job.plan.context,
         &job.plan.namespace,
         &job.plan.app,
         &job.target.name,
         &names,
-    ))
+    )
+}
+
+fn env_for(job: &TargetJob, b: &Bundle) -> String {
+    bundle::render_env(&env_values(job, b))
+}
+
+/// Cleans every remote line of this target's task of the values its `.env` receives: the new
+/// release's and, when a failed health check can roll back, the candidate's. Lines are cleaned
+/// before the sink sees them, so the task log, the printed output, the error tails that reach
+/// events and audit rows, and the tracing log only ever hold the redacted text.
+fn redactor_for(job: &TargetJob) -> ValueRedactor {
+    let mut values: Vec<String> = env_values(job, &job.plan.bundle)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    if job.plan.rollback_on_failure
+        && let Some(candidate) = &job.plan.rollback_candidate
+        && let Ok(candidate) = ReleaseId::parse(candidate.as_str())
+        && let Ok(app) = AppName::parse(job.plan.app.as_str())
+        && let Ok(previous) = bundle::load(&job.cd, &app, &candidate)
+    {
+        values.extend(env_values(job, &previous).into_iter().map(|(_, v)| v));
+    }
+    ValueRedactor::new(values)
 }
 
 async fn run_target(
@@ -78,7 +105,7 @@ async fn run_target(
 ) -> Outcome<TargetReport> {
     let started = Instant::now();
     let plan = job.plan.clone();
-    let name = job.target.name.clone();
+    let name = job.target.name.to_string();
     let report = |rolled_back_to: Option<String>, probes: u32| TargetReport {
         release: plan.release.clone(),
         rolled_back_to,
@@ -89,7 +116,7 @@ async fn run_target(
         Outcome::failed(&name, e.with_target(&name), Some(report(None, probes)))
     };
     let t = match job.pool.get(&plan.context, &job.target).await {
-        Ok(t) => t,
+        Ok(t) => Redacting::wrap(t, redactor_for(&job)),
         Err(e) => return fail(e, 0),
     };
     sink(
@@ -135,7 +162,10 @@ async fn run_target(
         Stream::Stdout,
         format!("» health failed; rolling back to {candidate}"),
     );
-    let previous = match bundle::load(&job.cd, &plan.app, &candidate) {
+    let previous = match AppName::parse(plan.app.as_str())
+        .and_then(|app| Ok((app, ReleaseId::parse(candidate.as_str())?)))
+        .and_then(|(app, rel)| bundle::load(&job.cd, &app, &rel))
+    {
         Ok(b) => b,
         Err(e) => {
             return fail(
@@ -184,7 +214,7 @@ async fn run_target(
 /// Refuses an apply while compose needs a variable that has no value (names only, never
 /// values), before any lock is taken or target touched.
 fn refuse_missing(root: &StateRoot, plan: &Plan, vault: &Vault) -> Result<()> {
-    let names: Vec<String> = plan.targets.iter().map(|t| t.name.clone()).collect();
+    let names: Vec<String> = plan.targets.iter().map(|t| t.name.to_string()).collect();
     let missing = bundle::missing_vars(
         vault,
         &plan.context,
@@ -255,7 +285,10 @@ pub async fn apply(
     executor: &dyn Executor,
     operator: &str,
 ) -> Result<Applied> {
-    let cd = root.context(&plan.context);
+    let cd = root.context(&plan.context)?;
+    let app = AppName::parse(plan.app.as_str())?;
+    let release = ReleaseId::parse(plan.release.as_str())?;
+    let remote_root = RemoteDir::parse(plan.layout.root.as_str())?;
     // Read fresh: a secret may have been set (or unset) since the plan was made.
     let cfg = context::load(&cd)?;
     let vault = Arc::new(Vault::load(&context::vault_path(&cd, cfg.as_ref()))?);
@@ -279,17 +312,22 @@ pub async fn apply(
         })
     };
     let outcomes = fanout::execute(&plan.fanout, plan.continue_on_error, |name| {
+        let Some(target) = plan.targets.iter().find(|t| t.name == name).cloned() else {
+            // The fan-out plan is made from the same targets: this cannot name another.
+            let e = PaasError::new(
+                ErrorCode::TargetResolutionFailed,
+                "target_resolve",
+                format!("target {name} is not part of the plan"),
+            );
+            let out = Outcome::failed(&name, e, None);
+            return Box::pin(async move { out }) as BoxFuture<'static, Outcome<TargetReport>>;
+        };
         let job = TargetJob {
             pool: pool.clone(),
             cd: cd.clone(),
             plan: plan.clone(),
             vault: vault.clone(),
-            target: plan
-                .targets
-                .iter()
-                .find(|t| t.name == name)
-                .cloned()
-                .unwrap_or_default(),
+            target,
         };
         executor.run(
             &name,
@@ -301,7 +339,7 @@ pub async fn apply(
     let error = fanout::aggregate_error(&outcomes);
     let mut recorded = false;
     if error.is_none() && !outcomes.is_empty() {
-        deployments::record(&cd, &plan.app, &plan.release, &plan.layout.root)?;
+        deployments::record(&cd, &app, &release, &remote_root)?;
         recorded = true;
     }
     let applied = Applied {

@@ -5,37 +5,28 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::policy::detect;
-use crate::state::deployments::app_key;
+use crate::state::ids::{AppName, ReleaseId};
 use crate::state::paths::ContextDir;
+use crate::state::releases;
 use crate::state::vault::{SecretScope, Vault};
 use crate::state::{clock, fsio};
 
 pub const COMPOSE_NAME: &str = "compose.yaml";
 
 /// `rel-YYYYMMDDTHHMMSS-NNNNNNNNN` in UTC, now.
-pub fn new_release_id() -> String {
+pub fn new_release_id() -> ReleaseId {
     let t = clock::now();
-    release_id_at(t, t.nanosecond())
+    ReleaseId::at(t, t.nanosecond())
 }
 
 /// The release id of a moment, with `n` as the nine-digit suffix.
-pub fn release_id_at(t: time::OffsetDateTime, n: u32) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "rel-{:04}{:02}{:02}T{:02}{:02}{:02}-{:09}",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        n
-    )
+pub fn release_id_at(t: time::OffsetDateTime, n: u32) -> ReleaseId {
+    ReleaseId::at(t, n)
 }
 
 /// The values of the magic variables for one deploy.
@@ -335,8 +326,11 @@ impl Bundle {
     }
 }
 
-pub fn bundle_dir(cd: &ContextDir, app: &str, release: &str) -> PathBuf {
-    cd.releases_dir().join(app_key(app)).join(release)
+/// Where a release's bundle lies; both parts are validated ids, so it stays under the context.
+pub fn bundle_dir(cd: &ContextDir, app: &AppName, release: &ReleaseId) -> PathBuf {
+    cd.releases_dir()
+        .join(app.key().as_str())
+        .join(release.as_str())
 }
 
 /// Writes `compose.yaml`, `compose.files` and `release.json` for a release.
@@ -347,13 +341,15 @@ pub fn create(
     magic: &Magic,
     strategy: &str,
 ) -> Result<Bundle> {
-    let dir = bundle_dir(cd, &magic.app, &magic.release);
-    let sha256 = hex(&Sha256::digest(resolved.as_bytes()));
     let fail = |e: PaasError| PaasError {
         code: ErrorCode::BundleCreateFailed,
         stage: "bundle_create".into(),
         ..e
     };
+    let app = AppName::parse(magic.app.as_str()).map_err(fail)?;
+    let release = ReleaseId::parse(magic.release.as_str()).map_err(fail)?;
+    let dir = bundle_dir(cd, &app, &release);
+    let sha256 = hex(&Sha256::digest(resolved.as_bytes()));
     fsio::write_bytes_atomic(&dir.join(COMPOSE_NAME), resolved.as_bytes()).map_err(fail)?;
     fsio::write_bytes_atomic(
         &dir.join("compose.files"),
@@ -390,11 +386,12 @@ pub fn create(
     })
 }
 
-/// An existing bundle (for rollback): it must hold `compose.yaml` and `release.json`.
-pub fn load(cd: &ContextDir, app: &str, release: &str) -> Result<Bundle> {
+/// An existing bundle (for rollback): it must hold `compose.yaml` and a `release.json` made for
+/// this release, app and context (anything else in it is `PAAS_STATE_CORRUPT`).
+pub fn load(cd: &ContextDir, app: &AppName, release: &ReleaseId) -> Result<Bundle> {
     let dir = bundle_dir(cd, app, release);
+    let meta = releases::load_meta(cd, app, release, &dir.join("release.json"))?;
     let compose = std::fs::read_to_string(dir.join(COMPOSE_NAME));
-    let meta: Option<Value> = fsio::read_json(&dir.join("release.json")).ok().flatten();
     match (compose, meta) {
         (Ok(compose), Some(meta)) => {
             let mut files = vec![COMPOSE_NAME.to_string()];
@@ -404,7 +401,7 @@ pub fn load(cd: &ContextDir, app: &str, release: &str) -> Result<Bundle> {
             files.push("release.json".into());
             Ok(Bundle {
                 release: release.to_string(),
-                sha256: meta["compose_sha256"].as_str().unwrap_or_default().to_string(),
+                sha256: meta.compose_sha256,
                 dir,
                 compose,
                 files,

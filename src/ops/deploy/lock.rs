@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::deployments::app_key;
+use crate::state::ids::AppName;
 use crate::state::paths::ContextDir;
 use crate::state::{clock, fsio};
 
@@ -19,7 +20,7 @@ pub const STALE_AFTER: Duration = Duration::from_secs(15 * 60);
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DeployLock {
-    pub app: String,
+    pub app: AppName,
     pub owner: String,
     pub host: String,
     pub pid: u32,
@@ -167,11 +168,12 @@ pub fn acquire(
     message: &str,
     manual: bool,
 ) -> Result<Held> {
+    let name = AppName::parse(app)?;
     let p = path(cd, app);
     fsio::ensure_dir(&cd.locks_dir())?;
     let now = clock::now_event();
     let lock = DeployLock {
-        app: app.to_string(),
+        app: name,
         owner: owner.to_string(),
         host: whoami::hostname().unwrap_or_else(|_| "localhost".into()),
         pid: if manual { 0 } else { std::process::id() },
@@ -245,7 +247,7 @@ mod tests {
     #[test]
     fn exclusive_stale_takeover_and_release() {
         let t = tempfile::tempdir().unwrap();
-        let cd = StateRoot::at(t.path()).context("c");
+        let cd = StateRoot::at(t.path()).context("c").unwrap();
         let held = acquire(&cd, "api", "me@h", "deploy rel-1", false).unwrap();
         let e = acquire(&cd, "api", "you@h", "x", false).unwrap_err();
         assert_eq!(e.code, ErrorCode::DeployLocked);

@@ -20,6 +20,7 @@ use self::bundle::{Bundle, Magic};
 use self::remote::{Health, Layout};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::remote::fanout::{FanoutPlan, Strategy};
+use crate::state::ids::{AppName, ReleaseId, RemoteDir};
 use crate::state::paths::ContextDir;
 use crate::state::targets::Target;
 use crate::state::vault::Vault;
@@ -233,25 +234,25 @@ impl Plan {
 
 /// What both planners read about an app: its registry entry, its history, its targets.
 struct AppState {
+    app: AppName,
     entry: Option<apps::App>,
     history: deployments::AppHistory,
     targets: Vec<Target>,
 }
 
 fn app_state(cd: &ContextDir, c: &Common) -> Result<AppState> {
-    names::validate_app(&c.app)?;
-    let entry = apps::load(cd)?.find(&c.app).cloned();
+    let app = AppName::parse(c.app.as_str())?;
+    let entry = apps::load(cd)?.find(&app).cloned();
     let history = deployments::load(cd)?
-        .apps
-        .get(&deployments::app_key(&c.app))
+        .app(&app)
         .cloned()
         .unwrap_or_default();
-    let wanted = if !c.targets.is_empty() {
+    let wanted: Vec<String> = if !c.targets.is_empty() {
         c.targets.clone()
     } else {
         entry
             .as_ref()
-            .map(|e| e.targets.clone())
+            .map(|e| e.targets.iter().map(String::from).collect())
             .unwrap_or_default()
     };
     for w in &wanted {
@@ -261,6 +262,7 @@ fn app_state(cd: &ContextDir, c: &Common) -> Result<AppState> {
     }
     let targets = targets::load(cd)?.select(&wanted)?;
     Ok(AppState {
+        app,
         entry,
         history,
         targets,
@@ -270,16 +272,18 @@ fn app_state(cd: &ContextDir, c: &Common) -> Result<AppState> {
 impl AppState {
     /// `--remote-dir`, else the app's registered one, else (for a rollback) the one the
     /// current release went to, else the default.
-    fn remote_root(&self, c: &Common, recorded: bool) -> Result<String> {
-        let registered = self.entry.as_ref().map(|e| e.remote_dir.clone());
-        let recorded = recorded.then(|| self.history.current_remote_dir.clone());
-        let root = [c.remote_dir.clone(), registered, recorded]
-            .into_iter()
-            .flatten()
-            .find(|d| !d.is_empty())
-            .unwrap_or_else(|| DEFAULT_REMOTE_ROOT.to_string());
-        names::validate_remote_dir(&root)?;
-        Ok(root)
+    fn remote_root(&self, c: &Common, recorded: bool) -> Result<RemoteDir> {
+        if let Some(d) = c.remote_dir.as_deref().filter(|d| !d.is_empty()) {
+            return RemoteDir::parse(d);
+        }
+        let registered = self.entry.as_ref().and_then(|e| e.remote_dir.clone());
+        let recorded = recorded
+            .then(|| self.history.current_remote_dir.clone())
+            .flatten();
+        match registered.or(recorded) {
+            Some(d) => Ok(d),
+            None => RemoteDir::parse(DEFAULT_REMOTE_ROOT),
+        }
     }
 
     fn health(&self, c: &Common) -> Health {
@@ -299,10 +303,10 @@ impl AppState {
         cd: &ContextDir,
         c: &Common,
         bundle: Bundle,
-        root: String,
+        root: RemoteDir,
     ) -> Result<Plan> {
         let health = self.health(c);
-        let names: Vec<String> = self.targets.iter().map(|t| t.name.clone()).collect();
+        let names: Vec<String> = self.targets.iter().map(|t| t.name.to_string()).collect();
         let cfg = context::load(cd)?;
         let vault = Vault::load(&context::vault_path(cd, cfg.as_ref()))?;
         let missing_env = bundle::missing_vars(
@@ -317,9 +321,9 @@ impl AppState {
             missing_env,
             kind,
             context: cd.name().to_string(),
-            app: c.app.clone(),
+            app: self.app.to_string(),
             release: bundle.release.clone(),
-            from_release: Some(self.history.current_release.clone()).filter(|s| !s.is_empty()),
+            from_release: self.history.current_release.as_ref().map(String::from),
             env_names: bundle::referenced_vars(&bundle.compose)
                 .into_iter()
                 .collect(),
@@ -332,11 +336,11 @@ impl AppState {
             rollback_on_failure: false,
             rollback_candidate: None,
             layout: Layout {
-                root,
+                root: root.to_string(),
                 context: cd.name().to_string(),
-                app: c.app.clone(),
+                app: self.app.to_string(),
             },
-            project: remote::project_name(cd.name(), &c.app),
+            project: remote::project_name(cd.name(), &self.app),
             health,
             apply_timeout: c.apply_timeout,
             namespace: c.namespace.clone(),
@@ -348,19 +352,16 @@ impl AppState {
 /// history (the current release first) that was applied successfully and still has a bundle.
 fn rollback_candidate(
     cd: &ContextDir,
-    app: &str,
+    app: &AppName,
     h: &deployments::AppHistory,
-    new: &str,
+    new: &ReleaseId,
 ) -> Option<String> {
-    let mut order = Vec::new();
-    if !h.current_release.is_empty() {
-        order.push(h.current_release.clone());
-    }
-    order.extend(h.history.iter().rev().cloned());
-    order
-        .into_iter()
-        .filter(|r| r != new)
+    h.current_release
+        .iter()
+        .chain(h.history.iter().rev())
+        .filter(|r| *r != new)
         .find(|r| bundle::load(cd, app, r).is_ok())
+        .map(String::from)
 }
 
 /// Plans a deploy: guardrail on the compose file, bundle written locally, nothing remote.
@@ -396,15 +397,15 @@ pub fn plan_deploy(cd: &ContextDir, spec: &DeploySpec) -> Result<Plan> {
     let root = state.remote_root(c, false)?;
     let release = bundle::new_release_id();
     let magic = Magic {
-        app: c.app.clone(),
+        app: state.app.to_string(),
         context: cd.name().to_string(),
-        release: release.clone(),
-        targets: state.targets.iter().map(|t| t.name.clone()).collect(),
+        release: release.to_string(),
+        targets: state.targets.iter().map(|t| t.name.to_string()).collect(),
         strategy: c.strategy.as_str().to_string(),
         timestamp: clock::now_doc(),
     };
     let resolved = bundle::resolve_magic(&raw, &magic, &file)?;
-    let candidate = rollback_candidate(cd, &c.app, &state.history, &release);
+    let candidate = rollback_candidate(cd, &state.app, &state.history, &release);
     let bundle = bundle::create(cd, &source, &resolved, &magic, c.strategy.as_str())?;
     Ok(Plan {
         rollback_on_failure: spec.rollback_on_failure,
@@ -419,13 +420,8 @@ pub fn plan_rollback(cd: &ContextDir, spec: &RollbackSpec) -> Result<Plan> {
     let state = app_state(cd, c)?;
     let history = &state.history;
     let release = match &spec.to_release {
-        Some(r) => {
-            names::validate_app(r).map_err(|_| {
-                PaasError::usage("flag_validation", format!("invalid release id {r:?}"))
-            })?;
-            r.clone()
-        }
-        None => history.previous().map(str::to_string).ok_or_else(|| {
+        Some(r) => ReleaseId::parse(r.as_str())?,
+        None => history.previous().cloned().ok_or_else(|| {
             PaasError::new(
                 ErrorCode::RollbackResolveFailed,
                 "rollback_resolve",
@@ -434,7 +430,7 @@ pub fn plan_rollback(cd: &ContextDir, spec: &RollbackSpec) -> Result<Plan> {
             .with_remediation("pass --to-release explicitly, or deploy at least twice first")
         })?,
     };
-    if release == history.current_release {
+    if history.current_release.as_ref() == Some(&release) {
         return Err(PaasError::new(
             ErrorCode::RollbackResolveFailed,
             "rollback_resolve",
@@ -444,7 +440,7 @@ pub fn plan_rollback(cd: &ContextDir, spec: &RollbackSpec) -> Result<Plan> {
             ),
         ));
     }
-    let bundle = bundle::load(cd, &c.app, &release)?;
+    let bundle = bundle::load(cd, &state.app, &release)?;
     let root = state.remote_root(c, true)?;
     state.plan(Kind::Rollback, cd, c, bundle, root)
 }

@@ -68,7 +68,21 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
             let e2 = env.clone();
             tokio::task::spawn_blocking(move || {
                 let started = Instant::now();
-                let cd = e2.root.context(&context);
+                let cd = match e2.root.context(&context) {
+                    Ok(cd) => cd,
+                    Err(e) => {
+                        let _ = e2.tx.send(Action::Notice {
+                            error: true,
+                            text: format!(
+                                "{} refused: error[{}]: {}",
+                                op.verb().command(),
+                                e.code,
+                                e.message
+                            ),
+                        });
+                        return;
+                    }
+                };
                 let planned = match &op {
                     Op::Deploy {
                         common,
@@ -128,15 +142,17 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
         } => {
             let mut fields = Map::new();
             fields.insert("frontend".into(), "console".into());
-            if let Err(e) = ops::audit::record(
-                &env.root.context(&context),
-                &env.operator,
-                verb.command(),
-                false,
-                Duration::ZERO,
-                fields,
-                Some(&error),
-            ) {
+            if let Err(e) = env.root.context(&context).and_then(|cd| {
+                ops::audit::record(
+                    &cd,
+                    &env.operator,
+                    verb.command(),
+                    false,
+                    Duration::ZERO,
+                    fields,
+                    Some(&error),
+                )
+            }) {
                 tracing::error!("could not audit a refusal: {}", e.message);
             }
         }
@@ -158,8 +174,11 @@ fn view(env: &Env, context: String, op: Op) {
         Op::SecretList { app } => {
             let e2 = env.clone();
             tokio::task::spawn_blocking(move || {
-                let cd = e2.root.context(&context);
-                let action = match crate::ops::secrets::status(&cd, &app) {
+                let action = match e2
+                    .root
+                    .context(&context)
+                    .and_then(|cd| crate::ops::secrets::status(&cd, &app))
+                {
                     Ok(rows) => Action::SecretsListed { context, app, rows },
                     Err(e) => Action::Notice {
                         error: true,
@@ -206,7 +225,13 @@ pub fn spawn_doctor(env: &Env, name: String) {
 pub fn load(env: &Env, name: String) {
     let (root, tx) = (env.root.clone(), env.tx.clone());
     tokio::task::spawn_blocking(move || {
-        let snapshot = load_snapshot(&root.context(&name));
+        let snapshot = match root.context(&name) {
+            Ok(cd) => load_snapshot(&cd),
+            Err(e) => crate::tui::model::Snapshot {
+                errors: vec![format!("error[{}]: {}", e.code, e.message)],
+                ..Default::default()
+            },
+        };
         let _ = tx.send(Action::Loaded {
             context: name,
             snapshot: Box::new(snapshot),

@@ -99,15 +99,17 @@ pub(super) async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Re
         spec.danger != crate::policy::guard::Danger::Read || spec.remote || result.is_err();
     if audited
         && !matches!(op, Op::EventsTail)
-        && let Err(e) = ops::audit::record(
-            &env.root.context(&subject),
-            &env.operator,
-            verb.command(),
-            result.is_ok(),
-            started.elapsed(),
-            fields,
-            result.as_ref().err(),
-        )
+        && let Err(e) = env.root.context(&subject).and_then(|cd| {
+            ops::audit::record(
+                &cd,
+                &env.operator,
+                verb.command(),
+                result.is_ok(),
+                started.elapsed(),
+                fields,
+                result.as_ref().err(),
+            )
+        })
     {
         tracing::error!("could not audit {}: {}", verb.command(), e.message);
     }
@@ -126,9 +128,11 @@ async fn execute(
     ctx: &TaskCtx,
     fields: &mut Map<String, Value>,
 ) -> Result<String> {
+    // Resolved where an action needs it: creating the first context has no active one.
     let cd = env.root.context(active);
     match op {
         Op::CheckTargets { targets: names } => {
+            let cd = cd?;
             let selected = targets::load(&cd)?.select(names)?;
             fields.insert("targets".into(), names.join(",").into());
             ctx.note(format!("checking {} target(s)…", selected.len()));
@@ -164,24 +168,13 @@ async fn execute(
                     .join(",")
                     .into(),
             );
-            match failed.first() {
+            match target_check::failure(&results) {
                 None => Ok(format!("{} target(s) ok", results.len())),
-                Some(r) => Err(PaasError::new(
-                    ErrorCode::RemoteCommandFailed,
-                    r.stage.clone().unwrap_or_else(|| "check".into()),
-                    format!(
-                        "{} of {} target(s) failed; {}: {}",
-                        failed.len(),
-                        results.len(),
-                        r.target,
-                        r.error.clone().unwrap_or_default()
-                    ),
-                )
-                .with_target(&r.target)),
+                Some(e) => Err(e),
             }
         }
         Op::AddTarget(spec) => {
-            let added = ops::targets::add(&cd, spec)?;
+            let added = ops::targets::add(&cd?, spec)?;
             fields.insert("name".into(), added.target.name.clone().into());
             fields.insert("host".into(), added.target.host.clone().into());
             let msg = format!(
@@ -199,17 +192,17 @@ async fn execute(
         }
         Op::RemoveTarget { name } => {
             // The confirmation dialog stands in for --force.
-            let (removed, current, total) = ops::targets::remove(&cd, name, true)?;
+            let (removed, current, total) = ops::targets::remove(&cd?, name, true)?;
             fields.insert("target".into(), removed.clone().into());
             let msg = format!(
                 "target {removed} removed ({total} left; current: {})",
-                if current.is_empty() { "none" } else { &current }
+                current.as_deref().unwrap_or("none")
             );
             ctx.note(&msg);
             Ok(msg)
         }
         Op::UseTarget { name } => {
-            let t = ops::targets::use_target(&cd, name)?;
+            let t = ops::targets::use_target(&cd?, name)?;
             fields.insert("target".into(), t.clone().into());
             let msg = format!("current target is now {t}");
             ctx.note(&msg);
@@ -222,6 +215,7 @@ async fn execute(
             max_parallel,
             continue_on_error,
         } => {
+            let cd = cd?;
             let selected = targets::load(&cd)?.select(names)?;
             fields.insert("remote_command".into(), command.clone().into());
             let spec = target_exec::ExecSpec {
@@ -231,6 +225,7 @@ async fn execute(
                 max_parallel: *max_parallel,
                 continue_on_error: *continue_on_error,
                 timeout: Some(Duration::from_secs(600)),
+                redactor: ops::redaction::every_value(&ops::redaction::load_vault(&cd)?),
             };
             let sink = ctx.sink.clone();
             let on_line: target_exec::TargetLineSink =
@@ -249,7 +244,7 @@ async fn execute(
         }
         Op::EventsTail => {
             ctx.note(format!("following the events of {active}…"));
-            let mut follower = EventFollower::at_end(&cd);
+            let mut follower = EventFollower::at_end(&cd?);
             loop {
                 tokio::select! {
                     _ = ctx.cancel.cancelled() => return Ok("stopped".into()),
@@ -269,7 +264,7 @@ async fn execute(
             confirm,
         } => {
             crate::state::names::validate_context(name)?;
-            let ncd = env.root.context(name);
+            let ncd = env.root.context(name)?;
             let spec = InitSpec {
                 kind: Some(kind.clone()),
                 read_only: Some(*read_only),
@@ -277,13 +272,13 @@ async fn execute(
                 confirm: (!confirm.is_empty()).then(|| confirm.clone()),
                 ..Default::default()
             };
-            let (cfg, _) = context::init(&env.root, &ncd, &spec)?;
+            let cfg = context::init(&env.root, &ncd, &spec)?.config;
             fields.insert("name".into(), cfg.name.clone().into());
             fields.insert("type".into(), cfg.kind.clone().into());
             if let Ok(views) = load_contexts(&env.root) {
                 let _ = env.tx.send(Action::ContextsLoaded(views));
                 // The operator made it to use it: its tab opens.
-                let _ = env.tx.send(Action::SwitchTo(cfg.name.clone()));
+                let _ = env.tx.send(Action::SwitchTo(cfg.name.to_string()));
             }
             let msg = format!("context {} created (type {})", cfg.name, cfg.kind);
             ctx.note(&msg);
@@ -375,7 +370,7 @@ async fn execute(
                 since: None,
                 follow: true,
             };
-            let plan = logs::plan(&cd, &spec)?;
+            let plan = logs::plan(&cd?, &spec)?;
             fields.insert("app".into(), app.clone().into());
             fields.insert("target".into(), plan.target.name.clone().into());
             ctx.note(format!(
@@ -398,7 +393,7 @@ async fn execute(
             }
         }
         Op::EditTarget(spec) => {
-            let t = ops::targets::edit(&cd, spec)?;
+            let t = ops::targets::edit(&cd?, spec)?;
             fields.insert("name".into(), t.name.clone().into());
             fields.insert("host".into(), t.host.clone().into());
             let msg = format!("target {} now {} ({})", t.name, t.address(), t.auth_method);
@@ -406,7 +401,7 @@ async fn execute(
             Ok(msg)
         }
         Op::AddApp(spec) => {
-            let (a, total) = ops::apps::add(&cd, spec)?;
+            let (a, total) = ops::apps::add(&cd?, spec)?;
             fields.insert("app".into(), a.name.clone().into());
             fields.insert("compose_file".into(), a.compose_file.clone().into());
             let msg = format!("app {} registered ({total} in {active})", a.name);
@@ -414,7 +409,7 @@ async fn execute(
             Ok(msg)
         }
         Op::EditApp(spec) => {
-            let a = ops::apps::edit(&cd, spec)?;
+            let a = ops::apps::edit(&cd?, spec)?;
             fields.insert("app".into(), a.name.clone().into());
             fields.insert("compose_file".into(), a.compose_file.clone().into());
             let msg = format!("app {} updated", a.name);
@@ -422,7 +417,7 @@ async fn execute(
             Ok(msg)
         }
         Op::RemoveApp { name } => {
-            let (name, total) = ops::apps::remove(&cd, name)?;
+            let (name, total) = ops::apps::remove(&cd?, name)?;
             fields.insert("app".into(), name.clone().into());
             let msg = format!(
                 "app {name} removed from the registry ({total} left; history and bundles kept)"
@@ -436,6 +431,7 @@ async fn execute(
             target,
             value,
         } => {
+            let cd = cd?;
             if let Some(t) = target {
                 targets::load(&cd)?
                     .find(t)

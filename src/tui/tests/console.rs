@@ -385,7 +385,7 @@ fn control_bytes_from_state_never_reach_a_cell() {
         s.events[0].command = "dep\u{1b}[31mloy".into();
         s.targets[0].target.labels = vec!["eu\u{1b}[5m".into()];
     }
-    let mut check = |app: &App| {
+    let check = |app: &App| {
         let t = render(app, &runner, 200, 40);
         let buf = t.backend().buffer();
         for cell in buf.content() {

@@ -33,13 +33,14 @@ const KINDS: [(&str, &str); 5] = [
 
 fn target(name: &str, host: &str, auth: &str) -> Target {
     Target {
-        name: name.into(),
-        host: host.into(),
-        port: 22,
-        user: "deploy".into(),
         auth_method: auth.into(),
         labels: vec!["eu".into()],
-        ..Default::default()
+        ..Target::new(
+            name.parse().unwrap(),
+            host.parse().unwrap(),
+            crate::state::ids::Port::SSH,
+            "deploy".parse().unwrap(),
+        )
     }
 }
 
@@ -67,10 +68,10 @@ fn event(
 
 fn snapshot() -> Snapshot {
     let check = CheckResult {
-        target: "edge-a".into(),
-        user: "deploy".into(),
-        host: "203.0.113.10".into(),
-        port: 22,
+        target: "edge-a".parse().unwrap(),
+        user: "deploy".parse().unwrap(),
+        host: "203.0.113.10".parse().unwrap(),
+        port: crate::state::ids::Port::SSH,
         cpu_arch: Some("amd64".into()),
         reachable: true,
         ssh_ok: true,
@@ -112,10 +113,11 @@ fn snapshot() -> Snapshot {
             ],
             last_deploy: Some(("succeeded".into(), "2026-11-24T10:00:00Z".into())),
             entry: Some(crate::state::apps::App {
-                name: "api".into(),
-                compose_file: "/srv/apps/api/compose.yaml".into(),
-                targets: vec!["edge-a".into()],
-                ..Default::default()
+                targets: vec!["edge-a".parse().unwrap()],
+                ..crate::state::apps::App::new(
+                    "api".parse().unwrap(),
+                    "/srv/apps/api/compose.yaml".into(),
+                )
             }),
         }],
         events: vec![
@@ -161,7 +163,7 @@ fn snapshot() -> Snapshot {
 
 fn view(name: &str, kind: &str, read_only: bool) -> ContextView {
     let cfg = ContextConfig {
-        name: name.into(),
+        name: name.parse().unwrap(),
         kind: kind.into(),
         read_only,
         ..Default::default()

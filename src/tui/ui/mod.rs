@@ -18,6 +18,23 @@ use super::pane::Pane;
 use crate::tasks::TaskRunner;
 
 pub fn draw(f: &mut Frame, app: &App, runner: &TaskRunner) {
+    draw_widgets(f, app, runner);
+    inert(f.buffer_mut());
+}
+
+/// The one sanitiser pass of the console, over the finished frame: ratatui already skips
+/// graphemes holding C0 and C1 controls, but bidirectional overrides (and a control combined
+/// into a grapheme with printable text) would still reach the terminal from a state file or a
+/// remote line. Whatever pane or dialog drew the cell, it carries none of them.
+fn inert(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        if let std::borrow::Cow::Owned(clean) = crate::text::strip_hostile(cell.symbol()) {
+            cell.set_symbol(if clean.is_empty() { " " } else { &clean });
+        }
+    }
+}
+
+fn draw_widgets(f: &mut Frame, app: &App, runner: &TaskRunner) {
     let area = f.area();
     let l = layout::compute_for(area, app);
     if l.too_small {

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::state::clock;
-use crate::text::{human_bytes, sanitize_inline};
+use crate::text::human_bytes;
 use crate::tui::app::App;
 use crate::tui::pane::Pane;
 
@@ -198,7 +198,8 @@ pub fn render_targets(f: &mut Frame, area: Rect, app: &App) {
         };
         return empty(f, area, b, text, app);
     }
-    let clean = |t: &str| sanitize_inline(t).into_owned();
+    // Control bytes are neutralised once, over the finished frame (ui::draw).
+    let clean = |t: &str| t.to_string();
     let body: Vec<(Vec<Cell>, Style)> = rows
         .iter()
         .map(|t| {
@@ -357,7 +358,8 @@ pub fn render_events(f: &mut Frame, area: Rect, app: &App) {
             app,
         );
     }
-    let clean = |t: &str| sanitize_inline(t).into_owned();
+    // Control bytes are neutralised once, over the finished frame (ui::draw).
+    let clean = |t: &str| t.to_string();
     let body: Vec<(Vec<Cell>, Style)> = rows
         .iter()
         .map(|e| {
@@ -453,8 +455,8 @@ pub fn render_backups(f: &mut Frame, area: Rect, app: &App) {
             };
             (
                 vec![
-                    Cell::from(sanitize_inline(&bk.id).into_owned()),
-                    Cell::from(sanitize_inline(&bk.app).into_owned()),
+                    Cell::from(bk.id.clone()),
+                    Cell::from(bk.app.clone()),
                     Cell::from(age(app, &bk.created_at)),
                     Cell::from(bk.size_bytes.map(human_bytes).unwrap_or_else(|| "-".into())),
                     Cell::from(Span::styled(verified, style)),

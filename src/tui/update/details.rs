@@ -19,7 +19,7 @@ pub(super) fn open(app: &mut App) {
         Pane::Targets => match app.selected_target() {
             Some(t) => {
                 app.overlay = Overlay::Target {
-                    name: t.target.name.clone(),
+                    name: t.target.name.to_string(),
                     scroll: 0,
                 }
             }

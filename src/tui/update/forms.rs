@@ -77,8 +77,12 @@ fn toggle(label: &'static str, hint: &'static str, on: bool) -> Field {
 fn target_fields(t: Option<&crate::state::targets::Target>) -> Vec<Field> {
     let v = |f: fn(&crate::state::targets::Target) -> String| t.map(f).unwrap_or_default();
     vec![
-        field("host", "203.0.113.10 or a DNS name", &v(|t| t.host.clone())),
-        field("user", "deploy", &v(|t| t.user.clone())),
+        field(
+            "host",
+            "203.0.113.10 or a DNS name",
+            &v(|t| t.host.to_string()),
+        ),
+        field("user", "deploy", &v(|t| t.user.to_string())),
         field(
             "port",
             "22",
@@ -135,7 +139,7 @@ pub(super) fn form(kind: FormKind, app: &App) -> Form {
         FormKind::Exec => {
             let selected = app
                 .selected_target()
-                .map(|t| t.target.name.clone())
+                .map(|t| t.target.name.to_string())
                 .unwrap_or_default();
             vec![
                 field("targets", "a,b or all", &selected),
@@ -190,28 +194,43 @@ pub(super) fn form(kind: FormKind, app: &App) -> Form {
                     .and_then(|a| a.entry.clone()),
                 _ => None,
             };
-            let r = reg.unwrap_or_default();
+            let compose = reg
+                .as_ref()
+                .map(|r| r.compose_file.clone())
+                .unwrap_or_default();
+            let ticked: Vec<String> = reg
+                .as_ref()
+                .map(|r| r.targets.iter().map(|t| t.to_string()).collect())
+                .unwrap_or_default();
+            let health = reg
+                .as_ref()
+                .map(|r| r.health_cmd.clone())
+                .unwrap_or_default();
+            let remote = reg
+                .as_ref()
+                .and_then(|r| r.remote_dir.as_ref().map(|d| d.to_string()))
+                .unwrap_or_default();
             let mut v = Vec::new();
             if kind == FormKind::AddApp {
                 v.push(field("name", "web", ""));
             }
             v.extend([
-                field("compose file", "path, e.g. ./compose.yaml", &r.compose_file),
+                field("compose file", "path, e.g. ./compose.yaml", &compose),
                 pick(
                     "targets",
                     "none ticked: the current target",
                     targets.clone(),
-                    &r.targets,
+                    &ticked,
                 ),
                 field(
                     "health command",
                     "optional: run in the release dir",
-                    &r.health_cmd,
+                    &health,
                 ),
                 field(
                     "remote dir",
                     "optional: default /opt/si/paas/releases",
-                    &r.remote_dir,
+                    &remote,
                 ),
             ]);
             v

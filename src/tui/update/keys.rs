@@ -92,7 +92,7 @@ pub(super) fn move_selection(app: &mut App, delta: isize, to_end: Option<bool>) 
 }
 
 fn selected_target_name(app: &mut App) -> Option<String> {
-    let t = app.selected_target().map(|t| t.target.name.clone());
+    let t = app.selected_target().map(|t| t.target.name.to_string());
     if t.is_none() {
         app.flash(FlashLevel::Warn, "no target selected");
     }
@@ -109,7 +109,12 @@ fn selected_app_name(app: &mut App) -> Option<String> {
 
 pub(super) fn all_target_names(app: &App) -> Vec<String> {
     app.snapshot()
-        .map(|s| s.targets.iter().map(|t| t.target.name.clone()).collect())
+        .map(|s| {
+            s.targets
+                .iter()
+                .map(|t| t.target.name.to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
 

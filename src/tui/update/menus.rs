@@ -25,7 +25,7 @@ pub(super) fn open_menu(app: &mut App) {
     let title;
     match app.focus {
         Pane::Targets => {
-            let sel = app.selected_target().map(|t| t.target.name.clone());
+            let sel = app.selected_target().map(|t| t.target.name.to_string());
             title = match &sel {
                 Some(t) => format!("target {t}"),
                 None => "targets".into(),

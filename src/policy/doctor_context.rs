@@ -1,0 +1,225 @@
+//! The doctor's checks about contexts themselves: each is what its name says (`config.json`
+//! names the directory it lies in; a name only an older root may have, like `ACME-Prod`, passes
+//! with a warning that suggests a rename), and contexts stay apart (no shared host of another
+//! type, no shared vault).
+
+use super::doctor::{Check, fail, pass, summarise};
+use crate::state::context;
+use crate::state::ids::ContextName;
+use crate::state::paths::{ContextDir, StateRoot, canonical_lenient};
+use crate::state::targets;
+
+pub const NAME: &str = "context_name";
+
+pub fn context_name(cd: &ContextDir) -> Check {
+    let dir_name = cd.name();
+    match context::load(cd) {
+        Err(e) => return fail(NAME, e.message),
+        Ok(Some(cfg)) if cfg.name.as_str() != dir_name => {
+            return fail(
+                NAME,
+                format!(
+                    "{} names context {:?} but lies in directory {:?}; rewrite the name with `paasdeck context init {dir_name}` (type and settings are kept), or move the directory back to {:?}",
+                    cd.config().display(),
+                    crate::text::sanitize_inline(&cfg.name),
+                    crate::text::sanitize_inline(dir_name),
+                    crate::text::sanitize_inline(&cfg.name),
+                ),
+            );
+        }
+        Ok(_) => {}
+    }
+    if cd.context_name().is_strict() {
+        return pass(
+            NAME,
+            format!("context {dir_name} is named as its directory and follows the naming rule"),
+        );
+    }
+    let suggested = suggest(cd.context_name());
+    Check {
+        warning: true,
+        ..pass(
+            NAME,
+            format!(
+                "warning: the name {:?} is accepted because the context already exists, but new names are lowercase letters, digits, '-', '_' and '.'; consider renaming it to {suggested:?}: `paasdeck --context {} context export --output F`, `paasdeck context init {suggested} --type TYPE`, `paasdeck --context {suggested} context import --input F`",
+                crate::text::sanitize_inline(dir_name),
+                shlex::try_quote(dir_name).unwrap_or_else(|_| dir_name.into()),
+            ),
+        )
+    }
+}
+
+pub fn contexts_distinct_targets(root: &StateRoot, ctx: &str) -> Check {
+    const NAME: &str = "contexts_distinct_targets";
+    let names = match root.list_contexts() {
+        Ok(n) => n,
+        Err(e) => return fail(NAME, e.message),
+    };
+    let kind_of = |cd: &ContextDir| {
+        context::load(cd).map(|c| {
+            c.map(|c| c.kind())
+                .unwrap_or_else(|| context::DEFAULT_TYPE.into())
+        })
+    };
+    let me = match root.context(ctx) {
+        Ok(cd) => cd,
+        Err(e) => return fail(NAME, e.message),
+    };
+    let (my_kind, mine) = match (kind_of(&me), targets::load(&me)) {
+        (Ok(k), Ok(t)) => (k, t),
+        (Err(e), _) | (_, Err(e)) => return fail(NAME, e.message),
+    };
+    let endpoints = |doc: &targets::TargetsDoc| -> Vec<(String, String)> {
+        doc.targets
+            .iter()
+            .filter(|t| t.auth() != targets::AuthMethod::Local)
+            .map(|t| {
+                (
+                    format!("{}:{}", t.host.to_ascii_lowercase(), t.port()),
+                    t.name.to_string(),
+                )
+            })
+            .collect()
+    };
+    let my_endpoints = endpoints(&mine);
+    let mut clashes = Vec::new();
+    for other in names.iter().filter(|n| n.as_str() != ctx) {
+        let (okind, otargets) = match root
+            .context(other)
+            .and_then(|ocd| Ok((kind_of(&ocd)?, targets::load(&ocd)?)))
+        {
+            Ok(kt) => kt,
+            Err(e) => {
+                clashes.push(format!(
+                    "cannot compare with context {other}: {}",
+                    e.message
+                ));
+                continue;
+            }
+        };
+        if okind == my_kind {
+            continue;
+        }
+        for (ep, oname) in endpoints(&otargets) {
+            if let Some((_, mname)) = my_endpoints.iter().find(|(e, _)| *e == ep) {
+                clashes.push(format!(
+                    "{ep} is {ctx}/{mname} ({my_kind}) and {other}/{oname} ({okind})"
+                ));
+            }
+        }
+    }
+    if clashes.is_empty() {
+        pass(
+            NAME,
+            "no host:port is shared with a context of another type",
+        )
+    } else {
+        fail(NAME, summarise(clashes))
+    }
+}
+
+pub fn contexts_distinct_vaults(root: &StateRoot, ctx: &str) -> Check {
+    const NAME: &str = "contexts_distinct_vaults";
+    let me = match root.context(ctx) {
+        Ok(cd) => cd,
+        Err(e) => return fail(NAME, e.message),
+    };
+    let my_vault = canonical_lenient(&context::vault_path(
+        &me,
+        context::load(&me).ok().flatten().as_ref(),
+    ));
+    let mut shared = Vec::new();
+    for other in root.list_contexts().unwrap_or_default() {
+        if other == ctx {
+            continue;
+        }
+        let Ok(ocd) = root.context(&other) else {
+            continue;
+        };
+        let v = canonical_lenient(&context::vault_path(
+            &ocd,
+            context::load(&ocd).ok().flatten().as_ref(),
+        ));
+        if v == my_vault {
+            shared.push(format!(
+                "{} is also the vault of context {other}",
+                v.display()
+            ));
+        }
+    }
+    if shared.is_empty() {
+        pass(
+            NAME,
+            format!("vault {} belongs to this context only", my_vault.display()),
+        )
+    } else {
+        fail(NAME, summarise(shared))
+    }
+}
+
+/// A name for new contexts close to `name`: lowercased, other characters as `-`.
+fn suggest(name: &ContextName) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.') {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let mut out = out
+        .trim_matches(|c| matches!(c, '-' | '_' | '.'))
+        .replace("..", ".");
+    out.truncate(63);
+    if out.is_empty() {
+        "renamed".to_string()
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::StateRoot;
+
+    #[test]
+    fn suggestions_follow_the_rule() {
+        for (from, want) in [
+            ("ACME-Prod", "acme-prod"),
+            ("Acme Prod 2", "acme-prod-2"),
+            ("-x..y-", "x.y"),
+            ("ÄÖ", "renamed"),
+        ] {
+            let got = suggest(&ContextName::parse(from).unwrap());
+            assert_eq!(got, want);
+            crate::state::names::validate_context(&got).unwrap();
+        }
+    }
+
+    #[test]
+    fn name_mismatch_fails_and_legacy_names_warn() {
+        let t = tempfile::tempdir().unwrap();
+        let root = StateRoot::at(t.path());
+        let cd = root.context("alpha").unwrap();
+        context::init(&root, &cd, &Default::default()).unwrap();
+        let c = context_name(&cd);
+        assert!(c.ok && !c.warning, "{c:?}");
+        let cfg = std::fs::read_to_string(cd.config()).unwrap();
+        std::fs::write(
+            cd.config(),
+            cfg.replace("\"name\": \"alpha\"", "\"name\": \"beta\""),
+        )
+        .unwrap();
+        let c = context_name(&cd);
+        assert!(!c.ok, "{c:?}");
+        assert!(c.detail.contains("\"beta\"") && c.detail.contains("context init alpha"));
+        // an existing directory with a name si accepts
+        std::fs::create_dir_all(t.path().join("contexts/ACME-Prod/events")).unwrap();
+        let legacy = root.context("ACME-Prod").unwrap();
+        let c = context_name(&legacy);
+        assert!(c.ok && c.warning, "{c:?}");
+        assert!(c.detail.contains("acme-prod"), "{}", c.detail);
+    }
+}

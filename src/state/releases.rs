@@ -1,0 +1,123 @@
+//! Release bundle metadata (`releases/<app>/<release>/release.json`, the `si paas` fields): read
+//! with the same rules as every other document, and checked against where the bundle lies, so a
+//! bundle made for another release, app or context is never applied here.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{PaasError, Result};
+use crate::state::fsio;
+use crate::state::ids::{AppName, ContextName, ReleaseId, TargetName};
+use crate::state::paths::ContextDir;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReleaseMeta {
+    pub release_id: ReleaseId,
+    pub context: ContextName,
+    pub app: AppName,
+    #[serde(default)]
+    pub compose_sha256: String,
+    /// The targets as selected (`si paas` may leave it out or write `null`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<TargetName>>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Reads a bundle's `release.json`: `Ok(None)` when it is missing, `PAAS_STATE_CORRUPT` naming
+/// the file and field when a value breaks its rule or the bundle belongs elsewhere.
+pub fn load_meta(
+    cd: &ContextDir,
+    app: &AppName,
+    release: &ReleaseId,
+    path: &Path,
+) -> Result<Option<ReleaseMeta>> {
+    let Some(meta) = fsio::read_json::<ReleaseMeta>(path)? else {
+        return Ok(None);
+    };
+    let mismatch = |field: &str, found: &str, want: &str| -> PaasError {
+        fsio::corrupt(
+            path,
+            1,
+            1,
+            &format!("field {field}: the bundle was made for {found}, but it lies under {want}"),
+        )
+    };
+    if meta.release_id != *release {
+        return Err(mismatch("release_id", &meta.release_id, release));
+    }
+    if meta.app.key() != app.key() {
+        return Err(mismatch("app", &meta.app, app));
+    }
+    if meta.context.as_str() != cd.name() {
+        return Err(mismatch("context", &meta.context, cd.name()));
+    }
+    Ok(Some(meta))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use crate::state::StateRoot;
+
+    const REL: &str = "rel-20260101T000000-000000001";
+
+    fn write(dir: &Path, doc: &str) -> std::path::PathBuf {
+        let p = dir.join("release.json");
+        std::fs::write(&p, doc).unwrap();
+        p
+    }
+
+    #[test]
+    fn bundles_from_elsewhere_are_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let cd = StateRoot::at(t.path()).context("base").unwrap();
+        let app = AppName::parse("web").unwrap();
+        let rel = ReleaseId::parse(REL).unwrap();
+        let ok = write(
+            t.path(),
+            &format!(
+                r#"{{"schema_version":1,"release_id":"{REL}","context":"base","app":"web","compose_sha256":"ab"}}"#
+            ),
+        );
+        let m = load_meta(&cd, &app, &rel, &ok).unwrap().unwrap();
+        assert_eq!(m.compose_sha256, "ab");
+        assert_eq!(m.extra["schema_version"], 1);
+        for (doc, field) in [
+            (
+                format!(r#"{{"release_id":"{REL}","context":"other","app":"web"}}"#),
+                "context",
+            ),
+            (
+                format!(r#"{{"release_id":"{REL}","context":"base","app":"api"}}"#),
+                "app",
+            ),
+            (
+                r#"{"release_id":"rel-20260101T000000-000000002","context":"base","app":"web"}"#
+                    .to_string(),
+                "release_id",
+            ),
+            (
+                r#"{"release_id":"../x","context":"base","app":"web"}"#.to_string(),
+                "release_id",
+            ),
+        ] {
+            let p = write(t.path(), &doc);
+            let e = load_meta(&cd, &app, &rel, &p).unwrap_err();
+            assert_eq!(e.code, ErrorCode::StateCorrupt, "{doc}");
+            assert!(
+                e.message.contains(&format!("field {field}")),
+                "{}",
+                e.message
+            );
+        }
+        assert!(
+            load_meta(&cd, &app, &rel, &t.path().join("missing.json"))
+                .unwrap()
+                .is_none()
+        );
+    }
+}
