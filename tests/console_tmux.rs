@@ -652,13 +652,12 @@ fn console_deploy_lists_a_missing_secret_and_the_apply_refuses() {
     // select greet (apps are listed registry first: api, greet)
     tmux.send("j");
     tmux.send("d");
-    let screen = tmux.wait_for("the plan", |s| {
-        s.contains("Confirm in") && s.contains("deploy greet")
+    // (a capture can catch a frame half drawn: wait for the whole dialog)
+    tmux.wait_for("the plan with the missing secret", |s| {
+        s.contains("Confirm in")
+            && s.contains("deploy greet")
+            && s.contains("MISSING secrets (no value, no default): GREETING")
     });
-    assert!(
-        screen.contains("MISSING secrets (no value, no default): GREETING"),
-        "{screen}"
-    );
     tmux.send("y");
     let screen = tmux.wait_for("the refusal", |s| s.contains("PAAS_SECRET_MISSING"));
     assert!(screen.contains("GREETING"), "{screen}");
