@@ -7,6 +7,7 @@ mod apply;
 pub mod bundle;
 pub mod lock;
 pub mod remote;
+pub mod vars;
 
 pub use apply::{Applied, Executor, Inline, TargetReport, Work, apply, record_planned};
 
