@@ -401,3 +401,66 @@ fn control_bytes_from_state_never_reach_a_cell() {
     update(&mut app, code(KeyCode::Enter));
     check(&app);
 }
+
+#[test]
+fn the_context_form_offers_every_setting_and_the_new_tab_opens() {
+    let mut app = app_with(false, true);
+    update(&mut app, key('I'));
+    let Overlay::Form(f) = &app.overlay else {
+        panic!()
+    };
+    assert_eq!(f.value("type"), crate::state::context::DEFAULT_TYPE);
+    type_text(&mut app, "acme-prod");
+    update(&mut app, code(KeyCode::Tab));
+    update(&mut app, code(KeyCode::Right)); // production
+    update(&mut app, code(KeyCode::Tab));
+    update(&mut app, key(' ')); // read-only
+    update(&mut app, code(KeyCode::Tab));
+    update(&mut app, code(KeyCode::Right)); // red
+    update(&mut app, code(KeyCode::Tab));
+    let fx = update(&mut app, code(KeyCode::Enter));
+    // creating a context is mutating: prod-eu's policy does not apply, the new one's does
+    let op = match (&app.overlay, fx.first()) {
+        (Overlay::Confirm(c), _) => c.op.clone(),
+        (_, Some(Effect::Run { op, .. })) => op.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        op,
+        Op::ContextInit {
+            name: "acme-prod".into(),
+            kind: "production".into(),
+            read_only: true,
+            color: "red".into(),
+            confirm: String::new(),
+        }
+    );
+    let mut views: Vec<ContextView> = app.contexts.clone();
+    views.push(view("acme-prod", "production", true));
+    update(&mut app, Action::ContextsLoaded(views));
+    update(&mut app, Action::SwitchTo("acme-prod".into()));
+    assert_eq!(app.active_name(), "acme-prod");
+}
+
+#[test]
+fn the_app_form_picks_targets_from_the_list() {
+    let mut app = app_with(false, true);
+    app.active = 3; // oss-demo: registering runs at once
+    app.focus = Pane::Apps;
+    update(&mut app, key('a'));
+    type_text(&mut app, "web");
+    update(&mut app, code(KeyCode::Tab));
+    type_text(&mut app, "/srv/web/compose.yaml");
+    update(&mut app, code(KeyCode::Tab));
+    update(&mut app, code(KeyCode::Right)); // edge-b
+    update(&mut app, key(' '));
+    update(&mut app, code(KeyCode::Tab));
+    update(&mut app, code(KeyCode::Tab));
+    let fx = update(&mut app, code(KeyCode::Enter));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Run { op: Op::AddApp(a), .. }
+            if a.name == "web" && a.targets == vec!["edge-b".to_string()])),
+        "{fx:?}"
+    );
+}
