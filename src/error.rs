@@ -35,6 +35,8 @@ pub enum ErrorCode {
     DoctorFailed,
     BackupVerifyFailed,
     SecretMissing,
+    VaultIdentity,
+    VaultDecryptFailed,
 }
 
 impl ErrorCode {
@@ -68,6 +70,8 @@ impl ErrorCode {
             ErrorCode::DoctorFailed => "PAAS_DOCTOR_FAILED",
             ErrorCode::BackupVerifyFailed => "PAAS_BACKUP_VERIFY_FAILED",
             ErrorCode::SecretMissing => "PAAS_SECRET_MISSING",
+            ErrorCode::VaultIdentity => "PAAS_VAULT_IDENTITY",
+            ErrorCode::VaultDecryptFailed => "PAAS_VAULT_DECRYPT_FAILED",
         }
     }
 }

@@ -92,17 +92,31 @@ fn demo(global: &Global, args: &DemoArgs, json: bool, started: std::time::Instan
             Err(e) => return fail(json, "demo", &e),
         },
     };
-    let root = match paasdeck::tui::demo::seed(&dir) {
-        Ok(r) => r,
+    let seeded = match paasdeck::tui::demo::seed(&dir) {
+        Ok(s) => s,
         Err(e) => return fail(json, "demo", &e),
     };
-    tracing::info!(root = %root.path().display(), "demo state created");
+    let root = seeded.root;
+    tracing::info!(
+        root = %root.path().display(),
+        identity = %seeded.identity.source.describe(),
+        identity_created = seeded.identity_created,
+        "demo state created"
+    );
     if args.seed_only {
         if json {
             println!(
                 "{}",
                 paasdeck::text::inert_json(
-                    serde_json::json!({"ok": true, "command": "demo", "context": "oss-demo", "mode": "live", "state_root": root.path().display().to_string()}).to_string()
+                serde_json::json!({
+                    "ok": true, "command": "demo", "context": "oss-demo", "mode": "live",
+                    "state_root": root.path().display().to_string(),
+                    "identity_source": seeded.identity.source.kind(),
+                    "identity_file": seeded.identity.source.path().map(|p| p.display().to_string()),
+                    "identity_created": seeded.identity_created,
+                    "recipient": seeded.identity.recipient().to_string(),
+                })
+                    .to_string()
                 )
             );
         } else {

@@ -577,6 +577,7 @@ fn a_secret_set_through_stdin_appears_in_no_output_event_or_log() {
     let env = Env::new();
     env.init("c", "internal-dogfood");
     env.add_target("c", "edge-a", "a.example");
+    env.ok(&["vault", "keygen"]);
     let value = "S3CR3T-value-9f8e7d";
     let o = env.run_stdin(
         &[
@@ -650,9 +651,12 @@ fn a_secret_set_through_stdin_appears_in_no_output_event_or_log() {
     seen += &logs;
     assert!(!seen.contains(value), "the secret leaked");
 
-    // positive controls: the vault holds it (0600), and only an explicit reveal prints it
+    // positive controls: the vault holds it encrypted (0600), and only an explicit reveal
+    // prints it
     let vault = env.ctx_dir("c").join("vault/secrets.env");
-    assert!(std::fs::read_to_string(&vault).unwrap().contains(value));
+    let stored = std::fs::read_to_string(&vault).unwrap();
+    assert!(!stored.contains(value), "plaintext at rest: {stored}");
+    assert_eq!(stored.matches("=encrypted:si:v2:").count(), 2, "{stored}");
     assert_eq!(
         std::fs::metadata(&vault).unwrap().permissions().mode() & 0o777,
         0o600

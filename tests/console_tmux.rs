@@ -353,7 +353,10 @@ fn console_deploys_follows_logs_and_rolls_back() {
     let root = seed_demo(&env);
     let docker_state = env.dir.path().join("docker-state");
     let tmux = console(&env, &root, 150, 46);
-    tmux.wait_for("the oss-demo banner", |s| s.contains("OSS-DEMO · OSS-DEMO"));
+    // A deploy is refused until the context's first doctor run has finished.
+    tmux.wait_for("the oss-demo banner and its doctor", |s| {
+        s.contains("OSS-DEMO · OSS-DEMO") && s.contains("doctor ok")
+    });
     let history = || -> serde_json::Value {
         let d: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(Path::new(&root).join("contexts/oss-demo/deployments.json"))

@@ -28,6 +28,7 @@ impl Site {
     fn new(targets: usize) -> Site {
         let env = Env::new();
         env.init("shop", "production");
+        env.ok(&["vault", "keygen"]);
         let sshds: Vec<Sshd> = (0..targets).map(|_| Sshd::start()).collect();
         for (i, s) in sshds.iter().enumerate() {
             let name = format!("edge-{}", (b'a' + i as u8) as char);

@@ -77,7 +77,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             let (cfg, created) = (&done.config, done.created);
             let p = ContextPolicy::new(&cfg.name, Some(cfg));
             let verb = if created { "created" } else { "updated" };
-            let mut rep = describe(cfg, &p).field("created", created);
+            let mut rep = describe(cfg, &p, &cd).field("created", created);
             let mut retyped = String::new();
             if let Some(old) = &done.previous_kind {
                 rep = rep
@@ -102,7 +102,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             let t = targets::load(&cd)?;
             let a = apps::load(&cd)?;
             let stored = inv.root.stored_context_hint();
-            let rep = describe(&cfg, &p)
+            let rep = describe(&cfg, &p, &cd)
                 .set(
                     "current",
                     stored.as_ref().is_some_and(|s| s.as_str() == cd.name()),
@@ -122,7 +122,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
                 p.read_only,
                 p.confirm_mutating.as_str(),
                 p.confirm_destructive.as_str(),
-                context::vault_path(&cd, Some(&cfg)).display(),
+                context::vault_path(&cd).display(),
                 t.targets.len(),
                 a.apps.len(),
             );
@@ -188,7 +188,8 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
     }
 }
 
-fn describe(cfg: &ContextConfig, p: &ContextPolicy) -> Report {
+/// `vault_file` is the vault in use (the context's own); the recorded value stays in `config`.
+fn describe(cfg: &ContextConfig, p: &ContextPolicy, cd: &crate::state::ContextDir) -> Report {
     Report::ok()
         .field("name", &cfg.name)
         .field("type", &p.kind)
@@ -198,7 +199,7 @@ fn describe(cfg: &ContextConfig, p: &ContextPolicy) -> Report {
         .set("confirm_mutating", p.confirm_mutating.as_str())
         .set("confirm_destructive", p.confirm_destructive.as_str())
         .set("state_root", &cfg.state_root)
-        .set("vault_file", &cfg.vault_file)
+        .set("vault_file", context::vault_path(cd).display().to_string())
         .set("created_at", &cfg.created_at)
         .set("updated_at", &cfg.updated_at)
 }

@@ -125,10 +125,18 @@ pub fn info(inv: &Invocation) -> Result<Report> {
         "current_context": stored,
         "active_context": inv.context,
         "context_dir": cd.dir().display().to_string(),
+        "vault_file": crate::state::context::vault_path(&cd).display().to_string(),
         "known_hosts": inv.root.known_hosts().display().to_string(),
         "config_dir": p(&|d| d.config_dir.clone()),
         "keymap_file": p(&|d| d.keymap_file()),
         "theme_file": p(&|d| d.theme_file()),
+        // Where a key file would be read from; the environment and the keyring come first.
+        "identity_file": std::env::var_os(crate::state::vault::identity::IDENTITY_FILE_ENV)
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+            .or_else(crate::state::vault::identity::default_file)
+            .map(|f| f.display().to_string())
+            .unwrap_or_default(),
         "log_dir": p(&|d| d.log_dir.clone()),
         "data_dir": p(&|d| d.data_dir.clone()),
         "cache_dir": p(&|d| d.cache_dir.clone()),

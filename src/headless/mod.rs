@@ -11,6 +11,7 @@ pub mod output;
 mod remote_cmd;
 mod secret_cmd;
 mod target_cmd;
+mod vault_cmd;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -250,6 +251,7 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         Command::App(a) => app_cmd::run(inv, a),
         Command::Events(e) => events_cmd::run(inv, e),
         Command::Secret(s) => secret_cmd::run(inv, s),
+        Command::Vault(v) => vault_cmd::run(inv, v),
         Command::Deploy(d) => deploy_cmd::deploy(inv, d),
         Command::Rollback(r) => deploy_cmd::rollback(inv, r),
         Command::Logs(l) => deploy_cmd::logs(inv, l),

@@ -142,7 +142,7 @@ pub fn exec(inv: &Invocation, a: &TargetExecArgs) -> Result<Report> {
         max_parallel: a.fanout.max_parallel as usize,
         continue_on_error: a.fanout.continue_on_error,
         timeout: Some(a.timeout),
-        redactor: ops::redaction::every_value(&ops::redaction::load_vault(&cd)?),
+        redactor: ops::redaction::every_value(&cd, &ops::redaction::load_vault(&cd)?),
     };
     let width = spec.targets.iter().map(|t| t.name.len()).max().unwrap_or(0);
     let json = inv.json;

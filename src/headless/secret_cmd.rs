@@ -7,11 +7,14 @@ use serde_json::json;
 
 use super::Invocation;
 use super::output::{Report, table};
+use super::vault_cmd;
 use crate::cli::{SecretCmd, SecretScopeArgs};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::{self, secrets::SecretValue};
-use crate::state::vault::{SecretScope, Vault, key_segment};
+use crate::state::vault::identity::Lazy;
+use crate::state::vault::{SecretScope, Vault, key_segment, parse_key};
 use crate::state::{context, names, targets};
+use crate::text::sanitize_inline;
 
 fn scope(inv: &Invocation, s: &SecretScopeArgs) -> Result<SecretScope> {
     names::validate_app(&s.app)?;
@@ -69,16 +72,24 @@ fn read_value(key: &str) -> Result<String> {
 
 pub fn run(inv: &Invocation, cmd: &SecretCmd) -> Result<Report> {
     let cd = inv.existing_cd()?;
-    let cfg = context::load(&cd)?;
-    let vault_path = context::vault_path(&cd, cfg.as_ref());
+    let vault_path = context::vault_path(&cd);
     match cmd {
         SecretCmd::Set { scope: s, name } => {
             names::validate_env_name(name)?;
             let sc = scope(inv, s)?;
             let key = sc.key(name);
             let value = SecretValue::new(read_value(&key)?);
-            let (key, replaced) = ops::secrets::set(&cd, &sc, name, &value)?;
+            let to = ops::secrets::set(&inv.root, &cd, &sc, name, &value)?;
+            let (key, replaced) = (to.key.clone(), to.replaced);
             drop(value);
+            let mut text = format!(
+                "secret {key} {} (encrypted to {} recipient(s))",
+                if replaced { "replaced" } else { "set" },
+                to.recipients
+            );
+            if let Some(n) = &to.note {
+                text.push_str(&format!("\nnote: {n}"));
+            }
             Ok(Report::ok()
                 .field("app", &s.app)
                 .field("name", name)
@@ -101,10 +112,10 @@ pub fn run(inv: &Invocation, cmd: &SecretCmd) -> Result<Report> {
                 .field("vault_key", &key)
                 .field("vault_file", vault_path.display().to_string())
                 .field("replaced", replaced)
-                .text(format!(
-                    "secret {key} {}",
-                    if replaced { "replaced" } else { "set" }
-                )))
+                .field("encrypted", true)
+                .field("recipients", to.recipients)
+                .set("note", &to.note)
+                .text(text))
         }
         SecretCmd::Unset { scope: s, name } => {
             names::validate_env_name(name)?;
@@ -114,7 +125,7 @@ pub fn run(inv: &Invocation, cmd: &SecretCmd) -> Result<Report> {
             let mut vault = Vault::load(&vault_path)?;
             let removed = vault.unset(&key);
             if removed {
-                vault.save(&vault_path)?;
+                vault.save()?;
             }
             Ok(Report::ok()
                 .field("vault_key", &key)
@@ -141,7 +152,7 @@ pub fn run(inv: &Invocation, cmd: &SecretCmd) -> Result<Report> {
             let sc = scope(inv, s)?;
             let key = sc.key(name);
             let vault = Vault::load(&vault_path)?;
-            let Some(value) = vault.get(&key) else {
+            let Some(entry) = vault.entry(&key) else {
                 return Err(PaasError::new(
                     ErrorCode::InvalidArgument,
                     "secret_get",
@@ -150,13 +161,15 @@ pub fn run(inv: &Invocation, cmd: &SecretCmd) -> Result<Report> {
                 .with_remediation("list the app's secrets with `secret list --app APP`"));
             };
             let shown = if *reveal {
-                value
+                let mut ids = Lazy::new(inv.root.path());
+                vault.reveal(&key, &mut ids)?.unwrap_or_default()
             } else {
                 crate::policy::redact::REDACTED.to_string()
             };
             Ok(Report::ok()
                 .set("vault_key", &key)
                 .set("set", true)
+                .set("state", entry.kind.label())
                 .set("value", &shown)
                 .audit_only("vault_key", &key)
                 .audit_only("revealed", *reveal)
@@ -176,30 +189,33 @@ pub fn run(inv: &Invocation, cmd: &SecretCmd) -> Result<Report> {
                 "NAME".to_string(),
                 "TARGET".into(),
                 "NAMESPACE".into(),
+                "STATE".into(),
                 "VAULT KEY".into(),
             ]];
             for key in vault.keys() {
-                let Some(parts) = parse_key(key) else {
+                let Some(p) = parse_key(&key) else {
                     continue;
                 };
-                if parts.0 != want_ctx || parts.2 != want_app {
+                if p.context != want_ctx || p.app != want_app {
                     continue;
                 }
-                if target.as_ref().is_some_and(|t| key_segment(t) != parts.3)
+                if target.as_ref().is_some_and(|t| key_segment(t) != p.target)
                     || namespace
                         .as_ref()
-                        .is_some_and(|n| key_segment(n) != parts.1)
+                        .is_some_and(|n| key_segment(n) != p.namespace)
                 {
                     continue;
                 }
-                lines.push(vec![
-                    parts.4.clone(),
-                    parts.3.clone(),
-                    parts.1.clone(),
-                    key.to_string(),
-                ]);
+                let state = vault.entry(&key).map(|e| e.kind.label()).unwrap_or("");
+                lines.push(
+                    [&p.name, &p.target, &p.namespace, state, &key]
+                        .iter()
+                        .map(|c| sanitize_inline(c).into_owned())
+                        .collect(),
+                );
                 rows.push(json!({
-                    "name": parts.4, "target": parts.3, "namespace": parts.1, "vault_key": key
+                    "name": p.name, "target": p.target, "namespace": p.namespace,
+                    "state": state, "vault_key": key
                 }));
             }
             let text = if rows.is_empty() {
@@ -213,15 +229,6 @@ pub fn run(inv: &Invocation, cmd: &SecretCmd) -> Result<Report> {
                 .list(&rows)
                 .text(text))
         }
+        SecretCmd::Encrypt => vault_cmd::encrypt(inv, &cd),
     }
-}
-
-/// Splits `PAAS__CTX_<C>__NS_<N>__APP_<A>__TARGET_<T>__VAR_<V>` into its segments.
-fn parse_key(key: &str) -> Option<(String, String, String, String, String)> {
-    let rest = key.strip_prefix("PAAS__CTX_")?;
-    let (ctx, rest) = rest.split_once("__NS_")?;
-    let (ns, rest) = rest.split_once("__APP_")?;
-    let (app, rest) = rest.split_once("__TARGET_")?;
-    let (target, var) = rest.split_once("__VAR_")?;
-    Some((ctx.into(), ns.into(), app.into(), target.into(), var.into()))
 }

@@ -118,7 +118,7 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
         quote_all(&args)
     );
     let vault = redaction::load_vault(cd)?;
-    let redactor = redaction::app_values(&vault, cd.name(), &spec.app, &target.name);
+    let redactor = redaction::app_values(cd, &vault, &spec.app, &target.name);
     Ok(LogsPlan {
         target,
         release: release.to_string(),

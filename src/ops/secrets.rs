@@ -1,5 +1,5 @@
-//! Secrets of an app: setting a value (the one path for `secret set` and the console's masked
-//! form) and, per variable the app's compose file interpolates, whether a value is set. Values
+//! Secrets of an app: setting a value, encrypted to the vault's recipients (the one path for
+//! `secret set` and the console's masked form) and, per variable the app's compose file interpolates, whether a value is set. Values
 //! go in through [`set`] and never come out of this module.
 
 use std::collections::BTreeMap;
@@ -7,7 +7,11 @@ use std::path::PathBuf;
 
 use crate::error::Result;
 use crate::ops::deploy::bundle;
+use age::x25519::Recipient;
+
+use crate::state::StateRoot;
 use crate::state::paths::ContextDir;
+use crate::state::vault::identity;
 use crate::state::vault::{SecretScope, Vault};
 use crate::state::{apps, context, names};
 
@@ -32,26 +36,70 @@ impl std::fmt::Debug for SecretValue {
 
 /// The vault file of a context.
 pub fn vault_path(cd: &ContextDir) -> Result<PathBuf> {
-    let cfg = context::load(cd)?;
-    Ok(context::vault_path(cd, cfg.as_ref()))
+    Ok(context::vault_path(cd))
 }
 
-/// Stores a value under the context lock: (vault key, whether it replaced one).
+/// What a `set` wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub key: String,
+    pub replaced: bool,
+    /// How many recipients the value is encrypted to.
+    pub recipients: usize,
+    /// Said when the operator will not be able to read what was written.
+    pub note: Option<String>,
+}
+
+/// The vault's recipients, or, for a vault without any, the operator's own (the header is
+/// added to the file either way), with a note when the operator is not one of them.
+pub fn write_recipients(
+    root: &StateRoot,
+    context: &str,
+    vault: &mut Vault,
+) -> Result<(Vec<Recipient>, Option<String>)> {
+    let mut recipients = vault.recipients();
+    let own = if recipients.is_empty() {
+        let id = identity::require(root.path())?;
+        recipients.push(id.recipient());
+        Some(id)
+    } else {
+        // Only for the note: encrypting needs no identity when the header names recipients.
+        identity::find(root.path()).ok().flatten()
+    };
+    vault.ensure_recipients(&recipients);
+    let note = own.filter(|id| !recipients.contains(&id.recipient())).map(|id| {
+        format!(
+            "your identity ({}) is not a recipient of this vault, so you cannot decrypt what you wrote; a recipient can add you with `paasdeck --context {context} vault recipient add {}`",
+            id.source.describe(),
+            id.recipient()
+        )
+    });
+    Ok((recipients, note))
+}
+
+/// Encrypts a value into the vault under the context lock (the one path for `secret set` and
+/// the console's masked form).
 pub fn set(
+    root: &StateRoot,
     cd: &ContextDir,
     scope: &SecretScope,
     name: &str,
     value: &SecretValue,
-) -> Result<(String, bool)> {
+) -> Result<Written> {
     names::validate_env_name(name)?;
-    let path = vault_path(cd)?;
     let key = scope.key(name);
     let _lock = cd.lock()?;
-    let mut vault = Vault::load(&path)?;
+    let mut vault = Vault::load(&vault_path(cd)?)?;
     let replaced = vault.contains(&key);
-    vault.set(&key, &value.0)?;
-    vault.save(&path)?;
-    Ok((key, replaced))
+    let (recipients, note) = write_recipients(root, cd.name(), &mut vault)?;
+    vault.seal(&key, &value.0, &recipients)?;
+    vault.save()?;
+    Ok(Written {
+        key,
+        replaced,
+        recipients: recipients.len(),
+        note,
+    })
 }
 
 /// One variable of an app's compose file.

@@ -9,8 +9,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::policy::{detect, redact};
-use crate::state::paths::{ContextDir, EventFile, StateRoot, canonical_lenient};
-use crate::state::{context, repo};
+use crate::state::paths::{ContextDir, EventFile, StateRoot};
+use crate::state::repo;
+
+mod vault;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Check {
@@ -114,7 +116,7 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
     let artifacts = scan_repos(&repos);
     let checks = vec![
         state_root_outside_repo(root, cwd),
-        context_vault_outside_repo(root, &cd, cwd),
+        vault::context_vault_outside_repo(root, &cd, cwd),
         repo_private_state_artifacts(&repos, &artifacts),
         repo_plaintext_secret_exposure(&repos, &artifacts),
         state_permissions(root, &cd),
@@ -123,6 +125,7 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
         events_context_consistency(&cd),
         state_plaintext_secrets(&cd),
         super::doctor_context::context_name(&cd),
+        vault::vault_values_encrypted(&cd),
     ];
     DoctorReport {
         context: ctx.to_string(),
@@ -154,32 +157,6 @@ fn state_root_outside_repo(root: &StateRoot, cwd: Option<&Path>) -> Check {
                 "state root {} is outside any repository",
                 root.path().display()
             ),
-        ),
-    }
-}
-
-fn context_vault_outside_repo(root: &StateRoot, cd: &ContextDir, cwd: Option<&Path>) -> Check {
-    const NAME: &str = "context_vault_outside_repo";
-    let cfg = context::load(cd).ok().flatten();
-    let vault = context::vault_path(cd, cfg.as_ref());
-    let vault_c = canonical_lenient(&vault);
-    let mut repos = repo::relevant_repos(root.path(), cwd);
-    if let Some(r) = repo::find_repo_root(&vault) {
-        repos.push(r);
-    }
-    match repos.iter().find(|r| vault_c.starts_with(r)) {
-        Some(r) => fail(
-            NAME,
-            format!(
-                "{}:{} is inside repository {}",
-                cd.name(),
-                vault.display(),
-                r.display()
-            ),
-        ),
-        None => pass(
-            NAME,
-            format!("vault {} resolves outside any repository", vault.display()),
         ),
     }
 }

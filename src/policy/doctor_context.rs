@@ -124,10 +124,7 @@ pub fn contexts_distinct_vaults(root: &StateRoot, ctx: &str) -> Check {
         Ok(cd) => cd,
         Err(e) => return fail(NAME, e.message),
     };
-    let my_vault = canonical_lenient(&context::vault_path(
-        &me,
-        context::load(&me).ok().flatten().as_ref(),
-    ));
+    let my_vault = canonical_lenient(&context::vault_path(&me));
     let mut shared = Vec::new();
     for other in root.list_contexts().unwrap_or_default() {
         if other == ctx {
@@ -136,10 +133,7 @@ pub fn contexts_distinct_vaults(root: &StateRoot, ctx: &str) -> Check {
         let Ok(ocd) = root.context(&other) else {
             continue;
         };
-        let v = canonical_lenient(&context::vault_path(
-            &ocd,
-            context::load(&ocd).ok().flatten().as_ref(),
-        ));
+        let v = canonical_lenient(&context::vault_path(&ocd));
         if v == my_vault {
             shared.push(format!(
                 "{} is also the vault of context {other}",

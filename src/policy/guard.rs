@@ -57,6 +57,10 @@ pub enum Verb {
     SecretList,
     SecretGet,
     SecretUnset,
+    SecretEncrypt,
+    VaultKeygen,
+    VaultStatus,
+    VaultRecipientAdd,
     Doctor,
     Info,
     Demo,
@@ -75,6 +79,11 @@ pub struct VerbSpec {
     /// Changes only root-level selection (`context use`), not the context's own state, so the
     /// context's read-only flag does not apply.
     pub root_scope: bool,
+    /// Touches no context at all (the operator's own identity): neither a context's read-only
+    /// flag nor an explicit `--context` applies.
+    pub operator_scope: bool,
+    /// Doctor checks this verb is the fix for: their failure does not block it.
+    pub doctor_fixes: &'static [&'static str],
 }
 
 const fn row(command: &'static str, danger: Danger, remote: bool, doctor_gated: bool) -> VerbSpec {
@@ -84,6 +93,8 @@ const fn row(command: &'static str, danger: Danger, remote: bool, doctor_gated: 
         remote,
         doctor_gated,
         root_scope: false,
+        operator_scope: false,
+        doctor_fixes: &[],
     }
 }
 
@@ -120,6 +131,10 @@ impl Verb {
         Verb::SecretList,
         Verb::SecretGet,
         Verb::SecretUnset,
+        Verb::SecretEncrypt,
+        Verb::VaultKeygen,
+        Verb::VaultStatus,
+        Verb::VaultRecipientAdd,
         Verb::Doctor,
         Verb::Info,
         Verb::Demo,
@@ -165,6 +180,16 @@ impl Verb {
             Verb::SecretList => row("secret list", Read, false, false),
             Verb::SecretGet => row("secret get", Read, false, false),
             Verb::SecretUnset => row("secret unset", Mutating, false, true),
+            Verb::SecretEncrypt => VerbSpec {
+                doctor_fixes: &["vault_values_encrypted"],
+                ..row("secret encrypt", Mutating, false, true)
+            },
+            Verb::VaultKeygen => VerbSpec {
+                operator_scope: true,
+                ..row("vault keygen", Mutating, false, false)
+            },
+            Verb::VaultStatus => row("vault status", Read, false, false),
+            Verb::VaultRecipientAdd => row("vault recipient add", Mutating, false, true),
             Verb::Doctor => row("doctor", Read, false, false),
             Verb::Info => row("info", Read, false, false),
             // Writes a fresh demo state of its own; touches no existing context.
@@ -390,7 +415,7 @@ pub fn check(
     if spec.danger == Danger::Read {
         return Ok(Decision::Proceed);
     }
-    if ctx.read_only && !write && !spec.root_scope {
+    if ctx.read_only && !write && !spec.root_scope && !spec.operator_scope {
         return Err(PaasError::new(
             ErrorCode::ContextGuard,
             "context_guard",
@@ -406,7 +431,7 @@ pub fn check(
             "pass --write to lift the read-only flag for this one invocation, if you mean it",
         ));
     }
-    if let Frontend::Headless { explicit: false } = frontend {
+    if let (Frontend::Headless { explicit: false }, false) = (frontend, spec.operator_scope) {
         return Err(PaasError::new(
             ErrorCode::ContextGuard,
             "context_guard",
@@ -424,7 +449,8 @@ pub fn check(
         )));
     }
     if spec.doctor_gated {
-        let failing = doctor_failures();
+        let mut failing = doctor_failures();
+        failing.retain(|f| !spec.doctor_fixes.contains(&f.as_str()));
         if !failing.is_empty() {
             return Err(PaasError::new(
                 ErrorCode::DoctorBlocked,
@@ -495,7 +521,8 @@ mod tests {
             for &v in Verb::ALL {
                 for fe in [Frontend::Console, Frontend::Headless { explicit: true }] {
                     let got = check(v, &ctx, fe, false, "flag", &mut no_doctor);
-                    if v.danger() == Danger::Read || v.spec().root_scope {
+                    if v.danger() == Danger::Read || v.spec().root_scope || v.spec().operator_scope
+                    {
                         assert!(got.is_ok(), "{v:?}");
                     } else {
                         let e = got.unwrap_err();
@@ -571,6 +598,58 @@ mod tests {
             &mut failing,
         )
         .unwrap();
+    }
+
+    #[test]
+    fn a_verb_is_not_blocked_by_the_check_it_fixes() {
+        let ctx = policy("p", "production", false);
+        let headless = Frontend::Headless { explicit: true };
+        let mut only_vault = || vec!["vault_values_encrypted".to_string()];
+        check(
+            Verb::SecretEncrypt,
+            &ctx,
+            headless,
+            false,
+            "",
+            &mut only_vault,
+        )
+        .unwrap();
+        for gated in [Verb::SecretSet, Verb::Deploy, Verb::VaultRecipientAdd] {
+            let e = check(gated, &ctx, headless, false, "", &mut only_vault).unwrap_err();
+            assert_eq!(e.code, ErrorCode::DoctorBlocked, "{gated:?}");
+        }
+        let mut both = || {
+            vec![
+                "vault_values_encrypted".to_string(),
+                "state_permissions".to_string(),
+            ]
+        };
+        let e = check(Verb::SecretEncrypt, &ctx, headless, false, "", &mut both).unwrap_err();
+        assert!(e.message.contains("state_permissions") && !e.message.contains("vault_values"));
+    }
+
+    #[test]
+    fn keygen_is_the_operators_own_and_needs_no_context() {
+        let ro = policy("p", "production", true);
+        let e = check(
+            Verb::VaultKeygen,
+            &ro,
+            Frontend::Headless { explicit: false },
+            false,
+            "",
+            &mut no_doctor,
+        );
+        assert_eq!(e.unwrap(), Decision::Proceed);
+        let e = check(
+            Verb::VaultRecipientAdd,
+            &ro,
+            Frontend::Headless { explicit: true },
+            false,
+            "",
+            &mut no_doctor,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::ContextGuard);
     }
 
     #[test]

@@ -55,12 +55,11 @@ impl ContextConfig {
     }
 }
 
-/// The vault file of a context: its `vault_file`, else `vault/secrets.env` inside it.
-pub fn vault_path(cd: &ContextDir, cfg: Option<&ContextConfig>) -> PathBuf {
-    match cfg.map(|c| c.vault_file.trim()).filter(|v| !v.is_empty()) {
-        Some(v) => crate::state::paths::absolute(std::path::Path::new(v)),
-        None => cd.default_vault(),
-    }
+/// The vault file of a context: always `vault/secrets.env` in the context's own directory, as
+/// `si` resolves it, so a copied or restored root uses its own vault. `vault_file` in
+/// `config.json` is informational (the doctor notes one that points elsewhere).
+pub fn vault_path(cd: &ContextDir) -> PathBuf {
+    cd.default_vault()
 }
 
 pub fn load(cd: &ContextDir) -> Result<Option<ContextConfig>> {

@@ -229,6 +229,13 @@ impl ContextDir {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+    /// The state root this context lives in (`<root>/contexts/<name>`).
+    pub fn root_path(&self) -> &Path {
+        self.dir
+            .parent()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new("/"))
+    }
     pub fn exists(&self) -> bool {
         self.dir.is_dir()
     }

@@ -1,6 +1,9 @@
 //! `paasdeck demo`: a self-contained demo state in a fresh directory under the platform cache
 //! dir (never inside a repository): an `internal-dogfood`, an `oss-demo` and a read-only
-//! `staging` context with local targets, an app with a release history, events and backups.
+//! `staging` context with local targets, an app with a release history, events, backups and an
+//! encrypted vault. The vault is encrypted to the operator's own identity (created as
+//! `vault keygen` would when there is none), so the demo's deploys decrypt it like any other
+//! context's and no key ever lives in the demo state.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +19,8 @@ use crate::state::backups::{BackupRecord, BackupsDoc};
 use crate::state::context::{self, InitSpec};
 use crate::state::ids::{AppName, Host, Port, ReleaseId, RemoteDir, TargetName, User};
 use crate::state::paths::EventFile;
+use crate::state::vault::identity::{self, OperatorIdentity};
+use crate::state::vault::{SecretScope, Vault};
 use crate::state::{ContextDir, StateRoot, clock, deployments, events, fsio, repo};
 
 /// A fresh directory for a demo: under the cache dir, or the temp dir when the cache dir lies
@@ -100,8 +105,34 @@ fn remote_target(name: &str, host: &str, labels: &[&str]) -> NewTarget {
     }
 }
 
-/// Writes the demo state under `dir` (the state root is `dir/paas`); returns the root.
-pub fn seed(dir: &Path) -> Result<StateRoot> {
+/// The demo's one secret: a database URL for a database that does not exist.
+fn seed_vault(cd: &ContextDir, id: &OperatorIdentity) -> Result<()> {
+    let _lock = cd.lock()?;
+    let mut vault = Vault::load(&context::vault_path(cd))?;
+    let recipients = [id.recipient()];
+    vault.ensure_recipients(&recipients);
+    let key = SecretScope {
+        context: cd.name().into(),
+        namespace: String::new(),
+        app: "api".into(),
+        target: String::new(),
+    }
+    .key("DATABASE_URL");
+    let value = format!("postgres://api:demo-only@db.{}.invalid:5432/api", cd.name());
+    vault.seal(&key, &value, &recipients)?;
+    vault.save()
+}
+
+/// What seeding the demo made.
+pub struct Seeded {
+    pub root: StateRoot,
+    pub identity: OperatorIdentity,
+    /// Whether the operator's identity was created for the demo.
+    pub identity_created: bool,
+}
+
+/// Writes the demo state under `dir` (the state root is `dir/paas`).
+pub fn seed(dir: &Path) -> Result<Seeded> {
     let root = StateRoot::at(dir.join("paas"));
     if root.path().join("contexts").exists() {
         return Err(PaasError::new(
@@ -111,6 +142,7 @@ pub fn seed(dir: &Path) -> Result<StateRoot> {
         )
         .with_remediation("choose an empty directory for the demo"));
     }
+    let (identity, identity_created) = identity::keygen(root.path())?;
     let user = whoami::username().unwrap_or_else(|_| "demo".into());
     let compose = dir.join("apps").join("api").join("compose.yaml");
     fsio::write_bytes_atomic(&compose, COMPOSE.as_bytes())?;
@@ -158,6 +190,7 @@ pub fn seed(dir: &Path) -> Result<StateRoot> {
                 ..Default::default()
             },
         )?;
+        seed_vault(&cd, &identity)?;
         event(
             &cd,
             EventFile::Audit,
@@ -276,5 +309,9 @@ pub fn seed(dir: &Path) -> Result<StateRoot> {
         }
     }
     root.store_context("oss-demo")?;
-    Ok(root)
+    Ok(Seeded {
+        root,
+        identity,
+        identity_created,
+    })
 }

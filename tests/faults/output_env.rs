@@ -73,6 +73,7 @@ impl Site {
             "--remote-dir",
             remote.to_str().unwrap(),
         ]);
+        env.ok(&["vault", "keygen"]);
         for (name, target, value) in [
             ("DATABASE_URL", None, DB_URL),
             ("API_TOKEN", Some("edge-a"), TOKEN),
@@ -323,6 +324,15 @@ impl Executor for Tasks {
 async fn console_task_logs_hold_no_streamed_value() {
     let site = Site::new();
     site.switch("fail-up-echo-env", true);
+    // The deploy runs in this process: point the identity lookup at the test's key (the other
+    // tests of this binary run the real binary with a cleared environment).
+    let identity = site.env.home.join(".config/paasdeck/identity.txt");
+    assert!(
+        identity.is_file(),
+        "vault keygen wrote {}",
+        identity.display()
+    );
+    unsafe { std::env::set_var("SI_VAULT_IDENTITY_FILE", &identity) };
     let root = StateRoot::at(&site.env.root);
     let cd = root.context("shop").unwrap();
     let spec = DeploySpec {

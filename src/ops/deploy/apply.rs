@@ -2,6 +2,7 @@
 //! task of its own), health-triggered rollback, history on full success, and the
 //! `deployments.jsonl` row.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,7 @@ use crate::state::ids::{AppName, ReleaseId, RemoteDir};
 use crate::state::paths::{ContextDir, EventFile};
 use crate::state::targets::Target;
 use crate::state::vault::Vault;
+use crate::state::vault::identity::Lazy;
 use crate::state::{StateRoot, clock, context, deployments, events};
 
 /// What happened on one target.
@@ -58,24 +60,39 @@ struct TargetJob {
     pool: Arc<Pool>,
     cd: ContextDir,
     plan: Arc<Plan>,
-    vault: Arc<Vault>,
+    env: TargetEnv,
     target: Target,
 }
 
-fn env_values(job: &TargetJob, b: &Bundle) -> Vec<(String, String)> {
-    let names = bundle::referenced_vars(&b.compose);
-    bundle::env_values(
-        &job.vault,
-        &job.plan.context,
-        &job.plan.namespace,
-        &job.plan.app,
-        &job.target.name,
-        &names,
-    )
+/// A target's `.env` for the release and for the rollback candidate, decrypted in memory.
+#[derive(Default, Clone)]
+struct TargetEnv {
+    release: String,
+    candidate: Option<String>,
+    /// Every value either `.env` holds, for the redactor of this target's output.
+    values: Vec<String>,
 }
 
-fn env_for(job: &TargetJob, b: &Bundle) -> String {
-    bundle::render_env(&env_values(job, b))
+fn env_for(
+    vault: &Vault,
+    ids: &mut Lazy,
+    plan: &Plan,
+    target: &str,
+    b: &Bundle,
+    values: &mut Vec<String>,
+) -> Result<String> {
+    let names = bundle::referenced_vars(&b.compose);
+    let pairs = bundle::env_values(
+        vault,
+        ids,
+        &plan.context,
+        &plan.namespace,
+        &plan.app,
+        target,
+        &names,
+    )?;
+    values.extend(pairs.iter().map(|(_, v)| v.clone()));
+    Ok(bundle::render_env(&pairs))
 }
 
 /// Cleans every remote line of this target's task of the values its `.env` receives: the new
@@ -83,19 +100,42 @@ fn env_for(job: &TargetJob, b: &Bundle) -> String {
 /// before the sink sees them, so the task log, the printed output, the error tails that reach
 /// events and audit rows, and the tracing log only ever hold the redacted text.
 fn redactor_for(job: &TargetJob) -> ValueRedactor {
-    let mut values: Vec<String> = env_values(job, &job.plan.bundle)
-        .into_iter()
-        .map(|(_, v)| v)
-        .collect();
-    if job.plan.rollback_on_failure
-        && let Some(candidate) = &job.plan.rollback_candidate
-        && let Ok(candidate) = ReleaseId::parse(candidate.as_str())
-        && let Ok(app) = AppName::parse(job.plan.app.as_str())
-        && let Ok(previous) = bundle::load(&job.cd, &app, &candidate)
-    {
-        values.extend(env_values(job, &previous).into_iter().map(|(_, v)| v));
+    ValueRedactor::new(&job.env.values)
+}
+
+/// Every target's `.env`, decrypted before any target is touched: a value that cannot be
+/// decrypted (no identity, another identity, damaged ciphertext) stops the apply here.
+fn resolve_envs(
+    root: &StateRoot,
+    cd: &ContextDir,
+    plan: &Plan,
+) -> Result<HashMap<String, TargetEnv>> {
+    let vault = Vault::load(&context::vault_path(cd))?;
+    let mut ids = Lazy::new(root.path());
+    let candidate = plan
+        .rollback_candidate
+        .as_ref()
+        .filter(|_| plan.rollback_on_failure)
+        .and_then(|r| {
+            let app = AppName::parse(plan.app.as_str()).ok()?;
+            bundle::load(cd, &app, &ReleaseId::parse(r.as_str()).ok()?).ok()
+        });
+    let mut out = HashMap::new();
+    for t in &plan.targets {
+        let mut values = Vec::new();
+        let release = env_for(&vault, &mut ids, plan, &t.name, &plan.bundle, &mut values)?;
+        let candidate = match &candidate {
+            Some(b) => Some(env_for(&vault, &mut ids, plan, &t.name, b, &mut values)?),
+            None => None,
+        };
+        let env = TargetEnv {
+            release,
+            candidate,
+            values,
+        };
+        out.insert(t.name.to_string(), env);
     }
-    ValueRedactor::new(values)
+    Ok(out)
 }
 
 async fn run_target(
@@ -135,8 +175,9 @@ async fn run_target(
         sink: &sink,
         cancel: &cancel,
     };
-    let env = env_for(&job, &plan.bundle);
-    if let Err(e) = remote::apply_release(&site, &plan.bundle, &env, plan.apply_timeout).await {
+    if let Err(e) =
+        remote::apply_release(&site, &plan.bundle, &job.env.release, plan.apply_timeout).await
+    {
         return fail(e, 0);
     }
     let unhealthy = match remote::wait_healthy(&site, &plan.release, &plan.health).await {
@@ -178,8 +219,8 @@ async fn run_target(
             );
         }
     };
-    let env = env_for(&job, &previous);
-    match remote::apply_release(&site, &previous, &env, plan.apply_timeout).await {
+    let env = job.env.candidate.as_deref().unwrap_or_default();
+    match remote::apply_release(&site, &previous, env, plan.apply_timeout).await {
         Ok(()) => {
             sink(Stream::Stdout, format!("» rolled back to {candidate}"));
             Outcome {
@@ -289,10 +330,18 @@ pub async fn apply(
     let app = AppName::parse(plan.app.as_str())?;
     let release = ReleaseId::parse(plan.release.as_str())?;
     let remote_root = RemoteDir::parse(plan.layout.root.as_str())?;
-    // Read fresh: a secret may have been set (or unset) since the plan was made.
-    let cfg = context::load(&cd)?;
-    let vault = Arc::new(Vault::load(&context::vault_path(&cd, cfg.as_ref()))?);
+    // Read fresh: a secret may have been set (or unset) since the plan was made. Missing
+    // values are refused before anything is decrypted, locked or touched.
+    let vault = Vault::load(&context::vault_path(&cd))?;
     refuse_missing(root, &plan, &vault)?;
+    let envs = resolve_envs(root, &cd, &plan).map_err(|e| PaasError {
+        message: format!(
+            "{} stopped before any target was touched: {}",
+            plan.kind.command(),
+            e.message
+        ),
+        ..e
+    })?;
     let message = match plan.kind {
         Kind::Deploy => format!("deploy {}", plan.release),
         Kind::Rollback => format!("rollback to {}", plan.release),
@@ -326,7 +375,7 @@ pub async fn apply(
             pool: pool.clone(),
             cd: cd.clone(),
             plan: plan.clone(),
-            vault: vault.clone(),
+            env: envs.get(&name).cloned().unwrap_or_default(),
             target,
         };
         executor.run(

@@ -13,6 +13,7 @@ use crate::policy::detect;
 use crate::state::ids::{AppName, ReleaseId};
 use crate::state::paths::ContextDir;
 use crate::state::releases;
+use crate::state::vault::identity::Lazy;
 use crate::state::vault::{SecretScope, Vault};
 
 pub use super::vars::{VarRef, missing_vars, referenced_vars, required_vars, var_refs};
@@ -123,31 +124,37 @@ pub fn secret_guardrail(text: &str, file: &str) -> Result<()> {
     ))
 }
 
-/// The values for the referenced names from the vault: a target-specific value wins over the
-/// `TARGET_GLOBAL` one. Unset names are left out.
+/// The values for the referenced names from the vault, decrypted in memory: a target-specific
+/// value wins over the `TARGET_GLOBAL` one. Unset names are left out; a value that cannot be
+/// decrypted is an error naming its key.
 pub fn env_values(
     vault: &Vault,
+    ids: &mut Lazy,
     context: &str,
     namespace: &str,
     app: &str,
     target: &str,
     names: &BTreeSet<String>,
-) -> Vec<(String, String)> {
+) -> Result<Vec<(String, String)>> {
     let scope = |t: &str| SecretScope {
         context: context.to_string(),
         namespace: namespace.to_string(),
         app: app.to_string(),
         target: t.to_string(),
     };
-    names
-        .iter()
-        .filter_map(|n| {
-            vault
-                .get(&scope(target).key(n))
-                .or_else(|| vault.get(&scope("").key(n)))
-                .map(|v| (n.clone(), v))
-        })
-        .collect()
+    let mut out = Vec::new();
+    for n in names {
+        let own = scope(target).key(n);
+        let key = if vault.contains(&own) {
+            own
+        } else {
+            scope("").key(n)
+        };
+        if let Some(v) = vault.reveal(&key, ids)? {
+            out.push((n.clone(), v));
+        }
+    }
+    Ok(out)
 }
 
 /// A compose `.env` file: single-quoted (literal) values, or double-quoted with escapes when
@@ -348,25 +355,40 @@ mod tests {
 
     #[test]
     fn target_values_win_over_global() {
-        let mut v = Vault::default();
+        use crate::state::vault::identity::{OperatorIdentity, Source};
+        let id = age::x25519::Identity::generate();
+        let r = [id.to_public()];
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = Vault::empty(&dir.path().join("secrets.env"));
         let s = |t: &str| SecretScope {
             context: "prod".into(),
             namespace: String::new(),
             app: "api".into(),
             target: t.into(),
         };
-        v.set(&s("").key("DB_URL"), "global").unwrap();
-        v.set(&s("edge-a").key("DB_URL"), "edge-a-only").unwrap();
-        v.set(&s("").key("UNUSED"), "x").unwrap();
+        v.seal(&s("").key("DB_URL"), "global", &r).unwrap();
+        v.seal(&s("edge-a").key("DB_URL"), "edge-a-only", &r)
+            .unwrap();
+        v.seal(&s("").key("UNUSED"), "x", &r).unwrap();
         let names: BTreeSet<String> = ["DB_URL".to_string(), "MISSING".to_string()].into();
+        let mut ids = Lazy::with(OperatorIdentity {
+            identity: id,
+            source: Source::Env,
+        });
         assert_eq!(
-            env_values(&v, "prod", "", "api", "edge-a", &names),
+            env_values(&v, &mut ids, "prod", "", "api", "edge-a", &names).unwrap(),
             vec![("DB_URL".into(), "edge-a-only".into())]
         );
         assert_eq!(
-            env_values(&v, "prod", "", "api", "edge-b", &names),
+            env_values(&v, &mut ids, "prod", "", "api", "edge-b", &names).unwrap(),
             vec![("DB_URL".into(), "global".into())]
         );
+        let mut stranger = Lazy::with(OperatorIdentity {
+            identity: age::x25519::Identity::generate(),
+            source: Source::Env,
+        });
+        let e = env_values(&v, &mut stranger, "prod", "", "api", "edge-b", &names).unwrap_err();
+        assert!(e.message.contains(&s("").key("DB_URL")), "{}", e.message);
     }
 
     #[test]

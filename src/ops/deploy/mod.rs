@@ -308,8 +308,7 @@ impl AppState {
     ) -> Result<Plan> {
         let health = self.health(c);
         let names: Vec<String> = self.targets.iter().map(|t| t.name.to_string()).collect();
-        let cfg = context::load(cd)?;
-        let vault = Vault::load(&context::vault_path(cd, cfg.as_ref()))?;
+        let vault = Vault::load(&context::vault_path(cd))?;
         let missing_env = bundle::missing_vars(
             &vault,
             cd.name(),

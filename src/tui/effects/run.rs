@@ -225,7 +225,7 @@ async fn execute(
                 max_parallel: *max_parallel,
                 continue_on_error: *continue_on_error,
                 timeout: Some(Duration::from_secs(600)),
-                redactor: ops::redaction::every_value(&ops::redaction::load_vault(&cd)?),
+                redactor: ops::redaction::every_value(&cd, &ops::redaction::load_vault(&cd)?),
             };
             let sink = ctx.sink.clone();
             let on_line: target_exec::TargetLineSink =
@@ -444,12 +444,20 @@ async fn execute(
                 app: app.clone(),
                 target: target.clone().unwrap_or_default(),
             };
-            let (key, replaced) = ops::secrets::set(&cd, &scope, name, value)?;
+            let w = ops::secrets::set(&env.root, &cd, &scope, name, value)?;
             fields.insert("app".into(), app.clone().into());
             fields.insert("name".into(), name.clone().into());
-            fields.insert("vault_key".into(), key.clone().into());
-            let msg = format!("secret {key} {}", if replaced { "replaced" } else { "set" });
+            fields.insert("vault_key".into(), w.key.clone().into());
+            let msg = format!(
+                "secret {} {} (encrypted to {} recipient(s))",
+                w.key,
+                if w.replaced { "replaced" } else { "set" },
+                w.recipients
+            );
             ctx.note(&msg);
+            if let Some(n) = &w.note {
+                ctx.note(format!("note: {n}"));
+            }
             Ok(msg)
         }
         Op::SecretList { .. } | Op::DoctorReport => Ok(String::new()),

@@ -1,0 +1,241 @@
+//! The command tree (mirrors `si paas`), one file per command group. Parsing only: every
+//! handler lives elsewhere.
+
+mod app;
+mod context;
+mod deploy;
+mod events;
+mod secret;
+mod target;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+use crate::policy::guard::Verb;
+
+pub use app::*;
+pub use context::*;
+pub use deploy::*;
+pub use events::*;
+pub use secret::*;
+pub use target::*;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "paasdeck",
+    version,
+    about = "Operator console and headless CLI for a small self-hosted PaaS: Docker Compose apps over SSH, in strictly separated contexts.",
+    long_about = None,
+    after_help = "Without a command, opens the console on the state root. `paasdeck demo` opens it on a self-contained demo state."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags accepted anywhere on the line.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// State root (default: $SI_PAAS_STATE_ROOT, else $HOME/.si/paas)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub state_root: Option<PathBuf>,
+    /// Context to act in (mutating commands require it)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Print exactly one JSON document on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Lift a context's read-only flag for this invocation
+    #[arg(long, global = true)]
+    pub write: bool,
+    /// No colours (also honoured: NO_COLOR)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// More detail in the log file (-v debug, -vv trace)
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+    /// SSH connect timeout
+    #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create, inspect, switch, export and import contexts
+    #[command(subcommand)]
+    Context(ContextCmd),
+    /// Manage the SSH targets of a context
+    #[command(subcommand)]
+    Target(TargetCmd),
+    /// Manage the apps registry of a context
+    #[command(subcommand)]
+    App(AppCmd),
+    /// Read the audit, deploy and alert events of a context
+    #[command(subcommand)]
+    Events(EventsCmd),
+    /// Manage secrets in the context vault (values never on the command line)
+    #[command(subcommand)]
+    Secret(SecretCmd),
+    /// Your age identity and the recipients of the context vault
+    #[command(subcommand)]
+    Vault(VaultCmd),
+    /// Plan a deploy (bundle only), or apply it with --apply; `deploy lock` manages the lock
+    Deploy(DeployArgs),
+    /// Roll an app back to the previous (or a named) release
+    Rollback(RollbackArgs),
+    /// An app's compose logs on a target; --follow streams until interrupted
+    Logs(LogsArgs),
+    /// Check that private state stays private and contexts stay apart
+    Doctor(DoctorArgs),
+    /// Print every path paasdeck uses
+    Info,
+    /// Open the console on a fresh, self-contained demo state
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct DemoArgs {
+    /// Write the demo state and print its state root instead of opening the console
+    #[arg(long)]
+    pub seed_only: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrategyArg {
+    Serial,
+    Rolling,
+    Canary,
+    Parallel,
+}
+
+impl StrategyArg {
+    pub fn strategy(self) -> crate::remote::fanout::Strategy {
+        use crate::remote::fanout::Strategy;
+        match self {
+            StrategyArg::Serial => Strategy::Serial,
+            StrategyArg::Rolling => Strategy::Rolling,
+            StrategyArg::Canary => Strategy::Canary,
+            StrategyArg::Parallel => Strategy::Parallel,
+        }
+    }
+}
+
+/// How an action fans out over targets.
+#[derive(Args, Debug, Clone)]
+pub struct FanoutArgs {
+    #[arg(long, value_enum, default_value_t = StrategyArg::Serial)]
+    pub strategy: StrategyArg,
+    /// Targets at once (rolling chunk size, parallel cap)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub max_parallel: u32,
+    /// Keep going to later batches after a failure (never past a failed canary)
+    #[arg(long)]
+    pub continue_on_error: bool,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct DoctorArgs {
+    /// Check every context
+    #[arg(long)]
+    pub all_contexts: bool,
+}
+
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 30s, 45s, 2m, 1h)"))
+}
+
+pub fn parse_since(s: &str) -> Result<Duration, String> {
+    parse_duration(s)
+}
+
+impl Command {
+    pub fn verb(&self) -> Verb {
+        match self {
+            Command::Context(c) => match c {
+                ContextCmd::Init { .. } => Verb::ContextInit,
+                ContextCmd::List => Verb::ContextList,
+                ContextCmd::Show { .. } => Verb::ContextShow,
+                ContextCmd::Use { .. } => Verb::ContextUse,
+                ContextCmd::Remove { .. } => Verb::ContextRemove,
+                ContextCmd::Export { .. } => Verb::ContextExport,
+                ContextCmd::Import { .. } => Verb::ContextImport,
+            },
+            Command::Target(t) => match t {
+                TargetCmd::Add(_) => Verb::TargetAdd,
+                TargetCmd::List => Verb::TargetList,
+                TargetCmd::Use { .. } => Verb::TargetUse,
+                TargetCmd::Remove { .. } => Verb::TargetRemove,
+                TargetCmd::Check(_) => Verb::TargetCheck,
+                TargetCmd::Exec(_) => Verb::TargetExec,
+            },
+            Command::App(a) => match a {
+                AppCmd::Add(_) => Verb::AppAdd,
+                AppCmd::List => Verb::AppList,
+                AppCmd::Status { .. } => Verb::AppStatus,
+                AppCmd::Remove { .. } => Verb::AppRemove,
+            },
+            Command::Events(e) => match e {
+                EventsCmd::List { .. } => Verb::EventsList,
+                EventsCmd::Tail { .. } => Verb::EventsTail,
+            },
+            Command::Secret(s) => match s {
+                SecretCmd::Set { .. } => Verb::SecretSet,
+                SecretCmd::List { .. } => Verb::SecretList,
+                SecretCmd::Get { .. } => Verb::SecretGet,
+                SecretCmd::Unset { .. } => Verb::SecretUnset,
+                SecretCmd::Encrypt => Verb::SecretEncrypt,
+            },
+            Command::Vault(v) => match v {
+                VaultCmd::Keygen => Verb::VaultKeygen,
+                VaultCmd::Status => Verb::VaultStatus,
+                VaultCmd::Recipient(RecipientCmd::Add { .. }) => Verb::VaultRecipientAdd,
+            },
+            Command::Deploy(d) => match &d.sub {
+                None => Verb::Deploy,
+                Some(DeploySub::Lock(LockCmd::Status { .. })) => Verb::DeployLockStatus,
+                Some(DeploySub::Lock(LockCmd::Acquire { .. })) => Verb::DeployLockAcquire,
+                Some(DeploySub::Lock(LockCmd::Release { .. })) => Verb::DeployLockRelease,
+            },
+            Command::Rollback(_) => Verb::Rollback,
+            Command::Logs(_) => Verb::Logs,
+            Command::Doctor(_) => Verb::Doctor,
+            Command::Info => Verb::Info,
+            Command::Demo(_) => Verb::Demo,
+        }
+    }
+
+    /// Commands about the whole root rather than one context (`context list`, `info`,
+    /// `doctor --all-contexts`), or about no context at all (`vault keygen`): they run even
+    /// when the stored current context is damaged.
+    pub fn spans_contexts(&self) -> bool {
+        matches!(
+            self,
+            Command::Context(ContextCmd::List)
+                | Command::Info
+                | Command::Doctor(DoctorArgs { all_contexts: true })
+                | Command::Vault(VaultCmd::Keygen)
+        )
+    }
+
+    /// The context a command names as its subject on the command line (`context init NAME`,
+    /// `context import --name N`), which counts as an explicit choice.
+    pub fn named_context(&self) -> Option<&str> {
+        match self {
+            Command::Context(c) => match c {
+                ContextCmd::Init { name, .. }
+                | ContextCmd::Show { name }
+                | ContextCmd::Use { name }
+                | ContextCmd::Remove { name, .. } => name.get(),
+                ContextCmd::Export { name, .. } | ContextCmd::Import { name, .. } => {
+                    name.as_deref()
+                }
+                ContextCmd::List => None,
+            },
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! The doctor's vault checks: where the vault lies, and that its values are encrypted at rest
+//! (SPEC §13). That no two contexts share a vault is checked with the other cross-context rules.
+
+use std::path::Path;
+
+use super::{Check, fail, pass, summarise};
+use crate::state::paths::{ContextDir, StateRoot, canonical_lenient};
+use crate::state::vault::Vault;
+use crate::state::vault::format::{SI_PUBLIC_KEY_NAME, ValueKind};
+use crate::state::{context, repo};
+
+pub(super) fn context_vault_outside_repo(
+    root: &StateRoot,
+    cd: &ContextDir,
+    cwd: Option<&Path>,
+) -> Check {
+    const NAME: &str = "context_vault_outside_repo";
+    let vault = context::vault_path(cd);
+    let vault_c = canonical_lenient(&vault);
+    let mut repos = repo::relevant_repos(root.path(), cwd);
+    if let Some(r) = repo::find_repo_root(&vault) {
+        repos.push(r);
+    }
+    if let Some(r) = repos.iter().find(|r| vault_c.starts_with(r)) {
+        return fail(
+            NAME,
+            format!(
+                "{}:{} is inside repository {}",
+                cd.name(),
+                vault.display(),
+                r.display()
+            ),
+        );
+    }
+    let mut detail = format!("vault {} resolves outside any repository", vault.display());
+    // si records an absolute `vault_file` but always uses the context's own vault; one that
+    // points elsewhere (a copied or restored root) is worth knowing, not a failure.
+    if let Ok(Some(cfg)) = context::load(cd) {
+        let recorded = cfg.vault_file.trim();
+        if !recorded.is_empty() && canonical_lenient(Path::new(recorded)) != vault_c {
+            detail.push_str(&format!(
+                "; warning: config.json vault_file {recorded} points elsewhere and is not used (the vault is the context's own, as si resolves it)"
+            ));
+        }
+    }
+    pass(NAME, detail)
+}
+
+/// Fails while any value of the vault is plaintext; the detail counts them and names their keys
+/// and lines (never a value).
+pub(super) fn vault_values_encrypted(cd: &ContextDir) -> Check {
+    const NAME: &str = "vault_values_encrypted";
+    let path = context::vault_path(cd);
+    if !path.exists() {
+        return pass(NAME, "no vault file yet");
+    }
+    let vault = match Vault::load(&path) {
+        Ok(v) => v,
+        Err(e) => return fail(NAME, e.message),
+    };
+    let (mut encrypted, mut plain, mut foreign, mut corrupt) =
+        (0, Vec::new(), Vec::new(), Vec::new());
+    for e in vault.entries() {
+        if e.key == SI_PUBLIC_KEY_NAME {
+            continue;
+        }
+        let at = format!("{} (line {})", e.key, e.line);
+        match e.kind {
+            ValueKind::Encrypted(_) => encrypted += 1,
+            ValueKind::Plain => plain.push(at),
+            ValueKind::Unsupported(_) => foreign.push(at),
+            ValueKind::Corrupt(_) => corrupt.push(at),
+            ValueKind::Empty => {}
+        }
+    }
+    let mut notes = String::new();
+    if !foreign.is_empty() {
+        notes.push_str(&format!(
+            "; {} value(s) of an unsupported scheme: {}",
+            foreign.len(),
+            summarise(foreign)
+        ));
+    }
+    if !corrupt.is_empty() {
+        notes.push_str(&format!(
+            "; {} value(s) that cannot be decrypted: {}",
+            corrupt.len(),
+            summarise(corrupt)
+        ));
+    }
+    if plain.is_empty() {
+        pass(
+            NAME,
+            format!(
+                "{encrypted} value(s) encrypted in {}{notes}",
+                path.display()
+            ),
+        )
+    } else {
+        fail(
+            NAME,
+            format!(
+                "{} plaintext value(s) in {}: {}; {encrypted} encrypted{notes}; run `paasdeck --context {} secret encrypt`",
+                plain.len(),
+                path.display(),
+                summarise(plain),
+                cd.name()
+            ),
+        )
+    }
+}

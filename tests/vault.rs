@@ -1,0 +1,415 @@
+//! Secrets at rest through the real binary: `secret set|get|encrypt` on the `si vault` v2
+//! format, the doctor check, bad vault files, an si-written vault, a copied root and the demo.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use age::x25519::Identity;
+use base64::Engine;
+use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use common::Env;
+use common::vault::*;
+use serde_json::Value;
+
+#[test]
+fn secret_set_stores_no_plaintext_and_a_wrong_identity_fails_naming_the_key() {
+    let env = Env::new();
+    env.init("c", "internal-dogfood");
+    // no identity yet: a clear error naming the fix, nothing written
+    let (code, doc) = set(&env, &[], "DB_PASSWORD", "x");
+    assert_eq!(code, 1);
+    assert_eq!(doc["error"]["code"], "PAAS_VAULT_IDENTITY");
+    assert!(
+        doc["error"]["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("vault keygen")
+    );
+    assert!(!vault_file(&env).exists());
+
+    let mine = Identity::generate();
+    let me_key = secret_string(&mine);
+    let me = [("SI_VAULT_IDENTITY", me_key.as_str())];
+    let value = "pa55-w0rd-not-in-the-file";
+    let (code, doc) = set(&env, &me, "DB_PASSWORD", value);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["encrypted"], true);
+    let stored = std::fs::read_to_string(vault_file(&env)).unwrap();
+    assert!(!stored.contains(value), "{stored}");
+    assert!(stored.starts_with(&format!(
+        "# si-vault:v2\n# si-vault:recipient {}\n\n{KEY}=encrypted:si:v2:",
+        mine.to_public()
+    )));
+    let (code, doc) = reveal(&env, &me, "DB_PASSWORD");
+    assert_eq!((code, doc["value"].as_str().unwrap()), (0, value));
+    let (_, got) = json_env(
+        &env,
+        &[],
+        &[
+            "--context",
+            "c",
+            "secret",
+            "get",
+            "--app",
+            "api",
+            "--name",
+            "DB_PASSWORD",
+        ],
+        None,
+    );
+    assert_eq!(got["state"], "encrypted");
+    assert_eq!(got["value"], "<redacted>");
+
+    let (_, status) = json_env(&env, &me, &["--context", "c", "vault", "status"], None);
+    assert_eq!(status["identity_source"], "env");
+    assert_eq!(
+        status["vault"]["recipients"],
+        serde_json::json!([mine.to_public().to_string()])
+    );
+    assert_eq!(status["vault"]["you_are_recipient"], true);
+    assert_eq!(status["vault"]["value_counts"]["encrypted"], 1);
+    assert_eq!(status["vault"]["value_counts"]["plaintext"], 0);
+    assert!(!status.to_string().contains(&me_key));
+    let other_key = secret_string(&Identity::generate());
+    let (code, doc) = reveal(&env, &[("SI_VAULT_IDENTITY", &other_key)], "DB_PASSWORD");
+    assert_eq!(code, 1);
+    assert_eq!(doc["error"]["code"], "PAAS_VAULT_DECRYPT_FAILED");
+    let msg = doc["error"]["message"].as_str().unwrap();
+    assert!(msg.contains(KEY) && msg.contains("secrets.env:4"), "{msg}");
+    assert!(!doc.to_string().contains(value));
+    // the doctor is green with an encrypted vault
+    let d = env.ok(&["--context", "c", "doctor"]);
+    assert_eq!(
+        check(&d, "vault_values_encrypted")["detail"],
+        format!("1 value(s) encrypted in {}", vault_file(&env).display())
+    );
+}
+
+#[test]
+fn secret_encrypt_converts_a_plaintext_vault_and_the_doctor_turns_green() {
+    let env = Env::new();
+    env.init("c", "internal-dogfood");
+    env.ok(&["vault", "keygen"]);
+    let legacy = format!(
+        "# written by an older tool\r\n{KEY}=\"hunter2 with space\"\r\n\r\nOTHER_TOKEN=tok-plain-77 # inline\r\nEMPTY=\r\nSI_VAULT_PUBLIC_KEY=pub-stays\r\n"
+    );
+    write_vault(&env, &legacy);
+    let (code, d) = env.json(&["--context", "c", "doctor"]);
+    assert_eq!(code, 1);
+    let c = check(&d, "vault_values_encrypted");
+    assert_eq!(c["ok"], false);
+    let detail = c["detail"].as_str().unwrap();
+    assert!(detail.starts_with("2 plaintext value(s)"), "{detail}");
+    assert!(
+        detail.contains(&format!("{KEY} (line 2)")) && detail.contains("secret encrypt"),
+        "{detail}"
+    );
+    assert!(!d.to_string().contains("hunter2") && !d.to_string().contains("tok-plain"));
+    // plaintext values still read, but changes and deploys wait for the conversion
+    assert_eq!(
+        reveal(&env, &[], "DB_PASSWORD").1["value"],
+        "hunter2 with space"
+    );
+    let (code, doc) = set(&env, &[], "OTHER", "x");
+    assert_eq!(
+        (code, &doc["error"]["code"]),
+        (1, &Value::from("PAAS_DOCTOR_BLOCKED"))
+    );
+
+    let doc = env.ok(&["--context", "c", "secret", "encrypt"]);
+    assert_eq!(doc["encrypted_now"], 2);
+    assert_eq!(doc["value_counts"]["plaintext"], 0);
+    let after = std::fs::read_to_string(vault_file(&env)).unwrap();
+    assert!(
+        !after.contains("hunter2") && !after.contains("tok-plain-77"),
+        "{after}"
+    );
+    let lines: Vec<&str> = after.split_inclusive('\n').collect();
+    assert!(lines[0] == "# si-vault:v2\r\n" && lines[1].starts_with("# si-vault:recipient age1"));
+    assert_eq!(lines[2], "\r\n");
+    assert_eq!(lines[3], "# written by an older tool\r\n");
+    assert!(lines[4].starts_with(&format!("{KEY}=encrypted:si:v2:")));
+    assert_eq!(lines[5], "\r\n");
+    assert!(
+        lines[6].starts_with("OTHER_TOKEN=encrypted:si:v2:") && lines[6].ends_with(" # inline\r\n")
+    );
+    assert_eq!(
+        &lines[7..],
+        ["EMPTY=\r\n", "SI_VAULT_PUBLIC_KEY=pub-stays\r\n"]
+    );
+    let d = env.ok(&["--context", "c", "doctor"]);
+    assert_eq!(check(&d, "vault_values_encrypted")["ok"], true);
+    assert_eq!(
+        reveal(&env, &[], "DB_PASSWORD").1["value"],
+        "hunter2 with space"
+    );
+    // a second run has nothing to do and leaves the file alone
+    let doc = env.ok(&["--context", "c", "secret", "encrypt"]);
+    assert_eq!(doc["encrypted_now"], 0);
+    assert_eq!(std::fs::read_to_string(vault_file(&env)).unwrap(), after);
+}
+
+#[test]
+fn bad_vault_input_is_a_clear_error_and_the_file_stays_untouched() {
+    let env = Env::new();
+    env.init("c", "internal-dogfood");
+    let mine: age::x25519::Recipient = env.ok(&["vault", "keygen"])["recipient"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let good = {
+        let raw = age::encrypt(&mine, b"value-that-must-not-show").unwrap();
+        format!("encrypted:si:v2:{}", URL_SAFE_NO_PAD.encode(&raw[32..]))
+    };
+    // Cut inside the age header: seen without decrypting, so even `secret encrypt` refuses.
+    let cut_header = &good[..good.len() / 2];
+    let cases = [
+        (
+            "# si-vault:v2\n# si-vault:recipient age1garbage\n\nK=v\n",
+            2,
+            "malformed vault header",
+        ),
+        (
+            &*format!("# si-vault:v2\n\n{KEY}=encrypted:si-vault:c2VjcmV0\nPLAIN=p\n"),
+            3,
+            "unsupported scheme encrypted:si-vault:",
+        ),
+        (
+            &*format!("# si-vault:v2\n\nPLAIN=p\n{KEY}={cut_header}\n"),
+            4,
+            "cannot be",
+        ),
+    ];
+    for (text, line, want) in cases {
+        write_vault(&env, text);
+        let at = format!("secrets.env:{line}");
+        let mut attempts: Vec<(i32, Value)> = vec![
+            reveal(&env, &[], "DB_PASSWORD"),
+            env.json(&["--context", "c", "secret", "encrypt"]),
+        ];
+        if want.contains("header") {
+            attempts.push(env.json(&["--context", "c", "secret", "list", "--app", "api"]));
+            // a change is refused too (the doctor names the line), and writes nothing
+            let (code, doc) = set(&env, &[], "DB_PASSWORD", "x");
+            assert_eq!(
+                (code, &doc["error"]["code"]),
+                (1, &Value::from("PAAS_DOCTOR_BLOCKED"))
+            );
+            let (_, d) = env.json(&["--context", "c", "doctor"]);
+            let detail = check(&d, "vault_values_encrypted")["detail"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            assert!(detail.contains(&at) && detail.contains(want), "{detail}");
+        }
+        for (code, doc) in attempts {
+            assert_eq!(code, 1, "{text}: {doc}");
+            let msg = doc["error"]["message"].as_str().unwrap_or_default();
+            assert!(msg.contains(&at) && msg.contains(want), "{text}: {msg}");
+            assert!(!msg.contains("c2VjcmV0") && !msg.contains("value-that-must-not-show"));
+            assert_eq!(
+                std::fs::read_to_string(vault_file(&env)).unwrap(),
+                text,
+                "file touched"
+            );
+        }
+    }
+    // Cut inside the payload: found when it is decrypted, and the reader names it.
+    // Whole base64 groups only, so that it still decodes (age's grease stanza varies the length).
+    let prefix = "encrypted:si:v2:".len();
+    let keep = prefix + (good.len() - prefix - 12) / 4 * 4;
+    let cut_payload = format!("# si-vault:v2\n\n{KEY}={}\n", &good[..keep]);
+    write_vault(&env, &cut_payload);
+    let (code, doc) = reveal(&env, &[], "DB_PASSWORD");
+    assert_eq!(
+        (code, &doc["error"]["code"]),
+        (1, &Value::from("PAAS_STATE_CORRUPT"))
+    );
+    let msg = doc["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("secrets.env:3") && msg.contains("does not decrypt"),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(vault_file(&env)).unwrap(),
+        cut_payload
+    );
+}
+
+#[test]
+fn a_vault_written_by_si_opens_and_a_rewrite_keeps_its_other_lines() {
+    let env = Env::new();
+    env.init("c", "internal-dogfood");
+    let id = Identity::generate();
+    let keys = env.dir.path().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let file = identity_file(&keys, "si.key", &id, 0o600);
+    let vars = [("SI_VAULT_IDENTITY_FILE", file.to_str().unwrap())];
+    let prefix = b"age-encryption.org/v1\n-> X25519 ";
+    let v2_padded = {
+        let raw = age::encrypt(&id.to_public(), b"padded-value").unwrap();
+        format!("encrypted:si:v2:{}", URL_SAFE.encode(&raw[prefix.len()..]))
+    };
+    let v1 = {
+        let raw = age::encrypt(&id.to_public(), b"v1-value").unwrap();
+        format!("encrypted:si:v1:{}", URL_SAFE_NO_PAD.encode(raw))
+    };
+    let other = "PAAS__CTX_C__NS_DEFAULT__APP_API__TARGET_GLOBAL__VAR_OLD";
+    let text = format!(
+        "# si-vault:v2\n# si-vault:recipient {}\n\n# managed by si\n{KEY}={v2_padded}\nexport {other}={v1} # legacy\n",
+        id.to_public()
+    );
+    write_vault(&env, &text);
+    assert_eq!(
+        reveal(&env, &vars, "DB_PASSWORD").1["value"],
+        "padded-value"
+    );
+    assert_eq!(reveal(&env, &vars, "OLD").1["value"], "v1-value");
+    let list = env.ok(&["--context", "c", "secret", "list", "--app", "api"]);
+    assert_eq!(list["count"], 2);
+    assert_eq!(set(&env, &vars, "NEW", "new-value").0, 0);
+    let after = std::fs::read_to_string(vault_file(&env)).unwrap();
+    assert!(
+        after.starts_with(&text),
+        "untouched lines are byte-identical"
+    );
+    assert_eq!(reveal(&env, &vars, "NEW").1["value"], "new-value");
+}
+
+#[test]
+fn a_copied_root_uses_its_own_vault_and_never_recreates_the_old_one() {
+    let env = Env::new();
+    env.init("c", "internal-dogfood");
+    env.ok(&["vault", "keygen"]);
+    assert_eq!(set(&env, &[], "DB_PASSWORD", "moved").0, 0);
+    let copy = env.dir.path().join("restored");
+    let status = std::process::Command::new("cp")
+        .args(["-a", env.root.to_str().unwrap(), copy.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::remove_dir_all(&env.root).unwrap();
+    let root = copy.to_str().unwrap();
+    let on_copy = |args: &[&str], stdin: Option<&str>| {
+        let mut all = vec!["--state-root", root];
+        all.extend_from_slice(args);
+        json_env(&env, &[], &all, stdin)
+    };
+    let (code, list) = on_copy(&["--context", "c", "secret", "list", "--app", "api"], None);
+    assert_eq!((code, list["count"].clone()), (0, 1.into()), "{list}");
+    let (code, doc) = on_copy(
+        &[
+            "--context",
+            "c",
+            "secret",
+            "set",
+            "--app",
+            "api",
+            "--name",
+            "SECOND",
+        ],
+        Some("2"),
+    );
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(
+        doc["vault_file"],
+        copy.join("contexts/c/vault/secrets.env")
+            .display()
+            .to_string()
+    );
+    assert!(!env.root.exists(), "the old tree is not recreated");
+    let (_, d) = on_copy(&["--context", "c", "doctor"], None);
+    let c = check(&d, "context_vault_outside_repo");
+    assert_eq!(c["ok"], true);
+    let detail = c["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("points elsewhere") && detail.contains(&env.root.display().to_string()),
+        "{detail}"
+    );
+}
+
+#[test]
+fn the_demo_ships_an_encrypted_vault_that_deploys_out_of_the_box() {
+    let env = Env::new();
+    let demo = env.dir.path().join("demo");
+    let seeded = env.ok(&[
+        "--state-root",
+        demo.to_str().unwrap(),
+        "demo",
+        "--seed-only",
+    ]);
+    // The operator had no identity: the demo made theirs, outside the demo state.
+    assert_eq!(seeded["identity_created"], true);
+    let id_file = env.home.join(".config/paasdeck/identity.txt");
+    assert_eq!(seeded["identity_file"], id_file.display().to_string());
+    let root = PathBuf::from(seeded["state_root"].as_str().unwrap());
+    let all = Env::all_text_under(&root);
+    assert!(
+        !all.contains("AGE-SECRET-KEY"),
+        "no key inside the demo state"
+    );
+    assert!(
+        !all.contains("demo-only@"),
+        "no plaintext value inside the demo state"
+    );
+    for ctx in ["internal-dogfood", "oss-demo", "staging"] {
+        let v = std::fs::read_to_string(root.join("contexts").join(ctx).join("vault/secrets.env"))
+            .unwrap();
+        assert!(v.starts_with(&format!(
+            "# si-vault:v2\n# si-vault:recipient {}\n\n",
+            seeded["recipient"].as_str().unwrap()
+        )));
+    }
+    let on_demo = |args: &[&str]| {
+        let mut all = vec!["--state-root", root.to_str().unwrap()];
+        all.extend_from_slice(args);
+        all.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let args = on_demo(&["doctor", "--all-contexts"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, d) = env.json(&args);
+    assert_eq!(code, 0, "{d}");
+
+    // A deploy of the demo app on its local target decrypts the value into the .env.
+    let bin = env.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-docker"),
+        bin.join("docker"),
+    )
+    .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let state = env.dir.path().join("docker-state");
+    let args = on_demo(&[
+        "--context",
+        "oss-demo",
+        "deploy",
+        "--app",
+        "api",
+        "--apply",
+        "--health-timeout",
+        "10s",
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, doc) = json_env(
+        &env,
+        &[
+            ("PATH", &path),
+            ("FAKE_DOCKER_STATE", state.to_str().unwrap()),
+        ],
+        &args,
+        None,
+    );
+    assert_eq!(code, 0, "{doc}");
+    let release = doc["release"].as_str().unwrap();
+    let dotenv = demo
+        .join("remote/oss-demo/api/releases")
+        .join(release)
+        .join(".env");
+    assert_eq!(
+        std::fs::read_to_string(dotenv).unwrap(),
+        "DATABASE_URL='postgres://api:demo-only@db.oss-demo.invalid:5432/api'\n"
+    );
+}
