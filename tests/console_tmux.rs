@@ -371,29 +371,27 @@ fn console_deploys_follows_logs_and_rolls_back() {
     // waits for y; then a task per target.
     tmux.send_key("Tab");
     tmux.send("d");
-    let screen = tmux.wait_for("the deploy plan", |s| {
-        s.contains("Confirm in") && s.contains("deploy api release")
+    // (a capture can catch a frame half drawn: wait for the whole dialog)
+    tmux.wait_for("the deploy plan", |s| {
+        s.contains("Confirm in")
+            && s.contains("deploy api release")
+            && s.contains("health: every service running")
     });
-    assert!(screen.contains("health: every service running"), "{screen}");
     assert!(
         history()["current_release"] == before.as_str(),
         "nothing before y"
     );
     tmux.send("y");
+    // The deploy task's own log shows the target's progress, and its status line.
     let screen = tmux.wait_for("the deploy to finish", |s| {
         s.contains("is now the current release of api")
+            && s.contains("demo-local: ok")
+            && s.contains("demo-local | » docker compose up -d")
+            && s.contains("#2 demo-local: deploy api")
     });
-    assert!(screen.contains("demo-local: ok"), "{screen}");
-    assert!(
-        screen.contains("demo-local | » docker compose up -d"),
-        "the deploy task's own log shows the target's progress: {screen}"
-    );
     let first = history()["current_release"].as_str().unwrap().to_string();
     assert_ne!(first, before);
-    assert!(
-        screen.contains("#2 demo-local: deploy api"),
-        "a task of its own for the target: {screen}"
-    );
+    drop(screen);
     let running =
         std::fs::read_to_string(docker_state.join("projects/oss-demo-api/release")).unwrap();
     assert_eq!(running.trim(), first);
@@ -649,7 +647,10 @@ fn console_deploy_lists_a_missing_secret_and_the_apply_refuses() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let tmux = console(&env, &root, 150, 46);
-    tmux.wait_for("the oss-demo banner", |s| s.contains("OSS-DEMO · OSS-DEMO"));
+    // A deploy is refused until the context's first doctor run has finished.
+    tmux.wait_for("the oss-demo banner and its doctor", |s| {
+        s.contains("OSS-DEMO · OSS-DEMO") && s.contains("doctor ok")
+    });
     tmux.send_key("Tab");
     tmux.wait_for("greet in the apps", |s| s.contains("greet"));
     // select greet (apps are listed registry first: api, greet)
