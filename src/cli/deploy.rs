@@ -78,6 +78,9 @@ pub enum LockCmd {
     Release {
         #[arg(long)]
         app: String,
+        /// Also remove a lock file that cannot be read (empty or damaged)
+        #[arg(long)]
+        force: bool,
     },
 }
 

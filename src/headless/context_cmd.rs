@@ -293,7 +293,7 @@ fn export(inv: &Invocation, output: &Path, force: bool) -> Result<Report> {
         ));
     }
     let output = crate::state::paths::absolute(output);
-    if output.exists() && !force {
+    if fsio::existing_output(&output, "context_export")? && !force {
         return Err(PaasError::new(
             ErrorCode::AlreadyExists,
             "context_export",

@@ -14,7 +14,7 @@ use crate::ops::deploy::{self, Applied, DeploySpec, Inline, Plan, RollbackSpec, 
 use crate::ops::{self, logs};
 use crate::remote::fanout;
 use crate::remote::{LineSink, Stream};
-use crate::state::names;
+use crate::state::{deployments, names};
 
 /// Prints `target | line` as lines arrive (text mode only).
 fn printer(json: bool, width: usize) -> Arc<dyn Fn(&str) -> LineSink + Send + Sync> {
@@ -28,7 +28,7 @@ fn printer(json: bool, width: usize) -> Arc<dyn Fn(&str) -> LineSink + Send + Sy
 
 fn plan_report(plan: &Plan, inv: &Invocation) -> Result<Report> {
     let cd = inv.cd();
-    let held = lock::read(&cd, &plan.app)?.filter(|l| !l.is_stale());
+    let held = lock::find(&cd, &plan.app)?.filter(|l| !l.stale());
     let mut rep = Report::ok().set("apply", false);
     if let Value::Object(m) = plan.json() {
         for (k, v) in m {
@@ -41,7 +41,7 @@ fn plan_report(plan: &Plan, inv: &Invocation) -> Result<Report> {
     }
     text.push_str("plan only: nothing was changed on any target; add --apply to do it\n");
     Ok(rep
-        .set("lock", held)
+        .set("lock", held.as_ref().map(lock::Found::json))
         .audit_only("app", &plan.app)
         .audit_only("release", &plan.release)
         .audit_only("apply", false)
@@ -159,26 +159,27 @@ fn lock_cmd(inv: &Invocation, l: &LockCmd) -> Result<Report> {
             if let Some(a) = app {
                 names::validate_app(a)?;
             }
+            let key = app.as_deref().map(deployments::app_key);
             let locks: Vec<_> = lock::list(&cd)?
                 .into_iter()
-                .filter(|l| app.as_ref().is_none_or(|a| l.app.eq_ignore_ascii_case(a)))
-                .collect();
-            let rows: Vec<Value> = locks
-                .iter()
-                .map(|l| {
-                    let mut v = serde_json::to_value(l).unwrap_or_default();
-                    v["stale"] = json!(l.is_stale());
-                    v
+                .filter(|l| match (l, app) {
+                    (_, None) => true,
+                    (lock::Found::Lock(l), Some(a)) => l.app.eq_ignore_ascii_case(a),
+                    (lock::Found::Unreadable(u), Some(_)) => Some(&u.app) == key.as_ref(),
                 })
                 .collect();
+            let rows: Vec<Value> = locks.iter().map(lock::Found::json).collect();
             let mut lines = vec![vec!["APP".to_string(), "LOCK".into()]];
             for l in &locks {
                 lines.push(vec![
-                    l.app.to_string(),
+                    l.app().to_string(),
                     format!(
                         "{}{}",
                         l.describe(),
-                        if l.is_stale() { " (stale)" } else { "" }
+                        match l {
+                            lock::Found::Lock(l) if l.is_stale() => " (stale)",
+                            _ => "",
+                        }
                     ),
                 ]);
             }
@@ -199,14 +200,17 @@ fn lock_cmd(inv: &Invocation, l: &LockCmd) -> Result<Report> {
                 .set("lock", &held)
                 .text(format!("deploy lock of {app} taken: {message}")))
         }
-        LockCmd::Release { app } => {
+        LockCmd::Release { app, force } => {
             names::validate_app(app)?;
-            let was = lock::release(&cd, app)?;
+            let was = lock::release(&cd, app, *force)?;
+            let unreadable = matches!(was, Some(lock::Found::Unreadable(_)));
             Ok(Report::ok()
                 .field("app", app)
                 .field("released", was.is_some())
-                .set("was", &was)
-                .text(match was {
+                .field("force", force)
+                .field("unreadable", unreadable)
+                .set("was", was.as_ref().map(lock::Found::json))
+                .text(match &was {
                     Some(l) => format!("deploy lock of {app} released (was {})", l.describe()),
                     None => format!("app {app} held no deploy lock"),
                 }))

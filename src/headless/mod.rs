@@ -233,8 +233,12 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         None
     };
     let policy = ContextPolicy::new(&inv.context, cfg.as_ref());
-    let mut doctor_failures =
-        || doctor::run(&inv.root, &inv.context, inv.cwd.as_deref()).failures();
+    let mut doctor_failures = || {
+        // A gated command writes to the context: like every writer, it first removes the temp
+        // files that crashed writers left, which would otherwise fail the doctor and block it.
+        cd.sweep_temp_files();
+        doctor::run(&inv.root, &inv.context, inv.cwd.as_deref()).failures()
+    };
     guard::check(
         verb,
         &policy,

@@ -14,6 +14,8 @@ use crate::state::repo;
 
 mod vault;
 
+mod temp_files;
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Check {
     pub name: &'static str,
@@ -126,6 +128,7 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
         state_plaintext_secrets(&cd),
         super::doctor_context::context_name(&cd),
         vault::vault_values_encrypted(&cd),
+        temp_files::state_temp_files(root, &cd),
     ];
     DoctorReport {
         context: ctx.to_string(),

@@ -1,10 +1,6 @@
 //! The three event files of a context: appending rows (redacted, one write each), reading them
 //! newest-first from the end of each file, merging, and following them as they grow.
 
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
-
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -13,6 +9,12 @@ use crate::policy::redact;
 use crate::state::clock;
 use crate::state::fsio;
 use crate::state::paths::{ContextDir, EventFile};
+
+mod follow;
+mod lines;
+
+pub use follow::EventFollower;
+pub use lines::{MAX_ROW_BYTES, RevLine, ReverseLines};
 
 /// `user@host` of whoever runs this process.
 pub fn operator() -> String {
@@ -207,68 +209,6 @@ pub fn normalise(file: EventFile, row: Map<String, Value>) -> EventRecord {
     }
 }
 
-/// Lines of a file from the last to the first, read in blocks from the end, so reading the
-/// newest rows costs the same whatever the file's length.
-pub struct ReverseLines {
-    file: File,
-    pos: u64,
-    buf: Vec<u8>,
-}
-
-const BLOCK: u64 = 64 * 1024;
-
-impl ReverseLines {
-    pub fn open(path: &Path) -> io::Result<ReverseLines> {
-        let file = File::open(path)?;
-        let pos = file.metadata()?.len();
-        Ok(ReverseLines {
-            file,
-            pos,
-            buf: Vec::new(),
-        })
-    }
-}
-
-impl Iterator for ReverseLines {
-    type Item = io::Result<Vec<u8>>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let end = if self.buf.last() == Some(&b'\n') {
-                self.buf.len() - 1
-            } else {
-                self.buf.len()
-            };
-            if let Some(i) = self.buf[..end].iter().rposition(|&b| b == b'\n') {
-                let line = self.buf[i + 1..end].to_vec();
-                self.buf.truncate(i + 1);
-                return Some(Ok(line));
-            }
-            if self.pos == 0 {
-                if end == 0 {
-                    self.buf.clear();
-                    return None;
-                }
-                let line = self.buf[..end].to_vec();
-                self.buf.clear();
-                return Some(Ok(line));
-            }
-            let n = BLOCK.min(self.pos);
-            self.pos -= n;
-            let mut chunk = vec![0u8; n as usize];
-            if let Err(e) = self
-                .file
-                .seek(SeekFrom::Start(self.pos))
-                .and_then(|_| self.file.read_exact(&mut chunk))
-            {
-                return Some(Err(e));
-            }
-            chunk.extend_from_slice(&self.buf);
-            self.buf = chunk;
-        }
-    }
-}
-
 /// Filters for `events list`.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {
@@ -319,7 +259,8 @@ impl Stream {
             return;
         };
         for line in lines.by_ref() {
-            let Ok(line) = line else {
+            let Ok(RevLine::Row(line)) = line else {
+                // Unreadable, or longer than the row cap.
                 *skipped += 1;
                 continue;
             };
@@ -386,94 +327,6 @@ pub fn query(cd: &ContextDir, filter: &EventFilter) -> QueryResult {
     out
 }
 
-/// Follows the event files of a context from a starting offset, returning complete new rows.
-pub struct EventFollower {
-    files: Vec<FollowedFile>,
-}
-
-struct FollowedFile {
-    kind: EventFile,
-    path: PathBuf,
-    offset: u64,
-    partial: Vec<u8>,
-}
-
-impl EventFollower {
-    /// Starts at the current end of every file.
-    pub fn at_end(cd: &ContextDir) -> EventFollower {
-        EventFollower {
-            files: EventFile::ALL
-                .iter()
-                .map(|&kind| {
-                    let path = cd.event_file(kind);
-                    let offset = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                    FollowedFile {
-                        kind,
-                        path,
-                        offset,
-                        partial: Vec::new(),
-                    }
-                })
-                .collect(),
-        }
-    }
-
-    /// New rows since the last call, oldest first. A file that shrank is read again from its
-    /// start (it was rotated or pruned).
-    pub fn poll(&mut self) -> (Vec<EventRecord>, usize) {
-        let mut rows: Vec<(i128, usize, EventRecord)> = Vec::new();
-        let mut skipped = 0;
-        let mut seq = 0usize;
-        for f in &mut self.files {
-            let Ok(meta) = std::fs::metadata(&f.path) else {
-                continue;
-            };
-            let len = meta.len();
-            if len < f.offset {
-                f.offset = 0;
-                f.partial.clear();
-            }
-            if len == f.offset {
-                continue;
-            }
-            let Ok(mut file) = File::open(&f.path) else {
-                continue;
-            };
-            if file.seek(SeekFrom::Start(f.offset)).is_err() {
-                continue;
-            }
-            let mut fresh = Vec::with_capacity((len - f.offset) as usize);
-            if file.take(len - f.offset).read_to_end(&mut fresh).is_err() {
-                continue;
-            }
-            f.offset += fresh.len() as u64;
-            f.partial.extend_from_slice(&fresh);
-            let Some(last_nl) = f.partial.iter().rposition(|&b| b == b'\n') else {
-                continue;
-            };
-            let complete: Vec<u8> = f.partial.drain(..=last_nl).collect();
-            let mut last_key = i128::MIN;
-            for line in complete.split(|&b| b == b'\n') {
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                match serde_json::from_slice(line) {
-                    Ok(Value::Object(m)) => {
-                        let rec = normalise(f.kind, m);
-                        let key = clock::sort_key(&rec.timestamp).unwrap_or(last_key);
-                        last_key = key;
-                        rows.push((key, seq, rec));
-                        seq += 1;
-                    }
-                    _ => skipped += 1,
-                }
-            }
-        }
-        rows.sort_by_key(|(k, s, _)| (*k, *s));
-        (rows.into_iter().map(|(_, _, r)| r).collect(), skipped)
-    }
-}
-
 /// The last `n` rows (newest first) of the context, unfiltered.
 pub fn newest(cd: &ContextDir, n: usize) -> QueryResult {
     query(
@@ -514,19 +367,6 @@ mod tests {
             .open(cd.event_file(f))
             .unwrap();
         file.write_all(text.as_bytes()).unwrap();
-    }
-
-    #[test]
-    fn reverse_lines_handles_blocks_and_no_trailing_newline() {
-        let t = tempfile::tempdir().unwrap();
-        let p = t.path().join("f");
-        let long = "x".repeat(200_000);
-        std::fs::write(&p, format!("a\n{long}\n\nb\nc")).unwrap();
-        let got: Vec<String> = ReverseLines::open(&p)
-            .unwrap()
-            .map(|l| String::from_utf8(l.unwrap()).unwrap())
-            .collect();
-        assert_eq!(got, vec!["c", "b", "", long.as_str(), "a"]);
     }
 
     #[test]
@@ -590,22 +430,23 @@ mod tests {
     }
 
     #[test]
-    fn follower_returns_only_complete_new_rows() {
+    fn a_20_mb_row_is_skipped_and_the_rows_around_it_come_back() {
         let (_t, cd) = ctx();
-        write_raw(&cd, EventFile::Audit, "{\"command\":\"old\"}\n");
-        let mut f = EventFollower::at_end(&cd);
-        assert!(f.poll().0.is_empty());
-        write_raw(
-            &cd,
-            EventFile::Audit,
-            "{\"command\":\"new\"}\n{\"command\":\"ha",
+        let row = |s: u32, c: &str| {
+            format!("{{\"timestamp\":\"2026-01-01T00:00:0{s}Z\",\"command\":\"{c}\"}}\n")
+        };
+        write_raw(&cd, EventFile::Audit, &row(1, "before"));
+        let huge = format!(
+            "{{\"timestamp\":\"2026-01-01T00:00:02Z\",\"command\":\"huge\",\"message\":\"{}\"}}\n",
+            "m".repeat(20 * 1024 * 1024)
         );
-        let (rows, _) = f.poll();
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].command, "new");
-        write_raw(&cd, EventFile::Audit, "lf\"}\n");
-        let (rows, _) = f.poll();
-        assert_eq!(rows[0].command, "half");
+        write_raw(&cd, EventFile::Audit, &huge);
+        write_raw(&cd, EventFile::Audit, &row(3, "after"));
+        write_raw(&cd, EventFile::Audit, &row(4, "last"));
+        let res = newest(&cd, 50);
+        let cmds: Vec<&str> = res.rows.iter().map(|r| r.command.as_str()).collect();
+        assert_eq!(cmds, vec!["last", "after", "before"]);
+        assert_eq!(res.skipped, 1);
     }
 
     #[test]

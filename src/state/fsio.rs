@@ -13,6 +13,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ErrorCode, PaasError, Result};
 
+pub mod temp;
+
 pub const DIR_MODE: u32 = 0o700;
 pub const FILE_MODE: u32 = 0o600;
 
@@ -174,22 +176,72 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<()> {
 /// Atomically replaces `path` with `bytes` (mode 0600).
 pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = write_temp(dir, bytes, path)?;
+    tmp.persist(path)
+        .map_err(|e| PaasError::io("state_write", path, &e.error))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// A complete, fsynced 0600 temp file in `dir` holding `bytes`, on its way to becoming `dest`
+/// (named in errors). Dropping it removes it, so no error path leaves it behind.
+pub fn write_temp(dir: &Path, bytes: &[u8], dest: &Path) -> Result<tempfile::NamedTempFile> {
     ensure_dir(dir)?;
-    let io_err = |e: io::Error| PaasError::io("state_write", path, &e);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".paasdeck-")
-        .suffix(".tmp")
-        .permissions(fs::Permissions::from_mode(FILE_MODE))
-        .tempfile_in(dir)
-        .map_err(io_err)?;
+    let io_err = |e: io::Error| PaasError::io("state_write", dest, &e);
+    let mut tmp = temp::create_in(dir).map_err(io_err)?;
     tmp.write_all(bytes).map_err(io_err)?;
     tmp.as_file().sync_all().map_err(io_err)?;
-    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    Ok(tmp)
+}
+
+/// Makes a rename or link in `dir` durable; failure here does not undo the change.
+pub fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
-        // Durability of the rename; failure here does not undo the write.
         let _ = d.sync_all();
     }
-    Ok(())
+}
+
+/// Whether a regular file exists at `path`, an output the operator named (`--output F`). Anything
+/// else there (a FIFO, a device node, a socket, a directory, or a symlink to one) is refused as a
+/// usage error: replacing it with a regular file is never what was meant.
+pub fn existing_output(path: &Path, stage: &str) -> Result<bool> {
+    use std::os::unix::fs::FileTypeExt;
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(PaasError::io(stage, path, &e)),
+    };
+    let t = meta.file_type();
+    if t.is_file() {
+        return Ok(true);
+    }
+    let kind = if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    let via = match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => " (through a symlink)",
+        _ => "",
+    };
+    Err(PaasError::usage(
+        stage,
+        format!(
+            "{} is {kind}{via}, not a regular file; refusing to write to or replace it",
+            path.display()
+        ),
+    )
+    .with_remediation(
+        "give --output the path of a regular file (or of one that does not exist yet)",
+    ))
 }
 
 /// Appends one JSON row to a JSONL file with a single `write` on an `O_APPEND` descriptor, so
@@ -206,32 +258,55 @@ pub fn append_jsonl(path: &Path, row: &serde_json::Value) -> Result<()> {
     append_line(path, &line)
 }
 
-/// Appends raw bytes (one complete line) with a single write.
+/// Appends raw bytes (one complete line) with a single write. When the file does not end with a
+/// newline (a writer died mid-row), the write starts with one, so only the torn row is lost (and
+/// skipped on read) instead of the torn row swallowing this one.
 pub fn append_line(path: &Path, line: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent() {
         ensure_dir(dir)?;
     }
+    let io_err = |e: io::Error| PaasError::io("event_append", path, &e);
     let mut f = OpenOptions::new()
+        .read(true)
         .append(true)
         .create(true)
         .mode(FILE_MODE)
         .open(path)
-        .map_err(|e| PaasError::io("event_append", path, &e))?;
-    let n = f
-        .write(line)
-        .map_err(|e| PaasError::io("event_append", path, &e))?;
-    if n != line.len() {
+        .map_err(io_err)?;
+    let torn = ends_without_newline(&f).map_err(io_err)?;
+    let bytes: std::borrow::Cow<'_, [u8]> = if torn {
+        let mut fresh = Vec::with_capacity(line.len() + 1);
+        fresh.push(b'\n');
+        fresh.extend_from_slice(line);
+        fresh.into()
+    } else {
+        line.into()
+    };
+    let n = f.write(&bytes).map_err(io_err)?;
+    if n != bytes.len() {
         return Err(PaasError::new(
             ErrorCode::StateIo,
             "event_append",
             format!(
                 "short write to {} ({n} of {} bytes); the disk may be full",
                 path.display(),
-                line.len()
+                bytes.len()
             ),
         ));
     }
     Ok(())
+}
+
+/// Whether a non-empty file's last byte is not a newline.
+fn ends_without_newline(f: &File) -> io::Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let len = f.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    let mut last = [0u8; 1];
+    f.read_exact_at(&mut last, len - 1)?;
+    Ok(last[0] != b'\n')
 }
 
 /// An exclusive advisory lock (flock) held for the lifetime of the value.
@@ -333,61 +408,4 @@ where
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn data_errors_never_quote_values() {
-        #[derive(serde::Deserialize, Debug)]
-        #[allow(dead_code)]
-        struct T {
-            port: u16,
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("t.json");
-        let err = parse_json::<T>(&p, r#"{"port": "hunter2"}"#).unwrap_err();
-        assert_eq!(err.code, ErrorCode::StateCorrupt);
-        assert!(!err.message.contains("hunter2"), "{}", err.message);
-        assert!(err.message.contains("line 1, column"), "{}", err.message);
-    }
-
-    #[test]
-    fn truncated_document_names_line_and_column() {
-        let p = Path::new("/x/targets.json");
-        let err = parse_json::<serde_json::Value>(p, "{\n  \"targets\": [\n").unwrap_err();
-        assert!(err.message.contains("/x/targets.json"));
-        assert!(err.message.contains("line 3"), "{}", err.message);
-    }
-
-    #[test]
-    fn non_utf8_names_the_first_bad_byte() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("t.json");
-        std::fs::write(&p, b"{\n \"\xc3\xa9\xff\": 1}\n").unwrap();
-        let err = read_json::<serde_json::Value>(&p).unwrap_err();
-        assert_eq!(err.code, ErrorCode::StateCorrupt);
-        assert!(err.message.contains("line 2, column 5"), "{}", err.message);
-        assert!(err.message.contains("offset 6"), "{}", err.message);
-    }
-
-    #[test]
-    fn atomic_write_sets_0600_and_replaces() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("sub/doc.json");
-        write_json_atomic(&p, &serde_json::json!({"a": 1})).unwrap();
-        write_json_atomic(&p, &serde_json::json!({"a": 2})).unwrap();
-        let meta = fs::metadata(&p).unwrap();
-        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-        assert_eq!(
-            fs::metadata(p.parent().unwrap())
-                .unwrap()
-                .permissions()
-                .mode()
-                & 0o777,
-            0o700
-        );
-        assert_eq!(fs::read_to_string(&p).unwrap(), "{\n  \"a\": 2\n}\n");
-        // no temp files left behind
-        assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
-    }
-}
+mod tests;

@@ -272,9 +272,20 @@ impl ContextDir {
     pub fn locks_dir(&self) -> PathBuf {
         self.dir.join("locks")
     }
-    /// The advisory lock every read-modify-write of this context's documents holds.
+    /// The advisory lock every read-modify-write of this context's documents holds. Taking it
+    /// also removes the temp files that crashed writers left in the context's directories.
     pub fn lock(&self) -> Result<fsio::StateLock> {
-        fsio::StateLock::acquire(&self.locks_dir().join("state.lock"))
+        let lock = fsio::StateLock::acquire(&self.locks_dir().join("state.lock"))?;
+        self.sweep_temp_files();
+        Ok(lock)
+    }
+
+    /// How deep the context's state files lie (`releases/<app>/<release>/compose.yaml`).
+    pub const STATE_DEPTH: usize = 4;
+
+    /// Removes temp files under the context whose writer is gone; returns them.
+    pub fn sweep_temp_files(&self) -> Vec<PathBuf> {
+        fsio::temp::sweep(&self.dir, Self::STATE_DEPTH)
     }
 }
 

@@ -1,11 +1,13 @@
 //! The deploy lock per context and app (`locks/deploy-<app>.json`): who holds it, from where,
 //! why, and a heartbeat. A lock held by a running deploy goes stale after 15 minutes without a
-//! heartbeat; a lock taken by hand (`deploy lock acquire`) holds until released.
+//! heartbeat; a lock taken by hand (`deploy lock acquire`) holds until released. The file is
+//! written whole to a temp file and linked into place, so a crash never leaves a half-written
+//! lock; one found anyway (an older build, a full disk) is stale after a few seconds.
 
-use std::fs::OpenOptions;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::PathBuf;
+use std::fs;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +17,11 @@ use crate::state::deployments::app_key;
 use crate::state::ids::AppName;
 use crate::state::paths::ContextDir;
 use crate::state::{clock, fsio};
+
+mod found;
+
+use found::{FileId, inspect};
+pub use found::{Found, UNREADABLE_GRACE, Unreadable};
 
 pub const STALE_AFTER: Duration = Duration::from_secs(15 * 60);
 
@@ -39,7 +46,7 @@ impl DeployLock {
         }
         // A deploy on this host whose process is gone (killed, crashed) left it behind.
         let here = whoami::hostname().map(|h| h == self.host).unwrap_or(false);
-        if here && self.pid != 0 && !process_alive(self.pid) {
+        if here && self.pid != 0 && !fsio::temp::process_alive(self.pid) {
             return true;
         }
         match clock::parse(&self.heartbeat_at) {
@@ -69,41 +76,53 @@ impl DeployLock {
     }
 }
 
-fn process_alive(pid: u32) -> bool {
-    match rustix::process::Pid::from_raw(pid as i32) {
-        // EPERM means it exists but belongs to someone else.
-        Some(p) => !matches!(
-            rustix::process::test_kill_process(p),
-            Err(rustix::io::Errno::SRCH)
-        ),
-        None => false,
-    }
-}
-
 pub fn path(cd: &ContextDir, app: &str) -> PathBuf {
     cd.locks_dir().join(format!("deploy-{}.json", app_key(app)))
 }
 
-pub fn read(cd: &ContextDir, app: &str) -> Result<Option<DeployLock>> {
-    fsio::read_json(&path(cd, app))
+/// The app's lock file, parsed or not.
+pub fn find(cd: &ContextDir, app: &str) -> Result<Option<Found>> {
+    Ok(inspect(&path(cd, app))?.map(|(f, _)| f))
 }
 
-/// Every deploy lock of the context.
-pub fn list(cd: &ContextDir) -> Result<Vec<DeployLock>> {
+/// The app's lock; an unreadable lock file fails `PAAS_STATE_CORRUPT`.
+pub fn read(cd: &ContextDir, app: &str) -> Result<Option<DeployLock>> {
+    match find(cd, app)? {
+        None => Ok(None),
+        Some(Found::Lock(l)) => Ok(Some(l)),
+        Some(Found::Unreadable(u)) => Err(unreadable_error(cd, &u)),
+    }
+}
+
+fn unreadable_error(cd: &ContextDir, u: &Unreadable) -> PaasError {
+    PaasError::new(
+        ErrorCode::StateCorrupt,
+        "deploy_lock",
+        format!("the deploy lock is an {}", u.describe()),
+    )
+    .with_remediation(format!(
+        "if nobody is taking it: `paasdeck --context {} deploy lock release --app {} --force`",
+        cd.name(),
+        u.app
+    ))
+}
+
+/// Every deploy lock file of the context, readable or not, by app.
+pub fn list(cd: &ContextDir) -> Result<Vec<Found>> {
     let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(cd.locks_dir()) else {
+    let Ok(rd) = fs::read_dir(cd.locks_dir()) else {
         return Ok(out);
     };
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
         if name.starts_with("deploy-")
             && name.ends_with(".json")
-            && let Some(l) = fsio::read_json::<DeployLock>(&e.path())?
+            && let Some((found, _)) = inspect(&e.path())?
         {
-            out.push(l);
+            out.push(found);
         }
     }
-    out.sort_by(|a, b| a.app.cmp(&b.app));
+    out.sort_by(|a, b| a.app().cmp(b.app()));
     Ok(out)
 }
 
@@ -120,8 +139,19 @@ impl Held {
         &self.lock
     }
 
+    /// Whether the lock file still holds this lock (not released or taken over meanwhile).
+    fn still_ours(&self) -> bool {
+        matches!(
+            inspect(&self.path),
+            Ok(Some((Found::Lock(l), _))) if l.pid == self.lock.pid && l.acquired_at == self.lock.acquired_at
+        )
+    }
+
     /// Refreshes the heartbeat so a long deploy is not taken for a stale one.
     pub fn heartbeat(&mut self) {
+        if !self.still_ours() {
+            return;
+        }
         self.lock.heartbeat_at = clock::now_event();
         let _ = fsio::write_json_atomic(&self.path, &self.lock);
     }
@@ -135,14 +165,8 @@ impl Held {
 
 impl Drop for Held {
     fn drop(&mut self) {
-        if self.release_on_drop {
-            // Only remove what is still ours.
-            if let Ok(Some(l)) = fsio::read_json::<DeployLock>(&self.path)
-                && l.pid == self.lock.pid
-                && l.acquired_at == self.lock.acquired_at
-            {
-                let _ = std::fs::remove_file(&self.path);
-            }
+        if self.release_on_drop && self.still_ours() {
+            let _ = fs::remove_file(&self.path);
         }
     }
 }
@@ -160,7 +184,25 @@ fn locked(cd: &ContextDir, l: &DeployLock) -> PaasError {
     ))
 }
 
-/// Takes the lock atomically (create-exclusive), taking over a stale one.
+/// Removes the lock file judged stale unless it changed since (under the context's state lock,
+/// so two processes taking over the same stale lock do not remove each other's fresh one).
+/// `false` when it changed.
+fn take_over(cd: &ContextDir, p: &Path, judged: FileId) -> Result<bool> {
+    let _guard = cd.lock()?;
+    match fs::symlink_metadata(p) {
+        Ok(m) if (m.dev(), m.ino()) == judged => match fs::remove_file(p) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(true),
+            Err(e) => Err(PaasError::io("deploy_lock", p, &e)),
+        },
+        Ok(_) => Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(true),
+        Err(e) => Err(PaasError::io("deploy_lock", p, &e)),
+    }
+}
+
+/// Takes the lock atomically: the complete lock is written to a temp file and hard-linked to the
+/// lock's name, which fails when the name exists. A stale lock is taken over.
 pub fn acquire(
     cd: &ContextDir,
     app: &str,
@@ -170,7 +212,7 @@ pub fn acquire(
 ) -> Result<Held> {
     let name = AppName::parse(app)?;
     let p = path(cd, app);
-    fsio::ensure_dir(&cd.locks_dir())?;
+    let dir = cd.locks_dir();
     let now = clock::now_event();
     let lock = DeployLock {
         app: name,
@@ -182,106 +224,88 @@ pub fn acquire(
         heartbeat_at: now,
         manual,
     };
-    for _ in 0..2 {
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(fsio::FILE_MODE)
-            .open(&p)
-        {
-            Ok(mut f) => {
-                let mut bytes = serde_json::to_vec_pretty(&lock).unwrap_or_default();
-                bytes.push(b'\n');
-                f.write_all(&bytes)
-                    .map_err(|e| PaasError::io("deploy_lock", &p, &e))?;
+    let mut bytes = serde_json::to_vec_pretty(&lock).map_err(|e| {
+        PaasError::new(
+            ErrorCode::UnknownFailure,
+            "deploy_lock",
+            format!("could not serialise the deploy lock: {e}"),
+        )
+    })?;
+    bytes.push(b'\n');
+    // Dropped (and so removed) on every path out of here; the lock stays as the link's target.
+    let tmp = fsio::write_temp(&dir, &bytes, &p)?;
+    for _ in 0..3 {
+        match fs::hard_link(tmp.path(), &p) {
+            Ok(()) => {
+                fsio::sync_dir(&dir);
                 return Ok(Held {
                     path: p,
                     lock,
                     release_on_drop: true,
                 });
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                match fsio::read_json::<DeployLock>(&p) {
-                    Ok(Some(existing)) if existing.is_stale() => {
-                        tracing::warn!(app, owner = %existing.owner, "taking over a stale deploy lock");
-                        let _ = std::fs::remove_file(&p);
-                    }
-                    Ok(Some(existing)) => return Err(locked(cd, &existing)),
-                    // Half-written by a racing writer: treat as held.
-                    Ok(None) | Err(_) => {
-                        return Err(PaasError::new(
-                            ErrorCode::DeployLocked,
-                            "deploy_lock",
-                            format!(
-                                "the deploy lock of app {app} is being taken by another process"
-                            ),
-                        ));
-                    }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => match inspect(&p)? {
+                // Released meanwhile: try again.
+                None => {}
+                Some((Found::Lock(existing), id)) if existing.is_stale() => {
+                    tracing::warn!(app, owner = %existing.owner, "taking over a stale deploy lock");
+                    take_over(cd, &p, id)?;
                 }
-            }
+                Some((Found::Lock(existing), _)) => return Err(locked(cd, &existing)),
+                Some((Found::Unreadable(u), id)) if u.stale => {
+                    tracing::warn!(app, detail = %u.detail, "taking over an unreadable deploy lock");
+                    take_over(cd, &p, id)?;
+                }
+                Some((Found::Unreadable(u), _)) => {
+                    return Err(PaasError::new(
+                        ErrorCode::DeployLocked,
+                        "deploy_lock",
+                        format!(
+                            "the deploy lock of app {app} is being taken by another process ({})",
+                            u.describe()
+                        ),
+                    )
+                    .with_remediation(format!(
+                        "try again in {}s; an unreadable lock is taken over after that",
+                        UNREADABLE_GRACE.as_secs()
+                    )));
+                }
+            },
             Err(e) => return Err(PaasError::io("deploy_lock", &p, &e)),
         }
     }
     Err(PaasError::new(
         ErrorCode::DeployLocked,
         "deploy_lock",
-        format!("could not take the deploy lock of app {app}"),
-    ))
+        format!("could not take the deploy lock of app {app}: it changed hands while trying"),
+    )
+    .with_remediation("try again"))
 }
 
-/// Removes the lock; returns what was there.
-pub fn release(cd: &ContextDir, app: &str) -> Result<Option<DeployLock>> {
-    let existing = read(cd, app)?;
-    if existing.is_some() {
-        std::fs::remove_file(path(cd, app))
-            .map_err(|e| PaasError::io("deploy_lock", &path(cd, app), &e))?;
+/// Removes the app's lock; returns what was there. An unreadable lock file is removed only with
+/// `force` (it may be a lock on its way in).
+pub fn release(cd: &ContextDir, app: &str, force: bool) -> Result<Option<Found>> {
+    let p = path(cd, app);
+    for _ in 0..3 {
+        let Some((found, id)) = inspect(&p)? else {
+            return Ok(None);
+        };
+        if let Found::Unreadable(u) = &found
+            && !force
+        {
+            return Err(unreadable_error(cd, u));
+        }
+        if take_over(cd, &p, id)? {
+            return Ok(Some(found));
+        }
     }
-    Ok(existing)
+    Err(PaasError::new(
+        ErrorCode::DeployLocked,
+        "deploy_lock",
+        format!("the deploy lock of app {app} kept changing while releasing it"),
+    )
+    .with_remediation("try again"))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::state::StateRoot;
-
-    #[test]
-    fn exclusive_stale_takeover_and_release() {
-        let t = tempfile::tempdir().unwrap();
-        let cd = StateRoot::at(t.path()).context("c").unwrap();
-        let held = acquire(&cd, "api", "me@h", "deploy rel-1", false).unwrap();
-        let e = acquire(&cd, "api", "you@h", "x", false).unwrap_err();
-        assert_eq!(e.code, ErrorCode::DeployLocked);
-        assert!(
-            e.message.contains("me@h") && e.message.contains("deploy rel-1"),
-            "{}",
-            e.message
-        );
-        drop(held);
-        assert!(read(&cd, "api").unwrap().is_none(), "released on drop");
-        // a stale lock is taken over
-        let mut old = acquire(&cd, "api", "gone@h", "x", false).unwrap().keep();
-        old.heartbeat_at = "2000-01-01T00:00:00Z".into();
-        fsio::write_json_atomic(&path(&cd, "api"), &old).unwrap();
-        let held = acquire(&cd, "api", "me@h", "y", false).unwrap();
-        assert_eq!(held.lock().owner, "me@h");
-        drop(held);
-        // a lock of a process on this host that is gone is stale at once
-        let mut orphan = acquire(&cd, "api", "crashed@h", "x", false).unwrap().keep();
-        orphan.pid = 999_999_999;
-        fsio::write_json_atomic(&path(&cd, "api"), &orphan).unwrap();
-        assert!(read(&cd, "api").unwrap().unwrap().is_stale());
-        let held = acquire(&cd, "api", "me@h", "after a crash", false).unwrap();
-        assert_eq!(held.lock().message, "after a crash");
-        drop(held);
-        // a manual lock never goes stale
-        let mut manual = acquire(&cd, "api", "ops@h", "maintenance", true)
-            .unwrap()
-            .keep();
-        manual.heartbeat_at = "2000-01-01T00:00:00Z".into();
-        fsio::write_json_atomic(&path(&cd, "api"), &manual).unwrap();
-        assert!(acquire(&cd, "api", "me@h", "z", false).is_err());
-        assert_eq!(list(&cd).unwrap().len(), 1);
-        assert!(release(&cd, "api").unwrap().is_some());
-        assert!(list(&cd).unwrap().is_empty());
-    }
-}
+mod tests;

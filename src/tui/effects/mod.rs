@@ -195,6 +195,11 @@ fn view(env: &Env, context: String, op: Op) {
 /// Runs the doctor for a context and reports the result to the console; returns it.
 pub(super) fn run_doctor(env: &Env, name: &str) -> crate::policy::doctor::DoctorReport {
     let cwd = std::env::current_dir().ok();
+    // The doctor gates the console's deploys: temp files of crashed writers are removed first,
+    // as every writer does, so a crash elsewhere does not block them.
+    if let Ok(cd) = env.root.context(name) {
+        cd.sweep_temp_files();
+    }
     let report = doctor::run(&env.root, name, cwd.as_deref());
     let _ = env.tx.send(Action::DoctorDone {
         context: name.to_string(),
