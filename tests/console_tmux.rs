@@ -498,21 +498,60 @@ fn console_on_a_corrupt_state_shows_the_error_and_keeps_running() {
     );
 }
 
-#[test]
-fn hangup_stops_running_tasks_and_restores_the_terminal() {
+/// The pane's terminal modes as tmux sees them: alternate screen, cursor shown, mouse
+/// reporting.
+fn pane_flags(tmux: &Tmux) -> String {
+    let out = tmux
+        .cmd()
+        .args([
+            "display",
+            "-p",
+            "-t",
+            "e2e",
+            "alt=#{alternate_on} cursor=#{cursor_flag} mouse=#{mouse_any_flag}#{mouse_button_flag}#{mouse_all_flag}#{mouse_standard_flag}#{mouse_sgr_flag}",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Starts a long task in the demo console, sends the console `signal`, and checks that it
+/// quit cleanly: exit 0, the task's process stopped, and the terminal back in its normal modes
+/// (main screen, cursor shown, no mouse reporting, cooked mode with echo, as `stty` reports it
+/// from the shell afterwards).
+fn signal_stops_running_tasks_and_restores_the_terminal(signal: &str, marker: &str) {
     let env = Env::new();
     let root = seed_demo(&env);
-    let tmux = console(&env, &root, 140, 42);
+    let shell = format!(
+        "cd {} && {} -vv --state-root {root}; echo PAASDECK-EXITED $?; echo TTY $(stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo|isig|icrnl|opost)$' | tr '\\n' ' ') END; sleep 60",
+        env.work.display(),
+        Env::bin().display()
+    );
+    let tmux = Tmux::start(console_env(&env), 140, 42, &shell);
     tmux.wait_for("the oss-demo banner", |s| s.contains("OSS-DEMO · OSS-DEMO"));
+    // The cursor is hidden right after the first frame is flushed.
+    common::sshd::eventually(Duration::from_secs(5), || {
+        pane_flags(&tmux).contains("cursor=0")
+    });
+    let before = pane_flags(&tmux);
+    assert!(before.contains("alt=1"), "{before}");
+    assert!(before.contains("cursor=0"), "{before}");
+    assert!(
+        !before.contains("mouse=00000"),
+        "mouse reporting is on: {before}"
+    );
     // A long command on the local target (oss-demo: destructive asks yes).
     tmux.send(":");
-    tmux.send("target exec --targets demo-local -- sleep 7171");
+    tmux.send(&format!(
+        "target exec --targets demo-local -- sleep {marker}"
+    ));
     tmux.send_key("Enter");
     tmux.wait_for("the exec dialog", |s| s.contains("Confirm in"));
     tmux.send("y");
+    let needle = format!("sleep {marker}");
     assert!(
         common::sshd::eventually(Duration::from_secs(10), || common::sshd::process_running(
-            "sleep 7171"
+            &needle
         )),
         "the task never started"
     );
@@ -534,16 +573,31 @@ fn hangup_stops_running_tasks_and_restores_the_terminal() {
         "no paasdeck process under the pane's shell"
     );
     let st = std::process::Command::new("kill")
-        .args(["-HUP", &console_pid])
+        .args([&format!("-{signal}"), &console_pid])
         .status()
         .unwrap();
     assert!(st.success());
-    let screen = tmux.wait_for("paasdeck to exit", |s| s.contains("PAASDECK-EXITED"));
+    let screen = tmux.wait_for("paasdeck to exit", |s| s.contains(" END"));
     assert!(screen.contains("PAASDECK-EXITED 0"), "{screen}");
-    assert!(!tmux.alternate_on(), "the terminal was not restored");
+    let tty = screen
+        .lines()
+        .find(|l| l.starts_with("TTY "))
+        .unwrap_or_default()
+        .to_string();
+    for mode in ["icanon", "echo", "isig", "icrnl", "opost"] {
+        assert!(
+            tty.split_whitespace().any(|w| w == mode),
+            "{mode} is off after {signal}: {tty}"
+        );
+    }
+    let after = pane_flags(&tmux);
+    assert_eq!(
+        after, "alt=0 cursor=1 mouse=00000",
+        "the terminal was not restored after {signal}"
+    );
     assert!(
         common::sshd::eventually(Duration::from_secs(5), || !common::sshd::process_running(
-            "sleep 7171"
+            &needle
         )),
         "the task's process outlived the console"
     );
@@ -723,4 +777,19 @@ fn console_check_fails_when_the_host_refuses_new_connections_despite_an_open_mas
     assert!(checks.contains("Connection refused"), "{checks}");
     tmux.send("q");
     tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));
+}
+
+#[test]
+fn hangup_stops_running_tasks_and_restores_the_terminal() {
+    signal_stops_running_tasks_and_restores_the_terminal("HUP", "7171");
+}
+
+#[test]
+fn interrupt_stops_running_tasks_and_restores_the_terminal() {
+    signal_stops_running_tasks_and_restores_the_terminal("INT", "7272");
+}
+
+#[test]
+fn quit_signal_stops_running_tasks_and_restores_the_terminal() {
+    signal_stops_running_tasks_and_restores_the_terminal("QUIT", "7373");
 }

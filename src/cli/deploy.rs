@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{ArgAction, Args, Subcommand};
 
-use super::{FanoutArgs, parse_duration};
+use super::{FanoutArgs, parse_timeout};
 
 /// Flags shared by deploy and rollback.
 #[derive(Args, Debug, Clone)]
@@ -22,7 +22,7 @@ pub struct ReleaseArgs {
     #[arg(long)]
     pub apply: bool,
     /// How long health may take after `up`
-    #[arg(long, default_value = "45s", value_parser = parse_duration)]
+    #[arg(long, default_value = "45s", value_parser = parse_timeout)]
     pub health_timeout: Duration,
     /// Health command run in the release directory (exit 0 = healthy)
     #[arg(long, value_name = "CMD")]
@@ -34,7 +34,7 @@ pub struct ReleaseArgs {
     #[arg(long)]
     pub namespace: Option<String>,
     /// Time limit for putting a release on one target
-    #[arg(long, default_value = "2m", value_parser = parse_duration)]
+    #[arg(long, default_value = "2m", value_parser = parse_timeout)]
     pub apply_timeout: Duration,
 }
 

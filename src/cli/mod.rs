@@ -58,8 +58,8 @@ pub struct Global {
     /// More detail in the log file (-v debug, -vv trace)
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
-    /// SSH connect timeout
-    #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    /// SSH connect timeout (whole seconds, at least 1s; the whole connection set-up may take three times as long)
+    #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = parse_connect_timeout)]
     pub connect_timeout: Duration,
 }
 
@@ -146,6 +146,29 @@ pub struct DoctorArgs {
 
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 30s, 45s, 2m, 1h)"))
+}
+
+/// A time limit: zero would stop every command before it starts, so it is refused.
+pub(crate) fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d.is_zero() {
+        return Err("a time limit must be above zero (examples: 30s, 45s, 2m)".to_string());
+    }
+    Ok(d)
+}
+
+/// The SSH connect timeout. OpenSSH's `ConnectTimeout` counts whole seconds, so less than one
+/// second is refused and a fraction is rounded up (1500ms → 2s).
+pub(crate) fn parse_connect_timeout(s: &str) -> Result<Duration, String> {
+    let d = parse_timeout(s)?;
+    if d < Duration::from_secs(1) {
+        return Err(format!(
+            "{} is below one second; OpenSSH counts its connect timeout in whole seconds (use 1s or more)",
+            humantime::format_duration(d)
+        ));
+    }
+    let whole = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    Ok(Duration::from_secs(whole))
 }
 
 pub fn parse_since(s: &str) -> Result<Duration, String> {

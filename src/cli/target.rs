@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::{FanoutArgs, parse_duration};
+use super::{FanoutArgs, parse_timeout};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthArg {
@@ -49,7 +49,7 @@ pub struct TargetCheckArgs {
     #[arg(long)]
     pub all: bool,
     /// Time limit for the whole check of one target
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// Targets checked at once
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=512))]
@@ -64,7 +64,7 @@ pub struct TargetExecArgs {
     #[command(flatten)]
     pub fanout: FanoutArgs,
     /// Time limit per target
-    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    #[arg(long, default_value = "10m", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// The command, after `--`; run by the target's shell as ssh would
     #[arg(last = true, required = true, num_args = 1.., value_name = "CMD")]

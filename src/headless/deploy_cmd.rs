@@ -93,6 +93,30 @@ fn applied_report(a: &Applied) -> Report {
             plan.release, plan.app
         ));
     }
+    let mut rep = rep;
+    if let Some(d) = &a.drift {
+        let recorded = plan.from_release.as_deref().unwrap_or("no release");
+        for t in &d.drifted_targets {
+            let now = d
+                .remote_current
+                .get(t)
+                .and_then(Value::as_str)
+                .unwrap_or("no release");
+            text.push_str(&format!(
+                "drift: {t} runs {now} while the record says {recorded}\n"
+            ));
+        }
+        if !d.unverified_targets.is_empty() {
+            text.push_str(&format!(
+                "unverified: could not read the current release of {}\n",
+                d.unverified_targets.join(", ")
+            ));
+        }
+        rep = rep
+            .field("remote_current", &d.remote_current)
+            .field("drifted_targets", &d.drifted_targets)
+            .field("unverified_targets", &d.unverified_targets);
+    }
     let rep = rep
         .field("target_statuses", &statuses)
         .set("recorded", a.recorded)

@@ -58,7 +58,8 @@ pub fn rooted_hint(root: &StateRoot, hint: &str) -> String {
     hint.replace("`paasdeck ", &format!("`{prefix} "))
 }
 
-/// The audit row recorded when a host key is accepted on first use.
+/// The audit row recorded when a connection adds a host key: on first use, or a key added for
+/// a host that already had others.
 pub fn host_key_learned_row(context: &str, target: &str, l: &HostKeyLearned) -> Map<String, Value> {
     let mut fields = Map::new();
     fields.insert("target".into(), target.into());
@@ -69,6 +70,12 @@ pub fn host_key_learned_row(context: &str, target: &str, l: &HostKeyLearned) -> 
         "known_hosts".into(),
         l.known_hosts.display().to_string().into(),
     );
+    if !l.previously_known.is_empty() {
+        fields.insert(
+            "previously_known".into(),
+            l.previously_known.join(",").into(),
+        );
+    }
     let audit = Audit {
         command: "host_key_learned".into(),
         ok: true,
@@ -79,15 +86,20 @@ pub fn host_key_learned_row(context: &str, target: &str, l: &HostKeyLearned) -> 
     let mut row = audit.row(context, &events::operator());
     row.insert("severity".into(), "warning".into());
     row.insert("target".into(), target.into());
-    row.insert(
-        "message".into(),
+    let pattern = crate::remote::hostkeys::host_pattern(&l.host, l.port);
+    let message = if l.previously_known.is_empty() {
         format!(
-            "accepted the host key of {} on first use ({})",
-            crate::remote::hostkeys::host_pattern(&l.host, l.port),
+            "accepted the host key of {pattern} on first use ({})",
             l.fingerprints.join(", ")
         )
-        .into(),
-    );
+    } else {
+        format!(
+            "added a host key for {pattern} ({}) beside the known {}",
+            l.fingerprints.join(", "),
+            l.previously_known.join(", ")
+        )
+    };
+    row.insert("message".into(), message.into());
     row
 }
 

@@ -264,7 +264,7 @@ pub async fn check_target(
             r.reachable = true;
             let msg = if matches!(
                 e.code,
-                ErrorCode::SshConnectFailed | ErrorCode::HostKeyMismatch
+                ErrorCode::SshConnectFailed | ErrorCode::SshAuthFailed | ErrorCode::HostKeyMismatch
             ) {
                 format!("ssh check failed: {}", e.message)
             } else {

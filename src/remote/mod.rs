@@ -6,6 +6,7 @@ pub mod fanout;
 pub mod hostkeys;
 pub mod lines;
 pub mod local;
+pub mod pgroup;
 pub mod pool;
 pub mod quote;
 pub mod ssh;
@@ -46,7 +47,12 @@ pub fn null_sink() -> LineSink {
 pub struct ExecRequest {
     pub script: String,
     pub stdin: Option<Vec<u8>>,
+    /// The whole budget, stopping the remote process included.
     pub timeout: Option<Duration>,
+    /// Over SSH, the remote process group is killed when the session ends (connection lost,
+    /// paasdeck gone): for mutations that must not finish unrecorded. Needs stdin, so it
+    /// applies only to requests without stdin bytes.
+    pub tied_to_session: bool,
 }
 
 impl ExecRequest {
@@ -62,6 +68,10 @@ impl ExecRequest {
     }
     pub fn stdin(mut self, bytes: Vec<u8>) -> ExecRequest {
         self.stdin = Some(bytes);
+        self
+    }
+    pub fn tied_to_session(mut self) -> ExecRequest {
+        self.tied_to_session = true;
         self
     }
 }
@@ -166,6 +176,11 @@ pub(crate) async fn pump<O, E>(
     tokio::join!(out, err);
 }
 
+/// A duration for messages, to the millisecond (`1s 846ms`, `6s`).
+pub fn human(d: Duration) -> String {
+    humantime::format_duration(Duration::from_millis(d.as_millis() as u64)).to_string()
+}
+
 /// Why a running command was stopped early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interrupt {
@@ -187,7 +202,7 @@ impl Interrupt {
                 "exec",
                 format!(
                     "the command on {label} did not finish within {}; it was stopped",
-                    humantime::format_duration(timeout.unwrap_or_default())
+                    human(timeout.unwrap_or_default())
                 ),
             )
             .with_remediation("raise the timeout, or look at the target's load"),

@@ -70,12 +70,19 @@ impl Pool {
             };
             let t = slot
                 .get_or_try_init(|| async {
+                    let identity = (!target.identity_file.is_empty()).then(|| {
+                        crate::state::paths::expand_home(std::path::Path::new(
+                            &target.identity_file,
+                        ))
+                    });
+                    if let Some(k) = &identity {
+                        missing_identity(context, target, k)?;
+                    }
                     let ep = Endpoint {
                         host: target.host.to_string(),
                         port: target.port(),
                         user: target.user.to_string(),
-                        identity: (!target.identity_file.is_empty())
-                            .then(|| std::path::PathBuf::from(&target.identity_file)),
+                        identity,
                     };
                     let (t, learned) = SshTransport::connect(&ep, &self.opts, &self.first_use)
                         .await
@@ -151,4 +158,30 @@ impl Pool {
             }
         }
     }
+}
+
+/// A target's key that is gone would make OpenSSH fall back to other keys and fail as
+/// "Permission denied": name the missing file instead, before connecting.
+fn missing_identity(context: &str, target: &Target, key: &std::path::Path) -> Result<()> {
+    if key.is_file() {
+        return Ok(());
+    }
+    Err(PaasError::new(
+        ErrorCode::SshAuthFailed,
+        "ssh_auth",
+        format!(
+            "the identity file {} of target {} does not exist (or is not a file)",
+            key.display(),
+            target.name
+        ),
+    )
+    .with_target(&target.name)
+    .with_remediation(format!(
+        "restore the key at {key}, or register the target with another one: `paasdeck --context {context} target remove {name} --force`, then `paasdeck --context {context} target add --name {name} --host {host} --user {user} --port {port} --identity-file KEY` (or edit identity_file in targets.json)",
+        key = key.display(),
+        name = target.name,
+        host = target.host,
+        user = target.user,
+        port = target.port(),
+    )))
 }

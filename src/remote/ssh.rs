@@ -1,19 +1,20 @@
 //! The SSH transport: the system OpenSSH client through the `openssh` crate, so
 //! `~/.ssh/config`, agents and ProxyJump work. One multiplexed master connection per target,
 //! reused by every command and closed cleanly. Each remote script is wrapped so that it reports
-//! its process group first; cancelling kills that group on the target.
+//! its process group first; cancelling or a timeout kills that group on the target within the
+//! command's own time limit (see `pgroup`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use openssh::{KnownHosts, Session, SessionBuilder, Stdio};
 use tokio_util::sync::CancellationToken;
 
 use super::hostkeys::{self, HostKeyLearned};
-use super::quote::quote;
-use super::{BoxFuture, ExecRequest, LineSink, Transport, feed_and_pump, race};
+use super::pgroup;
+use super::{BoxFuture, ExecRequest, LineSink, Transport, feed_and_pump, pump, race};
 use crate::error::{ErrorCode, PaasError, Result};
 
 /// Client-wide settings.
@@ -30,6 +31,16 @@ pub struct SshOptions {
 }
 
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// OpenSSH's `ConnectTimeout` (whole seconds, rounded up) bounds the TCP connect and the
+/// banner exchange; key exchange, authentication and starting the master are bounded too, by
+/// twice as long again: the whole connection set-up by three times the connect timeout
+/// (15 s at the default 5 s).
+pub fn connect_limits(connect_timeout: Duration) -> (Duration, Duration) {
+    let whole = connect_timeout.as_secs() + u64::from(connect_timeout.subsec_nanos() > 0);
+    let tcp = Duration::from_secs(whole.max(1));
+    (tcp, tcp * 3)
+}
 
 impl SshOptions {
     /// Options from the environment, with the state root's known_hosts file.
@@ -98,6 +109,10 @@ fn refuse_option_like(ep: &Endpoint) -> Result<()> {
 pub struct SshTransport {
     session: std::sync::Mutex<Option<Arc<Session>>>,
     label: String,
+    endpoint: Endpoint,
+    /// Set when a remote process could not be stopped: the connection no longer carries
+    /// commands, so the pool opens a new one.
+    stalled: AtomicBool,
 }
 
 fn connect_error(ep: &Endpoint, detail: &str) -> PaasError {
@@ -115,6 +130,34 @@ fn connect_error(ep: &Endpoint, detail: &str) -> PaasError {
     .with_target(&ep.host)
     .with_remediation(
         "check that the host is up and reachable on that port, and that your key is authorised (try `ssh -p PORT USER@HOST true`)",
+    )
+}
+
+/// OpenSSH's refusal of every offered key.
+fn auth_error(ep: &Endpoint, detail: &str) -> Option<PaasError> {
+    let line = detail
+        .lines()
+        .find(|l| l.contains("Permission denied ("))?
+        .trim();
+    let key = match &ep.identity {
+        Some(k) => format!("the key {}", k.display()),
+        None => "SI_PAAS_SSH_PRIVATE_KEY, your agent or OpenSSH's default keys".to_string(),
+    };
+    Some(
+        PaasError::new(
+            ErrorCode::SshAuthFailed,
+            "ssh_auth",
+            format!(
+                "ssh to {} was refused: {line} ({key} was not accepted)",
+                ep.label()
+            ),
+        )
+        .with_target(&ep.host)
+        .with_remediation(format!(
+            "authorise the public key for {user} on {host} (~{user}/.ssh/authorized_keys), or give the target another key: remove it and `target add … --identity-file KEY` again, or edit its identity_file in targets.json",
+            user = ep.user,
+            host = ep.host
+        )),
     )
 }
 
@@ -145,18 +188,21 @@ impl SshTransport {
         }
         // OpenSSH would create the file 0644; made here 0600, it keeps that mode as it grows.
         crate::state::fsio::ensure_private_file(&opts.known_hosts)?;
+        // A damaged line for the host refuses here, before OpenSSH could skip it and learn
+        // whatever key the server offers now.
+        let mut before = hostkeys::known_keys(&opts.known_hosts, &ep.host, ep.port).await?;
         let mut _guard = None;
-        let mut known_before = hostkeys::is_known(&opts.known_hosts, &ep.host, ep.port).await;
-        if !known_before {
+        if before.is_empty() {
             _guard = Some(first_use.lock().await);
-            known_before = hostkeys::is_known(&opts.known_hosts, &ep.host, ep.port).await;
+            before = hostkeys::known_keys(&opts.known_hosts, &ep.host, ep.port).await?;
         }
+        let (tcp_limit, limit) = connect_limits(opts.connect_timeout);
         let mut b = SessionBuilder::default();
         b.user(ep.user.clone())
             .port(ep.port)
             .known_hosts_check(KnownHosts::Add)
             .user_known_hosts_file(&opts.known_hosts)
-            .connect_timeout(opts.connect_timeout)
+            .connect_timeout(tcp_limit)
             .server_alive_interval(Duration::from_secs(15))
             .control_directory(&opts.control_dir)
             .control_persist(openssh::ControlPersist::IdleFor(
@@ -168,8 +214,6 @@ impl SshTransport {
         if let Some(cfg) = &opts.config_file {
             b.config_file(cfg);
         }
-        // ConnectTimeout covers the TCP connect only; bound the handshake too.
-        let limit = opts.connect_timeout + Duration::from_secs(10);
         let session = match tokio::time::timeout(limit, b.connect_mux(&ep.host)).await {
             Err(_) => {
                 return Err(connect_error(
@@ -181,27 +225,32 @@ impl SshTransport {
                 let text = error_text(&e);
                 return Err(
                     hostkeys::mismatch_error(&text, &ep.host, ep.port, &opts.known_hosts)
+                        .or_else(|| auth_error(ep, &text))
                         .unwrap_or_else(|| connect_error(ep, &text)),
                 );
             }
             Ok(Ok(s)) => s,
         };
-        let learned = if known_before {
-            None
-        } else {
-            let fps = hostkeys::fingerprints(&opts.known_hosts, &ep.host, ep.port).await;
-            (!fps.is_empty()).then(|| HostKeyLearned {
-                host: ep.host.clone(),
-                port: ep.port,
-                fingerprints: fps,
-                known_hosts: opts.known_hosts.clone(),
-            })
-        };
+        // Every key the connection added is reported, on first use and on a re-learn alike.
+        let after = hostkeys::scan(&opts.known_hosts, &ep.host, ep.port)
+            .await
+            .map(|s| s.fingerprints)
+            .unwrap_or_default();
+        let added: Vec<String> = after.into_iter().filter(|f| !before.contains(f)).collect();
+        let learned = (!added.is_empty()).then(|| HostKeyLearned {
+            host: ep.host.clone(),
+            port: ep.port,
+            fingerprints: added,
+            previously_known: before.clone(),
+            known_hosts: opts.known_hosts.clone(),
+        });
         tracing::debug!(target_addr = %ep.label(), learned = learned.is_some(), "ssh master connected");
         Ok((
             SshTransport {
                 session: std::sync::Mutex::new(Some(Arc::new(session))),
                 label: ep.label(),
+                endpoint: ep.clone(),
+                stalled: AtomicBool::new(false),
             },
             learned,
         ))
@@ -222,41 +271,52 @@ impl SshTransport {
     }
 }
 
-/// Wraps a script so it first reports its process group (the session leader sshd created).
-fn wrap(script: &str) -> String {
-    let inner = format!("printf '\\036paasdeck-pid=%s\\n' \"$$\" >&2; {script}");
-    format!("exec sh -c {}", quote(&inner))
-}
-
-async fn kill_remote(session: &Session, pgid: &AtomicU32) {
-    // The marker is the script's first output; a cancel can race it by a few milliseconds.
-    let mut waited = Duration::ZERO;
-    while pgid.load(Ordering::SeqCst) == 0 && waited < Duration::from_secs(3) {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        waited += Duration::from_millis(20);
-    }
-    let pgid = pgid.load(Ordering::SeqCst);
-    if pgid == 0 {
-        tracing::warn!("no process group reported; cannot stop the remote command");
-        return;
-    }
-    let script = format!(
-        "kill -TERM -- -{pgid} 2>/dev/null; i=0; while kill -0 -- -{pgid} 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done; kill -KILL -- -{pgid} 2>/dev/null; true"
-    );
-    let done = tokio::time::timeout(
-        Duration::from_secs(10),
-        session
-            .raw_command(&script)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status(),
-    )
-    .await;
-    if !matches!(done, Ok(Ok(_))) {
-        tracing::warn!(
-            pgid,
-            "could not confirm that the remote command was stopped"
-        );
+impl SshTransport {
+    /// The error for a stopped command, saying so when the stop could not be confirmed.
+    fn interrupted(
+        &self,
+        why: super::Interrupt,
+        timeout: Option<Duration>,
+        stop: pgroup::Stop,
+    ) -> PaasError {
+        let e = why.error(&self.label, timeout);
+        if stop.confirmed {
+            return e;
+        }
+        self.stalled.store(true, Ordering::SeqCst);
+        let ep = &self.endpoint;
+        let ssh = format!("ssh -p {} {}@{}", ep.port, ep.user, ep.host);
+        let (what, remediation) = if stop.pgid == 0 {
+            (
+                "the remote command".to_string(),
+                format!("check with `{ssh} ps -ef`, then retry"),
+            )
+        } else {
+            (
+                format!("its process group {}", stop.pgid),
+                format!(
+                    "check with `{ssh} pgrep -a -g {pgid}` and stop it with `kill -- -{pgid}` there, then retry",
+                    pgid = stop.pgid
+                ),
+            )
+        };
+        let head = match why {
+            super::Interrupt::Cancelled => format!("cancelled the command on {}", self.label),
+            super::Interrupt::TimedOut => format!(
+                "the command on {} did not finish within {}",
+                self.label,
+                super::human(timeout.unwrap_or_default())
+            ),
+        };
+        PaasError {
+            message: format!(
+                "{head}, and stopping it could not be confirmed within {}: {what} may still be running on {}",
+                super::human(pgroup::split_budget(timeout).1),
+                self.label
+            ),
+            remediation,
+            ..e
+        }
     }
 }
 
@@ -280,10 +340,16 @@ impl Transport for SshTransport {
                     format!("lost the connection to {}: {}", self.label, error_text(&e)),
                 )
             };
+            let tied = req.tied_to_session && req.stdin.is_none();
+            let script = if tied {
+                pgroup::wrap_tied(&req.script)
+            } else {
+                pgroup::wrap(&req.script)
+            };
             let mut child = session
                 .clone()
-                .arc_raw_command(wrap(&req.script))
-                .stdin(if req.stdin.is_some() {
+                .arc_raw_command(script)
+                .stdin(if req.stdin.is_some() || tied {
                     Stdio::piped()
                 } else {
                     Stdio::null()
@@ -299,23 +365,46 @@ impl Transport for SshTransport {
             let stderr = child.stderr().take();
             let stdin_bytes = req.stdin.clone();
             let pg = pgid.clone();
-            let work = async move {
-                feed_and_pump(stdin, stdin_bytes, stdout, stderr, &sink, Some(&pg)).await;
-                child.wait().await
+            // Output that arrives after this call returned (a stop finishing in the
+            // background) is not delivered.
+            let open = Arc::new(AtomicBool::new(true));
+            let gated: LineSink = {
+                let open = open.clone();
+                Arc::new(move |stream, line| {
+                    if open.load(Ordering::SeqCst) {
+                        sink(stream, line);
+                    }
+                })
             };
-            tokio::pin!(work);
-            match race(&mut work, &cancel, req.timeout).await {
+            let mut work = Box::pin(async move {
+                if tied {
+                    // Held open, never written: its end is what stops the remote command.
+                    let _session_tie = stdin;
+                    pump(stdout, stderr, &gated, Some(&pg)).await;
+                } else {
+                    feed_and_pump(stdin, stdin_bytes, stdout, stderr, &gated, Some(&pg)).await;
+                }
+                child.wait().await
+            });
+            let (run_for, window) = pgroup::split_budget(req.timeout);
+            match race(&mut work, &cancel, run_for).await {
                 Ok(status) => {
                     let status = status.map_err(lost)?;
                     Ok(status.code().unwrap_or(128 + 9))
                 }
                 Err(why) => {
                     // Keep reading output while killing: the process group arrives on stderr.
-                    let _ = tokio::join!(
-                        kill_remote(&session, &pgid),
-                        tokio::time::timeout(Duration::from_secs(15), &mut work)
-                    );
-                    Err(why.error(&self.label, req.timeout))
+                    tokio::spawn(tokio::time::timeout(pgroup::CLEANUP_MAX * 2, work));
+                    let cleanup = tokio::spawn(pgroup::stop(session.clone(), pgid.clone(), window));
+                    let stop = match tokio::time::timeout(window, cleanup).await {
+                        Ok(Ok(stop)) => stop,
+                        _ => pgroup::Stop {
+                            pgid: pgid.load(Ordering::SeqCst),
+                            confirmed: false,
+                        },
+                    };
+                    open.store(false, Ordering::SeqCst);
+                    Err(self.interrupted(why, req.timeout, stop))
                 }
             }
         })
@@ -323,6 +412,9 @@ impl Transport for SshTransport {
 
     fn alive(&self) -> BoxFuture<'_, bool> {
         Box::pin(async move {
+            if self.stalled.load(Ordering::SeqCst) {
+                return false;
+            }
             match self.session() {
                 Ok(s) => s.check().await.is_ok(),
                 Err(_) => false,

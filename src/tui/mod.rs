@@ -160,6 +160,11 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
         check_timeout: Duration::from_secs(30),
         doctoring: Default::default(),
     };
+    // Closing the terminal window (SIGHUP), SIGTERM, SIGINT and SIGQUIT (sent by `kill`: raw
+    // mode keeps Ctrl-C and Ctrl-\ as keys) quit like `q` then `y`: tasks are cancelled
+    // (remote processes stopped) and the terminal is restored. Installed before the terminal
+    // changes, so no signal can leave it raw.
+    let mut quit_signals = QuitSignals::install()?;
     let (_guard, mut terminal) = enter_terminal()?;
     let size = terminal.size()?;
     app.size = (size.width, size.height);
@@ -211,11 +216,6 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
     let mut look = false;
     let mut last_draw = Instant::now();
     let mut key_at: Option<Instant> = None;
-    // Closing the terminal window (SIGHUP) or SIGTERM quits like `q` then `y`: tasks are
-    // cancelled (remote processes stopped) and the terminal is restored.
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut hangup = signal(SignalKind::hangup())?;
-    let mut terminate = signal(SignalKind::terminate())?;
 
     loop {
         let deadline = tokio::time::Instant::from_std(last_draw + FRAME);
@@ -263,12 +263,8 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
             _ = changed.notified() => {
                 dirty = true;
             }
-            _ = hangup.recv() => {
-                tracing::warn!("hangup: quitting");
-                app.quit = true;
-            }
-            _ = terminate.recv() => {
-                tracing::warn!("terminated: quitting");
+            name = quit_signals.recv() => {
+                tracing::warn!(signal = name, "quitting on a signal");
                 app.quit = true;
             }
             Some(()) = wake.recv() => {
@@ -350,6 +346,36 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
     }
     pool.close_all().await;
     Ok(())
+}
+
+/// The signals that quit the console cleanly.
+struct QuitSignals {
+    hangup: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+    quit: tokio::signal::unix::Signal,
+}
+
+impl QuitSignals {
+    fn install() -> std::io::Result<QuitSignals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(QuitSignals {
+            hangup: signal(SignalKind::hangup())?,
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+            quit: signal(SignalKind::quit())?,
+        })
+    }
+
+    /// Waits for the next one; returns its name.
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.hangup.recv() => "SIGHUP",
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.interrupt.recv() => "SIGINT",
+            _ = self.quit.recv() => "SIGQUIT",
+        }
+    }
 }
 
 fn run_effects(

@@ -190,6 +190,65 @@ impl Sshd {
     }
 }
 
+impl Sshd {
+    /// The sshd processes serving connections (the listener's descendants that are sshd
+    /// itself, not the shells they started).
+    pub fn session_pids(&self) -> Vec<u32> {
+        let Some(listener) = self.child.as_ref().map(|c| c.id()) else {
+            return Vec::new();
+        };
+        let out = Command::new("ps")
+            .args(["-eo", "pid=,ppid=,comm="])
+            .output()
+            .unwrap();
+        let rows: Vec<(u32, u32, String)> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let mut w = l.split_whitespace();
+                Some((
+                    w.next()?.parse().ok()?,
+                    w.next()?.parse().ok()?,
+                    w.next().unwrap_or("").to_string(),
+                ))
+            })
+            .collect();
+        let mut found = Vec::new();
+        let mut frontier = vec![listener];
+        while let Some(parent) = frontier.pop() {
+            for (pid, ppid, comm) in &rows {
+                if *ppid == parent && comm.starts_with("sshd") {
+                    found.push(*pid);
+                    frontier.push(*pid);
+                }
+            }
+        }
+        found
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`, `KILL`, …) to every session process.
+    pub fn signal_sessions(&self, signal: &str) -> usize {
+        let pids = self.session_pids();
+        for pid in &pids {
+            let _ = Command::new("kill")
+                .args([&format!("-{signal}"), &pid.to_string()])
+                .status();
+        }
+        pids.len()
+    }
+
+    /// The server dies with every connection it serves, as when the host or its sshd goes
+    /// away; the commands those sessions started are left to fend for themselves.
+    pub fn kill_with_sessions(&mut self) {
+        let sessions = self.session_pids();
+        self.stop();
+        for pid in sessions {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+    }
+}
+
 impl Drop for Sshd {
     fn drop(&mut self) {
         self.stop();

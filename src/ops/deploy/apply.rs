@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::bundle::{self, Bundle};
+use super::drift::{self, Drift};
 use super::{Kind, Plan, lock, remote};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::redaction::Redacting;
@@ -305,6 +306,8 @@ pub struct Applied {
     /// Whether the release was recorded as current (every target ok).
     pub recorded: bool,
     pub error: Option<PaasError>,
+    /// After a failure: where the touched targets' `current` points now.
+    pub drift: Option<Drift>,
 }
 
 impl Applied {
@@ -387,15 +390,25 @@ pub async fn apply(
     beat.abort();
     let error = fanout::aggregate_error(&outcomes);
     let mut recorded = false;
+    let mut drift = None;
     if error.is_none() && !outcomes.is_empty() {
         deployments::record(&cd, &app, &release, &remote_root)?;
         recorded = true;
+    } else if error.is_some() {
+        // Not recorded: look again at what the touched targets actually run now.
+        let touched: Vec<String> = outcomes
+            .iter()
+            .filter(|o| o.status != TargetStatus::Skipped)
+            .map(|o| o.target.clone())
+            .collect();
+        drift = Some(drift::check(&pool, &plan, &touched).await);
     }
     let applied = Applied {
         plan: plan.clone(),
         outcomes,
         recorded,
         error,
+        drift,
     };
     record_event(&cd, operator, &applied)?;
     drop(held);
@@ -447,6 +460,9 @@ fn record_event(cd: &ContextDir, operator: &str, a: &Applied) -> Result<()> {
     }
     if let Some(e) = &a.error {
         events::insert_error(&mut row, e);
+    }
+    if let Some(d) = &a.drift {
+        drift::insert(&mut row, d);
     }
     events::append(cd, EventFile::Deployments, row)
 }

@@ -5,6 +5,8 @@
 
 mod apply;
 pub mod bundle;
+pub mod drift;
+pub mod health;
 pub mod lock;
 pub mod remote;
 pub mod vars;

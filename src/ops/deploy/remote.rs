@@ -1,20 +1,21 @@
 //! What a release apply does on one target: make the release directory, upload the bundle,
 //! stream the `.env` into a 0600 file, `docker compose pull` (a failure only warns) and
 //! `up -d --remove-orphans` under one stable project per context and app, switch the
-//! `current` symlink, then poll health. Every interpolated value is quoted.
+//! `current` symlink (health polling is in `health`). Every interpolated value is quoted; the
+//! steps that change the target die with their SSH session, and all of them together stay
+//! within the apply timeout.
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::bundle::{Bundle, COMPOSE_NAME};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::remote::quote::quote;
-use crate::remote::{ExecRequest, LineSink, Stream, Transport, capture};
+use crate::remote::{ExecRequest, LineSink, Stream, Transport};
 use crate::state::deployments::app_key;
 
-pub const HEALTH_INTERVAL: Duration = Duration::from_secs(2);
+pub use super::health::{HEALTH_INTERVAL, Health, Probe, judge, wait_healthy};
 
 /// Where releases live on a target: `<root>/<ctx>/<app>/releases/<release>/` and
 /// `<root>/<ctx>/<app>/current`.
@@ -55,16 +56,7 @@ pub fn project_name(context: &str, app: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
-/// How health is judged.
-#[derive(Debug, Clone)]
-pub struct Health {
-    /// Run in the release directory; exit 0 is healthy. Default: every service running, none
-    /// unhealthy.
-    pub cmd: Option<String>,
-    pub timeout: Duration,
-}
-
-fn compose(project: &str) -> String {
+pub(super) fn compose(project: &str) -> String {
     format!("docker compose -p {} -f {COMPOSE_NAME}", quote(project))
 }
 
@@ -183,13 +175,38 @@ pub struct Site<'a> {
     pub cancel: &'a CancellationToken,
 }
 
-/// Puts a release on a target and starts it (everything before the health check).
+/// Puts a release on a target and starts it (everything before the health check), within
+/// `timeout` (`--apply-timeout`) for all steps together.
 pub async fn apply_release(
     site: &Site<'_>,
     bundle: &Bundle,
     env: &str,
     timeout: Duration,
 ) -> Result<()> {
+    apply_steps(site, bundle, env, timeout).await.map_err(|e| {
+        if e.code != ErrorCode::Timeout {
+            return e;
+        }
+        let stopped = !e.message.contains("may still be running");
+        PaasError {
+            message: format!(
+                "putting release {} on {} ran out of its apply timeout ({}): {}",
+                bundle.release,
+                site.transport.label(),
+                crate::remote::human(timeout),
+                e.message
+            ),
+            remediation: if stopped {
+                "raise --apply-timeout, or look at the target's load and connection".to_string()
+            } else {
+                e.remediation.clone()
+            },
+            ..e
+        }
+    })
+}
+
+async fn apply_steps(site: &Site<'_>, bundle: &Bundle, env: &str, timeout: Duration) -> Result<()> {
     let Site {
         transport: t,
         layout,
@@ -200,15 +217,25 @@ pub async fn apply_release(
     let dir = layout.release_dir(&bundle.release);
     let note = |s: String| sink(Stream::Stdout, s);
     let started = Instant::now();
-    let left = || {
-        timeout
-            .saturating_sub(started.elapsed())
-            .max(Duration::from_secs(1))
+    // Each step gets what is left of the apply's budget, so the whole apply (stopping a
+    // step's remote process included) ends within it.
+    let left = || -> Result<Duration> {
+        let l = timeout.saturating_sub(started.elapsed());
+        if l < Duration::from_millis(50) {
+            return Err(PaasError::new(
+                ErrorCode::Timeout,
+                "remote_apply",
+                "no time was left for the next step",
+            ));
+        }
+        Ok(l)
     };
     note(format!("» mkdir {dir}"));
     step(
         t,
-        ExecRequest::new(format!("mkdir -p {}", quote(&dir))).timeout(left()),
+        ExecRequest::new(format!("mkdir -p {}", quote(&dir)))
+            .tied_to_session()
+            .timeout(left()?),
         sink,
         cancel,
         ErrorCode::RemoteApplyFailed,
@@ -221,7 +248,7 @@ pub async fn apply_release(
             t,
             ExecRequest::new(format!("cat > {}", quote(&format!("{dir}/{name}"))))
                 .stdin(bytes)
-                .timeout(left()),
+                .timeout(left()?),
             sink,
             cancel,
             ErrorCode::RemoteUploadFailed,
@@ -240,7 +267,7 @@ pub async fn apply_release(
             tmp = quote(&format!("{dir}/.env.paasdeck-tmp"))
         ))
         .stdin(env.as_bytes().to_vec())
-        .timeout(left()),
+        .timeout(left()?),
         sink,
         cancel,
         ErrorCode::RemoteUploadFailed,
@@ -256,7 +283,9 @@ pub async fn apply_release(
     note("» docker compose pull".into());
     let pulled = capture_streaming(
         t,
-        ExecRequest::new(format!("{cd} pull")).timeout(left()),
+        ExecRequest::new(format!("{cd} pull"))
+            .tied_to_session()
+            .timeout(left()?),
         sink,
         cancel,
     )
@@ -270,7 +299,9 @@ pub async fn apply_release(
     note("» docker compose up -d --remove-orphans".into());
     step(
         t,
-        ExecRequest::new(format!("{cd} up -d --remove-orphans")).timeout(left()),
+        ExecRequest::new(format!("{cd} up -d --remove-orphans"))
+            .tied_to_session()
+            .timeout(left()?),
         sink,
         cancel,
         ErrorCode::RemoteApplyFailed,
@@ -285,7 +316,8 @@ pub async fn apply_release(
             quote(&layout.app_dir()),
             quote(&format!("releases/{}", bundle.release))
         ))
-        .timeout(left()),
+        .tied_to_session()
+        .timeout(left()?),
         sink,
         cancel,
         ErrorCode::RemoteApplyFailed,
@@ -295,157 +327,6 @@ pub async fn apply_release(
     .await?;
     note(format!("» current → {}", bundle.release));
     Ok(())
-}
-
-/// What one health probe found.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Probe {
-    Healthy,
-    NotYet(String),
-}
-
-/// Judges `docker compose config --services` and `ps -a --format json` output (a JSON array or
-/// one object per line): every service has a running container and none is unhealthy.
-pub fn judge(services: &[String], ps: &str) -> Probe {
-    let mut rows: Vec<Value> = Vec::new();
-    let trimmed = ps.trim();
-    if trimmed.starts_with('[') {
-        if let Ok(Value::Array(a)) = serde_json::from_str(trimmed) {
-            rows = a;
-        }
-    } else {
-        rows = trimmed
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
-    }
-    if services.is_empty() {
-        return Probe::NotYet("the compose project lists no services".into());
-    }
-    let field = |r: &Value, k: &str| {
-        r.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_ascii_lowercase()
-    };
-    let mut problems = Vec::new();
-    for s in services {
-        let mine: Vec<&Value> = rows
-            .iter()
-            .filter(|r| field(r, "Service") == s.to_ascii_lowercase())
-            .collect();
-        if mine.is_empty() {
-            problems.push(format!("{s}: no container"));
-            continue;
-        }
-        for r in mine {
-            let state = field(r, "State");
-            let health = field(r, "Health");
-            if state != "running" {
-                problems.push(format!("{s}: {state}"));
-            } else if health == "unhealthy" || health == "starting" {
-                problems.push(format!("{s}: {health}"));
-            }
-        }
-    }
-    if problems.is_empty() {
-        Probe::Healthy
-    } else {
-        Probe::NotYet(problems.join(", "))
-    }
-}
-
-/// Polls health every 2 s until healthy or the timeout; returns the number of probes.
-pub async fn wait_healthy(site: &Site<'_>, release: &str, health: &Health) -> Result<u32> {
-    let Site {
-        transport: t,
-        layout,
-        project,
-        sink,
-        cancel,
-    } = *site;
-    let dir = quote(&layout.release_dir(release));
-    let started = Instant::now();
-    let mut probes = 0;
-    let mut last = String::new();
-    loop {
-        probes += 1;
-        let left = health
-            .timeout
-            .saturating_sub(started.elapsed())
-            .max(Duration::from_secs(1));
-        let state = match &health.cmd {
-            Some(c) => {
-                let out = capture(
-                    t,
-                    ExecRequest::new(format!("cd {dir} && {c}")).timeout(left),
-                    cancel.clone(),
-                    20,
-                )
-                .await?;
-                if out.code == 0 {
-                    Probe::Healthy
-                } else {
-                    Probe::NotYet(format!(
-                        "health command exited {}: {}",
-                        out.code,
-                        out.tail(2)
-                    ))
-                }
-            }
-            None => {
-                let script = format!(
-                    "cd {dir} && {c} config --services && echo '--paasdeck-ps--' && {c} ps -a --format json",
-                    c = compose(project)
-                );
-                let out = capture(
-                    t,
-                    ExecRequest::new(script).timeout(left),
-                    cancel.clone(),
-                    500,
-                )
-                .await?;
-                let split = out.stdout.iter().position(|l| l == "--paasdeck-ps--");
-                match (out.code, split) {
-                    (0, Some(i)) => judge(&out.stdout[..i], &out.stdout[i + 1..].join("\n")),
-                    _ => Probe::NotYet(format!(
-                        "docker compose ps failed (exit {}): {}",
-                        out.code,
-                        out.tail(2)
-                    )),
-                }
-            }
-        };
-        match state {
-            Probe::Healthy => {
-                sink(Stream::Stdout, format!("» healthy after {probes} probe(s)"));
-                return Ok(probes);
-            }
-            Probe::NotYet(why) => {
-                if why != last {
-                    sink(Stream::Stdout, format!("» health: {why}"));
-                    last = why.clone();
-                }
-                if started.elapsed() + HEALTH_INTERVAL > health.timeout {
-                    return Err(PaasError::new(
-                        ErrorCode::HealthCheckFailed,
-                        "health_check",
-                        format!(
-                            "release {release} on {} was not healthy within {}: {why}",
-                            t.label(),
-                            humantime::format_duration(health.timeout)
-                        ),
-                    ));
-                }
-            }
-        }
-        tokio::select! {
-            _ = cancel.cancelled() => {
-                return Err(PaasError::new(ErrorCode::Cancelled, "health_check", "cancelled while waiting for health"));
-            }
-            _ = tokio::time::sleep(HEALTH_INTERVAL) => {}
-        }
-    }
 }
 
 #[cfg(test)]
@@ -468,20 +349,5 @@ mod tests {
             project_name("customer_42", "Billing.API"),
             "customer-42-billing-api"
         );
-    }
-
-    #[test]
-    fn judging_health() {
-        let svcs = vec!["api".to_string(), "db".to_string()];
-        let ok = "{\"Service\":\"api\",\"State\":\"running\",\"Health\":\"healthy\"}\n{\"Service\":\"db\",\"State\":\"running\",\"Health\":\"\"}";
-        assert_eq!(judge(&svcs, ok), Probe::Healthy);
-        let arr = "[{\"Service\":\"api\",\"State\":\"running\"},{\"Service\":\"db\",\"State\":\"exited\"}]";
-        assert_eq!(judge(&svcs, arr), Probe::NotYet("db: exited".into()));
-        let sick = "{\"Service\":\"api\",\"State\":\"running\",\"Health\":\"unhealthy\"}";
-        assert_eq!(
-            judge(&svcs, sick),
-            Probe::NotYet("api: unhealthy, db: no container".into())
-        );
-        assert!(matches!(judge(&[], ""), Probe::NotYet(_)));
     }
 }
