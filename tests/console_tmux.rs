@@ -225,8 +225,10 @@ fn demo_console_end_to_end() {
     let tmux = console(&env, &root, 140, 42);
 
     // The demo opens on oss-demo: a green banner spelling the context.
-    let screen = tmux.wait_for("the oss-demo banner", |s| s.contains("OSS-DEMO · OSS-DEMO"));
-    assert!(screen.contains("demo-local"), "{screen}");
+    // (a capture can catch a frame half drawn: wait for the banner and the panes)
+    tmux.wait_for("the oss-demo banner and its targets", |s| {
+        s.contains("OSS-DEMO · OSS-DEMO") && s.contains("demo-local")
+    });
     assert!(tmux.alternate_on());
     let coloured = tmux.capture(true);
     assert!(
