@@ -69,29 +69,7 @@ impl Pool {
                 slots.entry(key.clone()).or_default().clone()
             };
             let t = slot
-                .get_or_try_init(|| async {
-                    let identity = (!target.identity_file.is_empty()).then(|| {
-                        crate::state::paths::expand_home(std::path::Path::new(
-                            &target.identity_file,
-                        ))
-                    });
-                    if let Some(k) = &identity {
-                        missing_identity(context, target, k)?;
-                    }
-                    let ep = Endpoint {
-                        host: target.host.to_string(),
-                        port: target.port(),
-                        user: target.user.to_string(),
-                        identity,
-                    };
-                    let (t, learned) = SshTransport::connect(&ep, &self.opts, &self.first_use)
-                        .await
-                        .map_err(|e| e.with_target(&target.name))?;
-                    if let (Some(hook), Some(l)) = (&self.learned, learned) {
-                        hook(context, &target.name, &l);
-                    }
-                    Ok::<Arc<dyn Transport>, PaasError>(Arc::new(t))
-                })
+                .get_or_try_init(|| self.connect(context, target))
                 .await?
                 .clone();
             if t.alive().await {
@@ -116,20 +94,7 @@ impl Pool {
         if target.auth() != AuthMethod::Key {
             return self.get(context, target).await;
         }
-        let ep = Endpoint {
-            host: target.host.to_string(),
-            port: target.port(),
-            user: target.user.to_string(),
-            identity: (!target.identity_file.is_empty())
-                .then(|| std::path::PathBuf::from(&target.identity_file)),
-        };
-        let (t, learned) = SshTransport::connect(&ep, &self.opts, &self.first_use)
-            .await
-            .map_err(|e| e.with_target(target.name.as_str()))?;
-        if let (Some(hook), Some(l)) = (&self.learned, learned) {
-            hook(context, target.name.as_str(), &l);
-        }
-        let fresh: Arc<dyn Transport> = Arc::new(t);
+        let fresh = self.connect(context, target).await?;
         let slot: Slot = Arc::new(OnceCell::new_with(Some(fresh.clone())));
         let old = self
             .slots
@@ -141,6 +106,28 @@ impl Pool {
             t.close().await;
         }
         Ok(fresh)
+    }
+
+    /// A new master connection to a key-auth target, its identity file checked first.
+    async fn connect(&self, context: &str, target: &Target) -> Result<Arc<dyn Transport>> {
+        let identity = (!target.identity_file.is_empty())
+            .then(|| crate::state::paths::expand_home(std::path::Path::new(&target.identity_file)));
+        if let Some(k) = &identity {
+            missing_identity(context, target, k)?;
+        }
+        let ep = Endpoint {
+            host: target.host.to_string(),
+            port: target.port(),
+            user: target.user.to_string(),
+            identity,
+        };
+        let (t, learned) = SshTransport::connect(&ep, &self.opts, &self.first_use)
+            .await
+            .map_err(|e| e.with_target(&target.name))?;
+        if let (Some(hook), Some(l)) = (&self.learned, learned) {
+            hook(context, &target.name, &l);
+        }
+        Ok(Arc::new(t))
     }
 
     /// How many SSH masters are open.
