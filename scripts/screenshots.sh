@@ -79,4 +79,17 @@ tm send-keys -t s -l "?"
 wait_screen "NAVIGATION"
 shot help "paasdeck — ? help, generated from the keymap"
 tm send-keys -t s Escape
+tm send-keys -t s -l "4"
+wait_screen "wipe -      missing"
+tm send-keys -t s Tab Tab Tab Tab
+tm send-keys -t s -l "c"
+wait_screen "stage clone · mutating"
+tm send-keys -t s -l "y"
+wait_screen "cloned and started: web"
+wait_screen "Running 10.0.3.12"
+shot stage-clone "paasdeck — staging-gbo: the Instances pane after cloning web into STAGE-GBO"
+tm send-keys -t s -l "jjR"
+wait_screen "wipes in web"
+shot confirm-stage-reset "paasdeck — resetting a staging instance lists what it wipes and the exact commands"
+tm send-keys -t s Escape
 tm send-keys -t s -l "q"

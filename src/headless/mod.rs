@@ -10,6 +10,7 @@ mod events_cmd;
 pub mod output;
 mod remote_cmd;
 mod secret_cmd;
+mod stage_cmd;
 mod target_cmd;
 mod vault_cmd;
 
@@ -260,6 +261,7 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         Command::Rollback(r) => deploy_cmd::rollback(inv, r),
         Command::Logs(l) => deploy_cmd::logs(inv, l),
         Command::Doctor(d) => doctor_cmd::run(inv, d),
+        Command::Stage(s) => stage_cmd::run(inv, s),
         Command::Info => doctor_cmd::info(inv),
         Command::Demo(_) => Err(PaasError::usage(
             "demo",

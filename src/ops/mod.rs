@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod logs;
 pub mod redaction;
 pub mod secrets;
+pub mod stage;
 pub mod target_check;
 pub mod target_exec;
 pub mod targets;

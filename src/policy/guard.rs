@@ -64,6 +64,17 @@ pub enum Verb {
     Doctor,
     Info,
     Demo,
+    StagePlan,
+    StageStatus,
+    StageInit,
+    StageClone,
+    StageStart,
+    StageStop,
+    StageReset,
+    StageExec,
+    StageDestroy,
+    StageConfigure,
+    StageShow,
 }
 
 /// One row of the table.
@@ -138,6 +149,17 @@ impl Verb {
         Verb::Doctor,
         Verb::Info,
         Verb::Demo,
+        Verb::StagePlan,
+        Verb::StageStatus,
+        Verb::StageInit,
+        Verb::StageClone,
+        Verb::StageStart,
+        Verb::StageStop,
+        Verb::StageReset,
+        Verb::StageExec,
+        Verb::StageDestroy,
+        Verb::StageConfigure,
+        Verb::StageShow,
     ];
 
     /// The table (SPEC §5).
@@ -194,6 +216,18 @@ impl Verb {
             Verb::Info => row("info", Read, false, false),
             // Writes a fresh demo state of its own; touches no existing context.
             Verb::Demo => row("demo", Read, false, false),
+            // SPEC §14: the staging project on its incus host.
+            Verb::StagePlan => row("stage plan", Read, true, false),
+            Verb::StageStatus => row("stage status", Read, true, false),
+            Verb::StageInit => row("stage init", Mutating, true, false),
+            Verb::StageClone => row("stage clone", Mutating, true, false),
+            Verb::StageStart => row("stage start", Mutating, true, false),
+            Verb::StageStop => row("stage stop", Mutating, true, false),
+            Verb::StageReset => row("stage reset", Destructive, true, false),
+            Verb::StageExec => row("stage exec", Destructive, true, false),
+            Verb::StageDestroy => row("stage destroy", Destructive, true, false),
+            Verb::StageConfigure => row("stage configure", Mutating, false, false),
+            Verb::StageShow => row("stage configure --show", Read, false, false),
         }
     }
 
@@ -506,6 +540,23 @@ mod tests {
         assert_eq!(Verb::ContextRemove.danger(), Danger::Destructive);
         assert_eq!(Verb::Deploy.danger(), Danger::Mutating);
         assert_eq!(Verb::TargetCheck.danger(), Danger::Read);
+        // SPEC §6: plan/status R; init/clone/start/stop M; reset/exec/destroy D.
+        for (v, d) in [
+            (Verb::StagePlan, Danger::Read),
+            (Verb::StageStatus, Danger::Read),
+            (Verb::StageInit, Danger::Mutating),
+            (Verb::StageClone, Danger::Mutating),
+            (Verb::StageStart, Danger::Mutating),
+            (Verb::StageStop, Danger::Mutating),
+            (Verb::StageReset, Danger::Destructive),
+            (Verb::StageExec, Danger::Destructive),
+            (Verb::StageDestroy, Danger::Destructive),
+            (Verb::StageConfigure, Danger::Mutating),
+            (Verb::StageShow, Danger::Read),
+        ] {
+            assert_eq!(v.danger(), d, "{v:?}");
+            assert!(v.command().starts_with("stage "));
+        }
     }
 
     #[test]

@@ -63,6 +63,8 @@ pub enum Action {
         error: bool,
         text: String,
     },
+    /// The stage object or the staging project's status of a context.
+    Stage(super::stage::StageMsg),
     /// Task states or output changed.
     TasksChanged,
     /// Time passed (ages, running timers).
@@ -93,6 +95,8 @@ pub enum Effect {
     SetTitle(String),
     CancelTask(u64),
     CancelAll,
+    /// Stage work (reading the staging project).
+    Stage(super::stage::StageFx),
     /// Move to the next (or previous) line of the focused task matching the search.
     SearchLog {
         forward: bool,

@@ -246,9 +246,9 @@ pub struct App {
     pub contexts: Vec<ContextView>,
     pub active: usize,
     pub focus: Pane,
-    /// Selected row per list pane (Targets, Apps, Events, Backups).
-    pub selection: [usize; 4],
-    pub filters: [String; 4],
+    /// Selected row and filter per list pane, by [`Pane::index`] (the Tasks pane uses neither).
+    pub selection: [usize; 6],
+    pub filters: [String; 6],
     pub log: LogView,
     pub overlay: Overlay,
     pub flash: Option<Flash>,
@@ -266,6 +266,8 @@ pub struct App {
     pub trouble: std::collections::HashMap<String, String>,
     /// The user keymap file, shown in help.
     pub keymap_path: Option<std::path::PathBuf>,
+    /// Staging contexts' stage objects and instances.
+    pub stages: super::stage::Stages,
 }
 
 pub fn new_input(placeholder: &str) -> TextArea<'static> {
@@ -290,7 +292,7 @@ impl App {
             contexts: Vec::new(),
             active: 0,
             focus: Pane::Targets,
-            selection: [0; 4],
+            selection: [0; 6],
             filters: Default::default(),
             log: LogView::default(),
             overlay: Overlay::None,
@@ -306,6 +308,7 @@ impl App {
             reports: Default::default(),
             trouble: Default::default(),
             keymap_path: None,
+            stages: Default::default(),
         }
     }
 
@@ -407,6 +410,7 @@ impl App {
             Pane::Apps => self.visible_apps().len(),
             Pane::Events => self.visible_events().len(),
             Pane::Backups => self.visible_backups().len(),
+            Pane::Instances => super::stage::visible_rows(self).len(),
             Pane::Log => 0,
         }
     }

@@ -1,9 +1,10 @@
 //! `paasdeck demo`: a self-contained demo state in a fresh directory under the platform cache
 //! dir (never inside a repository): an `internal-dogfood`, an `oss-demo` and a read-only
 //! `staging` context with local targets, an app with a release history, events, backups and an
-//! encrypted vault. The vault is encrypted to the operator's own identity (created as
-//! `vault keygen` would when there is none), so the demo's deploys decrypt it like any other
-//! context's and no key ever lives in the demo state.
+//! encrypted vault, and `staging-gbo`, a staging context with an incus project on a simulated
+//! host. The vault is encrypted to the operator's own identity (created as `vault keygen` would
+//! when there is none), so the demo's deploys decrypt it like any other context's and no key
+//! ever lives in the demo state.
 
 use std::path::{Path, PathBuf};
 
@@ -308,6 +309,7 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
             fsio::write_doc(&cd.backups(), &doc)?;
         }
     }
+    super::demo_stage::seed(&root, dir, &user)?;
     root.store_context("oss-demo")?;
     Ok(Seeded {
         root,

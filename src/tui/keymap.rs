@@ -86,6 +86,11 @@ commands! {
     Secrets => "secrets", "apps", Scope::Pane(Pane::Apps), true, "the selected app's variables: set or missing";
     SetSecret => "set_secret", "apps", Scope::Pane(Pane::Apps), false, "set a secret of the selected app (masked)";
     EventsTail => "events_tail", "events", Scope::Pane(Pane::Events), true, "follow events in a task";
+    StageClone => "stage_clone", "staging", Scope::Pane(Pane::Instances), true, "clone what is missing from production";
+    StageStart => "stage_start", "staging", Scope::Pane(Pane::Instances), true, "start the selected instance";
+    StageStop => "stage_stop", "staging", Scope::Pane(Pane::Instances), true, "stop the selected instance";
+    StageReset => "stage_reset", "staging", Scope::Pane(Pane::Instances), true, "reset the selected instance (stop, wipe, start)";
+    StageRefresh => "stage_refresh", "staging", Scope::Pane(Pane::Instances), true, "read the instances again (stage status)";
     CancelTask => "cancel_task", "tasks", Global, true, "cancel the focused task (or close the input)";
     Follow => "follow", "tasks", Scope::Pane(Pane::Log), true, "follow output on/off";
     Wrap => "wrap", "tasks", Scope::Pane(Pane::Log), true, "wrap lines on/off";

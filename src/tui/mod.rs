@@ -5,12 +5,14 @@
 pub mod action;
 pub mod app;
 pub mod demo;
+mod demo_stage;
 pub mod effects;
 pub mod keymap;
 pub mod model;
 pub mod op;
 pub mod palette;
 pub mod pane;
+pub mod stage;
 pub mod theme;
 pub mod ui;
 pub mod update;

@@ -91,6 +91,8 @@ pub enum Op {
     },
     /// Run the doctor and show its report.
     DoctorReport,
+    /// A clone, start, stop or reset in the staging project (the Instances pane).
+    Stage(super::stage::StageOp),
 }
 
 impl Op {
@@ -118,6 +120,7 @@ impl Op {
             Op::SetSecret { .. } => Verb::SecretSet,
             Op::SecretList { .. } => Verb::SecretList,
             Op::DoctorReport => Verb::Doctor,
+            Op::Stage(s) => s.verb(),
         }
     }
 
@@ -159,6 +162,7 @@ impl Op {
             Op::SetSecret { app, name, .. } => format!("secret set {app} {name}"),
             Op::SecretList { app } => format!("secret list {app}"),
             Op::DoctorReport => "doctor".into(),
+            Op::Stage(s) => s.title(),
         }
     }
 
@@ -311,6 +315,7 @@ impl Op {
             ],
             Op::SecretList { app } => vec![format!("list the variables of {app}")],
             Op::DoctorReport => vec!["run the doctor".into()],
+            Op::Stage(s) => s.lines.clone(),
         }
     }
 }

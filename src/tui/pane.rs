@@ -6,15 +6,18 @@ pub enum Pane {
     Apps,
     Events,
     Backups,
+    /// A staging context's incus instances (shown when it has a stage object).
+    Instances,
     Log,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 5] = [
+    pub const ALL: [Pane; 6] = [
         Pane::Targets,
         Pane::Apps,
         Pane::Events,
         Pane::Backups,
+        Pane::Instances,
         Pane::Log,
     ];
 
@@ -28,6 +31,7 @@ impl Pane {
             Pane::Apps => "Apps",
             Pane::Events => "Events",
             Pane::Backups => "Backups",
+            Pane::Instances => "Instances",
             Pane::Log => "Tasks",
         }
     }

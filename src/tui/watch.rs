@@ -69,6 +69,7 @@ pub fn files_stamp(cd: &ContextDir) -> Vec<Option<SystemTime>> {
         cd.deployments(),
         cd.checks(),
         cd.backups(),
+        crate::state::settings::path(cd),
     ]
     .iter()
     .map(|p| mtime(p))

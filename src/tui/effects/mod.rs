@@ -162,6 +162,7 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
             env.runner.cancel(id);
         }
         Effect::CancelAll => env.runner.cancel_all(),
+        Effect::Stage(fx) => super::stage::effects::apply(env, fx),
         Effect::SearchLog { forward } => search(env, app, forward),
         Effect::SetTitle(_) | Effect::Quit => {}
     }
@@ -237,6 +238,7 @@ pub fn load(env: &Env, name: String) {
                 ..Default::default()
             },
         };
+        super::stage::effects::load_config(&root, &tx, &name);
         let _ = tx.send(Action::Loaded {
             context: name,
             snapshot: Box::new(snapshot),

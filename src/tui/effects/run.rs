@@ -461,6 +461,7 @@ async fn execute(
             Ok(msg)
         }
         Op::SecretList { .. } | Op::DoctorReport => Ok(String::new()),
+        Op::Stage(s) => crate::tui::stage::effects::execute(env, active, s, ctx, fields).await,
         Op::Deploy { .. } | Op::Rollback { .. } => Err(PaasError::new(
             ErrorCode::InvalidArgument,
             "console",

@@ -287,6 +287,11 @@ fn every_op(active: &str) -> Vec<Op> {
         },
         Op::SecretList { app: "api".into() },
         Op::DoctorReport,
+        Op::Stage(super::stage::StageOp {
+            action: super::stage::StageAction::Reset,
+            components: vec!["web".into()],
+            lines: vec!["$ incus stop web --project STAGE-GBO".into()],
+        }),
     ]
 }
 
@@ -311,9 +316,10 @@ fn variant(op: &Op) -> usize {
         Op::SetSecret { .. } => 16,
         Op::SecretList { .. } => 17,
         Op::DoctorReport => 18,
+        Op::Stage(_) => 19,
     }
 }
-const OP_VARIANTS: usize = 19;
+const OP_VARIANTS: usize = 20;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {

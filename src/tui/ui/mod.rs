@@ -3,6 +3,7 @@
 pub mod banner;
 pub mod details;
 pub mod forms;
+pub mod instances;
 pub mod layout;
 pub mod log;
 pub mod overlays;
@@ -59,6 +60,7 @@ fn draw_widgets(f: &mut Frame, app: &App, runner: &TaskRunner) {
             Pane::Apps => panes::render_apps(f, *rect, app),
             Pane::Events => panes::render_events(f, *rect, app),
             Pane::Backups => panes::render_backups(f, *rect, app),
+            Pane::Instances => instances::render(f, *rect, app),
             Pane::Log => log::render(f, *rect, app, runner),
         }
     }

@@ -11,7 +11,7 @@ use crate::text::human_bytes;
 use crate::tui::app::App;
 use crate::tui::pane::Pane;
 
-fn block<'a>(app: &App, pane: Pane, extra: String) -> Block<'a> {
+pub(super) fn block<'a>(app: &App, pane: Pane, extra: String) -> Block<'a> {
     let focused = app.focus == pane;
     let filter = match pane {
         Pane::Log => String::new(),
@@ -38,7 +38,7 @@ fn block<'a>(app: &App, pane: Pane, extra: String) -> Block<'a> {
 }
 
 /// The width of the widest value (in columns), within bounds.
-fn widest<S: AsRef<str>>(values: impl Iterator<Item = S>, min: u16, max: u16) -> u16 {
+pub(super) fn widest<S: AsRef<str>>(values: impl Iterator<Item = S>, min: u16, max: u16) -> u16 {
     values
         .map(|v| unicode_width::UnicodeWidthStr::width(v.as_ref()) as u16)
         .max()
@@ -79,7 +79,7 @@ pub fn age(app: &App, ts: &str) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-fn table<'a>(
+pub(super) fn table<'a>(
     app: &App,
     rows: Vec<Row<'a>>,
     header: Row<'a>,
@@ -166,7 +166,7 @@ fn fitted_table<'a>(
     table(app, body, head, constraints, b)
 }
 
-fn empty(f: &mut Frame, area: Rect, b: Block, text: String, app: &App) {
+pub(super) fn empty(f: &mut Frame, area: Rect, b: Block, text: String, app: &App) {
     f.render_widget(
         Paragraph::new(text)
             .style(app.theme.fg(app.theme.dim))
@@ -176,7 +176,7 @@ fn empty(f: &mut Frame, area: Rect, b: Block, text: String, app: &App) {
     );
 }
 
-fn select(app: &App, pane: Pane, n: usize) -> TableState {
+pub(super) fn select(app: &App, pane: Pane, n: usize) -> TableState {
     let mut st = TableState::default();
     if n > 0 {
         st.select(Some(app.selection[pane.index()].min(n - 1)));

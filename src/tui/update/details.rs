@@ -82,6 +82,8 @@ pub(super) fn open(app: &mut App) {
             }
             None => app.flash(FlashLevel::Info, "no backup selected"),
         },
+        // An instance's detail is what can be done with it: its action menu.
+        Pane::Instances => super::menus::open_menu(app),
         Pane::Log => {
             let task = app
                 .log

@@ -19,7 +19,7 @@ pub(super) fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     }
     if k.code == KeyCode::Esc {
         let i = app.focus.index();
-        if i < 4 && !app.filters[i].is_empty() {
+        if app.focus != Pane::Log && !app.filters[i].is_empty() {
             app.filters[i].clear();
             clamp_selections(app);
         }
@@ -222,14 +222,15 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             Vec::new()
         }
         Cmd::FocusNext | Cmd::FocusPrev => {
-            let n = Pane::ALL.len();
-            let i = app.focus.index();
+            let order = crate::tui::stage::focus_order(app);
+            let n = order.len();
+            let i = order.iter().position(|p| *p == app.focus).unwrap_or(0);
             let next = if cmd == Cmd::FocusNext {
                 (i + 1) % n
             } else {
                 (i + n - 1) % n
             };
-            app.focus = Pane::ALL[next];
+            app.focus = order[next];
             Vec::new()
         }
         Cmd::Up => {
@@ -359,6 +360,11 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             None => Vec::new(),
         },
         Cmd::EventsTail => request(app, Op::EventsTail),
+        Cmd::StageRefresh
+        | Cmd::StageClone
+        | Cmd::StageStart
+        | Cmd::StageStop
+        | Cmd::StageReset => crate::tui::stage::command(app, cmd),
         Cmd::CancelTask => {
             let running = app
                 .log

@@ -187,15 +187,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             );
             Vec::new()
         }
+        Action::Stage(m) => crate::tui::stage::update(app, m),
         Action::TasksChanged | Action::Tick => Vec::new(),
     }
 }
 
 pub(super) fn clamp_selections(app: &mut App) {
-    for (i, pane) in [Pane::Targets, Pane::Apps, Pane::Events, Pane::Backups]
-        .into_iter()
-        .enumerate()
-    {
+    for pane in Pane::ALL.into_iter().filter(|p| *p != Pane::Log) {
+        let i = pane.index();
         let n = app.row_count(pane);
         if app.selection[i] >= n {
             app.selection[i] = n.saturating_sub(1);
@@ -222,7 +221,7 @@ pub(super) fn switch_context(app: &mut App, i: usize) -> Vec<Effect> {
     // Looking at a tab is seeing its trouble.
     app.trouble.remove(&app.contexts[i].name);
     if changed {
-        app.selection = [0; 4];
+        app.selection = Default::default();
         app.filters = Default::default();
         app.log.task = context_tasks(app).last().copied();
         app.log.follow = true;
@@ -230,6 +229,7 @@ pub(super) fn switch_context(app: &mut App, i: usize) -> Vec<Effect> {
         app.log.hit = None;
         app.flash = None;
     }
+    crate::tui::stage::fix_focus(app);
     let c = &app.contexts[i];
     let mut fx = vec![Effect::SetTitle(format!(
         "paasdeck — {} ({})",
