@@ -111,6 +111,33 @@ impl Si {
         doc
     }
 
+    /// The values si took from its environment go into the vault, as a move from si asks.
+    fn secrets(&self) {
+        self.ok(&["vault", "keygen"]);
+        for (name, value) in [
+            (
+                "DATABASE_URL",
+                "postgres://app:vault-pw-4e1@postgres-db:5432/shop",
+            ),
+            ("POSTGRES_PASSWORD", "vault-pw-4e1"),
+        ] {
+            let o = self.env.run_stdin(
+                &[
+                    "--context",
+                    "prod",
+                    "secret",
+                    "set",
+                    "--app",
+                    "shop",
+                    "--name",
+                    name,
+                ],
+                value,
+            );
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+    }
+
     fn project(&self, name: &str) -> PathBuf {
         self.sshd.docker_state.join("projects").join(name)
     }
@@ -209,6 +236,7 @@ fn an_si_deployed_app_is_listed_streamed_taken_over_and_rolled_back_with_its_add
             .contains("bundle_plaintext_env")
     );
     si.ok(&["--context", "prod", "context", "scrub-bundles", "--apply"]);
+    si.secrets();
 
     // The plan names the running si project and what happens to it.
     let plan = si.ok(&[
@@ -279,6 +307,12 @@ fn an_si_deployed_app_is_listed_streamed_taken_over_and_rolled_back_with_its_add
             .unwrap()
             .starts_with("COMPOSE_PROJECT_NAME='prod-shop'\n")
     );
+    assert!(
+        std::fs::read_to_string(rel_dir.join(".env"))
+            .unwrap()
+            .contains("POSTGRES_PASSWORD='vault-pw-4e1'"),
+        "the add-on's variable comes from the vault"
+    );
 
     // Logs now follow paasdeck's release.
     si.ok(&[
@@ -348,6 +382,7 @@ fn an_si_deployed_app_is_listed_streamed_taken_over_and_rolled_back_with_its_add
 fn a_takeover_that_fails_its_health_check_leaves_si_running() {
     let si = Si::new();
     si.ok(&["--context", "prod", "context", "scrub-bundles", "--apply"]);
+    si.secrets();
     std::fs::write(
         si.env.work.join("compose.yaml"),
         "services:\n  web:\n    image: example/shop:unhealthy\n",
