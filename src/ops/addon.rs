@@ -85,7 +85,7 @@ pub fn find_pack(name: &str) -> Result<Pack> {
 }
 
 /// What `app addon enable` asks for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnableSpec {
     pub app: String,
     pub pack: String,

@@ -35,8 +35,20 @@ pub struct AppRow {
     pub history: Vec<String>,
     /// Status and time of the newest deploy/rollback event for the app.
     pub last_deploy: Option<(String, String)>,
+    /// Its si add-ons, by name.
+    pub addons: Vec<AddonRow>,
     /// The registry entry (compose file, targets, health command), when registered.
     pub entry: Option<apps::App>,
+}
+
+/// An enabled add-on as the console shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddonRow {
+    pub name: String,
+    pub pack: String,
+    pub version: String,
+    pub service: String,
+    pub bundle_file: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -142,6 +154,10 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
         s_errors_push(&mut errors, e);
         Default::default()
     });
+    let addons = crate::state::addons::load(cd).unwrap_or_else(|e| {
+        s_errors_push(&mut errors, e);
+        Default::default()
+    });
     s.apps = apps::known(&reg, &hist)
         .into_iter()
         .map(|k| {
@@ -165,6 +181,21 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
                     .unwrap_or_default(),
                 history: h.history.iter().rev().map(String::from).collect(),
                 last_deploy,
+                addons: crate::state::ids::AppName::parse(name.as_str())
+                    .map(|a| {
+                        addons
+                            .for_app(&a)
+                            .into_iter()
+                            .map(|r| AddonRow {
+                                bundle_file: r.bundle_file(),
+                                name: r.name.to_string(),
+                                pack: r.pack,
+                                version: r.version.to_string(),
+                                service: r.service.to_string(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 name,
             }
         })

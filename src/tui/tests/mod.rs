@@ -112,6 +112,7 @@ fn snapshot() -> Snapshot {
                 "rel-20261123T100000-000000001".into(),
             ],
             last_deploy: Some(("succeeded".into(), "2026-11-24T10:00:00Z".into())),
+            addons: Vec::new(),
             entry: Some(crate::state::apps::App {
                 targets: vec!["edge-a".parse().unwrap()],
                 ..crate::state::apps::App::new(
@@ -286,6 +287,15 @@ fn every_op(active: &str) -> Vec<Op> {
             value: crate::ops::secrets::SecretValue::new("s3cr3t-value"),
         },
         Op::SecretList { app: "api".into() },
+        Op::EnableAddon(crate::ops::addon::EnableSpec {
+            app: "api".into(),
+            pack: "postgres".into(),
+            ..Default::default()
+        }),
+        Op::DisableAddon {
+            app: "api".into(),
+            name: "postgres".into(),
+        },
         Op::DoctorReport,
         Op::Stage(super::stage::StageOp {
             action: super::stage::StageAction::Reset,
@@ -317,9 +327,11 @@ fn variant(op: &Op) -> usize {
         Op::SecretList { .. } => 17,
         Op::DoctorReport => 18,
         Op::Stage(_) => 19,
+        Op::EnableAddon(_) => 20,
+        Op::DisableAddon { .. } => 21,
     }
 }
-const OP_VARIANTS: usize = 20;
+const OP_VARIANTS: usize = 22;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {
@@ -397,6 +409,7 @@ fn banner_bg(t: &Terminal<TestBackend>) -> Vec<Color> {
     (0..buf.area.width).map(|x| buf[(x, 0)].bg).collect()
 }
 
+mod addons;
 mod console;
 mod reducer;
 mod render;

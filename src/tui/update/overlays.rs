@@ -256,6 +256,10 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         | Overlay::Info { .. }
         | Overlay::Secrets { .. }
         | Overlay::Doctor { .. } => Vec::new(),
+        Overlay::Addons {
+            app: name,
+            selected,
+        } => super::addons::key(app, name, selected, k),
     }
 }
 
