@@ -656,5 +656,8 @@ fn a_variable_without_value_or_default_is_listed_in_the_plan_and_refused_at_appl
     let rel = release_of(&doc);
     let dotenv =
         std::fs::read_to_string(site.app_dir().join("releases").join(&rel).join(".env")).unwrap();
-    assert_eq!(dotenv, "GREETING='hello-there'\n");
+    assert_eq!(
+        dotenv,
+        "COMPOSE_PROJECT_NAME='shop-api'\nGREETING='hello-there'\n"
+    );
 }
