@@ -211,68 +211,7 @@ pub struct AddonFile {
     pub content: String,
 }
 
-pub const MANIFEST_NAME: &str = "compose.files";
-
-/// Reads a bundle's `compose.files` as si does: blank lines skipped, duplicates dropped,
-/// `compose.yaml` first; a missing manifest means `compose.yaml` alone. An entry that is not a
-/// plain file name of the bundle (a path, `..`, a control character) or a listed file that is
-/// missing is refused.
-pub fn read_manifest(dir: &Path) -> Result<Vec<String>> {
-    let path = dir.join(MANIFEST_NAME);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![COMPOSE_NAME.into()]),
-        Err(e) => return Err(PaasError::io("bundle_manifest", &path, &e)),
-    };
-    let bad = |line: usize, why: &str| {
-        PaasError::new(
-            ErrorCode::BundleCreateFailed,
-            "bundle_manifest",
-            format!("{}:{line}: {why}", path.display()),
-        )
-        .with_remediation(format!(
-            "repair {} (one compose file name of the bundle per line)",
-            path.display()
-        ))
-    };
-    let mut files: Vec<String> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let item = line.trim();
-        if item.is_empty() || item == "." {
-            continue;
-        }
-        if item.contains('/')
-            || item.contains('\\')
-            || item == ".."
-            || item.starts_with('-')
-            || item.chars().any(char::is_control)
-        {
-            return Err(bad(
-                i + 1,
-                "an entry is not a plain file name of the bundle",
-            ));
-        }
-        if !dir.join(item).is_file() {
-            return Err(bad(
-                i + 1,
-                &format!(
-                    "it lists {}, which the bundle does not hold",
-                    crate::text::sanitize_inline(item)
-                ),
-            ));
-        }
-        if !files.iter().any(|f| f == item) {
-            files.push(item.to_string());
-        }
-    }
-    if let Some(i) = files.iter().position(|f| f == COMPOSE_NAME) {
-        let base = files.remove(i);
-        files.insert(0, base);
-    } else {
-        files.insert(0, COMPOSE_NAME.into());
-    }
-    Ok(files)
-}
+pub use super::compose::{MANIFEST_NAME, read_manifest};
 
 impl Bundle {
     /// Every variable the manifest's compose files need a value for (no default).

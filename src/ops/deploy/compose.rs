@@ -1,13 +1,16 @@
-//! The top-level keys of a compose file's `services`, `volumes`, `networks`, `configs` and
-//! `secrets`, and `si paas`'s additive merge rule: an add-on may add keys to those sections,
-//! never redefine one that the base compose file or an earlier add-on already has.
+//! A release's compose files: the manifest (`compose.files`, one `-f` per entry), the top-level
+//! keys of each file's `services`, `volumes`, `networks`, `configs` and `secrets`, and `si
+//! paas`'s additive merge rule: an add-on may add keys to those sections, never redefine one
+//! that the base compose file or an earlier add-on already has.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-use super::bundle::{self, AddonFile, Magic};
-use crate::error::{PaasError, Result};
+use std::path::Path;
+
+use super::bundle::{self, AddonFile, COMPOSE_NAME, Magic};
+use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::addons;
 use crate::state::ids::AppName;
 use crate::state::paths::ContextDir;
@@ -116,6 +119,69 @@ pub fn prepare_addons(
         });
     }
     Ok(out)
+}
+
+pub const MANIFEST_NAME: &str = "compose.files";
+
+/// Reads a bundle's `compose.files` as si does: blank lines skipped, duplicates dropped,
+/// `compose.yaml` first; a missing manifest means `compose.yaml` alone. An entry that is not a
+/// plain file name of the bundle (a path, `..`, a control character) or a listed file that is
+/// missing is refused.
+pub fn read_manifest(dir: &Path) -> Result<Vec<String>> {
+    let path = dir.join(MANIFEST_NAME);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![COMPOSE_NAME.into()]),
+        Err(e) => return Err(PaasError::io("bundle_manifest", &path, &e)),
+    };
+    let bad = |line: usize, why: &str| {
+        PaasError::new(
+            ErrorCode::BundleCreateFailed,
+            "bundle_manifest",
+            format!("{}:{line}: {why}", path.display()),
+        )
+        .with_remediation(format!(
+            "repair {} (one compose file name of the bundle per line)",
+            path.display()
+        ))
+    };
+    let mut files: Vec<String> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let item = line.trim();
+        if item.is_empty() || item == "." {
+            continue;
+        }
+        if item.contains('/')
+            || item.contains('\\')
+            || item == ".."
+            || item.starts_with('-')
+            || item.chars().any(char::is_control)
+        {
+            return Err(bad(
+                i + 1,
+                "an entry is not a plain file name of the bundle",
+            ));
+        }
+        if !dir.join(item).is_file() {
+            return Err(bad(
+                i + 1,
+                &format!(
+                    "it lists {}, which the bundle does not hold",
+                    crate::text::sanitize_inline(item)
+                ),
+            ));
+        }
+        if !files.iter().any(|f| f == item) {
+            files.push(item.to_string());
+        }
+    }
+    if let Some(i) = files.iter().position(|f| f == COMPOSE_NAME) {
+        let base = files.remove(i);
+        files.insert(0, base);
+    } else {
+        files.insert(0, COMPOSE_NAME.into());
+    }
+    Ok(files)
 }
 
 #[cfg(test)]

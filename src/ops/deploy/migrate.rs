@@ -4,12 +4,61 @@
 
 use std::time::Duration;
 
-use super::SiRelease;
-use super::bundle::Bundle;
+use serde::Serialize;
+
+use super::bundle::{self, Bundle};
+use super::location;
 use super::remote::{Site, compose};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::remote::quote::quote;
 use crate::remote::{ExecRequest, Stream, capture};
+use crate::state::deployments::AppHistory;
+use crate::state::ids::{AppName, ReleaseId};
+use crate::state::paths::ContextDir;
+
+/// An app's current release in si's layout (one compose project per release directory).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiRelease {
+    pub release: String,
+    pub dir: String,
+    pub project: String,
+    /// Its bundle's manifest when the bundle is here, else `compose.yaml`.
+    pub compose_files: Vec<String>,
+}
+
+impl SiRelease {
+    /// Stops si's project in its release directory, if that directory is on the target.
+    pub fn stop_command(&self) -> String {
+        let dir = quote(&self.dir);
+        format!(
+            "if [ -f {dir}/compose.yaml ]; then cd {dir} && {} stop; else echo 'no si release directory here'; fi",
+            compose(&self.project, &self.compose_files)
+        )
+    }
+}
+
+/// The app's current release, when it runs in si's layout.
+pub(super) fn current_si_release(
+    cd: &ContextDir,
+    app: &AppName,
+    history: &AppHistory,
+) -> Option<SiRelease> {
+    let loc = location::current(cd.name(), app, history).ok()??;
+    if !loc.is_si() {
+        return None;
+    }
+    let compose_files = ReleaseId::parse(loc.release())
+        .ok()
+        .and_then(|r| bundle::load(cd, app, &r).ok())
+        .map(|b| b.compose_files)
+        .unwrap_or_else(|| vec![bundle::COMPOSE_NAME.to_string()]);
+    Some(SiRelease {
+        release: loc.release().to_string(),
+        dir: loc.release_dir().to_string(),
+        project: loc.project().to_string(),
+        compose_files,
+    })
+}
 
 /// How long each of these steps may take.
 const STEP_LIMIT: Duration = Duration::from_secs(120);

@@ -11,10 +11,13 @@ pub mod health;
 pub mod location;
 pub mod lock;
 mod migrate;
+mod record;
+pub use migrate::SiRelease;
 pub mod remote;
 pub mod vars;
 
-pub use apply::{Applied, Executor, Inline, TargetReport, Work, apply, record_planned};
+pub use apply::{Applied, Executor, Inline, TargetReport, Work, apply};
+pub use record::record_planned;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -126,27 +129,6 @@ pub struct Plan {
     /// The si release the app runs now, when si deployed it: stopped on each target only
     /// after the new release is healthy there.
     pub si: Option<SiRelease>,
-}
-
-/// An app's current release in si's layout (one compose project per release directory).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SiRelease {
-    pub release: String,
-    pub dir: String,
-    pub project: String,
-    /// Its bundle's manifest when the bundle is here, else `compose.yaml`.
-    pub compose_files: Vec<String>,
-}
-
-impl SiRelease {
-    /// Stops si's project in its release directory, if that directory is on the target.
-    pub fn stop_command(&self) -> String {
-        let dir = crate::remote::quote::quote(&self.dir);
-        format!(
-            "if [ -f {dir}/compose.yaml ]; then cd {dir} && {} stop; else echo 'no si release directory here'; fi",
-            remote::compose(&self.project, &self.compose_files)
-        )
-    }
 }
 
 impl Plan {
@@ -359,7 +341,7 @@ impl AppState {
         root: RemoteDir,
     ) -> Result<Plan> {
         let health = self.health(c);
-        let si = self.si_release(cd);
+        let si = migrate::current_si_release(cd, &self.app, &self.history);
         let names: Vec<String> = self.targets.iter().map(|t| t.name.to_string()).collect();
         let vault = Vault::load(&context::vault_path(cd))?;
         let missing_env = bundle::missing_vars(
@@ -396,25 +378,6 @@ impl AppState {
             apply_timeout: c.apply_timeout,
             namespace: c.namespace.clone(),
             si,
-        })
-    }
-
-    /// The current release, when it runs in si's layout.
-    fn si_release(&self, cd: &ContextDir) -> Option<SiRelease> {
-        let loc = location::current(cd.name(), &self.app, &self.history).ok()??;
-        if !loc.is_si() {
-            return None;
-        }
-        let compose_files = ReleaseId::parse(loc.release())
-            .ok()
-            .and_then(|r| bundle::load(cd, &self.app, &r).ok())
-            .map(|b| b.compose_files)
-            .unwrap_or_else(|| vec![bundle::COMPOSE_NAME.to_string()]);
-        Some(SiRelease {
-            release: loc.release().to_string(),
-            dir: loc.release_dir().to_string(),
-            project: loc.project().to_string(),
-            compose_files,
         })
     }
 }

@@ -425,36 +425,8 @@ async fn execute(
             ctx.note(&msg);
             Ok(msg)
         }
-        Op::EnableAddon(spec) => {
-            let (r, _) = ops::addon::enable(&cd?, spec)?;
-            fields.insert("app".into(), spec.app.clone().into());
-            fields.insert("name".into(), r.name.to_string().into());
-            fields.insert("pack".into(), r.pack.clone().into());
-            let msg = format!(
-                "add-on {} ({} {}, service {}) enabled for {}: the next deploy adds {}",
-                r.name,
-                r.pack,
-                r.version,
-                r.service,
-                spec.app,
-                r.bundle_file()
-            );
-            ctx.note(&msg);
-            Ok(msg)
-        }
-        Op::DisableAddon { app, name } => {
-            let cd = cd?;
-            let a = crate::state::ids::AppName::parse(app.as_str())?;
-            fields.insert("app".into(), app.clone().into());
-            fields.insert("name".into(), name.clone().into());
-            let msg = match crate::state::addons::disable(&cd, &a, name)? {
-                Some(r) => format!(
-                    "add-on {} disabled for {app}: the next deploy leaves out {}",
-                    r.name,
-                    r.bundle_file()
-                ),
-                None => format!("{app} has no add-on {name}"),
-            };
+        Op::EnableAddon(_) | Op::DisableAddon { .. } => {
+            let msg = super::addons::run(&cd?, op, fields)?;
             ctx.note(&msg);
             Ok(msg)
         }
