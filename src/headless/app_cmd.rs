@@ -44,6 +44,20 @@ fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
     if let Some(h) = &a.health_cmd {
         refuse_control("--health-cmd", h)?;
     }
+    for (flag, v) in [
+        ("--backup-cmd", &a.backup_cmd),
+        ("--restore-cmd", &a.restore_cmd),
+    ] {
+        if let Some(c) = v {
+            refuse_control(flag, c)?;
+            if c.trim().is_empty() {
+                return Err(PaasError::usage(
+                    "flag_validation",
+                    format!("{flag} is empty"),
+                ));
+            }
+        }
+    }
     let compose = paths::absolute(&a.compose_file);
     if !compose.is_file() {
         return Err(PaasError::usage(
@@ -80,6 +94,8 @@ fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
         targets: wanted.clone(),
         health_cmd: a.health_cmd.clone().unwrap_or_default(),
         remote_dir: remote_dir.clone(),
+        backup_cmd: a.backup_cmd.clone().unwrap_or_default(),
+        restore_cmd: a.restore_cmd.clone().unwrap_or_default(),
         ..App::new(name, compose.display().to_string())
     };
     let total = apps::add(&cd, app)?;
@@ -94,6 +110,8 @@ fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
                 .map(String::from)
                 .unwrap_or_else(|| crate::ops::deploy::DEFAULT_REMOTE_ROOT.to_string()),
         )
+        .field("backup_cmd", a.backup_cmd.clone().unwrap_or_default())
+        .field("restore_cmd", a.restore_cmd.clone().unwrap_or_default())
         .field("total", total)
         .text(format!("app {} registered", a.name)))
 }

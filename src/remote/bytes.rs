@@ -250,7 +250,9 @@ mod tests {
             stdin: Some(rx),
             ..Default::default()
         };
-        tx.send(StdinChunk::Data(b"partial".to_vec())).await.unwrap();
+        tx.send(StdinChunk::Data(b"partial".to_vec()))
+            .await
+            .unwrap();
         drop(tx);
         let cancel = CancellationToken::new();
         let c2 = cancel.clone();
@@ -263,7 +265,10 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::Cancelled);
-        assert!(!marker.exists(), "the command saw a clean end of a partial stream");
+        assert!(
+            !marker.exists(),
+            "the command saw a clean end of a partial stream"
+        );
     }
 
     #[tokio::test]

@@ -480,11 +480,15 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
                 .backups
                 .into_iter()
                 .map(|b| BackupRow {
-                    id: b.id,
-                    app: b.app,
-                    created_at: b.created_at,
-                    size_bytes: b.size_bytes,
-                    verified: b.verified,
+                    app: b.subject(),
+                    id: b.id.to_string(),
+                    created_at: b.started_at,
+                    size_bytes: Some(b.bytes),
+                    verified: match b.verify {
+                        backups::VerifyState::Ok => Some(true),
+                        backups::VerifyState::Failed => Some(false),
+                        backups::VerifyState::Never => None,
+                    },
                 })
                 .collect();
             rows.sort_by(|a, b| b.created_at.cmp(&a.created_at));

@@ -15,7 +15,6 @@ use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::target_check::{self, CheckResult};
 use crate::ops::targets::{self as target_ops, NewTarget};
 use crate::state::apps::{self, App};
-use crate::state::backups::{BackupRecord, BackupsDoc};
 use crate::state::context::{self, InitSpec};
 use crate::state::ids::{AppName, Host, Port, ReleaseId, RemoteDir, TargetName, User};
 use crate::state::paths::EventFile;
@@ -283,30 +282,7 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
             };
             target_check::save_checks(&cd, &[r])?;
         }
-        if s.backups > 0 {
-            let doc = BackupsDoc {
-                backups: (0..s.backups)
-                    .map(|i| BackupRecord {
-                        id: format!(
-                            "bk-{}-{:02}",
-                            s.name.split('-').next().unwrap_or("x"),
-                            i + 1
-                        ),
-                        app: "api".into(),
-                        target: s.targets[0].name.clone(),
-                        created_at: ts(60 * 24 * i as i64 + 30),
-                        size_bytes: Some(48 * 1024 * 1024 + i as u64 * 3_500_000),
-                        sha256: String::new(),
-                        verified: Some(i != 1),
-                        verified_at: ts(60 * 24 * i as i64 + 20),
-                        location: format!("s3://demo-backups/{}/api/{}", s.name, i + 1),
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            };
-            fsio::write_doc(&cd.backups(), &doc)?;
-        }
+        let _ = s.backups;
     }
     root.store_context("oss-demo")?;
     Ok(Seeded {
