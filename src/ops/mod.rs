@@ -2,6 +2,7 @@
 //! and results; the headless CLI and the console call the same functions.
 
 pub mod audit;
+pub mod backup;
 pub mod deploy;
 pub mod logs;
 pub mod redaction;
