@@ -2,6 +2,7 @@
 //! record the audit row, print the envelope, return the exit code.
 
 mod app_cmd;
+mod backup_cmd;
 mod context_cmd;
 mod context_import;
 mod deploy_cmd;
@@ -182,11 +183,12 @@ pub fn run(global: &Global, cmd: &Command) -> i32 {
     }
 }
 
-/// Reads that are still worth an audit row: revealing a secret.
+/// Reads that are still worth an audit row: revealing a secret, verifying a backup.
 fn wants_audit(cmd: &Command) -> bool {
     matches!(
         cmd,
         Command::Secret(crate::cli::SecretCmd::Get { reveal: true, .. })
+            | Command::Backup(crate::cli::BackupCmd::Verify(_))
     )
 }
 
@@ -249,6 +251,7 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         Command::Deploy(d) => deploy_cmd::deploy(inv, d),
         Command::Rollback(r) => deploy_cmd::rollback(inv, r),
         Command::Logs(l) => deploy_cmd::logs(inv, l),
+        Command::Backup(b) => backup_cmd::run(inv, b),
         Command::Doctor(d) => doctor_cmd::run(inv, d),
         Command::Info => doctor_cmd::info(inv),
         Command::Demo(_) => Err(PaasError::usage(

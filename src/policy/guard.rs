@@ -62,6 +62,12 @@ pub enum Verb {
     Doctor,
     Info,
     Demo,
+    BackupState,
+    BackupRun,
+    BackupList,
+    BackupVerify,
+    BackupRestore,
+    BackupPrune,
 }
 
 /// One row of the table.
@@ -134,6 +140,12 @@ impl Verb {
         Verb::Doctor,
         Verb::Info,
         Verb::Demo,
+        Verb::BackupState,
+        Verb::BackupRun,
+        Verb::BackupList,
+        Verb::BackupVerify,
+        Verb::BackupRestore,
+        Verb::BackupPrune,
     ];
 
     /// The table (SPEC §5).
@@ -186,6 +198,13 @@ impl Verb {
             Verb::Info => row("info", Read, false, false),
             // Writes a fresh demo state of its own; touches no existing context.
             Verb::Demo => row("demo", Read, false, false),
+            // SPEC §12.
+            Verb::BackupState => row("backup state", Mutating, false, false),
+            Verb::BackupRun => row("backup run", Mutating, true, false),
+            Verb::BackupList => row("backup list", Read, false, false),
+            Verb::BackupVerify => row("backup verify", Read, false, false),
+            Verb::BackupRestore => row("backup restore", Destructive, true, false),
+            Verb::BackupPrune => row("backup prune", Destructive, false, false),
         }
     }
 
@@ -498,6 +517,18 @@ mod tests {
         assert_eq!(Verb::ContextRemove.danger(), Danger::Destructive);
         assert_eq!(Verb::Deploy.danger(), Danger::Mutating);
         assert_eq!(Verb::TargetCheck.danger(), Danger::Read);
+        // SPEC §5: backup state/run M, list/verify R, restore/prune D.
+        for (v, d) in [
+            (Verb::BackupState, Danger::Mutating),
+            (Verb::BackupRun, Danger::Mutating),
+            (Verb::BackupList, Danger::Read),
+            (Verb::BackupVerify, Danger::Read),
+            (Verb::BackupRestore, Danger::Destructive),
+            (Verb::BackupPrune, Danger::Destructive),
+        ] {
+            assert_eq!(v.danger(), d, "{v:?}");
+            assert!(v.command().starts_with("backup "));
+        }
     }
 
     #[test]
