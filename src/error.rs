@@ -4,75 +4,84 @@
 
 use std::fmt;
 
-/// Error codes: the `si paas` names where they exist, paasdeck additions otherwise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    InvalidArgument,
-    TargetResolutionFailed,
-    RemoteUploadFailed,
-    RemoteApplyFailed,
-    HealthCheckFailed,
-    RollbackResolveFailed,
-    RollbackApplyFailed,
-    RollbackBundleNotFound,
-    PrecheckPlaintextSecrets,
-    BundleCreateFailed,
-    UnknownFailure,
-    ContextGuard,
-    ContextNotFound,
-    AppNotFound,
-    AlreadyExists,
-    StateCorrupt,
-    StateLocked,
-    StateIo,
-    SshConnectFailed,
-    SshAuthFailed,
-    HostKeyMismatch,
-    RemoteCommandFailed,
-    Timeout,
-    Cancelled,
-    DeployLocked,
-    DoctorBlocked,
-    DoctorFailed,
-    BackupVerifyFailed,
-    VaultIdentity,
-    VaultDecryptFailed,
+/// Declares the codes once: the enum, their names, and the lookup by name, so a new code can
+/// never be missing from one of them.
+macro_rules! error_codes {
+    ($($variant:ident => $name:literal,)*) => {
+        /// Error codes: the `si paas` names where they exist, paasdeck additions otherwise.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($variant,)*
+        }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    InvalidArgument => "PAAS_INVALID_ARGUMENT",
+    TargetResolutionFailed => "PAAS_TARGET_RESOLUTION_FAILED",
+    RemoteUploadFailed => "PAAS_REMOTE_UPLOAD_FAILED",
+    RemoteApplyFailed => "PAAS_REMOTE_APPLY_FAILED",
+    HealthCheckFailed => "PAAS_HEALTH_CHECK_FAILED",
+    RollbackResolveFailed => "PAAS_ROLLBACK_RESOLVE_FAILED",
+    RollbackApplyFailed => "PAAS_ROLLBACK_APPLY_FAILED",
+    RollbackBundleNotFound => "PAAS_ROLLBACK_BUNDLE_NOT_FOUND",
+    PrecheckPlaintextSecrets => "PAAS_PRECHECK_PLAINTEXT_SECRETS",
+    BundleCreateFailed => "PAAS_BUNDLE_CREATE_FAILED",
+    UnknownFailure => "PAAS_UNKNOWN_FAILURE",
+    ContextGuard => "PAAS_CONTEXT_GUARD",
+    ContextNotFound => "PAAS_CONTEXT_NOT_FOUND",
+    AppNotFound => "PAAS_APP_NOT_FOUND",
+    AlreadyExists => "PAAS_ALREADY_EXISTS",
+    StateCorrupt => "PAAS_STATE_CORRUPT",
+    StateLocked => "PAAS_STATE_LOCKED",
+    StateIo => "PAAS_STATE_IO",
+    SshConnectFailed => "PAAS_SSH_CONNECT_FAILED",
+    SshAuthFailed => "PAAS_SSH_AUTH_FAILED",
+    HostKeyMismatch => "PAAS_HOST_KEY_MISMATCH",
+    RemoteCommandFailed => "PAAS_REMOTE_COMMAND_FAILED",
+    Timeout => "PAAS_TIMEOUT",
+    Cancelled => "PAAS_CANCELLED",
+    DeployLocked => "PAAS_DEPLOY_LOCKED",
+    DoctorBlocked => "PAAS_DOCTOR_BLOCKED",
+    DoctorFailed => "PAAS_DOCTOR_FAILED",
+    BackupVerifyFailed => "PAAS_BACKUP_VERIFY_FAILED",
+    VaultIdentity => "PAAS_VAULT_IDENTITY",
+    VaultDecryptFailed => "PAAS_VAULT_DECRYPT_FAILED",
+    SecretMissing => "PAAS_SECRET_MISSING",
 }
 
 impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidArgument => "PAAS_INVALID_ARGUMENT",
-            ErrorCode::TargetResolutionFailed => "PAAS_TARGET_RESOLUTION_FAILED",
-            ErrorCode::RemoteUploadFailed => "PAAS_REMOTE_UPLOAD_FAILED",
-            ErrorCode::RemoteApplyFailed => "PAAS_REMOTE_APPLY_FAILED",
-            ErrorCode::HealthCheckFailed => "PAAS_HEALTH_CHECK_FAILED",
-            ErrorCode::RollbackResolveFailed => "PAAS_ROLLBACK_RESOLVE_FAILED",
-            ErrorCode::RollbackApplyFailed => "PAAS_ROLLBACK_APPLY_FAILED",
-            ErrorCode::RollbackBundleNotFound => "PAAS_ROLLBACK_BUNDLE_NOT_FOUND",
-            ErrorCode::PrecheckPlaintextSecrets => "PAAS_PRECHECK_PLAINTEXT_SECRETS",
-            ErrorCode::BundleCreateFailed => "PAAS_BUNDLE_CREATE_FAILED",
-            ErrorCode::UnknownFailure => "PAAS_UNKNOWN_FAILURE",
-            ErrorCode::ContextGuard => "PAAS_CONTEXT_GUARD",
-            ErrorCode::ContextNotFound => "PAAS_CONTEXT_NOT_FOUND",
-            ErrorCode::AppNotFound => "PAAS_APP_NOT_FOUND",
-            ErrorCode::AlreadyExists => "PAAS_ALREADY_EXISTS",
-            ErrorCode::StateCorrupt => "PAAS_STATE_CORRUPT",
-            ErrorCode::StateLocked => "PAAS_STATE_LOCKED",
-            ErrorCode::StateIo => "PAAS_STATE_IO",
-            ErrorCode::SshConnectFailed => "PAAS_SSH_CONNECT_FAILED",
-            ErrorCode::SshAuthFailed => "PAAS_SSH_AUTH_FAILED",
-            ErrorCode::HostKeyMismatch => "PAAS_HOST_KEY_MISMATCH",
-            ErrorCode::RemoteCommandFailed => "PAAS_REMOTE_COMMAND_FAILED",
-            ErrorCode::Timeout => "PAAS_TIMEOUT",
-            ErrorCode::Cancelled => "PAAS_CANCELLED",
-            ErrorCode::DeployLocked => "PAAS_DEPLOY_LOCKED",
-            ErrorCode::DoctorBlocked => "PAAS_DOCTOR_BLOCKED",
-            ErrorCode::DoctorFailed => "PAAS_DOCTOR_FAILED",
-            ErrorCode::BackupVerifyFailed => "PAAS_BACKUP_VERIFY_FAILED",
-            ErrorCode::VaultIdentity => "PAAS_VAULT_IDENTITY",
-            ErrorCode::VaultDecryptFailed => "PAAS_VAULT_DECRYPT_FAILED",
-        }
+    /// A refusal: paasdeck declined to act (a guard, a usage or input error, a lock, a missing
+    /// secret, state it will not touch) rather than an operation that failed on a target.
+    pub fn is_refusal(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::InvalidArgument
+                | ErrorCode::TargetResolutionFailed
+                | ErrorCode::RollbackResolveFailed
+                | ErrorCode::RollbackBundleNotFound
+                | ErrorCode::PrecheckPlaintextSecrets
+                | ErrorCode::ContextGuard
+                | ErrorCode::ContextNotFound
+                | ErrorCode::AppNotFound
+                | ErrorCode::AlreadyExists
+                | ErrorCode::StateCorrupt
+                | ErrorCode::StateLocked
+                | ErrorCode::Cancelled
+                | ErrorCode::DeployLocked
+                | ErrorCode::DoctorBlocked
+                | ErrorCode::SecretMissing
+        )
     }
 }
 
@@ -81,39 +90,11 @@ impl std::str::FromStr for ErrorCode {
 
     /// The code a `PAAS_*` name stands for (as stored in `checks.json`).
     fn from_str(s: &str) -> std::result::Result<ErrorCode, ()> {
-        use ErrorCode::*;
-        [
-            InvalidArgument,
-            TargetResolutionFailed,
-            RemoteUploadFailed,
-            RemoteApplyFailed,
-            HealthCheckFailed,
-            RollbackResolveFailed,
-            RollbackApplyFailed,
-            RollbackBundleNotFound,
-            PrecheckPlaintextSecrets,
-            BundleCreateFailed,
-            UnknownFailure,
-            ContextGuard,
-            ContextNotFound,
-            AppNotFound,
-            AlreadyExists,
-            StateCorrupt,
-            StateLocked,
-            StateIo,
-            SshConnectFailed,
-            HostKeyMismatch,
-            RemoteCommandFailed,
-            Timeout,
-            Cancelled,
-            DeployLocked,
-            DoctorBlocked,
-            DoctorFailed,
-            BackupVerifyFailed,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
-        .ok_or(())
+        ErrorCode::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == s)
+            .ok_or(())
     }
 }
 
@@ -176,6 +157,11 @@ impl PaasError {
         self
     }
 
+    /// Usage errors and refusals, as opposed to failed operations.
+    pub fn is_refusal(&self) -> bool {
+        self.usage || self.code.is_refusal()
+    }
+
     pub fn exit_code(&self) -> i32 {
         if self.usage { 2 } else { 1 }
     }
@@ -188,5 +174,19 @@ impl PaasError {
             format!("{}: {}", path.display(), err),
         )
         .with_remediation("check that the path exists, is writable by you and the disk is not full")
+    }
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn every_code_parses_back_from_its_name() {
+        for &c in ErrorCode::ALL {
+            assert_eq!(c.as_str().parse::<ErrorCode>(), Ok(c));
+            assert!(c.as_str().starts_with("PAAS_"));
+        }
+        assert!("PAAS_NOPE".parse::<ErrorCode>().is_err());
     }
 }

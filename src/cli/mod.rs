@@ -7,6 +7,7 @@ mod context;
 mod deploy;
 mod events;
 mod secret;
+mod stage;
 mod target;
 
 use std::path::PathBuf;
@@ -22,6 +23,7 @@ pub use context::*;
 pub use deploy::*;
 pub use events::*;
 pub use secret::*;
+pub use stage::*;
 pub use target::*;
 
 #[derive(Parser, Debug)]
@@ -96,6 +98,9 @@ pub enum Command {
     Backup(BackupCmd),
     /// Check that private state stays private and contexts stay apart
     Doctor(DoctorArgs),
+    /// A staging context's isolated incus project, cloned from production (STAGE-GBO)
+    #[command(subcommand)]
+    Stage(StageCmd),
     /// Print every path paasdeck uses
     Info,
     /// Open the console on a fresh, self-contained demo state
@@ -239,6 +244,19 @@ impl Command {
             Command::Rollback(_) => Verb::Rollback,
             Command::Logs(_) => Verb::Logs,
             Command::Doctor(_) => Verb::Doctor,
+            Command::Stage(s) => match s {
+                StageCmd::Plan => Verb::StagePlan,
+                StageCmd::Status => Verb::StageStatus,
+                StageCmd::Init => Verb::StageInit,
+                StageCmd::Clone(_) => Verb::StageClone,
+                StageCmd::Start(_) => Verb::StageStart,
+                StageCmd::Stop(_) => Verb::StageStop,
+                StageCmd::Reset { .. } => Verb::StageReset,
+                StageCmd::Exec { .. } => Verb::StageExec,
+                StageCmd::Destroy { .. } => Verb::StageDestroy,
+                StageCmd::Configure(c) if c.show => Verb::StageShow,
+                StageCmd::Configure(_) => Verb::StageConfigure,
+            },
             Command::Info => Verb::Info,
             Command::Demo(_) => Verb::Demo,
         }

@@ -86,13 +86,19 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
                     .field("force", true);
                 retyped = format!("; type changed from {old} to {}", p.kind);
             }
-            Ok(rep.text(format!(
+            let mut text = format!(
                 "context {} {verb} (type {}, {}) at {}{retyped}",
                 cfg.name,
                 p.kind,
                 p.tone.name(),
                 cd.dir().display()
-            )))
+            );
+            if p.class == crate::policy::guard::ContextClass::Staging {
+                let next = super::stage_cmd::next_steps(&cfg.name);
+                text.push_str(&format!("\n{next}"));
+                rep = rep.set("next", next);
+            }
+            Ok(rep.text(text))
         }
         ContextCmd::List => list(inv),
         ContextCmd::Show { .. } => {

@@ -11,6 +11,7 @@ mod events_cmd;
 pub mod output;
 mod remote_cmd;
 mod secret_cmd;
+mod stage_cmd;
 mod target_cmd;
 mod vault_cmd;
 
@@ -157,7 +158,11 @@ pub fn run(global: &Global, cmd: &Command) -> i32 {
         }
     };
     tracing::info!(command, context = %inv.context, "command started");
-    let result = guard_and_run(&inv, verb, cmd);
+    let result = guard_and_run(&inv, verb, cmd).map_err(|e| rooted(&inv, e));
+    let result = result.map(|mut r| {
+        r.error = r.error.take().map(|e| rooted(&inv, e));
+        r
+    });
     let spec = verb.spec();
     let failed = !matches!(&result, Ok(r) if r.ok);
     let audited = spec.danger != Danger::Read || spec.remote || failed || wants_audit(cmd);
@@ -181,6 +186,12 @@ pub fn run(global: &Global, cmd: &Command) -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// Makes the commands in an error's remediation exact for this invocation's state root.
+fn rooted(inv: &Invocation, mut e: PaasError) -> PaasError {
+    e.remediation = crate::ops::rooted_hint(&inv.root, &e.remediation);
+    e
 }
 
 /// Reads that are still worth an audit row: revealing a secret, verifying a backup.
@@ -253,6 +264,7 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         Command::Logs(l) => deploy_cmd::logs(inv, l),
         Command::Backup(b) => backup_cmd::run(inv, b),
         Command::Doctor(d) => doctor_cmd::run(inv, d),
+        Command::Stage(s) => stage_cmd::run(inv, s),
         Command::Info => doctor_cmd::info(inv),
         Command::Demo(_) => Err(PaasError::usage(
             "demo",

@@ -34,12 +34,14 @@ pub enum Verb {
     ContextExport,
     ContextImport,
     TargetAdd,
+    TargetEdit,
     TargetList,
     TargetUse,
     TargetRemove,
     TargetCheck,
     TargetExec,
     AppAdd,
+    AppEdit,
     AppList,
     AppStatus,
     AppRemove,
@@ -68,6 +70,17 @@ pub enum Verb {
     BackupVerify,
     BackupRestore,
     BackupPrune,
+    StagePlan,
+    StageStatus,
+    StageInit,
+    StageClone,
+    StageStart,
+    StageStop,
+    StageReset,
+    StageExec,
+    StageDestroy,
+    StageConfigure,
+    StageShow,
 }
 
 /// One row of the table.
@@ -112,12 +125,14 @@ impl Verb {
         Verb::ContextExport,
         Verb::ContextImport,
         Verb::TargetAdd,
+        Verb::TargetEdit,
         Verb::TargetList,
         Verb::TargetUse,
         Verb::TargetRemove,
         Verb::TargetCheck,
         Verb::TargetExec,
         Verb::AppAdd,
+        Verb::AppEdit,
         Verb::AppList,
         Verb::AppStatus,
         Verb::AppRemove,
@@ -146,6 +161,17 @@ impl Verb {
         Verb::BackupVerify,
         Verb::BackupRestore,
         Verb::BackupPrune,
+        Verb::StagePlan,
+        Verb::StageStatus,
+        Verb::StageInit,
+        Verb::StageClone,
+        Verb::StageStart,
+        Verb::StageStop,
+        Verb::StageReset,
+        Verb::StageExec,
+        Verb::StageDestroy,
+        Verb::StageConfigure,
+        Verb::StageShow,
     ];
 
     /// The table (SPEC §5).
@@ -163,12 +189,16 @@ impl Verb {
             Verb::ContextExport => row("context export", Read, false, false),
             Verb::ContextImport => row("context import", Mutating, false, false),
             Verb::TargetAdd => row("target add", Mutating, false, false),
+            // The console's target form; headless, remove and add it again.
+            Verb::TargetEdit => row("target edit", Mutating, false, false),
             Verb::TargetList => row("target list", Read, false, false),
             Verb::TargetUse => row("target use", Mutating, false, false),
             Verb::TargetRemove => row("target remove", Destructive, false, false),
             Verb::TargetCheck => row("target check", Read, true, false),
             Verb::TargetExec => row("target exec", Destructive, true, false),
             Verb::AppAdd => row("app add", Mutating, false, false),
+            // The console's app form; headless, remove and add it again.
+            Verb::AppEdit => row("app edit", Mutating, false, false),
             Verb::AppList => row("app list", Read, false, false),
             Verb::AppStatus => row("app status", Read, false, false),
             Verb::AppRemove => row("app remove", Destructive, false, false),
@@ -205,6 +235,18 @@ impl Verb {
             Verb::BackupVerify => row("backup verify", Read, false, false),
             Verb::BackupRestore => row("backup restore", Destructive, true, false),
             Verb::BackupPrune => row("backup prune", Destructive, false, false),
+            // SPEC §14: the staging project on its incus host.
+            Verb::StagePlan => row("stage plan", Read, true, false),
+            Verb::StageStatus => row("stage status", Read, true, false),
+            Verb::StageInit => row("stage init", Mutating, true, false),
+            Verb::StageClone => row("stage clone", Mutating, true, false),
+            Verb::StageStart => row("stage start", Mutating, true, false),
+            Verb::StageStop => row("stage stop", Mutating, true, false),
+            Verb::StageReset => row("stage reset", Destructive, true, false),
+            Verb::StageExec => row("stage exec", Destructive, true, false),
+            Verb::StageDestroy => row("stage destroy", Destructive, true, false),
+            Verb::StageConfigure => row("stage configure", Mutating, false, false),
+            Verb::StageShow => row("stage configure --show", Read, false, false),
         }
     }
 
@@ -528,6 +570,23 @@ mod tests {
         ] {
             assert_eq!(v.danger(), d, "{v:?}");
             assert!(v.command().starts_with("backup "));
+        }
+        // SPEC §6: plan/status R; init/clone/start/stop M; reset/exec/destroy D.
+        for (v, d) in [
+            (Verb::StagePlan, Danger::Read),
+            (Verb::StageStatus, Danger::Read),
+            (Verb::StageInit, Danger::Mutating),
+            (Verb::StageClone, Danger::Mutating),
+            (Verb::StageStart, Danger::Mutating),
+            (Verb::StageStop, Danger::Mutating),
+            (Verb::StageReset, Danger::Destructive),
+            (Verb::StageExec, Danger::Destructive),
+            (Verb::StageDestroy, Danger::Destructive),
+            (Verb::StageConfigure, Danger::Mutating),
+            (Verb::StageShow, Danger::Read),
+        ] {
+            assert_eq!(v.danger(), d, "{v:?}");
+            assert!(v.command().starts_with("stage "));
         }
     }
 

@@ -13,6 +13,8 @@ pub mod names;
 pub mod paths;
 pub mod releases;
 pub mod repo;
+pub mod settings;
+pub mod stage;
 pub mod targets;
 pub mod vault;
 

@@ -1,9 +1,10 @@
 //! `paasdeck demo`: a self-contained demo state in a fresh directory under the platform cache
 //! dir (never inside a repository): an `internal-dogfood`, an `oss-demo` and a read-only
 //! `staging` context with local targets, an app with a release history, events, backups and an
-//! encrypted vault. The vault is encrypted to the operator's own identity (created as
-//! `vault keygen` would when there is none), so the demo's deploys decrypt it like any other
-//! context's and no key ever lives in the demo state.
+//! encrypted vault, and `staging-gbo`, a staging context with an incus project on a simulated
+//! host. The vault is encrypted to the operator's own identity (created as `vault keygen` would
+//! when there is none), so the demo's deploys decrypt it like any other context's and no key
+//! ever lives in the demo state.
 
 use std::path::{Path, PathBuf};
 
@@ -67,7 +68,7 @@ fn release(minutes_ago: i64, n: u32) -> ReleaseId {
     crate::ops::deploy::bundle::release_id_at(clock::now() - TimeDelta::minutes(minutes_ago), n)
 }
 
-const COMPOSE: &str = "services:\n  api:\n    image: ghcr.io/example/api:{{paas.release}}\n    environment:\n      DATABASE_URL: ${DATABASE_URL}\n    ports:\n      - \"8080:8080\"\n";
+const COMPOSE: &str = "services:\n  api:\n    image: ghcr.io/example/api:{{paas.release}}\n    environment:\n      DATABASE_URL: ${DATABASE_URL:-postgres://demo-db/api}\n    ports:\n      - \"8080:8080\"\n";
 
 struct Seed<'a> {
     name: &'a str,
@@ -212,6 +213,8 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
                 targets: vec![TargetName::parse(s.targets[0].name.as_str())?],
                 // Releases of the demo's local targets stay inside the demo directory.
                 remote_dir: Some(RemoteDir::parse(dir.join("remote").display().to_string())?),
+                backup_cmd: "docker compose exec -T db pg_dump -U api api".into(),
+                restore_cmd: "docker compose exec -T db psql -U api -v ON_ERROR_STOP=1 --single-transaction api".into(),
                 ..App::new(api.clone(), compose.display().to_string())
             },
         )?;
@@ -282,8 +285,23 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
             };
             target_check::save_checks(&cd, &[r])?;
         }
-        let _ = s.backups;
+        if s.backups > 0 {
+            let current = deployments::load(&cd)?
+                .app(&api)
+                .and_then(|h| h.current_release.clone());
+            let target = TargetName::parse(s.targets[0].name.as_str())?;
+            let tamper = s.name == "internal-dogfood";
+            super::demo_backups::seed(
+                &cd,
+                &format!("{user}@demo"),
+                &target,
+                current,
+                s.backups,
+                tamper,
+            )?;
+        }
     }
+    super::demo_stage::seed(&root, dir, &user)?;
     root.store_context("oss-demo")?;
     Ok(Seeded {
         root,

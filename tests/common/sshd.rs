@@ -1,6 +1,7 @@
 //! A real OpenSSH server per test: unprivileged (it runs as the test's user), on a free
 //! loopback port, with a generated host key and client key, a throw-away known_hosts, and a
-//! fake `docker` first on the remote PATH. No test touches `~/.ssh`.
+//! fake `docker`, an incus simulator and a fake `df` first on the remote PATH. No test touches
+//! `~/.ssh`.
 #![allow(dead_code)]
 
 use std::io::Read;
@@ -18,6 +19,8 @@ pub struct Sshd {
     pub client_key: PathBuf,
     pub fakebin: PathBuf,
     pub docker_state: PathBuf,
+    /// State of the incus simulator on the remote PATH (`incus`, and a fake `df`).
+    pub incus_state: PathBuf,
     pub user: String,
 }
 
@@ -65,6 +68,16 @@ impl Sshd {
             fakebin.join("docker"),
         )
         .unwrap();
+        for (fixture, name) in [("fake-incus", "incus"), ("fake-df", "df")] {
+            std::fs::copy(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures")
+                    .join(fixture),
+                fakebin.join(name),
+            )
+            .unwrap();
+        }
+        let incus_state = dir.path().join("incus-state");
         let docker_state = dir.path().join("docker-state");
         std::fs::create_dir_all(&docker_state).unwrap();
         if current_user() == "root" {
@@ -78,6 +91,7 @@ impl Sshd {
             client_key,
             fakebin,
             docker_state,
+            incus_state,
             user: current_user(),
         };
         s.launch(None);

@@ -1,6 +1,9 @@
 //! Drawing: a pure function of the console state (and the task logs it points at).
 
 pub mod banner;
+pub mod details;
+pub mod forms;
+pub mod instances;
 pub mod layout;
 pub mod log;
 pub mod overlays;
@@ -11,8 +14,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::action::Pane;
 use super::app::{App, FlashLevel};
+use super::pane::Pane;
 use crate::tasks::TaskRunner;
 
 pub fn draw(f: &mut Frame, app: &App, runner: &TaskRunner) {
@@ -34,7 +37,7 @@ fn inert(buf: &mut ratatui::buffer::Buffer) {
 
 fn draw_widgets(f: &mut Frame, app: &App, runner: &TaskRunner) {
     let area = f.area();
-    let l = layout::compute(area, app.contexts.len());
+    let l = layout::compute_for(area, app);
     if l.too_small {
         f.render_widget(
             Paragraph::new(format!(
@@ -57,6 +60,7 @@ fn draw_widgets(f: &mut Frame, app: &App, runner: &TaskRunner) {
             Pane::Apps => panes::render_apps(f, *rect, app),
             Pane::Events => panes::render_events(f, *rect, app),
             Pane::Backups => panes::render_backups(f, *rect, app),
+            Pane::Instances => instances::render(f, *rect, app),
             Pane::Log => log::render(f, *rect, app, runner),
         }
     }
@@ -75,18 +79,23 @@ fn footer(f: &mut Frame, area: ratatui::layout::Rect, app: &App) {
             Line::from(Span::styled(flash.text.clone(), style))
         }
         None => {
+            // Whole hints only: the ones that do not fit are left out, never cut.
             let mut spans = Vec::new();
+            let mut used = 0usize;
             for (key, name) in app.keymap.hints(app.focus) {
+                let label = format!(" {} ", name.replace('_', " "));
+                let w = key.chars().count() + label.chars().count();
+                if used + w > area.width as usize {
+                    break;
+                }
+                used += w;
                 spans.push(Span::styled(
                     key,
                     app.theme
                         .fg(app.theme.border_focus)
                         .add_modifier(Modifier::BOLD),
                 ));
-                spans.push(Span::styled(
-                    format!(" {} ", name.replace('_', " ")),
-                    Style::default(),
-                ));
+                spans.push(Span::styled(label, Style::default()));
             }
             Line::from(spans)
         }

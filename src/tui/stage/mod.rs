@@ -1,0 +1,405 @@
+//! The console's side of STAGE-GBO: a staging context with a stage object shows an Instances
+//! pane, read from `stage status`, with clone/start/stop/reset going through the one guard.
+//! This file is the pure part (model, reducer, ops with the exact commands); the work runs
+//! in [`effects`].
+
+pub mod effects;
+#[cfg(test)]
+mod effects_tests;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+
+use time::OffsetDateTime;
+
+use super::action::{Effect, Op, Pane};
+use super::app::{App, FlashLevel, MenuItem};
+use super::keymap::Cmd;
+use crate::ops::stage::host::HostView;
+use crate::ops::stage::incus::Incus;
+use crate::ops::stage::status::{StageStatus, StatusRow};
+use crate::ops::stage::{lifecycle, plan};
+use crate::policy::guard::Verb;
+use crate::state::stage::StageConfig;
+
+/// One context's stage, as last read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StageView {
+    /// The validated stage object, or why it cannot be used; `None` when there is none.
+    pub config: Option<Result<StageConfig, String>>,
+    pub status: Option<StageStatus>,
+    /// Why the last refresh failed.
+    pub error: Option<String>,
+    pub refreshing: bool,
+    pub refreshed_at: Option<OffsetDateTime>,
+}
+
+impl StageView {
+    pub fn config(&self) -> Option<&StageConfig> {
+        self.config.as_ref().and_then(|c| c.as_ref().ok())
+    }
+}
+
+/// Stage views by context name.
+pub type Stages = HashMap<String, StageView>;
+
+/// What a stage action does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageAction {
+    Clone,
+    Start,
+    Stop,
+    Reset,
+}
+
+/// A stage operation on the active context, with the lines its confirmation shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageOp {
+    pub action: StageAction,
+    pub components: Vec<String>,
+    pub lines: Vec<String>,
+}
+
+impl StageOp {
+    pub fn verb(&self) -> Verb {
+        match self.action {
+            StageAction::Clone => Verb::StageClone,
+            StageAction::Start => Verb::StageStart,
+            StageAction::Stop => Verb::StageStop,
+            StageAction::Reset => Verb::StageReset,
+        }
+    }
+
+    pub fn title(&self) -> String {
+        let verb = self.verb().command();
+        match self.action {
+            StageAction::Clone if self.components.is_empty() => verb.to_string(),
+            _ => format!("{verb} {}", self.components.join(",")),
+        }
+    }
+}
+
+/// Messages for the reducer.
+#[derive(Debug, Clone)]
+pub enum StageMsg {
+    /// The stage object was (re)read from `paasdeck.json`.
+    Loaded {
+        context: String,
+        config: Option<Result<StageConfig, String>>,
+    },
+    /// `stage status` finished.
+    Status {
+        context: String,
+        result: Result<StageStatus, String>,
+    },
+}
+
+impl StageMsg {
+    pub fn into_action(self) -> super::action::Action {
+        super::action::Action::Stage(self)
+    }
+}
+
+/// Work for [`effects::apply`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StageFx {
+    /// Run `stage status` for a context (an audited read of the host).
+    Refresh(String),
+}
+
+fn active_view(app: &App) -> Option<&StageView> {
+    app.stages.get(&app.active_name())
+}
+
+/// Whether the active tab shows the Instances pane.
+pub fn shows_instances(app: &App) -> bool {
+    app.ctx()
+        .is_some_and(|c| c.policy.class == crate::policy::guard::ContextClass::Staging)
+        && active_view(app).is_some_and(|v| v.config.is_some())
+}
+
+/// The panes focus cycles through on the active tab.
+pub fn focus_order(app: &App) -> Vec<Pane> {
+    let show = shows_instances(app);
+    Pane::ALL
+        .iter()
+        .copied()
+        .filter(|p| *p != Pane::Instances || show)
+        .collect()
+}
+
+/// Focus leaves the Instances pane when the tab has none.
+pub fn fix_focus(app: &mut App) {
+    if app.focus == Pane::Instances && !shows_instances(app) {
+        app.focus = Pane::Targets;
+    }
+}
+
+/// The rows after the pane's filter.
+pub fn visible_rows(app: &App) -> Vec<&StatusRow> {
+    let f = app.filters[Pane::Instances.index()].to_lowercase();
+    active_view(app)
+        .and_then(|v| v.status.as_ref())
+        .map(|s| {
+            s.rows
+                .iter()
+                .filter(|r| {
+                    f.is_empty()
+                        || [
+                            &r.name,
+                            &r.state,
+                            &r.data,
+                            &r.ipv4.join(","),
+                            &r.flags.join(","),
+                        ]
+                        .iter()
+                        .any(|p| p.to_lowercase().contains(&f))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn selected(app: &App) -> Option<String> {
+    visible_rows(app)
+        .get(app.selection[Pane::Instances.index()])
+        .map(|r| r.name.clone())
+}
+
+pub fn update(app: &mut App, msg: StageMsg) -> Vec<Effect> {
+    match msg {
+        StageMsg::Loaded { context, config } => {
+            let active = app.active_name() == context;
+            let v = app.stages.entry(context.clone()).or_default();
+            let usable = matches!(config, Some(Ok(_)));
+            if v.config != config {
+                v.config = config;
+            }
+            // Read from the host the first time the tab is shown with a usable stage.
+            let refresh =
+                active && usable && v.status.is_none() && !v.refreshing && v.error.is_none();
+            if refresh {
+                v.refreshing = true;
+            }
+            fix_focus(app);
+            if refresh {
+                vec![Effect::Stage(StageFx::Refresh(context))]
+            } else {
+                Vec::new()
+            }
+        }
+        StageMsg::Status { context, result } => {
+            let now = app.now;
+            let v = app.stages.entry(context).or_default();
+            v.refreshing = false;
+            match result {
+                Ok(s) => {
+                    v.status = Some(s);
+                    v.error = None;
+                    v.refreshed_at = Some(now);
+                }
+                Err(e) => v.error = Some(e),
+            }
+            let n = visible_rows(app).len();
+            let i = Pane::Instances.index();
+            if app.selection[i] >= n {
+                app.selection[i] = n.saturating_sub(1);
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Asks for a refresh of the active tab's instances.
+pub fn refresh(app: &mut App) -> Vec<Effect> {
+    let name = app.active_name();
+    let Some(v) = app.stages.get_mut(&name).filter(|v| v.config().is_some()) else {
+        app.flash(FlashLevel::Warn, "this context has no usable stage object");
+        return Vec::new();
+    };
+    if v.refreshing {
+        return Vec::new();
+    }
+    v.refreshing = true;
+    vec![Effect::Stage(StageFx::Refresh(name))]
+}
+
+/// The operation for an action on the selection (or every component for a clone), with the
+/// exact commands; `Err` says why there is none.
+pub fn op(app: &App, action: StageAction) -> Result<StageOp, String> {
+    let view = active_view(app).ok_or("this context has no stage object")?;
+    let cfg = match &view.config {
+        Some(Ok(c)) => c,
+        Some(Err(e)) => return Err(e.clone()),
+        None => return Err("this context has no stage object".into()),
+    };
+    let i = Incus::new(cfg);
+    let component = |name: Option<String>| {
+        let name = name.ok_or("no instance selected")?;
+        cfg.component(&name)
+            .cloned()
+            .ok_or(format!("{name} is not a component of the stage object"))
+    };
+    let mut lines = vec![format!(
+        "project {} on {} (from {})",
+        cfg.project, cfg.host_target, cfg.source_project
+    )];
+    let (components, commands) = match action {
+        StageAction::Clone => {
+            let done: Vec<&str> = view
+                .status
+                .iter()
+                .flat_map(|s| s.rows.iter())
+                .filter(|r| r.cloned.as_deref() == Some("done"))
+                .map(|r| r.name.as_str())
+                .collect();
+            let todo: Vec<_> = cfg
+                .components
+                .iter()
+                .filter(|c| !done.contains(&c.name.as_str()))
+                .map(|c| c.name.clone())
+                .collect();
+            if !done.is_empty() {
+                lines.push(format!("already cloned, skipped: {}", done.join(", ")));
+            }
+            lines.push(format!(
+                "first: df on {}; refused if less than {} would stay free",
+                cfg.storage_path.as_str(),
+                cfg.min_host_free.as_str()
+            ));
+            // As for instances still missing; steps already done on the host are skipped.
+            let view = HostView {
+                source: todo
+                    .iter()
+                    .map(|n| crate::ops::stage::host::Instance {
+                        name: n.to_string(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            };
+            let steps = plan::clone_steps(cfg, &view, &todo).map_err(|e| e.message)?;
+            let cmds = steps
+                .iter()
+                .filter_map(|s| s.call.as_ref().map(|c| (s.mutating(), c.display())))
+                .map(|(m, c)| if m { c } else { format!("{c}   (read)") })
+                .collect();
+            (Vec::new(), cmds)
+        }
+        StageAction::Start | StageAction::Stop => {
+            let c = component(selected(app))?;
+            let call = if action == StageAction::Start {
+                lines.push(format!("{} must carry {} first", cfg.nic, c.ip));
+                i.start(&c.name)
+            } else {
+                i.stop(&c.name)
+            };
+            (vec![c.name.to_string()], vec![call.display()])
+        }
+        StageAction::Reset => {
+            let c = component(selected(app))?;
+            let paths = cfg.wipe_paths(&c);
+            if paths.is_empty() {
+                lines.push(format!(
+                    "{} ({}) has nothing to wipe",
+                    c.name,
+                    c.data.as_str()
+                ));
+            } else {
+                lines.push(format!("wipes in {} ({}):", c.name, c.data.as_str()));
+                lines.extend(paths.iter().map(|p| format!("  {}", p.as_str())));
+            }
+            (vec![c.name.to_string()], lifecycle::reset_commands(cfg, &c))
+        }
+    };
+    lines.push("commands:".into());
+    lines.extend(commands.into_iter().map(|c| format!("  $ {c}")));
+    Ok(StageOp {
+        action,
+        components,
+        lines,
+    })
+}
+
+fn request_action(app: &mut App, action: StageAction) -> Vec<Effect> {
+    match op(app, action) {
+        Ok(op) => super::update::request(app, Op::Stage(op)),
+        Err(why) => {
+            app.flash(FlashLevel::Warn, why);
+            Vec::new()
+        }
+    }
+}
+
+/// The Instances pane's keys.
+pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
+    if !shows_instances(app) {
+        return Vec::new();
+    }
+    match cmd {
+        Cmd::StageRefresh => refresh(app),
+        Cmd::StageClone => request_action(app, StageAction::Clone),
+        Cmd::StageStart => request_action(app, StageAction::Start),
+        Cmd::StageStop => request_action(app, StageAction::Stop),
+        Cmd::StageReset => request_action(app, StageAction::Reset),
+        _ => Vec::new(),
+    }
+}
+
+/// The action menu of the Instances pane; returns its title.
+pub fn menu(app: &App, items: &mut Vec<MenuItem>) -> String {
+    let key = |c: Cmd| {
+        app.keymap
+            .keys_for(c)
+            .first()
+            .map(|k| k.label())
+            .unwrap_or_default()
+    };
+    let sel = selected(app);
+    let entries = [
+        (
+            StageAction::Clone,
+            Cmd::StageClone,
+            "clone what is missing".to_string(),
+        ),
+        (
+            StageAction::Start,
+            Cmd::StageStart,
+            format!("start {}", sel.clone().unwrap_or_default()),
+        ),
+        (
+            StageAction::Stop,
+            Cmd::StageStop,
+            format!("stop {}", sel.clone().unwrap_or_default()),
+        ),
+        (
+            StageAction::Reset,
+            Cmd::StageReset,
+            format!("reset {} (wipe)", sel.clone().unwrap_or_default()),
+        ),
+    ];
+    for (action, c, label) in entries {
+        let (op, disabled) = match op(app, action) {
+            Ok(o) => (o, None),
+            Err(why) => (
+                StageOp {
+                    action,
+                    components: Vec::new(),
+                    lines: Vec::new(),
+                },
+                Some(why),
+            ),
+        };
+        items.push(MenuItem {
+            label,
+            key: key(c),
+            op: Op::Stage(op),
+            disabled,
+        });
+    }
+    match sel {
+        Some(s) => format!("instance {s}"),
+        None => "instances".into(),
+    }
+}
