@@ -183,11 +183,10 @@ fn no_recipient_no_backup_and_configured_recipients_are_used() {
     let (code, doc, _) = run(&env, "shop", &["backup", "state"]);
     assert_eq!(code, 1, "{doc:#}");
     assert_eq!(doc["error"]["code"], "PAAS_VAULT_IDENTITY");
+    let hint = doc["error"]["remediation"].as_str().unwrap();
     assert!(
-        doc["error"]["remediation"]
-            .as_str()
-            .unwrap()
-            .contains("paasdeck vault keygen")
+        hint.contains("`paasdeck ") && hint.contains(" vault keygen`"),
+        "{hint}"
     );
     assert!(catalogue(&env, "shop").is_empty());
     // A teammate's recipient in backup_recipients is enough, and can decrypt.
