@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod backup;
 pub mod demo;
 mod demo_backups;
 mod demo_stage;

@@ -82,6 +82,12 @@ impl BackupRow {
         }
     }
 
+    /// The id's random part, which tells backups apart in the pane (the full id is in the
+    /// detail view and every dialog).
+    pub fn short_id(&self) -> &str {
+        self.id.rsplit('-').next().unwrap_or(&self.id)
+    }
+
     /// The verified column in words, so colour is never the only cue.
     pub fn verified_label(&self) -> &'static str {
         match (self.failed, self.verified) {

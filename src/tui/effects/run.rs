@@ -462,6 +462,7 @@ async fn execute(
         }
         Op::SecretList { .. } | Op::DoctorReport => Ok(String::new()),
         Op::Stage(s) => crate::tui::stage::effects::execute(env, active, s, ctx, fields).await,
+        Op::Backup(b) => crate::tui::backup::effects::execute(env, active, b, ctx, fields).await,
         Op::Deploy { .. } | Op::Rollback { .. } => Err(PaasError::new(
             ErrorCode::InvalidArgument,
             "console",
