@@ -11,5 +11,7 @@ mod site;
 mod app;
 #[path = "backup/catalogue.rs"]
 mod catalogue;
+#[path = "backup/console.rs"]
+mod console;
 #[path = "backup/state.rs"]
 mod state;
