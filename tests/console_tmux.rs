@@ -255,8 +255,10 @@ fn demo_console_end_to_end() {
 
     // Another process changes this context: the panes follow without a keypress.
     add_target_elsewhere(&env, &root, "internal-dogfood", "late-edge", "203.0.113.99");
-    let screen = tmux.wait_for("the new target and its event", |s| {
+    // One condition for all three, so a capture of a half-drawn frame cannot pass it.
+    let screen = tmux.wait_for("the new target, its address and its event", |s| {
         s.contains("late-edge")
+            && s.contains("deploy@203.0.113.99:22")
             && s.lines()
                 .any(|l| l.contains("target add") && l.contains("name=late"))
     });
@@ -775,7 +777,15 @@ fn console_check_fails_when_the_host_refuses_new_connections_despite_an_open_mas
     sshd.stop();
     tmux.send("c");
     tmux.wait_for("the failed check", |s| s.contains("[fail] edge"));
-    let checks = std::fs::read_to_string(env.ctx_dir("c").join("checks.json")).unwrap();
+    // The pane shows the result as the task ends; checks.json is written right after it.
+    let started = Instant::now();
+    let checks = loop {
+        let checks = std::fs::read_to_string(env.ctx_dir("c").join("checks.json")).unwrap();
+        if checks.contains("Connection refused") || started.elapsed() > Duration::from_secs(10) {
+            break checks;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert!(checks.contains("Connection refused"), "{checks}");
     tmux.send("q");
     tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));

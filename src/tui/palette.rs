@@ -7,7 +7,8 @@ use clap::Parser;
 use super::action::Op;
 use super::app::App;
 use super::keymap::Cmd;
-use crate::cli::{AppCmd, Cli, Command, ContextCmd, EventsCmd, SecretCmd, TargetCmd};
+use super::stage::StageAction;
+use crate::cli::{AppCmd, Cli, Command, ContextCmd, EventsCmd, SecretCmd, StageCmd, TargetCmd};
 use crate::state::names;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +53,11 @@ const VERBS: &[&str] = &[
     "backup verify --latest",
     "backup restore --from ",
     "backup prune",
+    "stage status",
+    "stage clone",
+    "stage start --components ",
+    "stage stop --components ",
+    "stage reset ",
     "help",
     "quit",
 ];
@@ -200,6 +206,21 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             common: r.release.common().map_err(|e| e.message)?,
             to: r.to_release,
         },
+        Command::Stage(StageCmd::Status) if super::stage::shows_instances(app) => {
+            return Ok(PaletteCmd::Cmd(Cmd::StageRefresh));
+        }
+        Command::Stage(StageCmd::Clone(c)) if super::stage::shows_instances(app) => {
+            Op::Stage(super::stage::op_for(app, StageAction::Clone, &c.names())?)
+        }
+        Command::Stage(StageCmd::Start(c)) if super::stage::shows_instances(app) => {
+            Op::Stage(super::stage::op_for(app, StageAction::Start, &c.names())?)
+        }
+        Command::Stage(StageCmd::Stop(c)) if super::stage::shows_instances(app) => {
+            Op::Stage(super::stage::op_for(app, StageAction::Stop, &c.names())?)
+        }
+        Command::Stage(StageCmd::Reset { component }) if super::stage::shows_instances(app) => {
+            Op::Stage(super::stage::op_for(app, StageAction::Reset, &[component])?)
+        }
         Command::Logs(l) => Op::Logs {
             app: l.app,
             target: l.target,
