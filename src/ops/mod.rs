@@ -4,6 +4,7 @@
 pub mod addon;
 pub mod apps;
 pub mod audit;
+pub mod backup;
 pub mod bootstrap;
 pub mod deploy;
 pub mod logs;

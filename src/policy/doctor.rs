@@ -11,9 +11,9 @@ use crate::policy::{detect, redact};
 use crate::state::paths::{ContextDir, EventFile, StateRoot};
 use crate::state::repo;
 
-mod vault;
-
+mod backups;
 mod temp_files;
+mod vault;
 
 mod files;
 use files::{bundle_plaintext_env, state_permissions};
@@ -132,6 +132,7 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
         super::doctor_context::context_name(&cd),
         vault::vault_values_encrypted(&cd),
         temp_files::state_temp_files(root, &cd),
+        backups::latest_backup_verified(&cd),
     ];
     DoctorReport {
         context: ctx.to_string(),

@@ -100,6 +100,8 @@ pub enum Op {
     DoctorReport,
     /// A clone, start, stop or reset in the staging project (the Instances pane).
     Stage(super::stage::StageOp),
+    /// A backup, verification, restore or prune (the Backups pane, `b`).
+    Backup(super::backup::BackupOp),
 }
 
 impl Op {
@@ -130,6 +132,7 @@ impl Op {
             Op::DisableAddon { .. } => Verb::AppAddonDisable,
             Op::DoctorReport => Verb::Doctor,
             Op::Stage(s) => s.verb(),
+            Op::Backup(b) => b.verb(),
         }
     }
 
@@ -174,6 +177,7 @@ impl Op {
             Op::DisableAddon { app, name } => format!("addon disable {app} {name}"),
             Op::DoctorReport => "doctor".into(),
             Op::Stage(s) => s.title(),
+            Op::Backup(b) => b.title(),
         }
     }
 
@@ -348,6 +352,7 @@ impl Op {
             ],
             Op::DoctorReport => vec!["run the doctor".into()],
             Op::Stage(s) => s.lines.clone(),
+            Op::Backup(b) => b.lines.clone(),
         }
     }
 }

@@ -29,6 +29,18 @@ fn table_is_complete_and_unique() {
     assert_eq!(Verb::ContextRemove.danger(), Danger::Destructive);
     assert_eq!(Verb::Deploy.danger(), Danger::Mutating);
     assert_eq!(Verb::TargetCheck.danger(), Danger::Read);
+    // SPEC §5: backup state/run M, list/verify R, restore/prune D.
+    for (v, d) in [
+        (Verb::BackupState, Danger::Mutating),
+        (Verb::BackupRun, Danger::Mutating),
+        (Verb::BackupList, Danger::Read),
+        (Verb::BackupVerify, Danger::Read),
+        (Verb::BackupRestore, Danger::Destructive),
+        (Verb::BackupPrune, Danger::Destructive),
+    ] {
+        assert_eq!(v.danger(), d, "{v:?}");
+        assert!(v.command().starts_with("backup "));
+    }
     // SPEC §6: plan/status R; init/clone/start/stop M; reset/exec/destroy D.
     for (v, d) in [
         (Verb::StagePlan, Danger::Read),
