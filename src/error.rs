@@ -57,6 +57,11 @@ error_codes! {
     BackupVerifyFailed => "PAAS_BACKUP_VERIFY_FAILED",
     VaultIdentity => "PAAS_VAULT_IDENTITY",
     VaultDecryptFailed => "PAAS_VAULT_DECRYPT_FAILED",
+    AlertNotFound => "PAAS_ALERT_NOT_FOUND",
+    AlertDeliveryFailed => "PAAS_ALERT_DELIVERY_FAILED",
+    IncidentNotFound => "PAAS_INCIDENT_NOT_FOUND",
+    CheckFailed => "PAAS_CHECK_FAILED",
+    DriftDetected => "PAAS_DRIFT_DETECTED",
 }
 
 impl std::str::FromStr for ErrorCode {
