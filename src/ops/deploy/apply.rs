@@ -14,12 +14,15 @@ use super::bundle::{self, Bundle};
 use super::drift::{self, Drift};
 use super::{Kind, Plan, lock, remote};
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::ops::alert::{self, Alert};
 use crate::ops::redaction::Redacting;
 use crate::policy::redact::ValueRedactor;
 use crate::remote::fanout::{self, Outcome, TargetStatus};
 use crate::remote::pool::Pool;
 use crate::remote::{BoxFuture, LineSink, Stream};
+use crate::state::alerts::{AlertRow, AlertSeverity};
 use crate::state::ids::{AppName, ReleaseId, RemoteDir};
+use crate::state::incidents::FoldOutcome;
 use crate::state::paths::{ContextDir, EventFile};
 use crate::state::targets::Target;
 use crate::state::vault::Vault;
@@ -262,6 +265,9 @@ pub struct Applied {
     pub error: Option<PaasError>,
     /// After a failure: where the touched targets' `current` points now.
     pub drift: Option<Drift>,
+    /// After a failure: the incident it was folded into, and the alert raised for it.
+    pub incident: Option<String>,
+    pub alert: Option<AlertRow>,
 }
 
 impl Applied {
@@ -353,16 +359,44 @@ pub async fn apply(
             .collect();
         drift = Some(drift::check(&pool, &plan, &touched).await);
     }
-    let applied = Applied {
+    let mut applied = Applied {
         plan: plan.clone(),
         outcomes,
         recorded,
         error,
         drift,
+        incident: None,
+        alert: None,
     };
-    record_event(&cd, operator, &applied)?;
+    applied.incident = record_event(&cd, operator, &applied)?.map(|f| f.id);
     drop(held);
+    if let Some(e) = &applied.error {
+        applied.alert = alert::raise_async(cd.clone(), failure_alert(&applied, e)).await;
+    }
     Ok(applied)
+}
+
+/// The critical alert of a failed deploy or rollback (`si paas`'s `deploy failure`).
+fn failure_alert(a: &Applied, e: &PaasError) -> Alert {
+    let plan = &a.plan;
+    let mut alert = Alert::new(
+        &format!("{} failure", plan.kind.command()),
+        AlertSeverity::Critical,
+        &e.message,
+    )
+    .field("app", plan.app.clone())
+    .field("release", plan.release.clone())
+    .field(
+        "from_release",
+        plan.from_release.clone().unwrap_or_default(),
+    )
+    .field("target_statuses", fanout::statuses(&a.outcomes))
+    .field("error_code", e.code.as_str())
+    .field("error_stage", e.stage.clone());
+    alert.target = e.target.clone();
+    alert.guidance = e.remediation.clone();
+    alert.incident_id = a.incident.clone();
+    alert
 }
 
 fn event_row(plan: &Plan, operator: &str, status: &str) -> Map<String, Value> {
@@ -385,8 +419,8 @@ fn event_row(plan: &Plan, operator: &str, status: &str) -> Map<String, Value> {
     row
 }
 
-/// The `deployments.jsonl` row of an apply.
-fn record_event(cd: &ContextDir, operator: &str, a: &Applied) -> Result<()> {
+/// The `deployments.jsonl` row of an apply; a failure is folded into an incident.
+fn record_event(cd: &ContextDir, operator: &str, a: &Applied) -> Result<Option<FoldOutcome>> {
     let mut row = event_row(
         &a.plan,
         operator,
@@ -414,7 +448,7 @@ fn record_event(cd: &ContextDir, operator: &str, a: &Applied) -> Result<()> {
     if let Some(d) = &a.drift {
         drift::insert(&mut row, d);
     }
-    events::append(cd, EventFile::Deployments, row)
+    events::append_folded(cd, EventFile::Deployments, row)
 }
 
 /// The row of a plan-only deploy: nothing remote happened.

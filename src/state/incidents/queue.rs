@@ -114,7 +114,16 @@ fn update<R>(cd: &ContextDir, f: impl FnOnce(&mut Queue) -> Result<R>) -> Result
 pub struct FoldOutcome {
     pub id: String,
     pub inserted: bool,
+    /// A resolved incident that this failure opened again.
+    pub reopened: bool,
     pub seen_count: u64,
+}
+
+impl FoldOutcome {
+    /// Whether the failure starts something the responder has not heard of yet.
+    pub fn is_new(&self) -> bool {
+        self.inserted || self.reopened
+    }
 }
 
 /// Drops entries not seen for [`RETENTION`] and keeps the newest [`CAP`].
@@ -160,7 +169,8 @@ pub fn fold_candidate(cd: &ContextDir, c: &Candidate) -> Result<FoldOutcome> {
                 cur.triggered_at = incoming.triggered_at.clone();
                 cur.window_end = cur.window_end.clone().max(incoming.window_end.clone());
                 cur.metadata.extend(incoming.metadata.clone());
-                if e.status == IncidentStatus::Resolved {
+                let reopened = e.status == IncidentStatus::Resolved;
+                if reopened {
                     e.set_status(IncidentStatus::Open);
                     e.resolved_at.clear();
                     e.resolved_by.clear();
@@ -168,6 +178,7 @@ pub fn fold_candidate(cd: &ContextDir, c: &Candidate) -> Result<FoldOutcome> {
                 FoldOutcome {
                     id: e.incident.id.clone(),
                     inserted: false,
+                    reopened,
                     seen_count: e.seen_count,
                 }
             }
@@ -191,6 +202,7 @@ pub fn fold_candidate(cd: &ContextDir, c: &Candidate) -> Result<FoldOutcome> {
                 FoldOutcome {
                     id: incoming.id.clone(),
                     inserted: true,
+                    reopened: false,
                     seen_count: 1,
                 }
             }
