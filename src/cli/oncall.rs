@@ -46,7 +46,7 @@ pub enum AlertCmd {
     /// Send alerts to a Telegram chat; the bot token is read from stdin (or a hidden prompt)
     SetupTelegram {
         /// The chat id (a number, negative for groups, or @channelname)
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         chat_id: String,
     },
     /// Send alerts as JSON POSTs to a webhook; the URL is read from stdin (or a hidden prompt)

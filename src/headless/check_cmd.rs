@@ -35,6 +35,9 @@ fn render(c: &check::ContextCheck) -> String {
 }
 
 pub fn run(inv: &Invocation, a: &CheckArgs) -> Result<Report> {
+    if let Some(p) = &a.prometheus {
+        crate::state::fsio::existing_output(p, "flag_validation")?;
+    }
     let contexts = if a.all_contexts {
         inv.root.list_contexts()?
     } else {

@@ -476,8 +476,3 @@ pub fn acknowledged(cd: &ContextDir, id: &str) -> Option<AlertRow> {
     });
     found
 }
-
-/// Names in alert fields are validated like input before they become callback commands.
-pub fn safe_name(s: &str) -> bool {
-    names::validate_app(s).is_ok()
-}
