@@ -14,7 +14,7 @@ use crate::policy::redact;
 use crate::state::events::{self, RevLine, ReverseLines};
 use crate::state::paths::{ContextDir, EventFile};
 use crate::state::vault::key_segment;
-use crate::state::{clock, fsio, names};
+use crate::state::{clock, fsio};
 
 /// Where an alert goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
