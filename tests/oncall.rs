@@ -281,3 +281,66 @@ fn reconcile_reports_a_current_link_changed_behind_paasdecks_back_as_drifted() {
         .unwrap();
     assert_ne!(o.status.code(), Some(2));
 }
+
+#[test]
+fn an_si_telegram_file_with_a_plaintext_token_still_delivers_and_the_doctor_reports_it() {
+    let server = Server::start(Mode::Ok);
+    let mut lab = Lab::new();
+    lab.telegram_base = Some(server.base());
+    let dir = lab.env.ctx_dir("shop").join("alerts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("telegram.json"),
+        format!("{{\n  \"bot_token\": \"{TOKEN}\",\n  \"chat_id\": \"42\",\n  \"updated_at\": \"2026-01-01T00:00:00Z\"\n}}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("policy.json"),
+        "{\n  \"default_channel\": \"telegram\",\n  \"severity\": {\"info\": \"off\"},\n  \"updated_at\": \"\"\n}\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    for f in ["telegram.json", "policy.json"] {
+        std::fs::set_permissions(dir.join(f), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let (code, doc, out) = lab.run(&["alert", "test", "--severity", "warning"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(doc["status"], "sent");
+    assert_eq!(server.requests()[0].url, format!("/bot{TOKEN}/sendMessage"));
+    no_secret(&out);
+    // si's `off` alias is read as disabled
+    let (code, doc, _) = lab.run(&["alert", "test"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["status"], "suppressed");
+    assert_eq!(server.count(), 1);
+    let (code, doc, _) = lab.run(&["doctor"]);
+    assert_eq!(code, 1);
+    let check = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "state_plaintext_secrets")
+        .unwrap();
+    assert_eq!(check["ok"], false, "{check}");
+    assert!(check["detail"].as_str().unwrap().contains("telegram.json"));
+    // setting it up again moves the token into the vault
+    lab.setup_telegram(&server);
+    let (code, _, out) = lab.run(&["doctor"]);
+    assert_eq!(code, 0, "{out}");
+    // a malformed channel in policy.json is a corrupt state file, named
+    std::fs::write(
+        dir.join("policy.json"),
+        "{\"default_channel\": \"pager\"}\n",
+    )
+    .unwrap();
+    let (code, doc, _) = lab.run(&["alert", "policy", "show"]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["error"]["code"], "PAAS_STATE_CORRUPT");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("policy.json")
+    );
+}

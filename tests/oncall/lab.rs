@@ -1,10 +1,8 @@
 //! A context with a local target whose `docker` is the fake one, an app, and a loopback HTTP
 //! server standing in for Telegram and the webhook.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -262,15 +260,4 @@ impl Drop for Server {
 pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
-}
-
-pub fn wait_for(mut f: impl FnMut() -> bool, limit: Duration) -> bool {
-    let started = std::time::Instant::now();
-    while started.elapsed() < limit {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    f()
 }
