@@ -6,8 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v tmux >/dev/null || { echo "tmux is required" >&2; exit 1; }
-cargo build --release -q
-bin="$PWD/target/release/paasdeck"
+# PAASDECK_BIN picks a binary already built (e.g. target/debug/paasdeck).
+if [ -n "${PAASDECK_BIN:-}" ]; then
+  bin="$(realpath "$PAASDECK_BIN")"
+else
+  cargo build --release -q
+  bin="$PWD/target/release/paasdeck"
+fi
 work="$(mktemp -d)"
 sock="paasdeck-shots-$$"
 trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -32,9 +37,29 @@ wait_screen "OSS-DEMO"
 shot main-oss-demo "paasdeck — oss-demo (public-safe demo)"
 tm send-keys -t s Tab
 tm send-keys -t s -l "d"
+wait_screen "Confirm in"
+shot deploy-plan "paasdeck — d shows the plan and waits for y, even in oss-demo (t changes the health timeout)"
+tm send-keys -t s -l "y"
 wait_screen "is now the current release of api"
-shot deploy-oss-demo "paasdeck — a deploy of api: plan, a task per target, status lines"
-tm send-keys -t s BTab
+shot deploy-oss-demo "paasdeck — a deploy of api: every target's progress in the deploy's own log, a task per target"
+tm send-keys -t s Enter
+wait_screen "roll back to the selected"
+shot history-picker "paasdeck — Enter on an app: its releases, Enter picks one to roll back to"
+tm send-keys -t s Escape
+tm send-keys -t s -l "S"
+wait_screen "Set a secret"
+tm send-keys -t s Tab
+tm send-keys -t s -l "DATABASE_URL"
+tm send-keys -t s Tab Tab
+tm send-keys -t s -l "postgres://demo:not-shown@db/api"
+shot secret-form "paasdeck — S sets a secret: app and target from lists, the value masked"
+tm send-keys -t s Escape
+tm send-keys -t s Tab
+tm send-keys -t s Enter
+wait_screen "logs of its app on its target"
+shot event-detail "paasdeck — Enter on an event: every field, wrapped; l opens its app's logs"
+tm send-keys -t s Escape
+tm send-keys -t s BTab BTab
 tm send-keys -t s -l "1"
 wait_screen "INTERNAL-DOGFOOD"
 tm send-keys -t s -l "c"

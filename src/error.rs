@@ -57,11 +57,39 @@ error_codes! {
     BackupVerifyFailed => "PAAS_BACKUP_VERIFY_FAILED",
     VaultIdentity => "PAAS_VAULT_IDENTITY",
     VaultDecryptFailed => "PAAS_VAULT_DECRYPT_FAILED",
+    SecretMissing => "PAAS_SECRET_MISSING",
     AlertNotFound => "PAAS_ALERT_NOT_FOUND",
     AlertDeliveryFailed => "PAAS_ALERT_DELIVERY_FAILED",
     IncidentNotFound => "PAAS_INCIDENT_NOT_FOUND",
     CheckFailed => "PAAS_CHECK_FAILED",
     DriftDetected => "PAAS_DRIFT_DETECTED",
+}
+
+impl ErrorCode {
+    /// A refusal: paasdeck declined to act (a guard, a usage or input error, a lock, a missing
+    /// secret, state it will not touch) rather than an operation that failed on a target.
+    pub fn is_refusal(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::InvalidArgument
+                | ErrorCode::TargetResolutionFailed
+                | ErrorCode::RollbackResolveFailed
+                | ErrorCode::RollbackBundleNotFound
+                | ErrorCode::PrecheckPlaintextSecrets
+                | ErrorCode::ContextGuard
+                | ErrorCode::ContextNotFound
+                | ErrorCode::AppNotFound
+                | ErrorCode::AlreadyExists
+                | ErrorCode::StateCorrupt
+                | ErrorCode::StateLocked
+                | ErrorCode::Cancelled
+                | ErrorCode::DeployLocked
+                | ErrorCode::DoctorBlocked
+                | ErrorCode::SecretMissing
+                | ErrorCode::AlertNotFound
+                | ErrorCode::IncidentNotFound
+        )
+    }
 }
 
 impl std::str::FromStr for ErrorCode {
@@ -134,6 +162,11 @@ impl PaasError {
     pub fn as_usage(mut self) -> Self {
         self.usage = true;
         self
+    }
+
+    /// Usage errors and refusals, as opposed to failed operations.
+    pub fn is_refusal(&self) -> bool {
+        self.usage || self.code.is_refusal()
     }
 
     pub fn exit_code(&self) -> i32 {

@@ -975,3 +975,97 @@ fn info_prints_every_path_in_use() {
         "{text}"
     );
 }
+
+#[test]
+fn refusals_and_usage_errors_are_warnings_not_critical() {
+    let env = Env::new();
+    env.init("c", "oss-demo");
+    let compose = env.work.join("compose.yaml");
+    std::fs::write(&compose, "services:\n  web:\n    image: nginx\n").unwrap();
+    let f = compose.to_str().unwrap();
+    env.ok(&[
+        "--context",
+        "c",
+        "app",
+        "add",
+        "--name",
+        "web",
+        "--compose-file",
+        f,
+    ]);
+    // the same app again: a refusal
+    let (code, doc) = env.json(&[
+        "--context",
+        "c",
+        "app",
+        "add",
+        "--name",
+        "web",
+        "--compose-file",
+        f,
+    ]);
+    assert_eq!(code, 1, "{doc:#}");
+    // a refused action in a read-only context
+    env.ok(&["context", "init", "ro", "--type", "oss-demo", "--read-only"]);
+    let (code, _) = env.json(&[
+        "--context",
+        "ro",
+        "target",
+        "add",
+        "--name",
+        "a",
+        "--host",
+        "a.example",
+        "--user",
+        "u",
+    ]);
+    assert_eq!(code, 2);
+    for (ctx, command) in [("c", "app add"), ("ro", "target add")] {
+        let audit = std::fs::read_to_string(env.ctx_dir(ctx).join("events/audit.jsonl")).unwrap();
+        let row: Value = audit
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .rfind(|r| r["command"] == command && r["status"] == "failed")
+            .unwrap_or_else(|| panic!("no failed {command} row in {ctx}: {audit}"));
+        assert_eq!(row["severity"], "warning", "{row:#}");
+    }
+    let crit = env.ok(&["--context", "c", "events", "list", "--severity", "critical"]);
+    assert_eq!(crit["count"], 0, "{crit:#}");
+}
+
+#[test]
+fn hints_name_the_state_root_so_they_run_as_shown() {
+    let env = Env::new();
+    env.init("c", "oss-demo");
+    // a mutating command without --context names the exact command to re-run with
+    std::fs::write(env.root.join("current_context"), "c\n").unwrap();
+    let (code, doc) = env.json(&["target", "add", "--name", "a", "--host", "h", "--user", "u"]);
+    assert_eq!(code, 2, "{doc:#}");
+    // the doctor refusal's remediation names the root it ran on
+    std::fs::write(
+        env.ctx_dir("c").join("events/alerts.jsonl"),
+        "{\"context\":\"elsewhere\",\"command\":\"x\"}\n",
+    )
+    .unwrap();
+    let o = env.run_stdin(
+        &[
+            "--context",
+            "c",
+            "secret",
+            "set",
+            "--app",
+            "api",
+            "--name",
+            "X",
+        ],
+        "v",
+    );
+    let err = stderr(&o);
+    let root = env.root.display().to_string();
+    assert!(
+        err.contains(&format!(
+            "`paasdeck --state-root {root} --context c doctor`"
+        )),
+        "{err}"
+    );
+}

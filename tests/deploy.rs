@@ -65,7 +65,11 @@ impl Site {
             "--remote-dir",
             remote.to_str().unwrap(),
         ]);
-        Site { env, sshds, remote }
+        let site = Site { env, sshds, remote };
+        // The compose file needs both without a default: an operator sets them before deploying.
+        site.secret("DATABASE_URL", None, "postgres://db/shop-default");
+        site.secret("API_TOKEN", None, "tok-default");
+        site
     }
 
     fn run(&self, args: &[&str]) -> (i32, Value, String) {
@@ -595,4 +599,58 @@ fn logs_follow_delivers_lines_as_they_arrive() {
         calls.contains("compose -p shop-api -f compose.yaml logs --no-color --tail 200 --follow"),
         "{calls}"
     );
+}
+
+#[test]
+fn a_variable_without_value_or_default_is_listed_in_the_plan_and_refused_at_apply() {
+    let site = Site::new(1);
+    std::fs::write(
+        site.env.work.join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    environment:\n      GREETING: ${GREETING}\n      MOOD: ${MOOD:-calm}\n",
+    )
+    .unwrap();
+    // the plan lists it (and only it: MOOD has a default)
+    let (code, doc, _) = site.deploy(&[]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["missing_env"], serde_json::json!(["GREETING"]));
+    let o = site
+        .env
+        .cmd()
+        .args(["--context", "shop", "deploy", "--app", "api"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("MISSING secrets (no value, no default): GREETING"),
+        "{}",
+        stdout(&o)
+    );
+    // the apply refuses before anything remote, naming the variable and never a value
+    let (code, doc, text) = site.deploy(&["--apply"]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(doc["error"]["code"], "PAAS_SECRET_MISSING");
+    let msg = doc["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("GREETING") && !msg.contains("MOOD"), "{msg}");
+    let hint = doc["error"]["remediation"].as_str().unwrap();
+    assert!(
+        hint.contains("--context shop secret set --app api --name GREETING")
+            && hint.contains("--state-root"),
+        "{hint}"
+    );
+    assert!(!text.contains("postgres://db/shop-default"));
+    assert_eq!(site.sshds[0].accepted(), 0, "no connection was made");
+    assert!(site.sshds[0].docker_calls().is_empty());
+    assert!(site.history().is_null(), "nothing recorded");
+    let audit =
+        std::fs::read_to_string(site.env.ctx_dir("shop").join("events/audit.jsonl")).unwrap();
+    let row: Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!(row["error_code"], "PAAS_SECRET_MISSING");
+    assert_eq!(row["severity"], "warning");
+    // once set, the same deploy goes through and the value reaches the remote .env
+    site.secret("GREETING", None, "hello-there");
+    let (code, doc, _) = site.deploy(&["--apply", "--health-timeout", "10s"]);
+    assert_eq!(code, 0, "{doc:#}");
+    let rel = release_of(&doc);
+    let dotenv =
+        std::fs::read_to_string(site.app_dir().join("releases").join(&rel).join(".env")).unwrap();
+    assert_eq!(dotenv, "GREETING='hello-there'\n");
 }

@@ -736,3 +736,51 @@ fn target_exec_streams_with_a_target_prefix() {
     assert!(out.contains("target_statuses=edge-a:ok"), "{out}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("edge-a | two\n"));
 }
+
+/// An open master says nothing about whether the host still accepts connections: with the
+/// listener gone and the master kept, a check (the console's path: one pool for the session)
+/// fails like the headless check does, and a command on the old master still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_proves_a_new_connection_not_a_reused_master() {
+    use paasdeck::ops::target_check::check_target;
+    let mut sshd = Sshd::start();
+    let dir = tempfile::tempdir().unwrap();
+    let pool = Pool::new(options(dir.path()), None);
+    let tgt = target(&sshd, "edge");
+    let cancel = CancellationToken::new();
+    let first = check_target(&pool, "c", &tgt, Duration::from_secs(20), &cancel).await;
+    assert!(first.ok(), "{first:?}");
+    let master = pool.get("c", &tgt).await.unwrap();
+    // Stop the listener; the connection's own sshd process (the master) lives on.
+    sshd.stop();
+    let out = capture(
+        master.as_ref(),
+        ExecRequest::new("echo still-here"),
+        CancellationToken::new(),
+        5,
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.stdout, vec!["still-here"], "the master must survive");
+    let again = check_target(&pool, "c", &tgt, Duration::from_secs(20), &cancel).await;
+    assert!(!again.ok(), "a stale master passed the check: {again:?}");
+    let err = again.error.clone().unwrap_or_default();
+    assert!(err.contains("Connection refused"), "{err}");
+    pool.close_all().await;
+
+    // Headless, at the same moment, says the same.
+    let env = cli_env(&sshd);
+    add_ssh_target(&env, &sshd, "edge", sshd.port);
+    let (code, doc) = run_json(
+        &env,
+        &["--context", "c", "target", "check", "--target", "edge"],
+    );
+    assert_eq!(code, 1, "{doc:#}");
+    assert!(
+        doc["data"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("Connection refused"),
+        "{doc:#}"
+    );
+}

@@ -6,11 +6,11 @@ use super::Invocation;
 use super::output::{Report, table};
 use crate::cli::{AppAddArgs, AppCmd};
 use crate::error::{PaasError, Result};
-use crate::state::apps::{self, App};
+use crate::ops::{self, apps::AppSpec};
+use crate::state::apps;
 use crate::state::deployments;
-use crate::state::ids::{AppName, RemoteDir, TargetName};
-use crate::state::{names, paths, targets};
-use crate::text::refuse_control;
+use crate::state::ids::AppName;
+use crate::state::names;
 
 pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
     match cmd {
@@ -26,7 +26,7 @@ pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
                 ));
             }
             let cd = inv.existing_cd()?;
-            let (name, total) = apps::remove(&cd, app)?;
+            let (name, total) = ops::apps::remove(&cd, app)?;
             Ok(Report::ok()
                 .field("app", &name)
                 .field("force", true)
@@ -39,63 +39,34 @@ pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
 }
 
 fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
-    let name = AppName::parse(a.name.as_str())?;
-    refuse_control("--compose-file", &a.compose_file.display().to_string())?;
-    if let Some(h) = &a.health_cmd {
-        refuse_control("--health-cmd", h)?;
-    }
-    let compose = paths::absolute(&a.compose_file);
-    if !compose.is_file() {
-        return Err(PaasError::usage(
-            "flag_validation",
-            format!("compose file {} does not exist", compose.display()),
-        ));
-    }
-    let remote_dir = a
-        .remote_dir
-        .as_deref()
-        .filter(|d| !d.is_empty())
-        .map(RemoteDir::parse)
-        .transpose()?;
+    names::validate_app(&a.name)?;
     let cd = inv.existing_cd()?;
-    let wanted = a
-        .targets
-        .as_deref()
-        .map(names::split_csv)
-        .unwrap_or_default()
-        .into_iter()
-        .map(TargetName::parse)
-        .collect::<Result<Vec<_>>>()?;
-    if !wanted.is_empty() {
-        let inventory = targets::load(&cd)?;
-        if !wanted.iter().any(|w| w.eq_ignore_ascii_case("all")) {
-            for w in &wanted {
-                if inventory.find(w).is_none() {
-                    return Err(targets::not_found(w));
-                }
-            }
-        }
-    }
-    let app = App {
-        targets: wanted.clone(),
+    let spec = AppSpec {
+        name: a.name.clone(),
+        compose_file: a.compose_file.display().to_string(),
+        targets: a
+            .targets
+            .as_deref()
+            .map(names::split_csv)
+            .unwrap_or_default(),
         health_cmd: a.health_cmd.clone().unwrap_or_default(),
-        remote_dir: remote_dir.clone(),
-        ..App::new(name, compose.display().to_string())
+        remote_dir: a.remote_dir.clone().unwrap_or_default(),
     };
-    let total = apps::add(&cd, app)?;
+    let (app, total) = ops::apps::add(&cd, &spec)?;
     Ok(Report::ok()
-        .field("app", &a.name)
-        .field("compose_file", compose.display().to_string())
-        .field("targets", wanted)
-        .field("health_cmd", a.health_cmd.clone().unwrap_or_default())
+        .field("app", &app.name)
+        .field("compose_file", &app.compose_file)
+        .field("targets", &app.targets)
+        .field("health_cmd", &app.health_cmd)
         .field(
             "remote_dir",
-            remote_dir
+            app.remote_dir
+                .clone()
                 .map(String::from)
                 .unwrap_or_else(|| crate::ops::deploy::DEFAULT_REMOTE_ROOT.to_string()),
         )
         .field("total", total)
-        .text(format!("app {} registered", a.name)))
+        .text(format!("app {} registered", app.name)))
 }
 
 fn list(inv: &Invocation) -> Result<Report> {
@@ -140,8 +111,14 @@ fn list(inv: &Invocation) -> Result<Report> {
         data.push(v);
     }
     let text = if reg.apps.is_empty() {
-        "no apps; register one with `paasdeck --context <ctx> app add --name N --compose-file F`\n"
-            .to_string()
+        format!(
+            "no apps; register one with `{}`\n",
+            crate::ops::cli_command(
+                &inv.root,
+                &inv.context,
+                "app add --name NAME --compose-file FILE"
+            )
+        )
     } else {
         table(&rows)
     };

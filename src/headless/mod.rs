@@ -160,7 +160,11 @@ pub fn run(global: &Global, cmd: &Command) -> i32 {
         }
     };
     tracing::info!(command, context = %inv.context, "command started");
-    let result = guard_and_run(&inv, verb, cmd);
+    let result = guard_and_run(&inv, verb, cmd).map_err(|e| rooted(&inv, e));
+    let result = result.map(|mut r| {
+        r.error = r.error.take().map(|e| rooted(&inv, e));
+        r
+    });
     let spec = verb.spec();
     let failed = !matches!(&result, Ok(r) if r.ok);
     let audited = spec.danger != Danger::Read || spec.remote || failed || wants_audit(cmd);
@@ -184,6 +188,12 @@ pub fn run(global: &Global, cmd: &Command) -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// Makes the commands in an error's remediation exact for this invocation's state root.
+fn rooted(inv: &Invocation, mut e: PaasError) -> PaasError {
+    e.remediation = crate::ops::rooted_hint(&inv.root, &e.remediation);
+    e
 }
 
 /// Reads that are still worth an audit row: revealing a secret.

@@ -10,6 +10,7 @@ use super::output::{Report, table};
 use super::vault_cmd;
 use crate::cli::{SecretCmd, SecretScopeArgs};
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::ops::{self, secrets::SecretValue};
 use crate::state::vault::identity::Lazy;
 use crate::state::vault::{SecretScope, Vault, key_segment, parse_key};
 use crate::state::{context, names, targets};
@@ -77,18 +78,14 @@ pub fn run(inv: &Invocation, cmd: &SecretCmd) -> Result<Report> {
             names::validate_env_name(name)?;
             let sc = scope(inv, s)?;
             let key = sc.key(name);
-            let value = read_value(&key)?;
-            let _lock = cd.lock()?;
-            let mut vault = Vault::load(&vault_path)?;
-            let replaced = vault.contains(&key);
-            let to = vault_cmd::write_recipients(inv, &mut vault)?;
-            vault.seal(&key, &value, &to.recipients)?;
-            vault.save()?;
+            let value = SecretValue::new(read_value(&key)?);
+            let to = ops::secrets::set(&inv.root, &cd, &sc, name, &value)?;
+            let (key, replaced) = (to.key.clone(), to.replaced);
             drop(value);
             let mut text = format!(
                 "secret {key} {} (encrypted to {} recipient(s))",
                 if replaced { "replaced" } else { "set" },
-                to.recipients.len()
+                to.recipients
             );
             if let Some(n) = &to.note {
                 text.push_str(&format!("\nnote: {n}"));
@@ -116,7 +113,7 @@ pub fn run(inv: &Invocation, cmd: &SecretCmd) -> Result<Report> {
                 .field("vault_file", vault_path.display().to_string())
                 .field("replaced", replaced)
                 .field("encrypted", true)
-                .field("recipients", to.recipients.len())
+                .field("recipients", to.recipients)
                 .set("note", &to.note)
                 .text(text))
         }

@@ -27,24 +27,7 @@ pub(super) struct WriteTo {
 /// The vault's recipients, or, for a vault without any, the operator's own (the header is
 /// added to the file either way).
 pub(super) fn write_recipients(inv: &Invocation, vault: &mut Vault) -> Result<WriteTo> {
-    let mut recipients = vault.recipients();
-    let own = if recipients.is_empty() {
-        let id = identity::require(inv.root.path())?;
-        recipients.push(id.recipient());
-        Some(id)
-    } else {
-        // Only for the note: encrypting needs no identity when the header names recipients.
-        identity::find(inv.root.path()).ok().flatten()
-    };
-    vault.ensure_recipients(&recipients);
-    let note = own.filter(|id| !recipients.contains(&id.recipient())).map(|id| {
-        format!(
-            "your identity ({}) is not a recipient of this vault, so you cannot decrypt what you wrote; a recipient can add you with `paasdeck --context {} vault recipient add {}`",
-            id.source.describe(),
-            inv.context,
-            id.recipient()
-        )
-    });
+    let (recipients, note) = crate::ops::secrets::write_recipients(&inv.root, &inv.context, vault)?;
     Ok(WriteTo { recipients, note })
 }
 

@@ -2,12 +2,14 @@
 //! and results; the headless CLI and the console call the same functions.
 
 pub mod alert;
+pub mod apps;
 pub mod audit;
 pub mod check;
 pub mod deploy;
 pub mod logs;
 pub mod reconcile;
 pub mod redaction;
+pub mod secrets;
 pub mod stage;
 pub mod target_check;
 pub mod target_exec;
@@ -24,6 +26,41 @@ use crate::remote::ssh::SshOptions;
 use crate::state::StateRoot;
 use crate::state::events::{self, Audit};
 use crate::state::paths::EventFile;
+
+/// An exact headless command line for a hint: `paasdeck [--state-root R] --context C ARGS`,
+/// with the state root named whenever it is not the default one, so it runs as shown.
+pub fn cli_command(root: &StateRoot, context: &str, args: &str) -> String {
+    let quote = |s: &str| {
+        shlex::try_quote(s)
+            .map(|q| q.into_owned())
+            .unwrap_or_else(|_| s.to_string())
+    };
+    let mut cmd = "paasdeck".to_string();
+    if root.source() != crate::state::RootSource::Home {
+        cmd.push_str(" --state-root ");
+        cmd.push_str(&quote(&root.path().display().to_string()));
+    }
+    if !context.is_empty() {
+        cmd.push_str(" --context ");
+        cmd.push_str(&quote(context));
+    }
+    if !args.is_empty() {
+        cmd.push(' ');
+        cmd.push_str(args);
+    }
+    cmd
+}
+
+/// A hint with every `` `paasdeck …` `` command in it made exact for this state root: the
+/// root is named when it is not the default one, so a pasted command acts where the failing
+/// one did.
+pub fn rooted_hint(root: &StateRoot, hint: &str) -> String {
+    if root.source() == crate::state::RootSource::Home || hint.contains("--state-root") {
+        return hint.to_string();
+    }
+    let prefix = cli_command(root, "", "");
+    hint.replace("`paasdeck ", &format!("`{prefix} "))
+}
 
 /// The audit row recorded when a connection adds a host key: on first use, or a key added for
 /// a host that already had others.

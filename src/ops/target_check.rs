@@ -232,8 +232,10 @@ pub async fn check_target(
     let local = t.auth() == AuthMethod::Local;
     // Reachability comes from the connection attempt itself: a separate TCP probe would make
     // sshd fork a session for nothing on every check.
+    // A fresh connection, never a reused master: the check must prove that the host accepts
+    // connections now.
     let probe = async {
-        let transport = pool.get(context, t).await?;
+        let transport = pool.renew(context, t).await?;
         capture(
             transport.as_ref(),
             ExecRequest::new(PROBE).timeout(remaining()),

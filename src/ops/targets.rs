@@ -1,5 +1,5 @@
 //! Target inventory changes with their validation, shared by `target add|use|remove` and the
-//! console's forms.
+//! console's forms (add, edit).
 
 use std::path::PathBuf;
 
@@ -34,6 +34,24 @@ pub struct Added {
 
 /// Validates every field, then adds the target under the context lock.
 pub fn add(cd: &ContextDir, spec: &NewTarget) -> Result<Added> {
+    let target = build(spec)?;
+    let (is_default, total) = targets::add(cd, target.clone(), spec.make_default)?;
+    Ok(Added {
+        target,
+        is_default,
+        total,
+    })
+}
+
+/// Validates every field, then replaces the settings of the existing target of that name.
+pub fn edit(cd: &ContextDir, spec: &NewTarget) -> Result<Target> {
+    let target = build(spec)?;
+    targets::replace(cd, target.clone())?;
+    Ok(target)
+}
+
+/// The stored form of a target, every field validated as the command line validates it.
+fn build(spec: &NewTarget) -> Result<Target> {
     let name = TargetName::parse(spec.name.as_str())?;
     let host = Host::parse(spec.host.as_str())?;
     let user = User::parse(spec.user.as_str())?;
@@ -72,12 +90,7 @@ pub fn add(cd: &ContextDir, spec: &NewTarget) -> Result<Added> {
         labels: spec.labels.clone(),
         ..Target::new(name, host, port, user)
     };
-    let (is_default, total) = targets::add(cd, target.clone(), spec.make_default)?;
-    Ok(Added {
-        target,
-        is_default,
-        total,
-    })
+    Ok(target)
 }
 
 /// Removes a target (the current one needs `force`): (removed, new current, total).

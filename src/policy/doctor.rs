@@ -43,6 +43,36 @@ impl DoctorReport {
     }
 }
 
+/// What to do about a failing check, for the console's report and hints.
+pub fn remediation(check: &str) -> &'static str {
+    match check {
+        "state_root_outside_repo" => {
+            "move the state root out of the repository (pass --state-root or set SI_PAAS_STATE_ROOT)"
+        }
+        "context_vault_outside_repo" => {
+            "keep the vault inside the context directory, outside any repository"
+        }
+        "repo_private_state_artifacts" => {
+            "remove the state files from the repository and add them to .gitignore"
+        }
+        "repo_plaintext_secret_exposure" => {
+            "remove the plaintext secrets from the repository and rotate them; store them with `paasdeck secret set`"
+        }
+        "state_permissions" => "chmod 700 the state directories and 600 the files named",
+        "contexts_distinct_targets" => {
+            "give each context its own hosts: remove the shared target from one of them"
+        }
+        "contexts_distinct_vaults" => "give each context its own vault file",
+        "events_context_consistency" => {
+            "move the rows naming another context out of this context's event files"
+        }
+        "state_plaintext_secrets" => {
+            "remove the plaintext value from the state file named; store it with `paasdeck secret set`"
+        }
+        _ => "read the detail above and fix what it names, then run the doctor again",
+    }
+}
+
 pub(crate) fn pass(name: &'static str, detail: impl Into<String>) -> Check {
     Check {
         name,

@@ -69,29 +69,7 @@ impl Pool {
                 slots.entry(key.clone()).or_default().clone()
             };
             let t = slot
-                .get_or_try_init(|| async {
-                    let identity = (!target.identity_file.is_empty()).then(|| {
-                        crate::state::paths::expand_home(std::path::Path::new(
-                            &target.identity_file,
-                        ))
-                    });
-                    if let Some(k) = &identity {
-                        missing_identity(context, target, k)?;
-                    }
-                    let ep = Endpoint {
-                        host: target.host.to_string(),
-                        port: target.port(),
-                        user: target.user.to_string(),
-                        identity,
-                    };
-                    let (t, learned) = SshTransport::connect(&ep, &self.opts, &self.first_use)
-                        .await
-                        .map_err(|e| e.with_target(&target.name))?;
-                    if let (Some(hook), Some(l)) = (&self.learned, learned) {
-                        hook(context, &target.name, &l);
-                    }
-                    Ok::<Arc<dyn Transport>, PaasError>(Arc::new(t))
-                })
+                .get_or_try_init(|| self.connect(context, target))
                 .await?
                 .clone();
             if t.alive().await {
@@ -107,6 +85,49 @@ impl Pool {
             format!("the connection to {} keeps dropping", target.name),
         )
         .with_target(&target.name))
+    }
+
+    /// A new connection to a target, replacing the shared one once it is up. A check uses it:
+    /// an open master says nothing about whether the host still accepts connections. When the
+    /// new connection fails, the old master stays for whoever is using it (a log follow).
+    pub async fn renew(&self, context: &str, target: &Target) -> Result<Arc<dyn Transport>> {
+        if target.auth() != AuthMethod::Key {
+            return self.get(context, target).await;
+        }
+        let fresh = self.connect(context, target).await?;
+        let slot: Slot = Arc::new(OnceCell::new_with(Some(fresh.clone())));
+        let old = self
+            .slots
+            .lock()
+            .await
+            .insert(Self::key(context, target), slot);
+        if let Some(t) = old.as_ref().and_then(|s| s.get()) {
+            // Commands still running on the old master keep it until they end.
+            t.close().await;
+        }
+        Ok(fresh)
+    }
+
+    /// A new master connection to a key-auth target, its identity file checked first.
+    async fn connect(&self, context: &str, target: &Target) -> Result<Arc<dyn Transport>> {
+        let identity = (!target.identity_file.is_empty())
+            .then(|| crate::state::paths::expand_home(std::path::Path::new(&target.identity_file)));
+        if let Some(k) = &identity {
+            missing_identity(context, target, k)?;
+        }
+        let ep = Endpoint {
+            host: target.host.to_string(),
+            port: target.port(),
+            user: target.user.to_string(),
+            identity,
+        };
+        let (t, learned) = SshTransport::connect(&ep, &self.opts, &self.first_use)
+            .await
+            .map_err(|e| e.with_target(&target.name))?;
+        if let (Some(hook), Some(l)) = (&self.learned, learned) {
+            hook(context, &target.name, &l);
+        }
+        Ok(Arc::new(t))
     }
 
     /// How many SSH masters are open.

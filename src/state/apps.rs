@@ -100,6 +100,25 @@ pub fn add(cd: &ContextDir, mut app: App) -> Result<usize> {
     })
 }
 
+/// Replaces a registered app's settings (matched by name), keeping `created_at` and unknown
+/// fields.
+pub fn replace(cd: &ContextDir, mut app: App) -> Result<()> {
+    let lock = cd.lock()?;
+    fsio::update_doc(&lock, &cd.apps(), |doc: &mut AppsDoc| {
+        let slot = doc
+            .apps
+            .iter_mut()
+            .find(|a| a.name.eq_ignore_ascii_case(&app.name))
+            .ok_or_else(|| not_found(&app.name))?;
+        app.name = slot.name.clone();
+        app.created_at = slot.created_at.clone();
+        app.updated_at = clock::now_doc();
+        app.extra = std::mem::take(&mut slot.extra);
+        *slot = app;
+        Ok(())
+    })
+}
+
 pub fn remove(cd: &ContextDir, name: &str) -> Result<(AppName, usize)> {
     let lock = cd.lock()?;
     fsio::update_doc(&lock, &cd.apps(), |doc: &mut AppsDoc| {

@@ -196,6 +196,26 @@ pub fn add(cd: &ContextDir, mut target: Target, make_default: bool) -> Result<(b
     })
 }
 
+/// Replaces an existing target's settings (matched by name), keeping its `created_at` and the
+/// fields paasdeck does not know.
+pub fn replace(cd: &ContextDir, mut target: Target) -> Result<()> {
+    let lock = cd.lock()?;
+    fsio::update_doc(&lock, &cd.targets(), |doc: &mut TargetsDoc| {
+        doc.normalise();
+        let slot = doc
+            .targets
+            .iter_mut()
+            .find(|t| t.is(&target.name))
+            .ok_or_else(|| not_found(&target.name))?;
+        target.name = slot.name.clone();
+        target.created_at = slot.created_at.clone();
+        target.updated_at = clock::now_doc();
+        target.extra = std::mem::take(&mut slot.extra);
+        *slot = target;
+        Ok(())
+    })
+}
+
 /// Makes a target current; returns its stored (canonical) name.
 pub fn use_target(cd: &ContextDir, name: &str) -> Result<TargetName> {
     let lock = cd.lock()?;

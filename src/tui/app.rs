@@ -1,80 +1,23 @@
 //! The console's state: every context's view (loaded on first visit), focus, selections,
 //! filters, the task log view and the open overlay. Plain data: rendering reads it, the
-//! reducer changes it, nothing here does I/O except the loaders at the bottom.
+//! reducer changes it, nothing here does I/O.
 
 use std::time::Duration;
 
 use ratatui_textarea::TextArea;
 use time::OffsetDateTime;
 
-use super::action::{Op, Pane};
 use super::keymap::Keymap;
+pub use super::model::{
+    AppRow, BackupRow, ContextView, DoctorState, EVENTS_KEPT, Snapshot, TargetRow, load_contexts,
+    load_snapshot,
+};
+use super::op::Op;
+use super::pane::Pane;
 use super::theme::Theme;
-use crate::error::PaasError;
-use crate::ops::target_check::{self, CheckResult};
-use crate::policy::guard::{ConfirmLevel, ContextPolicy};
-use crate::state::events::{self, EventRecord};
-use crate::state::targets::Target;
-use crate::state::{ContextDir, StateRoot, apps, backups, clock, context, deployments, targets};
-
-/// How many recent events a context view keeps.
-pub const EVENTS_KEPT: usize = 500;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum DoctorState {
-    Pending,
-    Ok,
-    Failed(Vec<String>),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct TargetRow {
-    pub target: Target,
-    pub current: bool,
-    pub check: Option<CheckResult>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct AppRow {
-    pub name: String,
-    pub registered: bool,
-    pub current: String,
-    /// Newest first.
-    pub history: Vec<String>,
-    /// Status and time of the newest deploy/rollback event for the app.
-    pub last_deploy: Option<(String, String)>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct BackupRow {
-    pub id: String,
-    pub app: String,
-    pub created_at: String,
-    pub size_bytes: Option<u64>,
-    pub verified: Option<bool>,
-}
-
-/// One context's state as last read from disk.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Snapshot {
-    pub targets: Vec<TargetRow>,
-    pub apps: Vec<AppRow>,
-    /// Newest first.
-    pub events: Vec<EventRecord>,
-    pub backups: Vec<BackupRow>,
-    pub backups_catalogue: bool,
-    /// Files that could not be read (e.g. `PAAS_STATE_CORRUPT`), shown in the banner.
-    pub errors: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ContextView {
-    pub name: String,
-    pub policy: ContextPolicy,
-    pub config_error: Option<PaasError>,
-    pub snapshot: Option<Snapshot>,
-    pub doctor: DoctorState,
-}
+use crate::policy::guard::ConfirmLevel;
+use crate::state::events::EventRecord;
+use crate::state::{StateRoot, clock};
 
 /// What the task list shows about a task.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,20 +87,72 @@ pub struct Confirm {
     pub error: Option<String>,
     /// First line of `lines` shown (long plans scroll).
     pub scroll: u16,
+    /// The health timeout being edited (deploy plans only).
+    pub health: Option<TextArea<'static>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormKind {
     AddTarget,
+    /// Edit the target of this name (the name itself is not editable).
+    EditTarget(String),
     Exec,
     ContextInit,
+    AddApp,
+    EditApp(String),
+    SetSecret,
+}
+
+/// How a field takes its value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldKind {
+    Text,
+    /// Typed but never shown (a secret value).
+    Masked,
+    /// One of a list, chosen with ←/→.
+    Choice {
+        options: Vec<String>,
+        index: usize,
+    },
+    /// Any of a list, ←/→ to move, Space to tick.
+    Pick {
+        options: Vec<(String, bool)>,
+        cursor: usize,
+    },
+    /// Yes or no, Space toggles.
+    Toggle(bool),
 }
 
 #[derive(Debug, Clone)]
 pub struct Field {
     pub label: &'static str,
     pub hint: &'static str,
+    pub kind: FieldKind,
     pub input: TextArea<'static>,
+}
+
+impl Field {
+    /// The value as the op will read it.
+    pub fn value(&self) -> String {
+        match &self.kind {
+            FieldKind::Text | FieldKind::Masked => self.input.lines().join("").trim().to_string(),
+            FieldKind::Choice { options, index } => {
+                options.get(*index).cloned().unwrap_or_default()
+            }
+            FieldKind::Pick { options, .. } => options
+                .iter()
+                .filter(|(_, on)| *on)
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            FieldKind::Toggle(on) => on.to_string(),
+        }
+    }
+
+    /// A masked field keeps what was typed, untrimmed.
+    pub fn raw(&self) -> String {
+        self.input.lines().join("\n")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -173,9 +168,23 @@ impl Form {
         self.fields
             .iter()
             .find(|f| f.label == label)
-            .map(|f| f.input.lines().join("").trim().to_string())
+            .map(Field::value)
             .unwrap_or_default()
     }
+
+    pub fn field(&self, label: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.label == label)
+    }
+}
+
+/// The history of an app, to pick a release to roll back to.
+#[derive(Debug, Clone)]
+pub struct History {
+    pub app: String,
+    /// Newest first.
+    pub releases: Vec<String>,
+    pub current: String,
+    pub selected: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -202,6 +211,34 @@ pub enum Overlay {
     QuitConfirm {
         running: usize,
     },
+    /// Every field of one event, wrapped and scrollable.
+    Event {
+        record: Box<EventRecord>,
+        scroll: u16,
+    },
+    History(Box<History>),
+    /// A target's settings and its last check.
+    Target {
+        name: String,
+        scroll: u16,
+    },
+    /// Read-only lines (a backup, a task).
+    Info {
+        title: String,
+        lines: Vec<String>,
+        scroll: u16,
+    },
+    /// The variables of an app's compose file and whether each has a value.
+    Secrets {
+        app: String,
+        rows: Vec<crate::ops::secrets::VarStatus>,
+        selected: usize,
+    },
+    /// The last doctor report of a context.
+    Doctor {
+        context: String,
+        scroll: u16,
+    },
 }
 
 pub struct App {
@@ -223,6 +260,12 @@ pub struct App {
     pub now: OffsetDateTime,
     pub size: (u16, u16),
     pub quit: bool,
+    /// The last doctor report per context, for the report view.
+    pub reports: std::collections::HashMap<String, crate::policy::doctor::DoctorReport>,
+    /// Contexts with trouble (a failed operation, a doctor turning red) since last viewed.
+    pub trouble: std::collections::HashMap<String, String>,
+    /// The user keymap file, shown in help.
+    pub keymap_path: Option<std::path::PathBuf>,
     /// Staging contexts' stage objects and instances.
     pub stages: super::stage::Stages,
 }
@@ -262,6 +305,9 @@ impl App {
             now: clock::now(),
             size: (120, 40),
             quit: false,
+            reports: Default::default(),
+            trouble: Default::default(),
+            keymap_path: None,
             stages: Default::default(),
         }
     }
@@ -377,8 +423,38 @@ impl App {
         self.visible_apps().get(self.selection[1]).copied()
     }
 
+    /// Running tasks of the active context.
     pub fn running_tasks(&self) -> usize {
+        let active = self.active_name();
+        self.tasks
+            .iter()
+            .filter(|t| t.state == "running" && t.context == active)
+            .count()
+    }
+
+    /// Running tasks per context (every context), in first-seen order.
+    pub fn running_by_context(&self) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for t in self.tasks.iter().filter(|t| t.state == "running") {
+            match out.iter_mut().find(|(c, _)| *c == t.context) {
+                Some((_, n)) => *n += 1,
+                None => out.push((t.context.clone(), 1)),
+            }
+        }
+        out
+    }
+
+    /// Running tasks in every context.
+    pub fn running_everywhere(&self) -> usize {
         self.tasks.iter().filter(|t| t.state == "running").count()
+    }
+
+    pub fn selected_event(&self) -> Option<&EventRecord> {
+        self.visible_events().get(self.selection[2]).copied()
+    }
+
+    pub fn selected_backup(&self) -> Option<&BackupRow> {
+        self.visible_backups().get(self.selection[3]).copied()
     }
 
     pub fn flash(&mut self, level: FlashLevel, text: impl Into<String>) {
@@ -387,119 +463,4 @@ impl App {
             text: text.into(),
         });
     }
-}
-
-/// Lists the contexts of the root and reads their configs (not their state).
-pub fn load_contexts(root: &StateRoot) -> Result<Vec<ContextView>, PaasError> {
-    Ok(root
-        .list_contexts()?
-        .into_iter()
-        .map(|name| {
-            let (cfg, err) = match root.context(&name).and_then(|cd| context::load(&cd)) {
-                Ok(c) => (c, None),
-                Err(e) => (None, Some(e)),
-            };
-            ContextView {
-                policy: ContextPolicy::new(&name, cfg.as_ref()),
-                name,
-                config_error: err,
-                snapshot: None,
-                doctor: DoctorState::Pending,
-            }
-        })
-        .collect())
-}
-
-/// Reads everything a context view shows. Never fails: unreadable files become `errors`.
-pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
-    let mut s = Snapshot::default();
-    let mut errors = Vec::new();
-    let tdoc = targets::load(cd).unwrap_or_else(|e| {
-        s_errors_push(&mut errors, e);
-        Default::default()
-    });
-    let checks = target_check::load_checks(cd).unwrap_or_else(|e| {
-        s_errors_push(&mut errors, e);
-        Default::default()
-    });
-    s.targets = tdoc
-        .targets
-        .iter()
-        .map(|t| TargetRow {
-            target: t.clone(),
-            current: tdoc.is_current(t),
-            check: checks
-                .targets
-                .get(t.name.to_ascii_lowercase().as_str())
-                .cloned(),
-        })
-        .collect();
-    s.events = events::newest(cd, EVENTS_KEPT).rows;
-    let reg = apps::load(cd).unwrap_or_else(|e| {
-        s_errors_push(&mut errors, e);
-        Default::default()
-    });
-    let hist = deployments::load(cd).unwrap_or_else(|e| {
-        s_errors_push(&mut errors, e);
-        Default::default()
-    });
-    let mut names: Vec<String> = reg.apps.iter().map(|a| a.name.to_string()).collect();
-    for key in hist.apps.keys() {
-        if !names
-            .iter()
-            .any(|n| deployments::app_key(n) == key.as_str())
-        {
-            names.push(key.to_string());
-        }
-    }
-    s.apps = names
-        .into_iter()
-        .map(|name| {
-            let h = hist.app(&name).cloned().unwrap_or_default();
-            let last_deploy = s
-                .events
-                .iter()
-                .find(|e| {
-                    (e.command == "deploy" || e.command == "rollback")
-                        && e.fields.get("app").and_then(|v| v.as_str()) == Some(name.as_str())
-                })
-                .map(|e| (e.status.clone(), e.timestamp.clone()));
-            AppRow {
-                registered: reg.find(&name).is_some(),
-                current: h
-                    .current_release
-                    .as_ref()
-                    .map(String::from)
-                    .unwrap_or_default(),
-                history: h.history.iter().rev().map(String::from).collect(),
-                last_deploy,
-                name,
-            }
-        })
-        .collect();
-    match backups::load(cd) {
-        Ok(doc) => {
-            s.backups_catalogue = cd.backups().exists();
-            let mut rows: Vec<BackupRow> = doc
-                .backups
-                .into_iter()
-                .map(|b| BackupRow {
-                    id: b.id,
-                    app: b.app,
-                    created_at: b.created_at,
-                    size_bytes: b.size_bytes,
-                    verified: b.verified,
-                })
-                .collect();
-            rows.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-            s.backups = rows;
-        }
-        Err(e) => s_errors_push(&mut errors, e),
-    }
-    s.errors = errors;
-    s
-}
-
-fn s_errors_push(errors: &mut Vec<String>, e: PaasError) {
-    errors.push(format!("error[{}]: {}", e.code, e.message));
 }

@@ -69,7 +69,7 @@ fn release(minutes_ago: i64, n: u32) -> ReleaseId {
     crate::ops::deploy::bundle::release_id_at(clock::now() - TimeDelta::minutes(minutes_ago), n)
 }
 
-const COMPOSE: &str = "services:\n  api:\n    image: ghcr.io/example/api:{{paas.release}}\n    environment:\n      DATABASE_URL: ${DATABASE_URL}\n    ports:\n      - \"8080:8080\"\n";
+const COMPOSE: &str = "services:\n  api:\n    image: ghcr.io/example/api:{{paas.release}}\n    environment:\n      DATABASE_URL: ${DATABASE_URL:-postgres://demo-db/api}\n    ports:\n      - \"8080:8080\"\n";
 
 struct Seed<'a> {
     name: &'a str,

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::Pane;
+use super::pane::Pane;
 
 /// Where a command applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,11 +42,13 @@ macro_rules! commands {
 use Scope::Global;
 
 commands! {
-    Quit => "quit", "general", Global, true, "quit (asks when tasks are running)";
+    Quit => "quit", "general", Global, true, "quit (asks when tasks are running, and says where)";
     Help => "help", "general", Global, true, "show this help";
     Palette => "palette", "general", Global, true, "command palette (headless verbs)";
     Filter => "filter", "general", Global, true, "filter the focused pane (search in the task log)";
-    Menu => "menu", "general", Global, true, "actions for the selection";
+    Open => "open", "general", Global, true, "open the selection: event detail, release history, target details";
+    Menu => "menu", "general", Global, true, "action menu for the selection";
+    Doctor => "doctor", "general", Global, false, "the doctor report of this context (each check, detail, remediation)";
     FocusNext => "focus_next", "navigation", Global, false, "next pane";
     FocusPrev => "focus_prev", "navigation", Global, false, "previous pane";
     Up => "up", "navigation", Global, false, "move up / scroll up";
@@ -68,16 +70,22 @@ commands! {
     Context9 => "context_9", "contexts", Global, false, "context tab 9";
     ContextInit => "context_init", "contexts", Global, false, "create a context";
     ContextUse => "context_use", "contexts", Global, false, "store this tab as the current context";
-    Check => "check", "actions", Scope::Pane(Pane::Targets), true, "check the selected target";
-    CheckAll => "check_all", "actions", Scope::Pane(Pane::Targets), true, "check every target";
-    AddTarget => "add_target", "actions", Scope::Pane(Pane::Targets), true, "add a target";
-    Remove => "remove", "actions", Scope::Pane(Pane::Targets), false, "remove the selected target";
-    UseTarget => "use_target", "actions", Scope::Pane(Pane::Targets), false, "make the selected target current";
-    Exec => "exec", "actions", Scope::Pane(Pane::Targets), true, "run a command on targets";
-    Deploy => "deploy", "actions", Scope::Pane(Pane::Apps), true, "deploy the selected app";
-    Rollback => "rollback", "actions", Scope::Pane(Pane::Apps), true, "roll the selected app back";
-    Logs => "logs", "actions", Scope::Pane(Pane::Apps), true, "follow the selected app's logs";
-    EventsTail => "events_tail", "actions", Scope::Pane(Pane::Events), true, "follow events in a task";
+    Check => "check", "targets", Scope::Pane(Pane::Targets), true, "check the selected target (a fresh connection)";
+    CheckAll => "check_all", "targets", Scope::Pane(Pane::Targets), true, "check every target";
+    AddTarget => "add_target", "targets", Scope::Pane(Pane::Targets), true, "add a target";
+    EditTarget => "edit_target", "targets", Scope::Pane(Pane::Targets), true, "edit the selected target";
+    Remove => "remove", "targets", Scope::Pane(Pane::Targets), false, "remove the selected target";
+    UseTarget => "use_target", "targets", Scope::Pane(Pane::Targets), false, "make the selected target current";
+    Exec => "exec", "targets", Scope::Pane(Pane::Targets), true, "run a command on targets";
+    Deploy => "deploy", "apps", Scope::Pane(Pane::Apps), true, "deploy the selected app (shows the plan, asks y)";
+    Rollback => "rollback", "apps", Scope::Pane(Pane::Apps), true, "roll the selected app back (Enter picks a release)";
+    Logs => "logs", "apps", Scope::Pane(Pane::Apps), true, "follow the selected app's logs";
+    AddApp => "add_app", "apps", Scope::Pane(Pane::Apps), true, "register an app";
+    EditApp => "edit_app", "apps", Scope::Pane(Pane::Apps), false, "edit the selected app";
+    RemoveApp => "remove_app", "apps", Scope::Pane(Pane::Apps), false, "remove the selected app from the registry";
+    Secrets => "secrets", "apps", Scope::Pane(Pane::Apps), true, "the selected app's variables: set or missing";
+    SetSecret => "set_secret", "apps", Scope::Pane(Pane::Apps), false, "set a secret of the selected app (masked)";
+    EventsTail => "events_tail", "events", Scope::Pane(Pane::Events), true, "follow events in a task";
     StageClone => "stage_clone", "staging", Scope::Pane(Pane::Instances), true, "clone what is missing from production";
     StageStart => "stage_start", "staging", Scope::Pane(Pane::Instances), true, "start the selected instance";
     StageStop => "stage_stop", "staging", Scope::Pane(Pane::Instances), true, "stop the selected instance";
@@ -270,6 +278,24 @@ impl Keymap {
         hits()
             .find(|c| c.scope() == Scope::Pane(focus))
             .or_else(|| hits().find(|c| c.scope() == Scope::Global))
+    }
+
+    /// The pane-scoped commands a key is bound to elsewhere (for "this key works in …").
+    pub fn elsewhere(&self, key: &KeyEvent) -> Vec<Cmd> {
+        let spec = KeySpec::from_event(key);
+        self.bindings
+            .iter()
+            .filter(|(k, c)| *k == spec && matches!(c.scope(), Scope::Pane(_)))
+            .map(|(_, c)| *c)
+            .collect()
+    }
+
+    /// The first key of a command, as shown in hints (`?` when unbound).
+    pub fn first_key(&self, cmd: Cmd) -> String {
+        self.keys_for(cmd)
+            .first()
+            .map(KeySpec::label)
+            .unwrap_or_else(|| "?".into())
     }
 
     pub fn keys_for(&self, cmd: Cmd) -> Vec<KeySpec> {

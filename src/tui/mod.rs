@@ -8,21 +8,25 @@ pub mod demo;
 mod demo_stage;
 pub mod effects;
 pub mod keymap;
+pub mod model;
+pub mod op;
 pub mod palette;
+pub mod pane;
 pub mod stage;
 pub mod theme;
 pub mod ui;
 pub mod update;
-
-#[cfg(test)]
-mod tests;
+pub mod watch;
 
 #[cfg(test)]
 mod inert_tests;
+#[cfg(test)]
+mod tests;
 
+use std::collections::HashMap;
 use std::io::{Stdout, stdout};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
 use crossterm::execute;
@@ -34,13 +38,14 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
 use action::{Action, Effect};
-use app::{App, FlashLevel, TaskSummary, load_contexts, load_snapshot};
+use app::{App, FlashLevel, TaskSummary};
 use keymap::Keymap;
+use model::{load_contexts, load_snapshot};
 use theme::Theme;
 
 use crate::dirs::AppDirs;
 use crate::state::events::EventFollower;
-use crate::state::{ContextDir, StateRoot, events};
+use crate::state::{StateRoot, events};
 use crate::tasks::TaskRunner;
 
 /// The shortest time between two frames: redraws coalesce under load.
@@ -90,22 +95,6 @@ fn enter_terminal() -> std::io::Result<(TerminalGuard, Terminal<CrosstermBackend
     Ok((guard, terminal))
 }
 
-/// The files whose change means a context must be reloaded.
-fn stamp(cd: &ContextDir) -> Vec<Option<SystemTime>> {
-    [
-        cd.config(),
-        cd.targets(),
-        cd.apps(),
-        cd.deployments(),
-        cd.checks(),
-        cd.backups(),
-        crate::state::settings::path(cd),
-    ]
-    .iter()
-    .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
-    .collect()
-}
-
 fn summaries(runner: &TaskRunner) -> Vec<TaskSummary> {
     runner
         .tasks()
@@ -128,6 +117,7 @@ pub fn initial_app(root: &StateRoot, write: bool, color: bool) -> App {
     let (theme, w2) = Theme::load(dirs.as_ref().map(|d| d.theme_file()).as_deref(), color);
     warnings.extend(w2);
     let mut app = App::new(root.clone(), keymap, theme, warnings);
+    app.keymap_path = dirs.as_ref().map(|d| d.keymap_file());
     app.write = write;
     match load_contexts(root) {
         Ok(c) => app.contexts = c,
@@ -202,10 +192,30 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
     let mut poll = tokio::time::interval(POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut watched = app.active_name();
-    let active_cd = app.ctx().and_then(|c| opts.root.context(&c.name).ok());
-    let mut follower = active_cd.as_ref().map(EventFollower::at_end);
-    let mut stamps = active_cd.as_ref().map(stamp).unwrap_or_default();
+    // Every context is followed: trouble in another tab shows on its tab.
+    let mut followers: HashMap<String, EventFollower> = app
+        .contexts
+        .iter()
+        .filter_map(|c| {
+            let cd = opts.root.context(&c.name).ok()?;
+            Some((c.name.clone(), EventFollower::at_end(&cd)))
+        })
+        .collect();
+    let mut stamps = app
+        .ctx()
+        .and_then(|c| opts.root.context(&c.name).ok())
+        .map(|cd| watch::files_stamp(&cd))
+        .unwrap_or_default();
+    let mut ctx_stamp = watch::contexts_stamp(&opts.root);
+    let (wake_tx, mut wake) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let mut watcher = watch::start(&opts.root, wake_tx);
+    let mut watching_contexts = opts.root.contexts_dir().is_dir() && watcher.is_some();
+    // The other tabs' doctors, so a failing one can be marked before it is visited.
+    for c in app.contexts.iter().filter(|c| c.name != watched) {
+        effects::spawn_doctor(&env, c.name.clone());
+    }
     let mut dirty = false;
+    let mut look = false;
     let mut last_draw = Instant::now();
     let mut key_at: Option<Instant> = None;
 
@@ -226,6 +236,8 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
                             _ => None,
                         };
                         if let Some(a) = action {
+                            // Keys act on what the tasks are now (the quit question counts them).
+                            app.tasks = summaries(&runner);
                             let fx = update::update(&mut app, a);
                             run_effects(&env, &mut app, &mut terminal, fx);
                         }
@@ -257,38 +269,70 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
                 tracing::warn!(signal = name, "quitting on a signal");
                 app.quit = true;
             }
+            Some(()) = wake.recv() => {
+                // A burst of notifications is one look at the files.
+                while wake.try_recv().is_ok() {}
+                look = true;
+            }
             _ = poll.tick() => {
-                if let Some(cd) = app.ctx().and_then(|c| opts.root.context(&c.name).ok()) {
-                    if let Some(f) = follower.as_mut() {
-                        let (rows, _) = f.poll();
-                        if !rows.is_empty() {
-                            let fx = update::update(&mut app, Action::EventsAppended { context: cd.name().to_string(), rows });
-                            run_effects(&env, &mut app, &mut terminal, fx);
-                            dirty = true;
-                        }
-                    }
-                    let now = stamp(&cd);
-                    if now != stamps {
-                        stamps = now;
-                        effects::load(&env, cd.name().to_string());
-                    }
-                }
-                if app.running_tasks() > 0 {
+                look = true;
+                if app.running_everywhere() > 0 {
                     dirty = true;
                 }
             }
         }
-        if app.active_name() != watched {
-            // Only the active tab is watched: start following it, then refresh what it shows,
-            // which may be from an earlier visit.
-            watched = app.active_name();
-            match opts.root.context(&watched) {
-                Ok(cd) => {
-                    follower = Some(EventFollower::at_end(&cd));
-                    stamps = stamp(&cd);
-                    effects::load(&env, watched.clone());
+        if std::mem::take(&mut look) {
+            watch::ensure_contexts(&mut watcher, &opts.root, &mut watching_contexts);
+            let now = watch::contexts_stamp(&opts.root);
+            if now != ctx_stamp {
+                ctx_stamp = now;
+                if let Ok(views) = load_contexts(&opts.root) {
+                    for v in &views {
+                        if let (false, Ok(cd)) =
+                            (followers.contains_key(&v.name), opts.root.context(&v.name))
+                        {
+                            followers.insert(v.name.clone(), EventFollower::at_end(&cd));
+                        }
+                    }
+                    followers.retain(|n, _| views.iter().any(|v| v.name == *n));
+                    let fx = update::update(&mut app, Action::ContextsLoaded(views));
+                    run_effects(&env, &mut app, &mut terminal, fx);
+                    dirty = true;
                 }
-                Err(_) => follower = None,
+            }
+            for (name, f) in followers.iter_mut() {
+                let (rows, _) = f.poll();
+                if !rows.is_empty() {
+                    if *name != app.active_name() {
+                        // A change elsewhere may turn that context's doctor red.
+                        effects::spawn_doctor(&env, name.clone());
+                    }
+                    let fx = update::update(
+                        &mut app,
+                        Action::EventsAppended {
+                            context: name.clone(),
+                            rows,
+                        },
+                    );
+                    run_effects(&env, &mut app, &mut terminal, fx);
+                    dirty = true;
+                }
+            }
+            if let Some(cd) = app.ctx().and_then(|c| opts.root.context(&c.name).ok()) {
+                let now = watch::files_stamp(&cd);
+                if now != stamps {
+                    stamps = now;
+                    effects::load(&env, cd.name().to_string());
+                }
+            }
+        }
+        if app.active_name() != watched {
+            // A tab shown again is read again: what it shows may be from an earlier visit.
+            watched = app.active_name();
+            if let Ok(cd) = opts.root.context(&watched) {
+                followers.insert(watched.clone(), EventFollower::at_end(&cd));
+                stamps = watch::files_stamp(&cd);
+                effects::load(&env, watched.clone());
             }
         }
         if app.quit {

@@ -7,7 +7,8 @@ use clap::Parser;
 use super::action::Op;
 use super::app::App;
 use super::keymap::Cmd;
-use crate::cli::{Cli, Command, ContextCmd, EventsCmd, TargetCmd};
+use super::stage::StageAction;
+use crate::cli::{AppCmd, Cli, Command, ContextCmd, EventsCmd, SecretCmd, StageCmd, TargetCmd};
 use crate::state::names;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +16,13 @@ pub enum PaletteCmd {
     Op(Op),
     Switch(String),
     Cmd(Cmd),
+    /// `secret set`: the value is never typed on a command line, so the masked form opens.
+    SecretForm {
+        app: String,
+        name: String,
+    },
+    /// `events list [--severity S] …`: the Events pane, filtered.
+    EventsFilter(String),
 }
 
 const VERBS: &[&str] = &[
@@ -31,6 +39,17 @@ const VERBS: &[&str] = &[
     "events tail",
     "context init ",
     "context use ",
+    "app add --name ",
+    "app remove ",
+    "secret set --app ",
+    "secret list --app ",
+    "doctor",
+    "events list",
+    "stage status",
+    "stage clone",
+    "stage start --components ",
+    "stage stop --components ",
+    "stage reset ",
     "help",
     "quit",
 ];
@@ -121,11 +140,54 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         Command::Context(ContextCmd::Use { name }) => Op::ContextUse {
             name: name.get().unwrap_or(&active).to_string(),
         },
-        Command::Context(ContextCmd::Init { name, kind, .. }) => Op::ContextInit {
+        Command::Context(ContextCmd::Init {
+            name,
+            kind,
+            read_only,
+            color,
+            confirm,
+            ..
+        }) => Op::ContextInit {
             name: name.get().ok_or("context init needs a NAME")?.to_string(),
             kind: kind.unwrap_or_else(|| crate::state::context::DEFAULT_TYPE.into()),
+            read_only: read_only.unwrap_or(false),
+            color: color.unwrap_or_default(),
+            confirm: confirm.unwrap_or_default(),
         },
         Command::Events(EventsCmd::Tail { .. }) => Op::EventsTail,
+        Command::Events(EventsCmd::List {
+            severity,
+            status,
+            source,
+            ..
+        }) => {
+            let f = [severity, status, source]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            return Ok(PaletteCmd::EventsFilter(f));
+        }
+        Command::App(AppCmd::Add(a)) => Op::AddApp(crate::ops::apps::AppSpec {
+            name: a.name,
+            compose_file: a.compose_file.display().to_string(),
+            targets: a
+                .targets
+                .as_deref()
+                .map(names::split_csv)
+                .unwrap_or_default(),
+            health_cmd: a.health_cmd.unwrap_or_default(),
+            remote_dir: a.remote_dir.unwrap_or_default(),
+        }),
+        Command::App(AppCmd::Remove { app, .. }) => Op::RemoveApp { name: app },
+        Command::Secret(SecretCmd::Set { scope, name }) => {
+            return Ok(PaletteCmd::SecretForm {
+                app: scope.app,
+                name,
+            });
+        }
+        Command::Secret(SecretCmd::List { app, .. }) => Op::SecretList { app },
+        Command::Doctor(_) => return Ok(PaletteCmd::Cmd(Cmd::Doctor)),
         Command::Deploy(d) if d.sub.is_none() => Op::Deploy {
             common: d.release.common().map_err(|e| e.message)?,
             rollback_on_failure: d.rollback_on_failure,
@@ -134,16 +196,44 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             common: r.release.common().map_err(|e| e.message)?,
             to: r.to_release,
         },
+        Command::Stage(StageCmd::Status) if super::stage::shows_instances(app) => {
+            return Ok(PaletteCmd::Cmd(Cmd::StageRefresh));
+        }
+        Command::Stage(StageCmd::Clone(c)) if super::stage::shows_instances(app) => {
+            Op::Stage(super::stage::op_for(app, StageAction::Clone, &c.names())?)
+        }
+        Command::Stage(StageCmd::Start(c)) if super::stage::shows_instances(app) => {
+            Op::Stage(super::stage::op_for(app, StageAction::Start, &c.names())?)
+        }
+        Command::Stage(StageCmd::Stop(c)) if super::stage::shows_instances(app) => {
+            Op::Stage(super::stage::op_for(app, StageAction::Stop, &c.names())?)
+        }
+        Command::Stage(StageCmd::Reset { component }) if super::stage::shows_instances(app) => {
+            Op::Stage(super::stage::op_for(app, StageAction::Reset, &[component])?)
+        }
         Command::Logs(l) => Op::Logs {
             app: l.app,
             target: l.target,
             service: l.service,
         },
         other => {
+            // The exact command: this state root, this context, the words as typed.
+            let mut rest: Vec<&str> = Vec::new();
+            let mut skip = false;
+            for w in &words {
+                if skip {
+                    skip = false;
+                } else if w == "--context" {
+                    skip = true;
+                } else if !w.starts_with("--context=") {
+                    rest.push(w);
+                }
+            }
+            let args = shlex::try_join(rest.iter().copied()).unwrap_or_else(|_| rest.join(" "));
             return Err(format!(
-                "`{}` has no console action; run it headless: paasdeck --context {active} {}",
+                "`{}` has no console action; run it headless: {}",
                 other.verb().command(),
-                words.join(" ")
+                crate::ops::cli_command(&app.root, &active, &args)
             ));
         }
     };
@@ -173,7 +263,20 @@ pub fn complete(line: &str, app: &App) -> Completion {
         .map(|s| s.apps.iter().map(|a| a.name.clone()).collect())
         .unwrap_or_default();
     let contexts: Vec<String> = app.contexts.iter().map(|c| c.name.clone()).collect();
-    let name_slots: [(&str, &Vec<String>); 8] = [
+    // Releases of the app named on the line (else the selected app), newest first.
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let named = words
+        .iter()
+        .position(|w| *w == "--app")
+        .and_then(|i| words.get(i + 1))
+        .map(|s| s.to_string())
+        .or_else(|| app.selected_app().map(|a| a.name.clone()));
+    let releases: Vec<String> = app
+        .snapshot()
+        .and_then(|s| s.apps.iter().find(|a| Some(&a.name) == named.as_ref()))
+        .map(|a| a.history.clone())
+        .unwrap_or_default();
+    let name_slots: [(&str, &Vec<String>); 10] = [
         ("ctx ", &contexts),
         ("context use ", &contexts),
         ("--target ", &targets),
@@ -181,7 +284,9 @@ pub fn complete(line: &str, app: &App) -> Completion {
         ("target use ", &targets),
         ("--targets ", &targets),
         ("--app ", &apps),
-        ("--to-release ", &Vec::new()),
+        ("--to-release ", &releases),
+        ("app remove ", &apps),
+        ("--name ", &Vec::new()),
     ];
     for (prefix, names) in name_slots {
         if let Some(i) = line.rfind(prefix) {

@@ -256,6 +256,52 @@ async fn run_target(
     }
 }
 
+/// Refuses an apply while compose needs a variable that has no value (names only, never
+/// values), before any lock is taken or target touched.
+fn refuse_missing(root: &StateRoot, plan: &Plan, vault: &Vault) -> Result<()> {
+    let names: Vec<String> = plan.targets.iter().map(|t| t.name.to_string()).collect();
+    let missing = bundle::missing_vars(
+        vault,
+        &plan.context,
+        &plan.namespace,
+        &plan.app,
+        &names,
+        &bundle::required_vars(&plan.bundle.compose),
+    );
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let set = missing
+        .iter()
+        .map(|n| {
+            format!(
+                "`{}`",
+                crate::ops::cli_command(
+                    root,
+                    &plan.context,
+                    &format!("secret set --app {} --name {n}", plan.app)
+                )
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", then ");
+    Err(PaasError::new(
+        ErrorCode::SecretMissing,
+        "secrets",
+        format!(
+            "{} {} needs {} variable(s) with no value and no default: {}; refusing to {} (nothing was changed on any target)",
+            plan.kind.command(),
+            plan.app,
+            missing.len(),
+            missing.join(", "),
+            plan.kind.command()
+        ),
+    )
+    .with_remediation(format!(
+        "set each value (read from stdin or a hidden prompt): {set}; or give the variable a default in the compose file"
+    )))
+}
+
 /// The result of an apply.
 pub struct Applied {
     pub plan: Arc<Plan>,
@@ -293,6 +339,10 @@ pub async fn apply(
     let app = AppName::parse(plan.app.as_str())?;
     let release = ReleaseId::parse(plan.release.as_str())?;
     let remote_root = RemoteDir::parse(plan.layout.root.as_str())?;
+    // Read fresh: a secret may have been set (or unset) since the plan was made. Missing
+    // values are refused before anything is decrypted, locked or touched.
+    let vault = Vault::load(&context::vault_path(&cd))?;
+    refuse_missing(root, &plan, &vault)?;
     let envs = resolve_envs(root, &cd, &plan).map_err(|e| PaasError {
         message: format!(
             "{} stopped before any target was touched: {}",

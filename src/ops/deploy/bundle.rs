@@ -15,6 +15,8 @@ use crate::state::paths::ContextDir;
 use crate::state::releases;
 use crate::state::vault::identity::Lazy;
 use crate::state::vault::{SecretScope, Vault};
+
+pub use super::vars::{VarRef, missing_vars, referenced_vars, required_vars, var_refs};
 use crate::state::{clock, fsio};
 
 pub const COMPOSE_NAME: &str = "compose.yaml";
@@ -120,34 +122,6 @@ pub fn secret_guardrail(text: &str, file: &str) -> Result<()> {
     .with_remediation(
         "reference the value as ${NAME} and store it with `paasdeck --context CTX secret set --app APP --name NAME`",
     ))
-}
-
-/// Variable names a compose file references as `${NAME}` (with or without a default).
-pub fn referenced_vars(text: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i + 1 < bytes.len() {
-        if bytes[i] == b'$' && bytes[i + 1] == b'$' {
-            i += 2;
-            continue;
-        }
-        if bytes[i] == b'$' && bytes[i + 1] == b'{' {
-            let start = i + 2;
-            let mut j = start;
-            while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
-                j += 1;
-            }
-            if j > start && !bytes[start].is_ascii_digit() {
-                out.insert(text[start..j].to_string());
-            }
-            i = j;
-            continue;
-        }
-        i += 1;
-    }
-    out.retain(|n| !n.starts_with("SI_PAAS_"));
-    out
 }
 
 /// The values for the referenced names from the vault, decrypted in memory: a target-specific
@@ -371,6 +345,7 @@ mod tests {
         let t = "a: ${DB_URL}\nb: ${TOKEN:-x}\nc: $${LITERAL}\nd: ${SI_PAAS_APP}\ne: ${1BAD}\n";
         let names: Vec<String> = referenced_vars(t).into_iter().collect();
         assert_eq!(names, vec!["DB_URL", "TOKEN"]);
+
         let env = render_env(&[
             ("A".into(), "plain $x".into()),
             ("B".into(), "it's \"q\" $y".into()),

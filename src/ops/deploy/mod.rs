@@ -9,6 +9,7 @@ pub mod drift;
 pub mod health;
 pub mod lock;
 pub mod remote;
+pub mod vars;
 
 pub use apply::{Applied, Executor, Inline, TargetReport, Work, apply, record_planned};
 
@@ -25,7 +26,8 @@ use crate::remote::fanout::{FanoutPlan, Strategy};
 use crate::state::ids::{AppName, ReleaseId, RemoteDir};
 use crate::state::paths::ContextDir;
 use crate::state::targets::Target;
-use crate::state::{apps, clock, deployments, names, targets};
+use crate::state::vault::Vault;
+use crate::state::{apps, clock, context, deployments, names, targets};
 
 pub const DEFAULT_REMOTE_ROOT: &str = "/opt/si/paas/releases";
 
@@ -115,6 +117,9 @@ pub struct Plan {
     pub apply_timeout: Duration,
     pub namespace: String,
     pub env_names: Vec<String>,
+    /// Variables compose needs (no default) that have no value in the vault for some target:
+    /// an apply refuses with `PAAS_SECRET_MISSING` while any is missing.
+    pub missing_env: Vec<String>,
 }
 
 impl Plan {
@@ -166,6 +171,15 @@ impl Plan {
             ));
         }
         v.push(format!(
+            "health: {} within {}",
+            self.health
+                .cmd
+                .as_deref()
+                .map(|c| format!("`{c}` succeeds"))
+                .unwrap_or_else(|| "every service running, none unhealthy".into()),
+            humantime::format_duration(self.health.timeout)
+        ));
+        v.push(format!(
             "compose project {} · sha256 {}",
             self.project,
             &self.bundle.sha256[..12.min(self.bundle.sha256.len())]
@@ -178,6 +192,12 @@ impl Plan {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+        if !self.missing_env.is_empty() {
+            v.push(format!(
+                "MISSING secrets (no value, no default): {}; the apply will refuse until they are set",
+                self.missing_env.join(", ")
+            ));
+        }
         let dir = self.layout.release_dir(&self.release);
         let quoted = crate::remote::quote::quote(&dir);
         v.push(format!("on each target, with RELEASE_DIR={quoted}:"));
@@ -207,6 +227,7 @@ impl Plan {
             "remote_dir": self.layout.root,
             "release_dir": self.layout.release_dir(&self.release),
             "env_keys": self.env_names,
+            "missing_env": self.missing_env,
             "health_cmd": self.health.cmd,
             "health_timeout": humantime::format_duration(self.health.timeout).to_string(),
             "commands": self.commands(),
@@ -286,10 +307,20 @@ impl AppState {
         c: &Common,
         bundle: Bundle,
         root: RemoteDir,
-    ) -> Plan {
+    ) -> Result<Plan> {
         let health = self.health(c);
         let names: Vec<String> = self.targets.iter().map(|t| t.name.to_string()).collect();
-        Plan {
+        let vault = Vault::load(&context::vault_path(cd))?;
+        let missing_env = bundle::missing_vars(
+            &vault,
+            cd.name(),
+            &c.namespace,
+            &c.app,
+            &names,
+            &bundle::required_vars(&bundle.compose),
+        );
+        Ok(Plan {
+            missing_env,
             kind,
             context: cd.name().to_string(),
             app: self.app.to_string(),
@@ -315,7 +346,7 @@ impl AppState {
             health,
             apply_timeout: c.apply_timeout,
             namespace: c.namespace.clone(),
-        }
+        })
     }
 }
 
@@ -408,7 +439,7 @@ pub fn plan_deploy(cd: &ContextDir, spec: &DeploySpec) -> Result<Plan> {
     Ok(Plan {
         rollback_on_failure: spec.rollback_on_failure,
         rollback_candidate: candidate,
-        ..state.plan(Kind::Deploy, cd, c, bundle, root)
+        ..state.plan(Kind::Deploy, cd, c, bundle, root)?
     })
 }
 
@@ -440,5 +471,5 @@ pub fn plan_rollback(cd: &ContextDir, spec: &RollbackSpec) -> Result<Plan> {
     }
     let bundle = bundle::load(cd, &state.app, &release)?;
     let root = state.remote_root(c, true)?;
-    Ok(state.plan(Kind::Rollback, cd, c, bundle, root))
+    state.plan(Kind::Rollback, cd, c, bundle, root)
 }

@@ -9,7 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::policy::guard::ContextClass;
-use crate::tui::app::{App, DoctorState};
+use crate::tui::app::App;
+use crate::tui::model::DoctorState;
 use crate::tui::theme::tone_color;
 
 /// A marker per class, shown beside the name in colour and without.
@@ -67,7 +68,17 @@ pub fn banner_text(app: &App) -> Vec<String> {
         DoctorState::Failed(f) => format!(" doctor FAILS: {} ", f.join(", ")),
     });
     let running = app.running_tasks();
-    parts.push(format!(" tasks {running} running "));
+    let elsewhere = app.running_everywhere() - running;
+    parts.push(if elsewhere > 0 {
+        format!(" tasks {running} running (+{elsewhere} in other contexts) ")
+    } else {
+        format!(" tasks {running} running ")
+    });
+    if !app.trouble.is_empty() {
+        let mut names: Vec<&str> = app.trouble.keys().map(String::as_str).collect();
+        names.sort();
+        parts.push(format!(" ! trouble in {} ", names.join(", ")));
+    }
     if !app.warnings.is_empty() {
         parts.push(format!(
             " ⚠ {} config warning(s), see ? ",
@@ -97,7 +108,26 @@ pub fn render_banner(f: &mut Frame, area: Rect, app: &App) {
     if !color {
         spans.push(Span::styled(">>>", base.add_modifier(Modifier::BOLD)));
     }
+    // Whole segments only: what does not fit is left out (the root path first), never cut.
+    let mut room = area.width as usize;
+    if !color {
+        room = room.saturating_sub(6);
+    }
     for (i, p) in parts.iter().enumerate() {
+        let must = i == 0 || p.contains("READ-ONLY") || p.contains("ERROR") || p.contains("FAILS");
+        let w = p.chars().count() + usize::from(i > 0);
+        let p = if w > room && must && room > 2 {
+            // What must be seen is shortened, never left out.
+            let keep = room.saturating_sub(2 + usize::from(i > 0));
+            format!("{}… ", p.chars().take(keep).collect::<String>())
+        } else if w > room && i > 0 {
+            continue;
+        } else {
+            p.clone()
+        };
+        let w = p.chars().count() + usize::from(i > 0);
+        room = room.saturating_sub(w);
+        let p = &p;
         let style =
             if i == 0 || p.contains("READ-ONLY") || p.contains("ERROR") || p.contains("FAILS") {
                 base.add_modifier(Modifier::BOLD)
@@ -135,6 +165,16 @@ pub fn render_tabs(f: &mut Frame, area: Rect, app: &App) {
             label.replacen(' ', marker(c.policy.class), 1)
         } else {
             label
+        };
+        // Trouble since last viewed: the `!` in the label, and the failure colour.
+        let style = if app.trouble.contains_key(&c.name) && !active {
+            if app.theme.color {
+                style.fg(app.theme.failed).add_modifier(Modifier::BOLD)
+            } else {
+                style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+            }
+        } else {
+            style
         };
         spans.push(Span::styled(text, style));
         spans.push(Span::raw(" "));

@@ -2,8 +2,8 @@
 
 use ratatui::layout::{Constraint, Direction, Layout as RLayout, Position, Rect};
 
-use crate::tui::action::Pane;
 use crate::tui::app::App;
+use crate::tui::pane::Pane;
 
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
@@ -90,16 +90,62 @@ pub fn compute(area: Rect, instances: bool) -> Layout {
     }
 }
 
-/// Tab labels in order: ` 1 name `.
+/// The layout for the console's current state: the Backups pane takes what its rows need
+/// (little when empty), the Events pane (and its message column) the rest.
+pub fn compute_for(area: Rect, app: &App) -> Layout {
+    let instances = crate::tui::stage::shows_instances(app);
+    let mut l = compute(area, instances);
+    // With the Instances pane, Backups sits in the top row: the split stays as it is.
+    if l.too_small || instances {
+        return l;
+    }
+    let (Some(ev), Some(bk)) = (
+        l.panes.iter().position(|(p, _)| *p == Pane::Events),
+        l.panes.iter().position(|(p, _)| *p == Pane::Backups),
+    ) else {
+        return l;
+    };
+    let row = l.panes[ev].1.union(l.panes[bk].1);
+    let rows = app.visible_backups();
+    let want = if rows.is_empty() {
+        34
+    } else {
+        let id = rows.iter().map(|b| b.id.chars().count()).max().unwrap_or(2) as u16;
+        let app_w = rows
+            .iter()
+            .map(|b| b.app.chars().count())
+            .max()
+            .unwrap_or(3) as u16;
+        id.max(2) + app_w.max(3) + 4 + 7 + 8 + 4 + 2
+    };
+    let backups = want.min(row.width * 38 / 100).max(20.min(row.width / 2));
+    l.panes[ev].1 = Rect {
+        width: row.width - backups,
+        ..row
+    };
+    l.panes[bk].1 = Rect {
+        x: row.x + row.width - backups,
+        width: backups,
+        ..row
+    };
+    l
+}
+
+/// Tab labels in order: ` 1 name `, with ` !` on a tab that had trouble since last viewed.
 pub fn tab_labels(app: &App) -> Vec<String> {
     app.contexts
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            if i < 9 {
-                format!(" {} {} ", i + 1, c.name)
+            let mark = if app.trouble.contains_key(&c.name) {
+                " !"
             } else {
-                format!(" {} ", c.name)
+                ""
+            };
+            if i < 9 {
+                format!(" {} {}{mark} ", i + 1, c.name)
+            } else {
+                format!(" {}{mark} ", c.name)
             }
         })
         .collect()

@@ -10,8 +10,8 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wra
 use crate::remote::Stream;
 use crate::tasks::TaskRunner;
 use crate::text::human_duration;
-use crate::tui::action::Pane;
 use crate::tui::app::App;
+use crate::tui::pane::Pane;
 
 fn state_icon(state: &str) -> &'static str {
     match state {
@@ -28,7 +28,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, runner: &TaskRunner) {
     let cols = Layout::default()
         .direction(Direction::Horizontal)
         .constraints([
-            Constraint::Length(34.min(area.width / 3)),
+            // The task list widens with the terminal.
+            Constraint::Length((area.width * 28 / 100).clamp(24.min(area.width / 3), 64)),
             Constraint::Min(10),
         ])
         .split(area);
@@ -63,7 +64,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, runner: &TaskRunner) {
     if tasks.is_empty() {
         f.render_widget(
             Paragraph::new(
-                "No tasks yet. c checks a target, x runs a command, Enter opens the action menu.",
+                "No tasks yet. c checks a target, d deploys an app, Enter opens the selection, m its actions.",
             )
             .wrap(Wrap { trim: true })
             .style(app.theme.fg(app.theme.dim))

@@ -1,6 +1,8 @@
 //! Drawing: a pure function of the console state (and the task logs it points at).
 
 pub mod banner;
+pub mod details;
+pub mod forms;
 pub mod instances;
 pub mod layout;
 pub mod log;
@@ -12,8 +14,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::action::Pane;
 use super::app::{App, FlashLevel};
+use super::pane::Pane;
 use crate::tasks::TaskRunner;
 
 pub fn draw(f: &mut Frame, app: &App, runner: &TaskRunner) {
@@ -35,7 +37,7 @@ fn inert(buf: &mut ratatui::buffer::Buffer) {
 
 fn draw_widgets(f: &mut Frame, app: &App, runner: &TaskRunner) {
     let area = f.area();
-    let l = layout::compute(area, crate::tui::stage::shows_instances(app));
+    let l = layout::compute_for(area, app);
     if l.too_small {
         f.render_widget(
             Paragraph::new(format!(
@@ -77,18 +79,23 @@ fn footer(f: &mut Frame, area: ratatui::layout::Rect, app: &App) {
             Line::from(Span::styled(flash.text.clone(), style))
         }
         None => {
+            // Whole hints only: the ones that do not fit are left out, never cut.
             let mut spans = Vec::new();
+            let mut used = 0usize;
             for (key, name) in app.keymap.hints(app.focus) {
+                let label = format!(" {} ", name.replace('_', " "));
+                let w = key.chars().count() + label.chars().count();
+                if used + w > area.width as usize {
+                    break;
+                }
+                used += w;
                 spans.push(Span::styled(
                     key,
                     app.theme
                         .fg(app.theme.border_focus)
                         .add_modifier(Modifier::BOLD),
                 ));
-                spans.push(Span::styled(
-                    format!(" {} ", name.replace('_', " ")),
-                    Style::default(),
-                ));
+                spans.push(Span::styled(label, Style::default()));
             }
             Line::from(spans)
         }

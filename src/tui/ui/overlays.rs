@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph};
 use ratatui_textarea::TextArea;
 
 use crate::policy::guard::ConfirmLevel;
-use crate::tui::app::{App, Confirm, Form, Overlay};
+use crate::tui::app::{App, Confirm, Overlay};
 use crate::tui::theme::tone_color;
 
 /// A centred rectangle of at most `w`×`h`.
@@ -55,7 +55,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             }
         }
         Overlay::Filter { pane, input } => {
-            let what = if *pane == crate::tui::action::Pane::Log {
+            let what = if *pane == crate::tui::pane::Pane::Log {
                 "search task output"
             } else {
                 "filter"
@@ -103,13 +103,37 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             );
         }
         Overlay::Confirm(c) => confirm(f, area, app, c),
-        Overlay::Form(form) => form_view(f, area, app, form),
+        Overlay::Form(form) => super::forms::render(f, area, app, form),
+        Overlay::Event { record, scroll } => super::details::event(f, area, app, record, *scroll),
+        Overlay::History(h) => super::details::history(f, area, app, h),
+        Overlay::Target { name, scroll } => super::details::target(f, area, app, name, *scroll),
+        Overlay::Info {
+            title,
+            lines,
+            scroll,
+        } => super::details::info(f, area, app, title, lines, *scroll),
+        Overlay::Secrets {
+            app: name,
+            rows,
+            selected,
+        } => super::details::secrets(f, area, app, name, rows, *selected),
+        Overlay::Doctor { context, scroll } => {
+            super::details::doctor(f, area, app, context, *scroll)
+        }
         Overlay::QuitConfirm { running } => {
-            let r = centered(area, 56, 5);
+            let r = centered(area, 70, 5);
             f.render_widget(Clear, r);
+            let places: Vec<String> = app
+                .running_by_context()
+                .iter()
+                .map(|(c, n)| format!("{n} in {c}"))
+                .collect();
             f.render_widget(
                 Paragraph::new(vec![
-                    Line::from(format!("{running} task(s) still running.")),
+                    Line::from(format!(
+                        "{running} task(s) still running: {}.",
+                        places.join(", ")
+                    )),
                     Line::from(Span::styled(
                         "Quit and cancel them?  y quit · n/Esc stay (default)",
                         Style::default().add_modifier(Modifier::BOLD),
@@ -171,8 +195,37 @@ fn help(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
         }
         lines.push(Line::from(""));
     }
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let entry = |k: &str, d: &str| {
+        Line::from(vec![
+            Span::styled(format!("  {k:<16}"), app.theme.fg(app.theme.border_focus)),
+            Span::raw(d.to_string()),
+        ])
+    };
+    lines.push(Line::from(Span::styled("MOUSE", bold)));
+    lines.push(entry(
+        "click",
+        "focus a pane and select the row under the pointer",
+    ));
+    lines.push(entry("click a tab", "switch to that context"));
+    lines.push(entry("wheel", "scroll the pane under the pointer"));
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("ESC", bold)));
+    lines.push(entry(
+        "Esc",
+        "close a dialog, view or input (a confirmation: cancel); clear the pane's filter",
+    ));
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("KEYMAP FILE", bold)));
+    lines.push(Line::from(format!(
+        "  {}",
+        app.keymap_path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(no config directory found)".into())
+    )));
     lines.push(Line::from(Span::styled(
-        "Keys come from the keymap (defaults in assets/keymap.json, yours in the config dir: paasdeck info).",
+        "  a JSON object of command → keys, e.g. {\"quit\": [\"ctrl-q\"]}; it replaces the keys of the commands it names",
         app.theme.fg(app.theme.dim),
     )));
     f.render_widget(
@@ -185,8 +238,9 @@ fn help(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
 }
 
 fn confirm(f: &mut Frame, area: Rect, app: &App, c: &Confirm) {
+    let is_deploy = matches!(&c.op, crate::tui::op::Op::Apply(p) if p.0.kind == crate::ops::deploy::Kind::Deploy);
     let extra = if c.level == ConfirmLevel::TypeName {
-        5
+        6
     } else {
         3
     };
@@ -268,15 +322,28 @@ fn confirm(f: &mut Frame, area: Rect, app: &App, c: &Confirm) {
                 .split(rows[1]);
             f.render_widget(
                 Paragraph::new(format!(
-                    "Type the context name ({}) and press Enter to confirm · Esc cancels",
-                    c.context
+                    "Type the context name ({}) and press Enter to confirm · Esc cancels{}",
+                    c.context,
+                    if is_deploy {
+                        " · Ctrl-t health timeout"
+                    } else {
+                        ""
+                    }
                 )),
                 parts[0],
             );
             let mut t = c.input.clone();
             t.set_block(Block::bordered().border_style(app.theme.border(true)));
             f.render_widget(&t, parts[1]);
-            if let Some(e) = &c.error {
+            if let Some(h) = &c.health {
+                f.render_widget(
+                    Paragraph::new(format!(
+                        "health timeout: {}▏ (Enter set · Esc keep)",
+                        h.lines().join("")
+                    )),
+                    parts[2],
+                );
+            } else if let Some(e) = &c.error {
                 f.render_widget(
                     Paragraph::new(e.clone()).style(app.theme.fg(app.theme.failed)),
                     parts[2],
@@ -298,61 +365,26 @@ fn confirm(f: &mut Frame, area: Rect, app: &App, c: &Confirm) {
                         Span::styled("[ Yes ]", yes),
                     ]),
                     Line::from(Span::styled(
-                        "y confirm · n/Esc cancel · ←/→ choose · Enter activates the chosen button (No by default)",
+                        format!(
+                            "y confirm · n/Esc cancel · ←/→ choose · Enter activates the chosen button (No by default){}",
+                            if is_deploy { " · t health timeout" } else { "" }
+                        ),
                         app.theme.fg(app.theme.dim),
                     )),
+                    match (&c.health, &c.error) {
+                        (Some(h), _) => Line::from(format!(
+                            "health timeout: {}▏ (Enter set · Esc keep)",
+                            h.lines().join("")
+                        )),
+                        (None, Some(e)) => Line::from(Span::styled(
+                            e.clone(),
+                            app.theme.fg(app.theme.failed),
+                        )),
+                        (None, None) => Line::from(""),
+                    },
                 ]),
                 rows[1],
             );
         }
     }
-}
-
-fn form_view(f: &mut Frame, area: Rect, app: &App, form: &Form) {
-    let title = match form.kind {
-        crate::tui::app::FormKind::AddTarget => format!(" Add a target to {} ", app.active_name()),
-        crate::tui::app::FormKind::Exec => {
-            format!(" Run a command on targets of {} ", app.active_name())
-        }
-        crate::tui::app::FormKind::ContextInit => " Create a context ".to_string(),
-    };
-    let h = form.fields.len() as u16 * 3 + 4;
-    let r = centered(area, 76, h);
-    f.render_widget(Clear, r);
-    let block = popup(app, title);
-    let inner = block.inner(r);
-    f.render_widget(block, r);
-    let mut constraints: Vec<Constraint> =
-        form.fields.iter().map(|_| Constraint::Length(3)).collect();
-    constraints.push(Constraint::Length(1));
-    constraints.push(Constraint::Length(1));
-    let rows = Layout::default()
-        .direction(Direction::Vertical)
-        .constraints(constraints)
-        .split(inner);
-    for (i, field) in form.fields.iter().enumerate() {
-        let mut t = field.input.clone();
-        let focused = i == form.focus;
-        t.set_block(
-            Block::bordered()
-                .border_style(app.theme.border(focused))
-                .title(format!(" {} ", field.label)),
-        );
-        if !focused {
-            t.set_cursor_style(Style::default());
-        }
-        f.render_widget(&t, rows[i]);
-    }
-    let n = form.fields.len();
-    if let Some(e) = &form.error {
-        f.render_widget(
-            Paragraph::new(e.clone()).style(app.theme.fg(app.theme.failed)),
-            rows[n],
-        );
-    }
-    f.render_widget(
-        Paragraph::new("Tab/↓ next field · Enter next/submit · Esc cancel")
-            .style(app.theme.fg(app.theme.dim)),
-        rows[n + 1],
-    );
 }

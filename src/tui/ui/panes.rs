@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::state::clock;
 use crate::text::human_bytes;
-use crate::tui::action::Pane;
 use crate::tui::app::App;
+use crate::tui::pane::Pane;
 
 pub(super) fn block<'a>(app: &App, pane: Pane, extra: String) -> Block<'a> {
     let focused = app.focus == pane;
@@ -93,6 +93,79 @@ pub(super) fn table<'a>(
         .column_spacing(1)
 }
 
+/// The columns that fit in `avail`: the fixed widths plus the flexible column's minimum,
+/// with one space between columns. Columns are dropped whole, in `drop_order`, so a word is
+/// never cut mid-column (`critic faile`).
+pub fn fit(
+    widths: &[u16],
+    flex: usize,
+    flex_min: u16,
+    drop_order: &[usize],
+    avail: u16,
+) -> Vec<usize> {
+    let mut kept: Vec<usize> = (0..widths.len()).collect();
+    let need = |kept: &[usize]| -> u16 {
+        let cols: u16 = kept
+            .iter()
+            .map(|&i| if i == flex { flex_min } else { widths[i] })
+            .sum();
+        cols + kept.len().saturating_sub(1) as u16
+    };
+    for &d in drop_order {
+        if need(&kept) <= avail {
+            break;
+        }
+        kept.retain(|&i| i != d);
+    }
+    kept
+}
+
+/// A table of only the columns that fit.
+#[allow(clippy::too_many_arguments)]
+fn fitted_table<'a>(
+    app: &App,
+    area: Rect,
+    header: &[&'static str],
+    rows: Vec<(Vec<Cell<'a>>, Style)>,
+    widths: &[u16],
+    flex: usize,
+    flex_min: u16,
+    drop_order: &[usize],
+    b: Block<'a>,
+) -> Table<'a> {
+    let kept = fit(
+        widths,
+        flex,
+        flex_min,
+        drop_order,
+        area.width.saturating_sub(2),
+    );
+    let constraints: Vec<Constraint> = kept
+        .iter()
+        .map(|&i| {
+            if i == flex {
+                Constraint::Min(flex_min)
+            } else {
+                Constraint::Length(widths[i])
+            }
+        })
+        .collect();
+    let head = Row::new(kept.iter().map(|&i| header[i]).collect::<Vec<_>>());
+    let body: Vec<Row> = rows
+        .into_iter()
+        .map(|(cells, style)| {
+            let mut cells: Vec<Option<Cell>> = cells.into_iter().map(Some).collect();
+            Row::new(
+                kept.iter()
+                    .map(|&i| cells[i].take().unwrap_or_default())
+                    .collect::<Vec<_>>(),
+            )
+            .style(style)
+        })
+        .collect();
+    table(app, body, head, constraints, b)
+}
+
 pub(super) fn empty(f: &mut Frame, area: Rect, b: Block, text: String, app: &App) {
     f.render_widget(
         Paragraph::new(text)
@@ -115,14 +188,19 @@ pub fn render_targets(f: &mut Frame, area: Rect, app: &App) {
     let rows = app.visible_targets();
     let b = block(app, Pane::Targets, format!(" ({})", rows.len()));
     if rows.is_empty() {
-        let text = if app.filters[0].is_empty() {
-            "No targets in this context. Press a to add one, or run\n  paasdeck --context <ctx> target add --name N --host H --user U".to_string()
+        let text = if app.ctx().is_none() {
+            "No context yet. Press I to create one: a context holds targets, apps and events."
+                .to_string()
+        } else if app.filters[0].is_empty() {
+            "No targets in this context. Press a to add one (Targets pane).".to_string()
         } else {
             "No target matches the filter (Esc clears it).".into()
         };
         return empty(f, area, b, text, app);
     }
-    let body: Vec<Row> = rows
+    // Control bytes are neutralised once, over the finished frame (ui::draw).
+    let clean = |t: &str| t.to_string();
+    let body: Vec<(Vec<Cell>, Style)> = rows
         .iter()
         .map(|t| {
             let (check, style) = match &t.check {
@@ -136,27 +214,31 @@ pub fn render_targets(f: &mut Frame, area: Rect, app: &App) {
                 ),
                 None => ("-".into(), app.theme.fg(app.theme.dim)),
             };
-            Row::new(vec![
-                Cell::from(if t.current { "*" } else { " " }),
-                Cell::from(t.target.name.to_string()),
-                Cell::from(t.target.address()),
-                Cell::from(t.target.auth().as_str()),
-                Cell::from(t.target.labels.join(",")),
-                Cell::from(Span::styled(check, style)),
-            ])
+            (
+                vec![
+                    Cell::from(if t.current { "*" } else { " " }),
+                    Cell::from(clean(&t.target.name)),
+                    Cell::from(clean(&t.target.address())),
+                    Cell::from(t.target.auth().as_str()),
+                    Cell::from(clean(&t.target.labels.join(","))),
+                    Cell::from(Span::styled(check, style)),
+                ],
+                Style::default(),
+            )
         })
         .collect();
-    let header = Row::new(vec!["", "NAME", "ADDRESS", "AUTH", "LABELS", "CHECK"]);
-    let widths = vec![
-        Constraint::Length(1),
-        Constraint::Length(widest(rows.iter().map(|t| t.target.name.as_str()), 4, 24)),
-        Constraint::Length(widest(rows.iter().map(|t| t.target.address()), 7, 40)),
-        Constraint::Length(5),
-        Constraint::Min(6),
-        Constraint::Length(10),
+    let widths = [
+        1,
+        widest(rows.iter().map(|t| t.target.name.as_str()), 4, 24),
+        widest(rows.iter().map(|t| t.target.address()), 7, 40),
+        5,
+        6,
+        10,
     ];
+    let header = ["", "NAME", "ADDRESS", "AUTH", "LABELS", "CHECK"];
     let mut st = select(app, Pane::Targets, rows.len());
-    f.render_stateful_widget(table(app, body, header, widths, b), area, &mut st);
+    let t = fitted_table(app, area, &header, body, &widths, 4, 6, &[4, 3, 5, 2], b);
+    f.render_stateful_widget(t, area, &mut st);
 }
 
 pub fn render_apps(f: &mut Frame, area: Rect, app: &App) {
@@ -164,7 +246,8 @@ pub fn render_apps(f: &mut Frame, area: Rect, app: &App) {
     let b = block(app, Pane::Apps, format!(" ({})", rows.len()));
     if rows.is_empty() {
         let text = if app.filters[1].is_empty() {
-            "No apps. Register one with\n  paasdeck --context <ctx> app add --name N --compose-file F".to_string()
+            "No apps. Press a to register one (Apps pane): a name, its compose file, its targets."
+                .to_string()
         } else {
             "No app matches the filter (Esc clears it).".into()
         };
@@ -186,7 +269,7 @@ pub fn render_apps(f: &mut Frame, area: Rect, app: &App) {
     } else {
         (area, None)
     };
-    let body: Vec<Row> = rows
+    let body: Vec<(Vec<Cell>, Style)> = rows
         .iter()
         .map(|a| {
             let (last, style) = match &a.last_deploy {
@@ -196,27 +279,31 @@ pub fn render_apps(f: &mut Frame, area: Rect, app: &App) {
                 ),
                 None => ("-".into(), app.theme.fg(app.theme.dim)),
             };
-            Row::new(vec![
-                Cell::from(a.name.clone()),
-                Cell::from(if a.current.is_empty() {
-                    "-".into()
-                } else {
-                    a.current.clone()
-                }),
-                Cell::from(a.history.len().to_string()),
-                Cell::from(Span::styled(last, style)),
-            ])
+            (
+                vec![
+                    Cell::from(a.name.clone()),
+                    Cell::from(if a.current.is_empty() {
+                        "-".into()
+                    } else {
+                        a.current.clone()
+                    }),
+                    Cell::from(a.history.len().to_string()),
+                    Cell::from(Span::styled(last, style)),
+                ],
+                Style::default(),
+            )
         })
         .collect();
-    let header = Row::new(vec!["APP", "CURRENT", "REL", "LAST DEPLOY"]);
-    let widths = vec![
-        Constraint::Length(widest(rows.iter().map(|a| a.name.as_str()), 3, 24)),
-        Constraint::Length(widest(rows.iter().map(|a| a.current.as_str()), 7, 32)),
-        Constraint::Length(3),
-        Constraint::Min(11),
+    let header = ["APP", "CURRENT", "REL", "LAST DEPLOY"];
+    let widths = [
+        widest(rows.iter().map(|a| a.name.as_str()), 3, 24),
+        widest(rows.iter().map(|a| a.current.as_str()), 7, 32),
+        3,
+        11,
     ];
     let mut st = select(app, Pane::Apps, rows.len());
-    f.render_stateful_widget(table(app, body, header, widths, b), list_area, &mut st);
+    let t = fitted_table(app, list_area, &header, body, &widths, 3, 11, &[2, 3, 1], b);
+    f.render_stateful_widget(t, list_area, &mut st);
     if let (Some(h), Some(sel)) = (hist_area, app.selected_app()) {
         let mut lines = vec![Line::from(Span::styled(
             format!(" history of {} (newest first)", sel.name),
@@ -227,7 +314,15 @@ pub fn render_apps(f: &mut Frame, area: Rect, app: &App) {
             lines.push(Line::from(vec![
                 Span::styled(if current { " ● " } else { "   " }, app.theme.status("ok")),
                 Span::styled(
-                    format!("{r}{}", if current { "  (current)" } else { "" }),
+                    format!(
+                        "{r}{}",
+                        // The marker says it; the word is added where it fits whole.
+                        if current && h.width as usize >= r.len() + 16 {
+                            "  (current)"
+                        } else {
+                            ""
+                        }
+                    ),
                     if current {
                         Style::default().add_modifier(Modifier::BOLD)
                     } else {
@@ -263,7 +358,9 @@ pub fn render_events(f: &mut Frame, area: Rect, app: &App) {
             app,
         );
     }
-    let body: Vec<Row> = rows
+    // Control bytes are neutralised once, over the finished frame (ui::draw).
+    let clean = |t: &str| t.to_string();
+    let body: Vec<(Vec<Cell>, Style)> = rows
         .iter()
         .map(|e| {
             let time = clock::parse(&e.timestamp)
@@ -293,23 +390,25 @@ pub fn render_events(f: &mut Frame, area: Rect, app: &App) {
             } else {
                 e.target.clone()
             };
-            Row::new(vec![
-                Cell::from(time),
-                Cell::from(Span::styled(sev.clone(), app.theme.severity(&sev))),
-                Cell::from(Span::styled(e.status.clone(), app.theme.status(&e.status))),
-                Cell::from(e.source.clone()),
-                Cell::from(e.command.clone()),
-                Cell::from(target),
-                Cell::from(event_detail(e)),
-            ])
-            .style(if e.severity == "critical" {
-                app.theme.severity("critical")
-            } else {
-                Style::default()
-            })
+            (
+                vec![
+                    Cell::from(time),
+                    Cell::from(Span::styled(clean(&sev), app.theme.severity(&sev))),
+                    Cell::from(Span::styled(clean(&e.status), app.theme.status(&e.status))),
+                    Cell::from(clean(&e.source)),
+                    Cell::from(clean(&e.command)),
+                    Cell::from(clean(&target)),
+                    Cell::from(clean(&event_detail(e))),
+                ],
+                if e.severity == "critical" {
+                    app.theme.severity("critical")
+                } else {
+                    Style::default()
+                },
+            )
         })
         .collect();
-    let header = Row::new(vec![
+    let header = [
         "TIME (UTC)",
         "SEV",
         "STATUS",
@@ -317,18 +416,19 @@ pub fn render_events(f: &mut Frame, area: Rect, app: &App) {
         "COMMAND",
         "TARGET",
         "MESSAGE",
-    ]);
-    let widths = vec![
-        Constraint::Length(14),
-        Constraint::Length(8),
-        Constraint::Length(9),
-        Constraint::Length(6),
-        Constraint::Length(widest(rows.iter().map(|e| e.command.as_str()), 7, 20)),
-        Constraint::Length(widest(rows.iter().map(|e| e.target.as_str()), 6, 16)),
-        Constraint::Min(10),
+    ];
+    let widths = [
+        14,
+        8,
+        9,
+        6,
+        widest(rows.iter().map(|e| e.command.as_str()), 7, 20),
+        widest(rows.iter().map(|e| e.target.as_str()), 6, 16),
+        16,
     ];
     let mut st = select(app, Pane::Events, rows.len());
-    f.render_stateful_widget(table(app, body, header, widths, b), area, &mut st);
+    let t = fitted_table(app, area, &header, body, &widths, 6, 16, &[3, 5, 0, 2], b);
+    f.render_stateful_widget(t, area, &mut st);
 }
 
 pub fn render_backups(f: &mut Frame, area: Rect, app: &App) {
@@ -345,7 +445,7 @@ pub fn render_backups(f: &mut Frame, area: Rect, app: &App) {
         };
         return empty(f, area, b, text, app);
     }
-    let body: Vec<Row> = rows
+    let body: Vec<(Vec<Cell>, Style)> = rows
         .iter()
         .map(|bk| {
             let (verified, style) = match bk.verified {
@@ -353,23 +453,27 @@ pub fn render_backups(f: &mut Frame, area: Rect, app: &App) {
                 Some(false) => ("FAILED", app.theme.status("failed")),
                 None => ("no", app.theme.fg(app.theme.dim)),
             };
-            Row::new(vec![
-                Cell::from(bk.id.clone()),
-                Cell::from(bk.app.clone()),
-                Cell::from(age(app, &bk.created_at)),
-                Cell::from(bk.size_bytes.map(human_bytes).unwrap_or_else(|| "-".into())),
-                Cell::from(Span::styled(verified, style)),
-            ])
+            (
+                vec![
+                    Cell::from(bk.id.clone()),
+                    Cell::from(bk.app.clone()),
+                    Cell::from(age(app, &bk.created_at)),
+                    Cell::from(bk.size_bytes.map(human_bytes).unwrap_or_else(|| "-".into())),
+                    Cell::from(Span::styled(verified, style)),
+                ],
+                Style::default(),
+            )
         })
         .collect();
-    let header = Row::new(vec!["ID", "APP", "AGE", "SIZE", "VERIFIED"]);
-    let widths = vec![
-        Constraint::Min(10),
-        Constraint::Min(5),
-        Constraint::Length(4),
-        Constraint::Length(7),
-        Constraint::Length(8),
+    let header = ["ID", "APP", "AGE", "SIZE", "VERIFIED"];
+    let widths = [
+        10,
+        widest(rows.iter().map(|b| b.app.as_str()), 3, 16),
+        4,
+        7,
+        8,
     ];
     let mut st = select(app, Pane::Backups, rows.len());
-    f.render_stateful_widget(table(app, body, header, widths, b), area, &mut st);
+    let t = fitted_table(app, area, &header, body, &widths, 0, 10, &[3, 1, 2], b);
+    f.render_stateful_widget(t, area, &mut st);
 }

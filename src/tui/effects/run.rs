@@ -1,254 +1,31 @@
-//! Runs what the reducer asks for: operations as tasks on the task runner (the same `ops`
-//! functions the headless CLI calls), loads, doctor runs, audit rows for refusals.
+//! Operations as tasks: the same `ops` functions as the headless commands, an audit row per
+//! operation, and a reload of what changed.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use serde_json::{Map, Value};
-use tokio::sync::mpsc::UnboundedSender;
 
-use super::action::{Action, Effect, Op, Planned};
-use super::app::{App, FlashLevel, load_contexts, load_snapshot};
+use super::super::action::{Action, Op};
+use super::super::model::load_contexts;
+use super::{Env, load, run_doctor, spawn_doctor};
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::ops::deploy::{self, DeploySpec, RollbackSpec};
+use crate::ops::deploy;
 use crate::ops::{self, logs, target_check, target_exec};
-use crate::policy::doctor;
 use crate::remote::fanout::{self, Outcome, TargetStatus};
-use crate::remote::pool::Pool;
 use crate::remote::{BoxFuture, Stream};
 use crate::state::context::{self, InitSpec};
 use crate::state::events::EventFollower;
-use crate::state::{StateRoot, targets};
+use crate::state::targets;
 use crate::tasks::{TaskCtx, TaskMeta, TaskRunner};
-
-/// What effects need from the outside world.
-#[derive(Clone)]
-pub struct Env {
-    pub root: StateRoot,
-    pub runner: TaskRunner,
-    pub pool: Arc<Pool>,
-    pub tx: UnboundedSender<Action>,
-    pub operator: String,
-    pub check_timeout: Duration,
-    /// Contexts whose doctor is running now: a visit or change meanwhile need not start another.
-    pub doctoring: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
-}
-
-pub fn apply(env: &Env, app: &mut App, fx: Effect) {
-    match fx {
-        Effect::Run { context, op } => {
-            let meta = TaskMeta {
-                title: op.title(),
-                context: context.clone(),
-                target: None,
-            };
-            let e2 = env.clone();
-            let task = env.runner.spawn(meta, move |ctx| async move {
-                run_op(e2, context, op, ctx).await
-            });
-            app.log.task = Some(task.id);
-            app.log.follow = true;
-            app.log.hit = None;
-        }
-        Effect::Plan {
-            context,
-            op,
-            confirm,
-        } => {
-            let e2 = env.clone();
-            tokio::task::spawn_blocking(move || {
-                let started = Instant::now();
-                let cd = match e2.root.context(&context) {
-                    Ok(cd) => cd,
-                    Err(e) => {
-                        let _ = e2.tx.send(Action::Notice {
-                            error: true,
-                            text: format!(
-                                "{} refused: error[{}]: {}",
-                                op.verb().command(),
-                                e.code,
-                                e.message
-                            ),
-                        });
-                        return;
-                    }
-                };
-                let planned = match &op {
-                    Op::Deploy {
-                        common,
-                        rollback_on_failure,
-                    } => deploy::plan_deploy(
-                        &cd,
-                        &DeploySpec {
-                            common: common.clone(),
-                            compose_file: None,
-                            rollback_on_failure: *rollback_on_failure,
-                        },
-                    ),
-                    Op::Rollback { common, to } => deploy::plan_rollback(
-                        &cd,
-                        &RollbackSpec {
-                            common: common.clone(),
-                            to_release: to.clone(),
-                        },
-                    ),
-                    _ => return,
-                };
-                let action = match planned {
-                    Ok(plan) => Action::Planned {
-                        planned: Planned(Arc::new(plan)),
-                        confirm,
-                    },
-                    Err(e) => {
-                        let mut fields = Map::new();
-                        fields.insert("frontend".into(), "console".into());
-                        let _ = ops::audit::record(
-                            &cd,
-                            &e2.operator,
-                            op.verb().command(),
-                            false,
-                            started.elapsed(),
-                            fields,
-                            Some(&e),
-                        );
-                        Action::Notice {
-                            error: true,
-                            text: format!(
-                                "{} refused: error[{}]: {}",
-                                op.verb().command(),
-                                e.code,
-                                e.message
-                            ),
-                        }
-                    }
-                };
-                let _ = e2.tx.send(action);
-            });
-        }
-        Effect::AuditRefusal {
-            context,
-            verb,
-            error,
-        } => {
-            let mut fields = Map::new();
-            fields.insert("frontend".into(), "console".into());
-            if let Err(e) = env.root.context(&context).and_then(|cd| {
-                ops::audit::record(
-                    &cd,
-                    &env.operator,
-                    verb.command(),
-                    false,
-                    Duration::ZERO,
-                    fields,
-                    Some(&error),
-                )
-            }) {
-                tracing::error!("could not audit a refusal: {}", e.message);
-            }
-        }
-        Effect::Load(name) => load(env, name),
-        Effect::Doctor(name) => spawn_doctor(env, name),
-        Effect::CancelTask(id) => {
-            env.runner.cancel(id);
-        }
-        Effect::CancelAll => env.runner.cancel_all(),
-        Effect::Stage(fx) => super::stage::effects::apply(env, fx),
-        Effect::SearchLog { forward } => search(env, app, forward),
-        Effect::SetTitle(_) | Effect::Quit => {}
-    }
-}
-
-/// Runs the doctor for a context and reports the result to the console; returns it.
-fn run_doctor(env: &Env, name: &str) -> crate::policy::doctor::DoctorReport {
-    let cwd = std::env::current_dir().ok();
-    // The doctor gates the console's deploys: temp files of crashed writers are removed first,
-    // as every writer does, so a crash elsewhere does not block them.
-    if let Ok(cd) = env.root.context(name) {
-        cd.sweep_temp_files();
-    }
-    let report = doctor::run(&env.root, name, cwd.as_deref());
-    let _ = env.tx.send(Action::DoctorDone {
-        context: name.to_string(),
-        report: Box::new(report.clone()),
-    });
-    report
-}
-
-/// Runs the doctor in the background unless a run for that context is already under way.
-fn spawn_doctor(env: &Env, name: String) {
-    let started = env
-        .doctoring
-        .lock()
-        .map(|mut d| d.insert(name.clone()))
-        .unwrap_or(true);
-    if !started {
-        return;
-    }
-    let e2 = env.clone();
-    tokio::task::spawn_blocking(move || {
-        run_doctor(&e2, &name);
-        if let Ok(mut d) = e2.doctoring.lock() {
-            d.remove(&name);
-        }
-    });
-}
-
-pub fn load(env: &Env, name: String) {
-    let (root, tx) = (env.root.clone(), env.tx.clone());
-    tokio::task::spawn_blocking(move || {
-        let snapshot = match root.context(&name) {
-            Ok(cd) => load_snapshot(&cd),
-            Err(e) => crate::tui::app::Snapshot {
-                errors: vec![format!("error[{}]: {}", e.code, e.message)],
-                ..Default::default()
-            },
-        };
-        super::stage::effects::load_config(&root, &tx, &name);
-        let _ = tx.send(Action::Loaded {
-            context: name,
-            snapshot: Box::new(snapshot),
-        });
-    });
-}
-
-fn search(env: &Env, app: &mut App, forward: bool) {
-    let (Some(id), Some(q)) = (app.log.task, app.log.search.clone()) else {
-        return;
-    };
-    let Some(task) = env.runner.get(id) else {
-        return;
-    };
-    let found = task.with_log(|log| {
-        let n = log.len();
-        if n == 0 {
-            return None;
-        }
-        let from = app.log.hit.unwrap_or(if forward { n - 1 } else { 0 });
-        (1..=n)
-            .map(|step| {
-                if forward {
-                    (from + step) % n
-                } else {
-                    (from + n - step % n) % n
-                }
-            })
-            .find(|&i| log.get(i).is_some_and(|l| l.text.contains(q.as_str())))
-    });
-    match found {
-        Some(i) => {
-            app.log.hit = Some(i);
-            app.log.follow = false;
-            app.log.scroll = i;
-        }
-        None => app.flash(FlashLevel::Info, format!("no line matches {q:?}")),
-    }
-}
 
 /// Runs each target of a deploy as a console task of its own (cancelled with its parent).
 struct TaskExecutor {
     runner: TaskRunner,
     parent: tokio_util::sync::CancellationToken,
+    /// The deploy task's own log: each target's lines are copied there, prefixed.
+    parent_sink: crate::remote::LineSink,
     context: String,
     title: String,
 }
@@ -265,9 +42,15 @@ impl deploy::Executor for TaskExecutor {
             context: self.context.clone(),
             target: Some(target.to_string()),
         };
+        let (parent_sink, prefix) = (self.parent_sink.clone(), target.to_string());
         self.runner
             .spawn_child(meta, &self.parent, move |ctx| async move {
-                let outcome = work(ctx.sink.clone(), ctx.cancel.clone()).await;
+                let own = ctx.sink.clone();
+                let tee: crate::remote::LineSink = Arc::new(move |stream, line: String| {
+                    parent_sink(stream, format!("{prefix} | {line}"));
+                    own(stream, line);
+                });
+                let outcome = work(tee, ctx.cancel.clone()).await;
                 let result = match (&outcome.status, &outcome.error) {
                     (TargetStatus::Ok, _) | (_, None) => {
                         Ok(format!("{}: {}", outcome.target, outcome.status.as_str()))
@@ -295,7 +78,7 @@ impl deploy::Executor for TaskExecutor {
 }
 
 /// Runs one operation inside a task; records its audit row and reloads what it changed.
-async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Result<String> {
+pub(super) async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Result<String> {
     let started = Instant::now();
     let subject = op.subject_context(&active).to_string();
     let verb = op.verb();
@@ -305,7 +88,10 @@ async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Result<String
     if let Err(e) = &result {
         ctx.note(format!("error[{}]: {}", e.code, e.message));
         if !e.remediation.is_empty() {
-            ctx.note(format!("hint: {}", e.remediation));
+            ctx.note(format!(
+                "hint: {}",
+                ops::rooted_hint(&env.root, &e.remediation)
+            ));
         }
     }
     let spec = verb.spec();
@@ -470,10 +256,20 @@ async fn execute(
                 }
             }
         }
-        Op::ContextInit { name, kind } => {
+        Op::ContextInit {
+            name,
+            kind,
+            read_only,
+            color,
+            confirm,
+        } => {
+            crate::state::names::validate_context(name)?;
             let ncd = env.root.context(name)?;
             let spec = InitSpec {
                 kind: Some(kind.clone()),
+                read_only: Some(*read_only),
+                color: (!color.is_empty()).then(|| color.clone()),
+                confirm: (!confirm.is_empty()).then(|| confirm.clone()),
                 ..Default::default()
             };
             let cfg = context::init(&env.root, &ncd, &spec)?.config;
@@ -481,6 +277,8 @@ async fn execute(
             fields.insert("type".into(), cfg.kind.clone().into());
             if let Ok(views) = load_contexts(&env.root) {
                 let _ = env.tx.send(Action::ContextsLoaded(views));
+                // The operator made it to use it: its tab opens.
+                let _ = env.tx.send(Action::SwitchTo(cfg.name.to_string()));
             }
             let msg = format!("context {} created (type {})", cfg.name, cfg.kind);
             ctx.note(&msg);
@@ -521,6 +319,7 @@ async fn execute(
             let exec = TaskExecutor {
                 runner: env.runner.clone(),
                 parent: ctx.cancel.clone(),
+                parent_sink: ctx.sink.clone(),
                 context: active.to_string(),
                 title: format!("{} {} {}", plan.kind.command(), plan.app, plan.release),
             };
@@ -593,7 +392,76 @@ async fn execute(
                 Err(e) => Err(e),
             }
         }
-        Op::Stage(s) => super::stage::effects::execute(env, active, s, ctx, fields).await,
+        Op::EditTarget(spec) => {
+            let t = ops::targets::edit(&cd?, spec)?;
+            fields.insert("name".into(), t.name.clone().into());
+            fields.insert("host".into(), t.host.clone().into());
+            let msg = format!("target {} now {} ({})", t.name, t.address(), t.auth_method);
+            ctx.note(&msg);
+            Ok(msg)
+        }
+        Op::AddApp(spec) => {
+            let (a, total) = ops::apps::add(&cd?, spec)?;
+            fields.insert("app".into(), a.name.clone().into());
+            fields.insert("compose_file".into(), a.compose_file.clone().into());
+            let msg = format!("app {} registered ({total} in {active})", a.name);
+            ctx.note(&msg);
+            Ok(msg)
+        }
+        Op::EditApp(spec) => {
+            let a = ops::apps::edit(&cd?, spec)?;
+            fields.insert("app".into(), a.name.clone().into());
+            fields.insert("compose_file".into(), a.compose_file.clone().into());
+            let msg = format!("app {} updated", a.name);
+            ctx.note(&msg);
+            Ok(msg)
+        }
+        Op::RemoveApp { name } => {
+            let (name, total) = ops::apps::remove(&cd?, name)?;
+            fields.insert("app".into(), name.clone().into());
+            let msg = format!(
+                "app {name} removed from the registry ({total} left; history and bundles kept)"
+            );
+            ctx.note(&msg);
+            Ok(msg)
+        }
+        Op::SetSecret {
+            app,
+            name,
+            target,
+            value,
+        } => {
+            let cd = cd?;
+            if let Some(t) = target {
+                targets::load(&cd)?
+                    .find(t)
+                    .ok_or_else(|| targets::not_found(t))?;
+            }
+            crate::state::names::validate_app(app)?;
+            let scope = crate::state::vault::SecretScope {
+                context: active.to_string(),
+                namespace: String::new(),
+                app: app.clone(),
+                target: target.clone().unwrap_or_default(),
+            };
+            let w = ops::secrets::set(&env.root, &cd, &scope, name, value)?;
+            fields.insert("app".into(), app.clone().into());
+            fields.insert("name".into(), name.clone().into());
+            fields.insert("vault_key".into(), w.key.clone().into());
+            let msg = format!(
+                "secret {} {} (encrypted to {} recipient(s))",
+                w.key,
+                if w.replaced { "replaced" } else { "set" },
+                w.recipients
+            );
+            ctx.note(&msg);
+            if let Some(n) = &w.note {
+                ctx.note(format!("note: {n}"));
+            }
+            Ok(msg)
+        }
+        Op::SecretList { .. } | Op::DoctorReport => Ok(String::new()),
+        Op::Stage(s) => crate::tui::stage::effects::execute(env, active, s, ctx, fields).await,
         Op::Deploy { .. } | Op::Rollback { .. } => Err(PaasError::new(
             ErrorCode::InvalidArgument,
             "console",

@@ -1,0 +1,280 @@
+//! Runs what the reducer asks for: operations as tasks on the task runner (the same `ops`
+//! functions the headless CLI calls, see `run.rs`), views (secret list, doctor report),
+//! loads, doctor runs, audit rows for refusals.
+
+mod run;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Map;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::action::{Action, Effect, Op, Planned};
+use super::app::{App, FlashLevel};
+use super::model::load_snapshot;
+use crate::ops;
+use crate::ops::deploy::{self, DeploySpec, RollbackSpec};
+use crate::policy::doctor;
+use crate::remote::pool::Pool;
+use crate::state::StateRoot;
+use crate::tasks::{TaskMeta, TaskRunner};
+
+/// What effects need from the outside world.
+#[derive(Clone)]
+pub struct Env {
+    pub root: StateRoot,
+    pub runner: TaskRunner,
+    pub pool: Arc<Pool>,
+    pub tx: UnboundedSender<Action>,
+    pub operator: String,
+    pub check_timeout: Duration,
+    /// Contexts whose doctor is running now: a visit or change meanwhile need not start another.
+    pub doctoring: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+}
+
+pub fn apply(env: &Env, app: &mut App, fx: Effect) {
+    match fx {
+        Effect::Run { context, op } if context.is_empty() => {
+            // The reducer never asks this; a context-less op must not reach the state layer.
+            app.flash(
+                FlashLevel::Error,
+                format!(
+                    "{} needs a context; press I to create one",
+                    op.verb().command()
+                ),
+            );
+        }
+        Effect::Run { context, op } if op.is_view() => view(env, context, op),
+        Effect::Run { context, op } => {
+            let meta = TaskMeta {
+                title: op.title(),
+                context: context.clone(),
+                target: None,
+            };
+            let e2 = env.clone();
+            let task = env.runner.spawn(meta, move |ctx| async move {
+                run::run_op(e2, context, op, ctx).await
+            });
+            app.log.task = Some(task.id);
+            app.log.follow = true;
+            app.log.hit = None;
+        }
+        Effect::Plan {
+            context,
+            op,
+            confirm,
+        } => {
+            let e2 = env.clone();
+            tokio::task::spawn_blocking(move || {
+                let started = Instant::now();
+                let cd = match e2.root.context(&context) {
+                    Ok(cd) => cd,
+                    Err(e) => {
+                        let _ = e2.tx.send(Action::Notice {
+                            error: true,
+                            text: format!(
+                                "{} refused: error[{}]: {}",
+                                op.verb().command(),
+                                e.code,
+                                e.message
+                            ),
+                        });
+                        return;
+                    }
+                };
+                let planned = match &op {
+                    Op::Deploy {
+                        common,
+                        rollback_on_failure,
+                    } => deploy::plan_deploy(
+                        &cd,
+                        &DeploySpec {
+                            common: common.clone(),
+                            compose_file: None,
+                            rollback_on_failure: *rollback_on_failure,
+                        },
+                    ),
+                    Op::Rollback { common, to } => deploy::plan_rollback(
+                        &cd,
+                        &RollbackSpec {
+                            common: common.clone(),
+                            to_release: to.clone(),
+                        },
+                    ),
+                    _ => return,
+                };
+                let action = match planned {
+                    Ok(plan) => Action::Planned {
+                        planned: Planned(Arc::new(plan)),
+                        confirm,
+                    },
+                    Err(e) => {
+                        let mut fields = Map::new();
+                        fields.insert("frontend".into(), "console".into());
+                        let _ = ops::audit::record(
+                            &cd,
+                            &e2.operator,
+                            op.verb().command(),
+                            false,
+                            started.elapsed(),
+                            fields,
+                            Some(&e),
+                        );
+                        Action::Notice {
+                            error: true,
+                            text: format!(
+                                "{} refused: error[{}]: {}",
+                                op.verb().command(),
+                                e.code,
+                                e.message
+                            ),
+                        }
+                    }
+                };
+                let _ = e2.tx.send(action);
+            });
+        }
+        Effect::AuditRefusal {
+            context,
+            verb,
+            error,
+        } => {
+            let mut fields = Map::new();
+            fields.insert("frontend".into(), "console".into());
+            if let Err(e) = env.root.context(&context).and_then(|cd| {
+                ops::audit::record(
+                    &cd,
+                    &env.operator,
+                    verb.command(),
+                    false,
+                    Duration::ZERO,
+                    fields,
+                    Some(&error),
+                )
+            }) {
+                tracing::error!("could not audit a refusal: {}", e.message);
+            }
+        }
+        Effect::Load(name) => load(env, name),
+        Effect::Doctor(name) => spawn_doctor(env, name),
+        Effect::CancelTask(id) => {
+            env.runner.cancel(id);
+        }
+        Effect::CancelAll => env.runner.cancel_all(),
+        Effect::Stage(fx) => super::stage::effects::apply(env, fx),
+        Effect::SearchLog { forward } => search(env, app, forward),
+        Effect::SetTitle(_) | Effect::Quit => {}
+    }
+}
+
+/// Read-only views: computed in the background, shown when they arrive.
+fn view(env: &Env, context: String, op: Op) {
+    match op {
+        Op::DoctorReport => spawn_doctor(env, context),
+        Op::SecretList { app } => {
+            let e2 = env.clone();
+            tokio::task::spawn_blocking(move || {
+                let action = match e2
+                    .root
+                    .context(&context)
+                    .and_then(|cd| crate::ops::secrets::status(&cd, &app))
+                {
+                    Ok(rows) => Action::SecretsListed { context, app, rows },
+                    Err(e) => Action::Notice {
+                        error: true,
+                        text: format!("secret list {app}: error[{}]: {}", e.code, e.message),
+                    },
+                };
+                let _ = e2.tx.send(action);
+            });
+        }
+        _ => {}
+    }
+}
+
+/// Runs the doctor for a context and reports the result to the console; returns it.
+pub(super) fn run_doctor(env: &Env, name: &str) -> crate::policy::doctor::DoctorReport {
+    let cwd = std::env::current_dir().ok();
+    // The doctor gates the console's deploys: temp files of crashed writers are removed first,
+    // as every writer does, so a crash elsewhere does not block them.
+    if let Ok(cd) = env.root.context(name) {
+        cd.sweep_temp_files();
+    }
+    let report = doctor::run(&env.root, name, cwd.as_deref());
+    let _ = env.tx.send(Action::DoctorDone {
+        context: name.to_string(),
+        report: Box::new(report.clone()),
+    });
+    report
+}
+
+/// Runs the doctor in the background unless a run for that context is already under way.
+pub fn spawn_doctor(env: &Env, name: String) {
+    let started = env
+        .doctoring
+        .lock()
+        .map(|mut d| d.insert(name.clone()))
+        .unwrap_or(true);
+    if !started {
+        return;
+    }
+    let e2 = env.clone();
+    tokio::task::spawn_blocking(move || {
+        run_doctor(&e2, &name);
+        if let Ok(mut d) = e2.doctoring.lock() {
+            d.remove(&name);
+        }
+    });
+}
+
+pub fn load(env: &Env, name: String) {
+    let (root, tx) = (env.root.clone(), env.tx.clone());
+    tokio::task::spawn_blocking(move || {
+        let snapshot = match root.context(&name) {
+            Ok(cd) => load_snapshot(&cd),
+            Err(e) => crate::tui::model::Snapshot {
+                errors: vec![format!("error[{}]: {}", e.code, e.message)],
+                ..Default::default()
+            },
+        };
+        super::stage::effects::load_config(&root, &tx, &name);
+        let _ = tx.send(Action::Loaded {
+            context: name,
+            snapshot: Box::new(snapshot),
+        });
+    });
+}
+
+fn search(env: &Env, app: &mut App, forward: bool) {
+    let (Some(id), Some(q)) = (app.log.task, app.log.search.clone()) else {
+        return;
+    };
+    let Some(task) = env.runner.get(id) else {
+        return;
+    };
+    let found = task.with_log(|log| {
+        let n = log.len();
+        if n == 0 {
+            return None;
+        }
+        let from = app.log.hit.unwrap_or(if forward { n - 1 } else { 0 });
+        (1..=n)
+            .map(|step| {
+                if forward {
+                    (from + step) % n
+                } else {
+                    (from + n - step % n) % n
+                }
+            })
+            .find(|&i| log.get(i).is_some_and(|l| l.text.contains(q.as_str())))
+    });
+    match found {
+        Some(i) => {
+            app.log.hit = Some(i);
+            app.log.follow = false;
+            app.log.scroll = i;
+        }
+        None => app.flash(FlashLevel::Info, format!("no line matches {q:?}")),
+    }
+}

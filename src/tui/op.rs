@@ -1,0 +1,321 @@
+//! Operations on a context, as data: each has a danger level (through [`Verb`]), a title for
+//! the task list and a description for the confirmation dialog; it passes the guard before
+//! anything runs.
+
+use std::sync::Arc;
+
+use crate::ops::apps::AppSpec;
+use crate::ops::deploy::Common;
+use crate::ops::secrets::SecretValue;
+use crate::ops::targets::NewTarget;
+use crate::policy::guard::Verb;
+use crate::remote::fanout::{FanoutPlan, Strategy};
+
+/// A plan made locally and shown for confirmation; applying it runs exactly this release.
+#[derive(Debug, Clone)]
+pub struct Planned(pub Arc<crate::ops::deploy::Plan>);
+
+impl PartialEq for Planned {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.kind == other.0.kind
+            && self.0.release == other.0.release
+            && self.0.app == other.0.app
+    }
+}
+
+/// An operation on a context.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    CheckTargets {
+        targets: Vec<String>,
+    },
+    AddTarget(NewTarget),
+    RemoveTarget {
+        name: String,
+    },
+    UseTarget {
+        name: String,
+    },
+    Exec {
+        targets: Vec<String>,
+        command: String,
+        strategy: Strategy,
+        max_parallel: usize,
+        continue_on_error: bool,
+    },
+    Deploy {
+        common: Common,
+        rollback_on_failure: bool,
+    },
+    Rollback {
+        common: Common,
+        to: Option<String>,
+    },
+    /// Apply a deploy or rollback plan the operator has seen.
+    Apply(Planned),
+    Logs {
+        app: String,
+        target: Option<String>,
+        service: Option<String>,
+    },
+    EventsTail,
+    ContextInit {
+        name: String,
+        kind: String,
+        read_only: bool,
+        /// Empty: the type's colour.
+        color: String,
+        /// Empty: the type's confirmation levels.
+        confirm: String,
+    },
+    ContextUse {
+        name: String,
+    },
+    EditTarget(NewTarget),
+    AddApp(AppSpec),
+    EditApp(AppSpec),
+    RemoveApp {
+        name: String,
+    },
+    /// The value never appears in a title, a description, a log or `{:?}`.
+    SetSecret {
+        app: String,
+        name: String,
+        /// A target's own value; `None`: every target (`TARGET_GLOBAL`).
+        target: Option<String>,
+        value: SecretValue,
+    },
+    /// Which variables of an app's compose file have a value.
+    SecretList {
+        app: String,
+    },
+    /// Run the doctor and show its report.
+    DoctorReport,
+    /// A clone, start, stop or reset in the staging project (the Instances pane).
+    Stage(super::stage::StageOp),
+}
+
+impl Op {
+    pub fn verb(&self) -> Verb {
+        match self {
+            Op::CheckTargets { .. } => Verb::TargetCheck,
+            Op::AddTarget(_) => Verb::TargetAdd,
+            Op::RemoveTarget { .. } => Verb::TargetRemove,
+            Op::UseTarget { .. } => Verb::TargetUse,
+            Op::Exec { .. } => Verb::TargetExec,
+            Op::Deploy { .. } => Verb::Deploy,
+            Op::Rollback { .. } => Verb::Rollback,
+            Op::Apply(p) => match p.0.kind {
+                crate::ops::deploy::Kind::Deploy => Verb::Deploy,
+                crate::ops::deploy::Kind::Rollback => Verb::Rollback,
+            },
+            Op::Logs { .. } => Verb::Logs,
+            Op::EventsTail => Verb::EventsTail,
+            Op::ContextInit { .. } => Verb::ContextInit,
+            Op::ContextUse { .. } => Verb::ContextUse,
+            Op::EditTarget(_) => Verb::TargetEdit,
+            Op::AddApp(_) => Verb::AppAdd,
+            Op::EditApp(_) => Verb::AppEdit,
+            Op::RemoveApp { .. } => Verb::AppRemove,
+            Op::SetSecret { .. } => Verb::SecretSet,
+            Op::SecretList { .. } => Verb::SecretList,
+            Op::DoctorReport => Verb::Doctor,
+            Op::Stage(s) => s.verb(),
+        }
+    }
+
+    /// Ops that show something in a view instead of running as a task.
+    pub fn is_view(&self) -> bool {
+        matches!(self, Op::SecretList { .. } | Op::DoctorReport)
+    }
+
+    /// Deploys and rollbacks are planned (locally) before they are confirmed and applied.
+    pub fn needs_plan(&self) -> bool {
+        matches!(self, Op::Deploy { .. } | Op::Rollback { .. })
+    }
+
+    /// A short title for the task list.
+    pub fn title(&self) -> String {
+        match self {
+            Op::CheckTargets { targets } if targets.len() == 1 => format!("check {}", targets[0]),
+            Op::CheckTargets { targets } => format!("check {} targets", targets.len()),
+            Op::AddTarget(t) => format!("add target {}", t.name),
+            Op::RemoveTarget { name } => format!("remove target {name}"),
+            Op::UseTarget { name } => format!("use target {name}"),
+            Op::Exec {
+                targets, command, ..
+            } => format!("exec on {}: {command}", targets.join(",")),
+            Op::Deploy { common, .. } => format!("plan deploy {}", common.app),
+            Op::Rollback { common, .. } => format!("plan rollback {}", common.app),
+            Op::Apply(p) => format!("{} {} {}", p.0.kind.command(), p.0.app, p.0.release),
+            Op::Logs { app, target, .. } => match target {
+                Some(t) => format!("logs {app} on {t}"),
+                None => format!("logs {app}"),
+            },
+            Op::EventsTail => "events tail".into(),
+            Op::ContextInit { name, .. } => format!("context init {name}"),
+            Op::ContextUse { name } => format!("context use {name}"),
+            Op::EditTarget(t) => format!("edit target {}", t.name),
+            Op::AddApp(a) => format!("add app {}", a.name),
+            Op::EditApp(a) => format!("edit app {}", a.name),
+            Op::RemoveApp { name } => format!("remove app {name}"),
+            Op::SetSecret { app, name, .. } => format!("secret set {app} {name}"),
+            Op::SecretList { app } => format!("secret list {app}"),
+            Op::DoctorReport => "doctor".into(),
+            Op::Stage(s) => s.title(),
+        }
+    }
+
+    /// The context the op acts on: its own for `context init`/`use`, else the active tab's.
+    pub fn subject_context<'a>(&'a self, active: &'a str) -> &'a str {
+        match self {
+            Op::ContextInit { name, .. } | Op::ContextUse { name } => name,
+            _ => active,
+        }
+    }
+
+    /// Exactly what will happen, for the confirmation dialog.
+    pub fn describe(&self, ctx: &str, targets: &[crate::state::targets::Target]) -> Vec<String> {
+        let addr = |n: &str| {
+            targets
+                .iter()
+                .find(|t| t.is(n))
+                .map(|t| format!("{} ({}, {})", t.name, t.address(), t.auth().as_str()))
+                .unwrap_or_else(|| n.to_string())
+        };
+        match self {
+            Op::CheckTargets { targets: ts } => {
+                let mut v = vec!["read-only preflight over SSH:".to_string()];
+                v.extend(ts.iter().map(|t| format!("  {}", addr(t))));
+                v
+            }
+            Op::AddTarget(t) => vec![
+                format!(
+                    "add target {} ({}@{}:{}, {})",
+                    t.name, t.user, t.host, t.port, t.auth_method
+                ),
+                format!("writes contexts/{ctx}/targets.json"),
+            ],
+            Op::RemoveTarget { name } => vec![
+                format!("remove target {}", addr(name)),
+                format!("writes contexts/{ctx}/targets.json"),
+            ],
+            Op::UseTarget { name } => vec![format!("make {} the current target", addr(name))],
+            Op::Exec {
+                targets: ts,
+                command,
+                strategy,
+                max_parallel,
+                continue_on_error,
+            } => {
+                let plan = FanoutPlan::new(*strategy, ts, *max_parallel);
+                let mut v = vec![
+                    format!("run on {} target(s): {command}", ts.len()),
+                    format!(
+                        "plan: {}{}",
+                        plan.summary(),
+                        if *continue_on_error {
+                            " (continue on error)"
+                        } else {
+                            ""
+                        }
+                    ),
+                ];
+                v.extend(ts.iter().map(|t| format!("  {} $ {command}", addr(t))));
+                v
+            }
+            Op::Deploy { common, .. } => vec![format!("deploy app {}", common.app)],
+            Op::Rollback { common, to } => vec![format!(
+                "roll app {} back to {}",
+                common.app,
+                to.clone().unwrap_or_else(|| "the previous release".into())
+            )],
+            Op::Apply(p) => p.0.lines(),
+            Op::Logs { app, target, .. } => vec![format!(
+                "follow the logs of {app} on {}",
+                target.clone().unwrap_or_else(|| "its first target".into())
+            )],
+            Op::EventsTail => vec!["follow this context's events".into()],
+            Op::ContextInit {
+                name,
+                kind,
+                read_only,
+                color,
+                confirm,
+            } => vec![
+                format!(
+                    "create context {name} of type {kind}{}{}{}",
+                    if *read_only { ", read-only" } else { "" },
+                    if color.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", colour {color}")
+                    },
+                    if confirm.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", confirm {confirm}")
+                    }
+                ),
+                format!("creates contexts/{name}/ in the state root"),
+            ],
+            Op::ContextUse { name } => vec![
+                format!("make {name} the stored current context"),
+                "writes current_context in the state root".into(),
+            ],
+            Op::EditTarget(t) => vec![
+                format!(
+                    "set target {} to {}@{}:{} ({}{})",
+                    t.name,
+                    t.user,
+                    t.host,
+                    t.port,
+                    t.auth_method,
+                    if t.labels.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", labels {}", t.labels.join(","))
+                    }
+                ),
+                format!("writes contexts/{ctx}/targets.json"),
+            ],
+            Op::AddApp(a) | Op::EditApp(a) => vec![
+                format!(
+                    "{} app {} from {}",
+                    if matches!(self, Op::AddApp(_)) {
+                        "register"
+                    } else {
+                        "update"
+                    },
+                    a.name,
+                    a.compose_file
+                ),
+                format!(
+                    "targets: {}",
+                    if a.targets.is_empty() {
+                        "the current target".to_string()
+                    } else {
+                        a.targets.join(",")
+                    }
+                ),
+                format!("writes contexts/{ctx}/apps.json"),
+            ],
+            Op::RemoveApp { name } => vec![
+                format!("remove app {name} from the registry (its release history stays)"),
+                format!("writes contexts/{ctx}/apps.json"),
+            ],
+            Op::SetSecret {
+                app, name, target, ..
+            } => vec![
+                format!(
+                    "set secret {name} of app {app} for {}",
+                    target.clone().unwrap_or_else(|| "every target".into())
+                ),
+                format!("writes the vault of {ctx}; the value is never shown or logged"),
+            ],
+            Op::SecretList { app } => vec![format!("list the variables of {app}")],
+            Op::DoctorReport => vec!["run the doctor".into()],
+            Op::Stage(s) => s.lines.clone(),
+        }
+    }
+}

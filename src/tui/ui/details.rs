@@ -1,0 +1,274 @@
+//! The drill-in views: an event's every field, an app's release history, a target's settings
+//! with its last check, read-only info, an app's secrets (set or missing, never a value) and
+//! the doctor report. Each names its keys from the keymap.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::overlays::centered;
+use crate::ops::secrets::VarStatus;
+use crate::ops::target_check;
+use crate::state::events::EventRecord;
+use crate::text::sanitize_inline;
+use crate::tui::app::{App, History};
+use crate::tui::keymap::Cmd;
+
+fn popup<'a>(app: &App, title: String) -> Block<'a> {
+    Block::bordered()
+        .border_style(app.theme.border(true))
+        .title(Span::styled(
+            title,
+            Style::default().add_modifier(Modifier::BOLD),
+        ))
+}
+
+fn big(area: Rect) -> Rect {
+    centered(
+        area,
+        area.width.saturating_sub(8).clamp(40, 140),
+        area.height.saturating_sub(4),
+    )
+}
+
+fn kv(app: &App, key: &str, value: &str) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{key:<18} "), app.theme.fg(app.theme.dim)),
+        Span::raw(sanitize_inline(value).into_owned()),
+    ])
+}
+
+fn scrolled_text(
+    f: &mut Frame,
+    area: Rect,
+    app: &App,
+    title: String,
+    lines: Vec<Line>,
+    scroll: u16,
+) {
+    let r = big(area);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .block(popup(app, title)),
+        r,
+    );
+}
+
+pub fn event(f: &mut Frame, area: Rect, app: &App, e: &EventRecord, scroll: u16) {
+    let mut lines = vec![
+        kv(app, "timestamp", &e.timestamp),
+        Line::from(vec![
+            Span::styled(format!("{:<18} ", "severity"), app.theme.fg(app.theme.dim)),
+            Span::styled(e.severity.clone(), app.theme.severity(&e.severity)),
+        ]),
+        kv(app, "status", &e.status),
+        kv(app, "source", &e.source),
+        kv(app, "command", &e.command),
+        kv(app, "context", &e.context),
+        kv(app, "target", &e.target),
+        kv(app, "message", &e.message),
+    ];
+    for (k, v) in &e.fields {
+        let text = match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        lines.push(kv(app, k, &text));
+    }
+    let logs = app.keymap.first_key(Cmd::Logs);
+    let title = format!(
+        " event {} — {logs} logs of its app on its target · ↑/↓ scroll · Esc close ",
+        e.timestamp
+    );
+    scrolled_text(f, area, app, title, lines, scroll);
+}
+
+pub fn history(f: &mut Frame, area: Rect, app: &App, h: &History) {
+    let r = centered(area, 76, h.releases.len() as u16 + 4);
+    f.render_widget(Clear, r);
+    let items: Vec<ListItem> = h
+        .releases
+        .iter()
+        .map(|rel| {
+            let current = *rel == h.current;
+            ListItem::new(Line::from(vec![
+                Span::styled(if current { " ● " } else { "   " }, app.theme.status("ok")),
+                Span::raw(rel.clone()),
+                Span::styled(
+                    if current { "  (current)" } else { "" },
+                    app.theme.fg(app.theme.dim),
+                ),
+            ]))
+        })
+        .collect();
+    let mut st = ListState::default();
+    st.select(Some(h.selected));
+    let title = format!(
+        " {} releases, newest first — Enter/{} roll back to the selected · Esc close ",
+        h.app,
+        app.keymap.first_key(Cmd::Rollback)
+    );
+    f.render_stateful_widget(
+        List::new(items)
+            .block(popup(app, title))
+            .highlight_style(app.theme.selection()),
+        r,
+        &mut st,
+    );
+}
+
+pub fn target(f: &mut Frame, area: Rect, app: &App, name: &str, scroll: u16) {
+    let row = app
+        .snapshot()
+        .and_then(|s| s.targets.iter().find(|t| t.target.is(name)));
+    let mut lines = Vec::new();
+    match row {
+        Some(t) => {
+            let g = &t.target;
+            lines.push(kv(app, "name", &g.name));
+            lines.push(kv(app, "address", &g.address()));
+            lines.push(kv(app, "auth", g.auth().as_str()));
+            lines.push(kv(
+                app,
+                "identity file",
+                if g.identity_file.is_empty() {
+                    "(ssh defaults / agent)"
+                } else {
+                    &g.identity_file
+                },
+            ));
+            lines.push(kv(app, "labels", &g.labels.join(",")));
+            lines.push(kv(app, "current", if t.current { "yes" } else { "no" }));
+            lines.push(kv(app, "created", &g.created_at));
+            lines.push(kv(app, "updated", &g.updated_at));
+            lines.push(Line::from(""));
+            match &t.check {
+                Some(c) => {
+                    lines.push(kv(app, "last check", &c.checked_at));
+                    for l in target_check::describe(c) {
+                        lines.push(Line::from(sanitize_inline(&l).into_owned()));
+                    }
+                }
+                None => lines.push(Line::from("never checked")),
+            }
+        }
+        None => lines.push(Line::from(format!("target {name} is gone"))),
+    }
+    let title = format!(
+        " target {name} — {} check · {} edit · Esc close ",
+        app.keymap.first_key(Cmd::Check),
+        app.keymap.first_key(Cmd::EditTarget)
+    );
+    scrolled_text(f, area, app, title, lines, scroll);
+}
+
+pub fn info(f: &mut Frame, area: Rect, app: &App, title: &str, lines: &[String], scroll: u16) {
+    let lines = lines
+        .iter()
+        .map(|l| Line::from(sanitize_inline(l).into_owned()))
+        .collect();
+    scrolled_text(
+        f,
+        area,
+        app,
+        format!(" {title} — Esc close "),
+        lines,
+        scroll,
+    );
+}
+
+pub fn secrets(
+    f: &mut Frame,
+    area: Rect,
+    app: &App,
+    name: &str,
+    rows: &[VarStatus],
+    selected: usize,
+) {
+    let r = centered(area, 90, rows.len() as u16 + 5);
+    f.render_widget(Clear, r);
+    let title = format!(
+        " variables of {name} — Enter/{} set the selected (masked) · Esc close ",
+        app.keymap.first_key(Cmd::SetSecret)
+    );
+    if rows.is_empty() {
+        f.render_widget(
+            Paragraph::new("The compose file interpolates no variables.").block(popup(app, title)),
+            r,
+        );
+        return;
+    }
+    let items: Vec<ListItem> = rows
+        .iter()
+        .map(|v| {
+            let state = v.state();
+            let style = if state == "MISSING" {
+                app.theme.status("failed").add_modifier(Modifier::BOLD)
+            } else if state.starts_with("set") {
+                app.theme.status("ok")
+            } else {
+                app.theme.fg(app.theme.dim)
+            };
+            ListItem::new(Line::from(vec![
+                Span::raw(format!("{:<32} ", v.name)),
+                Span::styled(state, style),
+                Span::styled(
+                    if v.required { "" } else { "  (has a default)" },
+                    app.theme.fg(app.theme.dim),
+                ),
+            ]))
+        })
+        .collect();
+    let mut st = ListState::default();
+    st.select(Some(selected));
+    f.render_stateful_widget(
+        List::new(items)
+            .block(popup(app, title))
+            .highlight_style(app.theme.selection()),
+        r,
+        &mut st,
+    );
+}
+
+pub fn doctor(f: &mut Frame, area: Rect, app: &App, context: &str, scroll: u16) {
+    let mut lines = Vec::new();
+    match app.reports.get(context) {
+        None => lines.push(Line::from("the doctor is running…")),
+        Some(r) => {
+            lines.push(Line::from(Span::styled(
+                if r.ok {
+                    "every check passes".to_string()
+                } else {
+                    format!("{} check(s) fail", r.failures().len())
+                },
+                Style::default().add_modifier(Modifier::BOLD),
+            )));
+            for c in &r.checks {
+                lines.push(Line::from(""));
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        if c.ok { "OK   " } else { "FAIL " },
+                        app.theme.status(if c.ok { "ok" } else { "failed" }),
+                    ),
+                    Span::styled(c.name, Style::default().add_modifier(Modifier::BOLD)),
+                ]));
+                lines.push(Line::from(format!("     {}", sanitize_inline(&c.detail))));
+                if !c.ok {
+                    let fix = crate::policy::doctor::remediation(c.name);
+                    let fix = crate::ops::rooted_hint(&app.root, fix);
+                    lines.push(Line::from(Span::styled(
+                        format!("     fix: {fix}"),
+                        app.theme.fg(app.theme.warning),
+                    )));
+                }
+            }
+        }
+    }
+    let title = format!(" doctor — {context} — ↑/↓ scroll · Esc close ");
+    scrolled_text(f, area, app, title, lines, scroll);
+}

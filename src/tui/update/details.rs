@@ -1,0 +1,275 @@
+//! Drilling in (Enter, the k9s habit): an event's detail, an app's release history (pick a
+//! release to roll back to), a target's settings and last check, a backup, a task; and the
+//! secrets and doctor views. Each view's action keys are the keymap's own.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::super::action::{Effect, Op, Pane};
+use super::super::app::{App, FlashLevel, FormKind, History, Overlay};
+use super::super::keymap::{Cmd, KeySpec};
+use super::forms::{form, form_with};
+use super::overlays::is_ctrl_c;
+use super::request::{request, request_unless};
+use crate::ops::deploy::Common;
+use crate::text::human_duration;
+
+/// Opens the detail of the focused pane's selection.
+pub(super) fn open(app: &mut App) {
+    match app.focus {
+        Pane::Targets => match app.selected_target() {
+            Some(t) => {
+                app.overlay = Overlay::Target {
+                    name: t.target.name.to_string(),
+                    scroll: 0,
+                }
+            }
+            None => app.flash(FlashLevel::Info, "no target selected"),
+        },
+        Pane::Apps => match app.selected_app() {
+            Some(a) if a.history.is_empty() && a.current.is_empty() => {
+                let why = format!("{} has no releases yet: d deploys it", a.name);
+                app.flash(FlashLevel::Info, why);
+            }
+            Some(a) => {
+                let mut releases = a.history.clone();
+                if !a.current.is_empty() && !releases.contains(&a.current) {
+                    releases.insert(0, a.current.clone());
+                }
+                app.overlay = Overlay::History(Box::new(History {
+                    app: a.name.clone(),
+                    releases,
+                    current: a.current.clone(),
+                    selected: 0,
+                }));
+            }
+            None => app.flash(FlashLevel::Info, "no app selected"),
+        },
+        Pane::Events => match app.selected_event() {
+            Some(e) => {
+                app.overlay = Overlay::Event {
+                    record: Box::new(e.clone()),
+                    scroll: 0,
+                }
+            }
+            None => app.flash(FlashLevel::Info, "no event selected"),
+        },
+        Pane::Backups => match app.selected_backup() {
+            Some(b) => {
+                let lines = vec![
+                    format!("id          {}", b.id),
+                    format!("app         {}", b.app),
+                    format!("created at  {}", b.created_at),
+                    format!(
+                        "size        {}",
+                        b.size_bytes
+                            .map(crate::text::human_bytes)
+                            .unwrap_or_else(|| "-".into())
+                    ),
+                    format!(
+                        "verified    {}",
+                        match b.verified {
+                            Some(true) => "yes",
+                            Some(false) => "FAILED",
+                            None => "never",
+                        }
+                    ),
+                ];
+                app.overlay = Overlay::Info {
+                    title: format!("backup {}", b.id),
+                    lines,
+                    scroll: 0,
+                };
+            }
+            None => app.flash(FlashLevel::Info, "no backup selected"),
+        },
+        // An instance's detail is what can be done with it: its action menu.
+        Pane::Instances => super::menus::open_menu(app),
+        Pane::Log => {
+            let task = app
+                .log
+                .task
+                .and_then(|id| app.tasks.iter().find(|t| t.id == id));
+            match task {
+                Some(t) => {
+                    let lines = vec![
+                        format!("task     #{}", t.id),
+                        format!("title    {}", t.title),
+                        format!("context  {}", t.context),
+                        format!("state    {}", t.state),
+                        format!("elapsed  {}", human_duration(t.elapsed)),
+                        format!("result   {}", t.summary),
+                    ];
+                    app.overlay = Overlay::Info {
+                        title: format!("task #{}", t.id),
+                        lines,
+                        scroll: 0,
+                    };
+                }
+                None => app.flash(FlashLevel::Info, "no task yet"),
+            }
+        }
+    }
+}
+
+fn is(app: &App, cmd: Cmd, k: &KeyEvent) -> bool {
+    app.keymap.keys_for(cmd).contains(&KeySpec::from_event(k))
+}
+
+/// Scroll keys shared by the read-only views; `None` when the key is not one.
+fn scrolled(scroll: u16, k: &KeyEvent) -> Option<u16> {
+    Some(match k.code {
+        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
+        KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+        KeyCode::PageDown => scroll.saturating_add(10),
+        KeyCode::PageUp => scroll.saturating_sub(10),
+        KeyCode::Home | KeyCode::Char('g') => 0,
+        _ => return None,
+    })
+}
+
+fn closes(k: &KeyEvent) -> bool {
+    matches!(k.code, KeyCode::Esc | KeyCode::Char('q')) || is_ctrl_c(k)
+}
+
+/// A key while a detail view is open. Returns `None` for overlays this file does not own.
+pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option<Vec<Effect>> {
+    let fx = match overlay {
+        Overlay::Event { record, scroll } => {
+            if closes(&k) {
+                return Some(Vec::new());
+            }
+            if is(app, Cmd::Logs, &k) {
+                let app_name = record
+                    .fields
+                    .get("app")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string();
+                if app_name.is_empty() {
+                    app.flash(FlashLevel::Warn, "this event names no app: no logs to open");
+                    app.overlay = Overlay::Event { record, scroll };
+                    return Some(Vec::new());
+                }
+                let target = Some(record.target.clone()).filter(|t| !t.is_empty());
+                return Some(request(
+                    app,
+                    Op::Logs {
+                        app: app_name,
+                        target,
+                        service: None,
+                    },
+                ));
+            }
+            let scroll = scrolled(scroll, &k).unwrap_or(scroll);
+            app.overlay = Overlay::Event { record, scroll };
+            Vec::new()
+        }
+        Overlay::History(mut h) => {
+            if closes(&k) {
+                return Some(Vec::new());
+            }
+            let n = h.releases.len().max(1);
+            match k.code {
+                KeyCode::Down | KeyCode::Char('j') => h.selected = (h.selected + 1) % n,
+                KeyCode::Up | KeyCode::Char('k') => h.selected = (h.selected + n - 1) % n,
+                _ if k.code == KeyCode::Enter || is(app, Cmd::Rollback, &k) => {
+                    let Some(rel) = h.releases.get(h.selected).cloned() else {
+                        return Some(Vec::new());
+                    };
+                    let why = (rel == h.current)
+                        .then(|| format!("{rel} is already the current release of {}", h.app));
+                    let op = Op::Rollback {
+                        common: Common::new(&h.app),
+                        to: Some(rel),
+                    };
+                    if why.is_some() {
+                        app.overlay = Overlay::History(h);
+                    }
+                    return Some(request_unless(app, why, op));
+                }
+                _ => {}
+            }
+            app.overlay = Overlay::History(h);
+            Vec::new()
+        }
+        Overlay::Target { name, scroll } => {
+            if closes(&k) {
+                return Some(Vec::new());
+            }
+            if is(app, Cmd::Check, &k) {
+                return Some(request(
+                    app,
+                    Op::CheckTargets {
+                        targets: vec![name],
+                    },
+                ));
+            }
+            if is(app, Cmd::EditTarget, &k) {
+                app.overlay = Overlay::Form(Box::new(form(FormKind::EditTarget(name), app)));
+                return Some(Vec::new());
+            }
+            let scroll = scrolled(scroll, &k).unwrap_or(scroll);
+            app.overlay = Overlay::Target { name, scroll };
+            Vec::new()
+        }
+        Overlay::Info {
+            title,
+            lines,
+            scroll,
+        } => {
+            if closes(&k) || k.code == KeyCode::Enter {
+                return Some(Vec::new());
+            }
+            let scroll = scrolled(scroll, &k).unwrap_or(scroll);
+            app.overlay = Overlay::Info {
+                title,
+                lines,
+                scroll,
+            };
+            Vec::new()
+        }
+        Overlay::Secrets {
+            app: name,
+            rows,
+            mut selected,
+        } => {
+            if closes(&k) {
+                return Some(Vec::new());
+            }
+            let n = rows.len().max(1);
+            match k.code {
+                KeyCode::Down | KeyCode::Char('j') => selected = (selected + 1) % n,
+                KeyCode::Up | KeyCode::Char('k') => selected = (selected + n - 1) % n,
+                _ if k.code == KeyCode::Enter || is(app, Cmd::SetSecret, &k) => {
+                    let var = rows
+                        .get(selected)
+                        .map(|r| r.name.clone())
+                        .unwrap_or_default();
+                    let f = form_with(FormKind::SetSecret, app, "name", &var);
+                    app.overlay = Overlay::Form(Box::new(f));
+                    return Some(Vec::new());
+                }
+                _ => {}
+            }
+            app.overlay = Overlay::Secrets {
+                app: name,
+                rows,
+                selected,
+            };
+            Vec::new()
+        }
+        Overlay::Doctor { context, scroll } => {
+            if closes(&k) || k.code == KeyCode::Enter {
+                return Some(Vec::new());
+            }
+            let scroll = scrolled(scroll, &k).unwrap_or(scroll);
+            app.overlay = Overlay::Doctor { context, scroll };
+            Vec::new()
+        }
+        other => {
+            app.overlay = other;
+            return None;
+        }
+    };
+    Some(fx)
+}

@@ -1,0 +1,457 @@
+//! Forms: their fields, their keys, and the op a submitted form asks for. Text fields take
+//! typing; a choice moves with ←/→, a pick list ticks with Space, a masked field never shows
+//! what is typed.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::super::action::{Effect, Op};
+use super::super::app::{App, Field, FieldKind, Form, FormKind, Overlay, new_input};
+use super::keys::all_target_names;
+use super::overlays::is_ctrl_c;
+use super::request::request;
+use crate::ops::apps::AppSpec;
+use crate::ops::secrets::SecretValue;
+use crate::ops::targets::NewTarget;
+use crate::remote::fanout::Strategy;
+use crate::state::names;
+
+/// The context types offered by the context form (any other type can be typed headless).
+pub const CONTEXT_TYPES: [&str; 5] = [
+    crate::state::context::DEFAULT_TYPE,
+    "production",
+    "customer",
+    "staging",
+    "oss-demo",
+];
+
+fn field(label: &'static str, hint: &'static str, value: &str) -> Field {
+    let mut input = new_input(hint);
+    input.insert_str(value);
+    Field {
+        label,
+        hint,
+        kind: FieldKind::Text,
+        input,
+    }
+}
+
+fn masked(label: &'static str, hint: &'static str) -> Field {
+    let mut input = new_input(hint);
+    input.set_mask_char('•');
+    Field {
+        kind: FieldKind::Masked,
+        input,
+        ..field(label, hint, "")
+    }
+}
+
+fn choice(label: &'static str, hint: &'static str, options: Vec<String>, value: &str) -> Field {
+    let index = options.iter().position(|o| o == value).unwrap_or(0);
+    Field {
+        kind: FieldKind::Choice { options, index },
+        ..field(label, hint, "")
+    }
+}
+
+fn pick(label: &'static str, hint: &'static str, options: Vec<String>, on: &[String]) -> Field {
+    let options = options
+        .into_iter()
+        .map(|o| {
+            let ticked = on.iter().any(|x| x.eq_ignore_ascii_case(&o));
+            (o, ticked)
+        })
+        .collect();
+    Field {
+        kind: FieldKind::Pick { options, cursor: 0 },
+        ..field(label, hint, "")
+    }
+}
+
+fn toggle(label: &'static str, hint: &'static str, on: bool) -> Field {
+    Field {
+        kind: FieldKind::Toggle(on),
+        ..field(label, hint, "")
+    }
+}
+
+fn target_fields(t: Option<&crate::state::targets::Target>) -> Vec<Field> {
+    let v = |f: fn(&crate::state::targets::Target) -> String| t.map(f).unwrap_or_default();
+    vec![
+        field(
+            "host",
+            "203.0.113.10 or a DNS name",
+            &v(|t| t.host.to_string()),
+        ),
+        field("user", "deploy", &v(|t| t.user.to_string())),
+        field(
+            "port",
+            "22",
+            &t.map(|t| t.port().to_string())
+                .unwrap_or_else(|| "22".into()),
+        ),
+        choice(
+            "auth",
+            "key (SSH) or local (this machine)",
+            vec!["key".into(), "local".into()],
+            &t.map(|t| t.auth().as_str().to_string())
+                .unwrap_or_else(|| "key".into()),
+        ),
+        field(
+            "identity file",
+            "optional: ~/.ssh/id_ed25519",
+            &v(|t| t.identity_file.clone()),
+        ),
+        field("labels", "optional: a,b", &v(|t| t.labels.join(","))),
+    ]
+}
+
+/// A form with one text field filled in (e.g. the variable picked in the secrets view).
+pub(super) fn form_with(kind: FormKind, app: &App, label: &str, value: &str) -> Form {
+    let mut f = form(kind, app);
+    if let Some(i) = f.fields.iter().position(|x| x.label == label) {
+        let mut input = new_input(f.fields[i].hint);
+        input.insert_str(value);
+        f.fields[i].input = input;
+        f.focus = (i + 1).min(f.fields.len().saturating_sub(1));
+    }
+    f
+}
+
+pub(super) fn form(kind: FormKind, app: &App) -> Form {
+    let targets = all_target_names(app);
+    let apps: Vec<String> = app
+        .snapshot()
+        .map(|s| s.apps.iter().map(|a| a.name.clone()).collect())
+        .unwrap_or_default();
+    let fields = match &kind {
+        FormKind::AddTarget => {
+            let mut v = vec![field("name", "edge-a", "")];
+            v.extend(target_fields(None));
+            v
+        }
+        FormKind::EditTarget(name) => {
+            let t = app
+                .snapshot()
+                .and_then(|s| s.targets.iter().find(|t| t.target.is(name)))
+                .map(|t| &t.target);
+            target_fields(t)
+        }
+        FormKind::Exec => {
+            let selected = app
+                .selected_target()
+                .map(|t| t.target.name.to_string())
+                .unwrap_or_default();
+            vec![
+                field("targets", "a,b or all", &selected),
+                field("strategy", "serial, rolling, canary or parallel", "serial"),
+                field("max parallel", "1", "1"),
+                field("command", "uptime", ""),
+            ]
+        }
+        FormKind::ContextInit => vec![
+            field("name", "lowercase, e.g. customer-acme", ""),
+            choice(
+                "type",
+                "sets the colour and how much is asked before acting",
+                CONTEXT_TYPES.iter().map(|s| s.to_string()).collect(),
+                crate::state::context::DEFAULT_TYPE,
+            ),
+            toggle("read-only", "refuse every change (Space toggles)", false),
+            choice(
+                "colour",
+                "banner colour (default: the type's)",
+                [
+                    "(type default)",
+                    "red",
+                    "magenta",
+                    "yellow",
+                    "green",
+                    "blue",
+                    "cyan",
+                    "gray",
+                    "white",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+                "(type default)",
+            ),
+            choice(
+                "confirm",
+                "what to ask before acting (default: the type's)",
+                ["(type default)", "none", "yes", "type-name"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                "(type default)",
+            ),
+        ],
+        FormKind::AddApp | FormKind::EditApp(_) => {
+            let reg = match &kind {
+                FormKind::EditApp(n) => app
+                    .snapshot()
+                    .and_then(|s| s.apps.iter().find(|a| a.name == *n))
+                    .and_then(|a| a.entry.clone()),
+                _ => None,
+            };
+            let compose = reg
+                .as_ref()
+                .map(|r| r.compose_file.clone())
+                .unwrap_or_default();
+            let ticked: Vec<String> = reg
+                .as_ref()
+                .map(|r| r.targets.iter().map(|t| t.to_string()).collect())
+                .unwrap_or_default();
+            let health = reg
+                .as_ref()
+                .map(|r| r.health_cmd.clone())
+                .unwrap_or_default();
+            let remote = reg
+                .as_ref()
+                .and_then(|r| r.remote_dir.as_ref().map(|d| d.to_string()))
+                .unwrap_or_default();
+            let mut v = Vec::new();
+            if kind == FormKind::AddApp {
+                v.push(field("name", "web", ""));
+            }
+            v.extend([
+                field("compose file", "path, e.g. ./compose.yaml", &compose),
+                pick(
+                    "targets",
+                    "none ticked: the current target",
+                    targets.clone(),
+                    &ticked,
+                ),
+                field(
+                    "health command",
+                    "optional: run in the release dir",
+                    &health,
+                ),
+                field(
+                    "remote dir",
+                    "optional: default /opt/si/paas/releases",
+                    &remote,
+                ),
+            ]);
+            v
+        }
+        FormKind::SetSecret => {
+            let selected = app
+                .selected_app()
+                .map(|a| a.name.clone())
+                .unwrap_or_default();
+            let mut scope = vec!["every target".to_string()];
+            scope.extend(targets.clone());
+            vec![
+                choice("app", "the app the secret is for", apps, &selected),
+                field("name", "the variable, e.g. DATABASE_URL", ""),
+                choice("for", "every target, or one target's own value", scope, ""),
+                masked("value", "typed, never shown"),
+            ]
+        }
+    };
+    Form {
+        kind,
+        fields,
+        focus: 0,
+        error: None,
+    }
+}
+
+/// Builds the op a submitted form asks for, or says what is wrong.
+fn submit_form(app: &App, f: &Form) -> Result<Op, String> {
+    match &f.kind {
+        FormKind::AddTarget | FormKind::EditTarget(_) => {
+            let port = f.value("port");
+            let port: u16 = port
+                .parse()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("port {port:?} is not a number from 1 to 65535"))?;
+            let name = match &f.kind {
+                FormKind::EditTarget(n) => n.clone(),
+                _ => f.value("name"),
+            };
+            let spec = NewTarget {
+                name,
+                host: f.value("host"),
+                user: f.value("user"),
+                port,
+                auth_method: f.value("auth"),
+                identity_file: Some(f.value("identity file"))
+                    .filter(|s| !s.is_empty())
+                    .map(Into::into),
+                labels: names::split_csv(&f.value("labels")),
+                make_default: false,
+            };
+            names::validate_target(&spec.name).map_err(|e| e.message)?;
+            names::validate_host(&spec.host).map_err(|e| e.message)?;
+            names::validate_user(&spec.user).map_err(|e| e.message)?;
+            if spec.labels.iter().any(|l| crate::text::has_control(l)) {
+                return Err("labels may not hold control characters".into());
+            }
+            Ok(match f.kind {
+                FormKind::AddTarget => Op::AddTarget(spec),
+                _ => Op::EditTarget(spec),
+            })
+        }
+        FormKind::Exec => {
+            let wanted = names::split_csv(&f.value("targets"));
+            let known = all_target_names(app);
+            let targets: Vec<String> = if wanted.iter().any(|w| w.eq_ignore_ascii_case("all")) {
+                known
+            } else {
+                let mut v = Vec::new();
+                for w in wanted {
+                    match known.iter().find(|k| k.eq_ignore_ascii_case(&w)) {
+                        Some(k) => v.push(k.clone()),
+                        None => return Err(format!("no target named {w:?} in this context")),
+                    }
+                }
+                v
+            };
+            if targets.is_empty() {
+                return Err("name at least one target".into());
+            }
+            let strategy = Strategy::parse(&f.value("strategy"))
+                .ok_or("strategy must be serial, rolling, canary or parallel")?;
+            let max_parallel: usize = f
+                .value("max parallel")
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or("max parallel must be a positive number")?;
+            let command = f.value("command");
+            if command.is_empty() {
+                return Err("the command is empty".into());
+            }
+            Ok(Op::Exec {
+                targets,
+                command,
+                strategy,
+                max_parallel,
+                continue_on_error: false,
+            })
+        }
+        FormKind::ContextInit => {
+            let name = f.value("name");
+            names::validate_context(&name).map_err(|e| e.message)?;
+            let kind = f.value("type").to_ascii_lowercase();
+            if app.contexts.iter().any(|c| c.name == name) {
+                return Err(format!("context {name} already exists"));
+            }
+            let or_default = |v: String| if v.starts_with('(') { String::new() } else { v };
+            Ok(Op::ContextInit {
+                name,
+                kind,
+                read_only: f.value("read-only") == "true",
+                color: or_default(f.value("colour")),
+                confirm: or_default(f.value("confirm")),
+            })
+        }
+        FormKind::AddApp | FormKind::EditApp(_) => {
+            let name = match &f.kind {
+                FormKind::EditApp(n) => n.clone(),
+                _ => f.value("name"),
+            };
+            names::validate_app(&name).map_err(|e| e.message)?;
+            let spec = AppSpec {
+                name,
+                compose_file: f.value("compose file"),
+                targets: names::split_csv(&f.value("targets")),
+                health_cmd: f.value("health command"),
+                remote_dir: f.value("remote dir"),
+            };
+            if spec.compose_file.is_empty() {
+                return Err("give the compose file's path".into());
+            }
+            Ok(match f.kind {
+                FormKind::AddApp => Op::AddApp(spec),
+                _ => Op::EditApp(spec),
+            })
+        }
+        FormKind::SetSecret => {
+            let app_name = f.value("app");
+            if app_name.is_empty() {
+                return Err("register the app first (a in the Apps pane)".into());
+            }
+            let name = f.value("name");
+            names::validate_env_name(&name).map_err(|e| e.message)?;
+            let value = f.field("value").map(Field::raw).unwrap_or_default();
+            if value.is_empty() {
+                return Err("the value is empty".into());
+            }
+            let scope = f.value("for");
+            Ok(Op::SetSecret {
+                app: app_name,
+                name,
+                target: (scope != "every target").then_some(scope),
+                value: SecretValue::new(value),
+            })
+        }
+    }
+}
+
+/// A key on a field that is not free text.
+fn field_key(field: &mut Field, k: &KeyEvent) -> bool {
+    match (&mut field.kind, k.code) {
+        (FieldKind::Choice { options, index }, KeyCode::Right | KeyCode::Char(' ')) => {
+            *index = (*index + 1) % options.len().max(1);
+            true
+        }
+        (FieldKind::Choice { options, index }, KeyCode::Left) => {
+            let n = options.len().max(1);
+            *index = (*index + n - 1) % n;
+            true
+        }
+        (FieldKind::Pick { options, cursor }, KeyCode::Right) => {
+            *cursor = (*cursor + 1).min(options.len().saturating_sub(1));
+            true
+        }
+        (FieldKind::Pick { cursor, .. }, KeyCode::Left) => {
+            *cursor = cursor.saturating_sub(1);
+            true
+        }
+        (FieldKind::Pick { options, cursor }, KeyCode::Char(' ')) => {
+            if let Some((_, on)) = options.get_mut(*cursor) {
+                *on = !*on;
+            }
+            true
+        }
+        (FieldKind::Toggle(on), KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right) => {
+            *on = !*on;
+            true
+        }
+        (FieldKind::Text | FieldKind::Masked, _) => false,
+        _ => true,
+    }
+}
+
+/// A key while a form is open.
+pub(super) fn form_key(app: &mut App, mut f: Box<Form>, k: KeyEvent) -> Vec<Effect> {
+    if k.code == KeyCode::Esc || is_ctrl_c(&k) {
+        return Vec::new();
+    }
+    let last = f.fields.len().saturating_sub(1);
+    match k.code {
+        KeyCode::Tab | KeyCode::Down => f.focus = (f.focus + 1).min(last),
+        KeyCode::BackTab | KeyCode::Up => f.focus = f.focus.saturating_sub(1),
+        KeyCode::Enter if f.focus < last => f.focus += 1,
+        KeyCode::Enter => match submit_form(app, &f) {
+            // The form (and a typed secret with it) is dropped here.
+            Ok(op) => return request(app, op),
+            Err(e) => f.error = Some(e),
+        },
+        _ => {
+            let focus = f.focus;
+            if let Some(field) = f.fields.get_mut(focus)
+                && !field_key(field, &k)
+            {
+                field.input.input(k);
+            }
+            f.error = None;
+        }
+    }
+    app.overlay = Overlay::Form(f);
+    Vec::new()
+}

@@ -1,0 +1,265 @@
+//! The reducer: `update(&mut App, Action) -> Vec<Effect>`. Pure: it reads and changes the
+//! console state and returns the work to do; it never touches files, SSH or the terminal.
+//! Every operation goes through [`request`], which asks the one guard. One file per kind of
+//! input: keys and named commands, overlays, forms, menus, the palette, the mouse; async
+//! results are handled here.
+
+mod details;
+mod forms;
+mod keys;
+mod menus;
+mod mouse;
+mod overlays;
+mod palette;
+mod request;
+
+use super::action::{Action, Effect, Op, Pane};
+use super::app::{App, Confirm, DoctorState, FlashLevel, Overlay, new_input};
+use crate::policy::guard::ConfirmLevel;
+
+pub use keys::command;
+pub use request::request;
+
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Key(k) => keys::on_key(app, k),
+        Action::Mouse(m) => mouse::on_mouse(app, m),
+        Action::Resize(w, h) => {
+            app.size = (w, h);
+            Vec::new()
+        }
+        Action::Command(c) => command(app, c),
+        Action::Request(op) => request(app, op),
+        Action::ContextsLoaded(views) => {
+            let active = app.active_name();
+            let mut old: Vec<_> = std::mem::take(&mut app.contexts);
+            app.contexts = views
+                .into_iter()
+                .map(|mut v| {
+                    if let Some(i) = old.iter().position(|o| o.name == v.name) {
+                        let o = old.remove(i);
+                        v.snapshot = o.snapshot;
+                        v.doctor = o.doctor;
+                    }
+                    v
+                })
+                .collect();
+            app.active = app
+                .contexts
+                .iter()
+                .position(|c| c.name == active)
+                .unwrap_or(0);
+            Vec::new()
+        }
+        Action::SwitchTo(name) => switch_to(app, &name),
+        Action::Loaded { context, snapshot } => {
+            if let Some(c) = app.ctx_by_name_mut(&context) {
+                c.snapshot = Some(*snapshot);
+            }
+            clamp_selections(app);
+            Vec::new()
+        }
+        Action::EventsAppended { context, rows } => {
+            let active = app.active_name() == context;
+            if !active
+                && let Some(r) = rows
+                    .iter()
+                    .rev()
+                    .find(|r| r.status == "failed" && r.severity == "critical")
+            {
+                app.trouble.insert(
+                    context.clone(),
+                    format!(
+                        "{} failed: {}",
+                        r.command,
+                        crate::tui::ui::panes::event_detail(r)
+                    ),
+                );
+            }
+            if let Some(s) = app
+                .ctx_by_name_mut(&context)
+                .and_then(|c| c.snapshot.as_mut())
+            {
+                // A reload may already hold rows the follower delivers again: keep one of each
+                // (rows carry nanosecond timestamps, so equal rows are the same row).
+                let fresh: Vec<_> = rows.into_iter().filter(|r| !s.events.contains(r)).collect();
+                let n = fresh.len();
+                for r in fresh {
+                    s.events.insert(0, r);
+                }
+                s.events.truncate(super::app::EVENTS_KEPT);
+                // Keep the selected event where it was unless the operator is at the top.
+                if active && app.selection[2] > 0 {
+                    app.selection[2] += n;
+                }
+            }
+            clamp_selections(app);
+            Vec::new()
+        }
+        Action::DoctorDone { context, report } => {
+            let active = app.active_name() == context;
+            let failures = report.failures();
+            let mut newly_failing = false;
+            if let Some(c) = app.ctx_by_name_mut(&context) {
+                newly_failing = !report.ok && c.doctor != DoctorState::Failed(failures.clone());
+                c.doctor = if report.ok {
+                    DoctorState::Ok
+                } else {
+                    DoctorState::Failed(failures.clone())
+                };
+            }
+            if newly_failing && !active {
+                app.trouble.insert(
+                    context.clone(),
+                    format!("doctor fails: {}", failures.join(", ")),
+                );
+            }
+            app.reports.insert(context, *report);
+            Vec::new()
+        }
+        Action::SecretsListed {
+            context,
+            app: name,
+            rows,
+        } => {
+            if context == app.active_name() {
+                app.overlay = Overlay::Secrets {
+                    app: name,
+                    rows,
+                    selected: 0,
+                };
+            }
+            Vec::new()
+        }
+        Action::Checked { context, results } => {
+            if let Some(s) = app
+                .ctx_by_name_mut(&context)
+                .and_then(|c| c.snapshot.as_mut())
+            {
+                for r in results {
+                    if let Some(row) = s.targets.iter_mut().find(|t| t.target.is(&r.target)) {
+                        row.check = Some(r);
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Action::Planned { planned, confirm } => {
+            let plan = planned.0.clone();
+            if plan.context != app.active_name() {
+                app.flash(
+                    FlashLevel::Warn,
+                    format!(
+                        "the {} plan for {} in {} arrived after you switched tabs; ask again there",
+                        plan.kind.command(),
+                        plan.app,
+                        plan.context
+                    ),
+                );
+                return Vec::new();
+            }
+            let op = Op::Apply(planned);
+            app.flash = None;
+            // Never one keystroke: even where the guard asks nothing, the plan is shown and
+            // waits for y.
+            let level = confirm.unwrap_or(ConfirmLevel::Yes).max(ConfirmLevel::Yes);
+            app.overlay = Overlay::Confirm(Box::new(Confirm {
+                lines: plan_lines(&op),
+                op,
+                context: plan.context.clone(),
+                level,
+                yes_focused: false,
+                input: new_input("type the context name"),
+                error: None,
+                scroll: 0,
+                health: None,
+            }));
+            Vec::new()
+        }
+        Action::Notice { error, text } => {
+            app.flash(
+                if error {
+                    FlashLevel::Error
+                } else {
+                    FlashLevel::Info
+                },
+                text,
+            );
+            Vec::new()
+        }
+        Action::Stage(m) => crate::tui::stage::update(app, m),
+        Action::TasksChanged | Action::Tick => Vec::new(),
+    }
+}
+
+pub(super) fn clamp_selections(app: &mut App) {
+    for pane in Pane::ALL.into_iter().filter(|p| *p != Pane::Log) {
+        let i = pane.index();
+        let n = app.row_count(pane);
+        if app.selection[i] >= n {
+            app.selection[i] = n.saturating_sub(1);
+        }
+    }
+}
+
+/// Tasks of the active context, in start order.
+pub fn context_tasks(app: &App) -> Vec<u64> {
+    let active = app.active_name();
+    app.tasks
+        .iter()
+        .filter(|t| t.context == active)
+        .map(|t| t.id)
+        .collect()
+}
+
+pub(super) fn switch_context(app: &mut App, i: usize) -> Vec<Effect> {
+    if i >= app.contexts.len() {
+        return Vec::new();
+    }
+    let changed = app.active != i;
+    app.active = i;
+    // Looking at a tab is seeing its trouble.
+    app.trouble.remove(&app.contexts[i].name);
+    if changed {
+        app.selection = Default::default();
+        app.filters = Default::default();
+        app.log.task = context_tasks(app).last().copied();
+        app.log.follow = true;
+        app.log.search = None;
+        app.log.hit = None;
+        app.flash = None;
+    }
+    crate::tui::stage::fix_focus(app);
+    let c = &app.contexts[i];
+    let mut fx = vec![Effect::SetTitle(format!(
+        "paasdeck — {} ({})",
+        c.name, c.policy.kind
+    ))];
+    if c.snapshot.is_none() {
+        fx.push(Effect::Load(c.name.clone()));
+    }
+    // The last result stays on screen until the fresh one arrives.
+    fx.push(Effect::Doctor(c.name.clone()));
+    fx
+}
+
+/// Switches to a context by name.
+pub fn switch_to(app: &mut App, name: &str) -> Vec<Effect> {
+    match app.contexts.iter().position(|c| c.name == name) {
+        Some(i) => switch_context(app, i),
+        None => {
+            app.flash(FlashLevel::Error, format!("no context named {name:?}"));
+            Vec::new()
+        }
+    }
+}
+
+/// The confirmation lines of an op about to run: what, how dangerous, then its plan.
+pub(super) fn plan_lines(op: &Op) -> Vec<String> {
+    let verb = op.verb();
+    let mut lines = vec![format!("{} · {}", verb.command(), verb.danger().as_str())];
+    if let Op::Apply(p) = op {
+        lines.extend(p.0.lines());
+    }
+    lines
+}

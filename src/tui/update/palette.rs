@@ -1,0 +1,90 @@
+//! The `:` palette's keys: typing, Tab completion, Enter runs the parsed command.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui_textarea::TextArea;
+
+use super::super::action::Effect;
+use super::super::app::{App, Overlay, new_input};
+use super::super::palette::{self, PaletteCmd};
+use super::overlays::is_ctrl_c;
+use super::{command, request, switch_to};
+
+/// A key while the palette is open.
+pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEvent) -> Vec<Effect> {
+    match k.code {
+        KeyCode::Esc => Vec::new(),
+        _ if is_ctrl_c(&k) => Vec::new(),
+        KeyCode::Tab => {
+            let text = input.lines().join("");
+            let completed = palette::complete(&text, app);
+            match completed {
+                palette::Completion::One(t) => {
+                    input = new_input("");
+                    input.insert_str(t);
+                    app.overlay = Overlay::Palette {
+                        input,
+                        message: None,
+                    };
+                }
+                palette::Completion::Many(options) => {
+                    app.overlay = Overlay::Palette {
+                        input,
+                        message: Some(options.join("  ")),
+                    };
+                }
+                palette::Completion::None => {
+                    app.overlay = Overlay::Palette {
+                        input,
+                        message: Some("no completion".into()),
+                    };
+                }
+            }
+            Vec::new()
+        }
+        KeyCode::Enter => {
+            let text = input.lines().join("");
+            match palette::parse(&text, app) {
+                Ok(PaletteCmd::Op(op)) => request(app, op),
+                Ok(PaletteCmd::Switch(name)) => switch_to(app, &name),
+                Ok(PaletteCmd::Cmd(c)) => command(app, c),
+                Ok(PaletteCmd::SecretForm { app: a, name }) => {
+                    let mut f = super::forms::form_with(
+                        crate::tui::app::FormKind::SetSecret,
+                        app,
+                        "name",
+                        &name,
+                    );
+                    if let Some(crate::tui::app::FieldKind::Choice { options, index }) =
+                        f.fields.first_mut().map(|x| &mut x.kind)
+                        && let Some(i) = options.iter().position(|o| *o == a)
+                    {
+                        *index = i;
+                    }
+                    app.overlay = Overlay::Form(Box::new(f));
+                    Vec::new()
+                }
+                Ok(PaletteCmd::EventsFilter(filter)) => {
+                    app.focus = crate::tui::pane::Pane::Events;
+                    app.filters[2] = filter;
+                    app.selection[2] = 0;
+                    Vec::new()
+                }
+                Err(msg) => {
+                    app.overlay = Overlay::Palette {
+                        input,
+                        message: Some(msg),
+                    };
+                    Vec::new()
+                }
+            }
+        }
+        _ => {
+            input.input(k);
+            app.overlay = Overlay::Palette {
+                input,
+                message: None,
+            };
+            Vec::new()
+        }
+    }
+}
