@@ -154,15 +154,7 @@ pub(super) fn alert_summary(al: &crate::state::alerts::AlertRow) -> Value {
 }
 
 pub(super) fn alert_line(al: &crate::state::alerts::AlertRow) -> String {
-    match al.status.as_str() {
-        "failed" => format!(
-            "alert {} not delivered ({}): {}\n",
-            al.id,
-            al.field("channel"),
-            al.field("delivery_error")
-        ),
-        s => format!("alert {} {s} ({})\n", al.id, al.field("channel")),
-    }
+    crate::ops::alert::describe(al) + "\n"
 }
 
 fn run_apply(inv: &Invocation, plan: Plan) -> Result<Applied> {

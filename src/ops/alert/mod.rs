@@ -289,6 +289,19 @@ pub fn record(cd: &ContextDir, row: &AlertRow) {
     }
 }
 
+/// One line saying what became of an alert.
+pub fn describe(row: &AlertRow) -> String {
+    match row.status.as_str() {
+        "failed" => format!(
+            "alert {} not delivered ({}): {}",
+            row.id,
+            row.field("channel"),
+            row.field("delivery_error")
+        ),
+        s => format!("alert {} {s} ({})", row.id, row.field("channel")),
+    }
+}
+
 /// Raises from async code without holding up its runtime's workers.
 pub async fn raise_async(cd: ContextDir, a: Alert) -> Option<AlertRow> {
     tokio::task::spawn_blocking(move || raise(&cd, &a))

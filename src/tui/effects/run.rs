@@ -346,6 +346,14 @@ async fn execute(
             ctx.note(format!("fanout_plan={}", plan.fanout.summary()));
             ctx.note(format!("target_statuses={statuses}"));
             fields.insert("target_statuses".into(), statuses.clone().into());
+            if let Some(i) = &applied.incident {
+                // Folded from the deploy's own event row: the audit row must not fold it again.
+                fields.insert(crate::state::incidents::INCIDENT_ID_FIELD.into(), i.clone().into());
+                ctx.note(format!("incident {i}"));
+            }
+            if let Some(a) = &applied.alert {
+                ctx.note(crate::ops::alert::describe(a));
+            }
             match applied.error {
                 Some(e) => Err(e),
                 None => {
