@@ -15,7 +15,7 @@ use crate::ops::alert::{self, Alert, http};
 use crate::state::alerts::{self, AlertRow, AlertSeverity, Channel};
 use crate::state::paths::ContextDir;
 use crate::state::vault::Vault;
-use crate::state::{clock, context, incidents};
+use crate::state::{context, incidents};
 use crate::text::sanitize_inline;
 
 pub fn run(inv: &Invocation, cmd: &AlertCmd) -> Result<Report> {
@@ -289,57 +289,22 @@ fn history(cd: &ContextDir, limit: u32, severity: Option<&str>) -> Result<Report
 }
 
 fn acknowledge(inv: &Invocation, cd: &ContextDir, id: &str, note: &str) -> Result<Report> {
-    alerts::validate_alert_id(id)?;
-    crate::text::refuse_control("--note", note)?;
-    let Some(orig) = alerts::find(cd, id).filter(|r| r.command != "alert acknowledge") else {
-        return Err(PaasError::new(
-            ErrorCode::AlertNotFound,
-            "alert_lookup",
-            format!("context {} has no alert {id}", cd.name()),
-        )
-        .with_remediation(format!(
-            "list the alerts with `paasdeck --context {} alert history`",
-            cd.name()
-        )));
-    };
-    let mut ack = AlertRow {
-        timestamp: clock::now_event(),
-        id: alerts::new_alert_id(),
-        command: "alert acknowledge".into(),
-        severity: AlertSeverity::Info,
-        status: "acknowledged".into(),
-        target: orig.target.clone(),
-        message: note.to_string(),
-        guidance: String::new(),
-        context: cd.name().to_string(),
-        fields: Default::default(),
-    };
-    ack.fields.insert("alert_id".into(), orig.id.clone());
-    ack.fields
-        .insert("ack_command".into(), orig.command.clone());
-    ack.fields.insert("operator".into(), inv.operator.clone());
+    let done = alert::acknowledge(cd, id, note, &inv.operator)?;
+    let orig = &done.alert;
     let incident_id = orig.field(incidents::INCIDENT_ID_FIELD).to_string();
-    let incident = if incident_id.is_empty() {
-        None
-    } else {
-        ack.fields
-            .insert("acknowledged_incident".into(), incident_id.clone());
-        incidents::acknowledge(cd, &incident_id, &inv.operator, None, true)?
-    };
-    alerts::append(cd, &ack)?;
     let mut text = format!("alert {} ({}) acknowledged: {note}", orig.id, orig.command);
-    if let Some(i) = &incident {
+    if let Some(i) = &done.incident {
         text.push_str(&format!("\nincident {} is {}", i.id(), i.status.as_str()));
     }
     Ok(Report::ok()
         .field("alert_id", &orig.id)
-        .field("ack_id", &ack.id)
+        .field("ack_id", &done.ack.id)
         .field("ack_command", &orig.command)
         .field("note", note)
         .field("incident_id", &incident_id)
         .set(
             "incident_status",
-            incident.as_ref().map(|i| i.status.as_str()),
+            done.incident.as_ref().map(|i| i.status.as_str()),
         )
         .text(text))
 }

@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use futures::StreamExt;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
@@ -114,8 +115,24 @@ async fn targets_check(
     if all.is_empty() {
         return verdict(TARGET_CHECK, true, "no targets");
     }
-    let results =
-        target_check::check_all(pool, ctx, &all, spec.timeout, spec.parallel, cancel).await;
+    // Boxed: the stream of checks borrows per target, which a task's `Send` bound cannot see
+    // through otherwise.
+    let checks: Vec<crate::remote::BoxFuture<'_, target_check::CheckResult>> = all
+        .iter()
+        .map(|t| {
+            Box::pin(target_check::check_target(
+                pool,
+                ctx,
+                t,
+                spec.timeout,
+                cancel,
+            )) as _
+        })
+        .collect();
+    let results: Vec<target_check::CheckResult> = futures::stream::iter(checks)
+        .buffered(spec.parallel.max(1))
+        .collect()
+        .await;
     if let Err(e) = target_check::save_checks(&cd, &results) {
         tracing::warn!(
             context = ctx,

@@ -247,10 +247,11 @@ pub async fn run(
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> Vec<Row> {
-    let asks = site
+    let asks: Vec<crate::remote::BoxFuture<'_, Row>> = site
         .targets
         .iter()
-        .map(|t| one(pool, site, t, timeout, cancel.clone()));
+        .map(|t| Box::pin(one(pool, site, t, timeout, cancel.clone())) as _)
+        .collect();
     futures::future::join_all(asks).await
 }
 

@@ -308,3 +308,65 @@ pub async fn raise_async(cd: ContextDir, a: Alert) -> Option<AlertRow> {
         .await
         .ok()
 }
+
+/// What acknowledging an alert did.
+#[derive(Debug, Clone)]
+pub struct Acknowledged {
+    pub alert: AlertRow,
+    pub ack: AlertRow,
+    pub incident: Option<incidents::Entry>,
+}
+
+/// Acknowledges an alert by its id: an `alert acknowledge` row naming it, and its incident (if
+/// it names one) acknowledged. An unknown id is `PAAS_ALERT_NOT_FOUND`.
+pub fn acknowledge(
+    cd: &ContextDir,
+    id: &str,
+    note: &str,
+    operator: &str,
+) -> crate::error::Result<Acknowledged> {
+    use crate::error::{ErrorCode, PaasError};
+    alerts::validate_alert_id(id)?;
+    crate::text::refuse_control("--note", note)?;
+    let Some(orig) = alerts::find(cd, id).filter(|r| r.command != "alert acknowledge") else {
+        return Err(PaasError::new(
+            ErrorCode::AlertNotFound,
+            "alert_lookup",
+            format!("context {} has no alert {id}", cd.name()),
+        )
+        .with_remediation(format!(
+            "list the alerts with `paasdeck --context {} alert history`",
+            cd.name()
+        )));
+    };
+    let mut ack = AlertRow {
+        timestamp: clock::now_event(),
+        id: alerts::new_alert_id(),
+        command: "alert acknowledge".into(),
+        severity: AlertSeverity::Info,
+        status: "acknowledged".into(),
+        target: orig.target.clone(),
+        message: note.to_string(),
+        guidance: String::new(),
+        context: cd.name().to_string(),
+        fields: BTreeMap::new(),
+    };
+    ack.fields.insert("alert_id".into(), orig.id.clone());
+    ack.fields
+        .insert("ack_command".into(), orig.command.clone());
+    ack.fields.insert("operator".into(), operator.to_string());
+    let incident_id = orig.field(incidents::INCIDENT_ID_FIELD).to_string();
+    let incident = if incident_id.is_empty() {
+        None
+    } else {
+        ack.fields
+            .insert("acknowledged_incident".into(), incident_id.clone());
+        incidents::acknowledge(cd, &incident_id, operator, None, true)?
+    };
+    alerts::append(cd, &ack)?;
+    Ok(Acknowledged {
+        alert: orig,
+        ack,
+        incident,
+    })
+}

@@ -348,7 +348,10 @@ async fn execute(
             fields.insert("target_statuses".into(), statuses.clone().into());
             if let Some(i) = &applied.incident {
                 // Folded from the deploy's own event row: the audit row must not fold it again.
-                fields.insert(crate::state::incidents::INCIDENT_ID_FIELD.into(), i.clone().into());
+                fields.insert(
+                    crate::state::incidents::INCIDENT_ID_FIELD.into(),
+                    i.clone().into(),
+                );
                 ctx.note(format!("incident {i}"));
             }
             if let Some(a) = &applied.alert {
@@ -468,12 +471,24 @@ async fn execute(
             }
             Ok(msg)
         }
-        Op::SecretList { .. } | Op::DoctorReport => Ok(String::new()),
+        Op::SecretList { .. } | Op::DoctorReport | Op::AlertHistory => Ok(String::new()),
         Op::Stage(s) => crate::tui::stage::effects::execute(env, active, s, ctx, fields).await,
         Op::Deploy { .. } | Op::Rollback { .. } => Err(PaasError::new(
             ErrorCode::InvalidArgument,
             "console",
             "deploys and rollbacks are planned before they run",
         )),
+        other => match {
+            // Boxed: the check's stream of target checks borrows per item, which the task's
+            // `Send` bound cannot see through otherwise.
+            let fut: crate::remote::BoxFuture<'_, Option<Result<String>>> =
+                Box::pin(super::oncall::execute(env, active, other, ctx, fields));
+            fut
+        }
+        .await
+        {
+            Some(r) => r,
+            None => Ok(String::new()),
+        },
     }
 }

@@ -292,6 +292,22 @@ fn every_op(active: &str) -> Vec<Op> {
             components: vec!["web".into()],
             lines: vec!["$ incus stop web --project STAGE-GBO".into()],
         }),
+        Op::Check {
+            all_contexts: false,
+            skip_remote: false,
+        },
+        Op::Reconcile { app: "api".into() },
+        Op::AlertTest {
+            severity: "info".into(),
+        },
+        Op::AlertAcknowledge {
+            id: "al-20261124T120000-0a1b2c3d".into(),
+            note: "on it".into(),
+        },
+        Op::AlertHistory,
+        Op::IncidentResolve {
+            id: "20261124T120000.000000000Z-0123456789abcdef".into(),
+        },
     ]
 }
 
@@ -317,9 +333,15 @@ fn variant(op: &Op) -> usize {
         Op::SecretList { .. } => 17,
         Op::DoctorReport => 18,
         Op::Stage(_) => 19,
+        Op::Check { .. } => 20,
+        Op::Reconcile { .. } => 21,
+        Op::AlertTest { .. } => 22,
+        Op::AlertAcknowledge { .. } => 23,
+        Op::AlertHistory => 24,
+        Op::IncidentResolve { .. } => 25,
     }
 }
-const OP_VARIANTS: usize = 20;
+const OP_VARIANTS: usize = 26;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {
