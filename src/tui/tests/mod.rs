@@ -417,5 +417,6 @@ fn banner_bg(t: &Terminal<TestBackend>) -> Vec<Color> {
 }
 
 mod console;
+mod oncall;
 mod reducer;
 mod render;

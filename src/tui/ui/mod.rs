@@ -101,7 +101,12 @@ fn footer(f: &mut Frame, area: ratatui::layout::Rect, app: &App) {
             // Whole hints only: the ones that do not fit are left out, never cut.
             let mut spans = Vec::new();
             let mut used = 0usize;
-            for (key, name) in app.keymap.hints(app.focus) {
+            let hints = if app.oncall.view.is_some() {
+                oncall::hints(app)
+            } else {
+                app.keymap.hints(app.focus)
+            };
+            for (key, name) in hints {
                 let label = format!(" {} ", name.replace('_', " "));
                 let w = key.chars().count() + label.chars().count();
                 if used + w > area.width as usize {

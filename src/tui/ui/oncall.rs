@@ -31,25 +31,38 @@ fn context_style(app: &App, name: &str) -> (Style, String) {
 }
 
 fn view_block<'a>(app: &App, title: String) -> Block<'a> {
-    let k = |c: Cmd| app.keymap.first_key(c);
     Block::bordered()
         .border_style(app.theme.border(true))
         .title(Line::from(Span::styled(
             title,
             app.theme.fg(app.theme.title).add_modifier(Modifier::BOLD),
         )))
-        .title_bottom(Line::from(Span::styled(
-            format!(
-                " Enter detail · {} acknowledge · {} resolve · {} rollback plan · {} logs · {} All · {} Incidents · Esc back ",
-                k(Cmd::Acknowledge),
-                k(Cmd::Resolve),
-                k(Cmd::Rollback),
-                k(Cmd::Logs),
-                k(Cmd::AllEvents),
-                k(Cmd::Incidents)
-            ),
-            app.theme.fg(app.theme.dim),
-        )))
+}
+
+/// The footer's key hints while a view is shown, from the keymap.
+pub fn hints(app: &App) -> Vec<(String, &'static str)> {
+    let k = |c: Cmd| app.keymap.first_key(c);
+    let mut v = vec![
+        ("Esc".to_string(), "back"),
+        (k(Cmd::Open), "detail"),
+        (k(Cmd::Acknowledge), "acknowledge"),
+    ];
+    if app.oncall.view == Some(View::Incidents) {
+        v.push((k(Cmd::Resolve), "resolve"));
+    } else {
+        v.push((k(Cmd::Rollback), "rollback plan"));
+        v.push((k(Cmd::Logs), "logs"));
+    }
+    v.extend([
+        (k(Cmd::AllEvents), "all"),
+        (k(Cmd::Incidents), "incidents"),
+        (k(Cmd::PrevContext), "prev context"),
+        (k(Cmd::NextContext), "next context"),
+        (k(Cmd::Palette), "palette"),
+        (k(Cmd::Help), "help"),
+        (k(Cmd::Quit), "quit"),
+    ]);
+    v
 }
 
 fn short_time(ts: &str) -> String {
