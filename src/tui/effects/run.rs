@@ -478,15 +478,7 @@ async fn execute(
             "console",
             "deploys and rollbacks are planned before they run",
         )),
-        other => match {
-            // Boxed: the check's stream of target checks borrows per item, which the task's
-            // `Send` bound cannot see through otherwise.
-            let fut: crate::remote::BoxFuture<'_, Option<Result<String>>> =
-                Box::pin(super::oncall::execute(env, active, other, ctx, fields));
-            fut
-        }
-        .await
-        {
+        other => match super::oncall::execute(env, active, other, ctx, fields).await {
             Some(r) => r,
             None => Ok(String::new()),
         },
