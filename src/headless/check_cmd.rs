@@ -81,27 +81,28 @@ pub fn run(inv: &Invocation, a: &CheckArgs) -> Result<Report> {
     } else {
         results.iter().map(render).collect()
     };
+    // `contexts` is exactly SPEC §15's shape; what the failures raised is listed beside it.
     let contexts: Vec<serde_json::Value> = results
         .iter()
+        .map(|c| json!({"context": c.context, "ok": c.ok, "checks": c.checks}))
+        .collect();
+    let raised: Vec<serde_json::Value> = results
+        .iter()
+        .filter(|c| c.incident_id.is_some() || c.alert.is_some())
         .map(|c| {
-            let mut v = json!({"context": c.context, "ok": c.ok, "checks": c.checks});
-            if let Some(i) = &c.incident_id {
-                v["incident_id"] = json!(i);
-            }
-            if let Some(al) = &c.alert {
-                v["alert"] = super::deploy_cmd::alert_summary(al);
-            }
-            v
+            json!({
+                "context": c.context,
+                "incident_id": c.incident_id,
+                "alert": c.alert.as_ref().map(super::deploy_cmd::alert_summary),
+            })
         })
         .collect();
     let incident = results.iter().find_map(|c| c.incident_id.clone());
-    let mut rep = Report::ok()
-        .set("contexts", contexts)
-        .set("skip_remote", a.skip_remote)
-        .set(
-            "prometheus",
-            a.prometheus.as_ref().map(|p| p.display().to_string()),
-        )
+    let mut rep = Report::ok().set("contexts", contexts);
+    if !raised.is_empty() {
+        rep = rep.set("raised", raised);
+    }
+    let mut rep = rep
         .audit_only("contexts", results.len())
         .audit_only("failing", failing.join("; "))
         .text(text);
