@@ -14,13 +14,13 @@ use super::bundle::{self, Bundle};
 use super::drift::{self, Drift};
 use super::{Kind, Plan, lock, remote};
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::ops::alert::{self, Alert};
+use crate::ops::alert;
 use crate::ops::redaction::Redacting;
 use crate::policy::redact::ValueRedactor;
 use crate::remote::fanout::{self, Outcome, TargetStatus};
 use crate::remote::pool::Pool;
 use crate::remote::{BoxFuture, LineSink, Stream};
-use crate::state::alerts::{AlertRow, AlertSeverity};
+use crate::state::alerts::AlertRow;
 use crate::state::ids::{AppName, ReleaseId, RemoteDir};
 use crate::state::incidents::FoldOutcome;
 use crate::state::paths::{ContextDir, EventFile};
@@ -421,32 +421,9 @@ pub async fn apply(
     applied.incident = record_event(&cd, operator, &applied)?.map(|f| f.id);
     drop(held);
     if let Some(e) = &applied.error {
-        applied.alert = alert::raise_async(cd.clone(), failure_alert(&applied, e)).await;
+        applied.alert = alert::raise_async(cd.clone(), super::failure::alert(&applied, e)).await;
     }
     Ok(applied)
-}
-
-/// The critical alert of a failed deploy or rollback (`si paas`'s `deploy failure`).
-fn failure_alert(a: &Applied, e: &PaasError) -> Alert {
-    let plan = &a.plan;
-    let mut alert = Alert::new(
-        &format!("{} failure", plan.kind.command()),
-        AlertSeverity::Critical,
-        &e.message,
-    )
-    .field("app", plan.app.clone())
-    .field("release", plan.release.clone())
-    .field(
-        "from_release",
-        plan.from_release.clone().unwrap_or_default(),
-    )
-    .field("target_statuses", fanout::statuses(&a.outcomes))
-    .field("error_code", e.code.as_str())
-    .field("error_stage", e.stage.clone());
-    alert.target = e.target.clone();
-    alert.guidance = e.remediation.clone();
-    alert.incident_id = a.incident.clone();
-    alert
 }
 
 fn event_row(plan: &Plan, operator: &str, status: &str) -> Map<String, Value> {

@@ -6,6 +6,7 @@
 mod apply;
 pub mod bundle;
 pub mod drift;
+mod failure;
 pub mod health;
 pub mod lock;
 pub mod remote;
