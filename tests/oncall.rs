@@ -344,3 +344,34 @@ fn an_si_telegram_file_with_a_plaintext_token_still_delivers_and_the_doctor_repo
             .contains("policy.json")
     );
 }
+
+#[test]
+fn the_bot_token_never_reaches_the_log_file_even_at_trace() {
+    let server = Server::start(Mode::Ok);
+    let mut lab = Lab::new();
+    lab.setup_telegram(&server);
+    let o = lab
+        .cmd()
+        .env("PAASDECK_LOG", "trace")
+        .args([
+            "--context",
+            "shop",
+            "-vv",
+            "alert",
+            "test",
+            "--severity",
+            "critical",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert_eq!(server.count(), 1);
+    assert_eq!(server.requests()[0].url, format!("/bot{TOKEN}/sendMessage"));
+    let logs = common::Env::all_text_under(&lab.env.log_dir());
+    assert!(
+        logs.contains("command started"),
+        "the log was written: {logs}"
+    );
+    no_secret(&logs);
+    no_secret(&common::Env::all_text_under(&lab.env.root));
+}
