@@ -2,6 +2,7 @@
 //! handler lives elsewhere.
 
 mod app;
+mod backup;
 mod context;
 mod deploy;
 mod events;
@@ -18,6 +19,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use crate::policy::guard::Verb;
 
 pub use app::*;
+pub use backup::*;
 pub use context::*;
 pub use deploy::*;
 pub use events::*;
@@ -93,6 +95,9 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// An app's compose logs on a target; --follow streams until interrupted
     Logs(LogsArgs),
+    /// Encrypted, checksummed, catalogued backups of apps and of the context's state
+    #[command(subcommand)]
+    Backup(BackupCmd),
     /// Check that private state stays private and contexts stay apart
     Doctor(DoctorArgs),
     /// The scripted health check for cron: doctor, targets, backups and deploy drift
@@ -253,6 +258,14 @@ impl Command {
                 IncidentCmd::List { .. } => Verb::IncidentList,
                 IncidentCmd::Show { .. } => Verb::IncidentShow,
                 IncidentCmd::Resolve { .. } => Verb::IncidentResolve,
+            },
+            Command::Backup(b) => match b {
+                BackupCmd::State => Verb::BackupState,
+                BackupCmd::Run(_) => Verb::BackupRun,
+                BackupCmd::List { .. } => Verb::BackupList,
+                BackupCmd::Verify(_) => Verb::BackupVerify,
+                BackupCmd::Restore(_) => Verb::BackupRestore,
+                BackupCmd::Prune(_) => Verb::BackupPrune,
             },
             Command::Rollback(_) => Verb::Rollback,
             Command::Logs(_) => Verb::Logs,

@@ -87,13 +87,9 @@ fn doctor_checks(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> (Verdict, V
     } else {
         verdict(DOCTOR, false, format!("failing: {}", failing.join("; ")))
     };
-    let backup = backup.unwrap_or_else(|| {
-        verdict(
-            BACKUP,
-            true,
-            "skipped: this build keeps no backups catalogue to verify",
-        )
-    });
+    // Only a doctor that could not run its checks (an unusable context) leaves it out.
+    let backup =
+        backup.unwrap_or_else(|| verdict(BACKUP, false, "not checked: the doctor could not run"));
     (doc, backup)
 }
 

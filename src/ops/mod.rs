@@ -4,6 +4,7 @@
 pub mod alert;
 pub mod apps;
 pub mod audit;
+pub mod backup;
 pub mod check;
 pub mod deploy;
 pub mod logs;

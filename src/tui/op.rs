@@ -114,6 +114,8 @@ pub enum Op {
     IncidentResolve {
         id: String,
     },
+    /// A backup, verification, restore or prune (the Backups pane, `b`).
+    Backup(super::backup::BackupOp),
 }
 
 impl Op {
@@ -148,6 +150,7 @@ impl Op {
             Op::AlertAcknowledge { .. } => Verb::AlertAcknowledge,
             Op::AlertHistory => Verb::AlertHistory,
             Op::IncidentResolve { .. } => Verb::IncidentResolve,
+            Op::Backup(b) => b.verb(),
         }
     }
 
@@ -205,6 +208,7 @@ impl Op {
             Op::AlertAcknowledge { id, .. } => format!("acknowledge {id}"),
             Op::AlertHistory => "alert history".into(),
             Op::IncidentResolve { id } => format!("resolve incident {id}"),
+            Op::Backup(b) => b.title(),
         }
     }
 
@@ -386,6 +390,7 @@ impl Op {
                 format!("mark incident {id} resolved"),
                 format!("rewrites contexts/{ctx}/events/incidents.jsonl"),
             ],
+            Op::Backup(b) => b.lines.clone(),
         }
     }
 }

@@ -120,6 +120,33 @@ fn check_is_0_when_healthy_and_1_naming_each_failing_check() {
     assert_eq!(failing(&doc), ["doctor"]);
     std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
 
+    // unverified backup: the newest state backup fails its verification
+    let (code, b, out) = lab.run(&["backup", "state"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, _, out) = check(&lab);
+    assert_eq!(code, 0, "a fresh backup passes: {out}");
+    let artifact = std::path::PathBuf::from(b["backup"]["path"].as_str().unwrap());
+    let mut bytes = std::fs::read(&artifact).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&artifact, &bytes).unwrap();
+    let (code, _, _) = lab.run(&["backup", "verify", "--latest", "--kind", "state"]);
+    assert_eq!(code, 1);
+    let (code, doc, _) = check(&lab);
+    assert_eq!(code, 1);
+    assert_eq!(failing(&doc), ["latest_backup_verified"]);
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("latest_backup_verified")
+    );
+    let (code, b2, out) = lab.run(&["backup", "state"]);
+    assert_eq!(code, 0, "{out}");
+    assert_ne!(b2["backup"]["id"], b["backup"]["id"]);
+    let (code, _, out) = check(&lab);
+    assert_eq!(code, 0, "a newer good backup passes again: {out}");
+
     // unreachable target: a key target on a port nothing listens on
     let port = closed_port().to_string();
     lab.ok(&[

@@ -68,6 +68,12 @@ pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEve
                     crate::tui::oncall::show_incident(app, &ctx, &id);
                     Vec::new()
                 }
+                Ok(PaletteCmd::BackupsFilter(filter)) => {
+                    app.focus = crate::tui::pane::Pane::Backups;
+                    app.filters[3] = filter;
+                    app.selection[3] = 0;
+                    Vec::new()
+                }
                 Ok(PaletteCmd::EventsFilter(filter)) => {
                     app.focus = crate::tui::pane::Pane::Events;
                     app.filters[2] = filter;
