@@ -2,12 +2,15 @@
 //! and results; the headless CLI and the console call the same functions.
 
 pub mod addon;
+pub mod alert;
 pub mod apps;
 pub mod audit;
 pub mod backup;
 pub mod bootstrap;
+pub mod check;
 pub mod deploy;
 pub mod logs;
+pub mod reconcile;
 pub mod redaction;
 pub mod secrets;
 pub mod stage;

@@ -90,6 +90,18 @@ pub enum Verb {
     StageDestroy,
     StageConfigure,
     StageShow,
+    Check,
+    DeployReconcile,
+    AlertSetupTelegram,
+    AlertSetupWebhook,
+    AlertPolicyShow,
+    AlertPolicySet,
+    AlertTest,
+    AlertHistory,
+    AlertAcknowledge,
+    IncidentList,
+    IncidentShow,
+    IncidentResolve,
 }
 
 /// One row of the table.
@@ -187,6 +199,18 @@ impl Verb {
         Verb::StageDestroy,
         Verb::StageConfigure,
         Verb::StageShow,
+        Verb::Check,
+        Verb::DeployReconcile,
+        Verb::AlertSetupTelegram,
+        Verb::AlertSetupWebhook,
+        Verb::AlertPolicyShow,
+        Verb::AlertPolicySet,
+        Verb::AlertTest,
+        Verb::AlertHistory,
+        Verb::AlertAcknowledge,
+        Verb::IncidentList,
+        Verb::IncidentShow,
+        Verb::IncidentResolve,
     ];
 
     /// The table (SPEC §5).
@@ -271,6 +295,19 @@ impl Verb {
             Verb::StageDestroy => row("stage destroy", Destructive, true, false),
             Verb::StageConfigure => row("stage configure", Mutating, false, false),
             Verb::StageShow => row("stage configure --show", Read, false, false),
+            // SPEC §15: on-call.
+            Verb::Check => row("check", Read, true, false),
+            Verb::DeployReconcile => row("deploy reconcile", Read, true, false),
+            Verb::AlertSetupTelegram => row("alert setup-telegram", Mutating, false, false),
+            Verb::AlertSetupWebhook => row("alert setup-webhook", Mutating, false, false),
+            Verb::AlertPolicyShow => row("alert policy show", Read, false, false),
+            Verb::AlertPolicySet => row("alert policy set", Mutating, false, false),
+            Verb::AlertTest => row("alert test", Mutating, false, false),
+            Verb::AlertHistory => row("alert history", Read, false, false),
+            Verb::AlertAcknowledge => row("alert acknowledge", Mutating, false, false),
+            Verb::IncidentList => row("incident list", Read, false, false),
+            Verb::IncidentShow => row("incident show", Read, false, false),
+            Verb::IncidentResolve => row("incident resolve", Mutating, false, false),
         }
     }
 

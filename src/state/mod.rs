@@ -2,6 +2,7 @@
 //! Synchronous code with no terminal and no network; every write goes through [`fsio`].
 
 pub mod addons;
+pub mod alerts;
 pub mod apps;
 pub mod backups;
 pub mod clock;
@@ -10,6 +11,7 @@ pub mod deployments;
 pub mod events;
 pub mod fsio;
 pub mod ids;
+pub mod incidents;
 pub mod names;
 pub mod paths;
 pub mod releases;

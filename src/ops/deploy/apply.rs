@@ -13,11 +13,13 @@ use super::bundle::{self, Bundle};
 use super::drift::{self, Drift};
 use super::{Kind, Plan, lock, migrate, remote};
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::ops::alert;
 use crate::ops::redaction::Redacting;
 use crate::policy::redact::ValueRedactor;
 use crate::remote::fanout::{self, Outcome, TargetStatus};
 use crate::remote::pool::Pool;
 use crate::remote::{BoxFuture, LineSink, Stream};
+use crate::state::alerts::AlertRow;
 use crate::state::ids::{AppName, ReleaseId, RemoteDir};
 use crate::state::paths::ContextDir;
 use crate::state::targets::Target;
@@ -347,6 +349,9 @@ pub struct Applied {
     pub error: Option<PaasError>,
     /// After a failure: where the touched targets' `current` points now.
     pub drift: Option<Drift>,
+    /// After a failure: the incident it was folded into, and the alert raised for it.
+    pub incident: Option<String>,
+    pub alert: Option<AlertRow>,
 }
 
 impl Applied {
@@ -443,14 +448,19 @@ pub async fn apply(
             .collect();
         drift = Some(drift::check(&pool, &plan, &touched).await);
     }
-    let applied = Applied {
+    let mut applied = Applied {
         plan: plan.clone(),
         outcomes,
         recorded,
         error,
         drift,
+        incident: None,
+        alert: None,
     };
-    super::record::record_event(&cd, operator, &applied)?;
+    applied.incident = super::record::record_event(&cd, operator, &applied)?.map(|f| f.id);
     drop(held);
+    if let Some(e) = &applied.error {
+        applied.alert = alert::raise_async(cd.clone(), super::failure::alert(&applied, e)).await;
+    }
     Ok(applied)
 }

@@ -1,5 +1,6 @@
 //! The `events/deployments.jsonl` rows of deploys and rollbacks: what was planned, what each
-//! target did, the error and the drift after a failure, and si's release a takeover stopped.
+//! target did, the error and the drift after a failure, and si's release a takeover stopped;
+//! a failure is folded into an incident.
 
 use serde_json::{Map, Value};
 
@@ -7,6 +8,7 @@ use super::apply::Applied;
 use super::{Plan, drift};
 use crate::error::Result;
 use crate::remote::fanout::{self, TargetStatus};
+use crate::state::incidents::FoldOutcome;
 use crate::state::paths::{ContextDir, EventFile};
 use crate::state::{clock, events};
 
@@ -31,7 +33,11 @@ fn event_row(plan: &Plan, operator: &str, status: &str) -> Map<String, Value> {
 }
 
 /// The `deployments.jsonl` row of an apply.
-pub(super) fn record_event(cd: &ContextDir, operator: &str, a: &Applied) -> Result<()> {
+pub(super) fn record_event(
+    cd: &ContextDir,
+    operator: &str,
+    a: &Applied,
+) -> Result<Option<FoldOutcome>> {
     let mut row = event_row(
         &a.plan,
         operator,
@@ -72,7 +78,7 @@ pub(super) fn record_event(cd: &ContextDir, operator: &str, a: &Applied) -> Resu
     if let Some(d) = &a.drift {
         drift::insert(&mut row, d);
     }
-    events::append(cd, EventFile::Deployments, row)
+    events::append_folded(cd, EventFile::Deployments, row)
 }
 
 /// The row of a plan-only deploy: nothing remote happened.

@@ -58,6 +58,23 @@ fn table_is_complete_and_unique() {
         assert_eq!(v.danger(), d, "{v:?}");
         assert!(v.command().starts_with("stage "));
     }
+    // SPEC §6, §15.
+    for (v, d) in [
+        (Verb::Check, Danger::Read),
+        (Verb::DeployReconcile, Danger::Read),
+        (Verb::AlertSetupTelegram, Danger::Mutating),
+        (Verb::AlertSetupWebhook, Danger::Mutating),
+        (Verb::AlertPolicyShow, Danger::Read),
+        (Verb::AlertPolicySet, Danger::Mutating),
+        (Verb::AlertTest, Danger::Mutating),
+        (Verb::AlertHistory, Danger::Read),
+        (Verb::AlertAcknowledge, Danger::Mutating),
+        (Verb::IncidentList, Danger::Read),
+        (Verb::IncidentShow, Danger::Read),
+        (Verb::IncidentResolve, Danger::Mutating),
+    ] {
+        assert_eq!(v.danger(), d, "{v:?}");
+    }
 }
 
 #[test]

@@ -342,6 +342,22 @@ fn every_op(active: &str) -> Vec<Op> {
             lines: vec!["$ incus stop web --project STAGE-GBO".into()],
         }),
         Op::Backup(super::backup::state_op()),
+        Op::Check {
+            all_contexts: false,
+            skip_remote: false,
+        },
+        Op::Reconcile { app: "api".into() },
+        Op::AlertTest {
+            severity: "info".into(),
+        },
+        Op::AlertAcknowledge {
+            id: "al-20261124T120000-0a1b2c3d".into(),
+            note: "on it".into(),
+        },
+        Op::AlertHistory,
+        Op::IncidentResolve {
+            id: "20261124T120000.000000000Z-0123456789abcdef".into(),
+        },
     ]
 }
 
@@ -368,11 +384,17 @@ fn variant(op: &Op) -> usize {
         Op::DoctorReport => 18,
         Op::Stage(_) => 19,
         Op::Backup(_) => 20,
-        Op::EnableAddon(_) => 21,
-        Op::DisableAddon { .. } => 22,
+        Op::Check { .. } => 21,
+        Op::Reconcile { .. } => 22,
+        Op::AlertTest { .. } => 23,
+        Op::AlertAcknowledge { .. } => 24,
+        Op::AlertHistory => 25,
+        Op::IncidentResolve { .. } => 26,
+        Op::EnableAddon(_) => 27,
+        Op::DisableAddon { .. } => 28,
     }
 }
-const OP_VARIANTS: usize = 23;
+const OP_VARIANTS: usize = 29;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {
@@ -453,5 +475,6 @@ fn banner_bg(t: &Terminal<TestBackend>) -> Vec<Color> {
 mod addons;
 mod backups;
 mod console;
+mod oncall;
 mod reducer;
 mod render;
