@@ -225,6 +225,21 @@ fn an_si_deployed_app_is_listed_streamed_taken_over_and_rolled_back_with_its_add
         "{calls}"
     );
 
+    // deploy reconcile reads it in si's layout too: si's release directory and project.
+    let (code, rec) = si.run(&[
+        "--context",
+        "prod",
+        "deploy",
+        "reconcile",
+        "--app",
+        "shop",
+        "--targets",
+        "edge-a",
+    ]);
+    assert_eq!(code, 0, "{rec:#}");
+    assert_eq!(rec["data"][0]["status"], "in_sync", "{rec:#}");
+    assert_eq!(rec["data"][0]["current_release"], SI_REL);
+
     // si left plaintext .env files in its bundles: the doctor holds deploys back until they go.
     let (code, doc) = si.deploy(&[]);
     assert_eq!(code, 1, "{doc:#}");
@@ -313,6 +328,19 @@ fn an_si_deployed_app_is_listed_streamed_taken_over_and_rolled_back_with_its_add
             .contains("POSTGRES_PASSWORD='vault-pw-4e1'"),
         "the add-on's variable comes from the vault"
     );
+
+    let (code, rec) = si.run(&[
+        "--context",
+        "prod",
+        "deploy",
+        "reconcile",
+        "--app",
+        "shop",
+        "--targets",
+        "edge-a",
+    ]);
+    assert_eq!(code, 0, "{rec:#}");
+    assert_eq!(rec["data"][0]["current_release"], new_rel, "{rec:#}");
 
     // Logs now follow paasdeck's release.
     si.ok(&[

@@ -392,6 +392,10 @@ pub struct AppSite {
     pub targets: Vec<Target>,
     pub layout: Layout,
     pub project: String,
+    /// The recorded release's compose files (its bundle's manifest, else `compose.yaml`).
+    pub compose_files: Vec<String>,
+    /// The recorded release, when si deployed it: it runs in si's layout and project.
+    pub si: Option<SiRelease>,
 }
 
 pub fn app_site(cd: &ContextDir, c: &Common) -> Result<AppSite> {
@@ -404,6 +408,14 @@ pub fn app_site(cd: &ContextDir, c: &Common) -> Result<AppSite> {
             app: state.app.to_string(),
         },
         project: remote::project_name(cd.name(), &state.app),
+        compose_files: state
+            .history
+            .current_release
+            .as_ref()
+            .and_then(|r| bundle::load(cd, &state.app, r).ok())
+            .map(|b| b.compose_files)
+            .unwrap_or_else(|| vec![bundle::COMPOSE_NAME.to_string()]),
+        si: migrate::current_si_release(cd, &state.app, &state.history),
         recorded: state.history.current_release.clone(),
         targets: state.targets,
         app: state.app,
