@@ -64,7 +64,7 @@ pub enum Action {
         text: String,
     },
     /// The stage object or the staging project's status of a context.
-    Stage(super::stage::StageMsg),
+    Stage(super::stage::model::StageMsg),
     /// Task states or output changed.
     TasksChanged,
     /// Time passed (ages, running timers).
@@ -96,7 +96,7 @@ pub enum Effect {
     CancelTask(u64),
     CancelAll,
     /// Stage work (reading the staging project).
-    Stage(super::stage::StageFx),
+    Stage(super::stage::model::StageFx),
     /// Move to the next (or previous) line of the focused task matching the search.
     SearchLog {
         forward: bool,

@@ -92,7 +92,7 @@ pub enum Op {
     /// Run the doctor and show its report.
     DoctorReport,
     /// A clone, start, stop or reset in the staging project (the Instances pane).
-    Stage(super::stage::StageOp),
+    Stage(super::stage::model::StageOp),
 }
 
 impl Op {

@@ -395,5 +395,6 @@ fn banner_bg(t: &Terminal<TestBackend>) -> Vec<Color> {
 }
 
 mod console;
+mod layering;
 mod reducer;
 mod render;
