@@ -398,3 +398,4 @@ mod console;
 mod layering;
 mod reducer;
 mod render;
+mod separation;
