@@ -9,7 +9,7 @@ use super::Invocation;
 use super::output::{Report, error_object, table};
 use super::remote_cmd::{block_on, print_prefixed};
 use crate::cli::{DeployArgs, DeploySub, LockCmd, LogsArgs, RollbackArgs};
-use crate::error::{PaasError, Result};
+use crate::error::Result;
 use crate::ops::deploy::{self, Applied, DeploySpec, Inline, Plan, RollbackSpec, lock};
 use crate::ops::{self, logs};
 use crate::remote::fanout;
@@ -287,9 +287,9 @@ pub fn logs(inv: &Invocation, a: &LogsArgs) -> Result<Report> {
         pool.close_all().await;
         r
     })?;
-    let code = match code {
-        Ok(c) => c,
-        Err(e) if e.code == crate::error::ErrorCode::Cancelled && a.follow => 0,
+    let (code, failure) = match code {
+        Ok(exit) => (exit.code, exit.error(&inv.context, &plan)),
+        Err(e) if e.code == crate::error::ErrorCode::Cancelled && a.follow => (0, None),
         Err(e) => return Err(e.with_target(&target)),
     };
     let lines = collected.lock().map(|c| c.clone()).unwrap_or_default();
@@ -304,15 +304,8 @@ pub fn logs(inv: &Invocation, a: &LogsArgs) -> Result<Report> {
         .audit_only("app", &a.app)
         .audit_only("target", &target)
         .list(&[json!({"target": target, "release": plan.release, "command": plan.command, "exit_code": code, "line_count": lines.len(), "lines": lines})]);
-    if code != 0 {
-        return Ok(rep.failed_with(
-            PaasError::new(
-                crate::error::ErrorCode::RemoteCommandFailed,
-                "logs",
-                format!("docker compose logs exited with status {code} on {target}"),
-            )
-            .with_target(&target),
-        ));
+    match failure {
+        Some(e) => Ok(rep.failed_with(e)),
+        None => Ok(rep),
     }
-    Ok(rep)
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod deploy;
 pub mod logs;
 pub mod redaction;
+pub mod remediation;
 pub mod secrets;
 pub mod stage;
 pub mod target_check;

@@ -387,7 +387,10 @@ async fn execute(
             )
             .await
             {
-                Ok(code) => Ok(format!("logs ended (exit {code})")),
+                Ok(exit) => match exit.error(active, &plan) {
+                    None => Ok(format!("logs ended (exit {})", exit.code)),
+                    Some(e) => Err(e),
+                },
                 Err(e) if e.code == ErrorCode::Cancelled => Ok("stopped".into()),
                 Err(e) => Err(e),
             }
