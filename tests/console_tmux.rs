@@ -714,6 +714,25 @@ fn an_event_appended_by_another_process_shows_at_once() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+    // Then it idles: its own reads of the files it watches do not wake it again.
+    let out = tmux
+        .cmd()
+        .args(["display", "-p", "-t", "e2e", "#{pane_pid}"])
+        .output()
+        .unwrap();
+    let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+    let pid = children.split_whitespace().next().unwrap().to_string();
+    let ticks = || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    let before = ticks();
+    std::thread::sleep(Duration::from_secs(2));
+    let used = ticks() - before;
+    assert!(used <= 5, "{used} clock ticks in 2 s idle");
     tmux.send("q");
     tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));
 }

@@ -97,14 +97,14 @@ fn an_idle_follower_uses_no_cpu() {
     let env = Env::new();
     env.init("c", "oss-demo");
     let tail = Tail::start(&env, &[]);
+    // after a row, too: the follower's own reads of the file must not wake it again
+    append(&env, "one row");
+    tail.next(Duration::from_secs(5));
     let ticks = || {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", tail.child.id())).unwrap();
-        // utime and stime, after the command name in parentheses
-        let fields: Vec<u64> = stat[stat.rfind(')').unwrap() + 2..]
-            .split(' ')
-            .filter_map(|f| f.parse().ok())
-            .collect();
-        fields[11] + fields[12]
+        // fields 14 and 15 (utime, stime); the first after the command name is field 3
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
     };
     std::thread::sleep(Duration::from_millis(300));
     let before = ticks();

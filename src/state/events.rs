@@ -17,7 +17,7 @@ mod wake;
 
 pub use follow::EventFollower;
 pub use lines::{MAX_ROW_BYTES, RevLine, ReverseLines};
-pub use wake::{DEFAULT_POLL, EventWaker, EventWatch, WatchSettings};
+pub use wake::{DEFAULT_POLL, EventWaker, EventWatch, WatchSettings, is_change};
 
 /// `user@host` of whoever runs this process.
 pub fn operator() -> String {

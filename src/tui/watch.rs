@@ -34,9 +34,11 @@ impl RootWatch {
         if !settings.notify {
             return w;
         }
-        // An error (a queue overflow among them) is a reason to look, too.
-        let watcher = notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
-            let _ = wake.send(());
+        // The console's own reads of the files it watches must not wake it again.
+        let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            if crate::state::events::is_change(&res) {
+                let _ = wake.send(());
+            }
         });
         let Ok(mut watcher) = watcher else {
             return w;

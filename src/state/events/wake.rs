@@ -82,6 +82,16 @@ impl WatchSettings {
     }
 }
 
+/// Whether a notification may mean new content: not a file being opened or read (the
+/// follower's own reads would wake it again and again); an error (a queue overflow among them)
+/// is a reason to look, too.
+pub fn is_change(res: &notify::Result<notify::Event>) -> bool {
+    match res {
+        Ok(e) => !matches!(e.kind, notify::EventKind::Access(_)),
+        Err(_) => true,
+    }
+}
+
 /// A watch on a context's event files that calls `on_change` when they may have changed:
 /// `events/`, or the context directory until `events/` exists.
 pub struct EventWatch {
@@ -109,9 +119,11 @@ impl EventWatch {
         if !settings.notify {
             return w;
         }
-        // An error (a queue overflow among them) is a reason to look, too.
-        let watcher =
-            notify::recommended_watcher(move |_res: notify::Result<notify::Event>| on_change());
+        let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            if is_change(&res) {
+                on_change();
+            }
+        });
         let Ok(mut watcher) = watcher else {
             return w;
         };
