@@ -12,8 +12,24 @@ import io
 
 from rich.ansi import AnsiDecoder
 from rich.console import Console
-from rich.terminal_theme import MONOKAI
+from rich.terminal_theme import TerminalTheme
 from rich.text import Text
+
+# A dark theme whose 16 colours keep the context classes apart (red production, magenta
+# internal-dogfood, yellow staging, green oss-demo, blue other): rich's bundled themes give
+# red and magenta the same colour.
+THEME = TerminalTheme(
+    (30, 30, 46),
+    (208, 208, 208),
+    [
+        (0, 0, 0), (205, 49, 49), (13, 188, 121), (229, 229, 16),
+        (36, 114, 200), (188, 63, 188), (17, 168, 205), (229, 229, 229),
+    ],
+    [
+        (102, 102, 102), (241, 76, 76), (35, 209, 139), (245, 245, 67),
+        (59, 142, 234), (214, 112, 214), (41, 184, 219), (255, 255, 255),
+    ],
+)
 
 
 def main() -> None:
@@ -39,7 +55,7 @@ def main() -> None:
     )
     screen = Text("\n").join(rows)
     console.print(screen, no_wrap=True, crop=True, overflow="crop")
-    console.save_svg(a.output, title=a.title, theme=MONOKAI)
+    console.save_svg(a.output, title=a.title, theme=THEME)
 
 
 if __name__ == "__main__":
