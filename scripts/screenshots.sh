@@ -102,6 +102,15 @@ wait_screen "FAIL state_permissions"
 shot doctor-report "paasdeck — ! the doctor report: every check, and for a failing one what to do"
 chmod 600 "$root/contexts/internal-dogfood/targets.json"
 tm send-keys -t s Escape
+tm send-keys -t s Tab Tab Tab
+wait_screen "VERIFY FAILED"
+shot backups-internal-dogfood "paasdeck — internal-dogfood: the Backups pane, verified in words and colour"
+tm send-keys -t s -l "j"
+tm send-keys -t s -l "r"
+wait_screen "Type the context name"
+shot confirm-backup-restore "paasdeck — r on a backup: the dialog names the backup, its checksum, its age and the target"
+tm send-keys -t s Escape
+tm send-keys -t s BTab BTab BTab
 tm send-keys -t s -l "3"
 wait_screen "READ-ONLY"
 tm send-keys -t s -l "D"

@@ -41,4 +41,10 @@ pub struct AppAddArgs {
     /// Remote root for releases (default /opt/si/paas/releases)
     #[arg(long, value_name = "DIR")]
     pub remote_dir: Option<String>,
+    /// Backup command, run on the target in the current release directory; writes a dump to stdout
+    #[arg(long, value_name = "CMD", requires = "restore_cmd")]
+    pub backup_cmd: Option<String>,
+    /// Restore command, run there too; reads a dump on stdin
+    #[arg(long, value_name = "CMD", requires = "backup_cmd")]
+    pub restore_cmd: Option<String>,
 }

@@ -2,6 +2,7 @@
 //! handler lives elsewhere.
 
 mod app;
+mod backup;
 mod context;
 mod deploy;
 mod events;
@@ -17,6 +18,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use crate::policy::guard::Verb;
 
 pub use app::*;
+pub use backup::*;
 pub use context::*;
 pub use deploy::*;
 pub use events::*;
@@ -91,6 +93,9 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// An app's compose logs on a target; --follow streams until interrupted
     Logs(LogsArgs),
+    /// Encrypted, checksummed, catalogued backups of apps and of the context's state
+    #[command(subcommand)]
+    Backup(BackupCmd),
     /// Check that private state stays private and contexts stay apart
     Doctor(DoctorArgs),
     /// A staging context's isolated incus project, cloned from production (STAGE-GBO)
@@ -227,6 +232,14 @@ impl Command {
                 Some(DeploySub::Lock(LockCmd::Status { .. })) => Verb::DeployLockStatus,
                 Some(DeploySub::Lock(LockCmd::Acquire { .. })) => Verb::DeployLockAcquire,
                 Some(DeploySub::Lock(LockCmd::Release { .. })) => Verb::DeployLockRelease,
+            },
+            Command::Backup(b) => match b {
+                BackupCmd::State => Verb::BackupState,
+                BackupCmd::Run(_) => Verb::BackupRun,
+                BackupCmd::List { .. } => Verb::BackupList,
+                BackupCmd::Verify(_) => Verb::BackupVerify,
+                BackupCmd::Restore(_) => Verb::BackupRestore,
+                BackupCmd::Prune(_) => Verb::BackupPrune,
             },
             Command::Rollback(_) => Verb::Rollback,
             Command::Logs(_) => Verb::Logs,

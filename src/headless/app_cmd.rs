@@ -51,6 +51,8 @@ fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
             .unwrap_or_default(),
         health_cmd: a.health_cmd.clone().unwrap_or_default(),
         remote_dir: a.remote_dir.clone().unwrap_or_default(),
+        backup_cmd: a.backup_cmd.clone().unwrap_or_default(),
+        restore_cmd: a.restore_cmd.clone().unwrap_or_default(),
     };
     let (app, total) = ops::apps::add(&cd, &spec)?;
     Ok(Report::ok()
@@ -65,6 +67,8 @@ fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
                 .map(String::from)
                 .unwrap_or_else(|| crate::ops::deploy::DEFAULT_REMOTE_ROOT.to_string()),
         )
+        .field("backup_cmd", &app.backup_cmd)
+        .field("restore_cmd", &app.restore_cmd)
         .field("total", total)
         .text(format!("app {} registered", app.name)))
 }

@@ -127,6 +127,11 @@ pub fn info(inv: &Invocation) -> Result<Report> {
         "context_dir": cd.dir().display().to_string(),
         "vault_file": crate::state::context::vault_path(&cd).display().to_string(),
         "known_hosts": inv.root.known_hosts().display().to_string(),
+        // A backup_dir that cannot be used says why where the path would be.
+        "backup_store": match crate::ops::backup::store_dir(&cd) {
+            Ok(d) => d.display().to_string(),
+            Err(e) => format!("(unusable: {})", e.message),
+        },
         "config_dir": p(&|d| d.config_dir.clone()),
         "keymap_file": p(&|d| d.keymap_file()),
         "theme_file": p(&|d| d.theme_file()),

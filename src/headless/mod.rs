@@ -2,6 +2,7 @@
 //! record the audit row, print the envelope, return the exit code.
 
 mod app_cmd;
+mod backup_cmd;
 mod context_cmd;
 mod context_import;
 mod deploy_cmd;
@@ -193,11 +194,12 @@ fn rooted(inv: &Invocation, mut e: PaasError) -> PaasError {
     e
 }
 
-/// Reads that are still worth an audit row: revealing a secret.
+/// Reads that are still worth an audit row: revealing a secret, verifying a backup.
 fn wants_audit(cmd: &Command) -> bool {
     matches!(
         cmd,
         Command::Secret(crate::cli::SecretCmd::Get { reveal: true, .. })
+            | Command::Backup(crate::cli::BackupCmd::Verify(_))
     )
 }
 
@@ -260,6 +262,7 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         Command::Deploy(d) => deploy_cmd::deploy(inv, d),
         Command::Rollback(r) => deploy_cmd::rollback(inv, r),
         Command::Logs(l) => deploy_cmd::logs(inv, l),
+        Command::Backup(b) => backup_cmd::run(inv, b),
         Command::Doctor(d) => doctor_cmd::run(inv, d),
         Command::Stage(s) => stage_cmd::run(inv, s),
         Command::Info => doctor_cmd::info(inv),

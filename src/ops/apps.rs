@@ -19,6 +19,10 @@ pub struct AppSpec {
     pub targets: Vec<String>,
     pub health_cmd: String,
     pub remote_dir: String,
+    /// Writes the app's dump to stdout, run in the current release directory (SPEC §12).
+    pub backup_cmd: String,
+    /// Reads a dump on stdin and restores it.
+    pub restore_cmd: String,
 }
 
 /// The stored form of an app, every field validated as the command line validates it.
@@ -26,6 +30,15 @@ fn build(cd: &ContextDir, spec: &AppSpec) -> Result<App> {
     let name = AppName::parse(spec.name.as_str())?;
     refuse_control("--compose-file", &spec.compose_file)?;
     refuse_control("--health-cmd", &spec.health_cmd)?;
+    refuse_control("--backup-cmd", &spec.backup_cmd)?;
+    refuse_control("--restore-cmd", &spec.restore_cmd)?;
+    if spec.backup_cmd.trim().is_empty() != spec.restore_cmd.trim().is_empty() {
+        return Err(PaasError::usage(
+            "flag_validation",
+            "an app with a backup command needs a restore command, and the other way round",
+        )
+        .with_remediation("give both --backup-cmd and --restore-cmd, or neither"));
+    }
     let compose = paths::absolute(Path::new(&spec.compose_file));
     if spec.compose_file.trim().is_empty() || !compose.is_file() {
         return Err(PaasError::usage(
@@ -54,6 +67,8 @@ fn build(cd: &ContextDir, spec: &AppSpec) -> Result<App> {
     Ok(App {
         targets: wanted,
         health_cmd: spec.health_cmd.clone(),
+        backup_cmd: spec.backup_cmd.trim().to_string(),
+        restore_cmd: spec.restore_cmd.trim().to_string(),
         remote_dir,
         ..App::new(name, compose.display().to_string())
     })

@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod audit;
+pub mod backup;
 pub mod deploy;
 pub mod logs;
 pub mod redaction;

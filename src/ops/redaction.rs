@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::Result;
 use crate::policy::redact::ValueRedactor;
-use crate::remote::{BoxFuture, ExecRequest, LineSink, Transport};
+use crate::remote::{BoxFuture, ByteRequest, ExecRequest, LineSink, Transport};
 use crate::state::context;
 use crate::state::paths::ContextDir;
 use crate::state::vault::identity::Lazy;
@@ -99,6 +99,17 @@ impl Transport for Redacting {
     ) -> BoxFuture<'_, Result<i32>> {
         let sink = self.redactor.wrap(sink);
         self.inner.exec(req, sink, cancel)
+    }
+
+    /// Only stderr is cleaned: stdout is the byte stream itself (a dump), which is never shown.
+    fn exec_bytes(
+        &self,
+        req: ByteRequest,
+        stderr: LineSink,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'_, Result<i32>> {
+        let stderr = self.redactor.wrap(stderr);
+        self.inner.exec_bytes(req, stderr, cancel)
     }
 
     fn alive(&self) -> BoxFuture<'_, bool> {

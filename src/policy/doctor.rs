@@ -12,9 +12,9 @@ use crate::policy::{detect, redact};
 use crate::state::paths::{ContextDir, EventFile, StateRoot};
 use crate::state::repo;
 
-mod vault;
-
+mod backups;
 mod temp_files;
+mod vault;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Check {
@@ -129,6 +129,7 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
         super::doctor_context::context_name(&cd),
         vault::vault_values_encrypted(&cd),
         temp_files::state_temp_files(root, &cd),
+        backups::latest_backup_verified(&cd),
     ];
     DoctorReport {
         context: ctx.to_string(),

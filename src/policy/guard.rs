@@ -64,6 +64,12 @@ pub enum Verb {
     Doctor,
     Info,
     Demo,
+    BackupState,
+    BackupRun,
+    BackupList,
+    BackupVerify,
+    BackupRestore,
+    BackupPrune,
     StagePlan,
     StageStatus,
     StageInit,
@@ -149,6 +155,12 @@ impl Verb {
         Verb::Doctor,
         Verb::Info,
         Verb::Demo,
+        Verb::BackupState,
+        Verb::BackupRun,
+        Verb::BackupList,
+        Verb::BackupVerify,
+        Verb::BackupRestore,
+        Verb::BackupPrune,
         Verb::StagePlan,
         Verb::StageStatus,
         Verb::StageInit,
@@ -216,6 +228,13 @@ impl Verb {
             Verb::Info => row("info", Read, false, false),
             // Writes a fresh demo state of its own; touches no existing context.
             Verb::Demo => row("demo", Read, false, false),
+            // SPEC §12.
+            Verb::BackupState => row("backup state", Mutating, false, false),
+            Verb::BackupRun => row("backup run", Mutating, true, false),
+            Verb::BackupList => row("backup list", Read, false, false),
+            Verb::BackupVerify => row("backup verify", Read, false, false),
+            Verb::BackupRestore => row("backup restore", Destructive, true, false),
+            Verb::BackupPrune => row("backup prune", Destructive, false, false),
             // SPEC §14: the staging project on its incus host.
             Verb::StagePlan => row("stage plan", Read, true, false),
             Verb::StageStatus => row("stage status", Read, true, false),
@@ -540,6 +559,18 @@ mod tests {
         assert_eq!(Verb::ContextRemove.danger(), Danger::Destructive);
         assert_eq!(Verb::Deploy.danger(), Danger::Mutating);
         assert_eq!(Verb::TargetCheck.danger(), Danger::Read);
+        // SPEC §5: backup state/run M, list/verify R, restore/prune D.
+        for (v, d) in [
+            (Verb::BackupState, Danger::Mutating),
+            (Verb::BackupRun, Danger::Mutating),
+            (Verb::BackupList, Danger::Read),
+            (Verb::BackupVerify, Danger::Read),
+            (Verb::BackupRestore, Danger::Destructive),
+            (Verb::BackupPrune, Danger::Destructive),
+        ] {
+            assert_eq!(v.danger(), d, "{v:?}");
+            assert!(v.command().starts_with("backup "));
+        }
         // SPEC §6: plan/status R; init/clone/start/stop M; reset/exec/destroy D.
         for (v, d) in [
             (Verb::StagePlan, Danger::Read),

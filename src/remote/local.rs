@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{BoxFuture, ExecRequest, LineSink, Transport, feed_and_pump, race};
+use super::bytes::{ByteRequest, LocalStop, drive};
+use super::{BoxFuture, ExecRequest, Interrupt, LineSink, Transport, feed_and_pump, race};
 use crate::error::{ErrorCode, PaasError, Result};
 
 #[derive(Debug, Default)]
@@ -16,6 +17,38 @@ pub struct LocalTransport;
 fn kill_group(pid: u32, signal: rustix::process::Signal) {
     if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
         let _ = rustix::process::kill_process_group(pid, signal);
+    }
+}
+
+/// `sh -c SCRIPT` in its own process group, stdout and stderr piped.
+fn spawn(script: &str, stdin: bool) -> Result<tokio::process::Child> {
+    tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| {
+            PaasError::new(
+                ErrorCode::RemoteCommandFailed,
+                "exec",
+                format!("could not start sh: {e}"),
+            )
+        })
+}
+
+/// TERM to the group, KILL after 3 s, while `work` keeps reading its output.
+async fn stop_group<F: std::future::Future + Unpin>(pid: u32, work: &mut F) {
+    kill_group(pid, rustix::process::Signal::TERM);
+    if tokio::time::timeout(Duration::from_secs(3), &mut *work)
+        .await
+        .is_err()
+    {
+        kill_group(pid, rustix::process::Signal::KILL);
+        let _ = tokio::time::timeout(Duration::from_secs(2), work).await;
     }
 }
 
@@ -31,26 +64,7 @@ impl Transport for LocalTransport {
         cancel: CancellationToken,
     ) -> BoxFuture<'_, Result<i32>> {
         Box::pin(async move {
-            let mut child = tokio::process::Command::new("sh")
-                .arg("-c")
-                .arg(&req.script)
-                .stdin(if req.stdin.is_some() {
-                    Stdio::piped()
-                } else {
-                    Stdio::null()
-                })
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .process_group(0)
-                .kill_on_drop(true)
-                .spawn()
-                .map_err(|e| {
-                    PaasError::new(
-                        ErrorCode::RemoteCommandFailed,
-                        "exec",
-                        format!("could not start sh: {e}"),
-                    )
-                })?;
+            let mut child = spawn(&req.script, req.stdin.is_some())?;
             let pid = child.id().unwrap_or(0);
             let stdin_bytes = req.stdin.clone();
             let stdin = child.stdin.take();
@@ -70,15 +84,54 @@ impl Transport for LocalTransport {
                     Ok(status.code().unwrap_or(128 + 9))
                 }
                 Err(why) => {
-                    kill_group(pid, rustix::process::Signal::TERM);
-                    if tokio::time::timeout(Duration::from_secs(3), &mut work)
-                        .await
-                        .is_err()
-                    {
-                        kill_group(pid, rustix::process::Signal::KILL);
-                        let _ = tokio::time::timeout(Duration::from_secs(2), &mut work).await;
-                    }
+                    stop_group(pid, &mut work).await;
                     Err(why.error("local", req.timeout))
+                }
+            }
+        })
+    }
+
+    fn exec_bytes(
+        &self,
+        req: ByteRequest,
+        stderr: LineSink,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'_, Result<i32>> {
+        Box::pin(async move {
+            let mut child = spawn(&req.script, req.stdin.is_some())?;
+            let pid = child.id().unwrap_or(0);
+            let (stdin, stdout, err) =
+                (child.stdin.take(), child.stdout.take(), child.stderr.take());
+            let stop = LocalStop::new(&cancel);
+            let stop2 = stop.clone();
+            let work = async move {
+                drive(
+                    stdin,
+                    req.stdin,
+                    stdout,
+                    req.stdout,
+                    err,
+                    &stderr,
+                    None,
+                    &stop2,
+                    child.wait(),
+                )
+                .await
+            };
+            tokio::pin!(work);
+            match race(&mut work, stop.token(), req.timeout).await {
+                Ok(status) => {
+                    let status = status.map_err(|e| {
+                        PaasError::new(ErrorCode::RemoteCommandFailed, "exec", e.to_string())
+                    })?;
+                    Ok(status.code().unwrap_or(128 + 9))
+                }
+                Err(why) => {
+                    stop_group(pid, &mut work).await;
+                    Err(match (why, stop.error("local")) {
+                        (Interrupt::Cancelled, Some(e)) if !cancel.is_cancelled() => e,
+                        _ => why.error("local", req.timeout),
+                    })
                 }
             }
         })

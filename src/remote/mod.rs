@@ -2,6 +2,7 @@
 //! crate, one multiplexed master per target) and local (`sh -c`) implementations, quoting,
 //! line streaming, host-key policy and the fan-out strategies.
 
+pub mod bytes;
 pub mod fanout;
 pub mod hostkeys;
 pub mod lines;
@@ -76,6 +77,8 @@ impl ExecRequest {
     }
 }
 
+pub use bytes::{ByteRequest, StdinChunk};
+
 /// How paasdeck runs commands on a target.
 pub trait Transport: Send + Sync {
     /// `user@host:port`, or `local`.
@@ -88,6 +91,17 @@ pub trait Transport: Send + Sync {
         &self,
         req: ExecRequest,
         sink: LineSink,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'_, Result<i32>>;
+
+    /// Runs a script whose stdout is a byte stream (a dump) and whose stdin may be one (a
+    /// restore): stdout goes chunk by chunk to `req.stdout`, stderr lines to `stderr`. Same
+    /// cancellation, time limit and process-group semantics as [`Transport::exec`]; when the
+    /// stdout receiver goes away the command is stopped too.
+    fn exec_bytes(
+        &self,
+        req: ByteRequest,
+        stderr: LineSink,
         cancel: CancellationToken,
     ) -> BoxFuture<'_, Result<i32>>;
 
@@ -136,44 +150,47 @@ pub(crate) async fn pump<O, E>(
     O: AsyncRead + Unpin,
     E: AsyncRead + Unpin,
 {
-    async fn read_all<R: AsyncRead + Unpin>(
-        mut r: R,
-        stream: Stream,
-        sink: &LineSink,
-        pid: Option<&AtomicU32>,
-    ) {
-        let mut splitter = LineSplitter::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut emit = |line: String| {
-            if let Some(p) = pid
-                && let Some(n) = line.strip_prefix(PID_MARKER)
-            {
-                if let Ok(n) = n.trim().parse::<u32>() {
-                    p.store(n, Ordering::SeqCst);
-                }
-                return;
-            }
-            sink(stream, line);
-        };
-        loop {
-            match r.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => splitter.push(&buf[..n], &mut emit),
-            }
-        }
-        splitter.finish(&mut emit);
-    }
     let out = async {
         if let Some(o) = stdout {
-            read_all(o, Stream::Stdout, sink, None).await;
+            read_lines(o, Stream::Stdout, sink, None).await;
         }
     };
     let err = async {
         if let Some(e) = stderr {
-            read_all(e, Stream::Stderr, sink, pid).await;
+            read_lines(e, Stream::Stderr, sink, pid).await;
         }
     };
     tokio::join!(out, err);
+}
+
+/// Reads one stream to its end as lines. When `pid` is given, a line carrying [`PID_MARKER`]
+/// is consumed and its number stored there.
+pub(crate) async fn read_lines<R: AsyncRead + Unpin>(
+    mut r: R,
+    stream: Stream,
+    sink: &LineSink,
+    pid: Option<&AtomicU32>,
+) {
+    let mut splitter = LineSplitter::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut emit = |line: String| {
+        if let Some(p) = pid
+            && let Some(n) = line.strip_prefix(PID_MARKER)
+        {
+            if let Ok(n) = n.trim().parse::<u32>() {
+                p.store(n, Ordering::SeqCst);
+            }
+            return;
+        }
+        sink(stream, line);
+    };
+    loop {
+        match r.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => splitter.push(&buf[..n], &mut emit),
+        }
+    }
+    splitter.finish(&mut emit);
 }
 
 /// A duration for messages, to the millisecond (`1s 846ms`, `6s`).

@@ -12,10 +12,14 @@ use std::time::Duration;
 use openssh::{KnownHosts, Session, SessionBuilder, Stdio};
 use tokio_util::sync::CancellationToken;
 
+use super::bytes::ByteRequest;
+mod supervise;
+
 use super::hostkeys::{self, HostKeyLearned};
 use super::pgroup;
-use super::{BoxFuture, ExecRequest, LineSink, Transport, feed_and_pump, pump, race};
+use super::{BoxFuture, ExecRequest, LineSink, Transport, feed_and_pump, pump};
 use crate::error::{ErrorCode, PaasError, Result};
+use supervise::gate;
 
 /// Client-wide settings.
 #[derive(Debug, Clone)]
@@ -333,13 +337,6 @@ impl Transport for SshTransport {
     ) -> BoxFuture<'_, Result<i32>> {
         Box::pin(async move {
             let session = self.session()?;
-            let lost = |e: openssh::Error| {
-                PaasError::new(
-                    ErrorCode::SshConnectFailed,
-                    "exec",
-                    format!("lost the connection to {}: {}", self.label, error_text(&e)),
-                )
-            };
             let tied = req.tied_to_session && req.stdin.is_none();
             let script = if tied {
                 pgroup::wrap_tied(&req.script)
@@ -358,25 +355,16 @@ impl Transport for SshTransport {
                 .stderr(Stdio::piped())
                 .spawn()
                 .await
-                .map_err(lost)?;
+                .map_err(|e| self.lost(e))?;
             let pgid = Arc::new(AtomicU32::new(0));
             let stdin = child.stdin().take();
             let stdout = child.stdout().take();
             let stderr = child.stderr().take();
             let stdin_bytes = req.stdin.clone();
             let pg = pgid.clone();
-            // Output that arrives after this call returned (a stop finishing in the
-            // background) is not delivered.
             let open = Arc::new(AtomicBool::new(true));
-            let gated: LineSink = {
-                let open = open.clone();
-                Arc::new(move |stream, line| {
-                    if open.load(Ordering::SeqCst) {
-                        sink(stream, line);
-                    }
-                })
-            };
-            let mut work = Box::pin(async move {
+            let gated = gate(sink, open.clone());
+            let work = Box::pin(async move {
                 if tied {
                     // Held open, never written: its end is what stops the remote command.
                     let _session_tie = stdin;
@@ -386,28 +374,19 @@ impl Transport for SshTransport {
                 }
                 child.wait().await
             });
-            let (run_for, window) = pgroup::split_budget(req.timeout);
-            match race(&mut work, &cancel, run_for).await {
-                Ok(status) => {
-                    let status = status.map_err(lost)?;
-                    Ok(status.code().unwrap_or(128 + 9))
-                }
-                Err(why) => {
-                    // Keep reading output while killing: the process group arrives on stderr.
-                    tokio::spawn(tokio::time::timeout(pgroup::CLEANUP_MAX * 2, work));
-                    let cleanup = tokio::spawn(pgroup::stop(session.clone(), pgid.clone(), window));
-                    let stop = match tokio::time::timeout(window, cleanup).await {
-                        Ok(Ok(stop)) => stop,
-                        _ => pgroup::Stop {
-                            pgid: pgid.load(Ordering::SeqCst),
-                            confirmed: false,
-                        },
-                    };
-                    open.store(false, Ordering::SeqCst);
-                    Err(self.interrupted(why, req.timeout, stop))
-                }
-            }
+            self.supervise(session, work, pgid, open, &cancel, req.timeout)
+                .await
+                .map_err(|e| e.unwrap_or_else(|why| self.interrupted_at(why, &req.timeout)))
         })
+    }
+
+    fn exec_bytes(
+        &self,
+        req: ByteRequest,
+        stderr: LineSink,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'_, Result<i32>> {
+        Box::pin(self.run_bytes(req, stderr, cancel))
     }
 
     fn alive(&self) -> BoxFuture<'_, bool> {

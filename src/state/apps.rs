@@ -34,6 +34,12 @@ pub struct App {
         skip_serializing_if = "Option::is_none"
     )]
     pub remote_dir: Option<RemoteDir>,
+    /// Run on the target in the current release directory; writes the app's dump to stdout.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub backup_cmd: String,
+    /// Reads a dump on stdin and restores it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub restore_cmd: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub created_at: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -51,6 +57,8 @@ impl App {
             targets: Vec::new(),
             health_cmd: String::new(),
             remote_dir: None,
+            backup_cmd: String::new(),
+            restore_cmd: String::new(),
             created_at: String::new(),
             updated_at: String::new(),
             extra: Map::new(),

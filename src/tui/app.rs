@@ -397,7 +397,7 @@ impl App {
             .map(|s| {
                 s.backups
                     .iter()
-                    .filter(|b| matches(f, &[&b.id, &b.app]))
+                    .filter(|b| matches(f, &[&b.id, &b.app, &b.kind, b.verified_label()]))
                     .collect()
             })
             .unwrap_or_default()

@@ -16,7 +16,6 @@ use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::target_check::{self, CheckResult};
 use crate::ops::targets::{self as target_ops, NewTarget};
 use crate::state::apps::{self, App};
-use crate::state::backups::{BackupRecord, BackupsDoc};
 use crate::state::context::{self, InitSpec};
 use crate::state::ids::{AppName, Host, Port, ReleaseId, RemoteDir, TargetName, User};
 use crate::state::paths::EventFile;
@@ -214,6 +213,8 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
                 targets: vec![TargetName::parse(s.targets[0].name.as_str())?],
                 // Releases of the demo's local targets stay inside the demo directory.
                 remote_dir: Some(RemoteDir::parse(dir.join("remote").display().to_string())?),
+                backup_cmd: "docker compose exec -T db pg_dump -U api api".into(),
+                restore_cmd: "docker compose exec -T db psql -U api -v ON_ERROR_STOP=1 --single-transaction api".into(),
                 ..App::new(api.clone(), compose.display().to_string())
             },
         )?;
@@ -286,28 +287,19 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
             target_check::save_checks(&cd, &[r])?;
         }
         if s.backups > 0 {
-            let doc = BackupsDoc {
-                backups: (0..s.backups)
-                    .map(|i| BackupRecord {
-                        id: format!(
-                            "bk-{}-{:02}",
-                            s.name.split('-').next().unwrap_or("x"),
-                            i + 1
-                        ),
-                        app: "api".into(),
-                        target: s.targets[0].name.clone(),
-                        created_at: ts(60 * 24 * i as i64 + 30),
-                        size_bytes: Some(48 * 1024 * 1024 + i as u64 * 3_500_000),
-                        sha256: String::new(),
-                        verified: Some(i != 1),
-                        verified_at: ts(60 * 24 * i as i64 + 20),
-                        location: format!("s3://demo-backups/{}/api/{}", s.name, i + 1),
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            };
-            fsio::write_doc(&cd.backups(), &doc)?;
+            let current = deployments::load(&cd)?
+                .app(&api)
+                .and_then(|h| h.current_release.clone());
+            let target = TargetName::parse(s.targets[0].name.as_str())?;
+            let tamper = s.name == "internal-dogfood";
+            super::demo_backups::seed(
+                &cd,
+                &format!("{user}@demo"),
+                &target,
+                current,
+                s.backups,
+                tamper,
+            )?;
         }
     }
     super::demo_stage::seed(&root, dir, &user)?;

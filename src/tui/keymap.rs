@@ -86,6 +86,9 @@ commands! {
     Secrets => "secrets", "apps", Scope::Pane(Pane::Apps), true, "the selected app's variables: set or missing";
     SetSecret => "set_secret", "apps", Scope::Pane(Pane::Apps), false, "set a secret of the selected app (masked)";
     EventsTail => "events_tail", "events", Scope::Pane(Pane::Events), true, "follow events in a task";
+    Backup => "backup", "backups", Global, true, "back up the selected app (Apps, Backups), else the context's state";
+    BackupVerify => "backup_verify", "backups", Scope::Pane(Pane::Backups), true, "verify the selected backup (re-hash its artifact)";
+    BackupRestore => "backup_restore", "backups", Scope::Pane(Pane::Backups), true, "restore from the selected backup (verified first; asks)";
     StageClone => "stage_clone", "staging", Scope::Pane(Pane::Instances), true, "clone what is missing from production";
     StageStart => "stage_start", "staging", Scope::Pane(Pane::Instances), true, "start the selected instance";
     StageStop => "stage_stop", "staging", Scope::Pane(Pane::Instances), true, "stop the selected instance";

@@ -5,7 +5,9 @@
 
 pub mod action;
 pub mod app;
+pub mod backup;
 pub mod demo;
+mod demo_backups;
 mod demo_stage;
 pub mod effects;
 pub mod keymap;

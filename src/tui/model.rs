@@ -38,13 +38,65 @@ pub struct AppRow {
     pub entry: Option<apps::App>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// One catalogue row as the Backups pane shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BackupRow {
     pub id: String,
+    /// `app` or `state`.
+    pub kind: String,
+    /// The app's name, or `state`.
     pub app: String,
+    pub target: String,
     pub created_at: String,
     pub size_bytes: Option<u64>,
+    /// `Some(true)` verified, `Some(false)` failed its last verification, `None` never.
     pub verified: Option<bool>,
+    /// The backup itself did not finish (no artifact).
+    pub failed: bool,
+    pub sha256: String,
+    /// Why it failed, or what its last verification found.
+    pub detail: String,
+}
+
+impl BackupRow {
+    pub fn from_catalogue(b: &backups::BackupRow) -> BackupRow {
+        BackupRow {
+            id: b.id.to_string(),
+            kind: b.kind.as_str().to_string(),
+            app: b.subject(),
+            target: b.target.as_deref().unwrap_or_default().to_string(),
+            created_at: b.started_at.clone(),
+            size_bytes: b.is_ok().then_some(b.bytes),
+            verified: match b.verify {
+                backups::VerifyState::Ok => Some(true),
+                backups::VerifyState::Failed => Some(false),
+                backups::VerifyState::Never => None,
+            },
+            failed: !b.is_ok(),
+            sha256: b.sha256.clone(),
+            detail: if b.is_ok() {
+                b.verify_detail.clone()
+            } else {
+                b.error_message.clone()
+            },
+        }
+    }
+
+    /// The id's random part, which tells backups apart in the pane (the full id is in the
+    /// detail view and every dialog).
+    pub fn short_id(&self) -> &str {
+        self.id.rsplit('-').next().unwrap_or(&self.id)
+    }
+
+    /// The verified column in words, so colour is never the only cue.
+    pub fn verified_label(&self) -> &'static str {
+        match (self.failed, self.verified) {
+            (true, _) => "FAILED",
+            (false, Some(true)) => "ok",
+            (false, Some(false)) => "VERIFY FAILED",
+            (false, None) => "never",
+        }
+    }
 }
 
 /// One context's state as last read from disk.
@@ -161,19 +213,11 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
     match backups::load(cd) {
         Ok(doc) => {
             s.backups_catalogue = cd.backups().exists();
-            let mut rows: Vec<BackupRow> = doc
-                .backups
+            s.backups = doc
+                .newest_first()
                 .into_iter()
-                .map(|b| BackupRow {
-                    id: b.id,
-                    app: b.app,
-                    created_at: b.created_at,
-                    size_bytes: b.size_bytes,
-                    verified: b.verified,
-                })
+                .map(BackupRow::from_catalogue)
                 .collect();
-            rows.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-            s.backups = rows;
         }
         Err(e) => s_errors_push(&mut errors, e),
     }

@@ -93,6 +93,8 @@ pub enum Op {
     DoctorReport,
     /// A clone, start, stop or reset in the staging project (the Instances pane).
     Stage(super::stage::model::StageOp),
+    /// A backup, verification, restore or prune (the Backups pane, `b`).
+    Backup(super::backup::model::BackupOp),
 }
 
 impl Op {
@@ -121,6 +123,7 @@ impl Op {
             Op::SecretList { .. } => Verb::SecretList,
             Op::DoctorReport => Verb::Doctor,
             Op::Stage(s) => s.verb(),
+            Op::Backup(b) => b.verb(),
         }
     }
 
@@ -163,6 +166,7 @@ impl Op {
             Op::SecretList { app } => format!("secret list {app}"),
             Op::DoctorReport => "doctor".into(),
             Op::Stage(s) => s.title(),
+            Op::Backup(b) => b.title(),
         }
     }
 
@@ -316,6 +320,7 @@ impl Op {
             Op::SecretList { app } => vec![format!("list the variables of {app}")],
             Op::DoctorReport => vec!["run the doctor".into()],
             Op::Stage(s) => s.lines.clone(),
+            Op::Backup(b) => b.lines.clone(),
         }
     }
 }

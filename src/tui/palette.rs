@@ -7,7 +7,8 @@ use clap::Parser;
 use super::action::Op;
 use super::app::App;
 use super::keymap::Cmd;
-use crate::cli::{AppCmd, Cli, Command, ContextCmd, EventsCmd, SecretCmd, TargetCmd};
+use super::stage::StageAction;
+use crate::cli::{AppCmd, Cli, Command, ContextCmd, EventsCmd, SecretCmd, StageCmd, TargetCmd};
 use crate::state::names;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +23,8 @@ pub enum PaletteCmd {
     },
     /// `events list [--severity S] …`: the Events pane, filtered.
     EventsFilter(String),
+    /// `backup list [--app A]`: the Backups pane, filtered.
+    BackupsFilter(String),
 }
 
 const VERBS: &[&str] = &[
@@ -44,6 +47,17 @@ const VERBS: &[&str] = &[
     "secret list --app ",
     "doctor",
     "events list",
+    "backup state",
+    "backup run --app ",
+    "backup verify ",
+    "backup verify --latest",
+    "backup restore --from ",
+    "backup prune",
+    "stage status",
+    "stage clone",
+    "stage start --components ",
+    "stage stop --components ",
+    "stage reset ",
     "help",
     "quit",
 ];
@@ -172,6 +186,8 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
                 .unwrap_or_default(),
             health_cmd: a.health_cmd.unwrap_or_default(),
             remote_dir: a.remote_dir.unwrap_or_default(),
+            backup_cmd: a.backup_cmd.unwrap_or_default(),
+            restore_cmd: a.restore_cmd.unwrap_or_default(),
         }),
         Command::App(AppCmd::Remove { app, .. }) => Op::RemoveApp { name: app },
         Command::Secret(SecretCmd::Set { scope, name }) => {
@@ -190,10 +206,29 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             common: r.release.common().map_err(|e| e.message)?,
             to: r.to_release,
         },
+        Command::Stage(StageCmd::Status) if super::stage::shows_instances(app) => {
+            return Ok(PaletteCmd::Cmd(Cmd::StageRefresh));
+        }
+        Command::Stage(StageCmd::Clone(c)) if super::stage::shows_instances(app) => {
+            Op::Stage(super::stage::op_for(app, StageAction::Clone, &c.names())?)
+        }
+        Command::Stage(StageCmd::Start(c)) if super::stage::shows_instances(app) => {
+            Op::Stage(super::stage::op_for(app, StageAction::Start, &c.names())?)
+        }
+        Command::Stage(StageCmd::Stop(c)) if super::stage::shows_instances(app) => {
+            Op::Stage(super::stage::op_for(app, StageAction::Stop, &c.names())?)
+        }
+        Command::Stage(StageCmd::Reset { component }) if super::stage::shows_instances(app) => {
+            Op::Stage(super::stage::op_for(app, StageAction::Reset, &[component])?)
+        }
         Command::Logs(l) => Op::Logs {
             app: l.app,
             target: l.target,
             service: l.service,
+        },
+        Command::Backup(b) => match backup_op(app, b)? {
+            Some(op) => Op::Backup(op),
+            None => return Ok(PaletteCmd::BackupsFilter(backup_filter(&words))),
         },
         other => {
             // The exact command: this state root, this context, the words as typed.
@@ -217,6 +252,59 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         }
     };
     Ok(PaletteCmd::Op(op))
+}
+
+/// The filter `backup list --app A` / `--kind K` means.
+fn backup_filter(words: &[String]) -> String {
+    flag_value(words, "--app")
+        .or_else(|| flag_value(words, "--kind"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `backup …` typed in the palette; `None` for `backup list` (the pane itself).
+fn backup_op(
+    app: &App,
+    b: crate::cli::BackupCmd,
+) -> Result<Option<crate::tui::backup::BackupOp>, String> {
+    use crate::cli::BackupCmd;
+    use crate::tui::backup as bk;
+    Ok(Some(match b {
+        BackupCmd::State => bk::state_op(),
+        BackupCmd::Run(r) => {
+            if r.target.is_some() {
+                return Err(
+                    "the console backs up on the app's first target; run --target headless".into(),
+                );
+            }
+            bk::run_op(app, r.app)
+        }
+        BackupCmd::List { .. } => return Ok(None),
+        BackupCmd::Verify(v) => {
+            let id = match v.id {
+                Some(id) => id,
+                None => app
+                    .visible_backups()
+                    .into_iter()
+                    .filter(|r| !r.failed)
+                    .filter(|r| v.kind.is_none_or(|k| r.kind == k.kind().as_str()))
+                    .find(|r| {
+                        v.app
+                            .as_ref()
+                            .is_none_or(|a| r.kind == "app" && r.app == *a)
+                    })
+                    .map(|r| r.id.clone())
+                    .ok_or("no finished backup matches --latest")?,
+            };
+            bk::verify_op(bk::find(app, &id)?, v.deep)
+        }
+        BackupCmd::Restore(r) => bk::restore_op(app, bk::find(app, &r.from)?, r.target)?,
+        BackupCmd::Prune(p) => bk::prune_op(
+            crate::ops::backup::prune::policy(p.keep_daily, p.keep_weekly, p.keep_monthly)
+                .map_err(|e| e.message)?,
+            p.apply,
+        ),
+    }))
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -95,8 +95,12 @@ pub(super) async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Re
         }
     }
     let spec = verb.spec();
-    let audited =
-        spec.danger != crate::policy::guard::Danger::Read || spec.remote || result.is_err();
+    // A verification is a read that still leaves a record, as headless.
+    let verify = matches!(&op, Op::Backup(b) if matches!(b.action, crate::tui::backup::BackupAction::Verify { .. }));
+    let audited = spec.danger != crate::policy::guard::Danger::Read
+        || spec.remote
+        || result.is_err()
+        || verify;
     if audited
         && !matches!(op, Op::EventsTail)
         && let Err(e) = env.root.context(&subject).and_then(|cd| {
@@ -475,6 +479,7 @@ async fn execute(
         }
         Op::SecretList { .. } | Op::DoctorReport => Ok(String::new()),
         Op::Stage(s) => crate::tui::stage::effects::execute(env, active, s, ctx, fields).await,
+        Op::Backup(b) => crate::tui::backup::effects::execute(env, active, b, ctx, fields).await,
         Op::Deploy { .. } | Op::Rollback { .. } => Err(PaasError::new(
             ErrorCode::InvalidArgument,
             "console",

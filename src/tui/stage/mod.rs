@@ -128,6 +128,19 @@ pub fn refresh(app: &mut App) -> Vec<Effect> {
 /// The operation for an action on the selection (or every component for a clone), with the
 /// exact commands; `Err` says why there is none.
 pub fn op(app: &App, action: StageAction) -> Result<StageOp, String> {
+    op_for(app, action, &[])
+}
+
+/// As [`op`], for named components (the palette's `--components` / `reset COMPONENT`): a clone
+/// of just those, or a start, stop or reset of the one named. Empty names: the selection (or
+/// every component for a clone).
+pub fn op_for(app: &App, action: StageAction, named: &[String]) -> Result<StageOp, String> {
+    if action != StageAction::Clone && named.len() > 1 {
+        return Err(format!(
+            "the console acts on one component at a time; name one of {}",
+            named.join(", ")
+        ));
+    }
     let view = active_view(app).ok_or("this context has no stage object")?;
     let cfg = match &view.config {
         Some(Ok(c)) => c,
@@ -154,9 +167,13 @@ pub fn op(app: &App, action: StageAction) -> Result<StageOp, String> {
                 .filter(|r| r.cloned.as_deref() == Some("done"))
                 .map(|r| r.name.as_str())
                 .collect();
+            if let Some(unknown) = named.iter().find(|n| cfg.component(n).is_none()) {
+                return Err(format!("{unknown} is not a component of the stage object"));
+            }
             let todo: Vec<_> = cfg
                 .components
                 .iter()
+                .filter(|c| named.is_empty() || named.iter().any(|n| n.as_str() == c.name.as_str()))
                 .filter(|c| !done.contains(&c.name.as_str()))
                 .map(|c| c.name.clone())
                 .collect();
@@ -185,10 +202,10 @@ pub fn op(app: &App, action: StageAction) -> Result<StageOp, String> {
                 .filter_map(|s| s.call.as_ref().map(|c| (s.mutating(), c.display())))
                 .map(|(m, c)| if m { c } else { format!("{c}   (read)") })
                 .collect();
-            (Vec::new(), cmds)
+            (named.to_vec(), cmds)
         }
         StageAction::Start | StageAction::Stop => {
-            let c = component(selected(app))?;
+            let c = component(named.first().cloned().or_else(|| selected(app)))?;
             let call = if action == StageAction::Start {
                 lines.push(format!("{} must carry {} first", cfg.nic, c.ip));
                 i.start(&c.name)
@@ -198,7 +215,7 @@ pub fn op(app: &App, action: StageAction) -> Result<StageOp, String> {
             (vec![c.name.to_string()], vec![call.display()])
         }
         StageAction::Reset => {
-            let c = component(selected(app))?;
+            let c = component(named.first().cloned().or_else(|| selected(app)))?;
             let paths = cfg.wipe_paths(&c);
             if paths.is_empty() {
                 lines.push(format!(

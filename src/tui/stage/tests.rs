@@ -428,3 +428,56 @@ fn events_a_reload_already_holds_are_not_added_twice() {
     assert_eq!(events.len(), 2);
     assert_eq!(events[0], later);
 }
+
+#[test]
+fn the_palette_runs_stage_verbs_through_the_same_ops_and_guard() {
+    use crate::tui::palette::{PaletteCmd, parse};
+    let a = with_status(false);
+    // `stage reset COMPONENT` is the Instances pane's reset of that component, whatever is
+    // selected, with the same exact commands.
+    let Ok(PaletteCmd::Op(Op::Stage(op))) = parse("stage reset web", &a) else {
+        panic!("{:?}", parse("stage reset web", &a))
+    };
+    assert_eq!(
+        (op.action, op.components.clone()),
+        (StageAction::Reset, vec!["web".to_string()])
+    );
+    assert!(
+        op.lines
+            .iter()
+            .any(|l| l == "  $ incus stop web --project STAGE-GBO")
+    );
+    let Ok(PaletteCmd::Op(Op::Stage(op))) = parse("stage clone --components tables", &a) else {
+        panic!("clone")
+    };
+    assert_eq!(op.components, vec!["tables".to_string()]);
+    let Ok(PaletteCmd::Op(Op::Stage(op))) = parse("stage stop --components system", &a) else {
+        panic!("stop")
+    };
+    assert_eq!(
+        (op.action, op.components.clone()),
+        (StageAction::Stop, vec!["system".to_string()])
+    );
+    assert_eq!(
+        parse("stage status", &a),
+        Ok(PaletteCmd::Cmd(Cmd::StageRefresh))
+    );
+    // Unknown and several components are refused with the reason; nothing runs.
+    let e = parse("stage reset nope", &a).unwrap_err();
+    assert!(e.contains("nope is not a component"), "{e}");
+    let e = parse("stage start --components system,web", &a).unwrap_err();
+    assert!(e.contains("one component at a time"), "{e}");
+    // Verbs without a console action get the exact headless command.
+    let e = parse("stage destroy --force", &a).unwrap_err();
+    assert!(
+        e.contains("paasdeck --state-root /srv/paas --context gbo stage destroy --force"),
+        "{e}"
+    );
+    // Through the palette, a stop asks like the pane's key does (staging: yes).
+    let mut a = a;
+    update(&mut a, Action::Request(Op::Stage(op)));
+    let Overlay::Confirm(c) = &a.overlay else {
+        panic!("no confirmation: {:?}", a.flash)
+    };
+    assert_eq!(c.level, ConfirmLevel::Yes);
+}

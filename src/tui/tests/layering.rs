@@ -8,22 +8,42 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
     ("theme.rs", include_str!("../theme.rs"), &[]),
     ("model.rs", include_str!("../model.rs"), &[]),
     ("stage/model.rs", include_str!("../stage/model.rs"), &[]),
+    ("backup/model.rs", include_str!("../backup/model.rs"), &[]),
     ("keymap.rs", include_str!("../keymap.rs"), &["pane"]),
-    ("op.rs", include_str!("../op.rs"), &["stage::model"]),
+    (
+        "op.rs",
+        include_str!("../op.rs"),
+        &["stage::model", "backup::model"],
+    ),
     (
         "action.rs",
         include_str!("../action.rs"),
-        &["keymap", "model", "op", "pane", "stage::model"],
+        &[
+            "keymap",
+            "model",
+            "op",
+            "pane",
+            "stage::model",
+            "backup::model",
+        ],
     ),
     (
         "app.rs",
         include_str!("../app.rs"),
-        &["keymap", "model", "op", "pane", "theme", "stage::model"],
+        &[
+            "keymap",
+            "model",
+            "op",
+            "pane",
+            "theme",
+            "stage::model",
+            "backup::model",
+        ],
     ),
 ];
 
 /// The console modules a file names, as `super::x`, `super::{x, y}` or `crate::tui::x`
-/// (`stage::model` kept whole); its unit tests are left out.
+/// (`stage::model` and `backup::model` kept whole); its unit tests are left out.
 fn console_imports(file: &str, src: &str) -> Vec<String> {
     let code = src.split("#[cfg(test)]").next().unwrap_or(src);
     let nested = file.contains('/');
@@ -48,7 +68,7 @@ fn console_imports(file: &str, src: &str) -> Vec<String> {
                 let mut parts = path.split("::").filter(|p| !p.is_empty());
                 let Some(first) = parts.next() else { continue };
                 let name = match (first, parts.next()) {
-                    ("stage", Some("model")) => "stage::model".to_string(),
+                    (m @ ("stage" | "backup"), Some("model")) => format!("{m}::model"),
                     (m, _) => m.to_string(),
                 };
                 if !found.contains(&name) {

@@ -150,13 +150,52 @@ fn snapshot() -> Snapshot {
                 "edge-b added",
             ),
         ],
-        backups: vec![BackupRow {
-            id: "bk-01".into(),
-            app: "api".into(),
-            created_at: "2026-11-24T09:00:00Z".into(),
-            size_bytes: Some(50 * 1024 * 1024),
-            verified: Some(true),
-        }],
+        backups: vec![
+            BackupRow {
+                id: "bk-20261124T090000-api-1a2b3c".into(),
+                kind: "app".into(),
+                app: "api".into(),
+                target: "edge-a".into(),
+                created_at: "2026-11-24T09:00:00Z".into(),
+                size_bytes: Some(50 * 1024 * 1024),
+                verified: Some(true),
+                sha256: "9f2c".repeat(16),
+                ..Default::default()
+            },
+            BackupRow {
+                id: "bk-20261123T090000-state-0d0e0f".into(),
+                kind: "state".into(),
+                app: "state".into(),
+                created_at: "2026-11-23T09:00:00Z".into(),
+                size_bytes: Some(48 * 1024),
+                verified: None,
+                sha256: "0b7e".repeat(16),
+                ..Default::default()
+            },
+            BackupRow {
+                id: "bk-20261122T090000-api-aa00bb".into(),
+                kind: "app".into(),
+                app: "api".into(),
+                target: "edge-a".into(),
+                created_at: "2026-11-22T09:00:00Z".into(),
+                size_bytes: Some(49 * 1024 * 1024),
+                verified: Some(false),
+                sha256: "77aa".repeat(16),
+                detail: "artifact has 51380291 bytes with sha256 …; the catalogue says …".into(),
+                ..Default::default()
+            },
+            BackupRow {
+                id: "bk-20261121T090000-api-c0ffee".into(),
+                kind: "app".into(),
+                app: "api".into(),
+                target: "edge-a".into(),
+                created_at: "2026-11-21T09:00:00Z".into(),
+                failed: true,
+                detail: "the backup command exited 1 on edge-a: pg_dump: error: connection refused"
+                    .into(),
+                ..Default::default()
+            },
+        ],
         backups_catalogue: true,
         errors: Vec::new(),
     }
@@ -293,6 +332,7 @@ fn every_op(active: &str) -> Vec<Op> {
             components: vec!["web".into()],
             lines: vec!["$ incus stop web --project STAGE-GBO".into()],
         }),
+        Op::Backup(super::backup::state_op()),
     ]
 }
 
@@ -318,9 +358,10 @@ fn variant(op: &Op) -> usize {
         Op::SecretList { .. } => 17,
         Op::DoctorReport => 18,
         Op::Stage(_) => 19,
+        Op::Backup(_) => 20,
     }
 }
-const OP_VARIANTS: usize = 20;
+const OP_VARIANTS: usize = 21;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {
@@ -395,6 +436,7 @@ fn banner_bg(t: &Terminal<TestBackend>) -> Vec<Color> {
     (0..buf.area.width).map(|x| buf[(x, 0)].bg).collect()
 }
 
+mod backups;
 mod console;
 mod layering;
 mod reducer;

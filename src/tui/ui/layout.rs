@@ -110,13 +110,17 @@ pub fn compute_for(area: Rect, app: &App) -> Layout {
     let want = if rows.is_empty() {
         34
     } else {
-        let id = rows.iter().map(|b| b.id.chars().count()).max().unwrap_or(2) as u16;
+        let id = rows
+            .iter()
+            .map(|b| b.short_id().chars().count())
+            .max()
+            .unwrap_or(2) as u16;
         let app_w = rows
             .iter()
             .map(|b| b.app.chars().count())
             .max()
             .unwrap_or(3) as u16;
-        id.max(2) + app_w.max(3) + 4 + 7 + 8 + 4 + 2
+        id.max(2) + 5 + app_w.max(3) + 4 + 7 + 13 + 5 + 2
     };
     let backups = want.min(row.width * 38 / 100).max(20.min(row.width / 2));
     l.panes[ev].1 = Rect {

@@ -448,32 +448,41 @@ pub fn render_backups(f: &mut Frame, area: Rect, app: &App) {
     let body: Vec<(Vec<Cell>, Style)> = rows
         .iter()
         .map(|bk| {
-            let (verified, style) = match bk.verified {
-                Some(true) => ("yes", app.theme.status("ok")),
-                Some(false) => ("FAILED", app.theme.status("failed")),
-                None => ("no", app.theme.fg(app.theme.dim)),
+            // The word says it; the colour only repeats it.
+            let label = bk.verified_label();
+            let style = match label {
+                "ok" => app.theme.status("ok"),
+                "never" => app.theme.status("cancelled"),
+                _ => app.theme.status("failed"),
+            };
+            let row_style = if bk.failed {
+                app.theme.fg(app.theme.dim)
+            } else {
+                Style::default()
             };
             (
                 vec![
-                    Cell::from(bk.id.clone()),
+                    Cell::from(bk.short_id().to_string()),
+                    Cell::from(bk.kind.clone()),
                     Cell::from(bk.app.clone()),
                     Cell::from(age(app, &bk.created_at)),
                     Cell::from(bk.size_bytes.map(human_bytes).unwrap_or_else(|| "-".into())),
-                    Cell::from(Span::styled(verified, style)),
+                    Cell::from(Span::styled(label, style)),
                 ],
-                Style::default(),
+                row_style,
             )
         })
         .collect();
-    let header = ["ID", "APP", "AGE", "SIZE", "VERIFIED"];
+    let header = ["ID", "KIND", "APP", "AGE", "SIZE", "VERIFIED"];
     let widths = [
-        10,
+        widest(rows.iter().map(|b| b.short_id()), 2, 12),
+        5,
         widest(rows.iter().map(|b| b.app.as_str()), 3, 16),
         4,
         7,
-        8,
+        13,
     ];
     let mut st = select(app, Pane::Backups, rows.len());
-    let t = fitted_table(app, area, &header, body, &widths, 0, 10, &[3, 1, 2], b);
+    let t = fitted_table(app, area, &header, body, &widths, 0, 6, &[1, 4, 3], b);
     f.render_stateful_widget(t, area, &mut st);
 }

@@ -55,10 +55,15 @@ pub(super) fn open(app: &mut App) {
         },
         Pane::Backups => match app.selected_backup() {
             Some(b) => {
-                let lines = vec![
+                let mut lines = vec![
                     format!("id          {}", b.id),
+                    format!("kind        {}", b.kind),
                     format!("app         {}", b.app),
-                    format!("created at  {}", b.created_at),
+                    format!(
+                        "target      {}",
+                        if b.target.is_empty() { "-" } else { &b.target }
+                    ),
+                    format!("started at  {}", b.created_at),
                     format!(
                         "size        {}",
                         b.size_bytes
@@ -66,14 +71,20 @@ pub(super) fn open(app: &mut App) {
                             .unwrap_or_else(|| "-".into())
                     ),
                     format!(
-                        "verified    {}",
-                        match b.verified {
-                            Some(true) => "yes",
-                            Some(false) => "FAILED",
-                            None => "never",
-                        }
+                        "sha256      {}",
+                        if b.sha256.is_empty() { "-" } else { &b.sha256 }
                     ),
+                    format!("verified    {}", b.verified_label()),
                 ];
+                if !b.detail.is_empty() {
+                    lines.push(format!(
+                        "{}      {}",
+                        if b.failed { "error " } else { "detail" },
+                        b.detail
+                    ));
+                }
+                lines.push(String::new());
+                lines.push("v verifies it, r restores from it (both through the guard)".into());
                 app.overlay = Overlay::Info {
                     title: format!("backup {}", b.id),
                     lines,

@@ -210,6 +210,10 @@ pub(super) fn form(kind: FormKind, app: &App) -> Form {
                 .as_ref()
                 .and_then(|r| r.remote_dir.as_ref().map(|d| d.to_string()))
                 .unwrap_or_default();
+            let (backup, restore) = reg
+                .as_ref()
+                .map(|r| (r.backup_cmd.clone(), r.restore_cmd.clone()))
+                .unwrap_or_default();
             let mut v = Vec::new();
             if kind == FormKind::AddApp {
                 v.push(field("name", "web", ""));
@@ -231,6 +235,16 @@ pub(super) fn form(kind: FormKind, app: &App) -> Form {
                     "remote dir",
                     "optional: default /opt/si/paas/releases",
                     &remote,
+                ),
+                field(
+                    "backup command",
+                    "optional: writes a dump to stdout (with restore)",
+                    &backup,
+                ),
+                field(
+                    "restore command",
+                    "optional: reads a dump on stdin",
+                    &restore,
                 ),
             ]);
             v
@@ -361,6 +375,8 @@ fn submit_form(app: &App, f: &Form) -> Result<Op, String> {
                 targets: names::split_csv(&f.value("targets")),
                 health_cmd: f.value("health command"),
                 remote_dir: f.value("remote dir"),
+                backup_cmd: f.value("backup command"),
+                restore_cmd: f.value("restore command"),
             };
             if spec.compose_file.is_empty() {
                 return Err("give the compose file's path".into());

@@ -360,6 +360,9 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             None => Vec::new(),
         },
         Cmd::EventsTail => request(app, Op::EventsTail),
+        Cmd::Backup | Cmd::BackupVerify | Cmd::BackupRestore => {
+            crate::tui::backup::command(app, cmd)
+        }
         Cmd::StageRefresh
         | Cmd::StageClone
         | Cmd::StageStart

@@ -108,6 +108,7 @@ pub(super) fn open_menu(app: &mut App) {
             }
         }
         Pane::Instances => title = crate::tui::stage::menu(app, &mut items),
+        Pane::Backups => title = crate::tui::backup::menu(app, &mut items),
         _ => title = "context".into(),
     }
     items.push(item(

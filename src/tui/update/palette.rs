@@ -63,6 +63,12 @@ pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEve
                     app.overlay = Overlay::Form(Box::new(f));
                     Vec::new()
                 }
+                Ok(PaletteCmd::BackupsFilter(filter)) => {
+                    app.focus = crate::tui::pane::Pane::Backups;
+                    app.filters[3] = filter;
+                    app.selection[3] = 0;
+                    Vec::new()
+                }
                 Ok(PaletteCmd::EventsFilter(filter)) => {
                     app.focus = crate::tui::pane::Pane::Events;
                     app.filters[2] = filter;

@@ -1,0 +1,318 @@
+//! Backups (SPEC §12): an app's dump streamed from its target, or the context's protected
+//! state archived locally, each encrypted with age into `<id>.age` in the store, checksummed
+//! and catalogued; verified, restored and pruned from the catalogue.
+
+pub mod app;
+pub mod prune;
+pub mod restore;
+pub mod state;
+pub mod stream;
+pub mod verify;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use age::x25519::Recipient;
+use serde_json::{Map, Value};
+
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::remote::{LineSink, Stream};
+use crate::state::backups::{
+    BackupId, BackupKind, BackupRow, BackupStatus, VerifyState, fingerprint,
+};
+use crate::state::ids::{AppName, ReleaseId, TargetName};
+use crate::state::paths::ContextDir;
+use crate::state::vault::identity;
+use crate::state::{clock, fsio, repo};
+
+/// Who can decrypt a new artifact: the context's `backup_recipients` and the operator's own.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub recipients: Vec<Recipient>,
+    pub fingerprints: Vec<String>,
+}
+
+/// A context setting read from `paasdeck.json`, else `config.json`.
+fn setting(cd: &ContextDir, key: &str) -> Result<Option<(PathBuf, Value)>> {
+    for path in [cd.dir().join("paasdeck.json"), cd.config()] {
+        if let Some(Value::Object(doc)) = fsio::read_json::<Value>(&path)?
+            && let Some(v) = doc.get(key).filter(|v| !v.is_null())
+        {
+            return Ok(Some((path, v.clone())));
+        }
+    }
+    Ok(None)
+}
+
+fn corrupt_setting(path: &Path, field: &str, why: &str) -> PaasError {
+    PaasError::new(
+        ErrorCode::StateCorrupt,
+        "backup_config",
+        format!("{}: field {field}: {why}", path.display()),
+    )
+    .with_remediation(format!("fix {field} in {} by hand", path.display()))
+}
+
+/// The recipients a new backup is encrypted to. No recipient at all is refused.
+pub fn keys(cd: &ContextDir) -> Result<Keys> {
+    let mut recipients: Vec<Recipient> = Vec::new();
+    if let Some((path, v)) = setting(cd, "backup_recipients")? {
+        let Value::Array(items) = v else {
+            return Err(corrupt_setting(
+                &path,
+                "backup_recipients",
+                "not a list of age recipients",
+            ));
+        };
+        for (i, item) in items.iter().enumerate() {
+            let r = item
+                .as_str()
+                .and_then(|s| Recipient::from_str(s.trim()).ok())
+                .ok_or_else(|| {
+                    corrupt_setting(
+                        &path,
+                        &format!("backup_recipients[{i}]"),
+                        "not an age X25519 recipient (age1…)",
+                    )
+                })?;
+            if !recipients.contains(&r) {
+                recipients.push(r);
+            }
+        }
+    }
+    if let Some(me) = identity::find(cd.root_path())? {
+        let r = me.recipient();
+        if !recipients.contains(&r) {
+            recipients.push(r);
+        }
+    }
+    if recipients.is_empty() {
+        return Err(PaasError::new(
+            ErrorCode::VaultIdentity,
+            "backup_encrypt",
+            format!(
+                "no recipient to encrypt the backup to: you have no age identity and context {:?} names no backup_recipients",
+                cd.name()
+            ),
+        )
+        .with_remediation(
+            "create your identity with `paasdeck vault keygen` (backups are encrypted to it), or list age recipients in backup_recipients in the context's config.json",
+        ));
+    }
+    let fingerprints = recipients
+        .iter()
+        .map(|r| fingerprint(&r.to_string()))
+        .collect();
+    Ok(Keys {
+        recipients,
+        fingerprints,
+    })
+}
+
+/// Where the context's artifacts live: `backup_dir` from its config, else
+/// `<state root>/backups/<context>/`. A `backup_dir` inside a git work tree is refused.
+pub fn store_dir(cd: &ContextDir) -> Result<PathBuf> {
+    let Some((path, v)) = setting(cd, "backup_dir")? else {
+        return Ok(cd.root_path().join("backups").join(cd.name()));
+    };
+    let dir = match v.as_str() {
+        Some(s) if !s.trim().is_empty() => s.trim().to_string(),
+        _ => return Ok(cd.root_path().join("backups").join(cd.name())),
+    };
+    let p = Path::new(&dir);
+    let plain = p.components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::RootDir | std::path::Component::Normal(_)
+        )
+    });
+    if !p.is_absolute() || !plain || crate::text::has_control(&dir) {
+        return Err(corrupt_setting(
+            &path,
+            "backup_dir",
+            "not an absolute, plain directory path",
+        ));
+    }
+    if let Some(repo) = repo::find_repo_root(p) {
+        return Err(PaasError::new(
+            ErrorCode::ContextGuard,
+            "backup_config",
+            format!(
+                "backup_dir {} lies inside the git work tree {}; refusing to write backups there",
+                p.display(),
+                repo.display()
+            ),
+        )
+        .with_remediation(format!(
+            "point backup_dir in {} outside any repository",
+            path.display()
+        )));
+    }
+    Ok(p.to_path_buf())
+}
+
+/// Removes temp files that writers which are gone left in the store.
+pub fn sweep_store(store: &Path) {
+    fsio::temp::sweep(store, 1);
+}
+
+/// A row for a backup that is about to start.
+pub(crate) struct Start {
+    pub id: BackupId,
+    pub kind: BackupKind,
+    pub app: Option<AppName>,
+    pub target: Option<TargetName>,
+    pub release: Option<ReleaseId>,
+    pub started_at: String,
+    pub operator: String,
+    pub keys: Keys,
+    pub path: PathBuf,
+}
+
+impl Start {
+    pub(crate) fn new(
+        store: &Path,
+        kind: BackupKind,
+        app: Option<AppName>,
+        operator: &str,
+        keys: Keys,
+    ) -> Result<Start> {
+        let now = clock::now();
+        let who = app.as_deref().unwrap_or("state").to_string();
+        let id = BackupId::new(now, &who)?;
+        Ok(Start {
+            path: store.join(id.file_name()),
+            id,
+            kind,
+            app,
+            target: None,
+            release: None,
+            started_at: clock::rfc3339_nanos(now),
+            operator: operator.to_string(),
+            keys,
+        })
+    }
+
+    fn row(&self, status: BackupStatus) -> BackupRow {
+        BackupRow {
+            id: self.id.clone(),
+            kind: self.kind,
+            app: self.app.clone(),
+            target: self.target.clone(),
+            release: self.release.clone(),
+            started_at: self.started_at.clone(),
+            finished_at: clock::now_event(),
+            status,
+            bytes: 0,
+            sha256: String::new(),
+            plaintext_bytes: 0,
+            plaintext_sha256: String::new(),
+            recipients: self.keys.fingerprints.clone(),
+            operator: self.operator.clone(),
+            path: None,
+            verified_at: String::new(),
+            verify: VerifyState::Never,
+            verify_detail: String::new(),
+            error_code: String::new(),
+            error_message: String::new(),
+            extra: Map::new(),
+        }
+    }
+
+    /// Commits the artifact and catalogues it.
+    pub(crate) fn finish(&self, cd: &ContextDir, sealed: stream::Sealed) -> Result<BackupRow> {
+        let mut row = self.row(BackupStatus::Ok);
+        row.bytes = sealed.bytes;
+        row.sha256 = sealed.sha256.clone();
+        row.plaintext_bytes = sealed.plaintext_bytes;
+        row.plaintext_sha256 = sealed.plaintext_sha256.clone();
+        row.path = Some(self.path.clone());
+        sealed.commit(&self.path).map_err(|e| self.failed(cd, e))?;
+        if let Err(e) = crate::state::backups::record(cd, row.clone()) {
+            // An artifact nobody can find in the catalogue is only litter.
+            let _ = std::fs::remove_file(&self.path);
+            return Err(e);
+        }
+        Ok(row)
+    }
+
+    /// Catalogues a backup that did not finish (nothing was committed) and returns the error,
+    /// naming the backup.
+    pub(crate) fn failed(&self, cd: &ContextDir, e: PaasError) -> PaasError {
+        let mut row = self.row(BackupStatus::Failed);
+        row.error_code = e.code.as_str().to_string();
+        row.error_message = e.message.clone();
+        if let Err(w) = crate::state::backups::record(cd, row) {
+            tracing::error!("could not catalogue the failed backup: {}", w.message);
+        }
+        PaasError {
+            message: format!("backup {} failed: {}", self.id, e.message),
+            ..e
+        }
+    }
+}
+
+/// `48.0M received (12.5M/s)` lines into `sink` every `every` until dropped.
+pub struct Ticker(tokio::task::JoinHandle<()>);
+
+impl Ticker {
+    pub fn start(
+        counter: stream::Counter,
+        sink: LineSink,
+        verb: &'static str,
+        every: Duration,
+    ) -> Ticker {
+        Ticker(tokio::spawn(async move {
+            let started = Instant::now();
+            loop {
+                tokio::time::sleep(every).await;
+                let n = counter.load(Ordering::Relaxed);
+                sink(Stream::Stdout, progress_line(verb, n, started.elapsed()));
+            }
+        }))
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// `12.0M received in 3.1s (3.9M/s)`.
+pub fn progress_line(verb: &str, bytes: u64, elapsed: Duration) -> String {
+    let secs = elapsed.as_secs_f64().max(0.001);
+    format!(
+        "{} {verb} in {} ({}/s)",
+        crate::text::human_bytes(bytes),
+        crate::text::human_duration(elapsed),
+        crate::text::human_bytes((bytes as f64 / secs) as u64)
+    )
+}
+
+/// The audit fields of a catalogued backup.
+pub fn row_fields(row: &BackupRow) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("backup_id".into(), row.id.to_string().into());
+    m.insert("kind".into(), row.kind.as_str().into());
+    if let Some(a) = &row.app {
+        m.insert("app".into(), a.to_string().into());
+    }
+    if let Some(t) = &row.target {
+        m.insert("target".into(), t.to_string().into());
+    }
+    m.insert(
+        "backup_status".into(),
+        serde_json::to_value(row.status).unwrap_or_default(),
+    );
+    m.insert("bytes".into(), row.bytes.into());
+    m.insert("sha256".into(), row.sha256.clone().into());
+    m.insert(
+        "plaintext_sha256".into(),
+        row.plaintext_sha256.clone().into(),
+    );
+    m.insert("verify".into(), row.verify.as_str().into());
+    m
+}

@@ -1,0 +1,72 @@
+//! `latest_backup_verified` (SPEC §12): the newest finished backup of every app and of state
+//! must not have failed its last verification, nor be older than 7 days without ever being
+//! verified. Its artifact must also still be there at its catalogued size (a cheap stat; the
+//! checksum is `backup verify`'s job).
+
+use time::Duration;
+
+use super::{Check, fail, pass, summarise};
+use crate::state::backups::{self, VerifyState};
+use crate::state::clock;
+use crate::state::paths::ContextDir;
+
+pub const NAME: &str = "latest_backup_verified";
+
+/// How long a backup may stay unverified.
+pub const UNVERIFIED_GRACE: Duration = Duration::days(7);
+
+pub fn latest_backup_verified(cd: &ContextDir) -> Check {
+    let doc = match backups::load(cd) {
+        Ok(d) => d,
+        Err(e) => return fail(NAME, e.message),
+    };
+    let now = clock::now();
+    let (mut bad, mut good) = (Vec::new(), Vec::new());
+    for group in doc.groups() {
+        let Some(row) = doc.newest_ok(&group) else {
+            continue;
+        };
+        let what = format!("{} {}", group.label(), row.id);
+        let artifact = row
+            .path
+            .as_ref()
+            .map(|p| (p, std::fs::metadata(p).map(|m| m.len())));
+        match artifact {
+            Some((p, Err(_))) => {
+                bad.push(format!("{what}: artifact {} is missing", p.display()));
+                continue;
+            }
+            Some((p, Ok(len))) if len != row.bytes => {
+                bad.push(format!(
+                    "{what}: artifact {} is {len} bytes, the catalogue says {}",
+                    p.display(),
+                    row.bytes
+                ));
+                continue;
+            }
+            _ => {}
+        }
+        let age = row.started().map(|t| now - t).unwrap_or(Duration::ZERO);
+        match row.verify {
+            VerifyState::Failed => bad.push(format!(
+                "{what} failed its last verification ({}): run `backup verify` on a newer backup or take one",
+                row.verify_detail
+            )),
+            VerifyState::Never if age > UNVERIFIED_GRACE => bad.push(format!(
+                "{what} has never been verified and is {} days old: `paasdeck --context {} backup verify {}`",
+                age.whole_days(),
+                cd.name(),
+                row.id
+            )),
+            VerifyState::Never => good.push(format!("{what} not verified yet ({} old)", clock::age(now - age, now))),
+            VerifyState::Ok => good.push(format!("{what} verified")),
+        }
+    }
+    if !bad.is_empty() {
+        return fail(NAME, summarise(bad));
+    }
+    if good.is_empty() {
+        return pass(NAME, "no finished backups catalogued");
+    }
+    pass(NAME, summarise(good))
+}
