@@ -1,7 +1,7 @@
 //! Remote failures end with a remediation that names the command to run, over a real loopback
 //! sshd: a user outside the docker group (the fake docker prints Docker's own refusal) is told
-//! the `usermod` to run in deploy, logs and target check alike; a changed host key names the
-//! exact `ssh-keygen -R`.
+//! the `usermod` to run in deploy, logs, target check and backup alike; a changed host key names
+//! the exact `ssh-keygen -R`.
 
 mod common;
 
@@ -51,6 +51,10 @@ impl Site {
             "compose.yaml",
             "--remote-dir",
             remote.to_str().unwrap(),
+            "--backup-cmd",
+            "docker compose -p c-api exec -T api cat /etc/hostname",
+            "--restore-cmd",
+            "docker compose -p c-api exec -T api cat",
         ]);
         site
     }
@@ -131,6 +135,10 @@ fn a_user_outside_the_docker_group_is_told_the_usermod_to_run() {
             .contains("usermod -aG docker"),
         "the row keeps it too: {doc:#}"
     );
+
+    let (code, fix, doc) = site.failure(&["backup", "run", "--app", "api"]);
+    assert_eq!(code, "PAAS_REMOTE_COMMAND_FAILED", "{doc:#}");
+    assert!(fix.contains(&usermod), "backup: {fix}");
 
     // the audit trail records the remediation with the failure
     let ev = site.ok(&["events", "list", "--source", "audit", "--limit", "1"]);

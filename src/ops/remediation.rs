@@ -1,7 +1,7 @@
 //! The common causes of a remote failure, recognised in the output a failing command left in
 //! its error, each mapped to a remediation naming the command or flag that fixes it: one table,
 //! applied wherever a remote failure becomes a `PaasError` (deploy and rollback steps, health,
-//! `target check`, `logs`, `target exec`).
+//! `target check`, `logs`, `target exec`, app backup and restore).
 
 use crate::error::{ErrorCode, PaasError};
 use crate::state::targets::{AuthMethod, Target};
