@@ -102,6 +102,10 @@ wait_screen "FAIL state_permissions"
 shot doctor-report "paasdeck — ! the doctor report: every check, and for a failing one what to do"
 chmod 600 "$root/contexts/internal-dogfood/targets.json"
 tm send-keys -t s Escape
+# The report runs the doctor again: the banner turns back to ok.
+tm send-keys -t s -l "!"
+wait_screen "every check passes"
+tm send-keys -t s Escape
 tm send-keys -t s Tab Tab Tab
 wait_screen "VERIFY FAILED"
 shot backups-internal-dogfood "paasdeck — internal-dogfood: the Backups pane, verified in words and colour"
