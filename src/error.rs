@@ -58,6 +58,11 @@ error_codes! {
     VaultIdentity => "PAAS_VAULT_IDENTITY",
     VaultDecryptFailed => "PAAS_VAULT_DECRYPT_FAILED",
     SecretMissing => "PAAS_SECRET_MISSING",
+    AlertNotFound => "PAAS_ALERT_NOT_FOUND",
+    AlertDeliveryFailed => "PAAS_ALERT_DELIVERY_FAILED",
+    IncidentNotFound => "PAAS_INCIDENT_NOT_FOUND",
+    CheckFailed => "PAAS_CHECK_FAILED",
+    DriftDetected => "PAAS_DRIFT_DETECTED",
 }
 
 impl ErrorCode {
@@ -81,6 +86,8 @@ impl ErrorCode {
                 | ErrorCode::DeployLocked
                 | ErrorCode::DoctorBlocked
                 | ErrorCode::SecretMissing
+                | ErrorCode::AlertNotFound
+                | ErrorCode::IncidentNotFound
         )
     }
 }

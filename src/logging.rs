@@ -26,8 +26,15 @@ pub fn init(log_dir: Option<&Path>, verbose: u8) -> Option<WorkerGuard> {
         1 => "paasdeck=debug",
         _ => "paasdeck=trace",
     };
-    let filter =
+    let mut filter =
         EnvFilter::try_from_env("PAASDECK_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    // The HTTP client logs request paths at trace level, and a Telegram path holds the bot
+    // token: whatever filter is asked for, it says no more than warnings.
+    for quiet in ["ureq=warn", "ureq_proto=warn", "rustls=warn"] {
+        if let Ok(d) = quiet.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)

@@ -58,6 +58,8 @@ pub enum DeploySub {
     /// The deploy lock of an app
     #[command(subcommand)]
     Lock(LockCmd),
+    /// Recorded vs running release on each target (in_sync, drifted, missing, unreachable)
+    Reconcile(super::ReconcileArgs),
 }
 
 #[derive(Subcommand, Debug, Clone)]

@@ -6,6 +6,7 @@ mod backup;
 mod context;
 mod deploy;
 mod events;
+mod oncall;
 mod secret;
 mod stage;
 mod target;
@@ -22,6 +23,7 @@ pub use backup::*;
 pub use context::*;
 pub use deploy::*;
 pub use events::*;
+pub use oncall::*;
 pub use secret::*;
 pub use stage::*;
 pub use target::*;
@@ -98,6 +100,14 @@ pub enum Command {
     Backup(BackupCmd),
     /// Check that private state stays private and contexts stay apart
     Doctor(DoctorArgs),
+    /// The scripted health check for cron: doctor, targets, backups and deploy drift
+    Check(CheckArgs),
+    /// Alert channels, routing, history and acknowledgement
+    #[command(subcommand)]
+    Alert(AlertCmd),
+    /// Failures folded into incidents
+    #[command(subcommand)]
+    Incident(IncidentCmd),
     /// A staging context's isolated incus project, cloned from production (STAGE-GBO)
     #[command(subcommand)]
     Stage(StageCmd),
@@ -232,6 +242,22 @@ impl Command {
                 Some(DeploySub::Lock(LockCmd::Status { .. })) => Verb::DeployLockStatus,
                 Some(DeploySub::Lock(LockCmd::Acquire { .. })) => Verb::DeployLockAcquire,
                 Some(DeploySub::Lock(LockCmd::Release { .. })) => Verb::DeployLockRelease,
+                Some(DeploySub::Reconcile(_)) => Verb::DeployReconcile,
+            },
+            Command::Check(_) => Verb::Check,
+            Command::Alert(a) => match a {
+                AlertCmd::SetupTelegram { .. } => Verb::AlertSetupTelegram,
+                AlertCmd::SetupWebhook => Verb::AlertSetupWebhook,
+                AlertCmd::Policy(AlertPolicyCmd::Show) => Verb::AlertPolicyShow,
+                AlertCmd::Policy(AlertPolicyCmd::Set { .. }) => Verb::AlertPolicySet,
+                AlertCmd::Test { .. } => Verb::AlertTest,
+                AlertCmd::History { .. } => Verb::AlertHistory,
+                AlertCmd::Acknowledge { .. } => Verb::AlertAcknowledge,
+            },
+            Command::Incident(i) => match i {
+                IncidentCmd::List { .. } => Verb::IncidentList,
+                IncidentCmd::Show { .. } => Verb::IncidentShow,
+                IncidentCmd::Resolve { .. } => Verb::IncidentResolve,
             },
             Command::Backup(b) => match b {
                 BackupCmd::State => Verb::BackupState,
@@ -272,6 +298,14 @@ impl Command {
                 | Command::Info
                 | Command::Doctor(DoctorArgs { all_contexts: true })
                 | Command::Vault(VaultCmd::Keygen)
+                | Command::Check(CheckArgs {
+                    all_contexts: true,
+                    ..
+                })
+                | Command::Incident(IncidentCmd::List {
+                    all_contexts: true,
+                    ..
+                })
         )
     }
 

@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 use super::Invocation;
 use super::output::{Report, error_object, table};
 use super::remote_cmd::{block_on, print_prefixed};
-use crate::cli::{DeployArgs, DeploySub, LockCmd, LogsArgs, RollbackArgs};
-use crate::error::Result;
+use crate::cli::{DeployArgs, DeploySub, LockCmd, LogsArgs, ReconcileArgs, RollbackArgs};
+use crate::error::{PaasError, Result};
 use crate::ops::deploy::{self, Applied, DeploySpec, Inline, Plan, RollbackSpec, lock};
-use crate::ops::{self, logs};
+use crate::ops::{self, logs, reconcile as reconcile_op};
 use crate::remote::fanout;
 use crate::remote::{LineSink, Stream};
 use crate::state::{deployments, names};
@@ -117,6 +117,17 @@ fn applied_report(a: &Applied) -> Report {
             .field("drifted_targets", &d.drifted_targets)
             .field("unverified_targets", &d.unverified_targets);
     }
+    if let Some(al) = &a.alert {
+        text.push_str(&alert_line(al));
+        rep = rep.set("alert", alert_summary(al));
+    }
+    if let Some(i) = &a.incident {
+        text.push_str(&format!(
+            "incident {i}: `paasdeck --context {} incident show {i}`\n",
+            plan.context
+        ));
+        rep = rep.set("incident_id", i).audit_only("incident_id", i);
+    }
     let rep = rep
         .field("target_statuses", &statuses)
         .set("recorded", a.recorded)
@@ -130,6 +141,20 @@ fn applied_report(a: &Applied) -> Report {
         Some(e) => rep.failed_with(e.clone()),
         None => rep,
     }
+}
+
+/// The alert raised for a failure, as the command shows it.
+pub(super) fn alert_summary(al: &crate::state::alerts::AlertRow) -> Value {
+    json!({
+        "id": al.id,
+        "status": al.status,
+        "channel": al.field("channel"),
+        "delivery_error": al.field("delivery_error"),
+    })
+}
+
+pub(super) fn alert_line(al: &crate::state::alerts::AlertRow) -> String {
+    crate::ops::alert::describe(al) + "\n"
 }
 
 fn run_apply(inv: &Invocation, plan: Plan) -> Result<Applied> {
@@ -147,8 +172,10 @@ fn run_apply(inv: &Invocation, plan: Plan) -> Result<Applied> {
 
 pub fn deploy(inv: &Invocation, a: &DeployArgs) -> Result<Report> {
     let cd = inv.existing_cd()?;
-    if let Some(DeploySub::Lock(l)) = &a.sub {
-        return lock_cmd(inv, l);
+    match &a.sub {
+        Some(DeploySub::Lock(l)) => return lock_cmd(inv, l),
+        Some(DeploySub::Reconcile(r)) => return reconcile(inv, r),
+        None => {}
     }
     let spec = DeploySpec {
         common: a.release.common()?,
@@ -308,4 +335,95 @@ pub fn logs(inv: &Invocation, a: &LogsArgs) -> Result<Report> {
         Some(e) => Ok(rep.failed_with(e)),
         None => Ok(rep),
     }
+}
+
+/// `deploy reconcile --app A`: recorded vs running release per target; exit 1 on any drift.
+fn reconcile(inv: &Invocation, a: &ReconcileArgs) -> Result<Report> {
+    let cd = inv.existing_cd()?;
+    names::validate_app(&a.app)?;
+    let mut common = ops::deploy::Common::new(&a.app);
+    common.targets = a
+        .targets
+        .as_deref()
+        .map(names::split_csv)
+        .unwrap_or_default();
+    common.remote_dir = a.remote_dir.clone();
+    let site = reconcile_op::plan(&cd, &common)?;
+    let pool = ops::pool(&inv.root, inv.connect_timeout);
+    let (site2, timeout) = (site.clone(), a.timeout);
+    let rows = block_on(|cancel| async move {
+        let r = reconcile_op::run(&pool, &site2, timeout, &cancel).await;
+        pool.close_all().await;
+        r
+    })?;
+    let not_in_sync: Vec<&reconcile_op::Row> = rows
+        .iter()
+        .filter(|r| r.status != reconcile_op::SyncStatus::InSync)
+        .collect();
+    let mut lines = vec![vec![
+        "TARGET".to_string(),
+        "STATUS".into(),
+        "RECORDED".into(),
+        "CURRENT".into(),
+        "DETAIL".into(),
+    ]];
+    for r in &rows {
+        lines.push(vec![
+            r.target.clone(),
+            r.status.as_str().into(),
+            r.recorded_release.clone().unwrap_or_else(|| "-".into()),
+            r.current_release.clone().unwrap_or_else(|| "-".into()),
+            r.detail.clone(),
+        ]);
+    }
+    let recorded = site.recorded.as_ref().map(|r| r.to_string());
+    let rep = Report::ok()
+        .set("app", site.app.as_str())
+        .set("recorded_release", &recorded)
+        .set("project", &site.project)
+        .set("remote_dir", &site.layout.root)
+        .set("target_count", rows.len())
+        .set("in_sync_count", rows.len() - not_in_sync.len())
+        .set("drift_count", not_in_sync.len())
+        .audit_only("app", site.app.as_str())
+        .audit_only(
+            "statuses",
+            rows.iter()
+                .map(|r| format!("{}={}", r.target, r.status.as_str()))
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+        .list(&rows)
+        .text(table(&lines));
+    if not_in_sync.is_empty() {
+        return Ok(rep);
+    }
+    let named: Vec<String> = not_in_sync
+        .iter()
+        .map(|r| format!("{} {}", r.target, r.status.as_str()))
+        .collect();
+    Ok(rep.failed_with(
+        PaasError::new(
+            crate::error::ErrorCode::DriftDetected,
+            "reconcile",
+            format!(
+                "{} of {} target(s) of {} are not in sync: {}",
+                not_in_sync.len(),
+                rows.len(),
+                site.app,
+                named.join(", ")
+            ),
+        )
+        .with_target(
+            not_in_sync
+                .iter()
+                .map(|r| r.target.clone())
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+        .with_remediation(format!(
+            "deploy the recorded release again (`paasdeck --context {} deploy --app {} --apply`) or roll back; nothing was changed",
+            inv.context, site.app
+        )),
+    ))
 }

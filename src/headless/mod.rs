@@ -1,13 +1,16 @@
 //! The headless front end: resolve the state root and context, pass the guard, run one command,
 //! record the audit row, print the envelope, return the exit code.
 
+mod alert_cmd;
 mod app_cmd;
 mod backup_cmd;
+mod check_cmd;
 mod context_cmd;
 mod context_import;
 mod deploy_cmd;
 mod doctor_cmd;
 mod events_cmd;
+mod incident_cmd;
 pub mod output;
 mod remote_cmd;
 mod secret_cmd;
@@ -265,6 +268,9 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         Command::Backup(b) => backup_cmd::run(inv, b),
         Command::Doctor(d) => doctor_cmd::run(inv, d),
         Command::Stage(s) => stage_cmd::run(inv, s),
+        Command::Check(c) => check_cmd::run(inv, c),
+        Command::Alert(a) => alert_cmd::run(inv, a),
+        Command::Incident(i) => incident_cmd::run(inv, i),
         Command::Info => doctor_cmd::info(inv),
         Command::Demo(_) => Err(PaasError::usage(
             "demo",

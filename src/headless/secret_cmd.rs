@@ -38,7 +38,7 @@ fn scope(inv: &Invocation, s: &SecretScopeArgs) -> Result<SecretScope> {
     })
 }
 
-fn read_value(key: &str) -> Result<String> {
+pub(super) fn read_value(key: &str) -> Result<String> {
     let mut value = String::new();
     if std::io::stdin().is_terminal() {
         value = rpassword::prompt_password(format!("value for {key} (hidden): ")).map_err(|e| {

@@ -1,11 +1,14 @@
 //! Operations, one module each. Each takes typed inputs and reports progress through line sinks
 //! and results; the headless CLI and the console call the same functions.
 
+pub mod alert;
 pub mod apps;
 pub mod audit;
 pub mod backup;
+pub mod check;
 pub mod deploy;
 pub mod logs;
+pub mod reconcile;
 pub mod redaction;
 pub mod remediation;
 pub mod secrets;

@@ -383,6 +383,7 @@ fn state_plaintext_secrets(cd: &ContextDir) -> Check {
         cd.backups(),
         cd.checks(),
     ];
+    docs.extend(crate::state::alerts::paths(cd));
     if let Ok(apps) = std::fs::read_dir(cd.releases_dir()) {
         for app in apps.flatten() {
             if let Ok(rels) = std::fs::read_dir(app.path()) {

@@ -81,6 +81,18 @@ pub enum Verb {
     StageDestroy,
     StageConfigure,
     StageShow,
+    Check,
+    DeployReconcile,
+    AlertSetupTelegram,
+    AlertSetupWebhook,
+    AlertPolicyShow,
+    AlertPolicySet,
+    AlertTest,
+    AlertHistory,
+    AlertAcknowledge,
+    IncidentList,
+    IncidentShow,
+    IncidentResolve,
 }
 
 /// One row of the table.
@@ -172,6 +184,18 @@ impl Verb {
         Verb::StageDestroy,
         Verb::StageConfigure,
         Verb::StageShow,
+        Verb::Check,
+        Verb::DeployReconcile,
+        Verb::AlertSetupTelegram,
+        Verb::AlertSetupWebhook,
+        Verb::AlertPolicyShow,
+        Verb::AlertPolicySet,
+        Verb::AlertTest,
+        Verb::AlertHistory,
+        Verb::AlertAcknowledge,
+        Verb::IncidentList,
+        Verb::IncidentShow,
+        Verb::IncidentResolve,
     ];
 
     /// The table (SPEC §5).
@@ -247,6 +271,19 @@ impl Verb {
             Verb::StageDestroy => row("stage destroy", Destructive, true, false),
             Verb::StageConfigure => row("stage configure", Mutating, false, false),
             Verb::StageShow => row("stage configure --show", Read, false, false),
+            // SPEC §15: on-call.
+            Verb::Check => row("check", Read, true, false),
+            Verb::DeployReconcile => row("deploy reconcile", Read, true, false),
+            Verb::AlertSetupTelegram => row("alert setup-telegram", Mutating, false, false),
+            Verb::AlertSetupWebhook => row("alert setup-webhook", Mutating, false, false),
+            Verb::AlertPolicyShow => row("alert policy show", Read, false, false),
+            Verb::AlertPolicySet => row("alert policy set", Mutating, false, false),
+            Verb::AlertTest => row("alert test", Mutating, false, false),
+            Verb::AlertHistory => row("alert history", Read, false, false),
+            Verb::AlertAcknowledge => row("alert acknowledge", Mutating, false, false),
+            Verb::IncidentList => row("incident list", Read, false, false),
+            Verb::IncidentShow => row("incident show", Read, false, false),
+            Verb::IncidentResolve => row("incident resolve", Mutating, false, false),
         }
     }
 
@@ -587,6 +624,23 @@ mod tests {
         ] {
             assert_eq!(v.danger(), d, "{v:?}");
             assert!(v.command().starts_with("stage "));
+        }
+        // SPEC §6, §15.
+        for (v, d) in [
+            (Verb::Check, Danger::Read),
+            (Verb::DeployReconcile, Danger::Read),
+            (Verb::AlertSetupTelegram, Danger::Mutating),
+            (Verb::AlertSetupWebhook, Danger::Mutating),
+            (Verb::AlertPolicyShow, Danger::Read),
+            (Verb::AlertPolicySet, Danger::Mutating),
+            (Verb::AlertTest, Danger::Mutating),
+            (Verb::AlertHistory, Danger::Read),
+            (Verb::AlertAcknowledge, Danger::Mutating),
+            (Verb::IncidentList, Danger::Read),
+            (Verb::IncidentShow, Danger::Read),
+            (Verb::IncidentResolve, Danger::Mutating),
+        ] {
+            assert_eq!(v.danger(), d, "{v:?}");
         }
     }
 

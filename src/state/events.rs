@@ -9,6 +9,7 @@ use crate::error::{PaasError, Result};
 use crate::policy::redact;
 use crate::state::clock;
 use crate::state::fsio;
+use crate::state::incidents;
 use crate::state::paths::{ContextDir, EventFile};
 
 mod follow;
@@ -29,10 +30,33 @@ pub fn operator() -> String {
     format!("{user}@{host}")
 }
 
-/// Appends one row to an event file, redacting secret-like keys first.
-pub fn append(cd: &ContextDir, file: EventFile, mut row: Map<String, Value>) -> Result<()> {
+/// Appends one row to an event file, redacting secret-like keys first; a failure row is folded
+/// into the context's incidents.
+pub fn append(cd: &ContextDir, file: EventFile, row: Map<String, Value>) -> Result<()> {
+    append_folded(cd, file, row).map(|_| ())
+}
+
+/// [`append`], returning the incident a failure row was folded into. The row is written first;
+/// a fold that fails (the queue locked too long, a disk error) is logged and never fails the
+/// command that wrote the row.
+pub fn append_folded(
+    cd: &ContextDir,
+    file: EventFile,
+    mut row: Map<String, Value>,
+) -> Result<Option<incidents::FoldOutcome>> {
     redact::redact_map(&mut row);
-    fsio::append_jsonl(&cd.event_file(file), &Value::Object(row))
+    fsio::append_jsonl(&cd.event_file(file), &Value::Object(row.clone()))?;
+    match incidents::fold_row(cd, file, &row) {
+        Ok(folded) => Ok(folded),
+        Err(e) => {
+            tracing::error!(
+                context = cd.name(),
+                "could not fold a failure into incidents: {}",
+                e.message
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// An audit row (SPEC §2).

@@ -1,6 +1,7 @@
 //! The private state root: paths, context config, targets, apps, deployments, events, vault.
 //! Synchronous code with no terminal and no network; every write goes through [`fsio`].
 
+pub mod alerts;
 pub mod apps;
 pub mod backups;
 pub mod clock;
@@ -9,6 +10,7 @@ pub mod deployments;
 pub mod events;
 pub mod fsio;
 pub mod ids;
+pub mod incidents;
 pub mod names;
 pub mod paths;
 pub mod releases;

@@ -263,6 +263,14 @@ impl ContextDir {
     pub fn event_file(&self, f: EventFile) -> PathBuf {
         self.events_dir().join(f.file_name())
     }
+    /// The incident queue (`si paas`'s `events/incidents.jsonl`).
+    pub fn incidents_file(&self) -> PathBuf {
+        self.events_dir().join("incidents.jsonl")
+    }
+    /// Alert routing and channel settings (`alerts/policy.json`, `telegram.json`, `webhook.json`).
+    pub fn alerts_dir(&self) -> PathBuf {
+        self.dir.join("alerts")
+    }
     pub fn releases_dir(&self) -> PathBuf {
         self.dir.join("releases")
     }

@@ -65,6 +65,19 @@ pub enum Action {
     },
     /// The stage object or the staging project's status of a context.
     Stage(super::stage::model::StageMsg),
+    /// Every context's newest events, merged, for the All tab.
+    AllLoaded(Vec<super::oncall::model::ContextEvent>),
+    /// A context's incident queue was read.
+    IncidentsLoaded {
+        context: String,
+        entries: Vec<crate::state::incidents::Entry>,
+    },
+    /// Read-only lines to show (a view op's result).
+    ShowInfo {
+        context: String,
+        title: String,
+        lines: Vec<String>,
+    },
     /// Task states or output changed.
     TasksChanged,
     /// Time passed (ages, running timers).
@@ -91,6 +104,10 @@ pub enum Effect {
         error: crate::error::PaasError,
     },
     Load(String),
+    /// Read every named context's newest events for the All tab.
+    LoadAll(Vec<String>),
+    /// Read these contexts' incident queues.
+    LoadIncidents(Vec<String>),
     Doctor(String),
     SetTitle(String),
     CancelTask(u64),

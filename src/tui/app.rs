@@ -239,6 +239,12 @@ pub enum Overlay {
         context: String,
         scroll: u16,
     },
+    /// One incident, every field.
+    Incident {
+        context: String,
+        id: String,
+        scroll: u16,
+    },
 }
 
 pub struct App {
@@ -268,6 +274,8 @@ pub struct App {
     pub keymap_path: Option<std::path::PathBuf>,
     /// Staging contexts' stage objects and instances.
     pub stages: super::stage::model::Stages,
+    /// The All tab, the Incidents view and every context's incidents.
+    pub oncall: super::oncall::model::OnCall,
 }
 
 pub fn new_input(placeholder: &str) -> TextArea<'static> {
@@ -309,6 +317,7 @@ impl App {
             trouble: Default::default(),
             keymap_path: None,
             stages: Default::default(),
+            oncall: Default::default(),
         }
     }
 

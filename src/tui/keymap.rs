@@ -70,6 +70,10 @@ commands! {
     Context9 => "context_9", "contexts", Global, false, "context tab 9";
     ContextInit => "context_init", "contexts", Global, false, "create a context";
     ContextUse => "context_use", "contexts", Global, false, "store this tab as the current context";
+    AllEvents => "all_events", "on-call", Global, false, "the All tab: every context's events, newest first, live";
+    Incidents => "incidents", "on-call", Global, false, "the Incidents view: every context's incidents";
+    Acknowledge => "acknowledge", "on-call", Global, false, "acknowledge the alert of the event or incident (All tab, Incidents, event detail)";
+    Resolve => "resolve", "on-call", Global, false, "resolve the selected incident (Incidents view, incident detail)";
     Check => "check", "targets", Scope::Pane(Pane::Targets), true, "check the selected target (a fresh connection)";
     CheckAll => "check_all", "targets", Scope::Pane(Pane::Targets), true, "check every target";
     AddTarget => "add_target", "targets", Scope::Pane(Pane::Targets), true, "add a target";

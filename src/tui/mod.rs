@@ -12,6 +12,7 @@ mod demo_stage;
 pub mod effects;
 pub mod keymap;
 pub mod model;
+pub mod oncall;
 pub mod op;
 pub mod palette;
 pub mod pane;
@@ -188,6 +189,10 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
         )));
         initial.push(Effect::Doctor(c.name.clone()));
     }
+    // Every context's incidents, for the banner's open counts.
+    initial.push(Effect::LoadIncidents(
+        app.contexts.iter().map(|c| c.name.clone()).collect(),
+    ));
     run_effects(&env, &mut app, &mut terminal, initial);
 
     let mut events_in = EventStream::new();
@@ -219,6 +224,7 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
         .map(|cd| watch::files_stamp(&cd))
         .unwrap_or_default();
     let mut ctx_stamp = watch::contexts_stamp(&opts.root);
+    let mut incident_stamps = watch::incidents_stamp(&opts.root);
     let (wake_tx, mut wake) = tokio::sync::mpsc::unbounded_channel::<()>();
     let mut watcher = watch::RootWatch::start(&opts.root, settings, wake_tx);
     let mut notifying = watcher.notifying(&opts.root);
@@ -345,6 +351,23 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
                     run_effects(&env, &mut app, &mut terminal, fx);
                     dirty = true;
                 }
+            }
+            // Incident queues are rewritten right after a failure row: read again on change.
+            let now = watch::incidents_stamp(&opts.root);
+            let changed: Vec<String> = now
+                .iter()
+                .filter(|(n, t)| incident_stamps.get(*n) != Some(*t))
+                .map(|(n, _)| n.clone())
+                .collect();
+            if !changed.is_empty() {
+                incident_stamps = now;
+                run_effects(
+                    &env,
+                    &mut app,
+                    &mut terminal,
+                    vec![Effect::LoadIncidents(changed)],
+                );
+                dirty = true;
             }
             if let Some(cd) = app.ctx().and_then(|c| opts.root.context(&c.name).ok()) {
                 let now = watch::files_stamp(&cd);

@@ -93,6 +93,27 @@ pub enum Op {
     DoctorReport,
     /// A clone, start, stop or reset in the staging project (the Instances pane).
     Stage(super::stage::model::StageOp),
+    /// The scripted health check, for this context or all.
+    Check {
+        all_contexts: bool,
+        skip_remote: bool,
+    },
+    /// Recorded vs running release of an app on its targets.
+    Reconcile {
+        app: String,
+    },
+    AlertTest {
+        severity: String,
+    },
+    AlertAcknowledge {
+        id: String,
+        note: String,
+    },
+    /// The context's last alerts, in a view.
+    AlertHistory,
+    IncidentResolve {
+        id: String,
+    },
     /// A backup, verification, restore or prune (the Backups pane, `b`).
     Backup(super::backup::model::BackupOp),
 }
@@ -123,13 +144,22 @@ impl Op {
             Op::SecretList { .. } => Verb::SecretList,
             Op::DoctorReport => Verb::Doctor,
             Op::Stage(s) => s.verb(),
+            Op::Check { .. } => Verb::Check,
+            Op::Reconcile { .. } => Verb::DeployReconcile,
+            Op::AlertTest { .. } => Verb::AlertTest,
+            Op::AlertAcknowledge { .. } => Verb::AlertAcknowledge,
+            Op::AlertHistory => Verb::AlertHistory,
+            Op::IncidentResolve { .. } => Verb::IncidentResolve,
             Op::Backup(b) => b.verb(),
         }
     }
 
     /// Ops that show something in a view instead of running as a task.
     pub fn is_view(&self) -> bool {
-        matches!(self, Op::SecretList { .. } | Op::DoctorReport)
+        matches!(
+            self,
+            Op::SecretList { .. } | Op::DoctorReport | Op::AlertHistory
+        )
     }
 
     /// Deploys and rollbacks are planned (locally) before they are confirmed and applied.
@@ -166,6 +196,18 @@ impl Op {
             Op::SecretList { app } => format!("secret list {app}"),
             Op::DoctorReport => "doctor".into(),
             Op::Stage(s) => s.title(),
+            Op::Check { all_contexts, .. } => {
+                if *all_contexts {
+                    "check --all-contexts".into()
+                } else {
+                    "check".into()
+                }
+            }
+            Op::Reconcile { app } => format!("deploy reconcile {app}"),
+            Op::AlertTest { severity } => format!("alert test ({severity})"),
+            Op::AlertAcknowledge { id, .. } => format!("acknowledge {id}"),
+            Op::AlertHistory => "alert history".into(),
+            Op::IncidentResolve { id } => format!("resolve incident {id}"),
             Op::Backup(b) => b.title(),
         }
     }
@@ -320,6 +362,34 @@ impl Op {
             Op::SecretList { app } => vec![format!("list the variables of {app}")],
             Op::DoctorReport => vec!["run the doctor".into()],
             Op::Stage(s) => s.lines.clone(),
+            Op::Check {
+                all_contexts,
+                skip_remote,
+            } => vec![format!(
+                "check {}: doctor, {}backups, deploy drift",
+                if *all_contexts {
+                    "every context"
+                } else {
+                    "this context"
+                },
+                if *skip_remote { "" } else { "every target, " }
+            )],
+            Op::Reconcile { app } => vec![format!(
+                "read where {app} runs on its targets and compare with deployments.json (read-only)"
+            )],
+            Op::AlertTest { severity } => vec![
+                format!("raise a {severity} test alert through {ctx}'s alert policy"),
+                format!("appends to contexts/{ctx}/events/alerts.jsonl"),
+            ],
+            Op::AlertAcknowledge { id, note } => vec![
+                format!("acknowledge alert {id} ({note}); its incident becomes acknowledged"),
+                format!("appends to contexts/{ctx}/events/alerts.jsonl"),
+            ],
+            Op::AlertHistory => vec!["show the last alerts".into()],
+            Op::IncidentResolve { id } => vec![
+                format!("mark incident {id} resolved"),
+                format!("rewrites contexts/{ctx}/events/incidents.jsonl"),
+            ],
             Op::Backup(b) => b.lines.clone(),
         }
     }

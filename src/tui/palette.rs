@@ -8,7 +8,10 @@ use super::action::Op;
 use super::app::App;
 use super::keymap::Cmd;
 use super::stage::StageAction;
-use crate::cli::{AppCmd, Cli, Command, ContextCmd, EventsCmd, SecretCmd, StageCmd, TargetCmd};
+use crate::cli::{
+    AlertCmd, AppCmd, Cli, Command, ContextCmd, DeploySub, EventsCmd, IncidentCmd, SecretCmd,
+    StageCmd, TargetCmd,
+};
 use crate::state::names;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +28,8 @@ pub enum PaletteCmd {
     EventsFilter(String),
     /// `backup list [--app A]`: the Backups pane, filtered.
     BackupsFilter(String),
+    /// `incident show ID`: the incident's detail.
+    Incident(String),
 }
 
 const VERBS: &[&str] = &[
@@ -53,6 +58,19 @@ const VERBS: &[&str] = &[
     "backup verify --latest",
     "backup restore --from ",
     "backup prune",
+    "check",
+    "check --all-contexts",
+    "check --skip-remote",
+    "deploy reconcile --app ",
+    "alert test --severity ",
+    "alert history",
+    "alert acknowledge --id ",
+    "alert policy show",
+    "alert setup-telegram --chat-id ",
+    "alert setup-webhook",
+    "incident list",
+    "incident show ",
+    "incident resolve ",
     "stage status",
     "stage clone",
     "stage start --components ",
@@ -198,6 +216,22 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         }
         Command::Secret(SecretCmd::List { app, .. }) => Op::SecretList { app },
         Command::Doctor(_) => return Ok(PaletteCmd::Cmd(Cmd::Doctor)),
+        Command::Check(c) => Op::Check {
+            all_contexts: c.all_contexts,
+            skip_remote: c.skip_remote,
+        },
+        Command::Deploy(d) if matches!(d.sub, Some(DeploySub::Reconcile(_))) => {
+            let Some(DeploySub::Reconcile(r)) = d.sub else {
+                return Err("deploy reconcile --app APP".into());
+            };
+            Op::Reconcile { app: r.app }
+        }
+        Command::Alert(AlertCmd::Test { severity, .. }) => Op::AlertTest { severity },
+        Command::Alert(AlertCmd::Acknowledge { id, note }) => Op::AlertAcknowledge { id, note },
+        Command::Alert(AlertCmd::History { .. }) => Op::AlertHistory,
+        Command::Incident(IncidentCmd::List { .. }) => return Ok(PaletteCmd::Cmd(Cmd::Incidents)),
+        Command::Incident(IncidentCmd::Show { id }) => return Ok(PaletteCmd::Incident(id)),
+        Command::Incident(IncidentCmd::Resolve { id, .. }) => Op::IncidentResolve { id },
         Command::Deploy(d) if d.sub.is_none() => Op::Deploy {
             common: d.release.common().map_err(|e| e.message)?,
             rollback_on_failure: d.rollback_on_failure,
@@ -343,7 +377,37 @@ pub fn complete(line: &str, app: &App) -> Completion {
         .and_then(|s| s.apps.iter().find(|a| Some(&a.name) == named.as_ref()))
         .map(|a| a.history.clone())
         .unwrap_or_default();
-    let name_slots: [(&str, &Vec<String>); 10] = [
+    let active = app.active_name();
+    // Alert ids of this context, newest first (from its events and the All tab).
+    let mut alert_ids: Vec<String> = app
+        .snapshot()
+        .map(|s| {
+            s.events
+                .iter()
+                .filter_map(super::oncall::alert_of)
+                .collect()
+        })
+        .unwrap_or_default();
+    alert_ids.extend(
+        app.oncall
+            .all
+            .iter()
+            .filter(|e| e.context == active)
+            .filter_map(|e| super::oncall::alert_of(&e.record)),
+    );
+    alert_ids.dedup();
+    let incident_ids: Vec<String> = app
+        .oncall
+        .incidents
+        .get(&active)
+        .map(|v| v.iter().map(|e| e.id().to_string()).collect())
+        .unwrap_or_default();
+    let severities: Vec<String> = ["info", "warning", "critical"].map(String::from).to_vec();
+    let name_slots: [(&str, &Vec<String>); 14] = [
+        ("--id ", &alert_ids),
+        ("incident show ", &incident_ids),
+        ("incident resolve ", &incident_ids),
+        ("--severity ", &severities),
         ("ctx ", &contexts),
         ("context use ", &contexts),
         ("--target ", &targets),

@@ -106,3 +106,18 @@ pub fn files_stamp(cd: &ContextDir) -> Vec<Option<SystemTime>> {
     .map(|p| mtime(p))
     .collect()
 }
+
+/// Each context's incident queue's modification time.
+pub fn incidents_stamp(root: &StateRoot) -> HashMap<String, Option<SystemTime>> {
+    root.list_contexts()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| {
+            let t = root
+                .context(&n)
+                .ok()
+                .and_then(|cd| mtime(&cd.incidents_file()));
+            (n, t)
+        })
+        .collect()
+}

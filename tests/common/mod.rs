@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod sshd;
+pub mod tmux;
 pub mod vault;
 
 use std::path::{Path, PathBuf};

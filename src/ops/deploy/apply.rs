@@ -14,13 +14,16 @@ use super::bundle::{self, Bundle};
 use super::drift::{self, Drift};
 use super::{Kind, Plan, lock, remote};
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::ops::alert;
 use crate::ops::redaction::Redacting;
 use crate::ops::remediation::{self, Facts};
 use crate::policy::redact::ValueRedactor;
 use crate::remote::fanout::{self, Outcome, TargetStatus};
 use crate::remote::pool::Pool;
 use crate::remote::{BoxFuture, LineSink, Stream};
+use crate::state::alerts::AlertRow;
 use crate::state::ids::{AppName, ReleaseId, RemoteDir};
+use crate::state::incidents::FoldOutcome;
 use crate::state::paths::{ContextDir, EventFile};
 use crate::state::targets::Target;
 use crate::state::vault::Vault;
@@ -317,6 +320,9 @@ pub struct Applied {
     pub error: Option<PaasError>,
     /// After a failure: where the touched targets' `current` points now.
     pub drift: Option<Drift>,
+    /// After a failure: the incident it was folded into, and the alert raised for it.
+    pub incident: Option<String>,
+    pub alert: Option<AlertRow>,
 }
 
 impl Applied {
@@ -412,15 +418,20 @@ pub async fn apply(
             .collect();
         drift = Some(drift::check(&pool, &plan, &touched).await);
     }
-    let applied = Applied {
+    let mut applied = Applied {
         plan: plan.clone(),
         outcomes,
         recorded,
         error,
         drift,
+        incident: None,
+        alert: None,
     };
-    record_event(&cd, operator, &applied)?;
+    applied.incident = record_event(&cd, operator, &applied)?.map(|f| f.id);
     drop(held);
+    if let Some(e) = &applied.error {
+        applied.alert = alert::raise_async(cd.clone(), super::failure::alert(&applied, e)).await;
+    }
     Ok(applied)
 }
 
@@ -444,8 +455,8 @@ fn event_row(plan: &Plan, operator: &str, status: &str) -> Map<String, Value> {
     row
 }
 
-/// The `deployments.jsonl` row of an apply.
-fn record_event(cd: &ContextDir, operator: &str, a: &Applied) -> Result<()> {
+/// The `deployments.jsonl` row of an apply; a failure is folded into an incident.
+fn record_event(cd: &ContextDir, operator: &str, a: &Applied) -> Result<Option<FoldOutcome>> {
     let mut row = event_row(
         &a.plan,
         operator,
@@ -473,7 +484,7 @@ fn record_event(cd: &ContextDir, operator: &str, a: &Applied) -> Result<()> {
     if let Some(d) = &a.drift {
         drift::insert(&mut row, d);
     }
-    events::append(cd, EventFile::Deployments, row)
+    events::append_folded(cd, EventFile::Deployments, row)
 }
 
 /// The row of a plan-only deploy: nothing remote happened.

@@ -31,7 +31,7 @@ pub struct Drift {
 
 /// A release id read back from a target: its name inside `releases/`, parsed like input
 /// ([`ReleaseId`]); anything else is reported as unrecognised rather than stored as it is.
-fn release_of(link: &str) -> String {
+pub fn release_of(link: &str) -> String {
     let name = link.trim().trim_end_matches('/');
     let name = name.rsplit('/').next().unwrap_or("");
     match ReleaseId::parse(name) {

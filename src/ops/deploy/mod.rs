@@ -6,6 +6,7 @@
 mod apply;
 pub mod bundle;
 pub mod drift;
+mod failure;
 pub mod health;
 pub mod lock;
 pub mod remote;
@@ -348,6 +349,33 @@ impl AppState {
             namespace: c.namespace.clone(),
         })
     }
+}
+
+/// Where an app lives on its targets and what is recorded about it, for reading what runs there
+/// (`deploy reconcile`): its targets, the recorded current release, and the remote layout.
+#[derive(Debug, Clone)]
+pub struct AppSite {
+    pub app: AppName,
+    pub recorded: Option<ReleaseId>,
+    pub targets: Vec<Target>,
+    pub layout: Layout,
+    pub project: String,
+}
+
+pub fn app_site(cd: &ContextDir, c: &Common) -> Result<AppSite> {
+    let state = app_state(cd, c)?;
+    let root = state.remote_root(c, true)?;
+    Ok(AppSite {
+        layout: Layout {
+            root: root.to_string(),
+            context: cd.name().to_string(),
+            app: state.app.to_string(),
+        },
+        project: remote::project_name(cd.name(), &state.app),
+        recorded: state.history.current_release.clone(),
+        targets: state.targets,
+        app: state.app,
+    })
 }
 
 /// The release to return to when a new one fails its health check: the newest in the app's

@@ -2,6 +2,7 @@
 //! functions the headless CLI calls, see `run.rs`), views (secret list, doctor report),
 //! loads, doctor runs, audit rows for refusals.
 
+mod oncall;
 mod run;
 
 use std::sync::Arc;
@@ -157,6 +158,8 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
             }
         }
         Effect::Load(name) => load(env, name),
+        Effect::LoadAll(names) => oncall::load_all(env, names),
+        Effect::LoadIncidents(names) => oncall::load_incidents(env, names),
         Effect::Doctor(name) => spawn_doctor(env, name),
         Effect::CancelTask(id) => {
             env.runner.cancel(id);
@@ -172,6 +175,7 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
 fn view(env: &Env, context: String, op: Op) {
     match op {
         Op::DoctorReport => spawn_doctor(env, context),
+        Op::AlertHistory => oncall::history(env, context),
         Op::SecretList { app } => {
             let e2 = env.clone();
             tokio::task::spawn_blocking(move || {

@@ -360,6 +360,17 @@ async fn execute(
             ctx.note(format!("fanout_plan={}", plan.fanout.summary()));
             ctx.note(format!("target_statuses={statuses}"));
             fields.insert("target_statuses".into(), statuses.clone().into());
+            if let Some(i) = &applied.incident {
+                // Folded from the deploy's own event row: the audit row must not fold it again.
+                fields.insert(
+                    crate::state::incidents::INCIDENT_ID_FIELD.into(),
+                    i.clone().into(),
+                );
+                ctx.note(format!("incident {i}"));
+            }
+            if let Some(a) = &applied.alert {
+                ctx.note(crate::ops::alert::describe(a));
+            }
             match applied.error {
                 Some(e) => Err(e),
                 None => {
@@ -477,7 +488,7 @@ async fn execute(
             }
             Ok(msg)
         }
-        Op::SecretList { .. } | Op::DoctorReport => Ok(String::new()),
+        Op::SecretList { .. } | Op::DoctorReport | Op::AlertHistory => Ok(String::new()),
         Op::Stage(s) => crate::tui::stage::effects::execute(env, active, s, ctx, fields).await,
         Op::Backup(b) => crate::tui::backup::effects::execute(env, active, b, ctx, fields).await,
         Op::Deploy { .. } | Op::Rollback { .. } => Err(PaasError::new(
@@ -485,5 +496,9 @@ async fn execute(
             "console",
             "deploys and rollbacks are planned before they run",
         )),
+        other => match super::oncall::execute(env, active, other, ctx, fields).await {
+            Some(r) => r,
+            None => Ok(String::new()),
+        },
     }
 }

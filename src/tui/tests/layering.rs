@@ -9,6 +9,7 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
     ("model.rs", include_str!("../model.rs"), &[]),
     ("stage/model.rs", include_str!("../stage/model.rs"), &[]),
     ("backup/model.rs", include_str!("../backup/model.rs"), &[]),
+    ("oncall/model.rs", include_str!("../oncall/model.rs"), &[]),
     ("keymap.rs", include_str!("../keymap.rs"), &["pane"]),
     (
         "op.rs",
@@ -25,6 +26,7 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
             "pane",
             "stage::model",
             "backup::model",
+            "oncall::model",
         ],
     ),
     (
@@ -38,12 +40,14 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
             "theme",
             "stage::model",
             "backup::model",
+            "oncall::model",
         ],
     ),
 ];
 
 /// The console modules a file names, as `super::x`, `super::{x, y}` or `crate::tui::x`
-/// (`stage::model` and `backup::model` kept whole); its unit tests are left out.
+/// (`stage::model`, `backup::model` and `oncall::model` kept whole); its unit tests are left
+/// out.
 fn console_imports(file: &str, src: &str) -> Vec<String> {
     let code = src.split("#[cfg(test)]").next().unwrap_or(src);
     let nested = file.contains('/');
@@ -68,7 +72,7 @@ fn console_imports(file: &str, src: &str) -> Vec<String> {
                 let mut parts = path.split("::").filter(|p| !p.is_empty());
                 let Some(first) = parts.next() else { continue };
                 let name = match (first, parts.next()) {
-                    (m @ ("stage" | "backup"), Some("model")) => format!("{m}::model"),
+                    (m @ ("stage" | "backup" | "oncall"), Some("model")) => format!("{m}::model"),
                     (m, _) => m.to_string(),
                 };
                 if !found.contains(&name) {

@@ -333,6 +333,22 @@ fn every_op(active: &str) -> Vec<Op> {
             lines: vec!["$ incus stop web --project STAGE-GBO".into()],
         }),
         Op::Backup(super::backup::state_op()),
+        Op::Check {
+            all_contexts: false,
+            skip_remote: false,
+        },
+        Op::Reconcile { app: "api".into() },
+        Op::AlertTest {
+            severity: "info".into(),
+        },
+        Op::AlertAcknowledge {
+            id: "al-20261124T120000-0a1b2c3d".into(),
+            note: "on it".into(),
+        },
+        Op::AlertHistory,
+        Op::IncidentResolve {
+            id: "20261124T120000.000000000Z-0123456789abcdef".into(),
+        },
     ]
 }
 
@@ -359,9 +375,15 @@ fn variant(op: &Op) -> usize {
         Op::DoctorReport => 18,
         Op::Stage(_) => 19,
         Op::Backup(_) => 20,
+        Op::Check { .. } => 21,
+        Op::Reconcile { .. } => 22,
+        Op::AlertTest { .. } => 23,
+        Op::AlertAcknowledge { .. } => 24,
+        Op::AlertHistory => 25,
+        Op::IncidentResolve { .. } => 26,
     }
 }
-const OP_VARIANTS: usize = 21;
+const OP_VARIANTS: usize = 27;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {
@@ -439,6 +461,7 @@ fn banner_bg(t: &Terminal<TestBackend>) -> Vec<Color> {
 mod backups;
 mod console;
 mod layering;
+mod oncall;
 mod reducer;
 mod render;
 mod separation;

@@ -36,7 +36,36 @@ fn text_on(bg: Color) -> Color {
 }
 
 /// The banner's text, as segments.
+/// ` incidents open: shop 2 · beta 1 `, when any context has one.
+fn incidents_segment(app: &App) -> Option<String> {
+    let counts = app.oncall.open_counts();
+    (!counts.is_empty()).then(|| {
+        format!(
+            " incidents open: {} ",
+            counts
+                .iter()
+                .map(|(c, n)| format!("{c} {n}"))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        )
+    })
+}
+
 pub fn banner_text(app: &App) -> Vec<String> {
+    if app.oncall.view.is_some() {
+        let mut parts = vec![" ◉ ALL CONTEXTS · ON-CALL ".to_string()];
+        parts.push(incidents_segment(app).unwrap_or_else(|| " no open incidents ".to_string()));
+        if let Some(c) = app.ctx() {
+            parts.push(format!(
+                " actions act in the row's context (now {} {}) ",
+                marker(c.policy.class),
+                c.name.to_uppercase()
+            ));
+        }
+        parts.push(format!(" tasks {} running ", app.running_everywhere()));
+        parts.push(format!(" {} ", app.root.path().display()));
+        return parts;
+    }
     let Some(c) = app.ctx() else {
         return vec![format!(
             " NO CONTEXTS │ state {} │ press I to create one ",
@@ -67,6 +96,9 @@ pub fn banner_text(app: &App) -> Vec<String> {
         DoctorState::Ok => " doctor ok ".into(),
         DoctorState::Failed(f) => format!(" doctor FAILS: {} ", f.join(", ")),
     });
+    if let Some(seg) = incidents_segment(app) {
+        parts.push(seg);
+    }
     let running = app.running_tasks();
     let elsewhere = app.running_everywhere() - running;
     parts.push(if elsewhere > 0 {
@@ -93,6 +125,8 @@ pub fn render_banner(f: &mut Frame, area: Rect, app: &App) {
     let parts = banner_text(app);
     let color = app.theme.color;
     let (bg, fg) = match app.ctx() {
+        // The on-call view is no one context: a neutral banner.
+        Some(_) if color && app.oncall.view.is_some() => (Color::White, Color::Black),
         Some(c) if color => {
             let bg = tone_color(c.policy.tone);
             (bg, text_on(bg))
@@ -114,7 +148,11 @@ pub fn render_banner(f: &mut Frame, area: Rect, app: &App) {
         room = room.saturating_sub(6);
     }
     for (i, p) in parts.iter().enumerate() {
-        let must = i == 0 || p.contains("READ-ONLY") || p.contains("ERROR") || p.contains("FAILS");
+        let must = i == 0
+            || p.contains("READ-ONLY")
+            || p.contains("ERROR")
+            || p.contains("FAILS")
+            || p.contains("incidents open");
         let w = p.chars().count() + usize::from(i > 0);
         let p = if w > room && must && room > 2 {
             // What must be seen is shortened, never left out.
@@ -128,12 +166,16 @@ pub fn render_banner(f: &mut Frame, area: Rect, app: &App) {
         let w = p.chars().count() + usize::from(i > 0);
         room = room.saturating_sub(w);
         let p = &p;
-        let style =
-            if i == 0 || p.contains("READ-ONLY") || p.contains("ERROR") || p.contains("FAILS") {
-                base.add_modifier(Modifier::BOLD)
-            } else {
-                base
-            };
+        let style = if i == 0
+            || p.contains("READ-ONLY")
+            || p.contains("ERROR")
+            || p.contains("FAILS")
+            || p.contains("incidents open")
+        {
+            base.add_modifier(Modifier::BOLD)
+        } else {
+            base
+        };
         if i > 0 {
             spans.push(Span::styled("│", base));
         }
@@ -150,7 +192,7 @@ pub fn render_tabs(f: &mut Frame, area: Rect, app: &App) {
     let labels = super::layout::tab_labels(app);
     let mut spans = Vec::new();
     for (i, (c, label)) in app.contexts.iter().zip(labels).enumerate() {
-        let active = i == app.active;
+        let active = i == app.active && app.oncall.view.is_none();
         let tone = tone_color(c.policy.tone);
         let style = match (app.theme.color, active) {
             (true, true) => Style::default()
@@ -161,6 +203,7 @@ pub fn render_tabs(f: &mut Frame, area: Rect, app: &App) {
             (false, true) => Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD),
             (false, false) => Style::default(),
         };
+        let active = active && app.oncall.view.is_none();
         let text = if active {
             label.replacen(' ', marker(c.policy.class), 1)
         } else {
@@ -175,6 +218,39 @@ pub fn render_tabs(f: &mut Frame, area: Rect, app: &App) {
             }
         } else {
             style
+        };
+        spans.push(Span::styled(text, style));
+        spans.push(Span::raw(" "));
+    }
+    let views = [
+        crate::tui::oncall::View::All,
+        crate::tui::oncall::View::Incidents,
+    ];
+    for (v, label) in views.into_iter().zip(super::layout::oncall_labels(app)) {
+        let shown = app.oncall.view == Some(v);
+        let style = match (shown, app.theme.color) {
+            (true, true) => Style::default()
+                .bg(Color::White)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD),
+            (true, false) => Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            (false, _)
+                if label.contains("Incidents ") && label.trim_end().ends_with(char::is_numeric) =>
+            {
+                if app.theme.color {
+                    Style::default()
+                        .fg(app.theme.failed)
+                        .add_modifier(Modifier::BOLD)
+                } else {
+                    Style::default().add_modifier(Modifier::BOLD)
+                }
+            }
+            (false, _) => Style::default(),
+        };
+        let text = if shown {
+            label.replacen(' ', "◉", 1)
+        } else {
+            label
         };
         spans.push(Span::styled(text, style));
         spans.push(Span::raw(" "));

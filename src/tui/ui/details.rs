@@ -33,14 +33,14 @@ fn big(area: Rect) -> Rect {
     )
 }
 
-fn kv(app: &App, key: &str, value: &str) -> Line<'static> {
+pub(super) fn kv(app: &App, key: &str, value: &str) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{key:<18} "), app.theme.fg(app.theme.dim)),
         Span::raw(sanitize_inline(value).into_owned()),
     ])
 }
 
-fn scrolled_text(
+pub(super) fn scrolled_text(
     f: &mut Frame,
     area: Rect,
     app: &App,
@@ -80,10 +80,14 @@ pub fn event(f: &mut Frame, area: Rect, app: &App, e: &EventRecord, scroll: u16)
         };
         lines.push(kv(app, k, &text));
     }
-    let logs = app.keymap.first_key(Cmd::Logs);
+    let k = |c: Cmd| app.keymap.first_key(c);
     let title = format!(
-        " event {} — {logs} logs of its app on its target · ↑/↓ scroll · Esc close ",
-        e.timestamp
+        " event {} — {} logs · {} rollback plan · {} acknowledge · {} incident · ↑/↓ scroll · Esc close ",
+        e.timestamp,
+        k(Cmd::Logs),
+        k(Cmd::Rollback),
+        k(Cmd::Acknowledge),
+        k(Cmd::Incidents)
     );
     scrolled_text(f, area, app, title, lines, scroll);
 }

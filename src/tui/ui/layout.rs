@@ -135,6 +135,26 @@ pub fn compute_for(area: Rect, app: &App) -> Layout {
     l
 }
 
+/// The on-call tabs after the contexts': ` 0 All ` and ` i Incidents N `.
+pub fn oncall_labels(app: &App) -> [String; 2] {
+    let open: usize = app.oncall.open_counts().iter().map(|(_, n)| n).sum();
+    [
+        format!(
+            " {} All ",
+            app.keymap.first_key(crate::tui::keymap::Cmd::AllEvents)
+        ),
+        format!(
+            " {} Incidents{} ",
+            app.keymap.first_key(crate::tui::keymap::Cmd::Incidents),
+            if open > 0 {
+                format!(" {open}")
+            } else {
+                String::new()
+            }
+        ),
+    ]
+}
+
 /// Tab labels in order: ` 1 name `, with ` !` on a tab that had trouble since last viewed.
 pub fn tab_labels(app: &App) -> Vec<String> {
     app.contexts
@@ -161,7 +181,9 @@ pub fn tab_at(l: &Layout, app: &App, pos: Position) -> Option<usize> {
         return None;
     }
     let mut x = l.tabs.x;
-    for (i, label) in tab_labels(app).iter().enumerate() {
+    let mut labels = tab_labels(app);
+    labels.extend(oncall_labels(app));
+    for (i, label) in labels.iter().enumerate() {
         let w = label.chars().count() as u16;
         if pos.x >= x && pos.x < x + w {
             return Some(i);

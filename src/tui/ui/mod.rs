@@ -6,6 +6,7 @@ pub mod forms;
 pub mod instances;
 pub mod layout;
 pub mod log;
+pub mod oncall;
 pub mod overlays;
 pub mod panes;
 
@@ -54,6 +55,24 @@ fn draw_widgets(f: &mut Frame, app: &App, runner: &TaskRunner) {
     }
     banner::render_banner(f, l.banner, app);
     banner::render_tabs(f, l.tabs, app);
+    if app.oncall.view.is_some() {
+        // The responder's view takes the panes' place; the task pane stays.
+        if let Some(body) = l
+            .panes
+            .iter()
+            .filter(|(p, _)| *p != Pane::Log)
+            .map(|(_, r)| *r)
+            .reduce(|a, b| a.union(b))
+        {
+            oncall::render(f, body, app);
+        }
+        if let Some((_, r)) = l.panes.iter().find(|(p, _)| *p == Pane::Log) {
+            log::render(f, *r, app, runner);
+        }
+        footer(f, l.footer, app);
+        overlays::render(f, area, app);
+        return;
+    }
     for (pane, rect) in &l.panes {
         match pane {
             Pane::Targets => panes::render_targets(f, *rect, app),
@@ -82,7 +101,12 @@ fn footer(f: &mut Frame, area: ratatui::layout::Rect, app: &App) {
             // Whole hints only: the ones that do not fit are left out, never cut.
             let mut spans = Vec::new();
             let mut used = 0usize;
-            for (key, name) in app.keymap.hints(app.focus) {
+            let hints = if app.oncall.view.is_some() {
+                oncall::hints(app)
+            } else {
+                app.keymap.hints(app.focus)
+            };
+            for (key, name) in hints {
                 let label = format!(" {} ", name.replace('_', " "));
                 let w = key.chars().count() + label.chars().count();
                 if used + w > area.width as usize {

@@ -105,6 +105,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         Overlay::Confirm(c) => confirm(f, area, app, c),
         Overlay::Form(form) => super::forms::render(f, area, app, form),
         Overlay::Event { record, scroll } => super::details::event(f, area, app, record, *scroll),
+        Overlay::Incident {
+            context,
+            id,
+            scroll,
+        } => super::oncall::incident(f, area, app, context, id, *scroll),
         Overlay::History(h) => super::details::history(f, area, app, h),
         Overlay::Target { name, scroll } => super::details::target(f, area, app, name, *scroll),
         Overlay::Info {

@@ -12,6 +12,7 @@ use super::overlays::is_ctrl_c;
 use super::request::{request, request_unless};
 use crate::ops::deploy::Common;
 use crate::text::human_duration;
+use crate::tui::oncall;
 
 /// Opens the detail of the focused pane's selection.
 pub(super) fn open(app: &mut App) {
@@ -149,6 +150,40 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
             if closes(&k) {
                 return Some(Vec::new());
             }
+            let context = if record.context.is_empty() {
+                app.active_name()
+            } else {
+                record.context.clone()
+            };
+            if is(app, Cmd::Acknowledge, &k) {
+                let alert = oncall::alert_of(&record).or_else(|| {
+                    let i = oncall::incident_of(app, &context, &record)?;
+                    oncall::incident_alert(oncall::find_incident(app, &context, &i)?)
+                });
+                app.overlay = Overlay::Event { record, scroll };
+                let fx = oncall::acknowledge(app, &context, alert);
+                return Some(fx);
+            }
+            if is(app, Cmd::Incidents, &k) {
+                match oncall::incident_of(app, &context, &record) {
+                    Some(id) => oncall::show_incident(app, &context, &id),
+                    None => {
+                        app.flash(
+                            FlashLevel::Info,
+                            "this event was not folded into an incident",
+                        );
+                        app.overlay = Overlay::Event { record, scroll };
+                    }
+                }
+                return Some(Vec::new());
+            }
+            if is(app, Cmd::Rollback, &k) {
+                let fx = oncall::rollback_plan(app, &context, &record);
+                if matches!(app.overlay, Overlay::None) && fx.is_empty() {
+                    app.overlay = Overlay::Event { record, scroll };
+                }
+                return Some(fx);
+            }
             if is(app, Cmd::Logs, &k) {
                 let app_name = record
                     .fields
@@ -266,6 +301,28 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
                 app: name,
                 rows,
                 selected,
+            };
+            Vec::new()
+        }
+        Overlay::Incident {
+            context,
+            id,
+            scroll,
+        } => {
+            if closes(&k) {
+                return Some(Vec::new());
+            }
+            if is(app, Cmd::Acknowledge, &k) || is(app, Cmd::Resolve, &k) {
+                let Some(e) = oncall::find_incident(app, &context, &id).cloned() else {
+                    return Some(Vec::new());
+                };
+                return Some(oncall::incident_action(app, &context, &e, &k));
+            }
+            let scroll = scrolled(scroll, &k).unwrap_or(scroll);
+            app.overlay = Overlay::Incident {
+                context,
+                id,
+                scroll,
             };
             Vec::new()
         }

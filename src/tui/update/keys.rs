@@ -17,6 +17,9 @@ pub(super) fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     if !matches!(app.overlay, Overlay::None) {
         return super::overlays::overlay_key(app, k);
     }
+    if let Some(fx) = crate::tui::oncall::on_key(app, &k) {
+        return fx;
+    }
     if k.code == KeyCode::Esc {
         let i = app.focus.index();
         if app.focus != Pane::Log && !app.filters[i].is_empty() {
@@ -283,6 +286,20 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         }
         Cmd::ContextInit => {
             app.overlay = Overlay::Form(Box::new(form(FormKind::ContextInit, app)));
+            Vec::new()
+        }
+        Cmd::AllEvents => crate::tui::oncall::open(app, crate::tui::oncall::View::All),
+        Cmd::Incidents => crate::tui::oncall::open(app, crate::tui::oncall::View::Incidents),
+        Cmd::Acknowledge | Cmd::Resolve => {
+            app.flash(
+                FlashLevel::Info,
+                format!(
+                    "{} works on an event or incident: open the All tab ({}) or the Incidents view ({})",
+                    cmd.name(),
+                    app.keymap.first_key(Cmd::AllEvents),
+                    app.keymap.first_key(Cmd::Incidents)
+                ),
+            );
             Vec::new()
         }
         Cmd::ContextUse => {

@@ -60,6 +60,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::EventsAppended { context, rows } => {
+            let fx = crate::tui::oncall::on_events(app, &context, &rows);
             let active = app.active_name() == context;
             if !active
                 && let Some(r) = rows
@@ -94,6 +95,33 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 }
             }
             clamp_selections(app);
+            fx
+        }
+        Action::AllLoaded(rows) => {
+            app.oncall.all = rows;
+            app.oncall.all_loaded = true;
+            let n = app.oncall.all.len();
+            app.oncall.selected[0] = app.oncall.selected[0].min(n.saturating_sub(1));
+            Vec::new()
+        }
+        Action::IncidentsLoaded { context, entries } => {
+            app.oncall.incidents.insert(context, entries);
+            let n = app.oncall.rows(crate::tui::oncall::View::Incidents);
+            app.oncall.selected[1] = app.oncall.selected[1].min(n.saturating_sub(1));
+            Vec::new()
+        }
+        Action::ShowInfo {
+            context,
+            title,
+            lines,
+        } => {
+            if context == app.active_name() {
+                app.overlay = Overlay::Info {
+                    title,
+                    lines,
+                    scroll: 0,
+                };
+            }
             Vec::new()
         }
         Action::DoctorDone { context, report } => {
@@ -218,6 +246,8 @@ pub(super) fn switch_context(app: &mut App, i: usize) -> Vec<Effect> {
     }
     let changed = app.active != i;
     app.active = i;
+    // A context tab replaces the on-call view (which keeps its place for when it comes back).
+    app.oncall.view = None;
     // Looking at a tab is seeing its trouble.
     app.trouble.remove(&app.contexts[i].name);
     if changed {

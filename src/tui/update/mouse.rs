@@ -19,7 +19,15 @@ pub(super) fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
     match m.kind {
         MouseEventKind::Down(MouseButton::Left) => {
             if let Some(i) = layout::tab_at(&l, app, pos) {
-                return switch_context(app, i);
+                let n = app.contexts.len();
+                return match i.checked_sub(n) {
+                    Some(0) => crate::tui::oncall::open(app, crate::tui::oncall::View::All),
+                    Some(_) => crate::tui::oncall::open(app, crate::tui::oncall::View::Incidents),
+                    None => switch_context(app, i),
+                };
+            }
+            if app.oncall.view.is_some() {
+                return Vec::new();
             }
             if let Some((pane, rect)) = l.panes.iter().find(|(_, r)| r.contains(pos)) {
                 app.focus = *pane;

@@ -255,6 +255,7 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         | Overlay::Target { .. }
         | Overlay::Info { .. }
         | Overlay::Secrets { .. }
+        | Overlay::Incident { .. }
         | Overlay::Doctor { .. } => Vec::new(),
     }
 }

@@ -63,6 +63,11 @@ pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEve
                     app.overlay = Overlay::Form(Box::new(f));
                     Vec::new()
                 }
+                Ok(PaletteCmd::Incident(id)) => {
+                    let ctx = app.active_name();
+                    crate::tui::oncall::show_incident(app, &ctx, &id);
+                    Vec::new()
+                }
                 Ok(PaletteCmd::BackupsFilter(filter)) => {
                     app.focus = crate::tui::pane::Pane::Backups;
                     app.filters[3] = filter;

@@ -1,0 +1,310 @@
+//! `alert setup-telegram|setup-webhook|policy show|policy set|test|history|acknowledge`. The bot
+//! token and the webhook URL come from stdin (or a hidden prompt), go encrypted into the context
+//! vault, and are never printed.
+
+use serde_json::{Value, json};
+
+use super::Invocation;
+use super::deploy_cmd::alert_line;
+use super::output::Report;
+use super::secret_cmd::read_value;
+use super::vault_cmd;
+use crate::cli::{AlertCmd, AlertPolicyCmd};
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::ops::alert::{self, Alert, http};
+use crate::state::alerts::{self, AlertRow, AlertSeverity, Channel};
+use crate::state::paths::ContextDir;
+use crate::state::vault::Vault;
+use crate::state::{context, incidents};
+use crate::text::sanitize_inline;
+
+pub fn run(inv: &Invocation, cmd: &AlertCmd) -> Result<Report> {
+    let cd = inv.existing_cd()?;
+    match cmd {
+        AlertCmd::SetupTelegram { chat_id } => setup_telegram(inv, &cd, chat_id),
+        AlertCmd::SetupWebhook => setup_webhook(inv, &cd),
+        AlertCmd::Policy(AlertPolicyCmd::Show) => policy_show(&cd),
+        AlertCmd::Policy(AlertPolicyCmd::Set {
+            default_channel,
+            info,
+            warning,
+            critical,
+        }) => policy_set(&cd, default_channel, info, warning, critical),
+        AlertCmd::Test { severity, message } => test(&cd, severity, message),
+        AlertCmd::History { limit, severity } => history(&cd, *limit, severity.as_deref()),
+        AlertCmd::Acknowledge { id, note } => acknowledge(inv, &cd, id, note),
+    }
+}
+
+/// Seals a channel secret into the context vault under the context lock.
+fn store_secret(
+    inv: &Invocation,
+    cd: &ContextDir,
+    key: &str,
+    value: &str,
+) -> Result<Option<String>> {
+    let _lock = cd.lock()?;
+    let mut vault = Vault::load(&context::vault_path(cd))?;
+    let to = vault_cmd::write_recipients(inv, &mut vault)?;
+    vault.seal(key, value, &to.recipients)?;
+    vault.save()?;
+    Ok(to.note)
+}
+
+/// A bot token as Telegram issues them (`123456:AbC-_x`); the message never shows it.
+fn check_bot_token(t: &str) -> Result<()> {
+    let ok = t.len() <= 256
+        && t.split_once(':').is_some_and(|(id, rest)| {
+            !id.is_empty()
+                && id.bytes().all(|b| b.is_ascii_digit())
+                && !rest.is_empty()
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(PaasError::usage(
+            "alert_setup",
+            "the value on stdin is not a Telegram bot token (digits, ':', then letters, digits, '-' or '_')",
+        )
+        .with_remediation("pipe the token @BotFather gave you: `printf %s \"$TOKEN\" | paasdeck --context C alert setup-telegram --chat-id ID`"))
+    }
+}
+
+fn setup_telegram(inv: &Invocation, cd: &ContextDir, chat_id: &str) -> Result<Report> {
+    alerts::validate_chat_id(chat_id)?;
+    let key = alerts::telegram_token_key(cd.name());
+    let token = read_value("the Telegram bot token")?;
+    check_bot_token(token.trim())?;
+    let note = store_secret(inv, cd, &key, token.trim())?;
+    drop(token);
+    let cfg = alerts::save_telegram(cd, chat_id)?;
+    let mut text = format!(
+        "telegram alerts of {} go to chat {} (bot token encrypted in the vault as {key})",
+        cd.name(),
+        cfg.chat_id
+    );
+    if let Some(n) = &note {
+        text.push_str(&format!("\nnote: {n}"));
+    }
+    Ok(Report::ok()
+        .field("chat_id", &cfg.chat_id)
+        .field("bot_token_set", true)
+        .field("vault_key", &key)
+        .field(
+            "config_path",
+            cd.alerts_dir().join("telegram.json").display().to_string(),
+        )
+        .field("configured", true)
+        .set("note", note)
+        .text(text))
+}
+
+fn setup_webhook(inv: &Invocation, cd: &ContextDir) -> Result<Report> {
+    let key = alerts::webhook_url_key(cd.name());
+    let url = read_value("the webhook URL")?;
+    let url = url.trim().to_string();
+    http::check_url(&url).map_err(|why| {
+        PaasError::usage("alert_setup", format!("the webhook URL on stdin is unusable: {why}"))
+            .with_remediation("pipe an http:// or https:// URL: `printf %s \"$URL\" | paasdeck --context C alert setup-webhook`")
+    })?;
+    let note = store_secret(inv, cd, &key, &url)?;
+    drop(url);
+    alerts::save_webhook(cd)?;
+    let mut text = format!(
+        "webhook alerts of {} are set up (URL encrypted in the vault as {key}); route severities to it with `alert policy set --critical webhook`",
+        cd.name()
+    );
+    if let Some(n) = &note {
+        text.push_str(&format!("\nnote: {n}"));
+    }
+    Ok(Report::ok()
+        .field("url_set", true)
+        .field("vault_key", &key)
+        .field(
+            "config_path",
+            cd.alerts_dir().join("webhook.json").display().to_string(),
+        )
+        .set("note", note)
+        .text(text))
+}
+
+fn policy_json(p: &alerts::Policy) -> Value {
+    json!({
+        "default_channel": p.default_channel.as_str(),
+        "severity": p.severity.iter().map(|(s, c)| (s.as_str().to_string(), json!(c.as_str()))).collect::<serde_json::Map<_, _>>(),
+        "updated_at": p.updated_at,
+    })
+}
+
+fn policy_text(p: &alerts::Policy, stored: bool) -> String {
+    let mut s = format!(
+        "default_channel  {}{}\n",
+        p.default_channel.as_str(),
+        if stored {
+            ""
+        } else {
+            "   (no policy.json: the default)"
+        }
+    );
+    for sev in AlertSeverity::NAMES {
+        if let Ok(s2) = AlertSeverity::parse(sev) {
+            s.push_str(&format!("{sev:<16} {}\n", p.route(s2).as_str()));
+        }
+    }
+    s
+}
+
+fn policy_show(cd: &ContextDir) -> Result<Report> {
+    let (p, stored) = alerts::effective_policy(cd)?;
+    let [path, tg, wh] = alerts::paths(cd);
+    Ok(Report::ok()
+        .set("path", path.display().to_string())
+        .set("stored", stored)
+        .set("data", policy_json(&p))
+        .set("channels", Channel::NAMES)
+        .set(
+            "configured",
+            json!({"telegram": tg.is_file(), "webhook": wh.is_file()}),
+        )
+        .text(policy_text(&p, true)))
+}
+
+fn policy_set(
+    cd: &ContextDir,
+    default: &Option<String>,
+    info: &Option<String>,
+    warning: &Option<String>,
+    critical: &Option<String>,
+) -> Result<Report> {
+    if default.is_none() && info.is_none() && warning.is_none() && critical.is_none() {
+        return Err(PaasError::usage(
+            "flag_validation",
+            "nothing to set: give --default, --info, --warning or --critical",
+        ));
+    }
+    let parse = |v: &Option<String>| v.as_deref().map(Channel::parse).transpose();
+    let (d, i, w, c) = (
+        parse(default)?,
+        parse(info)?,
+        parse(warning)?,
+        parse(critical)?,
+    );
+    let p = alerts::update_policy(cd, |p| {
+        if let Some(d) = d {
+            p.default_channel = d;
+        }
+        for (sev, ch) in [
+            (AlertSeverity::Info, i),
+            (AlertSeverity::Warning, w),
+            (AlertSeverity::Critical, c),
+        ] {
+            if let Some(ch) = ch {
+                p.severity.insert(sev, ch);
+            }
+        }
+    })?;
+    let mut rep = Report::ok().set("data", policy_json(&p));
+    rep = rep.audit_only("default_channel", p.default_channel.as_str());
+    for sev in [
+        AlertSeverity::Info,
+        AlertSeverity::Warning,
+        AlertSeverity::Critical,
+    ] {
+        rep = rep.audit_only(sev.as_str(), p.route(sev).as_str());
+    }
+    Ok(rep.text(policy_text(&p, true)))
+}
+
+fn test(cd: &ContextDir, severity: &str, message: &str) -> Result<Report> {
+    crate::text::refuse_control("--message", message)?;
+    let sev = AlertSeverity::parse(severity)?;
+    let row = alert::raise(cd, &Alert::new("alert test", sev, message));
+    let rep = Report::ok()
+        .field("id", &row.id)
+        .field("severity", sev.as_str())
+        .field("status", &row.status)
+        .field("channel", row.field("channel"))
+        .set("delivery_error", row.field("delivery_error"))
+        .set("row", &row)
+        .text(alert_line(&row));
+    if row.status == "failed" {
+        return Ok(rep.failed_with(
+            PaasError::new(
+                ErrorCode::AlertDeliveryFailed,
+                "alert_send",
+                format!(
+                    "test alert {} was not delivered via {}: {}",
+                    row.id,
+                    row.field("channel"),
+                    row.field("delivery_error")
+                ),
+            )
+            .with_remediation(format!(
+                "check the channel with `paasdeck --context {} alert policy show` and set it up again",
+                cd.name()
+            )),
+        ));
+    }
+    Ok(rep)
+}
+
+pub fn row_line(r: &AlertRow) -> String {
+    let mut s = format!(
+        "- {} {} [{}] {} {}",
+        r.timestamp,
+        if r.id.is_empty() { "-" } else { &r.id },
+        r.severity.as_str(),
+        r.status,
+        r.command
+    );
+    if !r.target.is_empty() {
+        s.push_str(&format!(" target={}", r.target));
+    }
+    s.push_str(&format!(" message={}", r.message));
+    sanitize_inline(&s).into_owned() + "\n"
+}
+
+fn history(cd: &ContextDir, limit: u32, severity: Option<&str>) -> Result<Report> {
+    let sev = severity.map(AlertSeverity::parse).transpose()?;
+    let (rows, skipped) = alerts::history(cd, limit as usize, sev);
+    let text = if rows.is_empty() {
+        "no alerts\n".to_string()
+    } else {
+        rows.iter().map(row_line).collect()
+    };
+    Ok(Report::ok()
+        .set("severity", severity.unwrap_or(""))
+        .set(
+            "path",
+            cd.event_file(crate::state::paths::EventFile::Alerts)
+                .display()
+                .to_string(),
+        )
+        .set("skipped_lines", skipped)
+        .list(&rows)
+        .text(text))
+}
+
+fn acknowledge(inv: &Invocation, cd: &ContextDir, id: &str, note: &str) -> Result<Report> {
+    let done = alert::acknowledge(cd, id, note, &inv.operator)?;
+    let orig = &done.alert;
+    let incident_id = orig.field(incidents::INCIDENT_ID_FIELD).to_string();
+    let mut text = format!("alert {} ({}) acknowledged: {note}", orig.id, orig.command);
+    if let Some(i) = &done.incident {
+        text.push_str(&format!("\nincident {} is {}", i.id(), i.status.as_str()));
+    }
+    Ok(Report::ok()
+        .field("alert_id", &orig.id)
+        .field("ack_id", &done.ack.id)
+        .field("ack_command", &orig.command)
+        .field("note", note)
+        .field("incident_id", &incident_id)
+        .set(
+            "incident_status",
+            done.incident.as_ref().map(|i| i.status.as_str()),
+        )
+        .text(text))
+}

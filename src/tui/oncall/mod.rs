@@ -1,0 +1,314 @@
+//! The responder's views: the **All** tab (every context's events merged newest first, each row
+//! marked with its context, live) and the **Incidents** view (every context's incident queue),
+//! and the open-incident counts the banner shows. State and reducer only; loading is an effect.
+
+pub mod model;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::action::{Effect, Op};
+use super::app::{App, FlashLevel, Overlay};
+use super::keymap::{Cmd, KeySpec};
+use crate::ops::deploy::Common;
+use crate::state::events::EventRecord;
+use crate::state::incidents::Entry;
+
+pub use model::{ALL_KEPT, ContextEvent, OnCall, View, merge};
+
+/// Whether a row may have changed a context's incidents.
+fn is_failure(r: &EventRecord) -> bool {
+    matches!(
+        r.status.as_str(),
+        "failed" | "error" | "degraded" | "retrying"
+    )
+}
+
+/// New rows of a context: into the All tab, and a look at its incidents when one is a failure.
+pub fn on_events(app: &mut App, context: &str, rows: &[EventRecord]) -> Vec<Effect> {
+    app.oncall.add(context, rows);
+    if rows.iter().any(is_failure) {
+        vec![Effect::LoadIncidents(vec![context.to_string()])]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Shows a view (the context panes stay as they were underneath).
+pub fn open(app: &mut App, v: View) -> Vec<Effect> {
+    app.oncall.view = Some(v);
+    app.flash = None;
+    let names: Vec<String> = app.contexts.iter().map(|c| c.name.clone()).collect();
+    match v {
+        View::All if !app.oncall.all_loaded => vec![Effect::LoadAll(names)],
+        View::All => Vec::new(),
+        View::Incidents => vec![Effect::LoadIncidents(names)],
+    }
+}
+
+fn is(app: &App, cmd: Cmd, k: &KeyEvent) -> bool {
+    app.keymap.keys_for(cmd).contains(&KeySpec::from_event(k))
+}
+
+/// Makes `context` the one actions apply to (the guard, the confirmation and the task name it),
+/// keeping the view.
+fn act_in(app: &mut App, context: &str) -> Vec<Effect> {
+    if app.active_name() == context {
+        return Vec::new();
+    }
+    let view = app.oncall.view;
+    let Some(i) = app.contexts.iter().position(|c| c.name == context) else {
+        return Vec::new();
+    };
+    let fx = super::update::switch_context(app, i);
+    app.oncall.view = view;
+    fx
+}
+
+/// The alert id an event leads to: its own (an alert row), else none.
+pub fn alert_of(r: &EventRecord) -> Option<String> {
+    if r.source != "alert" || r.command == "alert acknowledge" {
+        return None;
+    }
+    r.fields
+        .get("id")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// The incident an event was folded into, when the row names it.
+pub fn incident_of(app: &App, context: &str, r: &EventRecord) -> Option<String> {
+    if let Some(i) = r
+        .fields
+        .get(crate::state::incidents::INCIDENT_ID_FIELD)
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+    {
+        return Some(i.to_string());
+    }
+    // A failure row itself: the incident whose trigger is this row's time.
+    let entries = app.oncall.incidents.get(context)?;
+    entries
+        .iter()
+        .find(|e| e.incident.triggered_at == r.timestamp || e.first_seen == r.timestamp)
+        .map(|e| e.id().to_string())
+}
+
+/// Acknowledges the alert an event or incident leads to, in its context.
+pub fn acknowledge(app: &mut App, context: &str, alert: Option<String>) -> Vec<Effect> {
+    let Some(id) = alert else {
+        app.flash(
+            FlashLevel::Info,
+            "nothing to acknowledge here: no alert was raised for it",
+        );
+        return Vec::new();
+    };
+    let mut fx = act_in(app, context);
+    fx.extend(super::update::request(
+        app,
+        Op::AlertAcknowledge {
+            id,
+            note: "acknowledged in the console".into(),
+        },
+    ));
+    fx
+}
+
+/// The newest alert raised for an incident.
+pub fn incident_alert(e: &Entry) -> Option<String> {
+    e.alert_ids.last().cloned()
+}
+
+/// Opens an incident's detail.
+pub fn show_incident(app: &mut App, context: &str, id: &str) {
+    let known = app
+        .oncall
+        .incidents
+        .get(context)
+        .is_some_and(|v| v.iter().any(|e| e.is(id)));
+    if known {
+        app.overlay = Overlay::Incident {
+            context: context.to_string(),
+            id: id.to_string(),
+            scroll: 0,
+        };
+    } else {
+        app.flash(
+            FlashLevel::Info,
+            format!("incident {id} is not in {context}'s queue (pruned, or not read yet)"),
+        );
+    }
+}
+
+pub fn find_incident<'a>(app: &'a App, context: &str, id: &str) -> Option<&'a Entry> {
+    app.oncall.incidents.get(context)?.iter().find(|e| e.is(id))
+}
+
+/// Plans a rollback of an event's app on its target, in its context.
+pub fn rollback_plan(app: &mut App, context: &str, r: &EventRecord) -> Vec<Effect> {
+    let Some(name) = r
+        .fields
+        .get("app")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+    else {
+        app.flash(
+            FlashLevel::Info,
+            "this event names no app: nothing to roll back",
+        );
+        return Vec::new();
+    };
+    let mut common = Common::new(&name);
+    let target = r.target.split(',').next().unwrap_or("").trim().to_string();
+    if !target.is_empty() {
+        common.targets = vec![target];
+    }
+    let mut fx = act_in(app, context);
+    fx.extend(super::update::request(
+        app,
+        Op::Rollback { common, to: None },
+    ));
+    fx
+}
+
+/// Follows an event's app logs on its target, in its context.
+fn logs(app: &mut App, context: &str, r: &EventRecord) -> Vec<Effect> {
+    let Some(name) = r
+        .fields
+        .get("app")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+    else {
+        app.flash(FlashLevel::Info, "this event names no app: no logs to open");
+        return Vec::new();
+    };
+    let name = name.to_string();
+    let target = r
+        .target
+        .split(',')
+        .next()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string);
+    let mut fx = act_in(app, context);
+    fx.extend(super::update::request(
+        app,
+        Op::Logs {
+            app: name,
+            target,
+            service: None,
+        },
+    ));
+    fx
+}
+
+/// A key while a view is shown. `None`: not the view's; the usual commands have it.
+pub fn on_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
+    let v = app.oncall.view?;
+    if k.code == KeyCode::Esc {
+        app.oncall.view = None;
+        app.flash = None;
+        return Some(Vec::new());
+    }
+    let n = app.oncall.rows(v);
+    let i = OnCall::index(v);
+    let page = (app.size.1 / 3).max(1) as usize;
+    let last = n.saturating_sub(1);
+    let cur = app.oncall.selected[i];
+    let next = if is(app, Cmd::Down, k) {
+        (cur + 1).min(last)
+    } else if is(app, Cmd::Up, k) {
+        cur.saturating_sub(1)
+    } else if is(app, Cmd::Top, k) {
+        0
+    } else if is(app, Cmd::Bottom, k) {
+        last
+    } else if is(app, Cmd::PageDown, k) {
+        (cur + page).min(last)
+    } else if is(app, Cmd::PageUp, k) {
+        cur.saturating_sub(page)
+    } else {
+        return match v {
+            View::All => all_key(app, k),
+            View::Incidents => incidents_key(app, k),
+        };
+    };
+    app.oncall.selected[i] = next;
+    Some(Vec::new())
+}
+
+fn selected_event(app: &App) -> Option<ContextEvent> {
+    app.oncall.all.get(app.oncall.selection(View::All)).cloned()
+}
+
+fn all_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
+    let wants = |c: Cmd| is(app, c, k);
+    if !(wants(Cmd::Open)
+        || wants(Cmd::Acknowledge)
+        || wants(Cmd::Rollback)
+        || wants(Cmd::Logs)
+        || wants(Cmd::Incidents))
+    {
+        return None;
+    }
+    if wants(Cmd::Incidents) && !wants(Cmd::Open) {
+        return Some(open(app, View::Incidents));
+    }
+    let Some(e) = selected_event(app) else {
+        app.flash(FlashLevel::Info, "no event selected");
+        return Some(Vec::new());
+    };
+    Some(if wants(Cmd::Open) {
+        app.overlay = Overlay::Event {
+            record: Box::new(e.record),
+            scroll: 0,
+        };
+        Vec::new()
+    } else if wants(Cmd::Acknowledge) {
+        let alert = alert_of(&e.record).or_else(|| {
+            let inc = incident_of(app, &e.context, &e.record)?;
+            incident_alert(find_incident(app, &e.context, &inc)?)
+        });
+        acknowledge(app, &e.context, alert)
+    } else if wants(Cmd::Rollback) {
+        rollback_plan(app, &e.context, &e.record)
+    } else {
+        logs(app, &e.context, &e.record)
+    })
+}
+
+fn incidents_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
+    let wants = |c: Cmd| is(app, c, k);
+    if !(wants(Cmd::Open) || wants(Cmd::Acknowledge) || wants(Cmd::Resolve)) {
+        return None;
+    }
+    let rows = app.oncall.incident_rows();
+    let Some((ctx, e)) = rows
+        .get(app.oncall.selection(View::Incidents))
+        .map(|(c, e)| (c.to_string(), (*e).clone()))
+    else {
+        app.flash(FlashLevel::Info, "no incident selected");
+        return Some(Vec::new());
+    };
+    Some(incident_action(app, &ctx, &e, k))
+}
+
+/// Open, acknowledge or resolve an incident (the Incidents view and the incident detail).
+pub fn incident_action(app: &mut App, context: &str, e: &Entry, k: &KeyEvent) -> Vec<Effect> {
+    if is(app, Cmd::Acknowledge, k) {
+        return acknowledge(app, context, incident_alert(e));
+    }
+    if is(app, Cmd::Resolve, k) {
+        let mut fx = act_in(app, context);
+        fx.extend(super::update::request(
+            app,
+            Op::IncidentResolve {
+                id: e.id().to_string(),
+            },
+        ));
+        return fx;
+    }
+    show_incident(app, context, e.id());
+    Vec::new()
+}
