@@ -17,6 +17,7 @@ use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::deploy::DEFAULT_REMOTE_ROOT;
 use crate::ops::deploy::remote::{Layout, project_name};
 use crate::ops::redaction::{self, Redacting};
+use crate::ops::remediation::{self, Facts};
 use crate::policy::redact::ValueRedactor;
 use crate::remote::pool::Pool;
 use crate::remote::quote::quote;
@@ -267,5 +268,6 @@ pub async fn run(
         .with_remediation("run the app's backup_cmd by hand on the target to see why, then retry"),
         (Err(e), Ok(_)) => e,
     };
+    let result = remediation::refine(result, "", &Facts::for_target(cd.name(), &site.target));
     Err(start.failed(cd, result))
 }
