@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
 # Screenshots of the real console: the release binary on a fresh demo state in tmux, captured
-# with colours (`capture-pane -e`) and rendered to SVG by scripts/ansi2svg.py into screenshots/.
+# with colours (`capture-pane -e`) and rendered to SVG into screenshots/ by rich's ANSI decoder
+# and SVG export (scripts/capture_svg.py; rich and its dependencies pinned in
+# scripts/requirements-screenshots.txt, installed once into a venv under the cache dir).
 # Docker is simulated by tests/fixtures/fake-docker (first on PATH) so the local target check
 # passes on machines without a Docker engine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v tmux >/dev/null || { echo "tmux is required" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "python3 is required" >&2; exit 1; }
+venv="${XDG_CACHE_HOME:-$HOME/.cache}/paasdeck/screenshots-venv"
+want="$(sha256sum scripts/requirements-screenshots.txt | cut -d' ' -f1)"
+if [ "$(cat "$venv/.requirements" 2>/dev/null)" != "$want" ]; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements-screenshots.txt
+  echo "$want" > "$venv/.requirements"
+fi
+py="$venv/bin/python"
 # PAASDECK_BIN picks a binary already built (e.g. target/debug/paasdeck).
 if [ -n "${PAASDECK_BIN:-}" ]; then
   bin="$(realpath "$PAASDECK_BIN")"
@@ -29,13 +41,17 @@ wait_screen() {
 shot() { # name title
   sleep 0.3
   tm capture-pane -p -e -N -t s > "$work/$1.ansi"
-  python3 scripts/ansi2svg.py "$work/$1.ansi" "screenshots/$1.svg" --title "$2" --cols 150 --rows 44
+  "$py" scripts/capture_svg.py "$work/$1.ansi" "screenshots/$1.svg" --title "$2" --cols 150 --rows 44
   echo "screenshots/$1.svg"
 }
 tm new-session -d -s s -x 150 -y 44 "cd $work && $bin --state-root $root"
 wait_screen "OSS-DEMO"
 shot main-oss-demo "paasdeck — oss-demo (public-safe demo)"
 tm send-keys -t s Tab
+tm send-keys -t s -l "m"
+wait_screen "follow api logs"
+shot action-menu "paasdeck — m on an app: its actions, with their keys"
+tm send-keys -t s Escape
 tm send-keys -t s -l "d"
 wait_screen "Confirm in"
 shot deploy-plan "paasdeck — d shows the plan and waits for y, even in oss-demo (t changes the health timeout)"
@@ -59,7 +75,16 @@ tm send-keys -t s Enter
 wait_screen "logs of its app on its target"
 shot event-detail "paasdeck — Enter on an event: every field, wrapped; l opens its app's logs"
 tm send-keys -t s Escape
-tm send-keys -t s BTab BTab
+tm send-keys -t s -l ":"
+tm send-keys -t s -l "target add --name edge-c --host 192.0.2.10 --user deploy"
+tm send-keys -t s Enter
+wait_screen "PAAS_CONTEXT_GUARD"
+tm send-keys -t s Tab Tab
+tm send-keys -t s -l "w"
+wait_screen "share a host:port"
+shot shared-host-refused "paasdeck — oss-demo refuses a target on a host internal-dogfood uses"
+tm send-keys -t s -l "w"
+tm send-keys -t s Tab
 tm send-keys -t s -l "1"
 wait_screen "INTERNAL-DOGFOOD"
 tm send-keys -t s -l "c"
@@ -69,6 +94,17 @@ tm send-keys -t s -l "D"
 wait_screen "Type the context name"
 tm send-keys -t s -l "internal"
 shot confirm-type-name "paasdeck — removing a target in internal-dogfood asks for the context's name"
+tm send-keys -t s Escape
+# A state file another tool left group-readable: the doctor report names it and the fix.
+chmod 644 "$root/contexts/internal-dogfood/targets.json"
+tm send-keys -t s -l "!"
+wait_screen "FAIL state_permissions"
+shot doctor-report "paasdeck — ! the doctor report: every check, and for a failing one what to do"
+chmod 600 "$root/contexts/internal-dogfood/targets.json"
+tm send-keys -t s Escape
+# The report runs the doctor again: the banner turns back to ok.
+tm send-keys -t s -l "!"
+wait_screen "every check passes"
 tm send-keys -t s Escape
 tm send-keys -t s Tab Tab Tab
 wait_screen "VERIFY FAILED"

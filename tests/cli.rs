@@ -219,7 +219,11 @@ fn doctor_flags_a_host_shared_between_dogfood_and_demo() {
     env.init("internal", "internal-dogfood");
     env.init("demo", "oss-demo");
     env.add_target("internal", "box", "10.1.2.3");
-    env.add_target("demo", "public-box", "10.1.2.3");
+    // `target add` refuses the shared host, so write it as another tool would
+    env.add_target("demo", "public-box", "10.1.2.4");
+    let targets = env.ctx_dir("demo").join("targets.json");
+    let doc = std::fs::read_to_string(&targets).unwrap();
+    std::fs::write(&targets, doc.replace("10.1.2.4", "10.1.2.3")).unwrap();
     let (code, doc) = env.json(&["--context", "demo", "doctor"]);
     assert_eq!(code, 1);
     let c = doc["checks"]
@@ -316,6 +320,8 @@ fn export_import_round_trip_and_secret_key_refusal() {
     ]);
     assert_eq!(code, 1);
 
+    // the hosts move: a context of another type may not hold them beside the source
+    env.ok(&["context", "remove", "source", "--force"]);
     let doc = env.ok(&[
         "context",
         "import",

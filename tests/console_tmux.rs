@@ -468,6 +468,68 @@ fn a_context_created_by_another_process_appears_within_a_second() {
     tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));
 }
 
+/// Rows reach the Events pane through file notifications: with the fallback poll an hour long,
+/// a row another process appends is on screen at once.
+#[test]
+fn an_event_appended_by_another_process_shows_at_once() {
+    let env = Env::new();
+    env.init("first", "oss-demo");
+    let root = env.root.to_str().unwrap().to_string();
+    let shell = format!(
+        "cd {} && {} -vv --state-root {root}; echo PAASDECK-EXITED $?; sleep 60",
+        env.work.display(),
+        Env::bin().display()
+    );
+    let mut vars = console_env(&env);
+    vars.push(("PAASDECK_POLL_INTERVAL".into(), "1h".into()));
+    let tmux = Tmux::start(vars, 120, 30, &shell);
+    tmux.wait_for("the first tab", |s| {
+        first_line(s).contains("FIRST · OSS-DEMO")
+    });
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(env.ctx_dir("first").join("events/audit.jsonl"))
+        .unwrap();
+    std::io::Write::write_all(
+        &mut f,
+        b"{\"timestamp\":\"2030-01-01T00:00:00Z\",\"context\":\"first\",\"source\":\"audit\",\"command\":\"marker-row\",\"status\":\"succeeded\",\"severity\":\"info\"}\n",
+    )
+    .unwrap();
+    let written = Instant::now();
+    loop {
+        let screen = tmux.capture(false);
+        if screen.contains("marker-row") {
+            break;
+        }
+        assert!(
+            written.elapsed() < Duration::from_secs(2),
+            "the row did not appear:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Then it idles: its own reads of the files it watches do not wake it again.
+    let out = tmux
+        .cmd()
+        .args(["display", "-p", "-t", "e2e", "#{pane_pid}"])
+        .output()
+        .unwrap();
+    let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+    let pid = children.split_whitespace().next().unwrap().to_string();
+    let ticks = || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    let before = ticks();
+    std::thread::sleep(Duration::from_secs(2));
+    let used = ticks() - before;
+    assert!(used <= 5, "{used} clock ticks in 2 s idle");
+    tmux.send("q");
+    tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));
+}
+
 #[test]
 fn console_deploy_lists_a_missing_secret_and_the_apply_refuses() {
     let env = Env::new();

@@ -10,7 +10,7 @@ use super::Invocation;
 use super::context_cmd::{SCHEMA_VERSION, mappings_path};
 use super::output::Report;
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::policy::redact;
+use crate::policy::{redact, separation};
 use crate::state::apps::{self, AppsDoc};
 use crate::state::deployments::{self, DeploymentsDoc};
 use crate::state::fsio;
@@ -94,6 +94,9 @@ pub(super) fn import(
     let in_history: Option<DeploymentsDoc> = section(input, meta, "deploy_history")?;
     let in_apps: Option<AppsDoc> = section(input, meta, "apps")?;
     let in_mappings: Option<Value> = section(input, meta, "webhook_mappings")?;
+    if let Some(inc) = &in_targets {
+        separation::refuse_shared_hosts(&cd, &inc.targets, "context_import")?;
+    }
 
     let created = match crate::state::context::load(&cd)? {
         Some(cfg) => {

@@ -314,9 +314,9 @@ pub fn logs(inv: &Invocation, a: &LogsArgs) -> Result<Report> {
         pool.close_all().await;
         r
     })?;
-    let code = match code {
-        Ok(c) => c,
-        Err(e) if e.code == crate::error::ErrorCode::Cancelled && a.follow => 0,
+    let (code, failure) = match code {
+        Ok(exit) => (exit.code, exit.error(&inv.context, &plan)),
+        Err(e) if e.code == crate::error::ErrorCode::Cancelled && a.follow => (0, None),
         Err(e) => return Err(e.with_target(&target)),
     };
     let lines = collected.lock().map(|c| c.clone()).unwrap_or_default();
@@ -331,17 +331,10 @@ pub fn logs(inv: &Invocation, a: &LogsArgs) -> Result<Report> {
         .audit_only("app", &a.app)
         .audit_only("target", &target)
         .list(&[json!({"target": target, "release": plan.release, "command": plan.command, "exit_code": code, "line_count": lines.len(), "lines": lines})]);
-    if code != 0 {
-        return Ok(rep.failed_with(
-            PaasError::new(
-                crate::error::ErrorCode::RemoteCommandFailed,
-                "logs",
-                format!("docker compose logs exited with status {code} on {target}"),
-            )
-            .with_target(&target),
-        ));
+    match failure {
+        Some(e) => Ok(rep.failed_with(e)),
+        None => Ok(rep),
     }
-    Ok(rep)
 }
 
 /// `deploy reconcile --app A`: recorded vs running release per target; exit 1 on any drift.

@@ -1,14 +1,15 @@
 //! `events list` and `events tail [--follow]`.
 
 use std::io::Write;
-use std::time::Duration;
 
 use super::Invocation;
 use super::output::Report;
 use crate::cli::EventsCmd;
 use crate::error::{PaasError, Result};
 use crate::state::clock;
-use crate::state::events::{self, EventFilter, EventFollower, EventRecord};
+use crate::state::events::{
+    self, EventFilter, EventFollower, EventRecord, EventWaker, WatchSettings,
+};
 use crate::state::paths::EventFile;
 use crate::text::sanitize_inline;
 
@@ -72,11 +73,14 @@ pub fn run(inv: &Invocation, cmd: &EventsCmd) -> Result<Report> {
                     .text(text));
             }
             // Follow mode streams: one line (or one compact JSON object with --json) per event,
-            // until the process is interrupted.
+            // until the process is interrupted. File notifications wake it as a row lands; the
+            // watch starts before the follower's offsets are taken, so no row falls between.
+            let mut waker = EventWaker::new(&cd, WatchSettings::from_env()?);
+            waker.watch().log(cd.name());
             let mut follower = EventFollower::at_end(&cd);
             emit(inv.json, &res.rows);
             loop {
-                std::thread::sleep(Duration::from_millis(200));
+                waker.wait();
                 let (rows, _) = follower.poll();
                 emit(inv.json, &rows);
             }

@@ -11,11 +11,12 @@ use super::deploy::bundle;
 use super::deploy::location::{self, Location};
 use super::deploy::remote::{Layout, compose, project_name};
 use super::redaction::{self, Redacting};
+use super::remediation;
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::policy::redact::ValueRedactor;
 use crate::remote::pool::Pool;
 use crate::remote::quote::{quote, quote_all};
-use crate::remote::{ExecRequest, LineSink};
+use crate::remote::{ExecRequest, LineSink, Stream};
 use crate::state::ids::{AppName, ServiceName};
 use crate::state::paths::ContextDir;
 use crate::state::targets::Target;
@@ -153,7 +154,44 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
     })
 }
 
-/// Streams the logs; returns the remote exit code.
+/// How a logs command ended: its exit code and its last stderr lines.
+#[derive(Debug, Clone, Default)]
+pub struct Exit {
+    pub code: i32,
+    tail: Vec<String>,
+}
+
+impl Exit {
+    /// The failure a non-zero exit is, with the remediation its output points at.
+    pub fn error(&self, context: &str, plan: &LogsPlan) -> Option<PaasError> {
+        if self.code == 0 {
+            return None;
+        }
+        let tail = self.tail.join(" | ");
+        let e = PaasError::new(
+            ErrorCode::RemoteCommandFailed,
+            "logs",
+            format!(
+                "docker compose logs exited with status {} on {}{}",
+                self.code,
+                plan.target.name,
+                if tail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {tail}")
+                }
+            ),
+        )
+        .with_target(plan.target.name.as_str());
+        Some(remediation::refine(
+            e,
+            "",
+            &remediation::Facts::for_target(context, &plan.target),
+        ))
+    }
+}
+
+/// Streams the logs; returns how the remote command ended.
 pub async fn run(
     pool: &Pool,
     context: &str,
@@ -161,7 +199,7 @@ pub async fn run(
     follow: bool,
     sink: LineSink,
     cancel: &CancellationToken,
-) -> Result<i32> {
+) -> Result<Exit> {
     let t = Redacting::wrap(
         pool.get(context, &plan.target).await?,
         plan.redactor.clone(),
@@ -170,5 +208,21 @@ pub async fn run(
     if !follow {
         req.timeout = Some(DEFAULT_TIMEOUT);
     }
-    t.exec(req, sink, cancel.clone()).await
+    // The last stderr lines say why a failing command failed.
+    let tail = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let t2 = tail.clone();
+    let tee: LineSink = std::sync::Arc::new(move |stream, line: String| {
+        if stream == Stream::Stderr
+            && let Ok(mut v) = t2.lock()
+        {
+            if v.len() == 3 {
+                v.remove(0);
+            }
+            v.push(line.clone());
+        }
+        sink(stream, line);
+    });
+    let code = t.exec(req, tee, cancel.clone()).await?;
+    let tail = tail.lock().map(|v| v.clone()).unwrap_or_default();
+    Ok(Exit { code, tail })
 }

@@ -12,6 +12,7 @@ pub mod deploy;
 pub mod logs;
 pub mod reconcile;
 pub mod redaction;
+pub mod remediation;
 pub mod secrets;
 pub mod stage;
 pub mod target_check;

@@ -40,6 +40,9 @@ pub struct CheckResult {
     pub error_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
+    /// What to do about the failure, when a specific remedy is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
     pub duration_ms: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docker_version: Option<String>,
@@ -74,6 +77,7 @@ impl CheckResult {
             error: None,
             error_code: None,
             stage: None,
+            remediation: None,
             duration_ms: 0,
             docker_version: None,
             compose_version: None,
@@ -280,6 +284,7 @@ pub async fn check_target(
                 e.message.clone()
             };
             r.fail("ssh", e.code, msg);
+            r.remediation = Some(e.remediation);
         }
         Ok(Ok(out)) => {
             r.reachable = Some(true);
@@ -308,6 +313,10 @@ pub async fn check_target(
                 }
             }
         }
+    }
+    if let (None, Some(err)) = (&r.remediation, &r.error) {
+        let facts = crate::ops::remediation::Facts::for_target(context, t);
+        r.remediation = crate::ops::remediation::diagnose(err, &facts).map(|(_, fix)| fix);
     }
     r.duration_ms = started.elapsed().as_millis() as u64;
     r.checked_at = clock::now_event();
@@ -341,8 +350,9 @@ pub fn failure(results: &[CheckResult]) -> Option<PaasError> {
         .and_then(|c| c.parse().ok())
         .unwrap_or(ErrorCode::RemoteCommandFailed);
     let names: Vec<&str> = failed.iter().map(|r| r.target.as_str()).collect();
-    let remediation = match code {
-        ErrorCode::HostKeyMismatch => {
+    let remediation = match (&first.remediation, code) {
+        (Some(fix), _) => fix.clone(),
+        (None, ErrorCode::HostKeyMismatch) => {
             "the host key changed: confirm the new key with the host's owner before removing its old line from the known_hosts file".to_string()
         }
         _ => format!(
@@ -501,7 +511,6 @@ mod tests {
         ));
         assert_eq!(r.compose_version.as_deref(), Some("2.29.0"));
         assert_eq!(r.disk_free_root, Some(1024 * 1000));
-        assert_eq!(r.disk_free_docker, Some(1024 * 2000));
         assert_eq!(r.disk_free_docker, Some(1024 * 2000));
         assert_eq!(r.load1, Some(0.15));
         assert_eq!(r.uptime_seconds, Some(12345));

@@ -10,6 +10,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::redaction::Redacting;
+use super::remediation::{self, Facts};
 use crate::error::{ErrorCode, PaasError};
 use crate::policy::redact::ValueRedactor;
 use crate::remote::fanout::{self, FanoutPlan, Outcome, Strategy};
@@ -95,17 +96,19 @@ pub async fn run(
             req.timeout = spec.timeout;
             match transport.exec(req, sink, cancel.clone()).await {
                 Ok(0) => Outcome::ok(&name, detail(Some(0))),
-                Ok(code) => Outcome::failed(
-                    &name,
-                    PaasError::new(
+                Ok(code) => {
+                    let detail = detail(Some(code));
+                    let e = PaasError::new(
                         ErrorCode::RemoteCommandFailed,
                         "exec",
                         format!("the command exited with status {code} on {name}"),
                     )
                     .with_target(&name)
-                    .with_remediation("read the target's output above"),
-                    Some(detail(Some(code))),
-                ),
+                    .with_remediation("read the target's output above");
+                    let facts = Facts::for_target(context, target);
+                    let e = remediation::refine(e, &detail.output_tail.join("\n"), &facts);
+                    Outcome::failed(&name, e, Some(detail))
+                }
                 Err(e) => Outcome::failed(&name, e.with_target(&name), Some(detail(None))),
             }
         }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::error::{PaasError, Result};
+use crate::policy::separation;
 use crate::state::ids::{Host, Port, TargetName, User};
 use crate::state::names;
 use crate::state::paths::{self, ContextDir};
@@ -32,9 +33,11 @@ pub struct Added {
     pub total: usize,
 }
 
-/// Validates every field, then adds the target under the context lock.
+/// Validates every field, refuses a host:port a context of another type already uses, then
+/// adds the target under the context lock.
 pub fn add(cd: &ContextDir, spec: &NewTarget) -> Result<Added> {
     let target = build(spec)?;
+    separation::refuse_shared_hosts(cd, std::slice::from_ref(&target), "target_add")?;
     let (is_default, total) = targets::add(cd, target.clone(), spec.make_default)?;
     // Kept where si never writes: its rewrite of targets.json drops identity_file.
     targets::keep_identity_file(
@@ -49,9 +52,17 @@ pub fn add(cd: &ContextDir, spec: &NewTarget) -> Result<Added> {
     })
 }
 
-/// Validates every field, then replaces the settings of the existing target of that name.
+/// Validates every field, then replaces the settings of the existing target of that name. A
+/// new host:port (or a local target turned into a remote one) is refused when a context of
+/// another type already uses it; an unchanged one is left to the doctor, which already reports it.
 pub fn edit(cd: &ContextDir, spec: &NewTarget) -> Result<Target> {
     let target = build(spec)?;
+    let before = targets::load(cd)?
+        .find(&target.name)
+        .and_then(separation::endpoint);
+    if separation::endpoint(&target) != before {
+        separation::refuse_shared_hosts(cd, std::slice::from_ref(&target), "target_edit")?;
+    }
     targets::replace(cd, target.clone())?;
     targets::keep_identity_file(
         cd,

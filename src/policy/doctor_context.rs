@@ -4,6 +4,7 @@
 //! type, no shared vault).
 
 use super::doctor::{Check, fail, pass, summarise};
+use super::separation;
 use crate::state::context;
 use crate::state::ids::ContextName;
 use crate::state::paths::{ContextDir, StateRoot, canonical_lenient};
@@ -51,70 +52,42 @@ pub fn context_name(cd: &ContextDir) -> Check {
 
 pub fn contexts_distinct_targets(root: &StateRoot, ctx: &str) -> Check {
     const NAME: &str = "contexts_distinct_targets";
-    let names = match root.list_contexts() {
-        Ok(n) => n,
-        Err(e) => return fail(NAME, e.message),
-    };
-    let kind_of = |cd: &ContextDir| {
-        context::load(cd).map(|c| {
-            c.map(|c| c.kind())
-                .unwrap_or_else(|| context::DEFAULT_TYPE.into())
-        })
-    };
     let me = match root.context(ctx) {
         Ok(cd) => cd,
         Err(e) => return fail(NAME, e.message),
     };
-    let (my_kind, mine) = match (kind_of(&me), targets::load(&me)) {
+    let (my_kind, mine) = match (separation::kind_of(&me), targets::load(&me)) {
         (Ok(k), Ok(t)) => (k, t),
         (Err(e), _) | (_, Err(e)) => return fail(NAME, e.message),
     };
-    let endpoints = |doc: &targets::TargetsDoc| -> Vec<(String, String)> {
-        doc.targets
-            .iter()
-            .filter(|t| t.auth() != targets::AuthMethod::Local)
-            .map(|t| {
-                (
-                    format!("{}:{}", t.host.to_ascii_lowercase(), t.port()),
-                    t.name.to_string(),
-                )
-            })
-            .collect()
+    let neighbours = match separation::neighbours(root, ctx) {
+        Ok(n) => n,
+        Err(e) => return fail(NAME, e.message),
     };
-    let my_endpoints = endpoints(&mine);
-    let mut clashes = Vec::new();
-    for other in names.iter().filter(|n| n.as_str() != ctx) {
-        let (okind, otargets) = match root
-            .context(other)
-            .and_then(|ocd| Ok((kind_of(&ocd)?, targets::load(&ocd)?)))
-        {
-            Ok(kt) => kt,
-            Err(e) => {
-                clashes.push(format!(
-                    "cannot compare with context {other}: {}",
-                    e.message
-                ));
-                continue;
-            }
-        };
-        if okind == my_kind {
-            continue;
-        }
-        for (ep, oname) in endpoints(&otargets) {
-            if let Some((_, mname)) = my_endpoints.iter().find(|(e, _)| *e == ep) {
-                clashes.push(format!(
-                    "{ep} is {ctx}/{mname} ({my_kind}) and {other}/{oname} ({okind})"
-                ));
-            }
+    let mut problems = Vec::new();
+    let mut read = Vec::new();
+    for (other, n) in &neighbours {
+        match n {
+            Ok(n) => read.push(n),
+            Err(e) => problems.push(format!(
+                "cannot compare with context {other}: {}",
+                e.message
+            )),
         }
     }
-    if clashes.is_empty() {
+    for c in separation::clashes(&my_kind, &mine.targets, &read) {
+        problems.push(format!(
+            "{} is {ctx}/{} ({my_kind}) and {}/{} ({})",
+            c.endpoint, c.target, c.other_context, c.other_target, c.other_kind
+        ));
+    }
+    if problems.is_empty() {
         pass(
             NAME,
             "no host:port is shared with a context of another type",
         )
     } else {
-        fail(NAME, summarise(clashes))
+        fail(NAME, summarise(problems))
     }
 }
 

@@ -6,3 +6,4 @@ pub mod doctor;
 mod doctor_context;
 pub mod guard;
 pub mod redact;
+pub mod separation;

@@ -174,6 +174,12 @@ pub async fn known_keys(known_hosts: &Path, host: &str, port: u16) -> Result<Vec
     }
 }
 
+/// A path as a shell word, for the commands a remediation names.
+fn quoted_path(p: &Path) -> String {
+    let s = p.display().to_string();
+    shlex::try_quote(&s).map(|q| q.into_owned()).unwrap_or(s)
+}
+
 /// The refusal for damaged known_hosts lines, naming the file and lines.
 pub fn damaged_error(known_hosts: &Path, host: &str, port: u16, lines: &[usize]) -> PaasError {
     let file = known_hosts.display();
@@ -197,7 +203,8 @@ pub fn damaged_error(known_hosts: &Path, host: &str, port: u16, lines: &[usize])
     )
     .with_target(host)
     .with_remediation(format!(
-        "restore {file} from a backup, or verify the server's key out of band and delete line(s) {numbers} (`ssh-keygen -R '{pattern}' -f {file}` removes the host's entries); the next connection learns the key and audits it"
+        "restore {file} from a backup, or verify the server's key out of band and delete line(s) {numbers} (`ssh-keygen -R '{pattern}' -f {}` removes the host's entries); the next connection learns the key and audits it",
+        quoted_path(known_hosts)
     ))
 }
 
@@ -232,7 +239,7 @@ pub fn mismatch_error(
         .with_target(host)
         .with_remediation(format!(
             "if the change is expected (a rebuilt server), verify the new key out of band, then remove the old entry ({location}; `ssh-keygen -R '{pattern}' -f {}`) and connect again",
-            known_hosts.display()
+            quoted_path(known_hosts)
         )),
     )
 }

@@ -1,5 +1,6 @@
 //! The three event files of a context: appending rows (redacted, one write each), reading them
-//! newest-first from the end of each file, merging, and following them as they grow.
+//! newest-first from the end of each file, merging, and following them as they grow (woken by
+//! file notifications).
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -14,11 +15,13 @@ use crate::state::paths::{ContextDir, EventFile};
 mod fields;
 mod follow;
 mod lines;
+mod wake;
 
 pub use fields::stringify_fields;
 
 pub use follow::EventFollower;
 pub use lines::{MAX_ROW_BYTES, RevLine, ReverseLines};
+pub use wake::{DEFAULT_POLL, EventWaker, EventWatch, WatchSettings, is_change};
 
 /// `user@host` of whoever runs this process.
 pub fn operator() -> String {

@@ -64,9 +64,9 @@ pub enum Action {
         text: String,
     },
     /// The stage object or the staging project's status of a context.
-    Stage(super::stage::StageMsg),
+    Stage(super::stage::model::StageMsg),
     /// Every context's newest events, merged, for the All tab.
-    AllLoaded(Vec<super::oncall::ContextEvent>),
+    AllLoaded(Vec<super::oncall::model::ContextEvent>),
     /// A context's incident queue was read.
     IncidentsLoaded {
         context: String,
@@ -113,7 +113,7 @@ pub enum Effect {
     CancelTask(u64),
     CancelAll,
     /// Stage work (reading the staging project).
-    Stage(super::stage::StageFx),
+    Stage(super::stage::model::StageFx),
     /// Move to the next (or previous) line of the focused task matching the search.
     SearchLog {
         forward: bool,

@@ -280,9 +280,9 @@ pub struct App {
     /// The user keymap file, shown in help.
     pub keymap_path: Option<std::path::PathBuf>,
     /// Staging contexts' stage objects and instances.
-    pub stages: super::stage::Stages,
+    pub stages: super::stage::model::Stages,
     /// The All tab, the Incidents view and every context's incidents.
-    pub oncall: super::oncall::OnCall,
+    pub oncall: super::oncall::model::OnCall,
 }
 
 pub fn new_input(placeholder: &str) -> TextArea<'static> {
@@ -426,7 +426,10 @@ impl App {
             Pane::Apps => self.visible_apps().len(),
             Pane::Events => self.visible_events().len(),
             Pane::Backups => self.visible_backups().len(),
-            Pane::Instances => super::stage::visible_rows(self).len(),
+            Pane::Instances => self
+                .stages
+                .get(&self.active_name())
+                .map_or(0, |v| v.visible_rows(&self.filters[pane.index()]).len()),
             Pane::Log => 0,
         }
     }

@@ -284,6 +284,7 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
                 error: Some("network check failed: connection timed out".into()),
                 error_code: Some("PAAS_SSH_CONNECT_FAILED".into()),
                 stage: Some("tcp".into()),
+                remediation: None,
                 duration_ms: 5003,
                 checked_at: ts(5),
                 ..CheckResult::new(&t)

@@ -1,6 +1,7 @@
-//! The full-screen console. One event loop: terminal input, task output, async results and a
-//! slow poll of the active context's files feed a pure reducer; effects run outside it; the
-//! screen is redrawn only when something changed, at most once per frame interval.
+//! The full-screen console. One event loop: terminal input, task output, async results and
+//! file notifications from the state root (a poll where there are none) feed a pure reducer;
+//! effects run outside it; the screen is redrawn only when something changed, at most once per
+//! frame interval.
 
 pub mod action;
 pub mod app;
@@ -53,8 +54,8 @@ use crate::tasks::TaskRunner;
 
 /// The shortest time between two frames: redraws coalesce under load.
 const FRAME: Duration = Duration::from_millis(20);
-/// How often the active context's files are looked at for changes by other processes.
-const POLL: Duration = Duration::from_millis(500);
+/// How often the screen is redrawn while tasks run (their elapsed times move).
+const TICK: Duration = Duration::from_millis(500);
 
 pub struct ConsoleOptions {
     /// When the process started, for the first-frame figure in the log.
@@ -196,7 +197,16 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
 
     let mut events_in = EventStream::new();
     let changed = runner.changed();
-    let mut poll = tokio::time::interval(POLL);
+    let settings = events::WatchSettings::from_env().unwrap_or_else(|e| {
+        app.flash(
+            FlashLevel::Warn,
+            format!("{}; {}", e.message, e.remediation),
+        );
+        events::WatchSettings::default()
+    });
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut poll = tokio::time::interval(settings.poll);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut watched = app.active_name();
     // Every context is followed: trouble in another tab shows on its tab.
@@ -216,8 +226,9 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
     let mut ctx_stamp = watch::contexts_stamp(&opts.root);
     let mut incident_stamps = watch::incidents_stamp(&opts.root);
     let (wake_tx, mut wake) = tokio::sync::mpsc::unbounded_channel::<()>();
-    let mut watcher = watch::start(&opts.root, wake_tx);
-    let mut watching_contexts = opts.root.contexts_dir().is_dir() && watcher.is_some();
+    let mut watcher = watch::RootWatch::start(&opts.root, settings, wake_tx);
+    let mut notifying = watcher.notifying(&opts.root);
+    log_watch(notifying, settings);
     // The other tabs' doctors, so a failing one can be marked before it is visited.
     for c in app.contexts.iter().filter(|c| c.name != watched) {
         effects::spawn_doctor(&env, c.name.clone());
@@ -226,6 +237,8 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
     let mut look = false;
     let mut last_draw = Instant::now();
     let mut key_at: Option<Instant> = None;
+    // The newest event row shown since the last frame, for the "event to frame" figure.
+    let mut event_at: Option<time::OffsetDateTime> = None;
 
     loop {
         let deadline = tokio::time::Instant::from_std(last_draw + FRAME);
@@ -262,6 +275,10 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
                 if let Some(k) = key_at.take() {
                     tracing::debug!(latency_us = k.elapsed().as_micros() as u64, "key to frame");
                 }
+                if let Some(at) = event_at.take() {
+                    let us = (crate::state::clock::now() - at).whole_microseconds();
+                    tracing::debug!(latency_us = us as i64, "event to frame");
+                }
                 dirty = false;
                 last_draw = Instant::now();
             }
@@ -282,15 +299,19 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
                 while wake.try_recv().is_ok() {}
                 look = true;
             }
-            _ = poll.tick() => {
+            _ = poll.tick(), if !notifying => {
                 look = true;
-                if app.running_everywhere() > 0 {
-                    dirty = true;
-                }
+            }
+            _ = tick.tick(), if app.running_everywhere() > 0 => {
+                dirty = true;
             }
         }
         if std::mem::take(&mut look) {
-            watch::ensure_contexts(&mut watcher, &opts.root, &mut watching_contexts);
+            watcher.ensure_contexts(&opts.root);
+            if notifying != watcher.notifying(&opts.root) {
+                notifying = !notifying;
+                log_watch(notifying, settings);
+            }
             let now = watch::contexts_stamp(&opts.root);
             if now != ctx_stamp {
                 ctx_stamp = now;
@@ -311,7 +332,12 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
             for (name, f) in followers.iter_mut() {
                 let (rows, _) = f.poll();
                 if !rows.is_empty() {
-                    if *name != app.active_name() {
+                    if *name == app.active_name() {
+                        event_at = rows
+                            .iter()
+                            .filter_map(|r| crate::state::clock::parse(&r.timestamp))
+                            .max();
+                    } else {
                         // A change elsewhere may turn that context's doctor red.
                         effects::spawn_doctor(&env, name.clone());
                     }
@@ -373,6 +399,18 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
     }
     pool.close_all().await;
     Ok(())
+}
+
+/// Says in the log how the console learns of other processes' changes.
+fn log_watch(notifying: bool, settings: events::WatchSettings) {
+    if notifying {
+        tracing::debug!("watching the state root with file notifications");
+    } else {
+        tracing::info!(
+            interval_ms = settings.poll.as_millis() as u64,
+            "file notifications unavailable (or PAASDECK_WATCH=poll): polling the state root"
+        );
+    }
 }
 
 /// The signals that quit the console cleanly.

@@ -99,7 +99,7 @@ pub enum Op {
     /// Run the doctor and show its report.
     DoctorReport,
     /// A clone, start, stop or reset in the staging project (the Instances pane).
-    Stage(super::stage::StageOp),
+    Stage(super::stage::model::StageOp),
     /// The scripted health check, for this context or all.
     Check {
         all_contexts: bool,
@@ -122,7 +122,7 @@ pub enum Op {
         id: String,
     },
     /// A backup, verification, restore or prune (the Backups pane, `b`).
-    Backup(super::backup::BackupOp),
+    Backup(super::backup::model::BackupOp),
 }
 
 impl Op {

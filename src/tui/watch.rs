@@ -1,6 +1,6 @@
 //! Watching the state root: file notifications (inotify on Linux, through `notify`) wake the
 //! console as soon as another process creates, removes or changes a context or appends an
-//! event, in any context; the periodic poll stays as the fallback where notifications are
+//! event, in any context; a periodic poll runs only as the fallback where notifications are
 //! unavailable (or the root does not exist yet).
 
 use std::collections::HashMap;
@@ -10,36 +10,67 @@ use std::time::SystemTime;
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::state::events::WatchSettings;
 use crate::state::{ContextDir, StateRoot};
 
-/// Watches `<root>` and `<root>/contexts` (recursively); `None` when the root cannot be
-/// watched (missing, or no notification support): polling then does the work.
-pub fn start(root: &StateRoot, wake: UnboundedSender<()>) -> Option<RecommendedWatcher> {
-    let mut w = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        if res.is_ok() {
-            let _ = wake.send(());
-        }
-    })
-    .ok()?;
-    w.watch(root.path(), RecursiveMode::NonRecursive).ok()?;
-    let contexts = root.contexts_dir();
-    if contexts.is_dir() {
-        let _ = w.watch(&contexts, RecursiveMode::Recursive);
-    }
-    Some(w)
+/// The state root's watch: `<root>` and `<root>/contexts` (recursively), or nothing where
+/// notifications are unavailable (or turned off with `PAASDECK_WATCH=poll`).
+pub struct RootWatch {
+    watcher: Option<RecommendedWatcher>,
+    /// `<root>/contexts` is watched (it appears with the first context).
+    contexts: bool,
 }
 
-/// Adds the contexts directory once it exists (it appears with the first context).
-pub fn ensure_contexts(w: &mut Option<RecommendedWatcher>, root: &StateRoot, watching: &mut bool) {
-    if *watching {
-        return;
+impl RootWatch {
+    pub fn start(
+        root: &StateRoot,
+        settings: WatchSettings,
+        wake: UnboundedSender<()>,
+    ) -> RootWatch {
+        let mut w = RootWatch {
+            watcher: None,
+            contexts: false,
+        };
+        if !settings.notify {
+            return w;
+        }
+        // The console's own reads of the files it watches must not wake it again.
+        let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            if crate::state::events::is_change(&res) {
+                let _ = wake.send(());
+            }
+        });
+        let Ok(mut watcher) = watcher else {
+            return w;
+        };
+        if watcher
+            .watch(root.path(), RecursiveMode::NonRecursive)
+            .is_err()
+        {
+            return w;
+        }
+        w.watcher = Some(watcher);
+        w.ensure_contexts(root);
+        w
     }
-    let contexts = root.contexts_dir();
-    if let Some(w) = w.as_mut()
-        && contexts.is_dir()
-        && w.watch(&contexts, RecursiveMode::Recursive).is_ok()
-    {
-        *watching = true;
+
+    /// Adds the contexts directory once it exists.
+    pub fn ensure_contexts(&mut self, root: &StateRoot) {
+        if self.contexts {
+            return;
+        }
+        let contexts = root.contexts_dir();
+        if let Some(w) = self.watcher.as_mut()
+            && contexts.is_dir()
+            && w.watch(&contexts, RecursiveMode::Recursive).is_ok()
+        {
+            self.contexts = true;
+        }
+    }
+
+    /// Whether notifications cover every file the console follows; else it must poll.
+    pub fn notifying(&self, root: &StateRoot) -> bool {
+        self.watcher.is_some() && (self.contexts || !root.contexts_dir().is_dir())
     }
 }
 

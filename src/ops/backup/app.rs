@@ -15,6 +15,7 @@ use super::stream::{self, CHANNEL_CHUNKS, Counter, Sealer};
 use super::{Keys, Start, Ticker, keys, store_dir, sweep_store};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::redaction::{self, Redacting};
+use crate::ops::remediation::{self, Facts};
 use crate::policy::redact::ValueRedactor;
 use crate::remote::pool::Pool;
 use crate::remote::quote::quote;
@@ -266,5 +267,6 @@ pub async fn run(
         .with_remediation("run the app's backup_cmd by hand on the target to see why, then retry"),
         (Err(e), Ok(_)) => e,
     };
+    let result = remediation::refine(result, "", &Facts::for_target(cd.name(), &site.target));
     Err(start.failed(cd, result))
 }

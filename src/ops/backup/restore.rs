@@ -18,6 +18,7 @@ use super::stream::{self, CHANNEL_CHUNKS, Counter, Expect};
 use super::verify::{self, Finding};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::redaction::Redacting;
+use crate::ops::remediation::{self, Facts};
 use crate::policy::doctor;
 use crate::remote::pool::Pool;
 use crate::remote::{ByteRequest, LineSink, Stream};
@@ -319,7 +320,8 @@ async fn stream_into(
     };
     let (code, fed) = tokio::join!(t.exec_bytes(req, stderr, stop.clone()), source);
     drop(ticker);
-    match (code, fed) {
+    let facts = Facts::for_target(cd.name(), &site.target);
+    let result = match (code, fed) {
         (Ok(0), Ok(())) => Ok(()),
         (Ok(n @ (i32::MIN..=-1 | 1..=i32::MAX)), _) => Err(PaasError::new(
             ErrorCode::RemoteCommandFailed,
@@ -333,5 +335,6 @@ async fn stream_into(
         .with_target(&site.target.name)
         .with_remediation("look at the command's output above and the app's state on the target")),
         (_, Err(e)) | (Err(e), _) => Err(e),
-    }
+    };
+    result.map_err(|e| remediation::refine(e, "", &facts))
 }

@@ -15,6 +15,7 @@ use super::{Kind, Plan, lock, migrate, remote};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::alert;
 use crate::ops::redaction::Redacting;
+use crate::ops::remediation::{self, Facts};
 use crate::policy::redact::ValueRedactor;
 use crate::remote::fanout::{self, Outcome, TargetStatus};
 use crate::remote::pool::Pool;
@@ -166,7 +167,13 @@ async fn run_target(
         duration_ms: started.elapsed().as_millis() as u64,
         si_stopped: None,
     };
+    let mut facts = Facts::for_target(&plan.context, &job.target);
+    facts.remote_root = Some(plan.layout.root.clone());
+    if plan.kind == Kind::Deploy {
+        facts.deploy_app = Some(plan.app.to_string());
+    }
     let fail = |e: PaasError, probes: u32| {
+        let e = remediation::refine(e, "", &facts);
         Outcome::failed(&name, e.with_target(&name), Some(report(None, probes)))
     };
     let t = match job.pool.get(&plan.context, &job.target).await {
@@ -268,7 +275,7 @@ async fn run_target(
             Outcome {
                 target: name.clone(),
                 status: TargetStatus::RolledBack,
-                error: Some(
+                error: Some(remediation::refine(
                     PaasError::new(
                         ErrorCode::HealthCheckFailed,
                         "health_check",
@@ -276,7 +283,9 @@ async fn run_target(
                     )
                     .with_target(&name)
                     .with_remediation("read the target's output, fix the release and deploy again"),
-                ),
+                    "",
+                    &facts,
+                )),
                 detail: Some(report(Some(candidate), 0)),
             }
         }

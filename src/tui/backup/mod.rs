@@ -5,58 +5,16 @@
 //! the work runs in [`effects`] through the same `ops::backup` functions as the CLI.
 
 pub mod effects;
+pub mod model;
+
+pub use model::{BackupAction, BackupOp};
 
 use super::action::{Effect, Op, Pane};
 use super::app::{App, FlashLevel, MenuItem};
 use super::keymap::Cmd;
 use super::model::BackupRow;
 use crate::ops::backup::prune::Policy;
-use crate::policy::guard::Verb;
 use crate::state::clock;
-
-/// What a backup operation does.
-#[derive(Debug, Clone, PartialEq)]
-pub enum BackupAction {
-    State,
-    Run { app: String },
-    Verify { id: String, deep: bool },
-    Restore { id: String, target: Option<String> },
-    Prune { policy: Policy, apply: bool },
-}
-
-/// A backup operation on the active context, with the lines its confirmation shows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BackupOp {
-    pub action: BackupAction,
-    pub lines: Vec<String>,
-}
-
-impl BackupOp {
-    pub fn verb(&self) -> Verb {
-        match &self.action {
-            BackupAction::State => Verb::BackupState,
-            BackupAction::Run { .. } => Verb::BackupRun,
-            BackupAction::Verify { .. } => Verb::BackupVerify,
-            BackupAction::Restore { .. } => Verb::BackupRestore,
-            // Only removing anything is destructive; the plan is a read of the catalogue.
-            BackupAction::Prune { apply: false, .. } => Verb::BackupList,
-            BackupAction::Prune { apply: true, .. } => Verb::BackupPrune,
-        }
-    }
-
-    pub fn title(&self) -> String {
-        match &self.action {
-            BackupAction::State => "backup state".into(),
-            BackupAction::Run { app } => format!("backup run {app}"),
-            BackupAction::Verify { id, deep } => {
-                format!("backup verify {id}{}", if *deep { " --deep" } else { "" })
-            }
-            BackupAction::Restore { id, .. } => format!("backup restore {id}"),
-            BackupAction::Prune { apply: false, .. } => "backup prune (plan)".into(),
-            BackupAction::Prune { apply: true, .. } => "backup prune --apply".into(),
-        }
-    }
-}
 
 fn age(app: &App, at: &str) -> String {
     clock::parse(at)

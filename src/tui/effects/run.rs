@@ -16,7 +16,7 @@ use crate::ops::{self, logs, target_check, target_exec};
 use crate::remote::fanout::{self, Outcome, TargetStatus};
 use crate::remote::{BoxFuture, Stream};
 use crate::state::context::{self, InitSpec};
-use crate::state::events::EventFollower;
+use crate::state::events::{EventFollower, EventWatch};
 use crate::state::targets;
 use crate::tasks::{TaskCtx, TaskMeta, TaskRunner};
 
@@ -248,12 +248,22 @@ async fn execute(
         }
         Op::EventsTail => {
             ctx.note(format!("following the events of {active}…"));
-            let mut follower = EventFollower::at_end(&cd?);
+            let cd = cd?;
+            // Woken by file notifications as a row lands; a poll only where there are none.
+            let woken = std::sync::Arc::new(tokio::sync::Notify::new());
+            let w2 = woken.clone();
+            let settings = crate::state::events::WatchSettings::from_env().unwrap_or_default();
+            let mut watch = EventWatch::new(&cd, settings, move || w2.notify_one());
+            watch.log(cd.name());
+            let (notified, poll) = (watch.notifications(), watch.poll_interval());
+            let mut follower = EventFollower::at_end(&cd);
             loop {
                 tokio::select! {
                     _ = ctx.cancel.cancelled() => return Ok("stopped".into()),
-                    _ = tokio::time::sleep(Duration::from_millis(300)) => {}
+                    _ = woken.notified(), if notified => {}
+                    _ = tokio::time::sleep(poll), if !notified => {}
                 }
+                watch.refresh();
                 let (rows, _) = follower.poll();
                 for r in rows {
                     (ctx.sink)(Stream::Stdout, r.one_line());
@@ -402,7 +412,10 @@ async fn execute(
             )
             .await
             {
-                Ok(code) => Ok(format!("logs ended (exit {code})")),
+                Ok(exit) => match exit.error(active, &plan) {
+                    None => Ok(format!("logs ended (exit {})", exit.code)),
+                    Some(e) => Err(e),
+                },
                 Err(e) if e.code == ErrorCode::Cancelled => Ok("stopped".into()),
                 Err(e) => Err(e),
             }

@@ -1,111 +1,29 @@
 //! The console's side of STAGE-GBO: a staging context with a stage object shows an Instances
 //! pane, read from `stage status`, with clone/start/stop/reset going through the one guard.
-//! This file is the pure part (model, reducer, ops with the exact commands); the work runs
-//! in [`effects`].
+//! This file is the pure reducer (and the ops with the exact commands); its types are in
+//! [`model`], the work runs in [`effects`].
 
 pub mod effects;
 #[cfg(test)]
 mod effects_tests;
+pub mod model;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
-
-use time::OffsetDateTime;
+pub use model::{StageAction, StageFx, StageMsg, StageOp, StageView, Stages};
 
 use super::action::{Effect, Op, Pane};
 use super::app::{App, FlashLevel, MenuItem};
 use super::keymap::Cmd;
 use crate::ops::stage::host::HostView;
 use crate::ops::stage::incus::Incus;
-use crate::ops::stage::status::{StageStatus, StatusRow};
+use crate::ops::stage::status::StatusRow;
 use crate::ops::stage::{lifecycle, plan};
-use crate::policy::guard::Verb;
-use crate::state::stage::StageConfig;
-
-/// One context's stage, as last read.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StageView {
-    /// The validated stage object, or why it cannot be used; `None` when there is none.
-    pub config: Option<Result<StageConfig, String>>,
-    pub status: Option<StageStatus>,
-    /// Why the last refresh failed.
-    pub error: Option<String>,
-    pub refreshing: bool,
-    pub refreshed_at: Option<OffsetDateTime>,
-}
-
-impl StageView {
-    pub fn config(&self) -> Option<&StageConfig> {
-        self.config.as_ref().and_then(|c| c.as_ref().ok())
-    }
-}
-
-/// Stage views by context name.
-pub type Stages = HashMap<String, StageView>;
-
-/// What a stage action does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StageAction {
-    Clone,
-    Start,
-    Stop,
-    Reset,
-}
-
-/// A stage operation on the active context, with the lines its confirmation shows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StageOp {
-    pub action: StageAction,
-    pub components: Vec<String>,
-    pub lines: Vec<String>,
-}
-
-impl StageOp {
-    pub fn verb(&self) -> Verb {
-        match self.action {
-            StageAction::Clone => Verb::StageClone,
-            StageAction::Start => Verb::StageStart,
-            StageAction::Stop => Verb::StageStop,
-            StageAction::Reset => Verb::StageReset,
-        }
-    }
-
-    pub fn title(&self) -> String {
-        let verb = self.verb().command();
-        match self.action {
-            StageAction::Clone if self.components.is_empty() => verb.to_string(),
-            _ => format!("{verb} {}", self.components.join(",")),
-        }
-    }
-}
-
-/// Messages for the reducer.
-#[derive(Debug, Clone)]
-pub enum StageMsg {
-    /// The stage object was (re)read from `paasdeck.json`.
-    Loaded {
-        context: String,
-        config: Option<Result<StageConfig, String>>,
-    },
-    /// `stage status` finished.
-    Status {
-        context: String,
-        result: Result<StageStatus, String>,
-    },
-}
 
 impl StageMsg {
     pub fn into_action(self) -> super::action::Action {
         super::action::Action::Stage(self)
     }
-}
-
-/// Work for [`effects::apply`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StageFx {
-    /// Run `stage status` for a context (an audited read of the host).
-    Refresh(String),
 }
 
 fn active_view(app: &App) -> Option<&StageView> {
@@ -138,26 +56,8 @@ pub fn fix_focus(app: &mut App) {
 
 /// The rows after the pane's filter.
 pub fn visible_rows(app: &App) -> Vec<&StatusRow> {
-    let f = app.filters[Pane::Instances.index()].to_lowercase();
     active_view(app)
-        .and_then(|v| v.status.as_ref())
-        .map(|s| {
-            s.rows
-                .iter()
-                .filter(|r| {
-                    f.is_empty()
-                        || [
-                            &r.name,
-                            &r.state,
-                            &r.data,
-                            &r.ipv4.join(","),
-                            &r.flags.join(","),
-                        ]
-                        .iter()
-                        .any(|p| p.to_lowercase().contains(&f))
-                })
-                .collect()
-        })
+        .map(|v| v.visible_rows(&app.filters[Pane::Instances.index()]))
         .unwrap_or_default()
 }
 

@@ -11,6 +11,7 @@ use crate::ops::stage::status::{StageStatus, StatusRow};
 use crate::policy::guard::{ConfirmLevel, ContextPolicy};
 use crate::state::StateRoot;
 use crate::state::context::ContextConfig;
+use crate::state::stage::StageConfig;
 use crate::tasks::TaskRunner;
 use crate::tui::action::{Action, Effect, Op, Pane};
 use crate::tui::app::{App, ContextView, DoctorState, Overlay, Snapshot};

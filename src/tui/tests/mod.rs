@@ -81,6 +81,7 @@ fn snapshot() -> Snapshot {
         error: None,
         error_code: None,
         stage: None,
+        remediation: None,
         duration_ms: 120,
         docker_version: Some("27.3.1".into()),
         compose_version: Some("2.29.7".into()),
@@ -475,6 +476,8 @@ fn banner_bg(t: &Terminal<TestBackend>) -> Vec<Color> {
 mod addons;
 mod backups;
 mod console;
+mod layering;
 mod oncall;
 mod reducer;
 mod render;
+mod separation;

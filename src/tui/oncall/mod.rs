@@ -2,7 +2,7 @@
 //! marked with its context, live) and the **Incidents** view (every context's incident queue),
 //! and the open-incident counts the banner shows. State and reducer only; loading is an effect.
 
-use std::collections::BTreeMap;
+pub mod model;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -10,136 +10,10 @@ use super::action::{Effect, Op};
 use super::app::{App, FlashLevel, Overlay};
 use super::keymap::{Cmd, KeySpec};
 use crate::ops::deploy::Common;
-use crate::state::clock;
 use crate::state::events::EventRecord;
 use crate::state::incidents::Entry;
 
-/// Rows the All tab keeps.
-pub const ALL_KEPT: usize = 1000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    All,
-    Incidents,
-}
-
-/// One row of the All tab.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContextEvent {
-    pub context: String,
-    pub record: EventRecord,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct OnCall {
-    /// The view shown instead of the context panes, if any.
-    pub view: Option<View>,
-    pub selected: [usize; 2],
-    /// Every context's events, newest first (once loaded).
-    pub all: Vec<ContextEvent>,
-    pub all_loaded: bool,
-    /// Every context's incident queue, newest first.
-    pub incidents: BTreeMap<String, Vec<Entry>>,
-}
-
-fn key_of(r: &EventRecord) -> i128 {
-    clock::sort_key(&r.timestamp).unwrap_or(i128::MIN)
-}
-
-impl OnCall {
-    /// Open (or acknowledged) incidents per context, contexts with none left out.
-    pub fn open_counts(&self) -> Vec<(String, usize)> {
-        self.incidents
-            .iter()
-            .map(|(c, v)| (c.clone(), v.iter().filter(|e| e.status.is_active()).count()))
-            .filter(|(_, n)| *n > 0)
-            .collect()
-    }
-
-    /// The Incidents view's rows: active ones first, then newest first.
-    pub fn incident_rows(&self) -> Vec<(&str, &Entry)> {
-        let mut rows: Vec<(&str, &Entry)> = self
-            .incidents
-            .iter()
-            .flat_map(|(c, v)| v.iter().map(move |e| (c.as_str(), e)))
-            .collect();
-        rows.sort_by(|a, b| {
-            b.1.status
-                .is_active()
-                .cmp(&a.1.status.is_active())
-                .then_with(|| clock::sort_key(&b.1.last_seen).cmp(&clock::sort_key(&a.1.last_seen)))
-        });
-        rows
-    }
-
-    pub fn rows(&self, v: View) -> usize {
-        match v {
-            View::All => self.all.len(),
-            View::Incidents => self.incident_rows().len(),
-        }
-    }
-
-    fn index(v: View) -> usize {
-        match v {
-            View::All => 0,
-            View::Incidents => 1,
-        }
-    }
-
-    pub fn selection(&self, v: View) -> usize {
-        self.selected[Self::index(v)]
-    }
-
-    /// Rows appended in a context (oldest first), merged in by time.
-    pub fn add(&mut self, context: &str, rows: &[EventRecord]) {
-        if !self.all_loaded {
-            return;
-        }
-        for r in rows {
-            let row = ContextEvent {
-                context: context.to_string(),
-                record: with_context(r.clone(), context),
-            };
-            if self.all.contains(&row) {
-                continue;
-            }
-            let k = key_of(&row.record);
-            let at = self
-                .all
-                .iter()
-                .position(|e| key_of(&e.record) <= k)
-                .unwrap_or(self.all.len());
-            self.all.insert(at, row);
-            if self.view == Some(View::All) && self.selected[0] > 0 && at <= self.selected[0] {
-                self.selected[0] += 1;
-            }
-        }
-        self.all.truncate(ALL_KEPT);
-    }
-}
-
-fn with_context(mut r: EventRecord, context: &str) -> EventRecord {
-    if r.context.is_empty() {
-        r.context = context.to_string();
-    }
-    r
-}
-
-/// The All tab's rows from every context's newest events.
-pub fn merge(per_context: Vec<(String, Vec<EventRecord>)>) -> Vec<ContextEvent> {
-    let mut all: Vec<ContextEvent> = per_context
-        .into_iter()
-        .flat_map(|(c, rows)| {
-            rows.into_iter().map(move |r| ContextEvent {
-                record: with_context(r, &c),
-                context: c.clone(),
-            })
-        })
-        .collect();
-    all.sort_by_key(|e| std::cmp::Reverse(key_of(&e.record)));
-    all.truncate(ALL_KEPT);
-    all
-}
+pub use model::{ALL_KEPT, ContextEvent, OnCall, View, merge};
 
 /// Whether a row may have changed a context's incidents.
 fn is_failure(r: &EventRecord) -> bool {

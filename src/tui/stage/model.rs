@@ -1,0 +1,116 @@
+//! The console's stage model: what a context's stage looks like as last read, the operations
+//! on it and the messages and work the reducer exchanges. It depends on no other console module,
+//! so the action, app and op types can hold it without importing the stage reducer.
+
+use std::collections::HashMap;
+
+use time::OffsetDateTime;
+
+use crate::ops::stage::status::{StageStatus, StatusRow};
+use crate::policy::guard::Verb;
+use crate::state::stage::StageConfig;
+
+/// One context's stage, as last read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StageView {
+    /// The validated stage object, or why it cannot be used; `None` when there is none.
+    pub config: Option<Result<StageConfig, String>>,
+    pub status: Option<StageStatus>,
+    /// Why the last refresh failed.
+    pub error: Option<String>,
+    pub refreshing: bool,
+    pub refreshed_at: Option<OffsetDateTime>,
+}
+
+impl StageView {
+    pub fn config(&self) -> Option<&StageConfig> {
+        self.config.as_ref().and_then(|c| c.as_ref().ok())
+    }
+
+    /// The rows whose name, state, data policy, addresses or flags contain `filter`
+    /// (case-insensitively; an empty filter keeps every row).
+    pub fn visible_rows(&self, filter: &str) -> Vec<&StatusRow> {
+        let f = filter.to_lowercase();
+        self.status
+            .as_ref()
+            .map(|s| {
+                s.rows
+                    .iter()
+                    .filter(|r| {
+                        f.is_empty()
+                            || [
+                                &r.name,
+                                &r.state,
+                                &r.data,
+                                &r.ipv4.join(","),
+                                &r.flags.join(","),
+                            ]
+                            .iter()
+                            .any(|p| p.to_lowercase().contains(&f))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Stage views by context name.
+pub type Stages = HashMap<String, StageView>;
+
+/// What a stage action does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageAction {
+    Clone,
+    Start,
+    Stop,
+    Reset,
+}
+
+/// A stage operation on the active context, with the lines its confirmation shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageOp {
+    pub action: StageAction,
+    pub components: Vec<String>,
+    pub lines: Vec<String>,
+}
+
+impl StageOp {
+    pub fn verb(&self) -> Verb {
+        match self.action {
+            StageAction::Clone => Verb::StageClone,
+            StageAction::Start => Verb::StageStart,
+            StageAction::Stop => Verb::StageStop,
+            StageAction::Reset => Verb::StageReset,
+        }
+    }
+
+    pub fn title(&self) -> String {
+        let verb = self.verb().command();
+        match self.action {
+            StageAction::Clone if self.components.is_empty() => verb.to_string(),
+            _ => format!("{verb} {}", self.components.join(",")),
+        }
+    }
+}
+
+/// Messages for the reducer.
+#[derive(Debug, Clone)]
+pub enum StageMsg {
+    /// The stage object was (re)read from `paasdeck.json`.
+    Loaded {
+        context: String,
+        config: Option<Result<StageConfig, String>>,
+    },
+    /// `stage status` finished.
+    Status {
+        context: String,
+        result: Result<StageStatus, String>,
+    },
+}
+
+/// Work for the stage effects (`stage::effects::apply`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StageFx {
+    /// Run `stage status` for a context (an audited read of the host).
+    Refresh(String),
+}
