@@ -38,6 +38,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    // Run by ssh as its SSH_ASKPASS program during `target bootstrap`: answer the password
+    // prompt and nothing else.
+    if std::env::var_os(paasdeck::ops::bootstrap::ASKPASS_MODE_ENV).is_some() {
+        let prompt = args.get(1).map(String::as_str).unwrap_or("");
+        return ExitCode::from(paasdeck::ops::bootstrap::askpass(prompt) as u8);
+    }
     let json = wants_json(&args);
     if let Some(e) = refuse_secret_on_argv(&args) {
         headless::output::print_error(json, "secret", "", &e);

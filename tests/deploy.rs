@@ -209,7 +209,11 @@ fn deploy_applies_records_history_and_replaces_containers() {
     assert!(!text.contains("tok-edge-a-Secret") && !text.contains("postgres://db/shop"));
     let h = site.history();
     assert_eq!(h["current_release"], rel1);
-    assert_eq!(h["current_remote_dir"], site.remote.to_str().unwrap());
+    // si's meaning: the directory that holds the release directories
+    assert_eq!(
+        h["current_remote_dir"],
+        site.app_dir().join("releases").to_str().unwrap()
+    );
 
     let rel_dir = site.app_dir().join("releases").join(&rel1);
     assert!(rel_dir.join("compose.yaml").exists() && rel_dir.join("release.json").exists());
@@ -226,7 +230,7 @@ fn deploy_applies_records_history_and_replaces_containers() {
     let dotenv = std::fs::read_to_string(&env_file).unwrap();
     assert_eq!(
         dotenv,
-        "API_TOKEN='tok-edge-a-Secret'\nDATABASE_URL='postgres://db/shop'\n"
+        "COMPOSE_PROJECT_NAME='shop-api'\nAPI_TOKEN='tok-edge-a-Secret'\nDATABASE_URL='postgres://db/shop'\n"
     );
     // docker compose ran in the release directory under the stable project
     let calls = site.sshds[0].docker_calls();
@@ -652,5 +656,8 @@ fn a_variable_without_value_or_default_is_listed_in_the_plan_and_refused_at_appl
     let rel = release_of(&doc);
     let dotenv =
         std::fs::read_to_string(site.app_dir().join("releases").join(&rel).join(".env")).unwrap();
-    assert_eq!(dotenv, "GREETING='hello-there'\n");
+    assert_eq!(
+        dotenv,
+        "COMPOSE_PROJECT_NAME='shop-api'\nGREETING='hello-there'\n"
+    );
 }

@@ -157,11 +157,11 @@ fn an_encrypted_value_reaches_only_the_remote_env_file() {
     let doc: Value = serde_json::from_str(&out).unwrap();
     let release = doc["release"].as_str().unwrap();
 
-    // The remote .env holds the decrypted value, 0600.
+    // The remote .env holds the decrypted value, 0600 (after the project's name).
     let dotenv = remote.join("shop/api/releases").join(release).join(".env");
     assert_eq!(
         std::fs::read_to_string(&dotenv).unwrap(),
-        format!("DATABASE_URL='{value}'\n")
+        format!("COMPOSE_PROJECT_NAME='shop-api'\nDATABASE_URL='{value}'\n")
     );
     assert_eq!(
         std::fs::metadata(&dotenv).unwrap().permissions().mode() & 0o777,

@@ -410,6 +410,6 @@ fn the_demo_ships_an_encrypted_vault_that_deploys_out_of_the_box() {
         .join(".env");
     assert_eq!(
         std::fs::read_to_string(dotenv).unwrap(),
-        "DATABASE_URL='postgres://api:demo-only@db.oss-demo.invalid:5432/api'\n"
+        "COMPOSE_PROJECT_NAME='oss-demo-api'\nDATABASE_URL='postgres://api:demo-only@db.oss-demo.invalid:5432/api'\n"
     );
 }

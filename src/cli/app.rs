@@ -24,6 +24,53 @@ pub enum AppCmd {
         #[arg(long)]
         force: bool,
     },
+    /// si add-ons (postgres, redis, nats, supabase-walg, databasus) merged into every release
+    #[command(subcommand)]
+    Addon(AddonCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AddonCmd {
+    /// The pack catalogue
+    Contract,
+    /// Enable an add-on pack for an app (or replace one of the same name)
+    Enable(AddonEnableArgs),
+    /// The enabled add-ons
+    #[command(visible_alias = "ls")]
+    List {
+        /// Only this app's
+        #[arg(long, value_name = "APP")]
+        app: Option<String>,
+    },
+    /// Disable an add-on: its service leaves the app at the next deploy (its volume stays)
+    #[command(visible_alias = "remove", alias = "rm")]
+    Disable {
+        #[arg(long, value_name = "APP")]
+        app: String,
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AddonEnableArgs {
+    #[arg(long, value_name = "APP")]
+    pub app: String,
+    /// postgres, redis, nats, supabase-walg or databasus
+    #[arg(long, value_name = "PACK")]
+    pub pack: String,
+    /// Add-on name (default: the pack)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Compose service name (default: <pack>-<name>)
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// Image version (default: the pack's)
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+    /// Pack variables as KEY=value, comma-separated (e.g. POSTGRES_DB=shop)
+    #[arg(long, value_name = "K=V,...")]
+    pub set: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -70,6 +70,12 @@ pub enum ContextCmd {
         #[arg(long)]
         force: bool,
     },
+    /// Remove the plaintext .env files si left in release bundles (plan only without --apply)
+    ScrubBundles {
+        /// Remove them (without it, only list what would be removed)
+        #[arg(long)]
+        apply: bool,
+    },
     /// Export targets, deploy history and webhook mappings (no secrets)
     Export {
         #[arg(long, value_name = "FILE")]
@@ -81,13 +87,16 @@ pub enum ContextCmd {
         #[arg(long)]
         force: bool,
     },
-    /// Import an export into an existing context (merge, or --replace)
+    /// Import an export into a context (merge, or --replace); a missing context is created
     Import {
         #[arg(long, value_name = "FILE")]
         input: PathBuf,
         /// Destination context (default: --context)
         #[arg(long, value_name = "NAME")]
         name: Option<String>,
+        /// Type of the context when the import creates it (default internal-dogfood, as si)
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
         /// Overwrite instead of merging
         #[arg(long)]
         replace: bool,

@@ -206,6 +206,7 @@ impl Command {
                 ContextCmd::Remove { .. } => Verb::ContextRemove,
                 ContextCmd::Export { .. } => Verb::ContextExport,
                 ContextCmd::Import { .. } => Verb::ContextImport,
+                ContextCmd::ScrubBundles { .. } => Verb::ContextScrubBundles,
             },
             Command::Target(t) => match t {
                 TargetCmd::Add(_) => Verb::TargetAdd,
@@ -214,12 +215,19 @@ impl Command {
                 TargetCmd::Remove { .. } => Verb::TargetRemove,
                 TargetCmd::Check(_) => Verb::TargetCheck,
                 TargetCmd::Exec(_) => Verb::TargetExec,
+                TargetCmd::Bootstrap(_) => Verb::TargetBootstrap,
             },
             Command::App(a) => match a {
                 AppCmd::Add(_) => Verb::AppAdd,
                 AppCmd::List => Verb::AppList,
                 AppCmd::Status { .. } => Verb::AppStatus,
                 AppCmd::Remove { .. } => Verb::AppRemove,
+                AppCmd::Addon(c) => match c {
+                    AddonCmd::Contract => Verb::AppAddonContract,
+                    AddonCmd::Enable(_) => Verb::AppAddonEnable,
+                    AddonCmd::List { .. } => Verb::AppAddonList,
+                    AddonCmd::Disable { .. } => Verb::AppAddonDisable,
+                },
             },
             Command::Events(e) => match e {
                 EventsCmd::List { .. } => Verb::EventsList,
@@ -321,7 +329,7 @@ impl Command {
                 ContextCmd::Export { name, .. } | ContextCmd::Import { name, .. } => {
                     name.as_deref()
                 }
-                ContextCmd::List => None,
+                ContextCmd::List | ContextCmd::ScrubBundles { .. } => None,
             },
             _ => None,
         }

@@ -37,6 +37,23 @@ pub enum TargetCmd {
     Check(TargetCheckArgs),
     /// Run a command on targets with a fan-out strategy (destructive)
     Exec(TargetExecArgs),
+    /// Install your public key over one password login, verify key auth, switch to it
+    Bootstrap(TargetBootstrapArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TargetBootstrapArgs {
+    #[arg(long, value_name = "NAME")]
+    pub target: String,
+    /// The NAME of an environment variable holding the password (never the password itself)
+    #[arg(long, value_name = "VAR")]
+    pub password_env: String,
+    /// Public key to install (default ~/.ssh/id_ed25519.pub, then ~/.ssh/id_rsa.pub)
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
+    /// Time limit for the whole bootstrap
+    #[arg(long, default_value = "45s", value_parser = parse_timeout)]
+    pub timeout: Duration,
 }
 
 #[derive(Args, Debug, Clone)]

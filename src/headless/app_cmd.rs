@@ -17,6 +17,7 @@ pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
         AppCmd::Add(a) => add(inv, a),
         AppCmd::List => list(inv),
         AppCmd::Status { app } => status(inv, app),
+        AppCmd::Addon(c) => super::addon_cmd::run(inv, c),
         AppCmd::Remove { app, force } => {
             names::validate_app(app)?;
             if !force {
@@ -73,10 +74,11 @@ fn add(inv: &Invocation, a: &AppAddArgs) -> Result<Report> {
         .text(format!("app {} registered", app.name)))
 }
 
+/// Every app the context knows (the same list the console shows): registered ones, and those
+/// known only from their release history, as `si paas` leaves them.
 fn list(inv: &Invocation) -> Result<Report> {
     let cd = inv.existing_cd()?;
-    let reg = apps::load(&cd)?;
-    let hist = deployments::load(&cd)?;
+    let known = apps::load_known(&cd)?;
     let mut rows = vec![vec![
         "APP".to_string(),
         "CURRENT RELEASE".into(),
@@ -84,37 +86,48 @@ fn list(inv: &Invocation) -> Result<Report> {
         "TARGETS".into(),
     ]];
     let mut data = Vec::new();
-    for a in &reg.apps {
-        let h = hist.app(&a.name);
+    for k in &known {
+        let h = k.history.as_ref();
         let current = h
             .and_then(|h| h.current_release.as_ref())
             .map(String::from)
             .unwrap_or_default();
         let count = h.map(|h| h.history.len()).unwrap_or(0);
+        let targets = match &k.entry {
+            None => "(not registered)".to_string(),
+            Some(a) if a.targets.is_empty() => "(current)".into(),
+            Some(a) => a
+                .targets
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        };
         rows.push(vec![
-            a.name.to_string(),
+            k.name.clone(),
             if current.is_empty() {
                 "-".into()
             } else {
                 current.clone()
             },
             count.to_string(),
-            if a.targets.is_empty() {
-                "(current)".into()
-            } else {
-                a.targets
-                    .iter()
-                    .map(|t| t.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            },
+            targets,
         ]);
-        let mut v = serde_json::to_value(a).unwrap_or_default();
+        let mut v = match &k.entry {
+            Some(a) => serde_json::to_value(a).unwrap_or_default(),
+            None => json!({ "name": k.name }),
+        };
+        v["registered"] = json!(k.registered());
         v["current_release"] = json!(current);
         v["releases"] = json!(count);
+        v["current_remote_dir"] = json!(
+            h.and_then(|h| h.current_remote_dir.as_ref())
+                .map(String::from)
+                .unwrap_or_default()
+        );
         data.push(v);
     }
-    let text = if reg.apps.is_empty() {
+    let text = if known.is_empty() {
         format!(
             "no apps; register one with `{}`\n",
             crate::ops::cli_command(
@@ -173,8 +186,36 @@ fn status(inv: &Invocation, app: &str) -> Result<Report> {
         dash(&remote_dir),
         dash(&h.updated_at),
     );
+    let loc = crate::ops::deploy::location::current(cd.name(), &app, &h)?;
+    if let Some(l) = &loc {
+        text.push_str(&format!(
+            "  layout           {}{}\n  release dir      {}\n  project          {}\n",
+            l.layout_name(),
+            if l.is_si() {
+                " (deployed by si: the next deploy takes it over)"
+            } else {
+                ""
+            },
+            l.release_dir(),
+            l.project()
+        ));
+    }
     if let Some(e) = entry {
         text.push_str(&format!("  compose file     {}\n", e.compose_file));
+    }
+    let addons = crate::state::addons::load(&cd)?.for_app(&app);
+    if !addons.is_empty() {
+        text.push_str(&format!(
+            "  add-ons          {}\n",
+            addons
+                .iter()
+                .map(|a| format!(
+                    "{} ({} {}, service {})",
+                    a.name, a.pack, a.version, a.service
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     text.push_str("  history (newest first):\n");
     for r in &releases {
@@ -197,6 +238,14 @@ fn status(inv: &Invocation, app: &str) -> Result<Report> {
         .set("current_remote_dir", &remote_dir)
         .set("updated_at", &h.updated_at)
         .set("previous_release", h.previous())
+        .set("location", &loc)
+        .set(
+            "addons",
+            addons
+                .iter()
+                .map(|a| json!({"name": a.name, "pack": a.pack, "service": a.service, "version": a.version, "bundle_file": a.bundle_file()}))
+                .collect::<Vec<_>>(),
+        )
         .list(&releases)
         .text(text))
 }

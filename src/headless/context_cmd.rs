@@ -14,7 +14,7 @@ use crate::state::apps;
 use crate::state::context::{self, ContextConfig, InitSpec};
 use crate::state::deployments;
 use crate::state::targets;
-use crate::state::{clock, fsio, names};
+use crate::state::{clock, fsio, names, settings};
 
 pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
     match cmd {
@@ -75,7 +75,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
             let cd = inv.cd();
             let done = context::init(&inv.root, &cd, &spec)?;
             let (cfg, created) = (&done.config, done.created);
-            let p = ContextPolicy::new(&cfg.name, Some(cfg));
+            let p = ContextPolicy::with_settings(&cfg.name, Some(cfg), &done.guard);
             let verb = if created { "created" } else { "updated" };
             let mut rep = describe(cfg, &p, &cd).field("created", created);
             let mut retyped = String::new();
@@ -104,9 +104,9 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
         ContextCmd::Show { .. } => {
             let cd = inv.cd();
             let cfg = context::require(&cd)?;
-            let p = ContextPolicy::new(&cfg.name, Some(&cfg));
+            let p = ContextPolicy::load(&cd)?;
             let t = targets::load(&cd)?;
-            let a = apps::load(&cd)?;
+            let a = apps::load_known(&cd)?;
             let stored = inv.root.stored_context_hint();
             let rep = describe(&cfg, &p, &cd)
                 .set(
@@ -114,7 +114,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
                     stored.as_ref().is_some_and(|s| s.as_str() == cd.name()),
                 )
                 .set("targets", t.targets.len())
-                .set("apps", a.apps.len())
+                .set("apps", a.len())
                 .set(
                     "config",
                     redact::redacted(&serde_json::to_value(&cfg).unwrap_or_default()),
@@ -130,7 +130,7 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
                 p.confirm_destructive.as_str(),
                 context::vault_path(&cd).display(),
                 t.targets.len(),
-                a.apps.len(),
+                a.len(),
             );
             Ok(rep.text(text))
         }
@@ -188,9 +188,13 @@ pub fn run(inv: &Invocation, cmd: &ContextCmd) -> Result<Report> {
                 .text(format!("context {} removed", cd.name())))
         }
         ContextCmd::Export { output, force, .. } => export(inv, output, *force),
-        ContextCmd::Import { input, replace, .. } => {
-            super::context_import::import(inv, input, *replace)
-        }
+        ContextCmd::ScrubBundles { apply } => scrub_bundles(inv, *apply),
+        ContextCmd::Import {
+            input,
+            replace,
+            kind,
+            ..
+        } => super::context_import::import(inv, input, *replace, kind.as_deref()),
     }
 }
 
@@ -223,7 +227,14 @@ fn list(inv: &Invocation) -> Result<Report> {
         let cd = inv.root.context(&name)?;
         let mut row = match context::load(&cd) {
             Ok(Some(cfg)) => {
-                let p = ContextPolicy::new(&name, Some(&cfg));
+                let guard = settings::load(&cd).and_then(|s| s.guard()).unwrap_or(
+                    // Unreadable guard settings: the strictest reading.
+                    settings::GuardSettings {
+                        read_only: Some(true),
+                        ..Default::default()
+                    },
+                );
+                let p = ContextPolicy::with_settings(&name, Some(&cfg), &guard);
                 lines.push(vec![
                     if name == stored { "*" } else { " " }.to_string(),
                     name.clone(),
@@ -233,6 +244,11 @@ fn list(inv: &Invocation) -> Result<Report> {
                 ]);
                 let mut v = serde_json::to_value(&cfg).unwrap_or_default();
                 redact::redact(&mut v);
+                if let Value::Object(m) = &mut v {
+                    // The effective guard, from config.json and paasdeck.json together.
+                    m.insert("read_only".into(), p.read_only.into());
+                    m.insert("color".into(), p.tone.name().into());
+                }
                 v
             }
             Ok(None) => {
@@ -263,6 +279,51 @@ fn list(inv: &Invocation) -> Result<Report> {
         rep = rep.set("current_context_error", super::output::error_object(&e));
     }
     Ok(rep.list(&rows).text(text))
+}
+
+/// Removes (with `apply`) the `.env` files si left in release bundles; names files and
+/// variable names, never a value.
+fn scrub_bundles(inv: &Invocation, apply: bool) -> Result<Report> {
+    let cd = inv.existing_cd()?;
+    let _lock = cd.lock()?;
+    let found = crate::state::releases::bundle_env_files(&cd);
+    let mut rows = Vec::new();
+    let mut text = String::new();
+    for f in &found {
+        if apply {
+            std::fs::remove_file(&f.path)
+                .map_err(|e| PaasError::io("scrub_bundles", &f.path, &e))?;
+        }
+        text.push_str(&format!(
+            "{} {} ({})\n",
+            if apply { "removed" } else { "would remove" },
+            f.path.display(),
+            f.keys.join(", ")
+        ));
+        rows.push(json!({"path": f.path.display().to_string(), "variables": f.keys}));
+    }
+    if found.is_empty() {
+        text.push_str("no release bundle holds a .env file\n");
+    } else if !apply {
+        text.push_str("nothing removed: pass --apply to remove them\n");
+    } else {
+        text.push_str(&format!(
+            "the values are gone from the bundles; deploys take them from the vault (`paasdeck --context {} secret list --app APP`)\n",
+            cd.name()
+        ));
+    }
+    Ok(Report::ok()
+        .field("apply", apply)
+        .field("files", found.len())
+        .audit_only(
+            "paths",
+            found
+                .iter()
+                .map(|f| f.path.display().to_string())
+                .collect::<Vec<_>>(),
+        )
+        .list(&rows)
+        .text(text))
 }
 
 pub(super) const SCHEMA_VERSION: u64 = 1;

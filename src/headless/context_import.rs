@@ -49,8 +49,21 @@ fn section<T: serde::de::DeserializeOwned + Default>(
     }
 }
 
-pub(super) fn import(inv: &Invocation, input: &Path, replace: bool) -> Result<Report> {
-    let cd = inv.existing_cd()?;
+/// Imports into the named context, creating it first when it does not exist (as `si paas`
+/// does, but with a `config.json`, so its type and guard are chosen: `--type`, else si's default
+/// `internal-dogfood`). Nothing is created when the payload is refused.
+pub(super) fn import(
+    inv: &Invocation,
+    input: &Path,
+    replace: bool,
+    kind: Option<&str>,
+) -> Result<Report> {
+    if let Some(k) = kind {
+        crate::state::names::validate_context(&k.to_ascii_lowercase()).map_err(|_| {
+            PaasError::usage("flag_validation", format!("invalid context type {k:?}"))
+        })?;
+    }
+    let cd = inv.cd();
     let raw =
         std::fs::read_to_string(input).map_err(|e| PaasError::io("context_import", input, &e))?;
     let payload: Value = fsio::parse_json(input, &raw).map_err(|e| PaasError {
@@ -85,6 +98,34 @@ pub(super) fn import(inv: &Invocation, input: &Path, replace: bool) -> Result<Re
         separation::refuse_shared_hosts(&cd, &inc.targets, "context_import")?;
     }
 
+    let created = match crate::state::context::load(&cd)? {
+        Some(cfg) => {
+            if let Some(k) = kind
+                && !k.eq_ignore_ascii_case(&cfg.kind())
+            {
+                return Err(PaasError::usage(
+                    "context_import",
+                    format!(
+                        "context {} exists with type {}; --type {k} only applies to a context the import creates",
+                        cd.name(),
+                        cfg.kind()
+                    ),
+                )
+                .with_remediation(format!(
+                    "drop --type, or re-type the context with `paasdeck context init {} --type {k} --force`",
+                    cd.name()
+                )));
+            }
+            false
+        }
+        None => {
+            let spec = crate::state::context::InitSpec {
+                kind: kind.map(str::to_string),
+                ..Default::default()
+            };
+            crate::state::context::init(&inv.root, &cd, &spec)?.created
+        }
+    };
     let _lock = cd.lock()?;
     // Read everything first: a malformed document stops the import before any write.
     let mut cur_targets = targets::load(&cd)?;
@@ -180,9 +221,11 @@ pub(super) fn import(inv: &Invocation, input: &Path, replace: bool) -> Result<Re
         .field("webhook_mappings", mappings)
         .field("apps", cur_apps.apps.len())
         .field("replace", replace)
+        .field("created", created)
         .text(format!(
-            "imported {} into context {} ({} targets, {} apps with history){}",
+            "imported {} into {}context {} ({} targets, {} apps with history){}",
             input.display(),
+            if created { "the new " } else { "" },
             cd.name(),
             cur_targets.targets.len(),
             cur_history.apps.len(),

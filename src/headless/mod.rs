@@ -1,6 +1,7 @@
 //! The headless front end: resolve the state root and context, pass the guard, run one command,
 //! record the audit row, print the envelope, return the exit code.
 
+mod addon_cmd;
 mod alert_cmd;
 mod app_cmd;
 mod backup_cmd;
@@ -233,12 +234,7 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         repo::guard_state_root(inv.root.path(), inv.cwd.as_deref())?;
     }
     let cd = inv.cd();
-    let cfg = if cd.exists() {
-        context::load(&cd)?
-    } else {
-        None
-    };
-    let policy = ContextPolicy::new(&inv.context, cfg.as_ref());
+    let policy = ContextPolicy::load(&cd)?;
     let mut doctor_failures = || {
         // A gated command writes to the context: like every writer, it first removes the temp
         // files that crashed writers left, which would otherwise fail the doctor and block it.

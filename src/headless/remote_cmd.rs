@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Invocation;
 use super::output::Report;
-use crate::cli::{TargetCheckArgs, TargetExecArgs};
+use crate::cli::{TargetBootstrapArgs, TargetCheckArgs, TargetExecArgs};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::{self, target_check, target_exec};
 use crate::remote::Stream;
@@ -193,4 +193,52 @@ pub fn exec(inv: &Invocation, a: &TargetExecArgs) -> Result<Report> {
         Some(e) => rep.failed_with(e),
         None => rep,
     })
+}
+
+/// `target bootstrap`: the key installed over one password login, key auth verified, the
+/// target switched to `auth_method: key`. The password's variable name is recorded, never its
+/// value.
+pub fn bootstrap(inv: &Invocation, a: &TargetBootstrapArgs) -> Result<Report> {
+    let cd = inv.existing_cd()?;
+    let pool = ops::pool(&inv.root, inv.connect_timeout);
+    let spec = ops::bootstrap::BootstrapSpec {
+        target: a.target.clone(),
+        password_env: a.password_env.clone(),
+        public_key: a.public_key.clone(),
+        timeout: a.timeout,
+    };
+    let cd_ref = &cd;
+    let done = block_on(|cancel| async move {
+        // Dropping the bootstrap on Ctrl-C ends its ssh child.
+        let r = tokio::select! {
+            r = ops::bootstrap::bootstrap(cd_ref, &pool, &spec) => r,
+            _ = cancel.cancelled() => Err(PaasError::new(
+                ErrorCode::Cancelled,
+                "bootstrap",
+                "cancelled; the target keeps its password authentication",
+            )),
+        };
+        pool.close_all().await;
+        r
+    })??;
+    let t = &done.target;
+    Ok(Report::ok()
+        .field("target", &t.name)
+        .field("auth_method", &t.auth_method)
+        .field("password_env", &a.password_env)
+        .field("public_key", done.public_key.display().to_string())
+        .field(
+            "identity_file",
+            done.identity_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        )
+        .field("timeout", crate::remote::human(a.timeout))
+        .text(format!(
+            "target {} ({}) now uses key authentication with {}",
+            t.name,
+            t.address(),
+            done.public_key.display()
+        )))
 }

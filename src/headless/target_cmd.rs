@@ -21,6 +21,7 @@ pub fn run(inv: &Invocation, cmd: &TargetCmd) -> Result<Report> {
         }
         TargetCmd::Check(a) => super::remote_cmd::check(inv, a),
         TargetCmd::Exec(a) => super::remote_cmd::exec(inv, a),
+        TargetCmd::Bootstrap(a) => super::remote_cmd::bootstrap(inv, a),
         TargetCmd::Remove { name, force } => {
             names::validate_target(name)?;
             let cd = inv.existing_cd()?;

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::deploy::DEFAULT_REMOTE_ROOT;
-use super::deploy::remote::{Layout, project_name};
+use super::deploy::bundle;
+use super::deploy::location::{self, Location};
+use super::deploy::remote::{Layout, compose, project_name};
 use super::redaction::{self, Redacting};
 use super::remediation;
 use crate::error::{ErrorCode, PaasError, Result};
@@ -84,18 +85,17 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
         .into_iter()
         .next()
         .ok_or_else(|| targets::not_found(wanted.first().map(String::as_str).unwrap_or("?")))?;
-    let root = match h
-        .current_remote_dir
-        .or_else(|| entry.and_then(|e| e.remote_dir))
-    {
-        Some(d) => d.to_string(),
-        None => DEFAULT_REMOTE_ROOT.to_string(),
-    };
-    let layout = Layout {
-        root,
-        context: cd.name().to_string(),
-        app: app.to_string(),
-    };
+    let loc = location::current(cd.name(), &app, &h)?.ok_or_else(|| {
+        PaasError::new(
+            ErrorCode::RollbackResolveFailed,
+            "release_resolve",
+            format!("app {app} has no release applied in this context yet"),
+        )
+    })?;
+    // The current release's compose files: its bundle's manifest when it is here.
+    let files = bundle::load(cd, &app, &release)
+        .map(|b| b.compose_files)
+        .unwrap_or_else(|_| vec![bundle::COMPOSE_NAME.to_string()]);
     let mut args = vec![
         "logs".to_string(),
         "--no-color".into(),
@@ -112,12 +112,38 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
     if let Some(s) = service {
         args.push(s.into());
     }
-    let command = format!(
-        "cd {} && docker compose -p {} -f compose.yaml {}",
-        quote(&layout.current()),
-        quote(&project_name(cd.name(), &app)),
-        quote_all(&args)
-    );
+    let paasdeck_root = |root: String| Layout {
+        root,
+        context: cd.name().to_string(),
+        app: app.to_string(),
+    };
+    let pd_project = project_name(cd.name(), &app);
+    let in_dir = |dir: &str, project: &str| {
+        format!(
+            "cd {} && {} {}",
+            quote(dir),
+            compose(project, &files),
+            quote_all(&args)
+        )
+    };
+    let command = match &loc {
+        Location::Paasdeck { root, .. } => {
+            in_dir(&paasdeck_root(root.clone()).current(), &pd_project)
+        }
+        // si's release directory; a record an older paasdeck wrote (its bare root) names
+        // paasdeck's layout under that root instead.
+        Location::Si {
+            releases_dir,
+            release_dir,
+            project,
+            ..
+        } => format!(
+            "if [ -d {} ]; then {}; else {}; fi",
+            quote(release_dir),
+            in_dir(release_dir, project),
+            in_dir(&paasdeck_root(releases_dir.clone()).current(), &pd_project)
+        ),
+    };
     let vault = redaction::load_vault(cd)?;
     let redactor = redaction::app_values(cd, &vault, &spec.app, &target.name);
     Ok(LogsPlan {

@@ -1,10 +1,12 @@
 //! Operations, one module each. Each takes typed inputs and reports progress through line sinks
 //! and results; the headless CLI and the console call the same functions.
 
+pub mod addon;
 pub mod alert;
 pub mod apps;
 pub mod audit;
 pub mod backup;
+pub mod bootstrap;
 pub mod check;
 pub mod deploy;
 pub mod logs;

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::ops::deploy::drift::release_of;
-use crate::ops::deploy::remote::{Probe, judge};
+use crate::ops::deploy::remote::{Probe, compose, judge};
 use crate::ops::deploy::{AppSite, app_site};
 use crate::remote::pool::Pool;
 use crate::remote::quote::quote;
@@ -71,14 +71,29 @@ pub fn plan(cd: &ContextDir, c: &Common) -> crate::error::Result<AppSite> {
 const SERVICES_MARK: &str = "--paasdeck-services--";
 const PS_MARK: &str = "--paasdeck-ps--";
 
-/// The read-only script run on a target.
+/// The read-only script run on a target. An app si deployed is read in si's layout: its
+/// release directory stands for `current`, its own project for paasdeck's.
 pub fn script(site: &AppSite) -> String {
+    if let Some(si) = &site.si {
+        let dir = quote(&si.dir);
+        let compose = compose(&si.project, &si.compose_files);
+        let all = format!("docker compose -p {}", quote(&si.project));
+        return format!(
+            "if [ -f {dir}/compose.yaml ]; then printf 'current=%s\\n' {rel}; else echo current=; fi; \
+             echo '{SERVICES_MARK}'; \
+             if [ -d {dir} ]; then cd {dir} && {compose} config --services; fi; \
+             echo '{PS_MARK}'; \
+             {all} ps -a --format json 2>/dev/null || true",
+            rel = quote(&si.release),
+        );
+    }
     let cur = quote(&site.layout.current());
+    let files = compose(&site.project, &site.compose_files);
     let compose = format!("docker compose -p {}", quote(&site.project));
     format!(
         "if [ -L {cur} ]; then printf 'current=%s\\n' \"$(readlink {cur})\"; else echo current=; fi; \
          echo '{SERVICES_MARK}'; \
-         if [ -d {cur} ]; then cd {cur} && {compose} -f compose.yaml config --services; fi; \
+         if [ -d {cur} ]; then cd {cur} && {files} config --services; fi; \
          echo '{PS_MARK}'; \
          {compose} ps -a --format json 2>/dev/null || true"
     )

@@ -26,7 +26,10 @@ pub struct CheckResult {
     pub port: Port,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_arch: Option<String>,
-    pub reachable: bool,
+    /// Whether the host answered: `null` when nothing was attempted (a target paasdeck cannot
+    /// connect to as configured), never a guess.
+    #[serde(default)]
+    pub reachable: Option<bool>,
     pub ssh_ok: bool,
     pub docker_ok: bool,
     pub compose_ok: bool,
@@ -66,7 +69,7 @@ impl CheckResult {
             host: t.host.clone(),
             port: t.port,
             cpu_arch: None,
-            reachable: false,
+            reachable: None,
             ssh_ok: false,
             docker_ok: false,
             compose_ok: false,
@@ -258,14 +261,20 @@ pub async fn check_target(
             ),
         ),
         Ok(Err(e)) if is_network_failure(&e) => {
+            r.reachable = Some(false);
             r.fail(
                 "tcp",
                 e.code,
                 format!("network check failed: {}", e.message),
             );
         }
+        // Refused before any connection was attempted: nothing was measured.
+        Ok(Err(e)) if crate::remote::pool::BEFORE_CONNECT_STAGES.contains(&e.stage.as_str()) => {
+            let stage = e.stage.clone();
+            r.fail(&stage, e.code, format!("{}: {}", e.message, e.remediation));
+        }
         Ok(Err(e)) => {
-            r.reachable = true;
+            r.reachable = Some(true);
             let msg = if matches!(
                 e.code,
                 ErrorCode::SshConnectFailed | ErrorCode::SshAuthFailed | ErrorCode::HostKeyMismatch
@@ -278,7 +287,7 @@ pub async fn check_target(
             r.remediation = Some(e.remediation);
         }
         Ok(Ok(out)) => {
-            r.reachable = true;
+            r.reachable = Some(true);
             if local {
                 r.ssh_ok = true;
             }

@@ -2,7 +2,6 @@
 //! Each check is pass/fail with a detail; the report is ok only when every check passes.
 
 use std::collections::BTreeSet;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -15,6 +14,9 @@ use crate::state::repo;
 mod backups;
 mod temp_files;
 mod vault;
+
+mod files;
+use files::{bundle_plaintext_env, state_permissions};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Check {
@@ -126,6 +128,7 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
         super::doctor_context::contexts_distinct_vaults(root, ctx),
         events_context_consistency(&cd),
         state_plaintext_secrets(&cd),
+        bundle_plaintext_env(&cd),
         super::doctor_context::context_name(&cd),
         vault::vault_values_encrypted(&cd),
         temp_files::state_temp_files(root, &cd),
@@ -303,44 +306,6 @@ fn repo_plaintext_secret_exposure(
                 fail(NAME, summarise(hits))
             }
         }
-    }
-}
-
-fn state_permissions(root: &StateRoot, cd: &ContextDir) -> Check {
-    const NAME: &str = "state_permissions";
-    let mut bad = Vec::new();
-    let mut inspect = |path: &Path, meta: &std::fs::Metadata| {
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            let want = if meta.is_dir() { "0700" } else { "0600" };
-            bad.push(format!("{} is {mode:04o} (want {want})", path.display()));
-        }
-    };
-    if let Ok(meta) = std::fs::symlink_metadata(root.path()) {
-        inspect(root.path(), &meta);
-    }
-    for p in [
-        root.current_context_file(),
-        root.known_hosts(),
-        root.contexts_dir(),
-    ] {
-        if let Ok(meta) = std::fs::symlink_metadata(&p) {
-            inspect(&p, &meta);
-        }
-    }
-    for entry in walkdir::WalkDir::new(cd.dir()).follow_links(false) {
-        let Ok(entry) = entry else { continue };
-        if entry.file_type().is_symlink() {
-            continue;
-        }
-        if let Ok(meta) = entry.metadata() {
-            inspect(entry.path(), &meta);
-        }
-    }
-    if bad.is_empty() {
-        pass(NAME, "state directories are 0700 and files 0600")
-    } else {
-        fail(NAME, summarise(bad))
     }
 }
 

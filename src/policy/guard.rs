@@ -4,7 +4,10 @@
 //! confirmation level says what the console must ask.
 
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::state::context::ContextConfig;
+
+mod context;
+
+pub use context::{ConfirmLevel, ContextClass, ContextPolicy, Tone};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Danger {
@@ -33,6 +36,7 @@ pub enum Verb {
     ContextRemove,
     ContextExport,
     ContextImport,
+    ContextScrubBundles,
     TargetAdd,
     TargetEdit,
     TargetList,
@@ -40,11 +44,16 @@ pub enum Verb {
     TargetRemove,
     TargetCheck,
     TargetExec,
+    TargetBootstrap,
     AppAdd,
     AppEdit,
     AppList,
     AppStatus,
     AppRemove,
+    AppAddonContract,
+    AppAddonEnable,
+    AppAddonList,
+    AppAddonDisable,
     Deploy,
     DeployLockStatus,
     DeployLockAcquire,
@@ -136,6 +145,7 @@ impl Verb {
         Verb::ContextRemove,
         Verb::ContextExport,
         Verb::ContextImport,
+        Verb::ContextScrubBundles,
         Verb::TargetAdd,
         Verb::TargetEdit,
         Verb::TargetList,
@@ -143,11 +153,16 @@ impl Verb {
         Verb::TargetRemove,
         Verb::TargetCheck,
         Verb::TargetExec,
+        Verb::TargetBootstrap,
         Verb::AppAdd,
         Verb::AppEdit,
         Verb::AppList,
         Verb::AppStatus,
         Verb::AppRemove,
+        Verb::AppAddonContract,
+        Verb::AppAddonEnable,
+        Verb::AppAddonList,
+        Verb::AppAddonDisable,
         Verb::Deploy,
         Verb::DeployLockStatus,
         Verb::DeployLockAcquire,
@@ -212,6 +227,9 @@ impl Verb {
             Verb::ContextRemove => row("context remove", Destructive, false, false),
             Verb::ContextExport => row("context export", Read, false, false),
             Verb::ContextImport => row("context import", Mutating, false, false),
+            // Deletes what must not exist (plaintext copies of vault values); plan only
+            // without --apply.
+            Verb::ContextScrubBundles => row("context scrub-bundles", Mutating, false, false),
             Verb::TargetAdd => row("target add", Mutating, false, false),
             // The console's target form; headless, remove and add it again.
             Verb::TargetEdit => row("target edit", Mutating, false, false),
@@ -220,12 +238,18 @@ impl Verb {
             Verb::TargetRemove => row("target remove", Destructive, false, false),
             Verb::TargetCheck => row("target check", Read, true, false),
             Verb::TargetExec => row("target exec", Destructive, true, false),
+            Verb::TargetBootstrap => row("target bootstrap", Mutating, true, false),
             Verb::AppAdd => row("app add", Mutating, false, false),
             // The console's app form; headless, remove and add it again.
             Verb::AppEdit => row("app edit", Mutating, false, false),
             Verb::AppList => row("app list", Read, false, false),
             Verb::AppStatus => row("app status", Read, false, false),
             Verb::AppRemove => row("app remove", Destructive, false, false),
+            Verb::AppAddonContract => row("app addon contract", Read, false, false),
+            Verb::AppAddonEnable => row("app addon enable", Mutating, false, false),
+            Verb::AppAddonList => row("app addon list", Read, false, false),
+            // The next deploy removes the add-on's service (`up --remove-orphans`).
+            Verb::AppAddonDisable => row("app addon disable", Destructive, false, false),
             Verb::Deploy => row("deploy", Mutating, true, true),
             Verb::DeployLockStatus => row("deploy lock status", Read, false, false),
             Verb::DeployLockAcquire => row("deploy lock acquire", Mutating, false, false),
@@ -293,182 +317,6 @@ impl Verb {
 
     pub fn danger(self) -> Danger {
         self.spec().danger
-    }
-}
-
-/// A colour, kept free of any terminal library.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
-    Red,
-    Magenta,
-    Yellow,
-    Green,
-    Blue,
-    Cyan,
-    Gray,
-    White,
-    Rgb(u8, u8, u8),
-}
-
-impl Tone {
-    pub fn parse(s: &str) -> Option<Tone> {
-        let s = s.trim().to_ascii_lowercase();
-        Some(match s.as_str() {
-            "red" => Tone::Red,
-            "magenta" | "purple" => Tone::Magenta,
-            "yellow" => Tone::Yellow,
-            "green" => Tone::Green,
-            "blue" => Tone::Blue,
-            "cyan" => Tone::Cyan,
-            "gray" | "grey" => Tone::Gray,
-            "white" => Tone::White,
-            hex if hex.starts_with('#') && hex.len() == 7 => {
-                let p = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
-                Tone::Rgb(p(1)?, p(3)?, p(5)?)
-            }
-            _ => return None,
-        })
-    }
-
-    pub fn name(self) -> String {
-        match self {
-            Tone::Red => "red".into(),
-            Tone::Magenta => "magenta".into(),
-            Tone::Yellow => "yellow".into(),
-            Tone::Green => "green".into(),
-            Tone::Blue => "blue".into(),
-            Tone::Cyan => "cyan".into(),
-            Tone::Gray => "gray".into(),
-            Tone::White => "white".into(),
-            Tone::Rgb(r, g, b) => format!("#{r:02x}{g:02x}{b:02x}"),
-        }
-    }
-}
-
-/// What an operator must do before an action runs in the console.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ConfirmLevel {
-    None,
-    Yes,
-    TypeName,
-}
-
-impl ConfirmLevel {
-    pub fn parse(s: &str) -> Option<ConfirmLevel> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "none" => Some(ConfirmLevel::None),
-            "yes" => Some(ConfirmLevel::Yes),
-            "type-name" => Some(ConfirmLevel::TypeName),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConfirmLevel::None => "none",
-            ConfirmLevel::Yes => "yes",
-            ConfirmLevel::TypeName => "type-name",
-        }
-    }
-}
-
-/// The SPEC §4 families a context type falls in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContextClass {
-    Production,
-    InternalDogfood,
-    Staging,
-    OssDemo,
-    Other,
-}
-
-impl ContextClass {
-    pub fn of(name: &str, kind: &str) -> ContextClass {
-        let kind = kind.trim().to_ascii_lowercase();
-        // An existing context may be named in capitals (`Customer-ACME`): still a customer.
-        let customer_name = name
-            .get(..9)
-            .is_some_and(|p| p.eq_ignore_ascii_case("customer-"));
-        if kind == "production" || kind == "customer" || customer_name {
-            ContextClass::Production
-        } else {
-            match kind.as_str() {
-                "internal-dogfood" => ContextClass::InternalDogfood,
-                "staging" => ContextClass::Staging,
-                "oss-demo" => ContextClass::OssDemo,
-                _ => ContextClass::Other,
-            }
-        }
-    }
-
-    pub fn tone(self) -> Tone {
-        match self {
-            ContextClass::Production => Tone::Red,
-            ContextClass::InternalDogfood => Tone::Magenta,
-            ContextClass::Staging => Tone::Yellow,
-            ContextClass::OssDemo => Tone::Green,
-            ContextClass::Other => Tone::Blue,
-        }
-    }
-
-    /// Default confirmation for (mutating, destructive).
-    pub fn confirm(self) -> (ConfirmLevel, ConfirmLevel) {
-        use ConfirmLevel::*;
-        match self {
-            ContextClass::Production | ContextClass::InternalDogfood | ContextClass::Other => {
-                (Yes, TypeName)
-            }
-            ContextClass::Staging => (Yes, Yes),
-            ContextClass::OssDemo => (None, Yes),
-        }
-    }
-}
-
-/// Everything the guard needs to know about a context.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContextPolicy {
-    pub name: String,
-    pub kind: String,
-    pub class: ContextClass,
-    pub read_only: bool,
-    pub tone: Tone,
-    pub confirm_mutating: ConfirmLevel,
-    pub confirm_destructive: ConfirmLevel,
-}
-
-impl ContextPolicy {
-    /// Built from a config; a context without one is treated as the default type. A `confirm`
-    /// override replaces both levels; an unreadable override falls back to the strictest level.
-    pub fn new(name: &str, cfg: Option<&ContextConfig>) -> ContextPolicy {
-        let kind = cfg
-            .map(ContextConfig::kind)
-            .unwrap_or_else(|| crate::state::context::DEFAULT_TYPE.to_string());
-        let class = ContextClass::of(name, &kind);
-        let (mut m, mut d) = class.confirm();
-        if let Some(c) = cfg.map(|c| c.confirm.trim()).filter(|c| !c.is_empty()) {
-            let level = ConfirmLevel::parse(c).unwrap_or(ConfirmLevel::TypeName);
-            m = level;
-            d = level;
-        }
-        let tone = cfg
-            .and_then(|c| Tone::parse(&c.color))
-            .unwrap_or_else(|| class.tone());
-        ContextPolicy {
-            name: name.to_string(),
-            kind,
-            class,
-            read_only: cfg.is_some_and(|c| c.read_only),
-            tone,
-            confirm_mutating: m,
-            confirm_destructive: d,
-        }
-    }
-
-    pub fn confirm_for(&self, danger: Danger) -> ConfirmLevel {
-        match danger {
-            Danger::Read => ConfirmLevel::None,
-            Danger::Mutating => self.confirm_mutating,
-            Danger::Destructive => self.confirm_destructive,
-        }
     }
 }
 
@@ -568,298 +416,4 @@ pub fn check(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn policy(name: &str, kind: &str, read_only: bool) -> ContextPolicy {
-        let cfg = ContextConfig {
-            name: name.parse().unwrap(),
-            kind: kind.into(),
-            read_only,
-            ..Default::default()
-        };
-        ContextPolicy::new(name, Some(&cfg))
-    }
-
-    fn no_doctor() -> Vec<String> {
-        Vec::new()
-    }
-
-    #[test]
-    fn table_is_complete_and_unique() {
-        let mut seen = std::collections::HashSet::new();
-        for v in Verb::ALL {
-            assert!(seen.insert(v.command()), "duplicate {}", v.command());
-        }
-        assert_eq!(Verb::TargetExec.danger(), Danger::Destructive);
-        assert_eq!(Verb::Rollback.danger(), Danger::Destructive);
-        assert_eq!(Verb::ContextRemove.danger(), Danger::Destructive);
-        assert_eq!(Verb::Deploy.danger(), Danger::Mutating);
-        assert_eq!(Verb::TargetCheck.danger(), Danger::Read);
-        // SPEC §5: backup state/run M, list/verify R, restore/prune D.
-        for (v, d) in [
-            (Verb::BackupState, Danger::Mutating),
-            (Verb::BackupRun, Danger::Mutating),
-            (Verb::BackupList, Danger::Read),
-            (Verb::BackupVerify, Danger::Read),
-            (Verb::BackupRestore, Danger::Destructive),
-            (Verb::BackupPrune, Danger::Destructive),
-        ] {
-            assert_eq!(v.danger(), d, "{v:?}");
-            assert!(v.command().starts_with("backup "));
-        }
-        // SPEC §6: plan/status R; init/clone/start/stop M; reset/exec/destroy D.
-        for (v, d) in [
-            (Verb::StagePlan, Danger::Read),
-            (Verb::StageStatus, Danger::Read),
-            (Verb::StageInit, Danger::Mutating),
-            (Verb::StageClone, Danger::Mutating),
-            (Verb::StageStart, Danger::Mutating),
-            (Verb::StageStop, Danger::Mutating),
-            (Verb::StageReset, Danger::Destructive),
-            (Verb::StageExec, Danger::Destructive),
-            (Verb::StageDestroy, Danger::Destructive),
-            (Verb::StageConfigure, Danger::Mutating),
-            (Verb::StageShow, Danger::Read),
-        ] {
-            assert_eq!(v.danger(), d, "{v:?}");
-            assert!(v.command().starts_with("stage "));
-        }
-        // SPEC §6, §15.
-        for (v, d) in [
-            (Verb::Check, Danger::Read),
-            (Verb::DeployReconcile, Danger::Read),
-            (Verb::AlertSetupTelegram, Danger::Mutating),
-            (Verb::AlertSetupWebhook, Danger::Mutating),
-            (Verb::AlertPolicyShow, Danger::Read),
-            (Verb::AlertPolicySet, Danger::Mutating),
-            (Verb::AlertTest, Danger::Mutating),
-            (Verb::AlertHistory, Danger::Read),
-            (Verb::AlertAcknowledge, Danger::Mutating),
-            (Verb::IncidentList, Danger::Read),
-            (Verb::IncidentShow, Danger::Read),
-            (Verb::IncidentResolve, Danger::Mutating),
-        ] {
-            assert_eq!(v.danger(), d, "{v:?}");
-        }
-    }
-
-    #[test]
-    fn read_only_refuses_every_non_read_verb_in_every_front_end() {
-        for kind in [
-            "production",
-            "internal-dogfood",
-            "staging",
-            "oss-demo",
-            "other",
-        ] {
-            let ctx = policy("c", kind, true);
-            for &v in Verb::ALL {
-                for fe in [Frontend::Console, Frontend::Headless { explicit: true }] {
-                    let got = check(v, &ctx, fe, false, "flag", &mut no_doctor);
-                    if v.danger() == Danger::Read || v.spec().root_scope || v.spec().operator_scope
-                    {
-                        assert!(got.is_ok(), "{v:?}");
-                    } else {
-                        let e = got.unwrap_err();
-                        assert_eq!(e.code, ErrorCode::ContextGuard, "{v:?}");
-                        assert_eq!(e.exit_code(), 2);
-                    }
-                }
-                // --write lifts it
-                if v.danger() != Danger::Read && !v.spec().doctor_gated {
-                    check(
-                        v,
-                        &ctx,
-                        Frontend::Headless { explicit: true },
-                        true,
-                        "flag",
-                        &mut no_doctor,
-                    )
-                    .unwrap();
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn headless_mutation_needs_explicit_context() {
-        let ctx = policy("oss", "oss-demo", false);
-        let e = check(
-            Verb::TargetAdd,
-            &ctx,
-            Frontend::Headless { explicit: false },
-            false,
-            "from current_context",
-            &mut no_doctor,
-        )
-        .unwrap_err();
-        assert!(e.message.contains("\"oss\""), "{}", e.message);
-        assert_eq!(e.exit_code(), 2);
-        assert_eq!(
-            check(
-                Verb::TargetList,
-                &ctx,
-                Frontend::Headless { explicit: false },
-                false,
-                "",
-                &mut no_doctor
-            )
-            .unwrap(),
-            Decision::Proceed
-        );
-    }
-
-    #[test]
-    fn doctor_gate_only_for_gated_verbs() {
-        let ctx = policy("p", "production", false);
-        let mut failing = || vec!["state_root_outside_repo".to_string()];
-        let e = check(
-            Verb::SecretSet,
-            &ctx,
-            Frontend::Headless { explicit: true },
-            false,
-            "",
-            &mut failing,
-        )
-        .unwrap_err();
-        assert_eq!(e.code, ErrorCode::DoctorBlocked);
-        assert_eq!(e.exit_code(), 1);
-        check(
-            Verb::TargetAdd,
-            &ctx,
-            Frontend::Headless { explicit: true },
-            false,
-            "",
-            &mut failing,
-        )
-        .unwrap();
-    }
-
-    #[test]
-    fn a_verb_is_not_blocked_by_the_check_it_fixes() {
-        let ctx = policy("p", "production", false);
-        let headless = Frontend::Headless { explicit: true };
-        let mut only_vault = || vec!["vault_values_encrypted".to_string()];
-        check(
-            Verb::SecretEncrypt,
-            &ctx,
-            headless,
-            false,
-            "",
-            &mut only_vault,
-        )
-        .unwrap();
-        for gated in [Verb::SecretSet, Verb::Deploy, Verb::VaultRecipientAdd] {
-            let e = check(gated, &ctx, headless, false, "", &mut only_vault).unwrap_err();
-            assert_eq!(e.code, ErrorCode::DoctorBlocked, "{gated:?}");
-        }
-        let mut both = || {
-            vec![
-                "vault_values_encrypted".to_string(),
-                "state_permissions".to_string(),
-            ]
-        };
-        let e = check(Verb::SecretEncrypt, &ctx, headless, false, "", &mut both).unwrap_err();
-        assert!(e.message.contains("state_permissions") && !e.message.contains("vault_values"));
-    }
-
-    #[test]
-    fn keygen_is_the_operators_own_and_needs_no_context() {
-        let ro = policy("p", "production", true);
-        let e = check(
-            Verb::VaultKeygen,
-            &ro,
-            Frontend::Headless { explicit: false },
-            false,
-            "",
-            &mut no_doctor,
-        );
-        assert_eq!(e.unwrap(), Decision::Proceed);
-        let e = check(
-            Verb::VaultRecipientAdd,
-            &ro,
-            Frontend::Headless { explicit: true },
-            false,
-            "",
-            &mut no_doctor,
-        )
-        .unwrap_err();
-        assert_eq!(e.code, ErrorCode::ContextGuard);
-    }
-
-    #[test]
-    fn console_confirmation_levels_per_class() {
-        let cases = [
-            (
-                "production",
-                Danger::Mutating,
-                Decision::Confirm(ConfirmLevel::Yes),
-            ),
-            (
-                "production",
-                Danger::Destructive,
-                Decision::Confirm(ConfirmLevel::TypeName),
-            ),
-            (
-                "internal-dogfood",
-                Danger::Destructive,
-                Decision::Confirm(ConfirmLevel::TypeName),
-            ),
-            (
-                "staging",
-                Danger::Destructive,
-                Decision::Confirm(ConfirmLevel::Yes),
-            ),
-            ("oss-demo", Danger::Mutating, Decision::Proceed),
-            (
-                "oss-demo",
-                Danger::Destructive,
-                Decision::Confirm(ConfirmLevel::Yes),
-            ),
-            (
-                "whatever",
-                Danger::Destructive,
-                Decision::Confirm(ConfirmLevel::TypeName),
-            ),
-        ];
-        for (kind, danger, want) in cases {
-            let ctx = policy("c", kind, false);
-            let verb = *Verb::ALL
-                .iter()
-                .find(|v| v.danger() == danger && !v.spec().doctor_gated)
-                .unwrap();
-            assert_eq!(
-                check(verb, &ctx, Frontend::Console, false, "", &mut no_doctor).unwrap(),
-                want,
-                "{kind} {danger:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn classes_and_overrides() {
-        assert_eq!(
-            ContextClass::of("customer-42", "oss-demo"),
-            ContextClass::Production
-        );
-        let cfg = ContextConfig {
-            name: "d".parse().unwrap(),
-            kind: "oss-demo".into(),
-            color: "#102030".into(),
-            confirm: "type-name".into(),
-            ..Default::default()
-        };
-        let p = ContextPolicy::new("d", Some(&cfg));
-        assert_eq!(p.tone, Tone::Rgb(0x10, 0x20, 0x30));
-        assert_eq!(p.confirm_mutating, ConfirmLevel::TypeName);
-        let bad = ContextConfig {
-            confirm: "maybe".into(),
-            ..cfg
-        };
-        assert_eq!(
-            ContextPolicy::new("d", Some(&bad)).confirm_mutating,
-            ConfirmLevel::TypeName
-        );
-    }
-}
+mod tests;

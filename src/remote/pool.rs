@@ -26,6 +26,10 @@ pub struct Pool {
     first_use: Mutex<()>,
 }
 
+/// Stages of a refusal that comes before any connection attempt (the auth method, a missing
+/// identity file): nothing about the host was measured.
+pub const BEFORE_CONNECT_STAGES: [&str; 2] = ["auth_method", "ssh_identity"];
+
 impl Pool {
     pub fn new(opts: SshOptions, learned: Option<LearnedHook>) -> Pool {
         Pool {
@@ -48,10 +52,25 @@ impl Pool {
     pub async fn get(&self, context: &str, target: &Target) -> Result<Arc<dyn Transport>> {
         match target.auth() {
             AuthMethod::Local => return Ok(Arc::new(LocalTransport)),
+            AuthMethod::Password => {
+                return Err(PaasError::new(
+                    ErrorCode::SshAuthFailed,
+                    "auth_method",
+                    format!(
+                        "target {} uses password authentication; paasdeck connects with keys only",
+                        target.name
+                    ),
+                )
+                .with_target(&target.name)
+                .with_remediation(format!(
+                    "install your public key over one password login: `PASS=… paasdeck --context {context} target bootstrap --target {} --password-env PASS`",
+                    target.name
+                )));
+            }
             AuthMethod::Unsupported => {
                 return Err(PaasError::new(
                     ErrorCode::SshConnectFailed,
-                    "ssh_connect",
+                    "auth_method",
                     format!(
                         "target {} uses auth_method {:?}, which paasdeck does not support",
                         target.name, target.auth_method
@@ -155,7 +174,7 @@ fn missing_identity(context: &str, target: &Target, key: &std::path::Path) -> Re
     }
     Err(PaasError::new(
         ErrorCode::SshAuthFailed,
-        "ssh_auth",
+        "ssh_identity",
         format!(
             "the identity file {} of target {} does not exist (or is not a file)",
             key.display(),

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::state::deployments::{self, AppHistory, DeploymentsDoc};
 use crate::state::ids::{AppName, RemoteDir, TargetName, empty_as_none};
 use crate::state::paths::ContextDir;
 use crate::state::{clock, fsio};
@@ -79,6 +80,54 @@ pub fn not_found(name: &str) -> PaasError {
         format!("app {name:?} is not registered in this context"),
     )
     .with_remediation("list apps with `paasdeck app list`, or register one with `app add`")
+}
+
+/// An app a context knows: registered in `apps.json`, or known only from its release history
+/// in `deployments.json` (an app `si paas` deployed). `app list`, `context show` and the
+/// console's Apps pane all list these.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownApp {
+    /// The registered name, else the history key.
+    pub name: String,
+    pub entry: Option<App>,
+    pub history: Option<AppHistory>,
+}
+
+impl KnownApp {
+    pub fn registered(&self) -> bool {
+        self.entry.is_some()
+    }
+}
+
+/// Registered apps in registry order, then apps known only from the history, by key.
+pub fn known(reg: &AppsDoc, hist: &DeploymentsDoc) -> Vec<KnownApp> {
+    let mut out: Vec<KnownApp> = reg
+        .apps
+        .iter()
+        .map(|a| KnownApp {
+            name: a.name.to_string(),
+            entry: Some(a.clone()),
+            history: hist.app(&a.name).cloned(),
+        })
+        .collect();
+    for (key, h) in &hist.apps {
+        if !out
+            .iter()
+            .any(|k| deployments::app_key(&k.name) == key.as_str())
+        {
+            out.push(KnownApp {
+                name: key.to_string(),
+                entry: None,
+                history: Some(h.clone()),
+            });
+        }
+    }
+    out
+}
+
+/// [`known`] from the context's files.
+pub fn load_known(cd: &ContextDir) -> Result<Vec<KnownApp>> {
+    Ok(known(&load(cd)?, &deployments::load(cd)?))
 }
 
 pub fn load(cd: &ContextDir) -> Result<AppsDoc> {

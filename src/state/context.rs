@@ -1,5 +1,7 @@
-//! Context configuration (`config.json`): the `si paas` fields plus paasdeck's `color`,
-//! `read_only`, `confirm` and `incus_project`. Unknown fields survive a rewrite.
+//! Context configuration (`config.json`): the `si paas` fields plus paasdeck's `incus_project`.
+//! `color`, `read_only` and `confirm` found here are still read (an older paasdeck wrote them),
+//! but `context init` keeps them in `paasdeck.json`, which si never rewrites. Unknown fields
+//! survive a rewrite.
 
 use std::path::PathBuf;
 
@@ -9,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::ids::ContextName;
 use crate::state::paths::{ContextDir, StateRoot};
-use crate::state::{clock, fsio};
+use crate::state::{clock, fsio, settings};
 
 fn is_false(b: &bool) -> bool {
     !*b
@@ -102,6 +104,8 @@ pub struct InitSpec {
 #[derive(Debug, Clone)]
 pub struct Initialised {
     pub config: ContextConfig,
+    /// The guard settings as `paasdeck.json` now holds them.
+    pub guard: settings::GuardSettings,
     pub created: bool,
     /// The type before a `--force` change of type.
     pub previous_kind: Option<String>,
@@ -157,14 +161,26 @@ pub fn init(root: &StateRoot, cd: &ContextDir, spec: &InitSpec) -> Result<Initia
     if cfg.vault_file.is_empty() {
         cfg.vault_file = cd.default_vault().display().to_string();
     }
+    // The guard settings move to paasdeck.json, which si never rewrites: what config.json
+    // held is carried over (the stricter reading of the two files), a flag replaces it.
+    let mut guard = settings::load(cd)?.guard()?;
+    let old = std::mem::take(&mut cfg.color);
+    if guard.color.is_none() && !old.trim().is_empty() {
+        guard.color = Some(old.trim().to_string());
+    }
+    if std::mem::take(&mut cfg.read_only) {
+        guard.read_only = Some(true);
+    }
+    let old = std::mem::take(&mut cfg.confirm);
+    guard.confirm = stricter_confirm(guard.confirm.take(), old.trim());
     if let Some(c) = &spec.color {
-        cfg.color = c.clone();
+        guard.color = Some(c.clone());
     }
     if let Some(r) = spec.read_only {
-        cfg.read_only = r;
+        guard.read_only = Some(r);
     }
     if let Some(c) = &spec.confirm {
-        cfg.confirm = c.clone();
+        guard.confirm = Some(c.trim().to_ascii_lowercase());
     }
     if let Some(p) = &spec.incus_project {
         cfg.incus_project = p.clone();
@@ -174,12 +190,38 @@ pub fn init(root: &StateRoot, cd: &ContextDir, spec: &InitSpec) -> Result<Initia
     }
     cfg.updated_at = now;
     fsio::write_doc(&cd.config(), &cfg)?;
+    settings::update_locked(&lock, cd, |s| {
+        s.set_guard(&guard);
+        Ok(())
+    })?;
     drop(lock);
     Ok(Initialised {
         config: cfg,
+        guard,
         created,
         previous_kind,
     })
+}
+
+/// Of two confirmation overrides, the stricter (an unknown level counts as `type-name`).
+fn stricter_confirm(a: Option<String>, b: &str) -> Option<String> {
+    let rank = |c: &str| match c.to_ascii_lowercase().as_str() {
+        "none" => 0,
+        "yes" => 1,
+        _ => 2,
+    };
+    let b = (!b.is_empty()).then(|| b.to_ascii_lowercase());
+    let b = b.map(|c| {
+        if settings::CONFIRM_LEVELS.contains(&c.as_str()) {
+            c
+        } else {
+            "type-name".to_string()
+        }
+    });
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if rank(&b) > rank(&a) { b } else { a }),
+        (a, b) => a.or(b),
+    }
 }
 
 fn type_change_refused(name: &str, old: &str, new: &str) -> PaasError {

@@ -12,9 +12,12 @@ use crate::state::fsio;
 use crate::state::incidents;
 use crate::state::paths::{ContextDir, EventFile};
 
+mod fields;
 mod follow;
 mod lines;
 mod wake;
+
+pub use fields::stringify_fields;
 
 pub use follow::EventFollower;
 pub use lines::{MAX_ROW_BYTES, RevLine, ReverseLines};
@@ -44,6 +47,11 @@ pub fn append_folded(
     file: EventFile,
     mut row: Map<String, Value>,
 ) -> Result<Option<incidents::FoldOutcome>> {
+    // Alert rows keep their `fields` as a map of strings: `si paas alert history` drops a row
+    // whose `fields` holds any other type.
+    if file == EventFile::Alerts {
+        stringify_fields(&mut row);
+    }
     redact::redact_map(&mut row);
     fsio::append_jsonl(&cd.event_file(file), &Value::Object(row.clone()))?;
     match incidents::fold_row(cd, file, &row) {
@@ -474,6 +482,20 @@ mod tests {
         let cmds: Vec<&str> = res.rows.iter().map(|r| r.command.as_str()).collect();
         assert_eq!(cmds, vec!["last", "after", "before"]);
         assert_eq!(res.skipped, 1);
+    }
+
+    #[test]
+    fn alert_rows_keep_fields_as_strings_as_si_reads_them() {
+        let (_t, cd) = ctx();
+        let row = serde_json::json!({"command": "deploy failure", "fields": {"attempts": 3}});
+        let Value::Object(row) = row else { panic!() };
+        append(&cd, EventFile::Alerts, row.clone()).unwrap();
+        let stored: Value = serde_json::from_str(&lines_of(&cd, EventFile::Alerts)[0]).unwrap();
+        assert_eq!(stored["fields"]["attempts"], "3");
+        // other files keep their types
+        append(&cd, EventFile::Audit, row).unwrap();
+        let audit: Value = serde_json::from_str(&lines_of(&cd, EventFile::Audit)[0]).unwrap();
+        assert_eq!(audit["fields"]["attempts"], 3);
     }
 
     #[test]

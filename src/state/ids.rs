@@ -167,6 +167,18 @@ validated_string!(
 );
 
 validated_string!(
+    /// An add-on's name (`compose.addon.<name>.yaml`).
+    AddonName,
+    names::validate_addon
+);
+
+validated_string!(
+    /// An image tag.
+    ImageTag,
+    names::validate_image_tag
+);
+
+validated_string!(
     /// A secret's variable name, which becomes an environment variable on the target.
     EnvName,
     names::validate_env_name

@@ -1,6 +1,7 @@
 //! The private state root: paths, context config, targets, apps, deployments, events, vault.
 //! Synchronous code with no terminal and no network; every write goes through [`fsio`].
 
+pub mod addons;
 pub mod alerts;
 pub mod apps;
 pub mod backups;

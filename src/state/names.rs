@@ -119,6 +119,35 @@ pub fn validate_service(name: &str) -> Result<()> {
     check("service", name, 63, true)
 }
 
+/// Add-on names (`app addon enable --name`); also the add-on's file names.
+pub fn validate_addon(name: &str) -> Result<()> {
+    check("add-on", name, 63, true)
+}
+
+/// An image tag (`app addon enable --version`): what follows `image:name:` in a compose file.
+pub fn validate_image_tag(tag: &str) -> Result<()> {
+    let ok = !tag.is_empty()
+        && tag.len() <= 128
+        && tag.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(PaasError::usage(
+            "flag_validation",
+            format!(
+                "invalid image version {:?}",
+                crate::text::sanitize_inline(tag)
+            ),
+        )
+        .with_remediation(
+            "an image tag is letters, digits, '_', '.' and '-' (e.g. 16, 7.2, latest)",
+        ))
+    }
+}
+
 /// Secret variable names become environment variable names on the target.
 pub fn validate_env_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()

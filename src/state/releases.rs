@@ -2,7 +2,7 @@
 //! with the same rules as every other document, and checked against where the bundle lies, so a
 //! bundle made for another release, app or context is never applied here.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -57,6 +57,62 @@ pub fn load_meta(
     Ok(Some(meta))
 }
 
+/// A `.env` file inside a local release bundle: `si paas` kept the resolved values of every
+/// variable its compose files reference there, in plaintext. paasdeck never writes one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BundleEnv {
+    pub path: PathBuf,
+    /// The variable names it assigns (names only; values are never read into memory twice).
+    pub keys: Vec<String>,
+}
+
+/// Every `.env` in `releases/<app>/<release>/`, sorted by path.
+pub fn bundle_env_files(cd: &ContextDir) -> Vec<BundleEnv> {
+    let mut out = Vec::new();
+    let Ok(apps) = std::fs::read_dir(cd.releases_dir()) else {
+        return out;
+    };
+    for app in apps.flatten() {
+        let Ok(rels) = std::fs::read_dir(app.path()) else {
+            continue;
+        };
+        for rel in rels.flatten() {
+            let path = rel.path().join(".env");
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if !meta.is_file() {
+                continue;
+            }
+            let text = std::fs::read(&path)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            out.push(BundleEnv {
+                keys: dotenv_keys(&text),
+                path,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// The names a dotenv text assigns (`KEY=…`, `export KEY=…`), in order.
+fn dotenv_keys(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let l = l.strip_prefix("export ").unwrap_or(l);
+            let (k, _) = l.split_once('=')?;
+            let k = k.trim();
+            let valid = !k.is_empty()
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !k.starts_with(|c: char| c.is_ascii_digit());
+            valid.then(|| k.to_string())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +125,24 @@ mod tests {
         let p = dir.join("release.json");
         std::fs::write(&p, doc).unwrap();
         p
+    }
+
+    #[test]
+    fn env_files_in_bundles_are_found_by_name_only() {
+        let t = tempfile::tempdir().unwrap();
+        let cd = StateRoot::at(t.path()).context("base").unwrap();
+        let b = cd.releases_dir().join("web").join(REL);
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::write(
+            b.join(".env"),
+            "# comment\nDATABASE_URL=postgres://app:s3cr3t@db/app\nexport API_TOKEN='x'\n\nnot a line\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(cd.releases_dir().join("web").join("rel-2")).unwrap();
+        let found = bundle_env_files(&cd);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].keys, ["DATABASE_URL", "API_TOKEN"]);
+        assert!(!format!("{found:?}").contains("s3cr3t"));
     }
 
     #[test]

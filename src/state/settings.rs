@@ -2,6 +2,7 @@
 //! rewrites. A typed view over one JSON object: known keys are parsed and validated when read,
 //! every other key is kept as it is, in its order, when the file is rewritten.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::{Map, Value};
@@ -12,6 +13,7 @@ use crate::state::paths::ContextDir;
 use crate::state::stage::{Invalid, StageConfig};
 
 pub const FILE_NAME: &str = "paasdeck.json";
+const IDENTITY_FILES: &str = "identity_files";
 
 pub fn path(cd: &ContextDir) -> PathBuf {
     cd.dir().join(FILE_NAME)
@@ -77,6 +79,101 @@ impl Settings {
         ))
     }
 
+    /// The guard settings (`read_only`, `color`, `confirm`), validated: a value of the wrong
+    /// type or an unknown level fails with `PAAS_STATE_CORRUPT` naming the file and the key.
+    pub fn guard(&self) -> Result<GuardSettings> {
+        let text = |key: &str| -> Result<Option<String>> {
+            match self.doc.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+                Some(_) => Err(self.field_error(key, "must be a string")),
+            }
+        };
+        let read_only = match self.doc.get("read_only") {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(_) => return Err(self.field_error("read_only", "must be true or false")),
+        };
+        let confirm = text("confirm")?;
+        if let Some(c) = &confirm
+            && !CONFIRM_LEVELS.contains(&c.to_ascii_lowercase().as_str())
+        {
+            return Err(self.field_error("confirm", "must be none, yes or type-name"));
+        }
+        Ok(GuardSettings {
+            read_only,
+            color: text("color")?,
+            confirm: confirm.map(|c| c.to_ascii_lowercase()),
+        })
+    }
+
+    /// Writes the guard settings that are set; `None` leaves a key as it is.
+    pub fn set_guard(&mut self, g: &GuardSettings) {
+        if let Some(r) = g.read_only {
+            self.set("read_only", Value::Bool(r));
+        }
+        if let Some(c) = &g.color {
+            self.set("color", Value::String(c.clone()));
+        }
+        if let Some(c) = &g.confirm {
+            self.set("confirm", Value::String(c.clone()));
+        }
+    }
+
+    fn field_error(&self, key: &str, what: &str) -> PaasError {
+        PaasError::new(
+            ErrorCode::StateCorrupt,
+            "state_read",
+            format!("{}: field {key}: {what}", self.path.display()),
+        )
+        .with_remediation(format!(
+            "set it again with `paasdeck context init {} --{}`, or repair {} by hand",
+            self.context,
+            key.replace('_', "-"),
+            self.path.display()
+        ))
+    }
+
+    /// The identity file of each target (by lowercased name), kept here because si drops
+    /// `identity_file` when it rewrites `targets.json`. Entries that are not strings are left
+    /// out.
+    pub fn identity_files(&self) -> BTreeMap<String, String> {
+        match self.doc.get(IDENTITY_FILES) {
+            Some(Value::Object(m)) => m
+                .iter()
+                .filter_map(|(k, v)| {
+                    let v = v.as_str()?.trim();
+                    (!v.is_empty() && !v.chars().any(char::is_control))
+                        .then(|| (k.to_ascii_lowercase(), v.to_string()))
+                })
+                .collect(),
+            _ => BTreeMap::new(),
+        }
+    }
+
+    /// Records (or with `None` forgets) a target's identity file.
+    pub fn set_identity_file(&mut self, target: &str, path: Option<&str>) {
+        let mut m = match self.doc.get(IDENTITY_FILES) {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        let key = target.to_ascii_lowercase();
+        match path {
+            Some(p) => {
+                m.insert(key, Value::String(p.to_string()));
+            }
+            None => {
+                m.shift_remove(&key);
+            }
+        }
+        if m.is_empty() {
+            self.remove(IDENTITY_FILES);
+        } else {
+            self.set(IDENTITY_FILES, Value::Object(m));
+        }
+    }
+
     pub fn set_stage(&mut self, cfg: &StageConfig) {
         self.set("stage", cfg.to_value());
     }
@@ -84,6 +181,18 @@ impl Settings {
     pub fn to_value(&self) -> Value {
         Value::Object(self.doc.clone())
     }
+}
+
+/// The confirmation levels a `confirm` setting may name.
+pub const CONFIRM_LEVELS: [&str; 3] = ["none", "yes", "type-name"];
+
+/// The guard settings of a context as `paasdeck.json` (or `config.json`) holds them; `None`
+/// where the file does not set one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuardSettings {
+    pub read_only: Option<bool>,
+    pub color: Option<String>,
+    pub confirm: Option<String>,
 }
 
 fn empty(cd: &ContextDir) -> Settings {
@@ -118,7 +227,16 @@ pub fn load(cd: &ContextDir) -> Result<Settings> {
 
 /// Read-modify-write under the context lock; nothing is written when `f` fails.
 pub fn update<R>(cd: &ContextDir, f: impl FnOnce(&mut Settings) -> Result<R>) -> Result<R> {
-    let _lock = cd.lock()?;
+    let lock = cd.lock()?;
+    update_locked(&lock, cd, f)
+}
+
+/// [`update`] for a caller that already holds the context lock.
+pub fn update_locked<R>(
+    _lock: &fsio::StateLock,
+    cd: &ContextDir,
+    f: impl FnOnce(&mut Settings) -> Result<R>,
+) -> Result<R> {
     let mut s = load(cd)?;
     let out = f(&mut s)?;
     fsio::write_doc(&s.path, &s.to_value())?;

@@ -7,20 +7,28 @@ use serde_json::{Map, Value};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::ids::{Host, Port, TargetName, User, empty_as_none};
 use crate::state::paths::ContextDir;
-use crate::state::{clock, fsio};
+use crate::state::{clock, fsio, settings};
 
+/// Keys are written in `si paas`'s order, and left out when empty as si leaves them out, so a
+/// rewrite by either tool keeps the other's file as it was.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct TargetsDoc {
-    #[serde(default, with = "empty_as_none")]
+    #[serde(
+        default,
+        with = "empty_as_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub current_target: Option<TargetName>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<Target>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// One target. Name, host, user and port pass the same rules as `target add`'s flags on every
-/// read; a `port` key that is missing means 22.
+/// read; a `port` key that is missing means 22. The fields follow `si paas`'s struct order
+/// (`ingress_*` where si writes them), so a file si wrote keeps its key order when rewritten;
+/// paasdeck's own `identity_file` comes after them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Target {
     pub name: TargetName,
@@ -30,14 +38,22 @@ pub struct Target {
     pub user: User,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub auth_method: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub identity_file: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ingress_provider: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ingress_domain: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ingress_lb_mode: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ingress_acme_email: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub created_at: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub updated_at: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub identity_file: String,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -47,7 +63,10 @@ pub struct Target {
 pub enum AuthMethod {
     Key,
     Local,
-    /// `si paas` password targets and anything unknown: kept on disk, refused at connect time.
+    /// `si paas` password targets: refused at connect time until `target bootstrap` installs
+    /// a key.
+    Password,
+    /// Anything unknown: kept on disk, refused at connect time.
     Unsupported,
 }
 
@@ -56,6 +75,7 @@ impl AuthMethod {
         match s.trim().to_ascii_lowercase().as_str() {
             "" | "key" => AuthMethod::Key,
             "local" => AuthMethod::Local,
+            "password" => AuthMethod::Password,
             _ => AuthMethod::Unsupported,
         }
     }
@@ -63,6 +83,7 @@ impl AuthMethod {
         match self {
             AuthMethod::Key => "key",
             AuthMethod::Local => "local",
+            AuthMethod::Password => "password",
             AuthMethod::Unsupported => "unsupported",
         }
     }
@@ -77,10 +98,14 @@ impl Target {
             port,
             user,
             auth_method: String::new(),
-            identity_file: String::new(),
             labels: Vec::new(),
+            ingress_provider: String::new(),
+            ingress_domain: String::new(),
+            ingress_lb_mode: String::new(),
+            ingress_acme_email: String::new(),
             created_at: String::new(),
             updated_at: String::new(),
+            identity_file: String::new(),
             extra: Map::new(),
         }
     }
@@ -160,10 +185,32 @@ pub fn not_found(name: &str) -> PaasError {
         .with_remediation("list the context's targets with `paasdeck target list`")
 }
 
+/// The inventory; a target si rewrote without its `identity_file` gets the one
+/// `paasdeck.json` keeps for it.
 pub fn load(cd: &ContextDir) -> Result<TargetsDoc> {
     let mut doc: TargetsDoc = fsio::read_json(&cd.targets())?.unwrap_or_default();
     doc.normalise();
+    if doc.targets.iter().any(|t| t.identity_file.is_empty()) {
+        let kept = settings::load(cd)?.identity_files();
+        for t in doc
+            .targets
+            .iter_mut()
+            .filter(|t| t.identity_file.is_empty())
+        {
+            if let Some(p) = kept.get(&t.name.to_ascii_lowercase()) {
+                t.identity_file = p.clone();
+            }
+        }
+    }
     Ok(doc)
+}
+
+/// Keeps (or forgets) a target's identity file in `paasdeck.json` too.
+pub fn keep_identity_file(cd: &ContextDir, target: &str, path: Option<&str>) -> Result<()> {
+    settings::update(cd, |s| {
+        s.set_identity_file(target, path);
+        Ok(())
+    })
 }
 
 /// Adds a target under the context lock. Returns whether it became current and the new total.

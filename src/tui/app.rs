@@ -101,6 +101,8 @@ pub enum FormKind {
     AddApp,
     EditApp(String),
     SetSecret,
+    /// Enable an add-on for this app.
+    EnableAddon(String),
 }
 
 /// How a field takes its value.
@@ -232,6 +234,11 @@ pub enum Overlay {
     Secrets {
         app: String,
         rows: Vec<crate::ops::secrets::VarStatus>,
+        selected: usize,
+    },
+    /// An app's si add-ons (from the snapshot), with enable and disable.
+    Addons {
+        app: String,
         selected: usize,
     },
     /// The last doctor report of a context.

@@ -218,7 +218,12 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
                 ..App::new(api.clone(), compose.display().to_string())
             },
         )?;
-        let default_root = RemoteDir::parse("/opt/si/paas/releases")?;
+        // Recorded as a deploy records it: the directory holding the release directories.
+        let default_root = RemoteDir::parse(crate::ops::deploy::location::releases_dir(
+            &dir.join("remote").display().to_string(),
+            cd.name(),
+            "api",
+        ))?;
         let lock = cd.lock()?;
         fsio::update_doc(
             &lock,

@@ -89,6 +89,7 @@ commands! {
     RemoveApp => "remove_app", "apps", Scope::Pane(Pane::Apps), false, "remove the selected app from the registry";
     Secrets => "secrets", "apps", Scope::Pane(Pane::Apps), true, "the selected app's variables: set or missing";
     SetSecret => "set_secret", "apps", Scope::Pane(Pane::Apps), false, "set a secret of the selected app (masked)";
+    Addons => "addons", "apps", Scope::Pane(Pane::Apps), false, "the selected app's si add-ons: enable, disable";
     EventsTail => "events_tail", "events", Scope::Pane(Pane::Events), true, "follow events in a task";
     Backup => "backup", "backups", Global, true, "back up the selected app (Apps, Backups), else the context's state";
     BackupVerify => "backup_verify", "backups", Scope::Pane(Pane::Backups), true, "verify the selected backup (re-hash its artifact)";

@@ -5,6 +5,7 @@ use crate::error::PaasError;
 use crate::ops::target_check::{self, CheckResult};
 use crate::policy::guard::ContextPolicy;
 use crate::state::events::{self, EventRecord};
+use crate::state::settings::{self, GuardSettings};
 use crate::state::targets::Target;
 use crate::state::{ContextDir, StateRoot, apps, backups, context, deployments, targets};
 
@@ -34,8 +35,20 @@ pub struct AppRow {
     pub history: Vec<String>,
     /// Status and time of the newest deploy/rollback event for the app.
     pub last_deploy: Option<(String, String)>,
+    /// Its si add-ons, by name.
+    pub addons: Vec<AddonRow>,
     /// The registry entry (compose file, targets, health command), when registered.
     pub entry: Option<apps::App>,
+}
+
+/// An enabled add-on as the console shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddonRow {
+    pub name: String,
+    pub pack: String,
+    pub version: String,
+    pub service: String,
+    pub bundle_file: String,
 }
 
 /// One catalogue row as the Backups pane shows it.
@@ -127,12 +140,30 @@ pub fn load_contexts(root: &StateRoot) -> Result<Vec<ContextView>, PaasError> {
         .list_contexts()?
         .into_iter()
         .map(|name| {
-            let (cfg, err) = match root.context(&name).and_then(|cd| context::load(&cd)) {
+            let cd = root.context(&name);
+            let (cfg, mut err) = match cd.as_ref().map_err(Clone::clone).and_then(context::load) {
                 Ok(c) => (c, None),
                 Err(e) => (None, Some(e)),
             };
+            // paasdeck.json's guard settings count even when config.json cannot be read: a
+            // read-only flag there must never be lost to a damaged or rewritten config.json.
+            let guard = match cd
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|cd| settings::load(cd)?.guard())
+            {
+                Ok(g) => g,
+                Err(e) => {
+                    err.get_or_insert(e);
+                    // Unreadable guard settings: the strictest reading.
+                    GuardSettings {
+                        read_only: Some(true),
+                        ..Default::default()
+                    }
+                }
+            };
             ContextView {
-                policy: ContextPolicy::new(&name, cfg.as_ref()),
+                policy: ContextPolicy::with_settings(&name, cfg.as_ref(), &guard),
                 name,
                 config_error: err,
                 snapshot: None,
@@ -175,19 +206,15 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
         s_errors_push(&mut errors, e);
         Default::default()
     });
-    let mut names: Vec<String> = reg.apps.iter().map(|a| a.name.to_string()).collect();
-    for key in hist.apps.keys() {
-        if !names
-            .iter()
-            .any(|n| deployments::app_key(n) == key.as_str())
-        {
-            names.push(key.to_string());
-        }
-    }
-    s.apps = names
+    let addons = crate::state::addons::load(cd).unwrap_or_else(|e| {
+        s_errors_push(&mut errors, e);
+        Default::default()
+    });
+    s.apps = apps::known(&reg, &hist)
         .into_iter()
-        .map(|name| {
-            let h = hist.app(&name).cloned().unwrap_or_default();
+        .map(|k| {
+            let name = k.name;
+            let h = k.history.unwrap_or_default();
             let last_deploy = s
                 .events
                 .iter()
@@ -197,8 +224,8 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
                 })
                 .map(|e| (e.status.clone(), e.timestamp.clone()));
             AppRow {
-                registered: reg.find(&name).is_some(),
-                entry: reg.find(&name).cloned(),
+                registered: k.entry.is_some(),
+                entry: k.entry,
                 current: h
                     .current_release
                     .as_ref()
@@ -206,6 +233,21 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
                     .unwrap_or_default(),
                 history: h.history.iter().rev().map(String::from).collect(),
                 last_deploy,
+                addons: crate::state::ids::AppName::parse(name.as_str())
+                    .map(|a| {
+                        addons
+                            .for_app(&a)
+                            .into_iter()
+                            .map(|r| AddonRow {
+                                bundle_file: r.bundle_file(),
+                                name: r.name.to_string(),
+                                pack: r.pack,
+                                version: r.version.to_string(),
+                                service: r.service.to_string(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 name,
             }
         })

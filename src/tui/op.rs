@@ -89,6 +89,13 @@ pub enum Op {
     SecretList {
         app: String,
     },
+    /// Enable (or replace) an si add-on pack for an app.
+    EnableAddon(crate::ops::addon::EnableSpec),
+    /// Disable an app's add-on: its service leaves at the next deploy.
+    DisableAddon {
+        app: String,
+        name: String,
+    },
     /// Run the doctor and show its report.
     DoctorReport,
     /// A clone, start, stop or reset in the staging project (the Instances pane).
@@ -142,6 +149,8 @@ impl Op {
             Op::RemoveApp { .. } => Verb::AppRemove,
             Op::SetSecret { .. } => Verb::SecretSet,
             Op::SecretList { .. } => Verb::SecretList,
+            Op::EnableAddon(_) => Verb::AppAddonEnable,
+            Op::DisableAddon { .. } => Verb::AppAddonDisable,
             Op::DoctorReport => Verb::Doctor,
             Op::Stage(s) => s.verb(),
             Op::Check { .. } => Verb::Check,
@@ -194,6 +203,8 @@ impl Op {
             Op::RemoveApp { name } => format!("remove app {name}"),
             Op::SetSecret { app, name, .. } => format!("secret set {app} {name}"),
             Op::SecretList { app } => format!("secret list {app}"),
+            Op::EnableAddon(a) => format!("addon enable {} {}", a.app, a.pack),
+            Op::DisableAddon { app, name } => format!("addon disable {app} {name}"),
             Op::DoctorReport => "doctor".into(),
             Op::Stage(s) => s.title(),
             Op::Check { all_contexts, .. } => {
@@ -360,6 +371,27 @@ impl Op {
                 format!("writes the vault of {ctx}; the value is never shown or logged"),
             ],
             Op::SecretList { app } => vec![format!("list the variables of {app}")],
+            Op::EnableAddon(a) => vec![
+                format!(
+                    "enable the {} add-on{} for app {}",
+                    a.pack,
+                    a.name
+                        .as_deref()
+                        .map(|n| format!(" {n}"))
+                        .unwrap_or_default(),
+                    a.app
+                ),
+                format!(
+                    "writes contexts/{ctx}/addons.json and the fragment under contexts/{ctx}/addons/; the next deploy adds its service"
+                ),
+            ],
+            Op::DisableAddon { app, name } => vec![
+                format!("disable add-on {name} of app {app}"),
+                format!(
+                    "the next deploy of {app} leaves its service out and removes its container (`up --remove-orphans`); its data volume stays"
+                ),
+                format!("writes contexts/{ctx}/addons.json and removes the fragment"),
+            ],
             Op::DoctorReport => vec!["run the doctor".into()],
             Op::Stage(s) => s.lines.clone(),
             Op::Check {

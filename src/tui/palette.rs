@@ -208,6 +208,19 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             restore_cmd: a.restore_cmd.unwrap_or_default(),
         }),
         Command::App(AppCmd::Remove { app, .. }) => Op::RemoveApp { name: app },
+        Command::App(AppCmd::Addon(crate::cli::AddonCmd::Enable(a))) => {
+            Op::EnableAddon(crate::ops::addon::EnableSpec {
+                app: a.app,
+                pack: a.pack,
+                name: a.name,
+                service: a.service,
+                version: a.version,
+                set: a.set,
+            })
+        }
+        Command::App(AppCmd::Addon(crate::cli::AddonCmd::Disable { app, name })) => {
+            Op::DisableAddon { app, name }
+        }
         Command::Secret(SecretCmd::Set { scope, name }) => {
             return Ok(PaletteCmd::SecretForm {
                 app: scope.app,

@@ -217,3 +217,50 @@ fn no_recipient_no_backup_and_configured_recipients_are_used() {
             .contains("backup_recipients[0]")
     );
 }
+
+#[test]
+fn a_state_backup_keeps_the_guard_settings_and_the_addon_fragments() {
+    let env = ctx();
+    env.ok(&["context", "init", "shop", "--confirm", "type-name"]);
+    env.ok(&[
+        "--context",
+        "shop",
+        "app",
+        "addon",
+        "enable",
+        "--app",
+        "api",
+        "--pack",
+        "postgres",
+        "--name",
+        "db",
+    ]);
+    let row = backup_state(&env);
+    let plain = decrypt(
+        &PathBuf::from(row["path"].as_str().unwrap()),
+        &identity(&env),
+    );
+    let names: Vec<String> = members(&plain).into_iter().map(|(n, _)| n).collect();
+    for want in ["paasdeck.json", "addons.json", "addons/api/db.compose.yaml"] {
+        assert!(names.contains(&want.to_string()), "{want}: {names:?}");
+    }
+    let dir = env.ctx_dir("shop");
+    std::fs::remove_file(dir.join("addons/api/db.compose.yaml")).unwrap();
+    std::fs::remove_file(dir.join("paasdeck.json")).unwrap();
+    let id = row["id"].as_str().unwrap();
+    let (code, doc, text) = run(
+        &env,
+        "shop",
+        &["backup", "restore", "--from", id, "--force"],
+    );
+    assert_eq!(code, 0, "{doc:#}\n{text}");
+    assert!(
+        dir.join("addons/api/db.compose.yaml").exists(),
+        "the fragment is back"
+    );
+    let settings = std::fs::read_to_string(dir.join("paasdeck.json")).unwrap();
+    assert!(
+        settings.contains("\"confirm\": \"type-name\""),
+        "{settings}"
+    );
+}

@@ -22,6 +22,10 @@ pub struct Sshd {
     /// State of the incus simulator on the remote PATH (`incus`, and a fake `df`).
     pub incus_state: PathBuf,
     pub user: String,
+    /// Sessions' `$HOME` and an `authorized_keys` there, and password logins offered
+    /// ([`Sshd::start_with_home`]).
+    pub home: Option<PathBuf>,
+    password_auth: bool,
 }
 
 fn keygen(path: &Path) {
@@ -48,6 +52,22 @@ pub fn current_user() -> String {
 
 impl Sshd {
     pub fn start() -> Sshd {
+        Sshd::start_with(false, false)
+    }
+
+    /// Sessions get their own `$HOME` (never the test user's), whose `.ssh/authorized_keys`
+    /// authorises too; password logins are offered when `password_auth`.
+    pub fn start_with_home(password_auth: bool) -> Sshd {
+        let s = Sshd::start_with(true, password_auth);
+        let cfg = std::fs::read_to_string(s.config()).unwrap();
+        assert!(
+            cfg.contains(&format!("HOME={}", s.home.as_ref().unwrap().display())),
+            "sessions must never see the test user's own HOME:\n{cfg}"
+        );
+        s
+    }
+
+    fn start_with(with_home: bool, password_auth: bool) -> Sshd {
         assert!(
             Path::new(SSHD).exists(),
             "{SSHD} is missing: install openssh-server (./scripts/test.sh does)"
@@ -93,7 +113,14 @@ impl Sshd {
             docker_state,
             incus_state,
             user: current_user(),
+            home: None,
+            password_auth,
         };
+        if with_home {
+            let home = s.dir.path().join("home");
+            std::fs::create_dir_all(&home).unwrap();
+            s.home = Some(home);
+        }
         s.launch(None);
         s
     }
@@ -111,13 +138,34 @@ impl Sshd {
         for attempt in 0..20 {
             let port = port.unwrap_or_else(free_port);
             let d = self.dir.path();
+            let (keys, home_env, password) = match &self.home {
+                Some(h) => (
+                    format!(
+                        "{d}/authorized_keys {}/.ssh/authorized_keys",
+                        h.display(),
+                        d = d.display()
+                    ),
+                    format!(" HOME={}", h.display()),
+                    if self.password_auth { "yes" } else { "no" },
+                ),
+                None => (
+                    format!("{}/authorized_keys", d.display()),
+                    String::new(),
+                    "no",
+                ),
+            };
             let cfg = format!(
                 "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_ed25519\nPidFile {d}/sshd.pid\n\
-                 AuthorizedKeysFile {d}/authorized_keys\nPubkeyAuthentication yes\nPasswordAuthentication no\n\
-                 KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\n\
+                 AuthorizedKeysFile {keys}\nPubkeyAuthentication yes\nPasswordAuthentication {password}\n\
+                 KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPermitRootLogin {root}\n\
                  MaxStartups 500\nMaxSessions 500\nLogLevel VERBOSE\n\
-                 SetEnv PATH={bin}:/usr/local/bin:/usr/bin:/bin\n",
+                 SetEnv PATH={bin}:/usr/local/bin:/usr/bin:/bin{home_env}\n",
                 d = d.display(),
+                root = if password == "yes" {
+                    "yes"
+                } else {
+                    "prohibit-password"
+                },
                 bin = self.fakebin.display()
             );
             std::fs::write(self.config(), cfg).unwrap();

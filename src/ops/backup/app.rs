@@ -14,8 +14,6 @@ use tokio_util::sync::CancellationToken;
 use super::stream::{self, CHANNEL_CHUNKS, Counter, Sealer};
 use super::{Keys, Start, Ticker, keys, store_dir, sweep_store};
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::ops::deploy::DEFAULT_REMOTE_ROOT;
-use crate::ops::deploy::remote::{Layout, project_name};
 use crate::ops::redaction::{self, Redacting};
 use crate::ops::remediation::{self, Facts};
 use crate::policy::redact::ValueRedactor;
@@ -102,21 +100,22 @@ pub fn site(
         .into_iter()
         .next()
         .ok_or_else(|| targets::not_found(wanted.first().map(String::as_str).unwrap_or("?")))?;
-    let root = h
-        .current_remote_dir
-        .clone()
-        .or_else(|| entry.remote_dir.clone())
-        .map(String::from)
-        .unwrap_or_else(|| DEFAULT_REMOTE_ROOT.to_string());
-    let layout = Layout {
-        root,
-        context: cd.name().to_string(),
-        app: entry.name.to_string(),
-    };
+    // Where the current release runs: paasdeck's layout, or si's for an app si deployed.
+    let loc =
+        crate::ops::deploy::location::current(cd.name(), &entry.name, &h)?.ok_or_else(|| {
+            PaasError::new(
+                ErrorCode::RollbackResolveFailed,
+                "release_resolve",
+                format!(
+                    "app {} has no release applied in this context yet",
+                    entry.name
+                ),
+            )
+        })?;
     let vault = redaction::load_vault(cd)?;
     Ok(AppSite {
-        dir: layout.release_dir(&release),
-        project: project_name(cd.name(), &entry.name),
+        dir: loc.release_dir().to_string(),
+        project: loc.project().to_string(),
         redactor: redaction::app_values(cd, &vault, &entry.name, &target.name),
         target,
         release,

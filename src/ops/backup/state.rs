@@ -30,7 +30,18 @@ pub const DOCS: &[&str] = &[
     "bluegreen.json",
     "webhooks/mappings.json",
     "alerts/policy.json",
+    // paasdeck's own settings (the guard, identity file paths, the stage object): a restored
+    // production context must not come back writable.
+    "paasdeck.json",
 ];
+
+/// An add-on fragment `addons/<app>/<name>.compose.yaml`, which `addons.json` needs.
+fn addon_fragment_ok(app: &str, file: &str) -> bool {
+    AppName::parse(app).is_ok()
+        && file
+            .strip_suffix(".compose.yaml")
+            .is_some_and(|n| crate::state::names::validate_addon(n).is_ok())
+}
 
 /// The archive's last member: what it holds.
 pub const MANIFEST: &str = "paasdeck-backup.json";
@@ -69,6 +80,7 @@ pub fn allowed(rel: &str) -> bool {
         ["releases", app, release, "release.json"] => {
             AppName::parse(*app).is_ok() && ReleaseId::parse(*release).is_ok()
         }
+        ["addons", app, file] => addon_fragment_ok(app, file),
         _ => false,
     }
 }
@@ -100,6 +112,15 @@ pub fn members(cd: &ContextDir) -> Vec<String> {
         let rel = format!("events/{name}");
         if allowed(&rel) && regular(&cd.dir().join(&rel)) {
             out.push(rel);
+        }
+    }
+    let addons = cd.dir().join("addons");
+    for app in entries(&addons) {
+        for file in entries(&addons.join(&app)) {
+            let rel = format!("addons/{app}/{file}");
+            if allowed(&rel) && regular(&cd.dir().join(&rel)) {
+                out.push(rel);
+            }
         }
     }
     for app in entries(&cd.releases_dir()) {
@@ -359,6 +380,7 @@ fn check_docs(staging: &Path, staged: &BTreeMap<String, ManifestFile>, ctx: &str
             "targets.json" => drop(fsio::read_json::<targets::TargetsDoc>(&p)?),
             "apps.json" => drop(fsio::read_json::<apps::AppsDoc>(&p)?),
             "deployments.json" => drop(fsio::read_json::<deployments::DeploymentsDoc>(&p)?),
+            "addons.json" => drop(fsio::read_json::<crate::state::addons::AddonsDoc>(&p)?),
             _ => drop(fsio::read_json::<serde_json::Value>(&p)?),
         }
     }
@@ -428,7 +450,10 @@ fn swap(
             done.merged.push(rel.clone());
         }
     }
-    for rel in staged.keys().filter(|r| r.starts_with("releases/")) {
+    for rel in staged
+        .keys()
+        .filter(|r| r.starts_with("releases/") || r.starts_with("addons/"))
+    {
         rename_into(&staging.join(rel), &cd.dir().join(rel))?;
         done.replaced.push(rel.clone());
     }

@@ -7,12 +7,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::bundle::{self, Bundle};
 use super::drift::{self, Drift};
-use super::{Kind, Plan, lock, remote};
+use super::{Kind, Plan, lock, migrate, remote};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::alert;
 use crate::ops::redaction::Redacting;
@@ -23,12 +22,11 @@ use crate::remote::pool::Pool;
 use crate::remote::{BoxFuture, LineSink, Stream};
 use crate::state::alerts::AlertRow;
 use crate::state::ids::{AppName, ReleaseId, RemoteDir};
-use crate::state::incidents::FoldOutcome;
-use crate::state::paths::{ContextDir, EventFile};
+use crate::state::paths::ContextDir;
 use crate::state::targets::Target;
 use crate::state::vault::Vault;
 use crate::state::vault::identity::Lazy;
-use crate::state::{StateRoot, clock, context, deployments, events};
+use crate::state::{StateRoot, context, deployments};
 
 /// What happened on one target.
 #[derive(Debug, Clone, Serialize)]
@@ -37,6 +35,9 @@ pub struct TargetReport {
     pub rolled_back_to: Option<String>,
     pub health_probes: u32,
     pub duration_ms: u64,
+    /// Whether si's release was stopped here after the new one was healthy (`None`: the
+    /// target had no si release to stop).
+    pub si_stopped: Option<bool>,
 }
 
 /// One target's work, handed a sink and a cancellation token by the executor.
@@ -86,7 +87,7 @@ fn env_for(
     b: &Bundle,
     values: &mut Vec<String>,
 ) -> Result<String> {
-    let names = bundle::referenced_vars(&b.compose);
+    let names = b.referenced_vars();
     let pairs = bundle::env_values(
         vault,
         ids,
@@ -97,7 +98,15 @@ fn env_for(
         &names,
     )?;
     values.extend(pairs.iter().map(|(_, v)| v.clone()));
-    Ok(bundle::render_env(&pairs))
+    // Names the stable project for tools that run compose in the release directory without
+    // `-p` (si's logs, backup and reconcile do).
+    let mut all = vec![("COMPOSE_PROJECT_NAME".to_string(), plan.project.clone())];
+    all.extend(
+        pairs
+            .into_iter()
+            .filter(|(k, _)| k != "COMPOSE_PROJECT_NAME"),
+    );
+    Ok(bundle::render_env(&all))
 }
 
 /// Cleans every remote line of this target's task of the values its `.env` receives: the new
@@ -156,6 +165,7 @@ async fn run_target(
         rolled_back_to,
         health_probes: probes,
         duration_ms: started.elapsed().as_millis() as u64,
+        si_stopped: None,
     };
     let mut facts = Facts::for_target(&plan.context, &job.target);
     facts.remote_root = Some(plan.layout.root.clone());
@@ -186,16 +196,44 @@ async fn run_target(
         sink: &sink,
         cancel: &cancel,
     };
+    // An si release on this target is replaced, never rolled back onto: it keeps running
+    // until the new release is healthy, and it is what runs if the new one is not.
+    let si_here = match &plan.si {
+        Some(si) => match migrate::si_present(&site, si).await {
+            Ok(p) => p,
+            Err(e) => return fail(e, 0),
+        },
+        None => false,
+    };
     if let Err(e) =
         remote::apply_release(&site, &plan.bundle, &job.env.release, plan.apply_timeout).await
     {
         return fail(e, 0);
     }
-    let unhealthy = match remote::wait_healthy(&site, &plan.release, &plan.health).await {
-        Ok(probes) => return Outcome::ok(&name, report(None, probes)),
+    let unhealthy = match remote::wait_healthy(
+        &site,
+        &plan.release,
+        &plan.bundle.compose_files,
+        &plan.health,
+    )
+    .await
+    {
+        Ok(probes) => {
+            let mut r = report(None, probes);
+            if let (true, Some(si)) = (si_here, &plan.si) {
+                r.si_stopped = Some(migrate::stop_si(&site, si).await);
+            }
+            return Outcome::ok(&name, r);
+        }
         Err(e) if e.code == ErrorCode::HealthCheckFailed => e,
         Err(e) => return fail(e, 0),
     };
+    if let (true, Some(si)) = (si_here, &plan.si) {
+        return fail(
+            migrate::withdraw(&site, &plan.bundle, si, unhealthy).await,
+            0,
+        );
+    }
     if !plan.rollback_on_failure {
         return fail(unhealthy, 0);
     }
@@ -275,7 +313,7 @@ fn refuse_missing(root: &StateRoot, plan: &Plan, vault: &Vault) -> Result<()> {
         &plan.namespace,
         &plan.app,
         &names,
-        &bundle::required_vars(&plan.bundle.compose),
+        &plan.bundle.required_vars(),
     );
     if missing.is_empty() {
         return Ok(());
@@ -347,7 +385,8 @@ pub async fn apply(
     let cd = root.context(&plan.context)?;
     let app = AppName::parse(plan.app.as_str())?;
     let release = ReleaseId::parse(plan.release.as_str())?;
-    let remote_root = RemoteDir::parse(plan.layout.root.as_str())?;
+    // `current_remote_dir` in si's meaning: the directory holding the release directories.
+    let remote_root = RemoteDir::parse(plan.layout.releases_dir())?;
     // Read fresh: a secret may have been set (or unset) since the plan was made. Missing
     // values are refused before anything is decrypted, locked or touched.
     let vault = Vault::load(&context::vault_path(&cd))?;
@@ -427,70 +466,10 @@ pub async fn apply(
         incident: None,
         alert: None,
     };
-    applied.incident = record_event(&cd, operator, &applied)?.map(|f| f.id);
+    applied.incident = super::record::record_event(&cd, operator, &applied)?.map(|f| f.id);
     drop(held);
     if let Some(e) = &applied.error {
         applied.alert = alert::raise_async(cd.clone(), super::failure::alert(&applied, e)).await;
     }
     Ok(applied)
-}
-
-fn event_row(plan: &Plan, operator: &str, status: &str) -> Map<String, Value> {
-    let mut row = Map::new();
-    row.insert("timestamp".into(), clock::now_event().into());
-    row.insert("context".into(), plan.context.clone().into());
-    row.insert("source".into(), "deploy".into());
-    row.insert("command".into(), plan.kind.command().into());
-    row.insert("status".into(), status.into());
-    row.insert("operator".into(), operator.into());
-    row.insert("app".into(), plan.app.clone().into());
-    row.insert("release".into(), plan.release.clone().into());
-    if let Some(f) = &plan.from_release {
-        row.insert("from_release".into(), f.clone().into());
-    }
-    row.insert("strategy".into(), plan.strategy.as_str().into());
-    row.insert("fanout_plan".into(), plan.fanout.summary().into());
-    row.insert("project".into(), plan.project.clone().into());
-    row.insert("remote_dir".into(), plan.layout.root.clone().into());
-    row
-}
-
-/// The `deployments.jsonl` row of an apply; a failure is folded into an incident.
-fn record_event(cd: &ContextDir, operator: &str, a: &Applied) -> Result<Option<FoldOutcome>> {
-    let mut row = event_row(
-        &a.plan,
-        operator,
-        if a.error.is_none() {
-            "succeeded"
-        } else {
-            "failed"
-        },
-    );
-    row.insert(
-        "target_statuses".into(),
-        fanout::statuses(&a.outcomes).into(),
-    );
-    for (key, status) in [
-        ("applied_targets", TargetStatus::Ok),
-        ("failed_targets", TargetStatus::Failed),
-        ("rolled_back_targets", TargetStatus::RolledBack),
-        ("skipped_targets", TargetStatus::Skipped),
-    ] {
-        row.insert(key.into(), a.names_with(status).join(",").into());
-    }
-    if let Some(e) = &a.error {
-        events::insert_error(&mut row, e);
-    }
-    if let Some(d) = &a.drift {
-        drift::insert(&mut row, d);
-    }
-    events::append_folded(cd, EventFile::Deployments, row)
-}
-
-/// The row of a plan-only deploy: nothing remote happened.
-pub fn record_planned(cd: &ContextDir, operator: &str, plan: &Plan) -> Result<()> {
-    let mut row = event_row(plan, operator, "planned");
-    row.insert("severity".into(), "info".into());
-    row.insert("apply".into(), false.into());
-    events::append(cd, EventFile::Deployments, row)
 }

@@ -191,12 +191,47 @@ pub fn render_env(values: &[(String, String)]) -> String {
 pub struct Bundle {
     pub release: String,
     pub dir: PathBuf,
+    /// The base compose file (`compose.yaml`), resolved.
     pub compose: String,
     pub sha256: String,
+    /// The files uploaded to a target: every compose file of the manifest, `compose.files`
+    /// and `release.json` (never a `.env`).
     pub files: Vec<String>,
+    /// The manifest (`compose.files`): one `-f` per entry, `compose.yaml` first, then each
+    /// add-on's `compose.addon.<name>.yaml`.
+    pub compose_files: Vec<String>,
+    /// The add-on files' texts, for the variables they reference.
+    pub addon_texts: Vec<String>,
 }
 
+/// An add-on fragment on its way into a bundle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddonFile {
+    pub name: String,
+    pub content: String,
+}
+
+pub use super::compose::{MANIFEST_NAME, read_manifest};
+
 impl Bundle {
+    /// Every variable the manifest's compose files need a value for (no default).
+    pub fn required_vars(&self) -> BTreeSet<String> {
+        let mut out = required_vars(&self.compose);
+        for t in &self.addon_texts {
+            out.extend(required_vars(t));
+        }
+        out
+    }
+
+    /// Every variable the manifest's compose files reference.
+    pub fn referenced_vars(&self) -> BTreeSet<String> {
+        let mut out = referenced_vars(&self.compose);
+        for t in &self.addon_texts {
+            out.extend(referenced_vars(t));
+        }
+        out
+    }
+
     /// The files uploaded to the target, with their content.
     pub fn contents(&self) -> Result<Vec<(String, Vec<u8>)>> {
         let mut out = Vec::new();
@@ -222,11 +257,13 @@ pub fn bundle_dir(cd: &ContextDir, app: &AppName, release: &ReleaseId) -> PathBu
         .join(release.as_str())
 }
 
-/// Writes `compose.yaml`, `compose.files` and `release.json` for a release.
+/// Writes `compose.yaml`, each add-on's `compose.addon.<name>.yaml`, `compose.files` and
+/// `release.json` for a release.
 pub fn create(
     cd: &ContextDir,
     source: &Path,
     resolved: &str,
+    addons: &[AddonFile],
     magic: &Magic,
     strategy: &str,
 ) -> Result<Bundle> {
@@ -240,9 +277,14 @@ pub fn create(
     let dir = bundle_dir(cd, &app, &release);
     let sha256 = hex(&Sha256::digest(resolved.as_bytes()));
     fsio::write_bytes_atomic(&dir.join(COMPOSE_NAME), resolved.as_bytes()).map_err(fail)?;
+    let mut compose_files = vec![COMPOSE_NAME.to_string()];
+    for a in addons {
+        fsio::write_bytes_atomic(&dir.join(&a.name), a.content.as_bytes()).map_err(fail)?;
+        compose_files.push(a.name.clone());
+    }
     fsio::write_bytes_atomic(
-        &dir.join("compose.files"),
-        format!("{COMPOSE_NAME}\n").as_bytes(),
+        &dir.join(MANIFEST_NAME),
+        format!("{}\n", compose_files.join("\n")).as_bytes(),
     )
     .map_err(fail)?;
     let meta = json!({
@@ -259,19 +301,22 @@ pub fn create(
             "compose_secret_guardrail": "ok",
             "compose_secret_findings": "0",
             "magic_variable_resolution": "validated",
+            "addon_merge_validation": "validated",
+            "addon_fragments": addons.len().to_string(),
         }
     });
     fsio::write_json_atomic(&dir.join("release.json"), &meta).map_err(fail)?;
+    let mut files = compose_files.clone();
+    files.push(MANIFEST_NAME.into());
+    files.push("release.json".into());
     Ok(Bundle {
         release: magic.release.clone(),
         dir,
         compose: resolved.to_string(),
         sha256,
-        files: vec![
-            COMPOSE_NAME.into(),
-            "compose.files".into(),
-            "release.json".into(),
-        ],
+        files,
+        compose_files,
+        addon_texts: addons.iter().map(|a| a.content.clone()).collect(),
     })
 }
 
@@ -283,9 +328,17 @@ pub fn load(cd: &ContextDir, app: &AppName, release: &ReleaseId) -> Result<Bundl
     let compose = std::fs::read_to_string(dir.join(COMPOSE_NAME));
     match (compose, meta) {
         (Ok(compose), Some(meta)) => {
-            let mut files = vec![COMPOSE_NAME.to_string()];
-            if dir.join("compose.files").exists() {
-                files.push("compose.files".into());
+            let compose_files = read_manifest(&dir)?;
+            let mut addon_texts = Vec::new();
+            for f in compose_files.iter().skip(1) {
+                let p = dir.join(f);
+                addon_texts.push(std::fs::read_to_string(&p).map_err(|e| {
+                    PaasError::io("bundle_manifest", &p, &e)
+                })?);
+            }
+            let mut files = compose_files.clone();
+            if dir.join(MANIFEST_NAME).exists() {
+                files.push(MANIFEST_NAME.into());
             }
             files.push("release.json".into());
             Ok(Bundle {
@@ -294,6 +347,8 @@ pub fn load(cd: &ContextDir, app: &AppName, release: &ReleaseId) -> Result<Bundl
                 dir,
                 compose,
                 files,
+                compose_files,
+                addon_texts,
             })
         }
         _ => Err(PaasError::new(

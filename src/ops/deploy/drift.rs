@@ -73,11 +73,16 @@ pub async fn check(pool: &Pool, plan: &Plan, targets: &[String]) -> Drift {
     });
     let answers = futures::future::join_all(asks).await;
     let mut drift = Drift::default();
+    // An app that runs si's release has no `current` link of paasdeck's.
+    let expected = match &plan.si {
+        Some(_) => None,
+        None => plan.from_release.clone(),
+    };
     for (name, got) in answers {
         match got {
             None => drift.unverified_targets.push(name),
             Some(current) => {
-                if current != plan.from_release {
+                if current != expected {
                     drift.drifted_targets.push(name.clone());
                 }
                 drift

@@ -81,7 +81,13 @@ pub fn judge(services: &[String], ps: &str) -> Probe {
 }
 
 /// One health probe: the health command, or every service running and none unhealthy.
-async fn probe(site: &Site<'_>, dir: &str, health: &Health, left: Duration) -> Result<Probe> {
+async fn probe(
+    site: &Site<'_>,
+    dir: &str,
+    files: &[String],
+    health: &Health,
+    left: Duration,
+) -> Result<Probe> {
     let t = site.transport;
     Ok(match &health.cmd {
         Some(c) => {
@@ -105,7 +111,7 @@ async fn probe(site: &Site<'_>, dir: &str, health: &Health, left: Duration) -> R
         None => {
             let script = format!(
                 "cd {dir} && {c} config --services && echo '--paasdeck-ps--' && {c} ps -a --format json",
-                c = compose(site.project)
+                c = compose(site.project, files)
             );
             let out = capture(
                 t,
@@ -128,7 +134,13 @@ async fn probe(site: &Site<'_>, dir: &str, health: &Health, left: Duration) -> R
 }
 
 /// Polls health every 2 s until healthy or the timeout; returns the number of probes.
-pub async fn wait_healthy(site: &Site<'_>, release: &str, health: &Health) -> Result<u32> {
+/// `files` is the manifest of the release's bundle.
+pub async fn wait_healthy(
+    site: &Site<'_>,
+    release: &str,
+    files: &[String],
+    health: &Health,
+) -> Result<u32> {
     let Site {
         transport: t,
         layout,
@@ -146,7 +158,7 @@ pub async fn wait_healthy(site: &Site<'_>, release: &str, health: &Health) -> Re
             .timeout
             .saturating_sub(started.elapsed())
             .max(Duration::from_secs(1));
-        let state = match probe(site, &dir, health, left).await {
+        let state = match probe(site, &dir, files, health, left).await {
             Ok(p) => p,
             // A probe that does not answer in time is a probe that found nothing healthy.
             Err(e) if e.code == ErrorCode::Timeout => Probe::NotYet(format!(

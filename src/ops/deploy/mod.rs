@@ -5,14 +5,20 @@
 
 mod apply;
 pub mod bundle;
+pub mod compose;
 pub mod drift;
 mod failure;
 pub mod health;
+pub mod location;
 pub mod lock;
+mod migrate;
+mod record;
+pub use migrate::SiRelease;
 pub mod remote;
 pub mod vars;
 
-pub use apply::{Applied, Executor, Inline, TargetReport, Work, apply, record_planned};
+pub use apply::{Applied, Executor, Inline, TargetReport, Work, apply};
+pub use record::record_planned;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -121,17 +127,29 @@ pub struct Plan {
     /// Variables compose needs (no default) that have no value in the vault for some target:
     /// an apply refuses with `PAAS_SECRET_MISSING` while any is missing.
     pub missing_env: Vec<String>,
+    /// The si release the app runs now, when si deployed it: stopped on each target only
+    /// after the new release is healthy there.
+    pub si: Option<SiRelease>,
 }
 
 impl Plan {
     pub fn commands(&self) -> Vec<String> {
-        remote::commands(
+        let mut v = remote::commands(
             &self.layout,
             &self.project,
-            &self.release,
+            &self.bundle,
             &self.env_names,
             &self.health,
-        )
+        );
+        if let Some(si) = &self.si {
+            v.push(format!(
+                "once healthy, stop si's project {} ({}): {}",
+                si.project,
+                si.release,
+                si.stop_command()
+            ));
+        }
+        v
     }
 
     /// Human lines: what, where, how, and the exact remote commands.
@@ -161,10 +179,17 @@ impl Plan {
                 ""
             }
         ));
+        if let Some(si) = &self.si {
+            v.push(format!(
+                "running now: si's release {} (compose project {} in {}); it is stopped on each target once the new release is healthy there, and keeps running if it is not",
+                si.release, si.project, si.dir
+            ));
+        }
         if self.kind == Kind::Deploy {
             v.push(format!(
                 "on health failure: {}",
                 match (&self.rollback_on_failure, &self.rollback_candidate) {
+                    _ if self.si.is_some() => "stop the new project; si's release keeps running (where si's release is not on a target, as below)".to_string(),
                     (false, _) => "fail (rollback off)".to_string(),
                     (true, Some(r)) => format!("roll back to {r}"),
                     (true, None) => "fail: no release was applied successfully before".to_string(),
@@ -232,12 +257,14 @@ impl Plan {
             "health_cmd": self.health.cmd,
             "health_timeout": humantime::format_duration(self.health.timeout).to_string(),
             "commands": self.commands(),
+            "si_release": self.si,
         })
     }
 }
 
 /// What both planners read about an app: its registry entry, its history, its targets.
 struct AppState {
+    context: String,
     app: AppName,
     entry: Option<apps::App>,
     history: deployments::AppHistory,
@@ -266,6 +293,7 @@ fn app_state(cd: &ContextDir, c: &Common) -> Result<AppState> {
     }
     let targets = targets::load(cd)?.select(&wanted)?;
     Ok(AppState {
+        context: cd.name().to_string(),
         app,
         entry,
         history,
@@ -281,9 +309,13 @@ impl AppState {
             return RemoteDir::parse(d);
         }
         let registered = self.entry.as_ref().and_then(|e| e.remote_dir.clone());
+        // The root of a release paasdeck recorded (an si release directory is not a root).
         let recorded = recorded
-            .then(|| self.history.current_remote_dir.clone())
-            .flatten();
+            .then_some(self.history.current_remote_dir.as_ref())
+            .flatten()
+            .and_then(|d| location::paasdeck_root(d, &self.context, &self.app))
+            .map(RemoteDir::parse)
+            .transpose()?;
         match registered.or(recorded) {
             Some(d) => Ok(d),
             None => RemoteDir::parse(DEFAULT_REMOTE_ROOT),
@@ -310,6 +342,7 @@ impl AppState {
         root: RemoteDir,
     ) -> Result<Plan> {
         let health = self.health(c);
+        let si = migrate::current_si_release(cd, &self.app, &self.history);
         let names: Vec<String> = self.targets.iter().map(|t| t.name.to_string()).collect();
         let vault = Vault::load(&context::vault_path(cd))?;
         let missing_env = bundle::missing_vars(
@@ -318,7 +351,7 @@ impl AppState {
             &c.namespace,
             &c.app,
             &names,
-            &bundle::required_vars(&bundle.compose),
+            &bundle.required_vars(),
         );
         Ok(Plan {
             missing_env,
@@ -327,9 +360,7 @@ impl AppState {
             app: self.app.to_string(),
             release: bundle.release.clone(),
             from_release: self.history.current_release.as_ref().map(String::from),
-            env_names: bundle::referenced_vars(&bundle.compose)
-                .into_iter()
-                .collect(),
+            env_names: bundle.referenced_vars().into_iter().collect(),
             bundle,
             fanout: FanoutPlan::new(c.strategy, &names, c.max_parallel),
             targets: self.targets,
@@ -347,6 +378,7 @@ impl AppState {
             health,
             apply_timeout: c.apply_timeout,
             namespace: c.namespace.clone(),
+            si,
         })
     }
 }
@@ -360,6 +392,10 @@ pub struct AppSite {
     pub targets: Vec<Target>,
     pub layout: Layout,
     pub project: String,
+    /// The recorded release's compose files (its bundle's manifest, else `compose.yaml`).
+    pub compose_files: Vec<String>,
+    /// The recorded release, when si deployed it: it runs in si's layout and project.
+    pub si: Option<SiRelease>,
 }
 
 pub fn app_site(cd: &ContextDir, c: &Common) -> Result<AppSite> {
@@ -372,6 +408,14 @@ pub fn app_site(cd: &ContextDir, c: &Common) -> Result<AppSite> {
             app: state.app.to_string(),
         },
         project: remote::project_name(cd.name(), &state.app),
+        compose_files: state
+            .history
+            .current_release
+            .as_ref()
+            .and_then(|r| bundle::load(cd, &state.app, r).ok())
+            .map(|b| b.compose_files)
+            .unwrap_or_else(|| vec![bundle::COMPOSE_NAME.to_string()]),
+        si: migrate::current_si_release(cd, &state.app, &state.history),
         recorded: state.history.current_release.clone(),
         targets: state.targets,
         app: state.app,
@@ -436,7 +480,15 @@ pub fn plan_deploy(cd: &ContextDir, spec: &DeploySpec) -> Result<Plan> {
     };
     let resolved = bundle::resolve_magic(&raw, &magic, &file)?;
     let candidate = rollback_candidate(cd, &state.app, &state.history, &release);
-    let bundle = bundle::create(cd, &source, &resolved, &magic, c.strategy.as_str())?;
+    let addon_files = compose::prepare_addons(cd, &state.app, &resolved, &file, &magic)?;
+    let bundle = bundle::create(
+        cd,
+        &source,
+        &resolved,
+        &addon_files,
+        &magic,
+        c.strategy.as_str(),
+    )?;
     Ok(Plan {
         rollback_on_failure: spec.rollback_on_failure,
         rollback_candidate: candidate,

@@ -35,8 +35,12 @@ impl Layout {
             app_key(&self.app)
         )
     }
+    /// The directory holding the release directories: what `current_remote_dir` records.
+    pub fn releases_dir(&self) -> String {
+        format!("{}/releases", self.app_dir())
+    }
     pub fn release_dir(&self, release: &str) -> String {
-        format!("{}/releases/{release}", self.app_dir())
+        format!("{}/{release}", self.releases_dir())
     }
     pub fn current(&self) -> String {
         format!("{}/current", self.app_dir())
@@ -56,22 +60,36 @@ pub fn project_name(context: &str, app: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
-pub(super) fn compose(project: &str) -> String {
-    format!("docker compose -p {} -f {COMPOSE_NAME}", quote(project))
+/// `docker compose -p PROJECT` with one `-f` per compose file of the bundle's manifest.
+pub fn compose(project: &str, files: &[String]) -> String {
+    let mut out = format!("docker compose -p {}", quote(project));
+    if files.is_empty() {
+        out.push_str(&format!(" -f {COMPOSE_NAME}"));
+    }
+    for f in files {
+        if f == COMPOSE_NAME {
+            out.push_str(&format!(" -f {COMPOSE_NAME}"));
+        } else {
+            out.push_str(&format!(" -f {}", quote(f)));
+        }
+    }
+    out
 }
 
 /// The commands an apply runs on a target, for plans and confirmation dialogs.
 pub fn commands(
     layout: &Layout,
     project: &str,
-    release: &str,
+    bundle: &Bundle,
     env_names: &[String],
     health: &Health,
 ) -> Vec<String> {
+    let release = bundle.release.as_str();
+    let files = &bundle.compose_files;
     let dir = quote(&layout.release_dir(release));
     let mut v = vec![
         format!("mkdir -p {dir}"),
-        format!("upload compose.yaml, compose.files, release.json → {dir}/"),
+        format!("upload {} → {dir}/", bundle.files.join(", ")),
         format!(
             "stream .env ({} variable(s){}) → {dir}/.env (0600)",
             env_names.len(),
@@ -83,9 +101,12 @@ pub fn commands(
         ),
         format!(
             "cd {dir} && {} pull   (a failure only warns)",
-            compose(project)
+            compose(project, files)
         ),
-        format!("cd {dir} && {} up -d --remove-orphans", compose(project)),
+        format!(
+            "cd {dir} && {} up -d --remove-orphans",
+            compose(project, files)
+        ),
         format!("ln -sfn releases/{release} {}", quote(&layout.current())),
     ];
     v.push(match &health.cmd {
@@ -279,7 +300,11 @@ async fn apply_steps(site: &Site<'_>, bundle: &Bundle, env: &str, timeout: Durat
         "» .env written (0600, {} variable(s))",
         env.lines().count()
     ));
-    let cd = format!("cd {} && {}", quote(&dir), compose(project));
+    let cd = format!(
+        "cd {} && {}",
+        quote(&dir),
+        compose(project, &bundle.compose_files)
+    );
     note("» docker compose pull".into());
     let pulled = capture_streaming(
         t,

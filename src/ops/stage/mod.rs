@@ -32,8 +32,8 @@ pub struct Stage {
 /// Reads and checks everything a stage action needs before it may touch the host: a staging
 /// context, a valid `stage` object (whose project is never production), its host target.
 pub fn load(cd: &ContextDir) -> Result<Stage> {
-    let ccfg = context::require(cd)?;
-    let policy = ContextPolicy::new(cd.name(), Some(&ccfg));
+    context::require(cd)?;
+    let policy = ContextPolicy::load(cd)?;
     require_staging(cd.name(), &policy)?;
     let cfg = settings::load(cd)?.stage()?.ok_or_else(|| {
         PaasError::new(

@@ -2,6 +2,7 @@
 //! functions the headless CLI calls, see `run.rs`), views (secret list, doctor report),
 //! loads, doctor runs, audit rows for refusals.
 
+mod addons;
 mod oncall;
 mod run;
 

@@ -453,6 +453,11 @@ async fn execute(
             ctx.note(&msg);
             Ok(msg)
         }
+        Op::EnableAddon(_) | Op::DisableAddon { .. } => {
+            let msg = super::addons::run(&cd?, op, fields)?;
+            ctx.note(&msg);
+            Ok(msg)
+        }
         Op::SetSecret {
             app,
             name,

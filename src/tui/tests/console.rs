@@ -62,7 +62,7 @@ fn without_a_context_only_context_init_runs() {
     }
 }
 
-fn screen(t: &Terminal<TestBackend>) -> String {
+pub(super) fn screen(t: &Terminal<TestBackend>) -> String {
     format!("{}", t.backend())
 }
 

@@ -73,7 +73,7 @@ fn snapshot() -> Snapshot {
         host: "203.0.113.10".parse().unwrap(),
         port: crate::state::ids::Port::SSH,
         cpu_arch: Some("amd64".into()),
-        reachable: true,
+        reachable: Some(true),
         ssh_ok: true,
         docker_ok: true,
         compose_ok: true,
@@ -113,6 +113,7 @@ fn snapshot() -> Snapshot {
                 "rel-20261123T100000-000000001".into(),
             ],
             last_deploy: Some(("succeeded".into(), "2026-11-24T10:00:00Z".into())),
+            addons: Vec::new(),
             entry: Some(crate::state::apps::App {
                 targets: vec!["edge-a".parse().unwrap()],
                 ..crate::state::apps::App::new(
@@ -326,6 +327,15 @@ fn every_op(active: &str) -> Vec<Op> {
             value: crate::ops::secrets::SecretValue::new("s3cr3t-value"),
         },
         Op::SecretList { app: "api".into() },
+        Op::EnableAddon(crate::ops::addon::EnableSpec {
+            app: "api".into(),
+            pack: "postgres".into(),
+            ..Default::default()
+        }),
+        Op::DisableAddon {
+            app: "api".into(),
+            name: "postgres".into(),
+        },
         Op::DoctorReport,
         Op::Stage(super::stage::StageOp {
             action: super::stage::StageAction::Reset,
@@ -381,9 +391,11 @@ fn variant(op: &Op) -> usize {
         Op::AlertAcknowledge { .. } => 24,
         Op::AlertHistory => 25,
         Op::IncidentResolve { .. } => 26,
+        Op::EnableAddon(_) => 27,
+        Op::DisableAddon { .. } => 28,
     }
 }
-const OP_VARIANTS: usize = 27;
+const OP_VARIANTS: usize = 29;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {
@@ -409,6 +421,8 @@ fn fake_plan(kind: Kind, ctx: &str) -> Planned {
                 "compose.files".into(),
                 "release.json".into(),
             ],
+            compose_files: vec!["compose.yaml".into()],
+            addon_texts: Vec::new(),
         },
         targets: vec![target("edge-a", "203.0.113.10", "key")],
         strategy: Strategy::Serial,
@@ -431,6 +445,7 @@ fn fake_plan(kind: Kind, ctx: &str) -> Planned {
         namespace: String::new(),
         env_names: vec!["DATABASE_URL".into()],
         missing_env: Vec::new(),
+        si: None,
     }))
 }
 
@@ -458,6 +473,7 @@ fn banner_bg(t: &Terminal<TestBackend>) -> Vec<Color> {
     (0..buf.area.width).map(|x| buf[(x, 0)].bg).collect()
 }
 
+mod addons;
 mod backups;
 mod console;
 mod layering;

@@ -112,10 +112,16 @@ pub fn history(f: &mut Frame, area: Rect, app: &App, h: &History) {
         .collect();
     let mut st = ListState::default();
     st.select(Some(h.selected));
+    let addons = app
+        .snapshot()
+        .and_then(|s| s.apps.iter().find(|a| a.name == h.app))
+        .map(|a| a.addons.len())
+        .unwrap_or(0);
     let title = format!(
-        " {} releases, newest first — Enter/{} roll back to the selected · Esc close ",
+        " {} releases, newest first — Enter/{} roll back · {} add-ons ({addons}) · Esc close ",
         h.app,
-        app.keymap.first_key(Cmd::Rollback)
+        app.keymap.first_key(Cmd::Rollback),
+        app.keymap.first_key(Cmd::Addons),
     );
     f.render_stateful_widget(
         List::new(items)

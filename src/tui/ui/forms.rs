@@ -20,6 +20,7 @@ fn title(app: &App, form: &Form) -> String {
         FormKind::AddApp => format!(" Register an app in {ctx} "),
         FormKind::EditApp(n) => format!(" Edit app {n} in {ctx} "),
         FormKind::SetSecret => format!(" Set a secret in {ctx} (the value is never shown) "),
+        FormKind::EnableAddon(a) => format!(" Enable an si add-on for {a} in {ctx} "),
     }
 }
 

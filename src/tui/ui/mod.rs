@@ -1,5 +1,6 @@
 //! Drawing: a pure function of the console state (and the task logs it points at).
 
+pub mod addons;
 pub mod banner;
 pub mod details;
 pub mod forms;

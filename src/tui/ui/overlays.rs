@@ -125,6 +125,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         Overlay::Doctor { context, scroll } => {
             super::details::doctor(f, area, app, context, *scroll)
         }
+        Overlay::Addons {
+            app: name,
+            selected,
+        } => super::addons::render(f, area, app, name, *selected),
         Overlay::QuitConfirm { running } => {
             let r = centered(area, 70, 5);
             f.render_widget(Clear, r);

@@ -233,6 +233,14 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
                     }
                     return Some(request_unless(app, why, op));
                 }
+                // The app's detail leads to its add-ons, which go into every release.
+                _ if is(app, Cmd::Addons, &k) => {
+                    app.overlay = Overlay::Addons {
+                        app: h.app.clone(),
+                        selected: 0,
+                    };
+                    return Some(Vec::new());
+                }
                 _ => {}
             }
             app.overlay = Overlay::History(h);

@@ -24,7 +24,7 @@ pub const CONTEXT_TYPES: [&str; 5] = [
     "oss-demo",
 ];
 
-fn field(label: &'static str, hint: &'static str, value: &str) -> Field {
+pub(super) fn field(label: &'static str, hint: &'static str, value: &str) -> Field {
     let mut input = new_input(hint);
     input.insert_str(value);
     Field {
@@ -45,7 +45,12 @@ fn masked(label: &'static str, hint: &'static str) -> Field {
     }
 }
 
-fn choice(label: &'static str, hint: &'static str, options: Vec<String>, value: &str) -> Field {
+pub(super) fn choice(
+    label: &'static str,
+    hint: &'static str,
+    options: Vec<String>,
+    value: &str,
+) -> Field {
     let index = options.iter().position(|o| o == value).unwrap_or(0);
     Field {
         kind: FieldKind::Choice { options, index },
@@ -124,6 +129,7 @@ pub(super) fn form(kind: FormKind, app: &App) -> Form {
         .map(|s| s.apps.iter().map(|a| a.name.clone()).collect())
         .unwrap_or_default();
     let fields = match &kind {
+        FormKind::EnableAddon(_) => super::addons::fields(),
         FormKind::AddTarget => {
             let mut v = vec![field("name", "edge-a", "")];
             v.extend(target_fields(None));
@@ -275,6 +281,7 @@ pub(super) fn form(kind: FormKind, app: &App) -> Form {
 /// Builds the op a submitted form asks for, or says what is wrong.
 fn submit_form(app: &App, f: &Form) -> Result<Op, String> {
     match &f.kind {
+        FormKind::EnableAddon(a) => super::addons::submit(a, f),
         FormKind::AddTarget | FormKind::EditTarget(_) => {
             let port = f.value("port");
             let port: u16 = port

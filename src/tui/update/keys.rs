@@ -213,6 +213,10 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             Some(name) => request(app, Op::RemoveApp { name }),
             None => Vec::new(),
         },
+        Cmd::Addons => {
+            super::addons::open(app);
+            Vec::new()
+        }
         Cmd::Secrets => match selected_app_name(app) {
             Some(a) => request(app, Op::SecretList { app: a }),
             None => Vec::new(),

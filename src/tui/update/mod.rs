@@ -4,6 +4,7 @@
 //! input: keys and named commands, overlays, forms, menus, the palette, the mouse; async
 //! results are handled here.
 
+mod addons;
 mod details;
 mod forms;
 mod keys;

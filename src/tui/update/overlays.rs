@@ -257,6 +257,10 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         | Overlay::Secrets { .. }
         | Overlay::Incident { .. }
         | Overlay::Doctor { .. } => Vec::new(),
+        Overlay::Addons {
+            app: name,
+            selected,
+        } => super::addons::key(app, name, selected, k),
     }
 }
 
