@@ -59,7 +59,7 @@ tm send-keys -t s -l "y"
 wait_screen "is now the current release of api"
 shot deploy-oss-demo "paasdeck — a deploy of api: every target's progress in the deploy's own log, a task per target"
 tm send-keys -t s Enter
-wait_screen "roll back to the selected"
+wait_screen "releases, newest first"
 shot history-picker "paasdeck — Enter on an app: its releases, Enter picks one to roll back to"
 tm send-keys -t s Escape
 tm send-keys -t s -l "S"
@@ -72,7 +72,7 @@ shot secret-form "paasdeck — S sets a secret: app and target from lists, the v
 tm send-keys -t s Escape
 tm send-keys -t s Tab
 tm send-keys -t s Enter
-wait_screen "logs of its app on its target"
+wait_screen "l logs · R rollback plan"
 shot event-detail "paasdeck — Enter on an event: every field, wrapped; l opens its app's logs"
 tm send-keys -t s Escape
 tm send-keys -t s -l ":"
@@ -106,7 +106,12 @@ tm send-keys -t s Escape
 tm send-keys -t s -l "!"
 wait_screen "every check passes"
 tm send-keys -t s Escape
-tm send-keys -t s Tab Tab Tab
+tm send-keys -t s Tab
+tm send-keys -t s -l "A"
+wait_screen "BUNDLE FILE"
+shot addons-internal-dogfood "paasdeck — A on an app: its si add-ons, each merged into every release as its own compose file"
+tm send-keys -t s Escape
+tm send-keys -t s Tab Tab
 wait_screen "VERIFY FAILED"
 shot backups-internal-dogfood "paasdeck — internal-dogfood: the Backups pane, verified in words and colour"
 tm send-keys -t s -l "j"
@@ -137,4 +142,10 @@ tm send-keys -t s -l "jjR"
 wait_screen "wipes in web"
 shot confirm-stage-reset "paasdeck — resetting a staging instance lists what it wipes and the exact commands"
 tm send-keys -t s Escape
+tm send-keys -t s -l "0"
+wait_screen "All contexts: events"
+shot all-contexts "paasdeck — 0 the All tab: every context's events, newest first, each row marked with its context"
+tm send-keys -t s -l "i"
+wait_screen "Incidents, every context"
+shot incidents "paasdeck — i the incidents of every context: A acknowledges, X resolves, each in the row's context"
 tm send-keys -t s -l "q"

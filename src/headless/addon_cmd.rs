@@ -120,7 +120,11 @@ fn list(inv: &Invocation, app: Option<&str>) -> Result<Report> {
         data.push(v);
     }
     let text = if rows.is_empty() {
-        "no add-ons; enable one with `paasdeck --context <ctx> app addon enable --app APP --pack postgres`\n".to_string()
+        format!(
+            "no add-ons; enable one with `paasdeck --context {} app addon enable --app {} --pack postgres`\n",
+            inv.context,
+            app.unwrap_or("APP")
+        )
     } else {
         table(&t)
     };

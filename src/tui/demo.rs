@@ -105,21 +105,25 @@ fn remote_target(name: &str, host: &str, labels: &[&str]) -> NewTarget {
     }
 }
 
-/// The demo's one secret: a database URL for a database that does not exist.
-fn seed_vault(cd: &ContextDir, id: &OperatorIdentity) -> Result<()> {
+/// The demo's secrets: a database URL for a database that does not exist and, where the app
+/// has the postgres add-on, the add-on's password.
+fn seed_vault(cd: &ContextDir, id: &OperatorIdentity, with_addon: bool) -> Result<()> {
     let _lock = cd.lock()?;
     let mut vault = Vault::load(&context::vault_path(cd))?;
     let recipients = [id.recipient()];
     vault.ensure_recipients(&recipients);
-    let key = SecretScope {
+    let scope = SecretScope {
         context: cd.name().into(),
         namespace: String::new(),
         app: "api".into(),
         target: String::new(),
-    }
-    .key("DATABASE_URL");
+    };
     let value = format!("postgres://api:demo-only@db.{}.invalid:5432/api", cd.name());
-    vault.seal(&key, &value, &recipients)?;
+    vault.seal(&scope.key("DATABASE_URL"), &value, &recipients)?;
+    if with_addon {
+        let password = format!("demo-only-{}-db", cd.name());
+        vault.seal(&scope.key("POSTGRES_PASSWORD"), &password, &recipients)?;
+    }
     vault.save()
 }
 
@@ -190,7 +194,10 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
                 ..Default::default()
             },
         )?;
-        seed_vault(&cd, &identity)?;
+        // internal-dogfood's api runs its database as si's postgres add-on (service `db`, the
+        // one its backup command dumps).
+        let with_addon = s.name == "internal-dogfood";
+        seed_vault(&cd, &identity, with_addon)?;
         event(
             &cd,
             EventFile::Audit,
@@ -218,6 +225,18 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
                 ..App::new(api.clone(), compose.display().to_string())
             },
         )?;
+        if with_addon {
+            crate::ops::addon::enable(
+                &cd,
+                &crate::ops::addon::EnableSpec {
+                    app: "api".into(),
+                    pack: "postgres".into(),
+                    name: Some("db".into()),
+                    service: Some("db".into()),
+                    ..Default::default()
+                },
+            )?;
+        }
         // Recorded as a deploy records it: the directory holding the release directories.
         let default_root = RemoteDir::parse(crate::ops::deploy::location::releases_dir(
             &dir.join("remote").display().to_string(),

@@ -2,10 +2,10 @@
 //! the keys that enable and disable them.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, List, ListItem, ListState};
+use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph};
 
 use super::overlays::centered;
 use crate::text::sanitize_inline;
@@ -18,7 +18,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, name: &str, selected: usize)
         .and_then(|s| s.apps.iter().find(|a| a.name == name))
         .map(|a| a.addons.clone())
         .unwrap_or_default();
-    let r = centered(area, 96, rows.len().max(1) as u16 + 4);
+    let r = centered(area, 96, rows.len().max(1) as u16 + 5);
     f.render_widget(Clear, r);
     let items: Vec<ListItem> = if rows.is_empty() {
         vec![ListItem::new(Line::from(Span::styled(
@@ -48,18 +48,30 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, name: &str, selected: usize)
         app.keymap.first_key(Cmd::AddApp),
         app.keymap.first_key(Cmd::RemoveApp),
     );
+    let block = Block::bordered()
+        .border_style(app.theme.border(true))
+        .title(Span::styled(
+            title,
+            Style::default().add_modifier(Modifier::BOLD),
+        ));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    if !rows.is_empty() {
+        f.render_widget(
+            Paragraph::new(Line::from(Span::styled(
+                format!(
+                    "{:<16} {:<14} {:<28} {}",
+                    "NAME", "PACK", "SERVICE", "BUNDLE FILE"
+                ),
+                Style::default().add_modifier(Modifier::BOLD),
+            ))),
+            head,
+        );
+    }
     f.render_stateful_widget(
-        List::new(items)
-            .block(
-                Block::bordered()
-                    .border_style(app.theme.border(true))
-                    .title(Span::styled(
-                        title,
-                        Style::default().add_modifier(Modifier::BOLD),
-                    )),
-            )
-            .highlight_style(app.theme.selection()),
-        r,
+        List::new(items).highlight_style(app.theme.selection()),
+        body,
         &mut st,
     );
 }

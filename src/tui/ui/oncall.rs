@@ -187,7 +187,7 @@ pub fn render_all(f: &mut Frame, area: Rect, app: &App) {
         "TARGET",
         "MESSAGE",
     ];
-    let widths = [width, 14, 8, 9, 6, 18, 12, 16];
+    let widths = [width, 14, 8, 9, 6, 18, 14, 16];
     let mut st = TableState::default();
     st.select(Some(app.oncall.selection(View::All).min(rows.len() - 1)));
     let t = widths_table(app, area, &header, body, &widths, &[4, 6, 1, 3], b);
@@ -247,7 +247,7 @@ pub fn render_incidents(f: &mut Frame, area: Rect, app: &App) {
         .max()
         .unwrap_or(8)
         .clamp(8, 24);
-    let widths = [width, 12, 8, 4, 4, 8, 12, 16];
+    let widths = [width, 12, 8, 4, 4, 8, 14, 16];
     let mut st = TableState::default();
     st.select(Some(
         app.oncall.selection(View::Incidents).min(rows.len() - 1),
