@@ -285,15 +285,10 @@ fn list(inv: &Invocation) -> Result<Report> {
 /// variable names, never a value.
 fn scrub_bundles(inv: &Invocation, apply: bool) -> Result<Report> {
     let cd = inv.existing_cd()?;
-    let _lock = cd.lock()?;
-    let found = crate::state::releases::bundle_env_files(&cd);
+    let found = crate::state::releases::scrub_bundle_env(&cd, apply)?;
     let mut rows = Vec::new();
     let mut text = String::new();
     for f in &found {
-        if apply {
-            std::fs::remove_file(&f.path)
-                .map_err(|e| PaasError::io("scrub_bundles", &f.path, &e))?;
-        }
         text.push_str(&format!(
             "{} {} ({})\n",
             if apply { "removed" } else { "would remove" },

@@ -203,7 +203,7 @@ pub fn bootstrap(inv: &Invocation, a: &TargetBootstrapArgs) -> Result<Report> {
     let pool = ops::pool(&inv.root, inv.connect_timeout);
     let spec = ops::bootstrap::BootstrapSpec {
         target: a.target.clone(),
-        password_env: a.password_env.clone(),
+        password: ops::bootstrap::Password::Env(a.password_env.clone()),
         public_key: a.public_key.clone(),
         timeout: a.timeout,
     };

@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt;
 
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::ops::secrets::SecretValue;
 use crate::policy::redact::ValueRedactor;
 use crate::remote::pool::Pool;
 use crate::remote::quote::quote;
@@ -29,6 +30,9 @@ pub const ASKPASS_VALUE_ENV: &str = "PAASDECK_ASKPASS_VALUE";
 pub const SSH_BIN_ENV: &str = "PAASDECK_SSH_BIN";
 
 const MARK: &str = "paasdeck-key-installed";
+
+/// The time limit of a whole bootstrap (`--timeout`'s default; the console's).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(45);
 
 /// The askpass program: ssh runs it with its prompt as the only argument; a password prompt
 /// gets the password on stdout, anything else (a host key question) gets no answer.
@@ -49,11 +53,19 @@ pub fn askpass(prompt: &str) -> i32 {
     }
 }
 
+/// Where the password comes from: an environment variable named on the command line
+/// (headless), or typed into the console's masked field. Either way it reaches only the
+/// askpass child's environment.
+#[derive(Debug, Clone)]
+pub enum Password {
+    Env(String),
+    Typed(SecretValue),
+}
+
 #[derive(Debug, Clone)]
 pub struct BootstrapSpec {
     pub target: String,
-    /// The name of the environment variable that holds the password.
-    pub password_env: String,
+    pub password: Password,
     pub public_key: Option<PathBuf>,
     pub timeout: Duration,
 }
@@ -255,19 +267,44 @@ async fn password_login(
         &t.name,
         format!("{what} on {} (exit {}): {tail}", t.address(), status.code().unwrap_or(-1)),
     )
-    .with_remediation("check the password in the variable --password-env names, and that the server allows password logins (PasswordAuthentication yes)"))
+    .with_remediation("check the password, and that the server allows password logins (PasswordAuthentication yes)"))
+}
+
+/// The password itself: the named variable's value, or what was typed; never empty.
+fn resolve_password(p: &Password) -> Result<String> {
+    match p {
+        Password::Typed(v) if v.is_empty() => {
+            Err(PaasError::usage("flag_validation", "the password is empty")
+                .with_remediation("type the target's SSH password"))
+        }
+        Password::Typed(v) => Ok(v.expose().to_string()),
+        Password::Env(name) => {
+            names::validate_env_name(name).map_err(|_| {
+                PaasError::usage(
+                    "flag_validation",
+                    format!("--password-env takes the NAME of an environment variable, not {:?}", crate::text::sanitize_inline(name)),
+                )
+                .with_remediation("export the password in a variable and pass its name: `PASS=… paasdeck … --password-env PASS`")
+            })?;
+            let password = std::env::var(name).unwrap_or_default();
+            if password.is_empty() {
+                return Err(PaasError::usage(
+                    "flag_validation",
+                    format!("the environment variable {name} is empty or not set"),
+                )
+                .with_remediation(format!(
+                    "export the password first: `read -rs {name} && export {name}`"
+                )));
+            }
+            Ok(password)
+        }
+    }
 }
 
 /// Runs the whole bootstrap within `spec.timeout`.
 pub async fn bootstrap(cd: &ContextDir, pool: &Pool, spec: &BootstrapSpec) -> Result<Bootstrapped> {
     names::validate_target(&spec.target)?;
-    names::validate_env_name(&spec.password_env).map_err(|_| {
-        PaasError::usage(
-            "flag_validation",
-            format!("--password-env takes the NAME of an environment variable, not {:?}", crate::text::sanitize_inline(&spec.password_env)),
-        )
-        .with_remediation("export the password in a variable and pass its name: `PASS=… paasdeck … --password-env PASS`")
-    })?;
+    let password = resolve_password(&spec.password)?;
     let doc: TargetsDoc = targets::load(cd)?;
     let t = doc
         .find(&spec.target)
@@ -281,20 +318,6 @@ pub async fn bootstrap(cd: &ContextDir, pool: &Pool, spec: &BootstrapSpec) -> Re
                 t.name
             ),
         ));
-    }
-    let password = std::env::var(&spec.password_env).unwrap_or_default();
-    if password.is_empty() {
-        return Err(PaasError::usage(
-            "flag_validation",
-            format!(
-                "the environment variable {} is empty or not set",
-                spec.password_env
-            ),
-        )
-        .with_remediation(format!(
-            "export the password first: `read -rs {0} && export {0}`",
-            spec.password_env
-        )));
     }
     let public_key = public_key_path(spec)?;
     let key = read_public_key(&public_key)?;

@@ -26,6 +26,10 @@ impl SecretValue {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// The value itself, for the one place that hands it on (a vault seal, an askpass child).
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for SecretValue {

@@ -97,6 +97,20 @@ pub fn bundle_env_files(cd: &ContextDir) -> Vec<BundleEnv> {
     out
 }
 
+/// `context scrub-bundles`: every bundle `.env` found under the context's lock and, with
+/// `apply`, removed (the values live in the vault; deploys stream them from there).
+pub fn scrub_bundle_env(cd: &ContextDir, apply: bool) -> Result<Vec<BundleEnv>> {
+    let _lock = cd.lock()?;
+    let found = bundle_env_files(cd);
+    if apply {
+        for f in &found {
+            std::fs::remove_file(&f.path)
+                .map_err(|e| PaasError::io("scrub_bundles", &f.path, &e))?;
+        }
+    }
+    Ok(found)
+}
+
 /// The names a dotenv text assigns (`KEY=…`, `export KEY=…`), in order.
 fn dotenv_keys(text: &str) -> Vec<String> {
     text.lines()

@@ -103,6 +103,8 @@ pub enum FormKind {
     SetSecret,
     /// Enable an add-on for this app.
     EnableAddon(String),
+    /// Install the operator's key on this password target.
+    Bootstrap(String),
 }
 
 /// How a field takes its value.

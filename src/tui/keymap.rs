@@ -81,6 +81,7 @@ commands! {
     Remove => "remove", "targets", Scope::Pane(Pane::Targets), false, "remove the selected target";
     UseTarget => "use_target", "targets", Scope::Pane(Pane::Targets), false, "make the selected target current";
     Exec => "exec", "targets", Scope::Pane(Pane::Targets), true, "run a command on targets";
+    Bootstrap => "bootstrap", "targets", Scope::Pane(Pane::Targets), false, "install your key on the selected password target (password masked)";
     Deploy => "deploy", "apps", Scope::Pane(Pane::Apps), true, "deploy the selected app (shows the plan, asks y)";
     Rollback => "rollback", "apps", Scope::Pane(Pane::Apps), true, "roll the selected app back (Enter picks a release)";
     Logs => "logs", "apps", Scope::Pane(Pane::Apps), true, "follow the selected app's logs";

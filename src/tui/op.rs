@@ -123,6 +123,16 @@ pub enum Op {
     },
     /// A backup, verification, restore or prune (the Backups pane, `b`).
     Backup(super::backup::model::BackupOp),
+    /// `context scrub-bundles --apply`: every plaintext `.env` left in release bundles removed.
+    ScrubBundles,
+    /// The operator's key installed on a password target over one password login; the
+    /// target then uses key authentication (`target bootstrap`).
+    BootstrapTarget {
+        target: String,
+        /// Empty: `~/.ssh/id_ed25519.pub`, else `~/.ssh/id_rsa.pub`.
+        public_key: String,
+        password: SecretValue,
+    },
 }
 
 impl Op {
@@ -160,6 +170,8 @@ impl Op {
             Op::AlertHistory => Verb::AlertHistory,
             Op::IncidentResolve { .. } => Verb::IncidentResolve,
             Op::Backup(b) => b.verb(),
+            Op::BootstrapTarget { .. } => Verb::TargetBootstrap,
+            Op::ScrubBundles => Verb::ContextScrubBundles,
         }
     }
 
@@ -220,6 +232,8 @@ impl Op {
             Op::AlertHistory => "alert history".into(),
             Op::IncidentResolve { id } => format!("resolve incident {id}"),
             Op::Backup(b) => b.title(),
+            Op::BootstrapTarget { target, .. } => format!("bootstrap {target}"),
+            Op::ScrubBundles => "scrub bundle .env files".into(),
         }
     }
 
@@ -418,6 +432,25 @@ impl Op {
                 format!("appends to contexts/{ctx}/events/alerts.jsonl"),
             ],
             Op::AlertHistory => vec!["show the last alerts".into()],
+            Op::ScrubBundles => vec![
+                format!("remove every .env file left in contexts/{ctx}/releases/<app>/<release>/"),
+                "the values stay in the vault; deploys stream them from there".into(),
+            ],
+            Op::BootstrapTarget {
+                target, public_key, ..
+            } => vec![
+                format!(
+                    "install {} on {} over one password login (the system ssh, the password through SSH_ASKPASS)",
+                    if public_key.is_empty() {
+                        "your public key (~/.ssh/id_ed25519.pub, else id_rsa.pub)"
+                    } else {
+                        public_key.as_str()
+                    },
+                    addr(target)
+                ),
+                "then log in with the key; only if that works is the target switched to key authentication".into(),
+                format!("writes contexts/{ctx}/targets.json; the password is never shown or logged"),
+            ],
             Op::IncidentResolve { id } => vec![
                 format!("mark incident {id} resolved"),
                 format!("rewrites contexts/{ctx}/events/incidents.jsonl"),

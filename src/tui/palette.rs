@@ -30,6 +30,12 @@ pub enum PaletteCmd {
     BackupsFilter(String),
     /// `incident show ID`: the incident's detail.
     Incident(String),
+    /// `target bootstrap --target T [--public-key F]`: the password is typed into a masked
+    /// form, never on a command line.
+    BootstrapForm {
+        target: String,
+        public_key: String,
+    },
 }
 
 const VERBS: &[&str] = &[
@@ -40,14 +46,18 @@ const VERBS: &[&str] = &[
     "target remove ",
     "target use ",
     "target exec --targets ",
+    "target bootstrap --target ",
     "deploy --app ",
     "rollback --app ",
     "logs --app ",
     "events tail",
     "context init ",
     "context use ",
+    "context scrub-bundles --apply",
     "app add --name ",
     "app remove ",
+    "app addon enable --app ",
+    "app addon disable --app ",
     "secret set --app ",
     "secret list --app ",
     "doctor",
@@ -93,6 +103,14 @@ fn flag_value<'a>(words: &'a [String], flag: &str) -> Option<&'a str> {
         })
 }
 
+/// `context list`, `context scrub-bundles`, …: a subcommand, not a context to switch to.
+fn is_context_subcommand(word: &str) -> bool {
+    use clap::CommandFactory;
+    Cli::command()
+        .find_subcommand("context")
+        .is_some_and(|c| c.find_subcommand(word).is_some())
+}
+
 /// Parses a palette line.
 pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
     let words = shlex::split(line.trim()).ok_or("unbalanced quotes")?;
@@ -100,8 +118,19 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         return Err("type a command, e.g. target check --all (Tab completes)".into());
     };
     match first {
-        "ctx" | "context" if words.len() == 2 && !["list", "show"].contains(&words[1].as_str()) => {
+        "ctx" | "context" if words.len() == 2 && !is_context_subcommand(&words[1]) => {
             return Ok(PaletteCmd::Switch(words[1].clone()));
+        }
+        "target" if words.get(1).map(String::as_str) == Some("bootstrap") => {
+            let Some(target) = flag_value(&words, "--target") else {
+                return Err("target bootstrap needs --target NAME".into());
+            };
+            return Ok(PaletteCmd::BootstrapForm {
+                target: target.to_string(),
+                public_key: flag_value(&words, "--public-key")
+                    .unwrap_or_default()
+                    .to_string(),
+            });
         }
         "help" => return Ok(PaletteCmd::Cmd(Cmd::Help)),
         "quit" | "q" => return Ok(PaletteCmd::Cmd(Cmd::Quit)),
@@ -229,6 +258,7 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         }
         Command::Secret(SecretCmd::List { app, .. }) => Op::SecretList { app },
         Command::Doctor(_) => return Ok(PaletteCmd::Cmd(Cmd::Doctor)),
+        Command::Context(ContextCmd::ScrubBundles { apply: true }) => Op::ScrubBundles,
         Command::Check(c) => Op::Check {
             all_contexts: c.all_contexts,
             skip_remote: c.skip_remote,

@@ -213,3 +213,72 @@ fn askpass_answers_only_password_prompts() {
     assert!(!o.status.success());
     assert!(o.stdout.is_empty());
 }
+
+#[test]
+fn the_console_bootstraps_a_password_target_with_the_password_typed_masked() {
+    use crate::common::tmux::{Tmux, console_env};
+    let site = Site::new(false);
+    let mut vars = console_env(&site.env);
+    let path = |p: &Path| p.display().to_string();
+    vars.extend([
+        ("USER".to_string(), "tester".to_string()),
+        ("PAASDECK_SSH_CONFIG".to_string(), "/dev/null".to_string()),
+        (
+            "PAASDECK_SSH_BIN".to_string(),
+            path(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-ssh-password")),
+        ),
+        ("FAKE_SSH_PASSWORD".to_string(), PASSWORD.to_string()),
+        ("FAKE_SSH_KEY".to_string(), path(&site.sshd.client_key)),
+        ("FAKE_SSH_LOG".to_string(), path(&site.ssh_log)),
+    ]);
+    let shell = format!(
+        "cd {} && {} --state-root {}; echo PAASDECK-EXITED $?; sleep 60",
+        site.env.work.display(),
+        Env::bin().display(),
+        site.env.root.display()
+    );
+    let tmux = Tmux::start(vars, 140, 40, &shell);
+    tmux.wait_for("the Targets pane", |s| s.contains("edge-a"));
+    tmux.send("B");
+    tmux.wait_for("the bootstrap form", |s| {
+        s.contains("Install your key on edge-a")
+    });
+    tmux.send(PASSWORD);
+    tmux.send_key("Enter");
+    tmux.send_key("Enter");
+    let dialog = tmux.wait_for("the confirmation", |s| {
+        s.contains("over one password login")
+    });
+    assert!(!dialog.contains(PASSWORD), "{dialog}");
+    assert_eq!(site.target()["auth_method"], "password", "nothing before y");
+    tmux.send("y");
+    let done = tmux.wait_for("the bootstrap's result", |s| {
+        s.contains("now uses key authentication")
+    });
+    assert!(!done.contains(PASSWORD), "{done}");
+    let t = site.target();
+    assert_eq!(t["auth_method"], "key", "{t:#}");
+    assert_eq!(t["identity_file"], site.operator_key.to_str().unwrap());
+    let keys = std::fs::read_to_string(
+        site.sshd
+            .home
+            .as_ref()
+            .unwrap()
+            .join(".ssh/authorized_keys"),
+    )
+    .unwrap();
+    let public = std::fs::read_to_string(site.operator_key.with_extension("pub")).unwrap();
+    assert_eq!(keys, public, "the key installed once");
+    let audit =
+        std::fs::read_to_string(site.env.ctx_dir("prod").join("events/audit.jsonl")).unwrap();
+    assert!(
+        audit.contains("\"command\":\"target bootstrap\""),
+        "{audit}"
+    );
+    tmux.send("q");
+    tmux.wait_for("the console to exit", |s| s.contains("PAASDECK-EXITED 0"));
+    assert!(!site.everything().contains(PASSWORD), "the password leaked");
+    // The askpass child is the only place the password went: ssh's argv never held it.
+    let argv = std::fs::read_to_string(&site.ssh_log).unwrap();
+    assert!(argv.contains("PreferredAuthentications=password"), "{argv}");
+}

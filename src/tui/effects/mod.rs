@@ -3,6 +3,7 @@
 //! loads, doctor runs, audit rows for refusals.
 
 mod addons;
+mod bootstrap;
 mod oncall;
 mod run;
 

@@ -453,6 +453,21 @@ async fn execute(
             ctx.note(&msg);
             Ok(msg)
         }
+        Op::BootstrapTarget { .. } => super::bootstrap::run(env, active, op, ctx, fields).await,
+        Op::ScrubBundles => {
+            let found = crate::state::releases::scrub_bundle_env(&cd?, true)?;
+            for f in &found {
+                ctx.note(format!(
+                    "removed {} ({})",
+                    f.path.display(),
+                    f.keys.join(", ")
+                ));
+            }
+            fields.insert("files".into(), found.len().into());
+            let msg = format!("{} bundle .env file(s) removed", found.len());
+            ctx.note(&msg);
+            Ok(msg)
+        }
         Op::EnableAddon(_) | Op::DisableAddon { .. } => {
             let msg = super::addons::run(&cd?, op, fields)?;
             ctx.note(&msg);

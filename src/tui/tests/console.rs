@@ -466,3 +466,34 @@ fn the_app_form_picks_targets_from_the_list() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn the_palette_scrubs_bundle_env_files_through_the_guard() {
+    let mut app = app_with(false, true);
+    update(&mut app, key(':'));
+    type_text(&mut app, "context scrub-bundles --apply");
+    update(&mut app, code(KeyCode::Enter));
+    let Overlay::Confirm(c) = &app.overlay else {
+        panic!("no dialog: {:?}", app.overlay)
+    };
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("remove every .env file left in contexts/prod-eu/releases")),
+        "{:?}",
+        c.lines
+    );
+    let fx = update(&mut app, key('y'));
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, Effect::Run { op: Op::ScrubBundles, context } if context == "prod-eu")
+        ),
+        "{fx:?}"
+    );
+    // Without --apply it is a listing: the exact headless command answers.
+    let err = crate::tui::palette::parse("context scrub-bundles", &app).unwrap_err();
+    assert!(
+        err.contains("run it headless") && err.contains("context scrub-bundles"),
+        "{err}"
+    );
+}

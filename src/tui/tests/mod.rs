@@ -359,6 +359,12 @@ fn every_op(active: &str) -> Vec<Op> {
         Op::IncidentResolve {
             id: "20261124T120000.000000000Z-0123456789abcdef".into(),
         },
+        Op::ScrubBundles,
+        Op::BootstrapTarget {
+            target: "edge-a".into(),
+            public_key: String::new(),
+            password: crate::ops::secrets::SecretValue::new("pw-never-shown"),
+        },
     ]
 }
 
@@ -393,9 +399,11 @@ fn variant(op: &Op) -> usize {
         Op::IncidentResolve { .. } => 26,
         Op::EnableAddon(_) => 27,
         Op::DisableAddon { .. } => 28,
+        Op::BootstrapTarget { .. } => 29,
+        Op::ScrubBundles => 30,
     }
 }
-const OP_VARIANTS: usize = 29;
+const OP_VARIANTS: usize = 31;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {
@@ -475,6 +483,7 @@ fn banner_bg(t: &Terminal<TestBackend>) -> Vec<Color> {
 
 mod addons;
 mod backups;
+mod bootstrap;
 mod console;
 mod layering;
 mod oncall;

@@ -255,6 +255,14 @@ pub(super) fn form(kind: FormKind, app: &App) -> Form {
             ]);
             v
         }
+        FormKind::Bootstrap(_) => vec![
+            masked("password", "the target's SSH password, typed, never shown"),
+            field(
+                "public key",
+                "optional: ~/.ssh/id_ed25519.pub, else ~/.ssh/id_rsa.pub",
+                "",
+            ),
+        ],
         FormKind::SetSecret => {
             let selected = app
                 .selected_app()
@@ -282,6 +290,21 @@ pub(super) fn form(kind: FormKind, app: &App) -> Form {
 fn submit_form(app: &App, f: &Form) -> Result<Op, String> {
     match &f.kind {
         FormKind::EnableAddon(a) => super::addons::submit(a, f),
+        FormKind::Bootstrap(target) => {
+            let password = f.field("password").map(Field::raw).unwrap_or_default();
+            if password.is_empty() {
+                return Err("type the target's SSH password".into());
+            }
+            let public_key = f.value("public key");
+            if crate::text::has_control(&public_key) {
+                return Err("the public key path may not hold control characters".into());
+            }
+            Ok(Op::BootstrapTarget {
+                target: target.clone(),
+                public_key,
+                password: SecretValue::new(password),
+            })
+        }
         FormKind::AddTarget | FormKind::EditTarget(_) => {
             let port = f.value("port");
             let port: u16 = port

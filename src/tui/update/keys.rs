@@ -102,6 +102,41 @@ fn selected_target_name(app: &mut App) -> Option<String> {
     t
 }
 
+/// Opens the bootstrap form for a target of the active context (`B`, `target bootstrap` in the
+/// palette); a target that is unknown or uses the local transport is said why instead.
+pub(super) fn open_bootstrap(app: &mut App, name: &str, public_key: &str) {
+    let Some(t) = app
+        .snapshot()
+        .and_then(|s| s.targets.iter().find(|t| t.target.is(name)))
+        .map(|t| t.target.clone())
+    else {
+        app.flash(
+            FlashLevel::Warn,
+            format!(
+                "no target named {} in this context",
+                crate::text::sanitize_inline(name)
+            ),
+        );
+        return;
+    };
+    if t.auth() == crate::state::targets::AuthMethod::Local {
+        app.flash(
+            FlashLevel::Warn,
+            format!("{} uses the local transport: no key to install", t.name),
+        );
+        return;
+    }
+    let mut f = super::forms::form_with(
+        FormKind::Bootstrap(t.name.to_string()),
+        app,
+        "public key",
+        public_key,
+    );
+    // The password first, whatever was filled in.
+    f.focus = 0;
+    app.overlay = Overlay::Form(Box::new(f));
+}
+
 fn selected_app_name(app: &mut App) -> Option<String> {
     let a = app.selected_app().map(|a| a.name.clone());
     if a.is_none() {
@@ -187,6 +222,12 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             }
             None => Vec::new(),
         },
+        Cmd::Bootstrap => {
+            if let Some(t) = selected_target_name(app) {
+                open_bootstrap(app, &t, "");
+            }
+            Vec::new()
+        }
         Cmd::AddApp => {
             if missing_context(app) {
                 return Vec::new();

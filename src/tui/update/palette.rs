@@ -63,6 +63,10 @@ pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEve
                     app.overlay = Overlay::Form(Box::new(f));
                     Vec::new()
                 }
+                Ok(PaletteCmd::BootstrapForm { target, public_key }) => {
+                    super::keys::open_bootstrap(app, &target, &public_key);
+                    Vec::new()
+                }
                 Ok(PaletteCmd::Incident(id)) => {
                     let ctx = app.active_name();
                     crate::tui::oncall::show_incident(app, &ctx, &id);
