@@ -213,6 +213,25 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
                 json!({"source": "audit", "command": "target add", "status": "succeeded", "severity": "info", "operator": format!("{user}@demo"), "fields": {"name": t.name, "host": t.host}}),
             )?;
         }
+        if with_addon {
+            // A target as si paas leaves one that still logs in with a password: `B` (or
+            // `target bootstrap`) installs a key on it.
+            target_ops::add(
+                &cd,
+                &remote_target("dogfood-legacy", "192.0.2.11", &["si", "legacy"]),
+            )?;
+            let lock = cd.lock()?;
+            fsio::update_doc(
+                &lock,
+                &cd.targets(),
+                |doc: &mut crate::state::targets::TargetsDoc| {
+                    if let Some(t) = doc.targets.iter_mut().find(|t| t.is("dogfood-legacy")) {
+                        t.auth_method = "password".into();
+                    }
+                    Ok::<(), PaasError>(())
+                },
+            )?;
+        }
         let api = AppName::parse("api")?;
         apps::add(
             &cd,

@@ -21,9 +21,7 @@ fn title(app: &App, form: &Form) -> String {
         FormKind::EditApp(n) => format!(" Edit app {n} in {ctx} "),
         FormKind::SetSecret => format!(" Set a secret in {ctx} (the value is never shown) "),
         FormKind::EnableAddon(a) => format!(" Enable an si add-on for {a} in {ctx} "),
-        FormKind::Bootstrap(t) => {
-            format!(" Install your key on {t} in {ctx} (the password is never shown) ")
-        }
+        FormKind::Bootstrap(t) => format!(" Install your key on {t} in {ctx} "),
     }
 }
 

@@ -231,7 +231,7 @@ pub fn render_targets(f: &mut Frame, area: Rect, app: &App) {
         1,
         widest(rows.iter().map(|t| t.target.name.as_str()), 4, 24),
         widest(rows.iter().map(|t| t.target.address()), 7, 40),
-        5,
+        widest(rows.iter().map(|t| t.target.auth().as_str()), 4, 11),
         6,
         10,
     ];
