@@ -284,6 +284,32 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
             .unwrap_or_default();
         for (r, rel) in history.iter().enumerate() {
             let minutes = 60 * 24 * (s.releases - r) as i64;
+            // Each release's bundle, as its deploy wrote it: a rollback works from the start.
+            let magic = crate::ops::deploy::bundle::Magic {
+                app: "api".into(),
+                context: cd.name().into(),
+                release: rel.to_string(),
+                targets: vec![s.targets[0].name.clone()],
+                strategy: "serial".into(),
+                timestamp: ts(minutes),
+            };
+            let resolved =
+                crate::ops::deploy::bundle::resolve_magic(COMPOSE, &magic, "compose.yaml")?;
+            let addon_files = crate::ops::deploy::compose::prepare_addons(
+                &cd,
+                &api,
+                &resolved,
+                "compose.yaml",
+                &magic,
+            )?;
+            crate::ops::deploy::bundle::create(
+                &cd,
+                &compose,
+                &resolved,
+                &addon_files,
+                &magic,
+                "serial",
+            )?;
             event(
                 &cd,
                 EventFile::Deployments,

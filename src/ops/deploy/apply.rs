@@ -242,7 +242,7 @@ async fn run_target(
             PaasError::new(
                 ErrorCode::RollbackResolveFailed,
                 "rollback_resolve",
-                format!("{}; no release was applied successfully before, so there is nothing to roll back to", unhealthy.message),
+                format!("{}; no earlier release of this app has a bundle here, so there is nothing to roll back to", unhealthy.message),
             )
             .with_remediation("fix the release and deploy again"),
             0,

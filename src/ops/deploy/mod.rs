@@ -192,7 +192,7 @@ impl Plan {
                     _ if self.si.is_some() => "stop the new project; si's release keeps running (where si's release is not on a target, as below)".to_string(),
                     (false, _) => "fail (rollback off)".to_string(),
                     (true, Some(r)) => format!("roll back to {r}"),
-                    (true, None) => "fail: no release was applied successfully before".to_string(),
+                    (true, None) => "fail: no earlier release has a bundle here to roll back to".to_string(),
                 }
             ));
         }
