@@ -1,20 +1,17 @@
 //! `vault keygen|status|recipient add` and `secret encrypt`: the operator's age identity and who
 //! can decrypt a context's vault (SPEC §13). Never prints a secret key or a value.
 
-use std::str::FromStr;
-
 use age::x25519::Recipient;
 use serde_json::{Value, json};
 
 use super::Invocation;
 use super::output::Report;
 use crate::cli::{RecipientCmd, VaultCmd};
-use crate::error::{PaasError, Result};
+use crate::error::Result;
+use crate::ops::vault;
 use crate::state::ContextDir;
-use crate::state::context;
-use crate::state::vault::format::{SI_PUBLIC_KEY_NAME, ValueKind};
-use crate::state::vault::identity::{self, Lazy, OperatorIdentity};
-use crate::state::vault::{Entry, Vault};
+use crate::state::vault::Vault;
+use crate::state::vault::identity::{self, OperatorIdentity};
 use crate::text::sanitize_inline;
 
 /// The recipients a write encrypts to.
@@ -31,61 +28,16 @@ pub(super) fn write_recipients(inv: &Invocation, vault: &mut Vault) -> Result<Wr
     Ok(WriteTo { recipients, note })
 }
 
-fn counts(entries: &[Entry]) -> Value {
-    let mut c = json!({"encrypted": 0, "plaintext": 0, "unsupported": 0, "corrupt": 0, "empty": 0});
-    for e in entries.iter().filter(|e| e.key != SI_PUBLIC_KEY_NAME) {
-        if let Some(n) = c.get_mut(e.kind.label()) {
-            *n = json!(n.as_u64().unwrap_or(0) + 1);
-        }
-    }
-    c
-}
-
 /// `secret encrypt`: every plaintext value encrypted in place, atomically, under the lock.
 pub(super) fn encrypt(inv: &Invocation, cd: &ContextDir) -> Result<Report> {
-    let path = context::vault_path(cd);
-    let _lock = cd.lock()?;
-    let mut vault = Vault::load(&path)?;
-    let plain = vault
-        .entries()
-        .iter()
-        .filter(|e| e.kind == ValueKind::Plain && e.key != SI_PUBLIC_KEY_NAME)
-        .count();
-    let mut converted = Vec::new();
-    let mut note = None;
-    if plain > 0 {
-        vault.check_readable()?;
-        let to = write_recipients(inv, &mut vault)?;
-        converted = vault.encrypt_plaintext(&to.recipients)?;
-        vault.save()?;
-        note = to.note;
-    }
-    let after = counts(&vault.entries());
-    let mut text = format!(
-        "{} plaintext value(s) encrypted in {}",
-        converted.len(),
-        path.display()
-    );
-    for k in &converted {
-        text.push_str(&format!("\n  {}", sanitize_inline(k)));
-    }
-    let unreadable =
-        after["unsupported"].as_u64().unwrap_or(0) + after["corrupt"].as_u64().unwrap_or(0);
-    if unreadable > 0 {
-        text.push_str(&format!(
-            "\nwarning: {unreadable} value(s) cannot be read (`paasdeck doctor` names them)"
-        ));
-    }
-    if let Some(n) = &note {
-        text.push_str(&format!("\nnote: {n}"));
-    }
+    let e = vault::encrypt(&inv.root, cd)?;
     Ok(Report::ok()
-        .field("vault_file", path.display().to_string())
-        .field("encrypted_now", converted.len())
-        .set("keys", &converted)
-        .set("value_counts", after)
-        .set("note", &note)
-        .text(text))
+        .field("vault_file", e.file.display().to_string())
+        .field("encrypted_now", e.converted.len())
+        .set("keys", &e.converted)
+        .set("value_counts", &e.values)
+        .set("note", &e.note)
+        .text(e.lines().join("\n")))
 }
 
 pub fn run(inv: &Invocation, cmd: &VaultCmd) -> Result<Report> {
@@ -122,129 +74,65 @@ fn keygen(inv: &Invocation) -> Result<Report> {
 }
 
 fn status(inv: &Invocation) -> Result<Report> {
-    let mut text = String::new();
-    let mut report = Report::ok();
-    let own = match identity::find(inv.root.path()) {
-        Ok(Some(id)) => {
-            text.push_str(&format!(
-                "identity   {}\nrecipient  {}\n",
-                sanitize_inline(&id.source.describe()),
-                id.recipient()
-            ));
-            report = identity_fields(report, &id);
-            Some(id.recipient())
-        }
-        Ok(None) => {
-            text.push_str("identity   none (create one with `paasdeck vault keygen`)\n");
-            report = report.set("identity_source", Value::Null);
-            None
-        }
-        Err(e) => {
-            text.push_str(&format!(
-                "identity   unusable: {}\n",
-                sanitize_inline(&e.message)
-            ));
-            report = report
-                .set("identity_source", Value::Null)
-                .set("identity_error", &e.message);
-            None
-        }
-    };
     let cd = inv.cd();
     if !cd.exists() {
-        text.push_str(&format!(
-            "context {} does not exist: no vault\n",
-            inv.context
-        ));
-        return Ok(report.set("vault", Value::Null).text(text));
+        let identity = vault::identity_info(&inv.root);
+        let mut lines = vault::Status::identity_lines(&identity);
+        lines.push(format!("context {} does not exist: no vault", inv.context));
+        return Ok(identity_report(Report::ok(), &identity)
+            .set("vault", Value::Null)
+            .text(lines.join("\n") + "\n"));
     }
-    let path = context::vault_path(&cd);
-    let vault = Vault::load(&path)?;
-    let recipients: Vec<String> = vault.recipients().iter().map(|r| r.to_string()).collect();
-    let values = counts(&vault.entries());
-    let mine = own.map(|r| recipients.contains(&r.to_string()));
-    text.push_str(&format!(
-        "vault      {}\nrecipients {}\n",
-        path.display(),
-        recipients.len()
-    ));
-    for r in &recipients {
-        text.push_str(&format!("  {r}\n"));
-    }
-    text.push_str(&format!(
-        "values     {} encrypted, {} plaintext, {} unsupported, {} corrupt\n",
-        values["encrypted"], values["plaintext"], values["unsupported"], values["corrupt"]
-    ));
-    if mine == Some(false) && !recipients.is_empty() {
-        text.push_str("note: your identity is not a recipient of this vault\n");
-    }
-    Ok(report
+    let st = vault::status(&inv.root, &cd)?;
+    Ok(identity_report(Report::ok(), &st.identity)
         .set(
             "vault",
             json!({
-                "file": path.display().to_string(),
-                "exists": path.exists(),
-                "recipients": recipients,
-                "you_are_recipient": mine,
-                "value_counts": values,
+                "file": st.file.display().to_string(),
+                "exists": st.exists,
+                "recipients": st.recipients,
+                "you_are_recipient": st.you_are_recipient,
+                "value_counts": st.values,
             }),
         )
-        .text(text))
+        .text(st.lines().join("\n") + "\n"))
+}
+
+/// The identity's fields: source, file and recipient, or why there is none.
+fn identity_report(
+    report: Report,
+    identity: &std::result::Result<Option<vault::IdentityInfo>, String>,
+) -> Report {
+    match identity {
+        Ok(Some(id)) => report
+            .field("identity_source", id.kind)
+            .field(
+                "identity_file",
+                id.file.as_ref().map(|p| p.display().to_string()),
+            )
+            .field("recipient", id.recipient.clone()),
+        Ok(None) => report.set("identity_source", Value::Null),
+        Err(e) => report
+            .set("identity_source", Value::Null)
+            .set("identity_error", e),
+    }
 }
 
 fn recipient_add(inv: &Invocation, raw: &str) -> Result<Report> {
-    let new = Recipient::from_str(raw.trim()).map_err(|_| {
-        PaasError::usage(
-            "flag_validation",
-            format!("{:?} is not an age X25519 recipient", sanitize_inline(raw)),
-        )
-        .with_remediation(
-            "pass the teammate's `age1…` recipient, as `paasdeck vault status` prints it",
-        )
-    })?;
+    vault::parse_recipient(raw)?;
     let cd = inv.existing_cd()?;
-    let path = context::vault_path(&cd);
-    let _lock = cd.lock()?;
-    let mut vault = Vault::load(&path)?;
-    let mut recipients = vault.recipients();
-    if recipients.contains(&new) {
-        return Ok(Report::ok()
-            .field("recipient", new.to_string())
-            .field("added", false)
-            .set("recipients", recipients.len())
-            .text(format!(
-                "{new} is already a recipient of {}",
-                path.display()
-            )));
+    let r = vault::add_recipient(&inv.root, &cd, raw)?;
+    let report = Report::ok()
+        .field("recipient", r.recipient.clone())
+        .field("added", r.added);
+    if !r.added {
+        return Ok(report
+            .set("recipients", r.recipients)
+            .text(r.line(&inv.context)));
     }
-    vault.check_readable()?;
-    let mut ids = Lazy::new(inv.root.path());
-    if recipients.is_empty() {
-        // A vault without recipients gets the operator's own first, or nobody here could read it.
-        recipients.push(ids.get()?.recipient());
-    }
-    recipients.push(new.clone());
-    vault.ensure_recipients(&recipients);
-    let reencrypted = vault.reencrypt(&mut ids, &recipients)?;
-    vault.save()?;
-    let values = counts(&vault.entries());
-    Ok(Report::ok()
-        .field("recipient", new.to_string())
-        .field("added", true)
-        .field("recipients", recipients.len())
-        .field("reencrypted", reencrypted.len())
-        .set("value_counts", &values)
-        .text(format!(
-            "{new} added to {}; {} value(s) re-encrypted to {} recipient(s){}",
-            path.display(),
-            reencrypted.len(),
-            recipients.len(),
-            match values["plaintext"].as_u64() {
-                Some(n) if n > 0 => format!(
-                    "; {n} plaintext value(s) left (run `paasdeck --context {} secret encrypt`)",
-                    inv.context
-                ),
-                _ => String::new(),
-            }
-        )))
+    Ok(report
+        .field("recipients", r.recipients)
+        .field("reencrypted", r.reencrypted)
+        .set("value_counts", &r.values)
+        .text(r.line(&inv.context)))
 }

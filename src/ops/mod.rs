@@ -18,6 +18,7 @@ pub mod stage;
 pub mod target_check;
 pub mod target_exec;
 pub mod targets;
+pub mod vault;
 
 use std::sync::Arc;
 use std::time::Duration;
