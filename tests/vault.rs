@@ -413,3 +413,82 @@ fn the_demo_ships_an_encrypted_vault_that_deploys_out_of_the_box() {
         "COMPOSE_PROJECT_NAME='oss-demo-api'\nDATABASE_URL='postgres://api:demo-only@db.oss-demo.invalid:5432/api'\n"
     );
 }
+
+#[test]
+fn the_console_shows_the_vault_and_encrypts_a_plaintext_one_through_the_guard() {
+    use common::tmux::{Tmux, console_env};
+    let env = Env::new();
+    env.init("c", "internal-dogfood");
+    env.ok(&["vault", "keygen"]);
+    write_vault(&env, "# kept\nDB_PASSWORD=hunter2-in-console\n");
+    let shell = format!(
+        "cd {} && {} --state-root {}; echo PAASDECK-EXITED $?; sleep 60",
+        env.work.display(),
+        Env::bin().display(),
+        env.root.display()
+    );
+    let tmux = Tmux::start(console_env(&env), 140, 40, &shell);
+    tmux.wait_for("the console", |s| s.contains("INTERNAL-DOGFOOD"));
+    let status = |want: &str| {
+        tmux.send(":");
+        tmux.send("vault status");
+        tmux.send_key("Enter");
+        let s = tmux.wait_for(want, |s| s.contains("vault of c") && s.contains(want));
+        tmux.send_key("Escape");
+        s
+    };
+    let before = status("0 encrypted, 1 plaintext");
+    assert!(before.contains("identity"), "{before}");
+    tmux.send(":");
+    tmux.send("secret encrypt");
+    tmux.send_key("Enter");
+    tmux.wait_for("the guard's dialog", |s| {
+        s.contains("encrypt every plaintext value of c's vault")
+    });
+    assert!(
+        std::fs::read_to_string(vault_file(&env))
+            .unwrap()
+            .contains("hunter2-in-console"),
+        "nothing before y"
+    );
+    tmux.send("y");
+    tmux.wait_for("the conversion", |s| {
+        s.contains("1 plaintext value(s) encrypted")
+    });
+    let after = std::fs::read_to_string(vault_file(&env)).unwrap();
+    assert!(!after.contains("hunter2"), "{after}");
+    assert!(after.starts_with("# si-vault:v2\n"), "{after}");
+    assert!(
+        after.contains("# kept\nDB_PASSWORD=encrypted:si:v2:"),
+        "{after}"
+    );
+    status("1 encrypted, 0 plaintext");
+    // A recipient that is not one is refused in the palette, before any dialog.
+    tmux.send(":");
+    tmux.send("vault recipient add not-a-recipient");
+    tmux.send_key("Enter");
+    tmux.wait_for("the refusal", |s| {
+        s.contains("is not an age X25519 recipient")
+    });
+    tmux.send_key("Escape");
+    let teammate = Identity::generate().to_public().to_string();
+    tmux.send(":");
+    tmux.send(&format!("vault recipient add {teammate}"));
+    tmux.send_key("Enter");
+    tmux.wait_for("the guard's dialog", |s| {
+        s.contains("re-encrypt every value")
+    });
+    tmux.send("y");
+    tmux.wait_for("the re-encryption", |s| {
+        s.contains("vault recipient add — ok") && s.contains(&format!("{teammate} added to"))
+    });
+    let header = std::fs::read_to_string(vault_file(&env)).unwrap();
+    assert!(
+        header.contains(&format!("# si-vault:recipient {teammate}")),
+        "{header}"
+    );
+    tmux.send("q");
+    tmux.wait_for("the console to exit", |s| s.contains("PAASDECK-EXITED 0"));
+    assert!(!Env::all_text_under(&env.root).contains("hunter2"));
+    assert!(!Env::all_text_under(&env.log_dir()).contains("hunter2"));
+}

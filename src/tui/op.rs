@@ -125,6 +125,14 @@ pub enum Op {
     Backup(super::backup::model::BackupOp),
     /// `context scrub-bundles --apply`: every plaintext `.env` left in release bundles removed.
     ScrubBundles,
+    /// `vault status`: the identity, the vault's recipients and value counts, in a view.
+    VaultStatus,
+    /// `secret encrypt`: every plaintext value of the vault encrypted in place.
+    SecretEncrypt,
+    /// `vault recipient add`: a teammate's recipient added, every value re-encrypted.
+    VaultRecipientAdd {
+        recipient: String,
+    },
     /// The operator's key installed on a password target over one password login; the
     /// target then uses key authentication (`target bootstrap`).
     BootstrapTarget {
@@ -172,6 +180,9 @@ impl Op {
             Op::Backup(b) => b.verb(),
             Op::BootstrapTarget { .. } => Verb::TargetBootstrap,
             Op::ScrubBundles => Verb::ContextScrubBundles,
+            Op::VaultStatus => Verb::VaultStatus,
+            Op::SecretEncrypt => Verb::SecretEncrypt,
+            Op::VaultRecipientAdd { .. } => Verb::VaultRecipientAdd,
         }
     }
 
@@ -179,7 +190,7 @@ impl Op {
     pub fn is_view(&self) -> bool {
         matches!(
             self,
-            Op::SecretList { .. } | Op::DoctorReport | Op::AlertHistory
+            Op::SecretList { .. } | Op::DoctorReport | Op::AlertHistory | Op::VaultStatus
         )
     }
 
@@ -234,6 +245,9 @@ impl Op {
             Op::Backup(b) => b.title(),
             Op::BootstrapTarget { target, .. } => format!("bootstrap {target}"),
             Op::ScrubBundles => "scrub bundle .env files".into(),
+            Op::VaultStatus => "vault status".into(),
+            Op::SecretEncrypt => "secret encrypt".into(),
+            Op::VaultRecipientAdd { .. } => "vault recipient add".into(),
         }
     }
 
@@ -432,6 +446,16 @@ impl Op {
                 format!("appends to contexts/{ctx}/events/alerts.jsonl"),
             ],
             Op::AlertHistory => vec!["show the last alerts".into()],
+            Op::VaultStatus => vec!["show the vault's recipients and value counts".into()],
+            Op::SecretEncrypt => vec![
+                format!("encrypt every plaintext value of {ctx}'s vault in place (age, to its recipients)"),
+                format!("rewrites contexts/{ctx}/vault/secrets.env atomically; no value is shown"),
+            ],
+            Op::VaultRecipientAdd { recipient } => vec![
+                format!("add recipient {recipient} to {ctx}'s vault"),
+                "re-encrypt every value to the new set of recipients (needs your identity to decrypt them)".into(),
+                format!("rewrites contexts/{ctx}/vault/secrets.env atomically; no value is shown"),
+            ],
             Op::ScrubBundles => vec![
                 format!("remove every .env file left in contexts/{ctx}/releases/<app>/<release>/"),
                 "the values stay in the vault; deploys stream them from there".into(),

@@ -9,8 +9,8 @@ use super::app::App;
 use super::keymap::Cmd;
 use super::stage::StageAction;
 use crate::cli::{
-    AlertCmd, AppCmd, Cli, Command, ContextCmd, DeploySub, EventsCmd, IncidentCmd, SecretCmd,
-    StageCmd, TargetCmd,
+    AlertCmd, AppCmd, Cli, Command, ContextCmd, DeploySub, EventsCmd, IncidentCmd, RecipientCmd,
+    SecretCmd, StageCmd, TargetCmd, VaultCmd,
 };
 use crate::state::names;
 
@@ -60,6 +60,9 @@ const VERBS: &[&str] = &[
     "app addon disable --app ",
     "secret set --app ",
     "secret list --app ",
+    "secret encrypt",
+    "vault status",
+    "vault recipient add ",
     "doctor",
     "events list",
     "backup state",
@@ -259,6 +262,12 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         Command::Secret(SecretCmd::List { app, .. }) => Op::SecretList { app },
         Command::Doctor(_) => return Ok(PaletteCmd::Cmd(Cmd::Doctor)),
         Command::Context(ContextCmd::ScrubBundles { apply: true }) => Op::ScrubBundles,
+        Command::Vault(VaultCmd::Status) => Op::VaultStatus,
+        Command::Secret(SecretCmd::Encrypt) => Op::SecretEncrypt,
+        Command::Vault(VaultCmd::Recipient(RecipientCmd::Add { recipient })) => {
+            crate::ops::vault::parse_recipient(&recipient).map_err(|e| e.message)?;
+            Op::VaultRecipientAdd { recipient }
+        }
         Command::Check(c) => Op::Check {
             all_contexts: c.all_contexts,
             skip_remote: c.skip_remote,

@@ -178,6 +178,24 @@ fn view(env: &Env, context: String, op: Op) {
     match op {
         Op::DoctorReport => spawn_doctor(env, context),
         Op::AlertHistory => oncall::history(env, context),
+        Op::VaultStatus => {
+            let e2 = env.clone();
+            tokio::task::spawn_blocking(move || {
+                let lines = match e2
+                    .root
+                    .context(&context)
+                    .and_then(|cd| crate::ops::vault::status(&e2.root, &cd))
+                {
+                    Ok(st) => st.lines(),
+                    Err(e) => vec![format!("error[{}]: {}", e.code, e.message)],
+                };
+                let _ = e2.tx.send(Action::ShowInfo {
+                    title: format!("vault of {context}"),
+                    context,
+                    lines,
+                });
+            });
+        }
         Op::SecretList { app } => {
             let e2 = env.clone();
             tokio::task::spawn_blocking(move || {

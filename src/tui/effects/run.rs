@@ -508,7 +508,29 @@ async fn execute(
             }
             Ok(msg)
         }
-        Op::SecretList { .. } | Op::DoctorReport | Op::AlertHistory => Ok(String::new()),
+        Op::SecretList { .. } | Op::DoctorReport | Op::AlertHistory | Op::VaultStatus => {
+            Ok(String::new())
+        }
+        Op::SecretEncrypt => {
+            let e = ops::vault::encrypt(&env.root, &cd?)?;
+            for l in e.lines() {
+                ctx.note(l);
+            }
+            fields.insert("encrypted_now".into(), e.converted.len().into());
+            Ok(format!(
+                "{} plaintext value(s) encrypted",
+                e.converted.len()
+            ))
+        }
+        Op::VaultRecipientAdd { recipient } => {
+            let r = ops::vault::add_recipient(&env.root, &cd?, recipient)?;
+            let msg = r.line(active);
+            ctx.note(&msg);
+            fields.insert("recipient".into(), r.recipient.clone().into());
+            fields.insert("added".into(), r.added.into());
+            fields.insert("reencrypted".into(), r.reencrypted.into());
+            Ok(msg)
+        }
         Op::Stage(s) => crate::tui::stage::effects::execute(env, active, s, ctx, fields).await,
         Op::Backup(b) => crate::tui::backup::effects::execute(env, active, b, ctx, fields).await,
         Op::Deploy { .. } | Op::Rollback { .. } => Err(PaasError::new(

@@ -360,6 +360,11 @@ fn every_op(active: &str) -> Vec<Op> {
             id: "20261124T120000.000000000Z-0123456789abcdef".into(),
         },
         Op::ScrubBundles,
+        Op::VaultStatus,
+        Op::SecretEncrypt,
+        Op::VaultRecipientAdd {
+            recipient: "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq".into(),
+        },
         Op::BootstrapTarget {
             target: "edge-a".into(),
             public_key: String::new(),
@@ -401,9 +406,12 @@ fn variant(op: &Op) -> usize {
         Op::DisableAddon { .. } => 28,
         Op::BootstrapTarget { .. } => 29,
         Op::ScrubBundles => 30,
+        Op::VaultStatus => 31,
+        Op::SecretEncrypt => 32,
+        Op::VaultRecipientAdd { .. } => 33,
     }
 }
-const OP_VARIANTS: usize = 31;
+const OP_VARIANTS: usize = 34;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {
