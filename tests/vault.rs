@@ -492,3 +492,69 @@ fn the_console_shows_the_vault_and_encrypts_a_plaintext_one_through_the_guard() 
     assert!(!Env::all_text_under(&env.root).contains("hunter2"));
     assert!(!Env::all_text_under(&env.log_dir()).contains("hunter2"));
 }
+
+#[test]
+fn the_console_unsets_a_secret_and_releases_a_wedged_deploy_lock() {
+    use common::tmux::{Tmux, console_env};
+    let env = Env::new();
+    env.init("c", "internal-dogfood");
+    env.ok(&["vault", "keygen"]);
+    assert_eq!(set(&env, &[], "TOKEN", "tok-unset-me").0, 0);
+    assert!(
+        std::fs::read_to_string(vault_file(&env))
+            .unwrap()
+            .contains("VAR_TOKEN=")
+    );
+    // A lock left empty by a writer killed between create and write.
+    let lock = env.ctx_dir("c").join("locks/deploy-api.json");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    std::fs::write(&lock, "").unwrap();
+    let shell = format!(
+        "cd {} && {} --state-root {}; echo PAASDECK-EXITED $?; sleep 60",
+        env.work.display(),
+        Env::bin().display(),
+        env.root.display()
+    );
+    let tmux = Tmux::start(console_env(&env), 140, 40, &shell);
+    tmux.wait_for("the console", |s| s.contains("INTERNAL-DOGFOOD"));
+    let palette = |line: &str| {
+        tmux.send(":");
+        tmux.send(line);
+        tmux.send_key("Enter");
+    };
+    palette("deploy lock status");
+    tmux.wait_for("the locks view", |s| {
+        s.contains("deploy locks of c") && s.contains("api")
+    });
+    tmux.send_key("Escape");
+    palette("deploy lock release --app api --force");
+    tmux.wait_for("the guard's dialog", |s| {
+        s.contains("remove the deploy lock of api, even one that cannot be read")
+    });
+    assert!(lock.exists(), "nothing before y");
+    tmux.send("y");
+    tmux.wait_for("the release", |s| s.contains("deploy lock of api released"));
+    assert!(!lock.exists());
+    palette("secret unset --app api --name TOKEN");
+    tmux.wait_for("the guard's dialog", |s| {
+        s.contains("remove secret TOKEN of app api for every target")
+    });
+    tmux.send("y");
+    tmux.wait_for("the removal", |s| {
+        s.contains("removed") && s.contains("VAR_TOKEN")
+    });
+    assert!(
+        !std::fs::read_to_string(vault_file(&env))
+            .unwrap()
+            .contains("VAR_TOKEN=")
+    );
+    tmux.send("q");
+    tmux.wait_for("the console to exit", |s| s.contains("PAASDECK-EXITED 0"));
+    let audit = std::fs::read_to_string(env.ctx_dir("c").join("events/audit.jsonl")).unwrap();
+    assert!(
+        audit.contains("\"command\":\"deploy lock release\""),
+        "{audit}"
+    );
+    assert!(audit.contains("\"command\":\"secret unset\""), "{audit}");
+    assert!(!audit.contains("tok-unset-me"));
+}

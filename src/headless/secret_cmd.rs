@@ -120,13 +120,7 @@ pub fn run(inv: &Invocation, cmd: &SecretCmd) -> Result<Report> {
         SecretCmd::Unset { scope: s, name } => {
             names::validate_env_name(name)?;
             let sc = scope(inv, s)?;
-            let key = sc.key(name);
-            let _lock = cd.lock()?;
-            let mut vault = Vault::load(&vault_path)?;
-            let removed = vault.unset(&key);
-            if removed {
-                vault.save()?;
-            }
+            let (key, removed) = crate::ops::secrets::unset(&cd, &sc, name)?;
             Ok(Report::ok()
                 .field("vault_key", &key)
                 .field("removed", removed)

@@ -106,6 +106,20 @@ pub fn set(
     })
 }
 
+/// Removes a value from the vault under the context lock; returns its key and whether it was
+/// there (the one path for `secret unset` and the console).
+pub fn unset(cd: &ContextDir, scope: &SecretScope, name: &str) -> Result<(String, bool)> {
+    names::validate_env_name(name)?;
+    let key = scope.key(name);
+    let _lock = cd.lock()?;
+    let mut vault = Vault::load(&vault_path(cd)?)?;
+    let removed = vault.unset(&key);
+    if removed {
+        vault.save()?;
+    }
+    Ok((key, removed))
+}
+
 /// One variable of an app's compose file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VarStatus {

@@ -125,6 +125,19 @@ pub enum Op {
     Backup(super::backup::model::BackupOp),
     /// `context scrub-bundles --apply`: every plaintext `.env` left in release bundles removed.
     ScrubBundles,
+    /// `secret unset`: an app's value removed from the vault (every target's, or one target's).
+    UnsetSecret {
+        app: String,
+        name: String,
+        target: Option<String>,
+    },
+    /// `deploy lock status`: the context's deploy locks, in a view.
+    LockStatus,
+    /// `deploy lock release --app A [--force]`.
+    LockRelease {
+        app: String,
+        force: bool,
+    },
     /// `vault status`: the identity, the vault's recipients and value counts, in a view.
     VaultStatus,
     /// `secret encrypt`: every plaintext value of the vault encrypted in place.
@@ -181,6 +194,9 @@ impl Op {
             Op::BootstrapTarget { .. } => Verb::TargetBootstrap,
             Op::ScrubBundles => Verb::ContextScrubBundles,
             Op::VaultStatus => Verb::VaultStatus,
+            Op::UnsetSecret { .. } => Verb::SecretUnset,
+            Op::LockStatus => Verb::DeployLockStatus,
+            Op::LockRelease { .. } => Verb::DeployLockRelease,
             Op::SecretEncrypt => Verb::SecretEncrypt,
             Op::VaultRecipientAdd { .. } => Verb::VaultRecipientAdd,
         }
@@ -190,7 +206,11 @@ impl Op {
     pub fn is_view(&self) -> bool {
         matches!(
             self,
-            Op::SecretList { .. } | Op::DoctorReport | Op::AlertHistory | Op::VaultStatus
+            Op::SecretList { .. }
+                | Op::DoctorReport
+                | Op::AlertHistory
+                | Op::VaultStatus
+                | Op::LockStatus
         )
     }
 
@@ -246,6 +266,9 @@ impl Op {
             Op::BootstrapTarget { target, .. } => format!("bootstrap {target}"),
             Op::ScrubBundles => "scrub bundle .env files".into(),
             Op::VaultStatus => "vault status".into(),
+            Op::UnsetSecret { app, name, .. } => format!("secret unset {app} {name}"),
+            Op::LockStatus => "deploy lock status".into(),
+            Op::LockRelease { app, .. } => format!("release the deploy lock of {app}"),
             Op::SecretEncrypt => "secret encrypt".into(),
             Op::VaultRecipientAdd { .. } => "vault recipient add".into(),
         }
@@ -447,6 +470,22 @@ impl Op {
             ],
             Op::AlertHistory => vec!["show the last alerts".into()],
             Op::VaultStatus => vec!["show the vault's recipients and value counts".into()],
+            Op::UnsetSecret { app, name, target } => vec![
+                format!(
+                    "remove secret {name} of app {app} for {}",
+                    target.clone().unwrap_or_else(|| "every target".into())
+                ),
+                format!("writes the vault of {ctx}; the next deploy of {app} goes without it"),
+            ],
+            Op::LockStatus => vec!["show the deploy locks held in this context".into()],
+            Op::LockRelease { app, force } => vec![
+                format!(
+                    "remove the deploy lock of {app}{}",
+                    if *force { ", even one that cannot be read" } else { "" }
+                ),
+                "only when no deploy of it is running: a running deploy keeps going without its lock".into(),
+                format!("removes contexts/{ctx}/locks/deploy-{}.json", crate::state::deployments::app_key(app)),
+            ],
             Op::SecretEncrypt => vec![
                 format!("encrypt every plaintext value of {ctx}'s vault in place (age, to its recipients)"),
                 format!("rewrites contexts/{ctx}/vault/secrets.env atomically; no value is shown"),

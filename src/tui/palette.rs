@@ -9,8 +9,8 @@ use super::app::App;
 use super::keymap::Cmd;
 use super::stage::StageAction;
 use crate::cli::{
-    AlertCmd, AppCmd, Cli, Command, ContextCmd, DeploySub, EventsCmd, IncidentCmd, RecipientCmd,
-    SecretCmd, StageCmd, TargetCmd, VaultCmd,
+    AlertCmd, AppCmd, Cli, Command, ContextCmd, DeployArgs, DeploySub, EventsCmd, IncidentCmd,
+    LockCmd, RecipientCmd, SecretCmd, StageCmd, TargetCmd, VaultCmd,
 };
 use crate::state::names;
 
@@ -61,6 +61,9 @@ const VERBS: &[&str] = &[
     "secret set --app ",
     "secret list --app ",
     "secret encrypt",
+    "secret unset --app ",
+    "deploy lock status",
+    "deploy lock release --app ",
     "vault status",
     "vault recipient add ",
     "doctor",
@@ -263,6 +266,18 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         Command::Doctor(_) => return Ok(PaletteCmd::Cmd(Cmd::Doctor)),
         Command::Context(ContextCmd::ScrubBundles { apply: true }) => Op::ScrubBundles,
         Command::Vault(VaultCmd::Status) => Op::VaultStatus,
+        Command::Secret(SecretCmd::Unset { scope, name }) => Op::UnsetSecret {
+            app: scope.app,
+            name,
+            target: scope.target,
+        },
+        Command::Deploy(d) if matches!(d.sub, Some(DeploySub::Lock(LockCmd::Status { .. }))) => {
+            Op::LockStatus
+        }
+        Command::Deploy(DeployArgs {
+            sub: Some(DeploySub::Lock(LockCmd::Release { app, force })),
+            ..
+        }) => Op::LockRelease { app, force },
         Command::Secret(SecretCmd::Encrypt) => Op::SecretEncrypt,
         Command::Vault(VaultCmd::Recipient(RecipientCmd::Add { recipient })) => {
             crate::ops::vault::parse_recipient(&recipient).map_err(|e| e.message)?;

@@ -4,6 +4,7 @@
 
 mod addons;
 mod bootstrap;
+mod housekeeping;
 mod oncall;
 mod run;
 
@@ -178,6 +179,36 @@ fn view(env: &Env, context: String, op: Op) {
     match op {
         Op::DoctorReport => spawn_doctor(env, context),
         Op::AlertHistory => oncall::history(env, context),
+        Op::LockStatus => {
+            let e2 = env.clone();
+            tokio::task::spawn_blocking(move || {
+                let lines = match e2
+                    .root
+                    .context(&context)
+                    .and_then(|cd| crate::ops::deploy::lock::list(&cd))
+                {
+                    Ok(locks) if locks.is_empty() => vec!["no deploy locks held".to_string()],
+                    Ok(locks) => locks
+                        .iter()
+                        .map(|l| {
+                            let stale = matches!(l, crate::ops::deploy::lock::Found::Lock(x) if x.is_stale());
+                            format!(
+                                "{}  {}{}",
+                                l.app(),
+                                l.describe(),
+                                if stale { " (stale)" } else { "" }
+                            )
+                        })
+                        .collect(),
+                    Err(e) => vec![format!("error[{}]: {}", e.code, e.message)],
+                };
+                let _ = e2.tx.send(Action::ShowInfo {
+                    title: format!("deploy locks of {context}"),
+                    context,
+                    lines,
+                });
+            });
+        }
         Op::VaultStatus => {
             let e2 = env.clone();
             tokio::task::spawn_blocking(move || {

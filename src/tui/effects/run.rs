@@ -454,83 +454,22 @@ async fn execute(
             Ok(msg)
         }
         Op::BootstrapTarget { .. } => super::bootstrap::run(env, active, op, ctx, fields).await,
-        Op::ScrubBundles => {
-            let found = crate::state::releases::scrub_bundle_env(&cd?, true)?;
-            for f in &found {
-                ctx.note(format!(
-                    "removed {} ({})",
-                    f.path.display(),
-                    f.keys.join(", ")
-                ));
-            }
-            fields.insert("files".into(), found.len().into());
-            let msg = format!("{} bundle .env file(s) removed", found.len());
-            ctx.note(&msg);
-            Ok(msg)
-        }
+        Op::ScrubBundles
+        | Op::SetSecret { .. }
+        | Op::UnsetSecret { .. }
+        | Op::SecretEncrypt
+        | Op::VaultRecipientAdd { .. }
+        | Op::LockRelease { .. } => super::housekeeping::run(env, active, op, ctx, fields),
         Op::EnableAddon(_) | Op::DisableAddon { .. } => {
             let msg = super::addons::run(&cd?, op, fields)?;
             ctx.note(&msg);
             Ok(msg)
         }
-        Op::SetSecret {
-            app,
-            name,
-            target,
-            value,
-        } => {
-            let cd = cd?;
-            if let Some(t) = target {
-                targets::load(&cd)?
-                    .find(t)
-                    .ok_or_else(|| targets::not_found(t))?;
-            }
-            crate::state::names::validate_app(app)?;
-            let scope = crate::state::vault::SecretScope {
-                context: active.to_string(),
-                namespace: String::new(),
-                app: app.clone(),
-                target: target.clone().unwrap_or_default(),
-            };
-            let w = ops::secrets::set(&env.root, &cd, &scope, name, value)?;
-            fields.insert("app".into(), app.clone().into());
-            fields.insert("name".into(), name.clone().into());
-            fields.insert("vault_key".into(), w.key.clone().into());
-            let msg = format!(
-                "secret {} {} (encrypted to {} recipient(s))",
-                w.key,
-                if w.replaced { "replaced" } else { "set" },
-                w.recipients
-            );
-            ctx.note(&msg);
-            if let Some(n) = &w.note {
-                ctx.note(format!("note: {n}"));
-            }
-            Ok(msg)
-        }
-        Op::SecretList { .. } | Op::DoctorReport | Op::AlertHistory | Op::VaultStatus => {
-            Ok(String::new())
-        }
-        Op::SecretEncrypt => {
-            let e = ops::vault::encrypt(&env.root, &cd?)?;
-            for l in e.lines() {
-                ctx.note(l);
-            }
-            fields.insert("encrypted_now".into(), e.converted.len().into());
-            Ok(format!(
-                "{} plaintext value(s) encrypted",
-                e.converted.len()
-            ))
-        }
-        Op::VaultRecipientAdd { recipient } => {
-            let r = ops::vault::add_recipient(&env.root, &cd?, recipient)?;
-            let msg = r.line(active);
-            ctx.note(&msg);
-            fields.insert("recipient".into(), r.recipient.clone().into());
-            fields.insert("added".into(), r.added.into());
-            fields.insert("reencrypted".into(), r.reencrypted.into());
-            Ok(msg)
-        }
+        Op::SecretList { .. }
+        | Op::DoctorReport
+        | Op::AlertHistory
+        | Op::VaultStatus
+        | Op::LockStatus => Ok(String::new()),
         Op::Stage(s) => crate::tui::stage::effects::execute(env, active, s, ctx, fields).await,
         Op::Backup(b) => crate::tui::backup::effects::execute(env, active, b, ctx, fields).await,
         Op::Deploy { .. } | Op::Rollback { .. } => Err(PaasError::new(

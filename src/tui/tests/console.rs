@@ -497,3 +497,96 @@ fn the_palette_scrubs_bundle_env_files_through_the_guard() {
         "{err}"
     );
 }
+
+#[test]
+fn d_in_the_secrets_view_removes_the_selected_value_through_the_guard() {
+    use crate::ops::secrets::VarStatus;
+    let mut app = app_with(false, true);
+    let rows = vec![
+        VarStatus {
+            name: "DATABASE_URL".into(),
+            required: true,
+            global: true,
+            targets: vec![],
+        },
+        VarStatus {
+            name: "REGION".into(),
+            required: true,
+            global: false,
+            targets: vec!["edge-a".into()],
+        },
+        VarStatus {
+            name: "GREETING".into(),
+            required: false,
+            global: false,
+            targets: vec![],
+        },
+    ];
+    let open = |app: &mut App, selected: usize| {
+        app.overlay = Overlay::Secrets {
+            app: "api".into(),
+            rows: rows.clone(),
+            selected,
+        };
+    };
+    // A variable without any value: nothing to remove, said so.
+    open(&mut app, 2);
+    let fx = update(&mut app, key('D'));
+    assert!(fx.is_empty());
+    assert!(matches!(app.overlay, Overlay::Secrets { .. }));
+    assert!(
+        app.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("GREETING has no value")
+    );
+    // The every-target value, after the production dialog.
+    open(&mut app, 0);
+    update(&mut app, key('D'));
+    let Overlay::Confirm(c) = &app.overlay else {
+        panic!("no dialog: {:?}", app.overlay)
+    };
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("remove secret DATABASE_URL of app api for every target")),
+        "{:?}",
+        c.lines
+    );
+    let fx = update(&mut app, key('y'));
+    assert!(fx.iter().any(|e| matches!(e,
+        Effect::Run { op: Op::UnsetSecret { name, target: None, .. }, .. } if name == "DATABASE_URL")));
+    // A target's own value when there is no every-target one.
+    open(&mut app, 1);
+    update(&mut app, key('D'));
+    let fx = update(&mut app, key('y'));
+    assert!(fx.iter().any(|e| matches!(e,
+        Effect::Run { op: Op::UnsetSecret { name, target: Some(t), .. }, .. }
+        if name == "REGION" && t == "edge-a")));
+}
+
+#[test]
+fn the_palette_shows_and_releases_deploy_locks() {
+    let app = app_with(false, true);
+    assert_eq!(
+        crate::tui::palette::parse("deploy lock status", &app).unwrap(),
+        crate::tui::palette::PaletteCmd::Op(Op::LockStatus)
+    );
+    assert_eq!(
+        crate::tui::palette::parse("deploy lock release --app api --force", &app).unwrap(),
+        crate::tui::palette::PaletteCmd::Op(Op::LockRelease {
+            app: "api".into(),
+            force: true
+        })
+    );
+    assert_eq!(
+        crate::tui::palette::parse("secret unset --app api --target edge-a --name REGION", &app)
+            .unwrap(),
+        crate::tui::palette::PaletteCmd::Op(Op::UnsetSecret {
+            app: "api".into(),
+            name: "REGION".into(),
+            target: Some("edge-a".into())
+        })
+    );
+}

@@ -361,6 +361,16 @@ fn every_op(active: &str) -> Vec<Op> {
         },
         Op::ScrubBundles,
         Op::VaultStatus,
+        Op::UnsetSecret {
+            app: "api".into(),
+            name: "DATABASE_URL".into(),
+            target: None,
+        },
+        Op::LockStatus,
+        Op::LockRelease {
+            app: "api".into(),
+            force: false,
+        },
         Op::SecretEncrypt,
         Op::VaultRecipientAdd {
             recipient: "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq".into(),
@@ -409,9 +419,12 @@ fn variant(op: &Op) -> usize {
         Op::VaultStatus => 31,
         Op::SecretEncrypt => 32,
         Op::VaultRecipientAdd { .. } => 33,
+        Op::UnsetSecret { .. } => 34,
+        Op::LockStatus => 35,
+        Op::LockRelease { .. } => 36,
     }
 }
-const OP_VARIANTS: usize = 34;
+const OP_VARIANTS: usize = 37;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {

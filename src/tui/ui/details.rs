@@ -203,8 +203,9 @@ pub fn secrets(
     let r = centered(area, 90, rows.len() as u16 + 5);
     f.render_widget(Clear, r);
     let title = format!(
-        " variables of {name} — Enter/{} set the selected (masked) · Esc close ",
-        app.keymap.first_key(Cmd::SetSecret)
+        " variables of {name} — Enter/{} set the selected (masked) · {} remove its value · Esc close ",
+        app.keymap.first_key(Cmd::SetSecret),
+        app.keymap.first_key(Cmd::RemoveApp)
     );
     if rows.is_empty() {
         f.render_widget(

@@ -303,6 +303,35 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
                     app.overlay = Overlay::Form(Box::new(f));
                     return Some(Vec::new());
                 }
+                // D removes the selected variable's value: the every-target one, else the
+                // first target's own (the dialog names which).
+                _ if is(app, Cmd::RemoveApp, &k) => {
+                    let Some(row) = rows.get(selected) else {
+                        return Some(Vec::new());
+                    };
+                    let target = match (row.global, row.targets.first()) {
+                        (true, _) => None,
+                        (false, Some(t)) => Some(t.clone()),
+                        (false, None) => {
+                            app.flash(
+                                FlashLevel::Warn,
+                                format!("{} has no value to remove", row.name),
+                            );
+                            app.overlay = Overlay::Secrets {
+                                app: name,
+                                rows,
+                                selected,
+                            };
+                            return Some(Vec::new());
+                        }
+                    };
+                    let op = Op::UnsetSecret {
+                        app: name.clone(),
+                        name: row.name.clone(),
+                        target,
+                    };
+                    return Some(request(app, op));
+                }
                 _ => {}
             }
             app.overlay = Overlay::Secrets {
