@@ -416,18 +416,12 @@ fn the_demo_ships_an_encrypted_vault_that_deploys_out_of_the_box() {
 
 #[test]
 fn the_console_shows_the_vault_and_encrypts_a_plaintext_one_through_the_guard() {
-    use common::tmux::{Tmux, console_env};
+    use common::tmux::console;
     let env = Env::new();
     env.init("c", "internal-dogfood");
     env.ok(&["vault", "keygen"]);
     write_vault(&env, "# kept\nDB_PASSWORD=hunter2-in-console\n");
-    let shell = format!(
-        "cd {} && {} --state-root {}; echo PAASDECK-EXITED $?; sleep 60",
-        env.work.display(),
-        Env::bin().display(),
-        env.root.display()
-    );
-    let tmux = Tmux::start(console_env(&env), 140, 40, &shell);
+    let tmux = console(&env, &env.root.display().to_string(), 140, 40);
     tmux.wait_for("the console", |s| s.contains("INTERNAL-DOGFOOD"));
     let status = |want: &str| {
         tmux.send(":");
@@ -495,7 +489,7 @@ fn the_console_shows_the_vault_and_encrypts_a_plaintext_one_through_the_guard() 
 
 #[test]
 fn the_console_unsets_a_secret_and_releases_a_wedged_deploy_lock() {
-    use common::tmux::{Tmux, console_env};
+    use common::tmux::console;
     let env = Env::new();
     env.init("c", "internal-dogfood");
     env.ok(&["vault", "keygen"]);
@@ -509,13 +503,7 @@ fn the_console_unsets_a_secret_and_releases_a_wedged_deploy_lock() {
     let lock = env.ctx_dir("c").join("locks/deploy-api.json");
     std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
     std::fs::write(&lock, "").unwrap();
-    let shell = format!(
-        "cd {} && {} --state-root {}; echo PAASDECK-EXITED $?; sleep 60",
-        env.work.display(),
-        Env::bin().display(),
-        env.root.display()
-    );
-    let tmux = Tmux::start(console_env(&env), 140, 40, &shell);
+    let tmux = console(&env, &env.root.display().to_string(), 140, 40);
     tmux.wait_for("the console", |s| s.contains("INTERNAL-DOGFOOD"));
     let palette = |line: &str| {
         tmux.send(":");

@@ -81,6 +81,14 @@ impl Site {
         t["targets"][0].clone()
     }
 
+    /// The operator's public key is the server user's only authorized key.
+    fn assert_key_installed_once(&self) {
+        let home = self.sshd.home.as_ref().unwrap();
+        let keys = std::fs::read_to_string(home.join(".ssh/authorized_keys")).unwrap();
+        let public = std::fs::read_to_string(self.operator_key.with_extension("pub")).unwrap();
+        assert_eq!(keys, public, "the key installed once");
+    }
+
     /// Every file paasdeck wrote (state root, logs) and what the fake ssh saw on its argv.
     fn everything(&self) -> String {
         Env::all_text_under(&self.env.root)
@@ -146,16 +154,7 @@ fn a_password_target_is_checked_honestly_then_bootstrapped_to_key_auth() {
     let t = site.target();
     assert_eq!(t["auth_method"], "key");
     assert_eq!(t["identity_file"], site.operator_key.to_str().unwrap());
-    let keys = std::fs::read_to_string(
-        site.sshd
-            .home
-            .as_ref()
-            .unwrap()
-            .join(".ssh/authorized_keys"),
-    )
-    .unwrap();
-    let public = std::fs::read_to_string(site.operator_key.with_extension("pub")).unwrap();
-    assert_eq!(keys, public, "the key installed once");
+    site.assert_key_installed_once();
     // From now on the target is reached with the operator's key.
     let (code, doc, _) = site.run(
         false,
@@ -259,16 +258,7 @@ fn the_console_bootstraps_a_password_target_with_the_password_typed_masked() {
     let t = site.target();
     assert_eq!(t["auth_method"], "key", "{t:#}");
     assert_eq!(t["identity_file"], site.operator_key.to_str().unwrap());
-    let keys = std::fs::read_to_string(
-        site.sshd
-            .home
-            .as_ref()
-            .unwrap()
-            .join(".ssh/authorized_keys"),
-    )
-    .unwrap();
-    let public = std::fs::read_to_string(site.operator_key.with_extension("pub")).unwrap();
-    assert_eq!(keys, public, "the key installed once");
+    site.assert_key_installed_once();
     let audit =
         std::fs::read_to_string(site.env.ctx_dir("prod").join("events/audit.jsonl")).unwrap();
     assert!(
