@@ -124,6 +124,11 @@ impl Transport for LocalTransport {
                     let status = status.map_err(|e| {
                         PaasError::new(ErrorCode::RemoteCommandFailed, "exec", e.to_string())
                     })?;
+                    // The plumbing gave up (the consumer went away, a read failed): the command
+                    // may have exited on its own since (SIGPIPE), but its output is incomplete.
+                    if let Some(e) = stop.error("local").filter(|_| !cancel.is_cancelled()) {
+                        return Err(e);
+                    }
                     Ok(status.code().unwrap_or(128 + 9))
                 }
                 Err(why) => {

@@ -133,13 +133,19 @@ impl SshTransport {
             .await
         });
         let timeout = req.timeout;
-        self.supervise(session, work, pgid, open, stop.token(), timeout)
+        let code = self
+            .supervise(session, work, pgid, open, stop.token(), timeout)
             .await
             .map_err(|e| {
                 e.unwrap_or_else(|(why, stopped)| match stop.error(&self.label) {
                     Some(local) if !cancel.is_cancelled() && stopped.confirmed => local,
                     _ => self.interrupted(why, timeout, stopped),
                 })
-            })
+            })?;
+        // The command ended, but after the plumbing gave up on its output: incomplete.
+        match stop.error(&self.label) {
+            Some(local) if !cancel.is_cancelled() => Err(local),
+            _ => Ok(code),
+        }
     }
 }
