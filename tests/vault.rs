@@ -428,7 +428,7 @@ fn the_console_shows_the_vault_and_encrypts_a_plaintext_one_through_the_guard() 
         tmux.send("vault status");
         tmux.send_key("Enter");
         let s = tmux.wait_for(want, |s| s.contains("vault of c") && s.contains(want));
-        tmux.send_key("Escape");
+        tmux.escape_from("vault of c");
         s
     };
     let before = status("0 encrypted, 1 plaintext");
@@ -464,7 +464,7 @@ fn the_console_shows_the_vault_and_encrypts_a_plaintext_one_through_the_guard() 
     tmux.wait_for("the refusal", |s| {
         s.contains("is not an age X25519 recipient")
     });
-    tmux.send_key("Escape");
+    tmux.escape_from("is not an age X25519 recipient");
     let teammate = Identity::generate().to_public().to_string();
     tmux.send(":");
     tmux.send(&format!("vault recipient add {teammate}"));
@@ -514,7 +514,7 @@ fn the_console_unsets_a_secret_and_releases_a_wedged_deploy_lock() {
     tmux.wait_for("the locks view", |s| {
         s.contains("deploy locks of c") && s.contains("api")
     });
-    tmux.send_key("Escape");
+    tmux.escape_from("deploy locks of c");
     palette("deploy lock release --app api --force");
     tmux.wait_for("the guard's dialog", |s| {
         s.contains("remove the deploy lock of api, even one that cannot be read")

@@ -78,6 +78,13 @@ impl Tmux {
         assert!(st.success());
     }
 
+    /// Escape, then wait until `what` is off the screen: a key sent right after a lone
+    /// Escape would reach the console as Alt+key.
+    pub fn escape_from(&self, what: &str) {
+        self.send_key("Escape");
+        self.wait_for(&format!("{what} to close"), |s| !s.contains(what));
+    }
+
     pub fn capture(&self, escapes: bool) -> String {
         let mut c = self.cmd();
         c.args(["capture-pane", "-p", "-t", "e2e"]);
