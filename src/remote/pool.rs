@@ -63,7 +63,7 @@ impl Pool {
                 )
                 .with_target(&target.name)
                 .with_remediation(format!(
-                    "install your public key over one password login: `PASS=… paasdeck --context {context} target bootstrap --target {} --password-env PASS`",
+                    "install your public key over one password login: `PASS=… paasdeck --context {context} target bootstrap --target {} --password-env PASS` (in the console: B on the target)",
                     target.name
                 )));
             }
