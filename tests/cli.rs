@@ -72,7 +72,7 @@ fn context_does_not_leak_between_invocations() {
     let env = Env::new();
     env.init("internal", "internal-dogfood");
     env.init("default", "oss-demo");
-    let doc = env.ok(&["--context", "internal", "target", "list"]);
+    let doc = env.ok_in("internal", &["target", "list"]);
     assert_eq!(doc["context"], "internal");
     let doc = env.ok(&["target", "list"]);
     assert_eq!(doc["context"], "default");
@@ -194,7 +194,7 @@ fn doctor_flags_a_plaintext_token_in_a_repo_local_vault_file() {
     std::fs::create_dir_all(&leaked).unwrap();
     std::fs::write(leaked.join("secrets.env"), "API_TOKEN=abc123\n").unwrap();
     env.init("prod", "production");
-    let (code, doc) = env.json(&["--context", "prod", "doctor"]);
+    let (code, doc) = env.json_in("prod", &["doctor"]);
     assert_eq!(code, 1, "{doc}");
     let check = |name: &str| {
         doc["checks"]
@@ -224,7 +224,7 @@ fn doctor_flags_a_host_shared_between_dogfood_and_demo() {
     let targets = env.ctx_dir("demo").join("targets.json");
     let doc = std::fs::read_to_string(&targets).unwrap();
     std::fs::write(&targets, doc.replace("10.1.2.4", "10.1.2.3")).unwrap();
-    let (code, doc) = env.json(&["--context", "demo", "doctor"]);
+    let (code, doc) = env.json_in("demo", &["doctor"]);
     assert_eq!(code, 1);
     let c = doc["checks"]
         .as_array()
@@ -235,29 +235,14 @@ fn doctor_flags_a_host_shared_between_dogfood_and_demo() {
     assert_eq!(c["ok"], false);
     assert!(c["detail"].as_str().unwrap().contains("10.1.2.3:22"), "{c}");
     // a different port is a different endpoint
-    env.ok(&[
-        "--context",
+    env.ok_in("demo", &["target", "remove", "public-box", "--force"]);
+    env.ok_in(
         "demo",
-        "target",
-        "remove",
-        "public-box",
-        "--force",
-    ]);
-    env.ok(&[
-        "--context",
-        "demo",
-        "target",
-        "add",
-        "--name",
-        "b",
-        "--host",
-        "10.1.2.3",
-        "--port",
-        "2222",
-        "--user",
-        "u",
-    ]);
-    let doc = env.ok(&["--context", "demo", "doctor"]);
+        &[
+            "target", "add", "--name", "b", "--host", "10.1.2.3", "--port", "2222", "--user", "u",
+        ],
+    );
+    let doc = env.ok_in("demo", &["doctor"]);
     assert_eq!(doc["ok"], true);
     // --all-contexts reports every context
     let doc = env.ok(&["doctor", "--all-contexts"]);
@@ -273,30 +258,27 @@ fn export_import_round_trip_and_secret_key_refusal() {
     env.add_target("source", "edge-b", "b.example");
     let compose = env.work.join("compose.yaml");
     std::fs::write(&compose, "services: {}\n").unwrap();
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "source",
-        "app",
-        "add",
-        "--name",
-        "api",
-        "--compose-file",
-        compose.to_str().unwrap(),
-    ]);
+        &[
+            "app",
+            "add",
+            "--name",
+            "api",
+            "--compose-file",
+            compose.to_str().unwrap(),
+        ],
+    );
     std::fs::write(
         env.ctx_dir("source").join("deployments.json"),
         r#"{"apps":{"api":{"current_release":"rel-20260101T000000-000000002","current_remote_dir":"/opt/si/paas/releases","history":["rel-20260101T000000-000000001","rel-20260101T000000-000000002"],"updated_at":"2026-01-01T00:00:00Z"}}}"#,
     )
     .unwrap();
     let out = env.dir.path().join("export.json");
-    let doc = env.ok(&[
-        "--context",
+    let doc = env.ok_in(
         "source",
-        "context",
-        "export",
-        "--output",
-        out.to_str().unwrap(),
-    ]);
+        &["context", "export", "--output", out.to_str().unwrap()],
+    );
     assert_eq!(doc["targets"], 2);
     assert_eq!(doc["deploy_apps"], 1);
     let payload: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
@@ -310,14 +292,10 @@ fn export_import_round_trip_and_secret_key_refusal() {
         0o600
     );
     // no overwrite without --force
-    let (code, _) = env.json(&[
-        "--context",
+    let (code, _) = env.json_in(
         "source",
-        "context",
-        "export",
-        "--output",
-        out.to_str().unwrap(),
-    ]);
+        &["context", "export", "--output", out.to_str().unwrap()],
+    );
     assert_eq!(code, 1);
 
     // the hosts move: a context of another type may not hold them beside the source
@@ -331,10 +309,10 @@ fn export_import_round_trip_and_secret_key_refusal() {
         "customer-42",
     ]);
     assert_eq!(doc["context"], "customer-42");
-    let t = env.ok(&["--context", "customer-42", "target", "list"]);
+    let t = env.ok_in("customer-42", &["target", "list"]);
     assert_eq!(t["count"], 2);
     assert_eq!(t["current_target"], "edge-a");
-    let s = env.ok(&["--context", "customer-42", "app", "status", "api"]);
+    let s = env.ok_in("customer-42", &["app", "status", "api"]);
     assert_eq!(s["current_release"], "rel-20260101T000000-000000002");
     assert_eq!(s["count"], 2);
 
@@ -392,7 +370,7 @@ fn secret_like_fields_are_redacted_in_output_and_on_disk() {
     assert!(!stdout(&ev).contains("tok-SENSITIVE-3"));
 
     // the doctor notices the plaintext values...
-    let (code, d) = env.json(&["--context", "c", "doctor"]);
+    let (code, d) = env.json_in("c", &["doctor"]);
     assert_eq!(code, 1);
     assert!(d.to_string().contains("api_token"));
     assert!(!d.to_string().contains("tok-SENSITIVE"));
@@ -448,18 +426,10 @@ fn read_only_context_refuses_mutations_without_write() {
         "production",
         "--read-only",
     ]);
-    let (code, doc) = env.json(&[
-        "--context",
+    let (code, doc) = env.json_in(
         "prod",
-        "target",
-        "add",
-        "--name",
-        "a",
-        "--host",
-        "h",
-        "--user",
-        "u",
-    ]);
+        &["target", "add", "--name", "a", "--host", "h", "--user", "u"],
+    );
     assert_eq!(code, 2);
     assert_eq!(doc["error"]["code"], "PAAS_CONTEXT_GUARD");
     assert!(
@@ -475,20 +445,13 @@ fn read_only_context_refuses_mutations_without_write() {
     env.ok(&["context", "use", "prod"]);
     env.ok(&["target", "list"]);
     // --write lifts it for one invocation
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "prod",
-        "--write",
-        "target",
-        "add",
-        "--name",
-        "a",
-        "--host",
-        "h",
-        "--user",
-        "u",
-    ]);
-    let (code, _) = env.json(&["--context", "prod", "target", "use", "a"]);
+        &[
+            "--write", "target", "add", "--name", "a", "--host", "h", "--user", "u",
+        ],
+    );
+    let (code, _) = env.json_in("prod", &["target", "use", "a"]);
     assert_eq!(code, 2);
 }
 
@@ -568,7 +531,7 @@ fn two_processes_adding_fifty_targets_each_keep_all_hundred() {
     for w in workers {
         w.join().unwrap();
     }
-    let doc = env.ok(&["--context", "c", "target", "list"]);
+    let doc = env.ok_in("c", &["target", "list"]);
     assert_eq!(doc["count"], 100);
     let audit = std::fs::read_to_string(env.ctx_dir("c").join("events/audit.jsonl")).unwrap();
     let adds = audit
@@ -646,7 +609,7 @@ fn a_secret_set_through_stdin_appears_in_no_output_event_or_log() {
         let o = env.run(&j);
         seen += &(stdout(&o) + &stderr(&o));
     }
-    let list = env.ok(&["--context", "c", "secret", "list", "--app", "api"]);
+    let list = env.ok_in("c", &["secret", "list", "--app", "api"]);
     assert_eq!(list["count"], 2);
     seen += &Env::all_text_under(&env.ctx_dir("c").join("events"));
     let logs = Env::all_text_under(&env.log_dir());
@@ -667,17 +630,18 @@ fn a_secret_set_through_stdin_appears_in_no_output_event_or_log() {
         std::fs::metadata(&vault).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    let (code, _) = env.json(&[
-        "--context",
+    let (code, _) = env.json_in(
         "c",
-        "secret",
-        "get",
-        "--app",
-        "api",
-        "--name",
-        "DB_PASSWORD",
-        "--reveal",
-    ]);
+        &[
+            "secret",
+            "get",
+            "--app",
+            "api",
+            "--name",
+            "DB_PASSWORD",
+            "--reveal",
+        ],
+    );
     assert_eq!(code, 2);
     let o = env.run(&[
         "--context",
@@ -749,31 +713,25 @@ fn targets_apps_and_usage_errors() {
     env.init("c", "oss-demo");
     env.add_target("c", "edge-a", "a.example");
     env.add_target("c", "edge-b", "b.example");
-    let doc = env.ok(&["--context", "c", "target", "list"]);
+    let doc = env.ok_in("c", &["target", "list"]);
     assert_eq!(
         doc["current_target"], "edge-a",
         "first target becomes current"
     );
-    let (code, doc) = env.json(&[
-        "--context",
+    let (code, doc) = env.json_in(
         "c",
-        "target",
-        "add",
-        "--name",
-        "EDGE-A",
-        "--host",
-        "x",
-        "--user",
-        "u",
-    ]);
+        &[
+            "target", "add", "--name", "EDGE-A", "--host", "x", "--user", "u",
+        ],
+    );
     assert_eq!(code, 1);
     assert_eq!(doc["error"]["code"], "PAAS_ALREADY_EXISTS");
-    env.ok(&["--context", "c", "target", "use", "EDGE-B"]);
-    let (code, _) = env.json(&["--context", "c", "target", "remove", "edge-b"]);
+    env.ok_in("c", &["target", "use", "EDGE-B"]);
+    let (code, _) = env.json_in("c", &["target", "remove", "edge-b"]);
     assert_eq!(code, 2, "the current target needs --force");
-    let doc = env.ok(&["--context", "c", "target", "remove", "edge-a"]);
+    let doc = env.ok_in("c", &["target", "remove", "edge-a"]);
     assert_eq!(doc["total"], 1);
-    let doc = env.ok(&["--context", "c", "target", "remove", "edge-b", "--force"]);
+    let doc = env.ok_in("c", &["target", "remove", "edge-b", "--force"]);
     assert_eq!(doc["current_target"], "");
 
     // hostile names never reach the state
@@ -800,7 +758,7 @@ fn targets_apps_and_usage_errors() {
         assert_eq!(code, 2, "{flag} {value}: {doc}");
         assert_eq!(doc["error"]["code"], "PAAS_INVALID_ARGUMENT");
     }
-    let (code, doc) = env.json(&["--context", "../etc", "target", "list"]);
+    let (code, doc) = env.json_in("../etc", &["target", "list"]);
     assert_eq!(code, 2);
     assert!(
         doc["error"]["message"]
@@ -821,39 +779,41 @@ fn targets_apps_and_usage_errors() {
     let compose = env.work.join("compose.yaml");
     std::fs::write(&compose, "services: {}\n").unwrap();
     env.add_target("c", "edge-a", "a.example");
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "c",
-        "app",
-        "add",
-        "--name",
-        "api",
-        "--compose-file",
-        compose.to_str().unwrap(),
-        "--targets",
-        "edge-a",
-    ]);
-    let (code, doc) = env.json(&[
-        "--context",
+        &[
+            "app",
+            "add",
+            "--name",
+            "api",
+            "--compose-file",
+            compose.to_str().unwrap(),
+            "--targets",
+            "edge-a",
+        ],
+    );
+    let (code, doc) = env.json_in(
         "c",
-        "app",
-        "add",
-        "--name",
-        "web",
-        "--compose-file",
-        compose.to_str().unwrap(),
-        "--targets",
-        "nope",
-    ]);
+        &[
+            "app",
+            "add",
+            "--name",
+            "web",
+            "--compose-file",
+            compose.to_str().unwrap(),
+            "--targets",
+            "nope",
+        ],
+    );
     assert_eq!(code, 1);
     assert_eq!(doc["error"]["code"], "PAAS_TARGET_RESOLUTION_FAILED");
-    let apps = env.ok(&["--context", "c", "app", "list"]);
+    let apps = env.ok_in("c", &["app", "list"]);
     assert_eq!(apps["count"], 1);
     assert_eq!(apps["data"][0]["targets"][0], "edge-a");
-    let (code, _) = env.json(&["--context", "c", "app", "remove", "api"]);
+    let (code, _) = env.json_in("c", &["app", "remove", "api"]);
     assert_eq!(code, 2);
-    env.ok(&["--context", "c", "app", "remove", "api", "--force"]);
-    let (code, doc) = env.json(&["--context", "c", "app", "status", "api"]);
+    env.ok_in("c", &["app", "remove", "api", "--force"]);
+    let (code, doc) = env.json_in("c", &["app", "status", "api"]);
     assert_eq!(code, 1);
     assert_eq!(doc["error"]["code"], "PAAS_APP_NOT_FOUND");
 }
@@ -874,7 +834,7 @@ fn events_list_filters_and_audit_rows() {
         "{\"timestamp\":\"2026-01-01T00:00:01Z\",\"command\":\"alert test\",\"severity\":\"warning\",\"status\":\"sent\",\"message\":\"hello\",\"context\":\"c\"}\n",
     )
     .unwrap();
-    let all = env.ok(&["--context", "c", "events", "list"]);
+    let all = env.ok_in("c", &["events", "list"]);
     let rows = all["data"].as_array().unwrap();
     assert_eq!(rows.len(), 4, "{all:#}");
     assert_eq!(rows[0]["command"], "target add", "newest first");
@@ -884,22 +844,22 @@ fn events_list_filters_and_audit_rows() {
         "{operator}"
     );
     assert_eq!(all["skipped_lines"], 1);
-    let crit = env.ok(&["--context", "c", "events", "list", "--severity", "critical"]);
+    let crit = env.ok_in("c", &["events", "list", "--severity", "critical"]);
     assert_eq!(crit["count"], 1);
     assert_eq!(crit["data"][0]["source"], "deploy");
     assert_eq!(crit["data"][0]["target"], "edge-a");
-    let alerts = env.ok(&["--context", "c", "events", "list", "--source", "alert"]);
+    let alerts = env.ok_in("c", &["events", "list", "--source", "alert"]);
     assert_eq!(alerts["count"], 1);
-    let recent = env.ok(&["--context", "c", "events", "list", "--since", "1h"]);
+    let recent = env.ok_in("c", &["events", "list", "--since", "1h"]);
     assert_eq!(recent["count"], 2);
-    let one = env.ok(&["--context", "c", "events", "list", "--limit", "1"]);
+    let one = env.ok_in("c", &["events", "list", "--limit", "1"]);
     assert_eq!(one["count"], 1);
-    let (code, _) = env.json(&["--context", "c", "events", "list", "--limit", "0"]);
+    let (code, _) = env.json_in("c", &["events", "list", "--limit", "0"]);
     assert_eq!(code, 2);
     // local reads write nothing
     let before = std::fs::read_to_string(dir.join("audit.jsonl")).unwrap();
-    env.ok(&["--context", "c", "target", "list"]);
-    env.ok(&["--context", "c", "events", "list"]);
+    env.ok_in("c", &["target", "list"]);
+    env.ok_in("c", &["events", "list"]);
     assert_eq!(
         std::fs::read_to_string(dir.join("audit.jsonl")).unwrap(),
         before
@@ -989,42 +949,25 @@ fn refusals_and_usage_errors_are_warnings_not_critical() {
     let compose = env.work.join("compose.yaml");
     std::fs::write(&compose, "services:\n  web:\n    image: nginx\n").unwrap();
     let f = compose.to_str().unwrap();
-    env.ok(&[
-        "--context",
-        "c",
-        "app",
-        "add",
-        "--name",
-        "web",
-        "--compose-file",
-        f,
-    ]);
+    env.ok_in("c", &["app", "add", "--name", "web", "--compose-file", f]);
     // the same app again: a refusal
-    let (code, doc) = env.json(&[
-        "--context",
-        "c",
-        "app",
-        "add",
-        "--name",
-        "web",
-        "--compose-file",
-        f,
-    ]);
+    let (code, doc) = env.json_in("c", &["app", "add", "--name", "web", "--compose-file", f]);
     assert_eq!(code, 1, "{doc:#}");
     // a refused action in a read-only context
     env.ok(&["context", "init", "ro", "--type", "oss-demo", "--read-only"]);
-    let (code, _) = env.json(&[
-        "--context",
+    let (code, _) = env.json_in(
         "ro",
-        "target",
-        "add",
-        "--name",
-        "a",
-        "--host",
-        "a.example",
-        "--user",
-        "u",
-    ]);
+        &[
+            "target",
+            "add",
+            "--name",
+            "a",
+            "--host",
+            "a.example",
+            "--user",
+            "u",
+        ],
+    );
     assert_eq!(code, 2);
     for (ctx, command) in [("c", "app add"), ("ro", "target add")] {
         let audit = std::fs::read_to_string(env.ctx_dir(ctx).join("events/audit.jsonl")).unwrap();
@@ -1035,7 +978,7 @@ fn refusals_and_usage_errors_are_warnings_not_critical() {
             .unwrap_or_else(|| panic!("no failed {command} row in {ctx}: {audit}"));
         assert_eq!(row["severity"], "warning", "{row:#}");
     }
-    let crit = env.ok(&["--context", "c", "events", "list", "--severity", "critical"]);
+    let crit = env.ok_in("c", &["events", "list", "--severity", "critical"]);
     assert_eq!(crit["count"], 0, "{crit:#}");
 }
 

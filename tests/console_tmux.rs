@@ -591,22 +591,7 @@ fn console_check_fails_when_the_host_refuses_new_connections_despite_an_open_mas
     let mut sshd = common::sshd::Sshd::start();
     let env = Env::new();
     env.init("c", "oss-demo");
-    env.ok(&[
-        "--context",
-        "c",
-        "target",
-        "add",
-        "--name",
-        "edge",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &sshd.port.to_string(),
-        "--user",
-        &sshd.user,
-        "--identity-file",
-        sshd.client_key.to_str().unwrap(),
-    ]);
+    env.add_sshd_target("c", "edge", &sshd);
     let mut vars = console_env(&env);
     vars.push(("PAASDECK_SSH_CONFIG".into(), "/dev/null".into()));
     vars.push((

@@ -32,39 +32,25 @@ impl Site {
         let sshds: Vec<Sshd> = (0..targets).map(|_| Sshd::start()).collect();
         for (i, s) in sshds.iter().enumerate() {
             let name = format!("edge-{}", (b'a' + i as u8) as char);
-            env.ok(&[
-                "--context",
-                "shop",
-                "target",
-                "add",
-                "--name",
-                &name,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &s.port.to_string(),
-                "--user",
-                &s.user,
-                "--identity-file",
-                s.client_key.to_str().unwrap(),
-            ]);
+            env.add_sshd_target("shop", &name, s);
         }
         let remote = env.dir.path().join("remote");
         std::fs::write(env.work.join("compose.yaml"), COMPOSE).unwrap();
-        env.ok(&[
-            "--context",
+        env.ok_in(
             "shop",
-            "app",
-            "add",
-            "--name",
-            "api",
-            "--compose-file",
-            "compose.yaml",
-            "--targets",
-            "edge-a",
-            "--remote-dir",
-            remote.to_str().unwrap(),
-        ]);
+            &[
+                "app",
+                "add",
+                "--name",
+                "api",
+                "--compose-file",
+                "compose.yaml",
+                "--targets",
+                "edge-a",
+                "--remote-dir",
+                remote.to_str().unwrap(),
+            ],
+        );
         let site = Site { env, sshds, remote };
         // The compose file needs both without a default: an operator sets them before deploying.
         site.secret("DATABASE_URL", None, "postgres://db/shop-default");

@@ -22,20 +22,7 @@ impl Site {
         env.ok(&["vault", "keygen"]);
         let sshd = Sshd::start();
         let site = Site { env, sshd };
-        site.ok(&[
-            "target",
-            "add",
-            "--name",
-            "edge",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &site.sshd.port.to_string(),
-            "--user",
-            &site.sshd.user,
-            "--identity-file",
-            site.sshd.client_key.to_str().unwrap(),
-        ]);
+        site.env.add_sshd_target("c", "edge", &site.sshd);
         std::fs::write(
             site.env.work.join("compose.yaml"),
             "services:\n  api:\n    image: example/api:1\n",

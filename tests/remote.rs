@@ -400,22 +400,7 @@ fn cli_env(_sshd: &Sshd) -> Env {
 }
 
 fn add_ssh_target(env: &Env, sshd: &Sshd, name: &str, port: u16) {
-    env.ok(&[
-        "--context",
-        "c",
-        "target",
-        "add",
-        "--name",
-        name,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port.to_string(),
-        "--user",
-        &sshd.user,
-        "--identity-file",
-        sshd.client_key.to_str().unwrap(),
-    ]);
+    env.add_ssh_target_on("c", name, sshd, port);
 }
 
 fn run_json(env: &Env, args: &[&str]) -> (i32, Value) {
@@ -541,20 +526,21 @@ fn target_check_reports_an_unreachable_port() {
 fn target_check_on_a_local_target() {
     let sshd = Sshd::start();
     let env = cli_env(&sshd);
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "c",
-        "target",
-        "add",
-        "--name",
-        "here",
-        "--host",
-        "localhost",
-        "--user",
-        "me",
-        "--auth-method",
-        "local",
-    ]);
+        &[
+            "target",
+            "add",
+            "--name",
+            "here",
+            "--host",
+            "localhost",
+            "--user",
+            "me",
+            "--auth-method",
+            "local",
+        ],
+    );
     let mut c = env.cmd();
     let path = format!(
         "{}:{}",

@@ -20,38 +20,24 @@ const COMPOSE: &str = "services:\n  api:\n    image: example/api:{{paas.release}
 /// A `shop` context with one target on `sshd` and the app `api`.
 fn site(env: &Env, sshd: &Sshd) -> std::path::PathBuf {
     env.init("shop", "production");
-    env.ok(&[
-        "--context",
-        "shop",
-        "target",
-        "add",
-        "--name",
-        "edge-a",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &sshd.port.to_string(),
-        "--user",
-        &sshd.user,
-        "--identity-file",
-        sshd.client_key.to_str().unwrap(),
-    ]);
+    env.add_sshd_target("shop", "edge-a", sshd);
     let remote = env.dir.path().join("remote");
     std::fs::write(env.work.join("compose.yaml"), COMPOSE).unwrap();
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "shop",
-        "app",
-        "add",
-        "--name",
-        "api",
-        "--compose-file",
-        "compose.yaml",
-        "--targets",
-        "edge-a",
-        "--remote-dir",
-        remote.to_str().unwrap(),
-    ]);
+        &[
+            "app",
+            "add",
+            "--name",
+            "api",
+            "--compose-file",
+            "compose.yaml",
+            "--targets",
+            "edge-a",
+            "--remote-dir",
+            remote.to_str().unwrap(),
+        ],
+    );
     remote
 }
 

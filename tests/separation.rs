@@ -54,7 +54,7 @@ fn target_add_refuses_a_host_port_a_context_of_another_type_uses() {
     );
     assert_eq!(std::fs::read(&targets).unwrap(), before, "file unchanged");
     // the refusal is audited as a warning
-    let ev = env.ok(&["--context", "demo", "events", "list", "--limit", "1"]);
+    let ev = env.ok_in("demo", &["events", "list", "--limit", "1"]);
     assert_eq!(ev["data"][0]["command"], "target add");
     assert_eq!(ev["data"][0]["severity"], "warning");
     assert_eq!(ev["data"][0]["fields"]["error_code"], "PAAS_CONTEXT_GUARD");
@@ -98,7 +98,7 @@ fn target_add_refuses_a_host_port_a_context_of_another_type_uses() {
         &["--auth-method", "local"],
     );
     assert_eq!(code, 0, "{doc:#}");
-    let doc = env.ok(&["--context", "demo", "doctor"]);
+    let doc = env.ok_in("demo", &["doctor"]);
     assert_eq!(doc["ok"], true, "{doc:#}");
 }
 
@@ -122,14 +122,10 @@ fn context_import_refuses_targets_another_context_type_uses() {
     env.add_target("internal", "box2", "10.1.2.4");
     env.add_target("demo", "edge", "10.9.9.9");
     let out = env.dir.path().join("export.json");
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "internal",
-        "context",
-        "export",
-        "--output",
-        out.to_str().unwrap(),
-    ]);
+        &["context", "export", "--output", out.to_str().unwrap()],
+    );
     let files = ["targets.json", "apps.json", "deployments.json"];
     let before: Vec<Option<Vec<u8>>> = files
         .iter()
@@ -163,14 +159,10 @@ fn context_import_refuses_targets_another_context_type_uses() {
     }
     // into a context of the same type it imports
     env.init("internal-copy", "internal-dogfood");
-    let doc = env.ok(&[
-        "--context",
+    let doc = env.ok_in(
         "internal-copy",
-        "context",
-        "import",
-        "--input",
-        out.to_str().unwrap(),
-    ]);
+        &["context", "import", "--input", out.to_str().unwrap()],
+    );
     assert_eq!(doc["targets"], 2);
 }
 

@@ -79,7 +79,7 @@ fn secret_set_stores_no_plaintext_and_a_wrong_identity_fails_naming_the_key() {
     assert!(msg.contains(KEY) && msg.contains("secrets.env:4"), "{msg}");
     assert!(!doc.to_string().contains(value));
     // the doctor is green with an encrypted vault
-    let d = env.ok(&["--context", "c", "doctor"]);
+    let d = env.ok_in("c", &["doctor"]);
     assert_eq!(
         check(&d, "vault_values_encrypted")["detail"],
         format!("1 value(s) encrypted in {}", vault_file(&env).display())
@@ -95,7 +95,7 @@ fn secret_encrypt_converts_a_plaintext_vault_and_the_doctor_turns_green() {
         "# written by an older tool\r\n{KEY}=\"hunter2 with space\"\r\n\r\nOTHER_TOKEN=tok-plain-77 # inline\r\nEMPTY=\r\nSI_VAULT_PUBLIC_KEY=pub-stays\r\n"
     );
     write_vault(&env, &legacy);
-    let (code, d) = env.json(&["--context", "c", "doctor"]);
+    let (code, d) = env.json_in("c", &["doctor"]);
     assert_eq!(code, 1);
     let c = check(&d, "vault_values_encrypted");
     assert_eq!(c["ok"], false);
@@ -117,7 +117,7 @@ fn secret_encrypt_converts_a_plaintext_vault_and_the_doctor_turns_green() {
         (1, &Value::from("PAAS_DOCTOR_BLOCKED"))
     );
 
-    let doc = env.ok(&["--context", "c", "secret", "encrypt"]);
+    let doc = env.ok_in("c", &["secret", "encrypt"]);
     assert_eq!(doc["encrypted_now"], 2);
     assert_eq!(doc["value_counts"]["plaintext"], 0);
     let after = std::fs::read_to_string(vault_file(&env)).unwrap();
@@ -138,14 +138,14 @@ fn secret_encrypt_converts_a_plaintext_vault_and_the_doctor_turns_green() {
         &lines[7..],
         ["EMPTY=\r\n", "SI_VAULT_PUBLIC_KEY=pub-stays\r\n"]
     );
-    let d = env.ok(&["--context", "c", "doctor"]);
+    let d = env.ok_in("c", &["doctor"]);
     assert_eq!(check(&d, "vault_values_encrypted")["ok"], true);
     assert_eq!(
         reveal(&env, &[], "DB_PASSWORD").1["value"],
         "hunter2 with space"
     );
     // a second run has nothing to do and leaves the file alone
-    let doc = env.ok(&["--context", "c", "secret", "encrypt"]);
+    let doc = env.ok_in("c", &["secret", "encrypt"]);
     assert_eq!(doc["encrypted_now"], 0);
     assert_eq!(std::fs::read_to_string(vault_file(&env)).unwrap(), after);
 }
@@ -187,17 +187,17 @@ fn bad_vault_input_is_a_clear_error_and_the_file_stays_untouched() {
         let at = format!("secrets.env:{line}");
         let mut attempts: Vec<(i32, Value)> = vec![
             reveal(&env, &[], "DB_PASSWORD"),
-            env.json(&["--context", "c", "secret", "encrypt"]),
+            env.json_in("c", &["secret", "encrypt"]),
         ];
         if want.contains("header") {
-            attempts.push(env.json(&["--context", "c", "secret", "list", "--app", "api"]));
+            attempts.push(env.json_in("c", &["secret", "list", "--app", "api"]));
             // a change is refused too (the doctor names the line), and writes nothing
             let (code, doc) = set(&env, &[], "DB_PASSWORD", "x");
             assert_eq!(
                 (code, &doc["error"]["code"]),
                 (1, &Value::from("PAAS_DOCTOR_BLOCKED"))
             );
-            let (_, d) = env.json(&["--context", "c", "doctor"]);
+            let (_, d) = env.json_in("c", &["doctor"]);
             let detail = check(&d, "vault_values_encrypted")["detail"]
                 .as_str()
                 .unwrap()
@@ -267,7 +267,7 @@ fn a_vault_written_by_si_opens_and_a_rewrite_keeps_its_other_lines() {
         "padded-value"
     );
     assert_eq!(reveal(&env, &vars, "OLD").1["value"], "v1-value");
-    let list = env.ok(&["--context", "c", "secret", "list", "--app", "api"]);
+    let list = env.ok_in("c", &["secret", "list", "--app", "api"]);
     assert_eq!(list["count"], 2);
     assert_eq!(set(&env, &vars, "NEW", "new-value").0, 0);
     let after = std::fs::read_to_string(vault_file(&env)).unwrap();

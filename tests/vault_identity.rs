@@ -33,7 +33,7 @@ fn keygen_creates_a_private_identity_once_and_nothing_prints_the_key() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), stored);
     // status shows where it comes from, never the key
     env.init("c", "internal-dogfood");
-    let status = env.ok(&["--context", "c", "vault", "status"]);
+    let status = env.ok_in("c", &["vault", "status"]);
     assert_eq!(status["identity_source"], "config_file");
     assert_eq!(status["recipient"], recipient);
     assert_eq!(status["vault"]["exists"], false);

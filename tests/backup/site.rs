@@ -124,42 +124,28 @@ impl Site {
         env.init("shop", "production");
         env.ok(&["vault", "keygen"]);
         let sshd = Sshd::start();
-        env.ok(&[
-            "--context",
-            "shop",
-            "target",
-            "add",
-            "--name",
-            "edge-a",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &sshd.port.to_string(),
-            "--user",
-            &sshd.user,
-            "--identity-file",
-            sshd.client_key.to_str().unwrap(),
-        ]);
+        env.add_sshd_target("shop", "edge-a", &sshd);
         std::fs::write(env.work.join("compose.yaml"), COMPOSE).unwrap();
         let remote = env.dir.path().join("remote");
-        env.ok(&[
-            "--context",
+        env.ok_in(
             "shop",
-            "app",
-            "add",
-            "--name",
-            "api",
-            "--compose-file",
-            "compose.yaml",
-            "--targets",
-            "edge-a",
-            "--remote-dir",
-            remote.to_str().unwrap(),
-            "--backup-cmd",
-            BACKUP_CMD,
-            "--restore-cmd",
-            RESTORE_CMD,
-        ]);
+            &[
+                "app",
+                "add",
+                "--name",
+                "api",
+                "--compose-file",
+                "compose.yaml",
+                "--targets",
+                "edge-a",
+                "--remote-dir",
+                remote.to_str().unwrap(),
+                "--backup-cmd",
+                BACKUP_CMD,
+                "--restore-cmd",
+                RESTORE_CMD,
+            ],
+        );
         let site = Site { env, sshd };
         let (code, doc, text) = site.run(&["deploy", "--app", "api", "--apply"]);
         assert_eq!(code, 0, "{doc:#}\n{text}");

@@ -96,7 +96,7 @@ fn state_restore_brings_back_a_removed_target_and_leaves_the_vault() {
     let env = ctx();
     let row = backup_state(&env);
     let id = row["id"].as_str().unwrap();
-    env.ok(&["--context", "shop", "target", "remove", "edge-b", "--force"]);
+    env.ok_in("shop", &["target", "remove", "edge-b", "--force"]);
     let vault = env.ctx_dir("shop").join("vault/secrets.env");
     // A secret changed after the backup stays as it is now.
     let o = env.run_stdin(
@@ -222,19 +222,12 @@ fn no_recipient_no_backup_and_configured_recipients_are_used() {
 fn a_state_backup_keeps_the_guard_settings_and_the_addon_fragments() {
     let env = ctx();
     env.ok(&["context", "init", "shop", "--confirm", "type-name"]);
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "shop",
-        "app",
-        "addon",
-        "enable",
-        "--app",
-        "api",
-        "--pack",
-        "postgres",
-        "--name",
-        "db",
-    ]);
+        &[
+            "app", "addon", "enable", "--app", "api", "--pack", "postgres", "--name", "db",
+        ],
+    );
     let row = backup_state(&env);
     let plain = decrypt(
         &PathBuf::from(row["path"].as_str().unwrap()),

@@ -94,6 +94,20 @@ impl Env {
         (code, doc)
     }
 
+    /// `json` with `--context ctx` in front of `args`.
+    pub fn json_in(&self, ctx: &str, args: &[&str]) -> (i32, Value) {
+        let mut all = vec!["--context", ctx];
+        all.extend_from_slice(args);
+        self.json(&all)
+    }
+
+    /// `ok` with `--context ctx` in front of `args`.
+    pub fn ok_in(&self, ctx: &str, args: &[&str]) -> Value {
+        let mut all = vec!["--context", ctx];
+        all.extend_from_slice(args);
+        self.ok(&all)
+    }
+
     /// Runs and asserts exit 0, returning the JSON document.
     pub fn ok(&self, args: &[&str]) -> Value {
         let (code, doc) = self.json(args);

@@ -336,3 +336,31 @@ pub fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     }
     cond()
 }
+
+impl super::Env {
+    /// `target add` of a target reaching `sshd` on loopback with its client key.
+    pub fn add_sshd_target(&self, ctx: &str, name: &str, sshd: &Sshd) {
+        self.add_ssh_target_on(ctx, name, sshd, sshd.port);
+    }
+
+    /// The same target on another port (one nothing listens on, say).
+    pub fn add_ssh_target_on(&self, ctx: &str, name: &str, sshd: &Sshd, port: u16) {
+        self.ok_in(
+            ctx,
+            &[
+                "target",
+                "add",
+                "--name",
+                name,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--user",
+                &sshd.user,
+                "--identity-file",
+                sshd.client_key.to_str().unwrap(),
+            ],
+        );
+    }
+}

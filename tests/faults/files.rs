@@ -50,7 +50,7 @@ fn an_empty_lock_left_by_a_crash_is_stale_after_the_grace() {
     let dir = ctx(&env);
     let lock = empty_lock(&dir, Duration::from_secs(60));
 
-    let doc = env.ok(&["--context", "alpha", "deploy", "lock", "status"]);
+    let doc = env.ok_in("alpha", &["deploy", "lock", "status"]);
     assert_eq!(doc["count"], 1, "{doc:#}");
     assert_eq!(doc["data"][0]["unreadable"], true);
     assert_eq!(doc["data"][0]["stale"], true);
@@ -64,29 +64,22 @@ fn an_empty_lock_left_by_a_crash_is_stale_after_the_grace() {
     );
 
     // The next taker is not wedged: it takes the wreck over.
-    let doc = env.ok(&[
-        "--context",
+    let doc = env.ok_in(
         "alpha",
-        "deploy",
-        "lock",
-        "acquire",
-        "--app",
-        "web",
-        "-m",
-        "after crash",
-    ]);
+        &[
+            "deploy",
+            "lock",
+            "acquire",
+            "--app",
+            "web",
+            "-m",
+            "after crash",
+        ],
+    );
     assert_eq!(doc["lock"]["message"], "after crash");
     let on_disk: Value = serde_json::from_slice(&std::fs::read(&lock).unwrap()).unwrap();
     assert_eq!(on_disk["message"], "after crash");
-    env.ok(&[
-        "--context",
-        "alpha",
-        "deploy",
-        "lock",
-        "release",
-        "--app",
-        "web",
-    ]);
+    env.ok_in("alpha", &["deploy", "lock", "release", "--app", "web"]);
     assert!(!lock.exists());
 }
 
@@ -96,42 +89,19 @@ fn a_fresh_empty_lock_is_respected_and_released_only_with_force() {
     let dir = ctx(&env);
     let lock = empty_lock(&dir, Duration::ZERO);
 
-    let (code, doc) = env.json(&[
-        "--context",
+    let (code, doc) = env.json_in(
         "alpha",
-        "deploy",
-        "lock",
-        "acquire",
-        "--app",
-        "web",
-        "-m",
-        "x",
-    ]);
+        &["deploy", "lock", "acquire", "--app", "web", "-m", "x"],
+    );
     assert_eq!(code, 1, "{doc:#}");
     assert_eq!(doc["error"]["code"], "PAAS_DEPLOY_LOCKED");
     assert_eq!(std::fs::read(&lock).unwrap(), b"", "left untouched");
 
-    let doc = env.ok(&[
-        "--context",
-        "alpha",
-        "deploy",
-        "lock",
-        "status",
-        "--app",
-        "web",
-    ]);
+    let doc = env.ok_in("alpha", &["deploy", "lock", "status", "--app", "web"]);
     assert_eq!(doc["data"][0]["unreadable"], true);
     assert_eq!(doc["data"][0]["stale"], false);
 
-    let (code, doc) = env.json(&[
-        "--context",
-        "alpha",
-        "deploy",
-        "lock",
-        "release",
-        "--app",
-        "web",
-    ]);
+    let (code, doc) = env.json_in("alpha", &["deploy", "lock", "release", "--app", "web"]);
     assert_eq!(code, 1, "{doc:#}");
     assert_eq!(doc["error"]["code"], "PAAS_STATE_CORRUPT");
     let hint = doc["error"]["remediation"].as_str().unwrap();
@@ -141,16 +111,10 @@ fn a_fresh_empty_lock_is_respected_and_released_only_with_force() {
     );
     assert!(lock.exists());
 
-    let doc = env.ok(&[
-        "--context",
+    let doc = env.ok_in(
         "alpha",
-        "deploy",
-        "lock",
-        "release",
-        "--app",
-        "web",
-        "--force",
-    ]);
+        &["deploy", "lock", "release", "--app", "web", "--force"],
+    );
     assert_eq!(doc["released"], true);
     assert_eq!(doc["was"]["unreadable"], true);
     assert!(!lock.exists());
@@ -173,7 +137,7 @@ fn a_torn_tail_loses_only_the_torn_row() {
     env.add_target("alpha", "edge-a", "a.example");
     env.add_target("alpha", "edge-b", "b.example");
 
-    let doc = env.ok(&["--context", "alpha", "events", "list"]);
+    let doc = env.ok_in("alpha", &["events", "list"]);
     assert_eq!(doc["skipped_lines"], 1, "{doc:#}");
     let cmds: Vec<&str> = doc["data"]
         .as_array()
@@ -202,7 +166,7 @@ fn temp_files_of_a_crashed_writer_are_reported_and_swept() {
     let live = dir.join(format!(".paasdeck-{}-Lv3Ab9.tmp", std::process::id()));
     std::fs::write(&live, "{}").unwrap();
 
-    let (code, doc) = env.json(&["--context", "alpha", "doctor"]);
+    let (code, doc) = env.json_in("alpha", &["doctor"]);
     assert_eq!(code, 1, "{doc:#}");
     let check = doc["checks"]
         .as_array()
@@ -226,7 +190,7 @@ fn temp_files_of_a_crashed_writer_are_reported_and_swept() {
     assert!(!vault_copy.exists() && !doc_copy.exists());
     assert!(live.exists());
     std::fs::remove_file(&live).unwrap();
-    let (code, doc) = env.json(&["--context", "alpha", "doctor"]);
+    let (code, doc) = env.json_in("alpha", &["doctor"]);
     assert_eq!(code, 0, "{doc:#}");
 }
 
@@ -279,15 +243,16 @@ fn export_to_a_fifo_or_directory_is_refused() {
     std::fs::create_dir(&subdir).unwrap();
 
     for (target, kind) in [(&fifo, "FIFO"), (&link, "FIFO"), (&subdir, "directory")] {
-        let (code, doc) = env.json(&[
-            "--context",
+        let (code, doc) = env.json_in(
             "alpha",
-            "context",
-            "export",
-            "--output",
-            target.to_str().unwrap(),
-            "--force",
-        ]);
+            &[
+                "context",
+                "export",
+                "--output",
+                target.to_str().unwrap(),
+                "--force",
+            ],
+        );
         assert_eq!(code, 2, "{doc:#}");
         let msg = doc["error"]["message"].as_str().unwrap();
         assert!(
@@ -314,15 +279,16 @@ fn export_to_a_fifo_or_directory_is_refused() {
     // A regular file is still replaced with --force.
     let file = out.join("export.json");
     std::fs::write(&file, "old").unwrap();
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "alpha",
-        "context",
-        "export",
-        "--output",
-        file.to_str().unwrap(),
-        "--force",
-    ]);
+        &[
+            "context",
+            "export",
+            "--output",
+            file.to_str().unwrap(),
+            "--force",
+        ],
+    );
     assert!(
         std::fs::read_to_string(&file)
             .unwrap()
@@ -343,7 +309,7 @@ fn a_16_mb_event_row_is_skipped_quickly() {
     text.push_str("{\"timestamp\":\"2026-01-01T00:00:03Z\",\"command\":\"after\"}\n");
     std::fs::write(&audit, text).unwrap();
     let started = std::time::Instant::now();
-    let doc = env.ok(&["--context", "alpha", "events", "list", "--limit", "50"]);
+    let doc = env.ok_in("alpha", &["events", "list", "--limit", "50"]);
     let took = started.elapsed();
     assert_eq!(doc["skipped_lines"], 1, "{doc:#}");
     let cmds: Vec<&str> = doc["data"]

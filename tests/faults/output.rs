@@ -114,20 +114,21 @@ fn hostile_free_text_is_refused_at_input() {
     let apps = std::fs::read_to_string(env.ctx_dir("c").join("apps.json")).unwrap_or_default();
     assert!(!apps.contains("\"api\""), "{apps}");
     // Plain text is still welcome.
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "c",
-        "target",
-        "add",
-        "--name",
-        "edge",
-        "--host",
-        "h.example",
-        "--user",
-        "deploy",
-        "--labels",
-        "eu,edge",
-    ]);
+        &[
+            "target",
+            "add",
+            "--name",
+            "edge",
+            "--host",
+            "h.example",
+            "--user",
+            "deploy",
+            "--labels",
+            "eu,edge",
+        ],
+    );
 }
 
 /// Plants control bytes in targets.json, a deploy lock and an event row.
@@ -158,18 +159,19 @@ fn hostile_state(env: &Env) {
         "services:\n  api:\n    image: x\n",
     )
     .unwrap();
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "c",
-        "app",
-        "add",
-        "--name",
-        "api",
-        "--compose-file",
-        "compose.yaml",
-        "--targets",
-        "edge",
-    ]);
+        &[
+            "app",
+            "add",
+            "--name",
+            "api",
+            "--compose-file",
+            "compose.yaml",
+            "--targets",
+            "edge",
+        ],
+    );
 }
 
 #[test]
@@ -290,30 +292,25 @@ fn failing_target_check_and_doctor_carry_the_error_object() {
     let env = Env::new();
     env.init("c", "oss-demo");
     let port = crate::common::sshd::free_port().to_string();
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "c",
-        "target",
-        "add",
-        "--name",
-        "gone",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--user",
-        "deploy",
-    ]);
-    let (code, doc) = env.json(&[
-        "--context",
+        &[
+            "target",
+            "add",
+            "--name",
+            "gone",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--user",
+            "deploy",
+        ],
+    );
+    let (code, doc) = env.json_in(
         "c",
-        "target",
-        "check",
-        "--target",
-        "gone",
-        "--timeout",
-        "5s",
-    ]);
+        &["target", "check", "--target", "gone", "--timeout", "5s"],
+    );
     assert_eq!(code, 1, "{doc:#}");
     assert_eq!(doc["ok"], false);
     let e = &doc["error"];

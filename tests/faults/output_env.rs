@@ -40,39 +40,24 @@ impl Site {
         let env = Env::new();
         env.init("shop", "production");
         let sshd = Sshd::start();
-        let port = sshd.port.to_string();
-        env.ok(&[
-            "--context",
-            "shop",
-            "target",
-            "add",
-            "--name",
-            "edge-a",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--user",
-            &sshd.user,
-            "--identity-file",
-            sshd.client_key.to_str().unwrap(),
-        ]);
+        env.add_sshd_target("shop", "edge-a", &sshd);
         let remote = env.dir.path().join("remote");
         std::fs::write(env.work.join("compose.yaml"), COMPOSE).unwrap();
-        env.ok(&[
-            "--context",
+        env.ok_in(
             "shop",
-            "app",
-            "add",
-            "--name",
-            "api",
-            "--compose-file",
-            "compose.yaml",
-            "--targets",
-            "edge-a",
-            "--remote-dir",
-            remote.to_str().unwrap(),
-        ]);
+            &[
+                "app",
+                "add",
+                "--name",
+                "api",
+                "--compose-file",
+                "compose.yaml",
+                "--targets",
+                "edge-a",
+                "--remote-dir",
+                remote.to_str().unwrap(),
+            ],
+        );
         env.ok(&["vault", "keygen"]);
         for (name, target, value) in [
             ("DATABASE_URL", None, DB_URL),

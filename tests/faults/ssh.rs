@@ -514,34 +514,36 @@ fn zero_timeouts_are_usage_errors() {
 fn sub_second_timeouts_are_honoured() {
     let env = Env::new();
     env.init("c", "oss-demo");
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "c",
-        "target",
-        "add",
-        "--name",
-        "here",
-        "--host",
-        "localhost",
-        "--user",
-        "me",
-        "--auth-method",
-        "local",
-    ]);
+        &[
+            "target",
+            "add",
+            "--name",
+            "here",
+            "--host",
+            "localhost",
+            "--user",
+            "me",
+            "--auth-method",
+            "local",
+        ],
+    );
     let started = Instant::now();
-    let (code, doc) = env.json(&[
-        "--context",
+    let (code, doc) = env.json_in(
         "c",
-        "target",
-        "exec",
-        "--targets",
-        "here",
-        "--timeout",
-        "400ms",
-        "--",
-        "sleep",
-        "8.61",
-    ]);
+        &[
+            "target",
+            "exec",
+            "--targets",
+            "here",
+            "--timeout",
+            "400ms",
+            "--",
+            "sleep",
+            "8.61",
+        ],
+    );
     assert_eq!(code, 1, "{doc:#}");
     assert!(
         started.elapsed() < Duration::from_secs(3),
@@ -568,20 +570,21 @@ fn the_connection_set_up_is_bounded_by_the_connect_timeout() {
     });
     let env = Env::new();
     env.init("c", "oss-demo");
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "c",
-        "target",
-        "add",
-        "--name",
-        "stalled",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port.to_string(),
-        "--user",
-        "nobody",
-    ]);
+        &[
+            "target",
+            "add",
+            "--name",
+            "stalled",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--user",
+            "nobody",
+        ],
+    );
     let started = Instant::now();
     let o = env
         .cmd()

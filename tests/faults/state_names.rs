@@ -102,23 +102,17 @@ fn existing_context_names_si_accepts_are_listed_selectable_and_guarded() {
         "only directories holding a context"
     );
     // a customer by its name, whatever the case
-    let doc = env.ok(&["--context", "Customer-Acme", "context", "show"]);
+    let doc = env.ok_in("Customer-Acme", &["context", "show"]);
     assert_eq!(doc["class"], "production", "{doc:#}");
 
     // selectable, and guarded as the production context it is
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "ACME-Prod",
-        "target",
-        "add",
-        "--name",
-        "edge",
-        "--host",
-        "10.0.0.9",
-        "--user",
-        "ops",
-    ]);
-    let doc = env.ok(&["--context", "ACME-Prod", "context", "show"]);
+        &[
+            "target", "add", "--name", "edge", "--host", "10.0.0.9", "--user", "ops",
+        ],
+    );
+    let doc = env.ok_in("ACME-Prod", &["context", "show"]);
     assert_eq!(doc["confirm_destructive"], "type-name");
     let (code, doc) = run(
         &env,

@@ -12,16 +12,17 @@ fn setup(env: &Env) -> std::path::PathBuf {
     env.add_target("prod", "edge-a", "203.0.113.10");
     let compose = env.work.join("compose.yaml");
     std::fs::write(&compose, COMPOSE).unwrap();
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "prod",
-        "app",
-        "add",
-        "--name",
-        "shop",
-        "--compose-file",
-        compose.to_str().unwrap(),
-    ]);
+        &[
+            "app",
+            "add",
+            "--name",
+            "shop",
+            "--compose-file",
+            compose.to_str().unwrap(),
+        ],
+    );
     compose
 }
 
@@ -41,37 +42,31 @@ fn addon_commands_write_what_si_writes() {
         ["databasus", "nats", "postgres", "redis", "supabase-walg"]
     );
     assert_eq!(c["merge_strategy"], "additive_no_override");
-    let (code, _) = env.json(&[
-        "--context",
+    let (code, _) = env.json_in(
         "prod",
-        "app",
-        "addon",
-        "enable",
-        "--app",
-        "shop",
-        "--pack",
-        "mysql",
-    ]);
+        &["app", "addon", "enable", "--app", "shop", "--pack", "mysql"],
+    );
     assert_eq!(code, 2, "unknown pack");
     let (code, _) = env.json(&[
         "app", "addon", "enable", "--app", "shop", "--pack", "postgres",
     ]);
     assert_eq!(code, 2, "mutating: needs --context");
-    let e = env.ok(&[
-        "--context",
+    let e = env.ok_in(
         "prod",
-        "app",
-        "addon",
-        "enable",
-        "--app",
-        "shop",
-        "--pack",
-        "postgres",
-        "--name",
-        "db",
-        "--set",
-        "POSTGRES_DB=shop",
-    ]);
+        &[
+            "app",
+            "addon",
+            "enable",
+            "--app",
+            "shop",
+            "--pack",
+            "postgres",
+            "--name",
+            "db",
+            "--set",
+            "POSTGRES_DB=shop",
+        ],
+    );
     assert_eq!(e["service"], "postgres-db");
     assert_eq!(e["bundle_file"], "compose.addon.db.yaml");
     let dir = env.ctx_dir("prod");
@@ -105,21 +100,22 @@ fn addon_commands_write_what_si_writes() {
         "si's field order"
     );
     // A second add-on whose service clashes with the first is refused before anything is written.
-    let (code, doc) = env.json(&[
-        "--context",
+    let (code, doc) = env.json_in(
         "prod",
-        "app",
-        "addon",
-        "enable",
-        "--app",
-        "shop",
-        "--pack",
-        "postgres",
-        "--name",
-        "db2",
-        "--service",
-        "postgres-db",
-    ]);
+        &[
+            "app",
+            "addon",
+            "enable",
+            "--app",
+            "shop",
+            "--pack",
+            "postgres",
+            "--name",
+            "db2",
+            "--service",
+            "postgres-db",
+        ],
+    );
     assert_eq!(code, 2, "{doc:#}");
     assert!(
         doc["error"]["message"]
@@ -128,71 +124,42 @@ fn addon_commands_write_what_si_writes() {
             .contains("merge conflict in section \"services\" for key \"postgres-db\"")
     );
     assert!(!dir.join("addons/shop/db2.compose.yaml").exists());
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "prod",
-        "app",
-        "addon",
-        "enable",
-        "--app",
-        "shop",
-        "--pack",
-        "redis",
-    ]);
-    let l = env.ok(&["--context", "prod", "app", "addon", "list", "--app", "shop"]);
+        &["app", "addon", "enable", "--app", "shop", "--pack", "redis"],
+    );
+    let l = env.ok_in("prod", &["app", "addon", "list", "--app", "shop"]);
     assert_eq!(l["count"], 2);
     assert_eq!(l["data"][0]["name"], "db");
     assert_eq!(l["data"][1]["name"], "redis");
-    let d = env.ok(&[
-        "--context",
+    let d = env.ok_in(
         "prod",
-        "app",
-        "addon",
-        "disable",
-        "--app",
-        "shop",
-        "--name",
-        "redis",
-    ]);
+        &[
+            "app", "addon", "disable", "--app", "shop", "--name", "redis",
+        ],
+    );
     assert_eq!(d["removed"], true);
     assert!(!dir.join("addons/shop/redis.compose.yaml").exists());
-    assert_eq!(
-        env.ok(&["--context", "prod", "app", "addon", "list"])["count"],
-        1
-    );
+    assert_eq!(env.ok_in("prod", &["app", "addon", "list"])["count"], 1);
 }
 
 #[test]
 fn a_deploy_bundle_carries_every_addon_and_its_manifest() {
     let env = Env::new();
     let compose = setup(&env);
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "prod",
-        "app",
-        "addon",
-        "enable",
-        "--app",
-        "shop",
-        "--pack",
-        "postgres",
-        "--name",
-        "db",
-    ]);
-    env.ok(&[
-        "--context",
+        &[
+            "app", "addon", "enable", "--app", "shop", "--pack", "postgres", "--name", "db",
+        ],
+    );
+    env.ok_in(
         "prod",
-        "app",
-        "addon",
-        "enable",
-        "--app",
-        "shop",
-        "--pack",
-        "redis",
-        "--name",
-        "cache",
-    ]);
-    let plan = env.ok(&["--context", "prod", "deploy", "--app", "shop"]);
+        &[
+            "app", "addon", "enable", "--app", "shop", "--pack", "redis", "--name", "cache",
+        ],
+    );
+    let plan = env.ok_in("prod", &["deploy", "--app", "shop"]);
     let bundle = std::path::PathBuf::from(plan["bundle_dir"].as_str().unwrap());
     assert_eq!(
         std::fs::read_to_string(bundle.join("compose.files")).unwrap(),
@@ -224,7 +191,7 @@ fn a_deploy_bundle_carries_every_addon_and_its_manifest() {
         format!("{COMPOSE}  postgres-db:\n    image: postgres:15\n"),
     )
     .unwrap();
-    let (code, doc) = env.json(&["--context", "prod", "deploy", "--app", "shop"]);
+    let (code, doc) = env.json_in("prod", &["deploy", "--app", "shop"]);
     assert_eq!(code, 2, "{doc:#}");
     assert!(
         doc["error"]["message"].as_str().unwrap().contains(

@@ -52,7 +52,7 @@ fn si_ingress_artifacts_are_information_and_never_block() {
     let env = Env::new();
     env.init("prod", "production");
     let dir = ingress_baseline(&env, "prod");
-    let doc = env.ok(&["--context", "prod", "doctor"]);
+    let doc = env.ok_in("prod", &["doctor"]);
     let c = check(&doc, "state_permissions");
     assert_eq!(c["ok"], true, "{c:#}");
     let detail = c["detail"].as_str().unwrap();
@@ -82,7 +82,7 @@ fn si_ingress_artifacts_are_information_and_never_block() {
     );
     // acme.json holds certificate keys once Traefik runs: it stays private state.
     mode(&dir.join("acme.json"), 0o644);
-    let (code, doc) = env.json(&["--context", "prod", "doctor"]);
+    let (code, doc) = env.json_in("prod", &["doctor"]);
     assert_eq!(code, 1);
     let detail = check(&doc, "state_permissions")["detail"]
         .as_str()
@@ -98,7 +98,7 @@ fn si_ingress_artifacts_are_information_and_never_block() {
     mode(&events, 0o755);
     let cfg = env.ctx_dir("prod").join("config.json");
     mode(&cfg, 0o644);
-    let (code, doc) = env.json(&["--context", "prod", "doctor"]);
+    let (code, doc) = env.json_in("prod", &["doctor"]);
     assert_eq!(code, 1);
     let detail = check(&doc, "state_permissions")["detail"]
         .as_str()
@@ -121,7 +121,7 @@ fn si_ingress_artifacts_are_information_and_never_block() {
     mode(&cfg, 0o600);
     std::fs::write(dir.join("notes.txt"), "x").unwrap();
     mode(&dir.join("notes.txt"), 0o644);
-    let (code, _) = env.json(&["--context", "prod", "doctor"]);
+    let (code, _) = env.json_in("prod", &["doctor"]);
     assert_eq!(code, 1);
 }
 
@@ -139,7 +139,7 @@ fn plaintext_env_in_si_bundles_is_found_and_scrubbed() {
     )
     .unwrap();
     fixtures::si_modes(&env.root);
-    let (code, doc) = env.json(&["--context", "prod", "doctor"]);
+    let (code, doc) = env.json_in("prod", &["doctor"]);
     assert_eq!(code, 1);
     let c = check(&doc, "bundle_plaintext_env");
     assert_eq!(c["ok"], false);
@@ -151,17 +151,17 @@ fn plaintext_env_in_si_bundles_is_found_and_scrubbed() {
     assert!(detail.contains("context scrub-bundles --apply"), "{detail}");
     assert!(!doc.to_string().contains("s3cr3t"));
     // Plan first: nothing removed.
-    let plan = env.ok(&["--context", "prod", "context", "scrub-bundles"]);
+    let plan = env.ok_in("prod", &["context", "scrub-bundles"]);
     assert_eq!(plan["files"], 1);
     assert!(bundle.join(".env").exists());
     // Mutating: needs an explicit context.
     let (code, _) = env.json(&["context", "scrub-bundles", "--apply"]);
     assert_eq!(code, 2);
-    let done = env.ok(&["--context", "prod", "context", "scrub-bundles", "--apply"]);
+    let done = env.ok_in("prod", &["context", "scrub-bundles", "--apply"]);
     assert_eq!(done["files"], 1);
     assert!(!bundle.join(".env").exists());
     assert!(!done.to_string().contains("s3cr3t"));
-    let doc = env.ok(&["--context", "prod", "doctor"]);
+    let doc = env.ok_in("prod", &["doctor"]);
     assert_eq!(check(&doc, "bundle_plaintext_env")["ok"], true);
     let audit = std::fs::read_to_string(env.ctx_dir("prod").join("events/audit.jsonl")).unwrap();
     assert!(audit.contains("context scrub-bundles"), "{audit}");

@@ -32,18 +32,10 @@ fn an_si_rewrite_of_config_json_keeps_the_context_read_only() {
     fixtures::place(&env, "prod", "config.json", "config.json");
     let cfg = std::fs::read_to_string(env.ctx_dir("prod").join("config.json")).unwrap();
     assert!(!cfg.contains("read_only"));
-    let (code, doc) = env.json(&[
-        "--context",
+    let (code, doc) = env.json_in(
         "prod",
-        "target",
-        "add",
-        "--name",
-        "x",
-        "--host",
-        "h",
-        "--user",
-        "u",
-    ]);
+        &["target", "add", "--name", "x", "--host", "h", "--user", "u"],
+    );
     assert_eq!(code, 2, "{doc:#}");
     assert_eq!(doc["error"]["code"], "PAAS_CONTEXT_GUARD");
     let show = env.ok(&["context", "show", "prod"]);
@@ -53,33 +45,20 @@ fn an_si_rewrite_of_config_json_keeps_the_context_read_only() {
     let list = env.ok(&["context", "list"]);
     assert_eq!(list["data"][0]["read_only"], true, "{list:#}");
     // --write still lifts it for one invocation
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "prod",
-        "--write",
-        "target",
-        "add",
-        "--name",
-        "x",
-        "--host",
-        "h",
-        "--user",
-        "u",
-    ]);
+        &[
+            "--write", "target", "add", "--name", "x", "--host", "h", "--user", "u",
+        ],
+    );
     // and `context init --read-only=false` lifts it for good, in both files
     env.ok(&["context", "init", "prod", "--read-only=false", "--write"]);
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "prod",
-        "target",
-        "add",
-        "--name",
-        "y",
-        "--host",
-        "h2",
-        "--user",
-        "u",
-    ]);
+        &[
+            "target", "add", "--name", "y", "--host", "h2", "--user", "u",
+        ],
+    );
 }
 
 #[test]
@@ -91,18 +70,10 @@ fn guard_keys_an_older_paasdeck_left_in_config_json_move_to_paasdeck_json() {
     cfg["read_only"] = true.into();
     cfg["confirm"] = "yes".into();
     std::fs::write(&path, serde_json::to_string_pretty(&cfg).unwrap()).unwrap();
-    let (code, _) = env.json(&[
-        "--context",
+    let (code, _) = env.json_in(
         "old",
-        "target",
-        "add",
-        "--name",
-        "x",
-        "--host",
-        "h",
-        "--user",
-        "u",
-    ]);
+        &["target", "add", "--name", "x", "--host", "h", "--user", "u"],
+    );
     assert_eq!(code, 2, "config.json's read_only is still read");
     env.ok(&["context", "init", "old", "--write"]);
     let cfg = std::fs::read_to_string(&path).unwrap();
@@ -113,18 +84,10 @@ fn guard_keys_an_older_paasdeck_left_in_config_json_move_to_paasdeck_json() {
     let settings = std::fs::read_to_string(env.ctx_dir("old").join("paasdeck.json")).unwrap();
     assert!(settings.contains("\"read_only\": true"), "{settings}");
     assert!(settings.contains("\"confirm\": \"yes\""), "{settings}");
-    let (code, _) = env.json(&[
-        "--context",
+    let (code, _) = env.json_in(
         "old",
-        "target",
-        "add",
-        "--name",
-        "x",
-        "--host",
-        "h",
-        "--user",
-        "u",
-    ]);
+        &["target", "add", "--name", "x", "--host", "h", "--user", "u"],
+    );
     assert_eq!(code, 2, "still read-only after the move");
 }
 
@@ -137,18 +100,10 @@ fn a_damaged_guard_setting_is_corrupt_state_never_writable() {
         r#"{"read_only": "yes"}"#,
     )
     .unwrap();
-    let (code, doc) = env.json(&[
-        "--context",
+    let (code, doc) = env.json_in(
         "p",
-        "target",
-        "add",
-        "--name",
-        "x",
-        "--host",
-        "h",
-        "--user",
-        "u",
-    ]);
+        &["target", "add", "--name", "x", "--host", "h", "--user", "u"],
+    );
     assert_eq!(code, 1, "{doc:#}");
     assert_eq!(doc["error"]["code"], "PAAS_STATE_CORRUPT");
     assert!(
@@ -164,7 +119,7 @@ fn targets_json_keeps_si_key_order_through_a_rewrite() {
     let env = Env::new();
     env.init("prod", "production");
     fixtures::place(&env, "prod", "targets.json", "targets.json");
-    env.ok(&["--context", "prod", "target", "use", "edge-b"]);
+    env.ok_in("prod", &["target", "use", "edge-b"]);
     let after = std::fs::read_to_string(env.ctx_dir("prod").join("targets.json")).unwrap();
     // What si itself writes after `target use edge-b`: the same bytes but the current target.
     let want = fixtures::text(&env, "targets.json").replace(
@@ -189,9 +144,9 @@ fn context_import_creates_the_context_as_si_does() {
     assert_eq!(doc["created"], true, "{doc:#}");
     let show = env.ok(&["context", "show", "acme"]);
     assert_eq!(show["type"], "internal-dogfood", "si's default type");
-    let t = env.ok(&["--context", "acme", "target", "list"]);
+    let t = env.ok_in("acme", &["target", "list"]);
     assert_eq!(t["count"], 1);
-    let apps = env.ok(&["--context", "acme", "app", "status", "shop"]);
+    let apps = env.ok_in("acme", &["app", "status", "shop"]);
     assert_eq!(apps["current_release"], "rel-20260217T020304-123456789");
     // A second import merges into the existing context; --type may not re-type it.
     let doc = env.ok(&["context", "import", "--input", input, "--name", "acme"]);
@@ -234,23 +189,24 @@ fn an_si_rewrite_of_targets_json_keeps_the_identity_file() {
     env.init("prod", "production");
     let key = env.dir.path().join("edge_key");
     std::fs::write(&key, "not a real key, only its path matters here").unwrap();
-    env.ok(&[
-        "--context",
+    env.ok_in(
         "prod",
-        "target",
-        "add",
-        "--name",
-        "edge-a",
-        "--host",
-        "203.0.113.10",
-        "--user",
-        "deploy",
-        "--identity-file",
-        key.to_str().unwrap(),
-    ]);
+        &[
+            "target",
+            "add",
+            "--name",
+            "edge-a",
+            "--host",
+            "203.0.113.10",
+            "--user",
+            "deploy",
+            "--identity-file",
+            key.to_str().unwrap(),
+        ],
+    );
     // si rewrites targets.json from its struct: no identity_file.
     fixtures::place(&env, "prod", "targets.json", "targets.json");
-    let list = env.ok(&["--context", "prod", "target", "list"]);
+    let list = env.ok_in("prod", &["target", "list"]);
     assert_eq!(list["data"][0]["name"], "edge-a");
     assert_eq!(
         list["data"][0]["identity_file"],
@@ -259,8 +215,8 @@ fn an_si_rewrite_of_targets_json_keeps_the_identity_file() {
     );
     assert!(list["data"][1].get("identity_file").is_none());
     // Removing the target forgets it.
-    env.ok(&["--context", "prod", "target", "use", "edge-b"]);
-    env.ok(&["--context", "prod", "target", "remove", "edge-a"]);
+    env.ok_in("prod", &["target", "use", "edge-b"]);
+    env.ok_in("prod", &["target", "remove", "edge-a"]);
     let settings = std::fs::read_to_string(env.ctx_dir("prod").join("paasdeck.json")).unwrap();
     assert!(!settings.contains("edge_key"), "{settings}");
 }

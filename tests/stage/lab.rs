@@ -50,20 +50,21 @@ impl Lab {
         std::fs::copy(fixtures.join("fake-incus"), bin.join("incus")).unwrap();
         std::fs::copy(fixtures.join("fake-df"), bin.join("df")).unwrap();
         env.init("stg", "staging");
-        env.ok(&[
-            "--context",
+        env.ok_in(
             "stg",
-            "target",
-            "add",
-            "--name",
-            "gbo-host",
-            "--host",
-            "localhost",
-            "--user",
-            "tester",
-            "--auth-method",
-            "local",
-        ]);
+            &[
+                "target",
+                "add",
+                "--name",
+                "gbo-host",
+                "--host",
+                "localhost",
+                "--user",
+                "tester",
+                "--auth-method",
+                "local",
+            ],
+        );
         Lab {
             env,
             bin,
@@ -77,22 +78,7 @@ impl Lab {
         let env = Env::new();
         let sshd = Sshd::start();
         env.init("stg", "staging");
-        env.ok(&[
-            "--context",
-            "stg",
-            "target",
-            "add",
-            "--name",
-            "gbo-host",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &sshd.port.to_string(),
-            "--user",
-            &sshd.user,
-            "--identity-file",
-            sshd.client_key.to_str().unwrap(),
-        ]);
+        env.add_sshd_target("stg", "gbo-host", &sshd);
         Lab {
             bin: sshd.fakebin.clone(),
             state: sshd.incus_state.clone(),

@@ -159,19 +159,15 @@ fn configure_writes_validates_and_shows() {
 
     // Only staging contexts have a stage.
     lab.env.init("prod", "production");
-    let (code, doc) = lab.env.json(&[
-        "--context",
+    let (code, doc) = lab.env.json_in(
         "prod",
-        "stage",
-        "configure",
-        "--from-file",
-        f.to_str().unwrap(),
-    ]);
+        &["stage", "configure", "--from-file", f.to_str().unwrap()],
+    );
     assert_eq!(
         (code, doc["error"]["code"].as_str()),
         (1, Some("PAAS_CONTEXT_GUARD"))
     );
-    let (code, doc) = lab.env.json(&["--context", "prod", "stage", "status"]);
+    let (code, doc) = lab.env.json_in("prod", &["stage", "status"]);
     assert_eq!(
         (code, doc["error"]["code"].as_str()),
         (1, Some("PAAS_CONTEXT_GUARD"))
