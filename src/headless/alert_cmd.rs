@@ -8,14 +8,12 @@ use super::Invocation;
 use super::deploy_cmd::alert_line;
 use super::output::Report;
 use super::secret_cmd::read_value;
-use super::vault_cmd;
 use crate::cli::{AlertCmd, AlertPolicyCmd};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::alert::{self, Alert, http};
 use crate::state::alerts::{self, AlertRow, AlertSeverity, Channel};
+use crate::state::incidents;
 use crate::state::paths::ContextDir;
-use crate::state::vault::Vault;
-use crate::state::{context, incidents};
 use crate::text::sanitize_inline;
 
 pub fn run(inv: &Invocation, cmd: &AlertCmd) -> Result<Report> {
@@ -43,12 +41,7 @@ fn store_secret(
     key: &str,
     value: &str,
 ) -> Result<Option<String>> {
-    let _lock = cd.lock()?;
-    let mut vault = Vault::load(&context::vault_path(cd))?;
-    let to = vault_cmd::write_recipients(inv, &mut vault)?;
-    vault.seal(key, value, &to.recipients)?;
-    vault.save()?;
-    Ok(to.note)
+    Ok(crate::ops::secrets::seal_key(&inv.root, cd, key, value)?.note)
 }
 
 /// A bot token as Telegram issues them (`123456:AbC-_x`); the message never shows it.

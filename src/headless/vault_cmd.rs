@@ -1,7 +1,6 @@
 //! `vault keygen|status|recipient add` and `secret encrypt`: the operator's age identity and who
 //! can decrypt a context's vault (SPEC §13). Never prints a secret key or a value.
 
-use age::x25519::Recipient;
 use serde_json::{Value, json};
 
 use super::Invocation;
@@ -10,23 +9,8 @@ use crate::cli::{RecipientCmd, VaultCmd};
 use crate::error::Result;
 use crate::ops::vault;
 use crate::state::ContextDir;
-use crate::state::vault::Vault;
 use crate::state::vault::identity::{self, OperatorIdentity};
 use crate::text::sanitize_inline;
-
-/// The recipients a write encrypts to.
-pub(super) struct WriteTo {
-    pub recipients: Vec<Recipient>,
-    /// Said when the operator will not be able to read what is written.
-    pub note: Option<String>,
-}
-
-/// The vault's recipients, or, for a vault without any, the operator's own (the header is
-/// added to the file either way).
-pub(super) fn write_recipients(inv: &Invocation, vault: &mut Vault) -> Result<WriteTo> {
-    let (recipients, note) = crate::ops::secrets::write_recipients(&inv.root, &inv.context, vault)?;
-    Ok(WriteTo { recipients, note })
-}
 
 /// `secret encrypt`: every plaintext value encrypted in place, atomically, under the lock.
 pub(super) fn encrypt(inv: &Invocation, cd: &ContextDir) -> Result<Report> {

@@ -62,12 +62,7 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
         .cloned()
         .unwrap_or_default();
     let Some(release) = h.current_release.clone() else {
-        return Err(PaasError::new(
-            ErrorCode::RollbackResolveFailed,
-            "release_resolve",
-            format!("app {app} has no release applied in this context yet"),
-        )
-        .with_remediation("deploy it first: `deploy --app APP --apply`"));
+        return Err(location::no_release(&app));
     };
     let doc = targets::load(cd)?;
     let wanted: Vec<String> = match &spec.target {
@@ -85,17 +80,8 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
         .into_iter()
         .next()
         .ok_or_else(|| targets::not_found(wanted.first().map(String::as_str).unwrap_or("?")))?;
-    let loc = location::current(cd.name(), &app, &h)?.ok_or_else(|| {
-        PaasError::new(
-            ErrorCode::RollbackResolveFailed,
-            "release_resolve",
-            format!("app {app} has no release applied in this context yet"),
-        )
-    })?;
-    // The current release's compose files: its bundle's manifest when it is here.
-    let files = bundle::load(cd, &app, &release)
-        .map(|b| b.compose_files)
-        .unwrap_or_else(|_| vec![bundle::COMPOSE_NAME.to_string()]);
+    let loc = location::current(cd.name(), &app, &h)?.ok_or_else(|| location::no_release(&app))?;
+    let files = bundle::compose_files(cd, &app, &release);
     let mut args = vec![
         "logs".to_string(),
         "--no-color".into(),

@@ -3,7 +3,6 @@
 //! go in through [`set`] and never come out of this module.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use crate::error::Result;
 use crate::ops::deploy::bundle;
@@ -13,7 +12,7 @@ use crate::state::StateRoot;
 use crate::state::paths::ContextDir;
 use crate::state::vault::identity;
 use crate::state::vault::{SecretScope, Vault};
-use crate::state::{apps, context, names};
+use crate::state::{apps, names};
 
 /// A secret value: never printed, not even by `{:?}`.
 #[derive(Clone, PartialEq, Eq)]
@@ -36,11 +35,6 @@ impl std::fmt::Debug for SecretValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(crate::policy::redact::REDACTED)
     }
-}
-
-/// The vault file of a context.
-pub fn vault_path(cd: &ContextDir) -> Result<PathBuf> {
-    Ok(context::vault_path(cd))
 }
 
 /// What a `set` wrote.
@@ -91,15 +85,20 @@ pub fn set(
     value: &SecretValue,
 ) -> Result<Written> {
     names::validate_env_name(name)?;
-    let key = scope.key(name);
+    seal_key(root, cd, &scope.key(name), &value.0)
+}
+
+/// Encrypts a value under a vault key of its own (an alert channel's token, say), under the
+/// context lock, to the vault's recipients.
+pub fn seal_key(root: &StateRoot, cd: &ContextDir, key: &str, value: &str) -> Result<Written> {
     let _lock = cd.lock()?;
-    let mut vault = Vault::load(&vault_path(cd)?)?;
-    let replaced = vault.contains(&key);
+    let mut vault = crate::ops::redaction::load_vault(cd)?;
+    let replaced = vault.contains(key);
     let (recipients, note) = write_recipients(root, cd.name(), &mut vault)?;
-    vault.seal(&key, &value.0, &recipients)?;
+    vault.seal(key, value, &recipients)?;
     vault.save()?;
     Ok(Written {
-        key,
+        key: key.to_string(),
         replaced,
         recipients: recipients.len(),
         note,
@@ -112,7 +111,7 @@ pub fn unset(cd: &ContextDir, scope: &SecretScope, name: &str) -> Result<(String
     names::validate_env_name(name)?;
     let key = scope.key(name);
     let _lock = cd.lock()?;
-    let mut vault = Vault::load(&vault_path(cd)?)?;
+    let mut vault = crate::ops::redaction::load_vault(cd)?;
     let removed = vault.unset(&key);
     if removed {
         vault.save()?;
@@ -158,7 +157,7 @@ pub fn status(cd: &ContextDir, app: &str) -> Result<Vec<VarStatus>> {
             format!("cannot read the compose file {}: {e}", entry.compose_file),
         )
     })?;
-    let vault = Vault::load(&vault_path(cd)?)?;
+    let vault = crate::ops::redaction::load_vault(cd)?;
     let targets: Vec<String> = crate::state::targets::load(cd)?
         .targets
         .iter()

@@ -307,6 +307,12 @@ impl Keymap {
             .unwrap_or_else(|| "?".into())
     }
 
+    /// Whether the key event is one of `cmd`'s keys (any scope).
+    pub fn is(&self, cmd: Cmd, k: &KeyEvent) -> bool {
+        let key = KeySpec::from_event(k);
+        self.bindings.iter().any(|(b, c)| *c == cmd && *b == key)
+    }
+
     pub fn keys_for(&self, cmd: Cmd) -> Vec<KeySpec> {
         self.bindings
             .iter()

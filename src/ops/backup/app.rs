@@ -52,16 +52,6 @@ impl AppSite {
     }
 }
 
-/// An app without a current release has nothing to back up or restore into.
-fn no_release(app: &str) -> PaasError {
-    PaasError::new(
-        ErrorCode::RollbackResolveFailed,
-        "release_resolve",
-        format!("app {app} has no release applied in this context yet"),
-    )
-    .with_remediation("deploy it first: `deploy --app APP --apply`")
-}
-
 /// Resolves the app, the target (`target`, else `fallback`, else the app's first target) and
 /// the current release.
 pub fn site(
@@ -82,7 +72,7 @@ pub fn site(
     let release = h
         .current_release
         .clone()
-        .ok_or_else(|| no_release(&entry.name))?;
+        .ok_or_else(|| crate::ops::deploy::location::no_release(&entry.name))?;
     let doc = targets::load(cd)?;
     let wanted: Vec<String> = match (target, fallback) {
         (Some(t), _) => {
@@ -105,7 +95,7 @@ pub fn site(
         .ok_or_else(|| targets::not_found(wanted.first().map(String::as_str).unwrap_or("?")))?;
     // Where the current release runs: paasdeck's layout, or si's for an app si deployed.
     let loc = crate::ops::deploy::location::current(cd.name(), &entry.name, &h)?
-        .ok_or_else(|| no_release(&entry.name))?;
+        .ok_or_else(|| crate::ops::deploy::location::no_release(&entry.name))?;
     let vault = redaction::load_vault(cd)?;
     Ok(AppSite {
         dir: loc.release_dir().to_string(),

@@ -15,14 +15,14 @@ use super::Ticker;
 use super::app::{AppSite, site, tail_sink, tail_text};
 use super::state::{self, StateRestored};
 use super::stream::{self, CHANNEL_CHUNKS, Counter, Expect};
-use super::verify::{self, Finding};
+use super::verify;
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::redaction::Redacting;
 use crate::ops::remediation::{self, Facts};
 use crate::policy::doctor;
 use crate::remote::pool::Pool;
 use crate::remote::{ByteRequest, LineSink, Stream};
-use crate::state::backups::{self, BackupGroup, BackupId, BackupKind, BackupRow, VerifyState};
+use crate::state::backups::{BackupGroup, BackupId, BackupKind, BackupRow};
 use crate::state::paths::ContextDir;
 use crate::state::vault::identity;
 use crate::state::{StateRoot, clock};
@@ -72,23 +72,12 @@ impl RestorePlan {
 /// The verification a restore starts with: a backup that fails it is refused, naming the
 /// newest backup of the same app (or of state) that verifies.
 pub fn verified(cd: &ContextDir, id: &BackupId) -> Result<BackupRow> {
-    let row = backups::load(cd)?
-        .find(id.as_str())
-        .cloned()
-        .ok_or_else(|| backups::not_found(cd, id.as_str()))?;
-    let finding = verify::check(&row, None)?;
-    let (state, detail) = match &finding {
-        Finding::Pass(d) => (VerifyState::Ok, d.clone()),
-        Finding::Fail(d) => (VerifyState::Failed, d.clone()),
-    };
-    let row = backups::update(cd, id, |r| {
-        r.verified_at = clock::now_event();
-        r.verify = state;
-        r.verify_detail = detail.clone();
-    })?;
-    if state == VerifyState::Ok {
-        return Ok(row);
+    let v = verify::verify(cd, id, false)?;
+    if v.ok {
+        return Ok(v.row);
     }
+    let detail = v.row.verify_detail.clone();
+    let row = v.row;
     let group = BackupGroup::of(&row);
     let good = verify::newest_good(cd, &group, id);
     let (suggest, remediation) = match &good {

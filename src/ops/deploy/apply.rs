@@ -122,9 +122,9 @@ fn redactor_for(job: &TargetJob) -> ValueRedactor {
 fn resolve_envs(
     root: &StateRoot,
     cd: &ContextDir,
+    vault: &Vault,
     plan: &Plan,
 ) -> Result<HashMap<String, TargetEnv>> {
-    let vault = Vault::load(&context::vault_path(cd))?;
     let mut ids = Lazy::new(root.path());
     let candidate = plan
         .rollback_candidate
@@ -137,9 +137,9 @@ fn resolve_envs(
     let mut out = HashMap::new();
     for t in &plan.targets {
         let mut values = Vec::new();
-        let release = env_for(&vault, &mut ids, plan, &t.name, &plan.bundle, &mut values)?;
+        let release = env_for(vault, &mut ids, plan, &t.name, &plan.bundle, &mut values)?;
         let candidate = match &candidate {
-            Some(b) => Some(env_for(&vault, &mut ids, plan, &t.name, b, &mut values)?),
+            Some(b) => Some(env_for(vault, &mut ids, plan, &t.name, b, &mut values)?),
             None => None,
         };
         let env = TargetEnv {
@@ -391,7 +391,7 @@ pub async fn apply(
     // values are refused before anything is decrypted, locked or touched.
     let vault = Vault::load(&context::vault_path(&cd))?;
     refuse_missing(root, &plan, &vault)?;
-    let envs = resolve_envs(root, &cd, &plan).map_err(|e| PaasError {
+    let envs = resolve_envs(root, &cd, &vault, &plan).map_err(|e| PaasError {
         message: format!(
             "{} stopped before any target was touched: {}",
             plan.kind.command(),

@@ -320,6 +320,14 @@ pub fn create(
     })
 }
 
+/// The compose files a release runs with: its bundle's manifest when the bundle is here, else
+/// `compose.yaml` alone.
+pub fn compose_files(cd: &ContextDir, app: &AppName, release: &ReleaseId) -> Vec<String> {
+    load(cd, app, release)
+        .map(|b| b.compose_files)
+        .unwrap_or_else(|_| vec![COMPOSE_NAME.to_string()])
+}
+
 /// An existing bundle (for rollback): it must hold `compose.yaml` and a `release.json` made for
 /// this release, app and context (anything else in it is `PAAS_STATE_CORRUPT`).
 pub fn load(cd: &ContextDir, app: &AppName, release: &ReleaseId) -> Result<Bundle> {

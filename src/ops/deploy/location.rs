@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::DEFAULT_REMOTE_ROOT;
 use super::remote::{Layout, project_name};
-use crate::error::Result;
+use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::deployments::{AppHistory, app_key};
 use crate::state::ids::{AppName, ReleaseId, RemoteDir};
 
@@ -90,6 +90,16 @@ pub fn si_project(release: &str) -> String {
 }
 
 /// Where the current release of `app` runs; `None` when it has none.
+/// An app without a current release: nothing runs to read, back up or restore into.
+pub fn no_release(app: &str) -> PaasError {
+    PaasError::new(
+        ErrorCode::RollbackResolveFailed,
+        "release_resolve",
+        format!("app {app} has no release applied in this context yet"),
+    )
+    .with_remediation("deploy it first: `deploy --app APP --apply`")
+}
+
 pub fn current(context: &str, app: &AppName, h: &AppHistory) -> Result<Option<Location>> {
     let Some(release) = h.current_release.as_ref() else {
         return Ok(None);

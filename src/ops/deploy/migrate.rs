@@ -47,11 +47,10 @@ pub(super) fn current_si_release(
     if !loc.is_si() {
         return None;
     }
-    let compose_files = ReleaseId::parse(loc.release())
-        .ok()
-        .and_then(|r| bundle::load(cd, app, &r).ok())
-        .map(|b| b.compose_files)
-        .unwrap_or_else(|| vec![bundle::COMPOSE_NAME.to_string()]);
+    let compose_files = match ReleaseId::parse(loc.release()) {
+        Ok(r) => bundle::compose_files(cd, app, &r),
+        Err(_) => vec![bundle::COMPOSE_NAME.to_string()],
+    };
     Some(SiRelease {
         release: loc.release().to_string(),
         dir: loc.release_dir().to_string(),

@@ -408,13 +408,10 @@ pub fn app_site(cd: &ContextDir, c: &Common) -> Result<AppSite> {
             app: state.app.to_string(),
         },
         project: remote::project_name(cd.name(), &state.app),
-        compose_files: state
-            .history
-            .current_release
-            .as_ref()
-            .and_then(|r| bundle::load(cd, &state.app, r).ok())
-            .map(|b| b.compose_files)
-            .unwrap_or_else(|| vec![bundle::COMPOSE_NAME.to_string()]),
+        compose_files: match &state.history.current_release {
+            Some(r) => bundle::compose_files(cd, &state.app, r),
+            None => vec![bundle::COMPOSE_NAME.to_string()],
+        },
         si: migrate::current_si_release(cd, &state.app, &state.history),
         recorded: state.history.current_release.clone(),
         targets: state.targets,

@@ -174,58 +174,63 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
     }
 }
 
+/// A read-only view of one context: `lines` runs in the background, its result (or the error)
+/// is shown under `title` when it arrives.
+pub(super) fn show_info<F>(env: &Env, context: String, title: String, lines: F)
+where
+    F: FnOnce(
+            &crate::state::StateRoot,
+            &crate::state::ContextDir,
+        ) -> crate::error::Result<Vec<String>>
+        + Send
+        + 'static,
+{
+    let (root, tx) = (env.root.clone(), env.tx.clone());
+    tokio::task::spawn_blocking(move || {
+        let lines = match root.context(&context).and_then(|cd| lines(&root, &cd)) {
+            Ok(l) => l,
+            Err(e) => vec![format!("error[{}]: {}", e.code, e.message)],
+        };
+        let _ = tx.send(Action::ShowInfo {
+            title,
+            context,
+            lines,
+        });
+    });
+}
+
 /// Read-only views: computed in the background, shown when they arrive.
 fn view(env: &Env, context: String, op: Op) {
     match op {
         Op::DoctorReport => spawn_doctor(env, context),
         Op::AlertHistory => oncall::history(env, context),
         Op::LockStatus => {
-            let e2 = env.clone();
-            tokio::task::spawn_blocking(move || {
-                let lines = match e2
-                    .root
-                    .context(&context)
-                    .and_then(|cd| crate::ops::deploy::lock::list(&cd))
-                {
-                    Ok(locks) if locks.is_empty() => vec!["no deploy locks held".to_string()],
-                    Ok(locks) => locks
-                        .iter()
-                        .map(|l| {
-                            let stale = matches!(l, crate::ops::deploy::lock::Found::Lock(x) if x.is_stale());
-                            format!(
-                                "{}  {}{}",
-                                l.app(),
-                                l.describe(),
-                                if stale { " (stale)" } else { "" }
-                            )
-                        })
-                        .collect(),
-                    Err(e) => vec![format!("error[{}]: {}", e.code, e.message)],
-                };
-                let _ = e2.tx.send(Action::ShowInfo {
-                    title: format!("deploy locks of {context}"),
-                    context,
-                    lines,
-                });
-            });
+            let title = format!("deploy locks of {context}");
+            show_info(env, context, title, |_, cd| {
+                let locks = crate::ops::deploy::lock::list(cd)?;
+                if locks.is_empty() {
+                    return Ok(vec!["no deploy locks held".to_string()]);
+                }
+                Ok(locks
+                    .iter()
+                    .map(|l| {
+                        let stale =
+                            matches!(l, crate::ops::deploy::lock::Found::Lock(x) if x.is_stale());
+                        format!(
+                            "{}  {}{}",
+                            l.app(),
+                            l.describe(),
+                            if stale { " (stale)" } else { "" }
+                        )
+                    })
+                    .collect())
+            })
         }
         Op::VaultStatus => {
-            let e2 = env.clone();
-            tokio::task::spawn_blocking(move || {
-                let lines = match e2
-                    .root
-                    .context(&context)
-                    .and_then(|cd| crate::ops::vault::status(&e2.root, &cd))
-                {
-                    Ok(st) => st.lines(),
-                    Err(e) => vec![format!("error[{}]: {}", e.code, e.message)],
-                };
-                let _ = e2.tx.send(Action::ShowInfo {
-                    title: format!("vault of {context}"),
-                    context,
-                    lines,
-                });
-            });
+            let title = format!("vault of {context}");
+            show_info(env, context, title, |root, cd| {
+                Ok(crate::ops::vault::status(root, cd)?.lines())
+            })
         }
         Op::SecretList { app } => {
             let e2 = env.clone();

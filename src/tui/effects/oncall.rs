@@ -52,42 +52,32 @@ pub fn load_incidents(env: &Env, names: Vec<String>) {
 
 /// `alert history`, as lines.
 pub fn history(env: &Env, context: String) {
-    let (root, tx) = (env.root.clone(), env.tx.clone());
-    tokio::task::spawn_blocking(move || {
-        let lines = match root.context(&context) {
-            Ok(cd) => {
-                let (rows, _) = alerts::history(&cd, 50, None);
-                if rows.is_empty() {
-                    vec!["no alerts".to_string()]
-                } else {
-                    rows.iter()
-                        .rev()
-                        .map(|r| {
-                            format!(
-                                "{} {} [{}] {} {}{} — {}",
-                                r.timestamp,
-                                r.id,
-                                r.severity.as_str(),
-                                r.status,
-                                r.command,
-                                if r.target.is_empty() {
-                                    String::new()
-                                } else {
-                                    format!(" ({})", r.target)
-                                },
-                                r.message
-                            )
-                        })
-                        .collect()
-                }
-            }
-            Err(e) => vec![format!("error[{}]: {}", e.code, e.message)],
-        };
-        let _ = tx.send(Action::ShowInfo {
-            title: format!("alerts of {context}, newest first"),
-            context,
-            lines,
-        });
+    let title = format!("alerts of {context}, newest first");
+    super::show_info(env, context, title, |_, cd| {
+        let (rows, _) = alerts::history(cd, 50, None);
+        if rows.is_empty() {
+            return Ok(vec!["no alerts".to_string()]);
+        }
+        Ok(rows
+            .iter()
+            .rev()
+            .map(|r| {
+                format!(
+                    "{} {} [{}] {} {}{} — {}",
+                    r.timestamp,
+                    r.id,
+                    r.severity.as_str(),
+                    r.status,
+                    r.command,
+                    if r.target.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", r.target)
+                    },
+                    r.message
+                )
+            })
+            .collect())
     });
 }
 

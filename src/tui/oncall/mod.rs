@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::action::{Effect, Op};
 use super::app::{App, FlashLevel, Overlay};
-use super::keymap::{Cmd, KeySpec};
+use super::keymap::Cmd;
 use crate::ops::deploy::Common;
 use crate::state::events::EventRecord;
 use crate::state::incidents::Entry;
@@ -43,10 +43,6 @@ pub fn open(app: &mut App, v: View) -> Vec<Effect> {
         View::All => Vec::new(),
         View::Incidents => vec![Effect::LoadIncidents(names)],
     }
-}
-
-fn is(app: &App, cmd: Cmd, k: &KeyEvent) -> bool {
-    app.keymap.keys_for(cmd).contains(&KeySpec::from_event(k))
 }
 
 /// Makes `context` the one actions apply to (the guard, the confirmation and the task name it),
@@ -216,17 +212,17 @@ pub fn on_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
     let page = (app.size.1 / 3).max(1) as usize;
     let last = n.saturating_sub(1);
     let cur = app.oncall.selected[i];
-    let next = if is(app, Cmd::Down, k) {
+    let next = if app.keymap.is(Cmd::Down, k) {
         (cur + 1).min(last)
-    } else if is(app, Cmd::Up, k) {
+    } else if app.keymap.is(Cmd::Up, k) {
         cur.saturating_sub(1)
-    } else if is(app, Cmd::Top, k) {
+    } else if app.keymap.is(Cmd::Top, k) {
         0
-    } else if is(app, Cmd::Bottom, k) {
+    } else if app.keymap.is(Cmd::Bottom, k) {
         last
-    } else if is(app, Cmd::PageDown, k) {
+    } else if app.keymap.is(Cmd::PageDown, k) {
         (cur + page).min(last)
-    } else if is(app, Cmd::PageUp, k) {
+    } else if app.keymap.is(Cmd::PageUp, k) {
         cur.saturating_sub(page)
     } else {
         return match v {
@@ -243,7 +239,7 @@ fn selected_event(app: &App) -> Option<ContextEvent> {
 }
 
 fn all_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
-    let wants = |c: Cmd| is(app, c, k);
+    let wants = |c: Cmd| app.keymap.is(c, k);
     if !(wants(Cmd::Open)
         || wants(Cmd::Acknowledge)
         || wants(Cmd::Rollback)
@@ -279,7 +275,7 @@ fn all_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
 }
 
 fn incidents_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
-    let wants = |c: Cmd| is(app, c, k);
+    let wants = |c: Cmd| app.keymap.is(c, k);
     if !(wants(Cmd::Open) || wants(Cmd::Acknowledge) || wants(Cmd::Resolve)) {
         return None;
     }
@@ -296,10 +292,10 @@ fn incidents_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
 
 /// Open, acknowledge or resolve an incident (the Incidents view and the incident detail).
 pub fn incident_action(app: &mut App, context: &str, e: &Entry, k: &KeyEvent) -> Vec<Effect> {
-    if is(app, Cmd::Acknowledge, k) {
+    if app.keymap.is(Cmd::Acknowledge, k) {
         return acknowledge(app, context, incident_alert(e));
     }
-    if is(app, Cmd::Resolve, k) {
+    if app.keymap.is(Cmd::Resolve, k) {
         let mut fx = act_in(app, context);
         fx.extend(super::update::request(
             app,

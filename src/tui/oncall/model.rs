@@ -57,11 +57,11 @@ impl OnCall {
             .iter()
             .flat_map(|(c, v)| v.iter().map(move |e| (c.as_str(), e)))
             .collect();
-        rows.sort_by(|a, b| {
-            b.1.status
-                .is_active()
-                .cmp(&a.1.status.is_active())
-                .then_with(|| clock::sort_key(&b.1.last_seen).cmp(&clock::sort_key(&a.1.last_seen)))
+        rows.sort_by_cached_key(|(_, e)| {
+            (
+                std::cmp::Reverse(e.status.is_active()),
+                std::cmp::Reverse(clock::sort_key(&e.last_seen)),
+            )
         });
         rows
     }
@@ -69,7 +69,7 @@ impl OnCall {
     pub fn rows(&self, v: View) -> usize {
         match v {
             View::All => self.all.len(),
-            View::Incidents => self.incident_rows().len(),
+            View::Incidents => self.incidents.values().map(Vec::len).sum(),
         }
     }
 

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::super::action::{Effect, Op};
 use super::super::app::{App, FlashLevel, Form, FormKind, Overlay};
-use super::super::keymap::{Cmd, KeySpec};
+use super::super::keymap::Cmd;
 use super::forms::{choice, field, form};
 use super::overlays::is_ctrl_c;
 use super::request::request;
@@ -25,10 +25,6 @@ pub(super) fn open(app: &mut App) {
     }
 }
 
-fn is(app: &App, cmd: Cmd, k: &KeyEvent) -> bool {
-    app.keymap.keys_for(cmd).contains(&KeySpec::from_event(k))
-}
-
 /// A key in the add-ons view: move, enable (the add key), disable (the remove key), close.
 pub(super) fn key(app: &mut App, name: String, mut selected: usize, k: KeyEvent) -> Vec<Effect> {
     if matches!(k.code, KeyCode::Esc | KeyCode::Char('q')) || is_ctrl_c(&k) {
@@ -43,12 +39,12 @@ pub(super) fn key(app: &mut App, name: String, mut selected: usize, k: KeyEvent)
     match k.code {
         KeyCode::Down | KeyCode::Char('j') => selected = (selected + 1) % n,
         KeyCode::Up | KeyCode::Char('k') => selected = (selected + n - 1) % n,
-        _ if is(app, Cmd::AddApp, &k) => {
+        _ if app.keymap.is(Cmd::AddApp, &k) => {
             let f = form(FormKind::EnableAddon(name), app);
             app.overlay = Overlay::Form(Box::new(f));
             return Vec::new();
         }
-        _ if is(app, Cmd::RemoveApp, &k) => {
+        _ if app.keymap.is(Cmd::RemoveApp, &k) => {
             return match rows.get(selected) {
                 Some(addon) => request(
                     app,

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::super::action::{Effect, Op, Pane};
 use super::super::app::{App, FlashLevel, FormKind, History, Overlay};
-use super::super::keymap::{Cmd, KeySpec};
+use super::super::keymap::Cmd;
 use super::forms::{form, form_with};
 use super::overlays::is_ctrl_c;
 use super::request::{request, request_unless};
@@ -123,10 +123,6 @@ pub(super) fn open(app: &mut App) {
     }
 }
 
-fn is(app: &App, cmd: Cmd, k: &KeyEvent) -> bool {
-    app.keymap.keys_for(cmd).contains(&KeySpec::from_event(k))
-}
-
 /// Scroll keys shared by the read-only views; `None` when the key is not one.
 fn scrolled(scroll: u16, k: &KeyEvent) -> Option<u16> {
     Some(match k.code {
@@ -155,7 +151,7 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
             } else {
                 record.context.clone()
             };
-            if is(app, Cmd::Acknowledge, &k) {
+            if app.keymap.is(Cmd::Acknowledge, &k) {
                 let alert = oncall::alert_of(&record).or_else(|| {
                     let i = oncall::incident_of(app, &context, &record)?;
                     oncall::incident_alert(oncall::find_incident(app, &context, &i)?)
@@ -164,7 +160,7 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
                 let fx = oncall::acknowledge(app, &context, alert);
                 return Some(fx);
             }
-            if is(app, Cmd::Incidents, &k) {
+            if app.keymap.is(Cmd::Incidents, &k) {
                 match oncall::incident_of(app, &context, &record) {
                     Some(id) => oncall::show_incident(app, &context, &id),
                     None => {
@@ -177,14 +173,14 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
                 }
                 return Some(Vec::new());
             }
-            if is(app, Cmd::Rollback, &k) {
+            if app.keymap.is(Cmd::Rollback, &k) {
                 let fx = oncall::rollback_plan(app, &context, &record);
                 if matches!(app.overlay, Overlay::None) && fx.is_empty() {
                     app.overlay = Overlay::Event { record, scroll };
                 }
                 return Some(fx);
             }
-            if is(app, Cmd::Logs, &k) {
+            if app.keymap.is(Cmd::Logs, &k) {
                 let app_name = record
                     .fields
                     .get("app")
@@ -218,7 +214,7 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
             match k.code {
                 KeyCode::Down | KeyCode::Char('j') => h.selected = (h.selected + 1) % n,
                 KeyCode::Up | KeyCode::Char('k') => h.selected = (h.selected + n - 1) % n,
-                _ if k.code == KeyCode::Enter || is(app, Cmd::Rollback, &k) => {
+                _ if k.code == KeyCode::Enter || app.keymap.is(Cmd::Rollback, &k) => {
                     let Some(rel) = h.releases.get(h.selected).cloned() else {
                         return Some(Vec::new());
                     };
@@ -234,7 +230,7 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
                     return Some(request_unless(app, why, op));
                 }
                 // The app's detail leads to its add-ons, which go into every release.
-                _ if is(app, Cmd::Addons, &k) => {
+                _ if app.keymap.is(Cmd::Addons, &k) => {
                     app.overlay = Overlay::Addons {
                         app: h.app.clone(),
                         selected: 0,
@@ -250,7 +246,7 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
             if closes(&k) {
                 return Some(Vec::new());
             }
-            if is(app, Cmd::Check, &k) {
+            if app.keymap.is(Cmd::Check, &k) {
                 return Some(request(
                     app,
                     Op::CheckTargets {
@@ -258,7 +254,7 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
                     },
                 ));
             }
-            if is(app, Cmd::EditTarget, &k) {
+            if app.keymap.is(Cmd::EditTarget, &k) {
                 app.overlay = Overlay::Form(Box::new(form(FormKind::EditTarget(name), app)));
                 return Some(Vec::new());
             }
@@ -294,7 +290,7 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
             match k.code {
                 KeyCode::Down | KeyCode::Char('j') => selected = (selected + 1) % n,
                 KeyCode::Up | KeyCode::Char('k') => selected = (selected + n - 1) % n,
-                _ if k.code == KeyCode::Enter || is(app, Cmd::SetSecret, &k) => {
+                _ if k.code == KeyCode::Enter || app.keymap.is(Cmd::SetSecret, &k) => {
                     let var = rows
                         .get(selected)
                         .map(|r| r.name.clone())
@@ -305,7 +301,7 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
                 }
                 // D removes the selected variable's value: the every-target one, else the
                 // first target's own (the dialog names which).
-                _ if is(app, Cmd::RemoveApp, &k) => {
+                _ if app.keymap.is(Cmd::RemoveApp, &k) => {
                     let Some(row) = rows.get(selected) else {
                         return Some(Vec::new());
                     };
@@ -349,7 +345,7 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
             if closes(&k) {
                 return Some(Vec::new());
             }
-            if is(app, Cmd::Acknowledge, &k) || is(app, Cmd::Resolve, &k) {
+            if app.keymap.is(Cmd::Acknowledge, &k) || app.keymap.is(Cmd::Resolve, &k) {
                 let Some(e) = oncall::find_incident(app, &context, &id).cloned() else {
                     return Some(Vec::new());
                 };
