@@ -152,6 +152,14 @@ pub fn human_duration(d: std::time::Duration) -> String {
     }
 }
 
+/// `s` as one POSIX shell word (quoted only when it needs to be), for a command line the
+/// operator can paste; a string shlex cannot quote (a NUL byte) is returned as it is.
+pub fn shell_word(s: &str) -> String {
+    shlex::try_quote(s)
+        .map(|q| q.into_owned())
+        .unwrap_or_else(|_| s.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

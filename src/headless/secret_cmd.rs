@@ -13,29 +13,11 @@ use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::{self, secrets::SecretValue};
 use crate::state::vault::identity::Lazy;
 use crate::state::vault::{SecretScope, Vault, key_segment, parse_key};
-use crate::state::{context, names, targets};
+use crate::state::{ContextDir, context, names};
 use crate::text::sanitize_inline;
 
-fn scope(inv: &Invocation, s: &SecretScopeArgs) -> Result<SecretScope> {
-    names::validate_app(&s.app)?;
-    if let Some(t) = &s.target {
-        names::validate_target(t)?;
-        let cd = inv.existing_cd()?;
-        if targets::load(&cd)?.find(t).is_none() {
-            return Err(targets::not_found(t));
-        }
-    }
-    if let Some(ns) = &s.namespace {
-        names::validate_app(ns).map_err(|_| {
-            PaasError::usage("flag_validation", format!("invalid namespace {ns:?}"))
-        })?;
-    }
-    Ok(SecretScope {
-        context: inv.context.clone(),
-        namespace: s.namespace.clone().unwrap_or_default(),
-        app: s.app.clone(),
-        target: s.target.clone().unwrap_or_default(),
-    })
+fn scope(cd: &ContextDir, s: &SecretScopeArgs) -> Result<SecretScope> {
+    crate::ops::secrets::scope(cd, &s.app, s.target.as_deref(), s.namespace.as_deref())
 }
 
 pub(super) fn read_value(key: &str) -> Result<String> {
@@ -76,7 +58,7 @@ pub fn run(inv: &Invocation, cmd: &SecretCmd) -> Result<Report> {
     match cmd {
         SecretCmd::Set { scope: s, name } => {
             names::validate_env_name(name)?;
-            let sc = scope(inv, s)?;
+            let sc = scope(&cd, s)?;
             let key = sc.key(name);
             let value = SecretValue::new(read_value(&key)?);
             let to = ops::secrets::set(&inv.root, &cd, &sc, name, &value)?;
@@ -119,7 +101,7 @@ pub fn run(inv: &Invocation, cmd: &SecretCmd) -> Result<Report> {
         }
         SecretCmd::Unset { scope: s, name } => {
             names::validate_env_name(name)?;
-            let sc = scope(inv, s)?;
+            let sc = scope(&cd, s)?;
             let (key, removed) = crate::ops::secrets::unset(&cd, &sc, name)?;
             Ok(Report::ok()
                 .field("vault_key", &key)
@@ -143,7 +125,7 @@ pub fn run(inv: &Invocation, cmd: &SecretCmd) -> Result<Report> {
                 ));
             }
             names::validate_env_name(name)?;
-            let sc = scope(inv, s)?;
+            let sc = scope(&cd, s)?;
             let key = sc.key(name);
             let vault = Vault::load(&vault_path)?;
             let Some(entry) = vault.entry(&key) else {

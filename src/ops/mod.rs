@@ -35,11 +35,7 @@ use crate::state::paths::EventFile;
 /// An exact headless command line for a hint: `paasdeck [--state-root R] --context C ARGS`,
 /// with the state root named whenever it is not the default one, so it runs as shown.
 pub fn cli_command(root: &StateRoot, context: &str, args: &str) -> String {
-    let quote = |s: &str| {
-        shlex::try_quote(s)
-            .map(|q| q.into_owned())
-            .unwrap_or_else(|_| s.to_string())
-    };
+    let quote = crate::text::shell_word;
     let mut cmd = "paasdeck".to_string();
     if root.source() != crate::state::RootSource::Home {
         cmd.push_str(" --state-root ");

@@ -5,6 +5,7 @@
 
 use crate::error::{ErrorCode, PaasError};
 use crate::state::targets::{AuthMethod, Target};
+use crate::text::shell_word as quote;
 
 /// What a remediation may name: where the failure happened.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -51,9 +52,7 @@ impl Facts {
         } else {
             format!("-p {} ", self.port)
         };
-        let quoted = shlex::try_quote(script)
-            .map(|q| q.into_owned())
-            .unwrap_or_else(|_| script.to_string());
+        let quoted = crate::text::shell_word(script);
         format!("ssh {port}{}@{} {quoted}", self.user, self.host)
     }
 
@@ -201,12 +200,6 @@ const CAUSES: &[Cause] = &[
         },
     },
 ];
-
-fn quote(s: &str) -> String {
-    shlex::try_quote(s)
-        .map(|q| q.into_owned())
-        .unwrap_or_else(|_| s.to_string())
-}
 
 /// The path a "cannot create" line names: `mkdir: cannot create directory '/opt/si':
 /// Permission denied` (any quote style), `sh: 1: cannot create /opt/si/x: Permission denied`.

@@ -75,6 +75,34 @@ pub fn write_recipients(
     Ok((recipients, note))
 }
 
+/// The vault scope of an app's secret in this context: every target's, or (with `target`) one
+/// existing target's own; `namespace` as si names it (empty: `default`).
+pub fn scope(
+    cd: &ContextDir,
+    app: &str,
+    target: Option<&str>,
+    namespace: Option<&str>,
+) -> Result<SecretScope> {
+    names::validate_app(app)?;
+    if let Some(t) = target {
+        names::validate_target(t)?;
+        if crate::state::targets::load(cd)?.find(t).is_none() {
+            return Err(crate::state::targets::not_found(t));
+        }
+    }
+    if let Some(ns) = namespace {
+        names::validate_app(ns).map_err(|_| {
+            crate::error::PaasError::usage("flag_validation", format!("invalid namespace {ns:?}"))
+        })?;
+    }
+    Ok(SecretScope {
+        context: cd.name().to_string(),
+        namespace: namespace.unwrap_or_default().to_string(),
+        app: app.to_string(),
+        target: target.unwrap_or_default().to_string(),
+    })
+}
+
 /// Encrypts a value into the vault under the context lock (the one path for `secret set` and
 /// the console's masked form).
 pub fn set(

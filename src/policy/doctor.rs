@@ -120,7 +120,7 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
     let artifacts = scan_repos(&repos);
     let checks = vec![
         state_root_outside_repo(root, cwd),
-        vault::context_vault_outside_repo(root, &cd, cwd),
+        vault::context_vault_outside_repo(&cd, &repos),
         repo_private_state_artifacts(&repos, &artifacts),
         repo_plaintext_secret_exposure(&repos, &artifacts),
         state_permissions(root, &cd),

@@ -44,7 +44,7 @@ pub fn context_name(cd: &ContextDir) -> Check {
             format!(
                 "warning: the name {:?} is accepted because the context already exists, but new names are lowercase letters, digits, '-', '_' and '.'; consider renaming it to {suggested:?}: `paasdeck --context {} context export --output F`, `paasdeck context init {suggested} --type TYPE`, `paasdeck --context {suggested} context import --input F`",
                 crate::text::sanitize_inline(dir_name),
-                shlex::try_quote(dir_name).unwrap_or_else(|_| dir_name.into()),
+                crate::text::shell_word(dir_name),
             ),
         )
     }

@@ -122,7 +122,7 @@ pub fn refuse_shared_hosts(cd: &ContextDir, targets: &[Target], stage: &str) -> 
     .with_remediation(format!(
         "give this target a host (or port) of its own, or keep the host in contexts of type {}; `paasdeck --context {} target list` shows where it is used",
         c.other_kind,
-        shlex::try_quote(&c.other_context).unwrap_or_else(|_| c.other_context.clone().into())
+        crate::text::shell_word(&c.other_context)
     )))
 }
 

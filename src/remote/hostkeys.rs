@@ -176,8 +176,7 @@ pub async fn known_keys(known_hosts: &Path, host: &str, port: u16) -> Result<Vec
 
 /// A path as a shell word, for the commands a remediation names.
 fn quoted_path(p: &Path) -> String {
-    let s = p.display().to_string();
-    shlex::try_quote(&s).map(|q| q.into_owned()).unwrap_or(s)
+    crate::text::shell_word(&p.display().to_string())
 }
 
 /// The refusal for damaged known_hosts lines, naming the file and lines.

@@ -105,8 +105,7 @@ pub(super) fn state_permissions(root: &StateRoot, cd: &ContextDir) -> Check {
 
 /// A path as one POSIX shell word, for a command the operator can paste.
 fn shell_word(p: &Path) -> String {
-    let s = p.display().to_string();
-    shlex::try_quote(&s).map(|q| q.into_owned()).unwrap_or(s)
+    crate::text::shell_word(&p.display().to_string())
 }
 
 /// `si paas` kept each release's resolved variables in a plaintext `.env` inside the local

@@ -15,10 +15,7 @@ pub fn state_temp_files(root: &StateRoot, cd: &ContextDir) -> Check {
     let n = found.len();
     let quoted: Vec<String> = found
         .iter()
-        .map(|p| {
-            let s = p.display().to_string();
-            shlex::try_quote(&s).map(|q| q.into_owned()).unwrap_or(s)
-        })
+        .map(|p| crate::text::shell_word(&p.display().to_string()))
         .collect();
     let how = if n <= 5 {
         format!("remove them: `rm -- {}`", quoted.join(" "))

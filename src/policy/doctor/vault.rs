@@ -4,20 +4,18 @@
 use std::path::Path;
 
 use super::{Check, fail, pass, summarise};
-use crate::state::paths::{ContextDir, StateRoot, canonical_lenient};
+use crate::state::paths::{ContextDir, canonical_lenient};
 use crate::state::vault::Vault;
 use crate::state::vault::format::{SI_PUBLIC_KEY_NAME, ValueKind};
 use crate::state::{context, repo};
 
-pub(super) fn context_vault_outside_repo(
-    root: &StateRoot,
-    cd: &ContextDir,
-    cwd: Option<&Path>,
-) -> Check {
+/// `repos`: the repositories of the state root and the working directory, as the doctor found
+/// them once for every repository check.
+pub(super) fn context_vault_outside_repo(cd: &ContextDir, repos: &[std::path::PathBuf]) -> Check {
     const NAME: &str = "context_vault_outside_repo";
     let vault = context::vault_path(cd);
     let vault_c = canonical_lenient(&vault);
-    let mut repos = repo::relevant_repos(root.path(), cwd);
+    let mut repos = repos.to_vec();
     if let Some(r) = repo::find_repo_root(&vault) {
         repos.push(r);
     }

@@ -9,29 +9,7 @@ use super::Env;
 use crate::error::Result;
 use crate::ops;
 use crate::ops::deploy::lock;
-use crate::state::targets;
 use crate::tasks::TaskCtx;
-
-/// The context's scope for an app's secret (every target, or one that exists).
-fn scope(
-    cd: &crate::state::ContextDir,
-    active: &str,
-    app: &str,
-    target: &Option<String>,
-) -> Result<crate::state::vault::SecretScope> {
-    if let Some(t) = target {
-        targets::load(cd)?
-            .find(t)
-            .ok_or_else(|| targets::not_found(t))?;
-    }
-    crate::state::names::validate_app(app)?;
-    Ok(crate::state::vault::SecretScope {
-        context: active.to_string(),
-        namespace: String::new(),
-        app: app.to_string(),
-        target: target.clone().unwrap_or_default(),
-    })
-}
 
 /// Runs one housekeeping op; returns the task's result line.
 pub(super) fn run(
@@ -64,7 +42,7 @@ pub(super) fn run(
             value,
         } => {
             let cd = cd?;
-            let scope = scope(&cd, active, app, target)?;
+            let scope = ops::secrets::scope(&cd, app, target.as_deref(), None)?;
             let w = ops::secrets::set(&env.root, &cd, &scope, name, value)?;
             fields.insert("app".into(), app.clone().into());
             fields.insert("name".into(), name.clone().into());
@@ -103,7 +81,7 @@ pub(super) fn run(
         }
         Op::UnsetSecret { app, name, target } => {
             let cd = cd?;
-            let scope = scope(&cd, active, app, target)?;
+            let scope = ops::secrets::scope(&cd, app, target.as_deref(), None)?;
             let (key, removed) = ops::secrets::unset(&cd, &scope, name)?;
             fields.insert("app".into(), app.clone().into());
             fields.insert("name".into(), name.clone().into());
