@@ -384,10 +384,10 @@ pub async fn bootstrap(cd: &ContextDir, pool: &Pool, spec: &BootstrapSpec) -> Re
         slot.updated_at = clock::now_doc();
         Ok(slot.clone())
     })?;
-    drop(lock);
     if let Some(i) = &identity {
-        targets::keep_identity_file(cd, &t.name, Some(&i.display().to_string()))?;
+        targets::keep_identity_file(&lock, cd, &t.name, Some(&i.display().to_string()))?;
     }
+    drop(lock);
     Ok(Bootstrapped {
         target: updated,
         public_key,

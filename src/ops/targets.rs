@@ -39,12 +39,6 @@ pub fn add(cd: &ContextDir, spec: &NewTarget) -> Result<Added> {
     let target = build(spec)?;
     separation::refuse_shared_hosts(cd, std::slice::from_ref(&target), "target_add")?;
     let (is_default, total) = targets::add(cd, target.clone(), spec.make_default)?;
-    // Kept where si never writes: its rewrite of targets.json drops identity_file.
-    targets::keep_identity_file(
-        cd,
-        &target.name,
-        Some(target.identity_file.as_str()).filter(|p| !p.is_empty()),
-    )?;
     Ok(Added {
         target,
         is_default,
@@ -64,11 +58,6 @@ pub fn edit(cd: &ContextDir, spec: &NewTarget) -> Result<Target> {
         separation::refuse_shared_hosts(cd, std::slice::from_ref(&target), "target_edit")?;
     }
     targets::replace(cd, target.clone())?;
-    targets::keep_identity_file(
-        cd,
-        &target.name,
-        Some(target.identity_file.as_str()).filter(|p| !p.is_empty()),
-    )?;
     Ok(target)
 }
 
@@ -122,9 +111,7 @@ pub fn remove(
     force: bool,
 ) -> Result<(TargetName, Option<TargetName>, usize)> {
     names::validate_target(name)?;
-    let removed = targets::remove(cd, name, force)?;
-    targets::keep_identity_file(cd, &removed.0, None)?;
-    Ok(removed)
+    targets::remove(cd, name, force)
 }
 
 /// Makes a target current; returns its stored name.

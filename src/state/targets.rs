@@ -205,18 +205,32 @@ pub fn load(cd: &ContextDir) -> Result<TargetsDoc> {
     Ok(doc)
 }
 
-/// Keeps (or forgets) a target's identity file in `paasdeck.json` too.
-pub fn keep_identity_file(cd: &ContextDir, target: &str, path: Option<&str>) -> Result<()> {
-    settings::update(cd, |s| {
+/// Keeps (or forgets) a target's identity file in `paasdeck.json` too, under the same lock as
+/// the `targets.json` write: si's rewrite of `targets.json` drops `identity_file`.
+pub fn keep_identity_file(
+    lock: &fsio::StateLock,
+    cd: &ContextDir,
+    target: &str,
+    path: Option<&str>,
+) -> Result<()> {
+    settings::update_locked(lock, cd, |s| {
         s.set_identity_file(target, path);
         Ok(())
     })
 }
 
+fn identity_of(t: &Target) -> Option<&str> {
+    Some(t.identity_file.as_str()).filter(|p| !p.is_empty())
+}
+
 /// Adds a target under the context lock. Returns whether it became current and the new total.
 pub fn add(cd: &ContextDir, mut target: Target, make_default: bool) -> Result<(bool, usize)> {
     let lock = cd.lock()?;
-    fsio::update_doc(&lock, &cd.targets(), |doc: &mut TargetsDoc| {
+    let (name, identity) = (
+        target.name.to_string(),
+        identity_of(&target).map(String::from),
+    );
+    let added = fsio::update_doc(&lock, &cd.targets(), |doc: &mut TargetsDoc| {
         doc.normalise();
         if let Some(existing) = doc.find(&target.name) {
             return Err(PaasError::new(
@@ -240,13 +254,19 @@ pub fn add(cd: &ContextDir, mut target: Target, make_default: bool) -> Result<(b
         }
         doc.targets.push(target);
         Ok((is_default, doc.targets.len()))
-    })
+    })?;
+    keep_identity_file(&lock, cd, &name, identity.as_deref())?;
+    Ok(added)
 }
 
 /// Replaces an existing target's settings (matched by name), keeping its `created_at` and the
 /// fields paasdeck does not know.
 pub fn replace(cd: &ContextDir, mut target: Target) -> Result<()> {
     let lock = cd.lock()?;
+    let (name, identity) = (
+        target.name.to_string(),
+        identity_of(&target).map(String::from),
+    );
     fsio::update_doc(&lock, &cd.targets(), |doc: &mut TargetsDoc| {
         doc.normalise();
         let slot = doc
@@ -260,7 +280,8 @@ pub fn replace(cd: &ContextDir, mut target: Target) -> Result<()> {
         target.extra = std::mem::take(&mut slot.extra);
         *slot = target;
         Ok(())
-    })
+    })?;
+    keep_identity_file(&lock, cd, &name, identity.as_deref())
 }
 
 /// Makes a target current; returns its stored (canonical) name.
@@ -303,5 +324,9 @@ pub fn remove(
             doc.current_target = doc.targets.first().map(|t| t.name.clone());
         }
         Ok((canonical, doc.current_target.clone(), doc.targets.len()))
+    })
+    .and_then(|removed| {
+        keep_identity_file(&lock, cd, &removed.0, None)?;
+        Ok(removed)
     })
 }
