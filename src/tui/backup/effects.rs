@@ -5,21 +5,15 @@
 use serde_json::{Map, Value};
 
 use super::{BackupAction, BackupOp};
-use crate::error::{ErrorCode, PaasError, Result};
+use crate::error::Result;
 use crate::ops::backup::{self, app, prune, restore, state, stream, verify};
 use crate::state::backups::{self as catalogue, BackupId};
 use crate::tasks::TaskCtx;
 use crate::tui::effects::Env;
 
-fn blocking_error(e: tokio::task::JoinError) -> PaasError {
-    PaasError::new(ErrorCode::UnknownFailure, "console", e.to_string())
-}
-
 /// Runs a blocking `ops` call off the console's async threads.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(blocking_error)?
+    crate::tui::effects::off_thread("console", f).await?
 }
 
 pub async fn execute(

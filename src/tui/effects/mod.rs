@@ -174,6 +174,21 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
     }
 }
 
+/// Runs blocking work off the console's async threads; a task that panicked is an error of
+/// `stage`.
+pub(crate) async fn off_thread<T: Send + 'static>(
+    stage: &'static str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> crate::error::Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        crate::error::PaasError::new(
+            crate::error::ErrorCode::UnknownFailure,
+            stage,
+            e.to_string(),
+        )
+    })
+}
+
 /// A read-only view of one context: `lines` runs in the background, its result (or the error)
 /// is shown under `title` when it arrives.
 pub(super) fn show_info<F>(env: &Env, context: String, title: String, lines: F)

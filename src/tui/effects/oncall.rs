@@ -105,11 +105,7 @@ pub async fn execute(
                 Err(e) => return Some(Err(e)),
             };
             let a = alert::Alert::new("alert test", sev, "paasdeck alert test (console)");
-            let row = tokio::task::spawn_blocking(move || alert::raise(&cd, &a))
-                .await
-                .map_err(|e| {
-                    PaasError::new(ErrorCode::UnknownFailure, "alert_send", e.to_string())
-                });
+            let row = super::off_thread("alert_send", move || alert::raise(&cd, &a)).await;
             match row {
                 Ok(row) => {
                     ctx.note(alert::describe(&row));
@@ -195,12 +191,11 @@ async fn run_check(
             ));
         }
         let root = env.root.clone();
-        c = tokio::task::spawn_blocking(move || {
+        c = super::off_thread("check", move || {
             check::report_failure(&root, &mut c);
             c
         })
-        .await
-        .map_err(|e| PaasError::new(ErrorCode::UnknownFailure, "check", e.to_string()))?;
+        .await?;
         if let Some(i) = &c.incident_id {
             ctx.note(format!("{name}: incident {i}"));
             fields

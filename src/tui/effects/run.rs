@@ -308,9 +308,7 @@ async fn execute(
             let plan = planned.0.clone();
             // The guardrail, checked fresh: the console's doctor status may be minutes old.
             let (e2, name) = (env.clone(), active.to_string());
-            let report = tokio::task::spawn_blocking(move || run_doctor(&e2, &name))
-                .await
-                .map_err(|e| PaasError::new(ErrorCode::UnknownFailure, "doctor", e.to_string()))?;
+            let report = super::off_thread("doctor", move || run_doctor(&e2, &name)).await?;
             if !report.ok {
                 return Err(PaasError::new(
                     ErrorCode::DoctorBlocked,

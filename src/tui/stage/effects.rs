@@ -109,16 +109,10 @@ pub async fn execute(
     // One changing stage action per context at a time; waiting for it must not hold up the
     // console's other work.
     let lock_path = cd.locks_dir().join("stage.lock");
-    let _lock =
-        tokio::task::spawn_blocking(move || crate::state::fsio::StateLock::acquire(&lock_path))
-            .await
-            .map_err(|e| {
-                PaasError::new(
-                    crate::error::ErrorCode::UnknownFailure,
-                    "stage_lock",
-                    e.to_string(),
-                )
-            })??;
+    let _lock = crate::tui::effects::off_thread("stage_lock", move || {
+        crate::state::fsio::StateLock::acquire(&lock_path)
+    })
+    .await??;
     let task_sink = ctx.sink.clone();
     let sink: LineSink = Arc::new(move |stream, line: String| {
         task_sink(stream, crate::text::sanitize(&line).into_owned())
