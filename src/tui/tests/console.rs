@@ -590,3 +590,57 @@ fn the_palette_shows_and_releases_deploy_locks() {
         })
     );
 }
+
+#[test]
+fn a_reload_that_read_the_events_earlier_keeps_the_rows_the_follower_delivered_since() {
+    let mut app = app_with(false, true);
+    let stale = snapshot();
+    let newest_before = stale.events.first().unwrap().timestamp.clone();
+    let appended = event(
+        "2026-11-24T12:30:00Z",
+        "info",
+        "succeeded",
+        "audit",
+        "target add",
+        "",
+        "name=late-edge",
+    );
+    assert!(
+        appended.timestamp > newest_before,
+        "newer than the stale snapshot's rows"
+    );
+    update(
+        &mut app,
+        Action::EventsAppended {
+            context: "prod-eu".into(),
+            rows: vec![appended.clone()],
+        },
+    );
+    // A reload started before the append lands after it.
+    update(
+        &mut app,
+        Action::Loaded {
+            context: "prod-eu".into(),
+            snapshot: Box::new(stale.clone()),
+        },
+    );
+    let events = &app.ctx().unwrap().snapshot.as_ref().unwrap().events;
+    assert_eq!(events[0], appended, "the delivered row stays on top");
+    assert_eq!(
+        events.len(),
+        stale.events.len() + 1,
+        "and nothing else is added"
+    );
+    // A reload that did read it holds it once.
+    let mut fresh = stale;
+    fresh.events.insert(0, appended.clone());
+    update(
+        &mut app,
+        Action::Loaded {
+            context: "prod-eu".into(),
+            snapshot: Box::new(fresh.clone()),
+        },
+    );
+    let events = &app.ctx().unwrap().snapshot.as_ref().unwrap().events;
+    assert_eq!(events, &fresh.events);
+}

@@ -55,7 +55,24 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::SwitchTo(name) => switch_to(app, &name),
         Action::Loaded { context, snapshot } => {
             if let Some(c) = app.ctx_by_name_mut(&context) {
-                c.snapshot = Some(*snapshot);
+                let mut snapshot = *snapshot;
+                // The load read the events before rows the follower has delivered since: keep
+                // those, or a slow reload would take them off the pane until the next append.
+                if let Some(old) = c.snapshot.take() {
+                    let key = |r: &crate::state::events::EventRecord| {
+                        crate::state::clock::sort_key(&r.timestamp)
+                    };
+                    let newest = snapshot.events.first().and_then(key);
+                    let later: Vec<_> = old
+                        .events
+                        .into_iter()
+                        .take_while(|r| key(r) > newest)
+                        .filter(|r| !snapshot.events.contains(r))
+                        .collect();
+                    snapshot.events.splice(0..0, later);
+                    snapshot.events.truncate(super::app::EVENTS_KEPT);
+                }
+                c.snapshot = Some(snapshot);
             }
             clamp_selections(app);
             Vec::new()
