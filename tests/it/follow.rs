@@ -2,7 +2,7 @@
 //! row another process appends still arrives at once; with notifications turned off the poll
 //! does the work (and the log says so); idle, the follower uses no CPU.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};

@@ -2,8 +2,6 @@
 //! crashes at the wrong moment, hostile remote output, damaged known_hosts, torn tails, hostile
 //! labels), each asserting the fixed behaviour. One module per area.
 
-mod common;
-
 #[path = "faults/files.rs"]
 mod files;
 #[path = "faults/output.rs"]

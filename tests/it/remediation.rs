@@ -3,7 +3,7 @@
 //! the `usermod` to run in deploy, logs, target check and backup alike; a changed host key names
 //! the exact `ssh-keygen -R`.
 
-mod common;
+use crate::common;
 
 use common::sshd::Sshd;
 use common::{Env, stderr, stdout};

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
+use super::site::{catalogue, flip_byte, run, store, store_files};
 use crate::common::Env;
 use crate::common::vault::check;
-use crate::site::{catalogue, flip_byte, run, store, store_files};
 
 /// What 7 daily / 4 weekly / 3 monthly keep of daily backups at 02:00 from 2026-02-01 to
 /// 2026-05-31 plus one at 14:00 on the last day, worked out by hand: the newest of each of the
@@ -112,7 +112,7 @@ fn prune_keeps_exactly_the_policys_set_over_120_days() {
     files.sort();
     want.sort();
     assert_eq!(files, want, "exactly the kept artifacts remain");
-    let audit = crate::site::audit(&env, "shop");
+    let audit = super::site::audit(&env, "shop");
     assert!(
         audit
             .iter()

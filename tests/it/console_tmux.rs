@@ -3,7 +3,7 @@
 //! task pane, get a destructive action refused in a read-only context, quit and find the
 //! terminal restored.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Remote execution against a real loopback sshd: transport, streaming, cancellation, host
 //! keys, connection reuse, fan-out, quoting, and the `target check` / `target exec` commands.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

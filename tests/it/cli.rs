@@ -1,6 +1,6 @@
 //! Headless CLI tests: the real binary against temporary state roots.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;

@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use serde_json::Value;
 
-use crate::lab::{Lab, closed_port};
+use super::lab::{Lab, closed_port};
 
 fn verdicts(doc: &Value) -> Vec<(String, bool)> {
     doc["contexts"][0]["checks"]

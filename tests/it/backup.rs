@@ -2,8 +2,6 @@
 //! app backups over real loopback sshds whose fake `docker` emits a dump of the size a test
 //! chooses and records the sha256 of what a restore received.
 
-mod common;
-
 #[path = "backup/site.rs"]
 mod site;
 

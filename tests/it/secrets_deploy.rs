@@ -3,7 +3,7 @@
 //! files or any process's argument list. A value that cannot be decrypted stops a deploy or a
 //! rollback before any target is touched.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;

@@ -2,7 +2,7 @@
 //! (environment, key file, keyring through `secret-tool`, config dir), refused key files, and
 //! `vault recipient add` for a teammate.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 

@@ -2,8 +2,6 @@
 //! tests/fixtures/si are what si's own structs write (keys, order, modes); each module replays
 //! one part of the move from si to paasdeck.
 
-mod common;
-
 #[path = "si/addons.rs"]
 mod addons;
 #[path = "si/bootstrap.rs"]

@@ -4,8 +4,8 @@
 use std::io::Read;
 use std::path::PathBuf;
 
+use super::site::{catalogue, decrypt, identity, run, store_files};
 use crate::common::Env;
-use crate::site::{catalogue, decrypt, identity, run, store_files};
 
 const SECRET: &str = "s3cret-Value-that-must-never-leak";
 
@@ -62,7 +62,7 @@ fn a_state_backup_holds_no_vault_and_no_secret_value() {
     assert_eq!(path.parent().unwrap(), env.root.join("backups/shop"));
     let plain = decrypt(&path, &identity(&env));
     assert_eq!(
-        crate::site::sha_hex(&plain),
+        super::site::sha_hex(&plain),
         row["plaintext_sha256"].as_str().unwrap()
     );
     let names: Vec<String> = members(&plain).into_iter().map(|(n, _)| n).collect();
@@ -135,7 +135,7 @@ fn state_restore_brings_back_a_removed_target_and_leaves_the_vault() {
         "the vault is untouched"
     );
     // The audit rows written after the backup are still there, followed by the restore's own.
-    let audit = crate::site::audit(&env, "shop");
+    let audit = super::site::audit(&env, "shop");
     assert!(audit.iter().any(|r| r["command"] == "target remove"));
     let last = audit.last().unwrap();
     assert_eq!(last["command"], "backup restore");

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::site::{Site, decrypt, dump, identity, sha_hex, store_files};
 use crate::common::sshd::eventually;
-use crate::site::{Site, decrypt, dump, identity, sha_hex, store_files};
 
 const MIB: usize = 1024 * 1024;
 
@@ -72,7 +72,7 @@ fn a_few_mib_round_trip_through_backup_and_restore() {
     assert_eq!(doc["doctor_ok"], true, "{doc:#}");
 
     // The restore's record: backup id and checksum, operator, start and end, doctor result.
-    let rows = crate::site::audit(&site.env, "shop");
+    let rows = super::site::audit(&site.env, "shop");
     let r = rows
         .iter()
         .rev()
@@ -104,7 +104,7 @@ fn a_flipped_byte_fails_verify_and_restore_names_the_good_backup() {
     std::thread::sleep(Duration::from_millis(1100));
     let bad = site.backup();
     let (good_id, bad_id) = (good["id"].as_str().unwrap(), bad["id"].as_str().unwrap());
-    crate::site::flip_byte(&PathBuf::from(bad["path"].as_str().unwrap()));
+    super::site::flip_byte(&PathBuf::from(bad["path"].as_str().unwrap()));
 
     let (code, doc, _) = site.run(&["backup", "verify", "--latest", "--app", "api"]);
     assert_eq!(code, 1, "{doc:#}");
@@ -141,7 +141,7 @@ fn a_flipped_byte_fails_verify_and_restore_names_the_good_backup() {
 }
 
 fn assert_failed_row_and_no_artifact(site: &Site, why: &str) {
-    let rows = crate::site::catalogue(&site.env, "shop");
+    let rows = super::site::catalogue(&site.env, "shop");
     assert_eq!(rows.len(), 1, "{rows:#?}");
     assert_eq!(rows[0]["status"], "failed");
     let msg = rows[0]["error_message"].as_str().unwrap();

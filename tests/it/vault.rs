@@ -1,7 +1,7 @@
 //! Secrets at rest through the real binary: `secret set|get|encrypt` on the `si vault` v2
 //! format, the doctor check, bad vault files, an si-written vault, a copied root and the demo.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

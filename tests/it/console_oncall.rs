@@ -2,7 +2,7 @@
 //! process's deploy fails in another context; the row and the banner's open incident appear
 //! within a second.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

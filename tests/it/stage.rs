@@ -3,8 +3,6 @@
 //! call's argv, keeps projects, networks, profiles and instances (with their files) as JSON,
 //! and fails or ignores calls on demand.
 
-mod common;
-
 #[path = "stage/clone.rs"]
 mod clone;
 #[path = "stage/guards.rs"]

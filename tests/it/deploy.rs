@@ -1,7 +1,7 @@
 //! Deploy, rollback and logs over real loopback sshds, with a fake `docker` on each target's
 //! PATH that records every invocation, keeps container state, and can be told to fail.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;

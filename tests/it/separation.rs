@@ -2,7 +2,7 @@
 //! refuse it before writing (the doctor's `contexts_distinct_targets` stays for state written by
 //! other tools).
 
-mod common;
+use crate::common;
 
 use common::{Env, stderr};
 use serde_json::Value;

@@ -3,7 +3,7 @@
 
 #[path = "oncall/check.rs"]
 mod check;
-mod common;
+use crate::common;
 #[path = "oncall/lab.rs"]
 mod lab;
 
