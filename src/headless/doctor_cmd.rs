@@ -105,6 +105,18 @@ fn failed(r: &DoctorReport) -> PaasError {
     ))
 }
 
+/// The clock shift in force (`PAASDECK_CLOCK_OFFSET`), or why the variable was ignored.
+fn clock_offset() -> String {
+    use crate::state::clock;
+    match std::env::var(clock::OFFSET_ENV) {
+        Err(_) => "none".into(),
+        Ok(v) => match clock::parse_offset(&v) {
+            Ok(d) => format!("{}s ({}={v})", d.whole_seconds(), clock::OFFSET_ENV),
+            Err(e) => format!("none (ignored: {e})"),
+        },
+    }
+}
+
 pub fn info(inv: &Invocation) -> Result<Report> {
     let dirs = AppDirs::discover();
     let p = |f: &dyn Fn(&AppDirs) -> std::path::PathBuf| {
@@ -145,6 +157,7 @@ pub fn info(inv: &Invocation) -> Result<Report> {
         "log_dir": p(&|d| d.log_dir.clone()),
         "data_dir": p(&|d| d.data_dir.clone()),
         "cache_dir": p(&|d| d.cache_dir.clone()),
+        "clock_offset": clock_offset(),
     });
     let mut rep = Report::ok();
     let mut text = String::new();

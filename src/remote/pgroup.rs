@@ -120,11 +120,19 @@ mod tests {
         assert_eq!(split_budget(None), (None, CLEANUP_MAX));
     }
 
-    /// Runs a wrapped script as its own session leader, as sshd starts it, with stdin held
-    /// open for `hold` (then closed).
-    fn run_as_session(wrapped: &str, hold: Duration) -> (std::process::Output, Duration) {
+    /// How a test session's stdin ends.
+    enum Stdin {
+        /// Held open until the session ends by itself.
+        Open,
+        /// Closed once the script has started (its first line of stdout arrived).
+        CloseAfterStart,
+    }
+
+    /// Runs a wrapped script as its own session leader, as sshd starts it; returns what it
+    /// printed, and its process group (the leader's pid).
+    fn run_as_session(wrapped: &str, stdin: Stdin) -> (std::process::Output, u32) {
+        use std::io::BufRead;
         use std::process::{Command, Stdio};
-        let started = Instant::now();
         let mut child = Command::new("setsid")
             .args(["-w", "sh", "-c", wrapped])
             .stdin(Stdio::piped())
@@ -132,24 +140,53 @@ mod tests {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stdin = child.stdin.take();
+        let pgid = child.id();
+        let input = child.stdin.take();
+        let mut first = String::new();
+        if let Stdin::CloseAfterStart = stdin {
+            let mut lines = std::io::BufReader::new(child.stdout.as_mut().unwrap());
+            lines.read_line(&mut first).unwrap();
+            drop(input);
+            let mut out = child.wait_with_output().unwrap();
+            out.stdout.splice(0..0, first.into_bytes());
+            return (out, pgid);
+        }
+        // Held open long past any script here; closed at the deadline so that a session
+        // wrongly waiting for it fails the test instead of hanging it.
+        let (ended, wait_end) = std::sync::mpsc::channel::<()>();
         let closer = std::thread::spawn(move || {
-            std::thread::sleep(hold);
-            drop(stdin);
+            let early = wait_end.recv_timeout(Duration::from_secs(60)).is_err();
+            drop(input);
+            early
         });
         let out = child.wait_with_output().unwrap();
-        let took = started.elapsed();
-        closer.join().unwrap();
-        (out, took)
+        let _ = ended.send(());
+        assert!(
+            !closer.join().unwrap(),
+            "the session waited for its stdin to end"
+        );
+        (out, pgid)
+    }
+
+    /// Whether a process of group `pgid` still runs (read from /proc).
+    fn group_alive(pgid: u32) -> bool {
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return false;
+        };
+        dir.flatten().any(|e| {
+            std::fs::read_to_string(e.path().join("stat")).is_ok_and(|stat| {
+                // Field 5 (pgrp) is the third after the command name's closing parenthesis.
+                stat.rfind(')')
+                    .and_then(|i| stat[i + 2..].split(' ').nth(2).map(str::to_string))
+                    .is_some_and(|g| g == pgid.to_string())
+            })
+        })
     }
 
     #[test]
     fn a_tied_script_runs_and_keeps_its_exit_code_while_stdin_is_open() {
-        let (out, took) = run_as_session(
-            &wrap_tied("echo out; echo err >&2; exit 7"),
-            Duration::from_secs(5),
-        );
-        assert!(took < Duration::from_secs(4), "it waited for stdin");
+        // stdin stays open until the session ends: it ends on its own, with the script's code.
+        let (out, _) = run_as_session(&wrap_tied("echo out; echo err >&2; exit 7"), Stdin::Open);
         assert_eq!(out.status.code(), Some(7));
         assert_eq!(String::from_utf8_lossy(&out.stdout), "out\n");
         let err = String::from_utf8_lossy(&out.stderr);
@@ -161,13 +198,21 @@ mod tests {
     fn a_tied_script_dies_when_its_stdin_ends() {
         let dir = tempfile::tempdir().unwrap();
         let done = dir.path().join("finished");
-        let script = format!("sleep 4; touch {}", quote(&done.display().to_string()));
-        let (out, took) = run_as_session(&wrap_tied(&script), Duration::from_millis(500));
-        assert!(took < Duration::from_secs(3), "{out:?}");
-        std::thread::sleep(Duration::from_secs(4));
+        let script = format!(
+            "echo started; sleep 4; touch {}",
+            quote(&done.display().to_string())
+        );
+        let (out, pgid) = run_as_session(&wrap_tied(&script), Stdin::CloseAfterStart);
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("started"));
+        // Once nothing of its group runs any more, nothing can still touch the file.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while group_alive(pgid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!group_alive(pgid), "the session's group never ended");
         assert!(!done.exists(), "the script outlived its session");
         // Without the tie, the same script finishes.
-        let (_, _) = run_as_session(&wrap(&script), Duration::from_millis(500));
+        let (_, _) = run_as_session(&wrap(&script), Stdin::CloseAfterStart);
         assert!(done.exists());
     }
 }

@@ -1,11 +1,44 @@
 //! Timestamps in the `si paas` formats: RFC 3339 with nanoseconds for events, whole seconds for
 //! documents.
 
-use time::OffsetDateTime;
+use std::sync::OnceLock;
+
 use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+/// Shifts paasdeck's clock by a signed duration (`90s`, `-3d`, `+2h`): a retention drill or a
+/// test acts as at another moment (which backup is newest, what prune keeps, when a lock is
+/// stale) without waiting for it. Every timestamp paasdeck writes comes from [`now`], so the
+/// shift is consistent; `paasdeck info` shows it.
+pub const OFFSET_ENV: &str = "PAASDECK_CLOCK_OFFSET";
 
 pub fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
+    OffsetDateTime::now_utc() + offset()
+}
+
+/// The shift [`OFFSET_ENV`] asks for (zero when unset or unreadable; `info` says which).
+pub fn offset() -> Duration {
+    static OFFSET: OnceLock<Duration> = OnceLock::new();
+    *OFFSET.get_or_init(|| {
+        std::env::var(OFFSET_ENV)
+            .ok()
+            .and_then(|v| parse_offset(&v).ok())
+            .unwrap_or(Duration::ZERO)
+    })
+}
+
+/// `90s`, `+2h`, `-3d`, `1h 30m`: a humantime duration with an optional sign.
+pub fn parse_offset(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (neg, rest) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let d = humantime::parse_duration(rest.trim()).map_err(|e| {
+        format!("{OFFSET_ENV}={s:?} is not a duration such as 90s, -3d or +2h: {e}")
+    })?;
+    let d = Duration::try_from(d).map_err(|e| format!("{OFFSET_ENV}={s:?}: {e}"))?;
+    Ok(if neg { -d } else { d })
 }
 
 /// RFC 3339 in UTC with as many fractional digits as needed (Go's `RFC3339Nano`).
@@ -51,6 +84,19 @@ pub fn age(from: OffsetDateTime, now: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_parse_with_a_sign() {
+        assert_eq!(parse_offset("90s").unwrap(), Duration::seconds(90));
+        assert_eq!(parse_offset("+2h").unwrap(), Duration::hours(2));
+        assert_eq!(parse_offset("-3d").unwrap(), Duration::days(-3));
+        assert_eq!(parse_offset(" 1h 30m ").unwrap(), Duration::minutes(90));
+        let e = parse_offset("soon").unwrap_err();
+        assert!(
+            e.contains("PAASDECK_CLOCK_OFFSET") && e.contains("soon"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn formats_like_go() {

@@ -135,12 +135,17 @@ pub fn initial_app(root: &StateRoot, write: bool, color: bool) -> App {
     {
         app.active = i;
     }
+    app
+}
+
+/// Reads the shown context's state. The console calls it only after its followers and the
+/// watch have started, so a row appended meanwhile is in what it reads or delivered after.
+pub fn load_active_snapshot(app: &mut App, root: &StateRoot) {
     if let Some(c) = app.contexts.get_mut(app.active)
         && let Ok(cd) = root.context(&c.name)
     {
         c.snapshot = Some(load_snapshot(&cd));
     }
-    app
 }
 
 pub fn run(opts: ConsoleOptions) -> color_eyre::Result<()> {
@@ -153,7 +158,24 @@ pub fn run(opts: ConsoleOptions) -> color_eyre::Result<()> {
 
 async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
     let started = opts.started;
+    // The watch starts before anything is read, and every stamp is taken before what it
+    // stands for: a change another process makes from here on wakes the loop and differs
+    // from its stamp, or is in what is read.
+    let settings_read = events::WatchSettings::from_env();
+    let settings = settings_read.as_ref().copied().unwrap_or_default();
+    let (wake_tx, mut wake) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let mut watcher = watch::RootWatch::start(&opts.root, settings, wake_tx);
+    let mut notifying = watcher.notifying(&opts.root);
+    log_watch(notifying, settings);
+    let mut ctx_stamp = watch::contexts_stamp(&opts.root);
+    let mut incident_stamps = watch::incidents_stamp(&opts.root);
     let mut app = initial_app(&opts.root, opts.write, opts.color);
+    if let Err(e) = settings_read {
+        app.flash(
+            FlashLevel::Warn,
+            format!("{}; {}", e.message, e.remediation),
+        );
+    }
     let runner = TaskRunner::default();
     let pool = Arc::new(crate::ops::pool(&opts.root, opts.connect_timeout));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
@@ -166,6 +188,24 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
         check_timeout: Duration::from_secs(30),
         doctoring: Default::default(),
     };
+    // The followers start before the shown context is read: a row appended from here on is
+    // in that read or delivered by its follower (the reducer keeps one of each).
+    // Every context is followed: trouble in another tab shows on its tab.
+    let mut followers: HashMap<String, EventFollower> = app
+        .contexts
+        .iter()
+        .filter_map(|c| {
+            let cd = opts.root.context(&c.name).ok()?;
+            Some((c.name.clone(), EventFollower::at_end(&cd)))
+        })
+        .collect();
+    let mut stamps = app
+        .ctx()
+        .and_then(|c| opts.root.context(&c.name).ok())
+        .map(|cd| watch::files_stamp(&cd))
+        .unwrap_or_default();
+    load_active_snapshot(&mut app, &opts.root);
+
     // Closing the terminal window (SIGHUP), SIGTERM, SIGINT and SIGQUIT (sent by `kill`: raw
     // mode keeps Ctrl-C and Ctrl-\ as keys) quit like `q` then `y`: tasks are cancelled
     // (remote processes stopped) and the terminal is restored. Installed before the terminal
@@ -197,38 +237,11 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
 
     let mut events_in = EventStream::new();
     let changed = runner.changed();
-    let settings = events::WatchSettings::from_env().unwrap_or_else(|e| {
-        app.flash(
-            FlashLevel::Warn,
-            format!("{}; {}", e.message, e.remediation),
-        );
-        events::WatchSettings::default()
-    });
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut poll = tokio::time::interval(settings.poll);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut watched = app.active_name();
-    // Every context is followed: trouble in another tab shows on its tab.
-    let mut followers: HashMap<String, EventFollower> = app
-        .contexts
-        .iter()
-        .filter_map(|c| {
-            let cd = opts.root.context(&c.name).ok()?;
-            Some((c.name.clone(), EventFollower::at_end(&cd)))
-        })
-        .collect();
-    let mut stamps = app
-        .ctx()
-        .and_then(|c| opts.root.context(&c.name).ok())
-        .map(|cd| watch::files_stamp(&cd))
-        .unwrap_or_default();
-    let mut ctx_stamp = watch::contexts_stamp(&opts.root);
-    let mut incident_stamps = watch::incidents_stamp(&opts.root);
-    let (wake_tx, mut wake) = tokio::sync::mpsc::unbounded_channel::<()>();
-    let mut watcher = watch::RootWatch::start(&opts.root, settings, wake_tx);
-    let mut notifying = watcher.notifying(&opts.root);
-    log_watch(notifying, settings);
     // The other tabs' doctors, so a failing one can be marked before it is visited.
     for c in app.contexts.iter().filter(|c| c.name != watched) {
         effects::spawn_doctor(&env, c.name.clone());

@@ -1,10 +1,8 @@
 //! The responder's console end to end: the real binary in tmux on the All tab while another
 //! process's deploy fails in another context; the row and the banner's open incident appear
-//! within a second.
+//! without a key (how fast is bench/console.sh's figure).
 
 use crate::common;
-
-use std::time::{Duration, Instant};
 
 use common::Env;
 use common::tmux::{console, fake_docker_bin, first_line};
@@ -109,18 +107,12 @@ fn a_deploy_failing_in_another_context_shows_in_the_all_tab_and_the_banner_withi
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let done = Instant::now();
-    let screen = tmux.wait_for("the failed deploy of beta and its incident", |s| {
+    tmux.wait_for("the failed deploy of beta and its incident", |s| {
         let row = s
             .lines()
             .any(|l| l.contains("beta") && l.contains("deploy") && l.contains("failed"));
         row && first_line(s).contains("incidents open: beta 1")
     });
-    let took = done.elapsed();
-    assert!(
-        took < Duration::from_secs(1),
-        "took {took:?} to show:\n{screen}"
-    );
     // the incident is in the Incidents view, in beta
     tmux.send("i");
     tmux.wait_for("the Incidents view", |s| {

@@ -417,15 +417,19 @@ fn an_empty_root_refuses_context_actions_and_writes_nothing() {
     tmux.send_key("Enter");
     tmux.wait_for("the reason again", |s| s.contains("no context yet"));
     tmux.send("y");
-    std::thread::sleep(Duration::from_millis(300));
+    // Keys are read in order: once the help that `?` opens is drawn, `y` was handled.
+    tmux.send("?");
+    tmux.wait_for("help after y", |s| s.contains("NAVIGATION"));
     let written: Vec<_> = common::walk(&root);
     assert!(written.is_empty(), "files were written: {written:?}");
+    tmux.send_key("Escape");
+    tmux.wait_for("help closed", |s| !s.contains("NAVIGATION"));
     tmux.send("q");
     tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));
 }
 
 #[test]
-fn a_context_created_by_another_process_appears_within_a_second() {
+fn a_context_created_by_another_process_appears_without_a_key() {
     let env = Env::new();
     env.init("first", "oss-demo");
     let root = env.root.to_str().unwrap().to_string();
@@ -447,18 +451,10 @@ fn a_context_created_by_another_process_appears_within_a_second() {
         .output()
         .unwrap();
     assert!(o.status.success());
-    let created = Instant::now();
-    loop {
-        let screen = tmux.capture(false);
-        if screen.lines().nth(1).unwrap_or("").contains("later") {
-            break;
-        }
-        assert!(
-            created.elapsed() < Duration::from_secs(1),
-            "the new context did not appear within a second:\n{screen}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // No key is pressed: the watch brings it (how fast is bench/console.sh's figure).
+    tmux.wait_for("the new tab", |s| {
+        s.lines().nth(1).unwrap_or("").contains("later")
+    });
     // and a removed one goes away
     std::fs::remove_dir_all(env.ctx_dir("later")).unwrap();
     tmux.wait_for("the tab to go", |s| {
@@ -501,8 +497,10 @@ fn an_event_appended_by_another_process_shows_at_once() {
         if screen.contains("marker-row") {
             break;
         }
+        // Polling is off (1h): only the write's notification can bring the row. The deadline
+        // is generous for a loaded machine; bench/console.sh measures the latency.
         assert!(
-            written.elapsed() < Duration::from_secs(2),
+            written.elapsed() < Duration::from_secs(15),
             "the row did not appear:\n{screen}"
         );
         std::thread::sleep(Duration::from_millis(10));

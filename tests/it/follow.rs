@@ -74,21 +74,16 @@ fn a_row_from_another_process_arrives_through_notifications() {
     let env = Env::new();
     env.init("c", "oss-demo");
     let tail = Tail::start(&env, &[("PAASDECK_POLL_INTERVAL", "1h")]);
-    let mut latencies = Vec::new();
+    // An hour-long poll cannot bring them: only the writes' notifications can (the deadline is
+    // generous for a loaded machine; bench/event_follow.sh measures the latency).
     for i in 0..5 {
-        std::thread::sleep(Duration::from_millis(50));
-        let written = append(&env, &format!("row {i}"));
-        let row: Value = serde_json::from_str(&tail.next(Duration::from_secs(5))).unwrap();
-        latencies.push(written.elapsed());
+        append(&env, &format!("row {i}"));
+        let row: Value = serde_json::from_str(&tail.next(Duration::from_secs(15))).unwrap();
         assert_eq!(row["command"], format!("row {i}"));
     }
-    latencies.sort();
-    // An hour-long poll cannot bring them: notifications did, well within a second even on a
-    // loaded machine (bench/event_follow.sh measures the real figure).
-    assert!(latencies[2] < Duration::from_millis(500), "{latencies:?}");
     // and a row written by paasdeck itself
     env.add_target("c", "late", "late.example");
-    let row: Value = serde_json::from_str(&tail.next(Duration::from_secs(5))).unwrap();
+    let row: Value = serde_json::from_str(&tail.next(Duration::from_secs(15))).unwrap();
     assert_eq!(row["command"], "target add");
 }
 
@@ -99,7 +94,7 @@ fn an_idle_follower_uses_no_cpu() {
     let tail = Tail::start(&env, &[]);
     // after a row, too: the follower's own reads of the file must not wake it again
     append(&env, "one row");
-    tail.next(Duration::from_secs(5));
+    tail.next(Duration::from_secs(15));
     let ticks = || {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", tail.child.id())).unwrap();
         // fields 14 and 15 (utime, stime); the first after the command name is field 3
@@ -125,7 +120,7 @@ fn without_notifications_the_poll_delivers_and_the_log_says_so() {
         ],
     );
     append(&env, "polled");
-    let row: Value = serde_json::from_str(&tail.next(Duration::from_secs(5))).unwrap();
+    let row: Value = serde_json::from_str(&tail.next(Duration::from_secs(15))).unwrap();
     assert_eq!(row["command"], "polled");
     drop(tail);
     let log = Env::all_text_under(&env.log_dir());

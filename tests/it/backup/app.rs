@@ -101,8 +101,11 @@ fn a_flipped_byte_fails_verify_and_restore_names_the_good_backup() {
     let site = Site::new();
     site.docker("dump-size", "200000");
     let good = site.backup();
-    std::thread::sleep(Duration::from_millis(1100));
-    let bad = site.backup();
+    let bad = site.backup_later("2s");
+    assert!(
+        bad["started_at"].as_str() > good["started_at"].as_str(),
+        "{good:#}\n{bad:#}"
+    );
     let (good_id, bad_id) = (good["id"].as_str().unwrap(), bad["id"].as_str().unwrap());
     super::site::flip_byte(&PathBuf::from(bad["path"].as_str().unwrap()));
 
@@ -194,9 +197,11 @@ fn a_killed_connection_leaves_no_artifact_and_a_failed_row() {
         .unwrap();
     let started = site.sshd.docker_state.join("dump-started");
     assert!(eventually(Duration::from_secs(20), || started.exists()));
-    std::thread::sleep(Duration::from_millis(500));
     // Something is being written: a temp file in the store.
-    assert!(!store_files(&site.env, "shop").is_empty());
+    assert!(eventually(Duration::from_secs(20), || !store_files(
+        &site.env, "shop"
+    )
+    .is_empty()));
     site.sshd.kill_with_sessions();
     let out = child.wait_with_output().unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

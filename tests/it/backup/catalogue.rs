@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use super::site::{catalogue, flip_byte, run, store, store_files};
+use super::site::{catalogue, flip_byte, run, run_later, store, store_files};
 use crate::common::Env;
 use crate::common::vault::check;
 
@@ -133,8 +133,7 @@ fn the_doctor_fails_on_a_tampered_latest_backup() {
     let (code, doc, _) = run(&env, "shop", &["doctor"]);
     assert_eq!(code, 0, "{doc:#}");
     assert_eq!(check(&doc, "latest_backup_verified")["ok"], true);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    let (_, latest, _) = run(&env, "shop", &["backup", "state"]);
+    let (_, latest, _) = run_later(&env, "shop", "2s", &["backup", "state"]);
     let path = PathBuf::from(latest["backup"]["path"].as_str().unwrap());
     flip_byte(&path);
     // Verification finds the damage and records it; the doctor reads the record.

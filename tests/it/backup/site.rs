@@ -31,11 +31,18 @@ pub fn sha_hex(bytes: &[u8]) -> String {
 
 /// Runs `--json --context C ARGS`; returns (exit code, document, stdout+stderr).
 pub fn run(env: &Env, ctx: &str, args: &[&str]) -> (i32, Value, String) {
+    run_later(env, ctx, "0s", args)
+}
+
+/// `run` with paasdeck's clock `offset` ahead (`PAASDECK_CLOCK_OFFSET`): a backup that is
+/// newer than the one before it without waiting for the next second.
+pub fn run_later(env: &Env, ctx: &str, offset: &str, args: &[&str]) -> (i32, Value, String) {
     let mut all = vec!["--json", "--context", ctx];
     all.extend_from_slice(args);
     let o = env
         .cmd()
         .env("PAASDECK_SSH_CONFIG", "/dev/null")
+        .env("PAASDECK_CLOCK_OFFSET", offset)
         .args(&all)
         .output()
         .unwrap();
@@ -169,7 +176,17 @@ impl Site {
 
     /// `backup run --app api`, asserting success; returns the row.
     pub fn backup(&self) -> Value {
-        let (code, doc, text) = self.run(&["backup", "run", "--app", "api"]);
+        self.backup_later("0s")
+    }
+
+    /// A backup taken with paasdeck's clock `offset` ahead.
+    pub fn backup_later(&self, offset: &str) -> Value {
+        let (code, doc, text) = run_later(
+            &self.env,
+            "shop",
+            offset,
+            &["backup", "run", "--app", "api"],
+        );
         assert_eq!(code, 0, "{doc:#}\n{text}");
         doc["backup"].clone()
     }

@@ -297,7 +297,7 @@ fn export_to_a_fifo_or_directory_is_refused() {
 }
 
 #[test]
-fn a_16_mb_event_row_is_skipped_quickly() {
+fn a_16_mb_event_row_is_skipped_and_the_rows_around_it_come_back() {
     let env = Env::new();
     let dir = ctx(&env);
     let audit = dir.join("events/audit.jsonl");
@@ -308,9 +308,7 @@ fn a_16_mb_event_row_is_skipped_quickly() {
     text.push_str("\"}\n");
     text.push_str("{\"timestamp\":\"2026-01-01T00:00:03Z\",\"command\":\"after\"}\n");
     std::fs::write(&audit, text).unwrap();
-    let started = std::time::Instant::now();
     let doc = env.ok_in("alpha", &["events", "list", "--limit", "50"]);
-    let took = started.elapsed();
     assert_eq!(doc["skipped_lines"], 1, "{doc:#}");
     let cmds: Vec<&str> = doc["data"]
         .as_array()
@@ -322,6 +320,6 @@ fn a_16_mb_event_row_is_skipped_quickly() {
         cmds.starts_with(&["after", "before"]),
         "the rows around it come back: {cmds:?}"
     );
-    // Was 2.1 s in a release build when the reader re-copied its buffer per block.
-    assert!(took < Duration::from_secs(2), "took {took:?}");
+    // How fast (it was 2.1 s when the reader re-copied its buffer per block) is
+    // bench/events_long_row.sh's figure, not a test's.
 }

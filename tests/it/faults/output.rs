@@ -268,6 +268,12 @@ fn control_bytes_in_state_reach_no_text_printer() {
         if json {
             args.insert(0, "--json");
         }
+        // The tail prints the stored rows oldest first before it follows: once the newest
+        // row's line is out, every stored row has been printed.
+        let newest = env.ok_in("c", &["events", "list", "--limit", "1"])["data"][0]["command"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let mut child = env
             .cmd()
             .args(&args)
@@ -275,10 +281,32 @@ fn control_bytes_in_state_reach_no_text_printer() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(1500));
-        child.kill().unwrap();
+        let mut pipe = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = pipe.read(&mut buf) {
+                if tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
         let mut out = Vec::new();
-        child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+        let printed_all = |out: &[u8]| {
+            let text = String::from_utf8_lossy(out);
+            text.rfind(newest.as_str())
+                .is_some_and(|at| text[at..].contains('\n'))
+        };
+        while !printed_all(&out) {
+            match rx.recv_timeout(Duration::from_secs(30)) {
+                Ok(chunk) => out.extend(chunk),
+                Err(e) => panic!(
+                    "events tail --follow printed {:?} then {e}",
+                    String::from_utf8_lossy(&out)
+                ),
+            }
+        }
+        child.kill().unwrap();
         let _ = child.wait();
         assert!(String::from_utf8_lossy(&out).contains("target add"));
         if let Some(bad) = terminal_hostile(&out) {
