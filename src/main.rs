@@ -166,8 +166,9 @@ fn console(global: &Global, root: Option<StateRoot>, started: std::time::Instant
     };
     match paasdeck::tui::run(opts) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(report) => {
+        Err(e) => {
             paasdeck::tui::restore_terminal();
+            let report = color_eyre::eyre::Report::new(e).wrap_err("the console stopped");
             eprintln!("{report:?}");
             ExitCode::FAILURE
         }

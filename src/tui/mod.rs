@@ -148,7 +148,7 @@ pub fn load_active_snapshot(app: &mut App, root: &StateRoot) {
     }
 }
 
-pub fn run(opts: ConsoleOptions) -> color_eyre::Result<()> {
+pub fn run(opts: ConsoleOptions) -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -156,7 +156,7 @@ pub fn run(opts: ConsoleOptions) -> color_eyre::Result<()> {
     rt.block_on(run_async(opts))
 }
 
-async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
+async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
     let started = opts.started;
     // The watch starts before anything is read, and every stamp is taken before what it
     // stands for: a change another process makes from here on wakes the loop and differs
@@ -277,7 +277,7 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
                         }
                         dirty = true;
                     }
-                    Some(Err(e)) => return Err(e.into()),
+                    Some(Err(e)) => return Err(e),
                     None => break,
                 }
             }
