@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::state::deployments::sanitize_path_segment;
 use crate::state::ids::{AddonName, AppName, ImageTag, ServiceName, empty_as_none};
+use crate::state::names::sanitize_path_segment;
 use crate::state::paths::ContextDir;
 use crate::state::{clock, fsio};
 

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Result;
 use crate::state::ids::{AppName, ReleaseId, RemoteDir, empty_as_none};
+use crate::state::names::sanitize_path_segment;
 use crate::state::paths::ContextDir;
 use crate::state::{clock, fsio};
 
@@ -71,28 +72,6 @@ impl AppHistory {
 /// The key an app's history is stored under: the `si paas` path sanitiser.
 pub fn app_key(app: &str) -> String {
     sanitize_path_segment(app)
-}
-
-/// Keeps ASCII letters, digits, `-`, `_`, `.`; every other run becomes one `-`; trims `-._`;
-/// empty becomes `unknown`.
-pub fn sanitize_path_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut last_dash = false;
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-            out.push(c);
-            last_dash = false;
-        } else if !last_dash {
-            out.push('-');
-            last_dash = true;
-        }
-    }
-    let trimmed = out.trim_matches(|c| matches!(c, '-' | '_' | '.'));
-    if trimmed.is_empty() {
-        "unknown".to_string()
-    } else {
-        trimmed.to_string()
-    }
 }
 
 pub fn load(cd: &ContextDir) -> Result<DeploymentsDoc> {

@@ -187,7 +187,7 @@ validated_string!(
 impl ContextName {
     /// The context every root has: `default`.
     pub fn default_context() -> ContextName {
-        ContextName(crate::state::paths::DEFAULT_CONTEXT.to_string())
+        ContextName(names::DEFAULT_CONTEXT.to_string())
     }
 
     /// Whether the name follows the rule for new contexts (lowercase, 1-63 characters, ...).
@@ -213,7 +213,7 @@ impl AppName {
     /// The key an app's history and bundles are stored under: the `si paas` path sanitiser,
     /// which keeps a valid name as it is except for trailing `-`, `_` or `.`.
     pub fn key(&self) -> AppName {
-        AppName(crate::state::deployments::sanitize_path_segment(&self.0))
+        AppName(names::sanitize_path_segment(&self.0))
     }
 }
 

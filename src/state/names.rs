@@ -2,6 +2,31 @@
 
 use crate::error::{PaasError, Result};
 
+/// The context used when none is given or stored.
+pub const DEFAULT_CONTEXT: &str = "default";
+
+/// Keeps ASCII letters, digits, `-`, `_`, `.`; every other run becomes one `-`; trims `-._`;
+/// empty becomes `unknown`.
+pub fn sanitize_path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut last_dash = false;
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+            out.push(c);
+            last_dash = false;
+        } else if !last_dash {
+            out.push('-');
+            last_dash = true;
+        }
+    }
+    let trimmed = out.trim_matches(|c| matches!(c, '-' | '_' | '.'));
+    if trimmed.is_empty() {
+        "unknown".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
 fn check(kind: &str, value: &str, max: usize, allow_upper: bool) -> Result<()> {
     let bad = |why: &str| {
         PaasError::usage(

@@ -9,7 +9,7 @@ use crate::state::ids::ContextName;
 use crate::state::{fsio, names};
 
 pub const STATE_ROOT_ENV: &str = "SI_PAAS_STATE_ROOT";
-pub const DEFAULT_CONTEXT: &str = "default";
+pub use crate::state::names::DEFAULT_CONTEXT;
 
 /// How the state root was chosen, for `info` and error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
