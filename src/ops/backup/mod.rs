@@ -5,6 +5,7 @@
 pub mod app;
 pub mod prune;
 pub mod restore;
+pub mod spool;
 pub mod state;
 pub mod stream;
 pub mod verify;
