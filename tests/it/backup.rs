@@ -11,5 +11,7 @@ mod app;
 mod catalogue;
 #[path = "backup/console.rs"]
 mod console;
+#[path = "backup/integrity.rs"]
+mod integrity;
 #[path = "backup/state.rs"]
 mod state;

@@ -154,6 +154,56 @@ pub fn store_dir(cd: &ContextDir) -> Result<PathBuf> {
     Ok(p.to_path_buf())
 }
 
+/// A catalogue row is this context's only for an artifact inside this context's store and,
+/// where the row records its context, naming this one: a row copied from another context's
+/// `backups.json` would otherwise verify, restore or prune that context's artifact here.
+pub fn owned(cd: &ContextDir, row: &BackupRow) -> Result<()> {
+    let refuse = |why: String| {
+        PaasError::new(
+            ErrorCode::StateCorrupt,
+            "backup_resolve",
+            format!(
+                "{}: backup {}: {why}; refusing to use it",
+                cd.backups().display(),
+                row.id
+            ),
+        )
+        .with_remediation(format!(
+            "remove the row from {} by hand; this context's own backups are listed by `paasdeck --context {} backup list`",
+            cd.backups().display(),
+            cd.name()
+        ))
+    };
+    if let Some(other) = row.context.as_deref().filter(|c| *c != cd.name()) {
+        return Err(refuse(format!(
+            "the row is a backup of context {:?}, not of {:?}",
+            other,
+            cd.name()
+        )));
+    }
+    let Some(path) = row.path.as_deref() else {
+        return Ok(());
+    };
+    let store = store_dir(cd)?;
+    let same = |dir: &Path| {
+        dir == store
+            || matches!(
+                (std::fs::canonicalize(dir), std::fs::canonicalize(&store)),
+                (Ok(a), Ok(b)) if a == b
+            )
+    };
+    let inside = path.parent().is_some_and(same)
+        && std::fs::symlink_metadata(path).map_or(true, |m| !m.file_type().is_symlink());
+    if !inside {
+        return Err(refuse(format!(
+            "its artifact {} is not in this context's backup store {}",
+            path.display(),
+            store.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Removes temp files that writers which are gone left in the store.
 pub fn sweep_store(store: &Path) {
     fsio::temp::sweep(store, 1);
@@ -196,9 +246,10 @@ impl Start {
         })
     }
 
-    fn row(&self, status: BackupStatus) -> BackupRow {
+    fn row(&self, cd: &ContextDir, status: BackupStatus) -> BackupRow {
         BackupRow {
             id: self.id.clone(),
+            context: Some(cd.name().to_string()),
             kind: self.kind,
             app: self.app.clone(),
             target: self.target.clone(),
@@ -224,7 +275,7 @@ impl Start {
 
     /// Commits the artifact and catalogues it.
     pub(crate) fn finish(&self, cd: &ContextDir, sealed: stream::Sealed) -> Result<BackupRow> {
-        let mut row = self.row(BackupStatus::Ok);
+        let mut row = self.row(cd, BackupStatus::Ok);
         row.bytes = sealed.bytes;
         row.sha256 = sealed.sha256.clone();
         row.plaintext_bytes = sealed.plaintext_bytes;
@@ -242,7 +293,7 @@ impl Start {
     /// Catalogues a backup that did not finish (nothing was committed) and returns the error,
     /// naming the backup.
     pub(crate) fn failed(&self, cd: &ContextDir, e: PaasError) -> PaasError {
-        let mut row = self.row(BackupStatus::Failed);
+        let mut row = self.row(cd, BackupStatus::Failed);
         row.error_code = e.code.as_str().to_string();
         row.error_message = e.message.clone();
         if let Err(w) = crate::state::backups::record(cd, row) {
