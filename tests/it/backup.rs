@@ -15,3 +15,5 @@ mod console;
 mod integrity;
 #[path = "backup/state.rs"]
 mod state;
+#[path = "backup/state_crash.rs"]
+mod state_crash;

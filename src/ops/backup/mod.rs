@@ -7,6 +7,7 @@ pub mod prune;
 pub mod restore;
 pub mod spool;
 pub mod state;
+mod state_restore;
 pub mod stream;
 pub mod verify;
 
@@ -204,9 +205,28 @@ pub fn owned(cd: &ContextDir, row: &BackupRow) -> Result<()> {
     Ok(())
 }
 
-/// Removes temp files that writers which are gone left in the store.
-pub fn sweep_store(store: &Path) {
+/// Removes temp files that writers which are gone left in the store, and the artifacts of
+/// backups that were interrupted while they were being committed (their rows say `failed`).
+pub fn sweep_store(cd: &ContextDir, store: &Path) -> Result<()> {
     fsio::temp::sweep(store, 1);
+    let lock = cd.lock()?;
+    let doc = crate::state::backups::load(cd)?;
+    let stale: Vec<&BackupRow> = doc
+        .backups
+        .iter()
+        .filter(|r| !r.is_ok() && r.path.is_some() && owned(cd, r).is_ok())
+        .collect();
+    for row in stale {
+        if let Some(p) = &row.path {
+            match std::fs::remove_file(p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(PaasError::io("backup_sweep", p, &e)),
+            }
+        }
+        crate::state::backups::update_in(&lock, cd, &row.id, |r| r.path = None)?;
+    }
+    Ok(())
 }
 
 /// A row for a backup that is about to start.
@@ -273,17 +293,38 @@ impl Start {
         }
     }
 
-    /// Commits the artifact and catalogues it.
+    /// Commits the artifact and catalogues it, under one hold of the context lock. The row is
+    /// written first as a backup that did not finish, naming the artifact's path; the artifact
+    /// is then renamed into place and the row made `ok`. A crash in between leaves that failed
+    /// row (and a temp file swept with its dead writer, or an artifact `sweep_store` removes), never
+    /// an artifact the catalogue does not know.
     pub(crate) fn finish(&self, cd: &ContextDir, sealed: stream::Sealed) -> Result<BackupRow> {
+        use crate::state::backups::{record_in, update_in};
         let mut row = self.row(cd, BackupStatus::Ok);
         row.bytes = sealed.bytes;
         row.sha256 = sealed.sha256.clone();
         row.plaintext_bytes = sealed.plaintext_bytes;
         row.plaintext_sha256 = sealed.plaintext_sha256.clone();
         row.path = Some(self.path.clone());
-        sealed.commit(&self.path).map_err(|e| self.failed(cd, e))?;
-        if let Err(e) = crate::state::backups::record(cd, row.clone()) {
-            // An artifact nobody can find in the catalogue is only litter.
+        let lock = cd.lock().map_err(|e| self.failed(cd, e))?;
+        let mut pending = self.row(cd, BackupStatus::Failed);
+        pending.error_code = ErrorCode::UnknownFailure.as_str().to_string();
+        pending.error_message =
+            "the backup was interrupted before its artifact was committed".into();
+        pending.path = Some(self.path.clone());
+        record_in(&lock, cd, pending)?;
+        crate::state::fault::point("backup_row_pending");
+        if let Err(e) = sealed.commit(&self.path) {
+            let why = e.message.clone();
+            let _ = update_in(&lock, cd, &self.id, |r| r.error_message = why);
+            return Err(PaasError {
+                message: format!("backup {} failed: {}", self.id, e.message),
+                ..e
+            });
+        }
+        crate::state::fault::point("backup_artifact_committed");
+        let done = row.clone();
+        if let Err(e) = update_in(&lock, cd, &self.id, move |r| *r = done) {
             let _ = std::fs::remove_file(&self.path);
             return Err(e);
         }
