@@ -121,6 +121,9 @@ impl Invocation {
                 e
             }
         })?;
+        // Before anything reads the context: a state restore interrupted after its commit
+        // point is finished first, so no command sees half of it.
+        cd.finish_interrupted_restore()?;
         Ok(Invocation {
             root,
             connect_timeout: global.connect_timeout,

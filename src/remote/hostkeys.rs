@@ -2,8 +2,10 @@
 //! `known_hosts`, an unknown key is accepted on first use (`StrictHostKeyChecking=accept-new`)
 //! and reported so it can be audited, and a changed key is refused with the file and line to
 //! remove. Lookups go through `ssh-keygen -F`, which also understands hashed entries. A line
-//! for the host whose key does not parse is refused too: OpenSSH would skip it and learn
-//! whatever key the server offers now.
+//! that does not parse — the host's or any other, since damage can hide which host a line was
+//! for — is refused too: OpenSSH would skip it and learn whatever key the server offers now.
+
+mod line;
 
 use std::path::{Path, PathBuf};
 
@@ -38,7 +40,8 @@ pub struct HostScan {
     /// `SHA256:` fingerprints of the host's keys that OpenSSH can use (revoked and CA lines
     /// left out).
     pub fingerprints: Vec<String>,
-    /// Lines (1-based) that name the host but whose key does not parse.
+    /// Lines (1-based) that do not parse as an entry (whichever host they were for), or that
+    /// name the host but hold no key OpenSSH can use.
     pub damaged: Vec<usize>,
 }
 
@@ -128,13 +131,15 @@ async fn keygen_find(known_hosts: &Path, pattern: &str, fingerprints: bool) -> R
 /// Reads what known_hosts holds for a host, through OpenSSH's own parser (`ssh-keygen -F`
 /// lists every line for the host, hashed ones included; `-l` only those whose key parses).
 pub async fn scan(known_hosts: &Path, host: &str, port: u16) -> Result<HostScan> {
-    let text = match tokio::fs::read(known_hosts).await {
-        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+    let bytes = match tokio::fs::read(known_hosts).await {
+        Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HostScan::default()),
         Err(e) => return Err(PaasError::io("known_hosts", known_hosts, &e)),
     };
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     let pattern = host_pattern(host, port);
     let mut named = plain_lines(&text, &pattern);
+    named.extend(unparsable(&bytes));
     if text.trim().is_empty() {
         return Ok(HostScan::default());
     }
@@ -161,6 +166,16 @@ pub async fn scan(known_hosts: &Path, host: &str, port: u16) -> Result<HostScan>
         fingerprints,
         damaged,
     })
+}
+
+/// Lines (1-based) that are neither blank, a comment nor an entry that parses.
+fn unparsable(bytes: &[u8]) -> Vec<usize> {
+    bytes
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .filter(|(_, l)| !line::parses(l))
+        .map(|(i, _)| i + 1)
+        .collect()
 }
 
 /// The host's usable key fingerprints. A damaged line for the host refuses the connection:
@@ -197,12 +212,12 @@ pub fn damaged_error(known_hosts: &Path, host: &str, port: u16, lines: &[usize])
         ErrorCode::HostKeyMismatch,
         "ssh_connect",
         format!(
-            "the recorded host key of {pattern} is damaged ({at} does not hold a key that parses); refusing to connect, since the server's key cannot be compared with it"
+            "{file} is damaged ({at} does not hold a host key entry that parses, and OpenSSH would skip it); refusing to connect to {pattern}, since the server's key cannot be compared with the recorded one"
         ),
     )
     .with_target(host)
     .with_remediation(format!(
-        "restore {file} from a backup, or verify the server's key out of band and delete line(s) {numbers} (`ssh-keygen -R '{pattern}' -f {}` removes the host's entries); the next connection learns the key and audits it",
+        "restore {file} from a backup, or verify the server's key out of band and delete line(s) {numbers} (`ssh-keygen -R '{pattern}' -f {}` removes the host's own entries; other lines by hand); the next connection learns the key and audits it",
         quoted_path(known_hosts)
     ))
 }

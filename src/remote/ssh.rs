@@ -235,11 +235,11 @@ impl SshTransport {
             }
             Ok(Ok(s)) => s,
         };
-        // Every key the connection added is reported, on first use and on a re-learn alike.
+        // Every key the connection added is reported, on first use and on a re-learn alike; a
+        // connection whose learning cannot be read back is not used, since it would go unaudited.
         let after = hostkeys::scan(&opts.known_hosts, &ep.host, ep.port)
-            .await
-            .map(|s| s.fingerprints)
-            .unwrap_or_default();
+            .await?
+            .fingerprints;
         let added: Vec<String> = after.into_iter().filter(|f| !before.contains(f)).collect();
         let learned = (!added.is_empty()).then(|| HostKeyLearned {
             host: ep.host.clone(),

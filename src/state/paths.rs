@@ -281,11 +281,21 @@ impl ContextDir {
         self.dir.join("locks")
     }
     /// The advisory lock every read-modify-write of this context's documents holds. Taking it
-    /// also removes the temp files that crashed writers left in the context's directories.
+    /// also finishes a state restore that was interrupted after its commit point, and removes
+    /// the temp files that crashed writers left in the context's directories.
     pub fn lock(&self) -> Result<fsio::StateLock> {
         let lock = fsio::StateLock::acquire(&self.locks_dir().join("state.lock"))?;
+        super::restore_journal::finish_pending(self)?;
         self.sweep_temp_files();
         Ok(lock)
+    }
+
+    /// Finishes an interrupted state restore, if there is one (taking the lock only then).
+    pub fn finish_interrupted_restore(&self) -> Result<()> {
+        if self.dir.join(super::restore_journal::FILE).exists() {
+            drop(self.lock()?);
+        }
+        Ok(())
     }
 
     /// How deep the context's state files lie (`releases/<app>/<release>/compose.yaml`).

@@ -177,6 +177,10 @@ pub fn load_contexts(root: &StateRoot) -> Result<Vec<ContextView>, PaasError> {
 pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
     let mut s = Snapshot::default();
     let mut errors = Vec::new();
+    // A state restore interrupted after its commit point is finished before anything is read.
+    if let Err(e) = cd.finish_interrupted_restore() {
+        s_errors_push(&mut errors, e);
+    }
     let tdoc = targets::load(cd).unwrap_or_else(|e| {
         s_errors_push(&mut errors, e);
         Default::default()

@@ -11,5 +11,9 @@ mod app;
 mod catalogue;
 #[path = "backup/console.rs"]
 mod console;
+#[path = "backup/integrity.rs"]
+mod integrity;
 #[path = "backup/state.rs"]
 mod state;
+#[path = "backup/state_crash.rs"]
+mod state_crash;

@@ -4,6 +4,8 @@
 
 #[path = "faults/files.rs"]
 mod files;
+#[path = "faults/known_hosts.rs"]
+mod known_hosts;
 #[path = "faults/output.rs"]
 mod output;
 #[path = "faults/ssh.rs"]

@@ -188,7 +188,7 @@ pub async fn run(
     )?;
     start.target = Some(site.target.name.clone());
     start.release = Some(site.release.clone());
-    sweep_store(&plan.store);
+    sweep_store(cd, &plan.store)?;
     let counter = Counter::default();
     let sealer = Sealer::new(&start.path, &plan.keys.recipients, counter.clone())
         .map_err(|e| start.failed(cd, e))?;

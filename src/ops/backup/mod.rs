@@ -5,7 +5,9 @@
 pub mod app;
 pub mod prune;
 pub mod restore;
+pub mod spool;
 pub mod state;
+mod state_restore;
 pub mod stream;
 pub mod verify;
 
@@ -153,9 +155,78 @@ pub fn store_dir(cd: &ContextDir) -> Result<PathBuf> {
     Ok(p.to_path_buf())
 }
 
-/// Removes temp files that writers which are gone left in the store.
-pub fn sweep_store(store: &Path) {
+/// A catalogue row is this context's only for an artifact inside this context's store and,
+/// where the row records its context, naming this one: a row copied from another context's
+/// `backups.json` would otherwise verify, restore or prune that context's artifact here.
+pub fn owned(cd: &ContextDir, row: &BackupRow) -> Result<()> {
+    let refuse = |why: String| {
+        PaasError::new(
+            ErrorCode::StateCorrupt,
+            "backup_resolve",
+            format!(
+                "{}: backup {}: {why}; refusing to use it",
+                cd.backups().display(),
+                row.id
+            ),
+        )
+        .with_remediation(format!(
+            "remove the row from {} by hand; this context's own backups are listed by `paasdeck --context {} backup list`",
+            cd.backups().display(),
+            cd.name()
+        ))
+    };
+    if let Some(other) = row.context.as_deref().filter(|c| *c != cd.name()) {
+        return Err(refuse(format!(
+            "the row is a backup of context {:?}, not of {:?}",
+            other,
+            cd.name()
+        )));
+    }
+    let Some(path) = row.path.as_deref() else {
+        return Ok(());
+    };
+    let store = store_dir(cd)?;
+    let same = |dir: &Path| {
+        dir == store
+            || matches!(
+                (std::fs::canonicalize(dir), std::fs::canonicalize(&store)),
+                (Ok(a), Ok(b)) if a == b
+            )
+    };
+    let inside = path.parent().is_some_and(same)
+        && std::fs::symlink_metadata(path).map_or(true, |m| !m.file_type().is_symlink());
+    if !inside {
+        return Err(refuse(format!(
+            "its artifact {} is not in this context's backup store {}",
+            path.display(),
+            store.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Removes temp files that writers which are gone left in the store, and the artifacts of
+/// backups that were interrupted while they were being committed (their rows say `failed`).
+pub fn sweep_store(cd: &ContextDir, store: &Path) -> Result<()> {
     fsio::temp::sweep(store, 1);
+    let lock = cd.lock()?;
+    let doc = crate::state::backups::load(cd)?;
+    let stale: Vec<&BackupRow> = doc
+        .backups
+        .iter()
+        .filter(|r| !r.is_ok() && r.path.is_some() && owned(cd, r).is_ok())
+        .collect();
+    for row in stale {
+        if let Some(p) = &row.path {
+            match std::fs::remove_file(p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(PaasError::io("backup_sweep", p, &e)),
+            }
+        }
+        crate::state::backups::update_in(&lock, cd, &row.id, |r| r.path = None)?;
+    }
+    Ok(())
 }
 
 /// A row for a backup that is about to start.
@@ -195,9 +266,10 @@ impl Start {
         })
     }
 
-    fn row(&self, status: BackupStatus) -> BackupRow {
+    fn row(&self, cd: &ContextDir, status: BackupStatus) -> BackupRow {
         BackupRow {
             id: self.id.clone(),
+            context: Some(cd.name().to_string()),
             kind: self.kind,
             app: self.app.clone(),
             target: self.target.clone(),
@@ -221,17 +293,38 @@ impl Start {
         }
     }
 
-    /// Commits the artifact and catalogues it.
+    /// Commits the artifact and catalogues it, under one hold of the context lock. The row is
+    /// written first as a backup that did not finish, naming the artifact's path; the artifact
+    /// is then renamed into place and the row made `ok`. A crash in between leaves that failed
+    /// row (and a temp file swept with its dead writer, or an artifact `sweep_store` removes), never
+    /// an artifact the catalogue does not know.
     pub(crate) fn finish(&self, cd: &ContextDir, sealed: stream::Sealed) -> Result<BackupRow> {
-        let mut row = self.row(BackupStatus::Ok);
+        use crate::state::backups::{record_in, update_in};
+        let mut row = self.row(cd, BackupStatus::Ok);
         row.bytes = sealed.bytes;
         row.sha256 = sealed.sha256.clone();
         row.plaintext_bytes = sealed.plaintext_bytes;
         row.plaintext_sha256 = sealed.plaintext_sha256.clone();
         row.path = Some(self.path.clone());
-        sealed.commit(&self.path).map_err(|e| self.failed(cd, e))?;
-        if let Err(e) = crate::state::backups::record(cd, row.clone()) {
-            // An artifact nobody can find in the catalogue is only litter.
+        let lock = cd.lock().map_err(|e| self.failed(cd, e))?;
+        let mut pending = self.row(cd, BackupStatus::Failed);
+        pending.error_code = ErrorCode::UnknownFailure.as_str().to_string();
+        pending.error_message =
+            "the backup was interrupted before its artifact was committed".into();
+        pending.path = Some(self.path.clone());
+        record_in(&lock, cd, pending)?;
+        crate::state::fault::point("backup_row_pending");
+        if let Err(e) = sealed.commit(&self.path) {
+            let why = e.message.clone();
+            let _ = update_in(&lock, cd, &self.id, |r| r.error_message = why);
+            return Err(PaasError {
+                message: format!("backup {} failed: {}", self.id, e.message),
+                ..e
+            });
+        }
+        crate::state::fault::point("backup_artifact_committed");
+        let done = row.clone();
+        if let Err(e) = update_in(&lock, cd, &self.id, move |r| *r = done) {
             let _ = std::fs::remove_file(&self.path);
             return Err(e);
         }
@@ -241,7 +334,7 @@ impl Start {
     /// Catalogues a backup that did not finish (nothing was committed) and returns the error,
     /// naming the backup.
     pub(crate) fn failed(&self, cd: &ContextDir, e: PaasError) -> PaasError {
-        let mut row = self.row(BackupStatus::Failed);
+        let mut row = self.row(cd, BackupStatus::Failed);
         row.error_code = e.code.as_str().to_string();
         row.error_message = e.message.clone();
         if let Err(w) = crate::state::backups::record(cd, row) {

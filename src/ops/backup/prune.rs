@@ -126,6 +126,10 @@ pub struct Pruned {
 
 /// Removes the plan's rows (under the lock), then their artifacts.
 pub fn apply(cd: &ContextDir, plan: &PrunePlan) -> Result<Pruned> {
+    // A row that is not this context's never removes a file (another context's artifact).
+    for row in &plan.remove {
+        super::owned(cd, row)?;
+    }
     let ids: Vec<BackupId> = plan.remove.iter().map(|r| r.id.clone()).collect();
     let gone = backups::remove(cd, &ids)?;
     let mut out = Pruned::default();

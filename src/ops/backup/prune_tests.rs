@@ -8,6 +8,7 @@ pub(crate) fn row(who: &str, t: &str, ok: bool) -> BackupRow {
     BackupRow {
         path: Some(format!("/srv/backups/{id}.age").into()),
         id,
+        context: None,
         kind: if who == "state" {
             BackupKind::State
         } else {

@@ -1,7 +1,7 @@
 //! `backup restore --from ID`: verify first (a missing or mismatching artifact is refused,
 //! naming the newest backup of the same app that verifies), then either stream the decrypted
-//! dump into the app's `restore_cmd` on the target (plaintext never on local disk, and the
-//! command's stdin closed only after the whole plaintext matched its checksum), or put the
+//! dump into the app's `restore_cmd` on the target (plaintext never on local disk; the target
+//! spools it and runs the command only on a whole dump, see `spool`), or put the
 //! context's state files back. The doctor runs afterwards; its result goes into the record.
 
 use std::path::Path;
@@ -127,7 +127,13 @@ pub fn plan(
                 ));
             }
             Destination::App {
-                script: site.script(&site.app.restore_cmd),
+                script: super::spool::script(
+                    &site.dir,
+                    &site.project,
+                    &site.app.restore_cmd,
+                    row.plaintext_bytes,
+                    &row.plaintext_sha256,
+                ),
                 site: Box::new(site),
             }
         }

@@ -135,6 +135,7 @@ pub fn verify(cd: &ContextDir, id: &BackupId, deep: bool) -> Result<Verdict> {
         .find(id.as_str())
         .cloned()
         .ok_or_else(|| backups::not_found(cd, id.as_str()))?;
+    super::owned(cd, &row)?;
     let identity = if deep {
         Some(identity::require(cd.root_path())?.identity)
     } else {
@@ -164,7 +165,11 @@ pub fn latest(doc: &BackupsDoc, app: Option<&str>, kind: Option<BackupKind>) -> 
 pub fn newest_good(cd: &ContextDir, group: &BackupGroup, except: &BackupId) -> Option<BackupRow> {
     let doc = backups::load(cd).ok()?;
     for row in doc.newest_first() {
-        if !row.is_ok() || row.id == *except || BackupGroup::of(row) != *group {
+        if !row.is_ok()
+            || row.id == *except
+            || BackupGroup::of(row) != *group
+            || super::owned(cd, row).is_err()
+        {
             continue;
         }
         let Ok(finding) = check(row, None) else {

@@ -95,8 +95,12 @@ pub fn load(cd: &ContextDir) -> Result<BackupsDoc> {
 
 /// Adds a row under the context lock.
 pub fn record(cd: &ContextDir, row: BackupRow) -> Result<()> {
-    let lock = cd.lock()?;
-    fsio::update_doc(&lock, &cd.backups(), |doc: &mut BackupsDoc| {
+    record_in(&cd.lock()?, cd, row)
+}
+
+/// Adds a row; the caller holds the context lock.
+pub fn record_in(lock: &fsio::StateLock, cd: &ContextDir, row: BackupRow) -> Result<()> {
+    fsio::update_doc(lock, &cd.backups(), |doc: &mut BackupsDoc| {
         if doc.find(row.id.as_str()).is_some() {
             return Err(PaasError::new(
                 ErrorCode::AlreadyExists,
@@ -111,8 +115,17 @@ pub fn record(cd: &ContextDir, row: BackupRow) -> Result<()> {
 
 /// Changes one row under the context lock; returns the row as written.
 pub fn update(cd: &ContextDir, id: &BackupId, f: impl FnOnce(&mut BackupRow)) -> Result<BackupRow> {
-    let lock = cd.lock()?;
-    fsio::update_doc(&lock, &cd.backups(), |doc: &mut BackupsDoc| {
+    update_in(&cd.lock()?, cd, id, f)
+}
+
+/// Changes one row; the caller holds the context lock.
+pub fn update_in(
+    lock: &fsio::StateLock,
+    cd: &ContextDir,
+    id: &BackupId,
+    f: impl FnOnce(&mut BackupRow),
+) -> Result<BackupRow> {
+    fsio::update_doc(lock, &cd.backups(), |doc: &mut BackupsDoc| {
         let row = doc
             .backups
             .iter_mut()

@@ -204,6 +204,8 @@ fn check_path(p: &str, id: &BackupId) -> std::result::Result<PathBuf, String> {
 #[serde(try_from = "RawRow", into = "RawRow")]
 pub struct BackupRow {
     pub id: BackupId,
+    /// The context whose backup this is (rows written before it was recorded have none).
+    pub context: Option<String>,
     pub kind: BackupKind,
     /// `None` for a state backup.
     pub app: Option<AppName>,
@@ -253,6 +255,8 @@ impl BackupRow {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct RawRow {
     id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    context: String,
     #[serde(default)]
     kind: Option<BackupKind>,
     #[serde(default)]
@@ -334,6 +338,9 @@ impl TryFrom<RawRow> for BackupRow {
     fn try_from(r: RawRow) -> std::result::Result<BackupRow, String> {
         let id = BackupId::parse(r.id.as_str()).map_err(|e| format!("id: {}", e.message))?;
         let app = opt("app", &r.app, |v| AppName::parse(v))?;
+        let context = opt("context", &r.context, |v| {
+            names::validate_context(v).map(|()| v.to_string())
+        })?;
         let kind = r.kind.unwrap_or(if app.is_some() {
             BackupKind::App
         } else {
@@ -388,6 +395,7 @@ impl TryFrom<RawRow> for BackupRow {
             error_code: r.error_code,
             error_message: r.error_message,
             id,
+            context,
             kind,
             app,
             status,
@@ -404,6 +412,7 @@ impl From<BackupRow> for RawRow {
         let s = |v: Option<&str>| v.unwrap_or_default().to_string();
         RawRow {
             id: b.id.to_string(),
+            context: b.context.unwrap_or_default(),
             kind: Some(b.kind),
             app: s(b.app.as_deref()),
             target: s(b.target.as_deref()),
