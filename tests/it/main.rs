@@ -17,5 +17,6 @@ mod secrets_deploy;
 mod separation;
 mod si_root;
 mod stage;
+mod state_errors;
 mod vault;
 mod vault_identity;
