@@ -6,6 +6,8 @@ mod check;
 use crate::common;
 #[path = "oncall/lab.rs"]
 mod lab;
+#[path = "oncall/telegram.rs"]
+mod telegram;
 
 use std::time::{Duration, Instant};
 
