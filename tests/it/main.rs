@@ -7,6 +7,7 @@ mod backup;
 mod cli;
 mod console_oncall;
 mod console_tmux;
+mod context_import;
 mod deploy;
 mod faults;
 mod follow;
