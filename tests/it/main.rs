@@ -6,6 +6,7 @@ mod common;
 mod backup;
 mod cli;
 mod console_oncall;
+mod console_paste;
 mod console_tmux;
 mod context_import;
 mod deploy;
