@@ -299,6 +299,10 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         Command::Incident(IncidentCmd::List { .. }) => return Ok(PaletteCmd::Cmd(Cmd::Incidents)),
         Command::Incident(IncidentCmd::Show { id }) => return Ok(PaletteCmd::Incident(id)),
         Command::Incident(IncidentCmd::Resolve { id, .. }) => Op::IncidentResolve { id },
+        Command::Incident(IncidentCmd::Acknowledge { id, note }) => Op::IncidentAcknowledge {
+            id,
+            note: note.unwrap_or_default(),
+        },
         Command::Deploy(d) if d.sub.is_none() => Op::Deploy {
             common: d.release.common().map_err(|e| e.message)?,
             rollback_on_failure: d.rollback_on_failure,
