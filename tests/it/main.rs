@@ -3,6 +3,8 @@
 
 mod common;
 
+mod console_ack;
+
 mod backup;
 mod cli;
 mod console_oncall;
