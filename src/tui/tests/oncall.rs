@@ -389,7 +389,18 @@ fn the_palette_knows_check_reconcile_alert_and_incident() {
         complete("alert test --severity cr", &app),
         Completion::One("alert test --severity critical".into())
     );
-    assert!(matches!(complete("inc", &app), Completion::Many(v) if v.len() == 3));
+    assert_eq!(
+        complete("incident acknowledge 2026", &app),
+        Completion::One(format!("incident acknowledge {id}"))
+    );
+    assert_eq!(
+        parse(&format!("incident acknowledge {id} --note 'on it'"), &app).unwrap(),
+        PaletteCmd::Op(Op::IncidentAcknowledge {
+            id: id.clone(),
+            note: "on it".into()
+        })
+    );
+    assert!(matches!(complete("inc", &app), Completion::Many(v) if v.len() == 4));
     assert_eq!(
         complete("deploy rec", &app),
         Completion::One("deploy reconcile --app ".into())
