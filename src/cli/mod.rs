@@ -266,6 +266,7 @@ impl Command {
                 IncidentCmd::List { .. } => Verb::IncidentList,
                 IncidentCmd::Show { .. } => Verb::IncidentShow,
                 IncidentCmd::Resolve { .. } => Verb::IncidentResolve,
+                IncidentCmd::Acknowledge { .. } => Verb::IncidentAcknowledge,
             },
             Command::Backup(b) => match b {
                 BackupCmd::State => Verb::BackupState,

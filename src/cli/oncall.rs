@@ -106,6 +106,12 @@ pub enum IncidentCmd {
     },
     /// One incident, every field
     Show { id: String },
+    /// Acknowledge an incident (someone is on it), whether or not an alert was raised for it
+    Acknowledge {
+        id: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// Mark an incident resolved
     Resolve {
         id: String,

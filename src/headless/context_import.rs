@@ -2,6 +2,9 @@
 //! context's targets, history, apps and webhook mappings. Every section is read with the rules of
 //! the state file it becomes, so an import can never bring in what a hand edit could not.
 
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::path::Path;
 
 use serde_json::{Map, Value, json};
@@ -138,17 +141,7 @@ pub(super) fn import(
         if replace {
             cur_targets = inc;
         } else {
-            for t in inc.targets {
-                match cur_targets.targets.iter_mut().find(|c| c.is(&t.name)) {
-                    Some(slot) => *slot = t,
-                    None => cur_targets.targets.push(t),
-                }
-            }
-            if let Some(c) = inc.current_target
-                && cur_targets.find(&c).is_some()
-            {
-                cur_targets.current_target = Some(c);
-            }
+            merge_targets(&mut cur_targets, inc);
         }
         cur_targets.normalise();
     }
@@ -156,46 +149,16 @@ pub(super) fn import(
         if replace {
             cur_history = inc;
         } else {
-            for (app, h) in inc.apps {
-                let slot = cur_history.apps.entry(app).or_default();
-                if h.current_release.is_some() {
-                    slot.current_release = h.current_release;
-                }
-                if h.current_remote_dir.is_some() {
-                    slot.current_remote_dir = h.current_remote_dir;
-                }
-                if !h.updated_at.is_empty() {
-                    slot.updated_at = h.updated_at;
-                }
-                for r in h.history {
-                    if !slot.history.iter().any(|x| x.eq_ignore_ascii_case(&r)) {
-                        slot.history.push(r);
-                    }
-                }
-                let n = slot.history.len();
-                if n > deployments::HISTORY_CAP {
-                    slot.history.drain(..n - deployments::HISTORY_CAP);
-                }
-                if slot.current_release.is_none() {
-                    slot.current_release = slot.history.last().cloned();
-                }
-            }
+            merge_history(&mut cur_history, inc);
         }
     }
     if let Some(inc) = in_apps {
         if replace {
             cur_apps = inc;
         } else {
-            for a in inc.apps {
-                match cur_apps
-                    .apps
-                    .iter_mut()
-                    .find(|c| c.name.eq_ignore_ascii_case(&a.name))
-                {
-                    Some(slot) => *slot = a,
-                    None => cur_apps.apps.push(a),
-                }
-            }
+            upsert_by(&mut cur_apps.apps, inc.apps, |a| {
+                a.name.to_ascii_lowercase()
+            });
         }
     }
     if let Some(inc) = in_mappings {
@@ -233,6 +196,71 @@ pub(super) fn import(
         )))
 }
 
+/// Replaces each item of `current` that has the key of an incoming one (the first of that key),
+/// appends the others, in order. One pass with an index by key, so a payload of many thousand
+/// rows costs as much per row as a payload of ten.
+fn upsert_by<T, K: Eq + Hash>(current: &mut Vec<T>, incoming: Vec<T>, key: impl Fn(&T) -> K) {
+    let mut at: HashMap<K, usize> = HashMap::with_capacity(current.len() + incoming.len());
+    for (i, c) in current.iter().enumerate() {
+        at.entry(key(c)).or_insert(i);
+    }
+    for item in incoming {
+        match at.entry(key(&item)) {
+            Entry::Occupied(slot) => current[*slot.get()] = item,
+            Entry::Vacant(slot) => {
+                slot.insert(current.len());
+                current.push(item);
+            }
+        }
+    }
+}
+
+/// Targets by name, case-insensitively; the payload's current target when it is one of them.
+fn merge_targets(current: &mut TargetsDoc, incoming: TargetsDoc) {
+    upsert_by(&mut current.targets, incoming.targets, |t| {
+        t.name.to_ascii_lowercase()
+    });
+    if let Some(c) = incoming.current_target
+        && current.find(&c).is_some()
+    {
+        current.current_target = Some(c);
+    }
+}
+
+/// Each app's history: the payload's releases not known yet appended (case-insensitively),
+/// capped, the recorded current release and remote dir taken from the payload when it has one.
+fn merge_history(current: &mut DeploymentsDoc, incoming: DeploymentsDoc) {
+    for (app, h) in incoming.apps {
+        let slot = current.apps.entry(app).or_default();
+        if h.current_release.is_some() {
+            slot.current_release = h.current_release;
+        }
+        if h.current_remote_dir.is_some() {
+            slot.current_remote_dir = h.current_remote_dir;
+        }
+        if !h.updated_at.is_empty() {
+            slot.updated_at = h.updated_at;
+        }
+        let mut known: HashSet<String> = slot
+            .history
+            .iter()
+            .map(|r| r.to_ascii_lowercase())
+            .collect();
+        for r in h.history {
+            if known.insert(r.to_ascii_lowercase()) {
+                slot.history.push(r);
+            }
+        }
+        let n = slot.history.len();
+        if n > deployments::HISTORY_CAP {
+            slot.history.drain(..n - deployments::HISTORY_CAP);
+        }
+        if slot.current_release.is_none() {
+            slot.current_release = slot.history.last().cloned();
+        }
+    }
+}
+
 /// Upserts webhook mappings by (provider, repo, branch), case-insensitively.
 fn merge_mappings(current: &mut Value, incoming: Value) {
     let key = |m: &Value| {
@@ -252,16 +280,10 @@ fn merge_mappings(current: &mut Value, incoming: Value) {
     let Some(list) = current["mappings"].as_array_mut() else {
         return;
     };
-    for m in incoming
+    let incoming = incoming
         .get("mappings")
         .and_then(Value::as_array)
         .cloned()
-        .unwrap_or_default()
-    {
-        let k = key(&m);
-        match list.iter_mut().find(|c| key(c) == k) {
-            Some(slot) => *slot = m,
-            None => list.push(m),
-        }
-    }
+        .unwrap_or_default();
+    upsert_by(list, incoming, key);
 }

@@ -1,4 +1,4 @@
-//! `incident list|show|resolve`: the failures folded into each context's incident queue.
+//! `incident list|show|acknowledge|resolve`: the failures folded into each context's incident queue.
 
 use serde_json::{Value, json};
 
@@ -99,6 +99,29 @@ pub fn run(inv: &Invocation, cmd: &IncidentCmd) -> Result<Report> {
             let mut text = String::new();
             flatten("", &v, &mut text);
             Ok(Report::ok().set("data", v).text(text))
+        }
+        IncidentCmd::Acknowledge { id, note } => {
+            let cd = inv.existing_cd()?;
+            let note = note.clone().unwrap_or_default();
+            let done = incidents::acknowledge_incident(&cd, id, &inv.operator, &note)?;
+            let e = &done.entry;
+            let text = if done.already {
+                format!(
+                    "incident {} was already acknowledged by {} at {}",
+                    e.id(),
+                    e.acknowledged_by,
+                    e.acknowledged_at
+                )
+            } else {
+                format!("incident {} acknowledged", e.id())
+            };
+            Ok(Report::ok()
+                .field("id", e.id())
+                .field("status", e.status.as_str())
+                .field("note", &note)
+                .field("already_acknowledged", done.already)
+                .set("data", entry_json(e))
+                .text(text))
         }
         IncidentCmd::Resolve { id, note } => {
             let cd = inv.existing_cd()?;

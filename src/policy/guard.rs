@@ -102,6 +102,7 @@ pub enum Verb {
     IncidentList,
     IncidentShow,
     IncidentResolve,
+    IncidentAcknowledge,
 }
 
 /// One row of the table.
@@ -211,6 +212,7 @@ impl Verb {
         Verb::IncidentList,
         Verb::IncidentShow,
         Verb::IncidentResolve,
+        Verb::IncidentAcknowledge,
     ];
 
     /// The table (SPEC §5).
@@ -308,6 +310,7 @@ impl Verb {
             Verb::IncidentList => row("incident list", Read, false, false),
             Verb::IncidentShow => row("incident show", Read, false, false),
             Verb::IncidentResolve => row("incident resolve", Mutating, false, false),
+            Verb::IncidentAcknowledge => row("incident acknowledge", Mutating, false, false),
         }
     }
 

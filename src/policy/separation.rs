@@ -3,6 +3,8 @@
 //! created or changed (`target add`, a target's edit, `context import`) so the mix is refused
 //! before it is written.
 
+use std::collections::HashMap;
+
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::context;
 use crate::state::paths::{ContextDir, StateRoot};
@@ -59,13 +61,24 @@ pub struct Clash {
     pub other_target: String,
 }
 
-/// The clashes of `mine` (targets of a context of type `my_kind`) with the neighbours.
+/// The clashes of `mine` (targets of a context of type `my_kind`) with the neighbours, in the
+/// neighbours' order. `mine` is indexed by endpoint once, so the cost is linear in the targets of
+/// both sides (an import of many thousand targets stays fast).
 pub fn clashes(my_kind: &str, mine: &[Target], neighbours: &[&Neighbour]) -> Vec<Clash> {
+    let mut by_endpoint: HashMap<String, Vec<&Target>> = HashMap::new();
+    for t in mine {
+        if let Some(ep) = endpoint(t) {
+            by_endpoint.entry(ep).or_default().push(t);
+        }
+    }
     let mut out = Vec::new();
+    if by_endpoint.is_empty() {
+        return out;
+    }
     for n in neighbours.iter().filter(|n| n.kind != my_kind) {
         for other in &n.targets.targets {
             let Some(ep) = endpoint(other) else { continue };
-            for t in mine.iter().filter(|t| endpoint(t).as_ref() == Some(&ep)) {
+            for t in by_endpoint.get(&ep).into_iter().flatten() {
                 out.push(Clash {
                     endpoint: ep.clone(),
                     target: t.name.to_string(),

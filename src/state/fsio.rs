@@ -90,15 +90,15 @@ pub fn parse_json<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let field = e.path().to_string();
-        json_error(path, e.into_inner(), &field)
+        json_error(path, text, e.into_inner(), &field)
     })?;
-    de.end().map_err(|e| json_error(path, e, "."))?;
+    de.end().map_err(|e| json_error(path, text, e, "."))?;
     Ok(parsed)
 }
 
-fn json_error(path: &Path, e: serde_json::Error, field: &str) -> PaasError {
+fn json_error(path: &Path, text: &str, e: serde_json::Error, field: &str) -> PaasError {
     let mut what = match e.classify() {
-        serde_json::error::Category::Eof => "the document ends too early (truncated?)".into(),
+        serde_json::error::Category::Eof => return incomplete(path, text),
         serde_json::error::Category::Syntax => syntax_message(&e),
         serde_json::error::Category::Data => scrub_values(&e.to_string()),
         serde_json::error::Category::Io => "the file could not be read".into(),
@@ -107,6 +107,40 @@ fn json_error(path: &Path, e: serde_json::Error, field: &str) -> PaasError {
         what = format!("field {}: {what}", crate::text::sanitize_inline(field));
     }
     corrupt(path, e.line(), e.column(), &what)
+}
+
+/// A document that ends before it is complete: an empty file (nothing but whitespace) says so;
+/// otherwise the position named is where its last character is, never serde's column 0 of the
+/// line after it.
+fn incomplete(path: &Path, text: &str) -> PaasError {
+    let remediation = repair_hint(path);
+    let content = text.trim_end();
+    if content.trim_start().is_empty() {
+        return PaasError::new(
+            ErrorCode::StateCorrupt,
+            "state_read",
+            format!(
+                "state file {} is empty ({} bytes, no JSON document)",
+                path.display(),
+                text.len()
+            ),
+        )
+        .with_remediation(remediation);
+    }
+    let line = content.matches('\n').count() + 1;
+    let line_start = content.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let column = content.len() - line_start;
+    PaasError::new(
+        ErrorCode::StateCorrupt,
+        "state_read",
+        format!(
+            "state file {} is truncated: the document stops at line {line}, column {column} \
+             before it is complete ({} bytes)",
+            path.display(),
+            text.len()
+        ),
+    )
+    .with_remediation(remediation)
 }
 
 /// `PAAS_STATE_CORRUPT` for a state file, at a position, with what is wrong (never its content).
@@ -119,10 +153,14 @@ pub fn corrupt(path: &Path, line: usize, column: usize, what: &str) -> PaasError
             path.display()
         ),
     )
-    .with_remediation(format!(
+    .with_remediation(repair_hint(path))
+}
+
+fn repair_hint(path: &Path) -> String {
+    format!(
         "repair or restore {} by hand (paasdeck never overwrites a file it cannot parse)",
         path.display()
-    ))
+    )
 }
 
 /// serde_json's syntax messages carry a position suffix we already report separately.

@@ -20,6 +20,8 @@ pub enum Action {
     Key(KeyEvent),
     Mouse(MouseEvent),
     Resize(u16, u16),
+    /// Text pasted into the terminal (bracketed paste), whole.
+    Paste(String),
     /// A named command (from the keymap, the menu or the palette).
     Command(Cmd),
     /// Ask for an operation: the guard decides.

@@ -105,6 +105,11 @@ pub enum FormKind {
     EnableAddon(String),
     /// Install the operator's key on this password target.
     Bootstrap(String),
+    /// Acknowledge an alert (and so its incident), or an incident no alert leads to.
+    Acknowledge {
+        alert: Option<String>,
+        incident: Option<String>,
+    },
 }
 
 /// How a field takes its value.

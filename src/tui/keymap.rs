@@ -72,7 +72,7 @@ commands! {
     ContextUse => "context_use", "contexts", Global, false, "store this tab as the current context";
     AllEvents => "all_events", "on-call", Global, false, "the All tab: every context's events, newest first, live";
     Incidents => "incidents", "on-call", Global, false, "the Incidents view: every context's incidents";
-    Acknowledge => "acknowledge", "on-call", Global, false, "acknowledge the alert of the event or incident (All tab, Incidents, event detail)";
+    Acknowledge => "acknowledge", "on-call", Global, false, "acknowledge the event or incident: its alert, else the incident, with a note (All tab, Incidents, event detail)";
     Resolve => "resolve", "on-call", Global, false, "resolve the selected incident (Incidents view, incident detail)";
     Check => "check", "targets", Scope::Pane(Pane::Targets), true, "check the selected target (a fresh connection)";
     CheckAll => "check_all", "targets", Scope::Pane(Pane::Targets), true, "check every target";

@@ -10,6 +10,7 @@ pub mod demo;
 mod demo_backups;
 mod demo_stage;
 pub mod effects;
+pub mod input;
 pub mod keymap;
 pub mod model;
 pub mod oncall;
@@ -32,12 +33,14 @@ use std::io::{Stdout, stdout};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    KeyEventKind,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, SetTitle, disable_raw_mode, enable_raw_mode,
 };
-use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
@@ -72,6 +75,7 @@ pub fn restore_terminal() {
     let _ = execute!(
         stdout(),
         DisableMouseCapture,
+        DisableBracketedPaste,
         LeaveAlternateScreen,
         crossterm::cursor::Show
     );
@@ -94,7 +98,12 @@ fn enter_terminal() -> std::io::Result<(TerminalGuard, Terminal<CrosstermBackend
     }));
     enable_raw_mode()?;
     let guard = TerminalGuard;
-    execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    execute!(
+        stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )?;
     let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     Ok((guard, terminal))
 }
@@ -235,7 +244,10 @@ async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
     ));
     run_effects(&env, &mut app, &mut terminal, initial);
 
-    let mut events_in = EventStream::new();
+    let (input_tx, mut input) = tokio::sync::mpsc::unbounded_channel::<input::Input>();
+    input::spawn(input_tx)?;
+    let mut resized =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())?;
     let changed = runner.changed();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -257,28 +269,44 @@ async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
         let deadline = tokio::time::Instant::from_std(last_draw + FRAME);
         tokio::select! {
             biased;
-            ev = events_in.next() => {
-                match ev {
-                    Some(Ok(ev)) => {
-                        let action = match ev {
-                            Event::Key(k) if k.kind != KeyEventKind::Release => {
-                                key_at.get_or_insert_with(Instant::now);
-                                Some(Action::Key(k))
-                            }
-                            Event::Mouse(m) => Some(Action::Mouse(m)),
-                            Event::Resize(w, h) => Some(Action::Resize(w, h)),
-                            _ => None,
-                        };
-                        if let Some(a) = action {
-                            // Keys act on what the tasks are now (the quit question counts them).
-                            app.tasks = summaries(&runner);
-                            let fx = update::update(&mut app, a);
-                            run_effects(&env, &mut app, &mut terminal, fx);
-                        }
-                        dirty = true;
+            // A hang-up or a kill is seen before any input still queued.
+            name = quit_signals.recv() => {
+                tracing::warn!(signal = name, "quitting on a signal");
+                app.quit = true;
+            }
+            got = input.recv() => {
+                let ev = match got {
+                    Some(input::Input::Event(ev)) => ev,
+                    Some(input::Input::Gone(why)) => {
+                        tracing::warn!("quitting: {why}");
+                        app.quit = true;
+                        break;
                     }
-                    Some(Err(e)) => return Err(e),
                     None => break,
+                };
+                let action = match ev {
+                    Event::Key(k) if k.kind != KeyEventKind::Release => {
+                        key_at.get_or_insert_with(Instant::now);
+                        Some(Action::Key(k))
+                    }
+                    Event::Mouse(m) => Some(Action::Mouse(m)),
+                    Event::Resize(w, h) => Some(Action::Resize(w, h)),
+                    Event::Paste(text) => Some(Action::Paste(text)),
+                    _ => None,
+                };
+                if let Some(a) = action {
+                    // Keys act on what the tasks are now (the quit question counts them).
+                    app.tasks = summaries(&runner);
+                    let fx = update::update(&mut app, a);
+                    run_effects(&env, &mut app, &mut terminal, fx);
+                }
+                dirty = true;
+            }
+            Some(()) = resized.recv() => {
+                if let Ok((w, h)) = crossterm::terminal::size() {
+                    let fx = update::update(&mut app, Action::Resize(w, h));
+                    run_effects(&env, &mut app, &mut terminal, fx);
+                    dirty = true;
                 }
             }
             _ = tokio::time::sleep_until(deadline), if dirty => {
@@ -302,10 +330,6 @@ async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
             }
             _ = changed.notified() => {
                 dirty = true;
-            }
-            name = quit_signals.recv() => {
-                tracing::warn!(signal = name, "quitting on a signal");
-                app.quit = true;
             }
             Some(()) = wake.recv() => {
                 // A burst of notifications is one look at the files.

@@ -121,6 +121,12 @@ pub enum Op {
     IncidentResolve {
         id: String,
     },
+    /// Acknowledge an incident that no alert leads to (one that does is acknowledged through
+    /// its alert).
+    IncidentAcknowledge {
+        id: String,
+        note: String,
+    },
     /// A backup, verification, restore or prune (the Backups pane, `b`).
     Backup(super::backup::model::BackupOp),
     /// `context scrub-bundles --apply`: every plaintext `.env` left in release bundles removed.
@@ -190,6 +196,7 @@ impl Op {
             Op::AlertAcknowledge { .. } => Verb::AlertAcknowledge,
             Op::AlertHistory => Verb::AlertHistory,
             Op::IncidentResolve { .. } => Verb::IncidentResolve,
+            Op::IncidentAcknowledge { .. } => Verb::IncidentAcknowledge,
             Op::Backup(b) => b.verb(),
             Op::BootstrapTarget { .. } => Verb::TargetBootstrap,
             Op::ScrubBundles => Verb::ContextScrubBundles,
@@ -262,6 +269,7 @@ impl Op {
             Op::AlertAcknowledge { id, .. } => format!("acknowledge {id}"),
             Op::AlertHistory => "alert history".into(),
             Op::IncidentResolve { id } => format!("resolve incident {id}"),
+            Op::IncidentAcknowledge { id, .. } => format!("acknowledge incident {id}"),
             Op::Backup(b) => b.title(),
             Op::BootstrapTarget { target, .. } => format!("bootstrap {target}"),
             Op::ScrubBundles => "scrub bundle .env files".into(),
@@ -516,6 +524,17 @@ impl Op {
             ],
             Op::IncidentResolve { id } => vec![
                 format!("mark incident {id} resolved"),
+                format!("rewrites contexts/{ctx}/events/incidents.jsonl"),
+            ],
+            Op::IncidentAcknowledge { id, note } => vec![
+                format!(
+                    "mark incident {id} acknowledged{}",
+                    if note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({note})")
+                    }
+                ),
                 format!("rewrites contexts/{ctx}/events/incidents.jsonl"),
             ],
             Op::Backup(b) => b.lines.clone(),

@@ -86,6 +86,7 @@ const VERBS: &[&str] = &[
     "alert setup-webhook",
     "incident list",
     "incident show ",
+    "incident acknowledge ",
     "incident resolve ",
     "stage status",
     "stage clone",
@@ -299,6 +300,10 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         Command::Incident(IncidentCmd::List { .. }) => return Ok(PaletteCmd::Cmd(Cmd::Incidents)),
         Command::Incident(IncidentCmd::Show { id }) => return Ok(PaletteCmd::Incident(id)),
         Command::Incident(IncidentCmd::Resolve { id, .. }) => Op::IncidentResolve { id },
+        Command::Incident(IncidentCmd::Acknowledge { id, note }) => Op::IncidentAcknowledge {
+            id,
+            note: note.unwrap_or_default(),
+        },
         Command::Deploy(d) if d.sub.is_none() => Op::Deploy {
             common: d.release.common().map_err(|e| e.message)?,
             rollback_on_failure: d.rollback_on_failure,
@@ -470,9 +475,10 @@ pub fn complete(line: &str, app: &App) -> Completion {
         .map(|v| v.iter().map(|e| e.id().to_string()).collect())
         .unwrap_or_default();
     let severities: Vec<String> = ["info", "warning", "critical"].map(String::from).to_vec();
-    let name_slots: [(&str, &Vec<String>); 14] = [
+    let name_slots: [(&str, &Vec<String>); 15] = [
         ("--id ", &alert_ids),
         ("incident show ", &incident_ids),
+        ("incident acknowledge ", &incident_ids),
         ("incident resolve ", &incident_ids),
         ("--severity ", &severities),
         ("ctx ", &contexts),

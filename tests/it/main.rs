@@ -6,10 +6,14 @@
 
 mod common;
 
+mod console_ack;
+
 mod backup;
 mod cli;
 mod console_oncall;
+mod console_paste;
 mod console_tmux;
+mod context_import;
 mod deploy;
 mod faults;
 mod follow;
@@ -20,5 +24,6 @@ mod secrets_deploy;
 mod separation;
 mod si_root;
 mod stage;
+mod state_errors;
 mod vault;
 mod vault_identity;

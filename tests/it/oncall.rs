@@ -4,8 +4,12 @@
 #[path = "oncall/check.rs"]
 mod check;
 use crate::common;
+#[path = "oncall/incident_ack.rs"]
+mod incident_ack;
 #[path = "oncall/lab.rs"]
 mod lab;
+#[path = "oncall/telegram.rs"]
+mod telegram;
 
 use std::time::{Duration, Instant};
 

@@ -3,6 +3,7 @@
 //! whatever happened. Delivery never fails the command that raised the alert and takes at most
 //! [`http::TIMEOUT`]; a failure is recorded in the row (`status: failed`, `delivery_error`).
 
+pub mod answer;
 pub mod hints;
 pub mod http;
 
@@ -101,27 +102,7 @@ fn send_telegram(cd: &ContextDir, text: &str, secrets: &mut Vec<String>) -> Resu
     secrets.push(url.clone());
     let a = http::post_form(&url, &[("chat_id", &cfg.chat_id), ("text", text)])
         .map_err(|e| format!("send telegram alert: {e}"))?;
-    let body: serde_json::Value = serde_json::from_str(&a.body).unwrap_or_default();
-    let description = body
-        .get("description")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    if a.status >= 400 {
-        return Err(format!(
-            "telegram API error: {}",
-            if description.is_empty() {
-                format!("HTTP {}", a.status)
-            } else {
-                description
-            }
-        ));
-    }
-    if body.get("ok") == Some(&serde_json::Value::Bool(false)) {
-        return Err(format!("telegram API error: {description}"));
-    }
-    Ok(())
+    answer::telegram(&a)
 }
 
 /// Sends the alert row as JSON to the webhook.

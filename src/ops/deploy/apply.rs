@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::bundle::{self, Bundle};
 use super::drift::{self, Drift};
+use super::output::OutputTails;
 use super::{Kind, Plan, lock, migrate, remote};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::alert;
@@ -361,6 +362,8 @@ pub struct Applied {
     /// After a failure: the incident it was folded into, and the alert raised for it.
     pub incident: Option<String>,
     pub alert: Option<AlertRow>,
+    /// After a failure: the last lines the failed targets printed (see `output`).
+    pub output_tail: String,
 }
 
 impl Applied {
@@ -417,6 +420,7 @@ pub async fn apply(
             }
         })
     };
+    let tails = OutputTails::default();
     let outcomes = fanout::execute(&plan.fanout, plan.continue_on_error, |name| {
         let Some(target) = plan.targets.iter().find(|t| t.name == name).cloned() else {
             // The fan-out plan is made from the same targets: this cannot name another.
@@ -435,9 +439,13 @@ pub async fn apply(
             env: envs.get(&name).cloned().unwrap_or_default(),
             target,
         };
+        let (tails, named) = (tails.clone(), name.clone());
         executor.run(
             &name,
-            Box::new(move |sink, cancel| Box::pin(run_target(job, sink, cancel))),
+            Box::new(move |sink, cancel| {
+                let sink = tails.tee(&named, sink);
+                Box::pin(run_target(job, sink, cancel))
+            }),
         )
     })
     .await;
@@ -465,7 +473,13 @@ pub async fn apply(
         drift,
         incident: None,
         alert: None,
+        output_tail: String::new(),
     };
+    if applied.error.is_some() {
+        let mut failed = applied.names_with(TargetStatus::Failed);
+        failed.extend(applied.names_with(TargetStatus::RolledBack));
+        applied.output_tail = tails.field(&failed);
+    }
     applied.incident = super::record::record_event(&cd, operator, &applied)?.map(|f| f.id);
     drop(held);
     if let Some(e) = &applied.error {

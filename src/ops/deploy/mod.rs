@@ -12,6 +12,7 @@ pub mod health;
 pub mod location;
 pub mod lock;
 mod migrate;
+mod output;
 mod record;
 pub use migrate::SiRelease;
 pub mod remote;

@@ -74,6 +74,9 @@ pub(super) fn record_event(
     }
     if let Some(e) = &a.error {
         events::insert_error(&mut row, e);
+        if !a.output_tail.is_empty() {
+            row.insert("output_tail".into(), a.output_tail.clone().into());
+        }
     }
     if let Some(d) = &a.drift {
         drift::insert(&mut row, d);

@@ -72,6 +72,7 @@ fn table_is_complete_and_unique() {
         (Verb::IncidentList, Danger::Read),
         (Verb::IncidentShow, Danger::Read),
         (Verb::IncidentResolve, Danger::Mutating),
+        (Verb::IncidentAcknowledge, Danger::Mutating),
     ] {
         assert_eq!(v.danger(), d, "{v:?}");
     }

@@ -22,7 +22,22 @@ fn truncated_document_names_line_and_column() {
     let p = Path::new("/x/targets.json");
     let err = parse_json::<serde_json::Value>(p, "{\n  \"targets\": [\n").unwrap_err();
     assert!(err.message.contains("/x/targets.json"));
-    assert!(err.message.contains("line 3"), "{}", err.message);
+    // Where the document stops (its last character), not serde's column 0 of the line after.
+    assert!(err.message.contains("is truncated"), "{}", err.message);
+    assert!(err.message.contains("line 2, column 14"), "{}", err.message);
+    assert!(!err.message.contains("column 0"), "{}", err.message);
+}
+
+#[test]
+fn an_empty_or_blank_document_is_called_empty() {
+    let p = Path::new("/x/targets.json");
+    for text in ["", " \n\n"] {
+        let err = parse_json::<serde_json::Value>(p, text).unwrap_err();
+        assert_eq!(err.code, ErrorCode::StateCorrupt);
+        assert!(err.message.contains("/x/targets.json"), "{}", err.message);
+        assert!(err.message.contains("is empty"), "{}", err.message);
+        assert!(!err.message.contains("column"), "{}", err.message);
+    }
 }
 
 #[test]

@@ -282,3 +282,58 @@ pub fn acknowledge(
         Ok(Some(e.clone()))
     })
 }
+
+/// What acknowledging an incident by its id did.
+#[derive(Debug, Clone)]
+pub struct IncidentAck {
+    pub entry: Entry,
+    /// It was acknowledged before (by `entry.acknowledged_by`): nothing changed.
+    pub already: bool,
+}
+
+/// Acknowledges an incident by its id, alert or not: an open (or suppressed) incident becomes
+/// `acknowledged` with the operator, the time and the note. One already acknowledged is left as
+/// it is; a resolved one is refused (it is over: a new failure opens it again).
+pub fn acknowledge_incident(
+    cd: &ContextDir,
+    id: &str,
+    operator: &str,
+    note: &str,
+) -> Result<IncidentAck> {
+    crate::text::refuse_control("--note", note)?;
+    update(cd, |q| {
+        let e = q
+            .entries
+            .iter_mut()
+            .find(|e| e.is(id))
+            .ok_or_else(|| not_found(cd, id))?;
+        match e.status {
+            IncidentStatus::Resolved => Err(PaasError::new(
+                ErrorCode::InvalidArgument,
+                "incident_acknowledge",
+                format!(
+                    "incident {} of context {} is resolved: there is nothing to acknowledge",
+                    e.id(),
+                    cd.name()
+                ),
+            )
+            .with_remediation("a new failure of the same kind opens it again")),
+            IncidentStatus::Acknowledged => Ok(IncidentAck {
+                entry: e.clone(),
+                already: true,
+            }),
+            IncidentStatus::Open | IncidentStatus::Suppressed => {
+                e.set_status(IncidentStatus::Acknowledged);
+                e.acknowledged_at = clock::now_event();
+                e.acknowledged_by = operator.to_string();
+                if !note.is_empty() {
+                    e.note = note.to_string();
+                }
+                Ok(IncidentAck {
+                    entry: e.clone(),
+                    already: false,
+                })
+            }
+        }
+    })
+}

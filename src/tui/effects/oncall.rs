@@ -1,6 +1,6 @@
 //! The on-call effects: reading every context's events for the All tab and their incident
 //! queues, and running `check`, `deploy reconcile`, `alert test|acknowledge|history` and
-//! `incident resolve` through the same `ops` functions as the headless commands.
+//! `incident acknowledge|resolve` through the same `ops` functions as the headless commands.
 
 use serde_json::{Map, Value};
 
@@ -139,6 +139,26 @@ pub async fn execute(
                 format!("acknowledged {}", done.alert.id)
             })
         }
+        Op::IncidentAcknowledge { id, note } => env
+            .root
+            .context(active)
+            .and_then(|cd| incidents::acknowledge_incident(&cd, id, &env.operator, note))
+            .map(|done| {
+                let e = &done.entry;
+                fields.insert("id".into(), e.id().into());
+                fields.insert("already_acknowledged".into(), done.already.into());
+                if done.already {
+                    ctx.note(format!(
+                        "incident {} was already acknowledged by {} at {}",
+                        e.id(),
+                        e.acknowledged_by,
+                        e.acknowledged_at
+                    ));
+                } else {
+                    ctx.note(format!("incident {} acknowledged", e.id()));
+                }
+                format!("acknowledged incident {}", e.id())
+            }),
         Op::IncidentResolve { id } => env
             .root
             .context(active)

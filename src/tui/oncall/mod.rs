@@ -2,16 +2,17 @@
 //! marked with its context, live) and the **Incidents** view (every context's incident queue),
 //! and the open-incident counts the banner shows. State and reducer only; loading is an effect.
 
+pub mod ack;
 pub mod model;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::action::{Effect, Op};
-use super::app::{App, FlashLevel, Overlay};
+use super::app::{App, FlashLevel, Form, FormKind, Overlay};
 use super::keymap::Cmd;
 use crate::ops::deploy::Common;
 use crate::state::events::EventRecord;
-use crate::state::incidents::Entry;
+use crate::state::incidents::{Entry, IncidentStatus};
 
 pub use model::{ALL_KEPT, ContextEvent, OnCall, View, merge};
 
@@ -90,24 +91,64 @@ pub fn incident_of(app: &App, context: &str, r: &EventRecord) -> Option<String> 
         .map(|e| e.id().to_string())
 }
 
-/// Acknowledges the alert an event or incident leads to, in its context.
-pub fn acknowledge(app: &mut App, context: &str, alert: Option<String>) -> Vec<Effect> {
-    let Some(id) = alert else {
-        app.flash(
-            FlashLevel::Info,
-            "nothing to acknowledge here: no alert was raised for it",
-        );
-        return Vec::new();
-    };
-    let mut fx = act_in(app, context);
-    fx.extend(super::update::request(
-        app,
-        Op::AlertAcknowledge {
-            id,
-            note: "acknowledged in the console".into(),
+/// Opens the acknowledge form (an optional note) in the event's or incident's context: for the
+/// alert it leads to when there is one (its incident follows), else for the incident itself
+/// when it is open. The op is asked for when the form is submitted.
+pub fn acknowledge(
+    app: &mut App,
+    context: &str,
+    alert: Option<String>,
+    incident: Option<&Entry>,
+) -> Vec<Effect> {
+    let incident = match (&alert, incident) {
+        (Some(_), _) => None,
+        (None, Some(e)) => match e.status {
+            IncidentStatus::Open | IncidentStatus::Suppressed => Some(e.id().to_string()),
+            IncidentStatus::Acknowledged => {
+                app.flash(
+                    FlashLevel::Info,
+                    format!(
+                        "incident {} is already acknowledged by {} at {}",
+                        e.id(),
+                        e.acknowledged_by,
+                        e.acknowledged_at
+                    ),
+                );
+                return Vec::new();
+            }
+            IncidentStatus::Resolved => {
+                app.flash(
+                    FlashLevel::Info,
+                    format!("incident {} is resolved: nothing to acknowledge", e.id()),
+                );
+                return Vec::new();
+            }
         },
-    ));
+        (None, None) => {
+            app.flash(
+                FlashLevel::Info,
+                "nothing to acknowledge here: no alert was raised for it and it is in no incident",
+            );
+            return Vec::new();
+        }
+    };
+    let fx = act_in(app, context);
+    app.overlay = Overlay::Form(Box::new(Form {
+        kind: FormKind::Acknowledge { alert, incident },
+        fields: ack::fields(),
+        focus: 0,
+        error: None,
+    }));
     fx
+}
+
+/// Acknowledges what an event leads to: its alert, else its incident's newest alert, else its
+/// incident.
+pub fn acknowledge_event(app: &mut App, context: &str, r: &EventRecord) -> Vec<Effect> {
+    let incident =
+        incident_of(app, context, r).and_then(|i| find_incident(app, context, &i).cloned());
+    let alert = alert_of(r).or_else(|| incident.as_ref().and_then(incident_alert));
+    acknowledge(app, context, alert, incident.as_ref())
 }
 
 /// The newest alert raised for an incident.
@@ -262,11 +303,7 @@ fn all_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
         };
         Vec::new()
     } else if wants(Cmd::Acknowledge) {
-        let alert = alert_of(&e.record).or_else(|| {
-            let inc = incident_of(app, &e.context, &e.record)?;
-            incident_alert(find_incident(app, &e.context, &inc)?)
-        });
-        acknowledge(app, &e.context, alert)
+        acknowledge_event(app, &e.context, &e.record)
     } else if wants(Cmd::Rollback) {
         rollback_plan(app, &e.context, &e.record)
     } else {
@@ -293,7 +330,7 @@ fn incidents_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
 /// Open, acknowledge or resolve an incident (the Incidents view and the incident detail).
 pub fn incident_action(app: &mut App, context: &str, e: &Entry, k: &KeyEvent) -> Vec<Effect> {
     if app.keymap.is(Cmd::Acknowledge, k) {
-        return acknowledge(app, context, incident_alert(e));
+        return acknowledge(app, context, incident_alert(e), Some(e));
     }
     if app.keymap.is(Cmd::Resolve, k) {
         let mut fx = act_in(app, context);

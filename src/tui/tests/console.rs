@@ -644,3 +644,33 @@ fn a_reload_that_read_the_events_earlier_keeps_the_rows_the_follower_delivered_s
     let events = &app.ctx().unwrap().snapshot.as_ref().unwrap().events;
     assert_eq!(events, &fresh.events);
 }
+
+#[test]
+fn a_failed_deploys_output_tail_reads_line_by_line_in_the_event_detail() {
+    let runner = TaskRunner::default();
+    let mut app = app_with(false, true);
+    if let Some(s) = app.contexts[0].snapshot.as_mut() {
+        s.events[0].fields.insert(
+            "output_tail".into(),
+            json!(" api Pulled\nError response from daemon: driver failed programming\nexit 1"),
+        );
+    }
+    app.focus = Pane::Events;
+    update(&mut app, code(KeyCode::Enter));
+    assert!(matches!(app.overlay, Overlay::Event { .. }));
+    let t = render(&app, &runner, 160, 40);
+    let text = screen(&t);
+    let rows: Vec<&str> = text.lines().collect();
+    let at = |needle: &str| {
+        rows.iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in:\n{text}"))
+    };
+    let (first, second, third) = (
+        at("output_tail"),
+        at("Error response from daemon: driver failed programming"),
+        at("exit 1"),
+    );
+    assert!(rows[first].contains("api Pulled"), "{text}");
+    assert_eq!((second, third), (first + 1, first + 2), "{text}");
+}

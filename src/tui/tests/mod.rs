@@ -359,6 +359,10 @@ fn every_op(active: &str) -> Vec<Op> {
         Op::IncidentResolve {
             id: "20261124T120000.000000000Z-0123456789abcdef".into(),
         },
+        Op::IncidentAcknowledge {
+            id: "20261124T120000.000000000Z-0123456789abcdef".into(),
+            note: "on it".into(),
+        },
         Op::ScrubBundles,
         Op::VaultStatus,
         Op::UnsetSecret {
@@ -422,9 +426,10 @@ fn variant(op: &Op) -> usize {
         Op::UnsetSecret { .. } => 34,
         Op::LockStatus => 35,
         Op::LockRelease { .. } => 36,
+        Op::IncidentAcknowledge { .. } => 37,
     }
 }
-const OP_VARIANTS: usize = 37;
+const OP_VARIANTS: usize = 38;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::state::incidents::{Candidate, Category, Entry, IncidentStatus, Severity};
+use crate::tui::app::FormKind;
 use crate::tui::oncall::{self, View};
 use crate::tui::theme::tone_color;
 
@@ -275,6 +276,12 @@ fn the_incidents_view_and_the_banner_count_open_incidents_per_context() {
     let t = render(&app, &runner, 140, 30);
     assert!(screen(&t).contains("seen_count"), "{}", screen(&t));
     update(&mut app, key('A'));
+    assert!(
+        matches!(&app.overlay, Overlay::Form(f) if matches!(&f.kind,
+            FormKind::Acknowledge { alert: Some(a), .. } if a == "al-20261124T115500-0a1b2c3d")),
+        "A opens the note form"
+    );
+    update(&mut app, code(KeyCode::Enter));
     match &app.overlay {
         Overlay::Confirm(c) => {
             assert_eq!(c.context, "prod-eu");
@@ -295,6 +302,11 @@ fn the_event_detail_offers_acknowledge_incident_and_rollback_plan() {
     update(&mut app, code(KeyCode::Enter));
     assert!(matches!(app.overlay, Overlay::Event { .. }));
     update(&mut app, key('A'));
+    assert!(
+        matches!(&app.overlay, Overlay::Form(_)),
+        "A opens the note form"
+    );
+    update(&mut app, code(KeyCode::Enter));
     match &app.overlay {
         Overlay::Confirm(c) => {
             assert_eq!(c.context, "prod-eu");
@@ -377,9 +389,94 @@ fn the_palette_knows_check_reconcile_alert_and_incident() {
         complete("alert test --severity cr", &app),
         Completion::One("alert test --severity critical".into())
     );
-    assert!(matches!(complete("inc", &app), Completion::Many(v) if v.len() == 3));
+    assert_eq!(
+        complete("incident acknowledge 2026", &app),
+        Completion::One(format!("incident acknowledge {id}"))
+    );
+    assert_eq!(
+        parse(&format!("incident acknowledge {id} --note 'on it'"), &app).unwrap(),
+        PaletteCmd::Op(Op::IncidentAcknowledge {
+            id: id.clone(),
+            note: "on it".into()
+        })
+    );
+    assert!(matches!(complete("inc", &app), Completion::Many(v) if v.len() == 4));
     assert_eq!(
         complete("deploy rec", &app),
         Completion::One("deploy reconcile --app ".into())
+    );
+}
+
+#[test]
+fn an_incident_no_alert_leads_to_is_acknowledged_with_a_note() {
+    let mut app = app_with(false, true);
+    let at = datetime!(2026-11-24 11:55 UTC);
+    let mut open = entry(
+        "prod-eu",
+        at,
+        "edge-a",
+        "check failed",
+        IncidentStatus::Open,
+    );
+    open.alert_ids.clear();
+    let mut done = entry(
+        "prod-eu",
+        at - time::Duration::hours(1),
+        "edge-b",
+        "health check failed",
+        IncidentStatus::Acknowledged,
+    );
+    done.alert_ids.clear();
+    done.acknowledged_by = "ops@host".into();
+    let id = open.id().to_string();
+    update(
+        &mut app,
+        Action::IncidentsLoaded {
+            context: "prod-eu".into(),
+            entries: vec![open, done],
+        },
+    );
+    update(&mut app, key('i'));
+    // the open one, first: a form for the note, then the confirmation in its context
+    update(&mut app, key('A'));
+    match &app.overlay {
+        Overlay::Form(f) => assert_eq!(
+            f.kind,
+            FormKind::Acknowledge {
+                alert: None,
+                incident: Some(id.clone())
+            }
+        ),
+        other => panic!("{other:?}"),
+    }
+    for c in "on it, restarting".chars() {
+        update(&mut app, key(c));
+    }
+    let fx = update(&mut app, code(KeyCode::Enter));
+    assert!(!runs(&fx), "{fx:?}");
+    match &app.overlay {
+        Overlay::Confirm(c) => {
+            assert_eq!(c.context, "prod-eu");
+            assert_eq!(
+                c.op,
+                Op::IncidentAcknowledge {
+                    id: id.clone(),
+                    note: "on it, restarting".into()
+                }
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    app.overlay = Overlay::None;
+    // one acknowledged already says by whom, and asks nothing
+    update(&mut app, code(KeyCode::Down));
+    update(&mut app, key('A'));
+    assert!(matches!(app.overlay, Overlay::None), "{:?}", app.overlay);
+    assert!(
+        app.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("already acknowledged by ops@host")
     );
 }

@@ -78,7 +78,10 @@ pub fn event(f: &mut Frame, area: Rect, app: &App, e: &EventRecord, scroll: u16)
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        lines.push(kv(app, k, &text));
+        // A multi-line value (a failed deploy's `output_tail`) keeps its lines, indented.
+        let mut rows = text.lines();
+        lines.push(kv(app, k, rows.next().unwrap_or("")));
+        lines.extend(rows.map(|l| kv(app, "", l)));
     }
     let k = |c: Cmd| app.keymap.first_key(c);
     let title = format!(

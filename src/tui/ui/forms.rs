@@ -22,6 +22,13 @@ fn title(app: &App, form: &Form) -> String {
         FormKind::SetSecret => format!(" Set a secret in {ctx} (the value is never shown) "),
         FormKind::EnableAddon(a) => format!(" Enable an si add-on for {a} in {ctx} "),
         FormKind::Bootstrap(t) => format!(" Install your key on {t} in {ctx} "),
+        FormKind::Acknowledge {
+            alert: Some(id), ..
+        } => format!(" Acknowledge alert {id} in {ctx} "),
+        FormKind::Acknowledge { incident, .. } => format!(
+            " Acknowledge incident {} in {ctx} ",
+            incident.as_deref().unwrap_or("")
+        ),
     }
 }
 

@@ -152,12 +152,10 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
                 record.context.clone()
             };
             if app.keymap.is(Cmd::Acknowledge, &k) {
-                let alert = oncall::alert_of(&record).or_else(|| {
-                    let i = oncall::incident_of(app, &context, &record)?;
-                    oncall::incident_alert(oncall::find_incident(app, &context, &i)?)
-                });
-                app.overlay = Overlay::Event { record, scroll };
-                let fx = oncall::acknowledge(app, &context, alert);
+                let fx = oncall::acknowledge_event(app, &context, &record);
+                if matches!(app.overlay, Overlay::None) {
+                    app.overlay = Overlay::Event { record, scroll };
+                }
                 return Some(fx);
             }
             if app.keymap.is(Cmd::Incidents, &k) {

@@ -130,6 +130,7 @@ pub(super) fn form(kind: FormKind, app: &App) -> Form {
         .unwrap_or_default();
     let fields = match &kind {
         FormKind::EnableAddon(_) => super::addons::fields(),
+        FormKind::Acknowledge { .. } => crate::tui::oncall::ack::fields(),
         FormKind::AddTarget => {
             let mut v = vec![field("name", "edge-a", "")];
             v.extend(target_fields(None));
@@ -290,6 +291,9 @@ pub(super) fn form(kind: FormKind, app: &App) -> Form {
 fn submit_form(app: &App, f: &Form) -> Result<Op, String> {
     match &f.kind {
         FormKind::EnableAddon(a) => super::addons::submit(a, f),
+        FormKind::Acknowledge { alert, incident } => {
+            crate::tui::oncall::ack::submit(alert, incident, f)
+        }
         FormKind::Bootstrap(target) => {
             let password = f.field("password").map(Field::raw).unwrap_or_default();
             if password.is_empty() {

@@ -12,6 +12,7 @@ mod menus;
 mod mouse;
 mod overlays;
 mod palette;
+mod paste;
 mod request;
 
 use super::action::{Action, Effect, Op, Pane};
@@ -29,6 +30,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.size = (w, h);
             Vec::new()
         }
+        Action::Paste(text) => paste::on_paste(app, &text),
         Action::Command(c) => command(app, c),
         Action::Request(op) => request(app, op),
         Action::ContextsLoaded(views) => {

@@ -362,3 +362,35 @@ async fn console_task_logs_hold_no_streamed_value() {
     let leaked = leaks(&format!("{pane}\n{}", error.message));
     assert!(leaked.is_empty(), "the task log leaks {leaked:?}:\n{pane}");
 }
+
+#[test]
+fn a_failed_deploy_row_keeps_the_cleaned_tail_of_the_remote_output() {
+    let mut site = Site::new();
+    let (_, code, first) = site.both(&["deploy", "--app", "api", "--apply"]);
+    assert_eq!(code, 0, "{first:#}");
+    // `compose up` prints the .env (values as they are and in base64), then fails saying why.
+    site.switch("fail-up-echo-env", true);
+    let (_, code, doc) = site.both(&["deploy", "--app", "api", "--apply"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let rows: Vec<Value> =
+        std::fs::read_to_string(site.env.ctx_dir("shop").join("events/deployments.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    let row = rows.iter().rev().find(|r| r["status"] == "failed").unwrap();
+    let tail = row["output_tail"].as_str().unwrap_or_default();
+    assert!(
+        tail.contains("Error response from daemon: invalid environment"),
+        "{row:#}"
+    );
+    assert!(
+        tail.contains("DATABASE_URL=") && tail.contains("<redacted>"),
+        "{tail}"
+    );
+    assert!(tail.lines().count() <= 20 && tail.len() <= 4096, "{tail}");
+    assert_eq!(leaks(tail), Vec::<String>::new(), "{tail}");
+    // the successful deploy's row carries no tail
+    let ok = rows.iter().find(|r| r["status"] == "succeeded").unwrap();
+    assert!(ok.get("output_tail").is_none(), "{ok:#}");
+}

@@ -200,6 +200,9 @@ pub enum Mode {
     Ok,
     /// Reads the request and never answers.
     Hang,
+    /// Answers every request with this status, content type and body (a 3xx also names a
+    /// `Location` elsewhere on loopback).
+    Answer(u16, &'static str, &'static str),
 }
 
 /// A loopback HTTP server (127.0.0.1 only) counting requests; it stops with the test.
@@ -231,6 +234,23 @@ impl Server {
                         let _ = req.respond(tiny_http::Response::from_string("{\"ok\":true}"));
                     }
                     Mode::Hang => held.push(req),
+                    Mode::Answer(status, kind, body) => {
+                        let mut resp = tiny_http::Response::from_string(body)
+                            .with_status_code(status)
+                            .with_header(
+                                tiny_http::Header::from_bytes("Content-Type", kind).unwrap(),
+                            );
+                        if (300..400).contains(&status) {
+                            resp.add_header(
+                                tiny_http::Header::from_bytes(
+                                    "Location",
+                                    "http://127.0.0.1:9/elsewhere",
+                                )
+                                .unwrap(),
+                            );
+                        }
+                        let _ = req.respond(resp);
+                    }
                 }
             }
         });
