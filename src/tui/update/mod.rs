@@ -18,6 +18,8 @@ use super::action::{Action, Effect, Op, Pane};
 use super::app::{App, Confirm, DoctorState, FlashLevel, Overlay, new_input};
 use crate::policy::guard::ConfirmLevel;
 
+#[cfg(test)]
+pub use forms::CONTEXT_TYPES;
 pub use keys::command;
 pub use request::request;
 

@@ -201,7 +201,7 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 },
             };
             if confirmed {
-                let active = app.active_name();
+                let active = super::request::run_context(app, &c.op);
                 vec![Effect::Run {
                     context: active,
                     op: c.op,
