@@ -127,12 +127,25 @@ pub enum FieldKind {
     Toggle(bool),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Field {
     pub label: &'static str,
     pub hint: &'static str,
     pub kind: FieldKind,
     pub input: TextArea<'static>,
+}
+
+/// A masked field's `{:?}` never shows what was typed (a refused form keeps a password).
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Field");
+        d.field("label", &self.label).field("kind", &self.kind);
+        match self.kind {
+            FieldKind::Masked => d.field("input", &"<masked>"),
+            _ => d.field("input", &self.input.lines()),
+        };
+        d.finish()
+    }
 }
 
 impl Field {
@@ -285,6 +298,10 @@ pub struct App {
     pub stages: super::stage::model::Stages,
     /// The All tab, the Incidents view and every context's incidents.
     pub oncall: super::oncall::model::OnCall,
+    /// Where `vault keygen` would create the operator's identity, while there is none.
+    pub identity_missing_at: Option<std::path::PathBuf>,
+    /// The secret form waiting for `vault keygen`, with what was typed.
+    pub after_keygen: Option<Box<Form>>,
 }
 
 pub fn new_input(placeholder: &str) -> TextArea<'static> {
@@ -327,6 +344,8 @@ impl App {
             keymap_path: None,
             stages: Default::default(),
             oncall: Default::default(),
+            identity_missing_at: None,
+            after_keygen: None,
         }
     }
 

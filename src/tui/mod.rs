@@ -189,6 +189,8 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
         )));
         initial.push(Effect::Doctor(c.name.clone()));
     }
+    // A first secret offers to create the vault identity when there is none.
+    initial.push(Effect::ProbeIdentity);
     // Every context's incidents, for the banner's open counts.
     initial.push(Effect::LoadIncidents(
         app.contexts.iter().map(|c| c.name.clone()).collect(),

@@ -372,6 +372,7 @@ fn every_op(active: &str) -> Vec<Op> {
             force: false,
         },
         Op::SecretEncrypt,
+        Op::VaultKeygen,
         Op::VaultRecipientAdd {
             recipient: "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq".into(),
         },
@@ -422,9 +423,10 @@ fn variant(op: &Op) -> usize {
         Op::UnsetSecret { .. } => 34,
         Op::LockStatus => 35,
         Op::LockRelease { .. } => 36,
+        Op::VaultKeygen => 37,
     }
 }
-const OP_VARIANTS: usize = 37;
+const OP_VARIANTS: usize = 38;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {

@@ -484,8 +484,22 @@ pub(super) fn form_key(app: &mut App, mut f: Box<Form>, k: KeyEvent) -> Vec<Effe
         KeyCode::BackTab | KeyCode::Up => f.focus = f.focus.saturating_sub(1),
         KeyCode::Enter if f.focus < last => f.focus += 1,
         KeyCode::Enter => match submit_form(app, &f) {
-            // The form (and a typed secret with it) is dropped here.
-            Ok(op) => return request(app, op),
+            Ok(op) => {
+                if let (Op::SetSecret { .. }, Some(at)) = (&op, app.identity_missing_at.clone()) {
+                    return super::keygen::offer(app, f, &at);
+                }
+                let fx = request(app, op);
+                // Refused: the form stays, with what was typed, and says why.
+                let goes_ahead = fx
+                    .iter()
+                    .any(|e| matches!(e, Effect::Run { .. } | Effect::Plan { .. }));
+                if !goes_ahead && matches!(app.overlay, Overlay::None) {
+                    f.error = app.flash.as_ref().map(|m| m.text.clone());
+                    app.overlay = Overlay::Form(f);
+                }
+                // Otherwise the form (and a typed secret with it) is dropped here.
+                return fx;
+            }
             Err(e) => f.error = Some(e),
         },
         _ => {

@@ -7,6 +7,7 @@
 mod addons;
 mod details;
 mod forms;
+mod keygen;
 mod keys;
 mod menus;
 mod mouse;
@@ -130,6 +131,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.oncall.selected[1] = app.oncall.selected[1].min(n.saturating_sub(1));
             Vec::new()
         }
+        Action::IdentityProbed(at) => {
+            app.identity_missing_at = at;
+            Vec::new()
+        }
+        Action::Keygen(outcome) => keygen::done(app, outcome),
         Action::ShowInfo {
             context,
             title,

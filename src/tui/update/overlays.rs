@@ -138,10 +138,7 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 return Vec::new();
             }
             if k.code == KeyCode::Esc || is_ctrl_c(&k) {
-                app.flash(
-                    FlashLevel::Info,
-                    format!("{} cancelled", c.op.verb().command()),
-                );
+                super::keygen::cancelled(app, &c.op);
                 return Vec::new();
             }
             let step = match k.code {
@@ -179,10 +176,7 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 _ => match k.code {
                     KeyCode::Char('y') | KeyCode::Char('Y') => true,
                     KeyCode::Char('n') | KeyCode::Char('N') => {
-                        app.flash(
-                            FlashLevel::Info,
-                            format!("{} cancelled", c.op.verb().command()),
-                        );
+                        super::keygen::cancelled(app, &c.op);
                         return Vec::new();
                     }
                     KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab => {
@@ -191,10 +185,7 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                     }
                     KeyCode::Enter if c.yes_focused => true,
                     KeyCode::Enter => {
-                        app.flash(
-                            FlashLevel::Info,
-                            format!("{} cancelled", c.op.verb().command()),
-                        );
+                        super::keygen::cancelled(app, &c.op);
                         return Vec::new();
                     }
                     _ => false,

@@ -7,7 +7,7 @@ use crate::policy::guard::{self, ContextPolicy, Decision, Frontend};
 
 /// The policy of the context an op acts on; a context `context init` is about to create is
 /// guarded as what it will be (its type and confirmation level), not as the default type.
-fn policy_for(app: &App, ctx: &str, op: &Op) -> ContextPolicy {
+pub(super) fn policy_for(app: &App, ctx: &str, op: &Op) -> ContextPolicy {
     if let Some(c) = app.contexts.iter().find(|c| c.name == ctx) {
         return c.policy.clone();
     }
