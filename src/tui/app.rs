@@ -192,6 +192,21 @@ impl Form {
     pub fn field(&self, label: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.label == label)
     }
+
+    /// Moves the focus to field `i`; text it already holds is selected, so what is typed
+    /// replaces it instead of landing after it.
+    pub fn focus_on(&mut self, i: usize) {
+        if let Some(old) = self.fields.get_mut(self.focus) {
+            old.input.cancel_selection();
+        }
+        self.focus = i.min(self.fields.len().saturating_sub(1));
+        if let Some(f) = self.fields.get_mut(self.focus)
+            && matches!(f.kind, FieldKind::Text)
+            && !f.value().is_empty()
+        {
+            f.input.select_all();
+        }
+    }
 }
 
 /// The history of an app, to pick a release to roll back to.

@@ -509,6 +509,7 @@ mod backups;
 mod bootstrap;
 mod console;
 mod first_run;
+mod forms;
 mod layering;
 mod oncall;
 mod reducer;

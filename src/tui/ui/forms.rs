@@ -47,14 +47,25 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, form: &Form) {
         .split(inner);
     for (i, field) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
+        // Colour is never the only cue: the focused field's title is marked and reversed.
+        let label = if focused {
+            Span::styled(
+                format!(" > {} ", field.label),
+                Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            )
+        } else {
+            Span::raw(format!("   {} ", field.label))
+        };
         let b = Block::bordered()
             .border_style(app.theme.border(focused))
-            .title(format!(" {} ", field.label));
+            .title(label);
         let sel = app.theme.selection();
         match &field.kind {
             FieldKind::Text | FieldKind::Masked => {
                 let mut t = field.input.clone();
                 t.set_block(b);
+                t.set_selection_style(app.theme.selection());
+                t.set_placeholder_style(app.theme.fg(app.theme.dim));
                 if !focused {
                     t.set_cursor_style(Style::default());
                 }
