@@ -515,3 +515,4 @@ mod oncall;
 mod reducer;
 mod render;
 mod separation;
+mod small_screen;

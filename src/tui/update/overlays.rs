@@ -149,7 +149,9 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 _ => None,
             };
             if let Some(step) = step {
-                let max = c.lines.len().saturating_sub(1) as i32;
+                // Wrapped as drawn: every piece of a long line can be scrolled to.
+                let drawn = crate::tui::ui::overlays::confirm_lines(&c.lines, app.size.0);
+                let max = drawn.len().saturating_sub(1) as i32;
                 c.scroll = (c.scroll as i32 + step).clamp(0, max) as u16;
                 app.overlay = Overlay::Confirm(c);
                 return Vec::new();
