@@ -46,7 +46,8 @@ impl Default for LogView {
         LogView {
             task: None,
             follow: true,
-            wrap: false,
+            // Long lines (a compose error, a stack trace) wrap unless `w` turns it off.
+            wrap: true,
             scroll: 0,
             search: None,
             hit: None,

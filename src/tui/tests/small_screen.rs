@@ -68,3 +68,44 @@ fn dialog_text(screen: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[test]
+fn task_output_wraps_by_default_and_w_turns_it_off() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let runner = TaskRunner::new(64, 1 << 20);
+    let mut app = app_with(false, true);
+    app.size = (80, 24);
+    let task = rt.block_on(async {
+        let t = runner.spawn(
+            TaskMeta {
+                title: "deploy api".into(),
+                context: "prod-eu".into(),
+                target: None,
+            },
+            |ctx| async move {
+                for i in 1..=30 {
+                    ctx.note(format!("line {i}: {} end-of-{i}", "x".repeat(140)));
+                }
+                Ok("done".into())
+            },
+        );
+        runner.wait(t.id).await;
+        t
+    });
+    app.log.task = Some(task.id);
+    app.focus = Pane::Log;
+    let text = screen(&render(&app, &runner, 80, 24));
+    assert!(text.contains("wrap on"), "{text}");
+    // following: the newest line's end is on screen, not cut off at the pane's edge
+    assert!(text.contains("end-of-30"), "{text}");
+    update(&mut app, key('w'));
+    let text = screen(&render(&app, &runner, 80, 24));
+    assert!(text.contains("wrap off"), "{text}");
+    assert!(
+        !text.contains("end-of-30"),
+        "unwrapped lines are cut: {text}"
+    );
+}
