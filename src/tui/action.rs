@@ -85,8 +85,8 @@ pub enum Action {
     Keygen(Result<Vec<String>, String>),
     /// Task states or output changed.
     TasksChanged,
-    /// Time passed (ages, running timers).
-    Tick,
+    /// Time passed (ages, running timers, old messages): the instant it is now.
+    Tick(std::time::Instant),
 }
 
 /// Work the reducer asks for; run outside it.

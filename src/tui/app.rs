@@ -62,10 +62,15 @@ pub enum FlashLevel {
     Error,
 }
 
+/// How long a message stays in the status line: an old error must not read as a new one.
+pub const FLASH_SHOWN_FOR: std::time::Duration = std::time::Duration::from_secs(8);
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flash {
     pub level: FlashLevel,
     pub text: String,
+    /// When it was shown; it leaves at the first tick [`FLASH_SHOWN_FOR`] later.
+    pub shown: std::time::Instant,
 }
 
 #[derive(Debug, Clone)]
@@ -517,6 +522,7 @@ impl App {
         self.flash = Some(Flash {
             level,
             text: text.into(),
+            shown: std::time::Instant::now(),
         });
     }
 }

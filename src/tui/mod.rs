@@ -304,8 +304,11 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
             _ = poll.tick(), if !notifying => {
                 look = true;
             }
-            _ = tick.tick(), if app.running_everywhere() > 0 => {
-                dirty = true;
+            // Ticks only while something changes with time: running tasks, a message to expire.
+            _ = tick.tick(), if app.running_everywhere() > 0 || app.flash.is_some() => {
+                let shown = app.flash.is_some();
+                update::update(&mut app, Action::Tick(Instant::now()));
+                dirty |= app.running_everywhere() > 0 || shown != app.flash.is_some();
             }
         }
         if std::mem::take(&mut look) {

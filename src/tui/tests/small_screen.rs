@@ -109,3 +109,23 @@ fn task_output_wraps_by_default_and_w_turns_it_off() {
         "unwrapped lines are cut: {text}"
     );
 }
+
+#[test]
+fn an_old_error_leaves_the_status_line() {
+    use crate::tui::app::{FLASH_SHOWN_FOR, FlashLevel};
+    let mut app = app_with(false, true);
+    app.flash(
+        FlashLevel::Error,
+        "deploy refused: error[PAAS_DOCTOR_BLOCKED]",
+    );
+    let shown = app.flash.as_ref().unwrap().shown;
+    let step = std::time::Duration::from_millis(1);
+    update(&mut app, Action::Tick(shown + FLASH_SHOWN_FOR - step));
+    assert!(app.flash.is_some(), "still fresh");
+    update(&mut app, Action::Tick(shown + FLASH_SHOWN_FOR));
+    assert_eq!(app.flash, None, "an old error is gone");
+    // a newer message is judged by its own age
+    app.flash(FlashLevel::Info, "newer");
+    update(&mut app, Action::Tick(shown + FLASH_SHOWN_FOR));
+    assert!(app.flash.is_some());
+}

@@ -16,7 +16,7 @@ mod palette;
 mod request;
 
 use super::action::{Action, Effect, Op, Pane};
-use super::app::{App, Confirm, DoctorState, FlashLevel, Overlay, new_input};
+use super::app::{App, Confirm, DoctorState, FLASH_SHOWN_FOR, FlashLevel, Overlay, new_input};
 use crate::policy::guard::ConfirmLevel;
 
 #[cfg(test)]
@@ -242,7 +242,17 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Stage(m) => crate::tui::stage::update(app, m),
-        Action::TasksChanged | Action::Tick => Vec::new(),
+        Action::Tick(now) => {
+            if app
+                .flash
+                .as_ref()
+                .is_some_and(|f| now.saturating_duration_since(f.shown) >= FLASH_SHOWN_FOR)
+            {
+                app.flash = None;
+            }
+            Vec::new()
+        }
+        Action::TasksChanged => Vec::new(),
     }
 }
 
