@@ -102,3 +102,26 @@ fn a_form_refused_for_bad_input_keeps_what_was_typed() {
     assert_eq!(f.value("name"), "Bad Name");
     assert!(f.error.is_some(), "the form says what is wrong");
 }
+
+#[test]
+fn every_field_of_the_target_form_shows_at_80x24() {
+    let runner = TaskRunner::default();
+    let mut app = app_with(false, false);
+    app.size = (80, 24);
+    app.focus = Pane::Targets;
+    update(&mut app, key('a'));
+    let text = screen(&render(&app, &runner, 80, 24));
+    for label in [
+        "> name",
+        "host",
+        "user",
+        "port",
+        "auth",
+        "identity file",
+        "labels",
+        "Esc cancel",
+    ] {
+        assert!(text.contains(label), "{label:?} cut off:\n{text}");
+    }
+    insta::assert_snapshot!("target_form_80x24", text);
+}

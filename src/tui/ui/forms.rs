@@ -26,7 +26,11 @@ fn title(app: &App, form: &Form) -> String {
 }
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, form: &Form) {
-    let h = form.fields.len() as u16 * 3 + 4;
+    // A short terminal (80x24 and a seven-field form) gets one row per field, so no field and
+    // not the error line is cut off.
+    let compact = form.fields.len() as u16 * 3 + 6 > area.height;
+    let field_h = if compact { 1 } else { 3 };
+    let h = form.fields.len() as u16 * field_h + 4;
     let r = centered(area, 80, h);
     f.render_widget(Clear, r);
     let block = Block::bordered()
@@ -37,8 +41,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, form: &Form) {
         ));
     let inner = block.inner(r);
     f.render_widget(block, r);
-    let mut constraints: Vec<Constraint> =
-        form.fields.iter().map(|_| Constraint::Length(3)).collect();
+    let mut constraints: Vec<Constraint> = form
+        .fields
+        .iter()
+        .map(|_| Constraint::Length(field_h))
+        .collect();
     constraints.push(Constraint::Length(1));
     constraints.push(Constraint::Length(1));
     let rows = Layout::default()
@@ -56,9 +63,19 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, form: &Form) {
         } else {
             Span::raw(format!("   {} ", field.label))
         };
-        let b = Block::bordered()
-            .border_style(app.theme.border(focused))
-            .title(label);
+        let (b, cell) = if compact {
+            let parts = Layout::default()
+                .direction(Direction::Horizontal)
+                .constraints([Constraint::Length(18), Constraint::Min(1)])
+                .split(rows[i]);
+            f.render_widget(Paragraph::new(Line::from(label)), parts[0]);
+            (Block::default(), parts[1])
+        } else {
+            let b = Block::bordered()
+                .border_style(app.theme.border(focused))
+                .title(label);
+            (b, rows[i])
+        };
         let sel = app.theme.selection();
         match &field.kind {
             FieldKind::Text | FieldKind::Masked => {
@@ -69,7 +86,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, form: &Form) {
                 if !focused {
                     t.set_cursor_style(Style::default());
                 }
-                f.render_widget(&t, rows[i]);
+                f.render_widget(&t, cell);
             }
             FieldKind::Choice { options, index } => {
                 let mut spans = vec![Span::raw("◀ ")];
@@ -88,7 +105,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, form: &Form) {
                         app.theme.fg(app.theme.dim),
                     ));
                 }
-                f.render_widget(Paragraph::new(Line::from(spans)).block(b), rows[i]);
+                f.render_widget(Paragraph::new(Line::from(spans)).block(b), cell);
             }
             FieldKind::Pick { options, cursor } => {
                 let mut spans = Vec::new();
@@ -113,12 +130,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, form: &Form) {
                         app.theme.fg(app.theme.dim),
                     ));
                 }
-                f.render_widget(Paragraph::new(Line::from(spans)).block(b), rows[i]);
+                f.render_widget(Paragraph::new(Line::from(spans)).block(b), cell);
             }
             FieldKind::Toggle(on) => {
                 let text = format!("[{}] {}", if *on { "x" } else { " " }, field.hint);
                 let style = if focused { sel } else { Style::default() };
-                f.render_widget(Paragraph::new(Span::styled(text, style)).block(b), rows[i]);
+                f.render_widget(Paragraph::new(Span::styled(text, style)).block(b), cell);
             }
         }
     }
