@@ -195,3 +195,41 @@ fn a_new_operator_gets_from_an_empty_root_to_a_deployed_app_in_the_console() {
     }
     tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));
 }
+
+#[test]
+fn vault_keygen_in_the_palette_shows_the_file_and_recipient_never_the_key() {
+    let env = Env::new();
+    env.init("c", "oss-demo");
+    let shell = format!(
+        "cd {} && {} --state-root {}; echo PAASDECK-EXITED $?; sleep 60",
+        env.work.display(),
+        Env::bin().display(),
+        env.root.display()
+    );
+    let tmux = Tmux::start(console_env(&env), 120, 40, &shell);
+    tmux.wait_for("the banner", |s| first_line(s).contains("C · OSS-DEMO"));
+    tmux.send(":");
+    tmux.send("vault keygen");
+    tmux.send_key("Enter");
+    let identity = env.home.join(".config/paasdeck/identity.txt");
+    let screen = tmux.wait_for("the keygen view", |s| {
+        s.contains("vault identity") && s.contains("recipient: age1")
+    });
+    assert!(
+        screen.contains("created your identity at") && screen.contains("identity.txt"),
+        "{screen}"
+    );
+    assert!(!screen.contains("AGE-SECRET-KEY"), "{screen}");
+    let key = read(&identity);
+    assert!(key.contains("AGE-SECRET-KEY-1"), "the identity was written");
+    // the audit row names the recipient, never the key
+    let audit = wait_file(
+        &env.ctx_dir("c").join("events/audit.jsonl"),
+        "the audit",
+        |t| t.contains("\"command\":\"vault keygen\""),
+    );
+    assert!(!audit.contains("AGE-SECRET-KEY"), "{audit}");
+    tmux.escape_from("vault identity");
+    tmux.send("q");
+    tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED 0"));
+}
