@@ -10,6 +10,7 @@ pub mod demo;
 mod demo_backups;
 mod demo_stage;
 pub mod effects;
+mod form_field;
 pub mod keymap;
 pub mod model;
 pub mod oncall;
