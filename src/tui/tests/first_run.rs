@@ -219,3 +219,28 @@ fn a_refused_submit_keeps_what_was_typed() {
         f.error
     );
 }
+
+#[test]
+fn the_palettes_secret_set_offers_keygen_too_and_keeps_the_value() {
+    let mut app = app_with(false, true);
+    app.identity_missing_at = Some("/home/op/.config/paasdeck/identity.txt".into());
+    update(&mut app, key(':'));
+    type_text(&mut app, "secret set --app api --name DB_URL");
+    update(&mut app, code(KeyCode::Enter));
+    // the form opens past the name, on the target; the value comes last
+    update(&mut app, code(KeyCode::Tab));
+    type_text(&mut app, "s3cret");
+    let fx = update(&mut app, code(KeyCode::Enter));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(
+        matches!(&app.overlay, Overlay::Confirm(c) if c.op == Op::VaultKeygen),
+        "{:?}",
+        app.overlay
+    );
+    update(&mut app, key('y'));
+    update(
+        &mut app,
+        Action::Keygen(Ok(vec!["created your identity at X".into()])),
+    );
+    assert_eq!(form_values(&app), ("DB_URL".into(), "s3cret".into()));
+}
