@@ -9,8 +9,6 @@ use crate::cli::{RecipientCmd, VaultCmd};
 use crate::error::Result;
 use crate::ops::vault;
 use crate::state::ContextDir;
-use crate::state::vault::identity::{self, OperatorIdentity};
-use crate::text::sanitize_inline;
 
 /// `secret encrypt`: every plaintext value encrypted in place, atomically, under the lock.
 pub(super) fn encrypt(inv: &Invocation, cd: &ContextDir) -> Result<Report> {
@@ -32,29 +30,18 @@ pub fn run(inv: &Invocation, cmd: &VaultCmd) -> Result<Report> {
     }
 }
 
-fn identity_fields(report: Report, id: &OperatorIdentity) -> Report {
-    report
-        .field("identity_source", id.source.kind())
+fn keygen(inv: &Invocation) -> Result<Report> {
+    let k = vault::keygen(&inv.root)?;
+    let id = &k.identity;
+    Ok(Report::ok()
+        .field("created", k.created)
+        .field("identity_source", id.kind)
         .field(
             "identity_file",
-            id.source.path().map(|p| p.display().to_string()),
+            id.file.as_ref().map(|p| p.display().to_string()),
         )
-        .field("recipient", id.recipient().to_string())
-}
-
-fn keygen(inv: &Invocation) -> Result<Report> {
-    let (id, created) = identity::keygen(inv.root.path())?;
-    let text = format!(
-        "{} {}\nrecipient: {}\n",
-        if created {
-            "created your identity at"
-        } else {
-            "you already have an identity:"
-        },
-        sanitize_inline(&id.source.describe()),
-        id.recipient()
-    );
-    Ok(identity_fields(Report::ok().field("created", created), &id).text(text))
+        .field("recipient", id.recipient.clone())
+        .text(k.lines().join("\n") + "\n"))
 }
 
 fn status(inv: &Invocation) -> Result<Report> {

@@ -41,6 +41,50 @@ pub struct IdentityInfo {
     pub recipient: String,
 }
 
+/// What `vault keygen` did: the identity (where it lives and its public recipient, never the
+/// secret key) and whether it was created now.
+#[derive(Debug, Clone)]
+pub struct Keygen {
+    pub created: bool,
+    pub identity: IdentityInfo,
+}
+
+impl Keygen {
+    pub fn lines(&self) -> Vec<String> {
+        vec![
+            format!(
+                "{} {}",
+                if self.created {
+                    "created your identity at"
+                } else {
+                    "you already have an identity:"
+                },
+                sanitize_inline(&self.identity.describe)
+            ),
+            format!("recipient: {}", self.identity.recipient),
+        ]
+    }
+}
+
+/// `vault keygen`: the operator's identity created where the lookup finds it, unless one
+/// exists (an existing identity is never replaced).
+pub fn keygen(root: &StateRoot) -> Result<Keygen> {
+    let (id, created) = identity::keygen(root.path())?;
+    Ok(Keygen {
+        created,
+        identity: info(&id),
+    })
+}
+
+fn info(id: &identity::OperatorIdentity) -> IdentityInfo {
+    IdentityInfo {
+        kind: id.source.kind(),
+        file: id.source.path().map(PathBuf::from),
+        describe: id.source.describe(),
+        recipient: id.recipient().to_string(),
+    }
+}
+
 /// What `vault status` shows.
 #[derive(Debug, Clone)]
 pub struct Status {
@@ -57,12 +101,7 @@ pub struct Status {
 /// The operator's identity, as `vault status` reports it.
 pub fn identity_info(root: &StateRoot) -> std::result::Result<Option<IdentityInfo>, String> {
     match identity::find(root.path()) {
-        Ok(Some(id)) => Ok(Some(IdentityInfo {
-            kind: id.source.kind(),
-            file: id.source.path().map(PathBuf::from),
-            describe: id.source.describe(),
-            recipient: id.recipient().to_string(),
-        })),
+        Ok(Some(id)) => Ok(Some(info(&id))),
         Ok(None) => Ok(None),
         Err(e) => Err(e.message),
     }

@@ -80,10 +80,15 @@ pub enum Action {
         title: String,
         lines: Vec<String>,
     },
+    /// Where `vault keygen` would create the operator's identity, when there is none yet
+    /// (`None`: there is one, or none can be made there).
+    IdentityProbed(Option<std::path::PathBuf>),
+    /// `vault keygen` ran: what it created and where (never the secret key), or why not.
+    Keygen(Result<Vec<String>, String>),
     /// Task states or output changed.
     TasksChanged,
-    /// Time passed (ages, running timers).
-    Tick,
+    /// Time passed (ages, running timers, old messages): the instant it is now.
+    Tick(std::time::Instant),
 }
 
 /// Work the reducer asks for; run outside it.
@@ -116,6 +121,8 @@ pub enum Effect {
     CancelAll,
     /// Stage work (reading the staging project).
     Stage(super::stage::model::StageFx),
+    /// Look whether the operator has a vault identity (answered by [`Action::IdentityProbed`]).
+    ProbeIdentity,
     /// Move to the next (or previous) line of the focused task matching the search.
     SearchLog {
         forward: bool,

@@ -46,7 +46,8 @@ impl Default for LogView {
         LogView {
             task: None,
             follow: true,
-            wrap: false,
+            // Long lines (a compose error, a stack trace) wrap unless `w` turns it off.
+            wrap: true,
             scroll: 0,
             search: None,
             hit: None,
@@ -61,10 +62,15 @@ pub enum FlashLevel {
     Error,
 }
 
+/// How long a message stays in the status line: an old error must not read as a new one.
+pub const FLASH_SHOWN_FOR: std::time::Duration = std::time::Duration::from_secs(8);
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flash {
     pub level: FlashLevel,
     pub text: String,
+    /// When it was shown; it leaves at the first tick [`FLASH_SHOWN_FOR`] later.
+    pub shown: std::time::Instant,
 }
 
 #[derive(Debug, Clone)]
@@ -132,7 +138,7 @@ pub enum FieldKind {
     Toggle(bool),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Field {
     pub label: &'static str,
     pub hint: &'static str,
@@ -290,6 +296,10 @@ pub struct App {
     pub stages: super::stage::model::Stages,
     /// The All tab, the Incidents view and every context's incidents.
     pub oncall: super::oncall::model::OnCall,
+    /// Where `vault keygen` would create the operator's identity, while there is none.
+    pub identity_missing_at: Option<std::path::PathBuf>,
+    /// The secret form waiting for `vault keygen`, with what was typed.
+    pub after_keygen: Option<Box<Form>>,
 }
 
 pub fn new_input(placeholder: &str) -> TextArea<'static> {
@@ -332,6 +342,8 @@ impl App {
             keymap_path: None,
             stages: Default::default(),
             oncall: Default::default(),
+            identity_missing_at: None,
+            after_keygen: None,
         }
     }
 
@@ -487,6 +499,7 @@ impl App {
         self.flash = Some(Flash {
             level,
             text: text.into(),
+            shown: std::time::Instant::now(),
         });
     }
 }

@@ -10,6 +10,7 @@ pub mod demo;
 mod demo_backups;
 mod demo_stage;
 pub mod effects;
+mod form_field;
 pub mod input;
 pub mod keymap;
 pub mod model;
@@ -238,6 +239,8 @@ async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
         )));
         initial.push(Effect::Doctor(c.name.clone()));
     }
+    // A first secret offers to create the vault identity when there is none.
+    initial.push(Effect::ProbeIdentity);
     // Every context's incidents, for the banner's open counts.
     initial.push(Effect::LoadIncidents(
         app.contexts.iter().map(|c| c.name.clone()).collect(),
@@ -339,8 +342,11 @@ async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
             _ = poll.tick(), if !notifying => {
                 look = true;
             }
-            _ = tick.tick(), if app.running_everywhere() > 0 => {
-                dirty = true;
+            // Ticks only while something changes with time: running tasks, a message to expire.
+            _ = tick.tick(), if app.running_everywhere() > 0 || app.flash.is_some() => {
+                let shown = app.flash.is_some();
+                update::update(&mut app, Action::Tick(Instant::now()));
+                dirty |= app.running_everywhere() > 0 || shown != app.flash.is_some();
             }
         }
         if std::mem::take(&mut look) {

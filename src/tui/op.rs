@@ -148,6 +148,9 @@ pub enum Op {
     VaultStatus,
     /// `secret encrypt`: every plaintext value of the vault encrypted in place.
     SecretEncrypt,
+    /// `vault keygen`: the operator's own age identity created (never replaced); what was
+    /// created and where is shown, never the secret key.
+    VaultKeygen,
     /// `vault recipient add`: a teammate's recipient added, every value re-encrypted.
     VaultRecipientAdd {
         recipient: String,
@@ -206,6 +209,7 @@ impl Op {
             Op::LockRelease { .. } => Verb::DeployLockRelease,
             Op::SecretEncrypt => Verb::SecretEncrypt,
             Op::VaultRecipientAdd { .. } => Verb::VaultRecipientAdd,
+            Op::VaultKeygen => Verb::VaultKeygen,
         }
     }
 
@@ -279,6 +283,7 @@ impl Op {
             Op::LockRelease { app, .. } => format!("release the deploy lock of {app}"),
             Op::SecretEncrypt => "secret encrypt".into(),
             Op::VaultRecipientAdd { .. } => "vault recipient add".into(),
+            Op::VaultKeygen => "vault keygen".into(),
         }
     }
 
@@ -497,6 +502,10 @@ impl Op {
             Op::SecretEncrypt => vec![
                 format!("encrypt every plaintext value of {ctx}'s vault in place (age, to its recipients)"),
                 format!("rewrites contexts/{ctx}/vault/secrets.env atomically; no value is shown"),
+            ],
+            Op::VaultKeygen => vec![
+                "create your own age identity (for every context), unless you have one".into(),
+                "the secret key is written to a 0600 file outside the state root and never shown".into(),
             ],
             Op::VaultRecipientAdd { recipient } => vec![
                 format!("add recipient {recipient} to {ctx}'s vault"),

@@ -65,6 +65,7 @@ const VERBS: &[&str] = &[
     "deploy lock status",
     "deploy lock release --app ",
     "vault status",
+    "vault keygen",
     "vault recipient add ",
     "doctor",
     "events list",
@@ -267,6 +268,7 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         Command::Doctor(_) => return Ok(PaletteCmd::Cmd(Cmd::Doctor)),
         Command::Context(ContextCmd::ScrubBundles { apply: true }) => Op::ScrubBundles,
         Command::Vault(VaultCmd::Status) => Op::VaultStatus,
+        Command::Vault(VaultCmd::Keygen) => Op::VaultKeygen,
         Command::Secret(SecretCmd::Unset { scope, name }) => Op::UnsetSecret {
             app: scope.app,
             name,

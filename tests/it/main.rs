@@ -10,6 +10,7 @@ mod console_ack;
 
 mod backup;
 mod cli;
+mod console_first_run;
 mod console_oncall;
 mod console_paste;
 mod console_tmux;

@@ -296,6 +296,18 @@ pub fn require(state_root: &Path) -> Result<OperatorIdentity> {
     }
 }
 
+/// Where `keygen` would create the identity when there is none yet; `None` when one exists or
+/// none can be created where the lookup looks.
+pub fn missing_at(state_root: &Path) -> Result<Option<PathBuf>> {
+    Ok(match lookup(state_root)? {
+        Lookup::Missing {
+            create_at: Some((path, _)),
+            ..
+        } => Some(path),
+        _ => None,
+    })
+}
+
 /// Creates the identity where the lookup would find it, unless one exists. Returns it and
 /// whether it was created; an existing identity is never replaced.
 pub fn keygen(state_root: &Path) -> Result<(OperatorIdentity, bool)> {

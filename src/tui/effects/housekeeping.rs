@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::super::action::Op;
+use super::super::action::{Action, Op};
 use super::Env;
 use crate::error::Result;
 use crate::ops;
@@ -69,6 +69,25 @@ pub(super) fn run(
                 "{} plaintext value(s) encrypted",
                 e.converted.len()
             ))
+        }
+        Op::VaultKeygen => {
+            let made = ops::vault::keygen(&env.root);
+            let _ = env.tx.send(Action::Keygen(
+                made.as_ref()
+                    .map(ops::vault::Keygen::lines)
+                    .map_err(|e| format!("vault keygen: error[{}]: {}", e.code, e.message)),
+            ));
+            let k = made?;
+            for l in k.lines() {
+                ctx.note(l);
+            }
+            fields.insert("created".into(), k.created.into());
+            fields.insert("recipient".into(), k.identity.recipient.clone().into());
+            Ok(if k.created {
+                "vault identity created".to_string()
+            } else {
+                "vault identity already there".to_string()
+            })
         }
         Op::VaultRecipientAdd { recipient } => {
             let r = ops::vault::add_recipient(&env.root, &cd?, recipient)?;

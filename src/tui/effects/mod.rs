@@ -170,6 +170,15 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
         Effect::CancelAll => env.runner.cancel_all(),
         Effect::Stage(fx) => super::stage::effects::apply(env, fx),
         Effect::SearchLog { forward } => search(env, app, forward),
+        Effect::ProbeIdentity => {
+            let (root, tx) = (env.root.clone(), env.tx.clone());
+            tokio::task::spawn_blocking(move || {
+                let at = crate::state::vault::identity::missing_at(root.path())
+                    .ok()
+                    .flatten();
+                let _ = tx.send(Action::IdentityProbed(at));
+            });
+        }
         Effect::SetTitle(_) | Effect::Quit => {}
     }
 }

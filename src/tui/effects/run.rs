@@ -457,6 +457,7 @@ async fn execute(
         | Op::UnsetSecret { .. }
         | Op::SecretEncrypt
         | Op::VaultRecipientAdd { .. }
+        | Op::VaultKeygen
         | Op::LockRelease { .. } => super::housekeeping::run(env, active, op, ctx, fields),
         Op::EnableAddon(_) | Op::DisableAddon { .. } => {
             let msg = super::addons::run(&cd?, op, fields)?;

@@ -343,6 +343,10 @@ fn layouts_at_80x24_and_250x60() {
     for cut in ["critic ", "faile ", "succeede "] {
         assert!(!small.contains(cut), "a word was cut ({cut:?}):\n{small}");
     }
+    // the panes' status columns stay when others go
+    for status in ["CHECK", "LAST DEPLOY"] {
+        assert!(small.contains(status), "{status} dropped:\n{small}");
+    }
     insta::assert_snapshot!("layout_80x24", small);
     let mut app = app_with(false, true);
     app.size = (250, 60);

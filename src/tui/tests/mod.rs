@@ -376,6 +376,7 @@ fn every_op(active: &str) -> Vec<Op> {
             force: false,
         },
         Op::SecretEncrypt,
+        Op::VaultKeygen,
         Op::VaultRecipientAdd {
             recipient: "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq".into(),
         },
@@ -427,9 +428,10 @@ fn variant(op: &Op) -> usize {
         Op::LockStatus => 35,
         Op::LockRelease { .. } => 36,
         Op::IncidentAcknowledge { .. } => 37,
+        Op::VaultKeygen => 38,
     }
 }
-const OP_VARIANTS: usize = 38;
+const OP_VARIANTS: usize = 39;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {
@@ -511,8 +513,11 @@ mod addons;
 mod backups;
 mod bootstrap;
 mod console;
+mod first_run;
+mod forms;
 mod layering;
 mod oncall;
 mod reducer;
 mod render;
 mod separation;
+mod small_screen;

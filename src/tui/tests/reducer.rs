@@ -21,7 +21,7 @@ fn no_mutation_slips_through_a_read_only_context() {
             let fx = request(&mut app, op.clone());
             let went_ahead =
                 runs(&fx) || plans(&fx).is_some() || matches!(app.overlay, Overlay::Confirm(_));
-            if spec.danger == Danger::Read || spec.root_scope {
+            if spec.danger == Danger::Read || spec.root_scope || spec.operator_scope {
                 assert!(went_ahead, "{name}: {op:?} should be allowed");
                 continue;
             }

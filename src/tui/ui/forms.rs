@@ -33,7 +33,11 @@ fn title(app: &App, form: &Form) -> String {
 }
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, form: &Form) {
-    let h = form.fields.len() as u16 * 3 + 4;
+    // A short terminal (80x24 and a seven-field form) gets one row per field, so no field and
+    // not the error line is cut off.
+    let compact = form.fields.len() as u16 * 3 + 6 > area.height;
+    let field_h = if compact { 1 } else { 3 };
+    let h = form.fields.len() as u16 * field_h + 4;
     let r = centered(area, 80, h);
     f.render_widget(Clear, r);
     let block = Block::bordered()
@@ -44,8 +48,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, form: &Form) {
         ));
     let inner = block.inner(r);
     f.render_widget(block, r);
-    let mut constraints: Vec<Constraint> =
-        form.fields.iter().map(|_| Constraint::Length(3)).collect();
+    let mut constraints: Vec<Constraint> = form
+        .fields
+        .iter()
+        .map(|_| Constraint::Length(field_h))
+        .collect();
     constraints.push(Constraint::Length(1));
     constraints.push(Constraint::Length(1));
     let rows = Layout::default()
@@ -54,18 +61,39 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, form: &Form) {
         .split(inner);
     for (i, field) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
-        let b = Block::bordered()
-            .border_style(app.theme.border(focused))
-            .title(format!(" {} ", field.label));
+        // Colour is never the only cue: the focused field's title is marked and reversed.
+        let label = if focused {
+            Span::styled(
+                format!(" > {} ", field.label),
+                Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            )
+        } else {
+            Span::raw(format!("   {} ", field.label))
+        };
+        let (b, cell) = if compact {
+            let parts = Layout::default()
+                .direction(Direction::Horizontal)
+                .constraints([Constraint::Length(18), Constraint::Min(1)])
+                .split(rows[i]);
+            f.render_widget(Paragraph::new(Line::from(label)), parts[0]);
+            (Block::default(), parts[1])
+        } else {
+            let b = Block::bordered()
+                .border_style(app.theme.border(focused))
+                .title(label);
+            (b, rows[i])
+        };
         let sel = app.theme.selection();
         match &field.kind {
             FieldKind::Text | FieldKind::Masked => {
                 let mut t = field.input.clone();
                 t.set_block(b);
+                t.set_selection_style(app.theme.selection());
+                t.set_placeholder_style(app.theme.fg(app.theme.dim));
                 if !focused {
                     t.set_cursor_style(Style::default());
                 }
-                f.render_widget(&t, rows[i]);
+                f.render_widget(&t, cell);
             }
             FieldKind::Choice { options, index } => {
                 let mut spans = vec![Span::raw("◀ ")];
@@ -84,7 +112,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, form: &Form) {
                         app.theme.fg(app.theme.dim),
                     ));
                 }
-                f.render_widget(Paragraph::new(Line::from(spans)).block(b), rows[i]);
+                f.render_widget(Paragraph::new(Line::from(spans)).block(b), cell);
             }
             FieldKind::Pick { options, cursor } => {
                 let mut spans = Vec::new();
@@ -109,12 +137,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, form: &Form) {
                         app.theme.fg(app.theme.dim),
                     ));
                 }
-                f.render_widget(Paragraph::new(Line::from(spans)).block(b), rows[i]);
+                f.render_widget(Paragraph::new(Line::from(spans)).block(b), cell);
             }
             FieldKind::Toggle(on) => {
                 let text = format!("[{}] {}", if *on { "x" } else { " " }, field.hint);
                 let style = if focused { sel } else { Style::default() };
-                f.render_widget(Paragraph::new(Span::styled(text, style)).block(b), rows[i]);
+                f.render_widget(Paragraph::new(Span::styled(text, style)).block(b), cell);
             }
         }
     }

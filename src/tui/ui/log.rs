@@ -185,9 +185,45 @@ fn render_output(f: &mut Frame, area: Rect, app: &App, runner: &TaskRunner, focu
         .borders(Borders::TOP | Borders::RIGHT | Borders::BOTTOM)
         .border_style(app.theme.border(focused))
         .title(title);
-    let mut p = Paragraph::new(text).block(b);
     if app.log.wrap {
-        p = p.wrap(Wrap { trim: false });
+        // Wrapped here, by width, so a followed log shows its newest row at the bottom.
+        let width = area.width.saturating_sub(1).max(1) as usize;
+        let rows: Vec<Line> = text
+            .into_iter()
+            .flat_map(|l| split_line(l, width))
+            .collect();
+        let skip = if app.log.follow {
+            rows.len().saturating_sub(height)
+        } else {
+            0
+        };
+        text = rows.into_iter().skip(skip).collect();
     }
-    f.render_widget(p, area);
+    f.render_widget(Paragraph::new(text).block(b), area);
+}
+
+/// A line cut into rows at most `width` columns wide, keeping each piece's style.
+fn split_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthChar;
+    let mut rows = vec![Vec::new()];
+    let mut used = 0;
+    for span in line.spans {
+        let mut piece = String::new();
+        for c in span.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width && used > 0 {
+                if let Some(row) = rows.last_mut() {
+                    row.push(Span::styled(std::mem::take(&mut piece), span.style));
+                }
+                rows.push(Vec::new());
+                used = 0;
+            }
+            piece.push(c);
+            used += w;
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push(Span::styled(piece, span.style));
+        }
+    }
+    rows.into_iter().map(Line::from).collect()
 }

@@ -246,6 +246,65 @@ fn help(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
     );
 }
 
+/// The confirmation dialog's width on a screen `screen_width` wide.
+fn confirm_width(screen_width: u16) -> u16 {
+    screen_width.saturating_sub(6).clamp(60, 140)
+}
+
+/// The dialog's lines as drawn on a screen `screen_width` wide: a line longer than the dialog
+/// wraps (its continuation indented), so no part of a plan is ever cut off.
+pub fn confirm_lines(lines: &[String], screen_width: u16) -> Vec<(usize, String)> {
+    let outer = confirm_width(screen_width).min(screen_width.saturating_sub(2));
+    let inner = outer.saturating_sub(2).max(10) as usize;
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        for (j, part) in wrap(l, inner).into_iter().enumerate() {
+            out.push((i, if j == 0 { part } else { format!("  {part}") }));
+        }
+    }
+    out
+}
+
+/// Breaks `line` into pieces of at most `width` columns, at spaces where it can (the first
+/// piece `width` wide, the rest two narrower, for their indent).
+fn wrap(line: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = Vec::new();
+    let mut rest: Vec<char> = line.chars().collect();
+    let mut room = width;
+    loop {
+        let mut used = 0;
+        let mut end = 0;
+        while end < rest.len() {
+            let w = rest[end].width().unwrap_or(0);
+            if used + w > room {
+                break;
+            }
+            used += w;
+            end += 1;
+        }
+        if end >= rest.len() {
+            out.push(rest.iter().collect());
+            return out;
+        }
+        // Break at the last space in the piece, unless that leaves it nearly empty.
+        let cut = match rest[..end].iter().rposition(|c| *c == ' ') {
+            Some(s) if s > room / 3 => s,
+            _ => end.max(1),
+        };
+        out.push(
+            rest[..cut]
+                .iter()
+                .collect::<String>()
+                .trim_end()
+                .to_string(),
+        );
+        let skip = usize::from(rest.get(cut) == Some(&' '));
+        rest.drain(..cut + skip);
+        room = width.saturating_sub(2).max(1);
+    }
+}
+
 fn confirm(f: &mut Frame, area: Rect, app: &App, c: &Confirm) {
     let is_deploy = matches!(&c.op, crate::tui::op::Op::Apply(p) if p.0.kind == crate::ops::deploy::Kind::Deploy);
     let extra = if c.level == ConfirmLevel::TypeName {
@@ -253,8 +312,12 @@ fn confirm(f: &mut Frame, area: Rect, app: &App, c: &Confirm) {
     } else {
         3
     };
-    let width = area.width.saturating_sub(6).clamp(60, 140);
-    let r = centered(area, width, c.lines.len() as u16 + extra + 4);
+    let wrapped = confirm_lines(&c.lines, area.width);
+    let r = centered(
+        area,
+        confirm_width(area.width),
+        wrapped.len() as u16 + extra + 4,
+    );
     f.render_widget(Clear, r);
     let tone = app
         .contexts
@@ -281,18 +344,16 @@ fn confirm(f: &mut Frame, area: Rect, app: &App, c: &Confirm) {
         .title(title);
     let inner = block.inner(r);
     f.render_widget(block, r);
-    let mut lines: Vec<Line> = c
-        .lines
-        .iter()
-        .enumerate()
+    let mut lines: Vec<Line> = wrapped
+        .into_iter()
         .map(|(i, l)| {
             if i == 0 {
                 Line::from(Span::styled(
-                    l.clone(),
+                    l,
                     Style::default().add_modifier(Modifier::BOLD),
                 ))
             } else {
-                Line::from(l.clone())
+                Line::from(l)
             }
         })
         .collect();

@@ -95,7 +95,9 @@ pub(super) fn table<'a>(
 
 /// The columns that fit in `avail`: the fixed widths plus the flexible column's minimum,
 /// with one space between columns. Columns are dropped whole, in `drop_order`, so a word is
-/// never cut mid-column (`critic faile`).
+/// never cut mid-column (`critic faile`). Once the flexible column itself is gone, a column
+/// dropped early comes back when dropping a wider one left room for it (a kept flexible
+/// column keeps that room instead).
 pub fn fit(
     widths: &[u16],
     flex: usize,
@@ -111,11 +113,26 @@ pub fn fit(
             .sum();
         cols + kept.len().saturating_sub(1) as u16
     };
+    let mut dropped = Vec::new();
     for &d in drop_order {
         if need(&kept) <= avail {
             break;
         }
         kept.retain(|&i| i != d);
+        dropped.push(d);
+    }
+    let refill = if kept.contains(&flex) {
+        0
+    } else {
+        dropped.len()
+    };
+    for &d in dropped.iter().rev().skip(1).take(refill) {
+        let mut trial = kept.clone();
+        trial.push(d);
+        trial.sort_unstable();
+        if need(&trial) <= avail {
+            kept = trial;
+        }
     }
     kept
 }
@@ -237,7 +254,8 @@ pub fn render_targets(f: &mut Frame, area: Rect, app: &App) {
     ];
     let header = ["", "NAME", "ADDRESS", "AUTH", "LABELS", "CHECK"];
     let mut st = select(app, Pane::Targets, rows.len());
-    let t = fitted_table(app, area, &header, body, &widths, 4, 6, &[4, 3, 5, 2], b);
+    // The check is the pane's status: it is the last column to go.
+    let t = fitted_table(app, area, &header, body, &widths, 4, 6, &[4, 3, 2, 5], b);
     f.render_stateful_widget(t, area, &mut st);
 }
 
@@ -302,7 +320,9 @@ pub fn render_apps(f: &mut Frame, area: Rect, app: &App) {
         11,
     ];
     let mut st = select(app, Pane::Apps, rows.len());
-    let t = fitted_table(app, list_area, &header, body, &widths, 3, 11, &[2, 3, 1], b);
+    // The last deploy is the pane's status: it is the last column to go (the current release
+    // is also in the history below).
+    let t = fitted_table(app, list_area, &header, body, &widths, 3, 11, &[2, 1, 3], b);
     f.render_stateful_widget(t, list_area, &mut st);
     if let (Some(h), Some(sel)) = (hist_area, app.selected_app()) {
         let mut lines = vec![Line::from(Span::styled(

@@ -117,7 +117,7 @@ pub(super) fn form_with(kind: FormKind, app: &App, label: &str, value: &str) -> 
         let mut input = new_input(f.fields[i].hint);
         input.insert_str(value);
         f.fields[i].input = input;
-        f.focus = (i + 1).min(f.fields.len().saturating_sub(1));
+        f.focus_on(i + 1);
     }
     f
 }
@@ -279,12 +279,14 @@ pub(super) fn form(kind: FormKind, app: &App) -> Form {
             ]
         }
     };
-    Form {
+    let mut f = Form {
         kind,
         fields,
         focus: 0,
         error: None,
-    }
+    };
+    f.focus_on(0);
+    f
 }
 
 /// Builds the op a submitted form asks for, or says what is wrong.
@@ -484,12 +486,26 @@ pub(super) fn form_key(app: &mut App, mut f: Box<Form>, k: KeyEvent) -> Vec<Effe
     }
     let last = f.fields.len().saturating_sub(1);
     match k.code {
-        KeyCode::Tab | KeyCode::Down => f.focus = (f.focus + 1).min(last),
-        KeyCode::BackTab | KeyCode::Up => f.focus = f.focus.saturating_sub(1),
-        KeyCode::Enter if f.focus < last => f.focus += 1,
+        KeyCode::Tab | KeyCode::Down => f.focus_on((f.focus + 1).min(last)),
+        KeyCode::BackTab | KeyCode::Up => f.focus_on(f.focus.saturating_sub(1)),
+        KeyCode::Enter if f.focus < last => f.focus_on(f.focus + 1),
         KeyCode::Enter => match submit_form(app, &f) {
-            // The form (and a typed secret with it) is dropped here.
-            Ok(op) => return request(app, op),
+            Ok(op) => {
+                if let (Op::SetSecret { .. }, Some(at)) = (&op, app.identity_missing_at.clone()) {
+                    return super::keygen::offer(app, f, &at);
+                }
+                let fx = request(app, op);
+                // Refused: the form stays, with what was typed, and says why.
+                let goes_ahead = fx
+                    .iter()
+                    .any(|e| matches!(e, Effect::Run { .. } | Effect::Plan { .. }));
+                if !goes_ahead && matches!(app.overlay, Overlay::None) {
+                    f.error = app.flash.as_ref().map(|m| m.text.clone());
+                    app.overlay = Overlay::Form(f);
+                }
+                // Otherwise the form (and a typed secret with it) is dropped here.
+                return fx;
+            }
             Err(e) => f.error = Some(e),
         },
         _ => {

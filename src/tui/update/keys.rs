@@ -133,7 +133,7 @@ pub(super) fn open_bootstrap(app: &mut App, name: &str, public_key: &str) {
         public_key,
     );
     // The password first, whatever was filled in.
-    f.focus = 0;
+    f.focus_on(0);
     app.overlay = Overlay::Form(Box::new(f));
 }
 

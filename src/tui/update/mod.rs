@@ -7,6 +7,7 @@
 mod addons;
 mod details;
 mod forms;
+mod keygen;
 mod keys;
 mod menus;
 mod mouse;
@@ -16,9 +17,11 @@ mod paste;
 mod request;
 
 use super::action::{Action, Effect, Op, Pane};
-use super::app::{App, Confirm, DoctorState, FlashLevel, Overlay, new_input};
+use super::app::{App, Confirm, DoctorState, FLASH_SHOWN_FOR, FlashLevel, Overlay, new_input};
 use crate::policy::guard::ConfirmLevel;
 
+#[cfg(test)]
+pub use forms::CONTEXT_TYPES;
 pub use keys::command;
 pub use request::request;
 
@@ -130,6 +133,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.oncall.selected[1] = app.oncall.selected[1].min(n.saturating_sub(1));
             Vec::new()
         }
+        Action::IdentityProbed(at) => {
+            app.identity_missing_at = at;
+            Vec::new()
+        }
+        Action::Keygen(outcome) => keygen::done(app, outcome),
         Action::ShowInfo {
             context,
             title,
@@ -236,7 +244,17 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Stage(m) => crate::tui::stage::update(app, m),
-        Action::TasksChanged | Action::Tick => Vec::new(),
+        Action::Tick(now) => {
+            if app
+                .flash
+                .as_ref()
+                .is_some_and(|f| now.saturating_duration_since(f.shown) >= FLASH_SHOWN_FOR)
+            {
+                app.flash = None;
+            }
+            Vec::new()
+        }
+        Action::TasksChanged => Vec::new(),
     }
 }
 

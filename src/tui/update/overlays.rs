@@ -138,10 +138,7 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 return Vec::new();
             }
             if k.code == KeyCode::Esc || is_ctrl_c(&k) {
-                app.flash(
-                    FlashLevel::Info,
-                    format!("{} cancelled", c.op.verb().command()),
-                );
+                super::keygen::cancelled(app, &c.op);
                 return Vec::new();
             }
             let step = match k.code {
@@ -152,7 +149,9 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 _ => None,
             };
             if let Some(step) = step {
-                let max = c.lines.len().saturating_sub(1) as i32;
+                // Wrapped as drawn: every piece of a long line can be scrolled to.
+                let drawn = crate::tui::ui::overlays::confirm_lines(&c.lines, app.size.0);
+                let max = drawn.len().saturating_sub(1) as i32;
                 c.scroll = (c.scroll as i32 + step).clamp(0, max) as u16;
                 app.overlay = Overlay::Confirm(c);
                 return Vec::new();
@@ -179,10 +178,7 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 _ => match k.code {
                     KeyCode::Char('y') | KeyCode::Char('Y') => true,
                     KeyCode::Char('n') | KeyCode::Char('N') => {
-                        app.flash(
-                            FlashLevel::Info,
-                            format!("{} cancelled", c.op.verb().command()),
-                        );
+                        super::keygen::cancelled(app, &c.op);
                         return Vec::new();
                     }
                     KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab => {
@@ -191,17 +187,14 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                     }
                     KeyCode::Enter if c.yes_focused => true,
                     KeyCode::Enter => {
-                        app.flash(
-                            FlashLevel::Info,
-                            format!("{} cancelled", c.op.verb().command()),
-                        );
+                        super::keygen::cancelled(app, &c.op);
                         return Vec::new();
                     }
                     _ => false,
                 },
             };
             if confirmed {
-                let active = app.active_name();
+                let active = super::request::run_context(app, &c.op);
                 vec![Effect::Run {
                     context: active,
                     op: c.op,

@@ -5,13 +5,41 @@ use super::super::action::{Effect, Op};
 use super::super::app::{App, Confirm, DoctorState, FlashLevel, Overlay, new_input};
 use crate::policy::guard::{self, ContextPolicy, Decision, Frontend};
 
-/// The policy of the context an op acts on.
-fn policy_for(app: &App, ctx: &str) -> ContextPolicy {
-    app.contexts
-        .iter()
-        .find(|c| c.name == ctx)
-        .map(|c| c.policy.clone())
-        .unwrap_or_else(|| ContextPolicy::new(ctx, None))
+/// The policy of the context an op acts on; a context `context init` is about to create is
+/// guarded as what it will be (its type and confirmation level), not as the default type.
+pub(super) fn policy_for(app: &App, ctx: &str, op: &Op) -> ContextPolicy {
+    if let Some(c) = app.contexts.iter().find(|c| c.name == ctx) {
+        return c.policy.clone();
+    }
+    let planned = match op {
+        Op::ContextInit {
+            name,
+            kind,
+            confirm,
+            ..
+        } => name
+            .parse()
+            .ok()
+            .map(|name| crate::state::context::ContextConfig {
+                name,
+                kind: kind.clone(),
+                confirm: confirm.clone(),
+                ..Default::default()
+            }),
+        _ => None,
+    };
+    ContextPolicy::new(ctx, planned.as_ref())
+}
+
+/// The context an effect runs in: the active tab's, or the new context's own when
+/// `context init` creates the first one.
+pub(super) fn run_context(app: &App, op: &Op) -> String {
+    let active = app.active_name();
+    if active.is_empty() {
+        op.subject_context(&active).to_string()
+    } else {
+        active
+    }
 }
 
 /// Asks the guard about an operation: refuse (and audit the refusal), confirm, or run.
@@ -19,9 +47,9 @@ pub fn request(app: &mut App, op: Op) -> Vec<Effect> {
     if !matches!(op, Op::ContextInit { .. }) && missing_context(app) {
         return Vec::new();
     }
-    let active = app.active_name();
+    let active = run_context(app, &op);
     let ctx = op.subject_context(&active).to_string();
-    let policy = policy_for(app, &ctx);
+    let policy = policy_for(app, &ctx, &op);
     let doctor = app
         .contexts
         .iter()
