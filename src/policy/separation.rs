@@ -3,6 +3,9 @@
 //! created or changed (`target add`, a target's edit, `context import`) so the mix is refused
 //! before it is written.
 
+mod hosts;
+pub use hosts::Hosts;
+
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::context;
 use crate::state::paths::{ContextDir, StateRoot};
@@ -51,6 +54,8 @@ pub fn neighbours(root: &StateRoot, ctx: &str) -> Result<Vec<(String, Result<Nei
 /// One host:port used by a target of this context and a target of a context of another type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Clash {
+    /// This context's host:port, and the other's spelling when it differs
+    /// (`localhost:22 (as 127.0.0.1:22)`).
     pub endpoint: String,
     /// The target of this context.
     pub target: String,
@@ -59,15 +64,27 @@ pub struct Clash {
     pub other_target: String,
 }
 
-/// The clashes of `mine` (targets of a context of type `my_kind`) with the neighbours.
+/// The clashes of `mine` (targets of a context of type `my_kind`) with the neighbours: the
+/// same port on the same host, compared as hosts ([`Hosts`]).
 pub fn clashes(my_kind: &str, mine: &[Target], neighbours: &[&Neighbour]) -> Vec<Clash> {
+    let mut hosts = Hosts::default();
     let mut out = Vec::new();
     for n in neighbours.iter().filter(|n| n.kind != my_kind) {
         for other in &n.targets.targets {
-            let Some(ep) = endpoint(other) else { continue };
-            for t in mine.iter().filter(|t| endpoint(t).as_ref() == Some(&ep)) {
+            let Some(theirs) = endpoint(other) else {
+                continue;
+            };
+            for t in mine.iter() {
+                let Some(ours) = endpoint(t) else { continue };
+                if t.port() != other.port() || !hosts.same(t.host.as_str(), other.host.as_str()) {
+                    continue;
+                }
                 out.push(Clash {
-                    endpoint: ep.clone(),
+                    endpoint: if ours == theirs {
+                        ours
+                    } else {
+                        format!("{ours} (as {theirs})")
+                    },
                     target: t.name.to_string(),
                     other_context: n.name.clone(),
                     other_kind: n.kind.clone(),

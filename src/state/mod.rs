@@ -9,6 +9,7 @@ pub mod clock;
 pub mod context;
 pub mod deployments;
 pub mod events;
+pub mod foreign;
 pub mod fsio;
 pub mod ids;
 pub mod incidents;

@@ -225,6 +225,7 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
         .unwrap_or_default();
     let mut ctx_stamp = watch::contexts_stamp(&opts.root);
     let mut incident_stamps = watch::incidents_stamp(&opts.root);
+    let mut doctor_stamps = watch::doctor_stamps(&opts.root);
     let (wake_tx, mut wake) = tokio::sync::mpsc::unbounded_channel::<()>();
     let mut watcher = watch::RootWatch::start(&opts.root, settings, wake_tx);
     let mut notifying = watcher.notifying(&opts.root);
@@ -352,6 +353,15 @@ async fn run_async(opts: ConsoleOptions) -> color_eyre::Result<()> {
                     dirty = true;
                 }
             }
+            // A change the doctor sees (a file's mode as much as its content), in any context,
+            // runs that context's doctor again: its tab is marked, or its mark cleared.
+            let now = watch::doctor_stamps(&opts.root);
+            for (name, stamp) in &now {
+                if doctor_stamps.get(name) != Some(stamp) {
+                    effects::spawn_doctor(&env, name.clone());
+                }
+            }
+            doctor_stamps = now;
             // Incident queues are rewritten right after a failure row: read again on change.
             let now = watch::incidents_stamp(&opts.root);
             let changed: Vec<String> = now
