@@ -8,6 +8,7 @@ mod cli;
 mod console_oncall;
 mod console_tmux;
 mod deploy;
+mod doctor_levels;
 mod faults;
 mod follow;
 mod oncall;
