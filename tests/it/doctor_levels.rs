@@ -277,7 +277,8 @@ fn every_failing_check_names_a_fix_that_runs_as_shown() {
     }
     private(
         &shop.join("deployments.json"),
-        &json!({"apps": {"web": {"current_release": OTHER_REL, "history": [OTHER_REL]}}}).to_string(),
+        &json!({"apps": {"web": {"current_release": OTHER_REL, "history": [OTHER_REL]}}})
+            .to_string(),
     );
     fix_and_recheck(&env, "shop", "deploy_history_consistency", "");
 

@@ -5,6 +5,7 @@ mod common;
 
 mod backup;
 mod cli;
+mod console_doctor;
 mod console_oncall;
 mod console_tmux;
 mod deploy;
