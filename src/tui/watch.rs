@@ -124,11 +124,14 @@ pub fn incidents_stamp(root: &StateRoot) -> HashMap<String, Option<SystemTime>> 
 
 /// What the doctor of each context reads, as one number per context: every file and directory
 /// of the context (mode, size, modification time, inode) and the root's own files. A change —
-/// a `chmod` as much as a write — means that context's doctor must run again.
+/// a `chmod` as much as a write — means that context's doctor must run again. Rows appended to
+/// event files count only by the file's mode and identity: new rows are the followers' to
+/// report (they run another tab's doctor), and an append must not cost a doctor run each.
 pub fn doctor_stamps(root: &StateRoot) -> HashMap<String, u64> {
     use std::hash::{Hash, Hasher};
     use std::os::unix::fs::MetadataExt;
     let stamp = |dir: &Path, depth: usize, h: &mut std::collections::hash_map::DefaultHasher| {
+        let events = dir.join("events");
         for e in walkdir::WalkDir::new(dir)
             .follow_links(false)
             .max_depth(depth)
@@ -137,7 +140,10 @@ pub fn doctor_stamps(root: &StateRoot) -> HashMap<String, u64> {
         {
             if let Ok(m) = e.metadata() {
                 e.path().hash(h);
-                (m.mode(), m.len(), m.mtime(), m.mtime_nsec(), m.ino()).hash(h);
+                (m.mode(), m.ino()).hash(h);
+                if !(m.is_file() && e.path().starts_with(&events)) {
+                    (m.len(), m.mtime(), m.mtime_nsec()).hash(h);
+                }
             }
         }
     };
