@@ -178,3 +178,43 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
     ];
     DoctorReport::new(ctx, checks)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ok_is_the_and_of_the_block_checks_and_warnings_list_the_failing_warn_checks() {
+        let report = |checks: Vec<Check>| DoctorReport::new("c", checks);
+        let r = report(vec![
+            pass("state_permissions", ""),
+            fail("latest_backup_verified", "old").with_fix("paasdeck --context c backup state"),
+            fail("alert_channel_configured", ""),
+            pass("state_temp_files", ""),
+        ]);
+        assert!(r.ok);
+        assert_eq!(
+            r.warnings,
+            ["latest_backup_verified", "alert_channel_configured"]
+        );
+        assert!(r.blocking().is_empty());
+        assert_eq!(r.checks[1].level, Level::Warn);
+        assert_eq!(r.checks[1].fix, "paasdeck --context c backup state");
+        let r = report(vec![
+            fail("state_permissions", "x"),
+            fail("state_temp_files", "y"),
+        ]);
+        assert!(!r.ok);
+        assert_eq!(r.blocking(), ["state_permissions"]);
+        assert_eq!(r.warnings, ["state_temp_files"]);
+        assert_eq!(r.failures().len(), 2);
+        // A passing check carries no fix.
+        assert_eq!(pass("state_permissions", "").with_fix("chmod").fix, "");
+        let json = serde_json::to_value(&r.checks[0]).unwrap();
+        assert_eq!(json["level"], "block");
+        assert_eq!(
+            json.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["name", "ok", "level", "detail", "fix"]
+        );
+    }
+}

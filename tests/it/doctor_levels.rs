@@ -406,3 +406,57 @@ fn a_vault_shared_by_hard_link_fails_contexts_distinct_vaults() {
         true
     );
 }
+
+#[test]
+fn the_repository_fixes_run_as_shown() {
+    let env = Env::new();
+    let repo = env.dir.path();
+    let o = Command::new("git")
+        .args(["init", "-q"])
+        .arg(repo)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let allowed = |args: &[&str]| {
+        let o = env
+            .cmd()
+            .env("SI_PAAS_ALLOW_REPO_STATE", "true")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    };
+    allowed(&["context", "init", "shop", "--type", "production"]);
+    let (code, doc) = doctor(&env, "shop");
+    assert_eq!(code, 1, "{doc:#}");
+    // The repository stops carrying the state (ignored, out of the index)...
+    fix_and_recheck(&env, "shop", "repo_private_state_artifacts", "");
+    // ...and the state root moves out of it.
+    let (_, doc) = doctor(&env, "shop");
+    let c = check(&doc, "state_root_outside_repo");
+    let fix = c["fix"].as_str().unwrap().to_string();
+    let dest = repo.parent().unwrap().join(format!(
+        "{}-paas-state",
+        repo.file_name().unwrap().to_string_lossy()
+    ));
+    assert!(fix.ends_with(&dest.display().to_string()), "{fix}");
+    struct Cleanup(std::path::PathBuf);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _cleanup = Cleanup(dest.clone());
+    run_fix(&env, &fix, "");
+    let o = env
+        .cmd()
+        .args(["--json", "--state-root"])
+        .arg(&dest)
+        .args(["--context", "shop", "doctor"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    for name in ["state_root_outside_repo", "repo_private_state_artifacts"] {
+        assert_eq!(check(&doc, name)["ok"], true, "{doc:#}");
+    }
+}
