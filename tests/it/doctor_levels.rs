@@ -314,8 +314,15 @@ fn a_temp_file_left_at_the_root_is_a_warning_removed_by_the_next_writer() {
     let (code, doc) = doctor(&env, "shop");
     assert_eq!(code, 0, "a warning never fails the doctor: {doc:#}");
     assert!(warnings(&doc).contains(&"state_temp_files".to_string()));
+    // A writer that is still running (this test process) keeps its temp file.
+    let live = env
+        .root
+        .join(format!(".paasdeck-{}-Lv3Ab9.tmp", std::process::id()));
+    private(&live, "shop\n");
     env.ok(&["context", "use", "shop"]);
     assert!(!root_tmp.exists() && !half.exists());
+    assert!(live.exists(), "a live writer's temp file is kept");
+    std::fs::remove_file(&live).unwrap();
     let (_, doc) = doctor(&env, "shop");
     assert_eq!(check(&doc, "state_temp_files")["ok"], true, "{doc:#}");
 }
@@ -459,4 +466,41 @@ fn the_repository_fixes_run_as_shown() {
     for name in ["state_root_outside_repo", "repo_private_state_artifacts"] {
         assert_eq!(check(&doc, name)["ok"], true, "{doc:#}");
     }
+}
+
+#[test]
+fn context_import_refuses_a_loopback_alias_of_another_types_host() {
+    let env = Env::new();
+    env.init("prod", "production");
+    env.init("src", "oss-demo");
+    env.init("demo", "oss-demo");
+    env.add_target("src", "local", "localhost");
+    // Written by another tool: prod uses the same host under another spelling.
+    private(
+        &env.ctx_dir("prod").join("targets.json"),
+        &json!({"current_target": "", "targets": [{"name": "edge-a", "host": "::1", "port": 22, "user": "deploy"}]}).to_string(),
+    );
+    let out = env.dir.path().join("export.json");
+    env.ok_in(
+        "src",
+        &["context", "export", "--output", out.to_str().unwrap()],
+    );
+    let before = std::fs::read(env.ctx_dir("demo").join("targets.json")).ok();
+    let (code, doc) = env.json(&[
+        "--context",
+        "demo",
+        "context",
+        "import",
+        "--input",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(doc["error"]["code"], "PAAS_CONTEXT_GUARD");
+    let msg = doc["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("target edge-a of context prod"), "{msg}");
+    assert_eq!(
+        std::fs::read(env.ctx_dir("demo").join("targets.json")).ok(),
+        before,
+        "nothing written"
+    );
 }
