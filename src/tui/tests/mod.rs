@@ -506,6 +506,7 @@ mod addons;
 mod backups;
 mod bootstrap;
 mod console;
+mod doctor;
 mod layering;
 mod oncall;
 mod reducer;
