@@ -50,7 +50,7 @@ pub(super) fn state_root_outside_repo(root: &StateRoot, cwd: Option<&Path>) -> C
 }
 
 /// Where a state root found inside `repo` moves to: beside the repository.
-fn outside(repo: &Path) -> PathBuf {
+pub(super) fn outside(repo: &Path) -> PathBuf {
     let name = repo
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

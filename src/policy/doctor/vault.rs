@@ -40,17 +40,7 @@ pub(super) fn context_vault_outside_repo(cd: &ContextDir, repos: &[std::path::Pa
                 fix::path(&vault)
             ))
         } else {
-            let moved = r
-                .parent()
-                .map(|p| {
-                    p.join(format!(
-                        "{}-paas-state",
-                        r.file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default()
-                    ))
-                })
-                .unwrap_or_default();
+            let moved = super::repo_checks::outside(r);
             check.with_fix(format!(
                 "mv -- {} {}",
                 fix::path(cd.root_path()),
