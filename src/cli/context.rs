@@ -70,7 +70,8 @@ pub enum ContextCmd {
         #[arg(long)]
         force: bool,
     },
-    /// Remove the plaintext .env files si left in release bundles (plan only without --apply)
+    /// Remove the plaintext .env files si left in release bundles, and drop other contexts'
+    /// release ids from the deploy history (plan only without --apply)
     ScrubBundles {
         /// Remove them (without it, only list what would be removed)
         #[arg(long)]

@@ -286,8 +286,18 @@ fn list(inv: &Invocation) -> Result<Report> {
 fn scrub_bundles(inv: &Invocation, apply: bool) -> Result<Report> {
     let cd = inv.existing_cd()?;
     let found = crate::state::releases::scrub_bundle_env(&cd, apply)?;
+    let foreign = crate::state::foreign::scrub_foreign_releases(&cd, apply)?;
     let mut rows = Vec::new();
     let mut text = String::new();
+    for f in &foreign {
+        text.push_str(&format!(
+            "{} release {} of app {} from the deploy history (a release of context {})\n",
+            if apply { "dropped" } else { "would drop" },
+            f.release,
+            f.app,
+            f.other_context
+        ));
+    }
     for f in &found {
         text.push_str(&format!(
             "{} {} ({})\n",
@@ -299,6 +309,9 @@ fn scrub_bundles(inv: &Invocation, apply: bool) -> Result<Report> {
     }
     if found.is_empty() {
         text.push_str("no release bundle holds a .env file\n");
+        if !apply && !foreign.is_empty() {
+            text.push_str("nothing dropped: pass --apply to drop them\n");
+        }
     } else if !apply {
         text.push_str("nothing removed: pass --apply to remove them\n");
     } else {
@@ -310,6 +323,13 @@ fn scrub_bundles(inv: &Invocation, apply: bool) -> Result<Report> {
     Ok(Report::ok()
         .field("apply", apply)
         .field("files", found.len())
+        .field(
+            "foreign_releases",
+            foreign
+                .iter()
+                .map(|f| json!({"app": f.app, "release": f.release, "context": f.other_context}))
+                .collect::<Vec<_>>(),
+        )
         .audit_only(
             "paths",
             found

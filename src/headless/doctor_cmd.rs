@@ -7,25 +7,36 @@ use super::output::Report;
 use crate::cli::DoctorArgs;
 use crate::dirs::AppDirs;
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::policy::doctor::{self, DoctorReport};
+use crate::policy::doctor::{self, DoctorReport, Level};
 
 fn render(r: &DoctorReport) -> String {
-    let mut s = format!(
-        "paasdeck doctor [{}]: {}\n",
-        r.context,
-        if r.ok { "ok" } else { "issues found" }
-    );
+    let status = match (r.ok, r.warnings.is_empty()) {
+        (false, _) => "blocked: deploys, rollbacks and secret changes are refused".to_string(),
+        (true, true) => "ok".to_string(),
+        (true, false) => format!("ok, with {} warning(s)", r.warnings.len()),
+    };
+    let mut s = format!("paasdeck doctor [{}]: {status}\n", r.context);
     let width = r.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
     for c in &r.checks {
         s.push_str(&format!(
-            "  {:<3}  {:<width$}  {}\n",
-            match (c.ok, c.warning) {
-                (false, _) => "ERR",
-                (true, true) => "WRN",
-                (true, false) => "OK",
+            "  {:<4}  {:<width$}  {}\n",
+            match (c.ok, c.level, c.warning) {
+                (false, Level::Block, _) => "ERR",
+                (false, Level::Warn, _) => "WARN",
+                (true, _, true) => "WRN",
+                (true, _, false) => "OK",
             },
             c.name,
             c.detail
+        ));
+        if !c.ok && !c.fix.is_empty() {
+            s.push_str(&format!("  {:<4}  {:<width$}  fix: {}\n", "", "", c.fix));
+        }
+    }
+    if !r.warnings.is_empty() {
+        s.push_str(&format!(
+            "warnings (they never block a deploy, a rollback or a secret change): {}\n",
+            r.warnings.join(", ")
         ));
     }
     s
@@ -50,7 +61,7 @@ pub fn run(inv: &Invocation, args: &DoctorArgs) -> Result<Report> {
         let failing: Vec<String> = reports
             .iter()
             .filter(|r| !r.ok)
-            .map(|r| format!("{} ({})", r.context, r.failures().join(", ")))
+            .map(|r| format!("{} ({})", r.context, r.blocking().join(", ")))
             .collect();
         return Ok(if ok {
             rep
@@ -76,8 +87,10 @@ pub fn run(inv: &Invocation, args: &DoctorArgs) -> Result<Report> {
     let rep = Report::ok()
         .set("count", r.checks.len())
         .set("checks", &r.checks)
+        .set("warnings", &r.warnings)
         .audit_only("check_count", r.checks.len())
-        .audit_only("failure_count", r.failures().len())
+        .audit_only("failure_count", r.blocking().len())
+        .audit_only("warning_count", r.warnings.len())
         .text(render(&r));
     Ok(if r.ok {
         rep
@@ -93,14 +106,14 @@ fn failed(r: &DoctorReport) -> PaasError {
         ErrorCode::DoctorFailed,
         "doctor",
         format!(
-            "the doctor found {} issue(s) in context {}: {}",
-            r.failures().len(),
+            "the doctor found {} blocking issue(s) in context {}: {}",
+            r.blocking().len(),
             r.context,
-            r.failures().join(", ")
+            r.blocking().join(", ")
         ),
     )
     .with_remediation(format!(
-        "fix what each failing check's detail says, then run `paasdeck --context {} doctor` again",
+        "run each failing check's fix, then `paasdeck --context {} doctor` again",
         r.context
     ))
 }

@@ -241,8 +241,11 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
     let mut doctor_failures = || {
         // A gated command writes to the context: like every writer, it first removes the temp
         // files that crashed writers left, which would otherwise fail the doctor and block it.
+        inv.root.sweep_temp_files();
         cd.sweep_temp_files();
-        doctor::run(&inv.root, &inv.context, inv.cwd.as_deref()).failures()
+        // Only a failing `block` check refuses: a warning never stops the deploy that fixes
+        // an incident.
+        doctor::run(&inv.root, &inv.context, inv.cwd.as_deref()).blocking()
     };
     guard::check(
         verb,

@@ -1,41 +1,99 @@
 //! The doctor: checks that private state stays private and contexts stay apart (SPEC §7).
-//! Each check is pass/fail with a detail; the report is ok only when every check passes.
+//! Each check passes or fails with a detail and, failing, the command that fixes it; a failing
+//! `block` check makes the report not ok (and refuses deploys), a failing `warn` check is listed
+//! in its `warnings`.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::policy::{detect, redact};
-use crate::state::paths::{ContextDir, EventFile, StateRoot};
+use crate::state::paths::StateRoot;
 use crate::state::repo;
 
+pub mod alerting;
 mod backups;
+pub mod fix;
+mod history;
+mod repo_checks;
 mod temp_files;
 mod vault;
 
 mod files;
 use files::{bundle_plaintext_env, state_permissions};
+use fix::Fixer;
+
+/// How much a failing check matters: `block` refuses deploys, rollbacks and secret changes;
+/// `warn` asks for attention and never blocks (SPEC §7).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Block,
+    Warn,
+}
+
+/// The checks whose failure is a warning; every other check blocks.
+pub const WARN_CHECKS: &[&str] = &[backups::NAME, alerting::NAME, temp_files::NAME];
+
+pub fn level_of(name: &str) -> Level {
+    if WARN_CHECKS.contains(&name) {
+        Level::Warn
+    } else {
+        Level::Block
+    }
+}
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Check {
     pub name: &'static str,
     pub ok: bool,
+    pub level: Level,
     pub detail: String,
+    /// For a failing check, the command that fixes it, runnable as shown; empty when it passes.
+    pub fix: String,
     /// A passing check whose detail asks for attention (e.g. a name to rename).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub warning: bool,
 }
 
+impl Check {
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Check {
+        if !self.ok {
+            self.fix = fix.into();
+        }
+        self
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DoctorReport {
     pub context: String,
+    /// Every `block` check passes.
     pub ok: bool,
     pub checks: Vec<Check>,
+    /// The failing `warn` checks.
+    pub warnings: Vec<String>,
 }
 
 impl DoctorReport {
+    pub fn new(context: &str, checks: Vec<Check>) -> DoctorReport {
+        let failing = |level: Level| -> Vec<String> {
+            checks
+                .iter()
+                .filter(|c| !c.ok && c.level == level)
+                .map(|c| c.name.to_string())
+                .collect()
+        };
+        let blocking = failing(Level::Block);
+        DoctorReport {
+            context: context.to_string(),
+            ok: blocking.is_empty(),
+            warnings: failing(Level::Warn),
+            checks,
+        }
+    }
+
+    /// Every failing check, blocking or not.
     pub fn failures(&self) -> Vec<String> {
         self.checks
             .iter()
@@ -43,35 +101,14 @@ impl DoctorReport {
             .map(|c| c.name.to_string())
             .collect()
     }
-}
 
-/// What to do about a failing check, for the console's report and hints.
-pub fn remediation(check: &str) -> &'static str {
-    match check {
-        "state_root_outside_repo" => {
-            "move the state root out of the repository (pass --state-root or set SI_PAAS_STATE_ROOT)"
-        }
-        "context_vault_outside_repo" => {
-            "keep the vault inside the context directory, outside any repository"
-        }
-        "repo_private_state_artifacts" => {
-            "remove the state files from the repository and add them to .gitignore"
-        }
-        "repo_plaintext_secret_exposure" => {
-            "remove the plaintext secrets from the repository and rotate them; store them with `paasdeck secret set`"
-        }
-        "state_permissions" => "chmod 700 the state directories and 600 the files named",
-        "contexts_distinct_targets" => {
-            "give each context its own hosts: remove the shared target from one of them"
-        }
-        "contexts_distinct_vaults" => "give each context its own vault file",
-        "events_context_consistency" => {
-            "move the rows naming another context out of this context's event files"
-        }
-        "state_plaintext_secrets" => {
-            "remove the plaintext value from the state file named; store it with `paasdeck secret set`"
-        }
-        _ => "read the detail above and fix what it names, then run the doctor again",
+    /// The failing `block` checks: what refuses deploys, rollbacks and secret changes.
+    pub fn blocking(&self) -> Vec<String> {
+        self.checks
+            .iter()
+            .filter(|c| !c.ok && c.level == Level::Block)
+            .map(|c| c.name.to_string())
+            .collect()
     }
 }
 
@@ -79,7 +116,9 @@ pub(crate) fn pass(name: &'static str, detail: impl Into<String>) -> Check {
     Check {
         name,
         ok: true,
+        level: level_of(name),
         detail: detail.into(),
+        fix: String::new(),
         warning: false,
     }
 }
@@ -88,7 +127,9 @@ pub(crate) fn fail(name: &'static str, detail: impl Into<String>) -> Check {
     Check {
         name,
         ok: false,
+        level: level_of(name),
         detail: detail.into(),
+        fix: String::new(),
         warning: false,
     }
 }
@@ -106,285 +147,74 @@ pub(crate) fn summarise(items: impl IntoIterator<Item = String>) -> String {
 
 /// Runs every check for one context.
 pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
+    let fixer = Fixer::new(root, ctx);
     let cd = match root.context(ctx) {
         Ok(cd) => cd,
         Err(e) => {
-            return DoctorReport {
-                context: ctx.to_string(),
-                ok: false,
-                checks: vec![fail(super::doctor_context::NAME, e.message)],
-            };
+            let check = fail(super::doctor_context::NAME, e.message)
+                .with_fix(fixer.paasdeck_root("context list"));
+            return DoctorReport::new(ctx, vec![check]);
         }
     };
     let repos = repo::relevant_repos(root.path(), cwd);
-    let artifacts = scan_repos(&repos);
+    let artifacts = repo_checks::scan_repos(&repos);
     let checks = vec![
-        state_root_outside_repo(root, cwd),
+        repo_checks::state_root_outside_repo(root, cwd),
         vault::context_vault_outside_repo(&cd, &repos),
-        repo_private_state_artifacts(&repos, &artifacts),
-        repo_plaintext_secret_exposure(&repos, &artifacts),
+        repo_checks::repo_private_state_artifacts(&repos, &artifacts),
+        repo_checks::repo_plaintext_secret_exposure(&repos, &artifacts),
         state_permissions(root, &cd),
-        super::doctor_context::contexts_distinct_targets(root, ctx),
+        super::doctor_context::contexts_distinct_targets(root, ctx, &fixer),
         super::doctor_context::contexts_distinct_vaults(root, ctx),
-        events_context_consistency(&cd),
-        state_plaintext_secrets(&cd),
-        bundle_plaintext_env(&cd),
-        super::doctor_context::context_name(&cd),
-        vault::vault_values_encrypted(&cd),
+        history::events_context_consistency(&cd),
+        history::deploy_history_consistency(&cd, &fixer),
+        history::state_plaintext_secrets(&cd, &fixer),
+        bundle_plaintext_env(&cd, &fixer),
+        super::doctor_context::context_name(&cd, &fixer),
+        vault::vault_values_encrypted(&cd, &fixer),
         temp_files::state_temp_files(root, &cd),
-        backups::latest_backup_verified(&cd),
+        backups::latest_backup_verified(&cd, &fixer),
+        alerting::alert_channel_configured(&cd, &fixer),
     ];
-    DoctorReport {
-        context: ctx.to_string(),
-        ok: checks.iter().all(|c| c.ok),
-        checks,
-    }
+    DoctorReport::new(ctx, checks)
 }
 
-fn state_root_outside_repo(root: &StateRoot, cwd: Option<&Path>) -> Check {
-    const NAME: &str = "state_root_outside_repo";
-    match repo::containing_repo(root.path(), cwd) {
-        Some(r) => {
-            let mut d = format!(
-                "state root {} is inside repository {}",
-                root.path().display(),
-                r.display()
-            );
-            if repo::allow_repo_state() {
-                d.push_str(&format!(
-                    " ({}=true is set: unsafe override active)",
-                    repo::ALLOW_REPO_STATE_ENV
-                ));
-            }
-            fail(NAME, d)
-        }
-        None => pass(
-            NAME,
-            format!(
-                "state root {} is outside any repository",
-                root.path().display()
-            ),
-        ),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Files of the repositories that look like private PaaS state, relative paths (lowercase).
-struct Artifact {
-    abs: PathBuf,
-    rel: String,
-}
-
-fn is_state_artifact(rel: &str) -> bool {
-    if rel == "current_context" {
-        return true;
-    }
-    if !(rel.starts_with("contexts/") || rel.contains("/contexts/")) {
-        return false;
-    }
-    const FILES: &[&str] = &[
-        "/config.json",
-        "/targets.json",
-        "/deployments.json",
-        "/apps.json",
-        "/backups.json",
-        "/checks.json",
-        "/addons.json",
-        "/bluegreen.json",
-        "/webhooks/mappings.json",
-        "/alerts/telegram.json",
-        "/alerts/policy.json",
-        "/events/deployments.jsonl",
-        "/events/alerts.jsonl",
-        "/events/audit.jsonl",
-        "/vault/secrets.env",
-        "/state.db",
-    ];
-    const DIRS: &[&str] = &["/releases/", "/cache/", "/vault/", "/events/", "/locks/"];
-    FILES.iter().any(|f| rel.ends_with(f)) || DIRS.iter().any(|d| rel.contains(d))
-}
-
-fn scan_repos(repos: &[PathBuf]) -> Result<Vec<Artifact>, String> {
-    let mut out = Vec::new();
-    for r in repos {
-        let walker = ignore::WalkBuilder::new(r)
-            .hidden(false)
-            .git_ignore(true)
-            .git_exclude(true)
-            .git_global(false)
-            .parents(false)
-            .require_git(false)
-            .filter_entry(|e| e.file_name() != ".git")
-            .build();
-        for entry in walker {
-            let entry = entry.map_err(|e| format!("walking {}: {e}", r.display()))?;
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            let Ok(rel) = entry.path().strip_prefix(r) else {
-                continue;
-            };
-            let rel = rel
-                .to_string_lossy()
-                .replace('\\', "/")
-                .to_ascii_lowercase();
-            if is_state_artifact(&rel) {
-                out.push(Artifact {
-                    abs: entry.path().to_path_buf(),
-                    rel,
-                });
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn repo_private_state_artifacts(
-    repos: &[PathBuf],
-    artifacts: &Result<Vec<Artifact>, String>,
-) -> Check {
-    const NAME: &str = "repo_private_state_artifacts";
-    if repos.is_empty() {
-        return pass(NAME, "no repository detected; skipping the scan");
-    }
-    match artifacts {
-        Err(e) => fail(NAME, e.clone()),
-        Ok(a) if a.is_empty() => pass(NAME, "no private PaaS state artifacts in the repository"),
-        Ok(a) => fail(
-            NAME,
-            summarise(a.iter().map(|x| x.abs.display().to_string())),
-        ),
-    }
-}
-
-fn artifact_exposes_secret(a: &Artifact) -> bool {
-    if a.rel.contains("/vault/") || a.rel.ends_with("secrets.env") || a.rel.ends_with(".env") {
-        return true;
-    }
-    let Ok(text) = std::fs::read_to_string(&a.abs) else {
-        return false;
-    };
-    if !detect::plaintext_assignments(&text).is_empty() {
-        return true;
-    }
-    if a.rel.ends_with(".json") {
-        return serde_json::from_str::<Value>(&text)
-            .map(|v| !redact::plaintext_secret_paths(&v).is_empty())
-            .unwrap_or(false);
-    }
-    if a.rel.ends_with(".jsonl") {
-        return text.lines().any(|l| {
-            serde_json::from_str::<Value>(l)
-                .map(|v| !redact::plaintext_secret_paths(&v).is_empty())
-                .unwrap_or(false)
-        });
-    }
-    false
-}
-
-fn repo_plaintext_secret_exposure(
-    repos: &[PathBuf],
-    artifacts: &Result<Vec<Artifact>, String>,
-) -> Check {
-    const NAME: &str = "repo_plaintext_secret_exposure";
-    if repos.is_empty() {
-        return pass(NAME, "no repository detected; skipping the scan");
-    }
-    match artifacts {
-        Err(e) => fail(NAME, e.clone()),
-        Ok(a) => {
-            let hits: Vec<String> = a
-                .iter()
-                .filter(|x| artifact_exposes_secret(x))
-                .map(|x| x.abs.display().to_string())
-                .collect();
-            if hits.is_empty() {
-                pass(
-                    NAME,
-                    "no plaintext secrets in repository PaaS state artifacts",
-                )
-            } else {
-                fail(NAME, summarise(hits))
-            }
-        }
-    }
-}
-
-fn events_context_consistency(cd: &ContextDir) -> Check {
-    const NAME: &str = "events_context_consistency";
-    let mut foreign = Vec::new();
-    for f in EventFile::ALL {
-        let path = cd.event_file(f);
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        for (i, line) in text.lines().enumerate() {
-            if !line.contains("\"context\"") {
-                continue;
-            }
-            if let Ok(Value::Object(row)) = serde_json::from_str::<Value>(line)
-                && let Some(Value::String(c)) = row.get("context")
-                && !c.is_empty()
-                && c != cd.name()
-            {
-                foreign.push(format!("{}:{} names context {c}", path.display(), i + 1));
-            }
-        }
-    }
-    if foreign.is_empty() {
-        pass(NAME, "every event row belongs to this context")
-    } else {
-        fail(NAME, summarise(foreign))
-    }
-}
-
-fn state_plaintext_secrets(cd: &ContextDir) -> Check {
-    const NAME: &str = "state_plaintext_secrets";
-    let mut hits = Vec::new();
-    let mut docs = vec![
-        cd.config(),
-        cd.targets(),
-        cd.apps(),
-        cd.deployments(),
-        cd.backups(),
-        cd.checks(),
-    ];
-    docs.extend(crate::state::alerts::paths(cd));
-    if let Ok(apps) = std::fs::read_dir(cd.releases_dir()) {
-        for app in apps.flatten() {
-            if let Ok(rels) = std::fs::read_dir(app.path()) {
-                docs.extend(rels.flatten().map(|r| r.path().join("release.json")));
-            }
-        }
-    }
-    for doc in docs {
-        let Ok(text) = std::fs::read_to_string(&doc) else {
-            continue;
-        };
-        if let Ok(v) = serde_json::from_str::<Value>(&text) {
-            for p in redact::plaintext_secret_paths(&v) {
-                hits.push(format!("{} ({p})", doc.display()));
-            }
-        }
-    }
-    for f in EventFile::ALL {
-        let path = cd.event_file(f);
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        for (i, line) in text.lines().enumerate() {
-            if let Ok(v) = serde_json::from_str::<Value>(line) {
-                for p in redact::plaintext_secret_paths(&v) {
-                    hits.push(format!("{}:{} ({p})", path.display(), i + 1));
-                }
-            }
-        }
-    }
-    if hits.is_empty() {
-        pass(
-            NAME,
-            "no secret-like key holds a plaintext value in the context's state",
-        )
-    } else {
-        fail(NAME, summarise(hits))
+    #[test]
+    fn ok_is_the_and_of_the_block_checks_and_warnings_list_the_failing_warn_checks() {
+        let report = |checks: Vec<Check>| DoctorReport::new("c", checks);
+        let r = report(vec![
+            pass("state_permissions", ""),
+            fail("latest_backup_verified", "old").with_fix("paasdeck --context c backup state"),
+            fail("alert_channel_configured", ""),
+            pass("state_temp_files", ""),
+        ]);
+        assert!(r.ok);
+        assert_eq!(
+            r.warnings,
+            ["latest_backup_verified", "alert_channel_configured"]
+        );
+        assert!(r.blocking().is_empty());
+        assert_eq!(r.checks[1].level, Level::Warn);
+        assert_eq!(r.checks[1].fix, "paasdeck --context c backup state");
+        let r = report(vec![
+            fail("state_permissions", "x"),
+            fail("state_temp_files", "y"),
+        ]);
+        assert!(!r.ok);
+        assert_eq!(r.blocking(), ["state_permissions"]);
+        assert_eq!(r.warnings, ["state_temp_files"]);
+        assert_eq!(r.failures().len(), 2);
+        // A passing check carries no fix.
+        assert_eq!(pass("state_permissions", "").with_fix("chmod").fix, "");
+        let json = serde_json::to_value(&r.checks[0]).unwrap();
+        assert_eq!(json["level"], "block");
+        assert_eq!(
+            json.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["name", "ok", "level", "detail", "fix"]
+        );
     }
 }

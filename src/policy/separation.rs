@@ -3,7 +3,10 @@
 //! created or changed (`target add`, a target's edit, `context import`) so the mix is refused
 //! before it is written.
 
-use std::collections::HashMap;
+mod hosts;
+pub use hosts::Hosts;
+
+use std::collections::{BTreeSet, HashMap};
 
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::context;
@@ -53,6 +56,8 @@ pub fn neighbours(root: &StateRoot, ctx: &str) -> Result<Vec<(String, Result<Nei
 /// One host:port used by a target of this context and a target of a context of another type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Clash {
+    /// This context's host:port, and the other's spelling when it differs
+    /// (`localhost:22 (as 127.0.0.1:22)`).
     pub endpoint: String,
     /// The target of this context.
     pub target: String,
@@ -62,25 +67,42 @@ pub struct Clash {
 }
 
 /// The clashes of `mine` (targets of a context of type `my_kind`) with the neighbours, in the
-/// neighbours' order. `mine` is indexed by endpoint once, so the cost is linear in the targets of
-/// both sides (an import of many thousand targets stays fast).
+/// neighbours' order: the same port on the same host, compared as hosts ([`Hosts`]: the same
+/// name, or an address in common). `mine` is indexed once by port and by each of its hosts'
+/// keys, so the cost is linear in the targets of both sides (an import of many thousand
+/// targets stays fast) and each name is resolved once.
 pub fn clashes(my_kind: &str, mine: &[Target], neighbours: &[&Neighbour]) -> Vec<Clash> {
-    let mut by_endpoint: HashMap<String, Vec<&Target>> = HashMap::new();
-    for t in mine {
-        if let Some(ep) = endpoint(t) {
-            by_endpoint.entry(ep).or_default().push(t);
+    let mut out = Vec::new();
+    let mut hosts = Hosts::default();
+    let mut index: HashMap<(u16, String), Vec<usize>> = HashMap::new();
+    for (i, t) in mine.iter().enumerate() {
+        if endpoint(t).is_none() {
+            continue;
+        }
+        for key in hosts.keys(t.host.as_str()) {
+            index.entry((t.port(), key)).or_default().push(i);
         }
     }
-    let mut out = Vec::new();
-    if by_endpoint.is_empty() {
+    if index.is_empty() {
         return out;
     }
     for n in neighbours.iter().filter(|n| n.kind != my_kind) {
         for other in &n.targets.targets {
-            let Some(ep) = endpoint(other) else { continue };
-            for t in by_endpoint.get(&ep).into_iter().flatten() {
+            let Some(theirs) = endpoint(other) else {
+                continue;
+            };
+            let mut matched: BTreeSet<usize> = BTreeSet::new();
+            for key in hosts.keys(other.host.as_str()) {
+                matched.extend(index.get(&(other.port(), key)).into_iter().flatten());
+            }
+            for t in matched.into_iter().map(|i| &mine[i]) {
+                let Some(ours) = endpoint(t) else { continue };
                 out.push(Clash {
-                    endpoint: ep.clone(),
+                    endpoint: if ours == theirs {
+                        ours
+                    } else {
+                        format!("{ours} (as {theirs})")
+                    },
                     target: t.name.to_string(),
                     other_context: n.name.clone(),
                     other_kind: n.kind.clone(),

@@ -10,6 +10,7 @@ pub mod context;
 pub mod deployments;
 pub mod events;
 pub mod fault;
+pub mod foreign;
 pub mod fsio;
 pub mod ids;
 pub mod incidents;

@@ -155,9 +155,35 @@ impl StateRoot {
         self.stored_context().ok().flatten()
     }
 
+    /// The advisory lock of the root's own files (`current_context`). Taking it also removes
+    /// the temp files that crashed writers left at the root.
+    pub fn lock(&self) -> Result<fsio::StateLock> {
+        self.ensure()?;
+        let lock = fsio::StateLock::acquire(&self.path.join(".paasdeck.lock"))?;
+        self.sweep_temp_files();
+        Ok(lock)
+    }
+
+    /// Removes the temp files whose writer is gone at the root, and in a context directory that
+    /// never became a context (a `context init` killed before it wrote anything else); returns
+    /// them.
+    pub fn sweep_temp_files(&self) -> Vec<PathBuf> {
+        let mut removed = fsio::temp::sweep(&self.path, 1);
+        if let Ok(rd) = fs::read_dir(self.contexts_dir()) {
+            for e in rd.flatten() {
+                let name = e.file_name();
+                let Some(name) = name.to_str() else { continue };
+                if e.file_type().is_ok_and(|t| t.is_dir()) && !self.is_context_dir(name) {
+                    removed.extend(fsio::temp::sweep(&e.path(), 1));
+                }
+            }
+        }
+        removed
+    }
+
     pub fn store_context(&self, name: &str) -> Result<()> {
         let cd = self.context(name)?;
-        self.ensure()?;
+        let _lock = self.lock()?;
         fsio::write_bytes_atomic(
             &self.current_context_file(),
             format!("{}\n", cd.name()).as_bytes(),

@@ -179,6 +179,7 @@ async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
     log_watch(notifying, settings);
     let mut ctx_stamp = watch::contexts_stamp(&opts.root);
     let mut incident_stamps = watch::incidents_stamp(&opts.root);
+    let mut doctor_stamps = watch::doctor_stamps(&opts.root);
     let mut app = initial_app(&opts.root, opts.write, opts.color);
     if let Err(e) = settings_read {
         app.flash(
@@ -395,6 +396,15 @@ async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
                     dirty = true;
                 }
             }
+            // A change the doctor sees (a file's mode as much as its content), in any context,
+            // runs that context's doctor again: its tab is marked, or its mark cleared.
+            let now = watch::doctor_stamps(&opts.root);
+            for (name, stamp) in &now {
+                if doctor_stamps.get(name) != Some(stamp) {
+                    effects::spawn_doctor(&env, name.clone());
+                }
+            }
+            doctor_stamps = now;
             // Incident queues are rewritten right after a failure row: read again on change.
             let now = watch::incidents_stamp(&opts.root);
             let changed: Vec<String> = now

@@ -16,6 +16,9 @@ pub const EVENTS_KEPT: usize = 500;
 pub enum DoctorState {
     Pending,
     Ok,
+    /// Every `block` check passes; these `warn` checks fail (they never block).
+    Warn(Vec<String>),
+    /// These `block` checks fail.
     Failed(Vec<String>),
 }
 

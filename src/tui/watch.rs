@@ -121,3 +121,48 @@ pub fn incidents_stamp(root: &StateRoot) -> HashMap<String, Option<SystemTime>> 
         })
         .collect()
 }
+
+/// What the doctor of each context reads, as one number per context: every file and directory
+/// of the context (mode, size, modification time, inode) and the root's own files. A change —
+/// a `chmod` as much as a write — means that context's doctor must run again. Rows appended to
+/// event files count only by the file's mode and identity: new rows are the followers' to
+/// report (they run another tab's doctor), and an append must not cost a doctor run each.
+pub fn doctor_stamps(root: &StateRoot) -> HashMap<String, u64> {
+    use std::hash::{Hash, Hasher};
+    use std::os::unix::fs::MetadataExt;
+    let stamp = |dir: &Path, depth: usize, h: &mut std::collections::hash_map::DefaultHasher| {
+        let events = dir.join("events");
+        for e in walkdir::WalkDir::new(dir)
+            .follow_links(false)
+            .max_depth(depth)
+            .into_iter()
+            .flatten()
+        {
+            if let Ok(m) = e.metadata() {
+                e.path().hash(h);
+                (m.mode(), m.ino()).hash(h);
+                if !(m.is_file() && e.path().starts_with(&events)) {
+                    (m.len(), m.mtime(), m.mtime_nsec()).hash(h);
+                }
+            }
+        }
+    };
+    let mut base = std::collections::hash_map::DefaultHasher::new();
+    for p in [root.current_context_file(), root.known_hosts()] {
+        if let Ok(m) = std::fs::symlink_metadata(&p) {
+            (m.mode(), m.len(), m.mtime(), m.ino()).hash(&mut base);
+        }
+    }
+    stamp(root.path(), 1, &mut base);
+    root.list_contexts()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| {
+            let mut h = base.clone();
+            if let Ok(cd) = root.context(&n) {
+                stamp(cd.dir(), ContextDir::STATE_DEPTH + 1, &mut h);
+            }
+            (n, h.finish())
+        })
+        .collect()
+}

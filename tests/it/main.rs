@@ -10,12 +10,14 @@ mod console_ack;
 
 mod backup;
 mod cli;
+mod console_doctor;
 mod console_first_run;
 mod console_oncall;
 mod console_paste;
 mod console_tmux;
 mod context_import;
 mod deploy;
+mod doctor_levels;
 mod faults;
 mod follow;
 mod oncall;

@@ -39,6 +39,7 @@ fn is_ingress_artifact(rel: &Path, is_dir: bool) -> bool {
 pub(super) fn state_permissions(root: &StateRoot, cd: &ContextDir) -> Check {
     const NAME: &str = "state_permissions";
     let mut bad = Vec::new();
+    let (mut dirs, mut files) = (Vec::new(), Vec::new());
     let mut ingress = BTreeSet::new();
     let mut inspect = |path: &Path, meta: &std::fs::Metadata| {
         let mode = meta.permissions().mode() & 0o777;
@@ -49,6 +50,11 @@ pub(super) fn state_permissions(root: &StateRoot, cd: &ContextDir) -> Check {
                 path.display(),
                 shell_word(path)
             ));
+            if meta.is_dir() {
+                dirs.push(shell_word(path));
+            } else {
+                files.push(shell_word(path));
+            }
         }
     };
     if let Ok(meta) = std::fs::symlink_metadata(root.path()) {
@@ -99,7 +105,14 @@ pub(super) fn state_permissions(root: &StateRoot, cd: &ContextDir) -> Check {
             format!("state directories are 0700 and files 0600{info}"),
         )
     } else {
-        fail(NAME, format!("{}{info}", summarise(bad)))
+        let mut fixes = Vec::new();
+        if !dirs.is_empty() {
+            fixes.push(format!("chmod 700 -- {}", dirs.join(" ")));
+        }
+        if !files.is_empty() {
+            fixes.push(format!("chmod 600 -- {}", files.join(" ")));
+        }
+        fail(NAME, format!("{}{info}", summarise(bad))).with_fix(fixes.join(" && "))
     }
 }
 
@@ -111,7 +124,7 @@ fn shell_word(p: &Path) -> String {
 /// `si paas` kept each release's resolved variables in a plaintext `.env` inside the local
 /// bundle (`DATABASE_URL=postgres://app:s3cr3t@…`); paasdeck never writes one, and none may
 /// stay. Names the files and their variable names, never a value.
-pub(super) fn bundle_plaintext_env(cd: &ContextDir) -> Check {
+pub(super) fn bundle_plaintext_env(cd: &ContextDir, fixer: &super::fix::Fixer) -> Check {
     const NAME: &str = "bundle_plaintext_env";
     let found = crate::state::releases::bundle_env_files(cd);
     if found.is_empty() {
@@ -128,9 +141,9 @@ pub(super) fn bundle_plaintext_env(cd: &ContextDir) -> Check {
     fail(
         NAME,
         format!(
-            "{} release bundle(s) keep plaintext values in a .env file: {files}; remove them with `paasdeck --context {} context scrub-bundles --apply` (the values belong in the vault: `secret list --app APP` shows what it holds)",
+            "{} release bundle(s) keep plaintext values in a .env file: {files}; `context scrub-bundles --apply` removes them (the values belong in the vault: `secret list --app APP` shows what it holds)",
             found.len(),
-            shell_word(Path::new(cd.name())),
         ),
     )
+    .with_fix(fixer.paasdeck("context scrub-bundles --apply"))
 }

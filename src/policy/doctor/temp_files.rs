@@ -1,34 +1,33 @@
 //! The doctor check `state_temp_files`: temp files of atomic writes whose writer is gone (a
 //! crash or `kill -9` mid-write); some are whole copies of the vault.
 
+use super::fix::paths as shell_paths;
 use super::{Check, fail, pass, summarise};
 use crate::state::fsio::temp;
 use crate::state::paths::{ContextDir, StateRoot};
 
+pub const NAME: &str = "state_temp_files";
+
+/// A warning: temp files the next writer could not remove (SPEC §7); the writers of the root
+/// and of the context remove the others under their lock.
 pub fn state_temp_files(root: &StateRoot, cd: &ContextDir) -> Check {
-    const NAME: &str = "state_temp_files";
     let mut found = temp::leftovers(root.path(), 1);
     found.extend(temp::leftovers(cd.dir(), ContextDir::STATE_DEPTH));
     if found.is_empty() {
         return pass(NAME, "no temp files left behind by writers that are gone");
     }
     let n = found.len();
-    let quoted: Vec<String> = found
-        .iter()
-        .map(|p| crate::text::shell_word(&p.display().to_string()))
-        .collect();
-    let how = if n <= 5 {
-        format!("remove them: `rm -- {}`", quoted.join(" "))
-    } else {
-        "remove them".to_string()
-    };
     fail(
         NAME,
         format!(
-            "{n} temp file(s) left by crashed writers (they may hold copies of state or the vault): {}; {how} (the next state write to the context also removes those under it)",
+            "{n} temp file(s) left by crashed writers (they may hold copies of state or the vault): {}; the next state write removes those it can, these remain",
             summarise(found.iter().map(|p| p.display().to_string()))
         ),
     )
+    .with_fix(format!(
+        "rm -f -- {}",
+        shell_paths(found.iter().map(|p| p.as_path()))
+    ))
 }
 
 #[cfg(test)]
@@ -54,7 +53,8 @@ mod tests {
             "{}",
             check.detail
         );
-        assert!(check.detail.contains("rm -- "), "{}", check.detail);
+        assert!(check.fix.starts_with("rm -f -- "), "{}", check.fix);
+        assert_eq!(check.level, super::super::Level::Warn);
         assert!(!check.detail.contains(&live.path().display().to_string()));
         assert!(!check.detail.contains("PAAS__CTX"), "never the content");
         let _lock = cd.lock().unwrap();

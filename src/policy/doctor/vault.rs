@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::fix::{self, Fixer};
 use super::{Check, fail, pass, summarise};
 use crate::state::paths::{ContextDir, canonical_lenient};
 use crate::state::vault::Vault;
@@ -20,7 +21,7 @@ pub(super) fn context_vault_outside_repo(cd: &ContextDir, repos: &[std::path::Pa
         repos.push(r);
     }
     if let Some(r) = repos.iter().find(|r| vault_c.starts_with(r)) {
-        return fail(
+        let check = fail(
             NAME,
             format!(
                 "{}:{} is inside repository {}",
@@ -29,6 +30,23 @@ pub(super) fn context_vault_outside_repo(cd: &ContextDir, repos: &[std::path::Pa
                 r.display()
             ),
         );
+        // A vault linked into a repository becomes a file of the context's own; a context
+        // directory inside one moves with its state root (`state_root_outside_repo`).
+        let linked = std::fs::symlink_metadata(&vault).is_ok_and(|m| m.file_type().is_symlink());
+        return if linked {
+            check.with_fix(format!(
+                "cp --remove-destination -- {} {}",
+                fix::path(&vault_c),
+                fix::path(&vault)
+            ))
+        } else {
+            let moved = super::repo_checks::outside(r);
+            check.with_fix(format!(
+                "mv -- {} {}",
+                fix::path(cd.root_path()),
+                fix::path(&moved)
+            ))
+        };
     }
     let mut detail = format!("vault {} resolves outside any repository", vault.display());
     // si records an absolute `vault_file` but always uses the context's own vault; one that
@@ -46,7 +64,7 @@ pub(super) fn context_vault_outside_repo(cd: &ContextDir, repos: &[std::path::Pa
 
 /// Fails while any value of the vault is plaintext; the detail counts them and names their keys
 /// and lines (never a value).
-pub(super) fn vault_values_encrypted(cd: &ContextDir) -> Check {
+pub(super) fn vault_values_encrypted(cd: &ContextDir, fixer: &Fixer) -> Check {
     const NAME: &str = "vault_values_encrypted";
     let path = context::vault_path(cd);
     if !path.exists() {
@@ -54,7 +72,9 @@ pub(super) fn vault_values_encrypted(cd: &ContextDir) -> Check {
     }
     let vault = match Vault::load(&path) {
         Ok(v) => v,
-        Err(e) => return fail(NAME, e.message),
+        Err(e) => {
+            return fail(NAME, e.message).with_fix(format!("${{EDITOR:-vi}} {}", fix::path(&path)));
+        }
     };
     let (mut encrypted, mut plain, mut foreign, mut corrupt) =
         (0, Vec::new(), Vec::new(), Vec::new());
@@ -98,12 +118,16 @@ pub(super) fn vault_values_encrypted(cd: &ContextDir) -> Check {
         fail(
             NAME,
             format!(
-                "{} plaintext value(s) in {}: {}; {encrypted} encrypted{notes}; run `paasdeck --context {} secret encrypt`",
+                "{} plaintext value(s) in {}: {}; {encrypted} encrypted{notes}; `vault keygen` creates your age identity if you have none, `secret encrypt` encrypts them to the vault's recipients",
                 plain.len(),
                 path.display(),
                 summarise(plain),
-                cd.name()
             ),
         )
+        .with_fix(format!(
+            "{} && {}",
+            fixer.paasdeck_root("vault keygen"),
+            fixer.paasdeck("secret encrypt")
+        ))
     }
 }

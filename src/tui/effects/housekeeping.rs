@@ -22,7 +22,14 @@ pub(super) fn run(
     let cd = env.root.context(active);
     match op {
         Op::ScrubBundles => {
-            let found = crate::state::releases::scrub_bundle_env(&cd?, true)?;
+            let cd = cd?;
+            let found = crate::state::releases::scrub_bundle_env(&cd, true)?;
+            for f in crate::state::foreign::scrub_foreign_releases(&cd, true)? {
+                ctx.note(format!(
+                    "dropped release {} of app {} from the deploy history (a release of context {})",
+                    f.release, f.app, f.other_context
+                ));
+            }
             for f in &found {
                 ctx.note(format!(
                     "removed {} ({})",

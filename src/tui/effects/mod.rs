@@ -34,7 +34,9 @@ pub struct Env {
     pub operator: String,
     pub check_timeout: Duration,
     /// Contexts whose doctor is running now: a visit or change meanwhile need not start another.
-    pub doctoring: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// Contexts whose doctor is running, each with whether it must run once more (a change
+    /// came while it ran).
+    pub doctoring: Arc<std::sync::Mutex<std::collections::HashMap<String, bool>>>,
 }
 
 pub fn apply(env: &Env, app: &mut App, fx: Effect) {
@@ -282,6 +284,7 @@ pub(super) fn run_doctor(env: &Env, name: &str) -> crate::policy::doctor::Doctor
     let cwd = std::env::current_dir().ok();
     // The doctor gates the console's deploys: temp files of crashed writers are removed first,
     // as every writer does, so a crash elsewhere does not block them.
+    env.root.sweep_temp_files();
     if let Ok(cd) = env.root.context(name) {
         cd.sweep_temp_files();
     }
@@ -293,21 +296,47 @@ pub(super) fn run_doctor(env: &Env, name: &str) -> crate::policy::doctor::Doctor
     report
 }
 
-/// Runs the doctor in the background unless a run for that context is already under way.
+/// Runs the doctor in the background; asked again while a run for that context is under way, it
+/// runs once more after it, so the last result reflects the last change.
 pub fn spawn_doctor(env: &Env, name: String) {
     let started = env
         .doctoring
         .lock()
-        .map(|mut d| d.insert(name.clone()))
+        .map(|mut d| match d.get_mut(&name) {
+            Some(again) => {
+                *again = true;
+                false
+            }
+            None => {
+                d.insert(name.clone(), false);
+                true
+            }
+        })
         .unwrap_or(true);
     if !started {
         return;
     }
     let e2 = env.clone();
     tokio::task::spawn_blocking(move || {
-        run_doctor(&e2, &name);
-        if let Ok(mut d) = e2.doctoring.lock() {
-            d.remove(&name);
+        loop {
+            run_doctor(&e2, &name);
+            let again = e2
+                .doctoring
+                .lock()
+                .map(|mut d| match d.get_mut(&name) {
+                    Some(a) if *a => {
+                        *a = false;
+                        true
+                    }
+                    _ => {
+                        d.remove(&name);
+                        false
+                    }
+                })
+                .unwrap_or(false);
+            if !again {
+                break;
+            }
         }
     });
 }

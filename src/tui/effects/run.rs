@@ -315,7 +315,7 @@ async fn execute(
                     "doctor",
                     format!(
                         "doctor fails for context {active:?} ({}); refusing `{}`",
-                        report.failures().join(", "),
+                        report.blocking().join(", "),
                         planned.0.kind.command()
                     ),
                 )

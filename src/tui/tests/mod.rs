@@ -513,6 +513,7 @@ mod addons;
 mod backups;
 mod bootstrap;
 mod console;
+mod doctor;
 mod first_run;
 mod forms;
 mod layering;

@@ -94,6 +94,7 @@ pub fn banner_text(app: &App) -> Vec<String> {
     parts.push(match &c.doctor {
         DoctorState::Pending => " doctor … ".into(),
         DoctorState::Ok => " doctor ok ".into(),
+        DoctorState::Warn(w) => format!(" doctor ok · warn: {} ", w.join(", ")),
         DoctorState::Failed(f) => format!(" doctor FAILS: {} ", f.join(", ")),
     });
     if let Some(seg) = incidents_segment(app) {

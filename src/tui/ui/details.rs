@@ -254,29 +254,40 @@ pub fn doctor(f: &mut Frame, area: Rect, app: &App, context: &str, scroll: u16) 
     match app.reports.get(context) {
         None => lines.push(Line::from("the doctor is running…")),
         Some(r) => {
+            let blocking = r.blocking();
+            let summary = match (blocking.len(), r.warnings.len()) {
+                (0, 0) => "every check passes".to_string(),
+                (0, w) => format!("no check blocks; {w} warning(s) (they never block a deploy)"),
+                (b, 0) => format!("{b} check(s) block deploys, rollbacks and secret changes"),
+                (b, w) => format!(
+                    "{b} check(s) block deploys, rollbacks and secret changes; {w} warning(s)"
+                ),
+            };
             lines.push(Line::from(Span::styled(
-                if r.ok {
-                    "every check passes".to_string()
-                } else {
-                    format!("{} check(s) fail", r.failures().len())
-                },
+                summary,
                 Style::default().add_modifier(Modifier::BOLD),
             )));
             for c in &r.checks {
+                let warn = c.level == crate::policy::doctor::Level::Warn;
+                let (tag, status) = match (c.ok, warn) {
+                    (true, _) => ("OK   ", "ok"),
+                    (false, true) => ("WARN ", "warning"),
+                    (false, false) => ("FAIL ", "failed"),
+                };
+                let tag_style = if status == "warning" {
+                    app.theme.fg(app.theme.warning)
+                } else {
+                    app.theme.status(status)
+                };
                 lines.push(Line::from(""));
                 lines.push(Line::from(vec![
-                    Span::styled(
-                        if c.ok { "OK   " } else { "FAIL " },
-                        app.theme.status(if c.ok { "ok" } else { "failed" }),
-                    ),
+                    Span::styled(tag, tag_style),
                     Span::styled(c.name, Style::default().add_modifier(Modifier::BOLD)),
                 ]));
                 lines.push(Line::from(format!("     {}", sanitize_inline(&c.detail))));
-                if !c.ok {
-                    let fix = crate::policy::doctor::remediation(c.name);
-                    let fix = crate::ops::rooted_hint(&app.root, fix);
+                if !c.ok && !c.fix.is_empty() {
                     lines.push(Line::from(Span::styled(
-                        format!("     fix: {fix}"),
+                        format!("     fix: {}", sanitize_inline(&c.fix)),
                         app.theme.fg(app.theme.warning),
                     )));
                 }

@@ -22,6 +22,10 @@ use crate::policy::guard::ConfirmLevel;
 
 #[cfg(test)]
 pub use forms::CONTEXT_TYPES;
+
+/// How a tab's trouble from its doctor begins, so it can be told from other trouble.
+const DOCTOR_TROUBLE: &str = "doctor fails: ";
+
 pub use keys::command;
 pub use request::request;
 
@@ -154,21 +158,33 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::DoctorDone { context, report } => {
             let active = app.active_name() == context;
-            let failures = report.failures();
+            let blocking = report.blocking();
+            let state = if !report.ok {
+                DoctorState::Failed(blocking.clone())
+            } else if report.warnings.is_empty() {
+                DoctorState::Ok
+            } else {
+                DoctorState::Warn(report.warnings.clone())
+            };
             let mut newly_failing = false;
             if let Some(c) = app.ctx_by_name_mut(&context) {
-                newly_failing = !report.ok && c.doctor != DoctorState::Failed(failures.clone());
-                c.doctor = if report.ok {
-                    DoctorState::Ok
-                } else {
-                    DoctorState::Failed(failures.clone())
-                };
+                newly_failing = !report.ok && c.doctor != state;
+                c.doctor = state;
             }
             if newly_failing && !active {
                 app.trouble.insert(
                     context.clone(),
-                    format!("doctor fails: {}", failures.join(", ")),
+                    format!("{DOCTOR_TROUBLE}{}", blocking.join(", ")),
                 );
+            }
+            // Fixed elsewhere: the doctor's mark goes without a visit (other trouble stays).
+            if report.ok
+                && app
+                    .trouble
+                    .get(&context)
+                    .is_some_and(|t| t.starts_with(DOCTOR_TROUBLE))
+            {
+                app.trouble.remove(&context);
             }
             app.reports.insert(context, *report);
             Vec::new()

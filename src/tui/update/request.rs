@@ -57,7 +57,7 @@ pub fn request(app: &mut App, op: Op) -> Vec<Effect> {
         .map(|c| c.doctor.clone())
         .unwrap_or(DoctorState::Pending);
     let mut failures = || match &doctor {
-        DoctorState::Ok => Vec::new(),
+        DoctorState::Ok | DoctorState::Warn(_) => Vec::new(),
         DoctorState::Pending => vec!["doctor has not finished yet".to_string()],
         DoctorState::Failed(f) => f.clone(),
     };

@@ -131,16 +131,16 @@ fn a_flipped_byte_fails_verify_and_restore_names_the_good_backup() {
         "nothing reached the target"
     );
 
-    // The doctor escalates the failed verification of the newest backup.
+    // The doctor reports the failed verification of the newest backup as a warning (SPEC §7)...
     let (code, doc, _) = site.run(&["doctor"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 0, "{doc:#}");
     let check = crate::common::vault::check(&doc, "latest_backup_verified");
     assert_eq!(check["ok"], false, "{check:#}");
+    assert_eq!(check["level"], "warn", "{check:#}");
     assert!(check["detail"].as_str().unwrap().contains(bad_id));
-    // A deploy is held back while it fails (the doctor gate).
+    // ...which never holds back the deploy that fixes an incident.
     let (code, doc, _) = site.run(&["deploy", "--app", "api", "--apply"]);
-    assert_eq!(code, 1);
-    assert_eq!(doc["error"]["code"], "PAAS_DOCTOR_BLOCKED");
+    assert_eq!(code, 0, "{doc:#}");
 }
 
 fn assert_failed_row_and_no_artifact(site: &Site, why: &str) {

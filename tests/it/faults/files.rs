@@ -165,9 +165,22 @@ fn temp_files_of_a_crashed_writer_are_reported_and_swept() {
     // A writer that is still running (this test process) keeps its temp file.
     let live = dir.join(format!(".paasdeck-{}-Lv3Ab9.tmp", std::process::id()));
     std::fs::write(&live, "{}").unwrap();
+    // Written private, as paasdeck's writers do: only the temp files are at issue.
+    for p in [&vault_copy, &doc_copy, &live] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
 
+    // A warning (SPEC §7): reported, listed, never failing the doctor.
     let (code, doc) = env.json_in("alpha", &["doctor"]);
-    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(code, 0, "{doc:#}");
+    assert!(
+        doc["warnings"]
+            .as_array()
+            .unwrap()
+            .contains(&"state_temp_files".into()),
+        "{doc:#}"
+    );
     let check = doc["checks"]
         .as_array()
         .unwrap()
@@ -180,7 +193,12 @@ fn temp_files_of_a_crashed_writer_are_reported_and_swept() {
     for p in [&vault_copy, &doc_copy] {
         assert!(detail.contains(&p.display().to_string()), "{detail}");
     }
-    assert!(detail.contains("rm -- "), "{detail}");
+    assert_eq!(check["level"], "warn");
+    let fix = check["fix"].as_str().unwrap();
+    assert!(fix.starts_with("rm -f -- "), "{fix}");
+    for p in [&vault_copy, &doc_copy] {
+        assert!(fix.contains(&p.display().to_string()), "{fix}");
+    }
     assert!(!detail.contains(&live.display().to_string()), "{detail}");
     assert!(!detail.contains("hunter2"));
     assert!(vault_copy.exists(), "the doctor only reports");
@@ -192,6 +210,13 @@ fn temp_files_of_a_crashed_writer_are_reported_and_swept() {
     std::fs::remove_file(&live).unwrap();
     let (code, doc) = env.json_in("alpha", &["doctor"]);
     assert_eq!(code, 0, "{doc:#}");
+    assert!(
+        !doc["warnings"]
+            .as_array()
+            .unwrap()
+            .contains(&"state_temp_files".into()),
+        "{doc:#}"
+    );
 }
 
 #[test]

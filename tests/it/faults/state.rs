@@ -197,7 +197,27 @@ fn a_release_id_read_back_never_crosses_contexts() {
             "--apply",
         ],
     );
-    assert_corrupt(code, &doc, "release.json", "field context", "\u{0}");
+    // The doctor sees the other context's bundle first (`deploy_history_consistency`, a
+    // blocking check): the rollback is refused before it reads the bundle.
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(doc["error"]["code"], "PAAS_DOCTOR_BLOCKED", "{doc:#}");
+    let msg = doc["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("deploy_history_consistency"), "{msg}");
+    let (_, report) = run(&env, &["--context", "base", "doctor"]);
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "deploy_history_consistency")
+        .cloned()
+        .unwrap();
+    assert!(
+        check["detail"]
+            .as_str()
+            .unwrap()
+            .contains("was made for context other"),
+        "{check:#}"
+    );
     assert_eq!(sshd.accepted(), accepted, "no ssh connection");
     assert_eq!(listing(&remote), files);
 }

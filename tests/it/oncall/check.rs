@@ -63,6 +63,7 @@ fn check_is_0_when_healthy_and_1_naming_each_failing_check() {
     let lab = Lab::new();
     let (code, _, out) = lab.deploy();
     assert_eq!(code, 0, "{out}");
+    lab.setup_webhook("http://127.0.0.1:9/hook");
     let (code, doc, out) = check(&lab);
     assert_eq!(code, 0, "{out}");
     assert_eq!(doc["ok"], true);
@@ -176,9 +177,44 @@ fn check_is_0_when_healthy_and_1_naming_each_failing_check() {
 }
 
 #[test]
+fn a_context_without_an_alert_channel_fails_check_but_not_the_doctor() {
+    let lab = Lab::new();
+    let (code, _, out) = lab.deploy();
+    assert_eq!(code, 0, "{out}");
+    // A doctor warning: the doctor exits 0 and lists it, `check` counts it (SPEC §7, §15).
+    let (code, doc, out) = lab.run(&["doctor"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        doc["warnings"],
+        serde_json::json!(["alert_channel_configured"])
+    );
+    let (code, doc, out) = check(&lab);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(failing(&doc), ["doctor"]);
+    assert!(
+        doc["contexts"][0]["checks"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("alert_channel_configured"),
+        "{doc:#}"
+    );
+    assert_eq!(
+        lab.alert_rows().len(),
+        1,
+        "the failing check raised its alert"
+    );
+}
+
+#[test]
 fn check_all_contexts_and_a_bad_prometheus_path() {
     let lab = Lab::new();
     lab.env.init("beta", "oss-demo");
+    lab.setup_webhook("http://127.0.0.1:9/hook");
+    let o = lab.env.run_stdin(
+        &["--context", "beta", "alert", "setup-webhook"],
+        "http://127.0.0.1:9/hook",
+    );
+    assert!(o.status.success());
     let prom = lab.env.dir.path().join("all.prom");
     let o = lab
         .cmd()
