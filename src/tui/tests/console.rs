@@ -336,6 +336,30 @@ fn the_quit_question_says_where_tasks_run() {
 }
 
 #[test]
+fn the_quit_question_counts_the_tasks_running_when_it_is_drawn() {
+    let runner = TaskRunner::default();
+    let mut app = app_with(false, true);
+    app.tasks.push(super::super::app::TaskSummary {
+        id: 1,
+        title: "logs".into(),
+        context: "prod-eu".into(),
+        state: "running",
+        elapsed: std::time::Duration::ZERO,
+        summary: String::new(),
+    });
+    update(&mut app, key('q'));
+    // The task ends before the question is drawn.
+    app.tasks[0].state = "ok";
+    let text = screen(&render(&app, &runner, 120, 36));
+    assert!(
+        text.contains("The tasks that were running have ended."),
+        "{text}"
+    );
+    assert!(!text.contains("still running"), "{text}");
+    assert!(text.contains("Quit?  y quit"), "{text}");
+}
+
+#[test]
 fn layouts_at_80x24_and_250x60() {
     let runner = TaskRunner::default();
     let app = app_with(false, true);

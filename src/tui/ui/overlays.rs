@@ -129,22 +129,30 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             app: name,
             selected,
         } => super::addons::render(f, area, app, name, *selected),
-        Overlay::QuitConfirm { running } => {
+        Overlay::QuitConfirm { .. } => {
             let r = centered(area, 70, 5);
             f.render_widget(Clear, r);
-            let places: Vec<String> = app
-                .running_by_context()
+            // What runs now: tasks may have ended since the question was asked.
+            let by_context = app.running_by_context();
+            let running: usize = by_context.iter().map(|(_, n)| *n).sum();
+            let places: Vec<String> = by_context
                 .iter()
                 .map(|(c, n)| format!("{n} in {c}"))
                 .collect();
+            let first = if running == 0 {
+                "The tasks that were running have ended.".to_string()
+            } else {
+                format!("{running} task(s) still running: {}.", places.join(", "))
+            };
             f.render_widget(
                 Paragraph::new(vec![
-                    Line::from(format!(
-                        "{running} task(s) still running: {}.",
-                        places.join(", ")
-                    )),
+                    Line::from(first),
                     Line::from(Span::styled(
-                        "Quit and cancel them?  y quit · n/Esc stay (default)",
+                        if running == 0 {
+                            "Quit?  y quit · n/Esc stay (default)"
+                        } else {
+                            "Quit and cancel them?  y quit · n/Esc stay (default)"
+                        },
                         Style::default().add_modifier(Modifier::BOLD),
                     )),
                 ])
