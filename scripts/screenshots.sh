@@ -38,10 +38,10 @@ wait_screen() {
   for _ in $(seq 200); do tm capture-pane -p -t s | grep -qF "$1" && return 0; sleep 0.05; done
   echo "timed out waiting for: $1" >&2; tm capture-pane -p -t s >&2; exit 1
 }
-shot() { # name title
+shot() { # name title [cols rows]
   sleep 0.3
   tm capture-pane -p -e -N -t s > "$work/$1.ansi"
-  "$py" scripts/capture_svg.py "$work/$1.ansi" "screenshots/$1.svg" --title "$2" --cols 150 --rows 44
+  "$py" scripts/capture_svg.py "$work/$1.ansi" "screenshots/$1.svg" --title "$2" --cols "${3:-150}" --rows "${4:-44}"
   echo "screenshots/$1.svg"
 }
 tm new-session -d -s s -x 150 -y 44 "cd $work && $bin --state-root $root"
@@ -80,7 +80,6 @@ tm send-keys -t s -l "target add --name edge-c --host 192.0.2.10 --user deploy"
 tm send-keys -t s Enter
 wait_screen "PAAS_CONTEXT_GUARD"
 tm send-keys -t s Tab Tab
-tm send-keys -t s -l "w"
 wait_screen "share a host:port"
 shot shared-host-refused "paasdeck — oss-demo refuses a target on a host internal-dogfood uses"
 tm send-keys -t s -l "w"
@@ -109,9 +108,11 @@ wait_screen "FAIL state_permissions"
 shot doctor-report "paasdeck — ! the doctor report: every check, and for a failing one what to do"
 chmod 600 "$root/contexts/internal-dogfood/targets.json"
 tm send-keys -t s Escape
-# The report runs the doctor again: the banner turns back to ok.
+# The report runs the doctor again: nothing blocks; the demo has no alert channel, a warning
+# that never blocks a deploy, with the command that sets one up.
 tm send-keys -t s -l "!"
-wait_screen "every check passes"
+wait_screen "no check blocks"
+shot doctor-warning "paasdeck — ! after the fix: nothing blocks; a warning (no alert channel) with its fix, which never blocks a deploy"
 tm send-keys -t s Escape
 tm send-keys -t s Tab
 tm send-keys -t s -l "A"
@@ -155,4 +156,20 @@ shot all-contexts "paasdeck — 0 the All tab: every context's events, newest fi
 tm send-keys -t s -l "i"
 wait_screen "Incidents, every context"
 shot incidents "paasdeck — i the incidents of every context: A acknowledges, X resolves, each in the row's context"
+tm send-keys -t s -l "A"
+wait_screen "Acknowledge incident"
+tm send-keys -t s -l "restarting the worker"
+shot incident-acknowledge "paasdeck — A on any open incident: a note, then the guard's dialog"
+tm send-keys -t s Escape
+tm send-keys -t s -l "q"
+# The first run, at 80x24 on a state root with no context yet: the hint, then I's form.
+tm kill-session -t s 2>/dev/null || true
+tm new-session -d -s s -x 80 -y 24 "cd $work && $bin --state-root $work/first-run"
+wait_screen "NO CONTEXTS"
+shot first-run-empty "paasdeck — the first run at 80x24: an empty state root says what to press" 80 24
+tm send-keys -t s -l "I"
+wait_screen "Create a context"
+tm send-keys -t s -l "shop"
+shot first-run-context "paasdeck — I: the first context's form, the focused field marked without colour" 80 24
+tm send-keys -t s Escape
 tm send-keys -t s -l "q"

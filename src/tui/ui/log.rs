@@ -202,28 +202,99 @@ fn render_output(f: &mut Frame, area: Rect, app: &App, runner: &TaskRunner, focu
     f.render_widget(Paragraph::new(text).block(b), area);
 }
 
-/// A line cut into rows at most `width` columns wide, keeping each piece's style.
+/// A line cut into rows at most `width` columns wide, keeping each piece's style: at the last
+/// space that fits (a word is never split while it fits on a row of its own), else at the width.
 fn split_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
     use unicode_width::UnicodeWidthChar;
-    let mut rows = vec![Vec::new()];
-    let mut used = 0;
-    for span in line.spans {
-        let mut piece = String::new();
-        for c in span.content.chars() {
-            let w = c.width().unwrap_or(0);
-            if used + w > width && used > 0 {
-                if let Some(row) = rows.last_mut() {
-                    row.push(Span::styled(std::mem::take(&mut piece), span.style));
-                }
-                rows.push(Vec::new());
-                used = 0;
-            }
-            piece.push(c);
-            used += w;
+    let cells: Vec<(char, ratatui::style::Style, usize)> = line
+        .spans
+        .iter()
+        .flat_map(|s| {
+            s.content
+                .chars()
+                .map(move |c| (c, s.style, c.width().unwrap_or(0)))
+        })
+        .collect();
+    let mut rows = Vec::new();
+    let mut start = 0;
+    while start < cells.len() {
+        let mut end = start;
+        let mut used = 0;
+        while end < cells.len() && (used + cells[end].2 <= width || end == start) {
+            used += cells[end].2;
+            end += 1;
         }
-        if let Some(row) = rows.last_mut() {
-            row.push(Span::styled(piece, span.style));
+        if end < cells.len()
+            && let Some(space) = (start + 1..end).rev().find(|&i| cells[i].0 == ' ')
+        {
+            end = space + 1;
         }
+        rows.push(styled_row(&cells[start..end]));
+        start = end;
     }
-    rows.into_iter().map(Line::from).collect()
+    if rows.is_empty() {
+        rows.push(Line::default());
+    }
+    rows
+}
+
+/// Cells joined back into spans, one per run of the same style.
+fn styled_row(cells: &[(char, ratatui::style::Style, usize)]) -> Line<'static> {
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut text = String::new();
+    let mut style = cells.first().map(|c| c.1).unwrap_or_default();
+    for &(c, s, _) in cells {
+        if s != style && !text.is_empty() {
+            spans.push(Span::styled(std::mem::take(&mut text), style));
+        }
+        style = s;
+        text.push(c);
+    }
+    if !text.is_empty() {
+        spans.push(Span::styled(text, style));
+    }
+    Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::style::{Color, Style};
+
+    fn rows(line: Line<'static>, width: usize) -> Vec<String> {
+        split_line(line, width)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn rows_break_between_words_and_cut_only_a_word_wider_than_a_row() {
+        let line = Line::from("never share a host:port between contexts");
+        assert_eq!(
+            rows(line, 12),
+            ["never share ", "a host:port ", "between ", "contexts"]
+        );
+        assert_eq!(
+            rows(Line::from("abcdefghij xy"), 4),
+            ["abcd", "efgh", "ij ", "xy"]
+        );
+        assert_eq!(rows(Line::from(""), 10), [""]);
+    }
+
+    #[test]
+    fn a_wrapped_row_keeps_the_styles_of_its_pieces() {
+        let red = Style::default().fg(Color::Red);
+        let line = Line::from(vec![
+            Span::raw("error: "),
+            Span::styled("host down now", red),
+        ]);
+        let out = split_line(line, 12);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].spans[0].content, "error: ");
+        assert_eq!(out[0].spans[1].content, "host ");
+        assert_eq!(out[0].spans[1].style, red);
+        assert_eq!(out[1].spans[0].content, "down now");
+        assert_eq!(out[1].spans[0].style, red);
+    }
 }
