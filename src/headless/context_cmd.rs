@@ -341,20 +341,15 @@ fn scrub_bundles(inv: &Invocation, apply: bool) -> Result<Report> {
         .text(text))
 }
 
-pub(super) const SCHEMA_VERSION: u64 = 1;
-
-pub(super) fn mappings_path(cd: &crate::state::ContextDir) -> std::path::PathBuf {
-    cd.dir().join("webhooks").join("mappings.json")
-}
-
 fn export(inv: &Invocation, output: &Path, force: bool) -> Result<Report> {
     let cd = inv.existing_cd()?;
     let t = targets::load(&cd)?;
     let d = deployments::load(&cd)?;
     let a = apps::load(&cd)?;
-    let m: Value = fsio::read_json(&mappings_path(&cd))?.unwrap_or_else(|| json!({"mappings": []}));
+    let m: Value =
+        fsio::read_json(&cd.webhook_mappings())?.unwrap_or_else(|| json!({"mappings": []}));
     let payload = json!({
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": super::context_import::SCHEMA_VERSION,
         "exported_at": clock::now_event(),
         "context": cd.name(),
         "metadata": {

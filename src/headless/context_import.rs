@@ -10,7 +10,6 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use super::Invocation;
-use super::context_cmd::{SCHEMA_VERSION, mappings_path};
 use super::output::Report;
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::policy::{redact, separation};
@@ -18,6 +17,9 @@ use crate::state::apps::{self, AppsDoc};
 use crate::state::deployments::{self, DeploymentsDoc};
 use crate::state::fsio;
 use crate::state::targets::{self, TargetsDoc};
+
+/// The version of the export document `context export` writes and `context import` reads.
+pub(super) const SCHEMA_VERSION: u64 = 1;
 
 fn import_error(msg: String) -> PaasError {
     PaasError::new(ErrorCode::InvalidArgument, "context_import", msg)
@@ -135,7 +137,7 @@ pub(super) fn import(
     let mut cur_history = deployments::load(&cd)?;
     let mut cur_apps = apps::load(&cd)?;
     let mut cur_mappings: Value =
-        fsio::read_json(&mappings_path(&cd))?.unwrap_or_else(|| json!({"mappings": []}));
+        fsio::read_json(&cd.webhook_mappings())?.unwrap_or_else(|| json!({"mappings": []}));
 
     if let Some(inc) = in_targets {
         if replace {
@@ -171,7 +173,7 @@ pub(super) fn import(
     fsio::write_doc(&cd.targets(), &cur_targets)?;
     fsio::write_doc(&cd.deployments(), &cur_history)?;
     fsio::write_doc(&cd.apps(), &cur_apps)?;
-    fsio::write_doc(&mappings_path(&cd), &cur_mappings)?;
+    fsio::write_doc(&cd.webhook_mappings(), &cur_mappings)?;
     let mappings = cur_mappings["mappings"]
         .as_array()
         .map(Vec::len)

@@ -6,8 +6,8 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use super::doctor::check::{Check, fail, pass, summarise};
 use super::doctor::fix::{self, Fixer};
-use super::doctor::{Check, fail, pass, summarise};
 use super::separation;
 use crate::state::context;
 use crate::state::ids::ContextName;

@@ -297,6 +297,10 @@ impl ContextDir {
     pub fn alerts_dir(&self) -> PathBuf {
         self.dir.join("alerts")
     }
+    /// si's webhook mappings (`webhooks/mappings.json`).
+    pub fn webhook_mappings(&self) -> PathBuf {
+        self.dir.join("webhooks").join("mappings.json")
+    }
     pub fn releases_dir(&self) -> PathBuf {
         self.dir.join("releases")
     }
@@ -311,7 +315,7 @@ impl ContextDir {
     /// the temp files that crashed writers left in the context's directories.
     pub fn lock(&self) -> Result<fsio::StateLock> {
         let lock = fsio::StateLock::acquire(&self.locks_dir().join("state.lock"))?;
-        super::restore_journal::finish_pending(self)?;
+        super::restore_journal::finish_pending(&self.dir, self.name())?;
         self.sweep_temp_files();
         Ok(lock)
     }

@@ -12,7 +12,6 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::state::paths::ContextDir;
 use crate::state::{fault, fsio};
 
 /// The journal's name in the context directory.
@@ -74,40 +73,37 @@ impl Journal {
 
 /// Writes the journal (the commit point), applies it and removes it. The caller holds the
 /// context lock and has every staged file synced.
-pub fn commit(cd: &ContextDir, journal: &Journal) -> Result<()> {
-    let path = cd.dir().join(FILE);
+pub fn commit(dir: &Path, journal: &Journal) -> Result<()> {
+    let path = dir.join(FILE);
     journal.check(&path)?;
     fsio::write_json_atomic(&path, journal)?;
     fault::point("restore_journal_written");
-    apply(cd, journal)?;
-    finish(cd, journal, &path)
+    apply(dir, journal)?;
+    finish(dir, journal, &path)
 }
 
 /// Finishes a restore that was interrupted after its commit point. The caller holds the lock.
-pub fn finish_pending(cd: &ContextDir) -> Result<()> {
-    let path = cd.dir().join(FILE);
+pub fn finish_pending(dir: &Path, context: &str) -> Result<()> {
+    let path = dir.join(FILE);
     let Some(journal) = fsio::read_json::<Journal>(&path)? else {
         return Ok(());
     };
     journal.check(&path)?;
-    tracing::warn!(
-        context = cd.name(),
-        "finishing an interrupted state restore"
-    );
-    apply(cd, &journal)?;
-    finish(cd, &journal, &path)
+    tracing::warn!(context = context, "finishing an interrupted state restore");
+    apply(dir, &journal)?;
+    finish(dir, &journal, &path)
 }
 
 /// Moves and removes; each step can be repeated (a staged file already moved is gone).
-fn apply(cd: &ContextDir, journal: &Journal) -> Result<()> {
-    let staging = cd.dir().join(&journal.staging);
+fn apply(dir: &Path, journal: &Journal) -> Result<()> {
+    let staging = dir.join(&journal.staging);
     let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
     for (i, rel) in journal.moves.iter().enumerate() {
-        let (from, to) = (staging.join(rel), cd.dir().join(rel));
+        let (from, to) = (staging.join(rel), dir.join(rel));
         if fs::symlink_metadata(&from).is_err() {
             continue;
         }
-        let dir = to.parent().unwrap_or(cd.dir()).to_path_buf();
+        let dir = to.parent().unwrap_or(dir).to_path_buf();
         if !dirs.contains(&dir) {
             fsio::ensure_dir(&dir)?;
             dirs.insert(dir);
@@ -116,7 +112,7 @@ fn apply(cd: &ContextDir, journal: &Journal) -> Result<()> {
         fault::point(&format!("restore_move:{}", i + 1));
     }
     for rel in &journal.removals {
-        let p = cd.dir().join(rel);
+        let p = dir.join(rel);
         match fs::remove_file(&p) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -132,10 +128,10 @@ fn apply(cd: &ContextDir, journal: &Journal) -> Result<()> {
     Ok(())
 }
 
-fn finish(cd: &ContextDir, journal: &Journal, path: &Path) -> Result<()> {
+fn finish(dir: &Path, journal: &Journal, path: &Path) -> Result<()> {
     fs::remove_file(path).map_err(|e| PaasError::io("backup_restore", path, &e))?;
-    fsio::sync_dir(cd.dir());
-    let _ = fs::remove_dir_all(cd.dir().join(&journal.staging));
+    fsio::sync_dir(dir);
+    let _ = fs::remove_dir_all(dir.join(&journal.staging));
     Ok(())
 }
 

@@ -312,6 +312,6 @@ pub fn restore(cd: &ContextDir, row: &BackupRow, identity: &Identity) -> Result<
     let _lock = cd.lock()?;
     let (journal, done) = prepare(cd, staging.path(), &staged)?;
     crate::state::fault::point("restore_staged");
-    restore_journal::commit(cd, &journal)?;
+    restore_journal::commit(cd.dir(), &journal)?;
     Ok(done)
 }

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+pub use super::applied::{Applied, TargetReport};
 use super::bundle::{self, Bundle};
-use super::drift::{self, Drift};
+use super::drift;
 use super::output::OutputTails;
 use super::{Kind, Plan, lock, migrate, remote};
 use crate::error::{ErrorCode, PaasError, Result};
@@ -21,25 +21,12 @@ use crate::policy::redact::ValueRedactor;
 use crate::remote::fanout::{self, Outcome, TargetStatus};
 use crate::remote::pool::Pool;
 use crate::remote::{BoxFuture, LineSink, Stream};
-use crate::state::alerts::AlertRow;
 use crate::state::ids::{AppName, ReleaseId, RemoteDir};
 use crate::state::paths::ContextDir;
 use crate::state::targets::Target;
 use crate::state::vault::Vault;
 use crate::state::vault::identity::Lazy;
 use crate::state::{StateRoot, context, deployments};
-
-/// What happened on one target.
-#[derive(Debug, Clone, Serialize)]
-pub struct TargetReport {
-    pub release: String,
-    pub rolled_back_to: Option<String>,
-    pub health_probes: u32,
-    pub duration_ms: u64,
-    /// Whether si's release was stopped here after the new one was healthy (`None`: the
-    /// target had no si release to stop).
-    pub si_stopped: Option<bool>,
-}
 
 /// One target's work, handed a sink and a cancellation token by the executor.
 pub type Work = Box<
@@ -348,32 +335,6 @@ fn refuse_missing(root: &StateRoot, plan: &Plan, vault: &Vault) -> Result<()> {
     .with_remediation(format!(
         "set each value (read from stdin or a hidden prompt): {set}; or give the variable a default in the compose file"
     )))
-}
-
-/// The result of an apply.
-pub struct Applied {
-    pub plan: Arc<Plan>,
-    pub outcomes: Vec<Outcome<TargetReport>>,
-    /// Whether the release was recorded as current (every target ok).
-    pub recorded: bool,
-    pub error: Option<PaasError>,
-    /// After a failure: where the touched targets' `current` points now.
-    pub drift: Option<Drift>,
-    /// After a failure: the incident it was folded into, and the alert raised for it.
-    pub incident: Option<String>,
-    pub alert: Option<AlertRow>,
-    /// After a failure: the last lines the failed targets printed (see `output`).
-    pub output_tail: String,
-}
-
-impl Applied {
-    pub fn names_with(&self, status: TargetStatus) -> Vec<String> {
-        self.outcomes
-            .iter()
-            .filter(|o| o.status == status)
-            .map(|o| o.target.clone())
-            .collect()
-    }
 }
 
 /// Applies a plan: takes the deploy lock, fans out, records history on full success, appends

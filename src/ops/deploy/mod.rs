@@ -3,6 +3,7 @@
 //! strategies with health polling and automatic rollback to the last release that was applied
 //! successfully. History is recorded only after every target succeeded.
 
+mod applied;
 mod apply;
 pub mod bundle;
 pub mod compose;

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::apply::Applied;
+use super::applied::Applied;
 use super::{Plan, drift};
 use crate::error::Result;
 use crate::remote::fanout::{self, TargetStatus};
