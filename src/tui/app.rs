@@ -97,6 +97,23 @@ pub struct Confirm {
     pub health: Option<TextArea<'static>>,
 }
 
+impl Confirm {
+    /// The guard's dialog for `op` in `context`: default No, nothing typed, at the top.
+    pub fn new(op: Op, context: String, level: ConfirmLevel, lines: Vec<String>) -> Confirm {
+        Confirm {
+            op,
+            context,
+            level,
+            lines,
+            yes_focused: false,
+            input: new_input("type the context name"),
+            error: None,
+            scroll: 0,
+            health: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormKind {
     AddTarget,

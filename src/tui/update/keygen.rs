@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::super::action::{Effect, Op};
-use super::super::app::{App, Confirm, FlashLevel, Form, Overlay, new_input};
+use super::super::app::{App, Confirm, FlashLevel, Form, Overlay};
 use super::request::policy_for;
 use crate::policy::guard::{self, ConfirmLevel, Decision, Frontend};
 
@@ -48,17 +48,7 @@ pub(super) fn offer(app: &mut App, mut form: Box<Form>, at: &Path) -> Vec<Effect
                 "then the secret form comes back with what you typed".into(),
             ];
             app.after_keygen = Some(form);
-            app.overlay = Overlay::Confirm(Box::new(Confirm {
-                op,
-                context: ctx,
-                level,
-                lines,
-                yes_focused: false,
-                input: new_input("type the context name"),
-                error: None,
-                scroll: 0,
-                health: None,
-            }));
+            app.overlay = Overlay::Confirm(Box::new(Confirm::new(op, ctx, level, lines)));
             Vec::new()
         }
     }

@@ -17,7 +17,7 @@ mod paste;
 mod request;
 
 use super::action::{Action, Effect, Op, Pane};
-use super::app::{App, Confirm, DoctorState, FLASH_SHOWN_FOR, FlashLevel, Overlay, new_input};
+use super::app::{App, Confirm, DoctorState, FLASH_SHOWN_FOR, FlashLevel, Overlay};
 use crate::policy::guard::ConfirmLevel;
 
 #[cfg(test)]
@@ -235,17 +235,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             // Never one keystroke: even where the guard asks nothing, the plan is shown and
             // waits for y.
             let level = confirm.unwrap_or(ConfirmLevel::Yes).max(ConfirmLevel::Yes);
-            app.overlay = Overlay::Confirm(Box::new(Confirm {
-                lines: plan_lines(&op),
+            let lines = plan_lines(&op);
+            app.overlay = Overlay::Confirm(Box::new(Confirm::new(
                 op,
-                context: plan.context.clone(),
+                plan.context.clone(),
                 level,
-                yes_focused: false,
-                input: new_input("type the context name"),
-                error: None,
-                scroll: 0,
-                health: None,
-            }));
+                lines,
+            )));
             Vec::new()
         }
         Action::Notice { error, text } => {

@@ -2,7 +2,7 @@
 //! confirm, plan or run.
 
 use super::super::action::{Effect, Op};
-use super::super::app::{App, Confirm, DoctorState, FlashLevel, Overlay, new_input};
+use super::super::app::{App, Confirm, DoctorState, FlashLevel, Overlay};
 use crate::policy::guard::{self, ContextPolicy, Decision, Frontend};
 
 /// The policy of the context an op acts on; a context `context init` is about to create is
@@ -108,17 +108,7 @@ pub fn request(app: &mut App, op: Op) -> Vec<Effect> {
                 .unwrap_or_default();
             let mut lines = vec![format!("{} · {}", verb.command(), verb.danger().as_str())];
             lines.extend(op.describe(&ctx, &targets));
-            app.overlay = Overlay::Confirm(Box::new(Confirm {
-                op,
-                context: ctx,
-                level,
-                lines,
-                yes_focused: false,
-                input: new_input("type the context name"),
-                error: None,
-                scroll: 0,
-                health: None,
-            }));
+            app.overlay = Overlay::Confirm(Box::new(Confirm::new(op, ctx, level, lines)));
             Vec::new()
         }
     }
