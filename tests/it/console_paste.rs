@@ -56,7 +56,10 @@ fn a_large_paste_is_never_taken_as_keys_and_q_still_quits() {
     tmux.send(":");
     tmux.wait_for("the palette", |s| s.contains("command (Enter run"));
     paste(&tmux, &env, &compose_text(12 * 1024));
-    let screen = tmux.wait_for("the cut notice", |s| s.contains("cut to 4 KiB"));
+    let dropped = format!("{} bytes dropped", 12 * 1024 - 4096);
+    let screen = tmux.wait_for("the cut notice and the line kept", |s| {
+        s.contains("cut to 4 KiB") && s.contains("services:   api:") && s.contains(&dropped)
+    });
     assert!(screen.contains("services:   api:"), "{screen}");
     assert!(
         screen.contains(&format!("{} bytes dropped", 12 * 1024 - 4096)),
@@ -77,7 +80,7 @@ fn a_large_paste_is_never_taken_as_keys_and_q_still_quits() {
 fn console_pid(tmux: &Tmux) -> String {
     let mut pid = String::new();
     assert!(
-        eventually(Duration::from_secs(20), || {
+        eventually(Duration::from_secs(30), || {
             let out = tmux
                 .cmd()
                 .args(["display", "-p", "-t", "e2e", "#{pane_pid}"])
