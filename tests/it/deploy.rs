@@ -573,7 +573,7 @@ fn logs_follow_delivers_lines_as_they_arrive() {
             let _ = tx.send(line);
         }
     });
-    let first = rx.recv_timeout(Duration::from_secs(15)).unwrap();
+    let first = rx.recv_timeout(Duration::from_secs(30)).unwrap();
     assert!(first.contains("listening on :8080"), "{first}");
     assert!(
         child.try_wait().unwrap().is_none(),
