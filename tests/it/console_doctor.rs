@@ -42,7 +42,9 @@ fn a_doctor_change_in_another_context_marks_its_tab_and_the_fix_clears_it() {
 
     let cfg = Path::new(&root).join("contexts/internal-dogfood/config.json");
     mode(&cfg, 0o644);
-    let screen = tmux.wait_for("the other tab marked", |s| s.contains("internal-dogfood !"));
+    let screen = tmux.wait_for("the other tab marked", |s| {
+        s.contains("internal-dogfood !") && first_line(s).contains("OSS-DEMO · OSS-DEMO")
+    });
     assert!(
         first_line(&screen).contains("OSS-DEMO · OSS-DEMO"),
         "the active tab stays: {screen}"

@@ -67,13 +67,22 @@ fn a_large_paste_is_never_taken_as_keys_and_q_still_quits() {
     );
     tmux.escape_from("command (Enter run");
     tmux.send("q");
-    let screen = tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED"));
+    let screen = tmux.wait_for("exit", exited);
     assert!(screen.contains("PAASDECK-EXITED 0"), "{screen}");
     assert_eq!(
         std::fs::read(&audit).unwrap_or_default(),
         before,
         "the paste ran a command"
     );
+}
+
+/// Whether the shell has printed the console's exit status (the whole line, not half of it).
+fn exited(s: &str) -> bool {
+    s.lines().any(|l| {
+        l.trim()
+            .strip_prefix("PAASDECK-EXITED ")
+            .is_some_and(|code| !code.is_empty())
+    })
 }
 
 /// The console process under the pane's shell.

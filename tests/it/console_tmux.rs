@@ -143,7 +143,7 @@ fn demo_console_end_to_end() {
 
     // Quit: the shell gets its screen back.
     tmux.send("q");
-    let screen = tmux.wait_for("paasdeck to exit", |s| s.contains("PAASDECK-EXITED"));
+    let screen = tmux.wait_for("paasdeck to exit", exited);
     assert!(screen.contains("PAASDECK-EXITED 0"), "{screen}");
     assert!(!tmux.alternate_on(), "still on the alternate screen");
     let dogfood = Path::new(&root).join("contexts/internal-dogfood/events/audit.jsonl");
@@ -158,6 +158,15 @@ fn demo_console_end_to_end() {
         }),
         "no console target check in the audit"
     );
+}
+
+/// Whether the shell has printed the console's exit status (the whole line, not half of it).
+fn exited(s: &str) -> bool {
+    s.lines().any(|l| {
+        l.trim()
+            .strip_prefix("PAASDECK-EXITED ")
+            .is_some_and(|code| !code.is_empty())
+    })
 }
 
 #[test]
@@ -240,8 +249,9 @@ fn console_deploys_follows_logs_and_rolls_back() {
     );
     let second = history()["current_release"].as_str().unwrap().to_string();
     tmux.send("R");
+    let from_to = format!("{second} → {first}");
     let screen = tmux.wait_for("the rollback dialog", |s| {
-        s.contains("Confirm in") && s.contains("roll api back")
+        s.contains("Confirm in") && s.contains("roll api back") && s.contains(&from_to)
     });
     assert!(screen.contains(&format!("{second} → {first}")), "{screen}");
     tmux.send("y");
@@ -293,8 +303,8 @@ fn console_on_a_corrupt_state_shows_the_error_and_keeps_running() {
     env.add_target("c", "a", "a.example");
     std::fs::write(env.ctx_dir("c").join("targets.json"), "{\"targets\": [").unwrap();
     let tmux = console(&env, env.root.to_str().unwrap(), 120, 30);
-    let screen = tmux.wait_for("the banner error", |s| {
-        first_line(s).contains("STATE ERROR")
+    let screen = tmux.wait_for("the banner error and its code", |s| {
+        first_line(s).contains("STATE ERROR") && first_line(s).contains("PAAS_STATE_CORRUPT")
     });
     assert!(
         first_line(&screen).contains("PAAS_STATE_CORRUPT"),
@@ -314,7 +324,7 @@ fn console_on_a_corrupt_state_shows_the_error_and_keeps_running() {
         first_line(s).contains("STATE ERROR")
     });
     tmux.send("q");
-    let screen = tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED"));
+    let screen = tmux.wait_for("exit", exited);
     assert!(screen.contains("PAASDECK-EXITED 0"), "{screen}");
     assert_eq!(
         std::fs::read_to_string(env.ctx_dir("c").join("targets.json")).unwrap(),
