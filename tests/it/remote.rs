@@ -36,7 +36,7 @@ fn target(sshd: &Sshd, name: &str) -> Target {
 fn options(dir: &Path) -> SshOptions {
     SshOptions {
         known_hosts: dir.join("known_hosts"),
-        connect_timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(30),
         config_file: Some("/dev/null".into()),
         control_dir: std::env::temp_dir(),
         default_identity: None,
@@ -733,7 +733,7 @@ async fn a_check_proves_a_new_connection_not_a_reused_master() {
     let pool = Pool::new(options(dir.path()), None);
     let tgt = target(&sshd, "edge");
     let cancel = CancellationToken::new();
-    let first = check_target(&pool, "c", &tgt, Duration::from_secs(20), &cancel).await;
+    let first = check_target(&pool, "c", &tgt, Duration::from_secs(30), &cancel).await;
     assert!(first.ok(), "{first:?}");
     let master = pool.get("c", &tgt).await.unwrap();
     // Stop the listener; the connection's own sshd process (the master) lives on.
@@ -747,7 +747,7 @@ async fn a_check_proves_a_new_connection_not_a_reused_master() {
     .await
     .unwrap();
     assert_eq!(out.stdout, vec!["still-here"], "the master must survive");
-    let again = check_target(&pool, "c", &tgt, Duration::from_secs(20), &cancel).await;
+    let again = check_target(&pool, "c", &tgt, Duration::from_secs(30), &cancel).await;
     assert!(!again.ok(), "a stale master passed the check: {again:?}");
     let err = again.error.clone().unwrap_or_default();
     assert!(err.contains("Connection refused"), "{err}");
