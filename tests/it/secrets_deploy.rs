@@ -102,7 +102,7 @@ fn an_encrypted_value_reaches_only_the_remote_env_file() {
             "api",
             "--apply",
             "--health-timeout",
-            "10s",
+            "30s",
         ],
     )
     .stdout(Stdio::piped())
@@ -193,7 +193,7 @@ fn a_value_that_cannot_be_decrypted_stops_deploy_and_rollback_before_any_target(
                 "api",
                 "--apply",
                 "--health-timeout",
-                "10s",
+                "30s",
             ],
         );
         assert_eq!(code, 0, "{doc}");

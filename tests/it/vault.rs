@@ -391,7 +391,7 @@ fn the_demo_ships_an_encrypted_vault_that_deploys_out_of_the_box() {
         "api",
         "--apply",
         "--health-timeout",
-        "10s",
+        "30s",
     ]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, doc) = json_env(
