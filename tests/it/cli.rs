@@ -900,11 +900,11 @@ fn events_tail_follow_prints_rows_as_they_are_appended() {
     });
     // the existing row comes first
     let first: Value =
-        serde_json::from_str(&rx.recv_timeout(Duration::from_secs(10)).unwrap()).unwrap();
+        serde_json::from_str(&rx.recv_timeout(Duration::from_secs(30)).unwrap()).unwrap();
     assert_eq!(first["command"], "context init");
     env.add_target("c", "late", "late.example");
     let next: Value =
-        serde_json::from_str(&rx.recv_timeout(Duration::from_secs(10)).unwrap()).unwrap();
+        serde_json::from_str(&rx.recv_timeout(Duration::from_secs(30)).unwrap()).unwrap();
     assert_eq!(next["command"], "target add");
     assert!(child.try_wait().unwrap().is_none(), "follow keeps running");
     child.kill().unwrap();

@@ -63,7 +63,7 @@ fn a_in_the_incidents_view_acknowledges_an_incident_without_an_alert_with_a_note
     tmux.send("checking the firewall");
     tmux.send_key("Enter");
     assert!(
-        eventually(Duration::from_secs(20), || incident(&env)["status"]
+        eventually(Duration::from_secs(30), || incident(&env)["status"]
             == "acknowledged"),
         "{:#}\n{}",
         incident(&env),

@@ -23,10 +23,12 @@ fn a_doctor_change_in_another_context_marks_its_tab_and_the_fix_clears_it() {
             && s.contains("internal-dogfood ")
     });
     // The other tabs' first doctors are in when no tab is marked and nothing is pending.
-    tmux.wait_for("no tab marked", |s| !s.contains("internal-dogfood !"));
-
     // A warning shows as one, apart from blocking failures, and blocks nothing.
-    let screen = tmux.capture(false);
+    let screen = tmux.wait_for("no tab marked, and the banner's warning", |s| {
+        s.contains("internal-dogfood ")
+            && !s.contains("internal-dogfood !")
+            && first_line(s).contains("doctor ok · warn: alert_channel_configured")
+    });
     assert!(
         first_line(&screen).contains("doctor ok · warn: alert_channel_configured"),
         "{screen}"
@@ -40,14 +42,20 @@ fn a_doctor_change_in_another_context_marks_its_tab_and_the_fix_clears_it() {
 
     let cfg = Path::new(&root).join("contexts/internal-dogfood/config.json");
     mode(&cfg, 0o644);
-    let screen = tmux.wait_for("the other tab marked", |s| s.contains("internal-dogfood !"));
+    let screen = tmux.wait_for("the other tab marked", |s| {
+        s.contains("internal-dogfood !") && first_line(s).contains("OSS-DEMO · OSS-DEMO")
+    });
     assert!(
         first_line(&screen).contains("OSS-DEMO · OSS-DEMO"),
         "the active tab stays: {screen}"
     );
 
     mode(&cfg, 0o600);
-    let screen = tmux.wait_for("the mark cleared", |s| !s.contains("internal-dogfood !"));
+    let screen = tmux.wait_for("the mark cleared", |s| {
+        s.contains("internal-dogfood ")
+            && !s.contains("internal-dogfood !")
+            && first_line(s).contains("OSS-DEMO · OSS-DEMO")
+    });
     assert!(
         first_line(&screen).contains("OSS-DEMO · OSS-DEMO"),
         "cleared without visiting the tab: {screen}"

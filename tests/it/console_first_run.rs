@@ -15,6 +15,11 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
+/// Waits (generously) until `path` exists.
+fn wait_exists(path: &Path) -> bool {
+    crate::common::sshd::eventually(Duration::from_secs(30), || path.exists())
+}
+
 /// Waits (generously) until `path` holds what `cond` looks for; returns its text.
 fn wait_file(path: &Path, what: &str, cond: impl Fn(&str) -> bool) -> String {
     let start = Instant::now();
@@ -24,7 +29,7 @@ fn wait_file(path: &Path, what: &str, cond: impl Fn(&str) -> bool) -> String {
             return text;
         }
         assert!(
-            start.elapsed() < Duration::from_secs(20),
+            start.elapsed() < Duration::from_secs(30),
             "timed out waiting for {what} in {}: {text}",
             path.display()
         );
@@ -79,6 +84,7 @@ fn a_new_operator_gets_from_an_empty_root_to_a_deployed_app_in_the_console() {
         first_line(s).contains("FIRST · INTERNAL-DOGFOOD")
             && s.contains("context first created (type internal-dogfood)")
     });
+    wait_exists(&ctx.join("config.json"));
     assert!(ctx.join("config.json").is_file(), "the context was created");
 
     // A target on the loopback sshd, added through the form, then checked.
@@ -135,8 +141,8 @@ fn a_new_operator_gets_from_an_empty_root_to_a_deployed_app_in_the_console() {
     tmux.send_key("Tab");
     tmux.send(SECRET);
     tmux.send_key("Enter");
-    let screen = tmux.wait_for("the identity offer", |s| {
-        s.contains("no vault identity; create one now at")
+    let screen = tmux.wait_for("the identity offer, naming its file", |s| {
+        s.contains("no vault identity; create one now at") && s.contains("identity.txt")
     });
     let identity = env.home.join(".config/paasdeck/identity.txt");
     assert!(
@@ -145,12 +151,15 @@ fn a_new_operator_gets_from_an_empty_root_to_a_deployed_app_in_the_console() {
     );
     tmux.send("y");
     let screen = tmux.wait_for("the secret form back, with the identity made", |s| {
-        s.contains("Set a secret in first") && s.contains("created your identity at")
+        s.contains("Set a secret in first")
+            && s.contains("created your identity at")
+            && s.contains("DB_URL")
     });
     assert!(
         screen.contains("DB_URL"),
         "the name typed is kept: {screen}"
     );
+    wait_exists(&identity);
     assert!(identity.is_file(), "the identity was written");
     tmux.send_key("Enter");
     tmux.wait_for("the secret confirmation", |s| {
@@ -213,14 +222,19 @@ fn vault_keygen_in_the_palette_shows_the_file_and_recipient_never_the_key() {
     tmux.send_key("Enter");
     let identity = env.home.join(".config/paasdeck/identity.txt");
     let screen = tmux.wait_for("the keygen view", |s| {
-        s.contains("vault identity") && s.contains("recipient: age1")
+        s.contains("vault identity")
+            && s.contains("recipient: age1")
+            && s.contains("created your identity at")
+            && s.contains("identity.txt")
     });
     assert!(
         screen.contains("created your identity at") && screen.contains("identity.txt"),
         "{screen}"
     );
     assert!(!screen.contains("AGE-SECRET-KEY"), "{screen}");
-    let key = read(&identity);
+    let key = wait_file(&identity, "the identity", |t| {
+        t.contains("AGE-SECRET-KEY-1")
+    });
     assert!(key.contains("AGE-SECRET-KEY-1"), "the identity was written");
     // the audit row names the recipient, never the key
     let audit = wait_file(

@@ -187,7 +187,7 @@ fn deploy_applies_records_history_and_replaces_containers() {
     site.secret("DATABASE_URL", None, "postgres://db/shop");
     site.secret("API_TOKEN", Some("edge-a"), "tok-edge-a-Secret");
     site.secret("UNUSED_SECRET", None, "never-sent");
-    let (code, doc, text) = site.deploy(&["--apply", "--health-timeout", "10s"]);
+    let (code, doc, text) = site.deploy(&["--apply", "--health-timeout", "30s"]);
     assert_eq!(code, 0, "{doc:#}");
     let rel1 = release_of(&doc);
     assert_eq!(doc["target_statuses"], "edge-a:ok");
@@ -237,7 +237,7 @@ fn deploy_applies_records_history_and_replaces_containers() {
 
     // a second deploy replaces the first release's containers: same project, new release
     std::thread::sleep(Duration::from_millis(5));
-    let (code, doc, _) = site.deploy(&["--apply", "--health-timeout", "10s"]);
+    let (code, doc, _) = site.deploy(&["--apply", "--health-timeout", "30s"]);
     assert_eq!(code, 0, "{doc:#}");
     let rel2 = release_of(&doc);
     assert_ne!(rel1, rel2);
@@ -282,7 +282,7 @@ fn health_failure_rolls_back_to_the_last_good_release() {
     assert!(site.history().is_null(), "nothing recorded");
 
     std::fs::write(site.env.work.join("compose.yaml"), COMPOSE).unwrap();
-    let (code, doc, _) = site.deploy(&["--apply", "--health-timeout", "10s"]);
+    let (code, doc, _) = site.deploy(&["--apply", "--health-timeout", "30s"]);
     assert_eq!(code, 0, "{doc:#}");
     let good = release_of(&doc);
 
@@ -366,7 +366,7 @@ fn rolling_with_max_parallel_two_over_three_targets() {
         "--max-parallel",
         "2",
         "--health-timeout",
-        "10s",
+        "30s",
     ]);
     assert_eq!(code, 0, "{doc:#}");
     assert_eq!(doc["fanout_plan"], "rolling(edge-a+edge-b);rolling(edge-c)");
@@ -382,7 +382,7 @@ fn rollback_to_the_previous_and_to_a_named_release() {
     let site = Site::new(1);
     let mut rels = Vec::new();
     for _ in 0..3 {
-        let (code, doc, _) = site.deploy(&["--apply", "--health-timeout", "10s"]);
+        let (code, doc, _) = site.deploy(&["--apply", "--health-timeout", "30s"]);
         assert_eq!(code, 0, "{doc:#}");
         rels.push(release_of(&doc));
         std::thread::sleep(Duration::from_millis(5));
@@ -400,7 +400,7 @@ fn rollback_to_the_previous_and_to_a_named_release() {
         "api",
         "--apply",
         "--health-timeout",
-        "10s",
+        "30s",
     ]);
     assert_eq!(code, 0, "{doc:#}");
     assert_eq!(doc["target_statuses"], "edge-a:ok");
@@ -415,7 +415,7 @@ fn rollback_to_the_previous_and_to_a_named_release() {
         &rels[0],
         "--apply",
         "--health-timeout",
-        "10s",
+        "30s",
     ]);
     assert_eq!(code, 0, "{doc:#}");
     assert_eq!(site.running(0).unwrap(), rels[0]);
@@ -510,24 +510,34 @@ fn deploy_guardrails_refuse_before_anything_remote() {
 #[test]
 fn two_concurrent_deploys_one_wins_one_is_locked() {
     let site = std::sync::Arc::new(Site::new(1));
+    // The winner's health check holds its lock until the test opens the gate, which it does
+    // only once the other deploy has returned: the two always overlap, however loaded.
+    let gate = site.env.dir.path().join("health-gate");
+    let health = format!("until [ -e {} ]; do sleep 0.05; done", gate.display());
     let go = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let (tx, rx) = mpsc::channel();
     let runs: Vec<_> = (0..2)
         .map(|_| {
-            let (s, g) = (site.clone(), go.clone());
+            let (s, g, tx, health) = (site.clone(), go.clone(), tx.clone(), health.clone());
             std::thread::spawn(move || {
                 g.wait();
-                s.deploy(&[
+                let _ = tx.send(s.deploy(&[
                     "--apply",
                     "--health-cmd",
-                    "sleep 2",
+                    &health,
                     "--health-timeout",
-                    "20s",
-                ])
+                    "120s",
+                ]));
             })
         })
         .collect();
-    let mut results: Vec<(i32, Value, String)> =
-        runs.into_iter().map(|h| h.join().unwrap()).collect();
+    let first = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    std::fs::write(&gate, "").unwrap();
+    let second = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    for h in runs {
+        h.join().unwrap();
+    }
+    let mut results: Vec<(i32, Value, String)> = vec![first, second];
     results.sort_by_key(|r| r.0);
     assert_eq!(results[0].0, 0, "{:#}", results[0].1);
     assert_eq!(results[1].0, 1, "{:#}", results[1].1);
@@ -546,7 +556,7 @@ fn lock_path_free(ctx: &Path) -> bool {
 #[test]
 fn logs_follow_delivers_lines_as_they_arrive() {
     let site = Site::new(1);
-    let (code, doc, _) = site.deploy(&["--apply", "--health-timeout", "10s"]);
+    let (code, doc, _) = site.deploy(&["--apply", "--health-timeout", "30s"]);
     assert_eq!(code, 0, "{doc:#}");
     let (code, doc, _) = site.run(&["logs", "--app", "api", "--tail", "50"]);
     assert_eq!(code, 0, "{doc:#}");
@@ -573,7 +583,7 @@ fn logs_follow_delivers_lines_as_they_arrive() {
             let _ = tx.send(line);
         }
     });
-    let first = rx.recv_timeout(Duration::from_secs(15)).unwrap();
+    let first = rx.recv_timeout(Duration::from_secs(30)).unwrap();
     assert!(first.contains("listening on :8080"), "{first}");
     assert!(
         child.try_wait().unwrap().is_none(),
@@ -637,7 +647,7 @@ fn a_variable_without_value_or_default_is_listed_in_the_plan_and_refused_at_appl
     assert_eq!(row["severity"], "warning");
     // once set, the same deploy goes through and the value reaches the remote .env
     site.secret("GREETING", None, "hello-there");
-    let (code, doc, _) = site.deploy(&["--apply", "--health-timeout", "10s"]);
+    let (code, doc, _) = site.deploy(&["--apply", "--health-timeout", "30s"]);
     assert_eq!(code, 0, "{doc:#}");
     let rel = release_of(&doc);
     let dotenv =

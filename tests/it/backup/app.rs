@@ -196,9 +196,9 @@ fn a_killed_connection_leaves_no_artifact_and_a_failed_row() {
         .spawn()
         .unwrap();
     let started = site.sshd.docker_state.join("dump-started");
-    assert!(eventually(Duration::from_secs(20), || started.exists()));
+    assert!(eventually(Duration::from_secs(30), || started.exists()));
     // Something is being written: a temp file in the store.
-    assert!(eventually(Duration::from_secs(20), || !store_files(
+    assert!(eventually(Duration::from_secs(30), || !store_files(
         &site.env, "shop"
     )
     .is_empty()));

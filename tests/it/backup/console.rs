@@ -34,10 +34,14 @@ impl Tmux {
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
     fn wait_for(&self, what: &str) -> String {
+        self.wait_until(what, |s| s.contains(what))
+    }
+    /// Waits for a screen that satisfies `cond` as a whole (never half a frame).
+    fn wait_until(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
-            if s.contains(what) {
+            if cond(&s) {
                 return s;
             }
             assert!(
@@ -112,6 +116,10 @@ fn b_backs_up_v_verifies_and_r_asks_before_a_restore() {
     // b with the Targets pane focused: the context's state (oss-demo asks nothing for a mutation).
     t.keys(&["-l", "b"]);
     t.wait_for("backup bk-");
+    // The catalogue row is written as the task ends, not necessarily before its line is drawn.
+    crate::common::sshd::eventually(Duration::from_secs(30), || {
+        count().len() == before.len() + 1
+    });
     let after = count();
     assert_eq!(after.len(), before.len() + 1, "{after:#?}");
     let new = after.iter().find(|r| !before.contains(r)).unwrap();
@@ -125,19 +133,35 @@ fn b_backs_up_v_verifies_and_r_asks_before_a_restore() {
     t.wait_for(short);
     t.keys(&["-l", "v"]);
     t.wait_for(&format!("backup verify {id} — ok"));
-    let row = count().into_iter().find(|r| r["id"] == id).unwrap();
+    let verified = || count().into_iter().find(|r| r["id"] == id);
+    crate::common::sshd::eventually(Duration::from_secs(30), || {
+        verified().is_some_and(|r| r["verify"] == "ok")
+    });
+    let row = verified().unwrap();
     assert_eq!(row["verify"], "ok", "{row:#}");
     // r asks first (destructive), naming the backup and its checksum; Esc changes nothing.
     t.keys(&["-l", "r"]);
-    let dialog = t.wait_for("Confirm in");
+    let restore = format!("restore backup {id}");
+    let sha = row["sha256"].as_str().unwrap()[..40].to_string();
+    let dialog = t.wait_until(
+        "the restore dialog, naming the backup and its checksum",
+        |s| s.contains("Confirm in") && s.contains(&restore) && s.contains(&sha),
+    );
     assert!(dialog.contains(&format!("restore backup {id}")), "{dialog}");
     assert!(
         dialog.contains(&row["sha256"].as_str().unwrap()[..40]),
         "{dialog}"
     );
     t.keys(&["Escape"]);
+    t.wait_until("the dialog to close", |s| !s.contains("Confirm in"));
     assert_eq!(count().len(), before.len() + 1);
-    let audit = std::fs::read_to_string(ctx_dir.join("events/audit.jsonl")).unwrap();
+    let audit_file = ctx_dir.join("events/audit.jsonl");
+    let audit = || std::fs::read_to_string(&audit_file).unwrap_or_default();
+    crate::common::sshd::eventually(Duration::from_secs(30), || {
+        let a = audit();
+        a.contains("\"backup state\"") && a.contains("\"backup verify\"")
+    });
+    let audit = audit();
     assert!(
         audit
             .lines()

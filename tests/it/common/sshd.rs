@@ -181,7 +181,7 @@ impl Sshd {
                 .spawn()
                 .expect("start sshd");
             let started = Instant::now();
-            while started.elapsed() < Duration::from_secs(5) {
+            while started.elapsed() < Duration::from_secs(30) {
                 if let Ok(Some(_)) = child.try_wait() {
                     break;
                 }

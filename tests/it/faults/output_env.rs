@@ -328,7 +328,7 @@ async fn console_task_logs_hold_no_streamed_value() {
     let plan = deploy::plan_deploy(&cd, &spec).unwrap();
     let opts = SshOptions {
         known_hosts: root.known_hosts(),
-        connect_timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(30),
         config_file: Some("/dev/null".into()),
         control_dir: std::env::temp_dir(),
         default_identity: None,

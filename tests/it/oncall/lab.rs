@@ -143,7 +143,7 @@ impl Lab {
             "api",
             "--apply",
             "--health-timeout",
-            "6s",
+            "30s",
         ])
     }
 

@@ -255,12 +255,20 @@ fn the_console_bootstraps_a_password_target_with_the_password_typed_masked() {
         s.contains("now uses key authentication")
     });
     assert!(!done.contains(PASSWORD), "{done}");
+    // The target is rewritten as the task ends, not necessarily before its line is drawn.
+    crate::common::sshd::eventually(std::time::Duration::from_secs(30), || {
+        site.target()["auth_method"] == "key"
+    });
     let t = site.target();
     assert_eq!(t["auth_method"], "key", "{t:#}");
     assert_eq!(t["identity_file"], site.operator_key.to_str().unwrap());
     site.assert_key_installed_once();
-    let audit =
-        std::fs::read_to_string(site.env.ctx_dir("prod").join("events/audit.jsonl")).unwrap();
+    let audit_file = site.env.ctx_dir("prod").join("events/audit.jsonl");
+    let audit = || std::fs::read_to_string(&audit_file).unwrap_or_default();
+    crate::common::sshd::eventually(std::time::Duration::from_secs(30), || {
+        audit().contains("\"command\":\"target bootstrap\"")
+    });
+    let audit = audit();
     assert!(
         audit.contains("\"command\":\"target bootstrap\""),
         "{audit}"
