@@ -516,6 +516,7 @@ mod console;
 mod doctor;
 mod first_run;
 mod forms;
+mod forms_palette;
 mod layering;
 mod oncall;
 mod reducer;
