@@ -101,6 +101,33 @@ impl Env {
         self.json(&all)
     }
 
+    /// An open incident that raised no alert in `ctx`: target `a` on a loopback port nothing
+    /// listens on, and its failed check.
+    pub fn incident_without_alert(&self, ctx: &str) {
+        let port = sshd::free_port().to_string();
+        self.ok_in(
+            ctx,
+            &[
+                "target",
+                "add",
+                "--name",
+                "a",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--user",
+                "u",
+            ],
+        );
+        let (code, doc) = self.json_in(
+            ctx,
+            &["target", "check", "--target", "a", "--timeout", "3s"],
+        );
+        assert_eq!(code, 1, "{doc:#}");
+        assert!(!self.ctx_dir(ctx).join("events/alerts.jsonl").exists());
+    }
+
     /// `ok` with `--context ctx` in front of `args`.
     pub fn ok_in(&self, ctx: &str, args: &[&str]) -> Value {
         let mut all = vec!["--context", ctx];

@@ -14,28 +14,7 @@ fn audit(env: &Env) -> Vec<Value> {
 fn an_incident_without_an_alert_is_acknowledged_with_operator_time_and_note() {
     let env = Env::new();
     env.init("c", "oss-demo");
-    let port = super::lab::closed_port().to_string();
-    env.ok_in(
-        "c",
-        &[
-            "target",
-            "add",
-            "--name",
-            "a",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--user",
-            "u",
-        ],
-    );
-    let (code, _) = env.json_in(
-        "c",
-        &["target", "check", "--target", "a", "--timeout", "3s"],
-    );
-    assert_eq!(code, 1);
-    assert!(!env.ctx_dir("c").join("events/alerts.jsonl").exists());
+    env.incident_without_alert("c");
     let list = env.ok_in("c", &["incident", "list", "--status", "open"]);
     assert_eq!(list["count"], 1, "{list:#}");
     let id = list["data"][0]["incident"]["id"]
