@@ -18,6 +18,7 @@ pub mod oncall;
 pub mod op;
 pub mod palette;
 pub mod pane;
+mod sources;
 pub mod stage;
 pub mod theme;
 pub mod ui;
@@ -29,7 +30,6 @@ mod inert_tests;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::io::{Stdout, stdout};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -52,7 +52,6 @@ use model::{load_contexts, load_snapshot};
 use theme::Theme;
 
 use crate::dirs::AppDirs;
-use crate::state::events::EventFollower;
 use crate::state::{StateRoot, events};
 use crate::tasks::TaskRunner;
 
@@ -174,12 +173,7 @@ async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
     let settings_read = events::WatchSettings::from_env();
     let settings = settings_read.as_ref().copied().unwrap_or_default();
     let (wake_tx, mut wake) = tokio::sync::mpsc::unbounded_channel::<()>();
-    let mut watcher = watch::RootWatch::start(&opts.root, settings, wake_tx);
-    let mut notifying = watcher.notifying(&opts.root);
-    log_watch(notifying, settings);
-    let mut ctx_stamp = watch::contexts_stamp(&opts.root);
-    let mut incident_stamps = watch::incidents_stamp(&opts.root);
-    let mut doctor_stamps = watch::doctor_stamps(&opts.root);
+    let mut state = sources::StateWatch::start(&opts.root, settings, wake_tx);
     let mut app = initial_app(&opts.root, opts.write, opts.color);
     if let Err(e) = settings_read {
         app.flash(
@@ -199,22 +193,7 @@ async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
         check_timeout: Duration::from_secs(30),
         doctoring: Default::default(),
     };
-    // The followers start before the shown context is read: a row appended from here on is
-    // in that read or delivered by its follower (the reducer keeps one of each).
-    // Every context is followed: trouble in another tab shows on its tab.
-    let mut followers: HashMap<String, EventFollower> = app
-        .contexts
-        .iter()
-        .filter_map(|c| {
-            let cd = opts.root.context(&c.name).ok()?;
-            Some((c.name.clone(), EventFollower::at_end(&cd)))
-        })
-        .collect();
-    let mut stamps = app
-        .ctx()
-        .and_then(|c| opts.root.context(&c.name).ok())
-        .map(|cd| watch::files_stamp(&cd))
-        .unwrap_or_default();
+    state.follow(&opts.root, &app);
     load_active_snapshot(&mut app, &opts.root);
 
     // Closing the terminal window (SIGHUP), SIGTERM, SIGINT and SIGQUIT (sent by `kill`: raw
@@ -257,17 +236,15 @@ async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut poll = tokio::time::interval(settings.poll);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut watched = app.active_name();
     // The other tabs' doctors, so a failing one can be marked before it is visited.
-    for c in app.contexts.iter().filter(|c| c.name != watched) {
+    let shown = app.active_name();
+    for c in app.contexts.iter().filter(|c| c.name != shown) {
         effects::spawn_doctor(&env, c.name.clone());
     }
     let mut dirty = false;
     let mut look = false;
     let mut last_draw = Instant::now();
     let mut key_at: Option<Instant> = None;
-    // The newest event row shown since the last frame, for the "event to frame" figure.
-    let mut event_at: Option<time::OffsetDateTime> = None;
 
     loop {
         let deadline = tokio::time::Instant::from_std(last_draw + FRAME);
@@ -320,7 +297,7 @@ async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
                 if let Some(k) = key_at.take() {
                     tracing::debug!(latency_us = k.elapsed().as_micros() as u64, "key to frame");
                 }
-                if let Some(at) = event_at.take() {
+                if let Some(at) = state.event_at.take() {
                     let us = (crate::state::clock::now() - at).whole_microseconds();
                     tracing::debug!(latency_us = us as i64, "event to frame");
                 }
@@ -340,7 +317,7 @@ async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
                 while wake.try_recv().is_ok() {}
                 look = true;
             }
-            _ = poll.tick(), if !notifying => {
+            _ = poll.tick(), if !state.notifying => {
                 look = true;
             }
             // Ticks only while something changes with time: running tasks, a message to expire.
@@ -350,95 +327,10 @@ async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
                 dirty |= app.running_everywhere() > 0 || shown != app.flash.is_some();
             }
         }
-        if std::mem::take(&mut look) {
-            watcher.ensure_contexts(&opts.root);
-            if notifying != watcher.notifying(&opts.root) {
-                notifying = !notifying;
-                log_watch(notifying, settings);
-            }
-            let now = watch::contexts_stamp(&opts.root);
-            if now != ctx_stamp {
-                ctx_stamp = now;
-                if let Ok(views) = load_contexts(&opts.root) {
-                    for v in &views {
-                        if let (false, Ok(cd)) =
-                            (followers.contains_key(&v.name), opts.root.context(&v.name))
-                        {
-                            followers.insert(v.name.clone(), EventFollower::at_end(&cd));
-                        }
-                    }
-                    followers.retain(|n, _| views.iter().any(|v| v.name == *n));
-                    let fx = update::update(&mut app, Action::ContextsLoaded(views));
-                    run_effects(&env, &mut app, &mut terminal, fx);
-                    dirty = true;
-                }
-            }
-            for (name, f) in followers.iter_mut() {
-                let (rows, _) = f.poll();
-                if !rows.is_empty() {
-                    if *name == app.active_name() {
-                        event_at = rows
-                            .iter()
-                            .filter_map(|r| crate::state::clock::parse(&r.timestamp))
-                            .max();
-                    } else {
-                        // A change elsewhere may turn that context's doctor red.
-                        effects::spawn_doctor(&env, name.clone());
-                    }
-                    let fx = update::update(
-                        &mut app,
-                        Action::EventsAppended {
-                            context: name.clone(),
-                            rows,
-                        },
-                    );
-                    run_effects(&env, &mut app, &mut terminal, fx);
-                    dirty = true;
-                }
-            }
-            // A change the doctor sees (a file's mode as much as its content), in any context,
-            // runs that context's doctor again: its tab is marked, or its mark cleared.
-            let now = watch::doctor_stamps(&opts.root);
-            for (name, stamp) in &now {
-                if doctor_stamps.get(name) != Some(stamp) {
-                    effects::spawn_doctor(&env, name.clone());
-                }
-            }
-            doctor_stamps = now;
-            // Incident queues are rewritten right after a failure row: read again on change.
-            let now = watch::incidents_stamp(&opts.root);
-            let changed: Vec<String> = now
-                .iter()
-                .filter(|(n, t)| incident_stamps.get(*n) != Some(*t))
-                .map(|(n, _)| n.clone())
-                .collect();
-            if !changed.is_empty() {
-                incident_stamps = now;
-                run_effects(
-                    &env,
-                    &mut app,
-                    &mut terminal,
-                    vec![Effect::LoadIncidents(changed)],
-                );
-                dirty = true;
-            }
-            if let Some(cd) = app.ctx().and_then(|c| opts.root.context(&c.name).ok()) {
-                let now = watch::files_stamp(&cd);
-                if now != stamps {
-                    stamps = now;
-                    effects::load(&env, cd.name().to_string());
-                }
-            }
+        if std::mem::take(&mut look) && state.look(&opts.root, &env, &mut app, &mut terminal) {
+            dirty = true;
         }
-        if app.active_name() != watched {
-            // A tab shown again is read again: what it shows may be from an earlier visit.
-            watched = app.active_name();
-            if let Ok(cd) = opts.root.context(&watched) {
-                followers.insert(watched.clone(), EventFollower::at_end(&cd));
-                stamps = watch::files_stamp(&cd);
-                effects::load(&env, watched.clone());
-            }
-        }
+        state.on_tab_change(&opts.root, &env, &app);
         if app.quit {
             break;
         }
