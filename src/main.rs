@@ -93,12 +93,12 @@ fn fail(json: bool, command: &str, e: &PaasError) -> ExitCode {
 fn demo(global: &Global, args: &DemoArgs, json: bool, started: std::time::Instant) -> ExitCode {
     let dir = match &global.state_root {
         Some(p) => paasdeck::state::paths::absolute(p),
-        None => match paasdeck::tui::demo::fresh_dir() {
+        None => match paasdeck::demo::fresh_dir() {
             Ok(d) => d,
             Err(e) => return fail(json, "demo", &e),
         },
     };
-    let seeded = match paasdeck::tui::demo::seed(&dir) {
+    let seeded = match paasdeck::demo::seed(&dir) {
         Ok(s) => s,
         Err(e) => return fail(json, "demo", &e),
     };

@@ -6,9 +6,6 @@
 pub mod action;
 pub mod app;
 pub mod backup;
-pub mod demo;
-mod demo_backups;
-mod demo_stage;
 pub mod effects;
 mod form_field;
 pub mod input;

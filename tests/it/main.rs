@@ -6,27 +6,11 @@
 
 mod common;
 
-mod console_ack;
-
 mod backup;
 mod cli;
-mod console_doctor;
-mod console_first_run;
-mod console_oncall;
-mod console_paste;
-mod console_tmux;
-mod context_import;
+mod console;
 mod deploy;
-mod doctor_levels;
 mod faults;
-mod follow;
-mod oncall;
-mod remediation;
 mod remote;
-mod secrets_deploy;
-mod separation;
-mod si_root;
+mod si;
 mod stage;
-mod state_errors;
-mod vault;
-mod vault_identity;

@@ -23,7 +23,7 @@ async fn a_reset_from_the_console_runs_as_a_task_and_is_audited() {
     use crate::tui::effects::{self, Env};
     let dir = tempfile::tempdir().unwrap();
     let root = StateRoot::at(dir.path().join("paas"));
-    crate::tui::demo_stage::seed(&root, dir.path(), "demo").unwrap();
+    crate::demo::stage::seed(&root, dir.path(), "demo").unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let env = Env {
         root: root.clone(),
@@ -41,7 +41,7 @@ async fn a_reset_from_the_console_runs_as_a_task_and_is_audited() {
         Vec::new(),
     );
     a.contexts = crate::tui::app::load_contexts(&root).unwrap();
-    let ctx = crate::tui::demo_stage::CONTEXT;
+    let ctx = crate::demo::stage::CONTEXT;
     // Visiting the tab reads the stage object, then the host.
     effects::load(&env, ctx.into());
     let mut next = async || {

@@ -657,3 +657,5 @@ fn a_variable_without_value_or_default_is_listed_in_the_plan_and_refused_at_appl
         "COMPOSE_PROJECT_NAME='shop-api'\nGREETING='hello-there'\n"
     );
 }
+
+mod secrets;

@@ -1018,3 +1018,13 @@ fn hints_name_the_state_root_so_they_run_as_shown() {
         "{err}"
     );
 }
+
+mod context_import;
+mod doctor_levels;
+mod follow;
+mod oncall;
+mod remediation;
+mod separation;
+mod state_errors;
+mod vault;
+mod vault_identity;

@@ -1,14 +1,10 @@
 //! On-call through the real binary: alerts to a loopback Telegram and webhook, incidents folded
 //! from failures, `check` with its Prometheus textfile, `deploy reconcile`.
 
-#[path = "oncall/check.rs"]
 mod check;
 use crate::common;
-#[path = "oncall/incident_ack.rs"]
 mod incident_ack;
-#[path = "oncall/lab.rs"]
 mod lab;
-#[path = "oncall/telegram.rs"]
 mod telegram;
 
 use base64::Engine;

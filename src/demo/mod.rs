@@ -6,6 +6,9 @@
 //! when there is none), so the demo's deploys decrypt it like any other context's and no key
 //! ever lives in the demo state.
 
+mod backups;
+pub(crate) mod stage;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
@@ -361,7 +364,7 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
                 .and_then(|h| h.current_release.clone());
             let target = TargetName::parse(s.targets[0].name.as_str())?;
             let tamper = s.name == "internal-dogfood";
-            super::demo_backups::seed(
+            backups::seed(
                 &cd,
                 &format!("{user}@demo"),
                 &target,
@@ -371,7 +374,7 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
             )?;
         }
     }
-    super::demo_stage::seed(&root, dir, &user)?;
+    stage::seed(&root, dir, &user)?;
     root.store_context("oss-demo")?;
     Ok(Seeded {
         root,

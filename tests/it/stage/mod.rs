@@ -3,11 +3,7 @@
 //! call's argv, keeps projects, networks, profiles and instances (with their files) as JSON,
 //! and fails or ignores calls on demand.
 
-#[path = "stage/clone.rs"]
 mod clone;
-#[path = "stage/guards.rs"]
 mod guards;
-#[path = "stage/lab.rs"]
 mod lab;
-#[path = "stage/lifecycle.rs"]
 mod lifecycle;

@@ -1,0 +1,8 @@
+//! The real console driven in tmux: first run, doctor marks, on-call, paste, acknowledgement.
+
+mod ack;
+mod doctor;
+mod first_run;
+mod oncall;
+mod paste;
+mod tmux;
