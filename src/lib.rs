@@ -15,3 +15,4 @@ pub mod state;
 pub mod tasks;
 pub mod text;
 pub mod tui;
+pub mod verbs;

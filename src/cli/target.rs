@@ -56,6 +56,13 @@ pub struct TargetBootstrapArgs {
     pub timeout: Duration,
 }
 
+/// `target check --timeout`'s default.
+pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
+/// `target exec --timeout`'s default.
+pub const DEFAULT_EXEC_TIMEOUT: Duration = Duration::from_secs(600);
+/// `target check --parallel`'s default.
+pub const DEFAULT_CHECK_PARALLEL: u32 = 16;
+
 #[derive(Args, Debug, Clone)]
 #[command(group = clap::ArgGroup::new("which").required(true).args(["target", "all"]))]
 pub struct TargetCheckArgs {
@@ -69,7 +76,7 @@ pub struct TargetCheckArgs {
     #[arg(long, default_value = "30s", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// Targets checked at once
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=512))]
+    #[arg(long, default_value_t = DEFAULT_CHECK_PARALLEL, value_parser = clap::value_parser!(u32).range(1..=512))]
     pub parallel: u32,
 }
 

@@ -25,7 +25,7 @@ use std::time::Instant;
 use crate::cli::{Command, Global};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::policy::doctor;
-use crate::policy::guard::{self, ContextPolicy, Danger, Frontend, Verb};
+use crate::policy::guard::{self, ContextPolicy, Frontend, Verb};
 use crate::state::events;
 use crate::state::paths::DEFAULT_CONTEXT;
 use crate::state::{ContextDir, StateRoot, context, repo};
@@ -137,6 +137,22 @@ impl Invocation {
         })
     }
 
+    /// The scope a verb runs in for this invocation.
+    pub fn scope(
+        &self,
+        pool: std::sync::Arc<crate::remote::pool::Pool>,
+        progress: crate::verbs::Progress,
+    ) -> crate::verbs::Scope {
+        crate::verbs::Scope {
+            root: self.root.clone(),
+            context: self.context.clone(),
+            operator: self.operator.clone(),
+            front: crate::verbs::Front::Headless,
+            pool,
+            progress,
+        }
+    }
+
     pub fn cd(&self) -> ContextDir {
         self.cd.clone()
     }
@@ -170,11 +186,19 @@ pub fn run(global: &Global, cmd: &Command) -> i32 {
         r.error = r.error.take().map(|e| rooted(&inv, e));
         r
     });
-    let spec = verb.spec();
     let failed = !matches!(&result, Ok(r) if r.ok);
-    let audited = spec.danger != Danger::Read || spec.remote || failed || wants_audit(cmd);
-    if audited {
-        record_audit(&inv, command, &result, started);
+    if crate::verbs::audited(verb, wants_audit(cmd), failed)
+        && let Some(warning) = crate::verbs::record(
+            &inv.root,
+            &inv.context,
+            &inv.operator,
+            crate::verbs::Front::Headless,
+            command,
+            started,
+            &result,
+        )
+    {
+        eprintln!("warning: {}", crate::text::sanitize_inline(&warning));
     }
     match &result {
         Ok(report) => {
@@ -208,28 +232,6 @@ fn wants_audit(cmd: &Command) -> bool {
         Command::Secret(crate::cli::SecretCmd::Get { reveal: true, .. })
             | Command::Backup(crate::cli::BackupCmd::Verify(_))
     )
-}
-
-fn record_audit(inv: &Invocation, command: &str, result: &Result<Report>, started: Instant) {
-    let (ok, fields, error) = match result {
-        Ok(r) => (r.ok, r.audit.clone(), r.error.clone()),
-        Err(e) => (false, Default::default(), Some(e.clone())),
-    };
-    if let Err(e) = crate::ops::audit::record(
-        &inv.cd(),
-        &inv.operator,
-        command,
-        ok,
-        started.elapsed(),
-        fields,
-        error.as_ref(),
-    ) {
-        eprintln!(
-            "warning: could not record the audit row: {}",
-            crate::text::sanitize_inline(&e.message)
-        );
-        tracing::error!("audit append failed: {}", e.message);
-    }
 }
 
 fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> {

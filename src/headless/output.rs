@@ -4,78 +4,13 @@
 
 use std::io::Write;
 
-use serde::Serialize;
 use serde_json::{Map, Value};
+
+pub use crate::verbs::Outcome as Report;
+pub use crate::verbs::{error_object, to_value};
 
 use crate::error::PaasError;
 use crate::text::{sanitize, sanitize_inline};
-
-/// What a handler produced.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// `false` for a command that ran and found problems (doctor, a failed check): exit 1.
-    pub ok: bool,
-    /// Top-level keys of the JSON document after `ok`, `command`, `context`, `mode`.
-    pub body: Map<String, Value>,
-    /// Human output.
-    pub text: String,
-    /// Fields recorded in the audit row (redacted on write).
-    pub audit: Map<String, Value>,
-    /// Why a report with `ok: false` failed, shown as the envelope's `error`.
-    pub error: Option<PaasError>,
-}
-
-impl Report {
-    pub fn ok() -> Report {
-        Report {
-            ok: true,
-            ..Default::default()
-        }
-    }
-
-    pub fn set(mut self, key: &str, value: impl Serialize) -> Report {
-        self.body.insert(key.to_string(), to_value(value));
-        self
-    }
-
-    /// Sets a body key and records it in the audit row too.
-    pub fn field(mut self, key: &str, value: impl Serialize) -> Report {
-        let v = to_value(value);
-        self.audit.insert(key.to_string(), v.clone());
-        self.body.insert(key.to_string(), v);
-        self
-    }
-
-    pub fn audit_only(mut self, key: &str, value: impl Serialize) -> Report {
-        self.audit.insert(key.to_string(), to_value(value));
-        self
-    }
-
-    /// `count` and `data` of a list command.
-    pub fn list<T: Serialize>(mut self, rows: &[T]) -> Report {
-        self.body.insert("count".into(), rows.len().into());
-        self.body.insert(
-            "data".into(),
-            Value::Array(rows.iter().map(to_value).collect()),
-        );
-        self
-    }
-
-    pub fn text(mut self, text: impl Into<String>) -> Report {
-        self.text = text.into();
-        self
-    }
-
-    pub fn failed_with(mut self, e: PaasError) -> Report {
-        self.ok = false;
-        self.error = Some(e);
-        self
-    }
-}
-
-pub fn to_value(v: impl Serialize) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
-}
 
 fn envelope(ok: bool, command: &str, context: &str) -> Map<String, Value> {
     let mut m = Map::new();
@@ -84,16 +19,6 @@ fn envelope(ok: bool, command: &str, context: &str) -> Map<String, Value> {
     m.insert("context".into(), context.into());
     m.insert("mode".into(), "live".into());
     m
-}
-
-pub fn error_object(e: &PaasError) -> Value {
-    serde_json::json!({
-        "code": e.code.as_str(),
-        "stage": e.stage,
-        "target": e.target,
-        "message": e.message,
-        "remediation": e.remediation,
-    })
 }
 
 fn print_json(doc: &Map<String, Value>) {

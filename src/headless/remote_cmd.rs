@@ -3,18 +3,17 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::Invocation;
 use super::output::Report;
 use crate::cli::{TargetBootstrapArgs, TargetCheckArgs, TargetExecArgs};
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::ops::{self, target_check, target_exec};
+use crate::ops::{self, target_exec};
 use crate::remote::Stream;
-use crate::remote::fanout;
-use crate::state::{names, targets};
+use crate::state::targets;
 use crate::text::{sanitize, sanitize_inline};
+use crate::verbs;
 
 /// Runs async work on a fresh runtime; Ctrl-C or SIGTERM cancels it (stopping remote
 /// processes, releasing locks) instead of killing paasdeck mid-flight.
@@ -67,132 +66,52 @@ pub fn print_prefixed(json: bool, width: usize, target: &str, stream: Stream, li
 }
 
 pub fn check(inv: &Invocation, a: &TargetCheckArgs) -> Result<Report> {
-    let cd = inv.existing_cd()?;
-    let doc = targets::load(&cd)?;
-    let selected = match &a.target {
-        Some(t) => {
-            names::validate_target(t)?;
-            doc.select(std::slice::from_ref(t))?
-        }
-        None => doc.select(&["all".to_string()])?,
-    };
-    let pool = ops::pool(&inv.root, inv.connect_timeout);
-    let results = block_on(|cancel| async move {
-        let r = target_check::check_all(
-            &pool,
-            &inv.context,
-            &selected,
-            a.timeout,
-            a.parallel as usize,
-            &cancel,
-        )
-        .await;
-        pool.close_all().await;
-        r
-    })?;
-    target_check::save_checks(&cd, &results)?;
-    let failed: Vec<&str> = results
-        .iter()
-        .filter(|r| !r.ok())
-        .map(|r| r.target.as_str())
-        .collect();
-    let text: String = results
-        .iter()
-        .flat_map(target_check::describe)
-        .map(|l| l + "\n")
-        .collect();
-    let rep = Report::ok()
-        .set("timeout", humantime::format_duration(a.timeout).to_string())
-        .set("parallel", a.parallel)
-        .list(&results)
-        .audit_only(
-            "targets",
-            results
-                .iter()
-                .map(|r| r.target.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-        )
-        .audit_only("failed_targets", failed.join(","))
-        .text(text);
-    Ok(match target_check::failure(&results) {
-        Some(e) => rep.failed_with(e),
-        None => rep,
+    let input = verbs::targets::CheckInput::from_args(a);
+    run_verb(inv, None, |scope| async move {
+        verbs::targets::check(&scope, &input).await
     })
 }
 
 pub fn exec(inv: &Invocation, a: &TargetExecArgs) -> Result<Report> {
-    crate::text::refuse_control_in_script("the remote command", &a.command.join(" "))?;
-    let cd = inv.existing_cd()?;
-    let wanted = names::split_csv(&a.targets);
-    if wanted.is_empty() {
-        return Err(PaasError::usage("flag_validation", "--targets is empty"));
-    }
-    for w in &wanted {
-        if !w.eq_ignore_ascii_case("all") {
-            names::validate_target(w)?;
-        }
-    }
-    let selected = targets::load(&cd)?.select(&wanted)?;
-    let command = a.command.join(" ");
-    let spec = target_exec::ExecSpec {
-        targets: selected,
-        command: command.clone(),
-        strategy: a.fanout.strategy.strategy(),
-        max_parallel: a.fanout.max_parallel as usize,
-        continue_on_error: a.fanout.continue_on_error,
-        timeout: Some(a.timeout),
-        redactor: ops::redaction::every_value(&cd, &ops::redaction::load_vault(&cd)?),
-    };
-    let width = spec.targets.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    let input = verbs::targets::ExecInput::from_args(a)?;
+    let width = inv
+        .existing_cd()
+        .and_then(|cd| targets::load(&cd))
+        .and_then(|doc| doc.select(&input.targets))
+        .map(|ts| ts.iter().map(|t| t.name.len()).max().unwrap_or(0))
+        .unwrap_or(0);
     let json = inv.json;
-    let on_line: target_exec::TargetLineSink =
+    let lines: target_exec::TargetLineSink =
         Arc::new(move |target, stream, line| print_prefixed(json, width, target, stream, line));
-    let pool = ops::pool(&inv.root, inv.connect_timeout);
-    let spec_ref = &spec;
-    let (plan, outcomes) = block_on(|cancel| async move {
-        let r = target_exec::run(&pool, &inv.context, spec_ref, on_line, &cancel).await;
+    run_verb(inv, Some(lines), |scope| async move {
+        verbs::targets::exec(&scope, &input).await
+    })
+}
+
+/// Runs one verb on a fresh runtime with this invocation's scope: a target's output goes to
+/// `lines` (nowhere when `None`), the verb's notes nowhere (its text says it all at the end);
+/// the SSH masters are closed after.
+pub fn run_verb<F, Fut>(
+    inv: &Invocation,
+    lines: Option<target_exec::TargetLineSink>,
+    f: F,
+) -> Result<Report>
+where
+    F: FnOnce(verbs::Scope) -> Fut,
+    Fut: std::future::Future<Output = Result<Report>>,
+{
+    let pool = Arc::new(ops::pool(&inv.root, inv.connect_timeout));
+    let mut progress = verbs::Progress::quiet();
+    if let Some(lines) = lines {
+        progress.lines = lines;
+    }
+    block_on(|cancel| async move {
+        progress.cancel = cancel;
+        let scope = inv.scope(pool.clone(), progress);
+        let r = f(scope).await;
         pool.close_all().await;
         r
-    })?;
-    let rows: Vec<serde_json::Value> = outcomes
-        .iter()
-        .map(|o| {
-            let mut v = json!({"target": o.target, "status": o.status.as_str()});
-            if let Some(d) = &o.detail {
-                v["exit_code"] = json!(d.exit_code);
-                v["duration_ms"] = json!(d.duration_ms);
-                v["output_tail"] = json!(d.output_tail);
-                v["lines"] = json!(d.lines);
-                v["dropped_lines"] = json!(d.dropped_lines);
-            }
-            if let Some(e) = &o.error {
-                v["error"] = super::output::error_object(e);
-            }
-            v
-        })
-        .collect();
-    let statuses = fanout::statuses(&outcomes);
-    let mut text = format!(
-        "fanout_plan={}\ntarget_statuses={statuses}\n",
-        plan.summary()
-    );
-    if json {
-        text.clear();
-    }
-    let rep = Report::ok()
-        .field("remote_command", &command)
-        .field("strategy", spec.strategy.as_str())
-        .field("max_parallel", a.fanout.max_parallel)
-        .field("continue_on_error", a.fanout.continue_on_error)
-        .field("fanout_plan", plan.summary())
-        .field("target_statuses", &statuses)
-        .list(&rows)
-        .text(text);
-    Ok(match fanout::aggregate_error(&outcomes) {
-        Some(e) => rep.failed_with(e),
-        None => rep,
-    })
+    })?
 }
 
 /// `target bootstrap`: the key installed over one password login, key auth verified, the

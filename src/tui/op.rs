@@ -9,7 +9,8 @@ use crate::ops::deploy::Common;
 use crate::ops::secrets::SecretValue;
 use crate::ops::targets::NewTarget;
 use crate::policy::guard::Verb;
-use crate::remote::fanout::{FanoutPlan, Strategy};
+use crate::remote::fanout::FanoutPlan;
+use crate::verbs::targets::{CheckInput, ExecInput};
 
 /// A plan made locally and shown for confirmation; applying it runs exactly this release.
 #[derive(Debug, Clone)]
@@ -26,9 +27,7 @@ impl PartialEq for Planned {
 /// An operation on a context.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
-    CheckTargets {
-        targets: Vec<String>,
-    },
+    CheckTargets(CheckInput),
     AddTarget(NewTarget),
     RemoveTarget {
         name: String,
@@ -36,13 +35,7 @@ pub enum Op {
     UseTarget {
         name: String,
     },
-    Exec {
-        targets: Vec<String>,
-        command: String,
-        strategy: Strategy,
-        max_parallel: usize,
-        continue_on_error: bool,
-    },
+    Exec(ExecInput),
     Deploy {
         common: Common,
         rollback_on_failure: bool,
@@ -168,11 +161,11 @@ pub enum Op {
 impl Op {
     pub fn verb(&self) -> Verb {
         match self {
-            Op::CheckTargets { .. } => Verb::TargetCheck,
+            Op::CheckTargets(_) => Verb::TargetCheck,
             Op::AddTarget(_) => Verb::TargetAdd,
             Op::RemoveTarget { .. } => Verb::TargetRemove,
             Op::UseTarget { .. } => Verb::TargetUse,
-            Op::Exec { .. } => Verb::TargetExec,
+            Op::Exec(_) => Verb::TargetExec,
             Op::Deploy { .. } => Verb::Deploy,
             Op::Rollback { .. } => Verb::Rollback,
             Op::Apply(p) => match p.0.kind {
@@ -230,17 +223,20 @@ impl Op {
         matches!(self, Op::Deploy { .. } | Op::Rollback { .. })
     }
 
+    /// Checks these targets with the flags' defaults.
+    pub fn check(targets: Vec<String>) -> Op {
+        Op::CheckTargets(CheckInput::of(targets))
+    }
+
     /// A short title for the task list.
     pub fn title(&self) -> String {
         match self {
-            Op::CheckTargets { targets } if targets.len() == 1 => format!("check {}", targets[0]),
-            Op::CheckTargets { targets } => format!("check {} targets", targets.len()),
+            Op::CheckTargets(c) if c.targets.len() == 1 => format!("check {}", c.targets[0]),
+            Op::CheckTargets(c) => format!("check {} targets", c.targets.len()),
             Op::AddTarget(t) => format!("add target {}", t.name),
             Op::RemoveTarget { name } => format!("remove target {name}"),
             Op::UseTarget { name } => format!("use target {name}"),
-            Op::Exec {
-                targets, command, ..
-            } => format!("exec on {}: {command}", targets.join(",")),
+            Op::Exec(x) => format!("exec on {}: {}", x.targets.join(","), x.command),
             Op::Deploy { common, .. } => format!("plan deploy {}", common.app),
             Op::Rollback { common, .. } => format!("plan rollback {}", common.app),
             Op::Apply(p) => format!("{} {} {}", p.0.kind.command(), p.0.app, p.0.release),
@@ -305,9 +301,9 @@ impl Op {
                 .unwrap_or_else(|| n.to_string())
         };
         match self {
-            Op::CheckTargets { targets: ts } => {
+            Op::CheckTargets(c) => {
                 let mut v = vec!["read-only preflight over SSH:".to_string()];
-                v.extend(ts.iter().map(|t| format!("  {}", addr(t))));
+                v.extend(c.targets.iter().map(|t| format!("  {}", addr(t))));
                 v
             }
             Op::AddTarget(t) => vec![
@@ -322,13 +318,14 @@ impl Op {
                 format!("writes contexts/{ctx}/targets.json"),
             ],
             Op::UseTarget { name } => vec![format!("make {} the current target", addr(name))],
-            Op::Exec {
+            Op::Exec(ExecInput {
                 targets: ts,
                 command,
                 strategy,
                 max_parallel,
                 continue_on_error,
-            } => {
+                ..
+            }) => {
                 let plan = FanoutPlan::new(*strategy, ts, *max_parallel);
                 let mut v = vec![
                     format!("run on {} target(s): {command}", ts.len()),

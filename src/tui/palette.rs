@@ -13,6 +13,7 @@ use crate::cli::{
     LockCmd, RecipientCmd, SecretCmd, StageCmd, TargetCmd, VaultCmd,
 };
 use crate::state::names;
+use crate::verbs::targets::{CheckInput, ExecInput};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PaletteCmd {
@@ -176,12 +177,13 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         })
         .unwrap_or_default();
     let op = match cmd {
-        Command::Target(TargetCmd::Check(a)) => Op::CheckTargets {
-            targets: match a.target {
-                Some(t) => vec![t],
+        Command::Target(TargetCmd::Check(a)) => Op::CheckTargets(CheckInput {
+            targets: match &a.target {
+                Some(t) => vec![t.clone()],
                 None => known,
             },
-        },
+            ..CheckInput::from_args(&a)
+        }),
         Command::Target(TargetCmd::Add(a)) => Op::AddTarget(a.new_target()),
         Command::Target(TargetCmd::Remove { name, .. }) => Op::RemoveTarget { name },
         Command::Target(TargetCmd::Use { name }) => Op::UseTarget { name },
@@ -192,13 +194,10 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             } else {
                 wanted
             };
-            Op::Exec {
+            Op::Exec(ExecInput {
                 targets,
-                command: a.command.join(" "),
-                strategy: a.fanout.strategy.strategy(),
-                max_parallel: a.fanout.max_parallel as usize,
-                continue_on_error: a.fanout.continue_on_error,
-            }
+                ..ExecInput::from_args(&a).map_err(|e| e.message)?
+            })
         }
         Command::Context(ContextCmd::Use { name }) => Op::ContextUse {
             name: name.get().unwrap_or(&active).to_string(),

@@ -2,9 +2,8 @@
 //! operation, and a reload of what changed.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use futures::StreamExt;
 use serde_json::{Map, Value};
 
 use super::super::action::{Action, Op};
@@ -12,13 +11,13 @@ use super::super::model::load_contexts;
 use super::{Env, load, run_doctor, spawn_doctor};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::deploy;
-use crate::ops::{self, logs, target_check, target_exec};
+use crate::ops::{self, logs};
 use crate::remote::fanout::{self, Outcome, TargetStatus};
 use crate::remote::{BoxFuture, Stream};
 use crate::state::context::{self, InitSpec};
 use crate::state::events::{EventFollower, EventWatch};
-use crate::state::targets;
 use crate::tasks::{TaskCtx, TaskMeta, TaskRunner};
+use crate::verbs::{self, Outcome as VerbOutcome};
 
 /// Runs each target of a deploy as a console task of its own (cancelled with its parent).
 struct TaskExecutor {
@@ -77,15 +76,35 @@ impl deploy::Executor for TaskExecutor {
     }
 }
 
+/// The scope of a console task: a target's output and the verb's notes go into the task's log.
+fn scope(env: &Env, active: &str, ctx: &TaskCtx) -> verbs::Scope {
+    let (lines, notes) = (ctx.sink.clone(), ctx.sink.clone());
+    verbs::Scope {
+        root: env.root.clone(),
+        context: active.to_string(),
+        operator: env.operator.clone(),
+        front: verbs::Front::Console,
+        pool: env.pool.clone(),
+        progress: verbs::Progress {
+            lines: Arc::new(move |t, stream, line| lines(stream, format!("{t} | {line}"))),
+            note: Arc::new(move |line| notes(Stream::Stdout, line)),
+            cancel: ctx.cancel.clone(),
+        },
+    }
+}
+
 /// Runs one operation inside a task; records its audit row and reloads what it changed.
 pub(super) async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Result<String> {
     let started = Instant::now();
     let subject = op.subject_context(&active).to_string();
     let verb = op.verb();
-    let mut fields = Map::new();
-    fields.insert("frontend".into(), "console".into());
-    let result = execute(&env, &active, &op, &ctx, &mut fields).await;
-    if let Err(e) = &result {
+    let scope = scope(&env, &active, &ctx);
+    let result = execute(&env, &active, &op, &ctx, &scope).await;
+    let error = match &result {
+        Ok(o) => o.error.clone(),
+        Err(e) => Some(e.clone()),
+    };
+    if let Some(e) = &error {
         ctx.note(format!("error[{}]: {}", e.code, e.message));
         if !e.remediation.is_empty() {
             ctx.note(format!(
@@ -94,38 +113,55 @@ pub(super) async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Re
             ));
         }
     }
-    let spec = verb.spec();
     // A verification is a read that still leaves a record, as headless.
     let verify = matches!(&op, Op::Backup(b) if matches!(b.action, crate::tui::backup::BackupAction::Verify { .. }));
-    let audited = spec.danger != crate::policy::guard::Danger::Read
-        || spec.remote
-        || result.is_err()
-        || verify;
-    if audited
-        && !matches!(op, Op::EventsTail)
-        && let Err(e) = env.root.context(&subject).and_then(|cd| {
-            ops::audit::record(
-                &cd,
-                &env.operator,
-                verb.command(),
-                result.is_ok(),
-                started.elapsed(),
-                fields,
-                result.as_ref().err(),
-            )
-        })
-    {
-        tracing::error!("could not audit {}: {}", verb.command(), e.message);
+    if verbs::audited(verb, verify, error.is_some()) && !matches!(op, Op::EventsTail) {
+        verbs::record(
+            &env.root,
+            &subject,
+            &env.operator,
+            verbs::Front::Console,
+            verb.command(),
+            started,
+            &result,
+        );
     }
-    if spec.danger != crate::policy::guard::Danger::Read {
+    if verb.spec().danger != crate::policy::guard::Danger::Read {
         // A change can change what the doctor finds (a new target, a new vault key).
         spawn_doctor(&env, subject.clone());
     }
     load(&env, active);
-    result
+    match (result, error) {
+        (_, Some(e)) => Err(e),
+        (Ok(o), None) => Ok(o.headline()),
+        (Err(e), None) => Err(e),
+    }
 }
 
 async fn execute(
+    env: &Env,
+    active: &str,
+    op: &Op,
+    ctx: &TaskCtx,
+    scope: &verbs::Scope,
+) -> Result<VerbOutcome> {
+    match op {
+        Op::CheckTargets(input) => verbs::targets::check(scope, input).await,
+        Op::Exec(input) => verbs::targets::exec(scope, input).await,
+        _ => {
+            let mut fields = Map::new();
+            let r = execute_op(env, active, op, ctx, &mut fields).await;
+            let mut out = VerbOutcome::ok();
+            out.audit = fields;
+            Ok(match r {
+                Ok(line) => out.summary(line),
+                Err(e) => out.failed_with(e),
+            })
+        }
+    }
+}
+
+async fn execute_op(
     env: &Env,
     active: &str,
     op: &Op,
@@ -135,48 +171,6 @@ async fn execute(
     // Resolved where an action needs it: creating the first context has no active one.
     let cd = env.root.context(active);
     match op {
-        Op::CheckTargets { targets: names } => {
-            let cd = cd?;
-            let selected = targets::load(&cd)?.select(names)?;
-            fields.insert("targets".into(), names.join(",").into());
-            ctx.note(format!("checking {} target(s)…", selected.len()));
-            // Owned inputs per check: the task future must not borrow across the stream.
-            let checks = selected.into_iter().map(|t| {
-                let (pool, sink, cancel) = (env.pool.clone(), ctx.sink.clone(), ctx.cancel.clone());
-                let (context, timeout) = (active.to_string(), env.check_timeout);
-                async move {
-                    let r = target_check::check_target(&pool, &context, &t, timeout, &cancel).await;
-                    for line in target_check::describe(&r) {
-                        sink(Stream::Stdout, line);
-                    }
-                    r
-                }
-            });
-            let results: Vec<target_check::CheckResult> = futures::stream::iter(checks)
-                .buffer_unordered(16)
-                .collect()
-                .await;
-            target_check::save_checks(&cd, &results)?;
-            let _ = env.tx.send(Action::Checked {
-                context: active.to_string(),
-                results: results.clone(),
-            });
-            let failed: Vec<&target_check::CheckResult> =
-                results.iter().filter(|r| !r.ok()).collect();
-            fields.insert(
-                "failed_targets".into(),
-                failed
-                    .iter()
-                    .map(|r| r.target.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-                    .into(),
-            );
-            match target_check::failure(&results) {
-                None => Ok(format!("{} target(s) ok", results.len())),
-                Some(e) => Err(e),
-            }
-        }
         Op::AddTarget(spec) => {
             let added = ops::targets::add(&cd?, spec)?;
             fields.insert("name".into(), added.target.name.clone().into());
@@ -211,40 +205,6 @@ async fn execute(
             let msg = format!("current target is now {t}");
             ctx.note(&msg);
             Ok(msg)
-        }
-        Op::Exec {
-            targets: names,
-            command,
-            strategy,
-            max_parallel,
-            continue_on_error,
-        } => {
-            let cd = cd?;
-            let selected = targets::load(&cd)?.select(names)?;
-            fields.insert("remote_command".into(), command.clone().into());
-            let spec = target_exec::ExecSpec {
-                targets: selected,
-                command: command.clone(),
-                strategy: *strategy,
-                max_parallel: *max_parallel,
-                continue_on_error: *continue_on_error,
-                timeout: Some(Duration::from_secs(600)),
-                redactor: ops::redaction::every_value(&cd, &ops::redaction::load_vault(&cd)?),
-            };
-            let sink = ctx.sink.clone();
-            let on_line: target_exec::TargetLineSink =
-                Arc::new(move |t, stream, line| sink(stream, format!("{t} | {line}")));
-            let (plan, outcomes) =
-                target_exec::run(&env.pool, active, &spec, on_line, &ctx.cancel).await;
-            let statuses = fanout::statuses(&outcomes);
-            ctx.note(format!("fanout_plan={}", plan.summary()));
-            ctx.note(format!("target_statuses={statuses}"));
-            fields.insert("fanout_plan".into(), plan.summary().into());
-            fields.insert("target_statuses".into(), statuses.clone().into());
-            match fanout::aggregate_error(&outcomes) {
-                Some(e) => Err(e),
-                None => Ok(statuses),
-            }
         }
         Op::EventsTail => {
             ctx.note(format!("following the events of {active}…"));

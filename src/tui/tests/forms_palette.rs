@@ -191,3 +191,33 @@ fn the_palette_shows_and_releases_deploy_locks() {
         })
     );
 }
+
+#[test]
+fn the_palette_carries_a_checks_flags_into_the_verbs_input() {
+    let mut app = app_with(false, true);
+    update(&mut app, key(':'));
+    type_text(&mut app, "target check --all --parallel 3 --timeout 7s");
+    let fx = update(&mut app, code(KeyCode::Enter));
+    let input = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Run {
+                op: Op::CheckTargets(c),
+                ..
+            } => Some(c.clone()),
+            _ => None,
+        })
+        .expect("a check ran");
+    assert_eq!(input.parallel, 3);
+    assert_eq!(input.timeout, std::time::Duration::from_secs(7));
+    assert_eq!(input.targets.len(), 2, "{input:?}");
+    // a key press checks with the flags' defaults, the same the command line has
+    update(&mut app, key(':'));
+    type_text(&mut app, "target check --target edge-a");
+    let fx = update(&mut app, code(KeyCode::Enter));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Run { op: Op::CheckTargets(c), .. }
+            if *c == crate::verbs::targets::CheckInput::of(vec!["edge-a".into()])
+    )));
+}

@@ -248,9 +248,7 @@ fn type_text(app: &mut App, s: &str) {
 /// Every op, one per variant; `variant` makes a new variant fail to compile until it is here.
 fn every_op(active: &str) -> Vec<Op> {
     vec![
-        Op::CheckTargets {
-            targets: vec!["edge-a".into()],
-        },
+        Op::check(vec!["edge-a".into()]),
         Op::AddTarget(NewTarget {
             name: "edge-c".into(),
             host: "203.0.113.30".into(),
@@ -267,13 +265,14 @@ fn every_op(active: &str) -> Vec<Op> {
         Op::UseTarget {
             name: "edge-b".into(),
         },
-        Op::Exec {
+        Op::Exec(crate::verbs::targets::ExecInput {
             targets: vec!["edge-a".into()],
             command: "uptime".into(),
             strategy: Strategy::Serial,
             max_parallel: 1,
             continue_on_error: false,
-        },
+            timeout: crate::cli::DEFAULT_EXEC_TIMEOUT,
+        }),
         Op::Deploy {
             common: crate::ops::deploy::Common::new("api"),
             rollback_on_failure: true,
@@ -390,11 +389,11 @@ fn every_op(active: &str) -> Vec<Op> {
 
 fn variant(op: &Op) -> usize {
     match op {
-        Op::CheckTargets { .. } => 0,
+        Op::CheckTargets(_) => 0,
         Op::AddTarget(_) => 1,
         Op::RemoveTarget { .. } => 2,
         Op::UseTarget { .. } => 3,
-        Op::Exec { .. } => 4,
+        Op::Exec(_) => 4,
         Op::Deploy { .. } => 5,
         Op::Rollback { .. } => 6,
         Op::Logs { .. } => 7,

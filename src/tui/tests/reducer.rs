@@ -164,7 +164,7 @@ fn keys_drive_navigation_contexts_and_quit() {
     assert!(fx.iter().any(|e| matches!(
         e,
         Effect::Run {
-            op: Op::CheckTargets { .. },
+            op: Op::CheckTargets(_),
             ..
         }
     )));
@@ -347,9 +347,11 @@ fn palette_runs_headless_verbs_and_switches_contexts() {
     update(&mut app, key(':'));
     type_text(&mut app, "target check --all");
     let fx = update(&mut app, code(KeyCode::Enter));
-    assert!(fx.iter().any(
-        |e| matches!(e, Effect::Run { op: Op::CheckTargets { targets }, .. } if targets.len() == 2)
-    ));
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, Effect::Run { op: Op::CheckTargets(c), .. } if c.targets.len() == 2)
+        )
+    );
     update(&mut app, key(':'));
     type_text(&mut app, "ctx dog");
     update(&mut app, code(KeyCode::Tab));

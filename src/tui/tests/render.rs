@@ -55,13 +55,14 @@ fn confirmation_dialog_snapshot() {
     let mut app = app_with(false, true);
     request(
         &mut app,
-        Op::Exec {
+        Op::Exec(crate::verbs::targets::ExecInput {
             targets: vec!["edge-a".into(), "edge-b".into()],
             command: "docker system prune -f".into(),
             strategy: Strategy::Rolling,
             max_parallel: 1,
             continue_on_error: false,
-        },
+            timeout: crate::cli::DEFAULT_EXEC_TIMEOUT,
+        }),
     );
     type_text(&mut app, "prod");
     let t = render(&app, &runner, 110, 34);

@@ -245,12 +245,7 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
                 return Some(Vec::new());
             }
             if app.keymap.is(Cmd::Check, &k) {
-                return Some(request(
-                    app,
-                    Op::CheckTargets {
-                        targets: vec![name],
-                    },
-                ));
+                return Some(request(app, Op::check(vec![name])));
             }
             if app.keymap.is(Cmd::EditTarget, &k) {
                 app.overlay = Overlay::Form(Box::new(form(FormKind::EditTarget(name), app)));

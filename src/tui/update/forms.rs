@@ -14,6 +14,7 @@ use crate::ops::secrets::SecretValue;
 use crate::ops::targets::NewTarget;
 use crate::remote::fanout::Strategy;
 use crate::state::names;
+use crate::verbs::targets::ExecInput;
 
 /// The context types offered by the context form (any other type can be typed headless).
 pub const CONTEXT_TYPES: [&str; 5] = [
@@ -375,13 +376,14 @@ fn submit_form(app: &App, f: &Form) -> Result<Op, String> {
             if command.is_empty() {
                 return Err("the command is empty".into());
             }
-            Ok(Op::Exec {
+            Ok(Op::Exec(ExecInput {
                 targets,
                 command,
                 strategy,
                 max_parallel,
                 continue_on_error: false,
-            })
+                timeout: crate::cli::DEFAULT_EXEC_TIMEOUT,
+            }))
         }
         FormKind::ContextInit => {
             let name = f.value("name");

@@ -352,7 +352,7 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             request(app, Op::ContextUse { name })
         }
         Cmd::Check => match selected_target_name(app) {
-            Some(t) => request(app, Op::CheckTargets { targets: vec![t] }),
+            Some(t) => request(app, Op::check(vec![t])),
             None => Vec::new(),
         },
         Cmd::CheckAll => {
@@ -364,7 +364,7 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                 );
                 return Vec::new();
             }
-            request(app, Op::CheckTargets { targets })
+            request(app, Op::check(targets))
         }
         Cmd::AddTarget => {
             if missing_context(app) {

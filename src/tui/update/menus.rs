@@ -31,9 +31,7 @@ pub(super) fn open_menu(app: &mut App) {
                 None => "targets".into(),
             };
             if let Some(t) = sel {
-                let check = Op::CheckTargets {
-                    targets: vec![t.clone()],
-                };
+                let check = Op::check(vec![t.clone()]);
                 items.push(item(app, format!("check {t}"), Cmd::Check, check, None));
                 let use_it = Op::UseTarget { name: t.clone() };
                 items.push(item(
@@ -48,7 +46,7 @@ pub(super) fn open_menu(app: &mut App) {
             }
             let all = all_target_names(app);
             if !all.is_empty() {
-                let op = Op::CheckTargets { targets: all };
+                let op = Op::check(all);
                 items.push(item(
                     app,
                     "check all targets".into(),
