@@ -228,7 +228,7 @@ pub fn next_steps(context: &str) -> String {
         "to give it an isolated incus project (STAGE-GBO): add the incus host as a target \
          (`paasdeck --context {context} target add --name HOST --host H --user U`), write the stage \
          object with `paasdeck --context {context} stage configure --from-file stage.json`, then \
-         `stage plan`, `stage init`, `stage clone` (README: \"STAGE-GBO in paasdeck\")"
+         `stage plan`, `stage init`, `stage clone` (docs/stage.md)"
     )
 }
 
@@ -239,7 +239,7 @@ fn input_error(path: &std::path::Path, e: &stage::Invalid) -> PaasError {
             .with_remediation("the staging project must be a project of its own, never `default` or the source project")
     } else {
         PaasError::usage("stage_configure", msg)
-            .with_remediation("fix that field; the README section \"STAGE-GBO in paasdeck\" shows a complete stage object")
+            .with_remediation("fix that field; docs/stage.md shows a complete stage object")
     }
 }
 

@@ -43,7 +43,7 @@ pub fn load(cd: &ContextDir) -> Result<Stage> {
         )
         .as_usage()
         .with_remediation(format!(
-            "write one with `paasdeck --context {} stage configure --from-file stage.json` (README: STAGE-GBO in paasdeck)",
+            "write one with `paasdeck --context {} stage configure --from-file stage.json` (docs/stage.md shows a complete one)",
             cd.name()
         ))
     })?;

@@ -1,5 +1,7 @@
 //! Reset, destroy and the configuration commands.
 
+use std::path::PathBuf;
+
 use serde_json::{Value, json};
 
 use super::lab::*;
@@ -204,4 +206,47 @@ fn destroy_needs_force_and_removes_the_project() {
     assert_every_call_names_a_project(&lab.calls());
     let doc = lab.ok(&["stage", "destroy", "--force"]);
     assert_eq!(doc["deleted"], json!([]));
+}
+
+/// Every hint about writing a stage object names the page that documents one, and that page
+/// holds a complete stage object.
+#[test]
+fn stage_hints_name_the_page_with_a_complete_stage_object() {
+    let page = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/stage.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    for field in [
+        "\"host_target\"",
+        "\"source_project\"",
+        "\"components\"",
+        "\"min_host_free\"",
+    ] {
+        assert!(text.contains(field), "docs/stage.md lacks {field}");
+    }
+
+    let lab = Lab::local();
+    // A stage command before there is a stage object.
+    let (code, doc, _) = lab.run(&["stage", "status"]);
+    assert_eq!(code, 2, "{doc:#}");
+    let hint = doc["error"]["remediation"].as_str().unwrap();
+    assert!(hint.contains("stage configure --from-file"), "{hint}");
+    assert!(hint.contains("docs/stage.md"), "{hint}");
+
+    // A stage object with a bad field.
+    let mut bad = stage_object(&COMPONENTS[..2]);
+    bad["components"][1]["ip"] = json!("10.0.9.11");
+    let f = lab.env.work.join("bad.json");
+    std::fs::write(&f, bad.to_string()).unwrap();
+    let (code, doc, _) = lab.run(&["stage", "configure", "--from-file", f.to_str().unwrap()]);
+    assert_eq!(code, 2, "{doc:#}");
+    let hint = doc["error"]["remediation"].as_str().unwrap();
+    assert!(hint.contains("docs/stage.md"), "{hint}");
+
+    // A new staging context's next steps.
+    let (code, doc) = lab
+        .env
+        .json(&["context", "init", "stg2", "--type", "staging"]);
+    assert_eq!(code, 0, "{doc:#}");
+    let next = doc["next"].as_str().unwrap();
+    assert!(next.contains("stage configure --from-file"), "{next}");
+    assert!(next.contains("docs/stage.md"), "{next}");
 }
