@@ -266,7 +266,21 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::TasksChanged => Vec::new(),
+        Action::Tasks(tasks) => {
+            app.tasks = tasks;
+            Vec::new()
+        }
+        Action::Clock(now) => {
+            app.now = now;
+            Vec::new()
+        }
+        Action::DoctorInputChanged(name) => vec![Effect::Doctor(name)],
+        Action::IncidentsChanged(names) => vec![Effect::LoadIncidents(names)],
+        Action::ContextChanged(name) => vec![Effect::Load(name)],
+        Action::Stop => {
+            app.quit = true;
+            Vec::new()
+        }
     }
 }
 
