@@ -2,13 +2,13 @@
 //! the enable form and the disable request, each through the one guard as `app addon
 //! enable|disable` go headless.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::super::action::{Effect, Op};
 use super::super::app::{App, FlashLevel, Form, FormKind, Overlay};
 use super::super::keymap::Cmd;
+use super::details::moved;
 use super::forms::{choice, field, form};
-use super::overlays::is_ctrl_c;
 use super::request::request;
 use crate::ops::addon::{EnableSpec, PACKS};
 
@@ -27,7 +27,7 @@ pub(super) fn open(app: &mut App) {
 
 /// A key in the add-ons view: move, enable (the add key), disable (the remove key), close.
 pub(super) fn key(app: &mut App, name: String, mut selected: usize, k: KeyEvent) -> Vec<Effect> {
-    if matches!(k.code, KeyCode::Esc | KeyCode::Char('q')) || is_ctrl_c(&k) {
+    if app.keymap.is(Cmd::ViewClose, &k) {
         return Vec::new();
     }
     let rows: Vec<String> = app
@@ -35,16 +35,14 @@ pub(super) fn key(app: &mut App, name: String, mut selected: usize, k: KeyEvent)
         .and_then(|s| s.apps.iter().find(|a| a.name == name))
         .map(|a| a.addons.iter().map(|r| r.name.clone()).collect())
         .unwrap_or_default();
-    let n = rows.len().max(1);
-    match k.code {
-        KeyCode::Down | KeyCode::Char('j') => selected = (selected + 1) % n,
-        KeyCode::Up | KeyCode::Char('k') => selected = (selected + n - 1) % n,
-        _ if app.keymap.is(Cmd::AddApp, &k) => {
+    match moved(&app.keymap, selected, rows.len(), &k) {
+        Some(i) => selected = i,
+        None if app.keymap.is(Cmd::AddApp, &k) => {
             let f = form(FormKind::EnableAddon(name), app);
             app.overlay = Overlay::Form(Box::new(f));
             return Vec::new();
         }
-        _ if app.keymap.is(Cmd::RemoveApp, &k) => {
+        None if app.keymap.is(Cmd::RemoveApp, &k) => {
             return match rows.get(selected) {
                 Some(addon) => request(
                     app,
@@ -63,7 +61,7 @@ pub(super) fn key(app: &mut App, name: String, mut selected: usize, k: KeyEvent)
                 }
             };
         }
-        _ => {}
+        None => {}
     }
     app.overlay = Overlay::Addons {
         app: name,

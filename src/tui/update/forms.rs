@@ -2,13 +2,13 @@
 //! typing; a choice moves with ←/→, a pick list ticks with Space, a masked field never shows
 //! what is typed.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::super::action::{Effect, Op};
 use super::super::app::{App, Field, FieldKind, Form, FormKind, Overlay, new_input};
-use super::keys::all_target_names;
-use super::overlays::is_ctrl_c;
+use super::super::keymap::{Cmd, Keymap};
 use super::request::request;
+use super::targets::all_target_names;
 use crate::ops::apps::AppSpec;
 use crate::ops::secrets::SecretValue;
 use crate::ops::targets::NewTarget;
@@ -444,33 +444,34 @@ fn submit_form(app: &App, f: &Form) -> Result<Op, String> {
     }
 }
 
-/// A key on a field that is not free text.
-fn field_key(field: &mut Field, k: &KeyEvent) -> bool {
-    match (&mut field.kind, k.code) {
-        (FieldKind::Choice { options, index }, KeyCode::Right | KeyCode::Char(' ')) => {
+/// A key on a field that is not free text: true when the field took it.
+fn field_key(km: &Keymap, field: &mut Field, k: &KeyEvent) -> bool {
+    let cmds = [Cmd::OptionToggle, Cmd::OptionNext, Cmd::OptionPrev];
+    match (&mut field.kind, km.which(&cmds, k, false)) {
+        (FieldKind::Choice { options, index }, Some(Cmd::OptionNext | Cmd::OptionToggle)) => {
             *index = (*index + 1) % options.len().max(1);
             true
         }
-        (FieldKind::Choice { options, index }, KeyCode::Left) => {
+        (FieldKind::Choice { options, index }, Some(_)) => {
             let n = options.len().max(1);
             *index = (*index + n - 1) % n;
             true
         }
-        (FieldKind::Pick { options, cursor }, KeyCode::Right) => {
+        (FieldKind::Pick { options, cursor }, Some(Cmd::OptionNext)) => {
             *cursor = (*cursor + 1).min(options.len().saturating_sub(1));
             true
         }
-        (FieldKind::Pick { cursor, .. }, KeyCode::Left) => {
+        (FieldKind::Pick { cursor, .. }, Some(Cmd::OptionPrev)) => {
             *cursor = cursor.saturating_sub(1);
             true
         }
-        (FieldKind::Pick { options, cursor }, KeyCode::Char(' ')) => {
+        (FieldKind::Pick { options, cursor }, Some(_)) => {
             if let Some((_, on)) = options.get_mut(*cursor) {
                 *on = !*on;
             }
             true
         }
-        (FieldKind::Toggle(on), KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right) => {
+        (FieldKind::Toggle(on), Some(_)) => {
             *on = !*on;
             true
         }
@@ -479,39 +480,33 @@ fn field_key(field: &mut Field, k: &KeyEvent) -> bool {
     }
 }
 
-/// A key while a form is open.
+/// A key while a form is open: the form's commands, then the focused field's.
 pub(super) fn form_key(app: &mut App, mut f: Box<Form>, k: KeyEvent) -> Vec<Effect> {
-    if k.code == KeyCode::Esc || is_ctrl_c(&k) {
-        return Vec::new();
-    }
+    // A text field takes the keys that type characters.
+    let typing = f
+        .fields
+        .get(f.focus)
+        .is_some_and(|x| matches!(x.kind, FieldKind::Text | FieldKind::Masked));
+    let cmds = [
+        Cmd::FormCancel,
+        Cmd::FormNext,
+        Cmd::FormPrev,
+        Cmd::FormSubmit,
+    ];
     let last = f.fields.len().saturating_sub(1);
-    match k.code {
-        KeyCode::Tab | KeyCode::Down => f.focus_on((f.focus + 1).min(last)),
-        KeyCode::BackTab | KeyCode::Up => f.focus_on(f.focus.saturating_sub(1)),
-        KeyCode::Enter if f.focus < last => f.focus_on(f.focus + 1),
-        KeyCode::Enter => match submit_form(app, &f) {
-            Ok(op) => {
-                if let (Op::SetSecret { .. }, Some(at)) = (&op, app.identity_missing_at.clone()) {
-                    return super::keygen::offer(app, f, &at);
-                }
-                let fx = request(app, op);
-                // Refused: the form stays, with what was typed, and says why.
-                let goes_ahead = fx
-                    .iter()
-                    .any(|e| matches!(e, Effect::Run { .. } | Effect::Plan { .. }));
-                if !goes_ahead && matches!(app.overlay, Overlay::None) {
-                    f.error = app.flash.as_ref().map(|m| m.text.clone());
-                    app.overlay = Overlay::Form(f);
-                }
-                // Otherwise the form (and a typed secret with it) is dropped here.
-                return fx;
-            }
+    match app.keymap.which(&cmds, &k, typing) {
+        Some(Cmd::FormCancel) => return Vec::new(),
+        Some(Cmd::FormNext) => f.focus_on((f.focus + 1).min(last)),
+        Some(Cmd::FormPrev) => f.focus_on(f.focus.saturating_sub(1)),
+        Some(_) if f.focus < last => f.focus_on(f.focus + 1),
+        Some(_) => match submit_form(app, &f) {
+            Ok(op) => return submitted(app, f, op),
             Err(e) => f.error = Some(e),
         },
-        _ => {
+        None => {
             let focus = f.focus;
             if let Some(field) = f.fields.get_mut(focus)
-                && !field_key(field, &k)
+                && !field_key(&app.keymap, field, &k)
             {
                 field.input.input(k);
             }
@@ -520,4 +515,22 @@ pub(super) fn form_key(app: &mut App, mut f: Box<Form>, k: KeyEvent) -> Vec<Effe
     }
     app.overlay = Overlay::Form(f);
     Vec::new()
+}
+
+/// A form whose fields make an op: the guard is asked (a first secret offers `vault keygen`).
+fn submitted(app: &mut App, mut f: Box<Form>, op: Op) -> Vec<Effect> {
+    if let (Op::SetSecret { .. }, Some(at)) = (&op, app.identity_missing_at.clone()) {
+        return super::keygen::offer(app, f, &at);
+    }
+    let fx = request(app, op);
+    // Refused: the form stays, with what was typed, and says why.
+    let goes_ahead = fx
+        .iter()
+        .any(|e| matches!(e, Effect::Run { .. } | Effect::Plan { .. }));
+    if !goes_ahead && matches!(app.overlay, Overlay::None) {
+        f.error = app.flash.as_ref().map(|m| m.text.clone());
+        app.overlay = Overlay::Form(f);
+    }
+    // Otherwise the form (and a typed secret with it) is dropped here.
+    fx
 }
