@@ -80,7 +80,7 @@ pub(super) fn key(app: &mut App, mut c: Box<Confirm>, k: KeyEvent) -> Vec<Effect
             _ => 10,
         };
         // Wrapped as drawn: every piece of a long line can be scrolled to.
-        let drawn = crate::tui::ui::overlays::confirm_lines(&c.lines, app.size.0);
+        let drawn = crate::tui::ui::confirm::confirm_lines(&c.lines, app.size.0);
         let max = drawn.len().saturating_sub(1) as i32;
         c.scroll = (c.scroll as i32 + step).clamp(0, max) as u16;
         app.overlay = Overlay::Confirm(c);

@@ -11,6 +11,7 @@ mod confirm;
 pub(crate) mod contexts;
 mod details;
 mod doctor;
+mod form_submit;
 mod forms;
 mod history;
 mod keygen;
