@@ -77,7 +77,7 @@ fn act_in(app: &mut App, context: &str) -> Vec<Effect> {
     let Some(i) = app.contexts.iter().position(|c| c.name == context) else {
         return Vec::new();
     };
-    let fx = super::update::contexts::switch_context(app, i);
+    let fx = super::update::switch::switch_context(app, i);
     app.oncall.view = view;
     fx
 }

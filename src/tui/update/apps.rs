@@ -8,6 +8,7 @@ use super::forms::form;
 use super::request::{
     logs_unavailable, missing_context, request, request_unless, rollback_unavailable,
 };
+use super::selection::selected_app_name;
 use crate::ops::deploy::Common;
 
 /// An app command; `None` when `cmd` is not one.
@@ -78,12 +79,4 @@ fn on_selected(app: &mut App, cmd: Cmd, a: String) -> Vec<Effect> {
             request_unless(app, why, op)
         }
     }
-}
-
-fn selected_app_name(app: &mut App) -> Option<String> {
-    let a = app.selected_app().map(|a| a.name.clone());
-    if a.is_none() {
-        app.flash(FlashLevel::Warn, "no app selected");
-    }
-    a
 }

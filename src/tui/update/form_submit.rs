@@ -3,7 +3,7 @@
 
 use super::super::action::Op;
 use super::super::app::{App, Field, Form, FormKind};
-use super::targets::all_target_names;
+use super::selection::all_target_names;
 use crate::ops::apps::AppSpec;
 use crate::ops::secrets::SecretValue;
 use crate::ops::targets::NewTarget;
@@ -13,7 +13,7 @@ use crate::state::names;
 /// Builds the op a submitted form asks for, or says what is wrong.
 pub(super) fn submit_form(app: &App, f: &Form) -> Result<Op, String> {
     match &f.kind {
-        FormKind::EnableAddon(a) => super::addons::submit(a, f),
+        FormKind::EnableAddon(a) => super::addon_form::submit(a, f),
         FormKind::Acknowledge { alert, incident } => {
             crate::tui::oncall::ack::submit(alert, incident, f)
         }

@@ -1,14 +1,15 @@
-//! Forms: their fields, their keys, and the op a submitted form asks for. Text fields take
-//! typing; a choice moves with ←/→, a pick list ticks with Space, a masked field never shows
-//! what is typed.
+//! Forms: which fields each kind has, and their keys (the op a submitted form asks for is
+//! `form_submit.rs`, the field types `fields.rs`). Text fields take typing; a choice moves
+//! with ←/→, a pick list ticks with Space, a masked field never shows what is typed.
 
 use crossterm::event::KeyEvent;
 
 use super::super::action::{Effect, Op};
 use super::super::app::{App, Field, FieldKind, Form, FormKind, Overlay, new_input};
 use super::super::keymap::{Cmd, Keymap};
+use super::fields::{choice, field, masked, pick, toggle};
 use super::request::request;
-use super::targets::all_target_names;
+use super::selection::all_target_names;
 
 /// The context types offered by the context form (any other type can be typed headless).
 pub const CONTEXT_TYPES: [&str; 5] = [
@@ -18,61 +19,6 @@ pub const CONTEXT_TYPES: [&str; 5] = [
     "staging",
     "oss-demo",
 ];
-
-pub(super) fn field(label: &'static str, hint: &'static str, value: &str) -> Field {
-    let mut input = new_input(hint);
-    input.insert_str(value);
-    Field {
-        label,
-        hint,
-        kind: FieldKind::Text,
-        input,
-    }
-}
-
-fn masked(label: &'static str, hint: &'static str) -> Field {
-    let mut input = new_input(hint);
-    input.set_mask_char('•');
-    Field {
-        kind: FieldKind::Masked,
-        input,
-        ..field(label, hint, "")
-    }
-}
-
-pub(super) fn choice(
-    label: &'static str,
-    hint: &'static str,
-    options: Vec<String>,
-    value: &str,
-) -> Field {
-    let index = options.iter().position(|o| o == value).unwrap_or(0);
-    Field {
-        kind: FieldKind::Choice { options, index },
-        ..field(label, hint, "")
-    }
-}
-
-fn pick(label: &'static str, hint: &'static str, options: Vec<String>, on: &[String]) -> Field {
-    let options = options
-        .into_iter()
-        .map(|o| {
-            let ticked = on.iter().any(|x| x.eq_ignore_ascii_case(&o));
-            (o, ticked)
-        })
-        .collect();
-    Field {
-        kind: FieldKind::Pick { options, cursor: 0 },
-        ..field(label, hint, "")
-    }
-}
-
-fn toggle(label: &'static str, hint: &'static str, on: bool) -> Field {
-    Field {
-        kind: FieldKind::Toggle(on),
-        ..field(label, hint, "")
-    }
-}
 
 fn target_fields(t: Option<&crate::state::targets::Target>) -> Vec<Field> {
     let v = |f: fn(&crate::state::targets::Target) -> String| t.map(f).unwrap_or_default();
@@ -119,7 +65,7 @@ pub(super) fn form_with(kind: FormKind, app: &App, label: &str, value: &str) -> 
 
 pub(super) fn form(kind: FormKind, app: &App) -> Form {
     let fields = match &kind {
-        FormKind::EnableAddon(_) => super::addons::fields(),
+        FormKind::EnableAddon(_) => super::addon_form::fields(),
         FormKind::Acknowledge { .. } => crate::tui::oncall::ack::fields(),
         FormKind::AddTarget => {
             let mut v = vec![field("name", "edge-a", "")];

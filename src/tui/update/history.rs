@@ -6,8 +6,8 @@ use crossterm::event::KeyEvent;
 use super::super::action::{Effect, Op};
 use super::super::app::{App, History, Overlay};
 use super::super::keymap::Cmd;
-use super::details::moved;
 use super::request::request_unless;
+use super::view_keys::moved;
 use crate::ops::deploy::Common;
 
 /// A key while the release history is open (closing is the detail views' own).

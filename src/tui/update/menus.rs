@@ -5,7 +5,7 @@ use super::super::action::{Op, Pane};
 use super::super::app::{App, MenuItem, Overlay};
 use super::super::keymap::Cmd;
 use super::request::{logs_unavailable, no_context_reason, rollback_unavailable};
-use super::targets::all_target_names;
+use super::selection::all_target_names;
 use crate::ops::deploy::Common;
 use crate::policy::guard::Danger;
 

@@ -5,12 +5,14 @@
 //! history, secrets, add-ons) and per capability's commands (navigation, contexts, targets,
 //! apps, tasks); what effects deliver is sorted here.
 
+mod addon_form;
 mod addons;
 mod apps;
 mod confirm;
-pub(crate) mod contexts;
+mod contexts;
 mod details;
 mod doctor;
+mod fields;
 mod form_submit;
 mod forms;
 mod history;
@@ -24,9 +26,12 @@ mod palette;
 mod paste;
 pub(crate) mod request;
 mod secrets;
+mod selection;
 mod snapshots;
+pub(crate) mod switch;
 mod targets;
 mod tasks;
+mod view_keys;
 
 use super::action::{Action, Effect, Op, Pane};
 use super::app::{App, FLASH_SHOWN_FOR, FlashLevel, Overlay};
@@ -34,9 +39,9 @@ use super::app::{App, FLASH_SHOWN_FOR, FlashLevel, Overlay};
 #[cfg(test)]
 pub use forms::CONTEXT_TYPES;
 
-pub use contexts::{context_tasks, switch_to};
 pub use keys::command;
 pub use request::request;
+pub use switch::{context_tasks, switch_to};
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     match action {

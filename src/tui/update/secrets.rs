@@ -6,9 +6,9 @@ use crossterm::event::KeyEvent;
 use super::super::action::{Effect, Op};
 use super::super::app::{App, FlashLevel, FormKind, Overlay};
 use super::super::keymap::Cmd;
-use super::details::moved;
 use super::forms::form_with;
 use super::request::request;
+use super::view_keys::moved;
 use crate::ops::secrets::VarStatus;
 
 /// A key while the variables view is open (closing is the detail views' own).

@@ -6,6 +6,7 @@ use super::super::app::{App, FlashLevel, FormKind, Overlay};
 use super::super::keymap::Cmd;
 use super::forms::form;
 use super::request::{missing_context, request};
+use super::selection::{all_target_names, selected_target_name};
 use crate::ops::target_check::CheckResult;
 
 /// A target command; `None` when `cmd` is not one.
@@ -71,14 +72,6 @@ pub(super) fn checked(app: &mut App, context: &str, results: Vec<CheckResult>) -
     Vec::new()
 }
 
-fn selected_target_name(app: &mut App) -> Option<String> {
-    let t = app.selected_target().map(|t| t.target.name.to_string());
-    if t.is_none() {
-        app.flash(FlashLevel::Warn, "no target selected");
-    }
-    t
-}
-
 /// Opens the bootstrap form for a target of the active context (`B`, `target bootstrap` in the
 /// palette); a target that is unknown or uses the local transport is said why instead.
 pub(super) fn open_bootstrap(app: &mut App, name: &str, public_key: &str) {
@@ -112,15 +105,4 @@ pub(super) fn open_bootstrap(app: &mut App, name: &str, public_key: &str) {
     // The password first, whatever was filled in.
     f.focus_on(0);
     app.overlay = Overlay::Form(Box::new(f));
-}
-
-pub(super) fn all_target_names(app: &App) -> Vec<String> {
-    app.snapshot()
-        .map(|s| {
-            s.targets
-                .iter()
-                .map(|t| t.target.name.to_string())
-                .collect()
-        })
-        .unwrap_or_default()
 }

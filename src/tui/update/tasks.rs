@@ -3,7 +3,7 @@
 use super::super::action::Effect;
 use super::super::app::{App, FlashLevel};
 use super::super::keymap::Cmd;
-use super::contexts::context_tasks;
+use super::switch::context_tasks;
 
 /// A task-log command; `None` when `cmd` is not one.
 pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
