@@ -85,8 +85,19 @@ pub enum Action {
     IdentityProbed(Option<std::path::PathBuf>),
     /// `vault keygen` ran: what it created and where (never the secret key), or why not.
     Keygen(Result<Vec<String>, String>),
-    /// Task states or output changed.
-    TasksChanged,
+    /// What the task runner holds now (states, elapsed times, results), read before a key is
+    /// handled (the quit question counts running tasks) and before a frame is drawn.
+    Tasks(Vec<super::model::TaskSummary>),
+    /// The wall clock before a frame is drawn (ages are shown from it).
+    Clock(time::OffsetDateTime),
+    /// Another process changed what a context's doctor reads (or that context's events).
+    DoctorInputChanged(String),
+    /// These contexts' incident queues were rewritten.
+    IncidentsChanged(Vec<String>),
+    /// The shown context's files changed, or its tab is shown again: read it again.
+    ContextChanged(String),
+    /// A signal (hang-up, terminate, interrupt, quit) or the terminal going away: quit now.
+    Stop,
     /// Time passed (ages, running timers, old messages): the instant it is now.
     Tick(std::time::Instant),
 }

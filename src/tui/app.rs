@@ -2,8 +2,6 @@
 //! filters, the task log view and the open overlay. Plain data: rendering reads it, the
 //! reducer changes it, nothing here does I/O.
 
-use std::time::Duration;
-
 use ratatui_textarea::TextArea;
 use time::OffsetDateTime;
 
@@ -19,16 +17,7 @@ use crate::policy::guard::ConfirmLevel;
 use crate::state::events::EventRecord;
 use crate::state::{StateRoot, clock};
 
-/// What the task list shows about a task.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskSummary {
-    pub id: u64,
-    pub title: String,
-    pub context: String,
-    pub state: &'static str,
-    pub elapsed: Duration,
-    pub summary: String,
-}
+pub use super::model::TaskSummary;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogView {

@@ -102,7 +102,7 @@ async fn hostile_state_and_task_lines_reach_the_terminal_inert() {
     );
     assert!(!snap.events.is_empty());
     app.log.task = Some(task.id);
-    app.tasks = super::summaries(&runner);
+    app.tasks = super::event_loop::summaries(&runner);
     app.flash(FlashLevel::Error, HOSTILE);
 
     for focus in [Pane::Targets, Pane::Events] {

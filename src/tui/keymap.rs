@@ -16,6 +16,25 @@ pub enum Scope {
     Global,
     /// Only while this pane has focus.
     Pane(Pane),
+    /// Only while this kind of overlay is open; the pane keys wait until it closes.
+    Overlay(Layer),
+}
+
+/// The overlays with keys of their own. Where text is typed (a form's text field, the palette,
+/// the filter bar, a typed confirmation), a key that types a character is the text's, never a
+/// command: only keys with Ctrl or Alt, and the named keys, are commands there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// Help, action menus, detail views, lists (release history, variables, add-ons), reports.
+    Views,
+    /// The question asked before quitting with tasks running.
+    Quit,
+    /// The confirmation dialog of an operation (its plan, yes or no, a typed name).
+    Confirm,
+    /// Forms (add a target, set a secret, …).
+    Form,
+    /// The palette, the filter bar and the dialog's health timeout field.
+    Input,
 }
 
 macro_rules! commands {
@@ -40,6 +59,11 @@ macro_rules! commands {
 }
 
 use Scope::Global;
+const VIEWS: Scope = Scope::Overlay(Layer::Views);
+const QUIT: Scope = Scope::Overlay(Layer::Quit);
+const CONFIRM: Scope = Scope::Overlay(Layer::Confirm);
+const FORM: Scope = Scope::Overlay(Layer::Form);
+const INPUT: Scope = Scope::Overlay(Layer::Input);
 
 commands! {
     Quit => "quit", "general", Global, true, "quit (asks when tasks are running, and says where)";
@@ -49,6 +73,7 @@ commands! {
     Open => "open", "general", Global, true, "open the selection: event detail, release history, target details";
     Menu => "menu", "general", Global, true, "action menu for the selection";
     Doctor => "doctor", "general", Global, false, "the doctor report of this context (each check, detail, remediation)";
+    Dismiss => "dismiss", "general", Global, false, "close the on-call view; clear the pane's filter and the message";
     FocusNext => "focus_next", "navigation", Global, false, "next pane";
     FocusPrev => "focus_prev", "navigation", Global, false, "previous pane";
     Up => "up", "navigation", Global, false, "move up / scroll up";
@@ -107,6 +132,36 @@ commands! {
     SearchPrev => "search_prev", "tasks", Scope::Pane(Pane::Log), false, "previous search match";
     NextTask => "next_task", "tasks", Scope::Pane(Pane::Log), true, "next task";
     PrevTask => "prev_task", "tasks", Scope::Pane(Pane::Log), true, "previous task";
+    ViewClose => "view_close", "views and menus", VIEWS, false, "close the view, menu or list";
+    ViewUp => "view_up", "views and menus", VIEWS, false, "move up / scroll up";
+    ViewDown => "view_down", "views and menus", VIEWS, false, "move down / scroll down";
+    ViewPageUp => "view_page_up", "views and menus", VIEWS, false, "scroll a page up";
+    ViewPageDown => "view_page_down", "views and menus", VIEWS, false, "scroll a page down";
+    ViewTop => "view_top", "views and menus", VIEWS, false, "back to the top of a detail view";
+    ViewPick => "view_pick", "views and menus", VIEWS, false, "pick the selected row (menu item, release, variable); close a report";
+    QuitYes => "quit_yes", "quit question", QUIT, false, "quit: cancel the running tasks (remote processes stopped)";
+    QuitNo => "quit_no", "quit question", QUIT, false, "stay";
+    ConfirmYes => "confirm_yes", "confirmation", CONFIRM, false, "yes: run it";
+    ConfirmNo => "confirm_no", "confirmation", CONFIRM, false, "no: nothing runs";
+    ConfirmCancel => "confirm_cancel", "confirmation", CONFIRM, false, "cancel: nothing runs (also in a type-the-name dialog)";
+    ConfirmSwitch => "confirm_switch", "confirmation", CONFIRM, false, "move between the Yes and No buttons";
+    ConfirmPress => "confirm_press", "confirmation", CONFIRM, false, "press the focused button (No at first); in a type-the-name dialog, confirm the name typed";
+    ConfirmScrollUp => "confirm_scroll_up", "confirmation", CONFIRM, false, "scroll the plan up";
+    ConfirmScrollDown => "confirm_scroll_down", "confirmation", CONFIRM, false, "scroll the plan down";
+    ConfirmPageUp => "confirm_page_up", "confirmation", CONFIRM, false, "scroll the plan a page up";
+    ConfirmPageDown => "confirm_page_down", "confirmation", CONFIRM, false, "scroll the plan a page down";
+    ConfirmHealth => "confirm_health", "confirmation", CONFIRM, false, "edit a deploy's health timeout before it runs";
+    FormNext => "form_next", "forms", FORM, false, "next field";
+    FormPrev => "form_prev", "forms", FORM, false, "previous field";
+    FormSubmit => "form_submit", "forms", FORM, false, "next field; on the last field, submit";
+    FormCancel => "form_cancel", "forms", FORM, false, "cancel the form (nothing typed is kept)";
+    OptionNext => "option_next", "forms", FORM, false, "next option of a choice; move right in a pick list";
+    OptionPrev => "option_prev", "forms", FORM, false, "previous option of a choice; move left in a pick list";
+    OptionToggle => "option_toggle", "forms", FORM, false, "tick or untick in a pick list; flip a switch; next option of a choice";
+    InputSubmit => "input_submit", "palette and filter", INPUT, false, "run the palette's command; apply the filter or search; set the health timeout";
+    InputCancel => "input_cancel", "palette and filter", INPUT, false, "close the palette; clear the filter or search; keep the health timeout";
+    InputClose => "input_close", "palette and filter", INPUT, false, "close the palette or the filter bar (the filter stays as typed)";
+    PaletteComplete => "palette_complete", "palette and filter", INPUT, false, "complete the palette's command";
 }
 
 /// A key with its modifiers, as written in keymap files: `q`, `G`, `ctrl-c`, `shift-tab`,
@@ -206,6 +261,14 @@ impl KeySpec {
         }
         s + &base
     }
+}
+
+/// Whether a key types a character (no Ctrl, no Alt).
+pub fn types_text(k: &KeyEvent) -> bool {
+    matches!(k.code, KeyCode::Char(_))
+        && !k
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
 }
 
 pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.json");
@@ -313,6 +376,17 @@ impl Keymap {
         self.bindings.iter().any(|(b, c)| *c == cmd && *b == key)
     }
 
+    /// Whether `k` is one of `cmd`'s keys; with `typing` (text is typed where the key goes), a
+    /// key that types a character is not.
+    pub fn means(&self, cmd: Cmd, k: &KeyEvent, typing: bool) -> bool {
+        !(typing && types_text(k)) && self.is(cmd, k)
+    }
+
+    /// The first of `cmds` (in that order) the key is bound to, as [`Keymap::means`] says.
+    pub fn which(&self, cmds: &[Cmd], k: &KeyEvent, typing: bool) -> Option<Cmd> {
+        cmds.iter().copied().find(|c| self.means(*c, k, typing))
+    }
+
     pub fn keys_for(&self, cmd: Cmd) -> Vec<KeySpec> {
         self.bindings
             .iter()
@@ -344,8 +418,9 @@ impl Keymap {
             } else {
                 keys.join(" ")
             };
+            // An overlay's commands are grouped under it.
             let scope = match c.scope() {
-                Scope::Global => String::new(),
+                Scope::Global | Scope::Overlay(_) => String::new(),
                 Scope::Pane(p) => format!(" [{}]", p.title()),
             };
             let entry = (keys, format!("{}{scope}", c.description()));
@@ -359,93 +434,5 @@ impl Keymap {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
-        KeyEvent::new(code, m)
-    }
-
-    #[test]
-    fn defaults_parse_and_every_command_is_bound() {
-        let (_, problems) = parse_file(DEFAULT_KEYMAP).unwrap();
-        assert!(problems.is_empty(), "{problems:?}");
-        let km = Keymap::defaults();
-        for c in Cmd::ALL {
-            assert!(!km.keys_for(*c).is_empty(), "{} has no key", c.name());
-        }
-    }
-
-    #[test]
-    fn pane_scoped_keys_win_and_modifiers_matter() {
-        let km = Keymap::defaults();
-        assert_eq!(
-            km.lookup(&key(KeyCode::Char('c'), KeyModifiers::NONE), Pane::Targets),
-            Some(Cmd::Check)
-        );
-        assert_eq!(
-            km.lookup(&key(KeyCode::Char('c'), KeyModifiers::NONE), Pane::Apps),
-            None
-        );
-        assert_eq!(
-            km.lookup(&key(KeyCode::Char('c'), KeyModifiers::CONTROL), Pane::Apps),
-            Some(Cmd::CancelTask)
-        );
-        assert_eq!(
-            km.lookup(&key(KeyCode::Char('N'), KeyModifiers::SHIFT), Pane::Log),
-            Some(Cmd::SearchPrev)
-        );
-        assert_eq!(
-            km.lookup(&key(KeyCode::BackTab, KeyModifiers::SHIFT), Pane::Log),
-            Some(Cmd::FocusPrev)
-        );
-    }
-
-    #[test]
-    fn user_file_overrides_and_bad_files_warn() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("keymap.json");
-        std::fs::write(
-            &p,
-            r#"{"quit": ["ctrl-q"], "nope": ["x"], "help": ["ctrl-shift-"]}"#,
-        )
-        .unwrap();
-        let (km, warnings) = Keymap::load(Some(&p));
-        assert_eq!(
-            km.lookup(&key(KeyCode::Char('q'), KeyModifiers::CONTROL), Pane::Apps),
-            Some(Cmd::Quit)
-        );
-        assert_eq!(
-            km.lookup(&key(KeyCode::Char('q'), KeyModifiers::NONE), Pane::Apps),
-            None
-        );
-        assert_eq!(warnings.len(), 2, "{warnings:?}");
-        std::fs::write(&p, "{ not json").unwrap();
-        let (km, warnings) = Keymap::load(Some(&p));
-        assert!(warnings[0].contains("using the default keys"));
-        assert_eq!(
-            km.lookup(&key(KeyCode::Char('q'), KeyModifiers::NONE), Pane::Apps),
-            Some(Cmd::Quit)
-        );
-    }
-
-    #[test]
-    fn help_and_hints_come_from_the_same_table() {
-        let km = Keymap::defaults();
-        let help = km.help();
-        let all: Vec<&str> = help
-            .iter()
-            .flat_map(|(_, v)| v.iter().map(|(_, d)| d.as_str()))
-            .collect();
-        for c in Cmd::ALL {
-            assert!(
-                all.iter().any(|d| d.starts_with(c.description())),
-                "{}",
-                c.name()
-            );
-        }
-        let hints = km.hints(Pane::Targets);
-        assert!(hints.iter().any(|(k, n)| k == "c" && *n == "check"));
-        assert!(!km.hints(Pane::Apps).iter().any(|(_, n)| *n == "check"));
-    }
-}
+#[path = "keymap_tests.rs"]
+mod tests;

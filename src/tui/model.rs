@@ -277,3 +277,14 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
 fn s_errors_push(errors: &mut Vec<String>, e: PaasError) {
     errors.push(format!("error[{}]: {}", e.code, e.message));
 }
+
+/// What the task list shows about a task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskSummary {
+    pub id: u64,
+    pub title: String,
+    pub context: String,
+    pub state: &'static str,
+    pub elapsed: std::time::Duration,
+    pub summary: String,
+}

@@ -1,20 +1,17 @@
 //! What other processes change under the console: the state root's watch, every context's event
 //! follower and the stamps that say a context list, an incident queue, a doctor input or the shown
 //! context's files changed. The loop asks it to look when a notification (or the fallback poll)
-//! wakes it; what it finds goes through the reducer like any other Action.
+//! wakes it; it never touches the console's state: what it finds it says as Actions, which go
+//! through the reducer like any other (the reducer asks for the reads and doctor runs).
 
 use std::collections::HashMap;
-use std::io::Stdout;
 use std::time::SystemTime;
 
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::action::{Action, Effect};
-use super::app::App;
-use super::model::load_contexts;
-use super::{effects, run_effects, update, watch};
+use super::action::Action;
+use super::model::{ContextView, load_contexts};
+use super::watch;
 use crate::state::StateRoot;
 use crate::state::events::{self, EventFollower};
 
@@ -62,86 +59,36 @@ impl StateWatch {
     /// shown context is read, so a row appended from here on is in that read or delivered by
     /// its follower (the reducer keeps one of each). Every context is followed: trouble in
     /// another tab shows on its tab.
-    pub(super) fn follow(&mut self, root: &StateRoot, app: &App) {
-        self.followers = app
-            .contexts
+    pub(super) fn follow(&mut self, root: &StateRoot, contexts: &[ContextView], shown: &str) {
+        self.followers = contexts
             .iter()
             .filter_map(|c| {
                 let cd = root.context(&c.name).ok()?;
                 Some((c.name.clone(), EventFollower::at_end(&cd)))
             })
             .collect();
-        self.stamps = app
-            .ctx()
-            .and_then(|c| root.context(&c.name).ok())
+        self.stamps = shown_dir(root, shown)
             .map(|cd| watch::files_stamp(&cd))
             .unwrap_or_default();
-        self.watched = app.active_name();
+        self.watched = shown.to_string();
     }
 
-    /// Looks at what changed since the last look; true when the screen must be drawn again.
-    pub(super) fn look(
-        &mut self,
-        root: &StateRoot,
-        env: &effects::Env,
-        app: &mut App,
-        terminal: &mut Terminal<CrosstermBackend<Stdout>>,
-    ) -> bool {
-        let mut dirty = false;
+    /// Looks at what changed since the last look (`shown`: the context on screen) and says it
+    /// as Actions, in the order found.
+    pub(super) fn look(&mut self, root: &StateRoot, shown: &str) -> Vec<Action> {
         self.watcher.ensure_contexts(root);
         if self.notifying != self.watcher.notifying(root) {
             self.notifying = !self.notifying;
             super::log_watch(self.notifying, self.settings);
         }
-        let now = watch::contexts_stamp(root);
-        if now != self.ctx_stamp {
-            self.ctx_stamp = now;
-            if let Ok(views) = load_contexts(root) {
-                for v in &views {
-                    if let (false, Ok(cd)) =
-                        (self.followers.contains_key(&v.name), root.context(&v.name))
-                    {
-                        self.followers
-                            .insert(v.name.clone(), EventFollower::at_end(&cd));
-                    }
-                }
-                self.followers
-                    .retain(|n, _| views.iter().any(|v| v.name == *n));
-                let fx = update::update(app, Action::ContextsLoaded(views));
-                run_effects(env, app, terminal, fx);
-                dirty = true;
-            }
-        }
-        for (name, f) in self.followers.iter_mut() {
-            let (rows, _) = f.poll();
-            if rows.is_empty() {
-                continue;
-            }
-            if *name == app.active_name() {
-                self.event_at = rows
-                    .iter()
-                    .filter_map(|r| crate::state::clock::parse(&r.timestamp))
-                    .max();
-            } else {
-                // A change elsewhere may turn that context's doctor red.
-                effects::spawn_doctor(env, name.clone());
-            }
-            let fx = update::update(
-                app,
-                Action::EventsAppended {
-                    context: name.clone(),
-                    rows,
-                },
-            );
-            run_effects(env, app, terminal, fx);
-            dirty = true;
-        }
+        let mut found: Vec<Action> = self.contexts(root).into_iter().collect();
+        found.extend(self.events(shown));
         // A change the doctor sees (a file's mode as much as its content), in any context,
         // runs that context's doctor again: its tab is marked, or its mark cleared.
         let now = watch::doctor_stamps(root);
         for (name, stamp) in &now {
             if self.doctor_stamps.get(name) != Some(stamp) {
-                effects::spawn_doctor(env, name.clone());
+                found.push(Action::DoctorInputChanged(name.clone()));
             }
         }
         self.doctor_stamps = now;
@@ -154,30 +101,129 @@ impl StateWatch {
             .collect();
         if !changed.is_empty() {
             self.incident_stamps = now;
-            run_effects(env, app, terminal, vec![Effect::LoadIncidents(changed)]);
-            dirty = true;
+            found.push(Action::IncidentsChanged(changed));
         }
-        if let Some(cd) = app.ctx().and_then(|c| root.context(&c.name).ok()) {
+        if let Some(cd) = shown_dir(root, shown) {
             let now = watch::files_stamp(&cd);
             if now != self.stamps {
                 self.stamps = now;
-                effects::load(env, cd.name().to_string());
+                found.push(Action::ContextChanged(cd.name().to_string()));
             }
         }
-        dirty
+        found
+    }
+
+    /// The list of contexts, when it changed: a new context is followed, a removed one no more.
+    fn contexts(&mut self, root: &StateRoot) -> Option<Action> {
+        let now = watch::contexts_stamp(root);
+        if now == self.ctx_stamp {
+            return None;
+        }
+        self.ctx_stamp = now;
+        let views = load_contexts(root).ok()?;
+        for v in &views {
+            if let (false, Ok(cd)) = (self.followers.contains_key(&v.name), root.context(&v.name)) {
+                self.followers
+                    .insert(v.name.clone(), EventFollower::at_end(&cd));
+            }
+        }
+        self.followers
+            .retain(|n, _| views.iter().any(|v| v.name == *n));
+        Some(Action::ContextsLoaded(views))
+    }
+
+    /// The rows every follower delivered; a change in a context not shown may turn its doctor
+    /// red, so its doctor runs again.
+    fn events(&mut self, shown: &str) -> Vec<Action> {
+        let mut found = Vec::new();
+        for (name, f) in self.followers.iter_mut() {
+            let (rows, _) = f.poll();
+            if rows.is_empty() {
+                continue;
+            }
+            if name == shown {
+                self.event_at = rows
+                    .iter()
+                    .filter_map(|r| crate::state::clock::parse(&r.timestamp))
+                    .max();
+            } else {
+                found.push(Action::DoctorInputChanged(name.clone()));
+            }
+            found.push(Action::EventsAppended {
+                context: name.clone(),
+                rows,
+            });
+        }
+        found
     }
 
     /// A tab shown again is read again: what it shows may be from an earlier visit.
-    pub(super) fn on_tab_change(&mut self, root: &StateRoot, env: &effects::Env, app: &App) {
-        if app.active_name() == self.watched {
-            return;
+    pub(super) fn on_tab_change(&mut self, root: &StateRoot, shown: &str) -> Option<Action> {
+        if shown == self.watched {
+            return None;
         }
-        self.watched = app.active_name();
-        if let Ok(cd) = root.context(&self.watched) {
-            self.followers
-                .insert(self.watched.clone(), EventFollower::at_end(&cd));
-            self.stamps = watch::files_stamp(&cd);
-            effects::load(env, self.watched.clone());
+        self.watched = shown.to_string();
+        let cd = root.context(&self.watched).ok()?;
+        self.followers
+            .insert(self.watched.clone(), EventFollower::at_end(&cd));
+        self.stamps = watch::files_stamp(&cd);
+        Some(Action::ContextChanged(self.watched.clone()))
+    }
+}
+
+/// The shown context's directory (none when no context is shown).
+fn shown_dir(root: &StateRoot, shown: &str) -> Option<crate::state::ContextDir> {
+    if shown.is_empty() {
+        return None;
+    }
+    root.context(shown).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::events::Audit;
+    use crate::state::paths::EventFile;
+
+    /// The watch says what it finds as Actions, and needs no console state to do it.
+    #[test]
+    fn what_another_process_writes_comes_out_as_actions() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = StateRoot::at(dir.path().join("paas"));
+        crate::demo::stage::seed(&root, dir.path(), "demo").unwrap();
+        let ctx = crate::demo::stage::CONTEXT;
+        let contexts = load_contexts(&root).unwrap();
+        let (wake, _woken) = tokio::sync::mpsc::unbounded_channel();
+        let mut watch = StateWatch::start(&root, events::WatchSettings::default(), wake);
+        watch.follow(&root, &contexts, "");
+        let row = Audit {
+            command: "target check".into(),
+            ok: false,
+            duration_ms: 3,
+            fields: Default::default(),
+            error: None,
         }
+        .row(ctx, "tester@console");
+        let cd = root.context(ctx).unwrap();
+        events::append(&cd, EventFile::Audit, row).unwrap();
+        let found = watch.look(&root, "");
+        // Not shown: its doctor runs again, and its rows go to the reducer.
+        assert!(
+            found
+                .iter()
+                .any(|a| matches!(a, Action::DoctorInputChanged(n) if n == ctx)),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|a| matches!(a,
+                Action::EventsAppended { context, rows } if context == ctx && rows.len() == 1)),
+            "{found:?}"
+        );
+        // Its tab shown: read again, once.
+        assert!(matches!(
+            watch.on_tab_change(&root, ctx),
+            Some(Action::ContextChanged(n)) if n == ctx
+        ));
+        assert!(watch.on_tab_change(&root, ctx).is_none());
     }
 }

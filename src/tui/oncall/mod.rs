@@ -5,7 +5,7 @@
 pub mod ack;
 pub mod model;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::action::{Effect, Op};
 use super::app::{App, FlashLevel, Form, FormKind, Overlay};
@@ -46,6 +46,27 @@ pub fn open(app: &mut App, v: View) -> Vec<Effect> {
     }
 }
 
+/// The on-call commands: the views, and acknowledge/resolve outside them (where they say where
+/// they work).
+pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
+    match cmd {
+        Cmd::AllEvents => open(app, View::All),
+        Cmd::Incidents => open(app, View::Incidents),
+        _ => {
+            app.flash(
+                FlashLevel::Info,
+                format!(
+                    "{} works on an event or incident: open the All tab ({}) or the Incidents view ({})",
+                    cmd.name(),
+                    app.keymap.first_key(Cmd::AllEvents),
+                    app.keymap.first_key(Cmd::Incidents)
+                ),
+            );
+            Vec::new()
+        }
+    }
+}
+
 /// Makes `context` the one actions apply to (the guard, the confirmation and the task name it),
 /// keeping the view.
 fn act_in(app: &mut App, context: &str) -> Vec<Effect> {
@@ -56,7 +77,7 @@ fn act_in(app: &mut App, context: &str) -> Vec<Effect> {
     let Some(i) = app.contexts.iter().position(|c| c.name == context) else {
         return Vec::new();
     };
-    let fx = super::update::switch_context(app, i);
+    let fx = super::update::switch::switch_context(app, i);
     app.oncall.view = view;
     fx
 }
@@ -202,7 +223,7 @@ pub fn rollback_plan(app: &mut App, context: &str, r: &EventRecord) -> Vec<Effec
         common.targets = vec![target];
     }
     let mut fx = act_in(app, context);
-    fx.extend(super::update::request(
+    fx.extend(super::update::request::request(
         app,
         Op::Rollback { common, to: None },
     ));
@@ -229,7 +250,7 @@ fn logs(app: &mut App, context: &str, r: &EventRecord) -> Vec<Effect> {
         .filter(|t| !t.is_empty())
         .map(str::to_string);
     let mut fx = act_in(app, context);
-    fx.extend(super::update::request(
+    fx.extend(super::update::request::request(
         app,
         Op::Logs {
             app: name,
@@ -243,7 +264,7 @@ fn logs(app: &mut App, context: &str, r: &EventRecord) -> Vec<Effect> {
 /// A key while a view is shown. `None`: not the view's; the usual commands have it.
 pub fn on_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
     let v = app.oncall.view?;
-    if k.code == KeyCode::Esc {
+    if app.keymap.is(Cmd::Dismiss, k) {
         app.oncall.view = None;
         app.flash = None;
         return Some(Vec::new());
@@ -334,7 +355,7 @@ pub fn incident_action(app: &mut App, context: &str, e: &Entry, k: &KeyEvent) ->
     }
     if app.keymap.is(Cmd::Resolve, k) {
         let mut fx = act_in(app, context);
-        fx.extend(super::update::request(
+        fx.extend(super::update::request::request(
             app,
             Op::IncidentResolve {
                 id: e.id().to_string(),

@@ -518,6 +518,7 @@ mod forms;
 mod forms_palette;
 mod layering;
 mod oncall;
+mod overlay_keys;
 mod reducer;
 mod render;
 mod separation;

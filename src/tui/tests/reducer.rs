@@ -365,3 +365,38 @@ fn palette_runs_headless_verbs_and_switches_contexts() {
     };
     assert!(message.as_ref().unwrap().contains("active tab"));
 }
+
+/// What the state watch, the signals and the task runner say reaches the console only through
+/// the reducer, which asks for the reads and doctor runs.
+#[test]
+fn what_the_sources_say_goes_through_the_reducer() {
+    let mut app = app_with(false, false);
+    assert_eq!(
+        update(&mut app, Action::DoctorInputChanged("lab".into())),
+        vec![Effect::Doctor("lab".into())]
+    );
+    assert_eq!(
+        update(&mut app, Action::IncidentsChanged(vec!["lab".into()])),
+        vec![Effect::LoadIncidents(vec!["lab".into()])]
+    );
+    assert_eq!(
+        update(&mut app, Action::ContextChanged("prod-eu".into())),
+        vec![Effect::Load("prod-eu".into())]
+    );
+    let now = datetime!(2026-11-25 08:00 UTC);
+    update(&mut app, Action::Clock(now));
+    assert_eq!(app.now, now);
+    let task = super::super::app::TaskSummary {
+        id: 7,
+        title: "deploy web".into(),
+        context: "prod-eu".into(),
+        state: "running",
+        elapsed: std::time::Duration::from_secs(3),
+        summary: String::new(),
+    };
+    update(&mut app, Action::Tasks(vec![task.clone()]));
+    assert_eq!(app.tasks, vec![task]);
+    assert!(!app.quit);
+    assert!(update(&mut app, Action::Stop).is_empty());
+    assert!(app.quit);
+}

@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph};
 
-use super::overlays::centered;
+use super::popup::centered;
 use crate::text::sanitize_inline;
 use crate::tui::app::App;
 use crate::tui::keymap::Cmd;

@@ -8,7 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::overlays::centered;
+use super::popup::centered;
 use crate::ops::secrets::VarStatus;
 use crate::ops::target_check;
 use crate::state::events::EventRecord;

@@ -7,8 +7,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::overlays::centered;
-use crate::tui::app::{App, FieldKind, Form, FormKind};
+use super::popup::centered;
+use crate::tui::app::{App, Field, FieldKind, Form, FormKind};
 
 fn title(app: &App, form: &Form) -> String {
     let ctx = app.active_name();
@@ -83,68 +83,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, form: &Form) {
                 .title(label);
             (b, rows[i])
         };
-        let sel = app.theme.selection();
-        match &field.kind {
-            FieldKind::Text | FieldKind::Masked => {
-                let mut t = field.input.clone();
-                t.set_block(b);
-                t.set_selection_style(app.theme.selection());
-                t.set_placeholder_style(app.theme.fg(app.theme.dim));
-                if !focused {
-                    t.set_cursor_style(Style::default());
-                }
-                f.render_widget(&t, cell);
-            }
-            FieldKind::Choice { options, index } => {
-                let mut spans = vec![Span::raw("◀ ")];
-                for (j, o) in options.iter().enumerate() {
-                    let style = if j == *index {
-                        sel
-                    } else {
-                        app.theme.fg(app.theme.dim)
-                    };
-                    spans.push(Span::styled(format!(" {o} "), style));
-                }
-                spans.push(Span::raw(" ▶"));
-                if focused {
-                    spans.push(Span::styled(
-                        format!("   {}", field.hint),
-                        app.theme.fg(app.theme.dim),
-                    ));
-                }
-                f.render_widget(Paragraph::new(Line::from(spans)).block(b), cell);
-            }
-            FieldKind::Pick { options, cursor } => {
-                let mut spans = Vec::new();
-                if options.is_empty() {
-                    spans.push(Span::styled(
-                        "(no targets yet)",
-                        app.theme.fg(app.theme.dim),
-                    ));
-                }
-                for (j, (o, on)) in options.iter().enumerate() {
-                    let text = format!("[{}] {o}  ", if *on { "x" } else { " " });
-                    let style = if focused && j == *cursor {
-                        sel
-                    } else {
-                        Style::default()
-                    };
-                    spans.push(Span::styled(text, style));
-                }
-                if focused {
-                    spans.push(Span::styled(
-                        format!(" ←/→ move · Space ticks · {}", field.hint),
-                        app.theme.fg(app.theme.dim),
-                    ));
-                }
-                f.render_widget(Paragraph::new(Line::from(spans)).block(b), cell);
-            }
-            FieldKind::Toggle(on) => {
-                let text = format!("[{}] {}", if *on { "x" } else { " " }, field.hint);
-                let style = if focused { sel } else { Style::default() };
-                f.render_widget(Paragraph::new(Span::styled(text, style)).block(b), cell);
-            }
-        }
+        field_value(f, app, field, focused, b, cell);
     }
     let n = form.fields.len();
     if let Some(e) = &form.error {
@@ -160,4 +99,70 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, form: &Form) {
         .style(app.theme.fg(app.theme.dim)),
         rows[n + 1],
     );
+}
+
+/// One field's value in its cell (`b`: its frame with the label).
+fn field_value(f: &mut Frame, app: &App, field: &Field, focused: bool, b: Block, cell: Rect) {
+    let sel = app.theme.selection();
+    match &field.kind {
+        FieldKind::Text | FieldKind::Masked => {
+            let mut t = field.input.clone();
+            t.set_block(b);
+            t.set_selection_style(app.theme.selection());
+            t.set_placeholder_style(app.theme.fg(app.theme.dim));
+            if !focused {
+                t.set_cursor_style(Style::default());
+            }
+            f.render_widget(&t, cell);
+        }
+        FieldKind::Choice { options, index } => {
+            let mut spans = vec![Span::raw("◀ ")];
+            for (j, o) in options.iter().enumerate() {
+                let style = if j == *index {
+                    sel
+                } else {
+                    app.theme.fg(app.theme.dim)
+                };
+                spans.push(Span::styled(format!(" {o} "), style));
+            }
+            spans.push(Span::raw(" ▶"));
+            if focused {
+                spans.push(Span::styled(
+                    format!("   {}", field.hint),
+                    app.theme.fg(app.theme.dim),
+                ));
+            }
+            f.render_widget(Paragraph::new(Line::from(spans)).block(b), cell);
+        }
+        FieldKind::Pick { options, cursor } => {
+            let mut spans = Vec::new();
+            if options.is_empty() {
+                spans.push(Span::styled(
+                    "(no targets yet)",
+                    app.theme.fg(app.theme.dim),
+                ));
+            }
+            for (j, (o, on)) in options.iter().enumerate() {
+                let text = format!("[{}] {o}  ", if *on { "x" } else { " " });
+                let style = if focused && j == *cursor {
+                    sel
+                } else {
+                    Style::default()
+                };
+                spans.push(Span::styled(text, style));
+            }
+            if focused {
+                spans.push(Span::styled(
+                    format!(" ←/→ move · Space ticks · {}", field.hint),
+                    app.theme.fg(app.theme.dim),
+                ));
+            }
+            f.render_widget(Paragraph::new(Line::from(spans)).block(b), cell);
+        }
+        FieldKind::Toggle(on) => {
+            let text = format!("[{}] {}", if *on { "x" } else { " " }, field.hint);
+            let style = if focused { sel } else { Style::default() };
+            f.render_widget(Paragraph::new(Span::styled(text, style)).block(b), cell);
+        }
+    }
 }

@@ -2,6 +2,7 @@
 
 pub mod addons;
 pub mod banner;
+pub mod confirm;
 pub mod details;
 pub mod forms;
 pub mod instances;
@@ -10,6 +11,7 @@ pub mod log;
 pub mod oncall;
 pub mod overlays;
 pub mod panes;
+pub mod popup;
 
 use ratatui::Frame;
 use ratatui::style::{Modifier, Style};

@@ -2,15 +2,14 @@
 //! the enable form and the disable request, each through the one guard as `app addon
 //! enable|disable` go headless.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::super::action::{Effect, Op};
-use super::super::app::{App, FlashLevel, Form, FormKind, Overlay};
+use super::super::app::{App, FlashLevel, FormKind, Overlay};
 use super::super::keymap::Cmd;
-use super::forms::{choice, field, form};
-use super::overlays::is_ctrl_c;
+use super::forms::form;
 use super::request::request;
-use crate::ops::addon::{EnableSpec, PACKS};
+use super::view_keys::moved;
 
 /// Opens the add-ons view of the selected app.
 pub(super) fn open(app: &mut App) {
@@ -27,7 +26,7 @@ pub(super) fn open(app: &mut App) {
 
 /// A key in the add-ons view: move, enable (the add key), disable (the remove key), close.
 pub(super) fn key(app: &mut App, name: String, mut selected: usize, k: KeyEvent) -> Vec<Effect> {
-    if matches!(k.code, KeyCode::Esc | KeyCode::Char('q')) || is_ctrl_c(&k) {
+    if app.keymap.is(Cmd::ViewClose, &k) {
         return Vec::new();
     }
     let rows: Vec<String> = app
@@ -35,16 +34,14 @@ pub(super) fn key(app: &mut App, name: String, mut selected: usize, k: KeyEvent)
         .and_then(|s| s.apps.iter().find(|a| a.name == name))
         .map(|a| a.addons.iter().map(|r| r.name.clone()).collect())
         .unwrap_or_default();
-    let n = rows.len().max(1);
-    match k.code {
-        KeyCode::Down | KeyCode::Char('j') => selected = (selected + 1) % n,
-        KeyCode::Up | KeyCode::Char('k') => selected = (selected + n - 1) % n,
-        _ if app.keymap.is(Cmd::AddApp, &k) => {
+    match moved(&app.keymap, selected, rows.len(), &k) {
+        Some(i) => selected = i,
+        None if app.keymap.is(Cmd::AddApp, &k) => {
             let f = form(FormKind::EnableAddon(name), app);
             app.overlay = Overlay::Form(Box::new(f));
             return Vec::new();
         }
-        _ if app.keymap.is(Cmd::RemoveApp, &k) => {
+        None if app.keymap.is(Cmd::RemoveApp, &k) => {
             return match rows.get(selected) {
                 Some(addon) => request(
                     app,
@@ -63,55 +60,11 @@ pub(super) fn key(app: &mut App, name: String, mut selected: usize, k: KeyEvent)
                 }
             };
         }
-        _ => {}
+        None => {}
     }
     app.overlay = Overlay::Addons {
         app: name,
         selected,
     };
     Vec::new()
-}
-
-/// The enable form's fields: the pack and the optional overrides si takes.
-pub(super) fn fields() -> Vec<super::super::app::Field> {
-    vec![
-        choice(
-            "pack",
-            "postgres, redis, nats, supabase-walg or databasus",
-            PACKS.iter().map(|p| p.pack.to_string()).collect(),
-            "postgres",
-        ),
-        field("name", "optional: the pack's name", ""),
-        field("version", "optional: the pack's default", ""),
-        field("service", "optional: <pack>-<name>", ""),
-        field("set", "optional: POSTGRES_DB=shop,POSTGRES_USER=shop", ""),
-    ]
-}
-
-/// The op a submitted enable form asks for.
-pub(super) fn submit(app_name: &str, f: &Form) -> Result<Op, String> {
-    let opt = |label: &str| Some(f.value(label)).filter(|v| !v.is_empty());
-    let spec = EnableSpec {
-        app: app_name.to_string(),
-        pack: f.value("pack"),
-        name: opt("name"),
-        service: opt("service"),
-        version: opt("version"),
-        set: opt("set"),
-    };
-    // The same checks as the command line, before the guard is asked.
-    crate::ops::addon::find_pack(&spec.pack).map_err(|e| e.message)?;
-    if let Some(n) = &spec.name {
-        crate::state::names::validate_addon(n).map_err(|e| e.message)?;
-    }
-    if let Some(v) = &spec.version {
-        crate::state::names::validate_image_tag(v).map_err(|e| e.message)?;
-    }
-    if let Some(s) = &spec.service {
-        crate::state::names::validate_service(s).map_err(|e| e.message)?;
-    }
-    if let Some(s) = &spec.set {
-        crate::ops::addon::parse_set(s).map_err(|e| e.message)?;
-    }
-    Ok(Op::EnableAddon(spec))
 }

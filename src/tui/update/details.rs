@@ -2,15 +2,15 @@
 //! release to roll back to), a target's settings and last check, a backup, a task; and the
 //! secrets and doctor views. Each view's action keys are the keymap's own.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::super::action::{Effect, Op, Pane};
 use super::super::app::{App, FlashLevel, FormKind, History, Overlay};
 use super::super::keymap::Cmd;
-use super::forms::{form, form_with};
-use super::overlays::is_ctrl_c;
-use super::request::{request, request_unless};
-use crate::ops::deploy::Common;
+use super::forms::form;
+use super::request::request;
+use super::view_keys::scrolled;
+use crate::state::events::EventRecord;
 use crate::text::human_duration;
 use crate::tui::oncall;
 
@@ -123,136 +123,41 @@ pub(super) fn open(app: &mut App) {
     }
 }
 
-/// Scroll keys shared by the read-only views; `None` when the key is not one.
-fn scrolled(scroll: u16, k: &KeyEvent) -> Option<u16> {
-    Some(match k.code {
-        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
-        KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-        KeyCode::PageDown => scroll.saturating_add(10),
-        KeyCode::PageUp => scroll.saturating_sub(10),
-        KeyCode::Home | KeyCode::Char('g') => 0,
-        _ => return None,
-    })
-}
-
-fn closes(k: &KeyEvent) -> bool {
-    matches!(k.code, KeyCode::Esc | KeyCode::Char('q')) || is_ctrl_c(k)
-}
-
 /// A key while a detail view is open. Returns `None` for overlays this file does not own.
 pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option<Vec<Effect>> {
-    let fx = match overlay {
-        Overlay::Event { record, scroll } => {
-            if closes(&k) {
-                return Some(Vec::new());
-            }
-            let context = if record.context.is_empty() {
-                app.active_name()
-            } else {
-                record.context.clone()
-            };
-            if app.keymap.is(Cmd::Acknowledge, &k) {
-                let fx = oncall::acknowledge_event(app, &context, &record);
-                if matches!(app.overlay, Overlay::None) {
-                    app.overlay = Overlay::Event { record, scroll };
-                }
-                return Some(fx);
-            }
-            if app.keymap.is(Cmd::Incidents, &k) {
-                match oncall::incident_of(app, &context, &record) {
-                    Some(id) => oncall::show_incident(app, &context, &id),
-                    None => {
-                        app.flash(
-                            FlashLevel::Info,
-                            "this event was not folded into an incident",
-                        );
-                        app.overlay = Overlay::Event { record, scroll };
-                    }
-                }
-                return Some(Vec::new());
-            }
-            if app.keymap.is(Cmd::Rollback, &k) {
-                let fx = oncall::rollback_plan(app, &context, &record);
-                if matches!(app.overlay, Overlay::None) && fx.is_empty() {
-                    app.overlay = Overlay::Event { record, scroll };
-                }
-                return Some(fx);
-            }
-            if app.keymap.is(Cmd::Logs, &k) {
-                let app_name = record
-                    .fields
-                    .get("app")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-                    .to_string();
-                if app_name.is_empty() {
-                    app.flash(FlashLevel::Warn, "this event names no app: no logs to open");
-                    app.overlay = Overlay::Event { record, scroll };
-                    return Some(Vec::new());
-                }
-                let target = Some(record.target.clone()).filter(|t| !t.is_empty());
-                return Some(request(
-                    app,
-                    Op::Logs {
-                        app: app_name,
-                        target,
-                        service: None,
-                    },
-                ));
-            }
-            let scroll = scrolled(scroll, &k).unwrap_or(scroll);
-            app.overlay = Overlay::Event { record, scroll };
-            Vec::new()
-        }
-        Overlay::History(mut h) => {
-            if closes(&k) {
-                return Some(Vec::new());
-            }
-            let n = h.releases.len().max(1);
-            match k.code {
-                KeyCode::Down | KeyCode::Char('j') => h.selected = (h.selected + 1) % n,
-                KeyCode::Up | KeyCode::Char('k') => h.selected = (h.selected + n - 1) % n,
-                _ if k.code == KeyCode::Enter || app.keymap.is(Cmd::Rollback, &k) => {
-                    let Some(rel) = h.releases.get(h.selected).cloned() else {
-                        return Some(Vec::new());
-                    };
-                    let why = (rel == h.current)
-                        .then(|| format!("{rel} is already the current release of {}", h.app));
-                    let op = Op::Rollback {
-                        common: Common::new(&h.app),
-                        to: Some(rel),
-                    };
-                    if why.is_some() {
-                        app.overlay = Overlay::History(h);
-                    }
-                    return Some(request_unless(app, why, op));
-                }
-                // The app's detail leads to its add-ons, which go into every release.
-                _ if app.keymap.is(Cmd::Addons, &k) => {
-                    app.overlay = Overlay::Addons {
-                        app: h.app.clone(),
-                        selected: 0,
-                    };
-                    return Some(Vec::new());
-                }
-                _ => {}
-            }
-            app.overlay = Overlay::History(h);
-            Vec::new()
-        }
-        Overlay::Target { name, scroll } => {
-            if closes(&k) {
-                return Some(Vec::new());
-            }
-            if app.keymap.is(Cmd::Check, &k) {
-                return Some(request(app, Op::check(vec![name])));
-            }
-            if app.keymap.is(Cmd::EditTarget, &k) {
-                app.overlay = Overlay::Form(Box::new(form(FormKind::EditTarget(name), app)));
-                return Some(Vec::new());
-            }
-            let scroll = scrolled(scroll, &k).unwrap_or(scroll);
-            app.overlay = Overlay::Target { name, scroll };
+    let owned = matches!(
+        overlay,
+        Overlay::Event { .. }
+            | Overlay::History(_)
+            | Overlay::Target { .. }
+            | Overlay::Info { .. }
+            | Overlay::Secrets { .. }
+            | Overlay::Incident { .. }
+            | Overlay::Doctor { .. }
+    );
+    if !owned {
+        app.overlay = overlay;
+        return None;
+    }
+    if app.keymap.is(Cmd::ViewClose, &k) {
+        return Some(Vec::new());
+    }
+    Some(match overlay {
+        Overlay::Event { record, scroll } => event_key(app, record, scroll, &k),
+        Overlay::History(h) => super::history::key(app, h, &k),
+        Overlay::Target { name, scroll } => target_key(app, name, scroll, &k),
+        Overlay::Secrets {
+            app: name,
+            rows,
+            selected,
+        } => super::secrets::key(app, name, rows, selected, &k),
+        Overlay::Incident {
+            context,
+            id,
+            scroll,
+        } => incident_key(app, context, id, scroll, &k),
+        // Reports: read, then closed with the pick key too.
+        Overlay::Info { .. } | Overlay::Doctor { .. } if app.keymap.is(Cmd::ViewPick, &k) => {
             Vec::new()
         }
         Overlay::Info {
@@ -260,10 +165,7 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
             lines,
             scroll,
         } => {
-            if closes(&k) || k.code == KeyCode::Enter {
-                return Some(Vec::new());
-            }
-            let scroll = scrolled(scroll, &k).unwrap_or(scroll);
+            let scroll = scrolled(&app.keymap, scroll, &k).unwrap_or(scroll);
             app.overlay = Overlay::Info {
                 title,
                 lines,
@@ -271,99 +173,111 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
             };
             Vec::new()
         }
-        Overlay::Secrets {
-            app: name,
-            rows,
-            mut selected,
-        } => {
-            if closes(&k) {
-                return Some(Vec::new());
-            }
-            let n = rows.len().max(1);
-            match k.code {
-                KeyCode::Down | KeyCode::Char('j') => selected = (selected + 1) % n,
-                KeyCode::Up | KeyCode::Char('k') => selected = (selected + n - 1) % n,
-                _ if k.code == KeyCode::Enter || app.keymap.is(Cmd::SetSecret, &k) => {
-                    let var = rows
-                        .get(selected)
-                        .map(|r| r.name.clone())
-                        .unwrap_or_default();
-                    let f = form_with(FormKind::SetSecret, app, "name", &var);
-                    app.overlay = Overlay::Form(Box::new(f));
-                    return Some(Vec::new());
-                }
-                // D removes the selected variable's value: the every-target one, else the
-                // first target's own (the dialog names which).
-                _ if app.keymap.is(Cmd::RemoveApp, &k) => {
-                    let Some(row) = rows.get(selected) else {
-                        return Some(Vec::new());
-                    };
-                    let target = match (row.global, row.targets.first()) {
-                        (true, _) => None,
-                        (false, Some(t)) => Some(t.clone()),
-                        (false, None) => {
-                            app.flash(
-                                FlashLevel::Warn,
-                                format!("{} has no value to remove", row.name),
-                            );
-                            app.overlay = Overlay::Secrets {
-                                app: name,
-                                rows,
-                                selected,
-                            };
-                            return Some(Vec::new());
-                        }
-                    };
-                    let op = Op::UnsetSecret {
-                        app: name.clone(),
-                        name: row.name.clone(),
-                        target,
-                    };
-                    return Some(request(app, op));
-                }
-                _ => {}
-            }
-            app.overlay = Overlay::Secrets {
-                app: name,
-                rows,
-                selected,
-            };
-            Vec::new()
-        }
-        Overlay::Incident {
-            context,
-            id,
-            scroll,
-        } => {
-            if closes(&k) {
-                return Some(Vec::new());
-            }
-            if app.keymap.is(Cmd::Acknowledge, &k) || app.keymap.is(Cmd::Resolve, &k) {
-                let Some(e) = oncall::find_incident(app, &context, &id).cloned() else {
-                    return Some(Vec::new());
-                };
-                return Some(oncall::incident_action(app, &context, &e, &k));
-            }
-            let scroll = scrolled(scroll, &k).unwrap_or(scroll);
-            app.overlay = Overlay::Incident {
-                context,
-                id,
-                scroll,
-            };
-            Vec::new()
-        }
         Overlay::Doctor { context, scroll } => {
-            if closes(&k) || k.code == KeyCode::Enter {
-                return Some(Vec::new());
-            }
-            let scroll = scrolled(scroll, &k).unwrap_or(scroll);
+            let scroll = scrolled(&app.keymap, scroll, &k).unwrap_or(scroll);
             app.overlay = Overlay::Doctor { context, scroll };
             Vec::new()
         }
         other => {
             app.overlay = other;
-            return None;
+            Vec::new()
         }
+    })
+}
+
+/// An event's detail: acknowledge it, open its incident, roll its app back, follow its logs.
+fn event_key(app: &mut App, record: Box<EventRecord>, scroll: u16, k: &KeyEvent) -> Vec<Effect> {
+    let context = if record.context.is_empty() {
+        app.active_name()
+    } else {
+        record.context.clone()
     };
-    Some(fx)
+    if app.keymap.is(Cmd::Acknowledge, k) {
+        let fx = oncall::acknowledge_event(app, &context, &record);
+        if matches!(app.overlay, Overlay::None) {
+            app.overlay = Overlay::Event { record, scroll };
+        }
+        return fx;
+    }
+    if app.keymap.is(Cmd::Incidents, k) {
+        match oncall::incident_of(app, &context, &record) {
+            Some(id) => oncall::show_incident(app, &context, &id),
+            None => {
+                app.flash(
+                    FlashLevel::Info,
+                    "this event was not folded into an incident",
+                );
+                app.overlay = Overlay::Event { record, scroll };
+            }
+        }
+        return Vec::new();
+    }
+    if app.keymap.is(Cmd::Rollback, k) {
+        let fx = oncall::rollback_plan(app, &context, &record);
+        if matches!(app.overlay, Overlay::None) && fx.is_empty() {
+            app.overlay = Overlay::Event { record, scroll };
+        }
+        return fx;
+    }
+    if app.keymap.is(Cmd::Logs, k) {
+        let app_name = record
+            .fields
+            .get("app")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
+        if app_name.is_empty() {
+            app.flash(FlashLevel::Warn, "this event names no app: no logs to open");
+            app.overlay = Overlay::Event { record, scroll };
+            return Vec::new();
+        }
+        let target = Some(record.target.clone()).filter(|t| !t.is_empty());
+        let op = Op::Logs {
+            app: app_name,
+            target,
+            service: None,
+        };
+        return request(app, op);
+    }
+    let scroll = scrolled(&app.keymap, scroll, k).unwrap_or(scroll);
+    app.overlay = Overlay::Event { record, scroll };
+    Vec::new()
+}
+
+/// A target's detail: check it, edit it.
+fn target_key(app: &mut App, name: String, scroll: u16, k: &KeyEvent) -> Vec<Effect> {
+    if app.keymap.is(Cmd::Check, k) {
+        let targets = vec![name];
+        return request(app, Op::check(targets));
+    }
+    if app.keymap.is(Cmd::EditTarget, k) {
+        app.overlay = Overlay::Form(Box::new(form(FormKind::EditTarget(name), app)));
+        return Vec::new();
+    }
+    let scroll = scrolled(&app.keymap, scroll, k).unwrap_or(scroll);
+    app.overlay = Overlay::Target { name, scroll };
+    Vec::new()
+}
+
+/// An incident's detail: acknowledge or resolve it.
+fn incident_key(
+    app: &mut App,
+    context: String,
+    id: String,
+    scroll: u16,
+    k: &KeyEvent,
+) -> Vec<Effect> {
+    if app.keymap.is(Cmd::Acknowledge, k) || app.keymap.is(Cmd::Resolve, k) {
+        let Some(e) = oncall::find_incident(app, &context, &id).cloned() else {
+            return Vec::new();
+        };
+        return oncall::incident_action(app, &context, &e, k);
+    }
+    let scroll = scrolled(&app.keymap, scroll, k).unwrap_or(scroll);
+    app.overlay = Overlay::Incident {
+        context,
+        id,
+        scroll,
+    };
+    Vec::new()
 }

@@ -1,20 +1,15 @@
-//! Forms: their fields, their keys, and the op a submitted form asks for. Text fields take
-//! typing; a choice moves with ←/→, a pick list ticks with Space, a masked field never shows
-//! what is typed.
+//! Forms: which fields each kind has, and their keys (the op a submitted form asks for is
+//! `form_submit.rs`, the field types `fields.rs`). Text fields take typing; a choice moves
+//! with ←/→, a pick list ticks with Space, a masked field never shows what is typed.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::super::action::{Effect, Op};
 use super::super::app::{App, Field, FieldKind, Form, FormKind, Overlay, new_input};
-use super::keys::all_target_names;
-use super::overlays::is_ctrl_c;
+use super::super::keymap::{Cmd, Keymap};
+use super::fields::{choice, field, masked, pick, toggle};
 use super::request::request;
-use crate::ops::apps::AppSpec;
-use crate::ops::secrets::SecretValue;
-use crate::ops::targets::NewTarget;
-use crate::remote::fanout::Strategy;
-use crate::state::names;
-use crate::verbs::targets::ExecInput;
+use super::selection::all_target_names;
 
 /// The context types offered by the context form (any other type can be typed headless).
 pub const CONTEXT_TYPES: [&str; 5] = [
@@ -24,61 +19,6 @@ pub const CONTEXT_TYPES: [&str; 5] = [
     "staging",
     "oss-demo",
 ];
-
-pub(super) fn field(label: &'static str, hint: &'static str, value: &str) -> Field {
-    let mut input = new_input(hint);
-    input.insert_str(value);
-    Field {
-        label,
-        hint,
-        kind: FieldKind::Text,
-        input,
-    }
-}
-
-fn masked(label: &'static str, hint: &'static str) -> Field {
-    let mut input = new_input(hint);
-    input.set_mask_char('•');
-    Field {
-        kind: FieldKind::Masked,
-        input,
-        ..field(label, hint, "")
-    }
-}
-
-pub(super) fn choice(
-    label: &'static str,
-    hint: &'static str,
-    options: Vec<String>,
-    value: &str,
-) -> Field {
-    let index = options.iter().position(|o| o == value).unwrap_or(0);
-    Field {
-        kind: FieldKind::Choice { options, index },
-        ..field(label, hint, "")
-    }
-}
-
-fn pick(label: &'static str, hint: &'static str, options: Vec<String>, on: &[String]) -> Field {
-    let options = options
-        .into_iter()
-        .map(|o| {
-            let ticked = on.iter().any(|x| x.eq_ignore_ascii_case(&o));
-            (o, ticked)
-        })
-        .collect();
-    Field {
-        kind: FieldKind::Pick { options, cursor: 0 },
-        ..field(label, hint, "")
-    }
-}
-
-fn toggle(label: &'static str, hint: &'static str, on: bool) -> Field {
-    Field {
-        kind: FieldKind::Toggle(on),
-        ..field(label, hint, "")
-    }
-}
 
 fn target_fields(t: Option<&crate::state::targets::Target>) -> Vec<Field> {
     let v = |f: fn(&crate::state::targets::Target) -> String| t.map(f).unwrap_or_default();
@@ -124,13 +64,8 @@ pub(super) fn form_with(kind: FormKind, app: &App, label: &str, value: &str) -> 
 }
 
 pub(super) fn form(kind: FormKind, app: &App) -> Form {
-    let targets = all_target_names(app);
-    let apps: Vec<String> = app
-        .snapshot()
-        .map(|s| s.apps.iter().map(|a| a.name.clone()).collect())
-        .unwrap_or_default();
     let fields = match &kind {
-        FormKind::EnableAddon(_) => super::addons::fields(),
+        FormKind::EnableAddon(_) => super::addon_form::fields(),
         FormKind::Acknowledge { .. } => crate::tui::oncall::ack::fields(),
         FormKind::AddTarget => {
             let mut v = vec![field("name", "edge-a", "")];
@@ -144,119 +79,9 @@ pub(super) fn form(kind: FormKind, app: &App) -> Form {
                 .map(|t| &t.target);
             target_fields(t)
         }
-        FormKind::Exec => {
-            let selected = app
-                .selected_target()
-                .map(|t| t.target.name.to_string())
-                .unwrap_or_default();
-            vec![
-                field("targets", "a,b or all", &selected),
-                field("strategy", "serial, rolling, canary or parallel", "serial"),
-                field("max parallel", "1", "1"),
-                field("command", "uptime", ""),
-            ]
-        }
-        FormKind::ContextInit => vec![
-            field("name", "lowercase, e.g. customer-acme", ""),
-            choice(
-                "type",
-                "sets the colour and how much is asked before acting",
-                CONTEXT_TYPES.iter().map(|s| s.to_string()).collect(),
-                crate::state::context::DEFAULT_TYPE,
-            ),
-            toggle("read-only", "refuse every change (Space toggles)", false),
-            choice(
-                "colour",
-                "banner colour (default: the type's)",
-                [
-                    "(type default)",
-                    "red",
-                    "magenta",
-                    "yellow",
-                    "green",
-                    "blue",
-                    "cyan",
-                    "gray",
-                    "white",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-                "(type default)",
-            ),
-            choice(
-                "confirm",
-                "what to ask before acting (default: the type's)",
-                ["(type default)", "none", "yes", "type-name"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                "(type default)",
-            ),
-        ],
-        FormKind::AddApp | FormKind::EditApp(_) => {
-            let reg = match &kind {
-                FormKind::EditApp(n) => app
-                    .snapshot()
-                    .and_then(|s| s.apps.iter().find(|a| a.name == *n))
-                    .and_then(|a| a.entry.clone()),
-                _ => None,
-            };
-            let compose = reg
-                .as_ref()
-                .map(|r| r.compose_file.clone())
-                .unwrap_or_default();
-            let ticked: Vec<String> = reg
-                .as_ref()
-                .map(|r| r.targets.iter().map(|t| t.to_string()).collect())
-                .unwrap_or_default();
-            let health = reg
-                .as_ref()
-                .map(|r| r.health_cmd.clone())
-                .unwrap_or_default();
-            let remote = reg
-                .as_ref()
-                .and_then(|r| r.remote_dir.as_ref().map(|d| d.to_string()))
-                .unwrap_or_default();
-            let (backup, restore) = reg
-                .as_ref()
-                .map(|r| (r.backup_cmd.clone(), r.restore_cmd.clone()))
-                .unwrap_or_default();
-            let mut v = Vec::new();
-            if kind == FormKind::AddApp {
-                v.push(field("name", "web", ""));
-            }
-            v.extend([
-                field("compose file", "path, e.g. ./compose.yaml", &compose),
-                pick(
-                    "targets",
-                    "none ticked: the current target",
-                    targets.clone(),
-                    &ticked,
-                ),
-                field(
-                    "health command",
-                    "optional: run in the release dir",
-                    &health,
-                ),
-                field(
-                    "remote dir",
-                    "optional: default /opt/si/paas/releases",
-                    &remote,
-                ),
-                field(
-                    "backup command",
-                    "optional: writes a dump to stdout (with restore)",
-                    &backup,
-                ),
-                field(
-                    "restore command",
-                    "optional: reads a dump on stdin",
-                    &restore,
-                ),
-            ]);
-            v
-        }
+        FormKind::Exec => exec_fields(app),
+        FormKind::ContextInit => context_fields(),
+        FormKind::AddApp | FormKind::EditApp(_) => app_fields(app, &kind),
         FormKind::Bootstrap(_) => vec![
             masked("password", "the target's SSH password, typed, never shown"),
             field(
@@ -265,20 +90,7 @@ pub(super) fn form(kind: FormKind, app: &App) -> Form {
                 "",
             ),
         ],
-        FormKind::SetSecret => {
-            let selected = app
-                .selected_app()
-                .map(|a| a.name.clone())
-                .unwrap_or_default();
-            let mut scope = vec!["every target".to_string()];
-            scope.extend(targets.clone());
-            vec![
-                choice("app", "the app the secret is for", apps, &selected),
-                field("name", "the variable, e.g. DATABASE_URL", ""),
-                choice("for", "every target, or one target's own value", scope, ""),
-                masked("value", "typed, never shown"),
-            ]
-        }
+        FormKind::SetSecret => secret_fields(app),
     };
     let mut f = Form {
         kind,
@@ -290,189 +102,177 @@ pub(super) fn form(kind: FormKind, app: &App) -> Form {
     f
 }
 
-/// Builds the op a submitted form asks for, or says what is wrong.
-fn submit_form(app: &App, f: &Form) -> Result<Op, String> {
-    match &f.kind {
-        FormKind::EnableAddon(a) => super::addons::submit(a, f),
-        FormKind::Acknowledge { alert, incident } => {
-            crate::tui::oncall::ack::submit(alert, incident, f)
-        }
-        FormKind::Bootstrap(target) => {
-            let password = f.field("password").map(Field::raw).unwrap_or_default();
-            if password.is_empty() {
-                return Err("type the target's SSH password".into());
-            }
-            let public_key = f.value("public key");
-            if crate::text::has_control(&public_key) {
-                return Err("the public key path may not hold control characters".into());
-            }
-            Ok(Op::BootstrapTarget {
-                target: target.clone(),
-                public_key,
-                password: SecretValue::new(password),
-            })
-        }
-        FormKind::AddTarget | FormKind::EditTarget(_) => {
-            let port = f.value("port");
-            let port: u16 = port
-                .parse()
-                .ok()
-                .filter(|p| *p > 0)
-                .ok_or_else(|| format!("port {port:?} is not a number from 1 to 65535"))?;
-            let name = match &f.kind {
-                FormKind::EditTarget(n) => n.clone(),
-                _ => f.value("name"),
-            };
-            let spec = NewTarget {
-                name,
-                host: f.value("host"),
-                user: f.value("user"),
-                port,
-                auth_method: f.value("auth"),
-                identity_file: Some(f.value("identity file"))
-                    .filter(|s| !s.is_empty())
-                    .map(Into::into),
-                labels: names::split_csv(&f.value("labels")),
-                make_default: false,
-            };
-            names::validate_target(&spec.name).map_err(|e| e.message)?;
-            names::validate_host(&spec.host).map_err(|e| e.message)?;
-            names::validate_user(&spec.user).map_err(|e| e.message)?;
-            if spec.labels.iter().any(|l| crate::text::has_control(l)) {
-                return Err("labels may not hold control characters".into());
-            }
-            Ok(match f.kind {
-                FormKind::AddTarget => Op::AddTarget(spec),
-                _ => Op::EditTarget(spec),
-            })
-        }
-        FormKind::Exec => {
-            let wanted = names::split_csv(&f.value("targets"));
-            let known = all_target_names(app);
-            let targets: Vec<String> = if wanted.iter().any(|w| w.eq_ignore_ascii_case("all")) {
-                known
-            } else {
-                let mut v = Vec::new();
-                for w in wanted {
-                    match known.iter().find(|k| k.eq_ignore_ascii_case(&w)) {
-                        Some(k) => v.push(k.clone()),
-                        None => return Err(format!("no target named {w:?} in this context")),
-                    }
-                }
-                v
-            };
-            if targets.is_empty() {
-                return Err("name at least one target".into());
-            }
-            let strategy = Strategy::parse(&f.value("strategy"))
-                .ok_or("strategy must be serial, rolling, canary or parallel")?;
-            let max_parallel: usize = f
-                .value("max parallel")
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or("max parallel must be a positive number")?;
-            let command = f.value("command");
-            if command.is_empty() {
-                return Err("the command is empty".into());
-            }
-            Ok(Op::Exec(ExecInput {
-                targets,
-                command,
-                strategy,
-                max_parallel,
-                continue_on_error: false,
-                timeout: crate::cli::DEFAULT_EXEC_TIMEOUT,
-            }))
-        }
-        FormKind::ContextInit => {
-            let name = f.value("name");
-            names::validate_context(&name).map_err(|e| e.message)?;
-            let kind = f.value("type").to_ascii_lowercase();
-            if app.contexts.iter().any(|c| c.name == name) {
-                return Err(format!("context {name} already exists"));
-            }
-            let or_default = |v: String| if v.starts_with('(') { String::new() } else { v };
-            Ok(Op::ContextInit {
-                name,
-                kind,
-                read_only: f.value("read-only") == "true",
-                color: or_default(f.value("colour")),
-                confirm: or_default(f.value("confirm")),
-            })
-        }
-        FormKind::AddApp | FormKind::EditApp(_) => {
-            let name = match &f.kind {
-                FormKind::EditApp(n) => n.clone(),
-                _ => f.value("name"),
-            };
-            names::validate_app(&name).map_err(|e| e.message)?;
-            let spec = AppSpec {
-                name,
-                compose_file: f.value("compose file"),
-                targets: names::split_csv(&f.value("targets")),
-                health_cmd: f.value("health command"),
-                remote_dir: f.value("remote dir"),
-                backup_cmd: f.value("backup command"),
-                restore_cmd: f.value("restore command"),
-            };
-            if spec.compose_file.is_empty() {
-                return Err("give the compose file's path".into());
-            }
-            Ok(match f.kind {
-                FormKind::AddApp => Op::AddApp(spec),
-                _ => Op::EditApp(spec),
-            })
-        }
-        FormKind::SetSecret => {
-            let app_name = f.value("app");
-            if app_name.is_empty() {
-                return Err("register the app first (a in the Apps pane)".into());
-            }
-            let name = f.value("name");
-            names::validate_env_name(&name).map_err(|e| e.message)?;
-            let value = f.field("value").map(Field::raw).unwrap_or_default();
-            if value.is_empty() {
-                return Err("the value is empty".into());
-            }
-            let scope = f.value("for");
-            Ok(Op::SetSecret {
-                app: app_name,
-                name,
-                target: (scope != "every target").then_some(scope),
-                value: SecretValue::new(value),
-            })
-        }
-    }
+/// The exec form: targets (the selected one filled in), strategy, parallelism, command.
+fn exec_fields(app: &App) -> Vec<Field> {
+    let selected = app
+        .selected_target()
+        .map(|t| t.target.name.to_string())
+        .unwrap_or_default();
+    vec![
+        field("targets", "a,b or all", &selected),
+        field("strategy", "serial, rolling, canary or parallel", "serial"),
+        field("max parallel", "1", "1"),
+        field("command", "uptime", ""),
+    ]
 }
 
-/// A key on a field that is not free text.
-fn field_key(field: &mut Field, k: &KeyEvent) -> bool {
-    match (&mut field.kind, k.code) {
-        (FieldKind::Choice { options, index }, KeyCode::Right | KeyCode::Char(' ')) => {
+/// The context form: name, type, read-only, colour and confirmation (the type's by default).
+fn context_fields() -> Vec<Field> {
+    vec![
+        field("name", "lowercase, e.g. customer-acme", ""),
+        choice(
+            "type",
+            "sets the colour and how much is asked before acting",
+            CONTEXT_TYPES.iter().map(|s| s.to_string()).collect(),
+            crate::state::context::DEFAULT_TYPE,
+        ),
+        toggle("read-only", "refuse every change (Space toggles)", false),
+        choice(
+            "colour",
+            "banner colour (default: the type's)",
+            [
+                "(type default)",
+                "red",
+                "magenta",
+                "yellow",
+                "green",
+                "blue",
+                "cyan",
+                "gray",
+                "white",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            "(type default)",
+        ),
+        choice(
+            "confirm",
+            "what to ask before acting (default: the type's)",
+            ["(type default)", "none", "yes", "type-name"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            "(type default)",
+        ),
+    ]
+}
+
+/// The app form: what is registered for the app filled in (edit), its name first (add).
+fn app_fields(app: &App, kind: &FormKind) -> Vec<Field> {
+    let targets = all_target_names(app);
+    let reg = match kind {
+        FormKind::EditApp(n) => app
+            .snapshot()
+            .and_then(|s| s.apps.iter().find(|a| a.name == *n))
+            .and_then(|a| a.entry.clone()),
+        _ => None,
+    };
+    let compose = reg
+        .as_ref()
+        .map(|r| r.compose_file.clone())
+        .unwrap_or_default();
+    let ticked: Vec<String> = reg
+        .as_ref()
+        .map(|r| r.targets.iter().map(|t| t.to_string()).collect())
+        .unwrap_or_default();
+    let health = reg
+        .as_ref()
+        .map(|r| r.health_cmd.clone())
+        .unwrap_or_default();
+    let remote = reg
+        .as_ref()
+        .and_then(|r| r.remote_dir.as_ref().map(|d| d.to_string()))
+        .unwrap_or_default();
+    let (backup, restore) = reg
+        .as_ref()
+        .map(|r| (r.backup_cmd.clone(), r.restore_cmd.clone()))
+        .unwrap_or_default();
+    let mut v = Vec::new();
+    if *kind == FormKind::AddApp {
+        v.push(field("name", "web", ""));
+    }
+    v.extend([
+        field("compose file", "path, e.g. ./compose.yaml", &compose),
+        pick(
+            "targets",
+            "none ticked: the current target",
+            targets,
+            &ticked,
+        ),
+        field(
+            "health command",
+            "optional: run in the release dir",
+            &health,
+        ),
+        field(
+            "remote dir",
+            "optional: default /opt/si/paas/releases",
+            &remote,
+        ),
+        field(
+            "backup command",
+            "optional: writes a dump to stdout (with restore)",
+            &backup,
+        ),
+        field(
+            "restore command",
+            "optional: reads a dump on stdin",
+            &restore,
+        ),
+    ]);
+    v
+}
+
+/// The secret form: the app (the selected one), the variable, every target or one, the value.
+fn secret_fields(app: &App) -> Vec<Field> {
+    let targets = all_target_names(app);
+    let apps: Vec<String> = app
+        .snapshot()
+        .map(|s| s.apps.iter().map(|a| a.name.clone()).collect())
+        .unwrap_or_default();
+    let selected = app
+        .selected_app()
+        .map(|a| a.name.clone())
+        .unwrap_or_default();
+    let mut scope = vec!["every target".to_string()];
+    scope.extend(targets);
+    vec![
+        choice("app", "the app the secret is for", apps, &selected),
+        field("name", "the variable, e.g. DATABASE_URL", ""),
+        choice("for", "every target, or one target's own value", scope, ""),
+        masked("value", "typed, never shown"),
+    ]
+}
+
+/// A key on a field that is not free text: true when the field took it.
+fn field_key(km: &Keymap, field: &mut Field, k: &KeyEvent) -> bool {
+    let cmds = [Cmd::OptionToggle, Cmd::OptionNext, Cmd::OptionPrev];
+    match (&mut field.kind, km.which(&cmds, k, false)) {
+        (FieldKind::Choice { options, index }, Some(Cmd::OptionNext | Cmd::OptionToggle)) => {
             *index = (*index + 1) % options.len().max(1);
             true
         }
-        (FieldKind::Choice { options, index }, KeyCode::Left) => {
+        (FieldKind::Choice { options, index }, Some(_)) => {
             let n = options.len().max(1);
             *index = (*index + n - 1) % n;
             true
         }
-        (FieldKind::Pick { options, cursor }, KeyCode::Right) => {
+        (FieldKind::Pick { options, cursor }, Some(Cmd::OptionNext)) => {
             *cursor = (*cursor + 1).min(options.len().saturating_sub(1));
             true
         }
-        (FieldKind::Pick { cursor, .. }, KeyCode::Left) => {
+        (FieldKind::Pick { cursor, .. }, Some(Cmd::OptionPrev)) => {
             *cursor = cursor.saturating_sub(1);
             true
         }
-        (FieldKind::Pick { options, cursor }, KeyCode::Char(' ')) => {
+        (FieldKind::Pick { options, cursor }, Some(_)) => {
             if let Some((_, on)) = options.get_mut(*cursor) {
                 *on = !*on;
             }
             true
         }
-        (FieldKind::Toggle(on), KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right) => {
+        (FieldKind::Toggle(on), Some(_)) => {
             *on = !*on;
             true
         }
@@ -481,39 +281,33 @@ fn field_key(field: &mut Field, k: &KeyEvent) -> bool {
     }
 }
 
-/// A key while a form is open.
+/// A key while a form is open: the form's commands, then the focused field's.
 pub(super) fn form_key(app: &mut App, mut f: Box<Form>, k: KeyEvent) -> Vec<Effect> {
-    if k.code == KeyCode::Esc || is_ctrl_c(&k) {
-        return Vec::new();
-    }
+    // A text field takes the keys that type characters.
+    let typing = f
+        .fields
+        .get(f.focus)
+        .is_some_and(|x| matches!(x.kind, FieldKind::Text | FieldKind::Masked));
+    let cmds = [
+        Cmd::FormCancel,
+        Cmd::FormNext,
+        Cmd::FormPrev,
+        Cmd::FormSubmit,
+    ];
     let last = f.fields.len().saturating_sub(1);
-    match k.code {
-        KeyCode::Tab | KeyCode::Down => f.focus_on((f.focus + 1).min(last)),
-        KeyCode::BackTab | KeyCode::Up => f.focus_on(f.focus.saturating_sub(1)),
-        KeyCode::Enter if f.focus < last => f.focus_on(f.focus + 1),
-        KeyCode::Enter => match submit_form(app, &f) {
-            Ok(op) => {
-                if let (Op::SetSecret { .. }, Some(at)) = (&op, app.identity_missing_at.clone()) {
-                    return super::keygen::offer(app, f, &at);
-                }
-                let fx = request(app, op);
-                // Refused: the form stays, with what was typed, and says why.
-                let goes_ahead = fx
-                    .iter()
-                    .any(|e| matches!(e, Effect::Run { .. } | Effect::Plan { .. }));
-                if !goes_ahead && matches!(app.overlay, Overlay::None) {
-                    f.error = app.flash.as_ref().map(|m| m.text.clone());
-                    app.overlay = Overlay::Form(f);
-                }
-                // Otherwise the form (and a typed secret with it) is dropped here.
-                return fx;
-            }
+    match app.keymap.which(&cmds, &k, typing) {
+        Some(Cmd::FormCancel) => return Vec::new(),
+        Some(Cmd::FormNext) => f.focus_on((f.focus + 1).min(last)),
+        Some(Cmd::FormPrev) => f.focus_on(f.focus.saturating_sub(1)),
+        Some(_) if f.focus < last => f.focus_on(f.focus + 1),
+        Some(_) => match super::form_submit::submit_form(app, &f) {
+            Ok(op) => return submitted(app, f, op),
             Err(e) => f.error = Some(e),
         },
-        _ => {
+        None => {
             let focus = f.focus;
             if let Some(field) = f.fields.get_mut(focus)
-                && !field_key(field, &k)
+                && !field_key(&app.keymap, field, &k)
             {
                 field.input.input(k);
             }
@@ -522,4 +316,22 @@ pub(super) fn form_key(app: &mut App, mut f: Box<Form>, k: KeyEvent) -> Vec<Effe
     }
     app.overlay = Overlay::Form(f);
     Vec::new()
+}
+
+/// A form whose fields make an op: the guard is asked (a first secret offers `vault keygen`).
+fn submitted(app: &mut App, mut f: Box<Form>, op: Op) -> Vec<Effect> {
+    if let (Op::SetSecret { .. }, Some(at)) = (&op, app.identity_missing_at.clone()) {
+        return super::keygen::offer(app, f, &at);
+    }
+    let fx = request(app, op);
+    // Refused: the form stays, with what was typed, and says why.
+    let goes_ahead = fx
+        .iter()
+        .any(|e| matches!(e, Effect::Run { .. } | Effect::Plan { .. }));
+    if !goes_ahead && matches!(app.overlay, Overlay::None) {
+        f.error = app.flash.as_ref().map(|m| m.text.clone());
+        app.overlay = Overlay::Form(f);
+    }
+    // Otherwise the form (and a typed secret with it) is dropped here.
+    fx
 }

@@ -4,111 +4,20 @@
 use super::super::action::{Op, Pane};
 use super::super::app::{App, MenuItem, Overlay};
 use super::super::keymap::Cmd;
-use super::keys::all_target_names;
 use super::request::{logs_unavailable, no_context_reason, rollback_unavailable};
+use super::selection::all_target_names;
 use crate::ops::deploy::Common;
 use crate::policy::guard::Danger;
 
 pub(super) fn open_menu(app: &mut App) {
-    let item = |app: &App, label: String, c: Cmd, op: Op, disabled: Option<String>| MenuItem {
-        label,
-        key: app
-            .keymap
-            .keys_for(c)
-            .first()
-            .map(|k| k.label())
-            .unwrap_or_default(),
-        op,
-        disabled,
-    };
     let mut items: Vec<MenuItem> = Vec::new();
-    let title;
-    match app.focus {
-        Pane::Targets => {
-            let sel = app.selected_target().map(|t| t.target.name.to_string());
-            title = match &sel {
-                Some(t) => format!("target {t}"),
-                None => "targets".into(),
-            };
-            if let Some(t) = sel {
-                let check = Op::check(vec![t.clone()]);
-                items.push(item(app, format!("check {t}"), Cmd::Check, check, None));
-                let use_it = Op::UseTarget { name: t.clone() };
-                items.push(item(
-                    app,
-                    format!("make {t} current"),
-                    Cmd::UseTarget,
-                    use_it,
-                    None,
-                ));
-                let remove = Op::RemoveTarget { name: t.clone() };
-                items.push(item(app, format!("remove {t}"), Cmd::Remove, remove, None));
-            }
-            let all = all_target_names(app);
-            if !all.is_empty() {
-                let op = Op::check(all);
-                items.push(item(
-                    app,
-                    "check all targets".into(),
-                    Cmd::CheckAll,
-                    op,
-                    None,
-                ));
-            }
-        }
-        Pane::Apps => {
-            let sel = app.selected_app().map(|a| a.name.clone());
-            title = match &sel {
-                Some(a) => format!("app {a}"),
-                None => "apps".into(),
-            };
-            if let Some(a) = sel {
-                let deploy = Op::Deploy {
-                    common: Common::new(&a),
-                    rollback_on_failure: true,
-                };
-                items.push(item(app, format!("deploy {a}"), Cmd::Deploy, deploy, None));
-                let rollback = Op::Rollback {
-                    common: Common::new(&a),
-                    to: None,
-                };
-                let why = rollback_unavailable(app);
-                items.push(item(
-                    app,
-                    format!("roll {a} back"),
-                    Cmd::Rollback,
-                    rollback,
-                    why,
-                ));
-                let logs = Op::Logs {
-                    app: a.clone(),
-                    target: None,
-                    service: None,
-                };
-                let why = logs_unavailable(app);
-                items.push(item(app, format!("follow {a} logs"), Cmd::Logs, logs, why));
-                let secrets = Op::SecretList { app: a.clone() };
-                items.push(item(
-                    app,
-                    format!("{a}'s variables: set or missing"),
-                    Cmd::Secrets,
-                    secrets,
-                    None,
-                ));
-                let remove = Op::RemoveApp { name: a.clone() };
-                items.push(item(
-                    app,
-                    format!("remove {a} from the registry"),
-                    Cmd::RemoveApp,
-                    remove,
-                    None,
-                ));
-            }
-        }
-        Pane::Instances => title = crate::tui::stage::menu(app, &mut items),
-        Pane::Backups => title = crate::tui::backup::menu(app, &mut items),
-        _ => title = "context".into(),
-    }
+    let title = match app.focus {
+        Pane::Targets => targets_menu(app, &mut items),
+        Pane::Apps => apps_menu(app, &mut items),
+        Pane::Instances => crate::tui::stage::menu(app, &mut items),
+        Pane::Backups => crate::tui::backup::menu(app, &mut items),
+        _ => "context".into(),
+    };
     items.push(item(
         app,
         "follow events in a task".into(),
@@ -131,6 +40,108 @@ pub(super) fn open_menu(app: &mut App) {
         items,
         selected: 0,
     };
+}
+
+/// A menu entry showing the first key of the command it stands for.
+fn item(app: &App, label: String, c: Cmd, op: Op, disabled: Option<String>) -> MenuItem {
+    MenuItem {
+        label,
+        key: app
+            .keymap
+            .keys_for(c)
+            .first()
+            .map(|k| k.label())
+            .unwrap_or_default(),
+        op,
+        disabled,
+    }
+}
+
+/// The selected target's entries and checking all; returns the menu's title.
+fn targets_menu(app: &App, items: &mut Vec<MenuItem>) -> String {
+    let sel = app.selected_target().map(|t| t.target.name.to_string());
+    let title = match &sel {
+        Some(t) => format!("target {t}"),
+        None => "targets".into(),
+    };
+    if let Some(t) = sel {
+        let check = Op::check(vec![t.clone()]);
+        items.push(item(app, format!("check {t}"), Cmd::Check, check, None));
+        let use_it = Op::UseTarget { name: t.clone() };
+        items.push(item(
+            app,
+            format!("make {t} current"),
+            Cmd::UseTarget,
+            use_it,
+            None,
+        ));
+        let remove = Op::RemoveTarget { name: t.clone() };
+        items.push(item(app, format!("remove {t}"), Cmd::Remove, remove, None));
+    }
+    let all = all_target_names(app);
+    if !all.is_empty() {
+        let op = Op::check(all);
+        items.push(item(
+            app,
+            "check all targets".into(),
+            Cmd::CheckAll,
+            op,
+            None,
+        ));
+    }
+    title
+}
+
+/// The selected app's entries; returns the menu's title.
+fn apps_menu(app: &App, items: &mut Vec<MenuItem>) -> String {
+    let sel = app.selected_app().map(|a| a.name.clone());
+    let title = match &sel {
+        Some(a) => format!("app {a}"),
+        None => "apps".into(),
+    };
+    if let Some(a) = sel {
+        let deploy = Op::Deploy {
+            common: Common::new(&a),
+            rollback_on_failure: true,
+        };
+        items.push(item(app, format!("deploy {a}"), Cmd::Deploy, deploy, None));
+        let rollback = Op::Rollback {
+            common: Common::new(&a),
+            to: None,
+        };
+        let why = rollback_unavailable(app);
+        items.push(item(
+            app,
+            format!("roll {a} back"),
+            Cmd::Rollback,
+            rollback,
+            why,
+        ));
+        let logs = Op::Logs {
+            app: a.clone(),
+            target: None,
+            service: None,
+        };
+        let why = logs_unavailable(app);
+        items.push(item(app, format!("follow {a} logs"), Cmd::Logs, logs, why));
+        let secrets = Op::SecretList { app: a.clone() };
+        items.push(item(
+            app,
+            format!("{a}'s variables: set or missing"),
+            Cmd::Secrets,
+            secrets,
+            None,
+        ));
+        let remove = Op::RemoveApp { name: a.clone() };
+        items.push(item(
+            app,
+            format!("remove {a} from the registry"),
+            Cmd::RemoveApp,
+            remove,
+            None,
+        ));
+    }
+    title
 }
 
 /// Disables, with the reason, what the guard would refuse anyway: everything without a

@@ -6,8 +6,8 @@ use ratatui::layout::{Position, Rect};
 use super::super::action::{Effect, Pane};
 use super::super::app::{App, Overlay};
 use super::super::ui::layout;
-use super::keys::move_selection;
-use super::switch_context;
+use super::navigation::move_selection;
+use super::switch::switch_context;
 
 pub(super) fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
     if !matches!(app.overlay, Overlay::None) {

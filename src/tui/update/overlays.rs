@@ -1,18 +1,15 @@
-//! Keys while an overlay is open: help, the quit question, the action menu, confirmation
-//! dialogs and the filter bar; forms and the palette have files of their own.
+//! Keys while an overlay is open: which overlay has the key, then help, the quit question, the
+//! action menu and the filter bar; the confirmation dialog, forms, the palette and the detail
+//! views have files of their own. Every key here is a keymap command of the overlay's scope.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
+use ratatui_textarea::TextArea;
 
-use super::super::action::{Effect, Op, Pane, Planned};
-use super::super::app::{App, Confirm, FlashLevel, Overlay, new_input};
+use super::super::action::{Effect, Pane};
+use super::super::app::{App, FlashLevel, MenuItem, Overlay};
+use super::super::keymap::Cmd;
 use super::clamp_selections;
 use super::request::request;
-use crate::ops::deploy::Kind;
-use crate::policy::guard::ConfirmLevel;
-
-pub(super) fn is_ctrl_c(k: &KeyEvent) -> bool {
-    k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL)
-}
 
 pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let overlay = std::mem::replace(&mut app.overlay, Overlay::None);
@@ -23,224 +20,18 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match overlay {
         Overlay::None => Vec::new(),
         Overlay::Help { scroll } => {
-            match k.code {
-                KeyCode::Down | KeyCode::Char('j') => {
-                    app.overlay = Overlay::Help { scroll: scroll + 1 }
-                }
-                KeyCode::Up | KeyCode::Char('k') => {
-                    app.overlay = Overlay::Help {
-                        scroll: scroll.saturating_sub(1),
-                    }
-                }
-                KeyCode::PageDown => {
-                    app.overlay = Overlay::Help {
-                        scroll: scroll + 10,
-                    }
-                }
-                KeyCode::PageUp => {
-                    app.overlay = Overlay::Help {
-                        scroll: scroll.saturating_sub(10),
-                    }
-                }
-                _ => {}
-            }
+            help_key(app, scroll, &k);
             Vec::new()
         }
-        Overlay::QuitConfirm { running } => match k.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => {
-                app.quit = true;
-                vec![Effect::CancelAll, Effect::Quit]
-            }
-            KeyCode::Char('n') | KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => Vec::new(),
-            _ if is_ctrl_c(&k) => Vec::new(),
-            _ => {
-                app.overlay = Overlay::QuitConfirm { running };
-                Vec::new()
-            }
-        },
+        Overlay::QuitConfirm { running } => quit_key(app, running, &k),
         Overlay::Menu {
             title,
             items,
-            mut selected,
-        } => match k.code {
-            KeyCode::Esc | KeyCode::Char('q') => Vec::new(),
-            _ if is_ctrl_c(&k) => Vec::new(),
-            KeyCode::Down | KeyCode::Char('j') => {
-                selected = (selected + 1) % items.len().max(1);
-                app.overlay = Overlay::Menu {
-                    title,
-                    items,
-                    selected,
-                };
-                Vec::new()
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                let n = items.len().max(1);
-                selected = (selected + n - 1) % n;
-                app.overlay = Overlay::Menu {
-                    title,
-                    items,
-                    selected,
-                };
-                Vec::new()
-            }
-            KeyCode::Enter => match items.get(selected) {
-                Some(item) => match &item.disabled {
-                    Some(why) => {
-                        app.flash(FlashLevel::Warn, format!("{}: {why}", item.label));
-                        Vec::new()
-                    }
-                    None => request(app, item.op.clone()),
-                },
-                None => Vec::new(),
-            },
-            _ => {
-                app.overlay = Overlay::Menu {
-                    title,
-                    items,
-                    selected,
-                };
-                Vec::new()
-            }
-        },
-        Overlay::Confirm(mut c) => {
-            if let Some(mut input) = c.health.take() {
-                match k.code {
-                    KeyCode::Esc => {}
-                    KeyCode::Enter => {
-                        let text = input.lines().join("");
-                        match set_health_timeout(&mut c, text.trim()) {
-                            Ok(()) => c.error = None,
-                            Err(e) => {
-                                c.error = Some(e);
-                                c.health = Some(input);
-                            }
-                        }
-                    }
-                    _ => {
-                        input.input(k);
-                        c.health = Some(input);
-                    }
-                }
-                app.overlay = Overlay::Confirm(c);
-                return Vec::new();
-            }
-            let edits_health = matches!(&c.op, Op::Apply(p) if p.0.kind == Kind::Deploy)
-                && ((k.code == KeyCode::Char('t') && k.modifiers.contains(KeyModifiers::CONTROL))
-                    || (k.code == KeyCode::Char('t') && c.level != ConfirmLevel::TypeName));
-            if edits_health {
-                let mut input = new_input("e.g. 90s or 3m");
-                if let Op::Apply(p) = &c.op {
-                    input.insert_str(humantime::format_duration(p.0.health.timeout).to_string());
-                }
-                c.health = Some(input);
-                app.overlay = Overlay::Confirm(c);
-                return Vec::new();
-            }
-            if k.code == KeyCode::Esc || is_ctrl_c(&k) {
-                super::keygen::cancelled(app, &c.op);
-                return Vec::new();
-            }
-            let step = match k.code {
-                KeyCode::Up => Some(-1),
-                KeyCode::PageUp => Some(-10),
-                KeyCode::Down => Some(1),
-                KeyCode::PageDown => Some(10),
-                _ => None,
-            };
-            if let Some(step) = step {
-                // Wrapped as drawn: every piece of a long line can be scrolled to.
-                let drawn = crate::tui::ui::overlays::confirm_lines(&c.lines, app.size.0);
-                let max = drawn.len().saturating_sub(1) as i32;
-                c.scroll = (c.scroll as i32 + step).clamp(0, max) as u16;
-                app.overlay = Overlay::Confirm(c);
-                return Vec::new();
-            }
-            let confirmed = match c.level {
-                ConfirmLevel::TypeName => {
-                    if k.code == KeyCode::Enter {
-                        let typed = c.input.lines().join("");
-                        if typed == c.context {
-                            true
-                        } else {
-                            c.error = Some(format!(
-                                "type the context name exactly ({}) to confirm",
-                                c.context
-                            ));
-                            false
-                        }
-                    } else {
-                        c.input.input(k);
-                        c.error = None;
-                        false
-                    }
-                }
-                _ => match k.code {
-                    KeyCode::Char('y') | KeyCode::Char('Y') => true,
-                    KeyCode::Char('n') | KeyCode::Char('N') => {
-                        super::keygen::cancelled(app, &c.op);
-                        return Vec::new();
-                    }
-                    KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab => {
-                        c.yes_focused = !c.yes_focused;
-                        false
-                    }
-                    KeyCode::Enter if c.yes_focused => true,
-                    KeyCode::Enter => {
-                        super::keygen::cancelled(app, &c.op);
-                        return Vec::new();
-                    }
-                    _ => false,
-                },
-            };
-            if confirmed {
-                let active = super::request::run_context(app, &c.op);
-                vec![Effect::Run {
-                    context: active,
-                    op: c.op,
-                }]
-            } else {
-                app.overlay = Overlay::Confirm(c);
-                Vec::new()
-            }
-        }
+            selected,
+        } => menu_key(app, title, items, selected, &k),
+        Overlay::Confirm(c) => super::confirm::key(app, c, k),
         Overlay::Form(f) => super::forms::form_key(app, f, k),
-        Overlay::Filter { pane, mut input } => match k.code {
-            KeyCode::Esc => {
-                if pane == Pane::Log {
-                    app.log.search = None;
-                    app.log.hit = None;
-                } else {
-                    app.filters[pane.index()].clear();
-                    clamp_selections(app);
-                }
-                Vec::new()
-            }
-            _ if is_ctrl_c(&k) => Vec::new(),
-            KeyCode::Enter => {
-                let text = input.lines().join("");
-                if pane == Pane::Log {
-                    if text.is_empty() {
-                        app.log.search = None;
-                        app.log.hit = None;
-                        return Vec::new();
-                    }
-                    app.log.search = Some(text);
-                    app.log.hit = None;
-                    return vec![Effect::SearchLog { forward: true }];
-                }
-                Vec::new()
-            }
-            _ => {
-                input.input(k);
-                if pane != Pane::Log {
-                    app.filters[pane.index()] = input.lines().join("");
-                    app.selection[pane.index()] = 0;
-                }
-                app.overlay = Overlay::Filter { pane, input };
-                Vec::new()
-            }
-        },
+        Overlay::Filter { pane, input } => filter_key(app, pane, input, k),
         Overlay::Palette { input, .. } => super::palette::palette_key(app, input, k),
         // Owned by details.rs, handled above.
         Overlay::Event { .. }
@@ -257,18 +48,111 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     }
 }
 
-/// Changes the health timeout of the deploy plan a dialog shows (1 s to 1 h).
-fn set_health_timeout(c: &mut Confirm, text: &str) -> Result<(), String> {
-    let d = humantime::parse_duration(text)
-        .map_err(|e| format!("health timeout {text:?}: {e} (e.g. 90s, 3m)"))?;
-    if d < std::time::Duration::from_secs(1) || d > std::time::Duration::from_secs(3600) {
-        return Err("the health timeout must be between 1s and 1h".into());
+/// Help scrolls; any other key closes it.
+fn help_key(app: &mut App, scroll: u16, k: &KeyEvent) {
+    let scrolls = [
+        Cmd::ViewDown,
+        Cmd::ViewUp,
+        Cmd::ViewPageDown,
+        Cmd::ViewPageUp,
+    ];
+    let scroll = match app.keymap.which(&scrolls, k, false) {
+        Some(Cmd::ViewDown) => scroll + 1,
+        Some(Cmd::ViewUp) => scroll.saturating_sub(1),
+        Some(Cmd::ViewPageDown) => scroll + 10,
+        Some(Cmd::ViewPageUp) => scroll.saturating_sub(10),
+        _ => return,
+    };
+    app.overlay = Overlay::Help { scroll };
+}
+
+/// Quit with tasks running: yes cancels them and quits, no stays; other keys keep asking.
+fn quit_key(app: &mut App, running: usize, k: &KeyEvent) -> Vec<Effect> {
+    match app.keymap.which(&[Cmd::QuitYes, Cmd::QuitNo], k, false) {
+        Some(Cmd::QuitYes) => {
+            app.quit = true;
+            vec![Effect::CancelAll, Effect::Quit]
+        }
+        Some(_) => Vec::new(),
+        None => {
+            app.overlay = Overlay::QuitConfirm { running };
+            Vec::new()
+        }
     }
-    if let Op::Apply(p) = &c.op {
-        let mut plan = (*p.0).clone();
-        plan.health.timeout = d;
-        c.op = Op::Apply(Planned(std::sync::Arc::new(plan)));
-        c.lines = super::plan_lines(&c.op);
+}
+
+/// The action menu: move, pick (a disabled item says why), close.
+fn menu_key(
+    app: &mut App,
+    title: String,
+    items: Vec<MenuItem>,
+    mut selected: usize,
+    k: &KeyEvent,
+) -> Vec<Effect> {
+    let cmds = [Cmd::ViewClose, Cmd::ViewDown, Cmd::ViewUp, Cmd::ViewPick];
+    let n = items.len().max(1);
+    match app.keymap.which(&cmds, k, false) {
+        Some(Cmd::ViewClose) => return Vec::new(),
+        Some(Cmd::ViewDown) => selected = (selected + 1) % n,
+        Some(Cmd::ViewUp) => selected = (selected + n - 1) % n,
+        Some(_) => {
+            return match items.get(selected) {
+                Some(item) => match &item.disabled {
+                    Some(why) => {
+                        app.flash(FlashLevel::Warn, format!("{}: {why}", item.label));
+                        Vec::new()
+                    }
+                    None => request(app, item.op.clone()),
+                },
+                None => Vec::new(),
+            };
+        }
+        None => {}
     }
-    Ok(())
+    app.overlay = Overlay::Menu {
+        title,
+        items,
+        selected,
+    };
+    Vec::new()
+}
+
+/// The filter bar (the search bar in the task log): typing filters as it goes.
+fn filter_key(app: &mut App, pane: Pane, mut input: TextArea<'static>, k: KeyEvent) -> Vec<Effect> {
+    let cmds = [Cmd::InputCancel, Cmd::InputClose, Cmd::InputSubmit];
+    match app.keymap.which(&cmds, &k, true) {
+        Some(Cmd::InputCancel) => {
+            if pane == Pane::Log {
+                app.log.search = None;
+                app.log.hit = None;
+            } else {
+                app.filters[pane.index()].clear();
+                clamp_selections(app);
+            }
+            Vec::new()
+        }
+        Some(Cmd::InputClose) => Vec::new(),
+        Some(_) => {
+            let text = input.lines().join("");
+            if pane == Pane::Log {
+                app.log.hit = None;
+                if text.is_empty() {
+                    app.log.search = None;
+                    return Vec::new();
+                }
+                app.log.search = Some(text);
+                return vec![Effect::SearchLog { forward: true }];
+            }
+            Vec::new()
+        }
+        None => {
+            input.input(k);
+            if pane != Pane::Log {
+                app.filters[pane.index()] = input.lines().join("");
+                app.selection[pane.index()] = 0;
+            }
+            app.overlay = Overlay::Filter { pane, input };
+            Vec::new()
+        }
+    }
 }

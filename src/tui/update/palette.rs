@@ -1,20 +1,26 @@
-//! The `:` palette's keys: typing, Tab completion, Enter runs the parsed command.
+//! The `:` palette's keys: typing, completion, and running the parsed command (keymap
+//! commands of the palette-and-filter scope).
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
 use super::super::action::Effect;
 use super::super::app::{App, Overlay, new_input};
+use super::super::keymap::Cmd;
 use super::super::palette::{self, PaletteCmd};
-use super::overlays::is_ctrl_c;
 use super::{command, request, switch_to};
 
 /// A key while the palette is open.
 pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEvent) -> Vec<Effect> {
-    match k.code {
-        KeyCode::Esc => Vec::new(),
-        _ if is_ctrl_c(&k) => Vec::new(),
-        KeyCode::Tab => {
+    let cmds = [
+        Cmd::InputCancel,
+        Cmd::InputClose,
+        Cmd::PaletteComplete,
+        Cmd::InputSubmit,
+    ];
+    match app.keymap.which(&cmds, &k, true) {
+        Some(Cmd::InputCancel | Cmd::InputClose) => Vec::new(),
+        Some(Cmd::PaletteComplete) => {
             let text = input.lines().join("");
             let completed = palette::complete(&text, app);
             match completed {
@@ -41,7 +47,7 @@ pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEve
             }
             Vec::new()
         }
-        KeyCode::Enter => {
+        Some(_) => {
             let text = input.lines().join("");
             match palette::parse(&text, app) {
                 Ok(PaletteCmd::Op(op)) => request(app, op),
@@ -64,7 +70,7 @@ pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEve
                     Vec::new()
                 }
                 Ok(PaletteCmd::BootstrapForm { target, public_key }) => {
-                    super::keys::open_bootstrap(app, &target, &public_key);
+                    super::targets::open_bootstrap(app, &target, &public_key);
                     Vec::new()
                 }
                 Ok(PaletteCmd::Incident(id)) => {
@@ -93,7 +99,7 @@ pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEve
                 }
             }
         }
-        _ => {
+        None => {
             input.input(k);
             app.overlay = Overlay::Palette {
                 input,

@@ -1,0 +1,82 @@
+//! The Apps pane's commands: register, edit, remove, deploy, roll back, follow logs, the
+//! variables view and a secret's form, the add-ons view.
+
+use super::super::action::{Effect, Op};
+use super::super::app::{App, FlashLevel, FormKind, Overlay};
+use super::super::keymap::Cmd;
+use super::forms::form;
+use super::request::{
+    logs_unavailable, missing_context, request, request_unless, rollback_unavailable,
+};
+use super::selection::selected_app_name;
+use crate::ops::deploy::Common;
+
+/// An app command; `None` when `cmd` is not one.
+pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
+    let open = |app: &mut App, kind: FormKind| {
+        app.overlay = Overlay::Form(Box::new(form(kind, app)));
+        Vec::new()
+    };
+    if matches!(cmd, Cmd::AddApp | Cmd::SetSecret) && missing_context(app) {
+        return Some(Vec::new());
+    }
+    Some(match cmd {
+        Cmd::AddApp => open(app, FormKind::AddApp),
+        Cmd::SetSecret => open(app, FormKind::SetSecret),
+        Cmd::Addons => {
+            super::addons::open(app);
+            Vec::new()
+        }
+        Cmd::EditApp | Cmd::RemoveApp | Cmd::Secrets | Cmd::Deploy | Cmd::Rollback | Cmd::Logs => {
+            match selected_app_name(app) {
+                Some(a) => on_selected(app, cmd, a),
+                None => Vec::new(),
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// A command on the selected app (`a`).
+fn on_selected(app: &mut App, cmd: Cmd, a: String) -> Vec<Effect> {
+    match cmd {
+        Cmd::EditApp => {
+            let registered = app.selected_app().is_some_and(|r| r.registered);
+            if !registered {
+                app.flash(
+                    FlashLevel::Warn,
+                    format!("{a} has history but is not registered: add it with a"),
+                );
+                return Vec::new();
+            }
+            app.overlay = Overlay::Form(Box::new(form(FormKind::EditApp(a), app)));
+            Vec::new()
+        }
+        Cmd::RemoveApp => request(app, Op::RemoveApp { name: a }),
+        Cmd::Secrets => request(app, Op::SecretList { app: a }),
+        Cmd::Deploy => request(
+            app,
+            Op::Deploy {
+                common: Common::new(&a),
+                rollback_on_failure: true,
+            },
+        ),
+        Cmd::Rollback => {
+            let why = rollback_unavailable(app);
+            let op = Op::Rollback {
+                common: Common::new(&a),
+                to: None,
+            };
+            request_unless(app, why, op)
+        }
+        _ => {
+            let why = logs_unavailable(app);
+            let op = Op::Logs {
+                app: a,
+                target: None,
+                service: None,
+            };
+            request_unless(app, why, op)
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The Targets pane's commands: check one or all, add, edit, remove, use, run a command on
+//! targets, install a key with a password (bootstrap); and a check's results arriving.
+
+use super::super::action::{Effect, Op};
+use super::super::app::{App, FlashLevel, FormKind, Overlay};
+use super::super::keymap::Cmd;
+use super::forms::form;
+use super::request::{missing_context, request};
+use super::selection::{all_target_names, selected_target_name};
+use crate::ops::target_check::CheckResult;
+
+/// A target command; `None` when `cmd` is not one.
+pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
+    let open = |app: &mut App, kind: FormKind| {
+        app.overlay = Overlay::Form(Box::new(form(kind, app)));
+        Vec::new()
+    };
+    Some(match cmd {
+        Cmd::Check => match selected_target_name(app) {
+            Some(t) => request(app, Op::check(vec![t])),
+            None => Vec::new(),
+        },
+        Cmd::CheckAll => {
+            let targets = all_target_names(app);
+            if targets.is_empty() {
+                app.flash(
+                    FlashLevel::Warn,
+                    "this context has no targets; press a to add one",
+                );
+                return Some(Vec::new());
+            }
+            request(app, Op::check(targets))
+        }
+        Cmd::AddTarget if missing_context(app) => Vec::new(),
+        Cmd::AddTarget => open(app, FormKind::AddTarget),
+        Cmd::EditTarget => match selected_target_name(app) {
+            Some(t) => open(app, FormKind::EditTarget(t)),
+            None => Vec::new(),
+        },
+        Cmd::Remove => match selected_target_name(app) {
+            Some(name) => request(app, Op::RemoveTarget { name }),
+            None => Vec::new(),
+        },
+        Cmd::UseTarget => match selected_target_name(app) {
+            Some(name) => request(app, Op::UseTarget { name }),
+            None => Vec::new(),
+        },
+        Cmd::Exec if missing_context(app) => Vec::new(),
+        Cmd::Exec => open(app, FormKind::Exec),
+        Cmd::Bootstrap => {
+            if let Some(t) = selected_target_name(app) {
+                open_bootstrap(app, &t, "");
+            }
+            Vec::new()
+        }
+        _ => return None,
+    })
+}
+
+/// A target check finished: the pane shows each target's last result.
+pub(super) fn checked(app: &mut App, context: &str, results: Vec<CheckResult>) -> Vec<Effect> {
+    if let Some(s) = app
+        .ctx_by_name_mut(context)
+        .and_then(|c| c.snapshot.as_mut())
+    {
+        for r in results {
+            if let Some(row) = s.targets.iter_mut().find(|t| t.target.is(&r.target)) {
+                row.check = Some(r);
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Opens the bootstrap form for a target of the active context (`B`, `target bootstrap` in the
+/// palette); a target that is unknown or uses the local transport is said why instead.
+pub(super) fn open_bootstrap(app: &mut App, name: &str, public_key: &str) {
+    let Some(t) = app
+        .snapshot()
+        .and_then(|s| s.targets.iter().find(|t| t.target.is(name)))
+        .map(|t| t.target.clone())
+    else {
+        app.flash(
+            FlashLevel::Warn,
+            format!(
+                "no target named {} in this context",
+                crate::text::sanitize_inline(name)
+            ),
+        );
+        return;
+    };
+    if t.auth() == crate::state::targets::AuthMethod::Local {
+        app.flash(
+            FlashLevel::Warn,
+            format!("{} uses the local transport: no key to install", t.name),
+        );
+        return;
+    }
+    let mut f = super::forms::form_with(
+        FormKind::Bootstrap(t.name.to_string()),
+        app,
+        "public key",
+        public_key,
+    );
+    // The password first, whatever was filled in.
+    f.focus_on(0);
+    app.overlay = Overlay::Form(Box::new(f));
+}
