@@ -2,11 +2,12 @@
 //! dir (never inside a repository): an `internal-dogfood`, an `oss-demo` and a read-only
 //! `staging` context with local targets, an app with a release history, events, backups and an
 //! encrypted vault, and `staging-gbo`, a staging context with an incus project on a simulated
-//! host. The vault is encrypted to the operator's own identity (created as `vault keygen` would
+//! host. Local targets run the simulated Docker engine ([`engine`]). The vault is encrypted to the operator's own identity (created as `vault keygen` would
 //! when there is none), so the demo's deploys decrypt it like any other context's and no key
 //! ever lives in the demo state.
 
 mod backups;
+pub mod engine;
 pub(crate) mod stage;
 
 use std::path::{Path, PathBuf};
@@ -153,6 +154,7 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
     let user = whoami::username().unwrap_or_else(|_| "demo".into());
     let compose = dir.join("apps").join("api").join("compose.yaml");
     fsio::write_bytes_atomic(&compose, COMPOSE.as_bytes())?;
+    let engine_bin = engine::install(dir)?;
     let seeds = [
         Seed {
             name: "internal-dogfood",
@@ -216,6 +218,7 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
                 json!({"source": "audit", "command": "target add", "status": "succeeded", "severity": "info", "operator": format!("{user}@demo"), "fields": {"name": t.name, "host": t.host}}),
             )?;
         }
+        engine::use_simulator(&cd, &engine_bin)?;
         if with_addon {
             // A target as si paas leaves one that still logs in with a password: `B` (or
             // `target bootstrap`) installs a key on it.

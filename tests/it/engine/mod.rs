@@ -3,6 +3,7 @@
 //! its sessions, as on a Debian 12 target. Images come from `docker import` of busybox-static.
 
 mod answers;
+mod demo;
 mod gate;
 mod lifecycle;
 mod state;
