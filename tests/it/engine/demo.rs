@@ -78,3 +78,116 @@ fn the_demo_deploys_logs_rolls_back_and_backs_up_on_its_simulated_engine() {
         std::fs::read_to_string(&touched).unwrap_or_default()
     );
 }
+
+#[test]
+fn demo_engine_docker_builds_its_image_and_deploys_on_the_local_engine() {
+    use crate::common::dockerd::{CLIENT, Dockerd};
+    let engine = Dockerd::start();
+    let env = Env::new();
+    // This machine's engine as a Debian user has it: Debian's docker CLI, DOCKER_HOST.
+    let bin = env.dir.path().join("debian-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(CLIENT, bin.join("docker")).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let demo = env.dir.path().join("demo");
+    let run = |args: &[&str]| -> (i32, Value, String) {
+        let o = env
+            .cmd()
+            .env("PATH", &path)
+            .env("DOCKER_HOST", engine.host())
+            .arg("--json")
+            .args(args)
+            .output()
+            .unwrap();
+        let text =
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+        let doc = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+        (o.status.code().unwrap(), doc, text)
+    };
+    let (code, doc, text) = run(&[
+        "--state-root",
+        demo.to_str().unwrap(),
+        "demo",
+        "--seed-only",
+        "--engine",
+        "docker",
+    ]);
+    assert_eq!(code, 0, "{doc:#}\n{text}");
+    let root = doc["state_root"].as_str().unwrap().to_string();
+    assert!(
+        engine
+            .ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"])
+            .lines()
+            .any(|l| l == "paasdeck-demo/api:1"),
+        "the demo image was imported"
+    );
+    let (code, doc, text) = run(&[
+        "--state-root",
+        &root,
+        "--context",
+        "oss-demo",
+        "deploy",
+        "--app",
+        "api",
+        "--apply",
+    ]);
+    assert_eq!(code, 0, "{doc:#}\n{text}");
+    assert_eq!(
+        engine.running_image("oss-demo-api", "api").as_deref(),
+        Some("paasdeck-demo/api:1")
+    );
+    let (code, doc, text) = run(&[
+        "--state-root",
+        &root,
+        "--context",
+        "oss-demo",
+        "logs",
+        "--app",
+        "api",
+    ]);
+    assert_eq!(code, 0, "{doc:#}\n{text}");
+    assert!(
+        doc["data"][0]["lines"]
+            .to_string()
+            .contains("listening on :8080"),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn demo_engine_docker_without_an_engine_says_so_and_writes_nothing() {
+    use crate::common::dockerd::CLIENT;
+    let env = Env::new();
+    let bin = env.dir.path().join("debian-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(CLIENT, bin.join("docker")).unwrap();
+    let demo = env.dir.path().join("demo");
+    let gone = env.dir.path().join("no-engine.sock");
+    let o = env
+        .cmd()
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("DOCKER_HOST", format!("unix://{}", gone.display()))
+        .args(["--json", "--state-root", demo.to_str().unwrap()])
+        .args(["demo", "--seed-only", "--engine", "docker"])
+        .output()
+        .unwrap();
+    assert_ne!(o.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("docker import of the demo image failed")
+            && message.contains("Cannot connect to the Docker daemon"),
+        "{doc:#}"
+    );
+    assert!(
+        doc["error"]["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("without --engine"),
+        "{doc:#}"
+    );
+    assert!(!demo.join("paas/contexts").exists(), "nothing was written");
+}
