@@ -60,11 +60,44 @@ pub fn judge(services: &[String], containers: &[Container]) -> Probe {
     }
 }
 
+/// The services a release starts: every service of its compose files (the add-ons' too)
+/// but those behind a `profiles` key, which `up` leaves alone. Empty when a file does not read
+/// as YAML: then the target's Compose is asked.
+pub fn declared_services(texts: &[&str]) -> Vec<String> {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let mut out: Vec<String> = Vec::new();
+    for text in texts {
+        let Ok(docs) = YamlLoader::load_from_str(text) else {
+            return Vec::new();
+        };
+        let Some(Yaml::Hash(services)) = docs
+            .first()
+            .and_then(|d| d.as_hash())
+            .and_then(|h| h.get(&Yaml::String("services".into())))
+        else {
+            continue;
+        };
+        for (name, body) in services {
+            let Yaml::String(name) = name else {
+                return Vec::new();
+            };
+            let profiled = body
+                .as_hash()
+                .is_some_and(|b| b.contains_key(&Yaml::String("profiles".into())));
+            if !profiled && !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+    }
+    out
+}
+
 /// One health probe: the health command, or every service running and none unhealthy.
 async fn probe(
     site: &Site<'_>,
     dir: &str,
     files: &[String],
+    declared: &[String],
     health: &Health,
     left: Duration,
 ) -> Result<Probe> {
@@ -89,10 +122,22 @@ async fn probe(
             }
         }
         None => {
+            // The services come from the release's own files when they say; else Compose
+            // lists them (on the target, a process start more per probe).
+            let services = if declared.is_empty() {
+                format!(
+                    "cd {dir} && {} config --services",
+                    compose(site.project, files)
+                )
+            } else {
+                format!(
+                    "printf '%s\\n' {}",
+                    crate::remote::quote::quote_all(declared)
+                )
+            };
             let script = format!(
-                "cd {dir} && {c} config --services && echo '--paasdeck-ps--' && {state}",
-                c = compose(site.project, files),
-                state = containers::script(site.project),
+                "{services} && echo '--paasdeck-ps--' && {}",
+                containers::script(site.project),
             );
             let out = capture(
                 t,
@@ -115,13 +160,16 @@ async fn probe(
 }
 
 /// Polls health every 2 s until healthy or the timeout; returns the number of probes.
-/// `files` is the manifest of the release's bundle.
 pub async fn wait_healthy(
     site: &Site<'_>,
     release: &str,
-    files: &[String],
+    bundle: &super::bundle::Bundle,
     health: &Health,
 ) -> Result<u32> {
+    let files = &bundle.compose_files;
+    let mut texts = vec![bundle.compose.as_str()];
+    texts.extend(bundle.addon_texts.iter().map(String::as_str));
+    let declared = declared_services(&texts);
     let Site {
         transport: t,
         layout,
@@ -140,7 +188,7 @@ pub async fn wait_healthy(
             .timeout
             .saturating_sub(started.elapsed())
             .max(Duration::from_secs(1));
-        let state = match probe(site, &dir, files, health, left).await {
+        let state = match probe(site, &dir, files, &declared, health, left).await {
             Ok(p) => {
                 if let Probe::NotYet(why) = &p {
                     found = Some(why.clone());
@@ -222,5 +270,14 @@ mod tests {
             Probe::NotYet("api: starting".into())
         );
         assert!(matches!(judge(&[], &[]), Probe::NotYet(_)));
+    }
+
+    #[test]
+    fn the_services_a_release_starts() {
+        let base =
+            "services:\n  api:\n    image: a\n  debug:\n    image: b\n    profiles: [debug]\n";
+        let addon = "services:\n  db:\n    image: postgres\nvolumes:\n  data: {}\n";
+        assert_eq!(declared_services(&[base, addon]), ["api", "db"]);
+        assert!(declared_services(&["services: [unclosed"]).is_empty());
     }
 }

@@ -47,9 +47,10 @@ impl ComposeKind {
 }
 
 /// Prints `v2`, `v1` or `none`: the plugin wins when both are there. (`command`: what the
-/// docker CLI itself answers, never the v1 function.)
+/// docker CLI itself answers, never the v1 function. The v1 program is only looked up: its
+/// Python start costs a second on a small VPS, on every deploy.)
 pub const DETECT: &str = "if command docker compose version >/dev/null 2>&1; then echo v2; \
-     elif docker-compose version >/dev/null 2>&1; then echo v1; else echo none; fi";
+     elif command -v docker-compose >/dev/null 2>&1; then echo v1; else echo none; fi";
 
 /// On a v1 target, `docker compose ARGS` runs `docker-compose ARGS`; every other docker
 /// command goes to the docker CLI itself.

@@ -28,6 +28,8 @@ pub struct Sshd {
     password_auth: bool,
     /// More `NAME=value` for every session's environment ([`Sshd::set_env`]).
     extra_env: Vec<String>,
+    /// The sessions' PATH after the fake bin directory ([`Sshd::set_path_after_bin`]).
+    path_after_bin: Option<String>,
 }
 
 fn keygen(path: &Path) {
@@ -118,6 +120,7 @@ impl Sshd {
             home: None,
             password_auth,
             extra_env: Vec::new(),
+            path_after_bin: None,
         };
         if with_home {
             let home = s.dir.path().join("home");
@@ -162,7 +165,7 @@ impl Sshd {
                  AuthorizedKeysFile {keys}\nPubkeyAuthentication yes\nPasswordAuthentication {password}\n\
                  KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPermitRootLogin {root}\n\
                  MaxStartups 500\nMaxSessions 500\nLogLevel VERBOSE\n\
-                 SetEnv PATH={bin}:/usr/local/bin:/usr/bin:/bin{home_env}{extra}\n",
+                 SetEnv PATH={bin}:{rest}{home_env}{extra}\n",
                 d = d.display(),
                 root = if password == "yes" {
                     "yes"
@@ -170,6 +173,10 @@ impl Sshd {
                     "prohibit-password"
                 },
                 bin = self.fakebin.display(),
+                rest = self
+                    .path_after_bin
+                    .as_deref()
+                    .unwrap_or("/usr/local/bin:/usr/bin:/bin"),
                 extra = self
                     .extra_env
                     .iter()
@@ -236,6 +243,15 @@ impl Sshd {
         let prefix = format!("{name}=");
         self.extra_env.retain(|e| !e.starts_with(&prefix));
         self.extra_env.push(format!("{prefix}{value}"));
+        self.stop();
+        let port = self.port;
+        self.launch(Some(port));
+    }
+
+    /// Sessions search `dirs` (a PATH value) after the fake bin directory instead of the
+    /// system's (sshd restarts on its port).
+    pub fn set_path_after_bin(&mut self, dirs: &str) {
+        self.path_after_bin = Some(dirs.to_string());
         self.stop();
         let port = self.port;
         self.launch(Some(port));

@@ -20,21 +20,18 @@ fn deploy_error(site: &Site) -> (serde_json::Value, String) {
 
 #[test]
 fn a_docker_cli_without_compose_is_named_with_its_fix() {
-    let site = Site::new();
-    // Debian's docker CLI without the plugin, and no docker-compose anywhere on PATH: a
-    // `docker-compose` that is not there (the shell's own answer) shadows apt's.
-    let bin = &site.sshd.fakebin;
-    std::fs::write(
-        bin.join("docker-compose"),
-        "#!/bin/sh\necho \"sh: 1: docker-compose: not found\" >&2\nexit 127\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(
-        bin.join("docker-compose"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
+    let mut site = Site::new();
+    // Debian's docker CLI without the plugin, and no docker-compose: the sessions search a
+    // copy of /usr/bin without it.
+    let usr_bin = site.env.dir.path().join("usr-bin-without-compose");
+    std::fs::create_dir_all(&usr_bin).unwrap();
+    for e in std::fs::read_dir("/usr/bin").unwrap() {
+        let e = e.unwrap();
+        if e.file_name() != "docker-compose" {
+            std::os::unix::fs::symlink(e.path(), usr_bin.join(e.file_name())).unwrap();
+        }
+    }
+    site.sshd.set_path_after_bin(usr_bin.to_str().unwrap());
     let out = std::process::Command::new(CLIENT)
         .args(["compose", "-p", "x", "up"])
         .output()
