@@ -4,6 +4,7 @@
 
 mod answers;
 mod demo;
+mod detect;
 mod gate;
 mod lifecycle;
 mod state;
