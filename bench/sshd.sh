@@ -1,5 +1,6 @@
 # Sourced by the benchmarks: starts an unprivileged sshd on a free loopback port with generated
 # keys and the fake docker first on its PATH. Sets BENCH_DIR, SSHD_PORT, CLIENT_KEY, SSH_OPTS.
+# BENCH_SSHD_ENV, when set, adds NAME=value words to the sessions' environment.
 BENCH_DIR="$(mktemp -d)"
 ssh-keygen -q -t ed25519 -N '' -f "$BENCH_DIR/host" -C bench
 ssh-keygen -q -t ed25519 -N '' -f "$BENCH_DIR/client" -C bench
@@ -23,7 +24,7 @@ UsePAM no
 StrictModes no
 MaxStartups 500
 MaxSessions 500
-SetEnv PATH=$BENCH_DIR/bin:/usr/local/bin:/usr/bin:/bin HOME=$BENCH_DIR/home
+SetEnv PATH=$BENCH_DIR/bin:/usr/local/bin:/usr/bin:/bin HOME=$BENCH_DIR/home${BENCH_SSHD_ENV:+ $BENCH_SSHD_ENV}
 CFG
 /usr/sbin/sshd -D -f "$BENCH_DIR/sshd_config" -E "$BENCH_DIR/sshd.log" &
 SSHD_PID=$!

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing (OpenSSH server and client for the loopback
 # sshd tests, tmux for the console end-to-end tests, procps for ps/pgrep, python3 for the incus
-# simulator the staging tests and the demo use), then runs formatting, lints and every test.
+# simulator the staging tests and the demo use, Debian's docker.io, docker-compose and
+# busybox-static for the tests against a real Docker engine), then runs formatting, lints and
+# every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +14,10 @@ command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v pgrep >/dev/null 2>&1 || need+=(procps)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+[ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || need+=(docker.io)
+[ -x /usr/bin/docker-compose ] || need+=(docker-compose)
+# The engine tests' image is busybox-static's /bin/busybox (a static binary).
+{ [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || need+=(busybox-static)
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -98,7 +98,7 @@ fn demo(global: &Global, args: &DemoArgs, json: bool, started: std::time::Instan
             Err(e) => return fail(json, "demo", &e),
         },
     };
-    let seeded = match paasdeck::demo::seed(&dir) {
+    let seeded = match paasdeck::demo::seed_with(&dir, args.engine.engine()) {
         Ok(s) => s,
         Err(e) => return fail(json, "demo", &e),
     };

@@ -122,6 +122,27 @@ pub struct DemoArgs {
     /// Write the demo state and print its state root instead of opening the console
     #[arg(long)]
     pub seed_only: bool,
+    /// The engine of the demo's local targets: `simulated` (shipped with paasdeck, no Docker
+    /// needed) or `docker` (oss-demo's target uses this machine's Docker engine and a demo
+    /// image built locally from busybox)
+    #[arg(long, value_enum, default_value = "simulated")]
+    pub engine: DemoEngineArg,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DemoEngineArg {
+    #[default]
+    Simulated,
+    Docker,
+}
+
+impl DemoEngineArg {
+    pub fn engine(self) -> crate::demo::engine::DemoEngine {
+        match self {
+            DemoEngineArg::Simulated => crate::demo::engine::DemoEngine::Simulated,
+            DemoEngineArg::Docker => crate::demo::engine::DemoEngine::Docker,
+        }
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

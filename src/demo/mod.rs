@@ -2,11 +2,12 @@
 //! dir (never inside a repository): an `internal-dogfood`, an `oss-demo` and a read-only
 //! `staging` context with local targets, an app with a release history, events, backups and an
 //! encrypted vault, and `staging-gbo`, a staging context with an incus project on a simulated
-//! host. The vault is encrypted to the operator's own identity (created as `vault keygen` would
+//! host. Local targets run the simulated Docker engine ([`engine`]). The vault is encrypted to the operator's own identity (created as `vault keygen` would
 //! when there is none), so the demo's deploys decrypt it like any other context's and no key
 //! ever lives in the demo state.
 
 mod backups;
+pub mod engine;
 pub(crate) mod stage;
 
 use std::path::{Path, PathBuf};
@@ -138,8 +139,15 @@ pub struct Seeded {
     pub identity_created: bool,
 }
 
-/// Writes the demo state under `dir` (the state root is `dir/paas`).
+/// Writes the demo state under `dir` (the state root is `dir/paas`), every local target on
+/// the simulated engine.
 pub fn seed(dir: &Path) -> Result<Seeded> {
+    seed_with(dir, engine::DemoEngine::Simulated)
+}
+
+/// [`seed`], with `oss-demo`'s local target on the machine's Docker engine when `engine` says
+/// so (the demo image is built first: nothing is written when that fails).
+pub fn seed_with(dir: &Path, demo_engine: engine::DemoEngine) -> Result<Seeded> {
     let root = StateRoot::at(dir.join("paas"));
     if root.path().join("contexts").exists() {
         return Err(PaasError::new(
@@ -149,10 +157,20 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
         )
         .with_remediation("choose an empty directory for the demo"));
     }
+    let real_engine = demo_engine == engine::DemoEngine::Docker;
+    if real_engine {
+        engine::build_image()?;
+    }
+    let compose_text = if real_engine {
+        engine::DOCKER_COMPOSE
+    } else {
+        COMPOSE
+    };
     let (identity, identity_created) = identity::keygen(root.path())?;
     let user = whoami::username().unwrap_or_else(|_| "demo".into());
     let compose = dir.join("apps").join("api").join("compose.yaml");
-    fsio::write_bytes_atomic(&compose, COMPOSE.as_bytes())?;
+    fsio::write_bytes_atomic(&compose, compose_text.as_bytes())?;
+    let engine_bin = engine::install(dir)?;
     let seeds = [
         Seed {
             name: "internal-dogfood",
@@ -215,6 +233,9 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
                 60 * 29 - i as i64,
                 json!({"source": "audit", "command": "target add", "status": "succeeded", "severity": "info", "operator": format!("{user}@demo"), "fields": {"name": t.name, "host": t.host}}),
             )?;
+        }
+        if !(real_engine && s.name == "oss-demo") {
+            engine::use_simulator(&cd, &engine_bin)?;
         }
         if with_addon {
             // A target as si paas leaves one that still logs in with a password: `B` (or
@@ -297,7 +318,7 @@ pub fn seed(dir: &Path) -> Result<Seeded> {
                 timestamp: ts(minutes),
             };
             let resolved =
-                crate::ops::deploy::bundle::resolve_magic(COMPOSE, &magic, "compose.yaml")?;
+                crate::ops::deploy::bundle::resolve_magic(compose_text, &magic, "compose.yaml")?;
             let addon_files = crate::ops::deploy::compose::prepare_addons(
                 &cd,
                 &api,

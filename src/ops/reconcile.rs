@@ -1,16 +1,16 @@
 //! `deploy reconcile`: for each target of an app, the release its `current` link points at and
-//! the compose project's services (which release directory they run from, whether they run),
-//! compared with `deployments.json`. Nothing is changed on any target.
+//! the compose project's services as the engine reports them by Compose's labels (which release
+//! directory they run from, whether they run), compared with `deployments.json`. Nothing is changed on any target.
 
 use std::time::Duration;
 
 use serde::Serialize;
-use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::ops::deploy::drift::release_of;
 use crate::ops::deploy::remote::{Probe, compose, judge};
 use crate::ops::deploy::{AppSite, app_site};
+use crate::remote::engine::containers::{self, Container};
 use crate::remote::pool::Pool;
 use crate::remote::quote::quote;
 use crate::remote::{ExecRequest, capture};
@@ -77,54 +77,36 @@ pub fn script(site: &AppSite) -> String {
     if let Some(si) = &site.si {
         let dir = quote(&si.dir);
         let compose = compose(&si.project, &si.compose_files);
-        let all = format!("docker compose -p {}", quote(&si.project));
+        let all = containers::script(&si.project);
         return format!(
             "if [ -f {dir}/compose.yaml ]; then printf 'current=%s\\n' {rel}; else echo current=; fi; \
              echo '{SERVICES_MARK}'; \
              if [ -d {dir} ]; then cd {dir} && {compose} config --services; fi; \
              echo '{PS_MARK}'; \
-             {all} ps -a --format json 2>/dev/null || true",
+             ( {all} ) 2>/dev/null || true",
             rel = quote(&si.release),
         );
     }
     let cur = quote(&site.layout.current());
     let files = compose(&site.project, &site.compose_files);
-    let compose = format!("docker compose -p {}", quote(&site.project));
+    let all = containers::script(&site.project);
     format!(
         "if [ -L {cur} ]; then printf 'current=%s\\n' \"$(readlink {cur})\"; else echo current=; fi; \
          echo '{SERVICES_MARK}'; \
          if [ -d {cur} ]; then cd {cur} && {files} config --services; fi; \
          echo '{PS_MARK}'; \
-         {compose} ps -a --format json 2>/dev/null || true"
+         ( {all} ) 2>/dev/null || true"
     )
 }
 
-fn services_of(ps: &[String]) -> Vec<Service> {
-    let text = ps.join("\n");
-    let trimmed = text.trim();
-    let rows: Vec<Value> = if trimmed.starts_with('[') {
-        serde_json::from_str(trimmed).unwrap_or_default()
-    } else {
-        trimmed
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
-    };
-    let field = |r: &Value, k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    rows.iter()
-        .map(|r| {
-            let release = field(r, "Labels")
-                .split(',')
-                .find_map(|kv| kv.strip_prefix("com.docker.compose.project.working_dir="))
-                .map(release_of);
-            Service {
-                service: crate::text::strip_hostile(&field(r, "Service")).into_owned(),
-                state: crate::text::strip_hostile(&field(r, "State").to_ascii_lowercase())
-                    .into_owned(),
-                health: crate::text::strip_hostile(&field(r, "Health").to_ascii_lowercase())
-                    .into_owned(),
-                release,
-            }
+fn services_of(found: &[Container]) -> Vec<Service> {
+    found
+        .iter()
+        .map(|c| Service {
+            service: c.service.clone(),
+            state: c.state.clone(),
+            health: c.health.clone(),
+            release: c.working_dir.as_deref().map(release_of),
         })
         .collect()
 }
@@ -143,7 +125,8 @@ pub fn judge_output(recorded: Option<&str>, target: &str, stdout: &[String]) -> 
         (Some(s), Some(p)) if s < p => (stdout[s + 1..p].to_vec(), stdout[p + 1..].to_vec()),
         _ => (Vec::new(), Vec::new()),
     };
-    let services = services_of(&ps);
+    let found = containers::parse(&ps);
+    let services = services_of(&found);
     let row = |status: SyncStatus, detail: String| Row {
         target: target.to_string(),
         status,
@@ -197,8 +180,7 @@ pub fn judge_output(recorded: Option<&str>, target: &str, stdout: &[String]) -> 
     if !elsewhere.is_empty() {
         return row(SyncStatus::Drifted, elsewhere.join(", "));
     }
-    let ps_json = ps.join("\n");
-    match judge(&declared, &ps_json) {
+    match judge(&declared, &found) {
         Probe::Healthy => row(
             SyncStatus::InSync,
             format!(
@@ -290,7 +272,8 @@ mod tests {
 
     #[test]
     fn judging_targets() {
-        let running = "{\"Service\":\"api\",\"State\":\"running\",\"Health\":\"\"}";
+        let running =
+            "{\"ID\":\"a1\",\"Labels\":\"com.docker.compose.service=api\",\"State\":\"running\"}";
         let r = judge_output(Some(REL), "a", &out(&format!("releases/{REL}"), &[running]));
         assert_eq!(r.status, SyncStatus::InSync, "{}", r.detail);
         let r = judge_output(
@@ -302,11 +285,12 @@ mod tests {
         assert!(r.detail.contains(OTHER));
         let r = judge_output(Some(REL), "a", &out("", &[]));
         assert_eq!(r.status, SyncStatus::Missing);
-        let exited = "{\"Service\":\"api\",\"State\":\"exited\"}";
+        let exited =
+            "{\"ID\":\"a1\",\"Labels\":\"com.docker.compose.service=api\",\"State\":\"exited\"}";
         let r = judge_output(Some(REL), "a", &out(&format!("releases/{REL}"), &[exited]));
         assert_eq!(r.status, SyncStatus::Drifted);
         let labelled = format!(
-            "{{\"Service\":\"api\",\"State\":\"running\",\"Labels\":\"a=b,com.docker.compose.project.working_dir=/x/releases/{OTHER}\"}}"
+            "{{\"ID\":\"a1\",\"State\":\"running\",\"Labels\":\"a=b,com.docker.compose.service=api,com.docker.compose.project.working_dir=/x/releases/{OTHER}\"}}"
         );
         let r = judge_output(
             Some(REL),

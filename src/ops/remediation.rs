@@ -85,7 +85,13 @@ struct Cause {
 const CAUSES: &[Cause] = &[
     Cause {
         name: "docker_group",
-        matches: |l| l.contains("permission denied while trying to connect to the docker"),
+        // docker-compose v1 says it in Python: `Error while fetching server API version:
+        // ('Connection aborted.', PermissionError(13, 'Permission denied'))`.
+        matches: |l| {
+            l.contains("permission denied while trying to connect to the docker")
+                || (l.contains("error while fetching server api version")
+                    && l.contains("permissionerror"))
+        },
         remediation: |f, _| {
             format!(
                 "{user} may not use the Docker daemon on {host}: add it to the docker group with `{cmd}`, then {check} (a new connection picks up the group)",
@@ -101,6 +107,7 @@ const CAUSES: &[Cause] = &[
         matches: |l| {
             l.contains("cannot connect to the docker daemon")
                 || l.contains("is the docker daemon running")
+                || l.contains("error while fetching server api version")
         },
         remediation: |f, _| {
             format!(
@@ -122,9 +129,10 @@ const CAUSES: &[Cause] = &[
         },
         remediation: |f, _| {
             format!(
-                "the Docker Compose plugin is missing on {}: install it with `{}` (Docker's apt repository; see https://docs.docker.com/compose/install/linux/), then {}",
+                "Docker Compose is missing on {}: install the plugin with `{}` (Docker's apt repository; see https://docs.docker.com/compose/install/linux/) or Debian's docker-compose with `{}`, then {} (it shows compose=v2 or compose=v1)",
                 f.host,
                 f.on_target("sudo apt-get install -y docker-compose-plugin"),
+                f.on_target("sudo apt-get install -y docker-compose"),
                 f.check_again()
             )
         },
@@ -218,6 +226,12 @@ fn denied_path(line: &str) -> Option<String> {
         None => rest.split(": ").next()?,
     };
     path.starts_with('/').then(|| path.to_string())
+}
+
+/// Whether one output line shows a common cause.
+pub fn shows_a_cause(line: &str) -> bool {
+    let l = line.trim().to_lowercase();
+    CAUSES.iter().any(|c| (c.matches)(&l))
 }
 
 /// The cause a failure's text shows and its remediation, if it is a common one.
@@ -319,6 +333,16 @@ mod tests {
             "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
             "docker_not_running",
             &["sudo systemctl enable --now docker"],
+        ),
+        (
+            "docker.errors.DockerException: Error while fetching server API version: ('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))",
+            "docker_not_running",
+            &["systemctl enable --now docker"],
+        ),
+        (
+            "docker.errors.DockerException: Error while fetching server API version: ('Connection aborted.', PermissionError(13, 'Permission denied'))",
+            "docker_group",
+            &["usermod -aG docker deploy"],
         ),
         (
             "docker: 'compose' is not a docker command.",

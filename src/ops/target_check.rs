@@ -48,6 +48,9 @@ pub struct CheckResult {
     pub docker_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compose_version: Option<String>,
+    /// `v2` (the `docker compose` plugin) or `v1` (the `docker-compose` program).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compose_kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disk_free_root: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,6 +84,7 @@ impl CheckResult {
             duration_ms: 0,
             docker_version: None,
             compose_version: None,
+            compose_kind: None,
             disk_free_root: None,
             disk_free_docker: None,
             load1: None,
@@ -118,8 +122,8 @@ a=$(uname -m 2>&1) || { echo "fail=arch $(flat "$a")"; exit 0; }
 echo "arch=$a"
 v=$(docker version --format '{{.Server.Version}}' 2>&1) || { echo "fail=docker $(flat "$v")"; exit 0; }
 echo "docker=$(flat "$v")"
-if c=$(docker compose version --short 2>/dev/null); then :; elif c=$(docker-compose version --short 2>&1); then :; else echo "fail=compose $(flat "$c")"; exit 0; fi
-echo "compose=$(flat "$c")"
+if c=$(command docker compose version --short 2>/dev/null); then k=v2; elif c=$(docker-compose version --short 2>&1); then k=v1; else echo "fail=compose $(flat "$c")"; exit 0; fi
+echo "compose=$k $(flat "$c")"
 r=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null)
 [ -n "$r" ] && [ -d "$r" ] || r=/
 echo "df=begin"
@@ -185,7 +189,12 @@ fn apply_probe(r: &mut CheckResult, lines: &[String]) -> bool {
             }
             "compose" => {
                 r.compose_ok = true;
-                r.compose_version = Some(v.trim_start_matches('v').to_string());
+                let (kind, version) = match v.split_once(' ') {
+                    Some((k @ ("v1" | "v2"), rest)) => (Some(k.to_string()), rest.trim()),
+                    _ => (None, v),
+                };
+                r.compose_kind = kind;
+                r.compose_version = Some(version.trim_start_matches('v').to_string());
             }
             "loadavg" => r.load1 = v.split_whitespace().next().and_then(|x| x.parse().ok()),
             "uptime" => {
@@ -381,7 +390,7 @@ pub fn failure(results: &[CheckResult]) -> Option<PaasError> {
 ///
 /// ```text
 /// [ok]   edge (deploy@h:22) 120ms
-///        ssh ok · arch amd64 · docker 27.3.1 · compose 2.29.7
+///        ssh ok · arch amd64 · docker 27.3.1 · compose=v2 2.29.7
 ///        / 75.0G free · docker root 75.0G free · load 0.08 · up 2h07m
 /// ```
 pub fn describe(r: &CheckResult) -> Vec<String> {
@@ -392,7 +401,13 @@ pub fn describe(r: &CheckResult) -> Vec<String> {
             format!("ssh {}", yes(r.ssh_ok)),
             format!("arch {}", r.cpu_arch.clone().unwrap_or_default()),
             format!("docker {}", r.docker_version.clone().unwrap_or_default()),
-            format!("compose {}", r.compose_version.clone().unwrap_or_default()),
+            match &r.compose_kind {
+                Some(k) => format!(
+                    "compose={k} {}",
+                    r.compose_version.clone().unwrap_or_default()
+                ),
+                None => format!("compose {}", r.compose_version.clone().unwrap_or_default()),
+            },
         ];
         let mut host = Vec::new();
         if let Some(d) = r.disk_free_root {
@@ -456,63 +471,5 @@ pub fn save_checks(cd: &ContextDir, results: &[CheckResult]) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn arch_normalisation() {
-        assert_eq!(normalise_arch("x86_64"), "amd64");
-        assert_eq!(normalise_arch("aarch64"), "arm64");
-        assert_eq!(normalise_arch("ARMv7l"), "armv7l");
-    }
-
-    #[test]
-    fn probe_parsing_stops_at_the_first_failure() {
-        let t = Target::new(
-            "a".parse().unwrap(),
-            "h".parse().unwrap(),
-            Port::SSH,
-            "u".parse().unwrap(),
-        );
-        let mut r = CheckResult::new(&t);
-        let ok = apply_probe(
-            &mut r,
-            &[
-                "ssh=ok".into(),
-                "arch=aarch64".into(),
-                "fail=docker Cannot connect to the Docker daemon".into(),
-                "compose=2.0".into(),
-            ],
-        );
-        assert!(!ok);
-        assert_eq!(r.cpu_arch.as_deref(), Some("arm64"));
-        assert!(!r.docker_ok && !r.compose_ok);
-        assert_eq!(r.stage.as_deref(), Some("docker"));
-        assert_eq!(
-            r.error.as_deref(),
-            Some("docker check failed: Cannot connect to the Docker daemon")
-        );
-        let mut r = CheckResult::new(&t);
-        assert!(apply_probe(
-            &mut r,
-            &[
-                "ssh=ok".into(),
-                "arch=x86_64".into(),
-                "docker=27.1.1".into(),
-                "compose=v2.29.0".into(),
-                "df=begin".into(),
-                "Filesystem 1024-blocks Used Available Capacity Mounted on".into(),
-                "/dev/vda 100 50 1000 50% /".into(),
-                "/dev/vdb 100 50 2000 50% /var/lib/docker".into(),
-                "df=end".into(),
-                "loadavg=0.15 0.10 0.05 1/100 42".into(),
-                "uptime=12345.67 1.0".into()
-            ]
-        ));
-        assert_eq!(r.compose_version.as_deref(), Some("2.29.0"));
-        assert_eq!(r.disk_free_root, Some(1024 * 1000));
-        assert_eq!(r.disk_free_docker, Some(1024 * 2000));
-        assert_eq!(r.load1, Some(0.15));
-        assert_eq!(r.uptime_seconds, Some(12345));
-    }
-}
+#[path = "target_check_tests.rs"]
+mod tests;

@@ -208,7 +208,7 @@ mod tests {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let l2 = lines.clone();
         let sink: LineSink = Arc::new(move |_, l| l2.lock().unwrap().push(l));
-        let code = LocalTransport
+        let code = LocalTransport::default()
             .exec_bytes(req, sink, CancellationToken::new())
             .await
             .unwrap();
@@ -235,7 +235,7 @@ mod tests {
             tx.send(StdinChunk::Data(b"abc".to_vec())).await.unwrap();
             tx.send(StdinChunk::End).await.unwrap();
         });
-        let code = LocalTransport
+        let code = LocalTransport::default()
             .exec_bytes(req, crate::remote::null_sink(), CancellationToken::new())
             .await
             .unwrap();
@@ -260,7 +260,7 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(500)).await;
             c2.cancel();
         });
-        let e = LocalTransport
+        let e = LocalTransport::default()
             .exec_bytes(req, crate::remote::null_sink(), cancel)
             .await
             .unwrap_err();
@@ -282,7 +282,7 @@ mod tests {
             ..Default::default()
         };
         let started = std::time::Instant::now();
-        let e = LocalTransport
+        let e = LocalTransport::default()
             .exec_bytes(req, crate::remote::null_sink(), CancellationToken::new())
             .await
             .unwrap_err();

@@ -12,7 +12,19 @@ use super::{BoxFuture, ExecRequest, Interrupt, LineSink, Transport, feed_and_pum
 use crate::error::{ErrorCode, PaasError, Result};
 
 #[derive(Debug, Default)]
-pub struct LocalTransport;
+pub struct LocalTransport {
+    /// Put first on PATH: where a simulated engine's `docker` lives.
+    path_first: Option<std::path::PathBuf>,
+}
+
+impl LocalTransport {
+    /// Commands find programs in `dir` before the machine's own.
+    pub fn with_path_first(dir: std::path::PathBuf) -> LocalTransport {
+        LocalTransport {
+            path_first: Some(dir),
+        }
+    }
+}
 
 fn kill_group(pid: u32, signal: rustix::process::Signal) {
     if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
@@ -21,9 +33,21 @@ fn kill_group(pid: u32, signal: rustix::process::Signal) {
 }
 
 /// `sh -c SCRIPT` in its own process group, stdout and stderr piped.
-fn spawn(script: &str, stdin: bool) -> Result<tokio::process::Child> {
-    tokio::process::Command::new("sh")
-        .arg("-c")
+fn spawn(
+    script: &str,
+    stdin: bool,
+    path_first: Option<&std::path::Path>,
+) -> Result<tokio::process::Child> {
+    let mut cmd = tokio::process::Command::new("sh");
+    if let Some(dir) = path_first {
+        let mut path = std::ffi::OsString::from(dir);
+        if let Some(rest) = std::env::var_os("PATH") {
+            path.push(":");
+            path.push(rest);
+        }
+        cmd.env("PATH", path);
+    }
+    cmd.arg("-c")
         .arg(script)
         .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
@@ -64,7 +88,7 @@ impl Transport for LocalTransport {
         cancel: CancellationToken,
     ) -> BoxFuture<'_, Result<i32>> {
         Box::pin(async move {
-            let mut child = spawn(&req.script, req.stdin.is_some())?;
+            let mut child = spawn(&req.script, req.stdin.is_some(), self.path_first.as_deref())?;
             let pid = child.id().unwrap_or(0);
             let stdin_bytes = req.stdin.clone();
             let stdin = child.stdin.take();
@@ -98,7 +122,7 @@ impl Transport for LocalTransport {
         cancel: CancellationToken,
     ) -> BoxFuture<'_, Result<i32>> {
         Box::pin(async move {
-            let mut child = spawn(&req.script, req.stdin.is_some())?;
+            let mut child = spawn(&req.script, req.stdin.is_some(), self.path_first.as_deref())?;
             let pid = child.id().unwrap_or(0);
             let (stdin, stdout, err) =
                 (child.stdin.take(), child.stdout.take(), child.stderr.take());
@@ -152,5 +176,5 @@ impl Transport for LocalTransport {
 }
 
 pub fn shared() -> Arc<dyn Transport> {
-    Arc::new(LocalTransport)
+    Arc::new(LocalTransport::default())
 }

@@ -1,8 +1,9 @@
 //! Remote execution: the [`Transport`] trait with its SSH (system OpenSSH through the `openssh`
 //! crate, one multiplexed master per target) and local (`sh -c`) implementations, quoting,
-//! line streaming, host-key policy and the fan-out strategies.
+//! line streaming, host-key policy, the fan-out strategies and the engine a target runs.
 
 pub mod bytes;
+pub mod engine;
 pub mod fanout;
 pub mod hostkeys;
 pub mod lines;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, OnceCell};
 
 use super::Transport;
+use super::engine::{self, EngineTransport};
 use super::hostkeys::HostKeyLearned;
 use super::local::LocalTransport;
 use super::ssh::{Endpoint, SshOptions, SshTransport};
@@ -24,6 +25,8 @@ pub struct Pool {
     slots: Mutex<HashMap<String, Slot>>,
     learned: Option<LearnedHook>,
     first_use: Mutex<()>,
+    /// Local targets' transports, kept so their Compose is detected once.
+    locals: Mutex<HashMap<String, Arc<dyn Transport>>>,
 }
 
 /// Stages of a refusal that comes before any connection attempt (the auth method, a missing
@@ -37,6 +40,7 @@ impl Pool {
             slots: Mutex::new(HashMap::new()),
             learned,
             first_use: Mutex::new(()),
+            locals: Mutex::new(HashMap::new()),
         }
     }
 
@@ -51,7 +55,17 @@ impl Pool {
     /// The transport for a target, connecting on first use (and again if the master died).
     pub async fn get(&self, context: &str, target: &Target) -> Result<Arc<dyn Transport>> {
         match target.auth() {
-            AuthMethod::Local => return Ok(Arc::new(LocalTransport)),
+            AuthMethod::Local => {
+                let mut locals = self.locals.lock().await;
+                let t = locals.entry(Self::key(context, target)).or_insert_with(|| {
+                    let local = match engine::simulated::bin_dir(target) {
+                        Some(dir) => LocalTransport::with_path_first(dir),
+                        None => LocalTransport::default(),
+                    };
+                    EngineTransport::wrap(Arc::new(local))
+                });
+                return Ok(t.clone());
+            }
             AuthMethod::Password => {
                 return Err(PaasError::new(
                     ErrorCode::SshAuthFailed,
@@ -146,7 +160,7 @@ impl Pool {
         if let (Some(hook), Some(l)) = (&self.learned, learned) {
             hook(context, &target.name, &l);
         }
-        Ok(Arc::new(t))
+        Ok(EngineTransport::wrap(Arc::new(t)))
     }
 
     /// How many SSH masters are open.

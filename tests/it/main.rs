@@ -10,6 +10,7 @@ mod backup;
 mod cli;
 mod console;
 mod deploy;
+mod engine;
 mod faults;
 mod remote;
 mod si;

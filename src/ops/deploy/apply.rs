@@ -198,24 +198,18 @@ async fn run_target(
     {
         return fail(e, 0);
     }
-    let unhealthy = match remote::wait_healthy(
-        &site,
-        &plan.release,
-        &plan.bundle.compose_files,
-        &plan.health,
-    )
-    .await
-    {
-        Ok(probes) => {
-            let mut r = report(None, probes);
-            if let (true, Some(si)) = (si_here, &plan.si) {
-                r.si_stopped = Some(migrate::stop_si(&site, si).await);
+    let unhealthy =
+        match remote::wait_healthy(&site, &plan.release, &plan.bundle, &plan.health).await {
+            Ok(probes) => {
+                let mut r = report(None, probes);
+                if let (true, Some(si)) = (si_here, &plan.si) {
+                    r.si_stopped = Some(migrate::stop_si(&site, si).await);
+                }
+                return Outcome::ok(&name, r);
             }
-            return Outcome::ok(&name, r);
-        }
-        Err(e) if e.code == ErrorCode::HealthCheckFailed => e,
-        Err(e) => return fail(e, 0),
-    };
+            Err(e) if e.code == ErrorCode::HealthCheckFailed => e,
+            Err(e) => return fail(e, 0),
+        };
     if let (true, Some(si)) = (si_here, &plan.si) {
         return fail(
             migrate::withdraw(&site, &plan.bundle, si, unhealthy).await,

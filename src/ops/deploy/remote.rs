@@ -134,7 +134,7 @@ async fn step(
     stage: &str,
     what: &str,
 ) -> Result<()> {
-    let out = capture_streaming(t, req, sink, cancel)
+    let (out, telling) = capture_streaming(t, req, sink, cancel)
         .await
         .map_err(|e| PaasError {
             stage: if e.code == ErrorCode::Timeout || e.code == ErrorCode::Cancelled {
@@ -145,30 +145,39 @@ async fn step(
             ..e
         })?;
     if out.code != 0 {
+        // The line that names the cause may lie far above the tail (a CLI's usage text).
+        let tail = out.tail(3);
+        let why = match telling {
+            Some(l) if !tail.contains(&l) => format!("{l} | {tail}"),
+            _ => tail,
+        };
         return Err(PaasError::new(
             code,
             stage,
-            format!(
-                "{what} failed on {} (exit {}): {}",
-                t.label(),
-                out.code,
-                out.tail(3)
-            ),
+            format!("{what} failed on {} (exit {}): {why}", t.label(), out.code),
         ));
     }
     Ok(())
 }
 
-/// Streams lines to the sink and keeps the last few for error messages.
+/// Streams lines to the sink and keeps the last few for error messages, and the first line
+/// that shows a common cause of failure.
 async fn capture_streaming(
     t: &dyn Transport,
     req: ExecRequest,
     sink: &LineSink,
     cancel: &CancellationToken,
-) -> Result<crate::remote::Captured> {
+) -> Result<(crate::remote::Captured, Option<String>)> {
     let tail = std::sync::Arc::new(std::sync::Mutex::new(crate::remote::Captured::default()));
-    let (t2, s2) = (tail.clone(), sink.clone());
+    let telling = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+    let (t2, s2, tell2) = (tail.clone(), sink.clone(), telling.clone());
     let tee: LineSink = std::sync::Arc::new(move |stream, line: String| {
+        if let Ok(mut first) = tell2.lock()
+            && first.is_none()
+            && crate::ops::remediation::shows_a_cause(&line)
+        {
+            *first = Some(line.clone());
+        }
         if let Ok(mut c) = t2.lock() {
             let v = match stream {
                 Stream::Stdout => &mut c.stdout,
@@ -184,7 +193,8 @@ async fn capture_streaming(
     let code = t.exec(req, tee, cancel.clone()).await?;
     let mut out = tail.lock().map(|c| c.clone()).unwrap_or_default();
     out.code = code;
-    Ok(out)
+    let telling = telling.lock().map(|l| l.clone()).unwrap_or_default();
+    Ok((out, telling))
 }
 
 /// One target during an apply: its connection, where releases go, and where output goes.
@@ -306,7 +316,7 @@ async fn apply_steps(site: &Site<'_>, bundle: &Bundle, env: &str, timeout: Durat
         compose(project, &bundle.compose_files)
     );
     note("» docker compose pull".into());
-    let pulled = capture_streaming(
+    let (pulled, _) = capture_streaming(
         t,
         ExecRequest::new(format!("{cd} pull"))
             .tied_to_session()

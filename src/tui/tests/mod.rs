@@ -85,6 +85,7 @@ fn snapshot() -> Snapshot {
         duration_ms: 120,
         docker_version: Some("27.3.1".into()),
         compose_version: Some("2.29.7".into()),
+        compose_kind: Some("v2".into()),
         disk_free_root: None,
         disk_free_docker: None,
         load1: None,

@@ -217,6 +217,14 @@ pub fn render_targets(f: &mut Frame, area: Rect, app: &App) {
     }
     // Control bytes are neutralised once, over the finished frame (ui::draw).
     let clean = |t: &str| t.to_string();
+    // A demo target's engine is the simulator: say so where its auth shows.
+    let auth = |t: &crate::state::targets::Target| -> String {
+        if crate::remote::engine::simulated::is_simulated(t) {
+            format!("{} simulated", t.auth().as_str())
+        } else {
+            t.auth().as_str().to_string()
+        }
+    };
     let body: Vec<(Vec<Cell>, Style)> = rows
         .iter()
         .map(|t| {
@@ -236,7 +244,7 @@ pub fn render_targets(f: &mut Frame, area: Rect, app: &App) {
                     Cell::from(if t.current { "*" } else { " " }),
                     Cell::from(clean(&t.target.name)),
                     Cell::from(clean(&t.target.address())),
-                    Cell::from(t.target.auth().as_str()),
+                    Cell::from(auth(&t.target)),
                     Cell::from(clean(&t.target.labels.join(","))),
                     Cell::from(Span::styled(check, style)),
                 ],
@@ -248,7 +256,7 @@ pub fn render_targets(f: &mut Frame, area: Rect, app: &App) {
         1,
         widest(rows.iter().map(|t| t.target.name.as_str()), 4, 24),
         widest(rows.iter().map(|t| t.target.address()), 7, 40),
-        widest(rows.iter().map(|t| t.target.auth().as_str()), 4, 11),
+        widest(rows.iter().map(|t| auth(&t.target)), 4, 15),
         6,
         10,
     ];

@@ -2,6 +2,7 @@
 //! (outside any repository), and helpers to run the real binary.
 #![allow(dead_code)]
 
+pub mod dockerd;
 pub mod sshd;
 pub mod tmux;
 pub mod vault;

@@ -26,6 +26,10 @@ pub struct Sshd {
     /// ([`Sshd::start_with_home`]).
     pub home: Option<PathBuf>,
     password_auth: bool,
+    /// More `NAME=value` for every session's environment ([`Sshd::set_env`]).
+    extra_env: Vec<String>,
+    /// The sessions' PATH after the fake bin directory ([`Sshd::set_path_after_bin`]).
+    path_after_bin: Option<String>,
 }
 
 fn keygen(path: &Path) {
@@ -115,6 +119,8 @@ impl Sshd {
             user: current_user(),
             home: None,
             password_auth,
+            extra_env: Vec::new(),
+            path_after_bin: None,
         };
         if with_home {
             let home = s.dir.path().join("home");
@@ -159,14 +165,23 @@ impl Sshd {
                  AuthorizedKeysFile {keys}\nPubkeyAuthentication yes\nPasswordAuthentication {password}\n\
                  KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPermitRootLogin {root}\n\
                  MaxStartups 500\nMaxSessions 500\nLogLevel VERBOSE\n\
-                 SetEnv PATH={bin}:/usr/local/bin:/usr/bin:/bin{home_env}\n",
+                 SetEnv PATH={bin}:{rest}{home_env}{extra}\n",
                 d = d.display(),
                 root = if password == "yes" {
                     "yes"
                 } else {
                     "prohibit-password"
                 },
-                bin = self.fakebin.display()
+                bin = self.fakebin.display(),
+                rest = self
+                    .path_after_bin
+                    .as_deref()
+                    .unwrap_or("/usr/local/bin:/usr/bin:/bin"),
+                extra = self
+                    .extra_env
+                    .iter()
+                    .map(|e| format!(" {e}"))
+                    .collect::<String>(),
             );
             std::fs::write(self.config(), cfg).unwrap();
             let mut child = Command::new(SSHD)
@@ -219,6 +234,25 @@ impl Sshd {
         let _ = std::fs::remove_file(&key);
         let _ = std::fs::remove_file(key.with_extension("pub"));
         keygen(&key);
+        let port = self.port;
+        self.launch(Some(port));
+    }
+
+    /// Sets a variable in every new session's environment (sshd restarts on its port).
+    pub fn set_env(&mut self, name: &str, value: &str) {
+        let prefix = format!("{name}=");
+        self.extra_env.retain(|e| !e.starts_with(&prefix));
+        self.extra_env.push(format!("{prefix}{value}"));
+        self.stop();
+        let port = self.port;
+        self.launch(Some(port));
+    }
+
+    /// Sessions search `dirs` (a PATH value) after the fake bin directory instead of the
+    /// system's (sshd restarts on its port).
+    pub fn set_path_after_bin(&mut self, dirs: &str) {
+        self.path_after_bin = Some(dirs.to_string());
+        self.stop();
         let port = self.port;
         self.launch(Some(port));
     }

@@ -173,7 +173,8 @@ fn exited(s: &str) -> bool {
 fn console_deploys_follows_logs_and_rolls_back() {
     let env = Env::new();
     let root = seed_demo(&env);
-    let docker_state = env.dir.path().join("docker-state");
+    // The demo's local target runs the simulated engine shipped in the demo directory.
+    let docker_state = env.dir.path().join("demo/engine/engine-state");
     let tmux = console(&env, &root, 150, 46);
     // A deploy is refused until the context's first doctor run has finished.
     tmux.wait_for("the oss-demo banner and its doctor", |s| {

@@ -283,8 +283,9 @@ fn an_si_deployed_app_is_listed_streamed_taken_over_and_rolled_back_with_its_add
     let up = calls
         .find("compose -p prod-shop -f compose.yaml -f compose.addon.db.yaml up -d")
         .expect(&calls);
+    // the health probe reads the project's containers from the engine by label
     let ps = calls[up..]
-        .find("compose -p prod-shop -f compose.yaml -f compose.addon.db.yaml ps")
+        .find("ps -a --no-trunc --filter label=com.docker.compose.project=prod-shop")
         .expect(&calls)
         + up;
     let stop = calls
