@@ -153,6 +153,13 @@ impl Invocation {
         }
     }
 
+    /// The scope of a verb that reaches no target: no connection is ever opened, no progress
+    /// is shown.
+    pub fn local_scope(&self) -> crate::verbs::Scope {
+        let pool = crate::ops::pool(&self.root, self.connect_timeout);
+        self.scope(std::sync::Arc::new(pool), crate::verbs::Progress::quiet())
+    }
+
     pub fn cd(&self) -> ContextDir {
         self.cd.clone()
     }

@@ -13,6 +13,7 @@ use crate::cli::{
     LockCmd, RecipientCmd, SecretCmd, StageCmd, TargetCmd, VaultCmd,
 };
 use crate::state::names;
+use crate::verbs::doctor::DoctorInput;
 use crate::verbs::targets::{CheckInput, ExecInput};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +70,7 @@ const VERBS: &[&str] = &[
     "vault keygen",
     "vault recipient add ",
     "doctor",
+    "doctor --all-contexts",
     "events list",
     "backup state",
     "backup run --app ",
@@ -264,6 +266,7 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             });
         }
         Command::Secret(SecretCmd::List { app, .. }) => Op::SecretList { app },
+        Command::Doctor(d) if d.all_contexts => Op::Doctor(DoctorInput::from_args(&d)),
         Command::Doctor(_) => return Ok(PaletteCmd::Cmd(Cmd::Doctor)),
         Command::Context(ContextCmd::ScrubBundles { apply: true }) => Op::ScrubBundles,
         Command::Vault(VaultCmd::Status) => Op::VaultStatus,

@@ -10,6 +10,7 @@
 //! The guard is not here: each front end asks it in its own way (flags and `--context` for the
 //! headless one, the confirmation dialog for the console), before a verb runs.
 
+pub mod doctor;
 mod outcome;
 pub mod targets;
 

@@ -228,7 +228,14 @@ where
 /// Read-only views: computed in the background, shown when they arrive.
 fn view(env: &Env, context: String, op: Op) {
     match op {
-        Op::DoctorReport => spawn_doctor(env, context),
+        Op::Doctor(d) if d.all_contexts => {
+            let scope = run::view_scope(env, &context);
+            let title = "doctor of every context".to_string();
+            show_info(env, context, title, move |_, _| {
+                Ok(outcome_lines(crate::verbs::doctor::doctor(&scope, &d)?))
+            })
+        }
+        Op::Doctor(_) => spawn_doctor(env, context),
         Op::AlertHistory => oncall::history(env, context),
         Op::LockStatus => {
             let title = format!("deploy locks of {context}");
@@ -277,6 +284,15 @@ fn view(env: &Env, context: String, op: Op) {
         }
         _ => {}
     }
+}
+
+/// A verb's outcome as the lines of a view: its text, then why it failed.
+fn outcome_lines(out: crate::verbs::Outcome) -> Vec<String> {
+    let mut lines: Vec<String> = out.text.lines().map(String::from).collect();
+    if let Some(e) = &out.error {
+        lines.push(format!("error[{}]: {}", e.code, e.message));
+    }
+    lines
 }
 
 /// Runs the doctor for a context and reports the result to the console; returns it.

@@ -93,6 +93,18 @@ fn scope(env: &Env, active: &str, ctx: &TaskCtx) -> verbs::Scope {
     }
 }
 
+/// The scope of a view: nothing streams, nothing is cancelled.
+pub(super) fn view_scope(env: &Env, active: &str) -> verbs::Scope {
+    verbs::Scope {
+        root: env.root.clone(),
+        context: active.to_string(),
+        operator: env.operator.clone(),
+        front: verbs::Front::Console,
+        pool: env.pool.clone(),
+        progress: verbs::Progress::quiet(),
+    }
+}
+
 /// Runs one operation inside a task; records its audit row and reloads what it changed.
 pub(super) async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Result<String> {
     let started = Instant::now();
@@ -425,7 +437,7 @@ async fn execute_op(
             Ok(msg)
         }
         Op::SecretList { .. }
-        | Op::DoctorReport
+        | Op::Doctor(_)
         | Op::AlertHistory
         | Op::VaultStatus
         | Op::LockStatus => Ok(String::new()),

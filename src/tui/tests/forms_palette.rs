@@ -221,3 +221,30 @@ fn the_palette_carries_a_checks_flags_into_the_verbs_input() {
             if *c == crate::verbs::targets::CheckInput::of(vec!["edge-a".into()])
     )));
 }
+
+#[test]
+fn the_palette_carries_the_doctors_all_contexts_flag() {
+    let mut app = app_with(false, true);
+    update(&mut app, key(':'));
+    type_text(&mut app, "doctor --all-contexts");
+    let fx = update(&mut app, code(KeyCode::Enter));
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Run { op: Op::Doctor(d), .. } if d.all_contexts
+        )),
+        "{fx:?}"
+    );
+    // without the flag: the active context's doctor, in its own view
+    update(&mut app, key(':'));
+    type_text(&mut app, "doctor");
+    let fx = update(&mut app, code(KeyCode::Enter));
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Run { op: Op::Doctor(d), .. } if !d.all_contexts
+        )),
+        "{fx:?}"
+    );
+    assert!(matches!(app.overlay, Overlay::Doctor { .. }));
+}

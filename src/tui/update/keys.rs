@@ -206,7 +206,7 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             Vec::new()
         }
         Cmd::Doctor => {
-            let fx = request(app, Op::DoctorReport);
+            let fx = request(app, Op::doctor());
             if !fx.is_empty() {
                 app.overlay = Overlay::Doctor {
                     context: app.active_name(),
