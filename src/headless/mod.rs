@@ -7,7 +7,6 @@ mod app_cmd;
 mod backup_cmd;
 mod check_cmd;
 mod context_cmd;
-mod context_import;
 mod deploy_cmd;
 mod doctor_cmd;
 mod events_cmd;

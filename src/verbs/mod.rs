@@ -10,9 +10,14 @@
 //! The guard is not here: each front end asks it in its own way (flags and `--context` for the
 //! headless one, the confirmation dialog for the console), before a verb runs.
 
+pub mod addons;
+pub mod apps;
+pub mod contexts;
 pub mod doctor;
 mod outcome;
+pub mod secrets;
 pub mod targets;
+pub mod vault;
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -2,7 +2,6 @@
 //! functions the headless CLI calls, see `run.rs`), views (secret list, doctor report),
 //! loads, doctor runs, audit rows for refusals.
 
-mod addons;
 mod bootstrap;
 mod housekeeping;
 mod oncall;
@@ -261,18 +260,16 @@ fn view(env: &Env, context: String, op: Op) {
         }
         Op::VaultStatus => {
             let title = format!("vault of {context}");
-            show_info(env, context, title, |root, cd| {
-                Ok(crate::ops::vault::status(root, cd)?.lines())
+            let scope = run::view_scope(env, &context);
+            show_info(env, context, title, move |_, _| {
+                Ok(outcome_lines(crate::verbs::vault::status(&scope)?))
             })
         }
         Op::SecretList { app } => {
             let e2 = env.clone();
             tokio::task::spawn_blocking(move || {
-                let action = match e2
-                    .root
-                    .context(&context)
-                    .and_then(|cd| crate::ops::secrets::status(&cd, &app))
-                {
+                let scope = run::view_scope(&e2, &context);
+                let action = match crate::verbs::secrets::variables(&scope, &app) {
                     Ok(rows) => Action::SecretsListed { context, app, rows },
                     Err(e) => Action::Notice {
                         error: true,

@@ -248,3 +248,51 @@ fn the_palette_carries_the_doctors_all_contexts_flag() {
     );
     assert!(matches!(app.overlay, Overlay::Doctor { .. }));
 }
+
+#[test]
+fn the_palette_refuses_by_name_the_flags_the_console_cannot_honour() {
+    let app = app_with(false, true);
+    for (line, flag) in [
+        ("context init acme --vault-file /tmp/v.env", "--vault-file"),
+        ("context init acme --incus-project STAGE", "--incus-project"),
+        ("context init acme --type staging --force", "--force"),
+        (
+            "secret set --app api --name DB_URL --target edge-a",
+            "--target",
+        ),
+        (
+            "secret set --app api --name DB_URL --namespace ns",
+            "--namespace",
+        ),
+        (
+            "secret unset --app api --name DB_URL --namespace ns",
+            "--namespace",
+        ),
+        ("secret list --app api --target edge-a", "--target"),
+        ("secret list --app api --namespace=ns", "--namespace"),
+        ("events tail --lines 50", "--lines"),
+        ("events tail -n 50", "-n"),
+        ("events list --since 1h", "--since"),
+        ("events list --limit 5", "--limit"),
+        (
+            "target bootstrap --target edge-a --password-env PW",
+            "--password-env",
+        ),
+        ("target bootstrap --target edge-a --timeout 2m", "--timeout"),
+    ] {
+        let err = crate::tui::palette::parse(line, &app).unwrap_err();
+        assert!(
+            err.starts_with(&format!("{flag} is not honoured by the console's")),
+            "{line}: {err}"
+        );
+    }
+    // the same commands without those flags run in the console
+    for line in [
+        "context init acme --type staging",
+        "secret list --app api",
+        "events tail",
+        "target bootstrap --target edge-a",
+    ] {
+        assert!(crate::tui::palette::parse(line, &app).is_ok(), "{line}");
+    }
+}
