@@ -14,6 +14,7 @@ pub mod addons;
 pub mod apps;
 pub mod contexts;
 pub mod doctor;
+pub mod events;
 mod outcome;
 pub mod secrets;
 pub mod targets;
@@ -150,3 +151,6 @@ pub fn record(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
