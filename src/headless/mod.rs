@@ -7,7 +7,6 @@ mod app_cmd;
 mod backup_cmd;
 mod check_cmd;
 mod context_cmd;
-mod context_import;
 mod deploy_cmd;
 mod doctor_cmd;
 mod events_cmd;
@@ -151,6 +150,13 @@ impl Invocation {
             pool,
             progress,
         }
+    }
+
+    /// The scope of a verb that reaches no target: no connection is ever opened, no progress
+    /// is shown.
+    pub fn local_scope(&self) -> crate::verbs::Scope {
+        let pool = crate::ops::pool(&self.root, self.connect_timeout);
+        self.scope(std::sync::Arc::new(pool), crate::verbs::Progress::quiet())
     }
 
     pub fn cd(&self) -> ContextDir {

@@ -114,50 +114,10 @@ where
     })?
 }
 
-/// `target bootstrap`: the key installed over one password login, key auth verified, the
-/// target switched to `auth_method: key`. The password's variable name is recorded, never its
-/// value.
+/// `target bootstrap`: the password from the environment variable `--password-env` names.
 pub fn bootstrap(inv: &Invocation, a: &TargetBootstrapArgs) -> Result<Report> {
-    let cd = inv.existing_cd()?;
-    let pool = ops::pool(&inv.root, inv.connect_timeout);
-    let spec = ops::bootstrap::BootstrapSpec {
-        target: a.target.clone(),
-        password: ops::bootstrap::Password::Env(a.password_env.clone()),
-        public_key: a.public_key.clone(),
-        timeout: a.timeout,
-    };
-    let cd_ref = &cd;
-    let done = block_on(|cancel| async move {
-        // Dropping the bootstrap on Ctrl-C ends its ssh child.
-        let r = tokio::select! {
-            r = ops::bootstrap::bootstrap(cd_ref, &pool, &spec) => r,
-            _ = cancel.cancelled() => Err(PaasError::new(
-                ErrorCode::Cancelled,
-                "bootstrap",
-                "cancelled; the target keeps its password authentication",
-            )),
-        };
-        pool.close_all().await;
-        r
-    })??;
-    let t = &done.target;
-    Ok(Report::ok()
-        .field("target", &t.name)
-        .field("auth_method", &t.auth_method)
-        .field("password_env", &a.password_env)
-        .field("public_key", done.public_key.display().to_string())
-        .field(
-            "identity_file",
-            done.identity_file
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-        )
-        .field("timeout", crate::remote::human(a.timeout))
-        .text(format!(
-            "target {} ({}) now uses key authentication with {}",
-            t.name,
-            t.address(),
-            done.public_key.display()
-        )))
+    let spec = verbs::targets::bootstrap_input(a);
+    run_verb(inv, None, |scope| async move {
+        verbs::targets::bootstrap(&scope, &spec).await
+    })
 }

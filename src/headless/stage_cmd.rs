@@ -222,16 +222,6 @@ fn status_text(s: &StageStatus) -> String {
     text
 }
 
-/// What `context init --type staging` tells the operator to do next.
-pub fn next_steps(context: &str) -> String {
-    format!(
-        "to give it an isolated incus project (STAGE-GBO): add the incus host as a target \
-         (`paasdeck --context {context} target add --name HOST --host H --user U`), write the stage \
-         object with `paasdeck --context {context} stage configure --from-file stage.json`, then \
-         `stage plan`, `stage init`, `stage clone` (docs/stage.md)"
-    )
-}
-
 fn input_error(path: &std::path::Path, e: &stage::Invalid) -> PaasError {
     let msg = format!("{}: {}: {}", path.display(), e.field, e.message);
     if e.guard {

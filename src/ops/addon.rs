@@ -223,11 +223,11 @@ pub fn render(r: &AddonRecord) -> String {
         format!("# class={}", r.class),
         "services:".into(),
     ];
-    let mut push = |lines: &[&str]| l.extend(lines.iter().map(|s| s.to_string()));
-    match r.pack.as_str() {
+    let lines = |lines: &[&str]| lines.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    l.extend(match r.pack.as_str() {
         "postgres" => {
             let (db, user) = (var(r, "POSTGRES_DB", "app"), var(r, "POSTGRES_USER", "app"));
-            push(&[
+            lines(&[
                 &format!("  {svc}:"),
                 &format!("    image: postgres:{v}"),
                 "    restart: unless-stopped",
@@ -239,9 +239,9 @@ pub fn render(r: &AddonRecord) -> String {
                 &format!("      - {svc}-data:/var/lib/postgresql/data"),
                 "volumes:",
                 &format!("  {svc}-data: {{}}"),
-            ]);
+            ])
         }
-        "redis" => push(&[
+        "redis" => lines(&[
             &format!("  {svc}:"),
             &format!("    image: redis:{v}"),
             "    restart: unless-stopped",
@@ -251,84 +251,10 @@ pub fn render(r: &AddonRecord) -> String {
             "volumes:",
             &format!("  {svc}-data: {{}}"),
         ]),
-        "supabase-walg" => {
-            let pg = var(r, "POSTGRES_SERVICE", "postgres");
-            let vol = var(r, "PGDATA_VOLUME", "postgres-data");
-            let data = var(r, "WALG_PGDATA", "/var/lib/postgresql/data");
-            let env = |extra: &[&str]| {
-                let mut e: Vec<String> = [
-                    "    environment:",
-                    "      WALG_S3_PREFIX: ${WALG_S3_PREFIX}",
-                    "      AWS_ACCESS_KEY_ID: ${WALG_AWS_ACCESS_KEY_ID}",
-                    "      AWS_SECRET_ACCESS_KEY: ${WALG_AWS_SECRET_ACCESS_KEY}",
-                    "      AWS_ENDPOINT: ${WALG_AWS_ENDPOINT}",
-                    "      AWS_REGION: ${WALG_AWS_REGION:-auto}",
-                    "      AWS_S3_FORCE_PATH_STYLE: \"true\"",
-                    "      WALG_COMPRESSION_METHOD: ${WALG_COMPRESSION_METHOD:-zstd}",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-                e.push(format!("      WALG_PGDATA: {}", quoted(data)));
-                e.extend(extra.iter().map(|s| s.to_string()));
-                e
-            };
-            push(&[
-                &format!("  {svc}-backup:"),
-                &format!("    image: ghcr.io/wal-g/wal-g:{v}"),
-                "    restart: unless-stopped",
-                "    depends_on:",
-                &format!("      - {pg}"),
-            ]);
-            l.extend(env(&[]));
-            let mut push = |lines: &[&str]| l.extend(lines.iter().map(|s| s.to_string()));
-            push(&[
-                "    command:",
-                "      - sh",
-                "      - -lc",
-                "      - >-",
-                "        while true; do",
-                "          wal-g backup-push \"${WALG_PGDATA}\";",
-                "          wal-g delete retain FULL \"${WALG_RETAIN_FULL:-14}\" --confirm || true;",
-                "          sleep \"${WALG_BACKUP_INTERVAL_SECONDS:-21600}\";",
-                "        done",
-                "    volumes:",
-                &format!("      - {vol}:{data}:ro"),
-                &format!("  {svc}-restore:"),
-                &format!("    image: ghcr.io/wal-g/wal-g:{v}"),
-                "    profiles:",
-                "      - restore",
-                "    depends_on:",
-                &format!("      - {pg}"),
-            ]);
-            l.extend(env(&[
-                "      WALG_RESTORE_FROM: ${WALG_RESTORE_FROM:-LATEST}",
-                "      WALG_RESTORE_FORCE: ${WALG_RESTORE_FORCE:-false}",
-            ]));
-            l.extend(
-                [
-                    "    command:",
-                    "      - sh",
-                    "      - -lc",
-                    "      - >-",
-                    "        restore_from=\"${WALG_RESTORE_FROM}\";",
-                    "        force_mode=\"${WALG_RESTORE_FORCE}\";",
-                    "        if [ \"$force_mode\" = \"true\" ]; then",
-                    "          rm -rf \"${WALG_PGDATA:?}\"/*;",
-                    "        fi;",
-                    "        wal-g backup-fetch \"${WALG_PGDATA}\" \"$restore_from\";",
-                    "        printf \"%s\\n\" \"restore_command = 'wal-g wal-fetch %f %p'\" >> \"${WALG_PGDATA}/postgresql.auto.conf\";",
-                    "        : > \"${WALG_PGDATA}/recovery.signal\"",
-                    "    volumes:",
-                ]
-                .iter()
-                .map(|s| s.to_string()),
-            );
-            l.push(format!("      - {vol}:{data}"));
-        }
+        "supabase-walg" => walg(r, &svc, v),
         "databasus" => {
             let pg = var(r, "POSTGRES_SERVICE", "postgres");
-            push(&[
+            lines(&[
                 &format!("  {svc}:"),
                 &format!("    image: databasus/databasus:{v}"),
                 "    restart: unless-stopped",
@@ -343,18 +269,99 @@ pub fn render(r: &AddonRecord) -> String {
                 &format!("      - {svc}-data:/databasus-data"),
                 "volumes:",
                 &format!("  {svc}-data: {{}}"),
-            ]);
+            ])
         }
-        _ => push(&[
+        _ => lines(&[
             &format!("  {svc}:"),
             &format!("    image: nats:{v}"),
             "    restart: unless-stopped",
             "    command: [\"-js\"]",
         ]),
-    }
+    });
     let mut out = l.join("\n");
     out.push('\n');
     out
+}
+
+/// The services of the `supabase-walg` pack: the periodic backup and the restore profile, both
+/// reading the postgres service's data volume.
+fn walg(r: &AddonRecord, svc: &str, v: &str) -> Vec<String> {
+    let pg = var(r, "POSTGRES_SERVICE", "postgres");
+    let vol = var(r, "PGDATA_VOLUME", "postgres-data");
+    let data = var(r, "WALG_PGDATA", "/var/lib/postgresql/data");
+    let env = |extra: &[&str]| {
+        let mut e: Vec<String> = [
+            "    environment:",
+            "      WALG_S3_PREFIX: ${WALG_S3_PREFIX}",
+            "      AWS_ACCESS_KEY_ID: ${WALG_AWS_ACCESS_KEY_ID}",
+            "      AWS_SECRET_ACCESS_KEY: ${WALG_AWS_SECRET_ACCESS_KEY}",
+            "      AWS_ENDPOINT: ${WALG_AWS_ENDPOINT}",
+            "      AWS_REGION: ${WALG_AWS_REGION:-auto}",
+            "      AWS_S3_FORCE_PATH_STYLE: \"true\"",
+            "      WALG_COMPRESSION_METHOD: ${WALG_COMPRESSION_METHOD:-zstd}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        e.push(format!("      WALG_PGDATA: {}", quoted(data)));
+        e.extend(extra.iter().map(|s| s.to_string()));
+        e
+    };
+    let mut l: Vec<String> = Vec::new();
+    let mut push = |lines: &[&str]| l.extend(lines.iter().map(|s| s.to_string()));
+    push(&[
+        &format!("  {svc}-backup:"),
+        &format!("    image: ghcr.io/wal-g/wal-g:{v}"),
+        "    restart: unless-stopped",
+        "    depends_on:",
+        &format!("      - {pg}"),
+    ]);
+    l.extend(env(&[]));
+    let mut push = |lines: &[&str]| l.extend(lines.iter().map(|s| s.to_string()));
+    push(&[
+        "    command:",
+        "      - sh",
+        "      - -lc",
+        "      - >-",
+        "        while true; do",
+        "          wal-g backup-push \"${WALG_PGDATA}\";",
+        "          wal-g delete retain FULL \"${WALG_RETAIN_FULL:-14}\" --confirm || true;",
+        "          sleep \"${WALG_BACKUP_INTERVAL_SECONDS:-21600}\";",
+        "        done",
+        "    volumes:",
+        &format!("      - {vol}:{data}:ro"),
+        &format!("  {svc}-restore:"),
+        &format!("    image: ghcr.io/wal-g/wal-g:{v}"),
+        "    profiles:",
+        "      - restore",
+        "    depends_on:",
+        &format!("      - {pg}"),
+    ]);
+    l.extend(env(&[
+        "      WALG_RESTORE_FROM: ${WALG_RESTORE_FROM:-LATEST}",
+        "      WALG_RESTORE_FORCE: ${WALG_RESTORE_FORCE:-false}",
+    ]));
+    l.extend(
+        [
+            "    command:",
+            "      - sh",
+            "      - -lc",
+            "      - >-",
+            "        restore_from=\"${WALG_RESTORE_FROM}\";",
+            "        force_mode=\"${WALG_RESTORE_FORCE}\";",
+            "        if [ \"$force_mode\" = \"true\" ]; then",
+            "          rm -rf \"${WALG_PGDATA:?}\"/*;",
+            "        fi;",
+            "        wal-g backup-fetch \"${WALG_PGDATA}\" \"$restore_from\";",
+            "        printf \"%s\\n\" \"restore_command = 'wal-g wal-fetch %f %p'\" >> \"${WALG_PGDATA}/postgresql.auto.conf\";",
+            "        : > \"${WALG_PGDATA}/recovery.signal\"",
+            "    volumes:",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    l.push(format!("      - {vol}:{data}"));
+    l
 }
 
 #[cfg(test)]

@@ -135,21 +135,15 @@ fn install_script(key: &str) -> String {
     )
 }
 
-/// Installs the key over one password login with the system ssh.
-async fn password_login(
+/// The system ssh for one password login: the password through `SSH_ASKPASS` (paasdeck
+/// itself), host keys learned into paasdeck's own file, no multiplexing.
+fn ssh_command(
     opts: &SshOptions,
     t: &Target,
     password: &str,
     script: &str,
-    limit: Duration,
-) -> Result<()> {
-    let exe = std::env::current_exe().map_err(|e| {
-        PaasError::new(
-            ErrorCode::UnknownFailure,
-            "bootstrap",
-            format!("cannot find paasdeck's own program for SSH_ASKPASS: {e}"),
-        )
-    })?;
+    exe: &Path,
+) -> Result<tokio::process::Command> {
     let ssh = std::env::var_os(SSH_BIN_ENV)
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| "ssh".into());
@@ -181,7 +175,7 @@ async fn password_login(
         .arg("--")
         .arg(t.host.as_str())
         .arg(script)
-        .env("SSH_ASKPASS", &exe)
+        .env("SSH_ASKPASS", exe)
         .env("SSH_ASKPASS_REQUIRE", "force")
         .env(ASKPASS_MODE_ENV, "1")
         .env(ASKPASS_VALUE_ENV, password)
@@ -189,6 +183,65 @@ async fn password_login(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    Ok(cmd)
+}
+
+/// Why a password login failed, from ssh's (redacted) stderr and exit status: a changed host
+/// key, a refused password, no connection, or the install script failing.
+fn login_failure(
+    opts: &SshOptions,
+    t: &Target,
+    status: std::process::ExitStatus,
+    err: &str,
+) -> PaasError {
+    let tail: String = err
+        .lines()
+        .rev()
+        .take(3)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join("; ");
+    let tail = crate::text::sanitize_inline(&tail);
+    if let Some(e) =
+        crate::remote::hostkeys::mismatch_error(err, &t.host, t.port(), &opts.known_hosts)
+    {
+        return e.with_target(&t.name);
+    }
+    let lower = err.to_ascii_lowercase();
+    let (code, what) = if lower.contains("permission denied") {
+        (ErrorCode::SshAuthFailed, "the password login was refused")
+    } else if status.code() == Some(255) {
+        (ErrorCode::SshConnectFailed, "ssh could not connect")
+    } else {
+        (ErrorCode::RemoteCommandFailed, "installing the key failed")
+    };
+    bootstrap_error(
+        code,
+        "bootstrap_password_login",
+        &t.name,
+        format!("{what} on {} (exit {}): {tail}", t.address(), status.code().unwrap_or(-1)),
+    )
+    .with_remediation("check the password, and that the server allows password logins (PasswordAuthentication yes)")
+}
+
+/// Installs the key over one password login with the system ssh.
+async fn password_login(
+    opts: &SshOptions,
+    t: &Target,
+    password: &str,
+    script: &str,
+    limit: Duration,
+) -> Result<()> {
+    let exe = std::env::current_exe().map_err(|e| {
+        PaasError::new(
+            ErrorCode::UnknownFailure,
+            "bootstrap",
+            format!("cannot find paasdeck's own program for SSH_ASKPASS: {e}"),
+        )
+    })?;
+    let mut cmd = ssh_command(opts, t, password, script, &exe)?;
     let mut child = cmd.spawn().map_err(|e| {
         bootstrap_error(
             ErrorCode::SshConnectFailed,
@@ -238,36 +291,7 @@ async fn password_login(
     if status.success() && out.lines().any(|l| l.trim() == MARK) {
         return Ok(());
     }
-    let tail: String = err
-        .lines()
-        .rev()
-        .take(3)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect::<Vec<_>>()
-        .join("; ");
-    let tail = crate::text::sanitize_inline(&tail);
-    if let Some(e) =
-        crate::remote::hostkeys::mismatch_error(&err, &t.host, t.port(), &opts.known_hosts)
-    {
-        return Err(e.with_target(&t.name));
-    }
-    let lower = err.to_ascii_lowercase();
-    let (code, what) = if lower.contains("permission denied") {
-        (ErrorCode::SshAuthFailed, "the password login was refused")
-    } else if status.code() == Some(255) {
-        (ErrorCode::SshConnectFailed, "ssh could not connect")
-    } else {
-        (ErrorCode::RemoteCommandFailed, "installing the key failed")
-    };
-    Err(bootstrap_error(
-        code,
-        "bootstrap_password_login",
-        &t.name,
-        format!("{what} on {} (exit {}): {tail}", t.address(), status.code().unwrap_or(-1)),
-    )
-    .with_remediation("check the password, and that the server allows password logins (PasswordAuthentication yes)"))
+    Err(login_failure(opts, t, status, &err))
 }
 
 /// The password itself: the named variable's value, or what was typed; never empty.

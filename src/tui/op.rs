@@ -10,6 +10,7 @@ use crate::ops::secrets::SecretValue;
 use crate::ops::targets::NewTarget;
 use crate::policy::guard::Verb;
 use crate::remote::fanout::FanoutPlan;
+use crate::verbs::doctor::DoctorInput;
 use crate::verbs::targets::{CheckInput, ExecInput};
 
 /// A plan made locally and shown for confirmation; applying it runs exactly this release.
@@ -89,8 +90,8 @@ pub enum Op {
         app: String,
         name: String,
     },
-    /// Run the doctor and show its report.
-    DoctorReport,
+    /// Run the doctor and show its report: the active context's, or every context's.
+    Doctor(DoctorInput),
     /// A clone, start, stop or reset in the staging project (the Instances pane).
     Stage(super::stage::model::StageOp),
     /// The scripted health check, for this context or all.
@@ -184,7 +185,7 @@ impl Op {
             Op::SecretList { .. } => Verb::SecretList,
             Op::EnableAddon(_) => Verb::AppAddonEnable,
             Op::DisableAddon { .. } => Verb::AppAddonDisable,
-            Op::DoctorReport => Verb::Doctor,
+            Op::Doctor(_) => Verb::Doctor,
             Op::Stage(s) => s.verb(),
             Op::Check { .. } => Verb::Check,
             Op::Reconcile { .. } => Verb::DeployReconcile,
@@ -211,7 +212,7 @@ impl Op {
         matches!(
             self,
             Op::SecretList { .. }
-                | Op::DoctorReport
+                | Op::Doctor(_)
                 | Op::AlertHistory
                 | Op::VaultStatus
                 | Op::LockStatus
@@ -226,6 +227,11 @@ impl Op {
     /// Checks these targets with the flags' defaults.
     pub fn check(targets: Vec<String>) -> Op {
         Op::CheckTargets(CheckInput::of(targets))
+    }
+
+    /// The doctor of the active context (its report in the doctor view).
+    pub fn doctor() -> Op {
+        Op::Doctor(DoctorInput::default())
     }
 
     /// A short title for the task list.
@@ -255,7 +261,8 @@ impl Op {
             Op::SecretList { app } => format!("secret list {app}"),
             Op::EnableAddon(a) => format!("addon enable {} {}", a.app, a.pack),
             Op::DisableAddon { app, name } => format!("addon disable {app} {name}"),
-            Op::DoctorReport => "doctor".into(),
+            Op::Doctor(d) if d.all_contexts => "doctor --all-contexts".into(),
+            Op::Doctor(_) => "doctor".into(),
             Op::Stage(s) => s.title(),
             Op::Check { all_contexts, .. } => {
                 if *all_contexts {
@@ -453,7 +460,8 @@ impl Op {
                 ),
                 format!("writes contexts/{ctx}/addons.json and removes the fragment"),
             ],
-            Op::DoctorReport => vec!["run the doctor".into()],
+            Op::Doctor(d) if d.all_contexts => vec!["run the doctor of every context".into()],
+            Op::Doctor(_) => vec!["run the doctor".into()],
             Op::Stage(s) => s.lines.clone(),
             Op::Check {
                 all_contexts,

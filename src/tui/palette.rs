@@ -13,6 +13,7 @@ use crate::cli::{
     LockCmd, RecipientCmd, SecretCmd, StageCmd, TargetCmd, VaultCmd,
 };
 use crate::state::names;
+use crate::verbs::doctor::DoctorInput;
 use crate::verbs::targets::{CheckInput, ExecInput};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +70,7 @@ const VERBS: &[&str] = &[
     "vault keygen",
     "vault recipient add ",
     "doctor",
+    "doctor --all-contexts",
     "events list",
     "backup state",
     "backup run --app ",
@@ -112,6 +114,67 @@ fn flag_value<'a>(words: &'a [String], flag: &str) -> Option<&'a str> {
         })
 }
 
+/// Whether the line gives `flag` (`--flag V`, `--flag=V`, or its short form).
+fn has_flag(words: &[String], flag: &str) -> bool {
+    words
+        .iter()
+        .any(|w| w == flag || w.starts_with(&format!("{flag}=")))
+}
+
+fn refusal(flag: &str, command: &str, why: &str) -> String {
+    format!("{flag} is not honoured by the console's {command} ({why}); run it headless")
+}
+
+/// A flag of these commands the console cannot honour: refused by name, never dropped.
+fn uncarried_flag(cmd: &Command, words: &[String]) -> Option<String> {
+    let given = |flag: &str, set: bool| (set || has_flag(words, flag)).then(|| flag.to_string());
+    let (command, why, flag) = match cmd {
+        Command::Context(ContextCmd::Init {
+            vault_file,
+            incus_project,
+            force,
+            ..
+        }) => (
+            "context init",
+            "it creates a context with its type's vault and no incus project",
+            given("--vault-file", vault_file.is_some())
+                .or_else(|| given("--incus-project", incus_project.is_some()))
+                .or_else(|| given("--force", *force)),
+        ),
+        Command::Secret(SecretCmd::Set { scope, .. }) => (
+            "secret set",
+            "its form sets every target's value in the default namespace",
+            given("--target", scope.target.is_some())
+                .or_else(|| given("--namespace", scope.namespace.is_some())),
+        ),
+        Command::Secret(SecretCmd::Unset { scope, .. }) => (
+            "secret unset",
+            "it acts in the default namespace",
+            given("--namespace", scope.namespace.is_some()),
+        ),
+        Command::Secret(SecretCmd::List {
+            target, namespace, ..
+        }) => (
+            "secret list",
+            "its view shows which of the app's variables have a value",
+            given("--target", target.is_some())
+                .or_else(|| given("--namespace", namespace.is_some())),
+        ),
+        Command::Events(EventsCmd::Tail { .. }) => (
+            "events tail",
+            "it follows new events from now",
+            given("--lines", false).or_else(|| given("-n", false)),
+        ),
+        Command::Events(EventsCmd::List { since, .. }) => (
+            "events list",
+            "the Events pane shows the newest events, filtered by severity, status or source",
+            given("--since", since.is_some()).or_else(|| given("--limit", false)),
+        ),
+        _ => return None,
+    };
+    flag.map(|f| refusal(&f, command, why))
+}
+
 /// `context list`, `context scrub-bundles`, …: a subcommand, not a context to switch to.
 fn is_context_subcommand(word: &str) -> bool {
     use clap::CommandFactory;
@@ -131,6 +194,15 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             return Ok(PaletteCmd::Switch(words[1].clone()));
         }
         "target" if words.get(1).map(String::as_str) == Some("bootstrap") => {
+            for flag in ["--password-env", "--timeout"] {
+                if has_flag(&words, flag) {
+                    return Err(refusal(
+                        flag,
+                        "target bootstrap",
+                        "the password is typed into a masked form; the time limit is the default",
+                    ));
+                }
+            }
             let Some(target) = flag_value(&words, "--target") else {
                 return Err("target bootstrap needs --target NAME".into());
             };
@@ -167,6 +239,9 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
     let Some(cmd) = cli.command else {
         return Err("type a command".into());
     };
+    if let Some(refused) = uncarried_flag(&cmd, &words) {
+        return Err(refused);
+    }
     let known: Vec<String> = app
         .snapshot()
         .map(|s| {
@@ -230,29 +305,10 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
                 .join(" ");
             return Ok(PaletteCmd::EventsFilter(f));
         }
-        Command::App(AppCmd::Add(a)) => Op::AddApp(crate::ops::apps::AppSpec {
-            name: a.name,
-            compose_file: a.compose_file.display().to_string(),
-            targets: a
-                .targets
-                .as_deref()
-                .map(names::split_csv)
-                .unwrap_or_default(),
-            health_cmd: a.health_cmd.unwrap_or_default(),
-            remote_dir: a.remote_dir.unwrap_or_default(),
-            backup_cmd: a.backup_cmd.unwrap_or_default(),
-            restore_cmd: a.restore_cmd.unwrap_or_default(),
-        }),
+        Command::App(AppCmd::Add(a)) => Op::AddApp(crate::verbs::apps::add_input(&a)),
         Command::App(AppCmd::Remove { app, .. }) => Op::RemoveApp { name: app },
         Command::App(AppCmd::Addon(crate::cli::AddonCmd::Enable(a))) => {
-            Op::EnableAddon(crate::ops::addon::EnableSpec {
-                app: a.app,
-                pack: a.pack,
-                name: a.name,
-                service: a.service,
-                version: a.version,
-                set: a.set,
-            })
+            Op::EnableAddon(crate::verbs::addons::enable_input(&a))
         }
         Command::App(AppCmd::Addon(crate::cli::AddonCmd::Disable { app, name })) => {
             Op::DisableAddon { app, name }
@@ -264,6 +320,7 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             });
         }
         Command::Secret(SecretCmd::List { app, .. }) => Op::SecretList { app },
+        Command::Doctor(d) if d.all_contexts => Op::Doctor(DoctorInput::from_args(&d)),
         Command::Doctor(_) => return Ok(PaletteCmd::Cmd(Cmd::Doctor)),
         Command::Context(ContextCmd::ScrubBundles { apply: true }) => Op::ScrubBundles,
         Command::Vault(VaultCmd::Status) => Op::VaultStatus,

@@ -10,8 +10,15 @@
 //! The guard is not here: each front end asks it in its own way (flags and `--context` for the
 //! headless one, the confirmation dialog for the console), before a verb runs.
 
+pub mod addons;
+pub mod apps;
+pub mod contexts;
+pub mod doctor;
+pub mod events;
 mod outcome;
+pub mod secrets;
 pub mod targets;
+pub mod vault;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -144,3 +151,6 @@ pub fn record(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

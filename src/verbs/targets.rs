@@ -1,4 +1,4 @@
-//! `target check` and `target exec`.
+//! `target add|list|use|remove|check|exec|bootstrap` and the console's target edit.
 
 use std::time::Duration;
 
@@ -6,8 +6,10 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::{Outcome, Scope};
-use crate::cli::{TargetCheckArgs, TargetExecArgs};
-use crate::error::{PaasError, Result};
+use crate::cli::{TargetBootstrapArgs, TargetCheckArgs, TargetExecArgs};
+use crate::error::{ErrorCode, PaasError, Result};
+use crate::ops::bootstrap::{BootstrapSpec, Password};
+use crate::ops::targets::NewTarget;
 use crate::ops::{self, target_check, target_exec};
 use crate::remote::fanout::{self, Strategy};
 use crate::state::{names, targets};
@@ -201,4 +203,179 @@ pub async fn exec(scope: &Scope, input: &ExecInput) -> Result<Outcome> {
         Some(e) => out.failed_with(e),
         None => out,
     })
+}
+
+/// `target add`: the new target, its fields recorded.
+pub fn add(scope: &Scope, spec: &NewTarget) -> Result<Outcome> {
+    let cd = scope.cd()?;
+    let added = ops::targets::add(&cd, spec)?;
+    let t = &added.target;
+    Ok(Outcome::ok()
+        .field("name", &t.name)
+        .field("host", &t.host)
+        .field("port", t.port())
+        .field("user", &t.user)
+        .field("auth_method", &t.auth_method)
+        .field("identity_file", &t.identity_file)
+        .field("labels", &t.labels)
+        .field("default", added.is_default)
+        .field("total", added.total)
+        .text(format!(
+            "target {} added ({}, {}){}",
+            t.name,
+            t.address(),
+            t.auth_method,
+            if added.is_default {
+                ", now current"
+            } else {
+                ""
+            }
+        )))
+}
+
+/// The console's target edit: every field of an existing target set anew.
+pub fn edit(scope: &Scope, spec: &NewTarget) -> Result<Outcome> {
+    let t = ops::targets::edit(&scope.cd()?, spec)?;
+    Ok(Outcome::ok()
+        .field("name", &t.name)
+        .field("host", &t.host)
+        .field("port", t.port())
+        .field("user", &t.user)
+        .field("auth_method", &t.auth_method)
+        .field("labels", &t.labels)
+        .text(format!(
+            "target {} now {} ({})",
+            t.name,
+            t.address(),
+            t.auth_method
+        )))
+}
+
+/// `target use NAME`.
+pub fn use_target(scope: &Scope, name: &str) -> Result<Outcome> {
+    names::validate_target(name)?;
+    let canonical = ops::targets::use_target(&scope.cd()?, name)?;
+    Ok(Outcome::ok()
+        .field("target", &canonical)
+        .text(format!("current target is now {canonical}")))
+}
+
+/// What `target remove` removes; `force` allows removing the current target (the console's
+/// confirmation dialog stands in for it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoveInput {
+    pub name: String,
+    pub force: bool,
+}
+
+pub fn remove(scope: &Scope, input: &RemoveInput) -> Result<Outcome> {
+    names::validate_target(&input.name)?;
+    let (removed, current, total) = ops::targets::remove(&scope.cd()?, &input.name, input.force)?;
+    let current = current.map(String::from).unwrap_or_default();
+    Ok(Outcome::ok()
+        .field("target", &removed)
+        .field("force", input.force)
+        .field("current_target", &current)
+        .field("total", total)
+        .text(format!(
+            "target {removed} removed ({total} left; current: {})",
+            if current.is_empty() { "none" } else { &current }
+        )))
+}
+
+/// `target list`: a table, and each target (redacted) as data.
+pub fn list(scope: &Scope) -> Result<Outcome> {
+    let doc = targets::load(&scope.cd()?)?;
+    let mut rows = vec![vec![
+        " ".into(),
+        "NAME".into(),
+        "ADDRESS".into(),
+        "AUTH".into(),
+        "LABELS".into(),
+    ]];
+    for t in &doc.targets {
+        rows.push(vec![
+            if doc.is_current(t) { "*" } else { " " }.into(),
+            t.name.to_string(),
+            t.address(),
+            t.auth().as_str().into(),
+            t.labels.join(","),
+        ]);
+    }
+    let text = if doc.targets.is_empty() {
+        "no targets; add one with `paasdeck --context <ctx> target add --name N --host H --user U`\n"
+            .to_string()
+    } else {
+        crate::text::table(&rows)
+    };
+    let data: Vec<Value> = doc
+        .targets
+        .iter()
+        .map(|t| crate::policy::redact::redacted(&serde_json::to_value(t).unwrap_or_default()))
+        .collect();
+    Ok(Outcome::ok()
+        .set(
+            "current_target",
+            doc.current_target
+                .as_ref()
+                .map(String::from)
+                .unwrap_or_default(),
+        )
+        .list(&data)
+        .text(text))
+}
+
+/// `target bootstrap` from its flags: the password from the environment variable they name.
+pub fn bootstrap_input(a: &TargetBootstrapArgs) -> BootstrapSpec {
+    BootstrapSpec {
+        target: a.target.clone(),
+        password: Password::Env(a.password_env.clone()),
+        public_key: a.public_key.clone(),
+        timeout: a.timeout,
+    }
+}
+
+/// `target bootstrap`: the key installed over one password login, key auth verified, the
+/// target switched to `auth_method: key`. The password's variable name is recorded, never its
+/// value (nor anything of a typed one). Cancelling ends the ssh child; the target keeps its
+/// password authentication.
+pub async fn bootstrap(scope: &Scope, spec: &BootstrapSpec) -> Result<Outcome> {
+    let cd = scope.cd()?;
+    scope.progress.note(format!(
+        "installing the key on {} over one password login…",
+        spec.target
+    ));
+    let done = tokio::select! {
+        r = ops::bootstrap::bootstrap(&cd, &scope.pool, spec) => r?,
+        _ = scope.progress.cancel.cancelled() => return Err(PaasError::new(
+            ErrorCode::Cancelled,
+            "bootstrap",
+            "cancelled; the target keeps its password authentication",
+        )),
+    };
+    let t = &done.target;
+    let mut out = Outcome::ok()
+        .field("target", &t.name)
+        .field("auth_method", &t.auth_method);
+    if let Password::Env(var) = &spec.password {
+        out = out.field("password_env", var);
+    }
+    let msg = format!(
+        "target {} ({}) now uses key authentication with {}",
+        t.name,
+        t.address(),
+        done.public_key.display()
+    );
+    scope.progress.note(&msg);
+    Ok(out
+        .field("public_key", done.public_key.display().to_string())
+        .field(
+            "identity_file",
+            done.identity_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        )
+        .field("timeout", crate::remote::human(spec.timeout))
+        .text(msg))
 }

@@ -213,14 +213,71 @@ impl StageConfig {
     }
 }
 
+fn incus_name(field: &str, s: &str, max: usize) -> Result<IncusName, Invalid> {
+    IncusName::parse(s, max).map_err(|why| invalid(field, format!("invalid incus name: {why}")))
+}
+
+fn abs_path(field: String, s: &str) -> Result<AbsPath, Invalid> {
+    AbsPath::parse(s).map_err(|why| invalid(field, why))
+}
+
 fn validate(raw: RawStage) -> Result<StageConfig, Invalid> {
-    let name = |field: &str, s: &str, max: usize| {
-        IncusName::parse(s, max).map_err(|why| invalid(field, format!("invalid incus name: {why}")))
-    };
     let host_target = TargetName::parse(raw.host_target.as_str())
         .map_err(|e| invalid("stage.host_target", e.message))?;
-    let project = name("stage.project", &raw.project, 63)?;
-    let source_project = name("stage.source_project", &raw.source_project, 63)?;
+    let (project, source_project) = validate_projects(&raw)?;
+    let network = validate_network(&raw)?;
+    let size = |field: &str, s: &str| Size::parse(s).map_err(|why| invalid(field, why));
+    let root_disk = size("stage.root_disk", &raw.root_disk)?;
+    let min_host_free = size("stage.min_host_free", &raw.min_host_free)?;
+    let always_wipe = raw
+        .always_wipe
+        .iter()
+        .enumerate()
+        .map(|(i, p)| abs_path(format!("stage.always_wipe[{i}]"), p))
+        .collect::<Result<Vec<_>, _>>()?;
+    if raw.components.is_empty() {
+        return Err(invalid(
+            "stage.components",
+            "lists no component; name at least one instance to clone",
+        ));
+    }
+    let mut components: Vec<Component> = Vec::new();
+    for (i, c) in raw.components.iter().enumerate() {
+        let component = validate_component(i, c, &network, &components)?;
+        components.push(component);
+    }
+    let incus = Command::parse(raw.incus.as_deref().unwrap_or(DEFAULT_INCUS))
+        .map_err(|why| invalid("stage.incus", why))?;
+    let storage_pool = incus_name(
+        "stage.storage_pool",
+        raw.storage_pool.as_deref().unwrap_or(DEFAULT_POOL),
+        63,
+    )?;
+    let nic = incus_name("stage.nic", raw.nic.as_deref().unwrap_or(DEFAULT_NIC), 15)?;
+    let storage_path = abs_path(
+        "stage.storage_path".into(),
+        raw.storage_path.as_deref().unwrap_or(DEFAULT_STORAGE_PATH),
+    )?;
+    Ok(StageConfig {
+        host_target,
+        project,
+        source_project,
+        network,
+        root_disk,
+        min_host_free,
+        always_wipe,
+        components,
+        incus,
+        storage_pool,
+        nic,
+        storage_path,
+    })
+}
+
+/// The staging and source projects: the staging one is never `default` nor the source.
+fn validate_projects(raw: &RawStage) -> Result<(IncusName, IncusName), Invalid> {
+    let project = incus_name("stage.project", &raw.project, 63)?;
+    let source_project = incus_name("stage.source_project", &raw.source_project, 63)?;
     if project.as_str().eq_ignore_ascii_case("default") {
         return Err(Invalid {
             guard: true,
@@ -242,8 +299,13 @@ fn validate(raw: RawStage) -> Result<StageConfig, Invalid> {
             )
         });
     }
+    Ok((project, source_project))
+}
+
+/// The staging bridge and the host's address on it.
+fn validate_network(raw: &RawStage) -> Result<StageNetwork, Invalid> {
     // Linux limits interface names, and so incus bridge names, to 15 characters.
-    let net_name = name("stage.network.name", &raw.network.name, 15)?;
+    let net_name = incus_name("stage.network.name", &raw.network.name, 15)?;
     let (gateway, prefix) = parse_net("stage.network.ipv4", &raw.network.ipv4)?;
     let network = StageNetwork {
         name: net_name,
@@ -260,124 +322,90 @@ fn validate(raw: RawStage) -> Result<StageConfig, Invalid> {
             ),
         ));
     }
-    let size = |field: &str, s: &str| Size::parse(s).map_err(|why| invalid(field, why));
-    let root_disk = size("stage.root_disk", &raw.root_disk)?;
-    let min_host_free = size("stage.min_host_free", &raw.min_host_free)?;
-    let path = |field: String, s: &str| AbsPath::parse(s).map_err(|why| invalid(field, why));
-    let always_wipe = raw
-        .always_wipe
+    Ok(network)
+}
+
+/// Component `i`: a name listed once, a free host address on the staging network, and wipe
+/// paths exactly when its data is wiped.
+fn validate_component(
+    i: usize,
+    c: &RawComponent,
+    network: &StageNetwork,
+    earlier: &[Component],
+) -> Result<Component, Invalid> {
+    let at = |key: &str| format!("stage.components[{i}].{key}");
+    let cname = incus_name(&at("name"), &c.name, 63)?;
+    if let Some(j) = earlier
         .iter()
-        .enumerate()
-        .map(|(i, p)| path(format!("stage.always_wipe[{i}]"), p))
-        .collect::<Result<Vec<_>, _>>()?;
-    if raw.components.is_empty() {
+        .position(|o| o.name.as_str().eq_ignore_ascii_case(cname.as_str()))
+    {
         return Err(invalid(
-            "stage.components",
-            "lists no component; name at least one instance to clone",
+            at("name"),
+            format!("component {cname} is listed twice (also components[{j}])"),
         ));
     }
-    let mut components: Vec<Component> = Vec::new();
-    for (i, c) in raw.components.iter().enumerate() {
-        let at = |key: &str| format!("stage.components[{i}].{key}");
-        let cname = name(&at("name"), &c.name, 63)?;
-        if let Some(j) = components
-            .iter()
-            .position(|o| o.name.as_str().eq_ignore_ascii_case(cname.as_str()))
-        {
-            return Err(invalid(
-                at("name"),
-                format!("component {cname} is listed twice (also components[{j}])"),
-            ));
-        }
-        let ip: Ipv4Addr =
-            c.ip.parse()
-                .map_err(|_| invalid(at("ip"), format!("{:?} is not an IPv4 address", c.ip)))?;
-        if !network.contains(ip) {
-            return Err(invalid(
-                at("ip"),
-                format!(
-                    "{ip} lies outside the staging network {} ({})",
-                    network.subnet(),
-                    network.name
-                ),
-            ));
-        }
-        if ip == network.network() || ip == network.broadcast() {
-            return Err(invalid(
-                at("ip"),
-                format!(
-                    "{ip} is the network or broadcast address of {}",
-                    network.subnet()
-                ),
-            ));
-        }
-        if ip == network.gateway {
-            return Err(invalid(
-                at("ip"),
-                format!("{ip} is the host's (gateway) address on {}", network.name),
-            ));
-        }
-        if let Some(o) = components.iter().find(|o| o.ip == ip) {
-            return Err(invalid(
-                at("ip"),
-                format!("{ip} is already the address of component {}", o.name),
-            ));
-        }
-        let wipe = c
-            .wipe
-            .iter()
-            .enumerate()
-            .map(|(k, p)| path(format!("stage.components[{i}].wipe[{k}]"), p))
-            .collect::<Result<Vec<_>, _>>()?;
-        match c.data {
-            DataPolicy::Wipe if wipe.is_empty() => {
-                return Err(invalid(
-                    at("wipe"),
-                    format!("component {cname} has data \"wipe\" but lists no path to wipe"),
-                ));
-            }
-            DataPolicy::Keep if !wipe.is_empty() => {
-                return Err(invalid(
-                    at("wipe"),
-                    format!(
-                        "component {cname} has data \"keep\" but lists paths to wipe; use \"wipe\" or drop the list"
-                    ),
-                ));
-            }
-            _ => {}
-        }
-        components.push(Component {
-            name: cname,
-            ip,
-            data: c.data,
-            wipe,
-        });
+    let ip: Ipv4Addr =
+        c.ip.parse()
+            .map_err(|_| invalid(at("ip"), format!("{:?} is not an IPv4 address", c.ip)))?;
+    if !network.contains(ip) {
+        return Err(invalid(
+            at("ip"),
+            format!(
+                "{ip} lies outside the staging network {} ({})",
+                network.subnet(),
+                network.name
+            ),
+        ));
     }
-    let incus = Command::parse(raw.incus.as_deref().unwrap_or(DEFAULT_INCUS))
-        .map_err(|why| invalid("stage.incus", why))?;
-    let storage_pool = name(
-        "stage.storage_pool",
-        raw.storage_pool.as_deref().unwrap_or(DEFAULT_POOL),
-        63,
-    )?;
-    let nic = name("stage.nic", raw.nic.as_deref().unwrap_or(DEFAULT_NIC), 15)?;
-    let storage_path = path(
-        "stage.storage_path".into(),
-        raw.storage_path.as_deref().unwrap_or(DEFAULT_STORAGE_PATH),
-    )?;
-    Ok(StageConfig {
-        host_target,
-        project,
-        source_project,
-        network,
-        root_disk,
-        min_host_free,
-        always_wipe,
-        components,
-        incus,
-        storage_pool,
-        nic,
-        storage_path,
+    if ip == network.network() || ip == network.broadcast() {
+        return Err(invalid(
+            at("ip"),
+            format!(
+                "{ip} is the network or broadcast address of {}",
+                network.subnet()
+            ),
+        ));
+    }
+    if ip == network.gateway {
+        return Err(invalid(
+            at("ip"),
+            format!("{ip} is the host's (gateway) address on {}", network.name),
+        ));
+    }
+    if let Some(o) = earlier.iter().find(|o| o.ip == ip) {
+        return Err(invalid(
+            at("ip"),
+            format!("{ip} is already the address of component {}", o.name),
+        ));
+    }
+    let wipe = c
+        .wipe
+        .iter()
+        .enumerate()
+        .map(|(k, p)| abs_path(format!("stage.components[{i}].wipe[{k}]"), p))
+        .collect::<Result<Vec<_>, _>>()?;
+    match c.data {
+        DataPolicy::Wipe if wipe.is_empty() => {
+            return Err(invalid(
+                at("wipe"),
+                format!("component {cname} has data \"wipe\" but lists no path to wipe"),
+            ));
+        }
+        DataPolicy::Keep if !wipe.is_empty() => {
+            return Err(invalid(
+                at("wipe"),
+                format!(
+                    "component {cname} has data \"keep\" but lists paths to wipe; use \"wipe\" or drop the list"
+                ),
+            ));
+        }
+        _ => {}
+    }
+    Ok(Component {
+        name: cname,
+        ip,
+        data: c.data,
+        wipe,
     })
 }
 

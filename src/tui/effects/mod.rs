@@ -2,7 +2,6 @@
 //! functions the headless CLI calls, see `run.rs`), views (secret list, doctor report),
 //! loads, doctor runs, audit rows for refusals.
 
-mod addons;
 mod bootstrap;
 mod housekeeping;
 mod oncall;
@@ -228,7 +227,14 @@ where
 /// Read-only views: computed in the background, shown when they arrive.
 fn view(env: &Env, context: String, op: Op) {
     match op {
-        Op::DoctorReport => spawn_doctor(env, context),
+        Op::Doctor(d) if d.all_contexts => {
+            let scope = run::view_scope(env, &context);
+            let title = "doctor of every context".to_string();
+            show_info(env, context, title, move |_, _| {
+                Ok(outcome_lines(crate::verbs::doctor::doctor(&scope, &d)?))
+            })
+        }
+        Op::Doctor(_) => spawn_doctor(env, context),
         Op::AlertHistory => oncall::history(env, context),
         Op::LockStatus => {
             let title = format!("deploy locks of {context}");
@@ -254,18 +260,16 @@ fn view(env: &Env, context: String, op: Op) {
         }
         Op::VaultStatus => {
             let title = format!("vault of {context}");
-            show_info(env, context, title, |root, cd| {
-                Ok(crate::ops::vault::status(root, cd)?.lines())
+            let scope = run::view_scope(env, &context);
+            show_info(env, context, title, move |_, _| {
+                Ok(outcome_lines(crate::verbs::vault::status(&scope)?))
             })
         }
         Op::SecretList { app } => {
             let e2 = env.clone();
             tokio::task::spawn_blocking(move || {
-                let action = match e2
-                    .root
-                    .context(&context)
-                    .and_then(|cd| crate::ops::secrets::status(&cd, &app))
-                {
+                let scope = run::view_scope(&e2, &context);
+                let action = match crate::verbs::secrets::variables(&scope, &app) {
                     Ok(rows) => Action::SecretsListed { context, app, rows },
                     Err(e) => Action::Notice {
                         error: true,
@@ -277,6 +281,15 @@ fn view(env: &Env, context: String, op: Op) {
         }
         _ => {}
     }
+}
+
+/// A verb's outcome as the lines of a view: its text, then why it failed.
+fn outcome_lines(out: crate::verbs::Outcome) -> Vec<String> {
+    let mut lines: Vec<String> = out.text.lines().map(String::from).collect();
+    if let Some(e) = &out.error {
+        lines.push(format!("error[{}]: {}", e.code, e.message));
+    }
+    lines
 }
 
 /// Runs the doctor for a context and reports the result to the console; returns it.

@@ -14,7 +14,6 @@ use crate::ops::deploy;
 use crate::ops::{self, logs};
 use crate::remote::fanout::{self, Outcome, TargetStatus};
 use crate::remote::{BoxFuture, Stream};
-use crate::state::context::{self, InitSpec};
 use crate::state::events::{EventFollower, EventWatch};
 use crate::tasks::{TaskCtx, TaskMeta, TaskRunner};
 use crate::verbs::{self, Outcome as VerbOutcome};
@@ -93,12 +92,25 @@ fn scope(env: &Env, active: &str, ctx: &TaskCtx) -> verbs::Scope {
     }
 }
 
+/// The scope of a view: nothing streams, nothing is cancelled.
+pub(super) fn view_scope(env: &Env, active: &str) -> verbs::Scope {
+    verbs::Scope {
+        root: env.root.clone(),
+        context: active.to_string(),
+        operator: env.operator.clone(),
+        front: verbs::Front::Console,
+        pool: env.pool.clone(),
+        progress: verbs::Progress::quiet(),
+    }
+}
+
 /// Runs one operation inside a task; records its audit row and reloads what it changed.
 pub(super) async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Result<String> {
     let started = Instant::now();
     let subject = op.subject_context(&active).to_string();
     let verb = op.verb();
-    let scope = scope(&env, &active, &ctx);
+    // `context init` and `use` act on the context they name.
+    let scope = scope(&env, &subject, &ctx);
     let result = execute(&env, &active, &op, &ctx, &scope).await;
     let error = match &result {
         Ok(o) => o.error.clone(),
@@ -148,6 +160,93 @@ async fn execute(
     match op {
         Op::CheckTargets(input) => verbs::targets::check(scope, input).await,
         Op::Exec(input) => verbs::targets::exec(scope, input).await,
+        Op::AddTarget(spec) => noted(ctx, verbs::targets::add(scope, spec)),
+        Op::EditTarget(spec) => noted(ctx, verbs::targets::edit(scope, spec)),
+        // The confirmation dialog stands in for --force.
+        Op::RemoveTarget { name } => noted(
+            ctx,
+            verbs::targets::remove(
+                scope,
+                &verbs::targets::RemoveInput {
+                    name: name.clone(),
+                    force: true,
+                },
+            ),
+        ),
+        Op::UseTarget { name } => noted(ctx, verbs::targets::use_target(scope, name)),
+        Op::AddApp(spec) => noted(ctx, verbs::apps::add(scope, spec)),
+        Op::EditApp(spec) => noted(ctx, verbs::apps::edit(scope, spec)),
+        // The confirmation dialog stands in for --force.
+        Op::RemoveApp { name } => noted(
+            ctx,
+            verbs::apps::remove(
+                scope,
+                &verbs::apps::RemoveInput {
+                    app: name.clone(),
+                    force: true,
+                },
+            ),
+        ),
+        Op::EnableAddon(spec) => noted(ctx, verbs::addons::enable(scope, spec)),
+        Op::DisableAddon { app, name } => noted(ctx, verbs::addons::disable(scope, app, name)),
+        Op::SetSecret {
+            app,
+            name,
+            target,
+            value,
+        } => noted(
+            ctx,
+            verbs::secrets::set(scope, &secret_key(app, name, target), value),
+        ),
+        Op::UnsetSecret { app, name, target } => noted(
+            ctx,
+            verbs::secrets::unset(scope, &secret_key(app, name, target)),
+        ),
+        Op::SecretEncrypt => noted(ctx, verbs::vault::encrypt(scope)),
+        Op::VaultRecipientAdd { recipient } => {
+            noted(ctx, verbs::vault::recipient_add(scope, recipient))
+        }
+        Op::VaultKeygen => {
+            let made = noted(ctx, verbs::vault::keygen(scope));
+            // The keygen view shows what was created and where (never the secret key).
+            let _ = env.tx.send(super::super::action::Action::Keygen(
+                made.as_ref()
+                    .map(|o| o.text.lines().map(String::from).collect())
+                    .map_err(|e| format!("vault keygen: error[{}]: {}", e.code, e.message)),
+            ));
+            made
+        }
+        Op::ContextInit {
+            kind,
+            read_only,
+            color,
+            confirm,
+            ..
+        } => {
+            let input = verbs::contexts::InitInput {
+                kind: Some(kind.clone()),
+                read_only: Some(*read_only),
+                color: (!color.is_empty()).then(|| color.clone()),
+                confirm: (!confirm.is_empty()).then(|| confirm.clone()),
+                ..Default::default()
+            };
+            let made = noted(ctx, verbs::contexts::init(scope, &input));
+            if made.is_ok()
+                && let Ok(views) = load_contexts(&env.root)
+            {
+                let _ = env.tx.send(Action::ContextsLoaded(views));
+                // The operator made it to use it: its tab opens.
+                let _ = env.tx.send(Action::SwitchTo(scope.context.clone()));
+            }
+            made
+        }
+        Op::ContextUse { .. } => noted(ctx, verbs::contexts::use_context(scope)),
+        Op::ScrubBundles => noted(ctx, verbs::contexts::scrub_bundles(scope, true)),
+        Op::BootstrapTarget {
+            target,
+            public_key,
+            password,
+        } => super::bootstrap::run(scope, target, public_key, password).await,
         _ => {
             let mut fields = Map::new();
             let r = execute_op(env, active, op, ctx, &mut fields).await;
@@ -161,6 +260,31 @@ async fn execute(
     }
 }
 
+/// The console's secret ops name an app's variable for every target or one, in the default
+/// namespace.
+fn secret_key(app: &str, name: &str, target: &Option<String>) -> verbs::secrets::SecretKey {
+    verbs::secrets::SecretKey {
+        app: app.to_string(),
+        name: name.to_string(),
+        target: target.clone(),
+        namespace: None,
+    }
+}
+
+/// A verb that streams nothing: its text goes into the task's log when it is done, then its
+/// summary when that is not the text's first line.
+fn noted(ctx: &TaskCtx, result: Result<VerbOutcome>) -> Result<VerbOutcome> {
+    if let Ok(o) = &result {
+        for line in o.text.lines() {
+            ctx.note(line);
+        }
+        if !o.summary.is_empty() && o.text.lines().next() != Some(o.summary.as_str()) {
+            ctx.note(&o.summary);
+        }
+    }
+    result
+}
+
 async fn execute_op(
     env: &Env,
     active: &str,
@@ -171,41 +295,6 @@ async fn execute_op(
     // Resolved where an action needs it: creating the first context has no active one.
     let cd = env.root.context(active);
     match op {
-        Op::AddTarget(spec) => {
-            let added = ops::targets::add(&cd?, spec)?;
-            fields.insert("name".into(), added.target.name.clone().into());
-            fields.insert("host".into(), added.target.host.clone().into());
-            let msg = format!(
-                "target {} added ({}){}",
-                added.target.name,
-                added.target.address(),
-                if added.is_default {
-                    ", now current"
-                } else {
-                    ""
-                }
-            );
-            ctx.note(&msg);
-            Ok(msg)
-        }
-        Op::RemoveTarget { name } => {
-            // The confirmation dialog stands in for --force.
-            let (removed, current, total) = ops::targets::remove(&cd?, name, true)?;
-            fields.insert("target".into(), removed.clone().into());
-            let msg = format!(
-                "target {removed} removed ({total} left; current: {})",
-                current.as_deref().unwrap_or("none")
-            );
-            ctx.note(&msg);
-            Ok(msg)
-        }
-        Op::UseTarget { name } => {
-            let t = ops::targets::use_target(&cd?, name)?;
-            fields.insert("target".into(), t.clone().into());
-            let msg = format!("current target is now {t}");
-            ctx.note(&msg);
-            Ok(msg)
-        }
         Op::EventsTail => {
             ctx.note(format!("following the events of {active}…"));
             let cd = cd?;
@@ -229,40 +318,6 @@ async fn execute_op(
                     (ctx.sink)(Stream::Stdout, r.one_line());
                 }
             }
-        }
-        Op::ContextInit {
-            name,
-            kind,
-            read_only,
-            color,
-            confirm,
-        } => {
-            crate::state::names::validate_context(name)?;
-            let ncd = env.root.context(name)?;
-            let spec = InitSpec {
-                kind: Some(kind.clone()),
-                read_only: Some(*read_only),
-                color: (!color.is_empty()).then(|| color.clone()),
-                confirm: (!confirm.is_empty()).then(|| confirm.clone()),
-                ..Default::default()
-            };
-            let cfg = context::init(&env.root, &ncd, &spec)?.config;
-            fields.insert("name".into(), cfg.name.clone().into());
-            fields.insert("type".into(), cfg.kind.clone().into());
-            if let Ok(views) = load_contexts(&env.root) {
-                let _ = env.tx.send(Action::ContextsLoaded(views));
-                // The operator made it to use it: its tab opens.
-                let _ = env.tx.send(Action::SwitchTo(cfg.name.to_string()));
-            }
-            let msg = format!("context {} created (type {})", cfg.name, cfg.kind);
-            ctx.note(&msg);
-            Ok(msg)
-        }
-        Op::ContextUse { name } => {
-            env.root.store_context(name)?;
-            let msg = format!("{name} is now the stored current context");
-            ctx.note(&msg);
-            Ok(msg)
         }
         Op::Apply(planned) => {
             let plan = planned.0.clone();
@@ -378,54 +433,9 @@ async fn execute_op(
                 Err(e) => Err(e),
             }
         }
-        Op::EditTarget(spec) => {
-            let t = ops::targets::edit(&cd?, spec)?;
-            fields.insert("name".into(), t.name.clone().into());
-            fields.insert("host".into(), t.host.clone().into());
-            let msg = format!("target {} now {} ({})", t.name, t.address(), t.auth_method);
-            ctx.note(&msg);
-            Ok(msg)
-        }
-        Op::AddApp(spec) => {
-            let (a, total) = ops::apps::add(&cd?, spec)?;
-            fields.insert("app".into(), a.name.clone().into());
-            fields.insert("compose_file".into(), a.compose_file.clone().into());
-            let msg = format!("app {} registered ({total} in {active})", a.name);
-            ctx.note(&msg);
-            Ok(msg)
-        }
-        Op::EditApp(spec) => {
-            let a = ops::apps::edit(&cd?, spec)?;
-            fields.insert("app".into(), a.name.clone().into());
-            fields.insert("compose_file".into(), a.compose_file.clone().into());
-            let msg = format!("app {} updated", a.name);
-            ctx.note(&msg);
-            Ok(msg)
-        }
-        Op::RemoveApp { name } => {
-            let (name, total) = ops::apps::remove(&cd?, name)?;
-            fields.insert("app".into(), name.clone().into());
-            let msg = format!(
-                "app {name} removed from the registry ({total} left; history and bundles kept)"
-            );
-            ctx.note(&msg);
-            Ok(msg)
-        }
-        Op::BootstrapTarget { .. } => super::bootstrap::run(env, active, op, ctx, fields).await,
-        Op::ScrubBundles
-        | Op::SetSecret { .. }
-        | Op::UnsetSecret { .. }
-        | Op::SecretEncrypt
-        | Op::VaultRecipientAdd { .. }
-        | Op::VaultKeygen
-        | Op::LockRelease { .. } => super::housekeeping::run(env, active, op, ctx, fields),
-        Op::EnableAddon(_) | Op::DisableAddon { .. } => {
-            let msg = super::addons::run(&cd?, op, fields)?;
-            ctx.note(&msg);
-            Ok(msg)
-        }
+        Op::LockRelease { .. } => super::housekeeping::run(env, active, op, ctx, fields),
         Op::SecretList { .. }
-        | Op::DoctorReport
+        | Op::Doctor(_)
         | Op::AlertHistory
         | Op::VaultStatus
         | Op::LockStatus => Ok(String::new()),

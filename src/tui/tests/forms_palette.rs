@@ -221,3 +221,78 @@ fn the_palette_carries_a_checks_flags_into_the_verbs_input() {
             if *c == crate::verbs::targets::CheckInput::of(vec!["edge-a".into()])
     )));
 }
+
+#[test]
+fn the_palette_carries_the_doctors_all_contexts_flag() {
+    let mut app = app_with(false, true);
+    update(&mut app, key(':'));
+    type_text(&mut app, "doctor --all-contexts");
+    let fx = update(&mut app, code(KeyCode::Enter));
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Run { op: Op::Doctor(d), .. } if d.all_contexts
+        )),
+        "{fx:?}"
+    );
+    // without the flag: the active context's doctor, in its own view
+    update(&mut app, key(':'));
+    type_text(&mut app, "doctor");
+    let fx = update(&mut app, code(KeyCode::Enter));
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Run { op: Op::Doctor(d), .. } if !d.all_contexts
+        )),
+        "{fx:?}"
+    );
+    assert!(matches!(app.overlay, Overlay::Doctor { .. }));
+}
+
+#[test]
+fn the_palette_refuses_by_name_the_flags_the_console_cannot_honour() {
+    let app = app_with(false, true);
+    for (line, flag) in [
+        ("context init acme --vault-file /tmp/v.env", "--vault-file"),
+        ("context init acme --incus-project STAGE", "--incus-project"),
+        ("context init acme --type staging --force", "--force"),
+        (
+            "secret set --app api --name DB_URL --target edge-a",
+            "--target",
+        ),
+        (
+            "secret set --app api --name DB_URL --namespace ns",
+            "--namespace",
+        ),
+        (
+            "secret unset --app api --name DB_URL --namespace ns",
+            "--namespace",
+        ),
+        ("secret list --app api --target edge-a", "--target"),
+        ("secret list --app api --namespace=ns", "--namespace"),
+        ("events tail --lines 50", "--lines"),
+        ("events tail -n 50", "-n"),
+        ("events list --since 1h", "--since"),
+        ("events list --limit 5", "--limit"),
+        (
+            "target bootstrap --target edge-a --password-env PW",
+            "--password-env",
+        ),
+        ("target bootstrap --target edge-a --timeout 2m", "--timeout"),
+    ] {
+        let err = crate::tui::palette::parse(line, &app).unwrap_err();
+        assert!(
+            err.starts_with(&format!("{flag} is not honoured by the console's")),
+            "{line}: {err}"
+        );
+    }
+    // the same commands without those flags run in the console
+    for line in [
+        "context init acme --type staging",
+        "secret list --app api",
+        "events tail",
+        "target bootstrap --target edge-a",
+    ] {
+        assert!(crate::tui::palette::parse(line, &app).is_ok(), "{line}");
+    }
+}

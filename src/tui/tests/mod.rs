@@ -336,7 +336,7 @@ fn every_op(active: &str) -> Vec<Op> {
             app: "api".into(),
             name: "postgres".into(),
         },
-        Op::DoctorReport,
+        Op::doctor(),
         Op::Stage(super::stage::StageOp {
             action: super::stage::StageAction::Reset,
             components: vec!["web".into()],
@@ -408,7 +408,7 @@ fn variant(op: &Op) -> usize {
         Op::RemoveApp { .. } => 15,
         Op::SetSecret { .. } => 16,
         Op::SecretList { .. } => 17,
-        Op::DoctorReport => 18,
+        Op::Doctor(_) => 18,
         Op::Stage(_) => 19,
         Op::Backup(_) => 20,
         Op::Check { .. } => 21,

@@ -105,7 +105,7 @@ fn general(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         Cmd::Menu => open_menu(app),
         Cmd::Open => super::details::open(app),
         Cmd::Doctor => {
-            let fx = request(app, Op::DoctorReport);
+            let fx = request(app, Op::doctor());
             if !fx.is_empty() {
                 app.overlay = Overlay::Doctor {
                     context: app.active_name(),

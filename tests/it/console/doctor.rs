@@ -62,3 +62,26 @@ fn a_doctor_change_in_another_context_marks_its_tab_and_the_fix_clears_it() {
     );
     tmux.send("q");
 }
+
+#[test]
+fn the_palettes_doctor_all_contexts_shows_every_contexts_doctor() {
+    let env = Env::new();
+    let root = seed_demo(&env);
+    let tmux = console(&env, &root, 160, 42);
+    tmux.wait_for("the oss-demo banner and the other tab", |s| {
+        first_line(s).contains("OSS-DEMO · OSS-DEMO") && s.contains("internal-dogfood ")
+    });
+    tmux.send(":");
+    tmux.send("doctor --all-contexts");
+    tmux.send_key("Enter");
+    let screen = tmux.wait_for("both contexts' doctor in one view", |s| {
+        s.contains("doctor of every context")
+            && s.contains("paasdeck doctor [oss-demo]")
+            && s.contains("paasdeck doctor [internal-dogfood]")
+    });
+    assert!(
+        screen.contains("paasdeck doctor [internal-dogfood]"),
+        "{screen}"
+    );
+    tmux.send("q");
+}

@@ -5,21 +5,20 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
-use super::Invocation;
-use super::output::Report;
+use super::super::{Outcome, Scope};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::policy::{redact, separation};
 use crate::state::apps::{self, AppsDoc};
 use crate::state::deployments::{self, DeploymentsDoc};
-use crate::state::fsio;
 use crate::state::targets::{self, TargetsDoc};
+use crate::state::{ContextDir, fsio};
 
 /// The version of the export document `context export` writes and `context import` reads.
-pub(super) const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 1;
 
 fn import_error(msg: String) -> PaasError {
     PaasError::new(ErrorCode::InvalidArgument, "context_import", msg)
@@ -54,21 +53,108 @@ fn section<T: serde::de::DeserializeOwned + Default>(
     }
 }
 
-/// Imports into the named context, creating it first when it does not exist (as `si paas`
+/// What `context import` reads and how: merged into the context, or replacing its sections;
+/// the type of a context the import creates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportInput {
+    pub input: PathBuf,
+    pub replace: bool,
+    pub kind: Option<String>,
+}
+
+/// The payload's sections, each read with the rules of its state file.
+struct Sections {
+    targets: Option<TargetsDoc>,
+    history: Option<DeploymentsDoc>,
+    apps: Option<AppsDoc>,
+    mappings: Option<Value>,
+}
+
+/// Imports into the scope's context, creating it first when it does not exist (as `si paas`
 /// does, but with a `config.json`, so its type and guard are chosen: `--type`, else si's default
 /// `internal-dogfood`). Nothing is created when the payload is refused.
-pub(super) fn import(
-    inv: &Invocation,
-    input: &Path,
-    replace: bool,
-    kind: Option<&str>,
-) -> Result<Report> {
-    if let Some(k) = kind {
+pub fn import(scope: &Scope, inp: &ImportInput) -> Result<Outcome> {
+    let (input, replace) = (inp.input.as_path(), inp.replace);
+    if let Some(k) = &inp.kind {
         crate::state::names::validate_context(&k.to_ascii_lowercase()).map_err(|_| {
             PaasError::usage("flag_validation", format!("invalid context type {k:?}"))
         })?;
     }
-    let cd = inv.cd();
+    let cd = scope.root.context(&scope.context)?;
+    let incoming = read_payload(input)?;
+    if let Some(inc) = &incoming.targets {
+        separation::refuse_shared_hosts(&cd, &inc.targets, "context_import")?;
+    }
+    let created = ensure_context(scope, &cd, inp.kind.as_deref())?;
+    let _lock = cd.lock()?;
+    // Read everything first: a malformed document stops the import before any write.
+    let mut cur_targets = targets::load(&cd)?;
+    let mut cur_history = deployments::load(&cd)?;
+    let mut cur_apps = apps::load(&cd)?;
+    let mut cur_mappings: Value =
+        fsio::read_json(&cd.webhook_mappings())?.unwrap_or_else(|| json!({"mappings": []}));
+    if let Some(inc) = incoming.targets {
+        if replace {
+            cur_targets = inc;
+        } else {
+            merge_targets(&mut cur_targets, inc);
+        }
+        cur_targets.normalise();
+    }
+    if let Some(inc) = incoming.history {
+        if replace {
+            cur_history = inc;
+        } else {
+            merge_history(&mut cur_history, inc);
+        }
+    }
+    if let Some(inc) = incoming.apps {
+        if replace {
+            cur_apps = inc;
+        } else {
+            upsert_by(&mut cur_apps.apps, inc.apps, |a| {
+                a.name.to_ascii_lowercase()
+            });
+        }
+    }
+    if let Some(inc) = incoming.mappings {
+        if replace {
+            cur_mappings = inc;
+        } else {
+            merge_mappings(&mut cur_mappings, inc);
+        }
+    }
+    fsio::write_doc(&cd.targets(), &cur_targets)?;
+    fsio::write_doc(&cd.deployments(), &cur_history)?;
+    fsio::write_doc(&cd.apps(), &cur_apps)?;
+    fsio::write_doc(&cd.webhook_mappings(), &cur_mappings)?;
+    let mappings = cur_mappings["mappings"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(0);
+    Ok(Outcome::ok()
+        .field("context", cd.name())
+        .field("path", input.display().to_string())
+        .field("targets", cur_targets.targets.len())
+        .field("deploy_apps", cur_history.apps.len())
+        .field("webhook_mappings", mappings)
+        .field("apps", cur_apps.apps.len())
+        .field("replace", replace)
+        .field("created", created)
+        .text(format!(
+            "imported {} into {}context {} ({} targets, {} apps with history){}",
+            input.display(),
+            if created { "the new " } else { "" },
+            cd.name(),
+            cur_targets.targets.len(),
+            cur_history.apps.len(),
+            if replace { ", replacing" } else { "" }
+        )))
+}
+
+/// Reads and checks the payload: JSON, no secret-like key, schema version 1, each section
+/// valid as the state file it becomes.
+fn read_payload(input: &Path) -> Result<Sections> {
     let raw =
         std::fs::read_to_string(input).map_err(|e| PaasError::io("context_import", input, &e))?;
     let payload: Value = fsio::parse_json(input, &raw).map_err(|e| PaasError {
@@ -95,15 +181,18 @@ pub(super) fn import(
         .get("metadata")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let in_targets: Option<TargetsDoc> = section(input, meta, "targets")?;
-    let in_history: Option<DeploymentsDoc> = section(input, meta, "deploy_history")?;
-    let in_apps: Option<AppsDoc> = section(input, meta, "apps")?;
-    let in_mappings: Option<Value> = section(input, meta, "webhook_mappings")?;
-    if let Some(inc) = &in_targets {
-        separation::refuse_shared_hosts(&cd, &inc.targets, "context_import")?;
-    }
+    Ok(Sections {
+        targets: section(input, meta, "targets")?,
+        history: section(input, meta, "deploy_history")?,
+        apps: section(input, meta, "apps")?,
+        mappings: section(input, meta, "webhook_mappings")?,
+    })
+}
 
-    let created = match crate::state::context::load(&cd)? {
+/// Creates the context when it does not exist (of `kind`, else the default type); an existing
+/// one of another type than `kind` is refused. Whether it was created.
+fn ensure_context(scope: &Scope, cd: &ContextDir, kind: Option<&str>) -> Result<bool> {
+    match crate::state::context::load(cd)? {
         Some(cfg) => {
             if let Some(k) = kind
                 && !k.eq_ignore_ascii_case(&cfg.kind())
@@ -121,81 +210,16 @@ pub(super) fn import(
                     cd.name()
                 )));
             }
-            false
+            Ok(false)
         }
         None => {
             let spec = crate::state::context::InitSpec {
                 kind: kind.map(str::to_string),
                 ..Default::default()
             };
-            crate::state::context::init(&inv.root, &cd, &spec)?.created
-        }
-    };
-    let _lock = cd.lock()?;
-    // Read everything first: a malformed document stops the import before any write.
-    let mut cur_targets = targets::load(&cd)?;
-    let mut cur_history = deployments::load(&cd)?;
-    let mut cur_apps = apps::load(&cd)?;
-    let mut cur_mappings: Value =
-        fsio::read_json(&cd.webhook_mappings())?.unwrap_or_else(|| json!({"mappings": []}));
-
-    if let Some(inc) = in_targets {
-        if replace {
-            cur_targets = inc;
-        } else {
-            merge_targets(&mut cur_targets, inc);
-        }
-        cur_targets.normalise();
-    }
-    if let Some(inc) = in_history {
-        if replace {
-            cur_history = inc;
-        } else {
-            merge_history(&mut cur_history, inc);
+            Ok(crate::state::context::init(&scope.root, cd, &spec)?.created)
         }
     }
-    if let Some(inc) = in_apps {
-        if replace {
-            cur_apps = inc;
-        } else {
-            upsert_by(&mut cur_apps.apps, inc.apps, |a| {
-                a.name.to_ascii_lowercase()
-            });
-        }
-    }
-    if let Some(inc) = in_mappings {
-        if replace {
-            cur_mappings = inc;
-        } else {
-            merge_mappings(&mut cur_mappings, inc);
-        }
-    }
-    fsio::write_doc(&cd.targets(), &cur_targets)?;
-    fsio::write_doc(&cd.deployments(), &cur_history)?;
-    fsio::write_doc(&cd.apps(), &cur_apps)?;
-    fsio::write_doc(&cd.webhook_mappings(), &cur_mappings)?;
-    let mappings = cur_mappings["mappings"]
-        .as_array()
-        .map(Vec::len)
-        .unwrap_or(0);
-    Ok(Report::ok()
-        .field("context", cd.name())
-        .field("path", input.display().to_string())
-        .field("targets", cur_targets.targets.len())
-        .field("deploy_apps", cur_history.apps.len())
-        .field("webhook_mappings", mappings)
-        .field("apps", cur_apps.apps.len())
-        .field("replace", replace)
-        .field("created", created)
-        .text(format!(
-            "imported {} into {}context {} ({} targets, {} apps with history){}",
-            input.display(),
-            if created { "the new " } else { "" },
-            cd.name(),
-            cur_targets.targets.len(),
-            cur_history.apps.len(),
-            if replace { ", replacing" } else { "" }
-        )))
 }
 
 /// Replaces each item of `current` that has the key of an incoming one (the first of that key),
