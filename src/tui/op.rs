@@ -10,6 +10,8 @@ use crate::ops::secrets::SecretValue;
 use crate::ops::targets::NewTarget;
 use crate::policy::guard::Verb;
 use crate::remote::fanout::FanoutPlan;
+use crate::verbs::deploy::{DeployInput, PlanInput, ReconcileInput, RollbackInput};
+use crate::verbs::logs::LogsInput;
 use crate::verbs::targets::{CheckInput, ExecInput};
 
 /// A plan made locally and shown for confirmation; applying it runs exactly this release.
@@ -36,21 +38,13 @@ pub enum Op {
         name: String,
     },
     Exec(ExecInput),
-    Deploy {
-        common: Common,
-        rollback_on_failure: bool,
-    },
-    Rollback {
-        common: Common,
-        to: Option<String>,
-    },
+    /// Plan a deploy (then confirm and [`Op::Apply`] it).
+    Deploy(DeployInput),
+    /// Plan a rollback (then confirm and [`Op::Apply`] it).
+    Rollback(RollbackInput),
     /// Apply a deploy or rollback plan the operator has seen.
     Apply(Planned),
-    Logs {
-        app: String,
-        target: Option<String>,
-        service: Option<String>,
-    },
+    Logs(LogsInput),
     EventsTail,
     ContextInit {
         name: String,
@@ -99,9 +93,7 @@ pub enum Op {
         skip_remote: bool,
     },
     /// Recorded vs running release of an app on its targets.
-    Reconcile {
-        app: String,
-    },
+    Reconcile(ReconcileInput),
     AlertTest {
         severity: String,
     },
@@ -223,6 +215,30 @@ impl Op {
         matches!(self, Op::Deploy { .. } | Op::Rollback { .. })
     }
 
+    /// Plans a deploy of an app with the flags' defaults.
+    pub fn deploy(app: &str) -> Op {
+        Op::Deploy(DeployInput::of(app))
+    }
+
+    /// Plans a rollback with the flags' defaults (`to`: else the previous release).
+    pub fn rollback(common: Common, to: Option<String>) -> Op {
+        Op::Rollback(RollbackInput::of(common, to))
+    }
+
+    /// Follows an app's logs (on `target`, else its first).
+    pub fn logs(app: &str, target: Option<String>) -> Op {
+        Op::Logs(LogsInput::follow(app, target))
+    }
+
+    /// What a deploy or rollback op plans.
+    pub fn plan_input(&self) -> Option<PlanInput> {
+        match self {
+            Op::Deploy(d) => Some(PlanInput::Deploy(d.clone())),
+            Op::Rollback(r) => Some(PlanInput::Rollback(r.clone())),
+            _ => None,
+        }
+    }
+
     /// Checks these targets with the flags' defaults.
     pub fn check(targets: Vec<String>) -> Op {
         Op::CheckTargets(CheckInput::of(targets))
@@ -237,12 +253,12 @@ impl Op {
             Op::RemoveTarget { name } => format!("remove target {name}"),
             Op::UseTarget { name } => format!("use target {name}"),
             Op::Exec(x) => format!("exec on {}: {}", x.targets.join(","), x.command),
-            Op::Deploy { common, .. } => format!("plan deploy {}", common.app),
-            Op::Rollback { common, .. } => format!("plan rollback {}", common.app),
+            Op::Deploy(d) => format!("plan deploy {}", d.common.app),
+            Op::Rollback(r) => format!("plan rollback {}", r.common.app),
             Op::Apply(p) => format!("{} {} {}", p.0.kind.command(), p.0.app, p.0.release),
-            Op::Logs { app, target, .. } => match target {
-                Some(t) => format!("logs {app} on {t}"),
-                None => format!("logs {app}"),
+            Op::Logs(l) => match &l.target {
+                Some(t) => format!("logs {} on {t}", l.app),
+                None => format!("logs {}", l.app),
             },
             Op::EventsTail => "events tail".into(),
             Op::ContextInit { name, .. } => format!("context init {name}"),
@@ -264,7 +280,7 @@ impl Op {
                     "check".into()
                 }
             }
-            Op::Reconcile { app } => format!("deploy reconcile {app}"),
+            Op::Reconcile(r) => format!("deploy reconcile {}", r.app),
             Op::AlertTest { severity } => format!("alert test ({severity})"),
             Op::AlertAcknowledge { id, .. } => format!("acknowledge {id}"),
             Op::AlertHistory => "alert history".into(),
@@ -342,16 +358,20 @@ impl Op {
                 v.extend(ts.iter().map(|t| format!("  {} $ {command}", addr(t))));
                 v
             }
-            Op::Deploy { common, .. } => vec![format!("deploy app {}", common.app)],
-            Op::Rollback { common, to } => vec![format!(
+            Op::Deploy(d) => vec![format!("deploy app {}", d.common.app)],
+            Op::Rollback(r) => vec![format!(
                 "roll app {} back to {}",
-                common.app,
-                to.clone().unwrap_or_else(|| "the previous release".into())
+                r.common.app,
+                r.to_release
+                    .clone()
+                    .unwrap_or_else(|| "the previous release".into())
             )],
             Op::Apply(p) => p.0.lines(),
-            Op::Logs { app, target, .. } => vec![format!(
-                "follow the logs of {app} on {}",
-                target.clone().unwrap_or_else(|| "its first target".into())
+            Op::Logs(l) => vec![format!(
+                "{} the logs of {} on {}",
+                if l.follow { "follow" } else { "show" },
+                l.app,
+                l.target.clone().unwrap_or_else(|| "its first target".into())
             )],
             Op::EventsTail => vec!["follow this context's events".into()],
             Op::ContextInit {
@@ -467,8 +487,9 @@ impl Op {
                 },
                 if *skip_remote { "" } else { "every target, " }
             )],
-            Op::Reconcile { app } => vec![format!(
-                "read where {app} runs on its targets and compare with deployments.json (read-only)"
+            Op::Reconcile(r) => vec![format!(
+                "read where {} runs on its targets and compare with deployments.json (read-only)",
+                r.app
             )],
             Op::AlertTest { severity } => vec![
                 format!("raise a {severity} test alert through {ctx}'s alert policy"),

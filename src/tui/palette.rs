@@ -9,8 +9,8 @@ use super::app::App;
 use super::keymap::Cmd;
 use super::stage::StageAction;
 use crate::cli::{
-    AlertCmd, AppCmd, Cli, Command, ContextCmd, DeployArgs, DeploySub, EventsCmd, IncidentCmd,
-    LockCmd, RecipientCmd, SecretCmd, StageCmd, TargetCmd, VaultCmd,
+    AlertCmd, AppCmd, Cli, Command, ContextCmd, DeploySub, EventsCmd, IncidentCmd, LockCmd,
+    RecipientCmd, SecretCmd, StageCmd, TargetCmd, VaultCmd,
 };
 use crate::state::names;
 use crate::verbs::targets::{CheckInput, ExecInput};
@@ -273,13 +273,6 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             name,
             target: scope.target,
         },
-        Command::Deploy(d) if matches!(d.sub, Some(DeploySub::Lock(LockCmd::Status { .. }))) => {
-            Op::LockStatus
-        }
-        Command::Deploy(DeployArgs {
-            sub: Some(DeploySub::Lock(LockCmd::Release { app, force })),
-            ..
-        }) => Op::LockRelease { app, force },
         Command::Secret(SecretCmd::Encrypt) => Op::SecretEncrypt,
         Command::Vault(VaultCmd::Recipient(RecipientCmd::Add { recipient })) => {
             crate::ops::vault::parse_recipient(&recipient).map_err(|e| e.message)?;
@@ -289,12 +282,6 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             all_contexts: c.all_contexts,
             skip_remote: c.skip_remote,
         },
-        Command::Deploy(d) if matches!(d.sub, Some(DeploySub::Reconcile(_))) => {
-            let Some(DeploySub::Reconcile(r)) = d.sub else {
-                return Err("deploy reconcile --app APP".into());
-            };
-            Op::Reconcile { app: r.app }
-        }
         Command::Alert(AlertCmd::Test { severity, .. }) => Op::AlertTest { severity },
         Command::Alert(AlertCmd::Acknowledge { id, note }) => Op::AlertAcknowledge { id, note },
         Command::Alert(AlertCmd::History { .. }) => Op::AlertHistory,
@@ -305,14 +292,12 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             id,
             note: note.unwrap_or_default(),
         },
-        Command::Deploy(d) if d.sub.is_none() => Op::Deploy {
-            common: d.release.common().map_err(|e| e.message)?,
-            rollback_on_failure: d.rollback_on_failure,
-        },
-        Command::Rollback(r) => Op::Rollback {
-            common: r.release.common().map_err(|e| e.message)?,
-            to: r.to_release,
-        },
+        c @ (Command::Deploy(_) | Command::Rollback(_) | Command::Logs(_)) => {
+            match deploy_op(&c)? {
+                Some(op) => op,
+                None => return Err(headless_only(app, &words, &c)),
+            }
+        }
         Command::Stage(StageCmd::Status) if super::stage::shows_instances(app) => {
             return Ok(PaletteCmd::Cmd(Cmd::StageRefresh));
         }
@@ -328,37 +313,64 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         Command::Stage(StageCmd::Reset { component }) if super::stage::shows_instances(app) => {
             Op::Stage(super::stage::op_for(app, StageAction::Reset, &[component])?)
         }
-        Command::Logs(l) => Op::Logs {
-            app: l.app,
-            target: l.target,
-            service: l.service,
-        },
-        Command::Backup(b) => match backup_op(app, b)? {
+        Command::Backup(b) => match backup_op(app, b, &words)? {
             Some(op) => Op::Backup(op),
             None => return Ok(PaletteCmd::BackupsFilter(backup_filter(&words))),
         },
-        other => {
-            // The exact command: this state root, this context, the words as typed.
-            let mut rest: Vec<&str> = Vec::new();
-            let mut skip = false;
-            for w in &words {
-                if skip {
-                    skip = false;
-                } else if w == "--context" {
-                    skip = true;
-                } else if !w.starts_with("--context=") {
-                    rest.push(w);
-                }
-            }
-            let args = shlex::try_join(rest.iter().copied()).unwrap_or_else(|_| rest.join(" "));
-            return Err(format!(
-                "`{}` has no console action; run it headless: {}",
-                other.verb().command(),
-                crate::ops::cli_command(&app.root, &active, &args)
-            ));
-        }
+        other => return Err(headless_only(app, &words, &other)),
     };
     Ok(PaletteCmd::Op(op))
+}
+
+/// Why a command has no console action, with the exact headless command: this state root,
+/// this context, the words as typed.
+fn headless_only(app: &App, words: &[String], cmd: &Command) -> String {
+    let mut rest: Vec<&str> = Vec::new();
+    let mut skip = false;
+    for w in words {
+        if skip {
+            skip = false;
+        } else if w == "--context" {
+            skip = true;
+        } else if !w.starts_with("--context=") {
+            rest.push(w);
+        }
+    }
+    let args = shlex::try_join(rest.iter().copied()).unwrap_or_else(|_| rest.join(" "));
+    format!(
+        "`{}` has no console action; run it headless: {}",
+        cmd.verb().command(),
+        crate::ops::cli_command(&app.root, &app.active_name(), &args)
+    )
+}
+
+/// `deploy …`, `rollback …` and `logs …` typed in the palette: every flag carried into the
+/// verb's input, or refused by name; `None`: no console action (`deploy lock acquire`).
+fn deploy_op(cmd: &Command) -> Result<Option<Op>, String> {
+    use crate::verbs::deploy as vd;
+    Ok(Some(match cmd {
+        Command::Deploy(d) => match &d.sub {
+            None => Op::Deploy(vd::DeployInput::from_args(d).map_err(|e| e.message)?),
+            Some(DeploySub::Lock(LockCmd::Status { app: Some(_) })) => {
+                return Err(
+                    "deploy lock status --app: the console lists the lock of every app; leave --app out"
+                        .into(),
+                );
+            }
+            Some(DeploySub::Lock(LockCmd::Status { app: None })) => Op::LockStatus,
+            Some(DeploySub::Lock(LockCmd::Release { app, force })) => Op::LockRelease {
+                app: app.clone(),
+                force: *force,
+            },
+            Some(DeploySub::Lock(LockCmd::Acquire { .. })) => return Ok(None),
+            Some(DeploySub::Reconcile(r)) => Op::Reconcile(vd::ReconcileInput::from_args(r)),
+        },
+        Command::Rollback(r) => {
+            Op::Rollback(vd::RollbackInput::from_args(r).map_err(|e| e.message)?)
+        }
+        Command::Logs(l) => Op::Logs(crate::verbs::logs::LogsInput::from_args(l)),
+        _ => return Ok(None),
+    }))
 }
 
 /// The filter `backup list --app A` / `--kind K` means.
@@ -373,9 +385,18 @@ fn backup_filter(words: &[String]) -> String {
 fn backup_op(
     app: &App,
     b: crate::cli::BackupCmd,
+    words: &[String],
 ) -> Result<Option<crate::tui::backup::BackupOp>, String> {
     use crate::cli::BackupCmd;
     use crate::tui::backup as bk;
+    if matches!(b, BackupCmd::Run(_) | BackupCmd::Restore(_))
+        && flag_value(words, "--timeout").is_some()
+    {
+        return Err(
+            "--timeout: the console runs backups and restores with the default time limit (6h); run it headless for another"
+                .into(),
+        );
+    }
     Ok(Some(match b {
         BackupCmd::State => bk::state_op(),
         BackupCmd::Run(r) => {

@@ -10,6 +10,9 @@
 //! The guard is not here: each front end asks it in its own way (flags and `--context` for the
 //! headless one, the confirmation dialog for the console), before a verb runs.
 
+pub mod backup;
+pub mod deploy;
+pub mod logs;
 mod outcome;
 pub mod targets;
 
@@ -19,7 +22,7 @@ use std::time::Instant;
 use serde_json::Map;
 use tokio_util::sync::CancellationToken;
 
-pub use outcome::{Outcome, error_object, to_value};
+pub use outcome::{Outcome, error_object, table, to_value};
 
 use crate::error::Result;
 use crate::ops::target_exec::TargetLineSink;

@@ -8,7 +8,6 @@ use super::super::action::{Action, Op};
 use super::Env;
 use crate::error::Result;
 use crate::ops;
-use crate::ops::deploy::lock;
 use crate::tasks::TaskCtx;
 
 /// Runs one housekeeping op; returns the task's result line.
@@ -117,18 +116,6 @@ pub(super) fn run(
                 format!("secret {key} removed")
             } else {
                 format!("secret {key} was not set")
-            };
-            ctx.note(&msg);
-            Ok(msg)
-        }
-        Op::LockRelease { app, force } => {
-            crate::state::names::validate_app(app)?;
-            let found = lock::release(&cd?, app, *force)?;
-            fields.insert("app".into(), app.clone().into());
-            fields.insert("released".into(), found.is_some().into());
-            let msg = match found {
-                Some(f) => format!("deploy lock of {app} released (it was {})", f.describe()),
-                None => format!("no deploy lock held for {app}"),
             };
             ctx.note(&msg);
             Ok(msg)

@@ -4,21 +4,21 @@
 
 mod addons;
 mod bootstrap;
+mod deploy;
 mod housekeeping;
 mod oncall;
 mod run;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Map;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::action::{Action, Effect, Op, Planned};
+use super::action::{Action, Effect, Op};
 use super::app::{App, FlashLevel};
 use super::model::load_snapshot;
 use crate::ops;
-use crate::ops::deploy::{self, DeploySpec, RollbackSpec};
 use crate::policy::doctor;
 use crate::remote::pool::Pool;
 use crate::state::StateRoot;
@@ -70,77 +70,7 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
             context,
             op,
             confirm,
-        } => {
-            let e2 = env.clone();
-            tokio::task::spawn_blocking(move || {
-                let started = Instant::now();
-                let cd = match e2.root.context(&context) {
-                    Ok(cd) => cd,
-                    Err(e) => {
-                        let _ = e2.tx.send(Action::Notice {
-                            error: true,
-                            text: format!(
-                                "{} refused: error[{}]: {}",
-                                op.verb().command(),
-                                e.code,
-                                e.message
-                            ),
-                        });
-                        return;
-                    }
-                };
-                let planned = match &op {
-                    Op::Deploy {
-                        common,
-                        rollback_on_failure,
-                    } => deploy::plan_deploy(
-                        &cd,
-                        &DeploySpec {
-                            common: common.clone(),
-                            compose_file: None,
-                            rollback_on_failure: *rollback_on_failure,
-                        },
-                    ),
-                    Op::Rollback { common, to } => deploy::plan_rollback(
-                        &cd,
-                        &RollbackSpec {
-                            common: common.clone(),
-                            to_release: to.clone(),
-                        },
-                    ),
-                    _ => return,
-                };
-                let action = match planned {
-                    Ok(plan) => Action::Planned {
-                        planned: Planned(Arc::new(plan)),
-                        confirm,
-                    },
-                    Err(e) => {
-                        let mut fields = Map::new();
-                        fields.insert("frontend".into(), "console".into());
-                        let _ = ops::audit::record(
-                            &cd,
-                            &e2.operator,
-                            op.verb().command(),
-                            false,
-                            started.elapsed(),
-                            fields,
-                            Some(&e),
-                        );
-                        Action::Notice {
-                            error: true,
-                            text: format!(
-                                "{} refused: error[{}]: {}",
-                                op.verb().command(),
-                                e.code,
-                                e.message
-                            ),
-                        }
-                    }
-                };
-                let _ = e2.tx.send(action);
-            });
-        }
+        } => deploy::plan(env, context, op, confirm),
         Effect::AuditRefusal {
             context,
             verb,

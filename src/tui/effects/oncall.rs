@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::Env;
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::ops::{alert, check, reconcile};
+use crate::ops::{alert, check};
 use crate::state::alerts::{self, AlertSeverity};
 use crate::state::{events, incidents};
 use crate::tasks::TaskCtx;
@@ -94,7 +94,6 @@ pub async fn execute(
             all_contexts,
             skip_remote,
         } => run_check(env, active, *all_contexts, *skip_remote, ctx, fields).await,
-        Op::Reconcile { app } => run_reconcile(env, active, app, ctx, fields).await,
         Op::AlertTest { severity } => {
             let (cd, sev) = match env
                 .root
@@ -238,41 +237,6 @@ async fn run_check(
             ErrorCode::CheckFailed,
             "check",
             format!("check failed in {}", failing.join("; ")),
-        ))
-    }
-}
-
-async fn run_reconcile(
-    env: &Env,
-    active: &str,
-    app: &str,
-    ctx: &TaskCtx,
-    fields: &mut Map<String, Value>,
-) -> Result<String> {
-    let cd = env.root.context(active)?;
-    crate::state::names::validate_app(app)?;
-    let site = reconcile::plan(&cd, &crate::ops::deploy::Common::new(app))?;
-    fields.insert("app".into(), app.into());
-    let rows = reconcile::run(&env.pool, &site, env.check_timeout, &ctx.cancel).await;
-    let mut bad = Vec::new();
-    for r in &rows {
-        ctx.note(format!(
-            "{}: {} — {}",
-            r.target,
-            r.status.as_str(),
-            r.detail
-        ));
-        if r.status != reconcile::SyncStatus::InSync {
-            bad.push(format!("{} {}", r.target, r.status.as_str()));
-        }
-    }
-    if bad.is_empty() {
-        Ok(format!("{app}: {} target(s) in sync", rows.len()))
-    } else {
-        Err(PaasError::new(
-            ErrorCode::DriftDetected,
-            "reconcile",
-            format!("{app} is not in sync: {}", bad.join(", ")),
         ))
     }
 }

@@ -202,10 +202,7 @@ pub fn rollback_plan(app: &mut App, context: &str, r: &EventRecord) -> Vec<Effec
         common.targets = vec![target];
     }
     let mut fx = act_in(app, context);
-    fx.extend(super::update::request(
-        app,
-        Op::Rollback { common, to: None },
-    ));
+    fx.extend(super::update::request(app, Op::rollback(common, None)));
     fx
 }
 
@@ -229,14 +226,7 @@ fn logs(app: &mut App, context: &str, r: &EventRecord) -> Vec<Effect> {
         .filter(|t| !t.is_empty())
         .map(str::to_string);
     let mut fx = act_in(app, context);
-    fx.extend(super::update::request(
-        app,
-        Op::Logs {
-            app: name,
-            target,
-            service: None,
-        },
-    ));
+    fx.extend(super::update::request(app, Op::logs(&name, target)));
     fx
 }
 

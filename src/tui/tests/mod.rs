@@ -273,20 +273,10 @@ fn every_op(active: &str) -> Vec<Op> {
             continue_on_error: false,
             timeout: crate::cli::DEFAULT_EXEC_TIMEOUT,
         }),
-        Op::Deploy {
-            common: crate::ops::deploy::Common::new("api"),
-            rollback_on_failure: true,
-        },
-        Op::Rollback {
-            common: crate::ops::deploy::Common::new("api"),
-            to: None,
-        },
+        Op::deploy("api"),
+        Op::rollback(crate::ops::deploy::Common::new("api"), None),
         Op::Apply(fake_plan(Kind::Deploy, active)),
-        Op::Logs {
-            app: "api".into(),
-            target: None,
-            service: None,
-        },
+        Op::logs("api", None),
         Op::EventsTail,
         Op::ContextInit {
             name: active.into(),
@@ -346,7 +336,10 @@ fn every_op(active: &str) -> Vec<Op> {
             all_contexts: false,
             skip_remote: false,
         },
-        Op::Reconcile { app: "api".into() },
+        Op::Reconcile(crate::verbs::deploy::ReconcileInput::of(
+            "api",
+            std::time::Duration::from_secs(45),
+        )),
         Op::AlertTest {
             severity: "info".into(),
         },
@@ -394,9 +387,9 @@ fn variant(op: &Op) -> usize {
         Op::RemoveTarget { .. } => 2,
         Op::UseTarget { .. } => 3,
         Op::Exec(_) => 4,
-        Op::Deploy { .. } => 5,
-        Op::Rollback { .. } => 6,
-        Op::Logs { .. } => 7,
+        Op::Deploy(_) => 5,
+        Op::Rollback(_) => 6,
+        Op::Logs(_) => 7,
         Op::EventsTail => 8,
         Op::ContextInit { .. } => 9,
         Op::ContextUse { .. } => 10,
@@ -411,7 +404,7 @@ fn variant(op: &Op) -> usize {
         Op::Stage(_) => 19,
         Op::Backup(_) => 20,
         Op::Check { .. } => 21,
-        Op::Reconcile { .. } => 22,
+        Op::Reconcile(_) => 22,
         Op::AlertTest { .. } => 23,
         Op::AlertAcknowledge { .. } => 24,
         Op::AlertHistory => 25,
@@ -518,6 +511,7 @@ mod forms;
 mod forms_palette;
 mod layering;
 mod oncall;
+mod palette_verbs;
 mod reducer;
 mod render;
 mod separation;

@@ -191,14 +191,7 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
                     return Some(Vec::new());
                 }
                 let target = Some(record.target.clone()).filter(|t| !t.is_empty());
-                return Some(request(
-                    app,
-                    Op::Logs {
-                        app: app_name,
-                        target,
-                        service: None,
-                    },
-                ));
+                return Some(request(app, Op::logs(&app_name, target)));
             }
             let scroll = scrolled(scroll, &k).unwrap_or(scroll);
             app.overlay = Overlay::Event { record, scroll };
@@ -218,10 +211,7 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
                     };
                     let why = (rel == h.current)
                         .then(|| format!("{rel} is already the current release of {}", h.app));
-                    let op = Op::Rollback {
-                        common: Common::new(&h.app),
-                        to: Some(rel),
-                    };
+                    let op = Op::rollback(Common::new(&h.app), Some(rel));
                     if why.is_some() {
                         app.overlay = Overlay::History(h);
                     }

@@ -389,36 +389,19 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             Vec::new()
         }
         Cmd::Deploy => match selected_app_name(app) {
-            Some(a) => request(
-                app,
-                Op::Deploy {
-                    common: Common::new(&a),
-                    rollback_on_failure: true,
-                },
-            ),
+            Some(a) => request(app, Op::deploy(&a)),
             None => Vec::new(),
         },
         Cmd::Rollback => match selected_app_name(app) {
             Some(a) => request_unless(
                 app,
                 rollback_unavailable(app),
-                Op::Rollback {
-                    common: Common::new(&a),
-                    to: None,
-                },
+                Op::rollback(Common::new(&a), None),
             ),
             None => Vec::new(),
         },
         Cmd::Logs => match selected_app_name(app) {
-            Some(a) => request_unless(
-                app,
-                logs_unavailable(app),
-                Op::Logs {
-                    app: a,
-                    target: None,
-                    service: None,
-                },
-            ),
+            Some(a) => request_unless(app, logs_unavailable(app), Op::logs(&a, None)),
             None => Vec::new(),
         },
         Cmd::EventsTail => request(app, Op::EventsTail),

@@ -63,15 +63,9 @@ pub(super) fn open_menu(app: &mut App) {
                 None => "apps".into(),
             };
             if let Some(a) = sel {
-                let deploy = Op::Deploy {
-                    common: Common::new(&a),
-                    rollback_on_failure: true,
-                };
+                let deploy = Op::deploy(&a);
                 items.push(item(app, format!("deploy {a}"), Cmd::Deploy, deploy, None));
-                let rollback = Op::Rollback {
-                    common: Common::new(&a),
-                    to: None,
-                };
+                let rollback = Op::rollback(Common::new(&a), None);
                 let why = rollback_unavailable(app);
                 items.push(item(
                     app,
@@ -80,11 +74,7 @@ pub(super) fn open_menu(app: &mut App) {
                     rollback,
                     why,
                 ));
-                let logs = Op::Logs {
-                    app: a.clone(),
-                    target: None,
-                    service: None,
-                };
+                let logs = Op::logs(&a, None);
                 let why = logs_unavailable(app);
                 items.push(item(app, format!("follow {a} logs"), Cmd::Logs, logs, why));
                 let secrets = Op::SecretList { app: a.clone() };
