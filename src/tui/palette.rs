@@ -7,13 +7,14 @@ use clap::Parser;
 use super::action::Op;
 use super::app::App;
 use super::keymap::Cmd;
-use super::stage::StageAction;
 use crate::cli::{
-    AlertCmd, AppCmd, Cli, Command, ContextCmd, DeploySub, EventsCmd, IncidentCmd, LockCmd,
-    RecipientCmd, SecretCmd, StageCmd, TargetCmd, VaultCmd,
+    AppCmd, Cli, Command, ContextCmd, EventsCmd, RecipientCmd, SecretCmd, TargetCmd, VaultCmd,
 };
 use crate::state::names;
 use crate::verbs::targets::{CheckInput, ExecInput};
+
+mod operations;
+use operations::operation_cmd;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PaletteCmd {
@@ -123,59 +124,12 @@ fn is_context_subcommand(word: &str) -> bool {
 /// Parses a palette line.
 pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
     let words = shlex::split(line.trim()).ok_or("unbalanced quotes")?;
-    let Some(first) = words.first().map(String::as_str) else {
-        return Err("type a command, e.g. target check --all (Tab completes)".into());
-    };
-    match first {
-        "ctx" | "context" if words.len() == 2 && !is_context_subcommand(&words[1]) => {
-            return Ok(PaletteCmd::Switch(words[1].clone()));
-        }
-        "target" if words.get(1).map(String::as_str) == Some("bootstrap") => {
-            let Some(target) = flag_value(&words, "--target") else {
-                return Err("target bootstrap needs --target NAME".into());
-            };
-            return Ok(PaletteCmd::BootstrapForm {
-                target: target.to_string(),
-                public_key: flag_value(&words, "--public-key")
-                    .unwrap_or_default()
-                    .to_string(),
-            });
-        }
-        "help" => return Ok(PaletteCmd::Cmd(Cmd::Help)),
-        "quit" | "q" => return Ok(PaletteCmd::Cmd(Cmd::Quit)),
-        _ => {}
+    if let Some(done) = console_word(&words)? {
+        return Ok(done);
     }
+    let cmd = clap_command(app, &words)?;
     let active = app.active_name();
-    if let Some(c) = flag_value(&words, "--context")
-        && c != active
-    {
-        return Err(format!(
-            "the palette acts on the active tab ({active}); switch with :ctx {c} first"
-        ));
-    }
-    let mut argv = vec!["paasdeck".to_string()];
-    argv.extend(words.iter().cloned());
-    let cli = Cli::try_parse_from(&argv).map_err(|e| {
-        e.render()
-            .to_string()
-            .lines()
-            .next()
-            .unwrap_or("invalid command")
-            .trim_start_matches("error: ")
-            .to_string()
-    })?;
-    let Some(cmd) = cli.command else {
-        return Err("type a command".into());
-    };
-    let known: Vec<String> = app
-        .snapshot()
-        .map(|s| {
-            s.targets
-                .iter()
-                .map(|t| t.target.name.to_string())
-                .collect()
-        })
-        .unwrap_or_default();
+    let known = known_targets(app);
     let op = match cmd {
         Command::Target(TargetCmd::Check(a)) => Op::CheckTargets(CheckInput {
             targets: match &a.target {
@@ -278,48 +232,72 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             crate::ops::vault::parse_recipient(&recipient).map_err(|e| e.message)?;
             Op::VaultRecipientAdd { recipient }
         }
-        Command::Check(c) => Op::Check {
-            all_contexts: c.all_contexts,
-            skip_remote: c.skip_remote,
-        },
-        Command::Alert(AlertCmd::Test { severity, .. }) => Op::AlertTest { severity },
-        Command::Alert(AlertCmd::Acknowledge { id, note }) => Op::AlertAcknowledge { id, note },
-        Command::Alert(AlertCmd::History { .. }) => Op::AlertHistory,
-        Command::Incident(IncidentCmd::List { .. }) => return Ok(PaletteCmd::Cmd(Cmd::Incidents)),
-        Command::Incident(IncidentCmd::Show { id }) => return Ok(PaletteCmd::Incident(id)),
-        Command::Incident(IncidentCmd::Resolve { id, .. }) => Op::IncidentResolve { id },
-        Command::Incident(IncidentCmd::Acknowledge { id, note }) => Op::IncidentAcknowledge {
-            id,
-            note: note.unwrap_or_default(),
-        },
-        c @ (Command::Deploy(_) | Command::Rollback(_) | Command::Logs(_)) => {
-            match deploy_op(&c)? {
-                Some(op) => op,
-                None => return Err(headless_only(app, &words, &c)),
-            }
-        }
-        Command::Stage(StageCmd::Status) if super::stage::shows_instances(app) => {
-            return Ok(PaletteCmd::Cmd(Cmd::StageRefresh));
-        }
-        Command::Stage(StageCmd::Clone(c)) if super::stage::shows_instances(app) => {
-            Op::Stage(super::stage::op_for(app, StageAction::Clone, &c.names())?)
-        }
-        Command::Stage(StageCmd::Start(c)) if super::stage::shows_instances(app) => {
-            Op::Stage(super::stage::op_for(app, StageAction::Start, &c.names())?)
-        }
-        Command::Stage(StageCmd::Stop(c)) if super::stage::shows_instances(app) => {
-            Op::Stage(super::stage::op_for(app, StageAction::Stop, &c.names())?)
-        }
-        Command::Stage(StageCmd::Reset { component }) if super::stage::shows_instances(app) => {
-            Op::Stage(super::stage::op_for(app, StageAction::Reset, &[component])?)
-        }
-        Command::Backup(b) => match backup_op(app, b, &words)? {
-            Some(op) => Op::Backup(op),
-            None => return Ok(PaletteCmd::BackupsFilter(backup_filter(&words))),
-        },
-        other => return Err(headless_only(app, &words, &other)),
+        other => return operation_cmd(app, &words, other),
     };
     Ok(PaletteCmd::Op(op))
+}
+
+/// The words only the console knows (`ctx NAME`, `help`, `quit`) and the forms a command
+/// opens (`target bootstrap`); `None`: a command of the command line.
+fn console_word(words: &[String]) -> Result<Option<PaletteCmd>, String> {
+    let Some(first) = words.first().map(String::as_str) else {
+        return Err("type a command, e.g. target check --all (Tab completes)".into());
+    };
+    Ok(Some(match first {
+        "ctx" | "context" if words.len() == 2 && !is_context_subcommand(&words[1]) => {
+            PaletteCmd::Switch(words[1].clone())
+        }
+        "target" if words.get(1).map(String::as_str) == Some("bootstrap") => {
+            let Some(target) = flag_value(words, "--target") else {
+                return Err("target bootstrap needs --target NAME".into());
+            };
+            PaletteCmd::BootstrapForm {
+                target: target.to_string(),
+                public_key: flag_value(words, "--public-key")
+                    .unwrap_or_default()
+                    .to_string(),
+            }
+        }
+        "help" => PaletteCmd::Cmd(Cmd::Help),
+        "quit" | "q" => PaletteCmd::Cmd(Cmd::Quit),
+        _ => return Ok(None),
+    }))
+}
+
+/// The words parsed by the command line's own clap tree, in the active tab's context.
+fn clap_command(app: &App, words: &[String]) -> Result<Command, String> {
+    let active = app.active_name();
+    if let Some(c) = flag_value(words, "--context")
+        && c != active
+    {
+        return Err(format!(
+            "the palette acts on the active tab ({active}); switch with :ctx {c} first"
+        ));
+    }
+    let mut argv = vec!["paasdeck".to_string()];
+    argv.extend(words.iter().cloned());
+    let cli = Cli::try_parse_from(&argv).map_err(|e| {
+        e.render()
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or("invalid command")
+            .trim_start_matches("error: ")
+            .to_string()
+    })?;
+    cli.command.ok_or_else(|| "type a command".to_string())
+}
+
+/// The names of the active context's targets (what `all` means).
+fn known_targets(app: &App) -> Vec<String> {
+    app.snapshot()
+        .map(|s| {
+            s.targets
+                .iter()
+                .map(|t| t.target.name.to_string())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Why a command has no console action, with the exact headless command: this state root,
@@ -342,97 +320,6 @@ fn headless_only(app: &App, words: &[String], cmd: &Command) -> String {
         cmd.verb().command(),
         crate::ops::cli_command(&app.root, &app.active_name(), &args)
     )
-}
-
-/// `deploy …`, `rollback …` and `logs …` typed in the palette: every flag carried into the
-/// verb's input, or refused by name; `None`: no console action (`deploy lock acquire`).
-fn deploy_op(cmd: &Command) -> Result<Option<Op>, String> {
-    use crate::verbs::deploy as vd;
-    Ok(Some(match cmd {
-        Command::Deploy(d) => match &d.sub {
-            None => Op::Deploy(vd::DeployInput::from_args(d).map_err(|e| e.message)?),
-            Some(DeploySub::Lock(LockCmd::Status { app: Some(_) })) => {
-                return Err(
-                    "deploy lock status --app: the console lists the lock of every app; leave --app out"
-                        .into(),
-                );
-            }
-            Some(DeploySub::Lock(LockCmd::Status { app: None })) => Op::LockStatus,
-            Some(DeploySub::Lock(LockCmd::Release { app, force })) => Op::LockRelease {
-                app: app.clone(),
-                force: *force,
-            },
-            Some(DeploySub::Lock(LockCmd::Acquire { .. })) => return Ok(None),
-            Some(DeploySub::Reconcile(r)) => Op::Reconcile(vd::ReconcileInput::from_args(r)),
-        },
-        Command::Rollback(r) => {
-            Op::Rollback(vd::RollbackInput::from_args(r).map_err(|e| e.message)?)
-        }
-        Command::Logs(l) => Op::Logs(crate::verbs::logs::LogsInput::from_args(l)),
-        _ => return Ok(None),
-    }))
-}
-
-/// The filter `backup list --app A` / `--kind K` means.
-fn backup_filter(words: &[String]) -> String {
-    flag_value(words, "--app")
-        .or_else(|| flag_value(words, "--kind"))
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// `backup …` typed in the palette; `None` for `backup list` (the pane itself).
-fn backup_op(
-    app: &App,
-    b: crate::cli::BackupCmd,
-    words: &[String],
-) -> Result<Option<crate::tui::backup::BackupOp>, String> {
-    use crate::cli::BackupCmd;
-    use crate::tui::backup as bk;
-    if matches!(b, BackupCmd::Run(_) | BackupCmd::Restore(_))
-        && flag_value(words, "--timeout").is_some()
-    {
-        return Err(
-            "--timeout: the console runs backups and restores with the default time limit (6h); run it headless for another"
-                .into(),
-        );
-    }
-    Ok(Some(match b {
-        BackupCmd::State => bk::state_op(),
-        BackupCmd::Run(r) => {
-            if r.target.is_some() {
-                return Err(
-                    "the console backs up on the app's first target; run --target headless".into(),
-                );
-            }
-            bk::run_op(app, r.app)
-        }
-        BackupCmd::List { .. } => return Ok(None),
-        BackupCmd::Verify(v) => {
-            let id = match v.id {
-                Some(id) => id,
-                None => app
-                    .visible_backups()
-                    .into_iter()
-                    .filter(|r| !r.failed)
-                    .filter(|r| v.kind.is_none_or(|k| r.kind == k.kind().as_str()))
-                    .find(|r| {
-                        v.app
-                            .as_ref()
-                            .is_none_or(|a| r.kind == "app" && r.app == *a)
-                    })
-                    .map(|r| r.id.clone())
-                    .ok_or("no finished backup matches --latest")?,
-            };
-            bk::verify_op(bk::find(app, &id)?, v.deep)
-        }
-        BackupCmd::Restore(r) => bk::restore_op(app, bk::find(app, &r.from)?, r.target)?,
-        BackupCmd::Prune(p) => bk::prune_op(
-            crate::ops::backup::prune::policy(p.keep_daily, p.keep_weekly, p.keep_monthly)
-                .map_err(|e| e.message)?,
-            p.apply,
-        ),
-    }))
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -156,13 +156,13 @@ fn a_console_deploy_through_the_palette_applies_and_audits_as_headless_does() {
         env.root.display()
     );
     let tmux = Tmux::start(vars, 160, 46, &shell);
-    tmux.wait_for("the shop banner and its doctor", |s| {
+    wait_long(&tmux, "the shop banner and its doctor", |s| {
         s.contains("SHOP") && s.contains("doctor ok")
     });
     tmux.send(":");
     tmux.send(&format!("deploy --app api --compose-file {other}"));
     tmux.send_key("Enter");
-    tmux.wait_for("the plan to confirm", |s| {
+    wait_long(&tmux, "the plan to confirm", |s| {
         s.contains("Confirm in") && s.contains("deploy api release")
     });
     tmux.send("y");
@@ -210,5 +210,21 @@ fn same_but(a: &Value, b: &Value, except: &[&str]) {
         if !except.contains(&k.as_str()) {
             assert_eq!(a.get(k), b.get(k), "{k}:\n{a:#?}\n{b:#?}");
         }
+    }
+}
+
+/// Waits for the screen to show something, with room for a loaded machine.
+fn wait_long(tmux: &Tmux, what: &str, cond: impl Fn(&str) -> bool) {
+    let start = std::time::Instant::now();
+    loop {
+        let screen = tmux.capture(false);
+        if cond(&screen) {
+            return;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(120),
+            "timed out waiting for {what}; screen:\n{screen}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
