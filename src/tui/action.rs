@@ -87,6 +87,10 @@ pub enum Action {
     Keygen(Result<Vec<String>, String>),
     /// Task states or output changed.
     TasksChanged,
+    /// An operation started as this task: the log pane follows it.
+    TaskStarted(u64),
+    /// The search of the focused task's log found this line (`None`: no line matches).
+    LogSearched(Option<usize>),
     /// Time passed (ages, running timers, old messages): the instant it is now.
     Tick(std::time::Instant),
 }

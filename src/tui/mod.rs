@@ -391,7 +391,8 @@ fn run_effects(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     fx: Vec<Effect>,
 ) {
-    for e in fx {
+    let mut fx = std::collections::VecDeque::from(fx);
+    while let Some(e) = fx.pop_front() {
         match e {
             Effect::SetTitle(t) => {
                 // The title holds a context name read from disk: it must not end the OSC.
@@ -399,7 +400,12 @@ fn run_effects(
                 let _ = execute!(terminal.backend_mut(), SetTitle(t));
             }
             Effect::Quit => app.quit = true,
-            other => effects::apply(env, app, other),
+            // What an effect tells at once goes through the reducer like any other Action.
+            other => {
+                for a in effects::apply(env, app, other) {
+                    fx.extend(update::update(app, a));
+                }
+            }
         }
     }
 }

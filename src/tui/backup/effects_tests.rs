@@ -8,6 +8,7 @@ use crate::tui::app::App;
 use crate::tui::effects::{self, Env};
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
+use crate::tui::update::update;
 
 fn audit_rows(root: &StateRoot, command: &str) -> Vec<serde_json::Value> {
     let file = root.path().join("contexts/c/events/audit.jsonl");
@@ -50,7 +51,9 @@ async fn a_prune_from_the_console_audits_the_fields_the_cli_audits() {
         context: "c".into(),
         op,
     };
-    effects::apply(&env, &mut a, fx);
+    for told in effects::apply(&env, &a, fx) {
+        update(&mut a, told);
+    }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while audit_rows(&root, "backup prune").is_empty() && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -8,6 +8,8 @@ mod deploy;
 mod housekeeping;
 mod oncall;
 mod run;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +18,7 @@ use serde_json::Map;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::{Action, Effect, Op};
-use super::app::{App, FlashLevel};
+use super::app::App;
 use super::model::load_snapshot;
 use crate::ops;
 use crate::policy::doctor;
@@ -39,17 +41,20 @@ pub struct Env {
     pub doctoring: Arc<std::sync::Mutex<std::collections::HashMap<String, bool>>>,
 }
 
-pub fn apply(env: &Env, app: &mut App, fx: Effect) {
+/// Starts what the reducer asked for; what the console must learn at once (a task started, a
+/// search's hit, a refusal) comes back as Actions for the reducer. Effects never change the
+/// app themselves.
+pub fn apply(env: &Env, app: &App, fx: Effect) -> Vec<Action> {
     match fx {
         Effect::Run { context, op } if context.is_empty() => {
             // The reducer never asks this; a context-less op must not reach the state layer.
-            app.flash(
-                FlashLevel::Error,
-                format!(
+            return vec![Action::Notice {
+                error: true,
+                text: format!(
                     "{} needs a context; press I to create one",
                     op.verb().command()
                 ),
-            );
+            }];
         }
         Effect::Run { context, op } if op.is_view() => view(env, context, op),
         Effect::Run { context, op } => {
@@ -62,9 +67,7 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
             let task = env.runner.spawn(meta, move |ctx| async move {
                 run::run_op(e2, context, op, ctx).await
             });
-            app.log.task = Some(task.id);
-            app.log.follow = true;
-            app.log.hit = None;
+            return vec![Action::TaskStarted(task.id)];
         }
         Effect::Plan {
             context,
@@ -101,7 +104,7 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
         }
         Effect::CancelAll => env.runner.cancel_all(),
         Effect::Stage(fx) => super::stage::effects::apply(env, fx),
-        Effect::SearchLog { forward } => search(env, app, forward),
+        Effect::SearchLog { forward } => return search(env, app, forward).into_iter().collect(),
         Effect::ProbeIdentity => {
             let (root, tx) = (env.root.clone(), env.tx.clone());
             tokio::task::spawn_blocking(move || {
@@ -113,6 +116,7 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
         }
         Effect::SetTitle(_) | Effect::Quit => {}
     }
+    Vec::new()
 }
 
 /// Runs blocking work off the console's async threads; a task that panicked is an error of
@@ -289,13 +293,12 @@ pub fn load(env: &Env, name: String) {
     });
 }
 
-fn search(env: &Env, app: &mut App, forward: bool) {
+/// The next (or previous) line of the focused task's log matching the search.
+fn search(env: &Env, app: &App, forward: bool) -> Option<Action> {
     let (Some(id), Some(q)) = (app.log.task, app.log.search.clone()) else {
-        return;
+        return None;
     };
-    let Some(task) = env.runner.get(id) else {
-        return;
-    };
+    let task = env.runner.get(id)?;
     let found = task.with_log(|log| {
         let n = log.len();
         if n == 0 {
@@ -312,12 +315,5 @@ fn search(env: &Env, app: &mut App, forward: bool) {
             })
             .find(|&i| log.get(i).is_some_and(|l| l.text.contains(q.as_str())))
     });
-    match found {
-        Some(i) => {
-            app.log.hit = Some(i);
-            app.log.follow = false;
-            app.log.scroll = i;
-        }
-        None => app.flash(FlashLevel::Info, format!("no line matches {q:?}")),
-    }
+    Some(Action::LogSearched(found))
 }

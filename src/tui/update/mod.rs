@@ -267,6 +267,23 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::TasksChanged => Vec::new(),
+        Action::TaskStarted(id) => {
+            app.log.task = Some(id);
+            app.log.follow = true;
+            app.log.hit = None;
+            Vec::new()
+        }
+        Action::LogSearched(Some(i)) => {
+            app.log.hit = Some(i);
+            app.log.follow = false;
+            app.log.scroll = i;
+            Vec::new()
+        }
+        Action::LogSearched(None) => {
+            let q = app.log.search.clone().unwrap_or_default();
+            app.flash(FlashLevel::Info, format!("no line matches {q:?}"));
+            Vec::new()
+        }
     }
 }
 
