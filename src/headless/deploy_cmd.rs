@@ -15,8 +15,6 @@ use crate::state::targets;
 use crate::verbs::deploy::{self as vdeploy, PlanInput};
 use crate::verbs::logs::LogsInput;
 
-pub(super) use crate::verbs::deploy::alert_summary;
-
 pub(super) fn alert_line(al: &crate::state::alerts::AlertRow) -> String {
     crate::ops::alert::describe(al) + "\n"
 }

@@ -90,10 +90,7 @@ pub enum Op {
     /// A clone, start, stop or reset in the staging project (the Instances pane).
     Stage(super::stage::model::StageOp),
     /// The scripted health check, for this context or all.
-    Check {
-        all_contexts: bool,
-        skip_remote: bool,
-    },
+    Check(crate::verbs::oncall::HealthInput),
     /// Recorded vs running release of an app on its targets.
     Reconcile(ReconcileInput),
     AlertTest {
@@ -275,8 +272,8 @@ impl Op {
             Op::DisableAddon { app, name } => format!("addon disable {app} {name}"),
             Op::DoctorReport => "doctor".into(),
             Op::Stage(s) => s.title(),
-            Op::Check { all_contexts, .. } => {
-                if *all_contexts {
+            Op::Check(c) => {
+                if c.all_contexts {
                     "check --all-contexts".into()
                 } else {
                     "check".into()

@@ -13,6 +13,7 @@
 pub mod backup;
 pub mod deploy;
 pub mod logs;
+pub mod oncall;
 mod outcome;
 pub mod targets;
 

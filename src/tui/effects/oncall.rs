@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::Env;
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::ops::{alert, check};
+use crate::ops::alert;
 use crate::state::alerts::{self, AlertSeverity};
 use crate::state::{events, incidents};
 use crate::tasks::TaskCtx;
@@ -90,10 +90,6 @@ pub async fn execute(
     fields: &mut Map<String, Value>,
 ) -> Option<Result<String>> {
     Some(match op {
-        Op::Check {
-            all_contexts,
-            skip_remote,
-        } => run_check(env, active, *all_contexts, *skip_remote, ctx, fields).await,
         Op::AlertTest { severity } => {
             let (cd, sev) = match env
                 .root
@@ -169,74 +165,4 @@ pub async fn execute(
             }),
         _ => return None,
     })
-}
-
-async fn run_check(
-    env: &Env,
-    active: &str,
-    all: bool,
-    skip_remote: bool,
-    ctx: &TaskCtx,
-    fields: &mut Map<String, Value>,
-) -> Result<String> {
-    let names = if all {
-        env.root.list_contexts()?
-    } else {
-        vec![active.to_string()]
-    };
-    let spec = check::CheckSpec {
-        skip_remote,
-        timeout: env.check_timeout,
-        parallel: 16,
-    };
-    let cwd = std::env::current_dir().ok();
-    let mut failing = Vec::new();
-    for name in &names {
-        let mut c = check::check_context(
-            &env.root,
-            &env.pool,
-            cwd.as_deref(),
-            name,
-            &spec,
-            &ctx.cancel,
-        )
-        .await;
-        for v in &c.checks {
-            ctx.note(format!(
-                "{name}: {} {} — {}",
-                if v.ok { "ok  " } else { "FAIL" },
-                v.name,
-                v.detail
-            ));
-        }
-        let root = env.root.clone();
-        c = super::off_thread("check", move || {
-            check::report_failure(&root, &mut c);
-            c
-        })
-        .await?;
-        if let Some(i) = &c.incident_id {
-            ctx.note(format!("{name}: incident {i}"));
-            fields
-                .entry(incidents::INCIDENT_ID_FIELD)
-                .or_insert_with(|| i.clone().into());
-        }
-        if let Some(a) = &c.alert {
-            ctx.note(format!("{name}: {}", alert::describe(a)));
-        }
-        if !c.ok {
-            failing.push(format!("{name} ({})", c.failing().join(", ")));
-        }
-    }
-    fields.insert("contexts".into(), names.len().into());
-    if failing.is_empty() {
-        Ok(format!("{} context(s) ok", names.len()))
-    } else {
-        fields.insert("failing".into(), failing.join("; ").into());
-        Err(PaasError::new(
-            ErrorCode::CheckFailed,
-            "check",
-            format!("check failed in {}", failing.join("; ")),
-        ))
-    }
 }

@@ -92,6 +92,7 @@ async fn execute(
         Op::Apply(planned) => super::deploy::apply(env, active, planned, ctx, scope).await,
         Op::Logs(input) => super::deploy::logs(scope, input, ctx).await,
         Op::Reconcile(input) => verbs::deploy::reconcile(scope, input).await,
+        Op::Check(input) => verbs::oncall::check(scope, input).await,
         Op::Backup(b) => crate::tui::backup::effects::execute(scope, b).await,
         Op::LockRelease { app, force } => verbs::deploy::lock(
             scope,

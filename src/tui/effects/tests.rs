@@ -88,3 +88,87 @@ async fn a_started_task_and_a_search_come_back_as_actions_for_the_reducer() {
         "{actions:?}"
     );
 }
+
+fn audit_fields(root: &StateRoot, command: &str) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(root.path().join("contexts/c/events/audit.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|r| r["command"] == command)
+        .map(|r| r["fields"].clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_from_the_palette_carries_its_flags_and_audits_as_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = StateRoot::at(dir.path().join("paas"));
+    let spec = InitSpec {
+        kind: Some("staging".into()),
+        ..Default::default()
+    };
+    context::init(&root, &root.context("c").unwrap(), &spec).unwrap();
+    let env = env(&root);
+    let mut app = App::new(
+        root.clone(),
+        Keymap::defaults(),
+        Theme::defaults(false),
+        Vec::new(),
+    );
+    app.contexts = crate::tui::model::load_contexts(&root).unwrap();
+    let prom = dir.path().join("check.prom");
+    let line = format!(
+        "check --skip-remote --timeout 5s --prometheus {}",
+        prom.display()
+    );
+    let Ok(crate::tui::palette::PaletteCmd::Op(op)) = crate::tui::palette::parse(&line, &app)
+    else {
+        panic!("{line}");
+    };
+    let Op::Check(input) = &op else {
+        panic!("{op:?}")
+    };
+    assert_eq!(input.timeout, Duration::from_secs(5));
+    let run = Effect::Run {
+        context: "c".into(),
+        op: op.clone(),
+    };
+    apply(&env, &app, run);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while audit_fields(&root, "check").is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let console = audit_fields(&root, "check").pop().unwrap();
+    // The console wrote the textfile the flag names.
+    assert!(prom.exists(), "no {}", prom.display());
+
+    let argv = [
+        "paasdeck",
+        "--state-root",
+        root.path().to_str().unwrap(),
+        "--context",
+        "c",
+        "--json",
+        "check",
+        "--skip-remote",
+        "--timeout",
+        "5s",
+    ];
+    let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(argv).unwrap();
+    tokio::task::spawn_blocking(move || {
+        crate::headless::run(&cli.global, cli.command.as_ref().unwrap())
+    })
+    .await
+    .unwrap();
+    let headless = audit_fields(&root, "check").pop().unwrap();
+    let (c, h) = (console.as_object().unwrap(), headless.as_object().unwrap());
+    assert!(
+        c.contains_key("failing") && c.contains_key("contexts"),
+        "{console}"
+    );
+    for k in c.keys().chain(h.keys()) {
+        if k != "frontend" {
+            assert_eq!(c.get(k), h.get(k), "{k}: {console}\n{headless}");
+        }
+    }
+}

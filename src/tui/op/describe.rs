@@ -302,17 +302,14 @@ impl Op {
     /// The dialog lines of checks, alerts and incidents.
     fn describe_oncall(&self, ctx: &str) -> Vec<String> {
         match self {
-            Op::Check {
-                all_contexts,
-                skip_remote,
-            } => vec![format!(
+            Op::Check(c) => vec![format!(
                 "check {}: doctor, {}backups, deploy drift",
-                if *all_contexts {
+                if c.all_contexts {
                     "every context"
                 } else {
                     "this context"
                 },
-                if *skip_remote { "" } else { "every target, " }
+                if c.skip_remote { "" } else { "every target, " }
             )],
             Op::AlertTest { severity } => vec![
                 format!("raise a {severity} test alert through {ctx}'s alert policy"),

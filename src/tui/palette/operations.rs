@@ -35,10 +35,7 @@ pub(super) fn operation_cmd(
 /// `check`, `alert …` and `incident …` typed in the palette; `None`: no console action.
 fn oncall_cmd(cmd: &Command) -> Result<Option<PaletteCmd>, String> {
     Ok(Some(PaletteCmd::Op(match cmd {
-        Command::Check(c) => Op::Check {
-            all_contexts: c.all_contexts,
-            skip_remote: c.skip_remote,
-        },
+        Command::Check(c) => Op::Check(crate::verbs::oncall::HealthInput::from_args(c)),
         Command::Alert(AlertCmd::Test { severity, .. }) => Op::AlertTest {
             severity: severity.clone(),
         },

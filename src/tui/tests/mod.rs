@@ -332,10 +332,12 @@ fn every_op(active: &str) -> Vec<Op> {
             lines: vec!["$ incus stop web --project STAGE-GBO".into()],
         }),
         Op::Backup(super::backup::state_op()),
-        Op::Check {
+        Op::Check(crate::verbs::oncall::HealthInput {
             all_contexts: false,
             skip_remote: false,
-        },
+            prometheus: None,
+            timeout: std::time::Duration::from_secs(30),
+        }),
         Op::Reconcile(crate::verbs::deploy::ReconcileInput::of(
             "api",
             std::time::Duration::from_secs(45),

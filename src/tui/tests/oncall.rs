@@ -357,10 +357,12 @@ fn the_palette_knows_check_reconcile_alert_and_incident() {
     }
     assert_eq!(
         parse("check --all-contexts", &app).unwrap(),
-        PaletteCmd::Op(Op::Check {
+        PaletteCmd::Op(Op::Check(crate::verbs::oncall::HealthInput {
             all_contexts: true,
-            skip_remote: false
-        })
+            skip_remote: false,
+            prometheus: None,
+            timeout: std::time::Duration::from_secs(30),
+        }))
     );
     assert_eq!(
         parse("deploy reconcile --app api", &app).unwrap(),
