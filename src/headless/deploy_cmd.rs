@@ -15,10 +15,6 @@ use crate::state::targets;
 use crate::verbs::deploy::{self as vdeploy, PlanInput};
 use crate::verbs::logs::LogsInput;
 
-pub(super) fn alert_line(al: &crate::state::alerts::AlertRow) -> String {
-    crate::ops::alert::describe(al) + "\n"
-}
-
 /// Prints `target | line` as lines arrive (text mode only), the names padded to the widest of
 /// the context's targets.
 fn printer(inv: &Invocation) -> TargetLineSink {

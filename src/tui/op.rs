@@ -95,6 +95,7 @@ pub enum Op {
     Reconcile(ReconcileInput),
     AlertTest {
         severity: String,
+        message: String,
     },
     AlertAcknowledge {
         id: String,
@@ -104,6 +105,7 @@ pub enum Op {
     AlertHistory,
     IncidentResolve {
         id: String,
+        note: String,
     },
     /// Acknowledge an incident that no alert leads to (one that does is acknowledged through
     /// its alert).
@@ -280,10 +282,10 @@ impl Op {
                 }
             }
             Op::Reconcile(r) => format!("deploy reconcile {}", r.app),
-            Op::AlertTest { severity } => format!("alert test ({severity})"),
+            Op::AlertTest { severity, .. } => format!("alert test ({severity})"),
             Op::AlertAcknowledge { id, .. } => format!("acknowledge {id}"),
             Op::AlertHistory => "alert history".into(),
-            Op::IncidentResolve { id } => format!("resolve incident {id}"),
+            Op::IncidentResolve { id, .. } => format!("resolve incident {id}"),
             Op::IncidentAcknowledge { id, .. } => format!("acknowledge incident {id}"),
             Op::Backup(b) => b.title(),
             Op::BootstrapTarget { target, .. } => format!("bootstrap {target}"),

@@ -1,4 +1,5 @@
-//! The on-call verbs: `check` (the scripted health check of one or every context).
+//! The on-call verbs: `check` (the scripted health check of one or every context), `alert
+//! test|acknowledge` and `incident acknowledge|resolve`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,7 +9,9 @@ use serde_json::{Value, json};
 use super::{Outcome, Scope};
 use crate::cli::CheckArgs;
 use crate::error::{ErrorCode, PaasError, Result};
+use crate::ops::alert;
 use crate::ops::check::{self, ContextCheck};
+use crate::state::incidents::{self, INCIDENT_ID_FIELD};
 
 /// Every flag of `check`.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,7 +181,112 @@ fn outcome(results: &[ContextCheck], failing: &[String]) -> Outcome {
             failing.len()
         ));
     if let Some(i) = results.iter().find_map(|c| c.incident_id.clone()) {
-        out = out.audit_only(crate::state::incidents::INCIDENT_ID_FIELD, i);
+        out = out.audit_only(INCIDENT_ID_FIELD, i);
     }
     out
+}
+
+/// `alert test`: a test alert raised through the context's policy; a failure when it was not
+/// delivered.
+pub fn alert_test(scope: &Scope, severity: &str, message: &str) -> Result<Outcome> {
+    let cd = scope.cd()?;
+    crate::text::refuse_control("--message", message)?;
+    let sev = crate::state::alerts::AlertSeverity::parse(severity)?;
+    let row = alert::raise(&cd, &alert::Alert::new("alert test", sev, message));
+    let line = alert::describe(&row);
+    scope.progress.note(&line);
+    let out = Outcome::ok()
+        .field("id", &row.id)
+        .field("severity", sev.as_str())
+        .field("status", &row.status)
+        .field("channel", row.field("channel"))
+        .set("delivery_error", row.field("delivery_error"))
+        .set("row", &row)
+        .text(line + "\n")
+        .summary(format!("alert {} {}", row.id, row.status));
+    if row.status != "failed" {
+        return Ok(out);
+    }
+    Ok(out.failed_with(
+        PaasError::new(
+            ErrorCode::AlertDeliveryFailed,
+            "alert_send",
+            format!(
+                "test alert {} was not delivered via {}: {}",
+                row.id,
+                row.field("channel"),
+                row.field("delivery_error")
+            ),
+        )
+        .with_remediation(format!(
+            "check the channel with `paasdeck --context {} alert policy show` and set it up again",
+            scope.context
+        )),
+    ))
+}
+
+/// `alert acknowledge`: the alert acknowledged, and the incident it belongs to with it.
+pub fn alert_acknowledge(scope: &Scope, id: &str, note: &str) -> Result<Outcome> {
+    let done = alert::acknowledge(&scope.cd()?, id, note, &scope.operator)?;
+    let orig = &done.alert;
+    let incident_id = orig.field(INCIDENT_ID_FIELD).to_string();
+    let mut text = format!("alert {} ({}) acknowledged: {note}", orig.id, orig.command);
+    if let Some(i) = &done.incident {
+        text.push_str(&format!("\nincident {} is {}", i.id(), i.status.as_str()));
+    }
+    for line in text.lines() {
+        scope.progress.note(line);
+    }
+    Ok(Outcome::ok()
+        .field("alert_id", &orig.id)
+        .field("ack_id", &done.ack.id)
+        .field("ack_command", &orig.command)
+        .field("note", note)
+        .field("incident_id", &incident_id)
+        .set(
+            "incident_status",
+            done.incident.as_ref().map(|i| i.status.as_str()),
+        )
+        .summary(format!("acknowledged {}", orig.id))
+        .text(text))
+}
+
+/// `incident acknowledge`: an incident no alert leads to, acknowledged.
+pub fn incident_acknowledge(scope: &Scope, id: &str, note: &str) -> Result<Outcome> {
+    let done = incidents::acknowledge_incident(&scope.cd()?, id, &scope.operator, note)?;
+    let e = &done.entry;
+    let text = if done.already {
+        format!(
+            "incident {} was already acknowledged by {} at {}",
+            e.id(),
+            e.acknowledged_by,
+            e.acknowledged_at
+        )
+    } else {
+        format!("incident {} acknowledged", e.id())
+    };
+    scope.progress.note(&text);
+    Ok(Outcome::ok()
+        .field("id", e.id())
+        .field("status", e.status.as_str())
+        .field("note", note)
+        .field("already_acknowledged", done.already)
+        .set("data", super::to_value(e))
+        .summary(format!("acknowledged incident {}", e.id()))
+        .text(text))
+}
+
+/// `incident resolve`: an incident marked resolved, with the operator's note.
+pub fn incident_resolve(scope: &Scope, id: &str, note: &str) -> Result<Outcome> {
+    crate::text::refuse_control("--note", note)?;
+    let e = incidents::resolve(&scope.cd()?, id, &scope.operator, note)?;
+    let line = format!("incident {} resolved", e.id());
+    scope.progress.note(&line);
+    Ok(Outcome::ok()
+        .field("id", e.id())
+        .field("status", e.status.as_str())
+        .field("note", note)
+        .set("data", super::to_value(&e))
+        .summary(format!("resolved {}", e.id()))
+        .text(line))
 }

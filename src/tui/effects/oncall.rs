@@ -1,16 +1,11 @@
-//! The on-call effects: reading every context's events for the All tab and their incident
-//! queues, and running `check`, `deploy reconcile`, `alert test|acknowledge|history` and
-//! `incident acknowledge|resolve` through the same `ops` functions as the headless commands.
-
-use serde_json::{Map, Value};
+//! The on-call reads of the console: every context's events for the All tab, their incident
+//! queues and `alert history`. Its operations (`check`, `alert test|acknowledge`, `incident
+//! acknowledge|resolve`) are the verbs of `verbs::oncall`.
 
 use super::Env;
-use crate::error::{ErrorCode, PaasError, Result};
-use crate::ops::alert;
-use crate::state::alerts::{self, AlertSeverity};
+use crate::state::alerts;
 use crate::state::{events, incidents};
-use crate::tasks::TaskCtx;
-use crate::tui::action::{Action, Op};
+use crate::tui::action::Action;
 use crate::tui::oncall;
 
 /// How many of each context's newest events the All tab starts from.
@@ -79,90 +74,4 @@ pub fn history(env: &Env, context: String) {
             })
             .collect())
     });
-}
-
-/// Runs an on-call op in a task; `None` for ops that are not on-call ones.
-pub async fn execute(
-    env: &Env,
-    active: &str,
-    op: &Op,
-    ctx: &TaskCtx,
-    fields: &mut Map<String, Value>,
-) -> Option<Result<String>> {
-    Some(match op {
-        Op::AlertTest { severity } => {
-            let (cd, sev) = match env
-                .root
-                .context(active)
-                .and_then(|cd| Ok((cd, AlertSeverity::parse(severity)?)))
-            {
-                Ok(x) => x,
-                Err(e) => return Some(Err(e)),
-            };
-            let a = alert::Alert::new("alert test", sev, "paasdeck alert test (console)");
-            let row = super::off_thread("alert_send", move || alert::raise(&cd, &a)).await;
-            match row {
-                Ok(row) => {
-                    ctx.note(alert::describe(&row));
-                    fields.insert("id".into(), row.id.clone().into());
-                    fields.insert("status".into(), row.status.clone().into());
-                    if row.status == "failed" {
-                        Err(PaasError::new(
-                            ErrorCode::AlertDeliveryFailed,
-                            "alert_send",
-                            alert::describe(&row),
-                        ))
-                    } else {
-                        Ok(format!("alert {} {}", row.id, row.status))
-                    }
-                }
-                Err(e) => Err(e),
-            }
-        }
-        Op::AlertAcknowledge { id, note } => {
-            let r = env
-                .root
-                .context(active)
-                .and_then(|cd| alert::acknowledge(&cd, id, note, &env.operator));
-            r.map(|done| {
-                fields.insert("alert_id".into(), done.alert.id.clone().into());
-                if let Some(i) = &done.incident {
-                    fields.insert(incidents::INCIDENT_ID_FIELD.into(), i.id().into());
-                    ctx.note(format!("incident {} is {}", i.id(), i.status.as_str()));
-                }
-                ctx.note(format!("alert {} acknowledged", done.alert.id));
-                format!("acknowledged {}", done.alert.id)
-            })
-        }
-        Op::IncidentAcknowledge { id, note } => env
-            .root
-            .context(active)
-            .and_then(|cd| incidents::acknowledge_incident(&cd, id, &env.operator, note))
-            .map(|done| {
-                let e = &done.entry;
-                fields.insert("id".into(), e.id().into());
-                fields.insert("already_acknowledged".into(), done.already.into());
-                if done.already {
-                    ctx.note(format!(
-                        "incident {} was already acknowledged by {} at {}",
-                        e.id(),
-                        e.acknowledged_by,
-                        e.acknowledged_at
-                    ));
-                } else {
-                    ctx.note(format!("incident {} acknowledged", e.id()));
-                }
-                format!("acknowledged incident {}", e.id())
-            }),
-        Op::IncidentResolve { id } => env
-            .root
-            .context(active)
-            .and_then(|cd| incidents::resolve(&cd, id, &env.operator, "resolved in the console"))
-            .map(|e| {
-                fields.insert("id".into(), e.id().into());
-                ctx.note(format!("incident {} resolved", e.id()));
-                format!("resolved {}", e.id())
-            }),
-        _ => return None,
-    })
 }

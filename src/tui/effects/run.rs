@@ -93,6 +93,19 @@ async fn execute(
         Op::Logs(input) => super::deploy::logs(scope, input, ctx).await,
         Op::Reconcile(input) => verbs::deploy::reconcile(scope, input).await,
         Op::Check(input) => verbs::oncall::check(scope, input).await,
+        Op::AlertTest { severity, message } => {
+            let (scope, severity, message) = (scope.clone(), severity.clone(), message.clone());
+            // Delivery is a blocking HTTP call.
+            super::off_thread("alert_send", move || {
+                verbs::oncall::alert_test(&scope, &severity, &message)
+            })
+            .await?
+        }
+        Op::AlertAcknowledge { id, note } => verbs::oncall::alert_acknowledge(scope, id, note),
+        Op::IncidentAcknowledge { id, note } => {
+            verbs::oncall::incident_acknowledge(scope, id, note)
+        }
+        Op::IncidentResolve { id, note } => verbs::oncall::incident_resolve(scope, id, note),
         Op::Backup(b) => crate::tui::backup::effects::execute(scope, b).await,
         Op::LockRelease { app, force } => verbs::deploy::lock(
             scope,
@@ -273,9 +286,6 @@ async fn execute_op(
             "console",
             "deploys and rollbacks are planned before they run",
         )),
-        other => match super::oncall::execute(env, active, other, ctx, fields).await {
-            Some(r) => r,
-            None => Ok(String::new()),
-        },
+        _ => Ok(String::new()),
     }
 }

@@ -172,3 +172,79 @@ async fn a_check_from_the_palette_carries_its_flags_and_audits_as_the_cli() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_test_from_the_palette_carries_its_message_and_audits_as_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = StateRoot::at(dir.path().join("paas"));
+    let spec = InitSpec {
+        kind: Some("staging".into()),
+        ..Default::default()
+    };
+    context::init(&root, &root.context("c").unwrap(), &spec).unwrap();
+    let env = env(&root);
+    let mut app = App::new(
+        root.clone(),
+        Keymap::defaults(),
+        Theme::defaults(false),
+        Vec::new(),
+    );
+    app.contexts = crate::tui::model::load_contexts(&root).unwrap();
+    let line = "alert test --severity warning --message disk-almost-full";
+    let Ok(crate::tui::palette::PaletteCmd::Op(op)) = crate::tui::palette::parse(line, &app) else {
+        panic!("{line}");
+    };
+    assert!(
+        matches!(&op, Op::AlertTest { message, .. } if message == "disk-almost-full"),
+        "{op:?}"
+    );
+    apply(
+        &env,
+        &app,
+        Effect::Run {
+            context: "c".into(),
+            op,
+        },
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while audit_fields(&root, "alert test").is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let console = audit_fields(&root, "alert test").pop().unwrap();
+    let alerts = std::fs::read_to_string(root.path().join("contexts/c/events/alerts.jsonl"))
+        .unwrap_or_default();
+    assert!(alerts.contains("disk-almost-full"), "{alerts}");
+
+    let argv = [
+        "paasdeck",
+        "--state-root",
+        root.path().to_str().unwrap(),
+        "--context",
+        "c",
+        "--json",
+        "alert",
+        "test",
+        "--severity",
+        "warning",
+        "--message",
+        "disk-almost-full",
+    ];
+    let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(argv).unwrap();
+    tokio::task::spawn_blocking(move || {
+        crate::headless::run(&cli.global, cli.command.as_ref().unwrap())
+    })
+    .await
+    .unwrap();
+    let headless = audit_fields(&root, "alert test").pop().unwrap();
+    let (c, h) = (console.as_object().unwrap(), headless.as_object().unwrap());
+    assert!(
+        c.contains_key("severity") && c.contains_key("channel"),
+        "{console}"
+    );
+    for k in c.keys().chain(h.keys()) {
+        // Each run raises its own alert.
+        if k != "frontend" && k != "id" {
+            assert_eq!(c.get(k), h.get(k), "{k}: {console}\n{headless}");
+        }
+    }
+}

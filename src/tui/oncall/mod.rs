@@ -317,6 +317,9 @@ fn incidents_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
     Some(incident_action(app, &ctx, &e, k))
 }
 
+/// The note of an incident resolved with a key.
+const RESOLVED_HERE: &str = "resolved in the console";
+
 /// Open, acknowledge or resolve an incident (the Incidents view and the incident detail).
 pub fn incident_action(app: &mut App, context: &str, e: &Entry, k: &KeyEvent) -> Vec<Effect> {
     if app.keymap.is(Cmd::Acknowledge, k) {
@@ -328,6 +331,7 @@ pub fn incident_action(app: &mut App, context: &str, e: &Entry, k: &KeyEvent) ->
             app,
             Op::IncidentResolve {
                 id: e.id().to_string(),
+                note: RESOLVED_HERE.to_string(),
             },
         ));
         return fx;

@@ -311,7 +311,7 @@ impl Op {
                 },
                 if c.skip_remote { "" } else { "every target, " }
             )],
-            Op::AlertTest { severity } => vec![
+            Op::AlertTest { severity, .. } => vec![
                 format!("raise a {severity} test alert through {ctx}'s alert policy"),
                 format!("appends to contexts/{ctx}/events/alerts.jsonl"),
             ],
@@ -320,7 +320,7 @@ impl Op {
                 format!("appends to contexts/{ctx}/events/alerts.jsonl"),
             ],
             Op::AlertHistory => vec!["show the last alerts".into()],
-            Op::IncidentResolve { id } => vec![
+            Op::IncidentResolve { id, .. } => vec![
                 format!("mark incident {id} resolved"),
                 format!("rewrites contexts/{ctx}/events/incidents.jsonl"),
             ],

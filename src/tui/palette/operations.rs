@@ -36,8 +36,9 @@ pub(super) fn operation_cmd(
 fn oncall_cmd(cmd: &Command) -> Result<Option<PaletteCmd>, String> {
     Ok(Some(PaletteCmd::Op(match cmd {
         Command::Check(c) => Op::Check(crate::verbs::oncall::HealthInput::from_args(c)),
-        Command::Alert(AlertCmd::Test { severity, .. }) => Op::AlertTest {
+        Command::Alert(AlertCmd::Test { severity, message }) => Op::AlertTest {
             severity: severity.clone(),
+            message: message.clone(),
         },
         Command::Alert(AlertCmd::Acknowledge { id, note }) => Op::AlertAcknowledge {
             id: id.clone(),
@@ -50,9 +51,10 @@ fn oncall_cmd(cmd: &Command) -> Result<Option<PaletteCmd>, String> {
         Command::Incident(IncidentCmd::Show { id }) => {
             return Ok(Some(PaletteCmd::Incident(id.clone())));
         }
-        Command::Incident(IncidentCmd::Resolve { id, .. }) => {
-            Op::IncidentResolve { id: id.clone() }
-        }
+        Command::Incident(IncidentCmd::Resolve { id, note }) => Op::IncidentResolve {
+            id: id.clone(),
+            note: note.clone().unwrap_or_default(),
+        },
         Command::Incident(IncidentCmd::Acknowledge { id, note }) => Op::IncidentAcknowledge {
             id: id.clone(),
             note: note.clone().unwrap_or_default(),

@@ -344,6 +344,7 @@ fn every_op(active: &str) -> Vec<Op> {
         )),
         Op::AlertTest {
             severity: "info".into(),
+            message: "paasdeck alert test".into(),
         },
         Op::AlertAcknowledge {
             id: "al-20261124T120000-0a1b2c3d".into(),
@@ -352,6 +353,7 @@ fn every_op(active: &str) -> Vec<Op> {
         Op::AlertHistory,
         Op::IncidentResolve {
             id: "20261124T120000.000000000Z-0123456789abcdef".into(),
+            note: String::new(),
         },
         Op::IncidentAcknowledge {
             id: "20261124T120000.000000000Z-0123456789abcdef".into(),

@@ -79,3 +79,18 @@ fn the_palette_refuses_by_name_a_flag_the_console_cannot_honour() {
     let e = refusal("backup restore --from bk-1 --timeout=1h --force");
     assert!(e.contains("--timeout"), "{e}");
 }
+
+#[test]
+fn the_palette_carries_a_resolve_note_and_an_alert_message() {
+    let Op::IncidentResolve { note, .. } =
+        op("incident resolve 20261124T120000.000000000Z-0123456789abcdef --note fixed-the-disk")
+    else {
+        panic!()
+    };
+    assert_eq!(note, "fixed-the-disk");
+    let Op::AlertTest { severity, message } = op("alert test --severity critical --message hi")
+    else {
+        panic!()
+    };
+    assert_eq!((severity.as_str(), message.as_str()), ("critical", "hi"));
+}
