@@ -32,6 +32,9 @@ pub(super) fn operation_cmd(
     done.ok_or_else(|| headless_only(app, words, &cmd))
 }
 
+/// `alert history`'s default `--limit`.
+const ALERT_HISTORY_LIMIT: u32 = 20;
+
 /// `check`, `alert …` and `incident …` typed in the palette; `None`: no console action.
 fn oncall_cmd(cmd: &Command) -> Result<Option<PaletteCmd>, String> {
     Ok(Some(PaletteCmd::Op(match cmd {
@@ -44,8 +47,25 @@ fn oncall_cmd(cmd: &Command) -> Result<Option<PaletteCmd>, String> {
             id: id.clone(),
             note: note.clone(),
         },
-        Command::Alert(AlertCmd::History { .. }) => Op::AlertHistory,
-        Command::Incident(IncidentCmd::List { .. }) => {
+        Command::Alert(AlertCmd::History { limit, severity }) => {
+            if *limit != ALERT_HISTORY_LIMIT || severity.is_some() {
+                return Err(
+                    "alert history --limit/--severity: the console's view shows the last alerts of every severity; run it headless to narrow it"
+                        .into(),
+                );
+            }
+            Op::AlertHistory
+        }
+        Command::Incident(IncidentCmd::List {
+            status,
+            all_contexts,
+        }) => {
+            if status.is_some() || *all_contexts {
+                return Err(
+                    "incident list --status/--all-contexts: the console's Incidents view lists every incident of every context; run it headless to narrow it"
+                        .into(),
+                );
+            }
             return Ok(Some(PaletteCmd::Cmd(Cmd::Incidents)));
         }
         Command::Incident(IncidentCmd::Show { id }) => {

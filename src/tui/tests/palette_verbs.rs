@@ -94,3 +94,22 @@ fn the_palette_carries_a_resolve_note_and_an_alert_message() {
     };
     assert_eq!((severity.as_str(), message.as_str()), ("critical", "hi"));
 }
+
+#[test]
+fn the_palette_refuses_the_narrowing_flags_of_the_on_call_views_by_name() {
+    assert_eq!(op("alert history"), Op::AlertHistory);
+    for (line, flag) in [
+        ("alert history --limit 5", "--limit"),
+        ("alert history --severity critical", "--severity"),
+        ("incident list --status open", "--status"),
+        ("incident list --all-contexts", "--all-contexts"),
+    ] {
+        let e = refusal(line);
+        assert!(e.contains(flag), "{line}: {e}");
+    }
+    let app = app_with(false, true);
+    assert_eq!(
+        parse("incident list", &app),
+        Ok(PaletteCmd::Cmd(crate::tui::keymap::Cmd::Incidents))
+    );
+}
