@@ -5,16 +5,15 @@
 use serde_json::{Value, json};
 
 use super::Invocation;
-use super::deploy_cmd::alert_line;
 use super::output::Report;
 use super::secret_cmd::read_value;
 use crate::cli::{AlertCmd, AlertPolicyCmd};
-use crate::error::{ErrorCode, PaasError, Result};
-use crate::ops::alert::{self, Alert, http};
+use crate::error::{PaasError, Result};
+use crate::ops::alert::http;
 use crate::state::alerts::{self, AlertRow, AlertSeverity, Channel};
-use crate::state::incidents;
 use crate::state::paths::ContextDir;
 use crate::text::sanitize_inline;
+use crate::verbs::oncall;
 
 pub fn run(inv: &Invocation, cmd: &AlertCmd) -> Result<Report> {
     let cd = inv.existing_cd()?;
@@ -28,9 +27,11 @@ pub fn run(inv: &Invocation, cmd: &AlertCmd) -> Result<Report> {
             warning,
             critical,
         }) => policy_set(&cd, default_channel, info, warning, critical),
-        AlertCmd::Test { severity, message } => test(&cd, severity, message),
+        AlertCmd::Test { severity, message } => {
+            verb(inv, |s| oncall::alert_test(s, severity, message))
+        }
         AlertCmd::History { limit, severity } => history(&cd, *limit, severity.as_deref()),
-        AlertCmd::Acknowledge { id, note } => acknowledge(inv, &cd, id, note),
+        AlertCmd::Acknowledge { id, note } => verb(inv, |s| oncall::alert_acknowledge(s, id, note)),
     }
 }
 
@@ -211,37 +212,12 @@ fn policy_set(
     Ok(rep.text(policy_text(&p, true)))
 }
 
-fn test(cd: &ContextDir, severity: &str, message: &str) -> Result<Report> {
-    crate::text::refuse_control("--message", message)?;
-    let sev = AlertSeverity::parse(severity)?;
-    let row = alert::raise(cd, &Alert::new("alert test", sev, message));
-    let rep = Report::ok()
-        .field("id", &row.id)
-        .field("severity", sev.as_str())
-        .field("status", &row.status)
-        .field("channel", row.field("channel"))
-        .set("delivery_error", row.field("delivery_error"))
-        .set("row", &row)
-        .text(alert_line(&row));
-    if row.status == "failed" {
-        return Ok(rep.failed_with(
-            PaasError::new(
-                ErrorCode::AlertDeliveryFailed,
-                "alert_send",
-                format!(
-                    "test alert {} was not delivered via {}: {}",
-                    row.id,
-                    row.field("channel"),
-                    row.field("delivery_error")
-                ),
-            )
-            .with_remediation(format!(
-                "check the channel with `paasdeck --context {} alert policy show` and set it up again",
-                cd.name()
-            )),
-        ));
-    }
-    Ok(rep)
+/// Runs a verb that reaches no target, with this invocation's scope.
+fn verb(
+    inv: &Invocation,
+    f: impl FnOnce(&crate::verbs::Scope) -> Result<Report>,
+) -> Result<Report> {
+    super::remote_cmd::run_verb(inv, None, |scope| async move { f(&scope) })
 }
 
 pub fn row_line(r: &AlertRow) -> String {
@@ -278,26 +254,5 @@ fn history(cd: &ContextDir, limit: u32, severity: Option<&str>) -> Result<Report
         )
         .set("skipped_lines", skipped)
         .list(&rows)
-        .text(text))
-}
-
-fn acknowledge(inv: &Invocation, cd: &ContextDir, id: &str, note: &str) -> Result<Report> {
-    let done = alert::acknowledge(cd, id, note, &inv.operator)?;
-    let orig = &done.alert;
-    let incident_id = orig.field(incidents::INCIDENT_ID_FIELD).to_string();
-    let mut text = format!("alert {} ({}) acknowledged: {note}", orig.id, orig.command);
-    if let Some(i) = &done.incident {
-        text.push_str(&format!("\nincident {} is {}", i.id(), i.status.as_str()));
-    }
-    Ok(Report::ok()
-        .field("alert_id", &orig.id)
-        .field("ack_id", &done.ack.id)
-        .field("ack_command", &orig.command)
-        .field("note", note)
-        .field("incident_id", &incident_id)
-        .set(
-            "incident_status",
-            done.incident.as_ref().map(|i| i.status.as_str()),
-        )
         .text(text))
 }

@@ -7,6 +7,9 @@ use super::output::{Report, table};
 use crate::cli::IncidentCmd;
 use crate::error::Result;
 use crate::state::incidents::{self, Entry, IncidentStatus};
+use crate::verbs::oncall;
+
+use super::remote_cmd::run_verb;
 
 pub fn entry_json(e: &Entry) -> Value {
     serde_json::to_value(e).unwrap_or(Value::Null)
@@ -101,39 +104,16 @@ pub fn run(inv: &Invocation, cmd: &IncidentCmd) -> Result<Report> {
             Ok(Report::ok().set("data", v).text(text))
         }
         IncidentCmd::Acknowledge { id, note } => {
-            let cd = inv.existing_cd()?;
             let note = note.clone().unwrap_or_default();
-            let done = incidents::acknowledge_incident(&cd, id, &inv.operator, &note)?;
-            let e = &done.entry;
-            let text = if done.already {
-                format!(
-                    "incident {} was already acknowledged by {} at {}",
-                    e.id(),
-                    e.acknowledged_by,
-                    e.acknowledged_at
-                )
-            } else {
-                format!("incident {} acknowledged", e.id())
-            };
-            Ok(Report::ok()
-                .field("id", e.id())
-                .field("status", e.status.as_str())
-                .field("note", &note)
-                .field("already_acknowledged", done.already)
-                .set("data", entry_json(e))
-                .text(text))
+            run_verb(inv, None, |scope| async move {
+                oncall::incident_acknowledge(&scope, id, &note)
+            })
         }
         IncidentCmd::Resolve { id, note } => {
-            let cd = inv.existing_cd()?;
             let note = note.clone().unwrap_or_default();
-            crate::text::refuse_control("--note", &note)?;
-            let e = incidents::resolve(&cd, id, &inv.operator, &note)?;
-            Ok(Report::ok()
-                .field("id", e.id())
-                .field("status", e.status.as_str())
-                .field("note", &note)
-                .set("data", entry_json(&e))
-                .text(format!("incident {} resolved", e.id())))
+            run_verb(inv, None, |scope| async move {
+                oncall::incident_resolve(&scope, id, &note)
+            })
         }
     }
 }

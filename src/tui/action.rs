@@ -98,6 +98,10 @@ pub enum Action {
     ContextChanged(String),
     /// A signal (hang-up, terminate, interrupt, quit) or the terminal going away: quit now.
     Stop,
+    /// An operation started as this task: the log pane follows it.
+    TaskStarted(u64),
+    /// The search of the focused task's log found this line (`None`: no line matches).
+    LogSearched(Option<usize>),
     /// Time passed (ages, running timers, old messages): the instant it is now.
     Tick(std::time::Instant),
 }

@@ -87,15 +87,21 @@ impl Console {
     }
 
     pub(super) fn run_effects(&mut self, fx: Vec<Effect>) {
-        for e in fx {
-            match e {
+        let mut fx = std::collections::VecDeque::from(fx);
+        while let Some(e) = fx.pop_front() {
+            // What an effect tells at once goes through the reducer like any other Action.
+            let told = match e {
                 Effect::SetTitle(t) => {
                     // The title holds a context name read from disk: it must not end the OSC.
                     let t = crate::text::sanitize_inline(&t).into_owned();
                     let _ = execute!(self.terminal.backend_mut(), SetTitle(t));
+                    Vec::new()
                 }
-                Effect::Quit => self.app.quit = true,
-                other => effects::apply(&self.env, &mut self.app, other),
+                Effect::Quit => vec![Action::Stop],
+                other => effects::apply(&self.env, &self.app, other),
+            };
+            for a in told {
+                fx.extend(update::update(&mut self.app, a));
             }
         }
     }

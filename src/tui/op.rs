@@ -10,8 +10,12 @@ use crate::ops::secrets::SecretValue;
 use crate::ops::targets::NewTarget;
 use crate::policy::guard::Verb;
 use crate::remote::fanout::FanoutPlan;
+use crate::verbs::deploy::{DeployInput, PlanInput, ReconcileInput, RollbackInput};
 use crate::verbs::doctor::DoctorInput;
+use crate::verbs::logs::LogsInput;
 use crate::verbs::targets::{CheckInput, ExecInput};
+
+mod describe;
 
 /// A plan made locally and shown for confirmation; applying it runs exactly this release.
 #[derive(Debug, Clone)]
@@ -37,21 +41,13 @@ pub enum Op {
         name: String,
     },
     Exec(ExecInput),
-    Deploy {
-        common: Common,
-        rollback_on_failure: bool,
-    },
-    Rollback {
-        common: Common,
-        to: Option<String>,
-    },
+    /// Plan a deploy (then confirm and [`Op::Apply`] it).
+    Deploy(DeployInput),
+    /// Plan a rollback (then confirm and [`Op::Apply`] it).
+    Rollback(RollbackInput),
     /// Apply a deploy or rollback plan the operator has seen.
     Apply(Planned),
-    Logs {
-        app: String,
-        target: Option<String>,
-        service: Option<String>,
-    },
+    Logs(LogsInput),
     EventsTail,
     ContextInit {
         name: String,
@@ -95,16 +91,12 @@ pub enum Op {
     /// A clone, start, stop or reset in the staging project (the Instances pane).
     Stage(super::stage::model::StageOp),
     /// The scripted health check, for this context or all.
-    Check {
-        all_contexts: bool,
-        skip_remote: bool,
-    },
+    Check(crate::verbs::oncall::HealthInput),
     /// Recorded vs running release of an app on its targets.
-    Reconcile {
-        app: String,
-    },
+    Reconcile(ReconcileInput),
     AlertTest {
         severity: String,
+        message: String,
     },
     AlertAcknowledge {
         id: String,
@@ -114,6 +106,7 @@ pub enum Op {
     AlertHistory,
     IncidentResolve {
         id: String,
+        note: String,
     },
     /// Acknowledge an incident that no alert leads to (one that does is acknowledged through
     /// its alert).
@@ -224,6 +217,30 @@ impl Op {
         matches!(self, Op::Deploy { .. } | Op::Rollback { .. })
     }
 
+    /// Plans a deploy of an app with the flags' defaults.
+    pub fn deploy(app: &str) -> Op {
+        Op::Deploy(DeployInput::of(app))
+    }
+
+    /// Plans a rollback with the flags' defaults (`to`: else the previous release).
+    pub fn rollback(common: Common, to: Option<String>) -> Op {
+        Op::Rollback(RollbackInput::of(common, to))
+    }
+
+    /// Follows an app's logs (on `target`, else its first).
+    pub fn logs(app: &str, target: Option<String>) -> Op {
+        Op::Logs(LogsInput::follow(app, target))
+    }
+
+    /// What a deploy or rollback op plans.
+    pub fn plan_input(&self) -> Option<PlanInput> {
+        match self {
+            Op::Deploy(d) => Some(PlanInput::Deploy(d.clone())),
+            Op::Rollback(r) => Some(PlanInput::Rollback(r.clone())),
+            _ => None,
+        }
+    }
+
     /// Checks these targets with the flags' defaults.
     pub fn check(targets: Vec<String>) -> Op {
         Op::CheckTargets(CheckInput::of(targets))
@@ -243,12 +260,12 @@ impl Op {
             Op::RemoveTarget { name } => format!("remove target {name}"),
             Op::UseTarget { name } => format!("use target {name}"),
             Op::Exec(x) => format!("exec on {}: {}", x.targets.join(","), x.command),
-            Op::Deploy { common, .. } => format!("plan deploy {}", common.app),
-            Op::Rollback { common, .. } => format!("plan rollback {}", common.app),
+            Op::Deploy(d) => format!("plan deploy {}", d.common.app),
+            Op::Rollback(r) => format!("plan rollback {}", r.common.app),
             Op::Apply(p) => format!("{} {} {}", p.0.kind.command(), p.0.app, p.0.release),
-            Op::Logs { app, target, .. } => match target {
-                Some(t) => format!("logs {app} on {t}"),
-                None => format!("logs {app}"),
+            Op::Logs(l) => match &l.target {
+                Some(t) => format!("logs {} on {t}", l.app),
+                None => format!("logs {}", l.app),
             },
             Op::EventsTail => "events tail".into(),
             Op::ContextInit { name, .. } => format!("context init {name}"),
@@ -264,18 +281,18 @@ impl Op {
             Op::Doctor(d) if d.all_contexts => "doctor --all-contexts".into(),
             Op::Doctor(_) => "doctor".into(),
             Op::Stage(s) => s.title(),
-            Op::Check { all_contexts, .. } => {
-                if *all_contexts {
+            Op::Check(c) => {
+                if c.all_contexts {
                     "check --all-contexts".into()
                 } else {
                     "check".into()
                 }
             }
-            Op::Reconcile { app } => format!("deploy reconcile {app}"),
-            Op::AlertTest { severity } => format!("alert test ({severity})"),
+            Op::Reconcile(r) => format!("deploy reconcile {}", r.app),
+            Op::AlertTest { severity, .. } => format!("alert test ({severity})"),
             Op::AlertAcknowledge { id, .. } => format!("acknowledge {id}"),
             Op::AlertHistory => "alert history".into(),
-            Op::IncidentResolve { id } => format!("resolve incident {id}"),
+            Op::IncidentResolve { id, .. } => format!("resolve incident {id}"),
             Op::IncidentAcknowledge { id, .. } => format!("acknowledge incident {id}"),
             Op::Backup(b) => b.title(),
             Op::BootstrapTarget { target, .. } => format!("bootstrap {target}"),
@@ -295,263 +312,6 @@ impl Op {
         match self {
             Op::ContextInit { name, .. } | Op::ContextUse { name } => name,
             _ => active,
-        }
-    }
-
-    /// Exactly what will happen, for the confirmation dialog.
-    pub fn describe(&self, ctx: &str, targets: &[crate::state::targets::Target]) -> Vec<String> {
-        let addr = |n: &str| {
-            targets
-                .iter()
-                .find(|t| t.is(n))
-                .map(|t| format!("{} ({}, {})", t.name, t.address(), t.auth().as_str()))
-                .unwrap_or_else(|| n.to_string())
-        };
-        match self {
-            Op::CheckTargets(c) => {
-                let mut v = vec!["read-only preflight over SSH:".to_string()];
-                v.extend(c.targets.iter().map(|t| format!("  {}", addr(t))));
-                v
-            }
-            Op::AddTarget(t) => vec![
-                format!(
-                    "add target {} ({}@{}:{}, {})",
-                    t.name, t.user, t.host, t.port, t.auth_method
-                ),
-                format!("writes contexts/{ctx}/targets.json"),
-            ],
-            Op::RemoveTarget { name } => vec![
-                format!("remove target {}", addr(name)),
-                format!("writes contexts/{ctx}/targets.json"),
-            ],
-            Op::UseTarget { name } => vec![format!("make {} the current target", addr(name))],
-            Op::Exec(ExecInput {
-                targets: ts,
-                command,
-                strategy,
-                max_parallel,
-                continue_on_error,
-                ..
-            }) => {
-                let plan = FanoutPlan::new(*strategy, ts, *max_parallel);
-                let mut v = vec![
-                    format!("run on {} target(s): {command}", ts.len()),
-                    format!(
-                        "plan: {}{}",
-                        plan.summary(),
-                        if *continue_on_error {
-                            " (continue on error)"
-                        } else {
-                            ""
-                        }
-                    ),
-                ];
-                v.extend(ts.iter().map(|t| format!("  {} $ {command}", addr(t))));
-                v
-            }
-            Op::Deploy { common, .. } => vec![format!("deploy app {}", common.app)],
-            Op::Rollback { common, to } => vec![format!(
-                "roll app {} back to {}",
-                common.app,
-                to.clone().unwrap_or_else(|| "the previous release".into())
-            )],
-            Op::Apply(p) => p.0.lines(),
-            Op::Logs { app, target, .. } => vec![format!(
-                "follow the logs of {app} on {}",
-                target.clone().unwrap_or_else(|| "its first target".into())
-            )],
-            Op::EventsTail => vec!["follow this context's events".into()],
-            Op::ContextInit {
-                name,
-                kind,
-                read_only,
-                color,
-                confirm,
-            } => vec![
-                format!(
-                    "create context {name} of type {kind}{}{}{}",
-                    if *read_only { ", read-only" } else { "" },
-                    if color.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", colour {color}")
-                    },
-                    if confirm.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", confirm {confirm}")
-                    }
-                ),
-                format!("creates contexts/{name}/ in the state root"),
-            ],
-            Op::ContextUse { name } => vec![
-                format!("make {name} the stored current context"),
-                "writes current_context in the state root".into(),
-            ],
-            Op::EditTarget(t) => vec![
-                format!(
-                    "set target {} to {}@{}:{} ({}{})",
-                    t.name,
-                    t.user,
-                    t.host,
-                    t.port,
-                    t.auth_method,
-                    if t.labels.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", labels {}", t.labels.join(","))
-                    }
-                ),
-                format!("writes contexts/{ctx}/targets.json"),
-            ],
-            Op::AddApp(a) | Op::EditApp(a) => vec![
-                format!(
-                    "{} app {} from {}",
-                    if matches!(self, Op::AddApp(_)) {
-                        "register"
-                    } else {
-                        "update"
-                    },
-                    a.name,
-                    a.compose_file
-                ),
-                format!(
-                    "targets: {}",
-                    if a.targets.is_empty() {
-                        "the current target".to_string()
-                    } else {
-                        a.targets.join(",")
-                    }
-                ),
-                format!("writes contexts/{ctx}/apps.json"),
-            ],
-            Op::RemoveApp { name } => vec![
-                format!("remove app {name} from the registry (its release history stays)"),
-                format!("writes contexts/{ctx}/apps.json"),
-            ],
-            Op::SetSecret {
-                app, name, target, ..
-            } => vec![
-                format!(
-                    "set secret {name} of app {app} for {}",
-                    target.clone().unwrap_or_else(|| "every target".into())
-                ),
-                format!("writes the vault of {ctx}; the value is never shown or logged"),
-            ],
-            Op::SecretList { app } => vec![format!("list the variables of {app}")],
-            Op::EnableAddon(a) => vec![
-                format!(
-                    "enable the {} add-on{} for app {}",
-                    a.pack,
-                    a.name
-                        .as_deref()
-                        .map(|n| format!(" {n}"))
-                        .unwrap_or_default(),
-                    a.app
-                ),
-                format!(
-                    "writes contexts/{ctx}/addons.json and the fragment under contexts/{ctx}/addons/; the next deploy adds its service"
-                ),
-            ],
-            Op::DisableAddon { app, name } => vec![
-                format!("disable add-on {name} of app {app}"),
-                format!(
-                    "the next deploy of {app} leaves its service out and removes its container (`up --remove-orphans`); its data volume stays"
-                ),
-                format!("writes contexts/{ctx}/addons.json and removes the fragment"),
-            ],
-            Op::Doctor(d) if d.all_contexts => vec!["run the doctor of every context".into()],
-            Op::Doctor(_) => vec!["run the doctor".into()],
-            Op::Stage(s) => s.lines.clone(),
-            Op::Check {
-                all_contexts,
-                skip_remote,
-            } => vec![format!(
-                "check {}: doctor, {}backups, deploy drift",
-                if *all_contexts {
-                    "every context"
-                } else {
-                    "this context"
-                },
-                if *skip_remote { "" } else { "every target, " }
-            )],
-            Op::Reconcile { app } => vec![format!(
-                "read where {app} runs on its targets and compare with deployments.json (read-only)"
-            )],
-            Op::AlertTest { severity } => vec![
-                format!("raise a {severity} test alert through {ctx}'s alert policy"),
-                format!("appends to contexts/{ctx}/events/alerts.jsonl"),
-            ],
-            Op::AlertAcknowledge { id, note } => vec![
-                format!("acknowledge alert {id} ({note}); its incident becomes acknowledged"),
-                format!("appends to contexts/{ctx}/events/alerts.jsonl"),
-            ],
-            Op::AlertHistory => vec!["show the last alerts".into()],
-            Op::VaultStatus => vec!["show the vault's recipients and value counts".into()],
-            Op::UnsetSecret { app, name, target } => vec![
-                format!(
-                    "remove secret {name} of app {app} for {}",
-                    target.clone().unwrap_or_else(|| "every target".into())
-                ),
-                format!("writes the vault of {ctx}; the next deploy of {app} goes without it"),
-            ],
-            Op::LockStatus => vec!["show the deploy locks held in this context".into()],
-            Op::LockRelease { app, force } => vec![
-                format!(
-                    "remove the deploy lock of {app}{}",
-                    if *force { ", even one that cannot be read" } else { "" }
-                ),
-                "only when no deploy of it is running: a running deploy keeps going without its lock".into(),
-                format!("removes contexts/{ctx}/locks/deploy-{}.json", crate::state::deployments::app_key(app)),
-            ],
-            Op::SecretEncrypt => vec![
-                format!("encrypt every plaintext value of {ctx}'s vault in place (age, to its recipients)"),
-                format!("rewrites contexts/{ctx}/vault/secrets.env atomically; no value is shown"),
-            ],
-            Op::VaultKeygen => vec![
-                "create your own age identity (for every context), unless you have one".into(),
-                "the secret key is written to a 0600 file outside the state root and never shown".into(),
-            ],
-            Op::VaultRecipientAdd { recipient } => vec![
-                format!("add recipient {recipient} to {ctx}'s vault"),
-                "re-encrypt every value to the new set of recipients (needs your identity to decrypt them)".into(),
-                format!("rewrites contexts/{ctx}/vault/secrets.env atomically; no value is shown"),
-            ],
-            Op::ScrubBundles => vec![
-                format!("remove every .env file left in contexts/{ctx}/releases/<app>/<release>/"),
-                "the values stay in the vault; deploys stream them from there".into(),
-            ],
-            Op::BootstrapTarget {
-                target, public_key, ..
-            } => vec![
-                format!(
-                    "install {} on {} over one password login (the system ssh, the password through SSH_ASKPASS)",
-                    if public_key.is_empty() {
-                        "your public key (~/.ssh/id_ed25519.pub, else id_rsa.pub)"
-                    } else {
-                        public_key.as_str()
-                    },
-                    addr(target)
-                ),
-                "then log in with the key; only if that works is the target switched to key authentication".into(),
-                format!("writes contexts/{ctx}/targets.json; the password is never shown or logged"),
-            ],
-            Op::IncidentResolve { id } => vec![
-                format!("mark incident {id} resolved"),
-                format!("rewrites contexts/{ctx}/events/incidents.jsonl"),
-            ],
-            Op::IncidentAcknowledge { id, note } => vec![
-                format!(
-                    "mark incident {id} acknowledged{}",
-                    if note.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({note})")
-                    }
-                ),
-                format!("rewrites contexts/{ctx}/events/incidents.jsonl"),
-            ],
-            Op::Backup(b) => b.lines.clone(),
         }
     }
 }

@@ -7,14 +7,17 @@ use clap::Parser;
 use super::action::Op;
 use super::app::App;
 use super::keymap::Cmd;
-use super::stage::StageAction;
 use crate::cli::{
-    AlertCmd, AppCmd, Cli, Command, ContextCmd, DeployArgs, DeploySub, EventsCmd, IncidentCmd,
-    LockCmd, RecipientCmd, SecretCmd, StageCmd, TargetCmd, VaultCmd,
+    AppCmd, Cli, Command, ContextCmd, EventsCmd, RecipientCmd, SecretCmd, TargetCmd, VaultCmd,
 };
 use crate::state::names;
 use crate::verbs::doctor::DoctorInput;
 use crate::verbs::targets::{CheckInput, ExecInput};
+
+mod operations;
+mod refusals;
+use operations::operation_cmd;
+use refusals::{has_flag, refusal, uncarried_flag};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PaletteCmd {
@@ -114,67 +117,6 @@ fn flag_value<'a>(words: &'a [String], flag: &str) -> Option<&'a str> {
         })
 }
 
-/// Whether the line gives `flag` (`--flag V`, `--flag=V`, or its short form).
-fn has_flag(words: &[String], flag: &str) -> bool {
-    words
-        .iter()
-        .any(|w| w == flag || w.starts_with(&format!("{flag}=")))
-}
-
-fn refusal(flag: &str, command: &str, why: &str) -> String {
-    format!("{flag} is not honoured by the console's {command} ({why}); run it headless")
-}
-
-/// A flag of these commands the console cannot honour: refused by name, never dropped.
-fn uncarried_flag(cmd: &Command, words: &[String]) -> Option<String> {
-    let given = |flag: &str, set: bool| (set || has_flag(words, flag)).then(|| flag.to_string());
-    let (command, why, flag) = match cmd {
-        Command::Context(ContextCmd::Init {
-            vault_file,
-            incus_project,
-            force,
-            ..
-        }) => (
-            "context init",
-            "it creates a context with its type's vault and no incus project",
-            given("--vault-file", vault_file.is_some())
-                .or_else(|| given("--incus-project", incus_project.is_some()))
-                .or_else(|| given("--force", *force)),
-        ),
-        Command::Secret(SecretCmd::Set { scope, .. }) => (
-            "secret set",
-            "its form sets every target's value in the default namespace",
-            given("--target", scope.target.is_some())
-                .or_else(|| given("--namespace", scope.namespace.is_some())),
-        ),
-        Command::Secret(SecretCmd::Unset { scope, .. }) => (
-            "secret unset",
-            "it acts in the default namespace",
-            given("--namespace", scope.namespace.is_some()),
-        ),
-        Command::Secret(SecretCmd::List {
-            target, namespace, ..
-        }) => (
-            "secret list",
-            "its view shows which of the app's variables have a value",
-            given("--target", target.is_some())
-                .or_else(|| given("--namespace", namespace.is_some())),
-        ),
-        Command::Events(EventsCmd::Tail { .. }) => (
-            "events tail",
-            "it follows new events from now",
-            given("--lines", false).or_else(|| given("-n", false)),
-        ),
-        Command::Events(EventsCmd::List { since, .. }) => (
-            "events list",
-            "the Events pane shows the newest events, filtered by severity, status or source",
-            given("--since", since.is_some()).or_else(|| given("--limit", false)),
-        ),
-        _ => return None,
-    };
-    flag.map(|f| refusal(&f, command, why))
-}
-
 /// `context list`, `context scrub-bundles`, …: a subcommand, not a context to switch to.
 fn is_context_subcommand(word: &str) -> bool {
     use clap::CommandFactory;
@@ -186,71 +128,15 @@ fn is_context_subcommand(word: &str) -> bool {
 /// Parses a palette line.
 pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
     let words = shlex::split(line.trim()).ok_or("unbalanced quotes")?;
-    let Some(first) = words.first().map(String::as_str) else {
-        return Err("type a command, e.g. target check --all (Tab completes)".into());
-    };
-    match first {
-        "ctx" | "context" if words.len() == 2 && !is_context_subcommand(&words[1]) => {
-            return Ok(PaletteCmd::Switch(words[1].clone()));
-        }
-        "target" if words.get(1).map(String::as_str) == Some("bootstrap") => {
-            for flag in ["--password-env", "--timeout"] {
-                if has_flag(&words, flag) {
-                    return Err(refusal(
-                        flag,
-                        "target bootstrap",
-                        "the password is typed into a masked form; the time limit is the default",
-                    ));
-                }
-            }
-            let Some(target) = flag_value(&words, "--target") else {
-                return Err("target bootstrap needs --target NAME".into());
-            };
-            return Ok(PaletteCmd::BootstrapForm {
-                target: target.to_string(),
-                public_key: flag_value(&words, "--public-key")
-                    .unwrap_or_default()
-                    .to_string(),
-            });
-        }
-        "help" => return Ok(PaletteCmd::Cmd(Cmd::Help)),
-        "quit" | "q" => return Ok(PaletteCmd::Cmd(Cmd::Quit)),
-        _ => {}
+    if let Some(done) = console_word(&words)? {
+        return Ok(done);
     }
-    let active = app.active_name();
-    if let Some(c) = flag_value(&words, "--context")
-        && c != active
-    {
-        return Err(format!(
-            "the palette acts on the active tab ({active}); switch with :ctx {c} first"
-        ));
-    }
-    let mut argv = vec!["paasdeck".to_string()];
-    argv.extend(words.iter().cloned());
-    let cli = Cli::try_parse_from(&argv).map_err(|e| {
-        e.render()
-            .to_string()
-            .lines()
-            .next()
-            .unwrap_or("invalid command")
-            .trim_start_matches("error: ")
-            .to_string()
-    })?;
-    let Some(cmd) = cli.command else {
-        return Err("type a command".into());
-    };
+    let cmd = clap_command(app, &words)?;
     if let Some(refused) = uncarried_flag(&cmd, &words) {
         return Err(refused);
     }
-    let known: Vec<String> = app
-        .snapshot()
-        .map(|s| {
-            s.targets
-                .iter()
-                .map(|t| t.target.name.to_string())
-                .collect()
-        })
-        .unwrap_or_default();
+    let active = app.active_name();
+    let known = known_targets(app);
     let op = match cmd {
         Command::Target(TargetCmd::Check(a)) => Op::CheckTargets(CheckInput {
             targets: match &a.target {
@@ -330,145 +216,108 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             name,
             target: scope.target,
         },
-        Command::Deploy(d) if matches!(d.sub, Some(DeploySub::Lock(LockCmd::Status { .. }))) => {
-            Op::LockStatus
-        }
-        Command::Deploy(DeployArgs {
-            sub: Some(DeploySub::Lock(LockCmd::Release { app, force })),
-            ..
-        }) => Op::LockRelease { app, force },
         Command::Secret(SecretCmd::Encrypt) => Op::SecretEncrypt,
         Command::Vault(VaultCmd::Recipient(RecipientCmd::Add { recipient })) => {
             crate::ops::vault::parse_recipient(&recipient).map_err(|e| e.message)?;
             Op::VaultRecipientAdd { recipient }
         }
-        Command::Check(c) => Op::Check {
-            all_contexts: c.all_contexts,
-            skip_remote: c.skip_remote,
-        },
-        Command::Deploy(d) if matches!(d.sub, Some(DeploySub::Reconcile(_))) => {
-            let Some(DeploySub::Reconcile(r)) = d.sub else {
-                return Err("deploy reconcile --app APP".into());
-            };
-            Op::Reconcile { app: r.app }
-        }
-        Command::Alert(AlertCmd::Test { severity, .. }) => Op::AlertTest { severity },
-        Command::Alert(AlertCmd::Acknowledge { id, note }) => Op::AlertAcknowledge { id, note },
-        Command::Alert(AlertCmd::History { .. }) => Op::AlertHistory,
-        Command::Incident(IncidentCmd::List { .. }) => return Ok(PaletteCmd::Cmd(Cmd::Incidents)),
-        Command::Incident(IncidentCmd::Show { id }) => return Ok(PaletteCmd::Incident(id)),
-        Command::Incident(IncidentCmd::Resolve { id, .. }) => Op::IncidentResolve { id },
-        Command::Incident(IncidentCmd::Acknowledge { id, note }) => Op::IncidentAcknowledge {
-            id,
-            note: note.unwrap_or_default(),
-        },
-        Command::Deploy(d) if d.sub.is_none() => Op::Deploy {
-            common: d.release.common().map_err(|e| e.message)?,
-            rollback_on_failure: d.rollback_on_failure,
-        },
-        Command::Rollback(r) => Op::Rollback {
-            common: r.release.common().map_err(|e| e.message)?,
-            to: r.to_release,
-        },
-        Command::Stage(StageCmd::Status) if super::stage::shows_instances(app) => {
-            return Ok(PaletteCmd::Cmd(Cmd::StageRefresh));
-        }
-        Command::Stage(StageCmd::Clone(c)) if super::stage::shows_instances(app) => {
-            Op::Stage(super::stage::op_for(app, StageAction::Clone, &c.names())?)
-        }
-        Command::Stage(StageCmd::Start(c)) if super::stage::shows_instances(app) => {
-            Op::Stage(super::stage::op_for(app, StageAction::Start, &c.names())?)
-        }
-        Command::Stage(StageCmd::Stop(c)) if super::stage::shows_instances(app) => {
-            Op::Stage(super::stage::op_for(app, StageAction::Stop, &c.names())?)
-        }
-        Command::Stage(StageCmd::Reset { component }) if super::stage::shows_instances(app) => {
-            Op::Stage(super::stage::op_for(app, StageAction::Reset, &[component])?)
-        }
-        Command::Logs(l) => Op::Logs {
-            app: l.app,
-            target: l.target,
-            service: l.service,
-        },
-        Command::Backup(b) => match backup_op(app, b)? {
-            Some(op) => Op::Backup(op),
-            None => return Ok(PaletteCmd::BackupsFilter(backup_filter(&words))),
-        },
-        other => {
-            // The exact command: this state root, this context, the words as typed.
-            let mut rest: Vec<&str> = Vec::new();
-            let mut skip = false;
-            for w in &words {
-                if skip {
-                    skip = false;
-                } else if w == "--context" {
-                    skip = true;
-                } else if !w.starts_with("--context=") {
-                    rest.push(w);
-                }
-            }
-            let args = shlex::try_join(rest.iter().copied()).unwrap_or_else(|_| rest.join(" "));
-            return Err(format!(
-                "`{}` has no console action; run it headless: {}",
-                other.verb().command(),
-                crate::ops::cli_command(&app.root, &active, &args)
-            ));
-        }
+        other => return operation_cmd(app, &words, other),
     };
     Ok(PaletteCmd::Op(op))
 }
 
-/// The filter `backup list --app A` / `--kind K` means.
-fn backup_filter(words: &[String]) -> String {
-    flag_value(words, "--app")
-        .or_else(|| flag_value(words, "--kind"))
-        .unwrap_or_default()
-        .to_string()
+/// The words only the console knows (`ctx NAME`, `help`, `quit`) and the forms a command
+/// opens (`target bootstrap`); `None`: a command of the command line.
+fn console_word(words: &[String]) -> Result<Option<PaletteCmd>, String> {
+    let Some(first) = words.first().map(String::as_str) else {
+        return Err("type a command, e.g. target check --all (Tab completes)".into());
+    };
+    Ok(Some(match first {
+        "ctx" | "context" if words.len() == 2 && !is_context_subcommand(&words[1]) => {
+            PaletteCmd::Switch(words[1].clone())
+        }
+        "target" if words.get(1).map(String::as_str) == Some("bootstrap") => {
+            for flag in ["--password-env", "--timeout"] {
+                if has_flag(words, flag) {
+                    return Err(refusal(
+                        flag,
+                        "target bootstrap",
+                        "the password is typed into a masked form; the time limit is the default",
+                    ));
+                }
+            }
+            let Some(target) = flag_value(words, "--target") else {
+                return Err("target bootstrap needs --target NAME".into());
+            };
+            PaletteCmd::BootstrapForm {
+                target: target.to_string(),
+                public_key: flag_value(words, "--public-key")
+                    .unwrap_or_default()
+                    .to_string(),
+            }
+        }
+        "help" => PaletteCmd::Cmd(Cmd::Help),
+        "quit" | "q" => PaletteCmd::Cmd(Cmd::Quit),
+        _ => return Ok(None),
+    }))
 }
 
-/// `backup …` typed in the palette; `None` for `backup list` (the pane itself).
-fn backup_op(
-    app: &App,
-    b: crate::cli::BackupCmd,
-) -> Result<Option<crate::tui::backup::BackupOp>, String> {
-    use crate::cli::BackupCmd;
-    use crate::tui::backup as bk;
-    Ok(Some(match b {
-        BackupCmd::State => bk::state_op(),
-        BackupCmd::Run(r) => {
-            if r.target.is_some() {
-                return Err(
-                    "the console backs up on the app's first target; run --target headless".into(),
-                );
-            }
-            bk::run_op(app, r.app)
+/// The words parsed by the command line's own clap tree, in the active tab's context.
+fn clap_command(app: &App, words: &[String]) -> Result<Command, String> {
+    let active = app.active_name();
+    if let Some(c) = flag_value(words, "--context")
+        && c != active
+    {
+        return Err(format!(
+            "the palette acts on the active tab ({active}); switch with :ctx {c} first"
+        ));
+    }
+    let mut argv = vec!["paasdeck".to_string()];
+    argv.extend(words.iter().cloned());
+    let cli = Cli::try_parse_from(&argv).map_err(|e| {
+        e.render()
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or("invalid command")
+            .trim_start_matches("error: ")
+            .to_string()
+    })?;
+    cli.command.ok_or_else(|| "type a command".to_string())
+}
+
+/// The names of the active context's targets (what `all` means).
+fn known_targets(app: &App) -> Vec<String> {
+    app.snapshot()
+        .map(|s| {
+            s.targets
+                .iter()
+                .map(|t| t.target.name.to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Why a command has no console action, with the exact headless command: this state root,
+/// this context, the words as typed.
+fn headless_only(app: &App, words: &[String], cmd: &Command) -> String {
+    let mut rest: Vec<&str> = Vec::new();
+    let mut skip = false;
+    for w in words {
+        if skip {
+            skip = false;
+        } else if w == "--context" {
+            skip = true;
+        } else if !w.starts_with("--context=") {
+            rest.push(w);
         }
-        BackupCmd::List { .. } => return Ok(None),
-        BackupCmd::Verify(v) => {
-            let id = match v.id {
-                Some(id) => id,
-                None => app
-                    .visible_backups()
-                    .into_iter()
-                    .filter(|r| !r.failed)
-                    .filter(|r| v.kind.is_none_or(|k| r.kind == k.kind().as_str()))
-                    .find(|r| {
-                        v.app
-                            .as_ref()
-                            .is_none_or(|a| r.kind == "app" && r.app == *a)
-                    })
-                    .map(|r| r.id.clone())
-                    .ok_or("no finished backup matches --latest")?,
-            };
-            bk::verify_op(bk::find(app, &id)?, v.deep)
-        }
-        BackupCmd::Restore(r) => bk::restore_op(app, bk::find(app, &r.from)?, r.target)?,
-        BackupCmd::Prune(p) => bk::prune_op(
-            crate::ops::backup::prune::policy(p.keep_daily, p.keep_weekly, p.keep_monthly)
-                .map_err(|e| e.message)?,
-            p.apply,
-        ),
-    }))
+    }
+    let args = shlex::try_join(rest.iter().copied()).unwrap_or_else(|_| rest.join(" "));
+    format!(
+        "`{}` has no console action; run it headless: {}",
+        cmd.verb().command(),
+        crate::ops::cli_command(&app.root, &app.active_name(), &args)
+    )
 }
 
 #[derive(Debug, Clone, PartialEq)]

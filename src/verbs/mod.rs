@@ -12,9 +12,13 @@
 
 pub mod addons;
 pub mod apps;
+pub mod backup;
 pub mod contexts;
+pub mod deploy;
 pub mod doctor;
 pub mod events;
+pub mod logs;
+pub mod oncall;
 mod outcome;
 pub mod secrets;
 pub mod targets;
@@ -26,6 +30,7 @@ use std::time::Instant;
 use serde_json::Map;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::text::table;
 pub use outcome::{Outcome, error_object, to_value};
 
 use crate::error::Result;

@@ -5,6 +5,8 @@
 //! the work runs in [`effects`] through the same `ops::backup` functions as the CLI.
 
 pub mod effects;
+#[cfg(test)]
+mod effects_tests;
 pub mod model;
 
 pub use model::{BackupAction, BackupOp};

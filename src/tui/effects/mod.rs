@@ -3,21 +3,22 @@
 //! loads, doctor runs, audit rows for refusals.
 
 mod bootstrap;
-mod housekeeping;
+mod deploy;
 mod oncall;
 mod run;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Map;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::action::{Action, Effect, Op, Planned};
-use super::app::{App, FlashLevel};
+use super::action::{Action, Effect, Op};
+use super::app::App;
 use super::model::load_snapshot;
 use crate::ops;
-use crate::ops::deploy::{self, DeploySpec, RollbackSpec};
 use crate::policy::doctor;
 use crate::remote::pool::Pool;
 use crate::state::StateRoot;
@@ -38,17 +39,20 @@ pub struct Env {
     pub doctoring: Arc<std::sync::Mutex<std::collections::HashMap<String, bool>>>,
 }
 
-pub fn apply(env: &Env, app: &mut App, fx: Effect) {
+/// Starts what the reducer asked for; what the console must learn at once (a task started, a
+/// search's hit, a refusal) comes back as Actions for the reducer. Effects never change the
+/// app themselves.
+pub fn apply(env: &Env, app: &App, fx: Effect) -> Vec<Action> {
     match fx {
         Effect::Run { context, op } if context.is_empty() => {
             // The reducer never asks this; a context-less op must not reach the state layer.
-            app.flash(
-                FlashLevel::Error,
-                format!(
+            return vec![Action::Notice {
+                error: true,
+                text: format!(
                     "{} needs a context; press I to create one",
                     op.verb().command()
                 ),
-            );
+            }];
         }
         Effect::Run { context, op } if op.is_view() => view(env, context, op),
         Effect::Run { context, op } => {
@@ -61,85 +65,13 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
             let task = env.runner.spawn(meta, move |ctx| async move {
                 run::run_op(e2, context, op, ctx).await
             });
-            app.log.task = Some(task.id);
-            app.log.follow = true;
-            app.log.hit = None;
+            return vec![Action::TaskStarted(task.id)];
         }
         Effect::Plan {
             context,
             op,
             confirm,
-        } => {
-            let e2 = env.clone();
-            tokio::task::spawn_blocking(move || {
-                let started = Instant::now();
-                let cd = match e2.root.context(&context) {
-                    Ok(cd) => cd,
-                    Err(e) => {
-                        let _ = e2.tx.send(Action::Notice {
-                            error: true,
-                            text: format!(
-                                "{} refused: error[{}]: {}",
-                                op.verb().command(),
-                                e.code,
-                                e.message
-                            ),
-                        });
-                        return;
-                    }
-                };
-                let planned = match &op {
-                    Op::Deploy {
-                        common,
-                        rollback_on_failure,
-                    } => deploy::plan_deploy(
-                        &cd,
-                        &DeploySpec {
-                            common: common.clone(),
-                            compose_file: None,
-                            rollback_on_failure: *rollback_on_failure,
-                        },
-                    ),
-                    Op::Rollback { common, to } => deploy::plan_rollback(
-                        &cd,
-                        &RollbackSpec {
-                            common: common.clone(),
-                            to_release: to.clone(),
-                        },
-                    ),
-                    _ => return,
-                };
-                let action = match planned {
-                    Ok(plan) => Action::Planned {
-                        planned: Planned(Arc::new(plan)),
-                        confirm,
-                    },
-                    Err(e) => {
-                        let mut fields = Map::new();
-                        fields.insert("frontend".into(), "console".into());
-                        let _ = ops::audit::record(
-                            &cd,
-                            &e2.operator,
-                            op.verb().command(),
-                            false,
-                            started.elapsed(),
-                            fields,
-                            Some(&e),
-                        );
-                        Action::Notice {
-                            error: true,
-                            text: format!(
-                                "{} refused: error[{}]: {}",
-                                op.verb().command(),
-                                e.code,
-                                e.message
-                            ),
-                        }
-                    }
-                };
-                let _ = e2.tx.send(action);
-            });
-        }
+        } => deploy::plan(env, context, op, confirm),
         Effect::AuditRefusal {
             context,
             verb,
@@ -170,7 +102,7 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
         }
         Effect::CancelAll => env.runner.cancel_all(),
         Effect::Stage(fx) => super::stage::effects::apply(env, fx),
-        Effect::SearchLog { forward } => search(env, app, forward),
+        Effect::SearchLog { forward } => return search(env, app, forward).into_iter().collect(),
         Effect::ProbeIdentity => {
             let (root, tx) = (env.root.clone(), env.tx.clone());
             tokio::task::spawn_blocking(move || {
@@ -182,6 +114,7 @@ pub fn apply(env: &Env, app: &mut App, fx: Effect) {
         }
         Effect::SetTitle(_) | Effect::Quit => {}
     }
+    Vec::new()
 }
 
 /// Runs blocking work off the console's async threads; a task that panicked is an error of
@@ -372,13 +305,12 @@ pub fn load(env: &Env, name: String) {
     });
 }
 
-fn search(env: &Env, app: &mut App, forward: bool) {
+/// The next (or previous) line of the focused task's log matching the search.
+fn search(env: &Env, app: &App, forward: bool) -> Option<Action> {
     let (Some(id), Some(q)) = (app.log.task, app.log.search.clone()) else {
-        return;
+        return None;
     };
-    let Some(task) = env.runner.get(id) else {
-        return;
-    };
+    let task = env.runner.get(id)?;
     let found = task.with_log(|log| {
         let n = log.len();
         if n == 0 {
@@ -395,12 +327,5 @@ fn search(env: &Env, app: &mut App, forward: bool) {
             })
             .find(|&i| log.get(i).is_some_and(|l| l.text.contains(q.as_str())))
     });
-    match found {
-        Some(i) => {
-            app.log.hit = Some(i);
-            app.log.follow = false;
-            app.log.scroll = i;
-        }
-        None => app.flash(FlashLevel::Info, format!("no line matches {q:?}")),
-    }
+    Some(Action::LogSearched(found))
 }

@@ -1,5 +1,5 @@
-//! Operations as tasks: the same `ops` functions as the headless commands, an audit row per
-//! operation, and a reload of what changed.
+//! Operations as tasks: the verbs the headless commands run, an audit row per operation
+//! (through `verbs::record`), and a reload of what changed.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -8,75 +8,16 @@ use serde_json::{Map, Value};
 
 use super::super::action::{Action, Op};
 use super::super::model::load_contexts;
-use super::{Env, load, run_doctor, spawn_doctor};
+use super::{Env, load, spawn_doctor};
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::ops::deploy;
-use crate::ops::{self, logs};
-use crate::remote::fanout::{self, Outcome, TargetStatus};
-use crate::remote::{BoxFuture, Stream};
+use crate::ops;
+use crate::remote::Stream;
 use crate::state::events::{EventFollower, EventWatch};
-use crate::tasks::{TaskCtx, TaskMeta, TaskRunner};
+use crate::tasks::TaskCtx;
 use crate::verbs::{self, Outcome as VerbOutcome};
 
-/// Runs each target of a deploy as a console task of its own (cancelled with its parent).
-struct TaskExecutor {
-    runner: TaskRunner,
-    parent: tokio_util::sync::CancellationToken,
-    /// The deploy task's own log: each target's lines are copied there, prefixed.
-    parent_sink: crate::remote::LineSink,
-    context: String,
-    title: String,
-}
-
-impl deploy::Executor for TaskExecutor {
-    fn run(
-        &self,
-        target: &str,
-        work: deploy::Work,
-    ) -> BoxFuture<'static, Outcome<deploy::TargetReport>> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let meta = TaskMeta {
-            title: format!("{target}: {}", self.title),
-            context: self.context.clone(),
-            target: Some(target.to_string()),
-        };
-        let (parent_sink, prefix) = (self.parent_sink.clone(), target.to_string());
-        self.runner
-            .spawn_child(meta, &self.parent, move |ctx| async move {
-                let own = ctx.sink.clone();
-                let tee: crate::remote::LineSink = Arc::new(move |stream, line: String| {
-                    parent_sink(stream, format!("{prefix} | {line}"));
-                    own(stream, line);
-                });
-                let outcome = work(tee, ctx.cancel.clone()).await;
-                let result = match (&outcome.status, &outcome.error) {
-                    (TargetStatus::Ok, _) | (_, None) => {
-                        Ok(format!("{}: {}", outcome.target, outcome.status.as_str()))
-                    }
-                    (_, Some(e)) => Err(e.clone()),
-                };
-                let _ = tx.send(outcome);
-                result
-            });
-        let name = target.to_string();
-        Box::pin(async move {
-            rx.await.unwrap_or_else(|_| {
-                Outcome::failed(
-                    &name,
-                    PaasError::new(
-                        ErrorCode::Cancelled,
-                        "deploy",
-                        "the target's task ended early",
-                    ),
-                    None,
-                )
-            })
-        })
-    }
-}
-
 /// The scope of a console task: a target's output and the verb's notes go into the task's log.
-fn scope(env: &Env, active: &str, ctx: &TaskCtx) -> verbs::Scope {
+pub(super) fn scope(env: &Env, active: &str, ctx: &TaskCtx) -> verbs::Scope {
     let (lines, notes) = (ctx.sink.clone(), ctx.sink.clone());
     verbs::Scope {
         root: env.root.clone(),
@@ -160,6 +101,31 @@ async fn execute(
     match op {
         Op::CheckTargets(input) => verbs::targets::check(scope, input).await,
         Op::Exec(input) => verbs::targets::exec(scope, input).await,
+        Op::Apply(planned) => super::deploy::apply(env, active, planned, ctx, scope).await,
+        Op::Logs(input) => super::deploy::logs(scope, input, ctx).await,
+        Op::Reconcile(input) => verbs::deploy::reconcile(scope, input).await,
+        Op::Check(input) => verbs::oncall::check(scope, input).await,
+        Op::AlertTest { severity, message } => {
+            let (scope, severity, message) = (scope.clone(), severity.clone(), message.clone());
+            // Delivery is a blocking HTTP call.
+            super::off_thread("alert_send", move || {
+                verbs::oncall::alert_test(&scope, &severity, &message)
+            })
+            .await?
+        }
+        Op::AlertAcknowledge { id, note } => verbs::oncall::alert_acknowledge(scope, id, note),
+        Op::IncidentAcknowledge { id, note } => {
+            verbs::oncall::incident_acknowledge(scope, id, note)
+        }
+        Op::IncidentResolve { id, note } => verbs::oncall::incident_resolve(scope, id, note),
+        Op::Backup(b) => crate::tui::backup::effects::execute(scope, b).await,
+        Op::LockRelease { app, force } => verbs::deploy::lock(
+            scope,
+            &crate::cli::LockCmd::Release {
+                app: app.clone(),
+                force: *force,
+            },
+        ),
         Op::AddTarget(spec) => noted(ctx, verbs::targets::add(scope, spec)),
         Op::EditTarget(spec) => noted(ctx, verbs::targets::edit(scope, spec)),
         // The confirmation dialog stands in for --force.
@@ -319,136 +285,17 @@ async fn execute_op(
                 }
             }
         }
-        Op::Apply(planned) => {
-            let plan = planned.0.clone();
-            // The guardrail, checked fresh: the console's doctor status may be minutes old.
-            let (e2, name) = (env.clone(), active.to_string());
-            let report = super::off_thread("doctor", move || run_doctor(&e2, &name)).await?;
-            if !report.ok {
-                return Err(PaasError::new(
-                    ErrorCode::DoctorBlocked,
-                    "doctor",
-                    format!(
-                        "doctor fails for context {active:?} ({}); refusing `{}`",
-                        report.blocking().join(", "),
-                        planned.0.kind.command()
-                    ),
-                )
-                .with_remediation(format!(
-                    "run `paasdeck --context {active} doctor` and fix what it reports"
-                )));
-            }
-            fields.insert("app".into(), plan.app.clone().into());
-            fields.insert("release".into(), plan.release.clone().into());
-            for line in plan.lines() {
-                ctx.note(line);
-            }
-            let exec = TaskExecutor {
-                runner: env.runner.clone(),
-                parent: ctx.cancel.clone(),
-                parent_sink: ctx.sink.clone(),
-                context: active.to_string(),
-                title: format!("{} {} {}", plan.kind.command(), plan.app, plan.release),
-            };
-            let applied = deploy::apply(
-                env.pool.clone(),
-                &env.root,
-                plan.clone(),
-                &exec,
-                &env.operator,
-            )
-            .await?;
-            for o in &applied.outcomes {
-                ctx.note(format!(
-                    "{}: {}{}",
-                    o.target,
-                    o.status.as_str(),
-                    o.error
-                        .as_ref()
-                        .map(|e| format!(" — {}", e.message))
-                        .unwrap_or_default()
-                ));
-            }
-            let statuses = fanout::statuses(&applied.outcomes);
-            ctx.note(format!("fanout_plan={}", plan.fanout.summary()));
-            ctx.note(format!("target_statuses={statuses}"));
-            fields.insert("target_statuses".into(), statuses.clone().into());
-            if let Some(i) = &applied.incident {
-                // Folded from the deploy's own event row: the audit row must not fold it again.
-                fields.insert(
-                    crate::state::incidents::INCIDENT_ID_FIELD.into(),
-                    i.clone().into(),
-                );
-                ctx.note(format!("incident {i}"));
-            }
-            if let Some(a) = &applied.alert {
-                ctx.note(crate::ops::alert::describe(a));
-            }
-            match applied.error {
-                Some(e) => Err(e),
-                None => {
-                    ctx.note(format!(
-                        "{} is now the current release of {}",
-                        plan.release, plan.app
-                    ));
-                    Ok(statuses)
-                }
-            }
-        }
-        Op::Logs {
-            app,
-            target,
-            service,
-        } => {
-            let spec = logs::LogsSpec {
-                app: app.clone(),
-                target: target.clone(),
-                service: service.clone(),
-                tail: 200,
-                since: None,
-                follow: true,
-            };
-            let plan = logs::plan(&cd?, &spec)?;
-            fields.insert("app".into(), app.clone().into());
-            fields.insert("target".into(), plan.target.name.clone().into());
-            ctx.note(format!(
-                "following {app} ({}) on {}; Ctrl-c stops",
-                plan.release, plan.target.name
-            ));
-            match logs::run(
-                &env.pool,
-                active,
-                &plan,
-                true,
-                ctx.sink.clone(),
-                &ctx.cancel,
-            )
-            .await
-            {
-                Ok(exit) => match exit.error(active, &plan) {
-                    None => Ok(format!("logs ended (exit {})", exit.code)),
-                    Some(e) => Err(e),
-                },
-                Err(e) if e.code == ErrorCode::Cancelled => Ok("stopped".into()),
-                Err(e) => Err(e),
-            }
-        }
-        Op::LockRelease { .. } => super::housekeeping::run(env, active, op, ctx, fields),
         Op::SecretList { .. }
         | Op::Doctor(_)
         | Op::AlertHistory
         | Op::VaultStatus
         | Op::LockStatus => Ok(String::new()),
         Op::Stage(s) => crate::tui::stage::effects::execute(env, active, s, ctx, fields).await,
-        Op::Backup(b) => crate::tui::backup::effects::execute(env, active, b, ctx, fields).await,
-        Op::Deploy { .. } | Op::Rollback { .. } => Err(PaasError::new(
+        Op::Deploy(_) | Op::Rollback(_) => Err(PaasError::new(
             ErrorCode::InvalidArgument,
             "console",
             "deploys and rollbacks are planned before they run",
         )),
-        other => match super::oncall::execute(env, active, other, ctx, fields).await {
-            Some(r) => r,
-            None => Ok(String::new()),
-        },
+        _ => Ok(String::new()),
     }
 }

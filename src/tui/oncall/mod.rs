@@ -225,7 +225,7 @@ pub fn rollback_plan(app: &mut App, context: &str, r: &EventRecord) -> Vec<Effec
     let mut fx = act_in(app, context);
     fx.extend(super::update::request::request(
         app,
-        Op::Rollback { common, to: None },
+        Op::rollback(common, None),
     ));
     fx
 }
@@ -252,11 +252,7 @@ fn logs(app: &mut App, context: &str, r: &EventRecord) -> Vec<Effect> {
     let mut fx = act_in(app, context);
     fx.extend(super::update::request::request(
         app,
-        Op::Logs {
-            app: name,
-            target,
-            service: None,
-        },
+        Op::logs(&name, target),
     ));
     fx
 }
@@ -348,6 +344,9 @@ fn incidents_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
     Some(incident_action(app, &ctx, &e, k))
 }
 
+/// The note of an incident resolved with a key.
+const RESOLVED_HERE: &str = "resolved in the console";
+
 /// Open, acknowledge or resolve an incident (the Incidents view and the incident detail).
 pub fn incident_action(app: &mut App, context: &str, e: &Entry, k: &KeyEvent) -> Vec<Effect> {
     if app.keymap.is(Cmd::Acknowledge, k) {
@@ -359,6 +358,7 @@ pub fn incident_action(app: &mut App, context: &str, e: &Entry, k: &KeyEvent) ->
             app,
             Op::IncidentResolve {
                 id: e.id().to_string(),
+                note: RESOLVED_HERE.to_string(),
             },
         ));
         return fx;

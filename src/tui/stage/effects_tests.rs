@@ -54,7 +54,9 @@ async fn a_reset_from_the_console_runs_as_a_task_and_is_audited() {
         match next().await {
             Action::Stage(m @ StageMsg::Loaded { .. }) => {
                 for fx in update(&mut a, m.into_action()) {
-                    effects::apply(&env, &mut a, fx);
+                    for told in effects::apply(&env, &a, fx) {
+                        update(&mut a, told);
+                    }
                 }
             }
             Action::Stage(m @ StageMsg::Status { .. }) => {
@@ -83,7 +85,9 @@ async fn a_reset_from_the_console_runs_as_a_task_and_is_audited() {
         "{fx:?}"
     );
     for f in fx {
-        effects::apply(&env, &mut a, f);
+        for told in effects::apply(&env, &a, f) {
+            update(&mut a, told);
+        }
     }
     let task = env.runner.tasks().pop().unwrap();
     let started = std::time::Instant::now();

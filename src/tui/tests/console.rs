@@ -92,10 +92,9 @@ fn enter_on_an_event_opens_every_field_and_its_logs_are_one_key_away() {
     insta::assert_snapshot!("event_detail", text);
     let fx = update(&mut app, key('l'));
     assert!(
-        fx.iter().any(
-            |e| matches!(e, Effect::Run { op: Op::Logs { app, target, .. }, .. }
-            if app == "api" && target.as_deref() == Some("edge-a"))
-        ),
+        fx.iter()
+            .any(|e| matches!(e, Effect::Run { op: Op::Logs(l), .. }
+            if l.app == "api" && l.target.as_deref() == Some("edge-a"))),
         "{fx:?}"
     );
 }
@@ -122,10 +121,9 @@ fn enter_on_an_app_picks_a_release_to_roll_back_to() {
     update(&mut app, key('j'));
     let fx = update(&mut app, code(KeyCode::Enter));
     assert!(
-        fx.iter().any(
-            |e| matches!(e, Effect::Plan { op: Op::Rollback { to, .. }, .. }
-            if to.as_deref() == Some("rel-20261123T100000-000000001"))
-        ),
+        fx.iter()
+            .any(|e| matches!(e, Effect::Plan { op: Op::Rollback(r), .. }
+            if r.to_release.as_deref() == Some("rel-20261123T100000-000000001"))),
         "{fx:?}"
     );
     // the palette completes release ids

@@ -274,20 +274,10 @@ fn every_op(active: &str) -> Vec<Op> {
             continue_on_error: false,
             timeout: crate::cli::DEFAULT_EXEC_TIMEOUT,
         }),
-        Op::Deploy {
-            common: crate::ops::deploy::Common::new("api"),
-            rollback_on_failure: true,
-        },
-        Op::Rollback {
-            common: crate::ops::deploy::Common::new("api"),
-            to: None,
-        },
+        Op::deploy("api"),
+        Op::rollback(crate::ops::deploy::Common::new("api"), None),
         Op::Apply(fake_plan(Kind::Deploy, active)),
-        Op::Logs {
-            app: "api".into(),
-            target: None,
-            service: None,
-        },
+        Op::logs("api", None),
         Op::EventsTail,
         Op::ContextInit {
             name: active.into(),
@@ -343,13 +333,19 @@ fn every_op(active: &str) -> Vec<Op> {
             lines: vec!["$ incus stop web --project STAGE-GBO".into()],
         }),
         Op::Backup(super::backup::state_op()),
-        Op::Check {
+        Op::Check(crate::verbs::oncall::HealthInput {
             all_contexts: false,
             skip_remote: false,
-        },
-        Op::Reconcile { app: "api".into() },
+            prometheus: None,
+            timeout: std::time::Duration::from_secs(30),
+        }),
+        Op::Reconcile(crate::verbs::deploy::ReconcileInput::of(
+            "api",
+            std::time::Duration::from_secs(45),
+        )),
         Op::AlertTest {
             severity: "info".into(),
+            message: "paasdeck alert test".into(),
         },
         Op::AlertAcknowledge {
             id: "al-20261124T120000-0a1b2c3d".into(),
@@ -358,6 +354,7 @@ fn every_op(active: &str) -> Vec<Op> {
         Op::AlertHistory,
         Op::IncidentResolve {
             id: "20261124T120000.000000000Z-0123456789abcdef".into(),
+            note: String::new(),
         },
         Op::IncidentAcknowledge {
             id: "20261124T120000.000000000Z-0123456789abcdef".into(),
@@ -395,9 +392,9 @@ fn variant(op: &Op) -> usize {
         Op::RemoveTarget { .. } => 2,
         Op::UseTarget { .. } => 3,
         Op::Exec(_) => 4,
-        Op::Deploy { .. } => 5,
-        Op::Rollback { .. } => 6,
-        Op::Logs { .. } => 7,
+        Op::Deploy(_) => 5,
+        Op::Rollback(_) => 6,
+        Op::Logs(_) => 7,
         Op::EventsTail => 8,
         Op::ContextInit { .. } => 9,
         Op::ContextUse { .. } => 10,
@@ -412,7 +409,7 @@ fn variant(op: &Op) -> usize {
         Op::Stage(_) => 19,
         Op::Backup(_) => 20,
         Op::Check { .. } => 21,
-        Op::Reconcile { .. } => 22,
+        Op::Reconcile(_) => 22,
         Op::AlertTest { .. } => 23,
         Op::AlertAcknowledge { .. } => 24,
         Op::AlertHistory => 25,
@@ -520,6 +517,7 @@ mod forms_palette;
 mod layering;
 mod oncall;
 mod overlay_keys;
+mod palette_verbs;
 mod reducer;
 mod render;
 mod separation;

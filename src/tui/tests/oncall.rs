@@ -321,8 +321,8 @@ fn the_event_detail_offers_acknowledge_incident_and_rollback_plan() {
     update(&mut app, code(KeyCode::Enter));
     let fx = update(&mut app, key('R'));
     assert!(
-        fx.iter().any(|e| matches!(e, Effect::Plan { context, op: Op::Rollback { common, to: None }, .. }
-            if context == "prod-eu" && common.app == "api" && common.targets == vec!["edge-a".to_string()])),
+        fx.iter().any(|e| matches!(e, Effect::Plan { context, op: Op::Rollback(r), .. }
+            if context == "prod-eu" && r.to_release.is_none() && r.common.app == "api" && r.common.targets == vec!["edge-a".to_string()])),
         "{fx:?}"
     );
     // an event that was not folded into an incident says so
@@ -357,14 +357,19 @@ fn the_palette_knows_check_reconcile_alert_and_incident() {
     }
     assert_eq!(
         parse("check --all-contexts", &app).unwrap(),
-        PaletteCmd::Op(Op::Check {
+        PaletteCmd::Op(Op::Check(crate::verbs::oncall::HealthInput {
             all_contexts: true,
-            skip_remote: false
-        })
+            skip_remote: false,
+            prometheus: None,
+            timeout: std::time::Duration::from_secs(30),
+        }))
     );
     assert_eq!(
         parse("deploy reconcile --app api", &app).unwrap(),
-        PaletteCmd::Op(Op::Reconcile { app: "api".into() })
+        PaletteCmd::Op(Op::Reconcile(crate::verbs::deploy::ReconcileInput::of(
+            "api",
+            std::time::Duration::from_secs(45)
+        )))
     );
     assert_eq!(
         parse("incident list", &app).unwrap(),

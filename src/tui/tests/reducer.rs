@@ -343,7 +343,7 @@ fn palette_runs_headless_verbs_and_switches_contexts() {
         "deploy --app api --strategy rolling --max-parallel 2",
     );
     let fx = update(&mut app, code(KeyCode::Enter));
-    assert!(fx.iter().any(|e| matches!(e, Effect::Plan { op: Op::Deploy { common, .. }, confirm: None, .. } if common.max_parallel == 2)));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Plan { op: Op::Deploy(d), confirm: None, .. } if d.common.max_parallel == 2)));
     update(&mut app, key(':'));
     type_text(&mut app, "target check --all");
     let fx = update(&mut app, code(KeyCode::Enter));

@@ -54,28 +54,15 @@ fn on_selected(app: &mut App, cmd: Cmd, a: String) -> Vec<Effect> {
         }
         Cmd::RemoveApp => request(app, Op::RemoveApp { name: a }),
         Cmd::Secrets => request(app, Op::SecretList { app: a }),
-        Cmd::Deploy => request(
-            app,
-            Op::Deploy {
-                common: Common::new(&a),
-                rollback_on_failure: true,
-            },
-        ),
+        Cmd::Deploy => request(app, Op::deploy(&a)),
         Cmd::Rollback => {
             let why = rollback_unavailable(app);
-            let op = Op::Rollback {
-                common: Common::new(&a),
-                to: None,
-            };
+            let op = Op::rollback(Common::new(&a), None);
             request_unless(app, why, op)
         }
         _ => {
             let why = logs_unavailable(app);
-            let op = Op::Logs {
-                app: a,
-                target: None,
-                service: None,
-            };
+            let op = Op::logs(&a, None);
             request_unless(app, why, op)
         }
     }

@@ -232,11 +232,7 @@ fn event_key(app: &mut App, record: Box<EventRecord>, scroll: u16, k: &KeyEvent)
             return Vec::new();
         }
         let target = Some(record.target.clone()).filter(|t| !t.is_empty());
-        let op = Op::Logs {
-            app: app_name,
-            target,
-            service: None,
-        };
+        let op = Op::logs(&app_name, target);
         return request(app, op);
     }
     let scroll = scrolled(&app.keymap, scroll, k).unwrap_or(scroll);

@@ -20,10 +20,7 @@ pub(super) fn key(app: &mut App, mut h: Box<History>, k: &KeyEvent) -> Vec<Effec
         };
         let why = (rel == h.current)
             .then(|| format!("{rel} is already the current release of {}", h.app));
-        let op = Op::Rollback {
-            common: Common::new(&h.app),
-            to: Some(rel),
-        };
+        let op = Op::rollback(Common::new(&h.app), Some(rel));
         if why.is_some() {
             app.overlay = Overlay::History(h);
         }

@@ -100,15 +100,9 @@ fn apps_menu(app: &App, items: &mut Vec<MenuItem>) -> String {
         None => "apps".into(),
     };
     if let Some(a) = sel {
-        let deploy = Op::Deploy {
-            common: Common::new(&a),
-            rollback_on_failure: true,
-        };
+        let deploy = Op::deploy(&a);
         items.push(item(app, format!("deploy {a}"), Cmd::Deploy, deploy, None));
-        let rollback = Op::Rollback {
-            common: Common::new(&a),
-            to: None,
-        };
+        let rollback = Op::rollback(Common::new(&a), None);
         let why = rollback_unavailable(app);
         items.push(item(
             app,
@@ -117,11 +111,7 @@ fn apps_menu(app: &App, items: &mut Vec<MenuItem>) -> String {
             rollback,
             why,
         ));
-        let logs = Op::Logs {
-            app: a.clone(),
-            target: None,
-            service: None,
-        };
+        let logs = Op::logs(&a, None);
         let why = logs_unavailable(app);
         items.push(item(app, format!("follow {a} logs"), Cmd::Logs, logs, why));
         let secrets = Op::SecretList { app: a.clone() };

@@ -131,6 +131,20 @@ fn state_changed(app: &mut App, action: Action) {
         Action::Tasks(tasks) => app.tasks = tasks,
         Action::Clock(now) => app.now = now,
         Action::Stop => app.quit = true,
+        Action::TaskStarted(id) => {
+            app.log.task = Some(id);
+            app.log.follow = true;
+            app.log.hit = None;
+        }
+        Action::LogSearched(Some(i)) => {
+            app.log.hit = Some(i);
+            app.log.follow = false;
+            app.log.scroll = i;
+        }
+        Action::LogSearched(None) => {
+            let q = app.log.search.clone().unwrap_or_default();
+            app.flash(FlashLevel::Info, format!("no line matches {q:?}"));
+        }
         // Handled by `update` and `delivered`; a view of a tab no longer shown, a tick with
         // nothing to expire.
         _ => {}

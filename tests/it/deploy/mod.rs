@@ -26,8 +26,13 @@ struct Site {
 impl Site {
     /// A `shop` context with one target per sshd (edge-a, edge-b, …) and the app `api`.
     fn new(targets: usize) -> Site {
+        Site::of_type(targets, "production")
+    }
+
+    /// The same site in a context of this type.
+    fn of_type(targets: usize, kind: &str) -> Site {
         let env = Env::new();
-        env.init("shop", "production");
+        env.init("shop", kind);
         env.ok(&["vault", "keygen"]);
         let sshds: Vec<Sshd> = (0..targets).map(|_| Sshd::start()).collect();
         for (i, s) in sshds.iter().enumerate() {
@@ -658,4 +663,5 @@ fn a_variable_without_value_or_default_is_listed_in_the_plan_and_refused_at_appl
     );
 }
 
+mod same_plan;
 mod secrets;
