@@ -4,9 +4,9 @@
 
 use clap::Parser;
 
-use super::action::Op;
-use super::app::App;
-use super::keymap::Cmd;
+use super::core::action::Op;
+use super::core::app::App;
+use super::core::keymap::Cmd;
 use super::stage::StageAction;
 use crate::cli::{
     AlertCmd, AppCmd, Cli, Command, ContextCmd, DeployArgs, DeploySub, EventsCmd, IncidentCmd,

@@ -9,10 +9,10 @@ pub mod model;
 
 pub use model::{BackupAction, BackupOp};
 
-use super::action::{Effect, Op, Pane};
-use super::app::{App, FlashLevel, MenuItem};
-use super::keymap::Cmd;
-use super::model::BackupRow;
+use super::core::action::{Effect, Op, Pane};
+use super::core::app::{App, FlashLevel, MenuItem};
+use super::core::keymap::Cmd;
+use super::core::model::BackupRow;
 use crate::ops::backup::prune::Policy;
 use crate::state::clock;
 

@@ -2,12 +2,12 @@
 
 use serde_json::{Map, Value};
 
-use super::super::action::Op;
 use crate::error::Result;
 use crate::ops;
 use crate::state::addons;
 use crate::state::ids::AppName;
 use crate::state::paths::ContextDir;
+use crate::tui::core::action::Op;
 
 /// Enables or disables an add-on; returns the task's result line.
 pub(super) fn run(cd: &ContextDir, op: &Op, fields: &mut Map<String, Value>) -> Result<String> {

@@ -3,11 +3,11 @@
 
 use serde_json::{Map, Value};
 
-use super::super::action::Op;
 use super::Env;
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::bootstrap::{self, BootstrapSpec, Password};
 use crate::tasks::TaskCtx;
+use crate::tui::core::action::Op;
 
 /// Installs the key and switches the target; returns the task's result line.
 pub(super) async fn run(

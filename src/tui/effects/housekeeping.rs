@@ -4,12 +4,12 @@
 
 use serde_json::{Map, Value};
 
-use super::super::action::{Action, Op};
 use super::Env;
 use crate::error::Result;
 use crate::ops;
 use crate::ops::deploy::lock;
 use crate::tasks::TaskCtx;
+use crate::tui::core::action::{Action, Op};
 
 /// Runs one housekeeping op; returns the task's result line.
 pub(super) fn run(

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use serde_json::Map;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::action::{Action, Effect, Op, Planned};
-use super::app::{App, FlashLevel};
-use super::model::load_snapshot;
+use super::core::action::{Action, Effect, Op, Planned};
+use super::core::app::{App, FlashLevel};
+use super::core::model::load_snapshot;
 use crate::ops;
 use crate::ops::deploy::{self, DeploySpec, RollbackSpec};
 use crate::policy::doctor;

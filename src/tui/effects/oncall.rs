@@ -10,7 +10,7 @@ use crate::ops::{alert, check, reconcile};
 use crate::state::alerts::{self, AlertSeverity};
 use crate::state::{events, incidents};
 use crate::tasks::TaskCtx;
-use crate::tui::action::{Action, Op};
+use crate::tui::core::action::{Action, Op};
 use crate::tui::oncall;
 
 /// How many of each context's newest events the All tab starts from.

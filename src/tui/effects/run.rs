@@ -6,8 +6,6 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
-use super::super::action::{Action, Op};
-use super::super::model::load_contexts;
 use super::{Env, load, run_doctor, spawn_doctor};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::deploy;
@@ -17,6 +15,8 @@ use crate::remote::{BoxFuture, Stream};
 use crate::state::context::{self, InitSpec};
 use crate::state::events::{EventFollower, EventWatch};
 use crate::tasks::{TaskCtx, TaskMeta, TaskRunner};
+use crate::tui::core::action::{Action, Op};
+use crate::tui::core::model::load_contexts;
 use crate::verbs::{self, Outcome as VerbOutcome};
 
 /// Runs each target of a deploy as a console task of its own (cancelled with its parent).

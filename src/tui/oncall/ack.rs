@@ -3,8 +3,8 @@
 //! acknowledge`: the alert row and the incident both say so); one with no alert is acknowledged
 //! as an incident (`incident acknowledge`: the incident row's status, operator, time and note).
 
-use super::super::action::Op;
-use super::super::app::{Field, FieldKind, Form};
+use crate::tui::core::action::Op;
+use crate::tui::core::app::{Field, FieldKind, Form};
 
 /// The note used when none is typed for an alert (its row needs a message).
 pub const DEFAULT_NOTE: &str = "acknowledged in the console";
@@ -15,7 +15,7 @@ pub fn fields() -> Vec<Field> {
         label: "note",
         hint,
         kind: FieldKind::Text,
-        input: super::super::app::new_input(hint),
+        input: crate::tui::core::app::new_input(hint),
     }]
 }
 

@@ -7,9 +7,9 @@ pub mod model;
 
 use crossterm::event::KeyEvent;
 
-use super::action::{Effect, Op};
-use super::app::{App, FlashLevel, Form, FormKind, Overlay};
-use super::keymap::Cmd;
+use super::core::action::{Effect, Op};
+use super::core::app::{App, FlashLevel, Form, FormKind, Overlay};
+use super::core::keymap::Cmd;
 use crate::ops::deploy::Common;
 use crate::state::events::EventRecord;
 use crate::state::incidents::{Entry, IncidentStatus};

@@ -13,7 +13,7 @@ use crate::ops::{self, stage as ops_stage};
 use crate::remote::LineSink;
 use crate::state::{StateRoot, settings};
 use crate::tasks::TaskCtx;
-use crate::tui::action::Action;
+use crate::tui::core::action::Action;
 use crate::tui::effects::Env;
 
 /// Reads a context's stage object for the console (called with every load of a context).

@@ -6,10 +6,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::state::StateRoot;
 use crate::tasks::TaskRunner;
-use crate::tui::action::{Action, Effect, Op, Pane};
-use crate::tui::app::App;
-use crate::tui::keymap::Keymap;
-use crate::tui::theme::Theme;
+use crate::tui::core::action::{Action, Effect, Op, Pane};
+use crate::tui::core::app::App;
+use crate::tui::core::keymap::Keymap;
+use crate::tui::core::theme::Theme;
 use crate::tui::update::update;
 
 fn key(c: char) -> Action {
@@ -40,7 +40,7 @@ async fn a_reset_from_the_console_runs_as_a_task_and_is_audited() {
         Theme::defaults(false),
         Vec::new(),
     );
-    a.contexts = crate::tui::app::load_contexts(&root).unwrap();
+    a.contexts = crate::tui::core::app::load_contexts(&root).unwrap();
     let ctx = crate::demo::stage::CONTEXT;
     // Visiting the tab reads the stage object, then the host.
     effects::load(&env, ctx.into());

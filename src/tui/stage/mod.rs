@@ -12,17 +12,17 @@ mod tests;
 
 pub use model::{StageAction, StageFx, StageMsg, StageOp, StageView, Stages};
 
-use super::action::{Effect, Op, Pane};
-use super::app::{App, FlashLevel, MenuItem};
-use super::keymap::Cmd;
+use super::core::action::{Effect, Op, Pane};
+use super::core::app::{App, FlashLevel, MenuItem};
+use super::core::keymap::Cmd;
 use crate::ops::stage::host::HostView;
 use crate::ops::stage::incus::Incus;
 use crate::ops::stage::status::StatusRow;
 use crate::ops::stage::{lifecycle, plan};
 
 impl StageMsg {
-    pub fn into_action(self) -> super::action::Action {
-        super::action::Action::Stage(self)
+    pub fn into_action(self) -> super::core::action::Action {
+        super::core::action::Action::Stage(self)
     }
 }
 

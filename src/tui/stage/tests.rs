@@ -13,10 +13,10 @@ use crate::state::StateRoot;
 use crate::state::context::ContextConfig;
 use crate::state::stage::StageConfig;
 use crate::tasks::TaskRunner;
-use crate::tui::action::{Action, Effect, Op, Pane};
-use crate::tui::app::{App, ContextView, DoctorState, Overlay, Snapshot};
-use crate::tui::keymap::Keymap;
-use crate::tui::theme::Theme;
+use crate::tui::core::action::{Action, Effect, Op, Pane};
+use crate::tui::core::app::{App, ContextView, DoctorState, Overlay, Snapshot};
+use crate::tui::core::keymap::Keymap;
+use crate::tui::core::theme::Theme;
 use crate::tui::update::update;
 
 fn view(name: &str, kind: &str, read_only: bool) -> ContextView {

@@ -7,10 +7,12 @@ use ratatui::style::{Color, Modifier};
 use serde_json::json;
 use time::macros::datetime;
 
-use super::action::{Action, Effect, Op, Pane, Planned};
-use super::app::{App, AppRow, BackupRow, ContextView, DoctorState, Overlay, Snapshot, TargetRow};
-use super::keymap::{Cmd, Keymap};
-use super::theme::Theme;
+use super::core::action::{Action, Effect, Op, Pane, Planned};
+use super::core::app::{
+    App, AppRow, BackupRow, ContextView, DoctorState, Overlay, Snapshot, TargetRow,
+};
+use super::core::keymap::{Cmd, Keymap};
+use super::core::theme::Theme;
 use super::update::{request, update};
 use crate::ops::deploy::Kind;
 use crate::ops::target_check::CheckResult;

@@ -3,9 +3,9 @@
 
 use super::*;
 use crate::state::incidents::{Candidate, Category, Entry, IncidentStatus, Severity};
-use crate::tui::app::FormKind;
+use crate::tui::core::app::FormKind;
+use crate::tui::core::theme::tone_color;
 use crate::tui::oncall::{self, View};
-use crate::tui::theme::tone_color;
 
 fn screen(t: &Terminal<TestBackend>) -> String {
     format!("{}", t.backend())

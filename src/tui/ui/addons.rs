@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph};
 
 use super::popup::centered;
 use crate::text::sanitize_inline;
-use crate::tui::app::App;
-use crate::tui::keymap::Cmd;
+use crate::tui::core::app::App;
+use crate::tui::core::keymap::Cmd;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, name: &str, selected: usize) {
     let rows = app

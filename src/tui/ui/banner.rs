@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::policy::guard::ContextClass;
-use crate::tui::app::App;
-use crate::tui::model::DoctorState;
-use crate::tui::theme::tone_color;
+use crate::tui::core::app::App;
+use crate::tui::core::model::DoctorState;
+use crate::tui::core::theme::tone_color;
 
 /// A marker per class, shown beside the name in colour and without.
 pub fn marker(class: ContextClass) -> &'static str {

@@ -10,8 +10,8 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::popup::centered;
 use crate::policy::guard::ConfirmLevel;
-use crate::tui::app::{App, Confirm};
-use crate::tui::theme::tone_color;
+use crate::tui::core::app::{App, Confirm};
+use crate::tui::core::theme::tone_color;
 
 /// The confirmation dialog's width on a screen `screen_width` wide.
 fn confirm_width(screen_width: u16) -> u16 {

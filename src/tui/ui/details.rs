@@ -13,8 +13,8 @@ use crate::ops::secrets::VarStatus;
 use crate::ops::target_check;
 use crate::state::events::EventRecord;
 use crate::text::sanitize_inline;
-use crate::tui::app::{App, History};
-use crate::tui::keymap::Cmd;
+use crate::tui::core::app::{App, History};
+use crate::tui::core::keymap::Cmd;
 
 fn popup<'a>(app: &App, title: String) -> Block<'a> {
     Block::bordered()

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::popup::centered;
-use crate::tui::app::{App, Field, FieldKind, Form, FormKind};
+use crate::tui::core::app::{App, Field, FieldKind, Form, FormKind};
 
 fn title(app: &App, form: &Form) -> String {
     let ctx = app.active_name();

@@ -8,8 +8,8 @@ use ratatui::widgets::{Cell, Row};
 
 use super::panes::{block, empty, select, table, widest};
 use crate::text::{human_bytes, sanitize_inline};
-use crate::tui::action::Pane;
-use crate::tui::app::App;
+use crate::tui::core::action::Pane;
+use crate::tui::core::app::App;
 use crate::tui::stage::{self, StageView};
 
 fn title_extra(app: &App, v: &StageView, rows: usize) -> String {

@@ -18,8 +18,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::app::{App, FlashLevel};
-use super::pane::Pane;
+use super::core::app::{App, FlashLevel};
+use super::core::pane::Pane;
 use crate::tasks::TaskRunner;
 
 pub fn draw(f: &mut Frame, app: &App, runner: &TaskRunner) {

@@ -11,10 +11,10 @@ use super::banner::marker;
 use super::details::{kv, scrolled_text};
 use super::panes::{age, empty, event_detail, fit};
 use crate::state::clock;
-use crate::tui::app::App;
-use crate::tui::keymap::Cmd;
+use crate::tui::core::app::App;
+use crate::tui::core::keymap::Cmd;
+use crate::tui::core::theme::tone_color;
 use crate::tui::oncall::View;
-use crate::tui::theme::tone_color;
 
 fn context_style(app: &App, name: &str) -> (Style, String) {
     match app.contexts.iter().find(|c| c.name == name) {

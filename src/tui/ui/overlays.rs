@@ -11,7 +11,7 @@ use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph};
 use ratatui_textarea::TextArea;
 
 use super::popup::{centered, popup};
-use crate::tui::app::{App, MenuItem, Overlay};
+use crate::tui::core::app::{App, MenuItem, Overlay};
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     match &app.overlay {
@@ -84,10 +84,10 @@ fn filter(
     f: &mut Frame,
     area: Rect,
     app: &App,
-    pane: crate::tui::pane::Pane,
+    pane: crate::tui::core::pane::Pane,
     input: &TextArea<'static>,
 ) {
-    let what = if pane == crate::tui::pane::Pane::Log {
+    let what = if pane == crate::tui::core::pane::Pane::Log {
         "search task output"
     } else {
         "filter"

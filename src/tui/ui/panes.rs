@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::state::clock;
 use crate::text::human_bytes;
-use crate::tui::app::App;
-use crate::tui::pane::Pane;
+use crate::tui::core::app::App;
+use crate::tui::core::pane::Pane;
 
 pub(super) fn block<'a>(app: &App, pane: Pane, extra: String) -> Block<'a> {
     let focused = app.focus == pane;

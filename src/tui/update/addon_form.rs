@@ -1,13 +1,13 @@
 //! The form that enables an si add-on: the pack and the optional overrides si takes, checked
 //! as the command line checks them.
 
-use super::super::action::Op;
-use super::super::app::Form;
 use super::fields::{choice, field};
 use crate::ops::addon::{EnableSpec, PACKS};
+use crate::tui::core::action::Op;
+use crate::tui::core::app::Form;
 
 /// The enable form's fields: the pack and the optional overrides si takes.
-pub(super) fn fields() -> Vec<super::super::app::Field> {
+pub(super) fn fields() -> Vec<crate::tui::core::app::Field> {
     vec![
         choice(
             "pack",

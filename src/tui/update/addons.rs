@@ -4,12 +4,12 @@
 
 use crossterm::event::KeyEvent;
 
-use super::super::action::{Effect, Op};
-use super::super::app::{App, FlashLevel, FormKind, Overlay};
-use super::super::keymap::Cmd;
 use super::forms::form;
 use super::request::request;
 use super::view_keys::moved;
+use crate::tui::core::action::{Effect, Op};
+use crate::tui::core::app::{App, FlashLevel, FormKind, Overlay};
+use crate::tui::core::keymap::Cmd;
 
 /// Opens the add-ons view of the selected app.
 pub(super) fn open(app: &mut App) {

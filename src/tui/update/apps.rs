@@ -1,15 +1,15 @@
 //! The Apps pane's commands: register, edit, remove, deploy, roll back, follow logs, the
 //! variables view and a secret's form, the add-ons view.
 
-use super::super::action::{Effect, Op};
-use super::super::app::{App, FlashLevel, FormKind, Overlay};
-use super::super::keymap::Cmd;
 use super::forms::form;
 use super::request::{
     logs_unavailable, missing_context, request, request_unless, rollback_unavailable,
 };
 use super::selection::selected_app_name;
 use crate::ops::deploy::Common;
+use crate::tui::core::action::{Effect, Op};
+use crate::tui::core::app::{App, FlashLevel, FormKind, Overlay};
+use crate::tui::core::keymap::Cmd;
 
 /// An app command; `None` when `cmd` is not one.
 pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {

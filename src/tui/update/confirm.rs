@@ -5,11 +5,11 @@
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use super::super::action::{Effect, Op, Planned};
-use super::super::app::{App, Confirm, FlashLevel, Overlay, new_input};
-use super::super::keymap::Cmd;
 use crate::ops::deploy::Kind;
 use crate::policy::guard::ConfirmLevel;
+use crate::tui::core::action::{Effect, Op, Planned};
+use crate::tui::core::app::{App, Confirm, FlashLevel, Overlay, new_input};
+use crate::tui::core::keymap::Cmd;
 
 const SCROLLS: [Cmd; 4] = [
     Cmd::ConfirmScrollUp,

@@ -1,12 +1,12 @@
 //! The context commands: switching tabs (by number, to the next or previous), creating a
 //! context, storing the shown one as current.
 
-use super::super::action::{Effect, Op};
-use super::super::app::{App, FormKind, Overlay};
-use super::super::keymap::Cmd;
 use super::forms::form;
 use super::request::request;
 use super::switch::switch_context;
+use crate::tui::core::action::{Effect, Op};
+use crate::tui::core::app::{App, FormKind, Overlay};
+use crate::tui::core::keymap::Cmd;
 
 /// A context command; `None` when `cmd` is not one.
 pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {

@@ -4,14 +4,14 @@
 
 use crossterm::event::KeyEvent;
 
-use super::super::action::{Effect, Op, Pane};
-use super::super::app::{App, FlashLevel, FormKind, History, Overlay};
-use super::super::keymap::Cmd;
 use super::forms::form;
 use super::request::request;
 use super::view_keys::scrolled;
 use crate::state::events::EventRecord;
 use crate::text::human_duration;
+use crate::tui::core::action::{Effect, Op, Pane};
+use crate::tui::core::app::{App, FlashLevel, FormKind, History, Overlay};
+use crate::tui::core::keymap::Cmd;
 use crate::tui::oncall;
 
 /// Opens the detail of the focused pane's selection.

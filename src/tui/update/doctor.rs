@@ -1,8 +1,8 @@
 //! A context's doctor report arriving: its tab's mark, and trouble in a tab not shown.
 
-use super::super::action::Effect;
-use super::super::app::{App, DoctorState};
 use crate::policy::doctor::DoctorReport;
+use crate::tui::core::action::Effect;
+use crate::tui::core::app::{App, DoctorState};
 
 /// How a tab's trouble from its doctor begins, so it can be told from other trouble.
 const DOCTOR_TROUBLE: &str = "doctor fails: ";

@@ -1,6 +1,6 @@
 //! Form fields: free text, masked (a secret is never shown), a choice, a pick list, a switch.
 
-use super::super::app::{Field, FieldKind, new_input};
+use crate::tui::core::app::{Field, FieldKind, new_input};
 
 pub(super) fn field(label: &'static str, hint: &'static str, value: &str) -> Field {
     let mut input = new_input(hint);

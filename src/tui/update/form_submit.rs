@@ -1,14 +1,14 @@
 //! What a submitted form asks for: the op built from its fields, with the same checks as the
 //! command line, or what is wrong (the form stays, with what was typed).
 
-use super::super::action::Op;
-use super::super::app::{App, Field, Form, FormKind};
 use super::selection::all_target_names;
 use crate::ops::apps::AppSpec;
 use crate::ops::secrets::SecretValue;
 use crate::ops::targets::NewTarget;
 use crate::remote::fanout::Strategy;
 use crate::state::names;
+use crate::tui::core::action::Op;
+use crate::tui::core::app::{App, Field, Form, FormKind};
 
 /// Builds the op a submitted form asks for, or says what is wrong.
 pub(super) fn submit_form(app: &App, f: &Form) -> Result<Op, String> {

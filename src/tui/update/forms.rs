@@ -4,12 +4,12 @@
 
 use crossterm::event::KeyEvent;
 
-use super::super::action::{Effect, Op};
-use super::super::app::{App, Field, FieldKind, Form, FormKind, Overlay, new_input};
-use super::super::keymap::{Cmd, Keymap};
 use super::fields::{choice, field, masked, pick, toggle};
 use super::request::request;
 use super::selection::all_target_names;
+use crate::tui::core::action::{Effect, Op};
+use crate::tui::core::app::{App, Field, FieldKind, Form, FormKind, Overlay, new_input};
+use crate::tui::core::keymap::{Cmd, Keymap};
 
 /// The context types offered by the context form (any other type can be typed headless).
 pub const CONTEXT_TYPES: [&str; 5] = [

@@ -3,12 +3,12 @@
 
 use crossterm::event::KeyEvent;
 
-use super::super::action::{Effect, Op};
-use super::super::app::{App, History, Overlay};
-use super::super::keymap::Cmd;
 use super::request::request_unless;
 use super::view_keys::moved;
 use crate::ops::deploy::Common;
+use crate::tui::core::action::{Effect, Op};
+use crate::tui::core::app::{App, History, Overlay};
+use crate::tui::core::keymap::Cmd;
 
 /// A key while the release history is open (closing is the detail views' own).
 pub(super) fn key(app: &mut App, mut h: Box<History>, k: &KeyEvent) -> Vec<Effect> {

@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use super::super::action::{Effect, Op};
-use super::super::app::{App, Confirm, FlashLevel, Form, Overlay};
 use super::request::policy_for;
 use crate::policy::guard::{self, ConfirmLevel, Decision, Frontend};
+use crate::tui::core::action::{Effect, Op};
+use crate::tui::core::app::{App, Confirm, FlashLevel, Form, Overlay};
 
 /// Offers to create the identity at `at` before the secret of `form` is set; the form waits.
 pub(super) fn offer(app: &mut App, mut form: Box<Form>, at: &Path) -> Vec<Effect> {

@@ -4,12 +4,12 @@
 
 use crossterm::event::KeyEvent;
 
-use super::super::action::{Effect, Op, Pane};
-use super::super::app::{App, FlashLevel, Overlay, new_input};
-use super::super::keymap::{Cmd, Scope};
 use super::clamp_selections;
 use super::menus::open_menu;
 use super::request::request;
+use crate::tui::core::action::{Effect, Op, Pane};
+use crate::tui::core::app::{App, FlashLevel, Overlay, new_input};
+use crate::tui::core::keymap::{Cmd, Scope};
 
 pub(super) fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     if !matches!(app.overlay, Overlay::None) {
@@ -29,7 +29,7 @@ pub(super) fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 
 /// A key that does nothing here says which pane it works in (or that it is not bound).
 fn say_where_a_key_works(app: &mut App, k: &KeyEvent) {
-    let label = crate::tui::keymap::KeySpec::from_event(k).label();
+    let label = crate::tui::core::keymap::KeySpec::from_event(k).label();
     let elsewhere = app.keymap.elsewhere(k);
     let text = if elsewhere.is_empty() {
         format!("{label} is not bound to anything (? lists the keys)")

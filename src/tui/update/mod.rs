@@ -33,8 +33,8 @@ mod targets;
 mod tasks;
 mod view_keys;
 
-use super::action::{Action, Effect, Op, Pane};
-use super::app::{App, FLASH_SHOWN_FOR, FlashLevel, Overlay};
+use super::core::action::{Action, Effect, Op, Pane};
+use super::core::app::{App, FLASH_SHOWN_FOR, FlashLevel, Overlay};
 
 #[cfg(test)]
 pub use forms::CONTEXT_TYPES;

@@ -3,11 +3,11 @@
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
-use super::super::action::{Effect, Pane};
-use super::super::app::{App, Overlay};
 use super::super::ui::layout;
 use super::navigation::move_selection;
 use super::switch::switch_context;
+use crate::tui::core::action::{Effect, Pane};
+use crate::tui::core::app::{App, Overlay};
 
 pub(super) fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
     if !matches!(app.overlay, Overlay::None) {

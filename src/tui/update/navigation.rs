@@ -1,9 +1,9 @@
 //! Moving around: the focus between panes, the selection in the focused pane (the scroll in
 //! the task log).
 
-use super::super::action::{Effect, Pane};
-use super::super::app::App;
-use super::super::keymap::Cmd;
+use crate::tui::core::action::{Effect, Pane};
+use crate::tui::core::app::App;
+use crate::tui::core::keymap::Cmd;
 
 /// A navigation command; `None` when `cmd` is not one.
 pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {

@@ -5,11 +5,11 @@
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use super::super::action::{Effect, Pane};
-use super::super::app::{App, FlashLevel, MenuItem, Overlay};
-use super::super::keymap::Cmd;
 use super::clamp_selections;
 use super::request::request;
+use crate::tui::core::action::{Effect, Pane};
+use crate::tui::core::app::{App, FlashLevel, MenuItem, Overlay};
+use crate::tui::core::keymap::Cmd;
 
 pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let overlay = std::mem::replace(&mut app.overlay, Overlay::None);

@@ -4,11 +4,11 @@
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use super::super::action::Effect;
-use super::super::app::{App, Overlay, new_input};
-use super::super::keymap::Cmd;
 use super::super::palette::{self, PaletteCmd};
 use super::{command, request, switch_to};
+use crate::tui::core::action::Effect;
+use crate::tui::core::app::{App, Overlay, new_input};
+use crate::tui::core::keymap::Cmd;
 
 /// A key while the palette is open.
 pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEvent) -> Vec<Effect> {
@@ -55,12 +55,12 @@ pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEve
                 Ok(PaletteCmd::Cmd(c)) => command(app, c),
                 Ok(PaletteCmd::SecretForm { app: a, name }) => {
                     let mut f = super::forms::form_with(
-                        crate::tui::app::FormKind::SetSecret,
+                        crate::tui::core::app::FormKind::SetSecret,
                         app,
                         "name",
                         &name,
                     );
-                    if let Some(crate::tui::app::FieldKind::Choice { options, index }) =
+                    if let Some(crate::tui::core::app::FieldKind::Choice { options, index }) =
                         f.fields.first_mut().map(|x| &mut x.kind)
                         && let Some(i) = options.iter().position(|o| *o == a)
                     {
@@ -79,13 +79,13 @@ pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEve
                     Vec::new()
                 }
                 Ok(PaletteCmd::BackupsFilter(filter)) => {
-                    app.focus = crate::tui::pane::Pane::Backups;
+                    app.focus = crate::tui::core::pane::Pane::Backups;
                     app.filters[3] = filter;
                     app.selection[3] = 0;
                     Vec::new()
                 }
                 Ok(PaletteCmd::EventsFilter(filter)) => {
-                    app.focus = crate::tui::pane::Pane::Events;
+                    app.focus = crate::tui::core::pane::Pane::Events;
                     app.filters[2] = filter;
                     app.selection[2] = 0;
                     Vec::new()

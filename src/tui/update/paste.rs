@@ -4,8 +4,8 @@
 //! full of letters cannot run commands. A confirmation asks for the context's name typed, not
 //! pasted.
 
-use super::super::action::Pane;
-use super::super::app::{App, FieldKind, FlashLevel, Overlay};
+use crate::tui::core::action::Pane;
+use crate::tui::core::app::{App, FieldKind, FlashLevel, Overlay};
 
 /// The most of one paste a field takes.
 pub const PASTE_MAX: usize = 4096;
@@ -48,7 +48,7 @@ fn lines(text: &str) -> String {
         .collect()
 }
 
-pub(super) fn on_paste(app: &mut App, text: &str) -> Vec<super::super::action::Effect> {
+pub(super) fn on_paste(app: &mut App, text: &str) -> Vec<crate::tui::core::action::Effect> {
     let (kept, dropped) = bounded(text, PASTE_MAX);
     let input = match &mut app.overlay {
         Overlay::Palette { input, .. } | Overlay::Filter { input, .. } => {

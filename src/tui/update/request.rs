@@ -1,9 +1,9 @@
 //! The one way an operation starts: ask the guard, then refuse (and audit the refusal),
 //! confirm, plan or run.
 
-use super::super::action::{Effect, Op};
-use super::super::app::{App, Confirm, DoctorState, FlashLevel, Overlay};
 use crate::policy::guard::{self, ContextPolicy, Decision, Frontend};
+use crate::tui::core::action::{Effect, Op};
+use crate::tui::core::app::{App, Confirm, DoctorState, FlashLevel, Overlay};
 
 /// The policy of the context an op acts on; a context `context init` is about to create is
 /// guarded as what it will be (its type and confirmation level), not as the default type.

@@ -3,13 +3,13 @@
 
 use crossterm::event::KeyEvent;
 
-use super::super::action::{Effect, Op};
-use super::super::app::{App, FlashLevel, FormKind, Overlay};
-use super::super::keymap::Cmd;
 use super::forms::form_with;
 use super::request::request;
 use super::view_keys::moved;
 use crate::ops::secrets::VarStatus;
+use crate::tui::core::action::{Effect, Op};
+use crate::tui::core::app::{App, FlashLevel, FormKind, Overlay};
+use crate::tui::core::keymap::Cmd;
 
 /// A key while the variables view is open (closing is the detail views' own).
 pub(super) fn key(

@@ -1,7 +1,7 @@
 //! What the shown context holds and what is selected in it, for commands, forms and menus;
 //! nothing selected is said in the footer.
 
-use super::super::app::{App, FlashLevel};
+use crate::tui::core::app::{App, FlashLevel};
 
 /// The selected target's name; none selected is said.
 pub(super) fn selected_target_name(app: &mut App) -> Option<String> {

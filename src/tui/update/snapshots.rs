@@ -1,11 +1,11 @@
 //! A context's state arriving: the list of contexts read again, a context's snapshot (re)loaded,
 //! event rows its follower delivered. What was delivered meanwhile is kept, once.
 
-use super::super::action::Effect;
-use super::super::app::App;
-use super::super::model::{ContextView, Snapshot};
 use super::clamp_selections;
 use crate::state::events::EventRecord;
+use crate::tui::core::action::Effect;
+use crate::tui::core::app::App;
+use crate::tui::core::model::{ContextView, Snapshot};
 
 /// The list of contexts was read again: each keeps what was loaded for it, and the shown tab
 /// stays shown.
@@ -45,7 +45,7 @@ pub(super) fn loaded(app: &mut App, context: &str, mut snapshot: Snapshot) -> Ve
                 .filter(|r| !snapshot.events.contains(r))
                 .collect();
             snapshot.events.splice(0..0, later);
-            snapshot.events.truncate(super::super::app::EVENTS_KEPT);
+            snapshot.events.truncate(crate::tui::core::app::EVENTS_KEPT);
         }
         c.snapshot = Some(snapshot);
     }
@@ -88,7 +88,7 @@ pub(super) fn events_appended(
         for r in fresh {
             s.events.insert(0, r);
         }
-        s.events.truncate(super::super::app::EVENTS_KEPT);
+        s.events.truncate(crate::tui::core::app::EVENTS_KEPT);
         // Keep the selected event where it was unless the operator is at the top.
         if active && app.selection[2] > 0 {
             app.selection[2] += n;

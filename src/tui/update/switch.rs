@@ -1,8 +1,8 @@
 //! Switching context tabs: what a switch resets (selections, filters, the task shown, the
 //! on-call view) and what it asks to read.
 
-use super::super::action::Effect;
-use super::super::app::{App, FlashLevel};
+use crate::tui::core::action::Effect;
+use crate::tui::core::app::{App, FlashLevel};
 
 /// Tasks of the active context, in start order.
 pub fn context_tasks(app: &App) -> Vec<u64> {

@@ -1,13 +1,13 @@
 //! The Targets pane's commands: check one or all, add, edit, remove, use, run a command on
 //! targets, install a key with a password (bootstrap); and a check's results arriving.
 
-use super::super::action::{Effect, Op};
-use super::super::app::{App, FlashLevel, FormKind, Overlay};
-use super::super::keymap::Cmd;
 use super::forms::form;
 use super::request::{missing_context, request};
 use super::selection::{all_target_names, selected_target_name};
 use crate::ops::target_check::CheckResult;
+use crate::tui::core::action::{Effect, Op};
+use crate::tui::core::app::{App, FlashLevel, FormKind, Overlay};
+use crate::tui::core::keymap::Cmd;
 
 /// A target command; `None` when `cmd` is not one.
 pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {

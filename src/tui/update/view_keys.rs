@@ -3,7 +3,7 @@
 
 use crossterm::event::KeyEvent;
 
-use super::super::keymap::{Cmd, Keymap};
+use crate::tui::core::keymap::{Cmd, Keymap};
 
 /// Scroll keys shared by the read-only views; `None` when the key is not one.
 pub(super) fn scrolled(km: &Keymap, scroll: u16, k: &KeyEvent) -> Option<u16> {

@@ -11,8 +11,8 @@ use crate::state::events::EventRecord;
 
 use super::keymap::Cmd;
 use super::model::{ContextView, Snapshot};
-pub use super::op::{Op, Planned};
 pub use super::pane::Pane;
+pub use crate::tui::op::{Op, Planned};
 
 /// Inputs to the reducer.
 #[derive(Debug, Clone)]
@@ -66,9 +66,9 @@ pub enum Action {
         text: String,
     },
     /// The stage object or the staging project's status of a context.
-    Stage(super::stage::model::StageMsg),
+    Stage(crate::tui::stage::model::StageMsg),
     /// Every context's newest events, merged, for the All tab.
-    AllLoaded(Vec<super::oncall::model::ContextEvent>),
+    AllLoaded(Vec<crate::tui::oncall::model::ContextEvent>),
     /// A context's incident queue was read.
     IncidentsLoaded {
         context: String,
@@ -131,7 +131,7 @@ pub enum Effect {
     CancelTask(u64),
     CancelAll,
     /// Stage work (reading the staging project).
-    Stage(super::stage::model::StageFx),
+    Stage(crate::tui::stage::model::StageFx),
     /// Look whether the operator has a vault identity (answered by [`Action::IdentityProbed`]).
     ProbeIdentity,
     /// Move to the next (or previous) line of the focused task matching the search.

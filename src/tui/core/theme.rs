@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::policy::guard::Tone;
 
-pub const DEFAULT_THEME: &str = include_str!("../../assets/theme.json");
+pub const DEFAULT_THEME: &str = include_str!("../../../assets/theme.json");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

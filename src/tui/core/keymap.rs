@@ -271,7 +271,7 @@ pub fn types_text(k: &KeyEvent) -> bool {
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
 }
 
-pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.json");
+pub const DEFAULT_KEYMAP: &str = include_str!("../../../assets/keymap.json");
 
 #[derive(Debug, Clone)]
 pub struct Keymap {

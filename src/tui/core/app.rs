@@ -10,12 +10,12 @@ pub use super::model::{
     AppRow, BackupRow, ContextView, DoctorState, EVENTS_KEPT, Snapshot, TargetRow, load_contexts,
     load_snapshot,
 };
-use super::op::Op;
 use super::pane::Pane;
 use super::theme::Theme;
 use crate::policy::guard::ConfirmLevel;
 use crate::state::events::EventRecord;
 use crate::state::{StateRoot, clock};
+use crate::tui::op::Op;
 
 pub use super::model::TaskSummary;
 
@@ -299,9 +299,9 @@ pub struct App {
     /// The user keymap file, shown in help.
     pub keymap_path: Option<std::path::PathBuf>,
     /// Staging contexts' stage objects and instances.
-    pub stages: super::stage::model::Stages,
+    pub stages: crate::tui::stage::model::Stages,
     /// The All tab, the Incidents view and every context's incidents.
-    pub oncall: super::oncall::model::OnCall,
+    pub oncall: crate::tui::oncall::model::OnCall,
     /// Where `vault keygen` would create the operator's identity, while there is none.
     pub identity_missing_at: Option<std::path::PathBuf>,
     /// The secret form waiting for `vault keygen`, with what was typed.

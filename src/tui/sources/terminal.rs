@@ -27,7 +27,7 @@ pub fn restore_terminal() {
 }
 
 /// Restores the terminal when dropped.
-pub(super) struct TerminalGuard;
+pub(in crate::tui) struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
@@ -35,7 +35,7 @@ impl Drop for TerminalGuard {
     }
 }
 
-pub(super) fn enter_terminal()
+pub(in crate::tui) fn enter_terminal()
 -> std::io::Result<(TerminalGuard, Terminal<CrosstermBackend<Stdout>>)> {
     // Restore before any panic report reaches the screen, then let the previous hook print it.
     let previous = std::panic::take_hook();
@@ -56,7 +56,7 @@ pub(super) fn enter_terminal()
 }
 
 /// The signals that quit the console cleanly.
-pub(super) struct QuitSignals {
+pub(in crate::tui) struct QuitSignals {
     hangup: tokio::signal::unix::Signal,
     terminate: tokio::signal::unix::Signal,
     interrupt: tokio::signal::unix::Signal,
@@ -64,7 +64,7 @@ pub(super) struct QuitSignals {
 }
 
 impl QuitSignals {
-    pub(super) fn install() -> std::io::Result<QuitSignals> {
+    pub(in crate::tui) fn install() -> std::io::Result<QuitSignals> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(QuitSignals {
             hangup: signal(SignalKind::hangup())?,
@@ -75,7 +75,7 @@ impl QuitSignals {
     }
 
     /// Waits for the next one; returns its name.
-    pub(super) async fn recv(&mut self) -> &'static str {
+    pub(in crate::tui) async fn recv(&mut self) -> &'static str {
         tokio::select! {
             _ = self.hangup.recv() => "SIGHUP",
             _ = self.terminate.recv() => "SIGTERM",

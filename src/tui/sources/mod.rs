@@ -4,14 +4,17 @@
 //! wakes it; it never touches the console's state: what it finds it says as Actions, which go
 //! through the reducer like any other (the reducer asks for the reads and doctor runs).
 
+pub mod input;
+pub mod terminal;
+pub mod watch;
+
 use std::collections::HashMap;
 use std::time::SystemTime;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::action::Action;
-use super::model::{ContextView, load_contexts};
-use super::watch;
+use super::core::action::Action;
+use super::core::model::{ContextView, load_contexts};
 use crate::state::StateRoot;
 use crate::state::events::{self, EventFollower};
 
