@@ -3,16 +3,14 @@
 //! `sources.rs`) become Actions that feed a pure reducer; effects run outside it; the screen is
 //! redrawn only when something changed, at most once per frame interval.
 
-pub mod backup;
 pub mod core;
 pub mod effects;
 mod event_loop;
+pub mod features;
 mod form_field;
-pub mod oncall;
 pub mod op;
 pub mod palette;
 mod sources;
-pub mod stage;
 pub mod ui;
 pub mod update;
 
@@ -40,6 +38,23 @@ pub use sources::terminal::restore_terminal;
 
 /// The effects name the model at its former place (`tui::model`).
 pub use self::core::model;
+/// The palette names on-call at its former place (`tui::oncall`).
+pub use features::oncall;
+
+/// Backup's effects, beside the feature they serve (`features/backup`); the operation's types
+/// also under this path, where the effects, the palette and `Op` name them.
+pub mod backup {
+    pub mod effects;
+    pub use super::features::backup::{BackupAction, BackupOp, model};
+}
+
+/// Stage's effects, beside the feature they serve (`features/stage`); the feature's model and
+/// what the palette asks of it also under this path, where the effects, the palette and `Op`
+/// name them.
+pub mod stage {
+    pub mod effects;
+    pub use super::features::stage::{model, op_for, shows_instances};
+}
 
 pub struct ConsoleOptions {
     /// When the process started, for the first-frame figure in the log.

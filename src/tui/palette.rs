@@ -7,7 +7,7 @@ use clap::Parser;
 use super::core::action::Op;
 use super::core::app::App;
 use super::core::keymap::Cmd;
-use super::stage::StageAction;
+use super::features::stage::StageAction;
 use crate::cli::{
     AlertCmd, AppCmd, Cli, Command, ContextCmd, DeployArgs, DeploySub, EventsCmd, IncidentCmd,
     LockCmd, RecipientCmd, SecretCmd, StageCmd, TargetCmd, VaultCmd,
@@ -375,7 +375,7 @@ fn backup_op(
     b: crate::cli::BackupCmd,
 ) -> Result<Option<crate::tui::backup::BackupOp>, String> {
     use crate::cli::BackupCmd;
-    use crate::tui::backup as bk;
+    use crate::tui::features::backup as bk;
     Ok(Some(match b {
         BackupCmd::State => bk::state_op(),
         BackupCmd::Run(r) => {

@@ -4,12 +4,12 @@
 
 use serde_json::{Map, Value};
 
-use super::{BackupAction, BackupOp};
 use crate::error::Result;
 use crate::ops::backup::{self, app, prune, restore, state, stream, verify};
 use crate::state::backups::{self as catalogue, BackupId};
 use crate::tasks::TaskCtx;
 use crate::tui::effects::Env;
+use crate::tui::features::backup::{BackupAction, BackupOp};
 
 /// Runs a blocking `ops` call off the console's async threads.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {

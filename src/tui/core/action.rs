@@ -66,9 +66,9 @@ pub enum Action {
         text: String,
     },
     /// The stage object or the staging project's status of a context.
-    Stage(crate::tui::stage::model::StageMsg),
+    Stage(crate::tui::features::stage::model::StageMsg),
     /// Every context's newest events, merged, for the All tab.
-    AllLoaded(Vec<crate::tui::oncall::model::ContextEvent>),
+    AllLoaded(Vec<crate::tui::features::oncall::model::ContextEvent>),
     /// A context's incident queue was read.
     IncidentsLoaded {
         context: String,
@@ -131,7 +131,7 @@ pub enum Effect {
     CancelTask(u64),
     CancelAll,
     /// Stage work (reading the staging project).
-    Stage(crate::tui::stage::model::StageFx),
+    Stage(crate::tui::features::stage::model::StageFx),
     /// Look whether the operator has a vault identity (answered by [`Action::IdentityProbed`]).
     ProbeIdentity,
     /// Move to the next (or previous) line of the focused task matching the search.

@@ -299,9 +299,9 @@ pub struct App {
     /// The user keymap file, shown in help.
     pub keymap_path: Option<std::path::PathBuf>,
     /// Staging contexts' stage objects and instances.
-    pub stages: crate::tui::stage::model::Stages,
+    pub stages: crate::tui::features::stage::model::Stages,
     /// The All tab, the Incidents view and every context's incidents.
-    pub oncall: crate::tui::oncall::model::OnCall,
+    pub oncall: crate::tui::features::oncall::model::OnCall,
     /// Where `vault keygen` would create the operator's identity, while there is none.
     pub identity_missing_at: Option<std::path::PathBuf>,
     /// The secret form waiting for `vault keygen`, with what was typed.

@@ -11,7 +11,7 @@ use crate::state::alerts::{self, AlertSeverity};
 use crate::state::{events, incidents};
 use crate::tasks::TaskCtx;
 use crate::tui::core::action::{Action, Op};
-use crate::tui::oncall;
+use crate::tui::features::oncall;
 
 /// How many of each context's newest events the All tab starts from.
 const PER_CONTEXT: usize = 300;

@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
-use super::{StageAction, StageFx, StageMsg, StageOp};
 use crate::error::{PaasError, Result};
 use crate::ops::{self, stage as ops_stage};
 use crate::remote::LineSink;
@@ -15,6 +14,7 @@ use crate::state::{StateRoot, settings};
 use crate::tasks::TaskCtx;
 use crate::tui::core::action::Action;
 use crate::tui::effects::Env;
+use crate::tui::features::stage::{StageAction, StageFx, StageMsg, StageOp};
 
 /// Reads a context's stage object for the console (called with every load of a context).
 pub fn load_config(root: &StateRoot, tx: &tokio::sync::mpsc::UnboundedSender<Action>, name: &str) {

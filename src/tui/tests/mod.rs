@@ -338,12 +338,12 @@ fn every_op(active: &str) -> Vec<Op> {
             name: "postgres".into(),
         },
         Op::DoctorReport,
-        Op::Stage(super::stage::StageOp {
-            action: super::stage::StageAction::Reset,
+        Op::Stage(super::features::stage::StageOp {
+            action: super::features::stage::StageAction::Reset,
             components: vec!["web".into()],
             lines: vec!["$ incus stop web --project STAGE-GBO".into()],
         }),
-        Op::Backup(super::backup::state_op()),
+        Op::Backup(super::features::backup::state_op()),
         Op::Check {
             all_contexts: false,
             skip_remote: false,

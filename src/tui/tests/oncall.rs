@@ -5,7 +5,7 @@ use super::*;
 use crate::state::incidents::{Candidate, Category, Entry, IncidentStatus, Severity};
 use crate::tui::core::app::FormKind;
 use crate::tui::core::theme::tone_color;
-use crate::tui::oncall::{self, View};
+use crate::tui::features::oncall::{self, View};
 
 fn screen(t: &Terminal<TestBackend>) -> String {
     format!("{}", t.backend())

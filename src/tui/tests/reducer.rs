@@ -192,7 +192,7 @@ fn mouse_clicks_focus_panes_select_rows_and_switch_tabs() {
     let mut app = app_with(false, true);
     let l = super::super::ui::layout::compute(
         ratatui::layout::Rect::new(0, 0, 120, 36),
-        super::super::stage::shows_instances(&app),
+        crate::tui::features::stage::shows_instances(&app),
     );
     let click = |x: u16, y: u16| {
         Action::Mouse(MouseEvent {

@@ -224,8 +224,8 @@ pub fn render_tabs(f: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::raw(" "));
     }
     let views = [
-        crate::tui::oncall::View::All,
-        crate::tui::oncall::View::Incidents,
+        crate::tui::features::oncall::View::All,
+        crate::tui::features::oncall::View::Incidents,
     ];
     for (v, label) in views.into_iter().zip(super::layout::oncall_labels(app)) {
         let shown = app.oncall.view == Some(v);

@@ -33,14 +33,14 @@ fn big(area: Rect) -> Rect {
     )
 }
 
-pub(super) fn kv(app: &App, key: &str, value: &str) -> Line<'static> {
+pub(in crate::tui) fn kv(app: &App, key: &str, value: &str) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{key:<18} "), app.theme.fg(app.theme.dim)),
         Span::raw(sanitize_inline(value).into_owned()),
     ])
 }
 
-pub(super) fn scrolled_text(
+pub(in crate::tui) fn scrolled_text(
     f: &mut Frame,
     area: Rect,
     app: &App,

@@ -93,7 +93,7 @@ pub fn compute(area: Rect, instances: bool) -> Layout {
 /// The layout for the console's current state: the Backups pane takes what its rows need
 /// (little when empty), the Events pane (and its message column) the rest.
 pub fn compute_for(area: Rect, app: &App) -> Layout {
-    let instances = crate::tui::stage::shows_instances(app);
+    let instances = crate::tui::features::stage::shows_instances(app);
     let mut l = compute(area, instances);
     // With the Instances pane, Backups sits in the top row: the split stays as it is.
     if l.too_small || instances {

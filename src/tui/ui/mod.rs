@@ -1,14 +1,11 @@
 //! Drawing: a pure function of the console state (and the task logs it points at).
 
-pub mod addons;
 pub mod banner;
 pub mod confirm;
 pub mod details;
 pub mod forms;
-pub mod instances;
 pub mod layout;
 pub mod log;
-pub mod oncall;
 pub mod overlays;
 pub mod panes;
 pub mod popup;
@@ -20,6 +17,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::core::app::{App, FlashLevel};
 use super::core::pane::Pane;
+use super::features::oncall::view as oncall;
+use super::features::stage::view as instances;
 use crate::tasks::TaskRunner;
 
 pub fn draw(f: &mut Frame, app: &App, runner: &TaskRunner) {

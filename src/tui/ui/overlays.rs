@@ -31,7 +31,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             context,
             id,
             scroll,
-        } => super::oncall::incident(f, area, app, context, id, *scroll),
+        } => crate::tui::features::oncall::view::incident(f, area, app, context, id, *scroll),
         Overlay::History(h) => super::details::history(f, area, app, h),
         Overlay::Target { name, scroll } => super::details::target(f, area, app, name, *scroll),
         Overlay::Info {
@@ -50,7 +50,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         Overlay::Addons {
             app: name,
             selected,
-        } => super::addons::render(f, area, app, name, *selected),
+        } => crate::tui::features::addons::view::render(f, area, app, name, *selected),
         Overlay::QuitConfirm { .. } => quit_question(f, area, app),
     }
 }

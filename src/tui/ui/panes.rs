@@ -11,7 +11,7 @@ use crate::text::human_bytes;
 use crate::tui::core::app::App;
 use crate::tui::core::pane::Pane;
 
-pub(super) fn block<'a>(app: &App, pane: Pane, extra: String) -> Block<'a> {
+pub(in crate::tui) fn block<'a>(app: &App, pane: Pane, extra: String) -> Block<'a> {
     let focused = app.focus == pane;
     let filter = match pane {
         Pane::Log => String::new(),
@@ -38,7 +38,11 @@ pub(super) fn block<'a>(app: &App, pane: Pane, extra: String) -> Block<'a> {
 }
 
 /// The width of the widest value (in columns), within bounds.
-pub(super) fn widest<S: AsRef<str>>(values: impl Iterator<Item = S>, min: u16, max: u16) -> u16 {
+pub(in crate::tui) fn widest<S: AsRef<str>>(
+    values: impl Iterator<Item = S>,
+    min: u16,
+    max: u16,
+) -> u16 {
     values
         .map(|v| unicode_width::UnicodeWidthStr::width(v.as_ref()) as u16)
         .max()
@@ -79,7 +83,7 @@ pub fn age(app: &App, ts: &str) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-pub(super) fn table<'a>(
+pub(in crate::tui) fn table<'a>(
     app: &App,
     rows: Vec<Row<'a>>,
     header: Row<'a>,
@@ -183,7 +187,7 @@ fn fitted_table<'a>(
     table(app, body, head, constraints, b)
 }
 
-pub(super) fn empty(f: &mut Frame, area: Rect, b: Block, text: String, app: &App) {
+pub(in crate::tui) fn empty(f: &mut Frame, area: Rect, b: Block, text: String, app: &App) {
     f.render_widget(
         Paragraph::new(text)
             .style(app.theme.fg(app.theme.dim))
@@ -193,7 +197,7 @@ pub(super) fn empty(f: &mut Frame, area: Rect, b: Block, text: String, app: &App
     );
 }
 
-pub(super) fn select(app: &App, pane: Pane, n: usize) -> TableState {
+pub(in crate::tui) fn select(app: &App, pane: Pane, n: usize) -> TableState {
     let mut st = TableState::default();
     if n > 0 {
         st.select(Some(app.selection[pane.index()].min(n - 1)));

@@ -20,7 +20,11 @@ const SCROLLS: [Cmd; 4] = [
 
 /// A deploy or rollback was planned: its plan is shown and waits for yes, in the tab it was
 /// asked in (one that arrives after a switch is dropped, and said so).
-pub(super) fn open(app: &mut App, planned: Planned, confirm: Option<ConfirmLevel>) -> Vec<Effect> {
+pub(in crate::tui) fn open(
+    app: &mut App,
+    planned: Planned,
+    confirm: Option<ConfirmLevel>,
+) -> Vec<Effect> {
     let plan = planned.0.clone();
     if plan.context != app.active_name() {
         app.flash(
@@ -50,7 +54,7 @@ pub(super) fn open(app: &mut App, planned: Planned, confirm: Option<ConfirmLevel
 }
 
 /// A key while a confirmation dialog is open.
-pub(super) fn key(app: &mut App, mut c: Box<Confirm>, k: KeyEvent) -> Vec<Effect> {
+pub(in crate::tui) fn key(app: &mut App, mut c: Box<Confirm>, k: KeyEvent) -> Vec<Effect> {
     if let Some(input) = c.health.take() {
         health_key(app, &mut c, input, k);
         app.overlay = Overlay::Confirm(c);
@@ -69,7 +73,7 @@ pub(super) fn key(app: &mut App, mut c: Box<Confirm>, k: KeyEvent) -> Vec<Effect
         return Vec::new();
     }
     if app.keymap.means(Cmd::ConfirmCancel, &k, typing) {
-        super::keygen::cancelled(app, &c.op);
+        crate::tui::features::secrets::keygen::cancelled(app, &c.op);
         return Vec::new();
     }
     if let Some(cmd) = app.keymap.which(&SCROLLS, &k, typing) {
@@ -140,7 +144,7 @@ fn answer(app: &mut App, c: &mut Confirm, k: &KeyEvent) -> Option<bool> {
         }
         Some(Cmd::ConfirmPress) if c.yes_focused => Some(true),
         Some(_) => {
-            super::keygen::cancelled(app, &c.op);
+            crate::tui::features::secrets::keygen::cancelled(app, &c.op);
             None
         }
         None => Some(false),

@@ -12,10 +12,10 @@ use crate::text::human_duration;
 use crate::tui::core::action::{Effect, Op, Pane};
 use crate::tui::core::app::{App, FlashLevel, FormKind, History, Overlay};
 use crate::tui::core::keymap::Cmd;
-use crate::tui::oncall;
+use crate::tui::features::oncall;
 
 /// Opens the detail of the focused pane's selection.
-pub(super) fn open(app: &mut App) {
+pub(in crate::tui) fn open(app: &mut App) {
     match app.focus {
         Pane::Targets => match app.selected_target() {
             Some(t) => {
@@ -124,7 +124,11 @@ pub(super) fn open(app: &mut App) {
 }
 
 /// A key while a detail view is open. Returns `None` for overlays this file does not own.
-pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option<Vec<Effect>> {
+pub(in crate::tui) fn detail_key(
+    app: &mut App,
+    overlay: Overlay,
+    k: KeyEvent,
+) -> Option<Vec<Effect>> {
     let owned = matches!(
         overlay,
         Overlay::Event { .. }
@@ -144,13 +148,13 @@ pub(super) fn detail_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Option
     }
     Some(match overlay {
         Overlay::Event { record, scroll } => event_key(app, record, scroll, &k),
-        Overlay::History(h) => super::history::key(app, h, &k),
+        Overlay::History(h) => crate::tui::features::deploy::history::key(app, h, &k),
         Overlay::Target { name, scroll } => target_key(app, name, scroll, &k),
         Overlay::Secrets {
             app: name,
             rows,
             selected,
-        } => super::secrets::key(app, name, rows, selected, &k),
+        } => crate::tui::features::secrets::update::key(app, name, rows, selected, &k),
         Overlay::Incident {
             context,
             id,

@@ -2,7 +2,7 @@
 
 use crate::tui::core::app::{Field, FieldKind, new_input};
 
-pub(super) fn field(label: &'static str, hint: &'static str, value: &str) -> Field {
+pub(in crate::tui) fn field(label: &'static str, hint: &'static str, value: &str) -> Field {
     let mut input = new_input(hint);
     input.insert_str(value);
     Field {
@@ -13,7 +13,7 @@ pub(super) fn field(label: &'static str, hint: &'static str, value: &str) -> Fie
     }
 }
 
-pub(super) fn masked(label: &'static str, hint: &'static str) -> Field {
+pub(in crate::tui) fn masked(label: &'static str, hint: &'static str) -> Field {
     let mut input = new_input(hint);
     input.set_mask_char('•');
     Field {
@@ -23,7 +23,7 @@ pub(super) fn masked(label: &'static str, hint: &'static str) -> Field {
     }
 }
 
-pub(super) fn choice(
+pub(in crate::tui) fn choice(
     label: &'static str,
     hint: &'static str,
     options: Vec<String>,
@@ -36,7 +36,7 @@ pub(super) fn choice(
     }
 }
 
-pub(super) fn pick(
+pub(in crate::tui) fn pick(
     label: &'static str,
     hint: &'static str,
     options: Vec<String>,
@@ -55,7 +55,7 @@ pub(super) fn pick(
     }
 }
 
-pub(super) fn toggle(label: &'static str, hint: &'static str, on: bool) -> Field {
+pub(in crate::tui) fn toggle(label: &'static str, hint: &'static str, on: bool) -> Field {
     Field {
         kind: FieldKind::Toggle(on),
         ..field(label, hint, "")

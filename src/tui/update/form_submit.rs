@@ -11,11 +11,11 @@ use crate::tui::core::action::Op;
 use crate::tui::core::app::{App, Field, Form, FormKind};
 
 /// Builds the op a submitted form asks for, or says what is wrong.
-pub(super) fn submit_form(app: &App, f: &Form) -> Result<Op, String> {
+pub(in crate::tui) fn submit_form(app: &App, f: &Form) -> Result<Op, String> {
     match &f.kind {
-        FormKind::EnableAddon(a) => super::addon_form::submit(a, f),
+        FormKind::EnableAddon(a) => crate::tui::features::addons::form::submit(a, f),
         FormKind::Acknowledge { alert, incident } => {
-            crate::tui::oncall::ack::submit(alert, incident, f)
+            crate::tui::features::oncall::ack::submit(alert, incident, f)
         }
         FormKind::Bootstrap(target) => bootstrap(target, f),
         FormKind::AddTarget | FormKind::EditTarget(_) => target(f),

@@ -52,7 +52,7 @@ fn target_fields(t: Option<&crate::state::targets::Target>) -> Vec<Field> {
 }
 
 /// A form with one text field filled in (e.g. the variable picked in the secrets view).
-pub(super) fn form_with(kind: FormKind, app: &App, label: &str, value: &str) -> Form {
+pub(in crate::tui) fn form_with(kind: FormKind, app: &App, label: &str, value: &str) -> Form {
     let mut f = form(kind, app);
     if let Some(i) = f.fields.iter().position(|x| x.label == label) {
         let mut input = new_input(f.fields[i].hint);
@@ -63,10 +63,10 @@ pub(super) fn form_with(kind: FormKind, app: &App, label: &str, value: &str) -> 
     f
 }
 
-pub(super) fn form(kind: FormKind, app: &App) -> Form {
+pub(in crate::tui) fn form(kind: FormKind, app: &App) -> Form {
     let fields = match &kind {
-        FormKind::EnableAddon(_) => super::addon_form::fields(),
-        FormKind::Acknowledge { .. } => crate::tui::oncall::ack::fields(),
+        FormKind::EnableAddon(_) => crate::tui::features::addons::form::fields(),
+        FormKind::Acknowledge { .. } => crate::tui::features::oncall::ack::fields(),
         FormKind::AddTarget => {
             let mut v = vec![field("name", "edge-a", "")];
             v.extend(target_fields(None));
@@ -282,7 +282,7 @@ fn field_key(km: &Keymap, field: &mut Field, k: &KeyEvent) -> bool {
 }
 
 /// A key while a form is open: the form's commands, then the focused field's.
-pub(super) fn form_key(app: &mut App, mut f: Box<Form>, k: KeyEvent) -> Vec<Effect> {
+pub(in crate::tui) fn form_key(app: &mut App, mut f: Box<Form>, k: KeyEvent) -> Vec<Effect> {
     // A text field takes the keys that type characters.
     let typing = f
         .fields
@@ -321,7 +321,7 @@ pub(super) fn form_key(app: &mut App, mut f: Box<Form>, k: KeyEvent) -> Vec<Effe
 /// A form whose fields make an op: the guard is asked (a first secret offers `vault keygen`).
 fn submitted(app: &mut App, mut f: Box<Form>, op: Op) -> Vec<Effect> {
     if let (Op::SetSecret { .. }, Some(at)) = (&op, app.identity_missing_at.clone()) {
-        return super::keygen::offer(app, f, &at);
+        return crate::tui::features::secrets::keygen::offer(app, f, &at);
     }
     let fx = request(app, op);
     // Refused: the form stays, with what was typed, and says why.

@@ -4,18 +4,18 @@
 
 use crossterm::event::KeyEvent;
 
-use super::clamp_selections;
 use super::menus::open_menu;
 use super::request::request;
+use super::selection::clamp_selections;
 use crate::tui::core::action::{Effect, Op, Pane};
 use crate::tui::core::app::{App, FlashLevel, Overlay, new_input};
 use crate::tui::core::keymap::{Cmd, Scope};
 
-pub(super) fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+pub(in crate::tui) fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     if !matches!(app.overlay, Overlay::None) {
         return super::overlays::overlay_key(app, k);
     }
-    if let Some(fx) = crate::tui::oncall::on_key(app, &k) {
+    if let Some(fx) = crate::tui::features::oncall::on_key(app, &k) {
         return fx;
     }
     match app.keymap.lookup(&k, app.focus) {
@@ -54,9 +54,9 @@ fn say_where_a_key_works(app: &mut App, k: &KeyEvent) {
 pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     let by_capability = [
         super::navigation::command,
-        super::contexts::command,
-        super::targets::command,
-        super::apps::command,
+        crate::tui::features::context::update::command,
+        crate::tui::features::targets::update::command,
+        crate::tui::features::apps::update::command,
         super::tasks::command,
     ];
     for f in by_capability {
@@ -66,15 +66,15 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     }
     match cmd {
         Cmd::Backup | Cmd::BackupVerify | Cmd::BackupRestore => {
-            crate::tui::backup::command(app, cmd)
+            crate::tui::features::backup::command(app, cmd)
         }
         Cmd::StageRefresh
         | Cmd::StageClone
         | Cmd::StageStart
         | Cmd::StageStop
-        | Cmd::StageReset => crate::tui::stage::command(app, cmd),
+        | Cmd::StageReset => crate::tui::features::stage::command(app, cmd),
         Cmd::AllEvents | Cmd::Incidents | Cmd::Acknowledge | Cmd::Resolve => {
-            crate::tui::oncall::command(app, cmd)
+            crate::tui::features::oncall::command(app, cmd)
         }
         Cmd::EventsTail => request(app, Op::EventsTail),
         _ => general(app, cmd),

@@ -9,13 +9,13 @@ use crate::tui::core::action::{Op, Pane};
 use crate::tui::core::app::{App, MenuItem, Overlay};
 use crate::tui::core::keymap::Cmd;
 
-pub(super) fn open_menu(app: &mut App) {
+pub(in crate::tui) fn open_menu(app: &mut App) {
     let mut items: Vec<MenuItem> = Vec::new();
     let title = match app.focus {
         Pane::Targets => targets_menu(app, &mut items),
         Pane::Apps => apps_menu(app, &mut items),
-        Pane::Instances => crate::tui::stage::menu(app, &mut items),
-        Pane::Backups => crate::tui::backup::menu(app, &mut items),
+        Pane::Instances => crate::tui::features::stage::menu(app, &mut items),
+        Pane::Backups => crate::tui::features::backup::menu(app, &mut items),
         _ => "context".into(),
     };
     items.push(item(

@@ -5,13 +5,13 @@
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use super::clamp_selections;
 use super::request::request;
+use super::selection::clamp_selections;
 use crate::tui::core::action::{Effect, Pane};
 use crate::tui::core::app::{App, FlashLevel, MenuItem, Overlay};
 use crate::tui::core::keymap::Cmd;
 
-pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+pub(in crate::tui) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let overlay = std::mem::replace(&mut app.overlay, Overlay::None);
     let overlay = match super::details::detail_key(app, overlay, k) {
         Some(fx) => return fx,
@@ -44,7 +44,7 @@ pub(super) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         Overlay::Addons {
             app: name,
             selected,
-        } => super::addons::key(app, name, selected, k),
+        } => crate::tui::features::addons::update::key(app, name, selected, k),
     }
 }
 

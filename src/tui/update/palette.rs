@@ -11,7 +11,11 @@ use crate::tui::core::app::{App, Overlay, new_input};
 use crate::tui::core::keymap::Cmd;
 
 /// A key while the palette is open.
-pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEvent) -> Vec<Effect> {
+pub(in crate::tui) fn palette_key(
+    app: &mut App,
+    mut input: TextArea<'static>,
+    k: KeyEvent,
+) -> Vec<Effect> {
     let cmds = [
         Cmd::InputCancel,
         Cmd::InputClose,
@@ -70,12 +74,16 @@ pub(super) fn palette_key(app: &mut App, mut input: TextArea<'static>, k: KeyEve
                     Vec::new()
                 }
                 Ok(PaletteCmd::BootstrapForm { target, public_key }) => {
-                    super::targets::open_bootstrap(app, &target, &public_key);
+                    crate::tui::features::targets::update::open_bootstrap(
+                        app,
+                        &target,
+                        &public_key,
+                    );
                     Vec::new()
                 }
                 Ok(PaletteCmd::Incident(id)) => {
                     let ctx = app.active_name();
-                    crate::tui::oncall::show_incident(app, &ctx, &id);
+                    crate::tui::features::oncall::show_incident(app, &ctx, &id);
                     Vec::new()
                 }
                 Ok(PaletteCmd::BackupsFilter(filter)) => {

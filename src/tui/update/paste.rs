@@ -48,7 +48,7 @@ fn lines(text: &str) -> String {
         .collect()
 }
 
-pub(super) fn on_paste(app: &mut App, text: &str) -> Vec<crate::tui::core::action::Effect> {
+pub(in crate::tui) fn on_paste(app: &mut App, text: &str) -> Vec<crate::tui::core::action::Effect> {
     let (kept, dropped) = bounded(text, PASTE_MAX);
     let input = match &mut app.overlay {
         Overlay::Palette { input, .. } | Overlay::Filter { input, .. } => {

@@ -7,7 +7,7 @@ use crate::tui::core::app::{App, Confirm, DoctorState, FlashLevel, Overlay};
 
 /// The policy of the context an op acts on; a context `context init` is about to create is
 /// guarded as what it will be (its type and confirmation level), not as the default type.
-pub(super) fn policy_for(app: &App, ctx: &str, op: &Op) -> ContextPolicy {
+pub(in crate::tui) fn policy_for(app: &App, ctx: &str, op: &Op) -> ContextPolicy {
     if let Some(c) = app.contexts.iter().find(|c| c.name == ctx) {
         return c.policy.clone();
     }
@@ -33,7 +33,7 @@ pub(super) fn policy_for(app: &App, ctx: &str, op: &Op) -> ContextPolicy {
 
 /// The context an effect runs in: the active tab's, or the new context's own when
 /// `context init` creates the first one.
-pub(super) fn run_context(app: &App, op: &Op) -> String {
+pub(in crate::tui) fn run_context(app: &App, op: &Op) -> String {
     let active = app.active_name();
     if active.is_empty() {
         op.subject_context(&active).to_string()
@@ -115,7 +115,11 @@ pub fn request(app: &mut App, op: Op) -> Vec<Effect> {
 }
 
 /// Requests `op` unless there is a reason it cannot run, which is shown instead.
-pub(super) fn request_unless(app: &mut App, why_not: Option<String>, op: Op) -> Vec<Effect> {
+pub(in crate::tui) fn request_unless(
+    app: &mut App,
+    why_not: Option<String>,
+    op: Op,
+) -> Vec<Effect> {
     match why_not {
         Some(why) => {
             app.flash(FlashLevel::Warn, why);
@@ -126,14 +130,14 @@ pub(super) fn request_unless(app: &mut App, why_not: Option<String>, op: Op) -> 
 }
 
 /// Why the selected app cannot be rolled back, if it cannot.
-pub(super) fn rollback_unavailable(app: &App) -> Option<String> {
+pub(in crate::tui) fn rollback_unavailable(app: &App) -> Option<String> {
     let a = app.selected_app()?;
     let previous = a.history.iter().any(|r| *r != a.current);
     (!previous).then(|| format!("{} has no earlier release to roll back to", a.name))
 }
 
 /// Why the selected app has no logs to follow, if it has none.
-pub(super) fn logs_unavailable(app: &App) -> Option<String> {
+pub(in crate::tui) fn logs_unavailable(app: &App) -> Option<String> {
     let a = app.selected_app()?;
     a.current
         .is_empty()
@@ -141,14 +145,14 @@ pub(super) fn logs_unavailable(app: &App) -> Option<String> {
 }
 
 /// Why nothing but `context init` can run yet, if no context exists.
-pub(super) fn no_context_reason(app: &App) -> Option<String> {
+pub(in crate::tui) fn no_context_reason(app: &App) -> Option<String> {
     app.ctx()
         .is_none()
         .then(|| "no context yet: press I to create one first".to_string())
 }
 
 /// Says so and returns true when there is no context to act in.
-pub(super) fn missing_context(app: &mut App) -> bool {
+pub(in crate::tui) fn missing_context(app: &mut App) -> bool {
     match no_context_reason(app) {
         Some(why) => {
             app.flash(FlashLevel::Warn, why);

@@ -34,7 +34,7 @@ pub(crate) fn switch_context(app: &mut App, i: usize) -> Vec<Effect> {
         app.log.hit = None;
         app.flash = None;
     }
-    crate::tui::stage::fix_focus(app);
+    crate::tui::features::stage::fix_focus(app);
     let c = &app.contexts[i];
     let mut fx = vec![Effect::SetTitle(format!(
         "paasdeck — {} ({})",

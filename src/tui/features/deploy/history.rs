@@ -3,15 +3,15 @@
 
 use crossterm::event::KeyEvent;
 
-use super::request::request_unless;
-use super::view_keys::moved;
 use crate::ops::deploy::Common;
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, History, Overlay};
 use crate::tui::core::keymap::Cmd;
+use crate::tui::update::request::request_unless;
+use crate::tui::update::view_keys::moved;
 
 /// A key while the release history is open (closing is the detail views' own).
-pub(super) fn key(app: &mut App, mut h: Box<History>, k: &KeyEvent) -> Vec<Effect> {
+pub(in crate::tui) fn key(app: &mut App, mut h: Box<History>, k: &KeyEvent) -> Vec<Effect> {
     if let Some(i) = moved(&app.keymap, h.selected, h.releases.len(), k) {
         h.selected = i;
     } else if app.keymap.is(Cmd::ViewPick, k) || app.keymap.is(Cmd::Rollback, k) {

@@ -7,14 +7,14 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, TableState};
 
-use super::banner::marker;
-use super::details::{kv, scrolled_text};
-use super::panes::{age, empty, event_detail, fit};
 use crate::state::clock;
 use crate::tui::core::app::App;
 use crate::tui::core::keymap::Cmd;
 use crate::tui::core::theme::tone_color;
-use crate::tui::oncall::View;
+use crate::tui::features::oncall::View;
+use crate::tui::ui::banner::marker;
+use crate::tui::ui::details::{kv, scrolled_text};
+use crate::tui::ui::panes::{age, empty, event_detail, fit};
 
 fn context_style(app: &App, name: &str) -> (Style, String) {
     match app.contexts.iter().find(|c| c.name == name) {
@@ -259,7 +259,7 @@ pub fn render_incidents(f: &mut Frame, area: Rect, app: &App) {
 /// Every field of an incident.
 pub fn incident(f: &mut Frame, area: Rect, app: &App, context: &str, id: &str, scroll: u16) {
     let mut lines = vec![kv(app, "context", context)];
-    match crate::tui::oncall::find_incident(app, context, id) {
+    match crate::tui::features::oncall::find_incident(app, context, id) {
         Some(e) => {
             let v = serde_json::to_value(e).unwrap_or_default();
             flatten("", &v, &mut |k, val| lines.push(kv(app, k, val)));

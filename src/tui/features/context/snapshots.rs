@@ -1,15 +1,15 @@
 //! A context's state arriving: the list of contexts read again, a context's snapshot (re)loaded,
 //! event rows its follower delivered. What was delivered meanwhile is kept, once.
 
-use super::clamp_selections;
 use crate::state::events::EventRecord;
 use crate::tui::core::action::Effect;
 use crate::tui::core::app::App;
 use crate::tui::core::model::{ContextView, Snapshot};
+use crate::tui::update::selection::clamp_selections;
 
 /// The list of contexts was read again: each keeps what was loaded for it, and the shown tab
 /// stays shown.
-pub(super) fn contexts_loaded(app: &mut App, views: Vec<ContextView>) -> Vec<Effect> {
+pub(in crate::tui) fn contexts_loaded(app: &mut App, views: Vec<ContextView>) -> Vec<Effect> {
     let active = app.active_name();
     let mut old: Vec<_> = std::mem::take(&mut app.contexts);
     app.contexts = views
@@ -31,7 +31,7 @@ pub(super) fn contexts_loaded(app: &mut App, views: Vec<ContextView>) -> Vec<Eff
     Vec::new()
 }
 
-pub(super) fn loaded(app: &mut App, context: &str, mut snapshot: Snapshot) -> Vec<Effect> {
+pub(in crate::tui) fn loaded(app: &mut App, context: &str, mut snapshot: Snapshot) -> Vec<Effect> {
     if let Some(c) = app.ctx_by_name_mut(context) {
         // The load read the events before rows the follower has delivered since: keep those,
         // or a slow reload would take them off the pane until the next append.
@@ -55,12 +55,12 @@ pub(super) fn loaded(app: &mut App, context: &str, mut snapshot: Snapshot) -> Ve
 
 /// New rows of a context, oldest first: into its events (and the All tab); a critical failure
 /// in a tab not shown marks that tab.
-pub(super) fn events_appended(
+pub(in crate::tui) fn events_appended(
     app: &mut App,
     context: String,
     rows: Vec<EventRecord>,
 ) -> Vec<Effect> {
-    let fx = crate::tui::oncall::on_events(app, &context, &rows);
+    let fx = crate::tui::features::oncall::on_events(app, &context, &rows);
     let active = app.active_name() == context;
     if !active
         && let Some(r) = rows

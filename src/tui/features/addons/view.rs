@@ -7,10 +7,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph};
 
-use super::popup::centered;
 use crate::text::sanitize_inline;
 use crate::tui::core::app::App;
 use crate::tui::core::keymap::Cmd;
+use crate::tui::ui::popup::centered;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, name: &str, selected: usize) {
     let rows = app

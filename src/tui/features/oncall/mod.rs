@@ -4,15 +4,16 @@
 
 pub mod ack;
 pub mod model;
+pub mod view;
 
 use crossterm::event::KeyEvent;
 
-use super::core::action::{Effect, Op};
-use super::core::app::{App, FlashLevel, Form, FormKind, Overlay};
-use super::core::keymap::Cmd;
 use crate::ops::deploy::Common;
 use crate::state::events::EventRecord;
 use crate::state::incidents::{Entry, IncidentStatus};
+use crate::tui::core::action::{Effect, Op};
+use crate::tui::core::app::{App, FlashLevel, Form, FormKind, Overlay};
+use crate::tui::core::keymap::Cmd;
 
 pub use model::{ALL_KEPT, ContextEvent, OnCall, View, merge};
 
@@ -77,7 +78,7 @@ fn act_in(app: &mut App, context: &str) -> Vec<Effect> {
     let Some(i) = app.contexts.iter().position(|c| c.name == context) else {
         return Vec::new();
     };
-    let fx = super::update::switch::switch_context(app, i);
+    let fx = super::context::switch::switch_context(app, i);
     app.oncall.view = view;
     fx
 }
@@ -223,7 +224,7 @@ pub fn rollback_plan(app: &mut App, context: &str, r: &EventRecord) -> Vec<Effec
         common.targets = vec![target];
     }
     let mut fx = act_in(app, context);
-    fx.extend(super::update::request::request(
+    fx.extend(crate::tui::update::request::request(
         app,
         Op::Rollback { common, to: None },
     ));
@@ -250,7 +251,7 @@ fn logs(app: &mut App, context: &str, r: &EventRecord) -> Vec<Effect> {
         .filter(|t| !t.is_empty())
         .map(str::to_string);
     let mut fx = act_in(app, context);
-    fx.extend(super::update::request::request(
+    fx.extend(crate::tui::update::request::request(
         app,
         Op::Logs {
             app: name,
@@ -355,7 +356,7 @@ pub fn incident_action(app: &mut App, context: &str, e: &Entry, k: &KeyEvent) ->
     }
     if app.keymap.is(Cmd::Resolve, k) {
         let mut fx = act_in(app, context);
-        fx.extend(super::update::request::request(
+        fx.extend(crate::tui::update::request::request(
             app,
             Op::IncidentResolve {
                 id: e.id().to_string(),

@@ -4,13 +4,13 @@
 
 use std::path::Path;
 
-use super::request::policy_for;
 use crate::policy::guard::{self, ConfirmLevel, Decision, Frontend};
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, Confirm, FlashLevel, Form, Overlay};
+use crate::tui::update::request::policy_for;
 
 /// Offers to create the identity at `at` before the secret of `form` is set; the form waits.
-pub(super) fn offer(app: &mut App, mut form: Box<Form>, at: &Path) -> Vec<Effect> {
+pub(in crate::tui) fn offer(app: &mut App, mut form: Box<Form>, at: &Path) -> Vec<Effect> {
     let op = Op::VaultKeygen;
     let ctx = app.active_name();
     let policy = policy_for(app, &ctx, &op);
@@ -55,7 +55,7 @@ pub(super) fn offer(app: &mut App, mut form: Box<Form>, at: &Path) -> Vec<Effect
 }
 
 /// A confirmation was cancelled: a secret form waiting for the identity comes back.
-pub(super) fn cancelled(app: &mut App, op: &Op) {
+pub(in crate::tui) fn cancelled(app: &mut App, op: &Op) {
     app.flash(
         FlashLevel::Info,
         format!("{} cancelled", op.verb().command()),
@@ -69,7 +69,7 @@ pub(super) fn cancelled(app: &mut App, op: &Op) {
 
 /// `vault keygen` finished: the waiting secret form comes back (the outcome in the footer),
 /// or the outcome is shown in a view of its own.
-pub(super) fn done(app: &mut App, outcome: Result<Vec<String>, String>) -> Vec<Effect> {
+pub(in crate::tui) fn done(app: &mut App, outcome: Result<Vec<String>, String>) -> Vec<Effect> {
     let waiting = app.after_keygen.take();
     match (outcome, waiting) {
         (Ok(lines), Some(form)) => {

@@ -1,13 +1,13 @@
 //! The form that enables an si add-on: the pack and the optional overrides si takes, checked
 //! as the command line checks them.
 
-use super::fields::{choice, field};
 use crate::ops::addon::{EnableSpec, PACKS};
 use crate::tui::core::action::Op;
 use crate::tui::core::app::Form;
+use crate::tui::update::fields::{choice, field};
 
 /// The enable form's fields: the pack and the optional overrides si takes.
-pub(super) fn fields() -> Vec<crate::tui::core::app::Field> {
+pub(in crate::tui) fn fields() -> Vec<crate::tui::core::app::Field> {
     vec![
         choice(
             "pack",
@@ -23,7 +23,7 @@ pub(super) fn fields() -> Vec<crate::tui::core::app::Field> {
 }
 
 /// The op a submitted enable form asks for.
-pub(super) fn submit(app_name: &str, f: &Form) -> Result<Op, String> {
+pub(in crate::tui) fn submit(app_name: &str, f: &Form) -> Result<Op, String> {
     let opt = |label: &str| Some(f.value(label)).filter(|v| !v.is_empty());
     let spec = EnableSpec {
         app: app_name.to_string(),

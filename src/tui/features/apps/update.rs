@@ -1,18 +1,18 @@
 //! The Apps pane's commands: register, edit, remove, deploy, roll back, follow logs, the
 //! variables view and a secret's form, the add-ons view.
 
-use super::forms::form;
-use super::request::{
-    logs_unavailable, missing_context, request, request_unless, rollback_unavailable,
-};
-use super::selection::selected_app_name;
 use crate::ops::deploy::Common;
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, FlashLevel, FormKind, Overlay};
 use crate::tui::core::keymap::Cmd;
+use crate::tui::update::forms::form;
+use crate::tui::update::request::{
+    logs_unavailable, missing_context, request, request_unless, rollback_unavailable,
+};
+use crate::tui::update::selection::selected_app_name;
 
 /// An app command; `None` when `cmd` is not one.
-pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
+pub(in crate::tui) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
     let open = |app: &mut App, kind: FormKind| {
         app.overlay = Overlay::Form(Box::new(form(kind, app)));
         Vec::new()
@@ -24,7 +24,7 @@ pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
         Cmd::AddApp => open(app, FormKind::AddApp),
         Cmd::SetSecret => open(app, FormKind::SetSecret),
         Cmd::Addons => {
-            super::addons::open(app);
+            crate::tui::features::addons::update::open(app);
             Vec::new()
         }
         Cmd::EditApp | Cmd::RemoveApp | Cmd::Secrets | Cmd::Deploy | Cmd::Rollback | Cmd::Logs => {

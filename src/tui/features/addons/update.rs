@@ -4,15 +4,15 @@
 
 use crossterm::event::KeyEvent;
 
-use super::forms::form;
-use super::request::request;
-use super::view_keys::moved;
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, FlashLevel, FormKind, Overlay};
 use crate::tui::core::keymap::Cmd;
+use crate::tui::update::forms::form;
+use crate::tui::update::request::request;
+use crate::tui::update::view_keys::moved;
 
 /// Opens the add-ons view of the selected app.
-pub(super) fn open(app: &mut App) {
+pub(in crate::tui) fn open(app: &mut App) {
     match app.selected_app() {
         Some(a) => {
             app.overlay = Overlay::Addons {
@@ -25,7 +25,12 @@ pub(super) fn open(app: &mut App) {
 }
 
 /// A key in the add-ons view: move, enable (the add key), disable (the remove key), close.
-pub(super) fn key(app: &mut App, name: String, mut selected: usize, k: KeyEvent) -> Vec<Effect> {
+pub(in crate::tui) fn key(
+    app: &mut App,
+    name: String,
+    mut selected: usize,
+    k: KeyEvent,
+) -> Vec<Effect> {
     if app.keymap.is(Cmd::ViewClose, &k) {
         return Vec::new();
     }

@@ -1,28 +1,28 @@
 //! The console's side of STAGE-GBO: a staging context with a stage object shows an Instances
 //! pane, read from `stage status`, with clone/start/stop/reset going through the one guard.
 //! This file is the pure reducer (and the ops with the exact commands); its types are in
-//! [`model`], the work runs in [`effects`].
+//! [`model`], the work runs in [`effects`](crate::tui::stage::effects).
 
-pub mod effects;
 #[cfg(test)]
 mod effects_tests;
 pub mod model;
 #[cfg(test)]
 mod tests;
+pub mod view;
 
 pub use model::{StageAction, StageFx, StageMsg, StageOp, StageView, Stages};
 
-use super::core::action::{Effect, Op, Pane};
-use super::core::app::{App, FlashLevel, MenuItem};
-use super::core::keymap::Cmd;
 use crate::ops::stage::host::HostView;
 use crate::ops::stage::incus::Incus;
 use crate::ops::stage::status::StatusRow;
 use crate::ops::stage::{lifecycle, plan};
+use crate::tui::core::action::{Effect, Op, Pane};
+use crate::tui::core::app::{App, FlashLevel, MenuItem};
+use crate::tui::core::keymap::Cmd;
 
 impl StageMsg {
-    pub fn into_action(self) -> super::core::action::Action {
-        super::core::action::Action::Stage(self)
+    pub fn into_action(self) -> crate::tui::core::action::Action {
+        crate::tui::core::action::Action::Stage(self)
     }
 }
 
@@ -241,7 +241,7 @@ pub fn op_for(app: &App, action: StageAction, named: &[String]) -> Result<StageO
 
 fn request_action(app: &mut App, action: StageAction) -> Vec<Effect> {
     match op(app, action) {
-        Ok(op) => super::update::request::request(app, Op::Stage(op)),
+        Ok(op) => crate::tui::update::request::request(app, Op::Stage(op)),
         Err(why) => {
             app.flash(FlashLevel::Warn, why);
             Vec::new()

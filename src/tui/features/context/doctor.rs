@@ -7,7 +7,7 @@ use crate::tui::core::app::{App, DoctorState};
 /// How a tab's trouble from its doctor begins, so it can be told from other trouble.
 const DOCTOR_TROUBLE: &str = "doctor fails: ";
 
-pub(super) fn done(app: &mut App, context: String, report: DoctorReport) -> Vec<Effect> {
+pub(in crate::tui) fn done(app: &mut App, context: String, report: DoctorReport) -> Vec<Effect> {
     let active = app.active_name() == context;
     let blocking = report.blocking();
     let state = if !report.ok {

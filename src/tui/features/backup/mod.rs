@@ -2,19 +2,18 @@
 //! `v` verifies and `r` restores the selected backup, each an operation through the one
 //! guard, with the lines its confirmation shows built from the catalogue row (the restore
 //! dialog names the backup, its checksum, its age and the target). This file is the pure part;
-//! the work runs in [`effects`] through the same `ops::backup` functions as the CLI.
+//! the work runs in [`effects`](crate::tui::backup::effects) through the same `ops::backup` functions as the CLI.
 
-pub mod effects;
 pub mod model;
 
 pub use model::{BackupAction, BackupOp};
 
-use super::core::action::{Effect, Op, Pane};
-use super::core::app::{App, FlashLevel, MenuItem};
-use super::core::keymap::Cmd;
-use super::core::model::BackupRow;
 use crate::ops::backup::prune::Policy;
 use crate::state::clock;
+use crate::tui::core::action::{Effect, Op, Pane};
+use crate::tui::core::app::{App, FlashLevel, MenuItem};
+use crate::tui::core::keymap::Cmd;
+use crate::tui::core::model::BackupRow;
 
 fn age(app: &App, at: &str) -> String {
     clock::parse(at)
@@ -212,7 +211,7 @@ pub fn restore_op(app: &App, b: &BackupRow, target: Option<String>) -> Result<Ba
 
 fn request_op(app: &mut App, op: Result<BackupOp, String>) -> Vec<Effect> {
     match op {
-        Ok(op) => super::update::request::request(app, Op::Backup(op)),
+        Ok(op) => crate::tui::update::request::request(app, Op::Backup(op)),
         Err(why) => {
             app.flash(FlashLevel::Warn, why);
             Vec::new()

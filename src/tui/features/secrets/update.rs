@@ -3,16 +3,16 @@
 
 use crossterm::event::KeyEvent;
 
-use super::forms::form_with;
-use super::request::request;
-use super::view_keys::moved;
 use crate::ops::secrets::VarStatus;
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, FlashLevel, FormKind, Overlay};
 use crate::tui::core::keymap::Cmd;
+use crate::tui::update::forms::form_with;
+use crate::tui::update::request::request;
+use crate::tui::update::view_keys::moved;
 
 /// A key while the variables view is open (closing is the detail views' own).
-pub(super) fn key(
+pub(in crate::tui) fn key(
     app: &mut App,
     name: String,
     rows: Vec<VarStatus>,
@@ -67,7 +67,7 @@ pub(super) fn key(
 }
 
 /// An app's variables were listed: shown when their context still is.
-pub(super) fn listed(
+pub(in crate::tui) fn listed(
     app: &mut App,
     context: &str,
     name: String,

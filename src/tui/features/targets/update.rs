@@ -1,16 +1,16 @@
 //! The Targets pane's commands: check one or all, add, edit, remove, use, run a command on
 //! targets, install a key with a password (bootstrap); and a check's results arriving.
 
-use super::forms::form;
-use super::request::{missing_context, request};
-use super::selection::{all_target_names, selected_target_name};
 use crate::ops::target_check::CheckResult;
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, FlashLevel, FormKind, Overlay};
 use crate::tui::core::keymap::Cmd;
+use crate::tui::update::forms::form;
+use crate::tui::update::request::{missing_context, request};
+use crate::tui::update::selection::{all_target_names, selected_target_name};
 
 /// A target command; `None` when `cmd` is not one.
-pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
+pub(in crate::tui) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
     let open = |app: &mut App, kind: FormKind| {
         app.overlay = Overlay::Form(Box::new(form(kind, app)));
         Vec::new()
@@ -58,7 +58,11 @@ pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
 }
 
 /// A target check finished: the pane shows each target's last result.
-pub(super) fn checked(app: &mut App, context: &str, results: Vec<CheckResult>) -> Vec<Effect> {
+pub(in crate::tui) fn checked(
+    app: &mut App,
+    context: &str,
+    results: Vec<CheckResult>,
+) -> Vec<Effect> {
     if let Some(s) = app
         .ctx_by_name_mut(context)
         .and_then(|c| c.snapshot.as_mut())
@@ -74,7 +78,7 @@ pub(super) fn checked(app: &mut App, context: &str, results: Vec<CheckResult>) -
 
 /// Opens the bootstrap form for a target of the active context (`B`, `target bootstrap` in the
 /// palette); a target that is unknown or uses the local transport is said why instead.
-pub(super) fn open_bootstrap(app: &mut App, name: &str, public_key: &str) {
+pub(in crate::tui) fn open_bootstrap(app: &mut App, name: &str, public_key: &str) {
     let Some(t) = app
         .snapshot()
         .and_then(|s| s.targets.iter().find(|t| t.target.is(name)))
@@ -96,7 +100,7 @@ pub(super) fn open_bootstrap(app: &mut App, name: &str, public_key: &str) {
         );
         return;
     }
-    let mut f = super::forms::form_with(
+    let mut f = crate::tui::update::forms::form_with(
         FormKind::Bootstrap(t.name.to_string()),
         app,
         "public key",

@@ -1,15 +1,15 @@
 //! The context commands: switching tabs (by number, to the next or previous), creating a
 //! context, storing the shown one as current.
 
-use super::forms::form;
-use super::request::request;
 use super::switch::switch_context;
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, FormKind, Overlay};
 use crate::tui::core::keymap::Cmd;
+use crate::tui::update::forms::form;
+use crate::tui::update::request::request;
 
 /// A context command; `None` when `cmd` is not one.
-pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
+pub(in crate::tui) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
     const TABS: [Cmd; 9] = [
         Cmd::Context1,
         Cmd::Context2,

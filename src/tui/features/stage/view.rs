@@ -6,11 +6,11 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row};
 
-use super::panes::{block, empty, select, table, widest};
 use crate::text::{human_bytes, sanitize_inline};
 use crate::tui::core::action::Pane;
 use crate::tui::core::app::App;
-use crate::tui::stage::{self, StageView};
+use crate::tui::features::stage::{self, StageView};
+use crate::tui::ui::panes::{block, empty, select, table, widest};
 
 fn title_extra(app: &App, v: &StageView, rows: usize) -> String {
     let mut s = match v.config() {

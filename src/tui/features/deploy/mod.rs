@@ -1,0 +1,3 @@
+//! Deploys and rollbacks in the console: an app's release history, where a rollback is picked.
+
+pub mod history;

@@ -1,0 +1,4 @@
+//! The Targets pane: its commands (check, add, edit, remove, use, exec, bootstrap) and a check's
+//! results arriving.
+
+pub mod update;
