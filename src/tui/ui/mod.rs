@@ -1,12 +1,8 @@
 //! Drawing: a pure function of the console state (and the task logs it points at).
 
 pub mod banner;
-pub mod confirm;
-pub mod details;
-pub mod forms;
 pub mod layout;
 pub mod log;
-pub mod overlays;
 pub mod panes;
 pub mod popup;
 
@@ -19,6 +15,7 @@ use super::core::app::{App, FlashLevel};
 use super::core::pane::Pane;
 use super::features::oncall::view as oncall;
 use super::features::stage::view as instances;
+use super::overlays::view as overlays;
 use crate::tasks::TaskRunner;
 
 pub fn draw(f: &mut Frame, app: &App, runner: &TaskRunner) {

@@ -5,35 +5,28 @@
 //! history, secrets, add-ons) and per capability's commands (navigation, contexts, targets,
 //! apps, tasks); what effects deliver is sorted here.
 
-pub(crate) mod confirm;
-pub(crate) mod details;
-pub(crate) mod fields;
-pub(crate) mod form_submit;
-pub(crate) mod forms;
+pub(crate) mod commands;
 pub(crate) mod keys;
-pub(crate) mod menus;
 pub(crate) mod mouse;
 pub(crate) mod navigation;
-pub(crate) mod overlays;
-pub(crate) mod palette;
-pub(crate) mod paste;
-pub(crate) mod request;
 pub(crate) mod selection;
 pub(crate) mod tasks;
 pub(crate) mod view_keys;
 
-use super::core::action::{Action, Effect, Op};
+use super::core::action::{Action, Effect};
 use super::core::app::{App, FLASH_SHOWN_FOR, FlashLevel, Overlay};
 use super::features::context::{doctor, snapshots};
 use super::features::secrets::{keygen, update as secrets};
 use super::features::targets::update as targets;
+use super::overlays::confirm::update as confirm;
+use super::overlays::forms::paste;
 
 #[cfg(test)]
-pub use forms::CONTEXT_TYPES;
+pub use super::overlays::forms::update::CONTEXT_TYPES;
 
 pub use super::features::context::switch::{context_tasks, switch_to};
-pub use keys::command;
-pub use request::request;
+pub use super::overlays::confirm::request::request;
+pub use commands::command;
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
@@ -129,14 +122,4 @@ fn state_changed(app: &mut App, action: Action) {
         // nothing to expire.
         _ => {}
     }
-}
-
-/// The confirmation lines of an op about to run: what, how dangerous, then its plan.
-pub(in crate::tui) fn plan_lines(op: &Op) -> Vec<String> {
-    let verb = op.verb();
-    let mut lines = vec![format!("{} · {}", verb.command(), verb.danger().as_str())];
-    if let Op::Apply(p) = op {
-        lines.extend(p.0.lines());
-    }
-    lines
 }

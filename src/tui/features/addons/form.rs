@@ -4,7 +4,7 @@
 use crate::ops::addon::{EnableSpec, PACKS};
 use crate::tui::core::action::Op;
 use crate::tui::core::app::Form;
-use crate::tui::update::fields::{choice, field};
+use crate::tui::overlays::forms::fields::{choice, field};
 
 /// The enable form's fields: the pack and the optional overrides si takes.
 pub(in crate::tui) fn fields() -> Vec<crate::tui::core::app::Field> {

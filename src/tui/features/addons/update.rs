@@ -7,8 +7,8 @@ use crossterm::event::KeyEvent;
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, FlashLevel, FormKind, Overlay};
 use crate::tui::core::keymap::Cmd;
-use crate::tui::update::forms::form;
-use crate::tui::update::request::request;
+use crate::tui::overlays::confirm::request::request;
+use crate::tui::overlays::forms::update::form;
 use crate::tui::update::view_keys::moved;
 
 /// Opens the add-ons view of the selected app.

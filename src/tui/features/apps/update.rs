@@ -5,10 +5,10 @@ use crate::ops::deploy::Common;
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, FlashLevel, FormKind, Overlay};
 use crate::tui::core::keymap::Cmd;
-use crate::tui::update::forms::form;
-use crate::tui::update::request::{
+use crate::tui::overlays::confirm::request::{
     logs_unavailable, missing_context, request, request_unless, rollback_unavailable,
 };
+use crate::tui::overlays::forms::update::form;
 use crate::tui::update::selection::selected_app_name;
 
 /// An app command; `None` when `cmd` is not one.

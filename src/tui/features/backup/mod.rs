@@ -211,7 +211,7 @@ pub fn restore_op(app: &App, b: &BackupRow, target: Option<String>) -> Result<Ba
 
 fn request_op(app: &mut App, op: Result<BackupOp, String>) -> Vec<Effect> {
     match op {
-        Ok(op) => crate::tui::update::request::request(app, Op::Backup(op)),
+        Ok(op) => crate::tui::overlays::confirm::request::request(app, Op::Backup(op)),
         Err(why) => {
             app.flash(FlashLevel::Warn, why);
             Vec::new()

@@ -5,8 +5,8 @@ use super::switch::switch_context;
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, FormKind, Overlay};
 use crate::tui::core::keymap::Cmd;
-use crate::tui::update::forms::form;
-use crate::tui::update::request::request;
+use crate::tui::overlays::confirm::request::request;
+use crate::tui::overlays::forms::update::form;
 
 /// A context command; `None` when `cmd` is not one.
 pub(in crate::tui) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {

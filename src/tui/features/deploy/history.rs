@@ -7,7 +7,7 @@ use crate::ops::deploy::Common;
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, History, Overlay};
 use crate::tui::core::keymap::Cmd;
-use crate::tui::update::request::request_unless;
+use crate::tui::overlays::confirm::request::request_unless;
 use crate::tui::update::view_keys::moved;
 
 /// A key while the release history is open (closing is the detail views' own).

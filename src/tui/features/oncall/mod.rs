@@ -224,7 +224,7 @@ pub fn rollback_plan(app: &mut App, context: &str, r: &EventRecord) -> Vec<Effec
         common.targets = vec![target];
     }
     let mut fx = act_in(app, context);
-    fx.extend(crate::tui::update::request::request(
+    fx.extend(crate::tui::overlays::confirm::request::request(
         app,
         Op::Rollback { common, to: None },
     ));
@@ -251,7 +251,7 @@ fn logs(app: &mut App, context: &str, r: &EventRecord) -> Vec<Effect> {
         .filter(|t| !t.is_empty())
         .map(str::to_string);
     let mut fx = act_in(app, context);
-    fx.extend(crate::tui::update::request::request(
+    fx.extend(crate::tui::overlays::confirm::request::request(
         app,
         Op::Logs {
             app: name,
@@ -356,7 +356,7 @@ pub fn incident_action(app: &mut App, context: &str, e: &Entry, k: &KeyEvent) ->
     }
     if app.keymap.is(Cmd::Resolve, k) {
         let mut fx = act_in(app, context);
-        fx.extend(crate::tui::update::request::request(
+        fx.extend(crate::tui::overlays::confirm::request::request(
             app,
             Op::IncidentResolve {
                 id: e.id().to_string(),

@@ -12,8 +12,8 @@ use crate::tui::core::app::App;
 use crate::tui::core::keymap::Cmd;
 use crate::tui::core::theme::tone_color;
 use crate::tui::features::oncall::View;
+use crate::tui::overlays::details::view::{kv, scrolled_text};
 use crate::tui::ui::banner::marker;
-use crate::tui::ui::details::{kv, scrolled_text};
 use crate::tui::ui::panes::{age, empty, event_detail, fit};
 
 fn context_style(app: &App, name: &str) -> (Style, String) {

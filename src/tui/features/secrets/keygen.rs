@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::policy::guard::{self, ConfirmLevel, Decision, Frontend};
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, Confirm, FlashLevel, Form, Overlay};
-use crate::tui::update::request::policy_for;
+use crate::tui::overlays::confirm::request::policy_for;
 
 /// Offers to create the identity at `at` before the secret of `form` is set; the form waits.
 pub(in crate::tui) fn offer(app: &mut App, mut form: Box<Form>, at: &Path) -> Vec<Effect> {

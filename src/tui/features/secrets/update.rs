@@ -7,8 +7,8 @@ use crate::ops::secrets::VarStatus;
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, FlashLevel, FormKind, Overlay};
 use crate::tui::core::keymap::Cmd;
-use crate::tui::update::forms::form_with;
-use crate::tui::update::request::request;
+use crate::tui::overlays::confirm::request::request;
+use crate::tui::overlays::forms::update::form_with;
 use crate::tui::update::view_keys::moved;
 
 /// A key while the variables view is open (closing is the detail views' own).

@@ -241,7 +241,7 @@ pub fn op_for(app: &App, action: StageAction, named: &[String]) -> Result<StageO
 
 fn request_action(app: &mut App, action: StageAction) -> Vec<Effect> {
     match op(app, action) {
-        Ok(op) => crate::tui::update::request::request(app, Op::Stage(op)),
+        Ok(op) => crate::tui::overlays::confirm::request::request(app, Op::Stage(op)),
         Err(why) => {
             app.flash(FlashLevel::Warn, why);
             Vec::new()

@@ -5,8 +5,8 @@ use crate::ops::target_check::CheckResult;
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, FlashLevel, FormKind, Overlay};
 use crate::tui::core::keymap::Cmd;
-use crate::tui::update::forms::form;
-use crate::tui::update::request::{missing_context, request};
+use crate::tui::overlays::confirm::request::{missing_context, request};
+use crate::tui::overlays::forms::update::form;
 use crate::tui::update::selection::{all_target_names, selected_target_name};
 
 /// A target command; `None` when `cmd` is not one.
@@ -100,7 +100,7 @@ pub(in crate::tui) fn open_bootstrap(app: &mut App, name: &str, public_key: &str
         );
         return;
     }
-    let mut f = crate::tui::update::forms::form_with(
+    let mut f = crate::tui::overlays::forms::update::form_with(
         FormKind::Bootstrap(t.name.to_string()),
         app,
         "public key",

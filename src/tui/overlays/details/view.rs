@@ -8,13 +8,13 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::popup::centered;
 use crate::ops::secrets::VarStatus;
 use crate::ops::target_check;
 use crate::state::events::EventRecord;
 use crate::text::sanitize_inline;
 use crate::tui::core::app::{App, History};
 use crate::tui::core::keymap::Cmd;
+use crate::tui::ui::popup::centered;
 
 fn popup<'a>(app: &App, title: String) -> Block<'a> {
     Block::bordered()

@@ -10,8 +10,8 @@ use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph};
 
 use ratatui_textarea::TextArea;
 
-use super::popup::{centered, popup};
 use crate::tui::core::app::{App, MenuItem, Overlay};
+use crate::tui::ui::popup::{centered, popup};
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     match &app.overlay {
@@ -24,28 +24,32 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             items,
             selected,
         } => menu(f, area, app, title, items, *selected),
-        Overlay::Confirm(c) => super::confirm::render(f, area, app, c),
-        Overlay::Form(form) => super::forms::render(f, area, app, form),
-        Overlay::Event { record, scroll } => super::details::event(f, area, app, record, *scroll),
+        Overlay::Confirm(c) => super::confirm::view::render(f, area, app, c),
+        Overlay::Form(form) => super::forms::view::render(f, area, app, form),
+        Overlay::Event { record, scroll } => {
+            super::details::view::event(f, area, app, record, *scroll)
+        }
         Overlay::Incident {
             context,
             id,
             scroll,
         } => crate::tui::features::oncall::view::incident(f, area, app, context, id, *scroll),
-        Overlay::History(h) => super::details::history(f, area, app, h),
-        Overlay::Target { name, scroll } => super::details::target(f, area, app, name, *scroll),
+        Overlay::History(h) => super::details::view::history(f, area, app, h),
+        Overlay::Target { name, scroll } => {
+            super::details::view::target(f, area, app, name, *scroll)
+        }
         Overlay::Info {
             title,
             lines,
             scroll,
-        } => super::details::info(f, area, app, title, lines, *scroll),
+        } => super::details::view::info(f, area, app, title, lines, *scroll),
         Overlay::Secrets {
             app: name,
             rows,
             selected,
-        } => super::details::secrets(f, area, app, name, rows, *selected),
+        } => super::details::view::secrets(f, area, app, name, rows, *selected),
         Overlay::Doctor { context, scroll } => {
-            super::details::doctor(f, area, app, context, *scroll)
+            super::details::view::doctor(f, area, app, context, *scroll)
         }
         Overlay::Addons {
             app: name,

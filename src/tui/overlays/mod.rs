@@ -2,18 +2,25 @@
 //! action menu and the filter bar; the confirmation dialog, forms, the palette and the detail
 //! views have files of their own. Every key here is a keymap command of the overlay's scope.
 
+pub mod confirm;
+pub mod details;
+pub mod forms;
+pub mod menus;
+pub mod palette;
+pub mod view;
+
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use super::request::request;
-use super::selection::clamp_selections;
+use self::confirm::request::request;
+use super::update::selection::clamp_selections;
 use crate::tui::core::action::{Effect, Pane};
 use crate::tui::core::app::{App, FlashLevel, MenuItem, Overlay};
 use crate::tui::core::keymap::Cmd;
 
 pub(in crate::tui) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let overlay = std::mem::replace(&mut app.overlay, Overlay::None);
-    let overlay = match super::details::detail_key(app, overlay, k) {
+    let overlay = match self::details::update::detail_key(app, overlay, k) {
         Some(fx) => return fx,
         None => std::mem::replace(&mut app.overlay, Overlay::None),
     };
@@ -29,10 +36,10 @@ pub(in crate::tui) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             items,
             selected,
         } => menu_key(app, title, items, selected, &k),
-        Overlay::Confirm(c) => super::confirm::key(app, c, k),
-        Overlay::Form(f) => super::forms::form_key(app, f, k),
+        Overlay::Confirm(c) => self::confirm::update::key(app, c, k),
+        Overlay::Form(f) => self::forms::update::form_key(app, f, k),
         Overlay::Filter { pane, input } => filter_key(app, pane, input, k),
-        Overlay::Palette { input, .. } => super::palette::palette_key(app, input, k),
+        Overlay::Palette { input, .. } => self::palette::update::palette_key(app, input, k),
         // Owned by details.rs, handled above.
         Overlay::Event { .. }
         | Overlay::History(_)

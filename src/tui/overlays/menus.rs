@@ -1,13 +1,13 @@
 //! The action menu (`Enter`): what can be done with the selection, with disabled entries
 //! saying why.
 
-use super::request::{logs_unavailable, no_context_reason, rollback_unavailable};
-use super::selection::all_target_names;
+use super::confirm::request::{logs_unavailable, no_context_reason, rollback_unavailable};
 use crate::ops::deploy::Common;
 use crate::policy::guard::Danger;
 use crate::tui::core::action::{Op, Pane};
 use crate::tui::core::app::{App, MenuItem, Overlay};
 use crate::tui::core::keymap::Cmd;
+use crate::tui::update::selection::all_target_names;
 
 pub(in crate::tui) fn open_menu(app: &mut App) {
     let mut items: Vec<MenuItem> = Vec::new();

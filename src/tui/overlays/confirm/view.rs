@@ -8,10 +8,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::popup::centered;
 use crate::policy::guard::ConfirmLevel;
 use crate::tui::core::app::{App, Confirm};
 use crate::tui::core::theme::tone_color;
+use crate::tui::ui::popup::centered;
 
 /// The confirmation dialog's width on a screen `screen_width` wide.
 fn confirm_width(screen_width: u16) -> u16 {

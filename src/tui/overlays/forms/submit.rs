@@ -1,7 +1,6 @@
 //! What a submitted form asks for: the op built from its fields, with the same checks as the
 //! command line, or what is wrong (the form stays, with what was typed).
 
-use super::selection::all_target_names;
 use crate::ops::apps::AppSpec;
 use crate::ops::secrets::SecretValue;
 use crate::ops::targets::NewTarget;
@@ -9,6 +8,7 @@ use crate::remote::fanout::Strategy;
 use crate::state::names;
 use crate::tui::core::action::Op;
 use crate::tui::core::app::{App, Field, Form, FormKind};
+use crate::tui::update::selection::all_target_names;
 
 /// Builds the op a submitted form asks for, or says what is wrong.
 pub(in crate::tui) fn submit_form(app: &App, f: &Form) -> Result<Op, String> {

@@ -1,7 +1,7 @@
 //! How a form's fields take the focus and print themselves: text a field holds is selected
 //! when it takes the focus (typing replaces it), a masked field never prints what was typed.
 
-use super::core::app::{Field, FieldKind, Form};
+use crate::tui::core::app::{Field, FieldKind, Form};
 
 impl Form {
     /// Moves the focus to field `i`; text it already holds is selected, so what is typed

@@ -5,11 +5,11 @@
 use crossterm::event::KeyEvent;
 
 use super::fields::{choice, field, masked, pick, toggle};
-use super::request::request;
-use super::selection::all_target_names;
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, Field, FieldKind, Form, FormKind, Overlay, new_input};
 use crate::tui::core::keymap::{Cmd, Keymap};
+use crate::tui::overlays::confirm::request::request;
+use crate::tui::update::selection::all_target_names;
 
 /// The context types offered by the context form (any other type can be typed headless).
 pub const CONTEXT_TYPES: [&str; 5] = [
@@ -300,7 +300,7 @@ pub(in crate::tui) fn form_key(app: &mut App, mut f: Box<Form>, k: KeyEvent) -> 
         Some(Cmd::FormNext) => f.focus_on((f.focus + 1).min(last)),
         Some(Cmd::FormPrev) => f.focus_on(f.focus.saturating_sub(1)),
         Some(_) if f.focus < last => f.focus_on(f.focus + 1),
-        Some(_) => match super::form_submit::submit_form(app, &f) {
+        Some(_) => match super::submit::submit_form(app, &f) {
             Ok(op) => return submitted(app, f, op),
             Err(e) => f.error = Some(e),
         },

@@ -43,7 +43,7 @@ pub(in crate::tui) fn open(
     // Never one keystroke: even where the guard asks nothing, the plan is shown and waits for
     // y.
     let level = confirm.unwrap_or(ConfirmLevel::Yes).max(ConfirmLevel::Yes);
-    let lines = super::plan_lines(&op);
+    let lines = plan_lines(&op);
     app.overlay = Overlay::Confirm(Box::new(Confirm::new(
         op,
         plan.context.clone(),
@@ -84,7 +84,7 @@ pub(in crate::tui) fn key(app: &mut App, mut c: Box<Confirm>, k: KeyEvent) -> Ve
             _ => 10,
         };
         // Wrapped as drawn: every piece of a long line can be scrolled to.
-        let drawn = crate::tui::ui::confirm::confirm_lines(&c.lines, app.size.0);
+        let drawn = crate::tui::overlays::confirm::view::confirm_lines(&c.lines, app.size.0);
         let max = drawn.len().saturating_sub(1) as i32;
         c.scroll = (c.scroll as i32 + step).clamp(0, max) as u16;
         app.overlay = Overlay::Confirm(c);
@@ -186,7 +186,17 @@ fn set_health_timeout(c: &mut Confirm, text: &str) -> Result<(), String> {
         let mut plan = (*p.0).clone();
         plan.health.timeout = d;
         c.op = Op::Apply(Planned(std::sync::Arc::new(plan)));
-        c.lines = super::plan_lines(&c.op);
+        c.lines = plan_lines(&c.op);
     }
     Ok(())
+}
+
+/// The confirmation lines of an op about to run: what, how dangerous, then its plan.
+fn plan_lines(op: &Op) -> Vec<String> {
+    let verb = op.verb();
+    let mut lines = vec![format!("{} · {}", verb.command(), verb.danger().as_str())];
+    if let Op::Apply(p) = op {
+        lines.extend(p.0.lines());
+    }
+    lines
 }

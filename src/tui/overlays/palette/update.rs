@@ -4,11 +4,13 @@
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use super::super::palette::{self, PaletteCmd};
-use super::{command, request, switch_to};
 use crate::tui::core::action::Effect;
 use crate::tui::core::app::{App, Overlay, new_input};
 use crate::tui::core::keymap::Cmd;
+use crate::tui::features::context::switch::switch_to;
+use crate::tui::overlays::confirm::request::request;
+use crate::tui::palette::{self, PaletteCmd};
+use crate::tui::update::commands::command;
 
 /// A key while the palette is open.
 pub(in crate::tui) fn palette_key(
@@ -58,7 +60,7 @@ pub(in crate::tui) fn palette_key(
                 Ok(PaletteCmd::Switch(name)) => switch_to(app, &name),
                 Ok(PaletteCmd::Cmd(c)) => command(app, c),
                 Ok(PaletteCmd::SecretForm { app: a, name }) => {
-                    let mut f = super::forms::form_with(
+                    let mut f = crate::tui::overlays::forms::update::form_with(
                         crate::tui::core::app::FormKind::SetSecret,
                         app,
                         "name",

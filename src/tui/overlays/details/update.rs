@@ -4,15 +4,15 @@
 
 use crossterm::event::KeyEvent;
 
-use super::forms::form;
-use super::request::request;
-use super::view_keys::scrolled;
 use crate::state::events::EventRecord;
 use crate::text::human_duration;
 use crate::tui::core::action::{Effect, Op, Pane};
 use crate::tui::core::app::{App, FlashLevel, FormKind, History, Overlay};
 use crate::tui::core::keymap::Cmd;
 use crate::tui::features::oncall;
+use crate::tui::overlays::confirm::request::request;
+use crate::tui::overlays::forms::update::form;
+use crate::tui::update::view_keys::scrolled;
 
 /// Opens the detail of the focused pane's selection.
 pub(in crate::tui) fn open(app: &mut App) {
@@ -95,7 +95,7 @@ pub(in crate::tui) fn open(app: &mut App) {
             None => app.flash(FlashLevel::Info, "no backup selected"),
         },
         // An instance's detail is what can be done with it: its action menu.
-        Pane::Instances => super::menus::open_menu(app),
+        Pane::Instances => crate::tui::overlays::menus::open_menu(app),
         Pane::Log => {
             let task = app
                 .log

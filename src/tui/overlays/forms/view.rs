@@ -7,8 +7,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::popup::centered;
 use crate::tui::core::app::{App, Field, FieldKind, Form, FormKind};
+use crate::tui::ui::popup::centered;
 
 fn title(app: &App, form: &Form) -> String {
     let ctx = app.active_name();

@@ -1,0 +1,3 @@
+//! The `:` palette's keys (what a line means is `tui/palette.rs`).
+
+pub mod update;
