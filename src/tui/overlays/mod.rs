@@ -1,10 +1,11 @@
-//! Keys while an overlay is open: which overlay has the key, then help, the quit question, the
-//! action menu and the filter bar; the confirmation dialog, forms, the palette and the detail
-//! views have files of their own. Every key here is a keymap command of the overlay's scope.
+//! Keys while an overlay is open: which overlay has the key, then the quit question, the
+//! action menu and the filter bar; help, the confirmation dialog, forms, the palette and the
+//! detail views have files of their own. Every key here is a keymap command of the overlay's scope.
 
 pub mod confirm;
 pub mod details;
 pub mod forms;
+pub mod help;
 pub mod menus;
 pub mod palette;
 pub mod view;
@@ -27,7 +28,7 @@ pub(in crate::tui) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match overlay {
         Overlay::None => Vec::new(),
         Overlay::Help { scroll } => {
-            help_key(app, scroll, &k);
+            help::key(app, scroll, &k);
             Vec::new()
         }
         Overlay::QuitConfirm { running } => quit_key(app, running, &k),
@@ -53,24 +54,6 @@ pub(in crate::tui) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             selected,
         } => crate::tui::features::addons::update::key(app, name, selected, k),
     }
-}
-
-/// Help scrolls; any other key closes it.
-fn help_key(app: &mut App, scroll: u16, k: &KeyEvent) {
-    let scrolls = [
-        Cmd::ViewDown,
-        Cmd::ViewUp,
-        Cmd::ViewPageDown,
-        Cmd::ViewPageUp,
-    ];
-    let scroll = match app.keymap.which(&scrolls, k, false) {
-        Some(Cmd::ViewDown) => scroll + 1,
-        Some(Cmd::ViewUp) => scroll.saturating_sub(1),
-        Some(Cmd::ViewPageDown) => scroll + 10,
-        Some(Cmd::ViewPageUp) => scroll.saturating_sub(10),
-        _ => return,
-    };
-    app.overlay = Overlay::Help { scroll };
 }
 
 /// Quit with tasks running: yes cancels them and quits, no stays; other keys keep asking.

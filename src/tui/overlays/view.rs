@@ -1,5 +1,5 @@
-//! Dialogs drawn over the panes: which overlay is drawn where, and help, the palette, the
-//! filter bar, the action menu and the quit question; the confirmation dialog, forms and the
+//! Dialogs drawn over the panes: which overlay is drawn where, and the palette, the filter
+//! bar, the action menu and the quit question; help, the confirmation dialog, forms and the
 //! detail views have files of their own.
 
 use ratatui::Frame;
@@ -16,7 +16,7 @@ use crate::tui::ui::popup::{centered, popup};
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     match &app.overlay {
         Overlay::None => {}
-        Overlay::Help { scroll } => help(f, area, app, *scroll),
+        Overlay::Help { scroll } => super::help::render(f, area, app, *scroll),
         Overlay::Palette { input, message } => palette(f, area, app, input, message),
         Overlay::Filter { pane, input } => filter(f, area, app, *pane, input),
         Overlay::Menu {
@@ -188,75 +188,4 @@ fn input_bar(
     t.set_block(popup(app, title));
     f.render_widget(&t, r);
     r
-}
-
-fn help(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
-    let r = centered(area, 86, area.height.saturating_sub(2));
-    f.render_widget(Clear, r);
-    let mut lines: Vec<Line> = Vec::new();
-    for w in &app.warnings {
-        lines.push(Line::from(Span::styled(
-            format!("⚠ {w}"),
-            app.theme.fg(app.theme.warning),
-        )));
-    }
-    if !app.warnings.is_empty() {
-        lines.push(Line::from(""));
-    }
-    for (group, entries) in app.keymap.help() {
-        lines.push(Line::from(Span::styled(
-            group.to_uppercase(),
-            Style::default().add_modifier(Modifier::BOLD),
-        )));
-        for (keys, desc) in entries {
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("  {keys:<16}"),
-                    app.theme.fg(app.theme.border_focus),
-                ),
-                Span::raw(desc),
-            ]));
-        }
-        lines.push(Line::from(""));
-    }
-    let bold = Style::default().add_modifier(Modifier::BOLD);
-    let entry = |k: &str, d: &str| {
-        Line::from(vec![
-            Span::styled(format!("  {k:<16}"), app.theme.fg(app.theme.border_focus)),
-            Span::raw(d.to_string()),
-        ])
-    };
-    lines.push(Line::from(Span::styled("MOUSE", bold)));
-    lines.push(entry(
-        "click",
-        "focus a pane and select the row under the pointer",
-    ));
-    lines.push(entry("click a tab", "switch to that context"));
-    lines.push(entry("wheel", "scroll the pane under the pointer"));
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled("ESC", bold)));
-    lines.push(entry(
-        "Esc",
-        "close a dialog, view or input (a confirmation: cancel); clear the pane's filter",
-    ));
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled("KEYMAP FILE", bold)));
-    lines.push(Line::from(format!(
-        "  {}",
-        app.keymap_path
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "(no config directory found)".into())
-    )));
-    lines.push(Line::from(Span::styled(
-        "  a JSON object of command → keys, e.g. {\"quit\": [\"ctrl-q\"]}; it replaces the keys of the commands it names",
-        app.theme.fg(app.theme.dim),
-    )));
-    f.render_widget(
-        Paragraph::new(lines).scroll((scroll, 0)).block(popup(
-            app,
-            " Help — ↑/↓ scroll · any other key closes ".into(),
-        )),
-        r,
-    );
 }

@@ -13,6 +13,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::core::app::{App, FlashLevel};
 use super::core::pane::Pane;
+use super::features;
 use super::features::oncall::view as oncall;
 use super::features::stage::view as instances;
 use super::overlays::view as overlays;
@@ -74,10 +75,10 @@ fn draw_widgets(f: &mut Frame, app: &App, runner: &TaskRunner) {
     }
     for (pane, rect) in &l.panes {
         match pane {
-            Pane::Targets => panes::render_targets(f, *rect, app),
-            Pane::Apps => panes::render_apps(f, *rect, app),
-            Pane::Events => panes::render_events(f, *rect, app),
-            Pane::Backups => panes::render_backups(f, *rect, app),
+            Pane::Targets => features::targets::view::render_targets(f, *rect, app),
+            Pane::Apps => features::apps::view::render_apps(f, *rect, app),
+            Pane::Events => features::context::events::render_events(f, *rect, app),
+            Pane::Backups => features::backup::view::render_backups(f, *rect, app),
             Pane::Instances => instances::render(f, *rect, app),
             Pane::Log => log::render(f, *rect, app, runner),
         }

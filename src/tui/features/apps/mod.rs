@@ -2,3 +2,4 @@
 //! add-ons).
 
 pub mod update;
+pub mod view;

@@ -5,6 +5,7 @@
 //! the work runs in [`effects`](crate::tui::backup::effects) through the same `ops::backup` functions as the CLI.
 
 pub mod model;
+pub mod view;
 
 pub use model::{BackupAction, BackupOp};
 

@@ -2,6 +2,7 @@
 //! doctor report arriving.
 
 pub mod doctor;
+pub mod events;
 pub mod snapshots;
 pub mod switch;
 pub mod update;

@@ -2,3 +2,4 @@
 //! results arriving.
 
 pub mod update;
+pub mod view;
