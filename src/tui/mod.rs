@@ -1,6 +1,6 @@
 //! The full-screen console. One event loop (`event_loop.rs`): terminal input, task output,
 //! async results and file notifications from the state root (a poll where there are none,
-//! `sources.rs`) become Actions that feed a pure reducer; effects run outside it; the screen is
+//! `sources/`) become Actions that feed a pure reducer; effects run outside it; the screen is
 //! redrawn only when something changed, at most once per frame interval.
 
 pub mod core;

@@ -1,9 +1,10 @@
 //! The reducer: `update(&mut App, Action) -> Vec<Effect>`. Pure: it reads and changes the
 //! console state and returns the work to do; it never touches files, SSH or the terminal.
-//! Every operation goes through [`request`], which asks the one guard. One file per kind of
-//! input (keys, the mouse, pastes), per overlay (confirm, forms, menus, the palette, details,
-//! history, secrets, add-ons) and per capability's commands (navigation, contexts, targets,
-//! apps, tasks); what effects deliver is sorted here.
+//! Every operation goes through [`request`], which asks the one guard. This folder is the
+//! dispatcher: an Action goes to the capability (`features/`) or overlay (`overlays/`) it is
+//! for; keys are routed here (`keys.rs`), the named commands run here (`commands.rs`), and
+//! the mouse, moving between panes and rows and the task log's commands stay here; what
+//! effects deliver is sorted here.
 
 pub(crate) mod commands;
 pub(crate) mod keys;

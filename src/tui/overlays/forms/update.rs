@@ -1,5 +1,5 @@
 //! Forms: which fields each kind has, and their keys (the op a submitted form asks for is
-//! `form_submit.rs`, the field types `fields.rs`). Text fields take typing; a choice moves
+//! `submit.rs`, the field types `fields.rs`). Text fields take typing; a choice moves
 //! with ←/→, a pick list ticks with Space, a masked field never shows what is typed.
 
 use crossterm::event::KeyEvent;
