@@ -2,7 +2,8 @@
 //! `v` verifies and `r` restores the selected backup, each an operation through the one
 //! guard, with the lines its confirmation shows built from the catalogue row (the restore
 //! dialog names the backup, its checksum, its age and the target). This file is the pure part;
-//! the work runs in [`effects`](crate::tui::backup::effects) through the same `ops::backup` functions as the CLI.
+//! the work runs in [`effects`](crate::tui::backup::effects) through the same `ops::backup`
+//! functions as the CLI.
 
 pub mod model;
 pub mod view;
