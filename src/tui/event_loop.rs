@@ -14,11 +14,11 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::action::{Action, Effect};
-use super::app::{App, TaskSummary};
+use super::core::action::{Action, Effect};
+use super::core::app::{App, TaskSummary};
 use super::sources::StateWatch;
-use super::terminal::QuitSignals;
-use super::{effects, input, ui, update};
+use super::sources::terminal::QuitSignals;
+use super::{effects, sources::input, ui, update};
 use crate::state::StateRoot;
 use crate::tasks::TaskRunner;
 

@@ -6,10 +6,10 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
-use super::action::Pane;
-use super::app::{App, FlashLevel, load_contexts, load_snapshot};
-use super::keymap::Keymap;
-use super::theme::Theme;
+use super::core::action::Pane;
+use super::core::app::{App, FlashLevel, load_contexts, load_snapshot};
+use super::core::keymap::Keymap;
+use super::core::theme::Theme;
 use crate::state::StateRoot;
 use crate::tasks::{TaskMeta, TaskRunner};
 

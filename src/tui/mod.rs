@@ -1,28 +1,16 @@
 //! The full-screen console. One event loop (`event_loop.rs`): terminal input, task output,
 //! async results and file notifications from the state root (a poll where there are none,
-//! `sources.rs`) become Actions that feed a pure reducer; effects run outside it; the screen is
+//! `sources/`) become Actions that feed a pure reducer; effects run outside it; the screen is
 //! redrawn only when something changed, at most once per frame interval.
 
-pub mod action;
-pub mod app;
-pub mod backup;
+pub mod core;
 pub mod effects;
 mod event_loop;
-mod form_field;
-pub mod input;
-pub mod keymap;
-pub mod model;
-pub mod oncall;
-pub mod op;
-pub mod palette;
-pub mod pane;
+pub mod features;
+pub mod overlays;
 mod sources;
-pub mod stage;
-mod terminal;
-pub mod theme;
 pub mod ui;
 pub mod update;
-pub mod watch;
 
 #[cfg(test)]
 mod inert_tests;
@@ -32,17 +20,19 @@ mod tests;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use action::Effect;
-use app::{App, FlashLevel};
-use keymap::Keymap;
-use model::{load_contexts, load_snapshot};
-use theme::Theme;
+use self::core::action::{self, Effect};
+use self::core::app::{App, FlashLevel};
+use self::core::keymap::Keymap;
+use self::core::model::{load_contexts, load_snapshot};
+use self::core::theme::Theme;
 
 use crate::dirs::AppDirs;
 use crate::state::{StateRoot, events};
 use crate::tasks::TaskRunner;
 
-pub use terminal::restore_terminal;
+use sources::terminal;
+
+pub use sources::terminal::restore_terminal;
 
 pub struct ConsoleOptions {
     /// When the process started, for the first-frame figure in the log.

@@ -2,42 +2,26 @@
 //! functions the headless CLI calls, see `run.rs`), views (secret list, doctor report),
 //! loads, doctor runs, audit rows for refusals.
 
-mod bootstrap;
-mod deploy;
-mod oncall;
+pub(crate) mod env;
 mod run;
+
+pub use env::Env;
+pub(crate) use env::off_thread;
+pub(in crate::tui) use env::{run_doctor, show_info};
 #[cfg(test)]
 mod tests;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Map;
-use tokio::sync::mpsc::UnboundedSender;
 
-use super::action::{Action, Effect, Op};
-use super::app::App;
-use super::model::load_snapshot;
+use super::core::action::{Action, Effect, Op};
+use super::core::app::App;
+use super::core::model::load_snapshot;
+use super::features::deploy::effects as deploy;
+use super::features::oncall::effects as oncall;
 use crate::ops;
-use crate::policy::doctor;
-use crate::remote::pool::Pool;
-use crate::state::StateRoot;
-use crate::tasks::{TaskMeta, TaskRunner};
-
-/// What effects need from the outside world.
-#[derive(Clone)]
-pub struct Env {
-    pub root: StateRoot,
-    pub runner: TaskRunner,
-    pub pool: Arc<Pool>,
-    pub tx: UnboundedSender<Action>,
-    pub operator: String,
-    pub check_timeout: Duration,
-    /// Contexts whose doctor is running now: a visit or change meanwhile need not start another.
-    /// Contexts whose doctor is running, each with whether it must run once more (a change
-    /// came while it ran).
-    pub doctoring: Arc<std::sync::Mutex<std::collections::HashMap<String, bool>>>,
-}
+use crate::tasks::TaskMeta;
 
 /// Starts what the reducer asked for; what the console must learn at once (a task started, a
 /// search's hit, a refusal) comes back as Actions for the reducer. Effects never change the
@@ -101,7 +85,7 @@ pub fn apply(env: &Env, app: &App, fx: Effect) -> Vec<Action> {
             env.runner.cancel(id);
         }
         Effect::CancelAll => env.runner.cancel_all(),
-        Effect::Stage(fx) => super::stage::effects::apply(env, fx),
+        Effect::Stage(fx) => crate::tui::features::stage::effects::apply(env, fx),
         Effect::SearchLog { forward } => return search(env, app, forward).into_iter().collect(),
         Effect::ProbeIdentity => {
             let (root, tx) = (env.root.clone(), env.tx.clone());
@@ -115,46 +99,6 @@ pub fn apply(env: &Env, app: &App, fx: Effect) -> Vec<Action> {
         Effect::SetTitle(_) | Effect::Quit => {}
     }
     Vec::new()
-}
-
-/// Runs blocking work off the console's async threads; a task that panicked is an error of
-/// `stage`.
-pub(crate) async fn off_thread<T: Send + 'static>(
-    stage: &'static str,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> crate::error::Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| {
-        crate::error::PaasError::new(
-            crate::error::ErrorCode::UnknownFailure,
-            stage,
-            e.to_string(),
-        )
-    })
-}
-
-/// A read-only view of one context: `lines` runs in the background, its result (or the error)
-/// is shown under `title` when it arrives.
-pub(super) fn show_info<F>(env: &Env, context: String, title: String, lines: F)
-where
-    F: FnOnce(
-            &crate::state::StateRoot,
-            &crate::state::ContextDir,
-        ) -> crate::error::Result<Vec<String>>
-        + Send
-        + 'static,
-{
-    let (root, tx) = (env.root.clone(), env.tx.clone());
-    tokio::task::spawn_blocking(move || {
-        let lines = match root.context(&context).and_then(|cd| lines(&root, &cd)) {
-            Ok(l) => l,
-            Err(e) => vec![format!("error[{}]: {}", e.code, e.message)],
-        };
-        let _ = tx.send(Action::ShowInfo {
-            title,
-            context,
-            lines,
-        });
-    });
 }
 
 /// Read-only views: computed in the background, shown when they arrive.
@@ -225,23 +169,6 @@ fn outcome_lines(out: crate::verbs::Outcome) -> Vec<String> {
     lines
 }
 
-/// Runs the doctor for a context and reports the result to the console; returns it.
-pub(super) fn run_doctor(env: &Env, name: &str) -> crate::policy::doctor::DoctorReport {
-    let cwd = std::env::current_dir().ok();
-    // The doctor gates the console's deploys: temp files of crashed writers are removed first,
-    // as every writer does, so a crash elsewhere does not block them.
-    env.root.sweep_temp_files();
-    if let Ok(cd) = env.root.context(name) {
-        cd.sweep_temp_files();
-    }
-    let report = doctor::run(&env.root, name, cwd.as_deref());
-    let _ = env.tx.send(Action::DoctorDone {
-        context: name.to_string(),
-        report: Box::new(report.clone()),
-    });
-    report
-}
-
 /// Runs the doctor in the background; asked again while a run for that context is under way, it
 /// runs once more after it, so the last result reflects the last change.
 pub fn spawn_doctor(env: &Env, name: String) {
@@ -292,12 +219,12 @@ pub fn load(env: &Env, name: String) {
     tokio::task::spawn_blocking(move || {
         let snapshot = match root.context(&name) {
             Ok(cd) => load_snapshot(&cd),
-            Err(e) => crate::tui::model::Snapshot {
+            Err(e) => crate::tui::core::model::Snapshot {
                 errors: vec![format!("error[{}]: {}", e.code, e.message)],
                 ..Default::default()
             },
         };
-        super::stage::effects::load_config(&root, &tx, &name);
+        crate::tui::features::stage::effects::load_config(&root, &tx, &name);
         let _ = tx.send(Action::Loaded {
             context: name,
             snapshot: Box::new(snapshot),

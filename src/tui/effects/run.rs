@@ -7,13 +7,13 @@ use std::time::Instant;
 use serde_json::{Map, Value};
 
 use super::super::action::{Action, Op};
-use super::super::model::load_contexts;
 use super::{Env, load, spawn_doctor};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops;
 use crate::remote::Stream;
 use crate::state::events::{EventFollower, EventWatch};
 use crate::tasks::TaskCtx;
+use crate::tui::core::model::load_contexts;
 use crate::verbs::{self, Outcome as VerbOutcome};
 
 /// The scope of a console task: a target's output and the verb's notes go into the task's log.
@@ -67,7 +67,7 @@ pub(super) async fn run_op(env: Env, active: String, op: Op, ctx: TaskCtx) -> Re
         }
     }
     // A verification is a read that still leaves a record, as headless.
-    let verify = matches!(&op, Op::Backup(b) if matches!(b.action, crate::tui::backup::BackupAction::Verify { .. }));
+    let verify = matches!(&op, Op::Backup(b) if matches!(b.action, crate::tui::features::backup::BackupAction::Verify { .. }));
     if verbs::audited(verb, verify, error.is_some()) && !matches!(op, Op::EventsTail) {
         verbs::record(
             &env.root,
@@ -101,8 +101,10 @@ async fn execute(
     match op {
         Op::CheckTargets(input) => verbs::targets::check(scope, input).await,
         Op::Exec(input) => verbs::targets::exec(scope, input).await,
-        Op::Apply(planned) => super::deploy::apply(env, active, planned, ctx, scope).await,
-        Op::Logs(input) => super::deploy::logs(scope, input, ctx).await,
+        Op::Apply(planned) => {
+            crate::tui::features::deploy::effects::apply(env, active, planned, ctx, scope).await
+        }
+        Op::Logs(input) => crate::tui::features::deploy::effects::logs(scope, input, ctx).await,
         Op::Reconcile(input) => verbs::deploy::reconcile(scope, input).await,
         Op::Check(input) => verbs::oncall::check(scope, input).await,
         Op::AlertTest { severity, message } => {
@@ -118,7 +120,7 @@ async fn execute(
             verbs::oncall::incident_acknowledge(scope, id, note)
         }
         Op::IncidentResolve { id, note } => verbs::oncall::incident_resolve(scope, id, note),
-        Op::Backup(b) => crate::tui::backup::effects::execute(scope, b).await,
+        Op::Backup(b) => crate::tui::features::backup::effects::execute(scope, b).await,
         Op::LockRelease { app, force } => verbs::deploy::lock(
             scope,
             &crate::cli::LockCmd::Release {
@@ -212,7 +214,9 @@ async fn execute(
             target,
             public_key,
             password,
-        } => super::bootstrap::run(scope, target, public_key, password).await,
+        } => {
+            crate::tui::features::targets::bootstrap::run(scope, target, public_key, password).await
+        }
         _ => {
             let mut fields = Map::new();
             let r = execute_op(env, active, op, ctx, &mut fields).await;
@@ -290,7 +294,9 @@ async fn execute_op(
         | Op::AlertHistory
         | Op::VaultStatus
         | Op::LockStatus => Ok(String::new()),
-        Op::Stage(s) => crate::tui::stage::effects::execute(env, active, s, ctx, fields).await,
+        Op::Stage(s) => {
+            crate::tui::features::stage::effects::execute(env, active, s, ctx, fields).await
+        }
         Op::Deploy(_) | Op::Rollback(_) => Err(PaasError::new(
             ErrorCode::InvalidArgument,
             "console",

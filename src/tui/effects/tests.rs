@@ -6,10 +6,10 @@ use super::{Env, apply};
 use crate::state::StateRoot;
 use crate::state::context::{self, InitSpec};
 use crate::tasks::TaskRunner;
-use crate::tui::action::{Action, Effect, Op};
-use crate::tui::app::App;
-use crate::tui::keymap::Keymap;
-use crate::tui::theme::Theme;
+use crate::tui::core::action::{Action, Effect, Op};
+use crate::tui::core::app::App;
+use crate::tui::core::keymap::Keymap;
+use crate::tui::core::theme::Theme;
 use crate::tui::update::update;
 
 fn env(root: &StateRoot) -> Env {
@@ -115,13 +115,14 @@ async fn a_check_from_the_palette_carries_its_flags_and_audits_as_the_cli() {
         Theme::defaults(false),
         Vec::new(),
     );
-    app.contexts = crate::tui::model::load_contexts(&root).unwrap();
+    app.contexts = crate::tui::core::model::load_contexts(&root).unwrap();
     let prom = dir.path().join("check.prom");
     let line = format!(
         "check --skip-remote --timeout 5s --prometheus {}",
         prom.display()
     );
-    let Ok(crate::tui::palette::PaletteCmd::Op(op)) = crate::tui::palette::parse(&line, &app)
+    let Ok(crate::tui::overlays::palette::parse::PaletteCmd::Op(op)) =
+        crate::tui::overlays::palette::parse::parse(&line, &app)
     else {
         panic!("{line}");
     };
@@ -189,9 +190,11 @@ async fn an_alert_test_from_the_palette_carries_its_message_and_audits_as_the_cl
         Theme::defaults(false),
         Vec::new(),
     );
-    app.contexts = crate::tui::model::load_contexts(&root).unwrap();
+    app.contexts = crate::tui::core::model::load_contexts(&root).unwrap();
     let line = "alert test --severity warning --message disk-almost-full";
-    let Ok(crate::tui::palette::PaletteCmd::Op(op)) = crate::tui::palette::parse(line, &app) else {
+    let Ok(crate::tui::overlays::palette::parse::PaletteCmd::Op(op)) =
+        crate::tui::overlays::palette::parse::parse(line, &app)
+    else {
         panic!("{line}");
     };
     assert!(

@@ -3,7 +3,7 @@
 
 use super::console::screen;
 use super::*;
-use crate::tui::model::AddonRow;
+use crate::tui::core::model::AddonRow;
 
 fn with_addon(app: &mut App) {
     for c in app.contexts.iter_mut() {
@@ -62,7 +62,7 @@ fn the_apps_addons_are_listed_enabled_and_disabled_through_the_guard() {
     update(&mut app, key('A'));
     update(&mut app, key('a'));
     assert!(
-        matches!(&app.overlay, Overlay::Form(f) if f.kind == crate::tui::app::FormKind::EnableAddon("api".into()))
+        matches!(&app.overlay, Overlay::Form(f) if f.kind == crate::tui::core::app::FormKind::EnableAddon("api".into()))
     );
     update(&mut app, code(KeyCode::Right)); // pack: postgres → redis
     update(&mut app, code(KeyCode::Tab));

@@ -3,7 +3,7 @@
 //! the verified column says it in words; the palette knows the backup verbs.
 
 use super::*;
-use crate::tui::backup::BackupAction;
+use crate::tui::features::backup::BackupAction;
 
 fn backup_op(fx: &[Effect], app: &App) -> Option<BackupAction> {
     let from_fx = fx.iter().find_map(|e| match e {

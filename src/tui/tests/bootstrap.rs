@@ -4,7 +4,7 @@
 
 use super::console::screen;
 use super::*;
-use crate::tui::app::FormKind;
+use crate::tui::core::app::FormKind;
 
 const PASSWORD: &str = "pw-Qx81-never-drawn";
 

@@ -311,7 +311,7 @@ fn the_quit_question_says_where_tasks_run() {
     let runner = TaskRunner::default();
     let mut app = app_with(false, true);
     for (id, ctx) in [(1, "prod-eu"), (2, "dogfood"), (3, "dogfood")] {
-        app.tasks.push(super::super::app::TaskSummary {
+        app.tasks.push(crate::tui::core::app::TaskSummary {
             id,
             title: "t".into(),
             context: ctx.into(),
@@ -337,7 +337,7 @@ fn the_quit_question_says_where_tasks_run() {
 fn the_quit_question_counts_the_tasks_running_when_it_is_drawn() {
     let runner = TaskRunner::default();
     let mut app = app_with(false, true);
-    app.tasks.push(super::super::app::TaskSummary {
+    app.tasks.push(crate::tui::core::app::TaskSummary {
         id: 1,
         title: "logs".into(),
         context: "prod-eu".into(),

@@ -100,7 +100,7 @@ fn form_values(app: &App) -> (String, String) {
     };
     let value = f
         .field("value")
-        .map(super::super::app::Field::raw)
+        .map(crate::tui::core::app::Field::raw)
         .unwrap_or_default();
     (f.value("name"), value)
 }

@@ -3,9 +3,9 @@
 
 use super::console::screen;
 use super::*;
-use crate::tui::app::FieldKind;
+use crate::tui::core::app::FieldKind;
 
-fn open_form(app: &mut App) -> &crate::tui::app::Form {
+fn open_form(app: &mut App) -> &crate::tui::core::app::Form {
     match &app.overlay {
         Overlay::Form(f) => f,
         other => panic!("no form: {other:?} {:?}", app.flash),

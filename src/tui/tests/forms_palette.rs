@@ -92,7 +92,8 @@ fn the_palette_scrubs_bundle_env_files_through_the_guard() {
         "{fx:?}"
     );
     // Without --apply it is a listing: the exact headless command answers.
-    let err = crate::tui::palette::parse("context scrub-bundles", &app).unwrap_err();
+    let err =
+        crate::tui::overlays::palette::parse::parse("context scrub-bundles", &app).unwrap_err();
     assert!(
         err.contains("run it headless") && err.contains("context scrub-bundles"),
         "{err}"
@@ -171,20 +172,24 @@ fn d_in_the_secrets_view_removes_the_selected_value_through_the_guard() {
 fn the_palette_shows_and_releases_deploy_locks() {
     let app = app_with(false, true);
     assert_eq!(
-        crate::tui::palette::parse("deploy lock status", &app).unwrap(),
-        crate::tui::palette::PaletteCmd::Op(Op::LockStatus)
+        crate::tui::overlays::palette::parse::parse("deploy lock status", &app).unwrap(),
+        crate::tui::overlays::palette::parse::PaletteCmd::Op(Op::LockStatus)
     );
     assert_eq!(
-        crate::tui::palette::parse("deploy lock release --app api --force", &app).unwrap(),
-        crate::tui::palette::PaletteCmd::Op(Op::LockRelease {
+        crate::tui::overlays::palette::parse::parse("deploy lock release --app api --force", &app)
+            .unwrap(),
+        crate::tui::overlays::palette::parse::PaletteCmd::Op(Op::LockRelease {
             app: "api".into(),
             force: true
         })
     );
     assert_eq!(
-        crate::tui::palette::parse("secret unset --app api --target edge-a --name REGION", &app)
-            .unwrap(),
-        crate::tui::palette::PaletteCmd::Op(Op::UnsetSecret {
+        crate::tui::overlays::palette::parse::parse(
+            "secret unset --app api --target edge-a --name REGION",
+            &app
+        )
+        .unwrap(),
+        crate::tui::overlays::palette::parse::PaletteCmd::Op(Op::UnsetSecret {
             app: "api".into(),
             name: "REGION".into(),
             target: Some("edge-a".into())
@@ -280,7 +285,7 @@ fn the_palette_refuses_by_name_the_flags_the_console_cannot_honour() {
         ),
         ("target bootstrap --target edge-a --timeout 2m", "--timeout"),
     ] {
-        let err = crate::tui::palette::parse(line, &app).unwrap_err();
+        let err = crate::tui::overlays::palette::parse::parse(line, &app).unwrap_err();
         assert!(
             err.starts_with(&format!("{flag} is not honoured by the console's")),
             "{line}: {err}"
@@ -293,6 +298,9 @@ fn the_palette_refuses_by_name_the_flags_the_console_cannot_honour() {
         "events tail",
         "target bootstrap --target edge-a",
     ] {
-        assert!(crate::tui::palette::parse(line, &app).is_ok(), "{line}");
+        assert!(
+            crate::tui::overlays::palette::parse::parse(line, &app).is_ok(),
+            "{line}"
+        );
     }
 }

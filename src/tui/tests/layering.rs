@@ -4,60 +4,86 @@
 
 /// (file, its source, the console modules it may import).
 const LAYERS: &[(&str, &str, &[&str])] = &[
-    ("pane.rs", include_str!("../pane.rs"), &[]),
-    ("theme.rs", include_str!("../theme.rs"), &[]),
-    ("model.rs", include_str!("../model.rs"), &[]),
-    ("stage/model.rs", include_str!("../stage/model.rs"), &[]),
-    ("backup/model.rs", include_str!("../backup/model.rs"), &[]),
-    ("oncall/model.rs", include_str!("../oncall/model.rs"), &[]),
-    ("keymap.rs", include_str!("../keymap.rs"), &["pane"]),
+    ("core/pane.rs", include_str!("../core/pane.rs"), &[]),
+    ("core/theme.rs", include_str!("../core/theme.rs"), &[]),
+    ("core/model.rs", include_str!("../core/model.rs"), &[]),
     (
-        "op.rs",
-        include_str!("../op.rs"),
-        &["stage::model", "backup::model"],
+        "features/stage/model.rs",
+        include_str!("../features/stage/model.rs"),
+        &[],
     ),
     (
-        "action.rs",
-        include_str!("../action.rs"),
+        "features/backup/model.rs",
+        include_str!("../features/backup/model.rs"),
+        &[],
+    ),
+    (
+        "features/oncall/model.rs",
+        include_str!("../features/oncall/model.rs"),
+        &[],
+    ),
+    (
+        "core/keymap.rs",
+        include_str!("../core/keymap.rs"),
+        &["core::pane"],
+    ),
+    (
+        "core/op.rs",
+        include_str!("../core/op.rs"),
+        &["features::stage::model", "features::backup::model"],
+    ),
+    (
+        "core/action.rs",
+        include_str!("../core/action.rs"),
         &[
-            "keymap",
-            "model",
-            "op",
-            "pane",
-            "stage::model",
-            "backup::model",
-            "oncall::model",
+            "core::keymap",
+            "core::model",
+            "core::op",
+            "core::pane",
+            "features::stage::model",
+            "features::backup::model",
+            "features::oncall::model",
         ],
     ),
     (
-        "app.rs",
-        include_str!("../app.rs"),
+        "core/app.rs",
+        include_str!("../core/app.rs"),
         &[
-            "keymap",
-            "model",
-            "op",
-            "pane",
-            "theme",
-            "stage::model",
-            "backup::model",
-            "oncall::model",
+            "core::keymap",
+            "core::model",
+            "core::op",
+            "core::pane",
+            "core::theme",
+            "features::stage::model",
+            "features::backup::model",
+            "features::oncall::model",
         ],
     ),
 ];
 
-/// The console modules a file names, as `super::x`, `super::{x, y}` or `crate::tui::x`
-/// (`stage::model`, `backup::model` and `oncall::model` kept whole); its unit tests are left
-/// out.
+/// The console modules a file names, as `super::x`, `super::{x, y}` or `crate::tui::x`, each
+/// as its path from `tui` (a module's own submodule kept: `core::app`, `stage::model`); its
+/// unit tests are left out.
 fn console_imports(file: &str, src: &str) -> Vec<String> {
     let code = src.split("#[cfg(test)]").next().unwrap_or(src);
-    let nested = file.contains('/');
+    // the folders between `tui` and the file: what `super::` stands for
+    let folders: Vec<&str> = file.split('/').rev().skip(1).collect::<Vec<_>>();
+    let folders: Vec<&str> = folders.into_iter().rev().collect();
     let mut found = Vec::new();
-    for prefix in [
-        "crate::tui::",
-        if nested { "super::super::" } else { "super::" },
-    ] {
-        for (i, _) in code.match_indices(prefix) {
+    let mut prefixes = vec![("crate::tui::".to_string(), Vec::new())];
+    for up in 1..=folders.len() + 1 {
+        let at = folders.len() + 1 - up;
+        prefixes.push(("super::".repeat(up), folders[..at].to_vec()));
+    }
+    for (prefix, base) in &prefixes {
+        for (i, _) in code.match_indices(prefix.as_str()) {
+            if code[..i].ends_with("super::") {
+                continue;
+            }
             let rest = &code[i + prefix.len()..];
+            if rest.starts_with("super::") {
+                continue;
+            }
             let names: Vec<&str> = if let Some(list) = rest.strip_prefix('{') {
                 list.split('}').next().unwrap_or("").split(',').collect()
             } else {
@@ -69,12 +95,12 @@ fn console_imports(file: &str, src: &str) -> Vec<String> {
                     .chars()
                     .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
                     .collect();
-                let mut parts = path.split("::").filter(|p| !p.is_empty());
-                let Some(first) = parts.next() else { continue };
-                let name = match (first, parts.next()) {
-                    (m @ ("stage" | "backup" | "oncall"), Some("model")) => format!("{m}::model"),
-                    (m, _) => m.to_string(),
-                };
+                let mut parts: Vec<&str> = base.clone();
+                parts.extend(path.split("::").filter(|p| !p.is_empty()));
+                if parts.is_empty() {
+                    continue;
+                }
+                let name = module_of(&parts);
                 if !found.contains(&name) {
                     found.push(name);
                 }
@@ -83,6 +109,29 @@ fn console_imports(file: &str, src: &str) -> Vec<String> {
     }
     found.sort();
     found
+}
+
+/// The module a path names: its leading lowercase segments, as deep as a folder's file
+/// (`core::app`, `features::stage::model`); a feature's model is named whole, any other part
+/// of a feature by the feature.
+fn module_of(parts: &[&str]) -> String {
+    let depth = match parts[0] {
+        "core" => 2,
+        "features" => 3,
+        "stage" | "backup" | "oncall" => 2,
+        _ => 1,
+    };
+    let mut taken: Vec<&str> = Vec::new();
+    for p in parts.iter().take(depth) {
+        if !p.starts_with(|c: char| c.is_ascii_lowercase()) {
+            break;
+        }
+        taken.push(p);
+    }
+    if depth > 1 && parts[0] != "core" && taken.len() == depth && taken.last() != Some(&"model") {
+        taken.pop();
+    }
+    taken.join("::")
 }
 
 #[test]
@@ -95,12 +144,24 @@ fn the_console_types_never_import_the_reducer_or_each_other_in_a_circle() {
             );
         }
     }
-    // the scan itself sees an import
+    // the scan itself sees an import, from a file at the top and from one in a folder
     assert_eq!(
         console_imports(
             "x.rs",
             "use super::{app, keymap::Cmd};\nfn f() { crate::tui::stage::command(); }"
         ),
         ["app", "keymap", "stage"]
+    );
+    assert_eq!(
+        console_imports(
+            "core/x.rs",
+            "use super::{app, keymap::Cmd, op::Op};\nfn f() { crate::tui::features::stage::model::X; }"
+        ),
+        [
+            "core::app",
+            "core::keymap",
+            "core::op",
+            "features::stage::model"
+        ]
     );
 }

@@ -7,10 +7,12 @@ use ratatui::style::{Color, Modifier};
 use serde_json::json;
 use time::macros::datetime;
 
-use super::action::{Action, Effect, Op, Pane, Planned};
-use super::app::{App, AppRow, BackupRow, ContextView, DoctorState, Overlay, Snapshot, TargetRow};
-use super::keymap::{Cmd, Keymap};
-use super::theme::Theme;
+use super::core::action::{Action, Effect, Op, Pane, Planned};
+use super::core::app::{
+    App, AppRow, BackupRow, ContextView, DoctorState, Overlay, Snapshot, TargetRow,
+};
+use super::core::keymap::{Cmd, Keymap};
+use super::core::theme::Theme;
 use super::update::{request, update};
 use crate::ops::deploy::Kind;
 use crate::ops::target_check::CheckResult;
@@ -327,12 +329,12 @@ fn every_op(active: &str) -> Vec<Op> {
             name: "postgres".into(),
         },
         Op::doctor(),
-        Op::Stage(super::stage::StageOp {
-            action: super::stage::StageAction::Reset,
+        Op::Stage(super::features::stage::StageOp {
+            action: super::features::stage::StageAction::Reset,
             components: vec!["web".into()],
             lines: vec!["$ incus stop web --project STAGE-GBO".into()],
         }),
-        Op::Backup(super::backup::state_op()),
+        Op::Backup(super::features::backup::state_op()),
         Op::Check(crate::verbs::oncall::HealthInput {
             all_contexts: false,
             skip_remote: false,

@@ -3,9 +3,9 @@
 
 use super::*;
 use crate::state::incidents::{Candidate, Category, Entry, IncidentStatus, Severity};
-use crate::tui::app::FormKind;
-use crate::tui::oncall::{self, View};
-use crate::tui::theme::tone_color;
+use crate::tui::core::app::FormKind;
+use crate::tui::core::theme::tone_color;
+use crate::tui::features::oncall::{self, View};
 
 fn screen(t: &Terminal<TestBackend>) -> String {
     format!("{}", t.backend())
@@ -334,7 +334,7 @@ fn the_event_detail_offers_acknowledge_incident_and_rollback_plan() {
 
 #[test]
 fn the_palette_knows_check_reconcile_alert_and_incident() {
-    use crate::tui::palette::{Completion, PaletteCmd, complete, parse};
+    use crate::tui::overlays::palette::parse::{Completion, PaletteCmd, complete, parse};
     let mut app = app_with(false, true);
     update(
         &mut app,

@@ -113,7 +113,7 @@ fn help_lists_every_overlays_keys_grouped_by_its_scope() {
     let first_overlay = names.iter().position(|g| *g == "views and menus").unwrap();
     assert!(names.iter().position(|g| *g == "tasks").unwrap() < first_overlay);
     for c in Cmd::ALL {
-        if let crate::tui::keymap::Scope::Overlay(_) = c.scope() {
+        if let crate::tui::core::keymap::Scope::Overlay(_) = c.scope() {
             assert!(
                 names.iter().position(|g| *g == c.group()).unwrap() >= first_overlay,
                 "{}",

@@ -2,7 +2,7 @@
 //! the verb's input, and refuses by name a flag the console cannot honour.
 
 use super::*;
-use crate::tui::palette::{PaletteCmd, parse};
+use crate::tui::overlays::palette::parse::{PaletteCmd, parse};
 
 fn op(line: &str) -> Op {
     let app = app_with(false, true);
@@ -110,6 +110,6 @@ fn the_palette_refuses_the_narrowing_flags_of_the_on_call_views_by_name() {
     let app = app_with(false, true);
     assert_eq!(
         parse("incident list", &app),
-        Ok(PaletteCmd::Cmd(crate::tui::keymap::Cmd::Incidents))
+        Ok(PaletteCmd::Cmd(crate::tui::core::keymap::Cmd::Incidents))
     );
 }

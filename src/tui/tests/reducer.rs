@@ -169,7 +169,7 @@ fn keys_drive_navigation_contexts_and_quit() {
         }
     )));
     // quitting with a running task asks first
-    app.tasks.push(super::super::app::TaskSummary {
+    app.tasks.push(crate::tui::core::app::TaskSummary {
         id: 1,
         title: "t".into(),
         context: app.active_name(),
@@ -192,7 +192,7 @@ fn mouse_clicks_focus_panes_select_rows_and_switch_tabs() {
     let mut app = app_with(false, true);
     let l = super::super::ui::layout::compute(
         ratatui::layout::Rect::new(0, 0, 120, 36),
-        super::super::stage::shows_instances(&app),
+        crate::tui::features::stage::shows_instances(&app),
     );
     let click = |x: u16, y: u16| {
         Action::Mouse(MouseEvent {
@@ -386,7 +386,7 @@ fn what_the_sources_say_goes_through_the_reducer() {
     let now = datetime!(2026-11-25 08:00 UTC);
     update(&mut app, Action::Clock(now));
     assert_eq!(app.now, now);
-    let task = super::super::app::TaskSummary {
+    let task = crate::tui::core::app::TaskSummary {
         id: 7,
         title: "deploy web".into(),
         context: "prod-eu".into(),

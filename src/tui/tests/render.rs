@@ -104,7 +104,7 @@ fn log_pane_with_dropped_lines_snapshot() {
         runner.wait(t.id).await;
         t
     });
-    app.tasks = vec![super::super::app::TaskSummary {
+    app.tasks = vec![crate::tui::core::app::TaskSummary {
         id: task.id,
         title: task.meta.title.clone(),
         context: "public-demo".into(),

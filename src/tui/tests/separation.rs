@@ -40,10 +40,10 @@ fn console(dir: &std::path::Path) -> (StateRoot, App) {
         Theme::defaults(false),
         Vec::new(),
     );
-    app.contexts = crate::tui::app::load_contexts(&root).unwrap();
+    app.contexts = crate::tui::core::app::load_contexts(&root).unwrap();
     app.active = app.contexts.iter().position(|c| c.name == "demo").unwrap();
     let cd = root.context("demo").unwrap();
-    app.contexts[app.active].snapshot = Some(crate::tui::app::load_snapshot(&cd));
+    app.contexts[app.active].snapshot = Some(crate::tui::core::app::load_snapshot(&cd));
     app.focus = Pane::Targets;
     (root, app)
 }

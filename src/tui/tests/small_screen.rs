@@ -112,7 +112,7 @@ fn task_output_wraps_by_default_and_w_turns_it_off() {
 
 #[test]
 fn an_old_error_leaves_the_status_line() {
-    use crate::tui::app::{FLASH_SHOWN_FOR, FlashLevel};
+    use crate::tui::core::app::{FLASH_SHOWN_FOR, FlashLevel};
     let mut app = app_with(false, true);
     app.flash(
         FlashLevel::Error,

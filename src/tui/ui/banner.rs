@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::policy::guard::ContextClass;
-use crate::tui::app::App;
-use crate::tui::model::DoctorState;
-use crate::tui::theme::tone_color;
+use crate::tui::core::app::App;
+use crate::tui::core::model::DoctorState;
+use crate::tui::core::theme::tone_color;
 
 /// A marker per class, shown beside the name in colour and without.
 pub fn marker(class: ContextClass) -> &'static str {
@@ -224,8 +224,8 @@ pub fn render_tabs(f: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::raw(" "));
     }
     let views = [
-        crate::tui::oncall::View::All,
-        crate::tui::oncall::View::Incidents,
+        crate::tui::features::oncall::View::All,
+        crate::tui::features::oncall::View::Incidents,
     ];
     for (v, label) in views.into_iter().zip(super::layout::oncall_labels(app)) {
         let shown = app.oncall.view == Some(v);

@@ -2,8 +2,8 @@
 
 use ratatui::layout::{Constraint, Direction, Layout as RLayout, Position, Rect};
 
-use crate::tui::app::App;
-use crate::tui::pane::Pane;
+use crate::tui::core::app::App;
+use crate::tui::core::pane::Pane;
 
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
@@ -93,7 +93,7 @@ pub fn compute(area: Rect, instances: bool) -> Layout {
 /// The layout for the console's current state: the Backups pane takes what its rows need
 /// (little when empty), the Events pane (and its message column) the rest.
 pub fn compute_for(area: Rect, app: &App) -> Layout {
-    let instances = crate::tui::stage::shows_instances(app);
+    let instances = crate::tui::features::stage::shows_instances(app);
     let mut l = compute(area, instances);
     // With the Instances pane, Backups sits in the top row: the split stays as it is.
     if l.too_small || instances {
@@ -141,11 +141,13 @@ pub fn oncall_labels(app: &App) -> [String; 2] {
     [
         format!(
             " {} All ",
-            app.keymap.first_key(crate::tui::keymap::Cmd::AllEvents)
+            app.keymap
+                .first_key(crate::tui::core::keymap::Cmd::AllEvents)
         ),
         format!(
             " {} Incidents{} ",
-            app.keymap.first_key(crate::tui::keymap::Cmd::Incidents),
+            app.keymap
+                .first_key(crate::tui::core::keymap::Cmd::Incidents),
             if open > 0 {
                 format!(" {open}")
             } else {

@@ -10,8 +10,8 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wra
 use crate::remote::Stream;
 use crate::tasks::TaskRunner;
 use crate::text::human_duration;
-use crate::tui::app::App;
-use crate::tui::pane::Pane;
+use crate::tui::core::app::App;
+use crate::tui::core::pane::Pane;
 
 fn state_icon(state: &str) -> &'static str {
     match state {

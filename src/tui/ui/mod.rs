@@ -1,15 +1,8 @@
 //! Drawing: a pure function of the console state (and the task logs it points at).
 
-pub mod addons;
 pub mod banner;
-pub mod confirm;
-pub mod details;
-pub mod forms;
-pub mod instances;
 pub mod layout;
 pub mod log;
-pub mod oncall;
-pub mod overlays;
 pub mod panes;
 pub mod popup;
 
@@ -18,8 +11,12 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::app::{App, FlashLevel};
-use super::pane::Pane;
+use super::core::app::{App, FlashLevel};
+use super::core::pane::Pane;
+use super::features;
+use super::features::oncall::view as oncall;
+use super::features::stage::view as instances;
+use super::overlays::view as overlays;
 use crate::tasks::TaskRunner;
 
 pub fn draw(f: &mut Frame, app: &App, runner: &TaskRunner) {
@@ -78,10 +75,10 @@ fn draw_widgets(f: &mut Frame, app: &App, runner: &TaskRunner) {
     }
     for (pane, rect) in &l.panes {
         match pane {
-            Pane::Targets => panes::render_targets(f, *rect, app),
-            Pane::Apps => panes::render_apps(f, *rect, app),
-            Pane::Events => panes::render_events(f, *rect, app),
-            Pane::Backups => panes::render_backups(f, *rect, app),
+            Pane::Targets => features::targets::view::render_targets(f, *rect, app),
+            Pane::Apps => features::apps::view::render_apps(f, *rect, app),
+            Pane::Events => features::context::events::render_events(f, *rect, app),
+            Pane::Backups => features::backup::view::render_backups(f, *rect, app),
             Pane::Instances => instances::render(f, *rect, app),
             Pane::Log => log::render(f, *rect, app, runner),
         }

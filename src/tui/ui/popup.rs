@@ -5,7 +5,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
 use ratatui::widgets::Block;
 
-use crate::tui::app::App;
+use crate::tui::core::app::App;
 
 /// A centred rectangle of at most `w`×`h`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {

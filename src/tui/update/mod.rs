@@ -1,47 +1,33 @@
 //! The reducer: `update(&mut App, Action) -> Vec<Effect>`. Pure: it reads and changes the
 //! console state and returns the work to do; it never touches files, SSH or the terminal.
-//! Every operation goes through [`request`], which asks the one guard. One file per kind of
-//! input (keys, the mouse, pastes), per overlay (confirm, forms, menus, the palette, details,
-//! history, secrets, add-ons) and per capability's commands (navigation, contexts, targets,
-//! apps, tasks); what effects deliver is sorted here.
+//! Every operation goes through [`request`], which asks the one guard. This folder is the
+//! dispatcher: an Action goes to the capability (`features/`) or overlay (`overlays/`) it is
+//! for; keys are routed here (`keys.rs`), the named commands run here (`commands.rs`), and
+//! the mouse, moving between panes and rows and the task log's commands stay here; what
+//! effects deliver is sorted here.
 
-mod addon_form;
-mod addons;
-mod apps;
-mod confirm;
-mod contexts;
-mod details;
-mod doctor;
-mod fields;
-mod form_submit;
-mod forms;
-mod history;
-mod keygen;
-mod keys;
-mod menus;
-mod mouse;
-mod navigation;
-mod overlays;
-mod palette;
-mod paste;
-pub(crate) mod request;
-mod secrets;
-mod selection;
-mod snapshots;
-pub(crate) mod switch;
-mod targets;
-mod tasks;
-mod view_keys;
+pub(crate) mod commands;
+pub(crate) mod keys;
+pub(crate) mod mouse;
+pub(crate) mod navigation;
+pub(crate) mod selection;
+pub(crate) mod tasks;
+pub(crate) mod view_keys;
 
-use super::action::{Action, Effect, Op, Pane};
-use super::app::{App, FLASH_SHOWN_FOR, FlashLevel, Overlay};
+use super::core::action::{Action, Effect};
+use super::core::app::{App, FLASH_SHOWN_FOR, FlashLevel, Overlay};
+use super::features::context::{doctor, snapshots};
+use super::features::secrets::{keygen, update as secrets};
+use super::features::targets::update as targets;
+use super::overlays::confirm::update as confirm;
+use super::overlays::forms::paste;
 
 #[cfg(test)]
-pub use forms::CONTEXT_TYPES;
+pub use super::overlays::forms::update::CONTEXT_TYPES;
 
-pub use keys::command;
-pub use request::request;
-pub use switch::{context_tasks, switch_to};
+pub use super::features::context::switch::{context_tasks, switch_to};
+pub use super::overlays::confirm::request::request;
+pub use commands::command;
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
@@ -56,7 +42,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Request(op) => request(app, op),
         Action::SwitchTo(name) => switch_to(app, &name),
         Action::Keygen(outcome) => keygen::done(app, outcome),
-        Action::Stage(m) => crate::tui::stage::update(app, m),
+        Action::Stage(m) => crate::tui::features::stage::update(app, m),
         other => delivered(app, other),
     }
 }
@@ -97,7 +83,9 @@ fn state_changed(app: &mut App, action: Action) {
         }
         Action::IncidentsLoaded { context, entries } => {
             app.oncall.incidents.insert(context, entries);
-            let n = app.oncall.rows(crate::tui::oncall::View::Incidents);
+            let n = app
+                .oncall
+                .rows(crate::tui::features::oncall::View::Incidents);
             app.oncall.selected[1] = app.oncall.selected[1].min(n.saturating_sub(1));
         }
         Action::IdentityProbed(at) => app.identity_missing_at = at,
@@ -149,24 +137,4 @@ fn state_changed(app: &mut App, action: Action) {
         // nothing to expire.
         _ => {}
     }
-}
-
-pub(super) fn clamp_selections(app: &mut App) {
-    for pane in Pane::ALL.into_iter().filter(|p| *p != Pane::Log) {
-        let i = pane.index();
-        let n = app.row_count(pane);
-        if app.selection[i] >= n {
-            app.selection[i] = n.saturating_sub(1);
-        }
-    }
-}
-
-/// The confirmation lines of an op about to run: what, how dangerous, then its plan.
-pub(super) fn plan_lines(op: &Op) -> Vec<String> {
-    let verb = op.verb();
-    let mut lines = vec![format!("{} · {}", verb.command(), verb.danger().as_str())];
-    if let Op::Apply(p) = op {
-        lines.extend(p.0.lines());
-    }
-    lines
 }

@@ -3,13 +3,13 @@
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
-use super::super::action::{Effect, Pane};
-use super::super::app::{App, Overlay};
 use super::super::ui::layout;
 use super::navigation::move_selection;
-use super::switch::switch_context;
+use crate::tui::core::action::{Effect, Pane};
+use crate::tui::core::app::{App, Overlay};
+use crate::tui::features::context::switch::switch_context;
 
-pub(super) fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
+pub(in crate::tui) fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
     if !matches!(app.overlay, Overlay::None) {
         return Vec::new();
     }
@@ -21,8 +21,14 @@ pub(super) fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
             if let Some(i) = layout::tab_at(&l, app, pos) {
                 let n = app.contexts.len();
                 return match i.checked_sub(n) {
-                    Some(0) => crate::tui::oncall::open(app, crate::tui::oncall::View::All),
-                    Some(_) => crate::tui::oncall::open(app, crate::tui::oncall::View::Incidents),
+                    Some(0) => crate::tui::features::oncall::open(
+                        app,
+                        crate::tui::features::oncall::View::All,
+                    ),
+                    Some(_) => crate::tui::features::oncall::open(
+                        app,
+                        crate::tui::features::oncall::View::Incidents,
+                    ),
                     None => switch_context(app, i),
                 };
             }

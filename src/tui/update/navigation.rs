@@ -1,16 +1,16 @@
 //! Moving around: the focus between panes, the selection in the focused pane (the scroll in
 //! the task log).
 
-use super::super::action::{Effect, Pane};
-use super::super::app::App;
-use super::super::keymap::Cmd;
+use crate::tui::core::action::{Effect, Pane};
+use crate::tui::core::app::App;
+use crate::tui::core::keymap::Cmd;
 
 /// A navigation command; `None` when `cmd` is not one.
-pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
+pub(in crate::tui) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
     let page = (app.size.1 / 4).max(1) as isize;
     match cmd {
         Cmd::FocusNext | Cmd::FocusPrev => {
-            let order = crate::tui::stage::focus_order(app);
+            let order = crate::tui::features::stage::focus_order(app);
             let n = order.len();
             let i = order.iter().position(|p| *p == app.focus).unwrap_or(0);
             let next = if cmd == Cmd::FocusNext {
@@ -31,7 +31,7 @@ pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
     Some(Vec::new())
 }
 
-pub(super) fn move_selection(app: &mut App, delta: isize, to_end: Option<bool>) {
+pub(in crate::tui) fn move_selection(app: &mut App, delta: isize, to_end: Option<bool>) {
     if app.focus == Pane::Log {
         let log = &mut app.log;
         match to_end {

@@ -1,12 +1,12 @@
 //! The task log's commands: cancel the focused task, follow, wrap, search, move between tasks.
 
-use super::super::action::Effect;
-use super::super::app::{App, FlashLevel};
-use super::super::keymap::Cmd;
-use super::switch::context_tasks;
+use crate::tui::core::action::Effect;
+use crate::tui::core::app::{App, FlashLevel};
+use crate::tui::core::keymap::Cmd;
+use crate::tui::features::context::switch::context_tasks;
 
 /// A task-log command; `None` when `cmd` is not one.
-pub(super) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
+pub(in crate::tui) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
     Some(match cmd {
         Cmd::CancelTask => cancel(app),
         Cmd::Follow => {

@@ -3,10 +3,10 @@
 
 use crossterm::event::KeyEvent;
 
-use super::super::keymap::{Cmd, Keymap};
+use crate::tui::core::keymap::{Cmd, Keymap};
 
 /// Scroll keys shared by the read-only views; `None` when the key is not one.
-pub(super) fn scrolled(km: &Keymap, scroll: u16, k: &KeyEvent) -> Option<u16> {
+pub(in crate::tui) fn scrolled(km: &Keymap, scroll: u16, k: &KeyEvent) -> Option<u16> {
     let cmds = [
         Cmd::ViewDown,
         Cmd::ViewUp,
@@ -24,7 +24,7 @@ pub(super) fn scrolled(km: &Keymap, scroll: u16, k: &KeyEvent) -> Option<u16> {
 }
 
 /// A move in a list of `n` rows (wrapping), when the key is one.
-pub(super) fn moved(km: &Keymap, selected: usize, n: usize, k: &KeyEvent) -> Option<usize> {
+pub(in crate::tui) fn moved(km: &Keymap, selected: usize, n: usize, k: &KeyEvent) -> Option<usize> {
     let n = n.max(1);
     match km.which(&[Cmd::ViewDown, Cmd::ViewUp], k, false)? {
         Cmd::ViewDown => Some((selected + 1) % n),

@@ -11,10 +11,10 @@ use super::Site;
 use crate::common::tmux::{Tmux, console_env};
 use crate::common::{Env, sshd};
 use paasdeck::state::StateRoot;
-use paasdeck::tui::app::App;
-use paasdeck::tui::keymap::Keymap;
-use paasdeck::tui::palette::{self, PaletteCmd};
-use paasdeck::tui::theme::Theme;
+use paasdeck::tui::core::app::App;
+use paasdeck::tui::core::keymap::Keymap;
+use paasdeck::tui::core::theme::Theme;
+use paasdeck::tui::overlays::palette::parse::{self as palette, PaletteCmd};
 use paasdeck::verbs;
 
 /// Another compose file than the registered one: its bundle has another digest.
@@ -53,7 +53,7 @@ fn console_app(root: &Path) -> App {
         Theme::defaults(false),
         Vec::new(),
     );
-    app.contexts = paasdeck::tui::model::load_contexts(&root).unwrap();
+    app.contexts = paasdeck::tui::core::model::load_contexts(&root).unwrap();
     app.active = app.contexts.iter().position(|c| c.name == "shop").unwrap();
     app
 }

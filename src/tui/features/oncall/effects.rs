@@ -1,0 +1,77 @@
+//! The on-call reads of the console: every context's events for the All tab, their incident
+//! queues and `alert history`. Its operations (`check`, `alert test|acknowledge`, `incident
+//! acknowledge|resolve`) are the verbs of `verbs::oncall`.
+
+use crate::state::alerts;
+use crate::state::{events, incidents};
+use crate::tui::core::action::Action;
+use crate::tui::effects::env::{Env, show_info};
+use crate::tui::features::oncall;
+
+/// How many of each context's newest events the All tab starts from.
+const PER_CONTEXT: usize = 300;
+
+pub fn load_all(env: &Env, names: Vec<String>) {
+    let (root, tx) = (env.root.clone(), env.tx.clone());
+    tokio::task::spawn_blocking(move || {
+        let per: Vec<_> = names
+            .into_iter()
+            .filter_map(|n| {
+                let cd = root.context(&n).ok()?;
+                Some((n, events::newest(&cd, PER_CONTEXT).rows))
+            })
+            .collect();
+        let _ = tx.send(Action::AllLoaded(oncall::merge(per)));
+    });
+}
+
+pub fn load_incidents(env: &Env, names: Vec<String>) {
+    let (root, tx) = (env.root.clone(), env.tx.clone());
+    tokio::task::spawn_blocking(move || {
+        for context in names {
+            let Ok(cd) = root.context(&context) else {
+                continue;
+            };
+            match incidents::load(&cd) {
+                Ok(q) => {
+                    let _ = tx.send(Action::IncidentsLoaded {
+                        context,
+                        entries: q.entries,
+                    });
+                }
+                Err(e) => tracing::warn!(context, "could not read incidents: {}", e.message),
+            }
+        }
+    });
+}
+
+/// `alert history`, as lines.
+pub fn history(env: &Env, context: String) {
+    let title = format!("alerts of {context}, newest first");
+    show_info(env, context, title, |_, cd| {
+        let (rows, _) = alerts::history(cd, 50, None);
+        if rows.is_empty() {
+            return Ok(vec!["no alerts".to_string()]);
+        }
+        Ok(rows
+            .iter()
+            .rev()
+            .map(|r| {
+                format!(
+                    "{} {} [{}] {} {}{} — {}",
+                    r.timestamp,
+                    r.id,
+                    r.severity.as_str(),
+                    r.status,
+                    r.command,
+                    if r.target.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", r.target)
+                    },
+                    r.message
+                )
+            })
+            .collect())
+    });
+}

@@ -1,0 +1,149 @@
+//! The console's stage path end to end: the reducer, the guard and the effects, on the demo's
+//! stage with the incus simulator as a `local` host.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::state::StateRoot;
+use crate::tasks::TaskRunner;
+use crate::tui::core::action::{Action, Effect, Op, Pane};
+use crate::tui::core::app::App;
+use crate::tui::core::keymap::Keymap;
+use crate::tui::core::theme::Theme;
+use crate::tui::update::update;
+
+fn key(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+/// The console's path end to end: a refresh and a reset through the reducer, the guard and the
+/// effects, on the demo's stage with the incus simulator (a `local` host target).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_from_the_console_runs_as_a_task_and_is_audited() {
+    use crate::tui::effects::{self, Env};
+    let dir = tempfile::tempdir().unwrap();
+    let root = StateRoot::at(dir.path().join("paas"));
+    crate::demo::stage::seed(&root, dir.path(), "demo").unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let env = Env {
+        root: root.clone(),
+        runner: TaskRunner::default(),
+        pool: std::sync::Arc::new(crate::ops::pool(&root, std::time::Duration::from_secs(5))),
+        tx,
+        operator: "tester@console".into(),
+        check_timeout: std::time::Duration::from_secs(30),
+        doctoring: Default::default(),
+    };
+    let mut a = App::new(
+        root.clone(),
+        Keymap::defaults(),
+        Theme::defaults(false),
+        Vec::new(),
+    );
+    a.contexts = crate::tui::core::app::load_contexts(&root).unwrap();
+    let ctx = crate::demo::stage::CONTEXT;
+    // Visiting the tab reads the stage object, then the host.
+    effects::load(&env, ctx.into());
+    let mut next = async || {
+        tokio::time::timeout(std::time::Duration::from_secs(60), rx.recv())
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    loop {
+        match next().await {
+            Action::Stage(m @ StageMsg::Loaded { .. }) => {
+                for fx in update(&mut a, m.into_action()) {
+                    for told in effects::apply(&env, &a, fx) {
+                        update(&mut a, told);
+                    }
+                }
+            }
+            Action::Stage(m @ StageMsg::Status { .. }) => {
+                update(&mut a, m.into_action());
+                break;
+            }
+            _ => {}
+        }
+    }
+    let rows: Vec<String> = visible_rows(&a)
+        .iter()
+        .map(|r| format!("{} {}", r.name, r.state))
+        .collect();
+    assert_eq!(rows, ["system Running", "tables Running", "web missing"]);
+    a.focus = Pane::Instances;
+    update(&mut a, key('R'));
+    let fx = update(&mut a, key('y'));
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::Run {
+                op: Op::Stage(_),
+                ..
+            }]
+        ),
+        "{fx:?}"
+    );
+    for f in fx {
+        for told in effects::apply(&env, &a, f) {
+            update(&mut a, told);
+        }
+    }
+    let task = env.runner.tasks().pop().unwrap();
+    let started = std::time::Instant::now();
+    while task.state().is_running() && started.elapsed() < std::time::Duration::from_secs(60) {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let log: Vec<String> = task.with_log(|l| l.lines().map(|l| l.text.clone()).collect());
+    assert_eq!(task.state().label(), "ok", "{log:#?}");
+    let changes: Vec<&str> = log
+        .iter()
+        .filter(|l| l.starts_with("$ ") && !l.contains(" list "))
+        .map(|l| l.split("/bin/").nth(1).unwrap_or(l))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "incus stop system --project STAGE-GBO",
+            "incus file delete --force system/opt/gbo/work --project STAGE-GBO",
+            "incus file delete --force system/opt/gbo/logs --project STAGE-GBO",
+            "incus start system --project STAGE-GBO",
+        ],
+        "{log:#?}"
+    );
+    let audit = std::fs::read_to_string(
+        root.context(ctx)
+            .unwrap()
+            .event_file(crate::state::paths::EventFile::Audit),
+    )
+    .unwrap();
+    let row: serde_json::Value = audit
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .rfind(|r| r["command"] == "stage reset")
+        .unwrap();
+    assert_eq!(row["status"], "succeeded");
+    assert_eq!(row["fields"]["frontend"], "console");
+    assert_eq!(row["fields"]["components"], "system");
+    let sim: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("stage-host/incus-state/state.json")).unwrap(),
+    )
+    .unwrap();
+    let files = sim["projects"]["STAGE-GBO"]["instances"]["system"]["files"]
+        .as_object()
+        .unwrap();
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        ["/opt/gbo/data/state.db"],
+        "wipe paths and logs deleted, data kept"
+    );
+    assert!(!log.iter().any(|l| l.contains("already absent")));
+    // The pane is read again after the action.
+    loop {
+        if let Action::Stage(m @ StageMsg::Status { .. }) = next().await {
+            update(&mut a, m.into_action());
+            break;
+        }
+    }
+    env.pool.close_all().await;
+}
