@@ -128,6 +128,37 @@ async fn execute(
                 force: *force,
             },
         ),
+        Op::BootstrapTarget {
+            target,
+            public_key,
+            password,
+        } => {
+            crate::tui::features::targets::bootstrap::run(scope, target, public_key, password).await
+        }
+        other => match setup(env, other, ctx, scope) {
+            Some(done) => done,
+            None => legacy(env, active, other, ctx).await,
+        },
+    }
+}
+
+/// The ops without their own verb module yet (stage's, the events tail, the views): their
+/// task's result line and audit fields as an outcome.
+async fn legacy(env: &Env, active: &str, op: &Op, ctx: &TaskCtx) -> Result<VerbOutcome> {
+    let mut fields = Map::new();
+    let r = execute_op(env, active, op, ctx, &mut fields).await;
+    let mut out = VerbOutcome::ok();
+    out.audit = fields;
+    Ok(match r {
+        Ok(line) => out.summary(line),
+        Err(e) => out.failed_with(e),
+    })
+}
+
+/// The verbs that set a context up (targets, apps, add-ons, secrets, the vault, contexts):
+/// local writes whose text goes into the task's log when done; `None` for any other op.
+fn setup(env: &Env, op: &Op, ctx: &TaskCtx, scope: &verbs::Scope) -> Option<Result<VerbOutcome>> {
+    Some(match op {
         Op::AddTarget(spec) => noted(ctx, verbs::targets::add(scope, spec)),
         Op::EditTarget(spec) => noted(ctx, verbs::targets::edit(scope, spec)),
         // The confirmation dialog stands in for --force.
@@ -210,24 +241,8 @@ async fn execute(
         }
         Op::ContextUse { .. } => noted(ctx, verbs::contexts::use_context(scope)),
         Op::ScrubBundles => noted(ctx, verbs::contexts::scrub_bundles(scope, true)),
-        Op::BootstrapTarget {
-            target,
-            public_key,
-            password,
-        } => {
-            crate::tui::features::targets::bootstrap::run(scope, target, public_key, password).await
-        }
-        _ => {
-            let mut fields = Map::new();
-            let r = execute_op(env, active, op, ctx, &mut fields).await;
-            let mut out = VerbOutcome::ok();
-            out.audit = fields;
-            Ok(match r {
-                Ok(line) => out.summary(line),
-                Err(e) => out.failed_with(e),
-            })
-        }
-    }
+        _ => return None,
+    })
 }
 
 /// The console's secret ops name an app's variable for every target or one, in the default

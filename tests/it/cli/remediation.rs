@@ -98,7 +98,7 @@ fn a_user_outside_the_docker_group_is_told_the_usermod_to_run() {
     assert_eq!(code, "PAAS_REMOTE_APPLY_FAILED", "{doc:#}");
     assert!(
         fix.contains(&usermod) && fix.contains(&check_again),
-        "deploy: {fix}"
+        "deploy: {fix}\n{doc:#}"
     );
 
     let (code, fix, doc) = site.failure(&["logs", "--app", "api"]);

@@ -45,7 +45,7 @@ pub fn render_targets(f: &mut Frame, area: Rect, app: &App) {
                     Cell::from(if t.current { "*" } else { " " }),
                     Cell::from(clean(&t.target.name)),
                     Cell::from(clean(&t.target.address())),
-                    Cell::from(t.target.auth().as_str()),
+                    Cell::from(auth(&t.target)),
                     Cell::from(clean(&t.target.labels.join(","))),
                     Cell::from(Span::styled(check, style)),
                 ],
@@ -57,7 +57,7 @@ pub fn render_targets(f: &mut Frame, area: Rect, app: &App) {
         1,
         widest(rows.iter().map(|t| t.target.name.as_str()), 4, 24),
         widest(rows.iter().map(|t| t.target.address()), 7, 40),
-        widest(rows.iter().map(|t| t.target.auth().as_str()), 4, 11),
+        widest(rows.iter().map(|t| auth(&t.target)), 4, 15),
         6,
         10,
     ];
@@ -66,4 +66,13 @@ pub fn render_targets(f: &mut Frame, area: Rect, app: &App) {
     // The check is the pane's status: it is the last column to go.
     let t = fitted_table(app, area, &header, body, &widths, 4, 6, &[4, 3, 2, 5], b);
     f.render_stateful_widget(t, area, &mut st);
+}
+
+/// A target's auth, and for a demo target whose engine is the simulator, that it is simulated.
+fn auth(t: &crate::state::targets::Target) -> String {
+    if crate::remote::engine::simulated::is_simulated(t) {
+        format!("{} simulated", t.auth().as_str())
+    } else {
+        t.auth().as_str().to_string()
+    }
 }
