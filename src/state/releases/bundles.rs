@@ -74,3 +74,41 @@ pub fn scan(cd: &ContextDir) -> Vec<Bundle> {
 pub fn env_files(bundles: &[Bundle]) -> Vec<BundleEnv> {
     bundles.iter().filter_map(|b| b.env.clone()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::StateRoot;
+
+    #[test]
+    fn one_walk_reads_each_bundle_s_metadata_and_env_file() {
+        let t = tempfile::tempdir().unwrap();
+        let cd = StateRoot::at(t.path()).context("base").unwrap();
+        let rel = |app: &str, id: &str| {
+            let d = cd.releases_dir().join(app).join(id);
+            std::fs::create_dir_all(&d).unwrap();
+            d
+        };
+        let mine = rel("web", "rel-1");
+        std::fs::write(
+            mine.join("release.json"),
+            r#"{"context":"base","api_token":"x"}"#,
+        )
+        .unwrap();
+        std::fs::write(mine.join(".env"), "DATABASE_URL=postgres://u:p@db/x\n").unwrap();
+        let theirs = rel("web", "rel-2");
+        std::fs::write(theirs.join("release.json"), r#"{"context":"other"}"#).unwrap();
+        rel("api", "rel-3"); // neither file: not a bundle to look at
+        std::fs::write(cd.releases_dir().join("stray-file"), "").unwrap();
+        let found = scan(&cd);
+        let dirs: Vec<&PathBuf> = found.iter().map(|b| &b.dir).collect();
+        assert_eq!(dirs, [&mine, &theirs]);
+        assert_eq!(found[0].context(), Some("base"));
+        assert_eq!(found[0].meta.as_ref().unwrap()["api_token"], "x");
+        assert_eq!(found[1].context(), Some("other"));
+        let envs = env_files(&found);
+        assert_eq!(envs.len(), 1);
+        assert_eq!(envs[0].keys, ["DATABASE_URL"]);
+        assert!(!format!("{envs:?}").contains("postgres://"));
+    }
+}
