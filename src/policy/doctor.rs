@@ -17,6 +17,7 @@ pub(crate) use check::{fail, pass, summarise};
 pub mod fix;
 mod history;
 mod repo_checks;
+mod row_filter;
 mod temp_files;
 mod vault;
 

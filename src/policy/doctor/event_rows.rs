@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::row_filter::{self, Need};
 use crate::policy::redact;
 use crate::state::events::MAX_ROW_BYTES;
 use crate::state::events::checkpoint::{Checkpoint, Resume};
@@ -49,12 +50,26 @@ impl EventRows {
 
     /// Checks one row; unparsable rows are skipped, as every reader does.
     fn check(&mut self, bytes: &[u8], path: &Path, line: u64, ctx: &str) {
-        let Ok(v) = serde_json::from_slice::<Value>(bytes) else {
-            return;
+        let foreign = |c: &str| !c.is_empty() && c != ctx;
+        let v = match row_filter::need(bytes) {
+            Need::Nothing => return,
+            Need::Context(c) => {
+                if let Some(c) = c.filter(|c| foreign(c)) {
+                    self.foreign.push(RowFinding {
+                        path: path.to_path_buf(),
+                        line,
+                        what: c,
+                    });
+                }
+                return;
+            }
+            Need::Whole => match serde_json::from_slice::<Value>(bytes) {
+                Ok(v) => v,
+                Err(_) => return,
+            },
         };
         if let Some(Value::String(c)) = v.get("context")
-            && !c.is_empty()
-            && c != ctx
+            && foreign(c)
         {
             self.foreign.push(RowFinding {
                 path: path.to_path_buf(),
