@@ -11,11 +11,13 @@ use crate::state::repo;
 pub mod alerting;
 mod backups;
 pub(crate) mod check;
+mod event_rows;
 pub use check::{Check, DoctorReport, Level, WARN_CHECKS, level_of};
 pub(crate) use check::{fail, pass, summarise};
 pub mod fix;
 mod history;
 mod repo_checks;
+mod row_filter;
 mod temp_files;
 mod vault;
 
@@ -36,6 +38,10 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
     };
     let repos = repo::relevant_repos(root.path(), cwd);
     let artifacts = repo_checks::scan_repos(&repos);
+    // Read once, for every check that looks at them: the bundles under `releases/` and the
+    // event rows appended since the last verified position.
+    let bundles = crate::state::releases::bundles::scan(&cd);
+    let rows = event_rows::scan(&cd);
     let checks = vec![
         repo_checks::state_root_outside_repo(root, cwd),
         vault::context_vault_outside_repo(&cd, &repos),
@@ -44,10 +50,10 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
         state_permissions(root, &cd),
         super::doctor_context::contexts_distinct_targets(root, ctx, &fixer),
         super::doctor_context::contexts_distinct_vaults(root, ctx),
-        history::events_context_consistency(&cd),
-        history::deploy_history_consistency(&cd, &fixer),
-        history::state_plaintext_secrets(&cd, &fixer),
-        bundle_plaintext_env(&cd, &fixer),
+        history::events_context_consistency(&rows),
+        history::deploy_history_consistency(&cd, &bundles, &fixer),
+        history::state_plaintext_secrets(&cd, &bundles, &rows, &fixer),
+        bundle_plaintext_env(&bundles, &fixer),
         super::doctor_context::context_name(&cd, &fixer),
         vault::vault_values_encrypted(&cd, &fixer),
         temp_files::state_temp_files(root, &cd),

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 pub const REDACTED: &str = "<redacted>";
 
 /// Substrings of a lowercased key that make it secret-like (SPEC §8).
-const SECRET_KEY_MARKERS: &[&str] = &[
+pub(crate) const SECRET_KEY_MARKERS: &[&str] = &[
     "secret",
     "token",
     "password",

@@ -1,11 +1,14 @@
 //! Host-key policy around OpenSSH's own checking: keys are kept in the state root's
 //! `known_hosts`, an unknown key is accepted on first use (`StrictHostKeyChecking=accept-new`)
 //! and reported so it can be audited, and a changed key is refused with the file and line to
-//! remove. Lookups go through `ssh-keygen -F`, which also understands hashed entries. A line
+//! remove. Lookups read the file in-process, as OpenSSH does (hashed entries, wildcards and
+//! negation, `@revoked` and `@cert-authority` lines), parsed once per process. A line
 //! that does not parse — the host's or any other, since damage can hide which host a line was
 //! for — is refused too: OpenSSH would skip it and learn whatever key the server offers now.
 
 mod line;
+mod sha1;
+mod table;
 
 use std::path::{Path, PathBuf};
 
@@ -45,137 +48,21 @@ pub struct HostScan {
     pub damaged: Vec<usize>,
 }
 
-/// Lines (1-based) whose host field names `pattern` literally, whatever follows: OpenSSH's
-/// own lookup skips a line with no key at all, but such a line is damage too.
-fn plain_lines(text: &str, pattern: &str) -> Vec<usize> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let mut fields = line.split_whitespace();
-        let mut hosts = fields.next().unwrap_or("");
-        if hosts.starts_with('@') {
-            hosts = fields.next().unwrap_or("");
-        }
-        if hosts.starts_with('#') {
-            continue;
-        }
-        if hosts.split(',').any(|h| h == pattern) {
-            out.push(i + 1);
-        }
-    }
-    out
-}
-
-/// One `# Host X found: line N [REVOKED|CA]` header of `ssh-keygen -F` output.
-fn found_header(line: &str) -> Option<(usize, bool)> {
-    let rest = line.strip_prefix("# Host ")?;
-    let rest = &rest[rest.find(" found: line ")? + " found: line ".len()..];
-    let mut words = rest.split_whitespace();
-    let n = words.next()?.parse().ok()?;
-    let special = words.next().is_some();
-    Some((n, special))
-}
-
-/// Reads `ssh-keygen -F` output: (line, revoked-or-CA, the line after the header).
-fn parse_found(out: &str) -> Vec<(usize, bool, String)> {
-    let lines: Vec<&str> = out.lines().collect();
-    let mut v = Vec::new();
-    for (i, l) in lines.iter().enumerate() {
-        if let Some((n, special)) = found_header(l) {
-            v.push((n, special, lines.get(i + 1).unwrap_or(&"").to_string()));
-        }
-    }
-    v
-}
-
-async fn keygen_find(known_hosts: &Path, pattern: &str, fingerprints: bool) -> Result<String> {
-    let mut cmd = tokio::process::Command::new("ssh-keygen");
-    if fingerprints {
-        cmd.arg("-l");
-    }
-    let out = cmd
-        .arg("-F")
-        .arg(pattern)
-        .arg("-f")
-        .arg(known_hosts)
-        .stdin(std::process::Stdio::null())
-        .output()
+/// Reads what known_hosts holds for a host, in-process (hashed entries included); the file is
+/// parsed once per process while it does not change.
+pub async fn scan(known_hosts: &Path, host: &str, port: u16) -> Result<HostScan> {
+    let path = known_hosts.to_path_buf();
+    let table = tokio::task::spawn_blocking(move || table::load(&path))
         .await
         .map_err(|e| {
             PaasError::new(
-                ErrorCode::SshConnectFailed,
-                "ssh_connect",
-                format!(
-                    "cannot run ssh-keygen to read {}: {e}",
-                    known_hosts.display()
-                ),
+                ErrorCode::UnknownFailure,
+                "known_hosts",
+                format!("reading {} stopped: {e}", known_hosts.display()),
             )
-            .with_remediation("install the OpenSSH client (ssh and ssh-keygen)")
-        })?;
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    // Exit 1 with nothing printed means "no entry"; anything else unexpected is an error.
-    if !out.status.success() && !out.stderr.is_empty() {
-        return Err(PaasError::new(
-            ErrorCode::SshConnectFailed,
-            "ssh_connect",
-            format!(
-                "cannot read {}: {}",
-                known_hosts.display(),
-                crate::text::sanitize_inline(String::from_utf8_lossy(&out.stderr).trim())
-            ),
-        )
-        .with_remediation("check that the known_hosts file is readable by you"));
-    }
-    Ok(stdout)
-}
-
-/// Reads what known_hosts holds for a host, through OpenSSH's own parser (`ssh-keygen -F`
-/// lists every line for the host, hashed ones included; `-l` only those whose key parses).
-pub async fn scan(known_hosts: &Path, host: &str, port: u16) -> Result<HostScan> {
-    let bytes = match tokio::fs::read(known_hosts).await {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HostScan::default()),
-        Err(e) => return Err(PaasError::io("known_hosts", known_hosts, &e)),
-    };
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let pattern = host_pattern(host, port);
-    let mut named = plain_lines(&text, &pattern);
-    named.extend(unparsable(&bytes));
-    if text.trim().is_empty() {
-        return Ok(HostScan::default());
-    }
-    let all = parse_found(&keygen_find(known_hosts, &pattern, false).await?);
-    let valid = parse_found(&keygen_find(known_hosts, &pattern, true).await?);
-    named.extend(all.iter().map(|(n, _, _)| *n));
-    named.sort_unstable();
-    named.dedup();
-    let damaged = named
-        .into_iter()
-        .filter(|n| !valid.iter().any(|(v, _, _)| v == n))
-        .collect();
-    let mut fingerprints: Vec<String> = valid
-        .iter()
-        .filter(|(_, special, _)| !special)
-        .filter_map(|(_, _, l)| {
-            l.split_whitespace()
-                .find(|w| w.starts_with("SHA256:"))
-                .map(str::to_string)
-        })
-        .collect();
-    fingerprints.dedup();
-    Ok(HostScan {
-        fingerprints,
-        damaged,
-    })
-}
-
-/// Lines (1-based) that are neither blank, a comment nor an entry that parses.
-fn unparsable(bytes: &[u8]) -> Vec<usize> {
-    bytes
-        .split(|b| *b == b'\n')
-        .enumerate()
-        .filter(|(_, l)| !line::parses(l))
-        .map(|(i, _)| i + 1)
-        .collect()
+        })?
+        .map_err(|e| PaasError::io("known_hosts", known_hosts, &e))?;
+    Ok(table.scan(&host_pattern(host, port)))
 }
 
 /// The host's usable key fingerprints. A damaged line for the host refuses the connection:
@@ -261,25 +148,6 @@ pub fn mismatch_error(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_lines_name_the_host_whatever_follows() {
-        let kh = "# [127.0.0.1]:2222 c\n[127.0.0.1]:2222 ssh-ed25519 AAAA\nedge.example,10.0.0.1 ssh-ed25519 BBBB\n[127.0.0.1]:2222\n@revoked 10.0.0.1 ssh-ed25519 CCCC\n";
-        assert_eq!(plain_lines(kh, "[127.0.0.1]:2222"), vec![2, 4]);
-        assert_eq!(plain_lines(kh, "10.0.0.1"), vec![3, 5]);
-        assert!(plain_lines(kh, "[127.0.0.1]:2223").is_empty());
-        assert!(plain_lines("|1|abc=|def= ssh-ed25519 AAAA\n", "x").is_empty());
-    }
-
-    #[test]
-    fn reads_keygen_find_output() {
-        let out = "# Host [h]:2 found: line 1 REVOKED\n[h]:2 ED25519 SHA256:aaa\n# Host [h]:2 found: line 3 \n[h]:2 ED25519 SHA256:bbb\n";
-        let v = parse_found(out);
-        assert_eq!(v.len(), 2);
-        assert_eq!((v[0].0, v[0].1), (1, true));
-        assert_eq!((v[1].0, v[1].1), (3, false));
-        assert!(v[1].2.ends_with("SHA256:bbb"));
-    }
 
     #[test]
     fn damage_is_refused_naming_file_and_lines() {

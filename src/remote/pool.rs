@@ -169,14 +169,11 @@ impl Pool {
         slots.values().filter(|s| s.initialized()).count()
     }
 
-    /// Closes every master connection.
+    /// Closes every master connection, all at once: each close waits for its master to exit,
+    /// and one after another they added up to a tail as long as the fan-out itself.
     pub async fn close_all(&self) {
         let slots: Vec<Slot> = self.slots.lock().await.drain().map(|(_, s)| s).collect();
-        for s in slots {
-            if let Some(t) = s.get() {
-                t.close().await;
-            }
-        }
+        futures::future::join_all(slots.iter().filter_map(|s| s.get()).map(|t| t.close())).await;
     }
 }
 

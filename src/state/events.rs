@@ -12,8 +12,10 @@ use crate::state::fsio;
 use crate::state::incidents;
 use crate::state::paths::{ContextDir, EventFile};
 
+pub mod checkpoint;
 mod fields;
 mod follow;
+pub mod forward;
 mod lines;
 mod wake;
 

@@ -5,12 +5,11 @@
 
 use std::path::PathBuf;
 
-use serde_json::Value;
-
 use crate::error::Result;
 use crate::state::deployments::{self, DeploymentsDoc};
 use crate::state::fsio;
 use crate::state::paths::{ContextDir, StateRoot};
+use crate::state::releases::bundles::Bundle;
 
 /// One release id of this context's history that belongs to another context.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,36 +91,18 @@ pub fn foreign_releases(cd: &ContextDir) -> Result<Vec<ForeignRelease>> {
     Ok(foreign_in(cd, &root, &deployments::load(cd)?))
 }
 
-/// Bundles under `releases/` whose `release.json` names another context.
-pub fn foreign_bundles(cd: &ContextDir) -> Vec<ForeignBundle> {
-    let mut out = Vec::new();
-    for app in std::fs::read_dir(cd.releases_dir())
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        for rel in std::fs::read_dir(app.path())
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let Ok(text) = std::fs::read_to_string(rel.path().join("release.json")) else {
-                continue;
-            };
-            if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&text)
-                && let Some(Value::String(c)) = m.get("context")
-                && !c.is_empty()
-                && c != cd.name()
-            {
-                out.push(ForeignBundle {
-                    dir: rel.path(),
-                    other_context: c.clone(),
-                });
-            }
-        }
-    }
-    out.sort_by(|a, b| a.dir.cmp(&b.dir));
-    out
+/// The bundles (from one walk of `releases/`) whose `release.json` names another context.
+pub fn foreign_bundles(cd: &ContextDir, bundles: &[Bundle]) -> Vec<ForeignBundle> {
+    bundles
+        .iter()
+        .filter_map(|b| {
+            let other = b.context().filter(|c| *c != cd.name())?;
+            Some(ForeignBundle {
+                dir: b.dir.clone(),
+                other_context: other.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// Drops the foreign release ids from the history under the context lock (a foreign current

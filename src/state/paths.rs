@@ -307,6 +307,11 @@ impl ContextDir {
     pub fn default_vault(&self) -> PathBuf {
         self.dir.join("vault").join("secrets.env")
     }
+    /// paasdeck's private working files for the context (caches such as the events
+    /// checkpoint), which si never reads.
+    pub fn private_dir(&self) -> PathBuf {
+        self.dir.join("paasdeck")
+    }
     pub fn locks_dir(&self) -> PathBuf {
         self.dir.join("locks")
     }

@@ -12,6 +12,8 @@ use crate::state::fsio;
 use crate::state::ids::{AppName, ContextName, ReleaseId, TargetName};
 use crate::state::paths::ContextDir;
 
+pub mod bundles;
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ReleaseMeta {
     pub release_id: ReleaseId,
@@ -68,33 +70,7 @@ pub struct BundleEnv {
 
 /// Every `.env` in `releases/<app>/<release>/`, sorted by path.
 pub fn bundle_env_files(cd: &ContextDir) -> Vec<BundleEnv> {
-    let mut out = Vec::new();
-    let Ok(apps) = std::fs::read_dir(cd.releases_dir()) else {
-        return out;
-    };
-    for app in apps.flatten() {
-        let Ok(rels) = std::fs::read_dir(app.path()) else {
-            continue;
-        };
-        for rel in rels.flatten() {
-            let path = rel.path().join(".env");
-            let Ok(meta) = std::fs::symlink_metadata(&path) else {
-                continue;
-            };
-            if !meta.is_file() {
-                continue;
-            }
-            let text = std::fs::read(&path)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default();
-            out.push(BundleEnv {
-                keys: dotenv_keys(&text),
-                path,
-            });
-        }
-    }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    bundles::env_files(&bundles::scan(cd))
 }
 
 /// `context scrub-bundles`: every bundle `.env` found under the context's lock and, with

@@ -124,9 +124,12 @@ fn shell_word(p: &Path) -> String {
 /// `si paas` kept each release's resolved variables in a plaintext `.env` inside the local
 /// bundle (`DATABASE_URL=postgres://app:s3cr3t@…`); paasdeck never writes one, and none may
 /// stay. Names the files and their variable names, never a value.
-pub(super) fn bundle_plaintext_env(cd: &ContextDir, fixer: &super::fix::Fixer) -> Check {
+pub(super) fn bundle_plaintext_env(
+    bundles: &[crate::state::releases::bundles::Bundle],
+    fixer: &super::fix::Fixer,
+) -> Check {
     const NAME: &str = "bundle_plaintext_env";
-    let found = crate::state::releases::bundle_env_files(cd);
+    let found = crate::state::releases::bundles::env_files(bundles);
     if found.is_empty() {
         return pass(NAME, "no release bundle holds a .env file");
     }

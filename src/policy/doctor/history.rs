@@ -7,12 +7,14 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::event_rows::{EventRows, RowFinding};
 use super::fix::{self, Fixer};
 use super::{Check, fail, pass, summarise};
 use crate::policy::redact;
 use crate::state::alerts;
 use crate::state::foreign;
-use crate::state::paths::{ContextDir, EventFile};
+use crate::state::paths::ContextDir;
+use crate::state::releases::bundles::Bundle;
 
 /// `sed -i` deleting the numbered lines of each file: the rows that must go.
 fn delete_lines(lines: &BTreeMap<PathBuf, Vec<usize>>) -> String {
@@ -26,48 +28,48 @@ fn delete_lines(lines: &BTreeMap<PathBuf, Vec<usize>>) -> String {
         .join(" && ")
 }
 
-pub(super) fn events_context_consistency(cd: &ContextDir) -> Check {
-    const NAME: &str = "events_context_consistency";
-    let mut foreign = Vec::new();
+/// The failing rows by file, for the fix that deletes them.
+fn by_file(found: &[RowFinding]) -> BTreeMap<PathBuf, Vec<usize>> {
     let mut lines: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
-    for f in EventFile::ALL {
-        let path = cd.event_file(f);
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        for (i, line) in text.lines().enumerate() {
-            if !line.contains("\"context\"") {
-                continue;
-            }
-            if let Ok(Value::Object(row)) = serde_json::from_str::<Value>(line)
-                && let Some(Value::String(c)) = row.get("context")
-                && !c.is_empty()
-                && c != cd.name()
-            {
-                foreign.push(format!("{}:{} names context {c}", path.display(), i + 1));
-                lines.entry(path.clone()).or_default().push(i + 1);
-            }
+    for f in found {
+        let ns = lines.entry(f.path.clone()).or_default();
+        let n = f.line as usize;
+        if ns.last() != Some(&n) {
+            ns.push(n);
         }
     }
-    if foreign.is_empty() {
-        pass(NAME, "every event row belongs to this context")
-    } else {
-        fail(
-            NAME,
-            format!(
-                "{}; the fix deletes those rows (they belong to the other context's history, which keeps its own)",
-                summarise(foreign)
-            ),
-        )
-        .with_fix(delete_lines(&lines))
-    }
+    lines
 }
 
-pub(super) fn state_plaintext_secrets(cd: &ContextDir, fixer: &Fixer) -> Check {
+pub(super) fn events_context_consistency(rows: &EventRows) -> Check {
+    const NAME: &str = "events_context_consistency";
+    if rows.foreign.is_empty() {
+        return pass(NAME, "every event row belongs to this context");
+    }
+    let foreign: Vec<String> = rows
+        .foreign
+        .iter()
+        .map(|f| format!("{}:{} names context {}", f.path.display(), f.line, f.what))
+        .collect();
+    fail(
+        NAME,
+        format!(
+            "{}; the fix deletes those rows (they belong to the other context's history, which keeps its own)",
+            summarise(foreign)
+        ),
+    )
+    .with_fix(delete_lines(&by_file(&rows.foreign)))
+}
+
+pub(super) fn state_plaintext_secrets(
+    cd: &ContextDir,
+    bundles: &[Bundle],
+    rows: &EventRows,
+    fixer: &Fixer,
+) -> Check {
     const NAME: &str = "state_plaintext_secrets";
     let mut hits = Vec::new();
     let mut fixes: Vec<String> = Vec::new();
-    let mut lines: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
     let telegram = alerts::paths(cd)[1].clone();
     let mut docs = vec![
         cd.config(),
@@ -78,44 +80,29 @@ pub(super) fn state_plaintext_secrets(cd: &ContextDir, fixer: &Fixer) -> Check {
         cd.checks(),
     ];
     docs.extend(crate::state::alerts::paths(cd));
-    if let Ok(apps) = std::fs::read_dir(cd.releases_dir()) {
-        for app in apps.flatten() {
-            if let Ok(rels) = std::fs::read_dir(app.path()) {
-                docs.extend(rels.flatten().map(|r| r.path().join("release.json")));
-            }
+    let read = docs.into_iter().filter_map(|doc| {
+        let text = std::fs::read_to_string(&doc).ok()?;
+        let v = serde_json::from_str::<Value>(&text).ok()?;
+        Some((doc, v))
+    });
+    let metas = bundles
+        .iter()
+        .filter_map(|b| Some((b.meta_path(), b.meta.clone()?)));
+    for (doc, v) in read.chain(metas) {
+        let found = redact::plaintext_secret_paths(&v);
+        for p in &found {
+            hits.push(format!("{} ({p})", doc.display()));
+        }
+        if !found.is_empty() {
+            fixes.push(doc_fix(&doc, &telegram, &v, fixer));
         }
     }
-    for doc in docs {
-        let Ok(text) = std::fs::read_to_string(&doc) else {
-            continue;
-        };
-        if let Ok(v) = serde_json::from_str::<Value>(&text) {
-            let found = redact::plaintext_secret_paths(&v);
-            for p in &found {
-                hits.push(format!("{} ({p})", doc.display()));
-            }
-            if !found.is_empty() {
-                fixes.push(doc_fix(&doc, &telegram, &v, fixer));
-            }
-        }
-    }
-    for f in EventFile::ALL {
-        let path = cd.event_file(f);
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        for (i, line) in text.lines().enumerate() {
-            if let Ok(v) = serde_json::from_str::<Value>(line) {
-                let found = redact::plaintext_secret_paths(&v);
-                for p in &found {
-                    hits.push(format!("{}:{} ({p})", path.display(), i + 1));
-                }
-                if !found.is_empty() {
-                    lines.entry(path.clone()).or_default().push(i + 1);
-                }
-            }
-        }
-    }
+    hits.extend(
+        rows.secrets
+            .iter()
+            .map(|f| format!("{}:{} ({})", f.path.display(), f.line, f.what)),
+    );
+    let lines = by_file(&rows.secrets);
     if hits.is_empty() {
         pass(
             NAME,
@@ -161,12 +148,16 @@ fn doc_fix(doc: &Path, telegram: &Path, v: &Value, fixer: &Fixer) -> String {
 }
 
 /// No release id, bundle or row of another context in the deploy history (SPEC §7).
-pub(super) fn deploy_history_consistency(cd: &ContextDir, fixer: &Fixer) -> Check {
+pub(super) fn deploy_history_consistency(
+    cd: &ContextDir,
+    bundles: &[Bundle],
+    fixer: &Fixer,
+) -> Check {
     const NAME: &str = "deploy_history_consistency";
     // A history that cannot be read is the commands' to report (`PAAS_STATE_CORRUPT`, naming
     // the file and field); none of its ids reaches a path.
     let releases = foreign::foreign_releases(cd).unwrap_or_default();
-    let bundles = foreign::foreign_bundles(cd);
+    let bundles = foreign::foreign_bundles(cd, bundles);
     if releases.is_empty() && bundles.is_empty() {
         return pass(
             NAME,

@@ -1022,6 +1022,7 @@ fn hints_name_the_state_root_so_they_run_as_shown() {
 mod context_import;
 mod doctor_levels;
 mod follow;
+mod hostkeys;
 mod oncall;
 mod remediation;
 mod separation;

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::common::{Env, stderr, stdout};
 
+mod history;
 mod separation;
 
 const DEAD_PID: u32 = 999_999_999;
