@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -330,22 +329,6 @@ pub async fn check_target(
     r.duration_ms = started.elapsed().as_millis() as u64;
     r.checked_at = clock::now_event();
     r
-}
-
-/// Checks targets with at most `parallel` at once; results in target order.
-pub async fn check_all(
-    pool: &Pool,
-    context: &str,
-    targets: &[Target],
-    timeout: Duration,
-    parallel: usize,
-    cancel: &CancellationToken,
-) -> Vec<CheckResult> {
-    futures::stream::iter(targets.iter())
-        .map(|t| check_target(pool, context, t, timeout, cancel))
-        .buffered(parallel.max(1))
-        .collect()
-        .await
 }
 
 /// A check run that found failing targets, as one error (the §2 failure shape): the first

@@ -55,7 +55,9 @@ pub async fn check(scope: &Scope, input: &CheckInput) -> Result<Outcome> {
         .note(format!("checking {} target(s)…", selected.len()));
     // Owned inputs per check: a future that borrows across the stream is not `Send` for every
     // lifetime, which the console's task runner needs.
-    let checks = selected.into_iter().map(|t| {
+    // Each check starts as soon as a slot is free (a slow target holds no other back); the
+    // results are put back in the targets' order.
+    let checks = selected.into_iter().enumerate().map(|(i, t)| {
         let (pool, progress) = (scope.pool.clone(), scope.progress.clone());
         let (context, timeout) = (scope.context.clone(), input.timeout);
         async move {
@@ -64,13 +66,15 @@ pub async fn check(scope: &Scope, input: &CheckInput) -> Result<Outcome> {
             for line in target_check::describe(&r) {
                 progress.note(line);
             }
-            r
+            (i, r)
         }
     });
-    let results: Vec<target_check::CheckResult> = futures::stream::iter(checks)
-        .buffered(input.parallel.max(1))
+    let mut done: Vec<(usize, target_check::CheckResult)> = futures::stream::iter(checks)
+        .buffer_unordered(input.parallel.max(1))
         .collect()
         .await;
+    done.sort_by_key(|(i, _)| *i);
+    let results: Vec<target_check::CheckResult> = done.into_iter().map(|(_, r)| r).collect();
     target_check::save_checks(&cd, &results)?;
     let failed: Vec<&str> = results
         .iter()

@@ -219,6 +219,25 @@ async fn run_target(
     if !plan.rollback_on_failure {
         return fail(unhealthy, 0);
     }
+    roll_back(&job, &site, unhealthy, &facts, &report).await
+}
+
+/// After a failed health gate: the previous release (the plan's rollback candidate) applied
+/// again on this target, or why that was not possible.
+async fn roll_back(
+    job: &TargetJob,
+    site: &remote::Site<'_>,
+    unhealthy: PaasError,
+    facts: &Facts,
+    report: &(dyn Fn(Option<String>, u32) -> TargetReport + Sync),
+) -> Outcome<TargetReport> {
+    let plan = &job.plan;
+    let name = job.target.name.to_string();
+    let sink = site.sink;
+    let fail = |e: PaasError, probes: u32| {
+        let e = remediation::refine(e, "", facts);
+        Outcome::failed(&name, e.with_target(&name), Some(report(None, probes)))
+    };
     let Some(candidate) = plan.rollback_candidate.clone() else {
         return fail(
             PaasError::new(
@@ -251,7 +270,7 @@ async fn run_target(
         }
     };
     let env = job.env.candidate.as_deref().unwrap_or_default();
-    match remote::apply_release(&site, &previous, env, plan.apply_timeout).await {
+    match remote::apply_release(site, &previous, env, plan.apply_timeout).await {
         Ok(()) => {
             sink(Stream::Stdout, format!("» rolled back to {candidate}"));
             Outcome {
@@ -266,7 +285,7 @@ async fn run_target(
                     .with_target(&name)
                     .with_remediation("read the target's output, fix the release and deploy again"),
                     "",
-                    &facts,
+                    facts,
                 )),
                 detail: Some(report(Some(candidate), 0)),
             }

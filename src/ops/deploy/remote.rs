@@ -247,69 +247,12 @@ async fn apply_steps(site: &Site<'_>, bundle: &Bundle, env: &str, timeout: Durat
     } = *site;
     let dir = layout.release_dir(&bundle.release);
     let note = |s: String| sink(Stream::Stdout, s);
-    let started = Instant::now();
-    // Each step gets what is left of the apply's budget, so the whole apply (stopping a
-    // step's remote process included) ends within it.
-    let left = || -> Result<Duration> {
-        let l = timeout.saturating_sub(started.elapsed());
-        if l < Duration::from_millis(50) {
-            return Err(PaasError::new(
-                ErrorCode::Timeout,
-                "remote_apply",
-                "no time was left for the next step",
-            ));
-        }
-        Ok(l)
+    let budget = Budget {
+        started: Instant::now(),
+        timeout,
     };
-    note(format!("» mkdir {dir}"));
-    step(
-        t,
-        ExecRequest::new(format!("mkdir -p {}", quote(&dir)))
-            .tied_to_session()
-            .timeout(left()?),
-        sink,
-        cancel,
-        ErrorCode::RemoteApplyFailed,
-        "remote_prepare",
-        "creating the release directory",
-    )
-    .await?;
-    for (name, bytes) in bundle.contents()? {
-        step(
-            t,
-            ExecRequest::new(format!("cat > {}", quote(&format!("{dir}/{name}"))))
-                .stdin(bytes)
-                .timeout(left()?),
-            sink,
-            cancel,
-            ErrorCode::RemoteUploadFailed,
-            "remote_upload",
-            &format!("uploading {name}"),
-        )
-        .await?;
-    }
-    note(format!("» uploaded {} → {dir}/", bundle.files.join(", ")));
-    let env_path = format!("{dir}/.env");
-    step(
-        t,
-        ExecRequest::new(format!(
-            "umask 077 && cat > {tmp} && chmod 600 {tmp} && mv -f {tmp} {}",
-            quote(&env_path),
-            tmp = quote(&format!("{dir}/.env.paasdeck-tmp"))
-        ))
-        .stdin(env.as_bytes().to_vec())
-        .timeout(left()?),
-        sink,
-        cancel,
-        ErrorCode::RemoteUploadFailed,
-        "remote_upload",
-        "writing .env",
-    )
-    .await?;
-    note(format!(
-        "» .env written (0600, {} variable(s))",
-        env.lines().count()
-    ));
+    let left = || budget.left();
+    upload(site, bundle, env, &dir, &budget).await?;
     let cd = format!(
         "cd {} && {}",
         quote(&dir),
@@ -361,6 +304,95 @@ async fn apply_steps(site: &Site<'_>, bundle: &Bundle, env: &str, timeout: Durat
     )
     .await?;
     note(format!("» current → {}", bundle.release));
+    Ok(())
+}
+
+/// What is left of an apply's time: each step gets the rest of the budget, so the whole apply
+/// (stopping a step's remote process included) ends within it.
+struct Budget {
+    started: Instant,
+    timeout: Duration,
+}
+
+impl Budget {
+    fn left(&self) -> Result<Duration> {
+        let l = self.timeout.saturating_sub(self.started.elapsed());
+        if l < Duration::from_millis(50) {
+            return Err(PaasError::new(
+                ErrorCode::Timeout,
+                "remote_apply",
+                "no time was left for the next step",
+            ));
+        }
+        Ok(l)
+    }
+}
+
+/// The release directory made, the bundle's files uploaded and its `.env` written (0600).
+async fn upload(
+    site: &Site<'_>,
+    bundle: &Bundle,
+    env: &str,
+    dir: &str,
+    budget: &Budget,
+) -> Result<()> {
+    let Site {
+        transport: t,
+        sink,
+        cancel,
+        ..
+    } = *site;
+    let note = |s: String| sink(Stream::Stdout, s);
+    let left = || budget.left();
+    note(format!("» mkdir {dir}"));
+    step(
+        t,
+        ExecRequest::new(format!("mkdir -p {}", quote(dir)))
+            .tied_to_session()
+            .timeout(left()?),
+        sink,
+        cancel,
+        ErrorCode::RemoteApplyFailed,
+        "remote_prepare",
+        "creating the release directory",
+    )
+    .await?;
+    for (name, bytes) in bundle.contents()? {
+        step(
+            t,
+            ExecRequest::new(format!("cat > {}", quote(&format!("{dir}/{name}"))))
+                .stdin(bytes)
+                .timeout(left()?),
+            sink,
+            cancel,
+            ErrorCode::RemoteUploadFailed,
+            "remote_upload",
+            &format!("uploading {name}"),
+        )
+        .await?;
+    }
+    note(format!("» uploaded {} → {dir}/", bundle.files.join(", ")));
+    let env_path = format!("{dir}/.env");
+    step(
+        t,
+        ExecRequest::new(format!(
+            "umask 077 && cat > {tmp} && chmod 600 {tmp} && mv -f {tmp} {}",
+            quote(&env_path),
+            tmp = quote(&format!("{dir}/.env.paasdeck-tmp"))
+        ))
+        .stdin(env.as_bytes().to_vec())
+        .timeout(left()?),
+        sink,
+        cancel,
+        ErrorCode::RemoteUploadFailed,
+        "remote_upload",
+        "writing .env",
+    )
+    .await?;
+    note(format!(
+        "» .env written (0600, {} variable(s))",
+        env.lines().count()
+    ));
     Ok(())
 }
 
