@@ -71,25 +71,35 @@ n=\$(date +%s%N)
 printf 'services:\n  api:\n    image: bench/api:1\n    network_mode: none\n    stop_signal: SIGKILL\n    command: ["sh", "-c", "echo %s; exec sleep 3600"]\n' "\$n" |
   ssh $SSH_OPTS -p $SSHD_PORT $user@127.0.0.1 "cat > $plain/compose.yaml && cd $plain && docker-compose -p plain-api up -d" >/dev/null 2>&1
 SH
-chmod +x "$BENCH_DIR/paasdeck-deploy" "$BENCH_DIR/compose-up"
+# The same work as a deploy of si paas (and of paasdeck): pull (a failure only warns), then up.
+cat > "$BENCH_DIR/compose-pull-up" <<SH
+#!/bin/sh
+n=\$(date +%s%N)
+printf 'services:\n  api:\n    image: bench/api:1\n    network_mode: none\n    stop_signal: SIGKILL\n    command: ["sh", "-c", "echo %s; exec sleep 3600"]\n' "\$n" |
+  ssh $SSH_OPTS -p $SSHD_PORT $user@127.0.0.1 "cat > $plain/compose.yaml && cd $plain && { docker-compose -p plain-api pull || true; } && docker-compose -p plain-api up -d" >/dev/null 2>&1
+SH
+chmod +x "$BENCH_DIR/paasdeck-deploy" "$BENCH_DIR/compose-up" "$BENCH_DIR/compose-pull-up"
 "$BENCH_DIR/compose-up"
 
 if [ -n "${BENCH_RUNNER:-}" ]; then
-  $BENCH_RUNNER "$BENCH_DIR/compose-up" -- "$BENCH_DIR/paasdeck-deploy"
+  $BENCH_RUNNER "$BENCH_DIR/compose-pull-up" -- "$BENCH_DIR/paasdeck-deploy"
   exit 0
 fi
 ms() { local s e; s=$(date +%s%N); "$1"; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
-a=(); b=()
+a=(); b=(); c=()
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for i in $(seq "$runs"); do
   a+=("$(ms "$BENCH_DIR/paasdeck-deploy")")
   b+=("$(ms "$BENCH_DIR/compose-up")")
-  echo "run $i: paasdeck deploy ${a[-1]} ms, ssh docker-compose up -d ${b[-1]} ms"
+  c+=("$(ms "$BENCH_DIR/compose-pull-up")")
+  echo "run $i: paasdeck deploy ${a[-1]} ms, ssh docker-compose up -d ${b[-1]} ms, ssh docker-compose pull + up -d ${c[-1]} ms"
 done
-python3 - "${a[*]}" "${b[*]}" <<'PY'
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "${a[*]}" "${b[*]}" "${c[*]}" <<'PY'
 import statistics, sys
-a = [int(x) for x in sys.argv[1].split()]
-b = [int(x) for x in sys.argv[2].split()]
-r = [x / y for x, y in zip(a, b)]
-print(f"median: paasdeck deploy {statistics.median(a)} ms, ssh docker-compose up -d {statistics.median(b)} ms")
-print(f"ratio paasdeck/compose, median of pairs: {statistics.median(r):.2f} (min {min(r):.2f}, max {max(r):.2f})")
+a, b, c = ([int(x) for x in arg.split()] for arg in sys.argv[1:4])
+print(f"median: paasdeck deploy {statistics.median(a)} ms, ssh docker-compose up -d {statistics.median(b)} ms, ssh docker-compose pull + up -d {statistics.median(c)} ms")
+for name, anchor in (("up -d", b), ("pull + up -d", c)):
+    r = [x / y for x, y in zip(a, anchor)]
+    print(f"ratio paasdeck/({name}), median of pairs: {statistics.median(r):.2f} (min {min(r):.2f}, max {max(r):.2f})")
 PY

@@ -151,9 +151,29 @@ impl Checkpoint {
         if !self.changed {
             return;
         }
-        if let Err(e) = fsio::write_json_atomic(&self.path, &self.doc) {
-            tracing::warn!("could not write the events checkpoint: {}", e.message);
+        if let Err(e) = self.write() {
+            tracing::warn!("could not write the events checkpoint: {e}");
         }
+    }
+
+    /// A cache never brings a context back: only paasdeck's own folder is made, inside a
+    /// context directory that must still be there, and the temp file is made in it (a context
+    /// removed meanwhile stays removed; the write fails and the next run scans again).
+    fn write(&self) -> std::io::Result<()> {
+        use std::io::Write;
+        let dir = self.path.parent().unwrap_or(std::path::Path::new("."));
+        match std::fs::create_dir(dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+            _ => {}
+        }
+        let mut bytes = serde_json::to_vec_pretty(&self.doc).map_err(std::io::Error::other)?;
+        bytes.push(b'\n');
+        let mut tmp = fsio::temp::create_in(dir)?;
+        tmp.write_all(&bytes)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&self.path).map_err(|e| e.error)?;
+        fsio::sync_dir(dir);
+        Ok(())
     }
 }
 
@@ -184,6 +204,30 @@ mod tests {
 
     fn resume(cd: &ContextDir, p: &std::path::Path, rules: &str) -> Resume {
         Checkpoint::load(cd, rules).resume(EventFile::Audit, &File::open(p).unwrap())
+    }
+
+    #[test]
+    fn a_checkpoint_never_brings_a_removed_context_back() {
+        let (t, cd, p) = setup();
+        let mut c = Checkpoint::load(&cd, "r1");
+        let f = File::open(&p).unwrap();
+        c.record(
+            EventFile::Audit,
+            &f,
+            Resume {
+                offset: 8,
+                lines: 1,
+            },
+        );
+        drop(f);
+        assert!(
+            c.changed,
+            "the mark is new: the checkpoint would be written"
+        );
+        std::fs::remove_dir_all(t.path().join("contexts")).unwrap();
+        c.save();
+        assert!(!t.path().join("contexts").exists());
+        drop(p);
     }
 
     #[test]

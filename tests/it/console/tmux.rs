@@ -493,8 +493,11 @@ fn a_context_created_by_another_process_appears_without_a_key() {
     tmux.wait_for("the new tab", |s| {
         s.lines().nth(1).unwrap_or("").contains("later")
     });
-    // and a removed one goes away
-    std::fs::remove_dir_all(env.ctx_dir("later")).unwrap();
+    // and a removed one goes away (moved out in one step, as the console may be writing its
+    // doctor's cache into it while a recursive delete walks it)
+    let gone = env.dir.path().join("later-removed");
+    std::fs::rename(env.ctx_dir("later"), &gone).unwrap();
+    std::fs::remove_dir_all(&gone).unwrap();
     tmux.wait_for("the tab to go", |s| {
         !s.lines().nth(1).unwrap_or("").contains("later")
     });
