@@ -162,7 +162,13 @@ impl Checkpoint {
     fn write(&self) -> std::io::Result<()> {
         use std::io::Write;
         let dir = self.path.parent().unwrap_or(std::path::Path::new("."));
-        match std::fs::create_dir(dir) {
+        // Not recursive: the context directory must already be there; 0700 like every state
+        // directory.
+        let made = {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new().mode(fsio::DIR_MODE).create(dir)
+        };
+        match made {
             Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
             _ => {}
         }
@@ -228,6 +234,18 @@ mod tests {
         c.save();
         assert!(!t.path().join("contexts").exists());
         drop(p);
+    }
+
+    #[test]
+    fn the_checkpoints_folder_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_t, cd, p) = setup();
+        record_at(&cd, &p, 8, 1);
+        let mode = std::fs::metadata(cd.private_dir())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
     }
 
     #[test]
