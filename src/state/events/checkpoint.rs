@@ -162,7 +162,12 @@ impl Checkpoint {
     fn write(&self) -> std::io::Result<()> {
         use std::io::Write;
         let dir = self.path.parent().unwrap_or(std::path::Path::new("."));
-        match std::fs::create_dir(dir) {
+        // Private like every state directory (the doctor's `state_permissions`).
+        let made = {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new().mode(0o700).create(dir)
+        };
+        match made {
             Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
             _ => {}
         }
