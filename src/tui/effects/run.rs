@@ -299,7 +299,7 @@ async fn execute_op(env: &Env, active: &str, op: &Op, ctx: &TaskCtx) -> Result<S
         }
         Op::SecretList { .. }
         | Op::Doctor(_)
-        | Op::AlertHistory
+        | Op::AlertHistory(_)
         | Op::VaultStatus
         | Op::LockStatus => Ok(String::new()),
         Op::Deploy(_) | Op::Rollback(_) => Err(PaasError::new(

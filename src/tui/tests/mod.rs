@@ -328,6 +328,15 @@ fn every_op(active: &str) -> Vec<Op> {
             app: "api".into(),
             name: "postgres".into(),
         },
+    ]
+    .into_iter()
+    .chain(more_ops())
+    .collect()
+}
+
+/// The second half of `every_op`: the ops that need no active context.
+fn more_ops() -> Vec<Op> {
+    vec![
         Op::doctor(),
         Op::Stage(super::features::stage::StageOp {
             action: super::features::stage::StageAction::Reset,
@@ -353,7 +362,10 @@ fn every_op(active: &str) -> Vec<Op> {
             id: "al-20261124T120000-0a1b2c3d".into(),
             note: "on it".into(),
         },
-        Op::AlertHistory,
+        Op::AlertHistory(crate::verbs::oncall::HistoryInput {
+            limit: 50,
+            severity: None,
+        }),
         Op::IncidentResolve {
             id: "20261124T120000.000000000Z-0123456789abcdef".into(),
             note: String::new(),
@@ -414,7 +426,7 @@ fn variant(op: &Op) -> usize {
         Op::Reconcile(_) => 22,
         Op::AlertTest { .. } => 23,
         Op::AlertAcknowledge { .. } => 24,
-        Op::AlertHistory => 25,
+        Op::AlertHistory(_) => 25,
         Op::IncidentResolve { .. } => 26,
         Op::EnableAddon(_) => 27,
         Op::DisableAddon { .. } => 28,
