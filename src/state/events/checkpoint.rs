@@ -236,6 +236,20 @@ mod tests {
     }
 
     #[test]
+    fn the_checkpoint_folder_is_private_like_every_state_directory() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_t, cd, p) = setup();
+        record_at(&cd, &p, 8, 1);
+        let dir = Checkpoint::load(&cd, "r1")
+            .path
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+    }
+
+    #[test]
     fn a_mark_holds_for_the_same_file_grown_by_appends() {
         let (_t, cd, p) = setup();
         record_at(&cd, &p, 16, 2);
