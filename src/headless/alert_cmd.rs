@@ -10,9 +10,8 @@ use super::secret_cmd::read_value;
 use crate::cli::{AlertCmd, AlertPolicyCmd};
 use crate::error::{PaasError, Result};
 use crate::ops::alert::http;
-use crate::state::alerts::{self, AlertRow, AlertSeverity, Channel};
+use crate::state::alerts::{self, AlertSeverity, Channel};
 use crate::state::paths::ContextDir;
-use crate::text::sanitize_inline;
 use crate::verbs::oncall;
 
 pub fn run(inv: &Invocation, cmd: &AlertCmd) -> Result<Report> {
@@ -30,7 +29,13 @@ pub fn run(inv: &Invocation, cmd: &AlertCmd) -> Result<Report> {
         AlertCmd::Test { severity, message } => {
             verb(inv, |s| oncall::alert_test(s, severity, message))
         }
-        AlertCmd::History { limit, severity } => history(&cd, *limit, severity.as_deref()),
+        AlertCmd::History { limit, severity } => {
+            let input = oncall::HistoryInput {
+                limit: *limit as usize,
+                severity: severity.clone(),
+            };
+            verb(inv, |s| oncall::alert_history(s, &input))
+        }
         AlertCmd::Acknowledge { id, note } => verb(inv, |s| oncall::alert_acknowledge(s, id, note)),
     }
 }
@@ -218,41 +223,4 @@ fn verb(
     f: impl FnOnce(&crate::verbs::Scope) -> Result<Report>,
 ) -> Result<Report> {
     super::remote_cmd::run_verb(inv, None, |scope| async move { f(&scope) })
-}
-
-pub fn row_line(r: &AlertRow) -> String {
-    let mut s = format!(
-        "- {} {} [{}] {} {}",
-        r.timestamp,
-        if r.id.is_empty() { "-" } else { &r.id },
-        r.severity.as_str(),
-        r.status,
-        r.command
-    );
-    if !r.target.is_empty() {
-        s.push_str(&format!(" target={}", r.target));
-    }
-    s.push_str(&format!(" message={}", r.message));
-    sanitize_inline(&s).into_owned() + "\n"
-}
-
-fn history(cd: &ContextDir, limit: u32, severity: Option<&str>) -> Result<Report> {
-    let sev = severity.map(AlertSeverity::parse).transpose()?;
-    let (rows, skipped) = alerts::history(cd, limit as usize, sev);
-    let text = if rows.is_empty() {
-        "no alerts\n".to_string()
-    } else {
-        rows.iter().map(row_line).collect()
-    };
-    Ok(Report::ok()
-        .set("severity", severity.unwrap_or(""))
-        .set(
-            "path",
-            cd.event_file(crate::state::paths::EventFile::Alerts)
-                .display()
-                .to_string(),
-        )
-        .set("skipped_lines", skipped)
-        .list(&rows)
-        .text(text))
 }

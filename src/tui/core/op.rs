@@ -102,8 +102,8 @@ pub enum Op {
         id: String,
         note: String,
     },
-    /// The context's last alerts, in a view.
-    AlertHistory,
+    /// The context's last alerts, in a view (the palette's `--limit`, else 50).
+    AlertHistory(crate::verbs::oncall::HistoryInput),
     IncidentResolve {
         id: String,
         note: String,
@@ -184,7 +184,7 @@ impl Op {
             Op::Reconcile { .. } => Verb::DeployReconcile,
             Op::AlertTest { .. } => Verb::AlertTest,
             Op::AlertAcknowledge { .. } => Verb::AlertAcknowledge,
-            Op::AlertHistory => Verb::AlertHistory,
+            Op::AlertHistory(_) => Verb::AlertHistory,
             Op::IncidentResolve { .. } => Verb::IncidentResolve,
             Op::IncidentAcknowledge { .. } => Verb::IncidentAcknowledge,
             Op::Backup(b) => b.verb(),
@@ -206,7 +206,7 @@ impl Op {
             self,
             Op::SecretList { .. }
                 | Op::Doctor(_)
-                | Op::AlertHistory
+                | Op::AlertHistory(_)
                 | Op::VaultStatus
                 | Op::LockStatus
         )
@@ -291,7 +291,7 @@ impl Op {
             Op::Reconcile(r) => format!("deploy reconcile {}", r.app),
             Op::AlertTest { severity, .. } => format!("alert test ({severity})"),
             Op::AlertAcknowledge { id, .. } => format!("acknowledge {id}"),
-            Op::AlertHistory => "alert history".into(),
+            Op::AlertHistory(_) => "alert history".into(),
             Op::IncidentResolve { id, .. } => format!("resolve incident {id}"),
             Op::IncidentAcknowledge { id, .. } => format!("acknowledge incident {id}"),
             Op::Backup(b) => b.title(),

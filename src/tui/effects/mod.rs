@@ -112,7 +112,15 @@ fn view(env: &Env, context: String, op: Op) {
             })
         }
         Op::Doctor(_) => spawn_doctor(env, context),
-        Op::AlertHistory => oncall::history(env, context),
+        Op::AlertHistory(input) => {
+            let scope = run::view_scope(env, &context);
+            let title = format!("alerts of {context}, oldest first (last {})", input.limit);
+            show_info(env, context, title, move |_, _| {
+                Ok(outcome_lines(crate::verbs::oncall::alert_history(
+                    &scope, &input,
+                )?))
+            })
+        }
         Op::LockStatus => {
             let title = format!("deploy locks of {context}");
             show_info(env, context, title, |_, cd| {

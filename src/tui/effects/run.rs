@@ -4,8 +4,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::{Map, Value};
-
 use super::super::action::{Action, Op};
 use super::{Env, load, spawn_doctor};
 use crate::error::{ErrorCode, PaasError, Result};
@@ -106,6 +104,9 @@ async fn execute(
         }
         Op::Logs(input) => crate::tui::features::deploy::effects::logs(scope, input, ctx).await,
         Op::Reconcile(input) => verbs::deploy::reconcile(scope, input).await,
+        Op::Stage(s) => {
+            crate::tui::features::stage::effects::execute(env, active, s, ctx, scope).await
+        }
         Op::Check(input) => verbs::oncall::check(scope, input).await,
         Op::AlertTest { severity, message } => {
             let (scope, severity, message) = (scope.clone(), severity.clone(), message.clone());
@@ -142,13 +143,11 @@ async fn execute(
     }
 }
 
-/// The ops without their own verb module yet (stage's, the events tail, the views): their
-/// task's result line and audit fields as an outcome.
+/// The ops without their own verb module yet (the events tail, the views): their
+/// task's result line as an outcome.
 async fn legacy(env: &Env, active: &str, op: &Op, ctx: &TaskCtx) -> Result<VerbOutcome> {
-    let mut fields = Map::new();
-    let r = execute_op(env, active, op, ctx, &mut fields).await;
-    let mut out = VerbOutcome::ok();
-    out.audit = fields;
+    let r = execute_op(env, active, op, ctx).await;
+    let out = VerbOutcome::ok();
     Ok(match r {
         Ok(line) => out.summary(line),
         Err(e) => out.failed_with(e),
@@ -270,13 +269,7 @@ fn noted(ctx: &TaskCtx, result: Result<VerbOutcome>) -> Result<VerbOutcome> {
     result
 }
 
-async fn execute_op(
-    env: &Env,
-    active: &str,
-    op: &Op,
-    ctx: &TaskCtx,
-    fields: &mut Map<String, Value>,
-) -> Result<String> {
+async fn execute_op(env: &Env, active: &str, op: &Op, ctx: &TaskCtx) -> Result<String> {
     // Resolved where an action needs it: creating the first context has no active one.
     let cd = env.root.context(active);
     match op {
@@ -306,12 +299,9 @@ async fn execute_op(
         }
         Op::SecretList { .. }
         | Op::Doctor(_)
-        | Op::AlertHistory
+        | Op::AlertHistory(_)
         | Op::VaultStatus
         | Op::LockStatus => Ok(String::new()),
-        Op::Stage(s) => {
-            crate::tui::features::stage::effects::execute(env, active, s, ctx, fields).await
-        }
         Op::Deploy(_) | Op::Rollback(_) => Err(PaasError::new(
             ErrorCode::InvalidArgument,
             "console",

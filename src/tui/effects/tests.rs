@@ -251,3 +251,52 @@ async fn an_alert_test_from_the_palette_carries_its_message_and_audits_as_the_cl
         }
     }
 }
+
+/// The console's alert view shows what `alert history` returns, for the palette's `--limit`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_alert_view_shows_the_alert_history_verbs_text() {
+    use crate::state::alerts::AlertSeverity;
+    let dir = tempfile::tempdir().unwrap();
+    let root = StateRoot::at(dir.path().join("paas"));
+    let spec = InitSpec {
+        kind: Some("staging".into()),
+        ..Default::default()
+    };
+    let cd = root.context("c").unwrap();
+    context::init(&root, &cd, &spec).unwrap();
+    for m in ["first", "second", "third"] {
+        crate::ops::alert::raise(
+            &cd,
+            &crate::ops::alert::Alert::new("alert test", AlertSeverity::Info, m),
+        );
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let env = Env { tx, ..env(&root) };
+    let app = App::new(
+        root.clone(),
+        Keymap::defaults(),
+        Theme::defaults(false),
+        Vec::new(),
+    );
+    let input = crate::verbs::oncall::HistoryInput {
+        limit: 2,
+        severity: None,
+    };
+    let run = Effect::Run {
+        context: "c".into(),
+        op: Op::AlertHistory(input.clone()),
+    };
+    apply(&env, &app, run);
+    let lines = loop {
+        let got = tokio::time::timeout(Duration::from_secs(60), rx.recv()).await;
+        if let Action::ShowInfo { lines, .. } = got.unwrap().unwrap() {
+            break lines;
+        }
+    };
+    let scope = super::run::view_scope(&env, "c");
+    let verb = crate::verbs::oncall::alert_history(&scope, &input).unwrap();
+    let want: Vec<String> = verb.text.lines().map(String::from).collect();
+    assert_eq!(lines, want);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(lines[1].contains("third"), "{lines:#?}");
+}

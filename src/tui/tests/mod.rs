@@ -154,55 +154,60 @@ fn snapshot() -> Snapshot {
                 "edge-b added",
             ),
         ],
-        backups: vec![
-            BackupRow {
-                id: "bk-20261124T090000-api-1a2b3c".into(),
-                kind: "app".into(),
-                app: "api".into(),
-                target: "edge-a".into(),
-                created_at: "2026-11-24T09:00:00Z".into(),
-                size_bytes: Some(50 * 1024 * 1024),
-                verified: Some(true),
-                sha256: "9f2c".repeat(16),
-                ..Default::default()
-            },
-            BackupRow {
-                id: "bk-20261123T090000-state-0d0e0f".into(),
-                kind: "state".into(),
-                app: "state".into(),
-                created_at: "2026-11-23T09:00:00Z".into(),
-                size_bytes: Some(48 * 1024),
-                verified: None,
-                sha256: "0b7e".repeat(16),
-                ..Default::default()
-            },
-            BackupRow {
-                id: "bk-20261122T090000-api-aa00bb".into(),
-                kind: "app".into(),
-                app: "api".into(),
-                target: "edge-a".into(),
-                created_at: "2026-11-22T09:00:00Z".into(),
-                size_bytes: Some(49 * 1024 * 1024),
-                verified: Some(false),
-                sha256: "77aa".repeat(16),
-                detail: "artifact has 51380291 bytes with sha256 …; the catalogue says …".into(),
-                ..Default::default()
-            },
-            BackupRow {
-                id: "bk-20261121T090000-api-c0ffee".into(),
-                kind: "app".into(),
-                app: "api".into(),
-                target: "edge-a".into(),
-                created_at: "2026-11-21T09:00:00Z".into(),
-                failed: true,
-                detail: "the backup command exited 1 on edge-a: pg_dump: error: connection refused"
-                    .into(),
-                ..Default::default()
-            },
-        ],
+        backups: backup_rows(),
         backups_catalogue: true,
         errors: Vec::new(),
     }
+}
+
+/// The snapshot's backups: verified, unverified, failing verification, failed.
+fn backup_rows() -> Vec<BackupRow> {
+    vec![
+        BackupRow {
+            id: "bk-20261124T090000-api-1a2b3c".into(),
+            kind: "app".into(),
+            app: "api".into(),
+            target: "edge-a".into(),
+            created_at: "2026-11-24T09:00:00Z".into(),
+            size_bytes: Some(50 * 1024 * 1024),
+            verified: Some(true),
+            sha256: "9f2c".repeat(16),
+            ..Default::default()
+        },
+        BackupRow {
+            id: "bk-20261123T090000-state-0d0e0f".into(),
+            kind: "state".into(),
+            app: "state".into(),
+            created_at: "2026-11-23T09:00:00Z".into(),
+            size_bytes: Some(48 * 1024),
+            verified: None,
+            sha256: "0b7e".repeat(16),
+            ..Default::default()
+        },
+        BackupRow {
+            id: "bk-20261122T090000-api-aa00bb".into(),
+            kind: "app".into(),
+            app: "api".into(),
+            target: "edge-a".into(),
+            created_at: "2026-11-22T09:00:00Z".into(),
+            size_bytes: Some(49 * 1024 * 1024),
+            verified: Some(false),
+            sha256: "77aa".repeat(16),
+            detail: "artifact has 51380291 bytes with sha256 …; the catalogue says …".into(),
+            ..Default::default()
+        },
+        BackupRow {
+            id: "bk-20261121T090000-api-c0ffee".into(),
+            kind: "app".into(),
+            app: "api".into(),
+            target: "edge-a".into(),
+            created_at: "2026-11-21T09:00:00Z".into(),
+            failed: true,
+            detail: "the backup command exited 1 on edge-a: pg_dump: error: connection refused"
+                .into(),
+            ..Default::default()
+        },
+    ]
 }
 
 fn view(name: &str, kind: &str, read_only: bool) -> ContextView {
@@ -328,6 +333,15 @@ fn every_op(active: &str) -> Vec<Op> {
             app: "api".into(),
             name: "postgres".into(),
         },
+    ]
+    .into_iter()
+    .chain(more_ops())
+    .collect()
+}
+
+/// The second half of `every_op`: the ops that need no active context.
+fn more_ops() -> Vec<Op> {
+    vec![
         Op::doctor(),
         Op::Stage(super::features::stage::StageOp {
             action: super::features::stage::StageAction::Reset,
@@ -353,7 +367,10 @@ fn every_op(active: &str) -> Vec<Op> {
             id: "al-20261124T120000-0a1b2c3d".into(),
             note: "on it".into(),
         },
-        Op::AlertHistory,
+        Op::AlertHistory(crate::verbs::oncall::HistoryInput {
+            limit: 50,
+            severity: None,
+        }),
         Op::IncidentResolve {
             id: "20261124T120000.000000000Z-0123456789abcdef".into(),
             note: String::new(),
@@ -414,7 +431,7 @@ fn variant(op: &Op) -> usize {
         Op::Reconcile(_) => 22,
         Op::AlertTest { .. } => 23,
         Op::AlertAcknowledge { .. } => 24,
-        Op::AlertHistory => 25,
+        Op::AlertHistory(_) => 25,
         Op::IncidentResolve { .. } => 26,
         Op::EnableAddon(_) => 27,
         Op::DisableAddon { .. } => 28,

@@ -377,7 +377,10 @@ fn the_palette_knows_check_reconcile_alert_and_incident() {
     );
     assert!(matches!(
         parse("alert history", &app).unwrap(),
-        PaletteCmd::Op(Op::AlertHistory)
+        PaletteCmd::Op(Op::AlertHistory(crate::verbs::oncall::HistoryInput {
+            limit: 50,
+            severity: None
+        }))
     ));
     let err = parse("alert setup-webhook", &app).unwrap_err();
     assert!(err.contains("run it headless"), "{err}");

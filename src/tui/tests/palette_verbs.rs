@@ -96,10 +96,18 @@ fn the_palette_carries_a_resolve_note_and_an_alert_message() {
 }
 
 #[test]
-fn the_palette_refuses_the_narrowing_flags_of_the_on_call_views_by_name() {
-    assert_eq!(op("alert history"), Op::AlertHistory);
+fn the_palette_carries_the_alert_views_limit_and_refuses_the_other_narrowing_flags_by_name() {
+    let history = |limit| {
+        Op::AlertHistory(crate::verbs::oncall::HistoryInput {
+            limit,
+            severity: None,
+        })
+    };
+    // The view shows 50 alerts unless the palette names `--limit` (the CLI's default is 20).
+    assert_eq!(op("alert history"), history(50));
+    assert_eq!(op("alert history --limit 5"), history(5));
+    assert_eq!(op("alert history --limit 20"), history(20));
     for (line, flag) in [
-        ("alert history --limit 5", "--limit"),
         ("alert history --severity critical", "--severity"),
         ("incident list --status open", "--status"),
         ("incident list --all-contexts", "--all-contexts"),

@@ -47,7 +47,7 @@ impl Op {
             Op::Check { .. }
             | Op::AlertTest { .. }
             | Op::AlertAcknowledge { .. }
-            | Op::AlertHistory
+            | Op::AlertHistory(_)
             | Op::IncidentResolve { .. }
             | Op::IncidentAcknowledge { .. } => self.describe_oncall(ctx),
             Op::Stage { .. } | Op::Backup { .. } => self.describe_pane(),
@@ -320,7 +320,7 @@ impl Op {
                 format!("acknowledge alert {id} ({note}); its incident becomes acknowledged"),
                 format!("appends to contexts/{ctx}/events/alerts.jsonl"),
             ],
-            Op::AlertHistory => vec!["show the last alerts".into()],
+            Op::AlertHistory(h) => vec![format!("show the last {} alerts", h.limit)],
             Op::IncidentResolve { id, .. } => vec![
                 format!("mark incident {id} resolved"),
                 format!("rewrites contexts/{ctx}/events/incidents.jsonl"),

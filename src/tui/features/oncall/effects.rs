@@ -1,11 +1,10 @@
-//! The on-call reads of the console: every context's events for the All tab, their incident
-//! queues and `alert history`. Its operations (`check`, `alert test|acknowledge`, `incident
-//! acknowledge|resolve`) are the verbs of `verbs::oncall`.
+//! The on-call reads of the console: every context's events for the All tab and their incident
+//! queues (`alert history` is the verb's, shown as a view). Its operations (`check`, `alert
+//! test|acknowledge`, `incident acknowledge|resolve`) are the verbs of `verbs::oncall`.
 
-use crate::state::alerts;
 use crate::state::{events, incidents};
 use crate::tui::core::action::Action;
-use crate::tui::effects::env::{Env, show_info};
+use crate::tui::effects::env::Env;
 use crate::tui::features::oncall;
 
 /// How many of each context's newest events the All tab starts from.
@@ -42,36 +41,5 @@ pub fn load_incidents(env: &Env, names: Vec<String>) {
                 Err(e) => tracing::warn!(context, "could not read incidents: {}", e.message),
             }
         }
-    });
-}
-
-/// `alert history`, as lines.
-pub fn history(env: &Env, context: String) {
-    let title = format!("alerts of {context}, newest first");
-    show_info(env, context, title, |_, cd| {
-        let (rows, _) = alerts::history(cd, 50, None);
-        if rows.is_empty() {
-            return Ok(vec!["no alerts".to_string()]);
-        }
-        Ok(rows
-            .iter()
-            .rev()
-            .map(|r| {
-                format!(
-                    "{} {} [{}] {} {}{} — {}",
-                    r.timestamp,
-                    r.id,
-                    r.severity.as_str(),
-                    r.status,
-                    r.command,
-                    if r.target.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", r.target)
-                    },
-                    r.message
-                )
-            })
-            .collect())
     });
 }

@@ -1,20 +1,20 @@
 //! Stage work for the console: reading the stage object, `stage status` in the background,
-//! and clone/start/stop/reset as tasks (the same `ops::stage` functions the headless CLI
-//! calls), each audited, each followed by a refresh of the Instances pane.
+//! and clone/start/stop/reset as tasks (the stage verb the headless CLI runs), each audited,
+//! each followed by a refresh of the Instances pane.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{Map, Value};
 
-use crate::error::{PaasError, Result};
+use crate::error::Result;
 use crate::ops::{self, stage as ops_stage};
-use crate::remote::LineSink;
 use crate::state::{StateRoot, settings};
 use crate::tasks::TaskCtx;
 use crate::tui::core::action::Action;
 use crate::tui::effects::env::Env;
-use crate::tui::features::stage::{StageAction, StageFx, StageMsg, StageOp};
+use crate::tui::features::stage::{StageFx, StageMsg, StageOp};
+use crate::verbs;
 
 /// Reads a context's stage object for the console (called with every load of a context).
 pub fn load_config(root: &StateRoot, tx: &tokio::sync::mpsc::UnboundedSender<Action>, name: &str) {
@@ -94,51 +94,22 @@ async fn refresh(env: &Env, name: &str) {
     }));
 }
 
-/// Runs a stage action inside its task: live output into the task log (through the terminal
-/// sanitiser), the audit fields of the headless command, then a refresh of the pane.
+/// Runs a stage action inside its task through the stage verb (the headless `stage` command's
+/// one path): its live output into the task log as it is (all of it comes from the stage's one
+/// host, so without a target prefix), then a refresh of the pane.
 pub async fn execute(
     env: &Env,
     active: &str,
     op: &StageOp,
     ctx: &TaskCtx,
-    fields: &mut Map<String, Value>,
-) -> Result<String> {
-    let cd = env.root.context(active)?;
-    let st = ops_stage::load(&cd)?;
-    let which = ops_stage::select(&st.cfg, &op.components)?;
-    // One changing stage action per context at a time; waiting for it must not hold up the
-    // console's other work.
-    let lock_path = cd.locks_dir().join("stage.lock");
-    let _lock = crate::tui::effects::env::off_thread("stage_lock", move || {
-        crate::state::fsio::StateLock::acquire(&lock_path)
-    })
-    .await??;
+    scope: &verbs::Scope,
+) -> Result<verbs::Outcome> {
+    let mut scope = scope.clone();
     let task_sink = ctx.sink.clone();
-    let sink: LineSink = Arc::new(move |stream, line: String| {
-        task_sink(stream, crate::text::sanitize(&line).into_owned())
-    });
-    let transport = env.pool.get(active, &st.host).await?;
-    let s = ops_stage::Session::new(st.cfg.clone(), transport, sink, ctx.cancel.clone());
-    let result = match op.action {
-        StageAction::Clone => ops_stage::run::clone(&s, &which).await,
-        StageAction::Start => ops_stage::lifecycle::start(&s, &which).await,
-        StageAction::Stop => ops_stage::lifecycle::stop(&s, &which).await,
-        StageAction::Reset => match which.first() {
-            Some(c) => ops_stage::lifecycle::reset(&s, c.as_str()).await,
-            None => Err(PaasError::usage("stage_reset", "reset needs one component")),
-        },
-    };
-    let outcome = ops_stage::Outcome::new(&s, result);
-    fields.extend(outcome.audit_fields(&st.cfg));
+    scope.progress.lines = Arc::new(move |_host, stream, line| task_sink(stream, line.to_string()));
+    let result = verbs::stage::run(&scope, &op.input()).await;
     let env2 = env.clone();
     let name = active.to_string();
     tokio::spawn(async move { refresh(&env2, &name).await });
-    match outcome.error {
-        Some(e) => Err(e),
-        None => Ok(format!(
-            "{}: {} command(s) ran",
-            op.title(),
-            outcome.commands().len()
-        )),
-    }
+    result
 }

@@ -147,3 +147,130 @@ async fn a_reset_from_the_console_runs_as_a_task_and_is_audited() {
     }
     env.pool.close_all().await;
 }
+
+/// The demo's stage whose host target is an SSH target on a closed port, for a stage action
+/// that fails before any step runs.
+fn unreachable_stage(dir: &std::path::Path) -> StateRoot {
+    let root = StateRoot::at(dir.join("paas"));
+    crate::demo::stage::seed(&root, dir, "demo").unwrap();
+    let cd = root.context(crate::demo::stage::CONTEXT).unwrap();
+    crate::ops::targets::add(
+        &cd,
+        &crate::ops::targets::NewTarget {
+            name: "gbo-pw".into(),
+            host: "127.0.0.1".into(),
+            user: "demo".into(),
+            port: 1,
+            auth_method: "key".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut cfg = crate::state::settings::load(&cd)
+        .unwrap()
+        .stage()
+        .unwrap()
+        .unwrap();
+    cfg.host_target = crate::state::ids::TargetName::parse("gbo-pw").unwrap();
+    crate::state::settings::update(&cd, |s| {
+        s.set_stage(&cfg);
+        Ok(())
+    })
+    .unwrap();
+    root
+}
+
+fn audit_rows(root: &StateRoot, command: &str) -> Vec<serde_json::Value> {
+    let cd = root.context(crate::demo::stage::CONTEXT).unwrap();
+    std::fs::read_to_string(cd.event_file(crate::state::paths::EventFile::Audit))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|r| r["command"] == command)
+        .collect()
+}
+
+/// The console's stage op and the headless `stage` command are one verb: the same action
+/// leaves the same audit fields (the front end aside), here for a host that cannot be reached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stage_op_from_the_console_audits_as_the_headless_command() {
+    use crate::tui::core::action::Effect;
+    use crate::tui::effects::{self, Env};
+    let dir = tempfile::tempdir().unwrap();
+    let root = unreachable_stage(dir.path());
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let env = Env {
+        root: root.clone(),
+        runner: TaskRunner::default(),
+        pool: std::sync::Arc::new(crate::ops::pool(&root, std::time::Duration::from_secs(5))),
+        tx,
+        operator: "tester@console".into(),
+        check_timeout: std::time::Duration::from_secs(30),
+        doctoring: Default::default(),
+    };
+    let mut a = App::new(
+        root.clone(),
+        Keymap::defaults(),
+        Theme::defaults(false),
+        Vec::new(),
+    );
+    a.contexts = crate::tui::core::app::load_contexts(&root).unwrap();
+    let ctx = crate::demo::stage::CONTEXT;
+    let op = Op::Stage(StageOp {
+        action: StageAction::Stop,
+        components: vec!["system".into()],
+        lines: Vec::new(),
+    });
+    effects::apply(
+        &env,
+        &a,
+        Effect::Run {
+            context: ctx.into(),
+            op,
+        },
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while audit_rows(&root, "stage stop").is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let console = audit_rows(&root, "stage stop").pop().unwrap();
+
+    let argv = [
+        "paasdeck",
+        "--state-root",
+        root.path().to_str().unwrap(),
+        "--context",
+        ctx,
+        "--json",
+        "stage",
+        "stop",
+        "--components",
+        "system",
+    ];
+    let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(argv).unwrap();
+    tokio::task::spawn_blocking(move || {
+        crate::headless::run(&cli.global, cli.command.as_ref().unwrap())
+    })
+    .await
+    .unwrap();
+    let rows = audit_rows(&root, "stage stop");
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    let headless = &rows[1];
+    assert_eq!(console["fields"]["frontend"], "console", "{console}");
+    assert_eq!(headless["fields"]["frontend"], "headless", "{headless}");
+    assert_eq!(console["status"], "failed", "{console}");
+    assert_eq!(console["fields"]["host_target"], "gbo-pw", "{console}");
+    let (c, h) = (
+        console["fields"].as_object().unwrap(),
+        headless["fields"].as_object().unwrap(),
+    );
+    for k in c.keys().chain(h.keys()) {
+        if k != "frontend" {
+            assert_eq!(c.get(k), h.get(k), "{k}: {console}\n{headless}");
+        }
+    }
+    for k in ["status", "error_code", "error_stage", "error_target"] {
+        assert_eq!(console[k], headless[k], "{k}: {console}\n{headless}");
+    }
+    env.pool.close_all().await;
+}

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use time::OffsetDateTime;
 
+use crate::cli::{ComponentsArg, StageCmd};
 use crate::ops::stage::status::{StageStatus, StatusRow};
 use crate::policy::guard::Verb;
 use crate::state::stage::StageConfig;
@@ -81,6 +82,21 @@ impl StageOp {
             StageAction::Start => Verb::StageStart,
             StageAction::Stop => Verb::StageStop,
             StageAction::Reset => Verb::StageReset,
+        }
+    }
+
+    /// The `stage` command this op runs: the one input of the stage verb, as headless builds it.
+    pub fn input(&self) -> StageCmd {
+        let components = ComponentsArg {
+            components: (!self.components.is_empty()).then(|| self.components.join(",")),
+        };
+        match self.action {
+            StageAction::Clone => StageCmd::Clone(components),
+            StageAction::Start => StageCmd::Start(components),
+            StageAction::Stop => StageCmd::Stop(components),
+            StageAction::Reset => StageCmd::Reset {
+                component: self.components.first().cloned().unwrap_or_default(),
+            },
         }
     }
 

@@ -25,7 +25,7 @@ pub(super) fn operation_cmd(
         Command::Deploy(_) | Command::Rollback(_) | Command::Logs(_) => {
             deploy_op(&cmd)?.map(PaletteCmd::Op)
         }
-        Command::Check(_) | Command::Alert(_) | Command::Incident(_) => oncall_cmd(&cmd)?,
+        Command::Check(_) | Command::Alert(_) | Command::Incident(_) => oncall_cmd(words, &cmd)?,
         Command::Stage(ref c) if crate::tui::features::stage::shows_instances(app) => {
             stage_cmd(app, c)?
         }
@@ -34,11 +34,11 @@ pub(super) fn operation_cmd(
     done.ok_or_else(|| headless_only(app, words, &cmd))
 }
 
-/// `alert history`'s default `--limit`.
-const ALERT_HISTORY_LIMIT: u32 = 20;
+/// How many alerts the console's view shows without `--limit` (the CLI's default is 20).
+const ALERT_HISTORY_VIEW: usize = 50;
 
 /// `check`, `alert …` and `incident …` typed in the palette; `None`: no console action.
-fn oncall_cmd(cmd: &Command) -> Result<Option<PaletteCmd>, String> {
+fn oncall_cmd(words: &[String], cmd: &Command) -> Result<Option<PaletteCmd>, String> {
     Ok(Some(PaletteCmd::Op(match cmd {
         Command::Check(c) => Op::Check(crate::verbs::oncall::HealthInput::from_args(c)),
         Command::Alert(AlertCmd::Test { severity, message }) => Op::AlertTest {
@@ -50,13 +50,23 @@ fn oncall_cmd(cmd: &Command) -> Result<Option<PaletteCmd>, String> {
             note: note.clone(),
         },
         Command::Alert(AlertCmd::History { limit, severity }) => {
-            if *limit != ALERT_HISTORY_LIMIT || severity.is_some() {
+            if severity.is_some() {
                 return Err(
-                    "alert history --limit/--severity: the console's view shows the last alerts of every severity; run it headless to narrow it"
+                    "alert history --severity: the console's view shows the last alerts of every severity; run it headless to narrow it"
                         .into(),
                 );
             }
-            Op::AlertHistory
+            let given = words
+                .iter()
+                .any(|w| w == "--limit" || w.starts_with("--limit="));
+            Op::AlertHistory(crate::verbs::oncall::HistoryInput {
+                limit: if given {
+                    *limit as usize
+                } else {
+                    ALERT_HISTORY_VIEW
+                },
+                severity: None,
+            })
         }
         Command::Incident(IncidentCmd::List {
             status,

@@ -1,5 +1,9 @@
 //! The on-call verbs: `check` (the scripted health check of one or every context), `alert
-//! test|acknowledge` and `incident acknowledge|resolve`.
+//! test|acknowledge` and `incident acknowledge|resolve`; the reads (`alert history`, `incident
+//! list|show`) in `reads`.
+
+mod reads;
+pub use reads::{HistoryInput, IncidentListInput, alert_history, incident_list, incident_show};
 
 use std::path::PathBuf;
 use std::time::Duration;
