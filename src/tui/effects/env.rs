@@ -84,3 +84,44 @@ pub(in crate::tui) fn run_doctor(env: &Env, name: &str) -> crate::policy::doctor
     });
     report
 }
+
+/// What the console's effects tests share: an `Env` on a state root (with the receiving end of
+/// its channel) and the audit rows a command left in a context.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Env;
+    use crate::state::StateRoot;
+    use crate::state::paths::EventFile;
+    use crate::tui::core::action::Action;
+
+    pub(crate) fn env(root: &StateRoot) -> (Env, tokio::sync::mpsc::UnboundedReceiver<Action>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let env = Env {
+            root: root.clone(),
+            runner: crate::tasks::TaskRunner::default(),
+            pool: std::sync::Arc::new(crate::ops::pool(root, std::time::Duration::from_secs(5))),
+            tx,
+            operator: "tester@console".into(),
+            check_timeout: std::time::Duration::from_secs(30),
+            doctoring: Default::default(),
+        };
+        (env, rx)
+    }
+
+    /// The audit rows of `command` in `context`, oldest first.
+    pub(crate) fn audit_rows(
+        root: &StateRoot,
+        context: &str,
+        command: &str,
+    ) -> Vec<serde_json::Value> {
+        let Ok(cd) = root.context(context) else {
+            return Vec::new();
+        };
+        std::fs::read_to_string(cd.event_file(EventFile::Audit))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|r| r["command"] == command)
+            .collect()
+    }
+}

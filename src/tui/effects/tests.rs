@@ -5,7 +5,6 @@ use std::time::Duration;
 use super::{Env, apply};
 use crate::state::StateRoot;
 use crate::state::context::{self, InitSpec};
-use crate::tasks::TaskRunner;
 use crate::tui::core::action::{Action, Effect, Op};
 use crate::tui::core::app::App;
 use crate::tui::core::keymap::Keymap;
@@ -13,16 +12,7 @@ use crate::tui::core::theme::Theme;
 use crate::tui::update::update;
 
 fn env(root: &StateRoot) -> Env {
-    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    Env {
-        root: root.clone(),
-        runner: TaskRunner::default(),
-        pool: std::sync::Arc::new(crate::ops::pool(root, Duration::from_secs(5))),
-        tx,
-        operator: "tester@console".into(),
-        check_timeout: Duration::from_secs(30),
-        doctoring: Default::default(),
-    }
+    super::env::testing::env(root).0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,11 +80,8 @@ async fn a_started_task_and_a_search_come_back_as_actions_for_the_reducer() {
 }
 
 fn audit_fields(root: &StateRoot, command: &str) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(root.path().join("contexts/c/events/audit.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|r| r["command"] == command)
+    super::env::testing::audit_rows(root, "c", command)
+        .into_iter()
         .map(|r| r["fields"].clone())
         .collect()
 }

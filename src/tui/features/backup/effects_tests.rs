@@ -2,22 +2,15 @@
 
 use crate::state::StateRoot;
 use crate::state::context::{self, InitSpec};
-use crate::tasks::TaskRunner;
 use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::App;
 use crate::tui::core::keymap::Keymap;
 use crate::tui::core::theme::Theme;
-use crate::tui::effects::{self, Env};
+use crate::tui::effects;
 use crate::tui::update::update;
 
 fn audit_rows(root: &StateRoot, command: &str) -> Vec<serde_json::Value> {
-    let file = root.path().join("contexts/c/events/audit.jsonl");
-    std::fs::read_to_string(file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|r| r["command"] == command)
-        .collect()
+    crate::tui::effects::env::testing::audit_rows(root, "c", command)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -29,16 +22,7 @@ async fn a_prune_from_the_console_audits_the_fields_the_cli_audits() {
         ..Default::default()
     };
     context::init(&root, &root.context("c").unwrap(), &spec).unwrap();
-    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let env = Env {
-        root: root.clone(),
-        runner: TaskRunner::default(),
-        pool: std::sync::Arc::new(crate::ops::pool(&root, std::time::Duration::from_secs(5))),
-        tx,
-        operator: "tester@console".into(),
-        check_timeout: std::time::Duration::from_secs(30),
-        doctoring: Default::default(),
-    };
+    let (env, _rx) = crate::tui::effects::env::testing::env(&root);
     let mut a = App::new(
         root.clone(),
         Keymap::defaults(),

@@ -5,7 +5,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::state::StateRoot;
-use crate::tasks::TaskRunner;
 use crate::tui::core::action::{Action, Effect, Op, Pane};
 use crate::tui::core::app::App;
 use crate::tui::core::keymap::Keymap;
@@ -20,20 +19,11 @@ fn key(c: char) -> Action {
 /// effects, on the demo's stage with the incus simulator (a `local` host target).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reset_from_the_console_runs_as_a_task_and_is_audited() {
-    use crate::tui::effects::{self, Env};
+    use crate::tui::effects;
     let dir = tempfile::tempdir().unwrap();
     let root = StateRoot::at(dir.path().join("paas"));
     crate::demo::stage::seed(&root, dir.path(), "demo").unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let env = Env {
-        root: root.clone(),
-        runner: TaskRunner::default(),
-        pool: std::sync::Arc::new(crate::ops::pool(&root, std::time::Duration::from_secs(5))),
-        tx,
-        operator: "tester@console".into(),
-        check_timeout: std::time::Duration::from_secs(30),
-        doctoring: Default::default(),
-    };
+    let (env, mut rx) = crate::tui::effects::env::testing::env(&root);
     let mut a = App::new(
         root.clone(),
         Keymap::defaults(),
@@ -181,13 +171,7 @@ fn unreachable_stage(dir: &std::path::Path) -> StateRoot {
 }
 
 fn audit_rows(root: &StateRoot, command: &str) -> Vec<serde_json::Value> {
-    let cd = root.context(crate::demo::stage::CONTEXT).unwrap();
-    std::fs::read_to_string(cd.event_file(crate::state::paths::EventFile::Audit))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|r| r["command"] == command)
-        .collect()
+    crate::tui::effects::env::testing::audit_rows(root, crate::demo::stage::CONTEXT, command)
 }
 
 /// The console's stage op and the headless `stage` command are one verb: the same action
@@ -195,19 +179,10 @@ fn audit_rows(root: &StateRoot, command: &str) -> Vec<serde_json::Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stage_op_from_the_console_audits_as_the_headless_command() {
     use crate::tui::core::action::Effect;
-    use crate::tui::effects::{self, Env};
+    use crate::tui::effects;
     let dir = tempfile::tempdir().unwrap();
     let root = unreachable_stage(dir.path());
-    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let env = Env {
-        root: root.clone(),
-        runner: TaskRunner::default(),
-        pool: std::sync::Arc::new(crate::ops::pool(&root, std::time::Duration::from_secs(5))),
-        tx,
-        operator: "tester@console".into(),
-        check_timeout: std::time::Duration::from_secs(30),
-        doctoring: Default::default(),
-    };
+    let (env, _rx) = crate::tui::effects::env::testing::env(&root);
     let mut a = App::new(
         root.clone(),
         Keymap::defaults(),
