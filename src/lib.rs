@@ -1,6 +1,7 @@
 //! paasdeck: an operator console and headless CLI for a small self-hosted PaaS — Docker Compose
 //! apps deployed over SSH onto VPS targets, in strictly separated contexts.
-#![forbid(unsafe_code)]
+// One reviewed exception: `remote::ssh::master` starts ssh in a session of its own.
+#![deny(unsafe_code)]
 
 pub mod cli;
 pub mod demo;

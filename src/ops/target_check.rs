@@ -218,6 +218,16 @@ fn apply_probe(r: &mut CheckResult, lines: &[String]) -> bool {
     true
 }
 
+/// The Compose the probe found (`compose=v2 …` / `compose=v1 …`), when it found one.
+fn probed_compose(stdout: &[String]) -> Option<crate::remote::engine::ComposeKind> {
+    stdout
+        .iter()
+        .filter_map(|l| l.strip_prefix("compose="))
+        .filter_map(|v| v.split_whitespace().next())
+        .map(crate::remote::engine::ComposeKind::parse)
+        .find(|k| *k != crate::remote::engine::ComposeKind::Missing)
+}
+
 /// Whether a connection error happened before SSH could talk to the host (refused, timed
 /// out, unroutable, unresolvable).
 fn is_network_failure(e: &PaasError) -> bool {
@@ -249,15 +259,21 @@ pub async fn check_target(
     // sshd fork a session for nothing on every check.
     // A fresh connection, never a reused master: the check must prove that the host accepts
     // connections now.
+    // The probe finds the target's Compose itself (run as written, with no detection command
+    // before it) and hands what it found to the connection for the commands that follow.
     let probe = async {
         let transport = pool.renew(context, t).await?;
-        capture(
+        let out = capture(
             transport.as_ref(),
-            ExecRequest::new(PROBE).timeout(remaining()),
+            ExecRequest::new(PROBE).timeout(remaining()).as_written(),
             cancel.clone(),
             200,
         )
-        .await
+        .await?;
+        if let Some(kind) = probed_compose(&out.stdout) {
+            transport.learn_compose(kind);
+        }
+        Ok(out)
     };
     match tokio::time::timeout(remaining(), probe).await {
         Err(_) => r.fail(

@@ -55,6 +55,9 @@ pub struct ExecRequest {
     /// paasdeck gone): for mutations that must not finish unrecorded. Needs stdin, so it
     /// applies only to requests without stdin bytes.
     pub tied_to_session: bool,
+    /// Runs exactly as written: no Compose adaptation, so no detection command first (for a
+    /// script that finds the target's Compose itself, such as the check's probe).
+    pub as_written: bool,
 }
 
 impl ExecRequest {
@@ -74,6 +77,10 @@ impl ExecRequest {
     }
     pub fn tied_to_session(mut self) -> ExecRequest {
         self.tied_to_session = true;
+        self
+    }
+    pub fn as_written(mut self) -> ExecRequest {
+        self.as_written = true;
         self
     }
 }
@@ -111,6 +118,10 @@ pub trait Transport: Send + Sync {
 
     /// Closes the connection (the SSH master).
     fn close(&self) -> BoxFuture<'_, ()>;
+
+    /// Tells the connection which Compose its target has, learned by a command that asked
+    /// (the check's probe), so the next Compose command needs no detection of its own.
+    fn learn_compose(&self, _kind: engine::ComposeKind) {}
 }
 
 /// The marker a wrapped remote script prints first on stderr, carrying its process group id.

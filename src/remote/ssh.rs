@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
-use openssh::{KnownHosts, Session, SessionBuilder, Stdio};
+use openssh::{Session, Stdio};
 use tokio_util::sync::CancellationToken;
 
 use super::bytes::ByteRequest;
+pub mod master;
 mod supervise;
 
 use super::hostkeys::{self, HostKeyLearned};
@@ -201,32 +202,14 @@ impl SshTransport {
             before = hostkeys::known_keys(&opts.known_hosts, &ep.host, ep.port).await?;
         }
         let (tcp_limit, limit) = connect_limits(opts.connect_timeout);
-        let mut b = SessionBuilder::default();
-        b.user(ep.user.clone())
-            .port(ep.port)
-            .known_hosts_check(KnownHosts::Add)
-            .user_known_hosts_file(&opts.known_hosts)
-            .connect_timeout(tcp_limit)
-            .server_alive_interval(Duration::from_secs(15))
-            .control_directory(&opts.control_dir)
-            .control_persist(openssh::ControlPersist::IdleFor(
-                std::num::NonZeroUsize::new(120).unwrap_or(std::num::NonZeroUsize::MIN),
-            ));
-        if let Some(k) = ep.identity.as_ref().or(opts.default_identity.as_ref()) {
-            b.keyfile(k);
-        }
-        if let Some(cfg) = &opts.config_file {
-            b.config_file(cfg);
-        }
-        let session = match tokio::time::timeout(limit, b.connect_mux(&ep.host)).await {
+        let session = match tokio::time::timeout(limit, master::launch(ep, opts, tcp_limit)).await {
             Err(_) => {
                 return Err(connect_error(
                     ep,
                     &format!("no answer within {}s", limit.as_secs()),
                 ));
             }
-            Ok(Err(e)) => {
-                let text = error_text(&e);
+            Ok(Err(text)) => {
                 return Err(
                     hostkeys::mismatch_error(&text, &ep.host, ep.port, &opts.known_hosts)
                         .or_else(|| auth_error(ep, &text))

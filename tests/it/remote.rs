@@ -769,3 +769,55 @@ async fn a_check_proves_a_new_connection_not_a_reused_master() {
         "{doc:#}"
     );
 }
+
+/// `/proc/PID/stat`'s session id (the field after the parenthesised command name, 4th on).
+fn session_of(pid: &str) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    rest.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// A master's `ssh` runs in a session of its own from its start, key exchange included (as
+/// `parallel-ssh` runs each `ssh`): under CFS autogroups a fan-out then gets a share of the CPU
+/// per connection instead of one share for the operator's whole terminal session, and the
+/// terminal's signals never reach it. A `ProxyCommand` (a child of that `ssh`, run before it
+/// goes to the background) records the session it runs in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_master_runs_in_a_session_of_its_own() {
+    let sshd = Sshd::start();
+    let dir = tempfile::tempdir().unwrap();
+    let seen = dir.path().join("proxy-session");
+    let config = dir.path().join("ssh_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host *\n  ProxyCommand /bin/bash -c 'read -r _ _ _ _ _ sid _ < /proc/$$/stat; echo $sid > {}; exec 3<>/dev/tcp/%h/%p; cat <&3 & exec cat >&3'\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    let mut opts = options(dir.path());
+    opts.config_file = Some(config);
+    let pool = Pool::new(opts, None);
+    let t = pool.get("c", &target(&sshd, "edge")).await.unwrap();
+    let out = capture(
+        t.as_ref(),
+        ExecRequest::new("echo up"),
+        CancellationToken::new(),
+        5,
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.stdout, ["up"]);
+    let theirs: u32 = std::fs::read_to_string(&seen)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let mine = session_of("self").unwrap();
+    assert_ne!(
+        theirs, mine,
+        "the connection's ssh ran in the caller's session"
+    );
+    pool.close_all().await;
+}

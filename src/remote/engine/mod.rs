@@ -137,7 +137,9 @@ impl Transport for EngineTransport {
         cancel: CancellationToken,
     ) -> BoxFuture<'_, Result<i32>> {
         Box::pin(async move {
-            req.script = self.adapt(std::mem::take(&mut req.script), &cancel).await;
+            if !req.as_written {
+                req.script = self.adapt(std::mem::take(&mut req.script), &cancel).await;
+            }
             self.inner.exec(req, sink, cancel).await
         })
     }
@@ -160,6 +162,11 @@ impl Transport for EngineTransport {
 
     fn close(&self) -> BoxFuture<'_, ()> {
         self.inner.close()
+    }
+
+    fn learn_compose(&self, kind: ComposeKind) {
+        // A detection already made (or under way) stands.
+        let _ = self.kind.set(kind);
     }
 }
 
@@ -204,5 +211,76 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(out.stdout, ["v1 program: -p x logs"], "{:?}", out.stderr);
+    }
+
+    /// Records every script it is asked to run; answers the detection with `v1`.
+    #[derive(Default)]
+    struct Recorder {
+        scripts: std::sync::Mutex<Vec<String>>,
+    }
+
+    impl Transport for Recorder {
+        fn label(&self) -> &str {
+            "recorder"
+        }
+        fn exec(
+            &self,
+            req: ExecRequest,
+            sink: LineSink,
+            _cancel: CancellationToken,
+        ) -> BoxFuture<'_, Result<i32>> {
+            if req.script == DETECT {
+                sink(super::super::Stream::Stdout, "v1".into());
+            }
+            self.scripts.lock().unwrap().push(req.script);
+            Box::pin(async { Ok(0) })
+        }
+        fn exec_bytes(
+            &self,
+            _req: ByteRequest,
+            _stderr: LineSink,
+            _cancel: CancellationToken,
+        ) -> BoxFuture<'_, Result<i32>> {
+            Box::pin(async { Ok(0) })
+        }
+        fn alive(&self) -> BoxFuture<'_, bool> {
+            Box::pin(async { true })
+        }
+        fn close(&self) -> BoxFuture<'_, ()> {
+            Box::pin(async {})
+        }
+    }
+
+    async fn run(t: &dyn Transport, req: ExecRequest) {
+        t.exec(req, super::super::null_sink(), CancellationToken::new())
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_script_run_as_written_asks_nothing_first_and_a_learned_compose_is_kept() {
+        let rec = Arc::new(Recorder::default());
+        let t = EngineTransport::wrap(rec.clone());
+        let probe = "command docker compose version --short";
+        run(t.as_ref(), ExecRequest::new(probe).as_written()).await;
+        assert_eq!(*rec.scripts.lock().unwrap(), [probe]);
+        // What the probe found serves the next Compose command: no detection, the v1 shim.
+        t.learn_compose(ComposeKind::V1);
+        run(t.as_ref(), ExecRequest::new("docker compose ps")).await;
+        let seen = rec.scripts.lock().unwrap().clone();
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        assert_eq!(seen[1], for_kind(ComposeKind::V1, "docker compose ps"));
+    }
+
+    #[tokio::test]
+    async fn without_a_learned_compose_the_first_compose_command_detects_once() {
+        let rec = Arc::new(Recorder::default());
+        let t = EngineTransport::wrap(rec.clone());
+        run(t.as_ref(), ExecRequest::new("docker compose ps")).await;
+        run(t.as_ref(), ExecRequest::new("docker compose logs")).await;
+        let seen = rec.scripts.lock().unwrap().clone();
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        assert_eq!(seen[0], DETECT);
+        assert_eq!(seen[2], for_kind(ComposeKind::V1, "docker compose logs"));
     }
 }
