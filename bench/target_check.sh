@@ -5,6 +5,10 @@
 # run (A B A B …) with the load average recorded beside each pair. Each run is timed by a small
 # wrapper that is the child subreaper of everything the command starts, so the CPU time of SSH
 # masters that daemonise (`ssh -f`) is counted too: user+system of the whole process tree.
+# The server's side is measured too: the CPU time of the sshd processes each run's connections
+# used (the listener's reaped children, from /proc/PID/stat), so work moved to the target shows.
+# The kernel's autogroup setting is recorded: with it on, CPU is shared between sessions, and a
+# command whose connections share one session gets one share under outside load.
 # A separate run of each under `strace -ff -e trace=execve` counts the programs each starts.
 # Usage: bench/target_check.sh [RUNS]   (BIN=path picks the binary; default: a release build)
 # Figures go to bench/out/target_check.md.
@@ -66,29 +70,34 @@ keygen_execs() { cat "$BENCH_DIR"/strace/p.* | grep -c '^execve("[^"]*ssh-keygen
 pd_execs="$(count_execs "${pd[@]}")"; pd_keygen="$(keygen_execs)"
 ps_execs="$(count_execs "${ps[@]}")"
 : > "$BENCH_DIR/pairs"
+tck="$(getconf CLK_TCK)"
+srv() { awk -v t="$tck" '{printf "%.2f", ($16 + $17) / t}' "/proc/$SSHD_PID/stat"; }
+autogroup="$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo unknown)"
 python3 "$BENCH_DIR/tree_time.py" "${pd[@]}" >/dev/null
 python3 "$BENCH_DIR/tree_time.py" "${ps[@]}" >/dev/null
 for _ in $(seq "$runs"); do
   load="$(cut -d' ' -f1 /proc/loadavg)"
-  a="$(python3 "$BENCH_DIR/tree_time.py" "${pd[@]}")"
-  b="$(python3 "$BENCH_DIR/tree_time.py" "${ps[@]}")"
-  echo "$a $b $load" >> "$BENCH_DIR/pairs"
+  s0="$(srv)"; a="$(python3 "$BENCH_DIR/tree_time.py" "${pd[@]}")"
+  s1="$(srv)"; b="$(python3 "$BENCH_DIR/tree_time.py" "${ps[@]}")"
+  s2="$(srv)"
+  echo "$a $b $load $(python3 -c "print(f'{$s1-$s0:.2f} {$s2-$s1:.2f}')")" >> "$BENCH_DIR/pairs"
 done
 mkdir -p bench/out
-python3 - "$BENCH_DIR/pairs" "$pd_execs" "$pd_keygen" "$ps_execs" > bench/out/target_check.md <<'PY'
+python3 - "$BENCH_DIR/pairs" "$pd_execs" "$pd_keygen" "$ps_execs" "$autogroup" > bench/out/target_check.md <<'PY'
 import statistics as st, sys
 p = [list(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
-pd_execs, pd_keygen, ps_execs = sys.argv[2:5]
+pd_execs, pd_keygen, ps_execs, autogroup = sys.argv[2:6]
 c = lambda i: [r[i] for r in p]
 f = lambda v: f"{st.median(v):.3f} | {min(v):.3f} | {max(v):.3f}"
-print("| 50 targets, parallelism 16 | wall median [s] | min | max | CPU median [s] | min | max | programs started |")
-print("|:---|---:|---:|---:|---:|---:|---:|---:|")
-print(f"| `paasdeck target check --all` | {f(c(0))} | {f(c(1))} | {pd_execs} ({pd_keygen} ssh-keygen) |")
-print(f"| `parallel-ssh`, the same probe | {f(c(2))} | {f(c(3))} | {ps_execs} |")
+print("| 50 targets, parallelism 16 | wall median [s] | min | max | CPU median [s] | min | max | server CPU median [s] | programs started |")
+print("|:---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print(f"| `paasdeck target check --all` | {f(c(0))} | {f(c(1))} | {st.median(c(5)):.2f} | {pd_execs} ({pd_keygen} ssh-keygen) |")
+print(f"| `parallel-ssh`, the same probe | {f(c(2))} | {f(c(3))} | {st.median(c(6)):.2f} | {ps_execs} |")
 w = [r[0] / r[2] for r in p]; u = [r[1] / r[3] for r in p]
 print()
 print(f"paasdeck / parallel-ssh, pair by pair ({len(p)} pairs, load {min(c(4)):.2f}–{max(c(4)):.2f}): "
       f"wall median {st.median(w):.2f} (min {min(w):.2f}, max {max(w):.2f}), "
-      f"CPU median {st.median(u):.2f} (min {min(u):.2f}, max {max(u):.2f})")
+      f"CPU median {st.median(u):.2f} (min {min(u):.2f}, max {max(u):.2f}); "
+      f"kernel autogroups: {'on' if autogroup == '1' else 'off' if autogroup == '0' else autogroup}")
 PY
 cat bench/out/target_check.md
