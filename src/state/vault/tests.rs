@@ -153,13 +153,13 @@ fn malformed_header_unknown_prefix_and_cut_ciphertext_are_clear_errors() {
     let cut = &good[..good.len() / 2];
     let path = write(
         &dir,
-        &format!("A=encrypted:si-vault:Zm9vYmFy\nB={cut}\nC=\"open\n"),
+        &format!("A=encrypted:si:v9:Zm9vYmFy\nB={cut}\nC=\"open\nD=encrypted:si-vault:Zm9vYmFy\n"),
     );
     let v = Vault::load(&path).unwrap();
     let mut ids = operator(&id);
     let a = v.reveal("A", &mut ids).unwrap_err();
     assert!(
-        a.message.contains("A (") && a.message.contains("encrypted:si-vault:"),
+        a.message.contains("A (") && a.message.contains("encrypted:si:v9:"),
         "{}",
         a.message
     );
@@ -177,8 +177,16 @@ fn malformed_header_unknown_prefix_and_cut_ciphertext_are_clear_errors() {
             .message
             .contains("secrets.env:3")
     );
+    // A cut ECIES value is damaged, not foreign, and says so without quoting it.
+    let d = v.reveal("D", &mut ids).unwrap_err();
+    assert!(
+        d.message.contains("secrets.env:4") && d.message.contains("cut off"),
+        "{}",
+        d.message
+    );
+    assert!(!d.message.contains("Zm9vYmFy"));
     let kinds: Vec<&str> = v.entries().iter().map(|e| e.kind.label()).collect();
-    assert_eq!(kinds, ["unsupported", "corrupt", "corrupt"]);
+    assert_eq!(kinds, ["unsupported", "corrupt", "corrupt", "corrupt"]);
 }
 
 #[test]
