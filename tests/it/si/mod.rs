@@ -5,6 +5,7 @@
 mod addons;
 mod bootstrap;
 mod doctor;
+mod ecies_deploy;
 mod ecies_fixture;
 mod ecies_vault;
 mod fixtures;
