@@ -175,6 +175,12 @@ impl Status {
 
     pub fn lines(&self) -> Vec<String> {
         let mut v = Self::identity_lines(&self.identity);
+        if self.si_public_key.is_some() && matches!(self.identity, Ok(None)) {
+            // An age identity is not needed to read or write this vault's ECIES values.
+            v = vec![
+                "identity   none (age only; this vault's values are read with si's keyring)".into(),
+            ];
+        }
         v.push(format!("vault      {}", self.file.display()));
         v.push(match &self.si_public_key {
             Some(k) => format!(

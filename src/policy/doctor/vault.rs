@@ -161,13 +161,12 @@ pub(super) fn vault_keyring_available(root: &Path, cd: &ContextDir, fixer: &Fixe
                 .with_fix(format!("${{EDITOR:-vi}} {}", fix::path(&path)));
         }
     };
-    let ecies = vault
-        .entries()
-        .iter()
-        .filter(|e| e.kind == ValueKind::Encrypted(Scheme::Ecies))
-        .count();
-    if want.is_none() && ecies == 0 {
-        return pass(KEYRING_NAME, "the vault has no si ECIES values");
+    let ecies = vault.ecies_values_needing_key();
+    if ecies == 0 {
+        return pass(
+            KEYRING_NAME,
+            "the vault has no si ECIES value that needs a key",
+        );
     }
     match keyring::load(want.as_ref(), root) {
         Ok(k) => pass(

@@ -141,6 +141,21 @@ impl Vault {
             })
     }
 
+    /// How many ECIES values need si's keyring to be read (the empty value needs none).
+    pub fn ecies_values_needing_key(&self) -> usize {
+        self.entries()
+            .iter()
+            .filter(|e| e.kind == ValueKind::Encrypted(Scheme::Ecies))
+            .filter(|e| {
+                dotenv::assignment(&self.doc.lines[e.line - 1].text)
+                    .and_then(|a| dotenv::unquote(a.value).ok())
+                    .is_some_and(
+                        |v| matches!(si_ecies::ciphertext(&v), Some(Ok(raw)) if !raw.is_empty()),
+                    )
+            })
+            .count()
+    }
+
     /// Every assignment, in file order (a key set twice appears twice; the last one counts).
     pub fn entries(&self) -> Vec<Entry> {
         self.doc

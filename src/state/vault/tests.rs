@@ -291,3 +291,38 @@ fn not_utf8_and_nul_name_the_line() {
     std::fs::write(&p, b"A=1\n\nB=\0\n").unwrap();
     assert!(Vault::load(&p).unwrap_err().message.contains("v.env:3:"));
 }
+
+#[test]
+fn re_encrypting_to_age_recipients_leaves_ecies_values_as_si_wrote_them() {
+    let id = Identity::generate();
+    let (_, pk) = ecies::utils::generate_keypair();
+    let pk = si_ecies::PublicKey::parse_hex(
+        &pk.serialize_compressed()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let ecies_value = si_ecies::seal(b"si-only-value", &pk).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        &dir,
+        &format!(
+            "# si-vault:v2\n# si-vault:recipient {}\n\n{DB}={ecies_value}\n{TOKEN}={}\n",
+            id.to_public(),
+            si_v2(&id, "age-value", false)
+        ),
+    );
+    let mut v = Vault::load(&path).unwrap();
+    let teammate = Identity::generate();
+    let mut ids = operator(&id);
+    let changed = v
+        .reencrypt(&mut ids, &[id.to_public(), teammate.to_public()])
+        .unwrap();
+    assert_eq!(changed, [TOKEN]);
+    assert!(v.render().contains(&format!("{DB}={ecies_value}\n")));
+    assert_eq!(
+        v.reveal(TOKEN, &mut operator(&teammate)).unwrap().unwrap(),
+        "age-value"
+    );
+}

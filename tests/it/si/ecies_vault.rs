@@ -190,6 +190,11 @@ fn vault_status_names_the_scheme_the_counts_of_each_kind_and_the_keyring() {
         out.contains("by scheme  6 ecies, 1 age v2, 0 age v1, 1 plaintext"),
         "{out}"
     );
+    // No age identity here, and none is needed for si's values.
+    assert!(
+        out.contains("identity   none (age only; this vault's values are read with si's keyring)"),
+        "{out}"
+    );
     // Without the keyring: why, never a key.
     std::fs::remove_file(&keyring).unwrap();
     let (_, doc) = json_env(&env, &[], &["--context", "shop", "vault", "status"], None);
@@ -316,6 +321,22 @@ fn the_doctor_counts_ecies_values_as_encrypted_and_warns_without_the_keyring() {
         "{c:#}"
     );
     assert!(!d.to_string().contains(&private_key()));
+    // Only si's empty value: no key is needed, so no warning even without a keyring.
+    std::fs::remove_file(&keyring).unwrap();
+    let text = std::fs::read_to_string(vault_file(&env)).unwrap();
+    let only_empty: String = text
+        .lines()
+        .filter(|l| !l.starts_with(SCOPE) || l.contains("VAR_EMPTY_VALUE="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        only_empty.contains("VAR_EMPTY_VALUE=encrypted:si-vault:\n"),
+        "{only_empty}"
+    );
+    std::fs::write(vault_file(&env), only_empty).unwrap();
+    let d = doctor();
+    let c = check(&d, "vault_keyring_available");
+    assert_eq!(c["ok"], true, "{c:#}");
 }
 
 #[test]
