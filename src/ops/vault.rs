@@ -182,12 +182,13 @@ impl Status {
             ];
         }
         v.push(format!("vault      {}", self.file.display()));
-        v.push(match &self.si_public_key {
-            Some(k) => format!(
-                "scheme     ecies (si's; new values are encrypted to SI_VAULT_PUBLIC_KEY {k})"
-            ),
-            None => "scheme     age (new values are encrypted to the recipients)".into(),
-        });
+        match &self.si_public_key {
+            Some(k) => v.extend([
+                "scheme     ecies (si's: new values are encrypted to SI_VAULT_PUBLIC_KEY)".into(),
+                format!("public key {k}"),
+            ]),
+            None => v.push("scheme     age (new values are encrypted to the recipients)".into()),
+        }
         match &self.keyring {
             Some(Ok(file)) => v.push(format!(
                 "si keyring {} (holds the vault's key)",

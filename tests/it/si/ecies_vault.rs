@@ -175,7 +175,7 @@ fn vault_status_names_the_scheme_the_counts_of_each_kind_and_the_keyring() {
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(
         out.contains(&format!(
-            "scheme     ecies (si's; new values are encrypted to SI_VAULT_PUBLIC_KEY {public})"
+            "scheme     ecies (si's: new values are encrypted to SI_VAULT_PUBLIC_KEY)\npublic key {public}\n"
         )),
         "{out}"
     );
@@ -367,4 +367,29 @@ fn an_si_public_key_that_is_not_one_is_a_clear_error_and_nothing_is_written() {
         assert!(msg.contains("SI_VAULT_PUBLIC_KEY cannot be used"), "{msg}");
         assert_eq!(&std::fs::read_to_string(vault_file(&env)).unwrap(), file);
     }
+}
+
+#[test]
+fn the_console_shows_the_vault_status_of_an_si_ecies_vault_as_the_cli_does() {
+    use crate::common::tmux::console;
+    let env = Env::new();
+    let keyring = si_vault(&env);
+    let o = run_env(&env, &[], &["--context", "shop", "vault", "status"], None);
+    let cli = String::from_utf8_lossy(&o.stdout).to_string();
+    let tmux = console(&env, &env.root.display().to_string(), 180, 40);
+    tmux.wait_for("the console", |s| s.contains("SHOP · PRODUCTION"));
+    tmux.send(":");
+    tmux.send("vault status");
+    tmux.send_key("Enter");
+    let screen = tmux.wait_for("the vault status", |s| {
+        s.contains("vault of shop") && s.contains("by scheme  6 ecies, 0 age v2, 0 age v1")
+    });
+    for line in cli.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            screen.contains(line.trim_end()),
+            "{line:?} not on\n{screen}"
+        );
+    }
+    assert!(screen.contains(&keyring.display().to_string()), "{screen}");
+    assert!(!screen.contains(&private_key()));
 }
