@@ -223,6 +223,41 @@ mod tests {
         }
     }
 
+    /// Values eciespy wrote (tests/fixtures/si-vault/gen.py) open with the keyring's key.
+    #[test]
+    fn values_written_by_eciespy_open() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/si-vault");
+        let read = |n: &str| std::fs::read_to_string(dir.join(n)).unwrap();
+        let keyring: serde_json::Value =
+            serde_json::from_str(&read("si-vault-keyring.json")).unwrap();
+        let entry = keyring["entries"]
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap();
+        let key = SecretKey::parse_hex(entry["private_key"].as_str().unwrap()).unwrap();
+        assert_eq!(key.public().hex(), entry["public_key"].as_str().unwrap());
+        let expected: serde_json::Value = serde_json::from_str(&read("expected.json")).unwrap();
+        let vault = read("secrets.env");
+        let stored = |k: &str| {
+            vault
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}=")))
+                .unwrap()
+                .to_string()
+        };
+        for (k, want) in expected.as_object().unwrap() {
+            assert_eq!(
+                open(&stored(k), &key).unwrap(),
+                want.as_str().unwrap(),
+                "{k}"
+            );
+        }
+        let other = stored("PAAS__CTX_SHOP__NS_DEFAULT__APP_API__TARGET_GLOBAL__VAR_OTHER_KEY");
+        assert_eq!(open(&other, &key), Err(OpenError::NotThisKey));
+    }
+
     #[test]
     fn keys_parse_from_hex_and_errors_never_quote_them() {
         let k = keypair();

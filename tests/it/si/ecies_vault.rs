@@ -321,6 +321,27 @@ fn the_doctor_counts_ecies_values_as_encrypted_and_warns_without_the_keyring() {
         "{c:#}"
     );
     assert!(!d.to_string().contains(&private_key()));
+    // A symlink: the fix puts the file it points to in its place.
+    let real = env.dir.path().join("real-keyring.json");
+    keyring_at("si-vault-keyring.json", &real, 0o600);
+    std::fs::remove_file(&keyring).unwrap();
+    std::os::unix::fs::symlink(&real, &keyring).unwrap();
+    let c = check(&doctor(), "vault_keyring_available").clone();
+    assert_eq!(c["ok"], false, "{c:#}");
+    assert!(
+        c["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("cp --remove-destination -- \"$(readlink -f "),
+        "{c:#}"
+    );
+    // ... and runs as shown.
+    let st = std::process::Command::new("sh")
+        .args(["-c", c["fix"].as_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert_eq!(check(&doctor(), "vault_keyring_available")["ok"], true);
     // Only si's empty value: no key is needed, so no warning even without a keyring.
     std::fs::remove_file(&keyring).unwrap();
     let text = std::fs::read_to_string(vault_file(&env)).unwrap();
