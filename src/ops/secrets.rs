@@ -1,4 +1,4 @@
-//! Secrets of an app: setting a value, encrypted to the vault's recipients (the one path for
+//! Secrets of an app: setting a value, encrypted in the vault's scheme (the one path for
 //! `secret set` and the console's masked form) and, per variable the app's compose file interpolates, whether a value is set. Values
 //! go in through [`set`] and never come out of this module.
 
@@ -10,6 +10,7 @@ use age::x25519::Recipient;
 
 use crate::state::StateRoot;
 use crate::state::paths::ContextDir;
+use crate::state::vault::format::SealTo;
 use crate::state::vault::identity;
 use crate::state::vault::{SecretScope, Vault};
 use crate::state::{apps, names};
@@ -44,6 +45,8 @@ pub struct Written {
     pub replaced: bool,
     /// How many recipients the value is encrypted to.
     pub recipients: usize,
+    /// `ecies` (si's scheme, to the vault's `SI_VAULT_PUBLIC_KEY`) or `age`.
+    pub scheme: &'static str,
     /// Said when the operator will not be able to read what was written.
     pub note: Option<String>,
 }
@@ -73,6 +76,21 @@ pub fn write_recipients(
         )
     });
     Ok((recipients, note))
+}
+
+/// Where new values of this vault are encrypted to: si's ECIES public key when the file holds
+/// `SI_VAULT_PUBLIC_KEY` (no private key needed, and si reads what is written), else the age
+/// recipients as [`write_recipients`] finds them.
+pub fn seal_to(
+    root: &StateRoot,
+    context: &str,
+    vault: &mut Vault,
+) -> Result<(SealTo, Option<String>)> {
+    if let Some(key) = vault.si_public_key()? {
+        return Ok((SealTo::Ecies(key), None));
+    }
+    let (recipients, note) = write_recipients(root, context, vault)?;
+    Ok((SealTo::Age(recipients), note))
 }
 
 /// The vault scope of an app's secret in this context: every target's, or (with `target`) one
@@ -122,13 +140,14 @@ pub fn seal_key(root: &StateRoot, cd: &ContextDir, key: &str, value: &str) -> Re
     let _lock = cd.lock()?;
     let mut vault = crate::ops::redaction::load_vault(cd)?;
     let replaced = vault.contains(key);
-    let (recipients, note) = write_recipients(root, cd.name(), &mut vault)?;
-    vault.seal(key, value, &recipients)?;
+    let (to, note) = seal_to(root, cd.name(), &mut vault)?;
+    vault.seal_to(key, value, &to)?;
     vault.save()?;
     Ok(Written {
         key: key.to_string(),
         replaced,
-        recipients: recipients.len(),
+        recipients: to.recipients(),
+        scheme: to.scheme(),
         note,
     })
 }

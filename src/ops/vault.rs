@@ -13,16 +13,24 @@ use crate::state::context;
 use crate::state::paths::{ContextDir, StateRoot};
 use crate::state::vault::format::{SI_PUBLIC_KEY_NAME, ValueKind};
 use crate::state::vault::identity::{self, Lazy};
+use crate::state::vault::keyring;
 use crate::state::vault::{Entry, Vault};
 use crate::text::sanitize_inline;
 
-/// Values by kind (`encrypted`, `plaintext`, `unsupported`, `corrupt`, `empty`); the
-/// recipients header line is not a value.
+/// Values by kind (`encrypted`, `plaintext`, `unsupported`, `corrupt`, `empty`), and the
+/// encrypted ones by scheme (`ecies`, `age_v2`, `age_v1`); si's public key is not a value.
 pub fn counts(entries: &[Entry]) -> Value {
-    let mut c = json!({"encrypted": 0, "plaintext": 0, "unsupported": 0, "corrupt": 0, "empty": 0});
-    for e in entries.iter().filter(|e| e.key != SI_PUBLIC_KEY_NAME) {
-        if let Some(n) = c.get_mut(e.kind.label()) {
+    let mut c = json!({"encrypted": 0, "plaintext": 0, "unsupported": 0, "corrupt": 0, "empty": 0,
+        "ecies": 0, "age_v2": 0, "age_v1": 0});
+    let mut bump = |kind: &str| {
+        if let Some(n) = c.get_mut(kind) {
             *n = json!(n.as_u64().unwrap_or(0) + 1);
+        }
+    };
+    for e in entries.iter().filter(|e| e.key != SI_PUBLIC_KEY_NAME) {
+        bump(e.kind.label());
+        if let ValueKind::Encrypted(s) = e.kind {
+            bump(s.count_as());
         }
     }
     c
@@ -96,6 +104,11 @@ pub struct Status {
     pub values: Value,
     /// Whether the operator's identity is one of the recipients (unknown without one).
     pub you_are_recipient: Option<bool>,
+    /// si's ECIES public key (hex) when the vault holds one: new values are ECIES then.
+    pub si_public_key: Option<String>,
+    /// si's keyring, looked at when the vault has the ECIES key or values: its file, or why
+    /// it cannot be used.
+    pub keyring: Option<std::result::Result<PathBuf, String>>,
 }
 
 /// The operator's identity, as `vault status` reports it.
@@ -117,13 +130,22 @@ pub fn status(root: &StateRoot, cd: &ContextDir) -> Result<Status> {
         Ok(Some(id)) => Some(recipients.contains(&id.recipient)),
         _ => None,
     };
+    let si_key = vault.si_public_key()?;
+    let values = counts(&vault.entries());
+    let keyring = (si_key.is_some() || count(&values, "ecies") > 0).then(|| {
+        keyring::load(si_key.as_ref(), root.path())
+            .map(|k| k.file)
+            .map_err(|e| e.message)
+    });
     Ok(Status {
         identity,
         exists: file.exists(),
         file,
         recipients,
-        values: counts(&vault.entries()),
+        values,
         you_are_recipient,
+        si_public_key: si_key.map(|k| k.hex()),
+        keyring,
     })
 }
 
@@ -142,9 +164,39 @@ impl Status {
         }
     }
 
+    /// `ecies` for a vault with `SI_VAULT_PUBLIC_KEY`, else `age`: the scheme new values get.
+    pub fn scheme(&self) -> &'static str {
+        if self.si_public_key.is_some() {
+            "ecies"
+        } else {
+            "age"
+        }
+    }
+
     pub fn lines(&self) -> Vec<String> {
         let mut v = Self::identity_lines(&self.identity);
+        if self.si_public_key.is_some() && matches!(self.identity, Ok(None)) {
+            // An age identity is not needed to read or write this vault's ECIES values.
+            v = vec![
+                "identity   none (age only; this vault's values are read with si's keyring)".into(),
+            ];
+        }
         v.push(format!("vault      {}", self.file.display()));
+        match &self.si_public_key {
+            Some(k) => v.extend([
+                "scheme     ecies (si's: new values are encrypted to SI_VAULT_PUBLIC_KEY)".into(),
+                format!("public key {k}"),
+            ]),
+            None => v.push("scheme     age (new values are encrypted to the recipients)".into()),
+        }
+        match &self.keyring {
+            Some(Ok(file)) => v.push(format!(
+                "si keyring {} (holds the vault's key)",
+                sanitize_inline(&file.display().to_string())
+            )),
+            Some(Err(e)) => v.push(format!("si keyring unusable: {}", sanitize_inline(e))),
+            None => {}
+        }
         v.push(format!("recipients {}", self.recipients.len()));
         v.extend(self.recipients.iter().map(|r| format!("  {r}")));
         v.push(format!(
@@ -153,6 +205,13 @@ impl Status {
             count(&self.values, "plaintext"),
             count(&self.values, "unsupported"),
             count(&self.values, "corrupt")
+        ));
+        v.push(format!(
+            "by scheme  {} ecies, {} age v2, {} age v1, {} plaintext",
+            count(&self.values, "ecies"),
+            count(&self.values, "age_v2"),
+            count(&self.values, "age_v1"),
+            count(&self.values, "plaintext")
         ));
         if self.you_are_recipient == Some(false) && !self.recipients.is_empty() {
             v.push("note: your identity is not a recipient of this vault".into());
@@ -185,8 +244,8 @@ pub fn encrypt(root: &StateRoot, cd: &ContextDir) -> Result<Encrypted> {
     let mut note = None;
     if plain > 0 {
         vault.check_readable()?;
-        let (recipients, n) = crate::ops::secrets::write_recipients(root, cd.name(), &mut vault)?;
-        converted = vault.encrypt_plaintext(&recipients)?;
+        let (to, n) = crate::ops::secrets::seal_to(root, cd.name(), &mut vault)?;
+        converted = vault.encrypt_plaintext(&to)?;
         vault.save()?;
         note = n;
     }
@@ -255,6 +314,19 @@ pub fn add_recipient(root: &StateRoot, cd: &ContextDir, raw: &str) -> Result<Rec
     let file = context::vault_path(cd);
     let _lock = cd.lock()?;
     let mut vault = Vault::load(&file)?;
+    if let Some(key) = vault.si_public_key()? {
+        return Err(PaasError::usage(
+            "vault_recipient",
+            format!(
+                "{} uses si's ECIES scheme (SI_VAULT_PUBLIC_KEY {}): its values are read with the key of si's keyring, not by age recipients",
+                file.display(),
+                key.hex()
+            ),
+        )
+        .with_remediation(
+            "give the teammate si's keyring (SI_VAULT_KEYRING_FILE) instead; nothing was changed",
+        ));
+    }
     let mut recipients = vault.recipients();
     if recipients.contains(&new) {
         return Ok(RecipientAdded {

@@ -56,6 +56,7 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
         bundle_plaintext_env(&bundles, &fixer),
         super::doctor_context::context_name(&cd, &fixer),
         vault::vault_values_encrypted(&cd, &fixer),
+        vault::vault_keyring_available(root.path(), &cd, &fixer),
         temp_files::state_temp_files(root, &cd),
         backups::latest_backup_verified(&cd, &fixer),
         alerting::alert_channel_configured(&cd, &fixer),
@@ -71,7 +72,12 @@ mod tests {
     fn the_warn_checks_are_the_checks_of_those_names() {
         assert_eq!(
             WARN_CHECKS,
-            [backups::NAME, alerting::NAME, temp_files::NAME],
+            [
+                backups::NAME,
+                alerting::NAME,
+                temp_files::NAME,
+                vault::KEYRING_NAME
+            ],
             "a renamed check must stay a warning"
         );
     }

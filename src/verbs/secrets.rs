@@ -55,10 +55,14 @@ pub fn set(scope: &Scope, key: &SecretKey, value: &SecretValue) -> Result<Outcom
     let sc = key.scope(&cd)?;
     let to = secrets::set(&scope.root, &cd, &sc, &key.name, value)?;
     let mut text = format!(
-        "secret {} {} (encrypted to {} recipient(s))",
+        "secret {} {} ({})",
         to.key,
         if to.replaced { "replaced" } else { "set" },
-        to.recipients
+        if to.scheme == "ecies" {
+            "ECIES, encrypted to the vault's SI_VAULT_PUBLIC_KEY".to_string()
+        } else {
+            format!("encrypted to {} recipient(s)", to.recipients)
+        }
     );
     if let Some(n) = &to.note {
         text.push_str(&format!("\nnote: {n}"));
@@ -86,6 +90,7 @@ pub fn set(scope: &Scope, key: &SecretKey, value: &SecretValue) -> Result<Outcom
         .field("vault_file", context::vault_path(&cd).display().to_string())
         .field("replaced", to.replaced)
         .field("encrypted", true)
+        .field("scheme", to.scheme)
         .field("recipients", to.recipients)
         .set("note", &to.note)
         .text(text))

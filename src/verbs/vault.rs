@@ -1,5 +1,6 @@
-//! `vault keygen|status|recipient add` and `secret encrypt`: the operator's age identity and who
-//! can decrypt a context's vault (SPEC §13). Never shows a secret key or a value.
+//! `vault keygen|status|recipient add` and `secret encrypt`: the operator's age identity, si's
+//! keyring, and who can decrypt a context's vault (SPEC §13). Never shows a secret key or a
+//! value.
 
 use serde_json::{Value, json};
 
@@ -64,6 +65,10 @@ pub fn status(scope: &Scope) -> Result<Outcome> {
                 "recipients": st.recipients,
                 "you_are_recipient": st.you_are_recipient,
                 "value_counts": st.values,
+                "scheme": st.scheme(),
+                "si_public_key": st.si_public_key,
+                "keyring_file": st.keyring.as_ref().and_then(|k| k.as_ref().ok()).map(|p| p.display().to_string()),
+                "keyring_error": st.keyring.as_ref().and_then(|k| k.as_ref().err()),
             }),
         )
         .text(st.lines().join("\n") + "\n"))

@@ -19,6 +19,7 @@ pub const WARN_CHECKS: &[&str] = &[
     "latest_backup_verified",
     "alert_channel_configured",
     "state_temp_files",
+    "vault_keyring_available",
 ];
 
 pub fn level_of(name: &str) -> Level {

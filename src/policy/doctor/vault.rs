@@ -6,8 +6,8 @@ use std::path::Path;
 use super::fix::{self, Fixer};
 use super::{Check, fail, pass, summarise};
 use crate::state::paths::{ContextDir, canonical_lenient};
-use crate::state::vault::Vault;
-use crate::state::vault::format::{SI_PUBLIC_KEY_NAME, ValueKind};
+use crate::state::vault::format::{SI_PUBLIC_KEY_NAME, Scheme, ValueKind};
+use crate::state::vault::{Vault, keyring};
 use crate::state::{context, repo};
 
 /// `repos`: the repositories of the state root and the working directory, as the doctor found
@@ -76,15 +76,18 @@ pub(super) fn vault_values_encrypted(cd: &ContextDir, fixer: &Fixer) -> Check {
             return fail(NAME, e.message).with_fix(format!("${{EDITOR:-vi}} {}", fix::path(&path)));
         }
     };
-    let (mut encrypted, mut plain, mut foreign, mut corrupt) =
-        (0, Vec::new(), Vec::new(), Vec::new());
+    let (mut encrypted, mut ecies, mut plain, mut foreign, mut corrupt) =
+        (0, 0, Vec::new(), Vec::new(), Vec::new());
     for e in vault.entries() {
         if e.key == SI_PUBLIC_KEY_NAME {
             continue;
         }
         let at = format!("{} (line {})", e.key, e.line);
         match e.kind {
-            ValueKind::Encrypted(_) => encrypted += 1,
+            ValueKind::Encrypted(s) => {
+                encrypted += 1;
+                ecies += usize::from(s == Scheme::Ecies);
+            }
             ValueKind::Plain => plain.push(at),
             ValueKind::Unsupported(_) => foreign.push(at),
             ValueKind::Corrupt(_) => corrupt.push(at),
@@ -92,6 +95,12 @@ pub(super) fn vault_values_encrypted(cd: &ContextDir, fixer: &Fixer) -> Check {
         }
     }
     let mut notes = String::new();
+    if ecies > 0 {
+        notes.push_str(&format!(
+            " ({ecies} in si's ECIES scheme, {} in age)",
+            encrypted - ecies
+        ));
+    }
     if !foreign.is_empty() {
         notes.push_str(&format!(
             "; {} value(s) of an unsupported scheme: {}",
@@ -129,5 +138,70 @@ pub(super) fn vault_values_encrypted(cd: &ContextDir, fixer: &Fixer) -> Check {
             fixer.paasdeck_root("vault keygen"),
             fixer.paasdeck("secret encrypt")
         ))
+    }
+}
+
+pub const KEYRING_NAME: &str = "vault_keyring_available";
+
+/// A warning when the vault has si's ECIES values (or its `SI_VAULT_PUBLIC_KEY`) and si's
+/// keyring cannot give their key on this machine: deploys could not decrypt them. The fix names
+/// the file or `SI_VAULT_KEYRING_FILE`; nothing of the keyring is shown.
+pub(super) fn vault_keyring_available(root: &Path, cd: &ContextDir, fixer: &Fixer) -> Check {
+    let path = context::vault_path(cd);
+    let Ok(vault) = Vault::load(&path) else {
+        return pass(
+            KEYRING_NAME,
+            "the vault cannot be read (vault_values_encrypted says why)",
+        );
+    };
+    let want = match vault.si_public_key() {
+        Ok(k) => k,
+        Err(e) => {
+            return fail(KEYRING_NAME, e.message)
+                .with_fix(format!("${{EDITOR:-vi}} {}", fix::path(&path)));
+        }
+    };
+    let ecies = vault.ecies_values_needing_key();
+    if ecies == 0 {
+        return pass(
+            KEYRING_NAME,
+            "the vault has no si ECIES value that needs a key",
+        );
+    }
+    match keyring::load(want.as_ref(), root) {
+        Ok(k) => pass(
+            KEYRING_NAME,
+            format!(
+                "si's keyring {} holds the key of the vault's {ecies} ECIES value(s)",
+                k.file.display()
+            ),
+        ),
+        Err(e) => {
+            let file = keyring::path().map(|(p, _)| p);
+            let fix = match &file {
+                Some(f) if e.remediation.starts_with("chmod 600") => {
+                    format!("chmod 600 {}", fix::path(f))
+                }
+                Some(f) if e.message.contains("is a symlink") => format!(
+                    "cp --remove-destination -- \"$(readlink -f {0})\" {0}",
+                    fix::path(f)
+                ),
+                _ => format!(
+                    "{}=/path/to/si-vault-keyring.json {}",
+                    keyring::KEYRING_FILE_ENV,
+                    fixer.paasdeck("vault status")
+                ),
+            };
+            fail(
+                KEYRING_NAME,
+                format!(
+                    "{ecies} ECIES value(s) in {} cannot be decrypted here: {}; deploys need si's keyring ({} or ~/.si/vault/si-vault-keyring.json, mode 0600)",
+                    path.display(),
+                    e.message,
+                    keyring::KEYRING_FILE_ENV
+                ),
+            )
+            .with_fix(fix)
+        }
     }
 }

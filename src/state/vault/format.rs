@@ -1,6 +1,7 @@
-//! The `si vault` v2 format: the header lines (`# si-vault:v2`, `# si-vault:recipient age1…`)
+//! The `si vault` formats: the age header lines (`# si-vault:v2`, `# si-vault:recipient age1…`)
 //! and the value schemes (`encrypted:si:v2:` compact age ciphertext, `encrypted:si:v1:` whole
-//! ciphertext, the older `es2:` spelling), encrypted and decrypted with the `age` crate.
+//! ciphertext, the older `es2:` spelling), encrypted and decrypted with the `age` crate; and
+//! which scheme a value or a new value is in, si's ECIES one ([`super::si_ecies`]) included.
 
 use std::str::FromStr;
 
@@ -8,13 +9,15 @@ use age::x25519::{Identity, Recipient};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 
+use super::si_ecies::{self, PublicKey};
+
 pub const VERSION_LINE: &str = "# si-vault:v2";
 pub const RECIPIENT_LINE_PREFIX: &str = "# si-vault:recipient ";
 pub const V2_PREFIX: &str = "encrypted:si:v2:";
 pub const V1_PREFIX: &str = "encrypted:si:v1:";
 /// An older spelling of the v2 compact form, read but never written.
 pub const ES2_PREFIX: &str = "es2:";
-/// The plaintext public key of another `si` scheme, which lives in the same files on purpose.
+/// The public key of si's ECIES scheme: a vault holding it gets ECIES values.
 pub const SI_PUBLIC_KEY_NAME: &str = "SI_VAULT_PUBLIC_KEY";
 
 const AGE_MAGIC: &[u8] = b"age-encryption.org/v1\n";
@@ -65,6 +68,8 @@ pub enum Scheme {
     V2,
     V1,
     Es2,
+    /// si's canonical `encrypted:si-vault:` (and older bare `encrypted:`) values.
+    Ecies,
 }
 
 impl Scheme {
@@ -73,6 +78,50 @@ impl Scheme {
             Scheme::V2 => "encrypted:si:v2",
             Scheme::V1 => "encrypted:si:v1",
             Scheme::Es2 => "es2",
+            Scheme::Ecies => "encrypted:si-vault",
+        }
+    }
+
+    /// The kind `vault status` counts it as: `ecies`, `age_v2` (es2 is its older spelling)
+    /// or `age_v1`.
+    pub fn count_as(self) -> &'static str {
+        match self {
+            Scheme::V2 | Scheme::Es2 => "age_v2",
+            Scheme::V1 => "age_v1",
+            Scheme::Ecies => "ecies",
+        }
+    }
+}
+
+/// Where a new value is encrypted to: the vault's age recipients, or the ECIES public key of a
+/// vault that holds `SI_VAULT_PUBLIC_KEY` (so si reads what paasdeck writes).
+#[derive(Debug, Clone)]
+pub enum SealTo {
+    Age(Vec<Recipient>),
+    Ecies(PublicKey),
+}
+
+impl SealTo {
+    pub fn seal(&self, plain: &[u8]) -> Result<String, String> {
+        match self {
+            SealTo::Age(recipients) => seal(plain, recipients),
+            SealTo::Ecies(key) => si_ecies::seal(plain, key),
+        }
+    }
+
+    /// `ecies` or `age`.
+    pub fn scheme(&self) -> &'static str {
+        match self {
+            SealTo::Age(_) => "age",
+            SealTo::Ecies(_) => "ecies",
+        }
+    }
+
+    /// How many recipients a value is encrypted to (one public key for ECIES).
+    pub fn recipients(&self) -> usize {
+        match self {
+            SealTo::Age(r) => r.len(),
+            SealTo::Ecies(_) => 1,
         }
     }
 }
@@ -84,9 +133,9 @@ pub enum ValueKind {
     Empty,
     /// A plaintext value (written by an older tool).
     Plain,
-    /// Well-formed age ciphertext.
+    /// Well-formed age or ECIES ciphertext (or ECIES's empty value).
     Encrypted(Scheme),
-    /// An `encrypted:` value of a scheme this vault does not use (e.g. `encrypted:si-vault:`).
+    /// An `encrypted:` value of a scheme paasdeck does not read (e.g. `encrypted:si:v9:`).
     Unsupported(String),
     /// A value with a known prefix whose ciphertext is damaged (bad base64, cut off).
     Corrupt(String),
@@ -109,6 +158,11 @@ pub fn classify(value: &str) -> ValueKind {
     let v = value.trim();
     if v.is_empty() {
         return ValueKind::Empty;
+    }
+    match si_ecies::ciphertext(v) {
+        Some(Ok(_)) => return ValueKind::Encrypted(Scheme::Ecies),
+        Some(Err(why)) => return ValueKind::Corrupt(why),
+        None => {}
     }
     match ciphertext(v) {
         Some(Ok(_)) => ValueKind::Encrypted(scheme_of(v).unwrap_or(Scheme::V2)),
@@ -156,6 +210,7 @@ pub fn ciphertext(value: &str) -> Option<Result<Vec<u8>, String>> {
         Scheme::V2 => &v[V2_PREFIX.len()..],
         Scheme::V1 => &v[V1_PREFIX.len()..],
         Scheme::Es2 => &v[ES2_PREFIX.len()..],
+        Scheme::Ecies => return None,
     };
     if payload.is_empty() {
         return Some(Err("the ciphertext is empty".into()));
@@ -167,7 +222,7 @@ pub fn ciphertext(value: &str) -> Option<Result<Vec<u8>, String>> {
     };
     let raw = match scheme {
         Scheme::V1 => raw,
-        Scheme::V2 | Scheme::Es2 => [AGE_MAGIC, X25519_STANZA, &raw].concat(),
+        Scheme::V2 | Scheme::Es2 | Scheme::Ecies => [AGE_MAGIC, X25519_STANZA, &raw].concat(),
     };
     if !raw.starts_with(AGE_MAGIC) {
         return Some(Err("the ciphertext is not in the age format".into()));
@@ -303,9 +358,13 @@ mod tests {
             classify("encrypted:si:v2:!!!"),
             ValueKind::Corrupt(_)
         ));
-        assert_eq!(
+        assert!(matches!(
             classify("encrypted:si-vault:abc"),
-            ValueKind::Unsupported("encrypted:si-vault:".into())
+            ValueKind::Corrupt(_)
+        ));
+        assert_eq!(
+            classify("encrypted:si-vault:"),
+            ValueKind::Encrypted(Scheme::Ecies)
         );
         assert_eq!(
             classify("encrypted:si:v9:abc"),

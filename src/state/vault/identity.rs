@@ -357,36 +357,7 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<bool> {
     }
 }
 
-/// The identity, looked up the first time a value needs it and kept for the rest.
-pub struct Lazy {
-    state_root: PathBuf,
-    loaded: Option<Result<OperatorIdentity>>,
-}
-
-impl Lazy {
-    pub fn new(state_root: &Path) -> Lazy {
-        Lazy {
-            state_root: state_root.to_path_buf(),
-            loaded: None,
-        }
-    }
-
-    /// Already known (tests, and callers that needed it anyway).
-    pub fn with(id: OperatorIdentity) -> Lazy {
-        Lazy {
-            state_root: PathBuf::new(),
-            loaded: Some(Ok(id)),
-        }
-    }
-
-    pub fn get(&mut self) -> Result<&OperatorIdentity> {
-        let root = &self.state_root;
-        self.loaded
-            .get_or_insert_with(|| require(root))
-            .as_ref()
-            .map_err(Clone::clone)
-    }
-}
+pub use super::unlock::Lazy;
 
 #[cfg(test)]
 mod tests {

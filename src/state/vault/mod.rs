@@ -1,19 +1,23 @@
-//! The context vault (`vault/secrets.env`, 0600) in the `si vault` v2 format: a dotenv file
-//! with a header naming its age recipients and values encrypted to them. Comments, blank lines,
+//! The context vault (`vault/secrets.env`, 0600) in the `si vault` formats: a dotenv file
+//! with either si's `SI_VAULT_PUBLIC_KEY` and ECIES values encrypted to it, or a header naming
+//! its age recipients and values encrypted to them. Comments, blank lines,
 //! other keys, their order and line endings survive every rewrite byte for byte. Values are
 //! decrypted in memory only and never leave this module except through [`Vault::reveal`].
 
 pub mod dotenv;
 pub mod format;
 pub mod identity;
+pub mod keyring;
 pub mod keys;
+pub mod si_ecies;
+mod unlock;
 
 use std::path::{Path, PathBuf};
 
 use age::x25519::Recipient;
 
 use self::dotenv::Dotenv;
-use self::format::{HeaderLine, OpenError, ValueKind};
+use self::format::{HeaderLine, OpenError, Scheme, SealTo, ValueKind};
 use self::identity::Lazy;
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::fsio;
@@ -114,6 +118,44 @@ impl Vault {
         out
     }
 
+    /// si's ECIES public key (`SI_VAULT_PUBLIC_KEY`), when the file holds one: such a vault
+    /// gets ECIES values. A key that is not a secp256k1 public key fails naming its line.
+    pub fn si_public_key(&self) -> Result<Option<si_ecies::PublicKey>> {
+        let Some(i) = self.find(format::SI_PUBLIC_KEY_NAME) else {
+            return Ok(None);
+        };
+        let value = dotenv::assignment(&self.doc.lines[i].text)
+            .and_then(|a| dotenv::unquote(a.value).ok())
+            .unwrap_or_default();
+        if value.trim().is_empty() {
+            return Ok(None);
+        }
+        si_ecies::PublicKey::parse_hex(&value)
+            .map(Some)
+            .map_err(|why| {
+                corrupt(
+                    &self.path,
+                    i + 1,
+                    format!("{} cannot be used: {why}", format::SI_PUBLIC_KEY_NAME),
+                )
+            })
+    }
+
+    /// How many ECIES values need si's keyring to be read (the empty value needs none).
+    pub fn ecies_values_needing_key(&self) -> usize {
+        self.entries()
+            .iter()
+            .filter(|e| e.kind == ValueKind::Encrypted(Scheme::Ecies))
+            .filter(|e| {
+                dotenv::assignment(&self.doc.lines[e.line - 1].text)
+                    .and_then(|a| dotenv::unquote(a.value).ok())
+                    .is_some_and(
+                        |v| matches!(si_ecies::ciphertext(&v), Some(Ok(raw)) if !raw.is_empty()),
+                    )
+            })
+            .count()
+    }
+
     /// Every assignment, in file order (a key set twice appears twice; the last one counts).
     pub fn entries(&self) -> Vec<Entry> {
         self.doc
@@ -183,7 +225,7 @@ impl Vault {
                 ErrorCode::VaultDecryptFailed,
                 "vault_decrypt",
                 format!(
-                    "cannot decrypt {at}: it uses the unsupported scheme {prefix} (paasdeck reads encrypted:si:v2, encrypted:si:v1 and es2 values)"
+                    "cannot decrypt {at}: it uses the unsupported scheme {prefix} (paasdeck reads encrypted:si-vault, encrypted:si:v2, encrypted:si:v1 and es2 values)"
                 ),
             )
             .with_remediation(retry)),
@@ -193,6 +235,7 @@ impl Vault {
                 format!("the value of {} cannot be decrypted: {why}", e.key),
             )
             .with_remediation(retry)),
+            ValueKind::Encrypted(Scheme::Ecies) => self.reveal_ecies(e, &at, value, ids),
             ValueKind::Encrypted(_) => {
                 let id = ids.get().map_err(|err| PaasError {
                     message: format!("cannot decrypt {at}: {}", err.message),
@@ -222,9 +265,46 @@ impl Vault {
         }
     }
 
+    /// An ECIES value, decrypted with the key of si's keyring for the vault's public key (the
+    /// empty value needs none).
+    fn reveal_ecies(&self, e: &Entry, at: &str, value: &str, ids: &mut Lazy) -> Result<String> {
+        if matches!(si_ecies::ciphertext(value), Some(Ok(raw)) if raw.is_empty()) {
+            return Ok(String::new());
+        }
+        let want = self.si_public_key()?;
+        let k = ids.si_key(want.as_ref()).map_err(|err| PaasError {
+            message: format!("cannot decrypt {at}: {}", err.message),
+            ..err
+        })?;
+        si_ecies::open(value, &k.key).map_err(|err| match err {
+            si_ecies::OpenError::NotThisKey => PaasError::new(
+                ErrorCode::VaultDecryptFailed,
+                "vault_decrypt",
+                format!(
+                    "cannot decrypt {at}: it does not decrypt with the key of the si vault keyring {} (public key {}); it was encrypted to another key, or damaged",
+                    k.file.display(),
+                    k.key.public().hex()
+                ),
+            )
+            .with_remediation(
+                "use the keyring si encrypted it with (SI_VAULT_KEYRING_FILE), or set the value again with `paasdeck secret set`",
+            ),
+            si_ecies::OpenError::Corrupt(why) => corrupt(
+                &self.path,
+                e.line,
+                format!("the value of {} cannot be decrypted: {why}", e.key),
+            ),
+        })
+    }
+
     /// Encrypts `value` to `recipients` and stores it under `key`, in place of the entry that
     /// counts (keeping its layout and comment; earlier duplicates go), or at the end.
     pub fn seal(&mut self, key: &str, value: &str, recipients: &[Recipient]) -> Result<()> {
+        self.seal_to(key, value, &SealTo::Age(recipients.to_vec()))
+    }
+
+    /// [`Vault::seal`] in the scheme `to` says (ECIES for a vault with `SI_VAULT_PUBLIC_KEY`).
+    pub fn seal_to(&mut self, key: &str, value: &str, to: &SealTo) -> Result<()> {
         if key.is_empty() || key.len() > 512 || key.contains(['=', '\0', '\r', '\n']) {
             return Err(PaasError::usage(
                 "vault_write",
@@ -237,7 +317,7 @@ impl Vault {
                 "the secret value contains a NUL byte",
             ));
         }
-        let sealed = format::seal(value.as_bytes(), recipients).map_err(|why| {
+        let sealed = to.seal(value.as_bytes()).map_err(|why| {
             PaasError::new(ErrorCode::VaultIdentity, "vault_encrypt", format!("cannot encrypt {key}: {why}"))
                 .with_remediation("add a recipient with `paasdeck vault recipient add`, or create your identity with `paasdeck vault keygen`")
         })?;
@@ -326,35 +406,33 @@ impl Vault {
         }
     }
 
-    /// Encrypts every plaintext value to `recipients`, in place (the other scheme's public key
-    /// and empty values stay). A value of an unknown scheme or a damaged ciphertext stops it
-    /// before anything changes. Returns the keys converted, in file order.
-    pub fn encrypt_plaintext(&mut self, recipients: &[Recipient]) -> Result<Vec<String>> {
+    /// Encrypts every plaintext value as `to` says, in place (si's public key and empty values
+    /// stay). A value of an unknown scheme or a damaged ciphertext stops it before anything
+    /// changes. Returns the keys converted, in file order.
+    pub fn encrypt_plaintext(&mut self, to: &SealTo) -> Result<Vec<String>> {
         self.check_readable()?;
         self.rewrite_values(|e, value| {
             if e.kind != ValueKind::Plain || e.key == format::SI_PUBLIC_KEY_NAME {
                 return Ok(None);
             }
-            format::seal(value.as_bytes(), recipients)
-                .map(Some)
-                .map_err(|why| {
-                    PaasError::new(
-                        ErrorCode::VaultIdentity,
-                        "vault_encrypt",
-                        format!("cannot encrypt {}: {why}", e.key),
-                    )
-                })
+            to.seal(value.as_bytes()).map(Some).map_err(|why| {
+                PaasError::new(
+                    ErrorCode::VaultIdentity,
+                    "vault_encrypt",
+                    format!("cannot encrypt {}: {why}", e.key),
+                )
+            })
         })
     }
 
-    /// Decrypts every encrypted value with the operator's identity and encrypts it again to
-    /// `recipients`. Any value that cannot be decrypted stops it before anything changes.
-    /// Returns the keys re-encrypted.
+    /// Decrypts every age value with the operator's identity and encrypts it again to
+    /// `recipients` (ECIES values are not the recipients' business and stay). Any value that
+    /// cannot be decrypted stops it before anything changes. Returns the keys re-encrypted.
     pub fn reencrypt(&mut self, ids: &mut Lazy, recipients: &[Recipient]) -> Result<Vec<String>> {
         self.check_readable()?;
         let this = self.clone();
         self.rewrite_values(|e, value| {
-            if !matches!(e.kind, ValueKind::Encrypted(_)) {
+            if !matches!(e.kind, ValueKind::Encrypted(s) if s != Scheme::Ecies) {
                 return Ok(None);
             }
             // Decrypt through the same path as every reader, so errors read the same.

@@ -153,13 +153,13 @@ fn malformed_header_unknown_prefix_and_cut_ciphertext_are_clear_errors() {
     let cut = &good[..good.len() / 2];
     let path = write(
         &dir,
-        &format!("A=encrypted:si-vault:Zm9vYmFy\nB={cut}\nC=\"open\n"),
+        &format!("A=encrypted:si:v9:Zm9vYmFy\nB={cut}\nC=\"open\nD=encrypted:si-vault:Zm9vYmFy\n"),
     );
     let v = Vault::load(&path).unwrap();
     let mut ids = operator(&id);
     let a = v.reveal("A", &mut ids).unwrap_err();
     assert!(
-        a.message.contains("A (") && a.message.contains("encrypted:si-vault:"),
+        a.message.contains("A (") && a.message.contains("encrypted:si:v9:"),
         "{}",
         a.message
     );
@@ -177,8 +177,16 @@ fn malformed_header_unknown_prefix_and_cut_ciphertext_are_clear_errors() {
             .message
             .contains("secrets.env:3")
     );
+    // A cut ECIES value is damaged, not foreign, and says so without quoting it.
+    let d = v.reveal("D", &mut ids).unwrap_err();
+    assert!(
+        d.message.contains("secrets.env:4") && d.message.contains("cut off"),
+        "{}",
+        d.message
+    );
+    assert!(!d.message.contains("Zm9vYmFy"));
     let kinds: Vec<&str> = v.entries().iter().map(|e| e.kind.label()).collect();
-    assert_eq!(kinds, ["unsupported", "corrupt", "corrupt"]);
+    assert_eq!(kinds, ["unsupported", "corrupt", "corrupt", "corrupt"]);
 }
 
 #[test]
@@ -282,4 +290,39 @@ fn not_utf8_and_nul_name_the_line() {
     );
     std::fs::write(&p, b"A=1\n\nB=\0\n").unwrap();
     assert!(Vault::load(&p).unwrap_err().message.contains("v.env:3:"));
+}
+
+#[test]
+fn re_encrypting_to_age_recipients_leaves_ecies_values_as_si_wrote_them() {
+    let id = Identity::generate();
+    let (_, pk) = ecies::utils::generate_keypair();
+    let pk = si_ecies::PublicKey::parse_hex(
+        &pk.serialize_compressed()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let ecies_value = si_ecies::seal(b"si-only-value", &pk).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        &dir,
+        &format!(
+            "# si-vault:v2\n# si-vault:recipient {}\n\n{DB}={ecies_value}\n{TOKEN}={}\n",
+            id.to_public(),
+            si_v2(&id, "age-value", false)
+        ),
+    );
+    let mut v = Vault::load(&path).unwrap();
+    let teammate = Identity::generate();
+    let mut ids = operator(&id);
+    let changed = v
+        .reencrypt(&mut ids, &[id.to_public(), teammate.to_public()])
+        .unwrap();
+    assert_eq!(changed, [TOKEN]);
+    assert!(v.render().contains(&format!("{DB}={ecies_value}\n")));
+    assert_eq!(
+        v.reveal(TOKEN, &mut operator(&teammate)).unwrap().unwrap(),
+        "age-value"
+    );
 }

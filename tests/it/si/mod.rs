@@ -5,6 +5,9 @@
 mod addons;
 mod bootstrap;
 mod doctor;
+mod ecies_deploy;
+mod ecies_fixture;
+mod ecies_vault;
 mod fixtures;
 mod state_files;
 mod takeover;
