@@ -497,7 +497,7 @@ fn fake_plan(kind: Kind, ctx: &str) -> Planned {
         namespace: String::new(),
         env_names: vec!["DATABASE_URL".into()],
         missing_env: Vec::new(),
-        si: None,
+        si: Vec::new(),
     }))
 }
 
