@@ -13,6 +13,7 @@ use super::fixtures;
 use super::takeover::{copy_tree, fill};
 use crate::common::Env;
 use crate::common::sshd::Sshd;
+use crate::common::tmux::{Tmux, console_env};
 
 const CTX: &str = "internal-dogfood";
 const BLUE_REL: &str = "rel-20260301T100000-000000001";
@@ -284,4 +285,40 @@ fn a_blue_green_takeover_that_fails_its_health_check_leaves_the_slot_running() {
     let row = bg.reconcile();
     assert_eq!(row["status"], "in_sync", "{row:#}");
     assert_eq!(row["current_release"], GREEN_REL);
+}
+
+#[test]
+fn the_console_shows_the_slot_and_streams_its_logs() {
+    let bg = BlueGreen::new();
+    let mut vars = console_env(&bg.env);
+    vars.push(("PAASDECK_SSH_CONFIG".into(), "/dev/null".into()));
+    vars.push((
+        "SI_PAAS_SSH_PRIVATE_KEY".into(),
+        bg.sshd.client_key.display().to_string(),
+    ));
+    let shell = format!(
+        "cd {} && {} --state-root {} --context {CTX}; echo PAASDECK-EXITED $?; sleep 60",
+        bg.env.work.display(),
+        Env::bin().display(),
+        bg.env.root.display()
+    );
+    let tmux = Tmux::start(vars, 160, 45, &shell);
+    // The Apps pane: si's blue/green deploy is the last deploy, and the slot is named.
+    tmux.send_key("Tab");
+    tmux.wait_for("the app's slot", |s| {
+        s.lines()
+            .any(|l| l.contains(&format!("web-frontend {GREEN_REL}")) && l.contains("succeeded"))
+            && s.contains(&format!("build-box: green slot {GREEN_REL}"))
+    });
+    tmux.send("l");
+    tmux.wait_for("the slot's logs", |s| s.contains("listening on :8080"));
+    let calls = bg.sshd.docker_calls();
+    assert!(
+        calls.contains(&format!(
+            "{}\tcompose -p {SLOT_PROJECT} -f compose.yaml logs",
+            bg.green_dir().display()
+        )),
+        "{calls}"
+    );
+    tmux.send_key("C-c");
 }
