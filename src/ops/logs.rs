@@ -17,7 +17,7 @@ use crate::policy::redact::ValueRedactor;
 use crate::remote::pool::Pool;
 use crate::remote::quote::{quote, quote_all};
 use crate::remote::{ExecRequest, LineSink, Stream};
-use crate::state::ids::{AppName, ServiceName};
+use crate::state::ids::{AppName, ReleaseId, ServiceName};
 use crate::state::paths::ContextDir;
 use crate::state::targets::Target;
 use crate::state::{apps, deployments, names, targets};
@@ -80,7 +80,13 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
         .into_iter()
         .next()
         .ok_or_else(|| targets::not_found(wanted.first().map(String::as_str).unwrap_or("?")))?;
-    let loc = location::current(cd.name(), &app, &h)?.ok_or_else(|| location::no_release(&app))?;
+    let loc = location::on_target(cd, &app, &h, target.name.as_str())?
+        .ok_or_else(|| location::no_release_on(&app, &target.name))?;
+    // A blue/green target may still run an older slot release than the recorded one.
+    let release = match ReleaseId::parse(loc.release()) {
+        Ok(r) => r,
+        Err(_) => release,
+    };
     let files = bundle::compose_files(cd, &app, &release);
     let mut args = vec![
         "logs".to_string(),
@@ -128,6 +134,20 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
             quote(release_dir),
             in_dir(release_dir, project),
             in_dir(&paasdeck_root(releases_dir.clone()).current(), &pd_project)
+        ),
+        // si's active slot: its release directory, or a clear word that it is gone.
+        Location::SiBlueGreen {
+            release_dir,
+            project,
+            slot,
+            ..
+        } => format!(
+            "if [ -d {dir} ]; then {}; else echo {} >&2; exit 1; fi",
+            in_dir(release_dir, project),
+            quote(&format!(
+                "si's {slot} slot release directory {release_dir} is not on this target"
+            )),
+            dir = quote(release_dir),
         ),
     };
     let vault = redaction::load_vault(cd)?;

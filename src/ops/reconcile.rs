@@ -72,9 +72,10 @@ const SERVICES_MARK: &str = "--paasdeck-services--";
 const PS_MARK: &str = "--paasdeck-ps--";
 
 /// The read-only script run on a target. An app si deployed is read in si's layout: its
-/// release directory stands for `current`, its own project for paasdeck's.
-pub fn script(site: &AppSite) -> String {
-    if let Some(si) = &site.si {
+/// release directory (for a blue/green app, the target's active slot's) stands for `current`,
+/// its own project for paasdeck's.
+pub fn script(site: &AppSite, target: &str) -> String {
+    if let Some(si) = crate::ops::deploy::si_on(&site.si, target) {
         let dir = quote(&si.dir);
         let compose = compose(&si.project, &si.compose_files);
         let all = containers::script(&si.project);
@@ -221,7 +222,7 @@ async fn one(
     };
     match capture(
         conn.as_ref(),
-        ExecRequest::new(script(site)).timeout(timeout),
+        ExecRequest::new(script(site, &t.name)).timeout(timeout),
         cancel,
         2000,
     )

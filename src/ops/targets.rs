@@ -95,10 +95,13 @@ fn build(spec: &NewTarget) -> Result<Target> {
         }
         None => String::new(),
     };
+    // si stores its normalised load-balancer mode (`dns` unless ingress-baseline chose `l4`)
+    // on every target it adds, so its next rewrite of targets.json changes nothing.
     let target = Target {
         auth_method: auth,
         identity_file,
         labels: spec.labels.clone(),
+        ingress_lb_mode: "dns".into(),
         ..Target::new(name, host, port, user)
     };
     Ok(target)

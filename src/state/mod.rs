@@ -5,6 +5,7 @@ pub mod addons;
 pub mod alerts;
 pub mod apps;
 pub mod backups;
+pub mod bluegreen;
 pub mod clock;
 pub mod context;
 pub mod deployments;

@@ -205,7 +205,26 @@ pub fn status(scope: &Scope, app: &str) -> Result<Outcome> {
         dash(&remote_dir),
         dash(&h.updated_at),
     );
-    let loc = crate::ops::deploy::location::current(cd.name(), &app, &h)?;
+    let slots = crate::ops::deploy::location::blue_green_targets(&cd, &app, &h)?;
+    let loc = match slots.first() {
+        Some(l) => Some(l.clone()),
+        None => crate::ops::deploy::location::current(cd.name(), &app, &h)?,
+    };
+    for l in &slots {
+        if let crate::ops::deploy::location::Location::SiBlueGreen {
+            target,
+            slot,
+            release,
+            ..
+        } = l
+        {
+            text.push_str(&format!(
+                "  on {target:<14} si's {slot} slot: {release} ({}, project {})\n",
+                l.release_dir(),
+                l.project()
+            ));
+        }
+    }
     if let Some(l) = &loc {
         text.push_str(&format!(
             "  layout           {}{}\n  release dir      {}\n  project          {}\n",
@@ -258,6 +277,7 @@ pub fn status(scope: &Scope, app: &str) -> Result<Outcome> {
         .set("updated_at", &h.updated_at)
         .set("previous_release", h.previous())
         .set("location", &loc)
+        .set("bluegreen", &slots)
         .set(
             "addons",
             addons

@@ -94,8 +94,10 @@ pub fn site(
         .next()
         .ok_or_else(|| targets::not_found(wanted.first().map(String::as_str).unwrap_or("?")))?;
     // Where the current release runs: paasdeck's layout, or si's for an app si deployed.
-    let loc = crate::ops::deploy::location::current(cd.name(), &entry.name, &h)?
-        .ok_or_else(|| crate::ops::deploy::location::no_release(&entry.name))?;
+    // si's blue/green apps: the active slot's release and project on this target.
+    let loc = crate::ops::deploy::location::on_target(cd, &entry.name, &h, &target.name)?
+        .ok_or_else(|| crate::ops::deploy::location::no_release_on(&entry.name, &target.name))?;
+    let release = crate::state::ids::ReleaseId::parse(loc.release()).unwrap_or(release);
     let vault = redaction::load_vault(cd)?;
     Ok(AppSite {
         dir: loc.release_dir().to_string(),

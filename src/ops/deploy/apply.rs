@@ -186,7 +186,8 @@ async fn run_target(
     };
     // An si release on this target is replaced, never rolled back onto: it keeps running
     // until the new release is healthy, and it is what runs if the new one is not.
-    let si_here = match &plan.si {
+    let si = migrate::si_on(&plan.si, &name);
+    let si_here = match si {
         Some(si) => match migrate::si_present(&site, si).await {
             Ok(p) => p,
             Err(e) => return fail(e, 0),
@@ -202,7 +203,7 @@ async fn run_target(
         match remote::wait_healthy(&site, &plan.release, &plan.bundle, &plan.health).await {
             Ok(probes) => {
                 let mut r = report(None, probes);
-                if let (true, Some(si)) = (si_here, &plan.si) {
+                if let (true, Some(si)) = (si_here, si) {
                     r.si_stopped = Some(migrate::stop_si(&site, si).await);
                 }
                 return Outcome::ok(&name, r);
@@ -210,7 +211,7 @@ async fn run_target(
             Err(e) if e.code == ErrorCode::HealthCheckFailed => e,
             Err(e) => return fail(e, 0),
         };
-    if let (true, Some(si)) = (si_here, &plan.si) {
+    if let (true, Some(si)) = (si_here, si) {
         return fail(
             migrate::withdraw(&site, &plan.bundle, si, unhealthy).await,
             0,

@@ -74,9 +74,9 @@ pub async fn check(pool: &Pool, plan: &Plan, targets: &[String]) -> Drift {
     let answers = futures::future::join_all(asks).await;
     let mut drift = Drift::default();
     // An app that runs si's release has no `current` link of paasdeck's.
-    let expected = match &plan.si {
-        Some(_) => None,
-        None => plan.from_release.clone(),
+    let expected = match plan.si.is_empty() {
+        false => None,
+        true => plan.from_release.clone(),
     };
     for (name, got) in answers {
         match got {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::bundle::{self, Bundle};
-use super::location;
+use super::location::{self, Location};
 use super::remote::{Site, compose};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::remote::quote::quote;
@@ -15,8 +15,10 @@ use crate::remote::{ExecRequest, Stream, capture};
 use crate::state::deployments::AppHistory;
 use crate::state::ids::{AppName, ReleaseId};
 use crate::state::paths::ContextDir;
+use crate::state::targets::Target;
 
-/// An app's current release in si's layout (one compose project per release directory).
+/// An app's current release in si's layout (one compose project per release directory), or
+/// for a blue/green app one target's active slot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SiRelease {
     pub release: String,
@@ -24,6 +26,11 @@ pub struct SiRelease {
     pub project: String,
     /// Its bundle's manifest when the bundle is here, else `compose.yaml`.
     pub compose_files: Vec<String>,
+    /// The one target a blue/green slot runs on; `None`: every target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot: Option<String>,
 }
 
 impl SiRelease {
@@ -35,28 +42,66 @@ impl SiRelease {
             compose(&self.project, &self.compose_files)
         )
     }
+
+    /// `si's release R` or `si's green slot release R`.
+    pub fn describe(&self) -> String {
+        match &self.slot {
+            Some(slot) => format!("si's {slot} slot release {}", self.release),
+            None => format!("si's release {}", self.release),
+        }
+    }
 }
 
-/// The app's current release, when it runs in si's layout.
-pub(super) fn current_si_release(
+/// The si release that runs on `target`, among the app's.
+pub fn si_on<'a>(all: &'a [SiRelease], target: &str) -> Option<&'a SiRelease> {
+    all.iter().find(|s| {
+        s.target
+            .as_deref()
+            .is_none_or(|t| t.eq_ignore_ascii_case(target))
+    })
+}
+
+/// The app's current releases in si's layout: one for every target, or for a blue/green app
+/// each target's active slot; empty when paasdeck deployed it.
+pub(super) fn current_si_releases(
     cd: &ContextDir,
     app: &AppName,
     history: &AppHistory,
-) -> Option<SiRelease> {
-    let loc = location::current(cd.name(), app, history).ok()??;
-    if !loc.is_si() {
-        return None;
-    }
-    let compose_files = match ReleaseId::parse(loc.release()) {
-        Ok(r) => bundle::compose_files(cd, app, &r),
-        Err(_) => vec![bundle::COMPOSE_NAME.to_string()],
+    targets: &[Target],
+) -> Vec<SiRelease> {
+    let Some(Location::Si { .. }) = location::current(cd.name(), app, history).ok().flatten()
+    else {
+        return Vec::new();
     };
-    Some(SiRelease {
+    let of = |loc: &Location, target: Option<String>, slot: Option<String>| SiRelease {
+        compose_files: match ReleaseId::parse(loc.release()) {
+            Ok(r) => bundle::compose_files(cd, app, &r),
+            Err(_) => vec![bundle::COMPOSE_NAME.to_string()],
+        },
         release: loc.release().to_string(),
         dir: loc.release_dir().to_string(),
         project: loc.project().to_string(),
-        compose_files,
-    })
+        target,
+        slot,
+    };
+    let mut out = Vec::new();
+    for t in targets {
+        match location::on_target(cd, app, history, &t.name)
+            .ok()
+            .flatten()
+        {
+            Some(l @ Location::SiBlueGreen { .. }) => {
+                let Location::SiBlueGreen { slot, .. } = &l else {
+                    continue;
+                };
+                out.push(of(&l, Some(t.name.to_string()), Some(slot.clone())));
+            }
+            // Not blue/green: one si release for every target.
+            Some(l @ Location::Si { .. }) => return vec![of(&l, None, None)],
+            _ => {}
+        }
+    }
+    out
 }
 
 /// How long each of these steps may take.
@@ -80,8 +125,9 @@ pub async fn si_present(site: &Site<'_>, si: &SiRelease) -> Result<bool> {
         Stream::Stdout,
         if present {
             format!(
-                "» si's release {} runs here (project {}); it stays up until the new release is healthy",
-                si.release, si.project
+                "» {} runs here (project {}); it stays up until the new release is healthy",
+                si.describe(),
+                si.project
             )
         } else {
             format!("» no si release directory {} here", si.dir)
@@ -115,10 +161,7 @@ pub async fn stop_si(site: &Site<'_>, si: &SiRelease) -> bool {
     );
     match run(site, si.stop_command()).await {
         Ok((0, _)) => {
-            (site.sink)(
-                Stream::Stdout,
-                format!("» si's release {} stopped", si.release),
-            );
+            (site.sink)(Stream::Stdout, format!("» {} stopped", si.describe()));
             true
         }
         Ok((code, tail)) => {
@@ -157,8 +200,9 @@ pub async fn withdraw(
     (site.sink)(
         Stream::Stdout,
         format!(
-            "» health failed; taking the new project {} down, si's release {} keeps running",
-            site.project, si.release
+            "» health failed; taking the new project {} down, {} keeps running",
+            site.project,
+            si.describe()
         ),
     );
     let script = format!(
@@ -179,8 +223,9 @@ pub async fn withdraw(
         ErrorCode::HealthCheckFailed,
         "health_check",
         format!(
-            "{}; the new project was taken down and si's release {} keeps running{undone}",
-            unhealthy.message, si.release
+            "{}; the new project was taken down and {} keeps running{undone}",
+            unhealthy.message,
+            si.describe()
         ),
     )
     .with_remediation("read the target's output, fix the release and deploy again")

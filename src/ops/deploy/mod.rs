@@ -15,7 +15,7 @@ pub mod lock;
 mod migrate;
 mod output;
 mod record;
-pub use migrate::SiRelease;
+pub use migrate::{SiRelease, si_on};
 pub mod remote;
 pub mod vars;
 
@@ -129,9 +129,10 @@ pub struct Plan {
     /// Variables compose needs (no default) that have no value in the vault for some target:
     /// an apply refuses with `PAAS_SECRET_MISSING` while any is missing.
     pub missing_env: Vec<String>,
-    /// The si release the app runs now, when si deployed it: stopped on each target only
-    /// after the new release is healthy there.
-    pub si: Option<SiRelease>,
+    /// The si releases the app runs now, when si deployed it (one for every target, or each
+    /// target's blue/green slot): stopped on a target only after the new release is healthy
+    /// there.
+    pub si: Vec<SiRelease>,
 }
 
 impl Plan {
@@ -143,9 +144,13 @@ impl Plan {
             &self.env_names,
             &self.health,
         );
-        if let Some(si) = &self.si {
+        for si in &self.si {
             v.push(format!(
-                "once healthy, stop si's project {} ({}): {}",
+                "once healthy{}, stop si's project {} ({}): {}",
+                si.target
+                    .as_deref()
+                    .map(|t| format!(" on {t}"))
+                    .unwrap_or_default(),
                 si.project,
                 si.release,
                 si.stop_command()
@@ -181,17 +186,23 @@ impl Plan {
                 ""
             }
         ));
-        if let Some(si) = &self.si {
+        for si in &self.si {
             v.push(format!(
-                "running now: si's release {} (compose project {} in {}); it is stopped on each target once the new release is healthy there, and keeps running if it is not",
-                si.release, si.project, si.dir
+                "running now{}: {} (compose project {} in {}); it is stopped once the new release is healthy there, and keeps running if it is not",
+                si.target
+                    .as_deref()
+                    .map(|t| format!(" on {t}"))
+                    .unwrap_or_default(),
+                si.describe(),
+                si.project,
+                si.dir
             ));
         }
         if self.kind == Kind::Deploy {
             v.push(format!(
                 "on health failure: {}",
                 match (&self.rollback_on_failure, &self.rollback_candidate) {
-                    _ if self.si.is_some() => "stop the new project; si's release keeps running (where si's release is not on a target, as below)".to_string(),
+                    _ if !self.si.is_empty() => "stop the new project; si's release keeps running (where si's release is not on a target, as below)".to_string(),
                     (false, _) => "fail (rollback off)".to_string(),
                     (true, Some(r)) => format!("roll back to {r}"),
                     (true, None) => "fail: no earlier release has a bundle here to roll back to".to_string(),
@@ -259,7 +270,8 @@ impl Plan {
             "health_cmd": self.health.cmd,
             "health_timeout": humantime::format_duration(self.health.timeout).to_string(),
             "commands": self.commands(),
-            "si_release": self.si,
+            "si_release": self.si.first(),
+            "si_releases": self.si,
         })
     }
 }
@@ -344,7 +356,7 @@ impl AppState {
         root: RemoteDir,
     ) -> Result<Plan> {
         let health = self.health(c);
-        let si = migrate::current_si_release(cd, &self.app, &self.history);
+        let si = migrate::current_si_releases(cd, &self.app, &self.history, &self.targets);
         let names: Vec<String> = self.targets.iter().map(|t| t.name.to_string()).collect();
         let vault = Vault::load(&context::vault_path(cd))?;
         let missing_env = bundle::missing_vars(
@@ -396,8 +408,9 @@ pub struct AppSite {
     pub project: String,
     /// The recorded release's compose files (its bundle's manifest, else `compose.yaml`).
     pub compose_files: Vec<String>,
-    /// The recorded release, when si deployed it: it runs in si's layout and project.
-    pub si: Option<SiRelease>,
+    /// The recorded release, when si deployed it: it runs in si's layout and project (for a
+    /// blue/green app, each target's active slot).
+    pub si: Vec<SiRelease>,
 }
 
 pub fn app_site(cd: &ContextDir, c: &Common) -> Result<AppSite> {
@@ -414,7 +427,7 @@ pub fn app_site(cd: &ContextDir, c: &Common) -> Result<AppSite> {
             Some(r) => bundle::compose_files(cd, &state.app, r),
             None => vec![bundle::COMPOSE_NAME.to_string()],
         },
-        si: migrate::current_si_release(cd, &state.app, &state.history),
+        si: migrate::current_si_releases(cd, &state.app, &state.history, &state.targets),
         recorded: state.history.current_release.clone(),
         targets: state.targets,
         app: state.app,

@@ -51,8 +51,10 @@ pub(super) fn record_event(
         "target_statuses".into(),
         fanout::statuses(&a.outcomes).into(),
     );
-    if let Some(si) = &a.plan.si {
+    if let Some(si) = a.plan.si.first() {
         row.insert("si_release".into(), si.release.clone().into());
+        let projects: Vec<&str> = a.plan.si.iter().map(|s| s.project.as_str()).collect();
+        row.insert("si_projects".into(), projects.join(",").into());
         let with = |want: bool| {
             a.outcomes
                 .iter()

@@ -144,8 +144,10 @@ pub(super) fn bundle_plaintext_env(
     fail(
         NAME,
         format!(
-            "{} release bundle(s) keep plaintext values in a .env file: {files}; `context scrub-bundles --apply` removes them (the values belong in the vault: `secret list --app APP` shows what it holds)",
+            "{} release bundle(s) keep plaintext values in a .env file: {files}; `{scrub}` removes them (the values belong in the vault: `{list}` shows what it holds)",
             found.len(),
+            scrub = fixer.paasdeck("context scrub-bundles --apply"),
+            list = fixer.paasdeck("secret list --app APP"),
         ),
     )
     .with_fix(fixer.paasdeck("context scrub-bundles --apply"))

@@ -110,9 +110,9 @@ pub(super) fn state_plaintext_secrets(
         )
     } else {
         let mut detail = summarise(hits);
-        if fixes.iter().any(|f| f.contains("alert setup-telegram")) {
+        if let Some(setup) = fixes.iter().find(|f| f.contains("alert setup-telegram")) {
             detail.push_str(&format!(
-                "; the Telegram bot token in {} moves into the vault with `alert setup-telegram`, the token on its stdin (`printf %s \"$TOKEN\" | …`)",
+                "; the Telegram bot token in {} moves into the vault with `alert setup-telegram`, the token on its stdin: `printf %s \"$TOKEN\" | {setup}` (run alone, the command asks for it)",
                 telegram.display()
             ));
         }

@@ -42,6 +42,16 @@ pub struct AppRow {
     pub addons: Vec<AddonRow>,
     /// The registry entry (compose file, targets, health command), when registered.
     pub entry: Option<apps::App>,
+    /// For an app si deploys blue/green: each target's active slot and its release.
+    pub slots: Vec<SlotRow>,
+}
+
+/// One target's active blue/green slot, as si's `bluegreen.json` records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlotRow {
+    pub target: String,
+    pub slot: String,
+    pub release: String,
 }
 
 /// An enabled add-on as the console shows it.
@@ -217,6 +227,10 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
         s_errors_push(&mut errors, e);
         Default::default()
     });
+    let bluegreen = crate::state::bluegreen::load(cd).unwrap_or_else(|e| {
+        s_errors_push(&mut errors, e);
+        Default::default()
+    });
     s.apps = apps::known(&reg, &hist)
         .into_iter()
         .map(|k| {
@@ -226,11 +240,15 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
                 .events
                 .iter()
                 .find(|e| {
-                    (e.command == "deploy" || e.command == "rollback")
-                        && e.fields.get("app").and_then(|v| v.as_str()) == Some(name.as_str())
+                    matches!(
+                        e.command.as_str(),
+                        "deploy" | "rollback" | "deploy bluegreen"
+                    ) && e.fields.get("app").and_then(|v| v.as_str()) == Some(name.as_str())
                 })
                 .map(|e| (e.status.clone(), e.timestamp.clone()));
+            let slots = slots_of(&bluegreen, &tdoc, &name, &h);
             AppRow {
+                slots,
                 registered: k.entry.is_some(),
                 entry: k.entry,
                 current: h
@@ -272,6 +290,32 @@ pub fn load_snapshot(cd: &ContextDir) -> Snapshot {
     }
     s.errors = errors;
     s
+}
+
+/// The active slots of an app si runs blue/green (its current release is an active slot's).
+fn slots_of(
+    doc: &crate::state::bluegreen::BlueGreenDoc,
+    tdoc: &targets::TargetsDoc,
+    app: &str,
+    h: &deployments::AppHistory,
+) -> Vec<SlotRow> {
+    let Some(current) = &h.current_release else {
+        return Vec::new();
+    };
+    if !doc.is_active_release(app, current) {
+        return Vec::new();
+    }
+    tdoc.targets
+        .iter()
+        .filter_map(|t| {
+            let a = doc.active(app, &t.name)?;
+            Some(SlotRow {
+                target: t.name.to_string(),
+                slot: a.slot.as_str().to_string(),
+                release: a.release.to_string(),
+            })
+        })
+        .collect()
 }
 
 fn s_errors_push(errors: &mut Vec<String>, e: PaasError) {

@@ -117,6 +117,7 @@ fn snapshot() -> Snapshot {
             ],
             last_deploy: Some(("succeeded".into(), "2026-11-24T10:00:00Z".into())),
             addons: Vec::new(),
+            slots: Vec::new(),
             entry: Some(crate::state::apps::App {
                 targets: vec!["edge-a".parse().unwrap()],
                 ..crate::state::apps::App::new(
@@ -497,7 +498,7 @@ fn fake_plan(kind: Kind, ctx: &str) -> Planned {
         namespace: String::new(),
         env_names: vec!["DATABASE_URL".into()],
         missing_env: Vec::new(),
-        si: None,
+        si: Vec::new(),
     }))
 }
 

@@ -167,3 +167,102 @@ fn plaintext_env_in_si_bundles_is_found_and_scrubbed() {
     assert!(audit.contains("context scrub-bundles"), "{audit}");
     assert!(!audit.contains("s3cr3t"));
 }
+
+/// Runs a command the doctor printed through `sh -c`, as an operator pastes it: the test's
+/// home, the binary on PATH, `TOKEN` set, and no `SI_PAAS_STATE_ROOT` (the command names the
+/// root itself).
+fn paste(env: &Env, command: &str) {
+    let base = env.cmd();
+    let mut c = std::process::Command::new("sh");
+    c.env_clear();
+    for (k, v) in base.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    let bin_dir = Env::bin().parent().unwrap().to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = c
+        .env("PATH", path)
+        .env_remove("SI_PAAS_STATE_ROOT")
+        .env("TOKEN", "123456:AbCdEf_gh-ij")
+        .current_dir(env.dir.path())
+        .args(["-c", command])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "`{command}` failed: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// The command a detail spells between backticks, starting with `starts`.
+fn quoted_command(detail: &str, starts: &str) -> String {
+    let at = detail
+        .find(&format!("`{starts}"))
+        .unwrap_or_else(|| panic!("no `{starts}… in {detail}"));
+    let rest = &detail[at + 1..];
+    rest[..rest.find('`').unwrap()].to_string()
+}
+
+#[test]
+fn si_telegram_token_and_bundle_env_fixes_run_as_the_doctor_prints_them() {
+    let env = Env::new();
+    env.init("prod", "production");
+    fixtures::place(&env, "prod", "telegram.json", "alerts/telegram.json");
+    let rel = "releases/shop/rel-20260217T020304-123456789";
+    let bundle = fixtures::dir().join("root/ctx/prod").join(rel);
+    std::fs::create_dir_all(env.ctx_dir("prod").join(rel)).unwrap();
+    for f in [".env", "compose.yaml", "release.json"] {
+        std::fs::copy(bundle.join(f), env.ctx_dir("prod").join(rel).join(f)).unwrap();
+    }
+    fixtures::si_modes(&env.root);
+    let root_flag = format!("--state-root {}", env.root.display());
+
+    let (code, doc) = env.json_in("prod", &["doctor"]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert!(!doc.to_string().contains("AbCdEf_gh"), "never the token");
+    let c = check(&doc, "state_plaintext_secrets");
+    let detail = c["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("alerts/telegram.json (bot_token)"),
+        "{detail}"
+    );
+    let setup = quoted_command(detail, "printf %s \"$TOKEN\" | paasdeck");
+    assert!(
+        setup.ends_with(&format!(
+            "paasdeck {root_flag} --context prod alert setup-telegram --chat-id -100123"
+        )),
+        "{setup}"
+    );
+    let b = check(&doc, "bundle_plaintext_env");
+    let scrub = quoted_command(b["detail"].as_str().unwrap(), "paasdeck");
+    assert_eq!(
+        scrub,
+        format!("paasdeck {root_flag} --context prod context scrub-bundles --apply")
+    );
+    assert_eq!(b["fix"], scrub.as_str());
+
+    // Pasted as printed (by an operator with a vault identity), each one fixes what it names.
+    env.ok(&["vault", "keygen"]);
+    paste(&env, &setup);
+    paste(&env, &scrub);
+    let doc = env.ok_in("prod", &["doctor"]);
+    assert_eq!(
+        check(&doc, "state_plaintext_secrets")["ok"],
+        true,
+        "{doc:#}"
+    );
+    assert_eq!(check(&doc, "bundle_plaintext_env")["ok"], true, "{doc:#}");
+    let telegram =
+        std::fs::read_to_string(env.ctx_dir("prod").join("alerts/telegram.json")).unwrap();
+    assert!(!telegram.contains("AbCdEf_gh"), "{telegram}");
+    assert!(telegram.contains("-100123"), "{telegram}");
+}

@@ -3,6 +3,7 @@
 //! one part of the move from si to paasdeck.
 
 mod addons;
+mod bluegreen;
 mod bootstrap;
 mod doctor;
 mod ecies_deploy;

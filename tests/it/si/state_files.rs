@@ -220,3 +220,35 @@ fn an_si_rewrite_of_targets_json_keeps_the_identity_file() {
     let settings = std::fs::read_to_string(env.ctx_dir("prod").join("paasdeck.json")).unwrap();
     assert!(!settings.contains("edge_key"), "{settings}");
 }
+
+#[test]
+fn target_add_writes_the_target_as_si_would_rewrite_it() {
+    let env = Env::new();
+    env.init("prod", "production");
+    let args = [
+        "target",
+        "add",
+        "--name",
+        "edge-a",
+        "--host",
+        "203.0.113.10",
+        "--user",
+        "deploy",
+        "--labels",
+        "region:eu,role:edge",
+    ];
+    env.ok_in("prod", &args);
+    let written = std::fs::read_to_string(env.ctx_dir("prod").join("targets.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&written).unwrap();
+    let t = &doc["targets"][0];
+    let (created, updated) = (
+        t["created_at"].as_str().unwrap(),
+        t["updated_at"].as_str().unwrap(),
+    );
+    // What si's paasTarget struct writes for the same target: `ingress_lb_mode` normalised to
+    // `dns`, the empty ingress keys left out, so si's rewrite of this file is byte-for-byte the same.
+    let si = format!(
+        "{{\n  \"current_target\": \"edge-a\",\n  \"targets\": [\n    {{\n      \"name\": \"edge-a\",\n      \"host\": \"203.0.113.10\",\n      \"port\": 22,\n      \"user\": \"deploy\",\n      \"auth_method\": \"key\",\n      \"labels\": [\n        \"region:eu\",\n        \"role:edge\"\n      ],\n      \"ingress_lb_mode\": \"dns\",\n      \"created_at\": \"{created}\",\n      \"updated_at\": \"{updated}\"\n    }}\n  ]\n}}\n"
+    );
+    assert_eq!(written, si);
+}

@@ -23,14 +23,14 @@ struct Si {
     remote: PathBuf,
 }
 
-fn fill(text: &str, env: &Env, sshd: &Sshd, remote: &Path) -> String {
+pub(super) fn fill(text: &str, env: &Env, sshd: &Sshd, remote: &Path) -> String {
     text.replace("@ROOT@", &env.root.display().to_string())
         .replace("@REMOTE@", &remote.display().to_string())
         .replace("@PORT@", &sshd.port.to_string())
         .replace("@USER@", &sshd.user)
 }
 
-fn copy_tree(from: &Path, to: &Path, f: &dyn Fn(&str) -> String) {
+pub(super) fn copy_tree(from: &Path, to: &Path, f: &dyn Fn(&str) -> String) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap().flatten() {
         let p = e.path();

@@ -76,10 +76,22 @@ pub fn render_apps(f: &mut Frame, area: Rect, app: &App) {
     let t = fitted_table(app, list_area, &header, body, &widths, 3, 11, &[2, 1, 3], b);
     f.render_stateful_widget(t, list_area, &mut st);
     if let (Some(h), Some(sel)) = (hist_area, app.selected_app()) {
-        let mut lines = vec![Line::from(Span::styled(
+        let mut lines = Vec::new();
+        // si's blue/green app: which slot runs where (logs, backups and the next deploy's
+        // takeover use that slot's project).
+        for sl in &sel.slots {
+            lines.push(Line::from(vec![
+                Span::styled(" si blue/green ", app.theme.fg(app.theme.dim)),
+                Span::styled(
+                    format!("{}: {} slot {}", sl.target, sl.slot, sl.release),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ),
+            ]));
+        }
+        lines.push(Line::from(Span::styled(
             format!(" history of {} (newest first)", sel.name),
             app.theme.fg(app.theme.dim).add_modifier(Modifier::BOLD),
-        ))];
+        )));
         for r in &sel.history {
             let current = *r == sel.current;
             lines.push(Line::from(vec![
