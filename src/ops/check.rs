@@ -121,6 +121,7 @@ async fn targets_check(
                 ctx,
                 t,
                 spec.timeout,
+                None,
                 cancel,
             )) as _
         })

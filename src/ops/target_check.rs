@@ -58,6 +58,10 @@ pub struct CheckResult {
     pub load1: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uptime_seconds: Option<u64>,
+    /// Set when a repeat check in the console reused an open master: its age in seconds (the
+    /// host's SSH listener was proven by its banner instead of a new handshake).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reused_connection_s: Option<u64>,
     #[serde(default)]
     pub checked_at: String,
 }
@@ -88,6 +92,7 @@ impl CheckResult {
             disk_free_docker: None,
             load1: None,
             uptime_seconds: None,
+            reused_connection_s: None,
             checked_at: String::new(),
         }
     }
@@ -242,12 +247,15 @@ fn is_network_failure(e: &PaasError) -> bool {
         || m.contains("no route to host")
 }
 
-/// Checks one target within `timeout` (the whole sequence).
+/// Checks one target within `timeout` (the whole sequence). With `reuse_within` (the
+/// console), a master opened within that window is reused once its host's SSH listener has
+/// answered; otherwise a new connection proves the host.
 pub async fn check_target(
     pool: &Pool,
     context: &str,
     t: &Target,
     timeout: Duration,
+    reuse_within: Option<Duration>,
     cancel: &CancellationToken,
 ) -> CheckResult {
     let started = Instant::now();
@@ -261,8 +269,18 @@ pub async fn check_target(
     // connections now.
     // The probe finds the target's Compose itself (run as written, with no detection command
     // before it) and hands what it found to the connection for the commands that follow.
+    let mut reused = None;
     let probe = async {
-        let transport = pool.renew(context, t).await?;
+        let transport = match pool
+            .reuse_proven(context, t, reuse_within, remaining())
+            .await?
+        {
+            Some((transport, age)) => {
+                reused = Some(age.as_secs());
+                transport
+            }
+            None => pool.renew(context, t).await?,
+        };
         let out = capture(
             transport.as_ref(),
             ExecRequest::new(PROBE).timeout(remaining()).as_written(),
@@ -275,7 +293,9 @@ pub async fn check_target(
         }
         Ok(out)
     };
-    match tokio::time::timeout(remaining(), probe).await {
+    let probed = tokio::time::timeout(remaining(), probe).await;
+    r.reused_connection_s = reused;
+    match probed {
         Err(_) => r.fail(
             "timeout",
             ErrorCode::Timeout,
@@ -428,6 +448,11 @@ pub fn describe(r: &CheckResult) -> Vec<String> {
         lines.push(format!("       {}", found.join(" · ")));
         if !host.is_empty() {
             lines.push(format!("       {}", host.join(" · ")));
+        }
+        if let Some(age) = r.reused_connection_s {
+            lines.push(format!(
+                "       reused the connection opened {age}s ago (its SSH listener answered; no new handshake)"
+            ));
         }
         lines
     } else {

@@ -27,6 +27,17 @@ pub struct Pool {
     first_use: Mutex<()>,
     /// Local targets' transports, kept so their Compose is detected once.
     locals: Mutex<HashMap<String, Arc<dyn Transport>>>,
+    /// When each open master was opened (a check may reuse a recent one, see [`Pool::recent`]).
+    opened: std::sync::Mutex<HashMap<String, std::time::Instant>>,
+    /// Each target's resolved route (`ssh -G`): `None` when it goes through a proxy.
+    routes: Mutex<HashMap<String, Option<(String, u16)>>>,
+}
+
+/// A master a repeat check may reuse: how old it is, and where its host's SSH listener is.
+pub struct Recent {
+    pub transport: Arc<dyn Transport>,
+    pub age: std::time::Duration,
+    pub listener: (String, u16),
 }
 
 /// Stages of a refusal that comes before any connection attempt (the auth method, a missing
@@ -41,7 +52,53 @@ impl Pool {
             learned,
             first_use: Mutex::new(()),
             locals: Mutex::new(HashMap::new()),
+            opened: std::sync::Mutex::new(HashMap::new()),
+            routes: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The target's open master when it was opened within `within` and still answers, with
+    /// the address of the host's SSH listener — for a repeat check that proves the listener
+    /// itself rather than paying for a new handshake. `None` for a target reached through a
+    /// proxy (`ProxyJump`/`ProxyCommand` in the SSH config): its listener is not paasdeck's to
+    /// dial, so its check always opens a new connection.
+    pub async fn recent(
+        &self,
+        context: &str,
+        target: &Target,
+        within: std::time::Duration,
+    ) -> Option<Recent> {
+        if target.auth() != AuthMethod::Key {
+            return None;
+        }
+        let key = Self::key(context, target);
+        let age = self.opened.lock().ok()?.get(&key)?.elapsed();
+        if age > within {
+            return None;
+        }
+        let transport = {
+            let slots = self.slots.lock().await;
+            slots.get(&key)?.get()?.clone()
+        };
+        if !transport.alive().await {
+            return None;
+        }
+        let listener = {
+            let mut routes = self.routes.lock().await;
+            match routes.get(&key) {
+                Some(r) => r.clone(),
+                None => {
+                    let r = super::ssh::master::direct_route(&endpoint(target), &self.opts).await;
+                    routes.insert(key, r.clone());
+                    r
+                }
+            }
+        }?;
+        Some(Recent {
+            transport,
+            age,
+            listener,
+        })
     }
 
     pub fn options(&self) -> &SshOptions {
@@ -120,6 +177,41 @@ impl Pool {
         .with_target(&target.name))
     }
 
+    /// A recent open master for a repeat check, its host's listener proven first (see
+    /// [`Pool::recent`]); `Ok(None)` when there is none to reuse, `Err` when the listener does
+    /// not answer (worded as OpenSSH words a failed connect, so it reads as a network failure).
+    pub async fn reuse_proven(
+        &self,
+        context: &str,
+        target: &Target,
+        within: Option<std::time::Duration>,
+        limit: std::time::Duration,
+    ) -> Result<Option<(Arc<dyn Transport>, std::time::Duration)>> {
+        let Some(recent) = (match within {
+            Some(w) => self.recent(context, target, w).await,
+            None => None,
+        }) else {
+            return Ok(None);
+        };
+        let (host, port) = &recent.listener;
+        super::ssh::master::prove_listener(host, *port, limit)
+            .await
+            .map_err(|e| {
+                PaasError::new(
+                    ErrorCode::SshConnectFailed,
+                    "ssh_connect",
+                    format!(
+                        "ssh to {}@{}:{} failed: {e}",
+                        target.user,
+                        target.host,
+                        target.port()
+                    ),
+                )
+                .with_target(&target.name)
+            })?;
+        Ok(Some((recent.transport, recent.age)))
+    }
+
     /// A new connection to a target, replacing the shared one once it is up. A check uses it:
     /// an open master says nothing about whether the host still accepts connections. When the
     /// new connection fails, the old master stays for whoever is using it (a log follow).
@@ -149,14 +241,15 @@ impl Pool {
             missing_identity(context, target, k)?;
         }
         let ep = Endpoint {
-            host: target.host.to_string(),
-            port: target.port(),
-            user: target.user.to_string(),
             identity,
+            ..endpoint(target)
         };
         let (t, learned) = SshTransport::connect(&ep, &self.opts, &self.first_use)
             .await
             .map_err(|e| e.with_target(&target.name))?;
+        if let Ok(mut opened) = self.opened.lock() {
+            opened.insert(Self::key(context, target), std::time::Instant::now());
+        }
         if let (Some(hook), Some(l)) = (&self.learned, learned) {
             hook(context, &target.name, &l);
         }
@@ -179,6 +272,16 @@ impl Pool {
 
 /// A target's key that is gone would make OpenSSH fall back to other keys and fail as
 /// "Permission denied": name the missing file instead, before connecting.
+/// Where a target's connection goes (its identity file is added by the caller).
+fn endpoint(target: &Target) -> Endpoint {
+    Endpoint {
+        host: target.host.to_string(),
+        port: target.port(),
+        user: target.user.to_string(),
+        identity: None,
+    }
+}
+
 fn missing_identity(context: &str, target: &Target, key: &std::path::Path) -> Result<()> {
     if key.is_file() {
         return Ok(());

@@ -21,15 +21,23 @@ pub struct CheckInput {
     pub targets: Vec<String>,
     pub timeout: Duration,
     pub parallel: usize,
+    /// Reuse a target's master opened within this window, its listener proven by its banner
+    /// (the console: [`CONSOLE_REUSE`]); `None` always opens a new connection (headless).
+    pub reuse_within: Option<Duration>,
 }
 
+/// How recent a master the console's repeat check reuses.
+pub const CONSOLE_REUSE: Duration = Duration::from_secs(60);
+
 impl CheckInput {
-    /// The flags' defaults for these targets (what a key press in the console checks).
+    /// The flags' defaults for these targets, reusing a master opened within the last minute
+    /// (what a key press in the console checks).
     pub fn of(targets: Vec<String>) -> CheckInput {
         CheckInput {
             targets,
             timeout: crate::cli::DEFAULT_CHECK_TIMEOUT,
             parallel: crate::cli::DEFAULT_CHECK_PARALLEL as usize,
+            reuse_within: Some(CONSOLE_REUSE),
         }
     }
 
@@ -38,6 +46,7 @@ impl CheckInput {
             targets: vec![a.target.clone().unwrap_or_else(|| "all".to_string())],
             timeout: a.timeout,
             parallel: a.parallel as usize,
+            reuse_within: None,
         }
     }
 }
@@ -59,10 +68,11 @@ pub async fn check(scope: &Scope, input: &CheckInput) -> Result<Outcome> {
     // results are put back in the targets' order.
     let checks = selected.into_iter().enumerate().map(|(i, t)| {
         let (pool, progress) = (scope.pool.clone(), scope.progress.clone());
-        let (context, timeout) = (scope.context.clone(), input.timeout);
+        let (context, timeout, reuse) = (scope.context.clone(), input.timeout, input.reuse_within);
         async move {
             let r =
-                target_check::check_target(&pool, &context, &t, timeout, &progress.cancel).await;
+                target_check::check_target(&pool, &context, &t, timeout, reuse, &progress.cancel)
+                    .await;
             for line in target_check::describe(&r) {
                 progress.note(line);
             }

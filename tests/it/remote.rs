@@ -733,7 +733,7 @@ async fn a_check_proves_a_new_connection_not_a_reused_master() {
     let pool = Pool::new(options(dir.path()), None);
     let tgt = target(&sshd, "edge");
     let cancel = CancellationToken::new();
-    let first = check_target(&pool, "c", &tgt, Duration::from_secs(30), &cancel).await;
+    let first = check_target(&pool, "c", &tgt, Duration::from_secs(30), None, &cancel).await;
     assert!(first.ok(), "{first:?}");
     let master = pool.get("c", &tgt).await.unwrap();
     // Stop the listener; the connection's own sshd process (the master) lives on.
@@ -747,7 +747,7 @@ async fn a_check_proves_a_new_connection_not_a_reused_master() {
     .await
     .unwrap();
     assert_eq!(out.stdout, vec!["still-here"], "the master must survive");
-    let again = check_target(&pool, "c", &tgt, Duration::from_secs(30), &cancel).await;
+    let again = check_target(&pool, "c", &tgt, Duration::from_secs(30), None, &cancel).await;
     assert!(!again.ok(), "a stale master passed the check: {again:?}");
     let err = again.error.clone().unwrap_or_default();
     assert!(err.contains("Connection refused"), "{err}");
@@ -819,5 +819,57 @@ async fn a_master_runs_in_a_session_of_its_own() {
         theirs, mine,
         "the connection's ssh ran in the caller's session"
     );
+    pool.close_all().await;
+}
+
+/// The console's repeat check within a minute reuses the open master and says so; the host's
+/// listener is still proven (its banner read, no handshake), so a host that stopped accepting
+/// connections fails the repeat check all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeat_check_reuses_a_recent_master_and_still_proves_the_listener() {
+    use paasdeck::ops::target_check::{check_target, describe};
+    let mut sshd = Sshd::start();
+    let dir = tempfile::tempdir().unwrap();
+    let pool = Pool::new(options(dir.path()), None);
+    let tgt = target(&sshd, "edge");
+    let cancel = CancellationToken::new();
+    let within = Some(Duration::from_secs(60));
+    let first = check_target(&pool, "c", &tgt, Duration::from_secs(30), within, &cancel).await;
+    assert!(first.ok(), "{first:?}");
+    assert_eq!(first.reused_connection_s, None, "nothing to reuse yet");
+    let again = check_target(&pool, "c", &tgt, Duration::from_secs(30), within, &cancel).await;
+    assert!(again.ok(), "{again:?}");
+    assert!(again.reused_connection_s.is_some(), "{again:?}");
+    assert_eq!(
+        sshd.accepted(),
+        1,
+        "the repeat check opened a new connection"
+    );
+    let said = describe(&again).join("\n");
+    assert!(said.contains("reused the connection opened"), "{said}");
+    // A window the master is older than: a new connection.
+    let fresh = check_target(
+        &pool,
+        "c",
+        &tgt,
+        Duration::from_secs(30),
+        Some(Duration::ZERO),
+        &cancel,
+    )
+    .await;
+    assert!(
+        fresh.ok() && fresh.reused_connection_s.is_none(),
+        "{fresh:?}"
+    );
+    assert_eq!(sshd.accepted(), 2);
+    sshd.stop();
+    let refused = check_target(&pool, "c", &tgt, Duration::from_secs(30), within, &cancel).await;
+    assert!(
+        !refused.ok(),
+        "a reused master hid a host that refuses connections: {refused:?}"
+    );
+    let err = refused.error.clone().unwrap_or_default();
+    assert!(err.contains("Connection refused"), "{err}");
+    assert_eq!(refused.reachable, Some(false), "{refused:?}");
     pool.close_all().await;
 }

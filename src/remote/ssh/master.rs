@@ -118,6 +118,93 @@ pub async fn launch(
     Ok(Session::new_native_mux(dir))
 }
 
+/// The host and port OpenSSH would dial for `ep` (`ssh -G`: the SSH config's `HostName` and
+/// `Port` applied), or `None` when the connection goes through a `ProxyJump` or
+/// `ProxyCommand` (or the configuration cannot be read).
+pub async fn direct_route(ep: &Endpoint, opts: &SshOptions) -> Option<(String, u16)> {
+    let mut cmd = tokio::process::Command::new("ssh");
+    cmd.arg("-G")
+        .args(["-p", &ep.port.to_string(), "-l", &ep.user]);
+    if let Some(cfg) = &opts.config_file {
+        cmd.arg("-F").arg(cfg);
+    }
+    let out = cmd
+        .arg(&ep.host)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .await
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    parse_route(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn parse_route(g: &str) -> Option<(String, u16)> {
+    let (mut host, mut port) = (None, None);
+    for line in g.lines() {
+        let (k, v) = line.split_once(' ').unwrap_or((line, ""));
+        match k.to_ascii_lowercase().as_str() {
+            "hostname" => host = Some(v.trim().to_string()),
+            "port" => port = v.trim().parse().ok(),
+            "proxyjump" | "proxycommand" if !v.trim().eq_ignore_ascii_case("none") => {
+                return None;
+            }
+            _ => {}
+        }
+    }
+    Some((host?, port?))
+}
+
+/// Proves that the host's SSH listener accepts a connection now: connects and reads its
+/// identification line (`SSH-2.0-…`), then hangs up before any key exchange. `Err` says what
+/// failed, in OpenSSH's words where it has them ("connect to host H port P: …").
+pub async fn prove_listener(
+    host: &str,
+    port: u16,
+    limit: Duration,
+) -> std::result::Result<String, String> {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+    let dial = async {
+        let stream = tokio::net::TcpStream::connect((host, port))
+            .await
+            .map_err(|e| format!("connect to host {host} port {port}: {}", io_words(&e)))?;
+        let mut line = String::new();
+        let mut reader = tokio::io::BufReader::new(stream.take(256));
+        reader.read_line(&mut line).await.map_err(|e| {
+            format!(
+                "reading the SSH banner of {host} port {port}: {}",
+                io_words(&e)
+            )
+        })?;
+        let banner = line.trim().to_string();
+        if banner.starts_with("SSH-") {
+            Ok(banner)
+        } else {
+            Err(format!(
+                "{host} port {port} did not answer as an SSH server"
+            ))
+        }
+    };
+    match tokio::time::timeout(limit, dial).await {
+        Ok(r) => r,
+        Err(_) => Err(format!(
+            "connect to host {host} port {port}: no answer within {}s",
+            limit.as_secs().max(1)
+        )),
+    }
+}
+
+/// An I/O error as OpenSSH words it ("Connection refused"), without Rust's "(os error N)".
+fn io_words(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
 /// Starts the command as the leader of a new session (`setsid(2)` in the child, before exec).
 #[allow(unsafe_code)]
 fn own_session(cmd: &mut tokio::process::Command) {
@@ -153,6 +240,47 @@ mod tests {
             control_dir: "/run/c".into(),
             default_identity: Some("/keys/default".into()),
         }
+    }
+
+    #[test]
+    fn a_route_through_a_proxy_is_not_dialled_directly() {
+        let direct = "user deploy\nhostname 10.0.0.5\nport 2200\nproxycommand none\n";
+        assert_eq!(parse_route(direct), Some(("10.0.0.5".into(), 2200)));
+        assert_eq!(
+            parse_route("hostname h\nport 22\nproxyjump bastion\n"),
+            None
+        );
+        assert_eq!(
+            parse_route("hostname h\nport 22\nproxycommand nc %h %p\n"),
+            None
+        );
+        assert_eq!(parse_route("port 22\n"), None);
+    }
+
+    #[tokio::test]
+    async fn a_listener_is_proven_by_its_banner_and_a_closed_port_is_refused() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            let (mut s, _) = l.accept().await.unwrap();
+            s.write_all(b"SSH-2.0-OpenSSH_9.2\r\n").await.unwrap();
+        });
+        let ok = prove_listener("127.0.0.1", port, Duration::from_secs(30)).await;
+        assert_eq!(ok.as_deref(), Ok("SSH-2.0-OpenSSH_9.2"));
+        // The listener is gone now (it accepted once): the port refuses.
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let gone = closed.local_addr().unwrap().port();
+        drop(closed);
+        let err = prove_listener("127.0.0.1", gone, Duration::from_secs(30))
+            .await
+            .unwrap_err();
+        assert!(
+            err.contains(&format!(
+                "connect to host 127.0.0.1 port {gone}: Connection refused"
+            )),
+            "{err}"
+        );
     }
 
     #[test]

@@ -92,6 +92,7 @@ fn snapshot() -> Snapshot {
         disk_free_docker: None,
         load1: None,
         uptime_seconds: None,
+        reused_connection_s: None,
         checked_at: "2026-11-24T11:55:00Z".into(),
     };
     Snapshot {

@@ -657,6 +657,11 @@ fn console_check_fails_when_the_host_refuses_new_connections_despite_an_open_mas
     tmux.wait_for("the banner", |s| first_line(s).contains("C · OSS-DEMO"));
     tmux.send("c");
     tmux.wait_for("the first check", |s| s.contains("[ok]   edge"));
+    // A repeat check within a minute reuses the master and says so.
+    tmux.send("c");
+    tmux.wait_for("the repeat check", |s| {
+        s.contains("reused the connection opened")
+    });
     // The master stays open in the console's pool; stop the listener (its sshd process for
     // the master connection lives on).
     sshd.stop();

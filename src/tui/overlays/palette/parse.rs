@@ -106,6 +106,7 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
                 Some(t) => vec![t.clone()],
                 None => known,
             },
+            reuse_within: Some(crate::verbs::targets::CONSOLE_REUSE),
             ..CheckInput::from_args(&a)
         }),
         Command::Target(TargetCmd::Add(a)) => Op::AddTarget(a.new_target()),
