@@ -121,3 +121,10 @@ pub fn bootstrap(inv: &Invocation, a: &TargetBootstrapArgs) -> Result<Report> {
         verbs::targets::bootstrap(&scope, &spec).await
     })
 }
+
+/// `target shell`, `app shell`: the terminal handed to the remote shell until it exits.
+pub fn shell(inv: &Invocation, input: &verbs::shell::ShellInput) -> Result<Report> {
+    run_verb(inv, None, |scope| async move {
+        verbs::shell::run(&scope, input).await
+    })
+}

@@ -17,7 +17,7 @@ use crate::policy::redact::ValueRedactor;
 use crate::remote::pool::Pool;
 use crate::remote::quote::{quote, quote_all};
 use crate::remote::{ExecRequest, LineSink, Stream};
-use crate::state::ids::{AppName, ServiceName};
+use crate::state::ids::{AppName, ReleaseId, ServiceName};
 use crate::state::paths::ContextDir;
 use crate::state::targets::Target;
 use crate::state::{apps, deployments, names, targets};
@@ -56,32 +56,7 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
             PaasError::usage("flag_validation", format!("invalid --since {s:?}: {e}"))
         })?;
     }
-    let entry = apps::load(cd)?.find(&app).cloned();
-    let h = deployments::load(cd)?
-        .app(&app)
-        .cloned()
-        .unwrap_or_default();
-    let Some(release) = h.current_release.clone() else {
-        return Err(location::no_release(&app));
-    };
-    let doc = targets::load(cd)?;
-    let wanted: Vec<String> = match &spec.target {
-        Some(t) => {
-            names::validate_target(t)?;
-            vec![t.clone()]
-        }
-        None => entry
-            .as_ref()
-            .map(|e| e.targets.iter().take(1).map(String::from).collect())
-            .unwrap_or_default(),
-    };
-    let target = doc
-        .select(&wanted)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| targets::not_found(wanted.first().map(String::as_str).unwrap_or("?")))?;
-    let loc = location::current(cd.name(), &app, &h)?.ok_or_else(|| location::no_release(&app))?;
-    let files = bundle::compose_files(cd, &app, &release);
+    let at = ComposeAt::current(cd, &app, spec.target.as_deref())?;
     let mut args = vec![
         "logs".to_string(),
         "--no-color".into(),
@@ -98,38 +73,8 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
     if let Some(s) = service {
         args.push(s.into());
     }
-    let paasdeck_root = |root: String| Layout {
-        root,
-        context: cd.name().to_string(),
-        app: app.to_string(),
-    };
-    let pd_project = project_name(cd.name(), &app);
-    let in_dir = |dir: &str, project: &str| {
-        format!(
-            "cd {} && {} {}",
-            quote(dir),
-            compose(project, &files),
-            quote_all(&args)
-        )
-    };
-    let command = match &loc {
-        Location::Paasdeck { root, .. } => {
-            in_dir(&paasdeck_root(root.clone()).current(), &pd_project)
-        }
-        // si's release directory; a record an older paasdeck wrote (its bare root) names
-        // paasdeck's layout under that root instead.
-        Location::Si {
-            releases_dir,
-            release_dir,
-            project,
-            ..
-        } => format!(
-            "if [ -d {} ]; then {}; else {}; fi",
-            quote(release_dir),
-            in_dir(release_dir, project),
-            in_dir(&paasdeck_root(releases_dir.clone()).current(), &pd_project)
-        ),
-    };
+    let command = at.command(&args);
+    let (target, release) = (at.target, at.release);
     let vault = redaction::load_vault(cd)?;
     let redactor = redaction::app_values(cd, &vault, &spec.app, &target.name);
     Ok(LogsPlan {
@@ -138,6 +83,91 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
         command,
         redactor,
     })
+}
+
+/// An app's current release on one of its targets: where its compose project runs, for a
+/// `docker compose` command there (logs, the app's shell).
+#[derive(Debug, Clone)]
+pub struct ComposeAt {
+    pub target: Target,
+    pub release: ReleaseId,
+    pub app: AppName,
+    context: String,
+    files: Vec<String>,
+    loc: Location,
+}
+
+impl ComposeAt {
+    /// The app's current release on `target` (else its first target).
+    pub fn current(cd: &ContextDir, app: &AppName, target: Option<&str>) -> Result<ComposeAt> {
+        let entry = apps::load(cd)?.find(app).cloned();
+        let h = deployments::load(cd)?.app(app).cloned().unwrap_or_default();
+        let Some(release) = h.current_release.clone() else {
+            return Err(location::no_release(app));
+        };
+        let doc = targets::load(cd)?;
+        let wanted: Vec<String> = match target {
+            Some(t) => {
+                names::validate_target(t)?;
+                vec![t.to_string()]
+            }
+            None => entry
+                .as_ref()
+                .map(|e| e.targets.iter().take(1).map(String::from).collect())
+                .unwrap_or_default(),
+        };
+        let target =
+            doc.select(&wanted)?.into_iter().next().ok_or_else(|| {
+                targets::not_found(wanted.first().map(String::as_str).unwrap_or("?"))
+            })?;
+        let loc =
+            location::current(cd.name(), app, &h)?.ok_or_else(|| location::no_release(app))?;
+        let files = bundle::compose_files(cd, app, &release);
+        Ok(ComposeAt {
+            target,
+            release,
+            app: app.clone(),
+            context: cd.name().to_string(),
+            files,
+            loc,
+        })
+    }
+
+    /// `docker compose ARGS` in the release's directory, with its project and files.
+    pub fn command(&self, args: &[String]) -> String {
+        let paasdeck_root = |root: String| Layout {
+            root,
+            context: self.context.clone(),
+            app: self.app.to_string(),
+        };
+        let pd_project = project_name(&self.context, &self.app);
+        let in_dir = |dir: &str, project: &str| {
+            format!(
+                "cd {} && {} {}",
+                quote(dir),
+                compose(project, &self.files),
+                quote_all(args)
+            )
+        };
+        match &self.loc {
+            Location::Paasdeck { root, .. } => {
+                in_dir(&paasdeck_root(root.clone()).current(), &pd_project)
+            }
+            // si's release directory; a record an older paasdeck wrote (its bare root) names
+            // paasdeck's layout under that root instead.
+            Location::Si {
+                releases_dir,
+                release_dir,
+                project,
+                ..
+            } => format!(
+                "if [ -d {} ]; then {}; else {}; fi",
+                quote(release_dir),
+                in_dir(release_dir, project),
+                in_dir(&paasdeck_root(releases_dir.clone()).current(), &pd_project)
+            ),
+        }
+    }
 }
 
 /// How a logs command ended: its exit code and its last stderr lines.

@@ -161,6 +161,19 @@ impl Transport for EngineTransport {
     fn close(&self) -> BoxFuture<'_, ()> {
         self.inner.close()
     }
+
+    fn terminal(
+        &self,
+        script: Option<String>,
+    ) -> BoxFuture<'_, Result<super::terminal::TerminalCommand>> {
+        Box::pin(async move {
+            let script = match script {
+                Some(s) => Some(self.adapt(s, &CancellationToken::new()).await),
+                None => None,
+            };
+            self.inner.terminal(script).await
+        })
+    }
 }
 
 #[cfg(test)]

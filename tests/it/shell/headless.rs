@@ -1,0 +1,95 @@
+//! The headless shells: the terminal is the shell's until it exits, and its exit code is
+//! paasdeck's.
+
+use super::{audit_rows, headless, prod_with_target, type_and_see};
+use crate::common::sshd::Sshd;
+
+#[test]
+fn target_shell_hands_over_the_terminal_and_returns_the_remote_exit_code() {
+    let sshd = Sshd::start();
+    let env = prod_with_target(&sshd);
+    let tmux = headless(&env, "--context prod target shell --target web", &[]);
+    let screen = tmux.wait_for("the announcement naming host and context", |s| {
+        s.contains("target shell on") && s.contains("in context prod")
+    });
+    assert!(
+        screen.contains(&format!("@127.0.0.1:{}", sshd.port)),
+        "{screen}"
+    );
+    type_and_see(&tmux);
+    tmux.send("exit 3");
+    tmux.send_key("Enter");
+    let screen = tmux.wait_for("paasdeck to exit", |s| s.contains("PAASDECK-EXITED"));
+    assert!(screen.contains("PAASDECK-EXITED 3"), "{screen}");
+    assert!(screen.contains("exited with status 3"), "{screen}");
+
+    // One audit row: host, start and exit code; nothing typed.
+    let rows = audit_rows(&env, "prod", "target shell");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let f = &rows[0]["fields"];
+    assert_eq!(f["exit_code"], 3, "{f}");
+    assert_eq!(f["target"], "web", "{f}");
+    assert!(
+        f["host"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("@127.0.0.1:{}", sshd.port)),
+        "{f}"
+    );
+    assert!(!f["started_at"].as_str().unwrap().is_empty(), "{f}");
+    assert_eq!(rows[0]["status"], "failed", "{}", rows[0]);
+    let all = std::fs::read_to_string(env.ctx_dir("prod").join("events/audit.jsonl")).unwrap();
+    assert!(!all.contains("hi-"), "typed input in the audit log: {all}");
+}
+
+#[test]
+fn a_read_only_context_refuses_a_shell_before_connecting() {
+    let sshd = Sshd::start();
+    let env = prod_with_target(&sshd);
+    env.ok(&[
+        "context",
+        "init",
+        "ro",
+        "--type",
+        "production",
+        "--read-only",
+    ]);
+    let port = sshd.port.to_string();
+    env.ok(&[
+        "--write",
+        "--context",
+        "ro",
+        "target",
+        "add",
+        "--name",
+        "web",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--user",
+        &sshd.user,
+        "--identity-file",
+        sshd.client_key.to_str().unwrap(),
+    ]);
+    let before = sshd.accepted();
+    let (code, doc) = env.json_in("ro", &["target", "shell", "--target", "web"]);
+    assert_eq!(code, 2, "{doc:#}");
+    assert_eq!(doc["error"]["code"], "PAAS_CONTEXT_GUARD", "{doc:#}");
+    let msg = doc["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("read-only") && msg.contains("target shell"),
+        "{msg}"
+    );
+    // No explicit context: refused too, naming the one it would have used.
+    let (code, doc) = env.json(&["target", "shell", "--target", "web"]);
+    assert_eq!(code, 2, "{doc:#}");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("explicit --context"),
+        "{doc:#}"
+    );
+    assert_eq!(sshd.accepted(), before, "a refused shell connected");
+}
