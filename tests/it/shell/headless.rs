@@ -93,3 +93,68 @@ fn a_read_only_context_refuses_a_shell_before_connecting() {
     );
     assert_eq!(sshd.accepted(), before, "a refused shell connected");
 }
+
+#[test]
+fn app_shell_runs_compose_exec_with_a_terminal_in_the_release_directory() {
+    let sshd = Sshd::start();
+    let env = prod_with_target(&sshd);
+    let remote = super::deployed_app(&env);
+    let tmux = headless(&env, "--context prod app shell --app api", &[]);
+    tmux.wait_for("the announcement", |s| {
+        s.contains("app shell on") && s.contains("service web") && s.contains("context prod")
+    });
+    // The fake engine runs the shell for real, saying which service and project it stands for.
+    tmux.send("echo in-$FAKE_DOCKER_PROJECT-$FAKE_DOCKER_SERVICE-$((6*7)) at $(pwd)");
+    tmux.send_key("Enter");
+    let screen = tmux.wait_for("the shell's answer", |s| s.contains("in-prod-api-web-42"));
+    let at = format!("{}/prod/api/current", remote.display());
+    assert!(
+        screen.contains(&at),
+        "not in the release directory {at}:\n{screen}"
+    );
+    tmux.send("exit 4");
+    tmux.send_key("Enter");
+    let screen = tmux.wait_for("paasdeck to exit", |s| s.contains("PAASDECK-EXITED"));
+    assert!(screen.contains("PAASDECK-EXITED 4"), "{screen}");
+    // `docker compose exec` with a terminal: no -T.
+    let execs = std::fs::read_to_string(sshd.docker_state.join("exec.log")).unwrap();
+    assert!(execs.contains("prod-api\tweb sh -c"), "{execs}");
+    let calls = sshd.docker_calls();
+    let exec = calls.lines().find(|l| l.contains(" exec ")).unwrap();
+    assert!(!exec.contains(" -T "), "{exec}");
+    let rows = audit_rows(&env, "prod", "app shell");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["fields"]["service"], "web");
+    assert_eq!(rows[0]["fields"]["exit_code"], 4);
+}
+
+#[test]
+fn app_shell_without_service_refuses_an_ambiguous_app_naming_its_services() {
+    let sshd = Sshd::start();
+    let env = prod_with_target(&sshd);
+    super::deployed_app(&env);
+    std::fs::write(
+        env.work.join("compose.yaml"),
+        "services:\n  web:\n    image: example/web:1\n  worker:\n    image: example/w:1\n",
+    )
+    .unwrap();
+    let o = env
+        .cmd()
+        .env("PAASDECK_SSH_CONFIG", "/dev/null")
+        .args(["--context", "prod", "deploy", "--app", "api", "--apply"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let before = sshd.accepted();
+    let (code, doc) = env.json_in("prod", &["app", "shell", "--app", "api"]);
+    assert_eq!(code, 2, "{doc:#}");
+    let msg = doc["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("web, worker"), "{msg}");
+    assert!(
+        doc["error"]["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("--service")
+    );
+    assert_eq!(sshd.accepted(), before, "connected before refusing");
+}

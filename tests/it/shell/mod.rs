@@ -26,7 +26,7 @@ pub fn headless(env: &Env, args: &str, extra_env: &[(&str, &Path)]) -> Tmux {
         Env::bin().display(),
         env.root.display()
     );
-    Tmux::start(vars, 120, 30, &shell)
+    Tmux::start(vars, 220, 30, &shell)
 }
 
 /// Types a computation and waits for its answer (the typed text itself never shows `hi-42`).
@@ -52,4 +52,43 @@ pub fn audit_rows(env: &Env, ctx: &str, command: &str) -> Vec<Value> {
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|v| v["command"] == command)
         .collect()
+}
+
+/// The app `api` (one service, `web`) deployed to `prod`'s target `web`; returns the remote
+/// root.
+pub fn deployed_app(env: &Env) -> std::path::PathBuf {
+    let remote = env.dir.path().join("remote");
+    std::fs::write(
+        env.work.join("compose.yaml"),
+        "services:\n  web:\n    image: example/web:1\n",
+    )
+    .unwrap();
+    env.ok_in(
+        "prod",
+        &[
+            "app",
+            "add",
+            "--name",
+            "api",
+            "--compose-file",
+            "compose.yaml",
+            "--targets",
+            "web",
+            "--remote-dir",
+            remote.to_str().unwrap(),
+        ],
+    );
+    let o = env
+        .cmd()
+        .env("PAASDECK_SSH_CONFIG", "/dev/null")
+        .args(["--context", "prod", "deploy", "--app", "api", "--apply"])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}{}",
+        crate::common::stdout(&o),
+        crate::common::stderr(&o)
+    );
+    remote
 }
