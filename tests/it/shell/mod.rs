@@ -2,6 +2,7 @@
 //! sshd, `app shell` through the fake docker's interactive exec, `stage shell` through the
 //! incus simulator's; headless and from the console's `s`.
 
+mod console;
 mod headless;
 
 use std::path::Path;

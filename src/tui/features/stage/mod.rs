@@ -62,6 +62,11 @@ pub fn visible_rows(app: &App) -> Vec<&StatusRow> {
         .unwrap_or_default()
 }
 
+/// The selected instance's name (what `s` opens a shell in).
+pub fn selected_name(app: &App) -> Option<String> {
+    selected(app)
+}
+
 fn selected(app: &App) -> Option<String> {
     visible_rows(app)
         .get(app.selection[Pane::Instances.index()])

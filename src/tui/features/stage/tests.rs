@@ -272,7 +272,7 @@ fn clone_start_and_stop_go_through_the_guard() {
     );
     a.overlay = Overlay::None;
     update(&mut a, key('j'));
-    update(&mut a, key('s'));
+    update(&mut a, key('t'));
     let Overlay::Confirm(c) = &a.overlay else {
         panic!("no confirmation")
     };
@@ -301,13 +301,13 @@ fn clone_start_and_stop_go_through_the_guard() {
     };
     assert_eq!(title, "instance tables");
     let keys: Vec<&str> = items.iter().take(4).map(|i| i.key.as_str()).collect();
-    assert_eq!(keys, ["c", "s", "S", "R"]);
+    assert_eq!(keys, ["c", "t", "S", "R"]);
 }
 
 #[test]
 fn a_read_only_staging_context_refuses_and_audits() {
     let mut a = with_status(true);
-    for k in ['c', 's', 'S', 'R'] {
+    for k in ['c', 't', 'S', 'R', 's'] {
         let fx = update(&mut a, key(k));
         assert!(
             matches!(fx.as_slice(), [Effect::AuditRefusal { .. }]),
@@ -480,4 +480,39 @@ fn the_palette_runs_stage_verbs_through_the_same_ops_and_guard() {
         panic!("no confirmation: {:?}", a.flash)
     };
     assert_eq!(c.level, ConfirmLevel::Yes);
+}
+
+/// `s` on an Instances row asks for a shell in that component: the dialog names the incus
+/// host and the context (SPEC §18).
+#[test]
+fn s_on_an_instance_asks_for_its_shell_naming_host_and_context() {
+    let mut a = with_status(false);
+    update(&mut a, key('s'));
+    let Overlay::Confirm(c) = &a.overlay else {
+        panic!("no confirmation: {:?}", a.flash)
+    };
+    assert_eq!(c.lines[0], "stage shell · destructive");
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("system") && l.contains("incus exec")),
+        "{:?}",
+        c.lines
+    );
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("on host gbo-host") && l.contains("in context gbo")),
+        "{:?}",
+        c.lines
+    );
+    let Op::Shell(s) = &c.op else {
+        panic!("{:?}", c.op)
+    };
+    assert_eq!(
+        s.input,
+        crate::verbs::shell::ShellInput::Stage {
+            component: "system".into()
+        }
+    );
 }
