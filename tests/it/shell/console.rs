@@ -146,3 +146,40 @@ fn s_in_a_read_only_context_is_refused_without_connecting() {
     assert_eq!(rows[0]["status"], "failed");
     assert_eq!(sshd.accepted(), 0, "a refused shell connected");
 }
+
+#[test]
+fn s_on_an_app_opens_a_shell_in_its_service_and_comes_back() {
+    let sshd = Sshd::start();
+    let env = prod_with_target(&sshd);
+    super::deployed_app(&env);
+    let tmux = console(&env);
+    tmux.wait_for("the prod banner and its app", |s| {
+        first_line(s).contains("PROD · PRODUCTION") && s.contains("api")
+    });
+    tmux.send_key("Tab");
+    tmux.send("s");
+    let dialog = tmux.wait_for("the shell's dialog", |s| {
+        s.contains("app shell") && s.contains("in context prod")
+    });
+    assert!(
+        dialog.contains(&format!("127.0.0.1:{}", sshd.port)),
+        "{dialog}"
+    );
+    confirm_by_name(&tmux, "prod");
+    tmux.wait_for("the shell", |s| {
+        s.contains("app shell on") && s.contains("service web")
+    });
+    tmux.send("echo in-$FAKE_DOCKER_PROJECT-$FAKE_DOCKER_SERVICE-$((6*7))");
+    tmux.send_key("Enter");
+    tmux.wait_for("the service's answer", |s| s.contains("in-prod-api-web-42"));
+    tmux.send("exit 2");
+    tmux.send_key("Enter");
+    tmux.wait_for("the console back, with the exit code", |s| {
+        first_line(s).contains("PROD · PRODUCTION") && s.contains("exited with status 2")
+    });
+    assert!(tmux.alternate_on());
+    let rows = audit_rows(&env, "prod", "app shell");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["fields"]["service"], "web");
+    assert_eq!(rows[0]["fields"]["exit_code"], 2);
+}

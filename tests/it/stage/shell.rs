@@ -74,3 +74,66 @@ fn stage_shell_refuses_an_unknown_component_and_a_read_only_context() {
     assert_eq!(doc["error"]["code"], "PAAS_CONTEXT_GUARD", "{doc:#}");
     assert!(lab.calls().is_empty(), "{:?}", lab.calls());
 }
+
+#[test]
+fn s_on_an_instances_row_opens_a_shell_in_the_component_and_comes_back() {
+    let lab = Lab::ssh();
+    lab.seed(&COMPONENTS);
+    lab.configure(&stage_object(&COMPONENTS));
+    lab.ok(&["stage", "init"]);
+    lab.ok(&["stage", "clone", "--components", "system"]);
+    lab.env.init("other", "oss-demo");
+    lab.clear_calls();
+    let mut vars = console_env(&lab.env);
+    vars.push(("PAASDECK_SSH_CONFIG".into(), "/dev/null".into()));
+    let shell = format!(
+        "cd {} && {} --state-root {}; echo PAASDECK-EXITED $?; sleep 60",
+        lab.env.work.display(),
+        Env::bin().display(),
+        lab.env.root.display()
+    );
+    let tmux = Tmux::start(vars, 160, 45, &shell);
+    tmux.wait_for("the console", |s| s.contains("Targets"));
+    for ctx in ["other", "stg"] {
+        tmux.send(":");
+        tmux.send(&format!("ctx {ctx}"));
+        tmux.send_key("Enter");
+        tmux.wait_for("the tab", |s| {
+            crate::common::tmux::first_line(s).contains(&ctx.to_uppercase())
+        });
+    }
+    tmux.wait_for("the Instances pane with system running", |s| {
+        s.contains("Instances")
+            && s.lines()
+                .any(|l| l.contains("system") && l.contains("Running"))
+    });
+    for _ in 0..4 {
+        tmux.send_key("Tab");
+    }
+    tmux.send("s");
+    let dialog = tmux.wait_for("the shell's dialog", |s| {
+        s.contains("stage shell") && s.contains("in context stg")
+    });
+    assert!(dialog.contains("on host gbo-host"), "{dialog}");
+    tmux.send("y");
+    tmux.wait_for("the shell", |s| s.contains("stage shell on"));
+    tmux.send("echo in-$INCUS_SIM_INSTANCE-$INCUS_SIM_PROJECT-$((6*7))");
+    tmux.send_key("Enter");
+    tmux.wait_for("the component's answer", |s| {
+        s.contains("in-system-STAGE-GBO-42")
+    });
+    tmux.send("exit 6");
+    tmux.send_key("Enter");
+    tmux.wait_for("the console back, with the exit code", |s| {
+        s.contains("STG · STAGING") && s.contains("exited with status 6")
+    });
+    assert!(tmux.alternate_on());
+    let calls = lab.calls();
+    let exec: Vec<_> = calls.iter().filter(|c| c[0] == "exec").collect();
+    assert_eq!(exec.len(), 1, "{calls:?}");
+    assert_eq!(
+        exec[0][..6],
+        ["exec", "--project", "STAGE-GBO", "system", "-t", "--"]
+    );
+    assert_every_call_names_a_project(&calls);
+}
