@@ -146,15 +146,27 @@ fn app_shell_without_service_refuses_an_ambiguous_app_naming_its_services() {
         .unwrap();
     assert!(o.status.success(), "{}", crate::common::stderr(&o));
     let before = sshd.accepted();
-    let (code, doc) = env.json_in("prod", &["app", "shell", "--app", "api"]);
+    let o = env
+        .cmd()
+        .args(["--context", "prod", "app", "shell", "--app", "api"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = crate::common::stderr(&o);
+    assert!(err.contains("several services (web, worker)"), "{err}");
+    assert!(err.contains("--service"), "{err}");
+    assert_eq!(sshd.accepted(), before, "connected before refusing");
+    // A shell prints no JSON document: --json is refused, naming the command.
+    let (code, doc) = env.json_in(
+        "prod",
+        &["app", "shell", "--app", "api", "--service", "web"],
+    );
     assert_eq!(code, 2, "{doc:#}");
-    let msg = doc["error"]["message"].as_str().unwrap();
-    assert!(msg.contains("web, worker"), "{msg}");
     assert!(
-        doc["error"]["remediation"]
+        doc["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("--service")
+            .contains("`app shell`"),
+        "{doc:#}"
     );
-    assert_eq!(sshd.accepted(), before, "connected before refusing");
 }

@@ -57,12 +57,14 @@ fn stage_shell_is_an_interactive_incus_exec_in_the_staging_project() {
 fn stage_shell_refuses_an_unknown_component_and_a_read_only_context() {
     let lab = Lab::ssh();
     lab.configure(&stage_object(&COMPONENTS));
-    let (code, doc, _) = lab.run(&["stage", "shell", "nosuch"]);
-    assert_ne!(code, 0, "{doc:#}");
-    assert!(
-        doc["error"]["message"].as_str().unwrap().contains("nosuch"),
-        "{doc:#}"
-    );
+    let o = lab
+        .cmd()
+        .args(["--context", "stg", "stage", "shell", "nosuch"])
+        .output()
+        .unwrap();
+    assert_ne!(o.status.code(), Some(0));
+    let err = crate::common::stderr(&o);
+    assert!(err.contains("nosuch"), "{err}");
     assert!(lab.calls().is_empty(), "{:?}", lab.calls());
     let p = lab.env.ctx_dir("stg").join("paasdeck.json");
     let mut settings: serde_json::Value =
