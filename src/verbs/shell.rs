@@ -96,8 +96,9 @@ pub fn announce(context: &str, plan: &ShellPlan, cmd: &TerminalCommand) -> Strin
     )
 }
 
-/// The outcome of a shell that ran from `started_at` and ended with `code`: ok when the code
-/// is 0; the code itself is the headless command's exit code.
+/// The outcome of a shell that ran from `started_at` and ended with `code`: ok, since the
+/// shell ran (its last command's status is no failure of paasdeck's, and raises no
+/// incident); the code is recorded and is the headless command's exit code.
 pub fn finished(
     context: &str,
     plan: &ShellPlan,
@@ -112,7 +113,6 @@ pub fn finished(
     for (k, v) in &plan.fields {
         out = out.field(k, v);
     }
-    out.ok = code == 0;
     out.exit = Some(code);
     let line = format!(
         "{} on {} in context {context} exited with status {code}",

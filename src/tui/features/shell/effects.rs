@@ -83,7 +83,7 @@ pub fn finished(
     );
     match result {
         Ok(o) => Action::Notice {
-            error: !o.ok,
+            error: o.exit != Some(0),
             text: o.headline(),
         },
         Err(e) => Action::Notice {
