@@ -57,6 +57,21 @@ pub fn request_shell(app: &mut App, input: ShellInput) -> Vec<Effect> {
     }
 }
 
+/// An action menu's shell entry: its op, or why it cannot open (the entry still names the
+/// verb, disabled).
+pub fn menu_op(app: &App, input: ShellInput) -> (Op, Option<String>) {
+    match op(app, input.clone()) {
+        Ok(op) => (op, None),
+        Err(why) => (
+            Op::Shell(ShellOp {
+                input,
+                host: String::new(),
+            }),
+            Some(why),
+        ),
+    }
+}
+
 /// The shell's op, its host found in what the tab shows.
 pub fn op(app: &App, input: ShellInput) -> Result<Op, String> {
     let snapshot = app.snapshot().ok_or("this context is not loaded yet")?;

@@ -321,6 +321,18 @@ pub fn menu(app: &App, items: &mut Vec<MenuItem>) -> String {
             disabled,
         });
     }
+    if let Some(s) = &sel {
+        let input = crate::verbs::shell::ShellInput::Stage {
+            component: s.clone(),
+        };
+        let (op, disabled) = crate::tui::features::shell::menu_op(app, input);
+        items.push(MenuItem {
+            label: format!("a shell in {s}"),
+            key: key(Cmd::Shell),
+            op,
+            disabled,
+        });
+    }
     match sel {
         Some(s) => format!("instance {s}"),
         None => "instances".into(),
