@@ -547,4 +547,5 @@ mod palette_verbs;
 mod reducer;
 mod render;
 mod separation;
+mod shell;
 mod small_screen;

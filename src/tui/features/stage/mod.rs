@@ -8,6 +8,8 @@ pub mod effects;
 mod effects_tests;
 pub mod model;
 #[cfg(test)]
+mod shell_tests;
+#[cfg(test)]
 mod tests;
 pub mod view;
 

@@ -111,7 +111,7 @@ fn loaded(app: &mut App) -> Vec<Effect> {
     )
 }
 
-fn with_status(read_only: bool) -> App {
+pub(super) fn with_status(read_only: bool) -> App {
     let mut a = app(read_only);
     loaded(&mut a);
     update(
@@ -125,7 +125,7 @@ fn with_status(read_only: bool) -> App {
     a
 }
 
-fn key(c: char) -> Action {
+pub(super) fn key(c: char) -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
 }
 
@@ -480,39 +480,4 @@ fn the_palette_runs_stage_verbs_through_the_same_ops_and_guard() {
         panic!("no confirmation: {:?}", a.flash)
     };
     assert_eq!(c.level, ConfirmLevel::Yes);
-}
-
-/// `s` on an Instances row asks for a shell in that component: the dialog names the incus
-/// host and the context (SPEC §18).
-#[test]
-fn s_on_an_instance_asks_for_its_shell_naming_host_and_context() {
-    let mut a = with_status(false);
-    update(&mut a, key('s'));
-    let Overlay::Confirm(c) = &a.overlay else {
-        panic!("no confirmation: {:?}", a.flash)
-    };
-    assert_eq!(c.lines[0], "stage shell · destructive");
-    assert!(
-        c.lines
-            .iter()
-            .any(|l| l.contains("system") && l.contains("incus exec")),
-        "{:?}",
-        c.lines
-    );
-    assert!(
-        c.lines
-            .iter()
-            .any(|l| l.contains("on host gbo-host") && l.contains("in context gbo")),
-        "{:?}",
-        c.lines
-    );
-    let Op::Shell(s) = &c.op else {
-        panic!("{:?}", c.op)
-    };
-    assert_eq!(
-        s.input,
-        crate::verbs::shell::ShellInput::Stage {
-            component: "system".into()
-        }
-    );
 }
