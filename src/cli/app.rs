@@ -27,6 +27,20 @@ pub enum AppCmd {
     /// si add-ons (postgres, redis, nats, supabase-walg, databasus) merged into every release
     #[command(subcommand)]
     Addon(AddonCmd),
+    /// An interactive shell in a service of the app's current release (destructive)
+    Shell(AppShellArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AppShellArgs {
+    #[arg(long, value_name = "APP")]
+    pub app: String,
+    /// The compose service (default: the one service of the release's compose.yaml)
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// The target (default: the app's first)
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -237,6 +237,7 @@ impl Command {
                 TargetCmd::Check(_) => Verb::TargetCheck,
                 TargetCmd::Exec(_) => Verb::TargetExec,
                 TargetCmd::Bootstrap(_) => Verb::TargetBootstrap,
+                TargetCmd::Shell(_) => Verb::TargetShell,
             },
             Command::App(a) => match a {
                 AppCmd::Add(_) => Verb::AppAdd,
@@ -249,6 +250,7 @@ impl Command {
                     AddonCmd::List { .. } => Verb::AppAddonList,
                     AddonCmd::Disable { .. } => Verb::AppAddonDisable,
                 },
+                AppCmd::Shell(_) => Verb::AppShell,
             },
             Command::Events(e) => match e {
                 EventsCmd::List { .. } => Verb::EventsList,
@@ -309,6 +311,7 @@ impl Command {
                 StageCmd::Stop(_) => Verb::StageStop,
                 StageCmd::Reset { .. } => Verb::StageReset,
                 StageCmd::Exec { .. } => Verb::StageExec,
+                StageCmd::Shell { .. } => Verb::StageShell,
                 StageCmd::Destroy { .. } => Verb::StageDestroy,
                 StageCmd::Configure(c) if c.show => Verb::StageShow,
                 StageCmd::Configure(_) => Verb::StageConfigure,

@@ -47,6 +47,11 @@ pub enum StageCmd {
         #[arg(last = true, required = true, num_args = 1.., value_name = "CMD")]
         command: Vec<String>,
     },
+    /// An interactive login shell in a component (`incus exec --project P COMPONENT -t`)
+    Shell {
+        #[arg(value_name = "COMPONENT")]
+        component: String,
+    },
     /// Delete every instance of the staging project, its network and the project
     Destroy {
         /// Required: everything in the staging project is deleted

@@ -39,6 +39,14 @@ pub enum TargetCmd {
     Exec(TargetExecArgs),
     /// Install your public key over one password login, verify key auth, switch to it
     Bootstrap(TargetBootstrapArgs),
+    /// An interactive login shell on a target, over its SSH master (destructive)
+    Shell(TargetShellArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TargetShellArgs {
+    #[arg(long, value_name = "NAME")]
+    pub target: String,
 }
 
 #[derive(Args, Debug, Clone)]

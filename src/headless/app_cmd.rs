@@ -5,6 +5,7 @@ use super::output::Report;
 use crate::cli::AppCmd;
 use crate::error::Result;
 use crate::verbs::apps::{self, RemoveInput};
+use crate::verbs::shell::ShellInput;
 
 pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
     let scope = || inv.local_scope();
@@ -13,6 +14,7 @@ pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
         AppCmd::List => apps::list(&scope()),
         AppCmd::Status { app } => apps::status(&scope(), app),
         AppCmd::Addon(c) => super::addon_cmd::run(inv, c),
+        AppCmd::Shell(a) => super::remote_cmd::shell(inv, &ShellInput::from_app_args(a)),
         AppCmd::Remove { app, force } => apps::remove(
             &scope(),
             &RemoveInput {

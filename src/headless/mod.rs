@@ -208,6 +208,11 @@ pub fn run(global: &Global, cmd: &Command) -> i32 {
     }
     match &result {
         Ok(report) => {
+            if let Some(code) = report.exit {
+                // An interactive shell's own exit code is the command's.
+                output::print_report(inv.json, command, &inv.context, report);
+                return code;
+            }
             if let (false, Some(e)) = (inv.json, &report.error) {
                 output::print_report(false, command, &inv.context, report);
                 output::print_error(false, command, &inv.context, e);

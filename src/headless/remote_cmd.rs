@@ -121,3 +121,25 @@ pub fn bootstrap(inv: &Invocation, a: &TargetBootstrapArgs) -> Result<Report> {
         verbs::targets::bootstrap(&scope, &spec).await
     })
 }
+
+/// `target shell`, `app shell`, `stage shell`: the terminal handed to the remote shell until
+/// it exits. A shell writes to the terminal itself, so it has no JSON document to give.
+pub fn shell(inv: &Invocation, input: &verbs::shell::ShellInput) -> Result<Report> {
+    if inv.json {
+        return Err(json_refused(input.verb().command()));
+    }
+    run_verb(inv, None, |scope| async move {
+        verbs::shell::run(&scope, input).await
+    })
+}
+
+/// `--json` of an interactive shell.
+pub fn json_refused(command: &str) -> PaasError {
+    PaasError::usage(
+        "flag_validation",
+        format!(
+            "`{command}` hands the terminal to an interactive shell and prints no JSON document"
+        ),
+    )
+    .with_remediation("run it without --json; its exit code is the shell's")
+}

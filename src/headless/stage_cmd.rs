@@ -14,6 +14,9 @@ use crate::remote::Stream;
 use crate::verbs;
 
 pub fn run(inv: &Invocation, cmd: &StageCmd) -> Result<Report> {
+    if let (StageCmd::Shell { .. }, true) = (cmd, inv.json) {
+        return Err(super::remote_cmd::json_refused("stage shell"));
+    }
     run_verb(inv, Some(printer(inv.json)), |scope| async move {
         verbs::stage::run(&scope, cmd).await
     })

@@ -16,6 +16,9 @@ pub fn run(inv: &Invocation, cmd: &TargetCmd) -> Result<Report> {
         TargetCmd::Check(a) => super::remote_cmd::check(inv, a),
         TargetCmd::Exec(a) => super::remote_cmd::exec(inv, a),
         TargetCmd::Bootstrap(a) => super::remote_cmd::bootstrap(inv, a),
+        TargetCmd::Shell(a) => {
+            super::remote_cmd::shell(inv, &crate::verbs::shell::ShellInput::from_target_args(a))
+        }
         TargetCmd::Remove { name, force } => targets::remove(
             &scope(),
             &RemoveInput {

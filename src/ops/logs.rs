@@ -56,38 +56,7 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
             PaasError::usage("flag_validation", format!("invalid --since {s:?}: {e}"))
         })?;
     }
-    let entry = apps::load(cd)?.find(&app).cloned();
-    let h = deployments::load(cd)?
-        .app(&app)
-        .cloned()
-        .unwrap_or_default();
-    let Some(release) = h.current_release.clone() else {
-        return Err(location::no_release(&app));
-    };
-    let doc = targets::load(cd)?;
-    let wanted: Vec<String> = match &spec.target {
-        Some(t) => {
-            names::validate_target(t)?;
-            vec![t.clone()]
-        }
-        None => entry
-            .as_ref()
-            .map(|e| e.targets.iter().take(1).map(String::from).collect())
-            .unwrap_or_default(),
-    };
-    let target = doc
-        .select(&wanted)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| targets::not_found(wanted.first().map(String::as_str).unwrap_or("?")))?;
-    let loc = location::on_target(cd, &app, &h, target.name.as_str())?
-        .ok_or_else(|| location::no_release_on(&app, &target.name))?;
-    // A blue/green target may still run an older slot release than the recorded one.
-    let release = match ReleaseId::parse(loc.release()) {
-        Ok(r) => r,
-        Err(_) => release,
-    };
-    let files = bundle::compose_files(cd, &app, &release);
+    let at = ComposeAt::current(cd, &app, spec.target.as_deref())?;
     let mut args = vec![
         "logs".to_string(),
         "--no-color".into(),
@@ -104,52 +73,8 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
     if let Some(s) = service {
         args.push(s.into());
     }
-    let paasdeck_root = |root: String| Layout {
-        root,
-        context: cd.name().to_string(),
-        app: app.to_string(),
-    };
-    let pd_project = project_name(cd.name(), &app);
-    let in_dir = |dir: &str, project: &str| {
-        format!(
-            "cd {} && {} {}",
-            quote(dir),
-            compose(project, &files),
-            quote_all(&args)
-        )
-    };
-    let command = match &loc {
-        Location::Paasdeck { root, .. } => {
-            in_dir(&paasdeck_root(root.clone()).current(), &pd_project)
-        }
-        // si's release directory; a record an older paasdeck wrote (its bare root) names
-        // paasdeck's layout under that root instead.
-        Location::Si {
-            releases_dir,
-            release_dir,
-            project,
-            ..
-        } => format!(
-            "if [ -d {} ]; then {}; else {}; fi",
-            quote(release_dir),
-            in_dir(release_dir, project),
-            in_dir(&paasdeck_root(releases_dir.clone()).current(), &pd_project)
-        ),
-        // si's active slot: its release directory, or a clear word that it is gone.
-        Location::SiBlueGreen {
-            release_dir,
-            project,
-            slot,
-            ..
-        } => format!(
-            "if [ -d {dir} ]; then {}; else echo {} >&2; exit 1; fi",
-            in_dir(release_dir, project),
-            quote(&format!(
-                "si's {slot} slot release directory {release_dir} is not on this target"
-            )),
-            dir = quote(release_dir),
-        ),
-    };
+    let command = at.command(&args);
+    let (target, release) = (at.target, at.release);
     let vault = redaction::load_vault(cd)?;
     let redactor = redaction::app_values(cd, &vault, &spec.app, &target.name);
     Ok(LogsPlan {
@@ -158,6 +83,110 @@ pub fn plan(cd: &ContextDir, spec: &LogsSpec) -> Result<LogsPlan> {
         command,
         redactor,
     })
+}
+
+/// An app's current release on one of its targets: where its compose project runs, for a
+/// `docker compose` command there (logs, the app's shell).
+#[derive(Debug, Clone)]
+pub struct ComposeAt {
+    pub target: Target,
+    pub release: ReleaseId,
+    pub app: AppName,
+    context: String,
+    files: Vec<String>,
+    loc: Location,
+}
+
+impl ComposeAt {
+    /// The app's current release on `target` (else its first target).
+    pub fn current(cd: &ContextDir, app: &AppName, target: Option<&str>) -> Result<ComposeAt> {
+        let entry = apps::load(cd)?.find(app).cloned();
+        let h = deployments::load(cd)?.app(app).cloned().unwrap_or_default();
+        let Some(release) = h.current_release.clone() else {
+            return Err(location::no_release(app));
+        };
+        let doc = targets::load(cd)?;
+        let wanted: Vec<String> = match target {
+            Some(t) => {
+                names::validate_target(t)?;
+                vec![t.to_string()]
+            }
+            None => entry
+                .as_ref()
+                .map(|e| e.targets.iter().take(1).map(String::from).collect())
+                .unwrap_or_default(),
+        };
+        let target =
+            doc.select(&wanted)?.into_iter().next().ok_or_else(|| {
+                targets::not_found(wanted.first().map(String::as_str).unwrap_or("?"))
+            })?;
+        let loc = location::on_target(cd, app, &h, target.name.as_str())?
+            .ok_or_else(|| location::no_release_on(app, &target.name))?;
+        // A blue/green target may still run an older slot release than the recorded one.
+        let release = match ReleaseId::parse(loc.release()) {
+            Ok(r) => r,
+            Err(_) => release,
+        };
+        let files = bundle::compose_files(cd, app, &release);
+        Ok(ComposeAt {
+            target,
+            release,
+            app: app.clone(),
+            context: cd.name().to_string(),
+            files,
+            loc,
+        })
+    }
+
+    /// `docker compose ARGS` in the release's directory, with its project and files.
+    pub fn command(&self, args: &[String]) -> String {
+        let paasdeck_root = |root: String| Layout {
+            root,
+            context: self.context.clone(),
+            app: self.app.to_string(),
+        };
+        let pd_project = project_name(&self.context, &self.app);
+        let in_dir = |dir: &str, project: &str| {
+            format!(
+                "cd {} && {} {}",
+                quote(dir),
+                compose(project, &self.files),
+                quote_all(args)
+            )
+        };
+        match &self.loc {
+            Location::Paasdeck { root, .. } => {
+                in_dir(&paasdeck_root(root.clone()).current(), &pd_project)
+            }
+            // si's release directory; a record an older paasdeck wrote (its bare root) names
+            // paasdeck's layout under that root instead.
+            Location::Si {
+                releases_dir,
+                release_dir,
+                project,
+                ..
+            } => format!(
+                "if [ -d {} ]; then {}; else {}; fi",
+                quote(release_dir),
+                in_dir(release_dir, project),
+                in_dir(&paasdeck_root(releases_dir.clone()).current(), &pd_project)
+            ),
+            // si's active slot: its release directory, or a clear word that it is gone.
+            Location::SiBlueGreen {
+                release_dir,
+                project,
+                slot,
+                ..
+            } => format!(
+                "if [ -d {dir} ]; then {}; else echo {} >&2; exit 1; fi",
+                in_dir(release_dir, project),
+                quote(&format!(
+                    "si's {slot} slot release directory {release_dir} is not on this target"
+                )),
+                dir = quote(release_dir),
+            ),
+        }
+    }
 }
 
 /// How a logs command ended: its exit code and its last stderr lines.

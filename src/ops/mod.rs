@@ -14,6 +14,7 @@ pub mod reconcile;
 pub mod redaction;
 pub mod remediation;
 pub mod secrets;
+pub mod shell;
 pub mod stage;
 pub mod target_check;
 pub mod target_exec;

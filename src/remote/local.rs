@@ -173,6 +173,14 @@ impl Transport for LocalTransport {
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
     }
+
+    fn terminal(
+        &self,
+        script: Option<String>,
+    ) -> BoxFuture<'_, Result<super::terminal::TerminalCommand>> {
+        let path_first = self.path_first.clone();
+        Box::pin(async move { Ok(super::terminal::local(script.as_deref(), path_first)) })
+    }
 }
 
 pub fn shared() -> Arc<dyn Transport> {

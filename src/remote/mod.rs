@@ -12,6 +12,7 @@ pub mod pgroup;
 pub mod pool;
 pub mod quote;
 pub mod ssh;
+pub mod terminal;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -122,6 +123,13 @@ pub trait Transport: Send + Sync {
     /// Tells the connection which Compose its target has, learned by a command that asked
     /// (the check's probe), so the next Compose command needs no detection of its own.
     fn learn_compose(&self, _kind: engine::ComposeKind) {}
+
+    /// The command that runs `script` (the login shell when `None`) with the operator's own
+    /// terminal, over this connection ([`terminal`]).
+    fn terminal(&self, script: Option<String>) -> BoxFuture<'_, Result<terminal::TerminalCommand>> {
+        let _ = script;
+        Box::pin(async move { Err(terminal::unsupported(self.label())) })
+    }
 }
 
 /// The marker a wrapped remote script prints first on stderr, carrying its process group id.

@@ -118,6 +118,8 @@ pub struct SshTransport {
     /// Set when a remote process could not be stopped: the connection no longer carries
     /// commands, so the pool opens a new one.
     stalled: AtomicBool,
+    /// How an interactive `ssh -t` reaches the same host through this master.
+    terminal: super::terminal::SshTerminal,
 }
 
 fn connect_error(ep: &Endpoint, detail: &str) -> PaasError {
@@ -232,12 +234,23 @@ impl SshTransport {
             known_hosts: opts.known_hosts.clone(),
         });
         tracing::debug!(target_addr = %ep.label(), learned = learned.is_some(), "ssh master connected");
+        let terminal = super::terminal::SshTerminal {
+            control_socket: session.control_socket().to_path_buf(),
+            known_hosts: opts.known_hosts.clone(),
+            config_file: opts.config_file.clone(),
+            identity: ep.identity.clone().or(opts.default_identity.clone()),
+            connect_timeout_secs: tcp_limit.as_secs(),
+            user: ep.user.clone(),
+            host: ep.host.clone(),
+            port: ep.port,
+        };
         Ok((
             SshTransport {
                 session: std::sync::Mutex::new(Some(Arc::new(session))),
                 label: ep.label(),
                 endpoint: ep.clone(),
                 stalled: AtomicBool::new(false),
+                terminal,
             },
             learned,
         ))
@@ -381,6 +394,17 @@ impl Transport for SshTransport {
                 Ok(s) => s.check().await.is_ok(),
                 Err(_) => false,
             }
+        })
+    }
+
+    fn terminal(
+        &self,
+        script: Option<String>,
+    ) -> BoxFuture<'_, Result<super::terminal::TerminalCommand>> {
+        Box::pin(async move {
+            // The master must still be there: it is what the shell goes through.
+            self.session()?;
+            Ok(self.terminal.command(script.as_deref()))
         })
     }
 

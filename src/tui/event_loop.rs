@@ -16,8 +16,9 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::core::action::{Action, Effect};
 use super::core::app::{App, TaskSummary};
+use super::features::shell::effects::ReadyShell;
 use super::sources::StateWatch;
-use super::sources::terminal::QuitSignals;
+use super::sources::terminal::{self, QuitSignals};
 use super::{effects, sources::input, ui, update};
 use crate::state::StateRoot;
 use crate::tasks::TaskRunner;
@@ -37,6 +38,8 @@ pub(super) struct Console {
     dirty: bool,
     last_draw: Instant,
     key_at: Option<Instant>,
+    /// A shell to hand the terminal to once the current Action is done.
+    shell: Option<Box<ReadyShell>>,
 }
 
 /// Where Actions come from besides the terminal and the state watch.
@@ -67,6 +70,7 @@ impl Console {
             dirty: false,
             last_draw: Instant::now(),
             key_at: None,
+            shell: None,
         }
     }
 
@@ -98,6 +102,10 @@ impl Console {
                     Vec::new()
                 }
                 Effect::Quit => vec![Action::Stop],
+                Effect::Shell(s) => {
+                    self.shell = Some(s);
+                    Vec::new()
+                }
                 other => effects::apply(&self.env, &self.app, other),
             };
             for a in told {
@@ -169,7 +177,7 @@ impl Console {
     /// Runs until the operator (or a signal, or the terminal going away) quits.
     pub(super) async fn run(&mut self, mut ch: Channels) -> std::io::Result<()> {
         let (input_tx, mut input) = tokio::sync::mpsc::unbounded_channel::<input::Input>();
-        input::spawn(input_tx)?;
+        let pause = input::spawn(input_tx)?;
         let mut resized =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())?;
         let changed = self.env.runner.changed();
@@ -223,7 +231,48 @@ impl Console {
             if self.app.quit {
                 break;
             }
+            if let Some(shell) = self.shell.take() {
+                self.run_shell(*shell, &pause, &mut ch).await?;
+            }
         }
+        Ok(())
+    }
+}
+
+impl Console {
+    /// Hands the terminal to a shell until it exits: the input reader paused (no keystroke
+    /// for the shell becomes a console key), the terminal's modes restored and the main
+    /// screen shown; then the console's screen back, drawn whole, and how the shell ended
+    /// recorded and shown. Tasks keep running on the runtime meanwhile; what they report
+    /// waits in the channels.
+    async fn run_shell(
+        &mut self,
+        shell: ReadyShell,
+        pause: &input::Pause,
+        ch: &mut Channels,
+    ) -> std::io::Result<()> {
+        pause.pause();
+        terminal::suspend();
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout();
+            let _ = writeln!(out, "{}", crate::text::sanitize_inline(&shell.announce()));
+            let _ = out.flush();
+        }
+        let started_at = crate::state::clock::now_event();
+        let code = shell.command.run().await;
+        ch.quit_signals.forget_interrupts();
+        let back = terminal::resume();
+        pause.resume();
+        back?;
+        self.terminal.clear()?;
+        if let Ok((w, h)) = crossterm::terminal::size() {
+            self.feed(Action::Resize(w, h));
+        }
+        let told =
+            crate::tui::features::shell::effects::finished(&self.env, &shell, &started_at, code);
+        self.feed(told);
+        self.dirty = true;
         Ok(())
     }
 }

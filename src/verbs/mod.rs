@@ -21,6 +21,7 @@ pub mod logs;
 pub mod oncall;
 mod outcome;
 pub mod secrets;
+pub mod shell;
 pub mod stage;
 pub mod targets;
 pub mod vault;

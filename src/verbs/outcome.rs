@@ -21,6 +21,9 @@ pub struct Outcome {
     pub error: Option<PaasError>,
     /// One line for the console's task list (empty: the first line of `text`).
     pub summary: String,
+    /// The headless exit code, when the command passes one on (an interactive shell's);
+    /// `None`: 0 or 1 from `ok`.
+    pub exit: Option<i32>,
 }
 
 impl Outcome {

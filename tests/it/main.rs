@@ -13,5 +13,6 @@ mod deploy;
 mod engine;
 mod faults;
 mod remote;
+mod shell;
 mod si;
 mod stage;

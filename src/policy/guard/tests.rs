@@ -342,3 +342,22 @@ fn classes_and_overrides() {
         ConfirmLevel::TypeName
     );
 }
+
+/// SPEC §18: a shell runs whatever is typed in it: destructive and remote, so a read-only
+/// context refuses it and the console asks first.
+#[test]
+fn shells_are_destructive_remote_actions() {
+    for v in [Verb::TargetShell, Verb::AppShell, Verb::StageShell] {
+        assert_eq!(v.danger(), Danger::Destructive, "{v:?}");
+        assert!(v.spec().remote, "{v:?}");
+        assert!(v.command().ends_with(" shell"), "{v:?}");
+        let ro = policy("prod", "production", true);
+        let e = check(v, &ro, Frontend::Console, false, "", &mut no_doctor).unwrap_err();
+        assert_eq!(e.code, ErrorCode::ContextGuard, "{v:?}");
+        let staging = policy("stg", "staging", false);
+        assert!(matches!(
+            check(v, &staging, Frontend::Console, false, "", &mut no_doctor),
+            Ok(Decision::Confirm(_))
+        ));
+    }
+}

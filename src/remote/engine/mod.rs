@@ -168,6 +168,19 @@ impl Transport for EngineTransport {
         // A detection already made (or under way) stands.
         let _ = self.kind.set(kind);
     }
+
+    fn terminal(
+        &self,
+        script: Option<String>,
+    ) -> BoxFuture<'_, Result<super::terminal::TerminalCommand>> {
+        Box::pin(async move {
+            let script = match script {
+                Some(s) => Some(self.adapt(s, &CancellationToken::new()).await),
+                None => None,
+            };
+            self.inner.terminal(script).await
+        })
+    }
 }
 
 #[cfg(test)]

@@ -104,6 +104,8 @@ pub enum Action {
     LogSearched(Option<usize>),
     /// Time passed (ages, running timers, old messages): the instant it is now.
     Tick(std::time::Instant),
+    /// A confirmed shell's connection is open: the terminal can be handed to it.
+    ShellReady(Box<crate::tui::features::shell::model::ReadyShell>),
 }
 
 /// Work the reducer asks for; run outside it.
@@ -142,5 +144,7 @@ pub enum Effect {
     SearchLog {
         forward: bool,
     },
+    /// Hand the terminal to a shell until it exits (run by the loop, which owns the terminal).
+    Shell(Box<crate::tui::features::shell::model::ReadyShell>),
     Quit,
 }

@@ -72,6 +72,7 @@ commands! {
     Filter => "filter", "general", Global, true, "filter the focused pane (search in the task log)";
     Open => "open", "general", Global, true, "open the selection: event detail, release history, target details";
     Menu => "menu", "general", Global, true, "action menu for the selection";
+    Shell => "shell", "general", Global, false, "a shell on the selected target, app or Instances row";
     Doctor => "doctor", "general", Global, false, "the doctor report of this context (each check, detail, remediation)";
     Dismiss => "dismiss", "general", Global, false, "close the on-call view; clear the pane's filter and the message";
     FocusNext => "focus_next", "navigation", Global, false, "next pane";

@@ -142,6 +142,9 @@ pub enum Op {
     VaultRecipientAdd {
         recipient: String,
     },
+    /// An interactive shell on a target, in an app's service or a staging component: run by
+    /// the loop with the terminal, not as a task.
+    Shell(crate::tui::features::shell::model::ShellOp),
     /// The operator's key installed on a password target over one password login; the
     /// target then uses key authentication (`target bootstrap`).
     BootstrapTarget {
@@ -197,6 +200,7 @@ impl Op {
             Op::SecretEncrypt => Verb::SecretEncrypt,
             Op::VaultRecipientAdd { .. } => Verb::VaultRecipientAdd,
             Op::VaultKeygen => Verb::VaultKeygen,
+            Op::Shell(s) => s.input.verb(),
         }
     }
 
@@ -304,6 +308,7 @@ impl Op {
             Op::SecretEncrypt => "secret encrypt".into(),
             Op::VaultRecipientAdd { .. } => "vault recipient add".into(),
             Op::VaultKeygen => "vault keygen".into(),
+            Op::Shell(s) => s.title(),
         }
     }
 

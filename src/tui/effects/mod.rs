@@ -39,6 +39,10 @@ pub fn apply(env: &Env, app: &App, fx: Effect) -> Vec<Action> {
             }];
         }
         Effect::Run { context, op } if op.is_view() => view(env, context, op),
+        Effect::Run {
+            context,
+            op: Op::Shell(s),
+        } => crate::tui::features::shell::effects::open(env, context, s.input),
         Effect::Run { context, op } => {
             let meta = TaskMeta {
                 title: op.title(),
@@ -96,7 +100,8 @@ pub fn apply(env: &Env, app: &App, fx: Effect) -> Vec<Action> {
                 let _ = tx.send(Action::IdentityProbed(at));
             });
         }
-        Effect::SetTitle(_) | Effect::Quit => {}
+        // The loop runs these itself: it owns the terminal.
+        Effect::SetTitle(_) | Effect::Quit | Effect::Shell(_) => {}
     }
     Vec::new()
 }

@@ -9,5 +9,6 @@ pub mod context;
 pub mod deploy;
 pub mod oncall;
 pub mod secrets;
+pub mod shell;
 pub mod stage;
 pub mod targets;

@@ -7,7 +7,9 @@ use crate::policy::guard::Danger;
 use crate::tui::core::action::{Op, Pane};
 use crate::tui::core::app::{App, MenuItem, Overlay};
 use crate::tui::core::keymap::Cmd;
+use crate::tui::features::shell;
 use crate::tui::update::selection::all_target_names;
+use crate::verbs::shell::ShellInput;
 
 pub(in crate::tui) fn open_menu(app: &mut App) {
     let mut items: Vec<MenuItem> = Vec::new();
@@ -77,6 +79,8 @@ fn targets_menu(app: &App, items: &mut Vec<MenuItem>) -> String {
         ));
         let remove = Op::RemoveTarget { name: t.clone() };
         items.push(item(app, format!("remove {t}"), Cmd::Remove, remove, None));
+        let (shell, why) = shell::menu_op(app, ShellInput::Target { target: t.clone() });
+        items.push(item(app, format!("a shell on {t}"), Cmd::Shell, shell, why));
     }
     let all = all_target_names(app);
     if !all.is_empty() {
@@ -130,6 +134,13 @@ fn apps_menu(app: &App, items: &mut Vec<MenuItem>) -> String {
             remove,
             None,
         ));
+        let input = ShellInput::App {
+            app: a.clone(),
+            service: None,
+            target: None,
+        };
+        let (shell, why) = shell::menu_op(app, input);
+        items.push(item(app, format!("a shell in {a}"), Cmd::Shell, shell, why));
     }
     title
 }

@@ -26,6 +26,24 @@ pub fn restore_terminal() {
     );
 }
 
+/// Gives the terminal back for a program in the foreground (a shell): raw mode, mouse
+/// capture and bracketed paste off, the main screen back, the cursor shown.
+pub(in crate::tui) fn suspend() {
+    restore_terminal();
+}
+
+/// Takes the terminal again after a program in the foreground: the modes [`enter_terminal`]
+/// sets, on a fresh alternate screen (the caller redraws all of it).
+pub(in crate::tui) fn resume() -> std::io::Result<()> {
+    enable_raw_mode()?;
+    execute!(
+        stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )
+}
+
 /// Restores the terminal when dropped.
 pub(in crate::tui) struct TerminalGuard;
 
@@ -72,6 +90,14 @@ impl QuitSignals {
             interrupt: signal(SignalKind::interrupt())?,
             quit: signal(SignalKind::quit())?,
         })
+    }
+
+    /// Forgets the interrupts (Ctrl-C, Ctrl-\\) a program in the foreground received as the
+    /// terminal's foreground process group: they were meant for it, not for the console.
+    pub(in crate::tui) fn forget_interrupts(&mut self) {
+        use futures::FutureExt;
+        while matches!(self.interrupt.recv().now_or_never(), Some(Some(()))) {}
+        while matches!(self.quit.recv().now_or_never(), Some(Some(()))) {}
     }
 
     /// Waits for the next one; returns its name.

@@ -23,6 +23,11 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
         &[],
     ),
     (
+        "features/shell/model.rs",
+        include_str!("../features/shell/model.rs"),
+        &[],
+    ),
+    (
         "core/keymap.rs",
         include_str!("../core/keymap.rs"),
         &["core::pane"],
@@ -30,7 +35,11 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
     (
         "core/op.rs",
         include_str!("../core/op.rs"),
-        &["features::stage::model", "features::backup::model"],
+        &[
+            "features::stage::model",
+            "features::backup::model",
+            "features::shell::model",
+        ],
     ),
     (
         "core/action.rs",
@@ -43,6 +52,7 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
             "features::stage::model",
             "features::backup::model",
             "features::oncall::model",
+            "features::shell::model",
         ],
     ),
     (

@@ -403,6 +403,12 @@ fn more_ops() -> Vec<Op> {
             public_key: String::new(),
             password: crate::ops::secrets::SecretValue::new("pw-never-shown"),
         },
+        Op::Shell(crate::tui::features::shell::ShellOp {
+            input: crate::verbs::shell::ShellInput::Target {
+                target: "edge-a".into(),
+            },
+            host: "edge-a (deploy@203.0.113.10:22)".into(),
+        }),
     ]
 }
 
@@ -447,9 +453,10 @@ fn variant(op: &Op) -> usize {
         Op::LockRelease { .. } => 36,
         Op::IncidentAcknowledge { .. } => 37,
         Op::VaultKeygen => 38,
+        Op::Shell(_) => 39,
     }
 }
-const OP_VARIANTS: usize = 39;
+const OP_VARIANTS: usize = 40;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {
@@ -542,4 +549,5 @@ mod palette_verbs;
 mod reducer;
 mod render;
 mod separation;
+mod shell;
 mod small_screen;

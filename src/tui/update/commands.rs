@@ -16,6 +16,7 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         crate::tui::features::context::update::command,
         crate::tui::features::targets::update::command,
         crate::tui::features::apps::update::command,
+        crate::tui::features::shell::command,
         super::tasks::command,
     ];
     for f in by_capability {

@@ -65,6 +65,9 @@ fn delivered(app: &mut App, action: Action) -> Vec<Effect> {
         Action::DoctorInputChanged(name) => vec![Effect::Doctor(name)],
         Action::IncidentsChanged(names) => vec![Effect::LoadIncidents(names)],
         Action::ContextChanged(name) => vec![Effect::Load(name)],
+        // Not while quitting: the console is about to restore the terminal for good.
+        Action::ShellReady(_) if app.quit => Vec::new(),
+        Action::ShellReady(shell) => vec![Effect::Shell(shell)],
         other => {
             state_changed(app, other);
             Vec::new()

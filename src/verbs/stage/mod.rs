@@ -28,6 +28,12 @@ pub async fn run(scope: &Scope, cmd: &StageCmd) -> Result<Outcome> {
     if let StageCmd::Configure(a) = cmd {
         return configure::configure(scope, &cd, a);
     }
+    if let StageCmd::Shell { component } = cmd {
+        let input = super::shell::ShellInput::Stage {
+            component: component.clone(),
+        };
+        return super::shell::run(scope, &input).await;
+    }
     if let StageCmd::Destroy { force: false } = cmd {
         return Err(PaasError::usage(
             "stage_destroy",
@@ -119,6 +125,7 @@ async fn session(
             Err(e) => Err(e),
         },
         StageCmd::Configure(_) => Ok(Map::new()),
+        StageCmd::Shell { .. } => Ok(Map::new()),
     };
     (StageOutcome::new(&s, result), status)
 }

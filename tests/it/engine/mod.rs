@@ -7,6 +7,7 @@ mod demo;
 mod detect;
 mod gate;
 mod lifecycle;
+mod shell;
 mod state;
 
 use serde_json::Value;

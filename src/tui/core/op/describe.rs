@@ -51,6 +51,7 @@ impl Op {
             | Op::IncidentResolve { .. }
             | Op::IncidentAcknowledge { .. } => self.describe_oncall(ctx),
             Op::Stage { .. } | Op::Backup { .. } => self.describe_pane(),
+            Op::Shell(s) => s.describe(ctx),
         }
     }
 

@@ -8,6 +8,8 @@ pub mod effects;
 mod effects_tests;
 pub mod model;
 #[cfg(test)]
+mod shell_tests;
+#[cfg(test)]
 mod tests;
 pub mod view;
 
@@ -60,6 +62,11 @@ pub fn visible_rows(app: &App) -> Vec<&StatusRow> {
     active_view(app)
         .map(|v| v.visible_rows(&app.filters[Pane::Instances.index()]))
         .unwrap_or_default()
+}
+
+/// The selected instance's name (what `s` opens a shell in).
+pub fn selected_name(app: &App) -> Option<String> {
+    selected(app)
 }
 
 fn selected(app: &App) -> Option<String> {
@@ -313,6 +320,18 @@ pub fn menu(app: &App, items: &mut Vec<MenuItem>) -> String {
             label,
             key: key(c),
             op: Op::Stage(op),
+            disabled,
+        });
+    }
+    if let Some(s) = &sel {
+        let input = crate::verbs::shell::ShellInput::Stage {
+            component: s.clone(),
+        };
+        let (op, disabled) = crate::tui::features::shell::menu_op(app, input);
+        items.push(MenuItem {
+            label: format!("a shell in {s}"),
+            key: key(Cmd::Shell),
+            op,
             disabled,
         });
     }

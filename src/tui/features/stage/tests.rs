@@ -111,7 +111,7 @@ fn loaded(app: &mut App) -> Vec<Effect> {
     )
 }
 
-fn with_status(read_only: bool) -> App {
+pub(super) fn with_status(read_only: bool) -> App {
     let mut a = app(read_only);
     loaded(&mut a);
     update(
@@ -125,7 +125,7 @@ fn with_status(read_only: bool) -> App {
     a
 }
 
-fn key(c: char) -> Action {
+pub(super) fn key(c: char) -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
 }
 
@@ -272,7 +272,7 @@ fn clone_start_and_stop_go_through_the_guard() {
     );
     a.overlay = Overlay::None;
     update(&mut a, key('j'));
-    update(&mut a, key('s'));
+    update(&mut a, key('t'));
     let Overlay::Confirm(c) = &a.overlay else {
         panic!("no confirmation")
     };
@@ -301,13 +301,13 @@ fn clone_start_and_stop_go_through_the_guard() {
     };
     assert_eq!(title, "instance tables");
     let keys: Vec<&str> = items.iter().take(4).map(|i| i.key.as_str()).collect();
-    assert_eq!(keys, ["c", "s", "S", "R"]);
+    assert_eq!(keys, ["c", "t", "S", "R"]);
 }
 
 #[test]
 fn a_read_only_staging_context_refuses_and_audits() {
     let mut a = with_status(true);
-    for k in ['c', 's', 'S', 'R'] {
+    for k in ['c', 't', 'S', 'R', 's'] {
         let fx = update(&mut a, key(k));
         assert!(
             matches!(fx.as_slice(), [Effect::AuditRefusal { .. }]),

@@ -98,6 +98,14 @@ fn oncall_cmd(words: &[String], cmd: &Command) -> Result<Option<PaletteCmd>, Str
 /// `stage …` typed in the palette where the Instances pane shows; `None`: no console action.
 fn stage_cmd(app: &App, cmd: &StageCmd) -> Result<Option<PaletteCmd>, String> {
     use crate::tui::features::stage::op_for;
+    if let StageCmd::Shell { component } = cmd {
+        let input = crate::verbs::shell::ShellInput::Stage {
+            component: component.clone(),
+        };
+        return Ok(Some(PaletteCmd::Op(crate::tui::features::shell::op(
+            app, input,
+        )?)));
+    }
     Ok(Some(PaletteCmd::Op(Op::Stage(match cmd {
         StageCmd::Status => return Ok(Some(PaletteCmd::Cmd(Cmd::StageRefresh))),
         StageCmd::Clone(c) => op_for(app, StageAction::Clone, &c.names())?,

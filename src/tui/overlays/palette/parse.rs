@@ -12,6 +12,7 @@ use crate::tui::core::action::Op;
 use crate::tui::core::app::App;
 use crate::tui::core::keymap::Cmd;
 use crate::verbs::doctor::DoctorInput;
+use crate::verbs::shell::ShellInput;
 use crate::verbs::targets::{CheckInput, ExecInput};
 
 use super::operations::operation_cmd;
@@ -28,6 +29,8 @@ const VERBS: &[&str] = &[
     "target use ",
     "target exec --targets ",
     "target bootstrap --target ",
+    "target shell --target ",
+    "app shell --app ",
     "deploy --app ",
     "rollback --app ",
     "logs --app ",
@@ -76,6 +79,7 @@ const VERBS: &[&str] = &[
     "stage start --components ",
     "stage stop --components ",
     "stage reset ",
+    "stage shell ",
     "help",
     "quit",
 ];
@@ -154,6 +158,12 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
                 .collect::<Vec<_>>()
                 .join(" ");
             return Ok(PaletteCmd::EventsFilter(f));
+        }
+        Command::Target(TargetCmd::Shell(a)) => {
+            crate::tui::features::shell::op(app, ShellInput::from_target_args(&a))?
+        }
+        Command::App(AppCmd::Shell(a)) => {
+            crate::tui::features::shell::op(app, ShellInput::from_app_args(&a))?
         }
         Command::App(AppCmd::Add(a)) => Op::AddApp(crate::verbs::apps::add_input(&a)),
         Command::App(AppCmd::Remove { app, .. }) => Op::RemoveApp { name: app },
