@@ -236,10 +236,7 @@ impl SshTransport {
         tracing::debug!(target_addr = %ep.label(), learned = learned.is_some(), "ssh master connected");
         let terminal = super::terminal::SshTerminal {
             control_socket: session.control_socket().to_path_buf(),
-            known_hosts: opts.known_hosts.clone(),
-            config_file: opts.config_file.clone(),
-            identity: ep.identity.clone().or(opts.default_identity.clone()),
-            connect_timeout_secs: tcp_limit.as_secs(),
+            options: master::connection_options(ep, opts, tcp_limit, master::HostKeys::KnownOnly),
             user: ep.user.clone(),
             host: ep.host.clone(),
             port: ep.port,

@@ -82,10 +82,8 @@ pub fn unsupported(label: &str) -> PaasError {
 #[derive(Debug, Clone)]
 pub struct SshTerminal {
     pub control_socket: PathBuf,
-    pub known_hosts: PathBuf,
-    pub config_file: Option<PathBuf>,
-    pub identity: Option<PathBuf>,
-    pub connect_timeout_secs: u64,
+    /// [`super::ssh::master::connection_options`], known host keys only.
+    pub options: Vec<String>,
     pub user: String,
     pub host: String,
     pub port: u16,
@@ -94,33 +92,14 @@ pub struct SshTerminal {
 impl SshTerminal {
     /// The argv of `ssh -t` running `script` (the login shell when `None`).
     pub fn command(&self, script: Option<&str>) -> TerminalCommand {
-        let mut args: Vec<OsString> = Vec::new();
-        let mut opt = |o: &str| {
-            args.push("-o".into());
-            args.push(o.into());
-        };
-        opt("ControlMaster=no");
-        opt("StrictHostKeyChecking=yes");
-        opt(&format!("ConnectTimeout={}", self.connect_timeout_secs));
-        let mut known = OsString::from("UserKnownHostsFile=");
-        known.push(&self.known_hosts);
-        args.push("-o".into());
-        args.push(known);
-        args.push("-S".into());
-        args.push(self.control_socket.clone().into());
-        if let Some(cfg) = &self.config_file {
-            args.push("-F".into());
-            args.push(cfg.clone().into());
-        }
-        if let Some(k) = &self.identity {
-            args.push("-i".into());
-            args.push(k.clone().into());
-        }
+        let mut args: Vec<OsString> = vec![
+            "-o".into(),
+            "ControlMaster=no".into(),
+            "-S".into(),
+            self.control_socket.clone().into(),
+        ];
+        args.extend(self.options.iter().map(OsString::from));
         args.push("-t".into());
-        args.push("-p".into());
-        args.push(self.port.to_string().into());
-        args.push("-l".into());
-        args.push(self.user.clone().into());
         // The destination after `--`: never read as an option, whatever it holds.
         args.push("--".into());
         args.push(self.host.clone().into());
@@ -155,15 +134,30 @@ mod tests {
     use super::*;
 
     fn ssh() -> SshTerminal {
-        SshTerminal {
-            control_socket: "/run/user/1/.ssh-connection-x/master".into(),
-            known_hosts: "/state/known_hosts".into(),
-            config_file: None,
-            identity: Some("/keys/id".into()),
-            connect_timeout_secs: 5,
-            user: "deploy".into(),
+        let ep = super::super::ssh::Endpoint {
             host: "10.0.0.5".into(),
             port: 2222,
+            user: "deploy".into(),
+            identity: Some("/keys/id".into()),
+        };
+        let opts = super::super::ssh::SshOptions {
+            known_hosts: "/state/known_hosts".into(),
+            connect_timeout: std::time::Duration::from_secs(5),
+            config_file: None,
+            control_dir: "/run/user/1".into(),
+            default_identity: None,
+        };
+        SshTerminal {
+            control_socket: "/run/user/1/.ssh-connection-x/master".into(),
+            options: super::super::ssh::master::connection_options(
+                &ep,
+                &opts,
+                std::time::Duration::from_secs(5),
+                super::super::ssh::master::HostKeys::KnownOnly,
+            ),
+            user: ep.user.clone(),
+            host: ep.host.clone(),
+            port: ep.port,
         }
     }
 

@@ -39,22 +39,38 @@ pub fn master_args(
         "-o".into(),
         format!("ControlPersist={}s", PERSIST.as_secs()),
     ];
-    a.extend(connection_options(ep, opts, tcp_limit));
+    a.extend(connection_options(ep, opts, tcp_limit, HostKeys::LearnNew));
     a.push(ep.host.clone());
     a
 }
 
-/// The options every connection to a target uses (the master's, and a shell's that has no
-/// master to ride on): batch mode, host keys learned on first use into paasdeck's own
-/// `known_hosts`, the connect time limit, keep-alives, port, user, identity and config file.
-pub fn connection_options(ep: &Endpoint, opts: &SshOptions, tcp_limit: Duration) -> Vec<String> {
+/// Whether a connection may learn a host key it has not seen (only a master may: what it
+/// learns is read back and audited).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HostKeys {
+    LearnNew,
+    KnownOnly,
+}
+
+/// The options every connection to a target uses (the master's, and a shell's should its
+/// master be gone): batch mode, paasdeck's own `known_hosts`, the connect time limit,
+/// keep-alives, port, user, identity and config file.
+pub fn connection_options(
+    ep: &Endpoint,
+    opts: &SshOptions,
+    tcp_limit: Duration,
+    keys: HostKeys,
+) -> Vec<String> {
     let mut a: Vec<String> = Vec::new();
     let mut o = |v: String| {
         a.push("-o".into());
         a.push(v);
     };
     o("BatchMode=yes".into());
-    o("StrictHostKeyChecking=accept-new".into());
+    o(match keys {
+        HostKeys::LearnNew => "StrictHostKeyChecking=accept-new".into(),
+        HostKeys::KnownOnly => "StrictHostKeyChecking=yes".into(),
+    });
     o(format!("ConnectTimeout={}", tcp_limit.as_secs().max(1)));
     o("ServerAliveInterval=15".into());
     o(format!("UserKnownHostsFile={}", opts.known_hosts.display()));
@@ -310,7 +326,14 @@ mod tests {
         assert_eq!(a.last().map(String::as_str), Some("h.example"));
         // The target's own key wins over the default one.
         assert!(!s.contains("/keys/default"), "{s}");
-        let d = connection_options(&ep(None), &opts(), Duration::from_secs(5)).join(" ");
+        let d = connection_options(
+            &ep(None),
+            &opts(),
+            Duration::from_secs(5),
+            HostKeys::KnownOnly,
+        )
+        .join(" ");
+        assert!(d.contains("StrictHostKeyChecking=yes"), "{d}");
         assert!(d.contains("-i /keys/default"), "{d}");
     }
 }
