@@ -10,6 +10,7 @@ pub mod plan;
 pub mod run;
 mod session;
 pub mod status;
+pub mod wipe;
 
 use serde_json::{Map, Value};
 

@@ -196,7 +196,8 @@ impl Lab {
     }
 }
 
-/// Reads: lists, pulls and gets. Everything else changes something.
+/// Reads: lists, pulls, gets and queries (of the files API). Everything else changes
+/// something.
 pub fn mutating(call: &[String]) -> bool {
     let words: Vec<&str> = call
         .iter()
@@ -205,7 +206,12 @@ pub fn mutating(call: &[String]) -> bool {
         .collect();
     !matches!(
         words.as_slice(),
-        ["list", ..] | [_, "list", ..] | ["file", "pull", ..] | ["config", "get", ..]
+        ["list", ..]
+            | [_, "list", ..]
+            | [_, _, "list", ..]
+            | ["file", "pull", ..]
+            | ["config", "get", ..]
+            | ["query", ..]
     )
 }
 

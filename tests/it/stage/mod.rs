@@ -7,3 +7,4 @@ mod clone;
 mod guards;
 mod lab;
 mod lifecycle;
+mod wipes;

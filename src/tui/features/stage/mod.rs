@@ -225,7 +225,11 @@ pub fn op_for(app: &App, action: StageAction, named: &[String]) -> Result<StageO
                     c.data.as_str()
                 ));
             } else {
-                lines.push(format!("wipes in {} ({}):", c.name, c.data.as_str()));
+                lines.push(format!(
+                    "wipes in {} ({}), each directory emptied and kept:",
+                    c.name,
+                    c.data.as_str()
+                ));
                 lines.extend(paths.iter().map(|p| format!("  {}", p.as_str())));
             }
             (vec![c.name.to_string()], lifecycle::reset_commands(cfg, &c))

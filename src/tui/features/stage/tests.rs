@@ -213,13 +213,15 @@ fn reset_asks_with_the_paths_it_wipes_and_the_exact_commands() {
         [
             "stage reset · destructive",
             "project STAGE-GBO on gbo-host (from default)",
-            "wipes in web (wipe):",
+            "wipes in web (wipe), each directory emptied and kept:",
             "  /srv/uploads",
             "  /opt/gbo/logs",
             "commands:",
             "  $ incus stop web --project STAGE-GBO",
-            "  $ incus file delete --force web/srv/uploads --project STAGE-GBO",
-            "  $ incus file delete --force web/opt/gbo/logs --project STAGE-GBO",
+            "  $ incus query --project STAGE-GBO '/1.0/instances/web/files?path=/srv/uploads&project=STAGE-GBO'",
+            "  $ incus file delete --force web/srv/uploads/ENTRY --project STAGE-GBO   # each entry, hidden ones too; /srv/uploads stays",
+            "  $ incus query --project STAGE-GBO '/1.0/instances/web/files?path=/opt/gbo/logs&project=STAGE-GBO'",
+            "  $ incus file delete --force web/opt/gbo/logs/ENTRY --project STAGE-GBO   # each entry, hidden ones too; /opt/gbo/logs stays",
             "  $ incus start web --project STAGE-GBO",
         ]
     );
