@@ -122,6 +122,18 @@ impl<'a> Incus<'a> {
         self.staged(&["network", "delete", self.cfg.network.name.as_str()])
     }
 
+    /// The staging network's forwards (addresses of the host forwarded into the network).
+    pub fn network_forward_list(&self) -> HostCall {
+        self.staged(&[
+            "network",
+            "forward",
+            "list",
+            self.cfg.network.name.as_str(),
+            "--format",
+            "json",
+        ])
+    }
+
     pub fn profile_list(&self) -> HostCall {
         self.staged(&["profile", "list", "--format", "json"])
     }
@@ -389,6 +401,7 @@ mod tests {
         let i = Incus::new(&c);
         let name = c.components[0].name.clone();
         assert!(!is_mutating(&i.list().argv));
+        assert!(!is_mutating(&i.network_forward_list().argv));
         assert!(!is_mutating(&i.project_list().argv));
         assert!(!is_mutating(
             &i.file_pull(&name, "/etc/network/interfaces").argv

@@ -93,7 +93,10 @@ fn six_components_over_ssh_plan_is_what_init_and_clone_run() {
         .unwrap()
         .to_string();
     assert!(
-        ifaces.contains("address 10.0.3.10\n") && ifaces.contains("gateway 10.0.3.1\n"),
+        ifaces.contains("address 10.0.3.10\n")
+            && ifaces.contains("gateway 10.0.3.1\n")
+            && ifaces.contains("dns-nameservers 10.0.3.1\n")
+            && !ifaces.contains("10.10.0."),
         "{ifaces}"
     );
     // Production is untouched.

@@ -133,7 +133,7 @@ impl Lab {
             }
             if *name == "system" {
                 files["/etc/network/interfaces"] = json!(
-                    "auto eth0\niface eth0 inet static\n    address 10.10.0.10\n    netmask 255.255.255.0\n    gateway 10.10.0.1\n"
+                    "auto eth0\niface eth0 inet static\n    address 10.10.0.10\n    netmask 255.255.255.0\n    gateway 10.10.0.1\n    dns-nameservers 10.10.0.1 10.10.0.2\n"
                 );
             }
             instances.insert(

@@ -7,4 +7,5 @@ mod clone;
 mod guards;
 mod lab;
 mod lifecycle;
+mod security;
 mod wipes;

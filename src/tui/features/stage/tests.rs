@@ -81,6 +81,7 @@ fn status() -> StageStatus {
                 &["outside_network", "address_mismatch"],
             ),
         ],
+        exposures: Vec::new(),
     }
 }
 
