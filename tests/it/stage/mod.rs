@@ -4,6 +4,7 @@
 //! and fails or ignores calls on demand.
 
 mod clone;
+mod console;
 mod guards;
 mod lab;
 mod lifecycle;

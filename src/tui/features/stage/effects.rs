@@ -39,6 +39,10 @@ pub fn apply(env: &Env, fx: StageFx) {
             let env = env.clone();
             tokio::spawn(async move { refresh(&env, &name).await });
         }
+        StageFx::Load(name) => {
+            let (root, tx) = (env.root.clone(), env.tx.clone());
+            tokio::task::spawn_blocking(move || load_config(&root, &tx, &name));
+        }
     }
 }
 

@@ -129,4 +129,7 @@ pub enum StageMsg {
 pub enum StageFx {
     /// Run `stage status` for a context (an audited read of the host).
     Refresh(String),
+    /// Read a context's stage object (the console opening on it; tab switches read it with the
+    /// rest of the context).
+    Load(String),
 }
