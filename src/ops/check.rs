@@ -119,13 +119,11 @@ async fn targets_check(
     let checks: Vec<crate::remote::BoxFuture<'_, target_check::CheckResult>> = all
         .iter()
         .map(|t| {
-            Box::pin(target_check::check_target(
-                pool,
-                ctx,
-                t,
-                spec.timeout,
-                cancel,
-            )) as _
+            let role = crate::ops::target_incus::role_of(&cd, &t.name);
+            Box::pin(async move {
+                target_check::check_target_as(pool, ctx, t, role.as_ref(), spec.timeout, cancel)
+                    .await
+            }) as _
         })
         .collect();
     let results: Vec<target_check::CheckResult> = futures::stream::iter(checks)

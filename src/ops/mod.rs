@@ -17,6 +17,7 @@ pub mod secrets;
 pub mod stage;
 pub mod target_check;
 pub mod target_exec;
+pub mod target_incus;
 pub mod targets;
 pub mod vault;
 

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+use super::target_incus::IncusRole;
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::remote::pool::Pool;
 use crate::remote::{ExecRequest, capture};
@@ -60,6 +61,14 @@ pub struct CheckResult {
     pub uptime_seconds: Option<u64>,
     #[serde(default)]
     pub checked_at: String,
+    /// `incus-host` for the host of a staging context's stage (checked for incus, not Docker).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incus_version: Option<String>,
+    /// Free bytes where incus keeps its storage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_free_incus: Option<u64>,
 }
 
 impl CheckResult {
@@ -89,6 +98,9 @@ impl CheckResult {
             load1: None,
             uptime_seconds: None,
             checked_at: String::new(),
+            role: None,
+            incus_version: None,
+            disk_free_incus: None,
         }
     }
 
@@ -138,6 +150,8 @@ fn step_message(step: &str) -> &'static str {
         "arch" => "architecture check failed",
         "docker" => "docker check failed",
         "compose" => "compose check failed",
+        "incus" => "incus check failed",
+        "incus_project" => "incus project check failed",
         _ => "check failed",
     }
 }
@@ -240,6 +254,19 @@ pub async fn check_target(
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> CheckResult {
+    check_target_as(pool, context, t, None, timeout, cancel).await
+}
+
+/// As [`check_target`], for a target with a role: an incus host is checked for incus and its
+/// storage's free disk instead of Docker and Compose.
+pub async fn check_target_as(
+    pool: &Pool,
+    context: &str,
+    t: &Target,
+    role: Option<&IncusRole>,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> CheckResult {
     let started = Instant::now();
     let mut r = CheckResult::new(t);
     let deadline = started + timeout;
@@ -253,7 +280,8 @@ pub async fn check_target(
         let transport = pool.renew(context, t).await?;
         capture(
             transport.as_ref(),
-            ExecRequest::new(PROBE).timeout(remaining()),
+            ExecRequest::new(role.map(super::target_incus::probe).unwrap_or(PROBE.into()))
+                .timeout(remaining()),
             cancel.clone(),
             200,
         )
@@ -310,7 +338,9 @@ pub async fn check_target(
                     ),
                 );
             } else if apply_probe(&mut r, &out.stdout) {
-                if r.compose_ok {
+                if let Some(role) = role {
+                    super::target_incus::finish(&mut r, role, &out.stdout);
+                } else if r.compose_ok {
                     r.status = "ok".into();
                 } else {
                     r.fail(
@@ -409,7 +439,11 @@ pub fn describe(r: &CheckResult) -> Vec<String> {
             ));
         }
         let mut lines = vec![format!("[ok]   {} ({addr}) {}ms", r.target, r.duration_ms)];
-        lines.push(format!("       {}", found.join(" · ")));
+        if r.role.is_some() {
+            lines.push(format!("       {}", super::target_incus::found(r)));
+        } else {
+            lines.push(format!("       {}", found.join(" · ")));
+        }
         if !host.is_empty() {
             lines.push(format!("       {}", host.join(" · ")));
         }

@@ -60,9 +60,17 @@ pub async fn check(scope: &Scope, input: &CheckInput) -> Result<Outcome> {
     let checks = selected.into_iter().enumerate().map(|(i, t)| {
         let (pool, progress) = (scope.pool.clone(), scope.progress.clone());
         let (context, timeout) = (scope.context.clone(), input.timeout);
+        let role = crate::ops::target_incus::role_of(&cd, &t.name);
         async move {
-            let r =
-                target_check::check_target(&pool, &context, &t, timeout, &progress.cancel).await;
+            let r = target_check::check_target_as(
+                &pool,
+                &context,
+                &t,
+                role.as_ref(),
+                timeout,
+                &progress.cancel,
+            )
+            .await;
             for line in target_check::describe(&r) {
                 progress.note(line);
             }

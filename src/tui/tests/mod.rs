@@ -93,6 +93,9 @@ fn snapshot() -> Snapshot {
         load1: None,
         uptime_seconds: None,
         checked_at: "2026-11-24T11:55:00Z".into(),
+        role: None,
+        incus_version: None,
+        disk_free_incus: None,
     };
     Snapshot {
         targets: vec![

@@ -19,7 +19,7 @@ pub const COMPONENTS: [(&str, &str, &[&str]); 6] = [
 
 pub struct Lab {
     pub env: Env,
-    bin: PathBuf,
+    pub bin: PathBuf,
     pub state: PathBuf,
     _sshd: Option<Sshd>,
 }

@@ -151,3 +151,59 @@ fn exposure_and_low_disk_fail_status_and_check_naming_instance_and_address_and_p
     lab.ok(&["stage", "status"]);
     assert_eq!(stage_verdict(&lab)["ok"], true);
 }
+
+#[test]
+fn target_check_on_the_incus_host_checks_incus_and_its_disk_not_docker() {
+    let lab = Lab::ssh();
+    lab.seed(&COMPONENTS[..1]);
+    lab.configure(&stage_object(&COMPONENTS[..1]));
+    // An incus host runs no Docker.
+    std::fs::remove_file(lab.bin.join("docker")).unwrap();
+    let doc = lab.ok(&["target", "check", "--target", "gbo-host"]);
+    let r = &doc["data"][0];
+    assert_eq!(r["status"], "ok", "{doc:#}");
+    assert_eq!(r["role"], "incus-host");
+    assert_eq!(r["incus_version"], "6.0.0-sim");
+    assert_eq!(r["docker_ok"], false);
+    assert_eq!(r["disk_free_incus"], json!(100u64 << 30));
+    // The project read names production's project, read only.
+    let calls = lab.calls();
+    assert!(
+        calls.contains(&vec![
+            "list".to_string(),
+            "--project".into(),
+            "default".into(),
+            "--format".into(),
+            "json".into()
+        ]),
+        "{calls:?}"
+    );
+    assert!(
+        calls.iter().all(|c| c == &["version"] || !mutating(c)),
+        "{calls:?}"
+    );
+
+    // Below min_host_free where incus keeps its storage: the check fails naming both figures.
+    lab.switch("df-avail-kib", &(10u64 << 20).to_string());
+    let (code, doc, text) = lab.run(&["target", "check", "--target", "gbo-host"]);
+    assert_ne!(code, 0, "{doc:#}\n{text}");
+    let r = &doc["data"][0];
+    assert_eq!(r["status"], "failed", "{doc:#}");
+    assert_eq!(r["stage"], "disk");
+    let err = r["error"].as_str().unwrap();
+    assert!(
+        err.contains("10.0G free on /var/lib/incus, below the stage's min_host_free 20GiB"),
+        "{err}"
+    );
+
+    // incus not answering fails the incus step.
+    lab.switch("df-avail-kib", &(100u64 << 20).to_string());
+    lab.switch("fail-on", "version\n");
+    let (_, doc, _) = lab.run(&["target", "check", "--target", "gbo-host"]);
+    let r = &doc["data"][0];
+    assert_eq!(
+        (r["status"].as_str(), r["stage"].as_str()),
+        (Some("failed"), Some("incus")),
+        "{doc:#}"
+    );
+}
