@@ -7,6 +7,7 @@ pub mod effects;
 #[cfg(test)]
 mod effects_tests;
 pub mod model;
+pub mod project;
 #[cfg(test)]
 mod tests;
 pub mod view;
@@ -160,6 +161,29 @@ pub fn op_for(app: &App, action: StageAction, named: &[String]) -> Result<StageO
         cfg.project, cfg.host_target, cfg.source_project
     )];
     let (components, commands) = match action {
+        a if a.whole_project() => {
+            if let Some(n) = named.first() {
+                return Err(format!(
+                    "{} acts on the whole project; leave {n} out",
+                    StageOp {
+                        action: a,
+                        components: Vec::new(),
+                        lines: Vec::new(),
+                    }
+                    .title()
+                ));
+            }
+            let instances: Vec<String> = view
+                .status
+                .iter()
+                .flat_map(|s| s.rows.iter())
+                .filter(|r| r.state != "missing")
+                .map(|r| r.name.clone())
+                .collect();
+            let (more, cmds) = project::describe(cfg, a, &instances);
+            lines.extend(more);
+            (Vec::new(), cmds)
+        }
         StageAction::Clone => {
             let done: Vec<&str> = view
                 .status
@@ -215,7 +239,7 @@ pub fn op_for(app: &App, action: StageAction, named: &[String]) -> Result<StageO
             };
             (vec![c.name.to_string()], vec![call.display()])
         }
-        StageAction::Reset => {
+        _ => {
             let c = component(named.first().cloned().or_else(|| selected(app)))?;
             let paths = cfg.wipe_paths(&c);
             if paths.is_empty() {
@@ -235,8 +259,10 @@ pub fn op_for(app: &App, action: StageAction, named: &[String]) -> Result<StageO
             (vec![c.name.to_string()], lifecycle::reset_commands(cfg, &c))
         }
     };
-    lines.push("commands:".into());
-    lines.extend(commands.into_iter().map(|c| format!("  $ {c}")));
+    if !commands.is_empty() {
+        lines.push("commands:".into());
+        lines.extend(commands.into_iter().map(|c| format!("  $ {c}")));
+    }
     Ok(StageOp {
         action,
         components,
@@ -279,26 +305,43 @@ pub fn menu(app: &App, items: &mut Vec<MenuItem>) -> String {
             .unwrap_or_default()
     };
     let sel = selected(app);
+    let name = sel.clone().unwrap_or_default();
     let entries = [
         (
             StageAction::Clone,
-            Cmd::StageClone,
+            Some(Cmd::StageClone),
             "clone what is missing".to_string(),
         ),
         (
             StageAction::Start,
-            Cmd::StageStart,
-            format!("start {}", sel.clone().unwrap_or_default()),
+            Some(Cmd::StageStart),
+            format!("start {name}"),
         ),
         (
             StageAction::Stop,
-            Cmd::StageStop,
-            format!("stop {}", sel.clone().unwrap_or_default()),
+            Some(Cmd::StageStop),
+            format!("stop {name}"),
         ),
         (
             StageAction::Reset,
-            Cmd::StageReset,
-            format!("reset {} (wipe)", sel.clone().unwrap_or_default()),
+            Some(Cmd::StageReset),
+            format!("reset {name} (wipe)"),
+        ),
+        (
+            StageAction::Plan,
+            None,
+            "plan: what init and clone would run".into(),
+        ),
+        (
+            StageAction::Init,
+            None,
+            "init the project, network and profile".into(),
+        ),
+        (StageAction::Show, None, "show the stage object".into()),
+        (
+            StageAction::Destroy,
+            None,
+            "destroy the whole staging project".into(),
         ),
     ];
     for (action, c, label) in entries {
@@ -315,7 +358,7 @@ pub fn menu(app: &App, items: &mut Vec<MenuItem>) -> String {
         };
         items.push(MenuItem {
             label,
-            key: key(c),
+            key: c.map(key).unwrap_or_default(),
             op: Op::Stage(op),
             disabled,
         });

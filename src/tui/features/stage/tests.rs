@@ -470,10 +470,44 @@ fn the_palette_runs_stage_verbs_through_the_same_ops_and_guard() {
     assert!(e.contains("nope is not a component"), "{e}");
     let e = parse("stage start --components system,web", &a).unwrap_err();
     assert!(e.contains("one component at a time"), "{e}");
-    // Verbs without a console action get the exact headless command.
-    let e = parse("stage destroy --force", &a).unwrap_err();
+    // init, plan, destroy and configure --show are console actions too, with headless's
+    // flags: a destroy names --force, and its dialog lists what goes.
+    for (line, action) in [
+        ("stage init", StageAction::Init),
+        ("stage plan", StageAction::Plan),
+        ("stage configure --show", StageAction::Show),
+    ] {
+        let Ok(PaletteCmd::Op(Op::Stage(o))) = parse(line, &a) else {
+            panic!("{line}: {:?}", parse(line, &a))
+        };
+        assert_eq!((o.action, o.components.len()), (action, 0), "{line}");
+    }
+    let e = parse("stage destroy", &a).unwrap_err();
+    assert!(e.contains("pass --force"), "{e}");
+    let Ok(PaletteCmd::Op(Op::Stage(d))) = parse("stage destroy --force", &a) else {
+        panic!("destroy")
+    };
+    assert_eq!(d.action, StageAction::Destroy);
     assert!(
-        e.contains("paasdeck --state-root /srv/paas --context gbo stage destroy --force"),
+        d.lines
+            .iter()
+            .any(|l| l == "  $ incus delete --force system --project STAGE-GBO"),
+        "{:?}",
+        d.lines
+    );
+    assert!(
+        d.lines
+            .iter()
+            .any(|l| l == "  $ incus project delete STAGE-GBO --project STAGE-GBO"),
+        "{:?}",
+        d.lines
+    );
+    // Verbs without a console action get the exact headless command.
+    let e = parse("stage configure --from-file stage.json", &a).unwrap_err();
+    assert!(
+        e.contains(
+            "paasdeck --state-root /srv/paas --context gbo stage configure --from-file stage.json"
+        ),
         "{e}"
     );
     // Through the palette, a stop asks like the pane's key does (staging: yes).
