@@ -161,29 +161,10 @@ pub fn op_for(app: &App, action: StageAction, named: &[String]) -> Result<StageO
         cfg.project, cfg.host_target, cfg.source_project
     )];
     let (components, commands) = match action {
-        a if a.whole_project() => {
-            if let Some(n) = named.first() {
-                return Err(format!(
-                    "{} acts on the whole project; leave {n} out",
-                    StageOp {
-                        action: a,
-                        components: Vec::new(),
-                        lines: Vec::new(),
-                    }
-                    .title()
-                ));
-            }
-            let instances: Vec<String> = view
-                .status
-                .iter()
-                .flat_map(|s| s.rows.iter())
-                .filter(|r| r.state != "missing")
-                .map(|r| r.name.clone())
-                .collect();
-            let (more, cmds) = project::describe(cfg, a, &instances);
-            lines.extend(more);
-            (Vec::new(), cmds)
-        }
+        a if a.whole_project() => (
+            Vec::new(),
+            project::commands(view, cfg, a, named, &mut lines)?,
+        ),
         StageAction::Clone => {
             let done: Vec<&str> = view
                 .status

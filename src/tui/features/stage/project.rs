@@ -2,7 +2,7 @@
 //! `configure --show` — with what their confirmation (or a read's task) says before they run.
 //! They run through the stage verb as the headless commands do.
 
-use super::StageAction;
+use super::{StageAction, StageOp, StageView};
 use crate::ops::stage::host::HostView;
 use crate::ops::stage::incus::Incus;
 use crate::ops::stage::plan;
@@ -61,4 +61,34 @@ pub fn describe(
             (lines, cmds)
         }
     }
+}
+
+/// The commands of a whole-project action (its extra lines appended to `lines`); components
+/// named with it are refused.
+pub fn commands(
+    view: &StageView,
+    cfg: &StageConfig,
+    action: StageAction,
+    named: &[String],
+    lines: &mut Vec<String>,
+) -> Result<Vec<String>, String> {
+    if let Some(n) = named.first() {
+        let title = StageOp {
+            action,
+            components: Vec::new(),
+            lines: Vec::new(),
+        }
+        .title();
+        return Err(format!("{title} acts on the whole project; leave {n} out"));
+    }
+    let instances: Vec<String> = view
+        .status
+        .iter()
+        .flat_map(|s| s.rows.iter())
+        .filter(|r| r.state != "missing")
+        .map(|r| r.name.clone())
+        .collect();
+    let (more, cmds) = describe(cfg, action, &instances);
+    lines.extend(more);
+    Ok(cmds)
 }
