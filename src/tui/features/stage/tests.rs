@@ -518,3 +518,26 @@ fn the_palette_runs_stage_verbs_through_the_same_ops_and_guard() {
     };
     assert_eq!(c.level, ConfirmLevel::Yes);
 }
+
+#[test]
+fn the_pane_says_when_the_hosts_free_disk_is_below_min_host_free() {
+    let mut a = with_status(false);
+    let text = screen(&render(&a, 200, 36));
+    assert!(text.contains("free 80.0G ─"), "{text}");
+    assert!(!text.contains("BELOW"), "{text}");
+    let mut low = status();
+    low.free_bytes = Some(10 << 30);
+    low.low_disk = true;
+    update(
+        &mut a,
+        Action::Stage(StageMsg::Status {
+            context: "gbo".into(),
+            result: Ok(low),
+        }),
+    );
+    let text = screen(&render(&a, 200, 36));
+    assert!(
+        text.contains("free 10.0G BELOW min_host_free 20GiB"),
+        "{text}"
+    );
+}
