@@ -1,5 +1,6 @@
 //! `check`: the scripted health check for cron. Per context: the doctor, `target check --all`,
-//! the newest backups verified, and deploy drift for every app with a recorded release. A
+//! the newest backups verified, deploy drift for every app with a recorded release, and for a
+//! staging context with a stage object its security directives. A
 //! failing context folds one incident and, when that incident is new (or opened again), raises
 //! one critical alert, so a check run every minute pages once per outage.
 
@@ -23,6 +24,8 @@ pub const DOCTOR: &str = "doctor";
 pub const TARGET_CHECK: &str = "target_check";
 pub const BACKUP: &str = "latest_backup_verified";
 pub const DRIFT: &str = "deploy_drift";
+/// A staging context with a stage object: its security directives (`stage status`).
+pub const STAGE: &str = "stage_security";
 
 /// One check's verdict (`{"name", "ok", "detail"}`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -116,14 +119,19 @@ async fn targets_check(
     let checks: Vec<crate::remote::BoxFuture<'_, target_check::CheckResult>> = all
         .iter()
         .map(|t| {
-            Box::pin(target_check::check_target(
-                pool,
-                ctx,
-                t,
-                spec.timeout,
-                None,
-                cancel,
-            )) as _
+            let role = crate::ops::target_incus::role_of(&cd, &t.name);
+            Box::pin(async move {
+                target_check::check_target_as(
+                    pool,
+                    ctx,
+                    t,
+                    role.as_ref(),
+                    spec.timeout,
+                    None,
+                    cancel,
+                )
+                .await
+            }) as _
         })
         .collect();
     let results: Vec<target_check::CheckResult> = futures::stream::iter(checks)
@@ -236,7 +244,18 @@ pub async fn check_context(
             drift_check(root, pool, ctx, spec, cancel).await,
         )
     };
-    let checks = vec![doc, targets, backup, drift];
+    let mut checks = vec![doc, targets, backup, drift];
+    if let Ok(cd) = root.context(ctx)
+        && crate::ops::stage::watch::applies(&cd)
+    {
+        checks.push(if spec.skip_remote {
+            skipped(STAGE)
+        } else {
+            let (ok, detail) =
+                crate::ops::stage::watch::check(pool, &cd, spec.timeout, cancel).await;
+            verdict(STAGE, ok, detail)
+        });
+    }
     ContextCheck {
         context: ctx.to_string(),
         ok: checks.iter().all(|c| c.ok),

@@ -18,6 +18,7 @@ pub mod shell;
 pub mod stage;
 pub mod target_check;
 pub mod target_exec;
+pub mod target_incus;
 pub mod targets;
 pub mod vault;
 

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+use super::target_incus::IncusRole;
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::remote::pool::Pool;
 use crate::remote::{ExecRequest, capture};
@@ -64,6 +65,14 @@ pub struct CheckResult {
     pub reused_connection_s: Option<u64>,
     #[serde(default)]
     pub checked_at: String,
+    /// `incus-host` for the host of a staging context's stage (checked for incus, not Docker).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incus_version: Option<String>,
+    /// Free bytes where incus keeps its storage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_free_incus: Option<u64>,
 }
 
 impl CheckResult {
@@ -94,6 +103,9 @@ impl CheckResult {
             uptime_seconds: None,
             reused_connection_s: None,
             checked_at: String::new(),
+            role: None,
+            incus_version: None,
+            disk_free_incus: None,
         }
     }
 
@@ -143,6 +155,8 @@ fn step_message(step: &str) -> &'static str {
         "arch" => "architecture check failed",
         "docker" => "docker check failed",
         "compose" => "compose check failed",
+        "incus" => "incus check failed",
+        "incus_project" => "incus project check failed",
         _ => "check failed",
     }
 }
@@ -258,15 +272,29 @@ pub async fn check_target(
     reuse_within: Option<Duration>,
     cancel: &CancellationToken,
 ) -> CheckResult {
+    check_target_as(pool, context, t, None, timeout, reuse_within, cancel).await
+}
+
+/// As [`check_target`], for a target with a role: an incus host is checked for incus and its
+/// storage's free disk instead of Docker and Compose.
+pub async fn check_target_as(
+    pool: &Pool,
+    context: &str,
+    t: &Target,
+    role: Option<&IncusRole>,
+    timeout: Duration,
+    reuse_within: Option<Duration>,
+    cancel: &CancellationToken,
+) -> CheckResult {
     let started = Instant::now();
     let mut r = CheckResult::new(t);
     let deadline = started + timeout;
     let remaining = || deadline.saturating_duration_since(Instant::now());
     let local = t.auth() == AuthMethod::Local;
-    // Reachability comes from the connection attempt itself: a separate TCP probe would make
-    // sshd fork a session for nothing on every check.
-    // A fresh connection, never a reused master: the check must prove that the host accepts
-    // connections now.
+    // Reachability comes from the connection attempt itself (a separate TCP probe would make
+    // sshd fork a session for nothing), or, for a reused master, from its listener's banner.
+    // A fresh connection (headless), or the console's master opened within `reuse_within`
+    // once its host's listener has answered: either way the host accepts connections now.
     // The probe finds the target's Compose itself (run as written, with no detection command
     // before it) and hands what it found to the connection for the commands that follow.
     let mut reused = None;
@@ -283,7 +311,9 @@ pub async fn check_target(
         };
         let out = capture(
             transport.as_ref(),
-            ExecRequest::new(PROBE).timeout(remaining()).as_written(),
+            ExecRequest::new(role.map(super::target_incus::probe).unwrap_or(PROBE.into()))
+                .timeout(remaining())
+                .as_written(),
             cancel.clone(),
             200,
         )
@@ -346,7 +376,9 @@ pub async fn check_target(
                     ),
                 );
             } else if apply_probe(&mut r, &out.stdout) {
-                if r.compose_ok {
+                if let Some(role) = role {
+                    super::target_incus::finish(&mut r, role, &out.stdout);
+                } else if r.compose_ok {
                     r.status = "ok".into();
                 } else {
                     r.fail(
@@ -445,7 +477,11 @@ pub fn describe(r: &CheckResult) -> Vec<String> {
             ));
         }
         let mut lines = vec![format!("[ok]   {} ({addr}) {}ms", r.target, r.duration_ms)];
-        lines.push(format!("       {}", found.join(" · ")));
+        if r.role.is_some() {
+            lines.push(format!("       {}", super::target_incus::found(r)));
+        } else {
+            lines.push(format!("       {}", found.join(" · ")));
+        }
         if !host.is_empty() {
             lines.push(format!("       {}", host.join(" · ")));
         }

@@ -157,8 +157,8 @@ async fn run_async(opts: ConsoleOptions) -> std::io::Result<()> {
     Ok(())
 }
 
-/// What the console asks for once it shows: the title, the shown context's doctor, whether a
-/// vault identity exists, every context's incidents.
+/// What the console asks for once it shows: the title, the shown context's doctor and stage
+/// object, whether a vault identity exists, every context's incidents.
 fn first_effects(app: &App) -> Vec<Effect> {
     let mut initial = Vec::new();
     if let Some(c) = app.ctx() {
@@ -167,6 +167,10 @@ fn first_effects(app: &App) -> Vec<Effect> {
             c.name, c.policy.kind
         )));
         initial.push(Effect::Doctor(c.name.clone()));
+        // A staging context opened on shows its Instances pane at once.
+        initial.push(Effect::Stage(crate::tui::features::stage::StageFx::Load(
+            c.name.clone(),
+        )));
     }
     // A first secret offers to create the vault identity when there is none.
     initial.push(Effect::ProbeIdentity);

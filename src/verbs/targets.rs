@@ -69,10 +69,18 @@ pub async fn check(scope: &Scope, input: &CheckInput) -> Result<Outcome> {
     let checks = selected.into_iter().enumerate().map(|(i, t)| {
         let (pool, progress) = (scope.pool.clone(), scope.progress.clone());
         let (context, timeout, reuse) = (scope.context.clone(), input.timeout, input.reuse_within);
+        let role = crate::ops::target_incus::role_of(&cd, &t.name);
         async move {
-            let r =
-                target_check::check_target(&pool, &context, &t, timeout, reuse, &progress.cancel)
-                    .await;
+            let r = target_check::check_target_as(
+                &pool,
+                &context,
+                &t,
+                role.as_ref(),
+                timeout,
+                reuse,
+                &progress.cancel,
+            )
+            .await;
             for line in target_check::describe(&r) {
                 progress.note(line);
             }

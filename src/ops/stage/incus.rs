@@ -122,6 +122,18 @@ impl<'a> Incus<'a> {
         self.staged(&["network", "delete", self.cfg.network.name.as_str()])
     }
 
+    /// The staging network's forwards (addresses of the host forwarded into the network).
+    pub fn network_forward_list(&self) -> HostCall {
+        self.staged(&[
+            "network",
+            "forward",
+            "list",
+            self.cfg.network.name.as_str(),
+            "--format",
+            "json",
+        ])
+    }
+
     pub fn profile_list(&self) -> HostCall {
         self.staged(&["profile", "list", "--format", "json"])
     }
@@ -220,13 +232,33 @@ impl<'a> Incus<'a> {
     }
 
     /// Deletes a path (recursively) in an instance, which works while it is stopped.
-    pub fn file_delete(&self, name: &IncusName, path: &AbsPath) -> HostCall {
-        self.staged(&[
-            "file",
-            "delete",
-            "--force",
-            &format!("{name}{}", path.as_str()),
-        ])
+    pub fn file_delete(&self, name: &IncusName, path: &str) -> HostCall {
+        self.staged(&["file", "delete", "--force", &format!("{name}{path}")])
+    }
+
+    /// The entries of a directory in an instance, hidden ones included (the incus files API,
+    /// which works while the instance is stopped): a JSON array of names.
+    pub fn list_dir(&self, name: &IncusName, dir: &AbsPath) -> HostCall {
+        let p = self.cfg.project.as_str();
+        let url = format!(
+            "/1.0/instances/{name}/files?path={}&project={p}",
+            url_encode(dir.as_str())
+        );
+        self.call(&self.cfg.project, &["query"], &[&url])
+    }
+
+    /// A wipe for people, in two lines: the listing, then the delete of each entry; the
+    /// directory itself stays (its owner and mode matter to the service writing there).
+    pub fn wipe_display(&self, name: &IncusName, dir: &AbsPath) -> [String; 2] {
+        [
+            self.list_dir(name, dir).display(),
+            format!(
+                "{}   # each entry, hidden ones too; {} stays",
+                self.file_delete(name, &format!("{}/ENTRY", dir.as_str()))
+                    .display(),
+                dir.as_str()
+            ),
+        ]
     }
 
     pub fn start(&self, name: &IncusName) -> HostCall {
@@ -251,6 +283,19 @@ impl<'a> Incus<'a> {
     }
 }
 
+/// Percent-encodes a path for a URL's query string (`/` and unreserved characters stay).
+fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// `df` on the file system that holds incus's storage, in 1024-byte blocks.
 pub fn df(cfg: &StageConfig) -> HostCall {
     HostCall {
@@ -273,7 +318,12 @@ pub fn is_mutating(argv: &[String]) -> bool {
         .collect();
     !matches!(
         words.as_slice(),
-        ["list", ..] | [_, "list", ..] | ["file", "pull", ..] | ["config", "get", ..]
+        ["list", ..]
+            | [_, "list", ..]
+            | ["file", "pull", ..]
+            | ["config", "get", ..]
+            | ["query", ..]
+            | ["network", "forward", "list", ..]
     ) && argv.first().is_some_and(|p| p != "df")
 }
 
@@ -301,7 +351,8 @@ mod tests {
             i.copy(&name),
             i.set_address(&name, "10.0.3.10", false),
             i.mark(&name, "done"),
-            i.file_delete(&name, &path),
+            i.file_delete(&name, path.as_str()),
+            i.list_dir(&name, &path),
             i.start(&name),
             i.stop(&name),
             i.delete(&name),
@@ -330,8 +381,12 @@ mod tests {
             "incus copy system system --project default --target-project STAGE-GBO --instance-only"
         );
         assert_eq!(
-            i.file_delete(&name, &path).display(),
+            i.file_delete(&name, path.as_str()).display(),
             "incus file delete --force 'system/opt/it'\"'\"'s $(id)' --project STAGE-GBO"
+        );
+        assert_eq!(
+            i.list_dir(&name, &path).display(),
+            "incus query --project STAGE-GBO '/1.0/instances/system/files?path=/opt/it%27s%20%24%28id%29&project=STAGE-GBO'"
         );
         let e = i.exec(&name, &["ls".into()]);
         assert_eq!(e.argv[e.argv.len() - 2..], ["--".to_string(), "ls".into()]);
@@ -346,11 +401,14 @@ mod tests {
         let i = Incus::new(&c);
         let name = c.components[0].name.clone();
         assert!(!is_mutating(&i.list().argv));
+        assert!(!is_mutating(&i.network_forward_list().argv));
         assert!(!is_mutating(&i.project_list().argv));
         assert!(!is_mutating(
             &i.file_pull(&name, "/etc/network/interfaces").argv
         ));
         assert!(!is_mutating(&df(&c).argv));
+        let dir = crate::state::stage::AbsPath::parse("/opt/gbo/data").unwrap();
+        assert!(!is_mutating(&i.list_dir(&name, &dir).argv));
         assert!(is_mutating(&i.copy(&name).argv));
         assert!(is_mutating(&i.mark(&name, "done").argv));
         assert!(is_mutating(&i.file_push(&name, "/x", vec![]).argv));

@@ -1,6 +1,8 @@
 //! A guest that keeps a static address in `/etc/network/interfaces` would come up with its
 //! production address whatever incus says: its `iface NIC inet static` stanza is rewritten to
-//! the staging address and gateway before the copy first starts.
+//! the staging address, gateway and DNS before the copy first starts. The staging DNS is the
+//! bridge's own resolver on the gateway address (incus runs dnsmasq there), so the copy never
+//! asks production's DNS server; a stanza without a `dns-nameservers` line keeps none.
 
 use std::net::Ipv4Addr;
 
@@ -39,7 +41,7 @@ pub fn rewrite(text: &str, nic: &str, ip: Ipv4Addr, net: &StageNetwork) -> Optio
                 "address" if words[1].contains('/') => Some(format!("{ip}/{}", net.prefix)),
                 "address" => Some(ip.to_string()),
                 "netmask" => Some(netmask(net.prefix).to_string()),
-                "gateway" => Some(net.gateway.to_string()),
+                "gateway" | "dns-nameservers" => Some(net.gateway.to_string()),
                 _ => None,
             };
             if let Some(value) = new {
@@ -73,7 +75,7 @@ mod tests {
         let out = rewrite(text, "eth0", Ipv4Addr::new(10, 0, 3, 10), &net()).unwrap();
         assert_eq!(
             out,
-            "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n    address 10.0.3.10\n    netmask 255.255.255.0\n    gateway 10.0.3.1\n    dns-nameservers 1.1.1.1\n\niface eth1 inet static\n    address 172.16.0.2/16\n"
+            "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n    address 10.0.3.10\n    netmask 255.255.255.0\n    gateway 10.0.3.1\n    dns-nameservers 10.0.3.1\n\niface eth1 inet static\n    address 172.16.0.2/16\n"
         );
         // Already right: nothing to push.
         assert_eq!(

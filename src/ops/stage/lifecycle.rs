@@ -1,12 +1,13 @@
 //! `stage start|stop|reset|exec|destroy`: what they say, on the staging project only. A start
 //! (and the start at the end of a reset) is refused while the instance lacks its staging
-//! address; a reset stops the instance, deletes its wipe paths while it is stopped, and starts
-//! it again.
+//! address; a reset stops the instance, empties its wipe directories while it is stopped
+//! (keeping them), and starts it again.
 
 use serde_json::{Map, Value};
 
 use super::host::{HostView, Instance};
-use super::run::{verify_address, wipe};
+use super::run::verify_address;
+use super::wipe::wipe;
 use super::{Observe, Session};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::stage::{Component, IncusName};
@@ -94,15 +95,15 @@ pub async fn stop(s: &Session, which: &[IncusName]) -> Result<Map<String, Value>
     Ok(done("stopped", stopped))
 }
 
-/// What a reset of `name` will run, for confirmation dialogs: stop, delete each wipe path,
-/// start (the address is checked before the start).
+/// What a reset of `name` will run, for confirmation dialogs: stop, empty each wipe
+/// directory (keeping it), start (the address is checked before the start).
 pub fn reset_commands(s: &crate::state::stage::StageConfig, c: &Component) -> Vec<String> {
     let i = super::incus::Incus::new(s);
     let mut v = vec![i.stop(&c.name).display()];
     v.extend(
         s.wipe_paths(c)
             .iter()
-            .map(|p| i.file_delete(&c.name, p).display()),
+            .flat_map(|p| i.wipe_display(&c.name, p)),
     );
     v.push(i.start(&c.name).display());
     v
@@ -123,7 +124,7 @@ pub async fn reset(s: &Session, name: &str) -> Result<Map<String, Value>> {
         s.skip(n, "wipe", "no wipe paths (data: keep, no always_wipe)");
     }
     for p in &paths {
-        wipe(s, n, &s.incus().file_delete(&c.name, p)).await?;
+        wipe(s, &c.name, p).await?;
     }
     verify_address(s, n).await?;
     s.run(n, "start", s.incus().start(&c.name)).await?;

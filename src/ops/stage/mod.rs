@@ -2,6 +2,8 @@
 //! host (SPEC §14, STAGE-GBO). Every step runs over the host target's transport, is streamed
 //! live to a line sink, and is recorded for the result and the audit row.
 
+pub mod alarm;
+pub mod exposure;
 pub mod host;
 pub mod incus;
 pub mod interfaces;
@@ -10,6 +12,8 @@ pub mod plan;
 pub mod run;
 mod session;
 pub mod status;
+pub mod watch;
+pub mod wipe;
 
 use serde_json::{Map, Value};
 

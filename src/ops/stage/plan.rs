@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::host::{HostView, Instance};
 use super::incus::{HostCall, Incus};
 use crate::error::{ErrorCode, PaasError, Result};
-use crate::state::stage::{Component, IncusName, StageConfig};
+use crate::state::stage::{AbsPath, Component, IncusName, StageConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -22,6 +22,8 @@ pub enum StepKind {
     /// Read `/etc/network/interfaces`; rewritten (`file push`) only when it holds a static
     /// address for the NIC that differs from the staging one.
     Interfaces,
+    /// List a wipe directory's entries (`incus query` on the files API) and delete each one
+    /// (`incus file delete --force`); the directory itself stays.
     Wipe,
     MarkPrepared,
     /// Read the instance again: it must carry its staging address before it first starts.
@@ -59,6 +61,9 @@ pub struct Step {
     pub call: Option<HostCall>,
     /// Why a step is skipped, or what a conditional step does.
     pub note: String,
+    /// The directory a wipe empties.
+    #[serde(skip)]
+    pub path: Option<AbsPath>,
 }
 
 impl Step {
@@ -68,6 +73,7 @@ impl Step {
             kind,
             call: Some(call),
             note: String::new(),
+            path: None,
         }
     }
     fn skip(component: &str, what: &str, why: String) -> Step {
@@ -76,13 +82,14 @@ impl Step {
             kind: StepKind::Skip,
             call: None,
             note: format!("{what}: {why}"),
+            path: None,
         }
     }
     /// Whether this step certainly runs a changing command.
     pub fn mutating(&self) -> bool {
         !matches!(
             self.kind,
-            StepKind::Skip | StepKind::Interfaces | StepKind::VerifyAddress
+            StepKind::Skip | StepKind::Interfaces | StepKind::VerifyAddress | StepKind::Wipe
         )
     }
 }
@@ -174,7 +181,14 @@ fn prepare(
         ..Step::run(n, StepKind::Interfaces, i.file_pull(&c.name, INTERFACES))
     });
     for p in cfg.wipe_paths(c) {
-        v.push(Step::run(n, StepKind::Wipe, i.file_delete(&c.name, &p)));
+        v.push(Step {
+            note: format!(
+                "then `incus file delete --force` on each entry of {p}, hidden ones too; {p} itself stays",
+                p = p.as_str()
+            ),
+            path: Some(p.clone()),
+            ..Step::run(n, StepKind::Wipe, i.list_dir(&c.name, &p))
+        });
     }
     v.push(Step::run(
         n,

@@ -80,18 +80,38 @@ fn a_fresh_host_gets_everything_in_order() {
         ]
     );
     // `system` wipes its own path and always_wipe; `tables` (keep) only always_wipe.
-    let wipes: Vec<String> = clone
+    // A wipe lists the directory's entries; each entry is deleted, the directory stays.
+    let wipes: Vec<(String, String)> = clone
         .iter()
         .filter(|s| s.kind == Wipe)
-        .map(|s| s.call.as_ref().unwrap().display())
+        .map(|s| {
+            (
+                s.path.as_ref().unwrap().as_str().to_string(),
+                s.call.as_ref().unwrap().display(),
+            )
+        })
         .collect();
+    let q = |n: &str, p: &str| {
+        (
+            p.to_string(),
+            format!(
+                "incus query --project STAGE-GBO '/1.0/instances/{n}/files?path={p}&project=STAGE-GBO'"
+            ),
+        )
+    };
     assert_eq!(
         wipes,
         [
-            "incus file delete --force system/opt/gbo/work --project STAGE-GBO",
-            "incus file delete --force system/opt/gbo/logs --project STAGE-GBO",
-            "incus file delete --force tables/opt/gbo/logs --project STAGE-GBO",
+            q("system", "/opt/gbo/work"),
+            q("system", "/opt/gbo/logs"),
+            q("tables", "/opt/gbo/logs"),
         ]
+    );
+    assert!(
+        clone
+            .iter()
+            .filter(|s| s.kind == Wipe)
+            .all(|s| !s.mutating())
     );
     // Sized by the larger of the root disk limit (10GiB) and the source's use (3GiB).
     assert_eq!(copy_estimate(&c, &view, &clone), 2 * (10 << 30));

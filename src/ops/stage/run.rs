@@ -183,24 +183,13 @@ pub async fn execute(s: &Session, st: &Step) -> Result<()> {
     };
     match st.kind {
         StepKind::Interfaces => rewrite_interfaces(s, &st.component).await,
-        StepKind::Wipe => wipe(s, &st.component, call).await,
+        StepKind::Wipe => match (&st.path, s.cfg.component(&st.component)) {
+            (Some(dir), Some(c)) => super::wipe::wipe(s, &c.name.clone(), dir).await,
+            _ => Ok(()),
+        },
         StepKind::VerifyAddress => verify_address(s, &st.component).await,
         kind => s.run(&st.component, kind.as_str(), call.clone()).await,
     }
-}
-
-/// Deletes one path; a path that is already gone is fine (a resumed clone meets those).
-pub async fn wipe(s: &Session, component: &str, call: &super::incus::HostCall) -> Result<()> {
-    let (code, err) = s.attempt(component, "wipe", call).await?;
-    if code == 0 {
-        return Ok(());
-    }
-    let m = err.message.to_ascii_lowercase();
-    if m.contains("not found") || m.contains("no such file") {
-        s.accept("already absent");
-        return Ok(());
-    }
-    Err(err)
 }
 
 async fn rewrite_interfaces(s: &Session, component: &str) -> Result<()> {

@@ -1,13 +1,17 @@
 //! `stage status`: `incus list --project P --format json` joined with the configuration
 //! (state, IPv4, data policy, disk use) and the host's free disk. An instance whose IPv4 lies
-//! outside the staging network is flagged: it could be talking to production.
+//! outside the staging network is flagged: it could be talking to production. The security
+//! directives are watched too: an instance reachable from outside the staging network (a proxy
+//! device or network forward, see [`super::exposure`]) and host free disk below
+//! `min_host_free` are findings, which fail `stage status` and `check`.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::exposure::{self, Exposure};
 use super::host::HostView;
 use super::{Observe, Session};
-use crate::error::Result;
+use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::stage::StageConfig;
 
 /// One instance of the staging project (or a configured component that is not there).
@@ -25,7 +29,7 @@ pub struct StatusRow {
     pub disk_usage: Option<u64>,
     /// `done`/`prepared` when paasdeck cloned it.
     pub cloned: Option<String>,
-    /// `outside_network`, `address_mismatch`, `not_in_config`, `missing`.
+    /// `outside_network`, `exposed`, `address_mismatch`, `not_in_config`, `missing`.
     pub flags: Vec<String>,
 }
 
@@ -105,6 +109,8 @@ pub struct StageStatus {
     pub min_host_free: String,
     pub low_disk: bool,
     pub rows: Vec<StatusRow>,
+    /// Ways in from outside the staging network (proxy devices, network forwards).
+    pub exposures: Vec<Exposure>,
 }
 
 impl StageStatus {
@@ -116,6 +122,69 @@ impl StageStatus {
             .map(|r| r.name.as_str())
             .collect()
     }
+
+    /// The kinds of broken directive (`outside_network`, `exposed`, `low_disk`): an incident
+    /// per combination, so a new kind pages again while the same ones page once.
+    pub fn finding_kinds(&self) -> Vec<&'static str> {
+        let mut k = Vec::new();
+        if !self.outside().is_empty() {
+            k.push("outside_network");
+        }
+        if !self.exposures.is_empty() {
+            k.push("exposed");
+        }
+        if self.low_disk {
+            k.push("low_disk");
+        }
+        k
+    }
+
+    /// The broken security directives, each naming the instance and address (or the
+    /// figures): empty when staging is as isolated as it should be.
+    pub fn findings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for r in self.rows.iter().filter(|r| r.outside_network()) {
+            out.push(format!(
+                "{} has the IPv4 address {} outside the staging network {}: it may reach production",
+                r.name,
+                r.ipv4.join(","),
+                self.network
+            ));
+        }
+        out.extend(self.exposures.iter().map(|e| {
+            format!(
+                "{}: reachable from outside the staging network",
+                e.describe()
+            )
+        }));
+        if self.low_disk {
+            out.push(format!(
+                "the host's free disk, {}, is below min_host_free {}",
+                self.free_bytes
+                    .map(crate::text::human_bytes)
+                    .unwrap_or_default(),
+                self.min_host_free
+            ));
+        }
+        out
+    }
+}
+
+/// The staging network's forwards; none when the network is not there.
+async fn read_forwards(s: &Session) -> Result<Vec<serde_json::Value>> {
+    let text = match s.query(&s.incus().network_forward_list()).await {
+        Ok(t) => t,
+        Err(e) if e.message.to_ascii_lowercase().contains("not found") => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    serde_json::from_str::<Vec<serde_json::Value>>(text.trim()).map_err(|e| {
+        PaasError::new(
+            ErrorCode::RemoteCommandFailed,
+            "stage_query",
+            format!("the incus host answered `incus network forward list` with something paasdeck cannot read: {e}"),
+        )
+        .with_remediation("check the incus version on the host (`incus version`)")
+    })
 }
 
 pub async fn status(s: &Session) -> Result<StageStatus> {
@@ -125,6 +194,17 @@ pub async fn status(s: &Session) -> Result<StageStatus> {
             ..Default::default()
         })
         .await?;
+    let mut exposures = exposure::proxies(&view.instances, &s.cfg.network);
+    if view.project_exists {
+        let list = read_forwards(s).await?;
+        exposures.extend(exposure::forwards(&list, &view.instances, &s.cfg.network));
+    }
+    let mut rows = rows(&s.cfg, &view);
+    for r in &mut rows {
+        if exposures.iter().any(|e| e.instance == r.name) {
+            r.flags.insert(0, "exposed".into());
+        }
+    }
     Ok(StageStatus {
         project: s.cfg.project.to_string(),
         project_exists: view.project_exists,
@@ -132,7 +212,8 @@ pub async fn status(s: &Session) -> Result<StageStatus> {
         free_bytes: view.free,
         min_host_free: s.cfg.min_host_free.as_str().into(),
         low_disk: view.free.is_some_and(|f| f < s.cfg.min_host_free.bytes),
-        rows: rows(&s.cfg, &view),
+        rows,
+        exposures,
     })
 }
 

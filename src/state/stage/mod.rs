@@ -221,6 +221,10 @@ fn abs_path(field: String, s: &str) -> Result<AbsPath, Invalid> {
     AbsPath::parse(s).map_err(|why| invalid(field, why))
 }
 
+fn wipe_path(field: String, s: &str) -> Result<AbsPath, Invalid> {
+    AbsPath::parse_wipe(s).map_err(|why| invalid(field, why))
+}
+
 fn validate(raw: RawStage) -> Result<StageConfig, Invalid> {
     let host_target = TargetName::parse(raw.host_target.as_str())
         .map_err(|e| invalid("stage.host_target", e.message))?;
@@ -233,7 +237,7 @@ fn validate(raw: RawStage) -> Result<StageConfig, Invalid> {
         .always_wipe
         .iter()
         .enumerate()
-        .map(|(i, p)| abs_path(format!("stage.always_wipe[{i}]"), p))
+        .map(|(i, p)| wipe_path(format!("stage.always_wipe[{i}]"), p))
         .collect::<Result<Vec<_>, _>>()?;
     if raw.components.is_empty() {
         return Err(invalid(
@@ -382,7 +386,7 @@ fn validate_component(
         .wipe
         .iter()
         .enumerate()
-        .map(|(k, p)| abs_path(format!("stage.components[{i}].wipe[{k}]"), p))
+        .map(|(k, p)| wipe_path(format!("stage.components[{i}].wipe[{k}]"), p))
         .collect::<Result<Vec<_>, _>>()?;
     match c.data {
         DataPolicy::Wipe if wipe.is_empty() => {

@@ -149,7 +149,7 @@ fn clear_errors_name_the_field() {
             "lists no path",
         ),
         (
-            with(&["components", "1", "wipe"], json!(["/srv"])),
+            with(&["components", "1", "wipe"], json!(["/srv/data"])),
             "stage.components[1].wipe",
             "\"keep\"",
         ),
@@ -216,4 +216,48 @@ fn sizes() {
     assert!(Size::parse("99999999999999999999GiB").is_err());
     assert!(Size::parse("1.5GiB").is_err());
     assert!(Size::parse("-1GiB").is_err());
+}
+
+#[test]
+fn wipe_paths_are_directories_not_globs_nor_the_system() {
+    for (bad, why) in [
+        ("/opt/gbo/data/minio/*", "glob character '*'"),
+        ("/opt/gbo/data/minio/.[a-z]*", "glob character '['"),
+        ("/opt/gbo/data/?", "glob character '?'"),
+        ("/opt/gbo/../../etc", "'..'"),
+        ("/", "whole file system"),
+        ("/etc", "system directory"),
+        ("/etc/nginx", "system directory"),
+        ("/usr/local", "system directory"),
+        ("/var/lib", "system directory"),
+        ("/opt", "system directory"),
+        ("/proc/1", "system directory"),
+    ] {
+        for field in [
+            vec!["always_wipe", "0"],
+            vec!["components", "0", "wipe", "0"],
+        ] {
+            let e = err(with(&field, json!(bad)));
+            assert_eq!(
+                e.field,
+                format!("stage.{}", field.join(".")).replace(".0", "[0]")
+            );
+            assert!(
+                e.message.contains(&format!("{bad:?}")),
+                "{bad}: {}",
+                e.message
+            );
+            assert!(e.message.contains(why), "{bad}: {}", e.message);
+        }
+    }
+    // Data directories, hidden ones and names like the system's further down are fine.
+    for good in [
+        "/opt/gbo/data/minio",
+        "/var/lib/search",
+        "/srv/uploads",
+        "/home/gbo/.cache",
+    ] {
+        let c = StageConfig::from_value(&with(&["always_wipe", "0"], json!(good))).unwrap();
+        assert_eq!(c.always_wipe[0].as_str(), good);
+    }
 }

@@ -130,7 +130,53 @@ impl AbsPath {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A directory a wipe empties: an absolute path (as [`AbsPath::parse`]) that is no glob
+    /// (incus would take `*` as a literal name) and not the system: not a path under
+    /// [`SYSTEM_TREES`] nor one of [`SYSTEM_DIRS`].
+    pub fn parse_wipe(s: &str) -> Result<AbsPath, String> {
+        let p = AbsPath::parse(s)?;
+        if let Some(c) = s.chars().find(|c| matches!(c, '*' | '?' | '[')) {
+            return Err(format!(
+                "{s:?} holds the glob character {c:?}; name the directory itself (its contents go, the directory stays)"
+            ));
+        }
+        let system = SYSTEM_TREES
+            .iter()
+            .any(|t| s == *t || s.starts_with(&format!("{t}/")))
+            || SYSTEM_DIRS.contains(&s);
+        if system {
+            return Err(format!(
+                "{s:?} is a system directory; a wipe path names a data directory of the service (e.g. /opt/gbo/data/minio)"
+            ));
+        }
+        Ok(p)
+    }
 }
+
+/// Trees a wipe never touches: the operating system itself.
+pub const SYSTEM_TREES: &[&str] = &[
+    "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run",
+    "/sbin", "/sys", "/usr",
+];
+
+/// Directories a wipe never empties as a whole (paths below them are fine).
+pub const SYSTEM_DIRS: &[&str] = &[
+    "/home",
+    "/media",
+    "/mnt",
+    "/opt",
+    "/root",
+    "/snap",
+    "/srv",
+    "/tmp",
+    "/var",
+    "/var/cache",
+    "/var/lib",
+    "/var/log",
+    "/var/spool",
+    "/var/tmp",
+];
 
 /// The incus client to run: a bare command name found on the host's PATH, or an absolute path.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -94,6 +94,9 @@ fn snapshot() -> Snapshot {
         uptime_seconds: None,
         reused_connection_s: None,
         checked_at: "2026-11-24T11:55:00Z".into(),
+        role: None,
+        incus_version: None,
+        disk_free_incus: None,
     };
     Snapshot {
         targets: vec![

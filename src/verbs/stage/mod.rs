@@ -67,13 +67,21 @@ pub async fn run(scope: &Scope, cmd: &StageCmd) -> Result<Outcome> {
         None
     };
     let (outcome, status) = session(scope, &st, cmd, &which).await;
-    Ok(report(
+    let alert = match &status {
+        Some(s) => ops_stage::alarm::raise(&cd, &st.cfg, s).await,
+        None => None,
+    };
+    let rep = report(
         scope,
         &st,
         &outcome,
         status.as_ref(),
         !matches!(cmd, StageCmd::Plan),
-    ))
+    );
+    Ok(match alert {
+        Some(a) => rep.set("alert_id", &a.id),
+        None => rep,
+    })
 }
 
 /// Connects to the stage's host and runs the command there.
@@ -166,23 +174,24 @@ fn report(
         return rep.failed_with(e.clone());
     }
     if let Some(s) = status {
-        let outside = s.outside();
-        if !outside.is_empty() {
+        let findings = s.findings();
+        if !findings.is_empty() {
             return rep.failed_with(
                 PaasError::new(
                     ErrorCode::ContextGuard,
                     "stage_status",
                     format!(
-                        "{} has an IPv4 address outside the staging network {}: it may reach production",
-                        outside.join(", "),
-                        s.network
+                        "staging project {} breaks its security directives: {}",
+                        s.project,
+                        findings.join("; ")
                     ),
                 )
                 .with_target(&st.cfg.host_target)
                 .with_remediation(format!(
-                    "stop it (`paasdeck --context {} stage stop --components {}`) and set its address; `stage reset` checks it before starting",
+                    "stop what is exposed (`paasdeck --context {} stage stop --components NAME`), remove its proxy device (`incus config device remove NAME DEVICE --project {p}`) or forward (`incus network forward delete {} ADDRESS --project {p}`), set a stray address, free disk on the host",
                     scope.context,
-                    outside.join(",")
+                    st.cfg.network.name,
+                    p = st.cfg.project
                 )),
             );
         }
@@ -233,5 +242,11 @@ pub fn status_text(s: &StageStatus) -> String {
         s.min_host_free,
         if s.low_disk { " — LOW" } else { "" }
     ));
+    for e in &s.exposures {
+        text.push_str(&format!(
+            "EXPOSED: {}\n",
+            sanitize(&e.describe()).into_owned()
+        ));
+    }
     text
 }

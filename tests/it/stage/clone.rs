@@ -16,8 +16,15 @@ fn six_components_over_ssh_plan_is_what_init_and_clone_run() {
         "plan changed something"
     );
     let planned = plan_mutating(&plan);
-    // init: 4; each clone: copy, address, mark, start, mark (5), plus 11 wipes in all.
-    assert_eq!(planned.len(), 4 + 6 * 5 + 11);
+    // init: 4; each clone: copy, address, mark, start, mark (5). The 11 wipes list their
+    // directory first: what they delete depends on what is there.
+    assert_eq!(planned.len(), 4 + 6 * 5);
+    let planned_wipes = ["init", "clone"]
+        .iter()
+        .flat_map(|k| plan[k].as_array().unwrap().clone())
+        .filter(|s| s["step"] == "wipe")
+        .count();
+    assert_eq!(planned_wipes, 11);
     lab.clear_calls();
 
     lab.ok(&["stage", "init"]);
@@ -32,10 +39,28 @@ fn six_components_over_ssh_plan_is_what_init_and_clone_run() {
     assert_eq!(pushes[0][3], "system/etc/network/interfaces");
     let without_push: Vec<Vec<String>> = ran
         .iter()
-        .filter(|c| c[..2] != ["file", "push"])
+        .filter(|c| c[..2] != ["file", "push"] && c[..2] != ["file", "delete"])
         .cloned()
         .collect();
     assert_eq!(without_push, planned);
+    // Each delete is one entry inside a wipe directory, never the directory itself.
+    let deletes: Vec<&Vec<String>> = ran
+        .iter()
+        .filter(|c| c[..2] == ["file", "delete"])
+        .collect();
+    // One log per component (always_wipe), one file per own wipe path (5), system's job.tmp.
+    assert_eq!(deletes.len(), 6 + 5 + 1, "{deletes:?}");
+    for d in deletes {
+        let (name, path) = d[3].split_once('/').unwrap();
+        let (_, _, wipe) = COMPONENTS.iter().find(|(n, _, _)| *n == name).unwrap();
+        let dir = path.rsplit_once('/').unwrap().0;
+        assert!(
+            wipe.iter()
+                .chain(&["/opt/gbo/logs"])
+                .any(|w| format!("/{dir}") == *w),
+            "{d:?}"
+        );
+    }
 
     for (i, (name, data, wipe)) in COMPONENTS.iter().enumerate() {
         let inst = lab.staged(name);
@@ -68,7 +93,10 @@ fn six_components_over_ssh_plan_is_what_init_and_clone_run() {
         .unwrap()
         .to_string();
     assert!(
-        ifaces.contains("address 10.0.3.10\n") && ifaces.contains("gateway 10.0.3.1\n"),
+        ifaces.contains("address 10.0.3.10\n")
+            && ifaces.contains("gateway 10.0.3.1\n")
+            && ifaces.contains("dns-nameservers 10.0.3.1\n")
+            && !ifaces.contains("10.10.0."),
         "{ifaces}"
     );
     // Production is untouched.

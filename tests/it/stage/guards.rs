@@ -220,6 +220,10 @@ fn hostile_names_and_paths_never_reach_a_shell() {
     let mut stage = stage_object(&COMPONENTS[..1]);
     stage["components"][0]["wipe"] = json!([hostile]);
     lab.configure(&stage);
+    let mut sim = lab.sim();
+    sim["projects"]["default"]["instances"]["system"]["files"][format!("{hostile}/file")] =
+        json!("to wipe");
+    lab.set_sim(&sim);
     lab.ok(&["stage", "init"]);
     lab.ok(&["stage", "clone"]);
     let deletes: Vec<Vec<String>> = lab
@@ -232,7 +236,7 @@ fn hostile_names_and_paths_never_reach_a_shell() {
             "file".into(),
             "delete".into(),
             "--force".into(),
-            format!("system{hostile}"),
+            format!("system{hostile}/file"),
             "--project".into(),
             "STAGE-GBO".into(),
         ]),

@@ -19,7 +19,7 @@ pub const COMPONENTS: [(&str, &str, &[&str]); 6] = [
 
 pub struct Lab {
     pub env: Env,
-    bin: PathBuf,
+    pub bin: PathBuf,
     pub state: PathBuf,
     _sshd: Option<Sshd>,
 }
@@ -133,7 +133,7 @@ impl Lab {
             }
             if *name == "system" {
                 files["/etc/network/interfaces"] = json!(
-                    "auto eth0\niface eth0 inet static\n    address 10.10.0.10\n    netmask 255.255.255.0\n    gateway 10.10.0.1\n"
+                    "auto eth0\niface eth0 inet static\n    address 10.10.0.10\n    netmask 255.255.255.0\n    gateway 10.10.0.1\n    dns-nameservers 10.10.0.1 10.10.0.2\n"
                 );
             }
             instances.insert(
@@ -196,7 +196,8 @@ impl Lab {
     }
 }
 
-/// Reads: lists, pulls and gets. Everything else changes something.
+/// Reads: lists, pulls, gets and queries (of the files API). Everything else changes
+/// something.
 pub fn mutating(call: &[String]) -> bool {
     let words: Vec<&str> = call
         .iter()
@@ -205,7 +206,12 @@ pub fn mutating(call: &[String]) -> bool {
         .collect();
     !matches!(
         words.as_slice(),
-        ["list", ..] | [_, "list", ..] | ["file", "pull", ..] | ["config", "get", ..]
+        ["list", ..]
+            | [_, "list", ..]
+            | [_, _, "list", ..]
+            | ["file", "pull", ..]
+            | ["config", "get", ..]
+            | ["query", ..]
     )
 }
 

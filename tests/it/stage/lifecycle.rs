@@ -39,9 +39,9 @@ fn reset_stops_deletes_and_starts_one_component_only() {
         ran,
         [
             with_p(&["stop", "web"]),
-            with_p(&["file", "delete", "--force", "web/srv/uploads"]),
-            with_p(&["file", "delete", "--force", "web/var/cache/web"]),
-            with_p(&["file", "delete", "--force", "web/opt/gbo/logs"]),
+            with_p(&["file", "delete", "--force", "web/srv/uploads/new.png"]),
+            with_p(&["file", "delete", "--force", "web/var/cache/web/c"]),
+            with_p(&["file", "delete", "--force", "web/opt/gbo/logs/today.log"]),
             with_p(&["start", "web"]),
         ]
     );

@@ -4,7 +4,10 @@
 //! and fails or ignores calls on demand.
 
 mod clone;
+mod console;
 mod guards;
 mod lab;
 mod lifecycle;
+mod security;
 mod shell;
+mod wipes;

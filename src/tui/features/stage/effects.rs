@@ -39,6 +39,10 @@ pub fn apply(env: &Env, fx: StageFx) {
             let env = env.clone();
             tokio::spawn(async move { refresh(&env, &name).await });
         }
+        StageFx::Load(name) => {
+            let (root, tx) = (env.root.clone(), env.tx.clone());
+            tokio::task::spawn_blocking(move || load_config(&root, &tx, &name));
+        }
     }
 }
 
@@ -108,6 +112,15 @@ pub async fn execute(
     let task_sink = ctx.sink.clone();
     scope.progress.lines = Arc::new(move |_host, stream, line| task_sink(stream, line.to_string()));
     let result = verbs::stage::run(&scope, &op.input()).await;
+    // What only the result holds (the stage object `configure --show` prints) goes into the
+    // task's log as the headless command prints it.
+    if op.action == crate::tui::features::stage::StageAction::Show
+        && let Ok(o) = &result
+    {
+        for line in o.text.lines() {
+            (ctx.sink)(crate::remote::Stream::Stdout, line.to_string());
+        }
+    }
     let env2 = env.clone();
     let name = active.to_string();
     tokio::spawn(async move { refresh(&env2, &name).await });

@@ -95,8 +95,10 @@ async fn a_reset_from_the_console_runs_as_a_task_and_is_audited() {
         changes,
         [
             "incus stop system --project STAGE-GBO",
-            "incus file delete --force system/opt/gbo/work --project STAGE-GBO",
-            "incus file delete --force system/opt/gbo/logs --project STAGE-GBO",
+            "incus query --project STAGE-GBO '/1.0/instances/system/files?path=/opt/gbo/work&project=STAGE-GBO'",
+            "incus file delete --force system/opt/gbo/work/staging-run --project STAGE-GBO",
+            "incus query --project STAGE-GBO '/1.0/instances/system/files?path=/opt/gbo/logs&project=STAGE-GBO'",
+            "incus file delete --force system/opt/gbo/logs/staging.log --project STAGE-GBO",
             "incus start system --project STAGE-GBO",
         ],
         "{log:#?}"

@@ -7,6 +7,7 @@ pub mod effects;
 #[cfg(test)]
 mod effects_tests;
 pub mod model;
+pub mod project;
 #[cfg(test)]
 mod shell_tests;
 #[cfg(test)]
@@ -167,6 +168,10 @@ pub fn op_for(app: &App, action: StageAction, named: &[String]) -> Result<StageO
         cfg.project, cfg.host_target, cfg.source_project
     )];
     let (components, commands) = match action {
+        a if a.whole_project() => (
+            Vec::new(),
+            project::commands(view, cfg, a, named, &mut lines)?,
+        ),
         StageAction::Clone => {
             let done: Vec<&str> = view
                 .status
@@ -222,7 +227,7 @@ pub fn op_for(app: &App, action: StageAction, named: &[String]) -> Result<StageO
             };
             (vec![c.name.to_string()], vec![call.display()])
         }
-        StageAction::Reset => {
+        _ => {
             let c = component(named.first().cloned().or_else(|| selected(app)))?;
             let paths = cfg.wipe_paths(&c);
             if paths.is_empty() {
@@ -232,14 +237,20 @@ pub fn op_for(app: &App, action: StageAction, named: &[String]) -> Result<StageO
                     c.data.as_str()
                 ));
             } else {
-                lines.push(format!("wipes in {} ({}):", c.name, c.data.as_str()));
+                lines.push(format!(
+                    "wipes in {} ({}), each directory emptied and kept:",
+                    c.name,
+                    c.data.as_str()
+                ));
                 lines.extend(paths.iter().map(|p| format!("  {}", p.as_str())));
             }
             (vec![c.name.to_string()], lifecycle::reset_commands(cfg, &c))
         }
     };
-    lines.push("commands:".into());
-    lines.extend(commands.into_iter().map(|c| format!("  $ {c}")));
+    if !commands.is_empty() {
+        lines.push("commands:".into());
+        lines.extend(commands.into_iter().map(|c| format!("  $ {c}")));
+    }
     Ok(StageOp {
         action,
         components,
@@ -282,26 +293,43 @@ pub fn menu(app: &App, items: &mut Vec<MenuItem>) -> String {
             .unwrap_or_default()
     };
     let sel = selected(app);
+    let name = sel.clone().unwrap_or_default();
     let entries = [
         (
             StageAction::Clone,
-            Cmd::StageClone,
+            Some(Cmd::StageClone),
             "clone what is missing".to_string(),
         ),
         (
             StageAction::Start,
-            Cmd::StageStart,
-            format!("start {}", sel.clone().unwrap_or_default()),
+            Some(Cmd::StageStart),
+            format!("start {name}"),
         ),
         (
             StageAction::Stop,
-            Cmd::StageStop,
-            format!("stop {}", sel.clone().unwrap_or_default()),
+            Some(Cmd::StageStop),
+            format!("stop {name}"),
         ),
         (
             StageAction::Reset,
-            Cmd::StageReset,
-            format!("reset {} (wipe)", sel.clone().unwrap_or_default()),
+            Some(Cmd::StageReset),
+            format!("reset {name} (wipe)"),
+        ),
+        (
+            StageAction::Plan,
+            None,
+            "plan: what init and clone would run".into(),
+        ),
+        (
+            StageAction::Init,
+            None,
+            "init the project, network and profile".into(),
+        ),
+        (StageAction::Show, None, "show the stage object".into()),
+        (
+            StageAction::Destroy,
+            None,
+            "destroy the whole staging project".into(),
         ),
     ];
     for (action, c, label) in entries {
@@ -318,7 +346,7 @@ pub fn menu(app: &App, items: &mut Vec<MenuItem>) -> String {
         };
         items.push(MenuItem {
             label,
-            key: key(c),
+            key: c.map(key).unwrap_or_default(),
             op: Op::Stage(op),
             disabled,
         });

@@ -65,6 +65,24 @@ pub enum StageAction {
     Start,
     Stop,
     Reset,
+    /// The project, its network and default profile (`stage init`).
+    Init,
+    /// Every command `init` and `clone` would run now, read from the host (`stage plan`).
+    Plan,
+    /// Every instance of the project, its network and the project (`stage destroy --force`).
+    Destroy,
+    /// The stage object as written (`stage configure --show`).
+    Show,
+}
+
+impl StageAction {
+    /// Whether the action concerns the whole project rather than components.
+    pub fn whole_project(self) -> bool {
+        matches!(
+            self,
+            StageAction::Init | StageAction::Plan | StageAction::Destroy | StageAction::Show
+        )
+    }
 }
 
 /// A stage operation on the active context, with the lines its confirmation shows.
@@ -82,6 +100,10 @@ impl StageOp {
             StageAction::Start => Verb::StageStart,
             StageAction::Stop => Verb::StageStop,
             StageAction::Reset => Verb::StageReset,
+            StageAction::Init => Verb::StageInit,
+            StageAction::Plan => Verb::StagePlan,
+            StageAction::Destroy => Verb::StageDestroy,
+            StageAction::Show => Verb::StageShow,
         }
     }
 
@@ -97,6 +119,15 @@ impl StageOp {
             StageAction::Reset => StageCmd::Reset {
                 component: self.components.first().cloned().unwrap_or_default(),
             },
+            StageAction::Init => StageCmd::Init,
+            StageAction::Plan => StageCmd::Plan,
+            // The guard's dialog is the console's confirmation.
+            StageAction::Destroy => StageCmd::Destroy { force: true },
+            StageAction::Show => StageCmd::Configure(crate::cli::ConfigureArgs {
+                from_file: None,
+                show: true,
+                dry_run: false,
+            }),
         }
     }
 
@@ -104,6 +135,7 @@ impl StageOp {
         let verb = self.verb().command();
         match self.action {
             StageAction::Clone if self.components.is_empty() => verb.to_string(),
+            a if a.whole_project() => verb.to_string(),
             _ => format!("{verb} {}", self.components.join(",")),
         }
     }
@@ -129,4 +161,7 @@ pub enum StageMsg {
 pub enum StageFx {
     /// Run `stage status` for a context (an audited read of the host).
     Refresh(String),
+    /// Read a context's stage object (the console opening on it; tab switches read it with the
+    /// rest of the context).
+    Load(String),
 }

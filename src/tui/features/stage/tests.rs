@@ -81,6 +81,7 @@ fn status() -> StageStatus {
                 &["outside_network", "address_mismatch"],
             ),
         ],
+        exposures: Vec::new(),
     }
 }
 
@@ -213,13 +214,15 @@ fn reset_asks_with_the_paths_it_wipes_and_the_exact_commands() {
         [
             "stage reset · destructive",
             "project STAGE-GBO on gbo-host (from default)",
-            "wipes in web (wipe):",
+            "wipes in web (wipe), each directory emptied and kept:",
             "  /srv/uploads",
             "  /opt/gbo/logs",
             "commands:",
             "  $ incus stop web --project STAGE-GBO",
-            "  $ incus file delete --force web/srv/uploads --project STAGE-GBO",
-            "  $ incus file delete --force web/opt/gbo/logs --project STAGE-GBO",
+            "  $ incus query --project STAGE-GBO '/1.0/instances/web/files?path=/srv/uploads&project=STAGE-GBO'",
+            "  $ incus file delete --force web/srv/uploads/ENTRY --project STAGE-GBO   # each entry, hidden ones too; /srv/uploads stays",
+            "  $ incus query --project STAGE-GBO '/1.0/instances/web/files?path=/opt/gbo/logs&project=STAGE-GBO'",
+            "  $ incus file delete --force web/opt/gbo/logs/ENTRY --project STAGE-GBO   # each entry, hidden ones too; /opt/gbo/logs stays",
             "  $ incus start web --project STAGE-GBO",
         ]
     );
@@ -467,10 +470,44 @@ fn the_palette_runs_stage_verbs_through_the_same_ops_and_guard() {
     assert!(e.contains("nope is not a component"), "{e}");
     let e = parse("stage start --components system,web", &a).unwrap_err();
     assert!(e.contains("one component at a time"), "{e}");
-    // Verbs without a console action get the exact headless command.
-    let e = parse("stage destroy --force", &a).unwrap_err();
+    // init, plan, destroy and configure --show are console actions too, with headless's
+    // flags: a destroy names --force, and its dialog lists what goes.
+    for (line, action) in [
+        ("stage init", StageAction::Init),
+        ("stage plan", StageAction::Plan),
+        ("stage configure --show", StageAction::Show),
+    ] {
+        let Ok(PaletteCmd::Op(Op::Stage(o))) = parse(line, &a) else {
+            panic!("{line}: {:?}", parse(line, &a))
+        };
+        assert_eq!((o.action, o.components.len()), (action, 0), "{line}");
+    }
+    let e = parse("stage destroy", &a).unwrap_err();
+    assert!(e.contains("pass --force"), "{e}");
+    let Ok(PaletteCmd::Op(Op::Stage(d))) = parse("stage destroy --force", &a) else {
+        panic!("destroy")
+    };
+    assert_eq!(d.action, StageAction::Destroy);
     assert!(
-        e.contains("paasdeck --state-root /srv/paas --context gbo stage destroy --force"),
+        d.lines
+            .iter()
+            .any(|l| l == "  $ incus delete --force system --project STAGE-GBO"),
+        "{:?}",
+        d.lines
+    );
+    assert!(
+        d.lines
+            .iter()
+            .any(|l| l == "  $ incus project delete STAGE-GBO --project STAGE-GBO"),
+        "{:?}",
+        d.lines
+    );
+    // Verbs without a console action get the exact headless command.
+    let e = parse("stage configure --from-file stage.json", &a).unwrap_err();
+    assert!(
+        e.contains(
+            "paasdeck --state-root /srv/paas --context gbo stage configure --from-file stage.json"
+        ),
         "{e}"
     );
     // Through the palette, a stop asks like the pane's key does (staging: yes).
@@ -480,4 +517,27 @@ fn the_palette_runs_stage_verbs_through_the_same_ops_and_guard() {
         panic!("no confirmation: {:?}", a.flash)
     };
     assert_eq!(c.level, ConfirmLevel::Yes);
+}
+
+#[test]
+fn the_pane_says_when_the_hosts_free_disk_is_below_min_host_free() {
+    let mut a = with_status(false);
+    let text = screen(&render(&a, 200, 36));
+    assert!(text.contains("free 80.0G ─"), "{text}");
+    assert!(!text.contains("BELOW"), "{text}");
+    let mut low = status();
+    low.free_bytes = Some(10 << 30);
+    low.low_disk = true;
+    update(
+        &mut a,
+        Action::Stage(StageMsg::Status {
+            context: "gbo".into(),
+            result: Ok(low),
+        }),
+    );
+    let text = screen(&render(&a, 200, 36));
+    assert!(
+        text.contains("free 10.0G BELOW min_host_free 20GiB"),
+        "{text}"
+    );
 }

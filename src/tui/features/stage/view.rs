@@ -22,8 +22,13 @@ fn title_extra(app: &App, v: &StageView, rows: usize) -> String {
     } else if let Some(t) = v.refreshed_at {
         s.push_str(&format!(" · {} ago", crate::state::clock::age(t, app.now)));
     }
-    if let Some(free) = v.status.as_ref().and_then(|st| st.free_bytes) {
+    if let Some(st) = &v.status
+        && let Some(free) = st.free_bytes
+    {
         s.push_str(&format!(" · free {}", human_bytes(free)));
+        if st.low_disk {
+            s.push_str(&format!(" BELOW min_host_free {}", st.min_host_free));
+        }
     }
     s
 }

@@ -114,6 +114,19 @@ fn stage_cmd(app: &App, cmd: &StageCmd) -> Result<Option<PaletteCmd>, String> {
         StageCmd::Reset { component } => {
             op_for(app, StageAction::Reset, std::slice::from_ref(component))?
         }
+        StageCmd::Init => op_for(app, StageAction::Init, &[])?,
+        StageCmd::Plan => op_for(app, StageAction::Plan, &[])?,
+        // As headless: a destroy names --force (and the guard's dialog still asks).
+        StageCmd::Destroy { force: false } => {
+            return Err(
+                "`stage destroy` deletes every instance of the staging project, its network and the project; pass --force"
+                    .into(),
+            );
+        }
+        StageCmd::Destroy { force: true } => op_for(app, StageAction::Destroy, &[])?,
+        StageCmd::Configure(a) if a.show && a.from_file.is_none() => {
+            op_for(app, StageAction::Show, &[])?
+        }
         _ => return Ok(None),
     }))))
 }
