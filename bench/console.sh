@@ -3,8 +3,10 @@
 #   1. start-up to first frame on a state with 10 contexts × 10 000 events (from the log line
 #      "first frame", timed from process start; 10 runs);
 #   2. CPU time used over 30 s while idle on the demo state (from /proc/PID/stat);
-#   3. with a task streaming 10 000 lines per second: key-to-frame latency of 40 key presses
-#      (from the debug log line "key to frame"), and peak resident memory (VmHWM).
+#   3. with a task streaming 10 000 lines per second: key-to-frame latency measured on the
+#      terminal (tmux capture-pane) and from the debug log line "key to frame", CPU use and peak
+#      resident memory (VmHWM): bench/console_keys.sh, which this calls (BASE=path adds an
+#      older binary, run by run in turn; ROUNDS=N, PRESSES=N).
 # Usage: bench/console.sh   (figures go to bench/out/console.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,54 +86,5 @@ tm kill-server 2>/dev/null || true
   echo
 } >> "$out"
 
-# 3. A task streaming 10 000 lines/s: key-to-frame latency and memory.
-rm -rf "$logdir"
-cat > "$work/stream.pl" <<'PL'
-# Prints exactly 10 000 lines per second for 25 seconds.
-use Time::HiRes qw(time sleep);
-$| = 1;
-my $t0 = time;
-my $n = 0;
-while (time - $t0 < 25) {
-  my $want = int((time - $t0) * 10000);
-  while ($n < $want) { print "stream line $n of a steady log\n"; $n++ }
-  sleep 0.005;
-}
-PL
-stream="perl $work/stream.pl"
-tm new-session -d -s b -x 160 -y 48 "$bin -v --state-root $demo/paas"
-wait_screen "OSS-DEMO"
-pid="$(pane_pid)"
-tm send-keys -t b -l ":"
-tm send-keys -t b -l "target exec --targets demo-local -- $stream"
-tm send-keys -t b Enter
-wait_screen "Confirm in"
-tm send-keys -t b -l "y"
-wait_screen "stream line"
-sleep 2
-t0="$(ticks "$pid")"; s0="$(date +%s.%N)"
-for i in $(seq 20); do
-  tm send-keys -t b -l "j"; sleep 0.25
-  tm send-keys -t b -l "k"; sleep 0.25
-done
-t1="$(ticks "$pid")"; s1="$(date +%s.%N)"
-busy="$(awk -v a="$t0" -v b="$t1" -v s="$s0" -v e="$s1" -v hz="$hz" 'BEGIN { printf("%.1f", (b - a) / hz / (e - s) * 100) }')"
-hwm="$(awk '/VmHWM/ {printf("%.1f", $2 / 1024)}' "/proc/$pid/status")"
-lines="$(tm capture-pane -p -t b | grep -o 'stream line [0-9]*' | tail -1)"
-tm send-keys -t b -l "q"; sleep 0.3; tm send-keys -t b -l "y"; sleep 1
-tm kill-server 2>/dev/null || true
-lat="$(grep -ho 'latency_us=[0-9]*' "$logdir"/*.log | cut -d= -f2 | sort -n)"
-n="$(echo "$lat" | wc -l)"
-p50="$(echo "$lat" | sed -n "$(( (n + 1) / 2 ))p")"
-p95="$(echo "$lat" | sed -n "$(( (n * 95 + 99) / 100 ))p")"
-max="$(echo "$lat" | tail -1)"
-{
-  echo "### While a task streams 10 000 lines/s ($n key presses)"
-  echo
-  echo "| key→frame p50 [ms] | p95 [ms] | max [ms] | CPU (% of one core) | peak RSS [MiB] |"
-  echo "|---:|---:|---:|---:|---:|"
-  awk -v a="$p50" -v b="$p95" -v c="$max" -v cpu="$busy" -v rss="$hwm" 'BEGIN { printf("| %.1f | %.1f | %.1f | %s | %s |\n", a / 1000, b / 1000, c / 1000, cpu, rss) }'
-  echo
-  echo "(last line on screen when measured: $lines)"
-} >> "$out"
-cat "$out"
+# 3. A task streaming 10 000 lines/s: key to frame on the terminal and in the log, CPU, memory.
+BIN="$bin" OUT="$out" bench/console_keys.sh

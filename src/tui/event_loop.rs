@@ -1,8 +1,8 @@
 //! The console's loop: input → update → effects → draw. Every source — the terminal, the
 //! signals, the task runner, async results and the state root's watch — yields Actions; each
 //! goes through the reducer, the only code that changes the console's state, and the effects
-//! it returns run outside it. The screen is drawn again only when something changed, at most
-//! once per frame interval.
+//! it returns run outside it. The screen is drawn again only when something changed: at once
+//! after input, at most once per frame interval for everything else (see `pace.rs`).
 
 use std::io::Stdout;
 use std::time::{Duration, Instant};
@@ -17,14 +17,13 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::core::action::{Action, Effect};
 use super::core::app::{App, TaskSummary};
 use super::features::shell::effects::ReadyShell;
+use super::pace::Pace;
 use super::sources::StateWatch;
 use super::sources::terminal::{self, QuitSignals};
 use super::{effects, sources::input, ui, update};
 use crate::state::StateRoot;
 use crate::tasks::TaskRunner;
 
-/// The shortest time between two frames: redraws coalesce under load.
-const FRAME: Duration = Duration::from_millis(20);
 /// How often the screen is redrawn while tasks run (their elapsed times move).
 const TICK: Duration = Duration::from_millis(500);
 
@@ -35,8 +34,7 @@ pub(super) struct Console {
     pub(super) terminal: Terminal<CrosstermBackend<Stdout>>,
     pub(super) root: StateRoot,
     pub(super) state: StateWatch,
-    dirty: bool,
-    last_draw: Instant,
+    pace: Pace,
     key_at: Option<Instant>,
     /// A shell to hand the terminal to once the current Action is done.
     shell: Option<Box<ReadyShell>>,
@@ -67,8 +65,7 @@ impl Console {
             terminal,
             root,
             state,
-            dirty: false,
-            last_draw: Instant::now(),
+            pace: Pace::new(Instant::now()),
             key_at: None,
             shell: None,
         }
@@ -127,8 +124,7 @@ impl Console {
             let us = (crate::state::clock::now() - at).whole_microseconds();
             tracing::debug!(latency_us = us as i64, "event to frame");
         }
-        self.dirty = false;
-        self.last_draw = Instant::now();
+        self.pace.drawn(Instant::now());
         Ok(())
     }
 
@@ -157,8 +153,10 @@ impl Console {
             // Keys act on what the tasks are now (the quit question counts them).
             self.feed(Action::Tasks(summaries(&self.env.runner)));
             self.feed(a);
+            self.pace.input();
+        } else {
+            self.pace.changed();
         }
-        self.dirty = true;
         true
     }
 
@@ -166,7 +164,9 @@ impl Console {
     fn look(&mut self, look: bool) {
         if look {
             let found = self.state.look(&self.root, &self.app.active_name());
-            self.dirty |= self.feed_all(found);
+            if self.feed_all(found) {
+                self.pace.changed();
+            }
         }
         let shown = self
             .state
@@ -186,7 +186,8 @@ impl Console {
         let mut poll = tokio::time::interval(ch.poll);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
-            let deadline = tokio::time::Instant::from_std(self.last_draw + FRAME);
+            let due = self.pace.due();
+            let deadline = tokio::time::Instant::from_std(due.unwrap_or_else(Instant::now));
             let mut look = false;
             tokio::select! {
                 biased;
@@ -203,15 +204,15 @@ impl Console {
                 Some(()) = resized.recv() => {
                     if let Ok((w, h)) = crossterm::terminal::size() {
                         self.feed(Action::Resize(w, h));
-                        self.dirty = true;
+                        self.pace.input();
                     }
                 }
-                _ = tokio::time::sleep_until(deadline), if self.dirty => self.draw()?,
+                _ = tokio::time::sleep_until(deadline), if due.is_some() => self.draw()?,
                 Some(a) = ch.results.recv() => {
                     self.feed(a);
-                    self.dirty = true;
+                    self.pace.changed();
                 }
-                _ = changed.notified() => self.dirty = true,
+                _ = changed.notified() => self.pace.changed(),
                 Some(()) = ch.wake.recv() => {
                     // A burst of notifications is one look at the files.
                     while ch.wake.try_recv().is_ok() {}
@@ -223,8 +224,9 @@ impl Console {
                 _ = tick.tick(), if self.app.running_everywhere() > 0 || self.app.flash.is_some() => {
                     let shown = self.app.flash.is_some();
                     self.feed(Action::Tick(Instant::now()));
-                    self.dirty |=
-                        self.app.running_everywhere() > 0 || shown != self.app.flash.is_some();
+                    if self.app.running_everywhere() > 0 || shown != self.app.flash.is_some() {
+                        self.pace.changed();
+                    }
                 }
             }
             self.look(look);
@@ -272,7 +274,8 @@ impl Console {
         let told =
             crate::tui::features::shell::effects::finished(&self.env, &shell, &started_at, code);
         self.feed(told);
-        self.dirty = true;
+        // Back from the shell: drawn at once, as after a key.
+        self.pace.input();
         Ok(())
     }
 }

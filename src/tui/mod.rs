@@ -8,6 +8,7 @@ pub mod effects;
 mod event_loop;
 pub mod features;
 pub mod overlays;
+mod pace;
 mod sources;
 pub mod ui;
 pub mod update;

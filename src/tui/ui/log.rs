@@ -109,12 +109,9 @@ fn render_output(f: &mut Frame, area: Rect, app: &App, runner: &TaskRunner, focu
         {
             start = hit.saturating_sub(height / 2).min(n.saturating_sub(1));
         }
-        let slice: Vec<(usize, Stream, String)> = log
-            .lines()
-            .enumerate()
-            .skip(start)
-            .take(height)
-            .map(|(i, l)| (i, l.stream, l.text.clone()))
+        // By index: the cost is the visible rows', whatever the log holds.
+        let slice: Vec<(usize, Stream, String)> = (start..n.min(start.saturating_add(height)))
+            .filter_map(|i| log.get(i).map(|l| (i, l.stream, l.text.clone())))
             .collect();
         (slice, log.dropped, log.total)
     });
