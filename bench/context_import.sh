@@ -2,15 +2,15 @@
 # `context import` of payloads of 20 000, 40 000 and 80 000 targets into a fresh context, three
 # runs each (median wall time). Linear cost means each doubling about doubles the time.
 # Usage: bench/context_import.sh [SIZES...]   (default 20000 40000 80000)
-# BIN=path/to/paasdeck picks the binary; by default a debug build is made and used.
+# BIN=path/to/paasdeck picks the binary; by default a release build is made and used.
 # Figures go to bench/out/context_import.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(20000 40000 80000)
 if [ -z "${BIN:-}" ]; then
-  cargo build -q
-  BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/paasdeck"
+  cargo build --release -q
+  BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/paasdeck"
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

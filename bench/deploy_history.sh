@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A plan-only `deploy` (the guard runs the whole doctor first) on a context whose audit file
 # holds 1 000 rows and on one holding 1 000 000 rows (~220 MB), interleaved run by run, with the
-# wall time and peak resident memory of each run from `/usr/bin/time` and the load average
+# wall time (monotonic clock, to the microsecond) and peak resident memory (getrusage) of each
+# run from a small wrapper, and the load average
 # recorded beside it. The first run on each context is reported apart: it reads the whole
 # history once and leaves the events checkpoint; every later run reads only the rows appended
 # since (the deploy plan appends one).
@@ -10,7 +11,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-10}"
-[ -x /usr/bin/time ] || { echo "/usr/bin/time is required (apt-get install time)" >&2; exit 1; }
 if [ -z "${BIN:-}" ]; then
   cargo build --release -q
   BIN="$PWD/target/release/paasdeck"
@@ -38,11 +38,19 @@ make_state() { # $1 = rows
   echo "$root"
 }
 
+# Runs argv; prints "wall_s max_rss_kib" (the child's peak resident set).
+cat > "$work/timed.py" <<'PY'
+import resource, subprocess, sys, time
+t0 = time.monotonic()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+wall = time.monotonic() - t0
+print(f"{wall:.6f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+PY
 # One plan-only deploy; prints "wall_s max_rss_kib load1".
 deploy() { # $1 = state root
   local load out
   load="$(cut -d' ' -f1 /proc/loadavg)"
-  out="$(cd "$work" && /usr/bin/time -f '%e %M' "$BIN" --state-root "$1" --context bench deploy --app web 2>&1 >/dev/null | tail -n 1)"
+  out="$(cd "$work" && python3 "$work/timed.py" "$BIN" --state-root "$1" --context bench deploy --app web)"
   echo "$out $load"
 }
 
@@ -63,8 +71,8 @@ pairs = [list(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
 fs, fl = (list(map(float, a.split())) for a in sys.argv[2:4])
 def col(i): return [p[i] for p in pairs]
 def row(name, w, m, l):
-    return f"| {name} | {st.median(w):.3f} | {min(w):.3f} | {max(w):.3f} | {max(m)/1024:.1f} | {min(l):.2f}–{max(l):.2f} |"
-print("| plan-only `deploy` | median [s] | min [s] | max [s] | peak RSS [MiB] | load (1 min) |")
+    return f"| {name} | {st.median(w)*1000:.1f} | {min(w)*1000:.1f} | {max(w)*1000:.1f} | {max(m)/1024:.1f} | {min(l):.2f}–{max(l):.2f} |"
+print("| plan-only `deploy` | median [ms] | min [ms] | max [ms] | peak RSS [MiB] | load (1 min) |")
 print("|:---|---:|---:|---:|---:|---:|")
 print(row("1k rows, first run", [fs[0]], [fs[1]], [fs[2]]))
 print(row("1M rows, first run (reads the whole history once)", [fl[0]], [fl[1]], [fl[2]]))
