@@ -91,6 +91,7 @@ pub enum Verb {
     StageConfigure,
     StageShow,
     Check,
+    Checklist,
     DeployReconcile,
     AlertSetupTelegram,
     AlertSetupWebhook,
@@ -201,6 +202,7 @@ impl Verb {
         Verb::StageConfigure,
         Verb::StageShow,
         Verb::Check,
+        Verb::Checklist,
         Verb::DeployReconcile,
         Verb::AlertSetupTelegram,
         Verb::AlertSetupWebhook,
@@ -299,6 +301,7 @@ impl Verb {
             Verb::StageShow => row("stage configure --show", Read, false, false),
             // SPEC §15: on-call.
             Verb::Check => row("check", Read, true, false),
+            Verb::Checklist => row("checklist", Read, false, false),
             Verb::DeployReconcile => row("deploy reconcile", Read, true, false),
             Verb::AlertSetupTelegram => row("alert setup-telegram", Mutating, false, false),
             Verb::AlertSetupWebhook => row("alert setup-webhook", Mutating, false, false),
