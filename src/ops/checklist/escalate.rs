@@ -38,6 +38,7 @@ pub const CONDITIONS: &[(&str, &[&str])] = &[
             "repo_dotenv_secrets",
             "state_plaintext_secrets",
             "backup_store_plaintext",
+            "app_command_secrets",
         ],
     ),
     ("vault_in_repository", &["context_vault_outside_repo"]),
