@@ -273,3 +273,35 @@ pub fn backup_store_outside_repo(cd: &ContextDir) -> Check {
     fix.push_str(&format!(" && ${{EDITOR:-vi}} {}", fix::path(&cd.config())));
     fail(STORE_IN_REPO, detail).with_fix(fix)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::command_credentials;
+
+    #[test]
+    fn a_command_credential_is_found_by_kind_and_a_reference_is_not_one() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "curl -H 'Authorization: Bearer abcdef123456' http://x/health",
+                &["a bearer token"],
+            ),
+            (
+                "curl -H \"Authorization: Bearer $HEALTH_TOKEN\" http://x",
+                &[],
+            ),
+            ("curl -H 'Authorization: bearer'", &[]),
+            ("API_TOKEN=s3cr3t-value ./probe", &["a secret assignment"]),
+            ("API_TOKEN=${API_TOKEN} ./probe", &[]),
+            (
+                "pg_dump postgres://app:hunter2@db/app",
+                &["a password in a URL"],
+            ),
+            ("pg_dump postgres://app:$PGPASSWORD@db/app", &[]),
+            ("docker compose exec -T db pg_dump -U app app", &[]),
+            ("", &[]),
+        ];
+        for (cmd, want) in cases {
+            assert_eq!(command_credentials(cmd), *want, "{cmd}");
+        }
+    }
+}
