@@ -62,6 +62,7 @@ error_codes! {
     AlertDeliveryFailed => "PAAS_ALERT_DELIVERY_FAILED",
     IncidentNotFound => "PAAS_INCIDENT_NOT_FOUND",
     CheckFailed => "PAAS_CHECK_FAILED",
+    ChecklistFailed => "PAAS_CHECKLIST_FAILED",
     DriftDetected => "PAAS_DRIFT_DETECTED",
 }
 

@@ -102,6 +102,8 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// The scripted health check for cron: doctor, targets, backups and deploy drift
     Check(CheckArgs),
+    /// The runbook's weekly checklist: doctor, distinct contexts, backups re-hashed, alert channel, rollback drill
+    Checklist(ChecklistArgs),
     /// Alert channels, routing, history and acknowledgement
     #[command(subcommand)]
     Alert(AlertCmd),
@@ -276,6 +278,7 @@ impl Command {
                 Some(DeploySub::Reconcile(_)) => Verb::DeployReconcile,
             },
             Command::Check(_) => Verb::Check,
+            Command::Checklist(_) => Verb::Checklist,
             Command::Alert(a) => match a {
                 AlertCmd::SetupTelegram { .. } => Verb::AlertSetupTelegram,
                 AlertCmd::SetupWebhook => Verb::AlertSetupWebhook,
@@ -330,6 +333,7 @@ impl Command {
             Command::Context(ContextCmd::List)
                 | Command::Info
                 | Command::Doctor(DoctorArgs { all_contexts: true })
+                | Command::Checklist(ChecklistArgs { all_contexts: true })
                 | Command::Vault(VaultCmd::Keygen)
                 | Command::Check(CheckArgs {
                     all_contexts: true,

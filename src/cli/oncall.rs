@@ -7,6 +7,14 @@ use clap::{Args, Subcommand};
 
 use super::parse_timeout;
 
+/// `checklist`: the runbook's weekly checklist.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ChecklistArgs {
+    /// Every context, side by side
+    #[arg(long)]
+    pub all_contexts: bool,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct CheckArgs {
     /// Check every context

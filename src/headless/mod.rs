@@ -246,7 +246,7 @@ fn wants_audit(cmd: &Command) -> bool {
 }
 
 fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> {
-    if !matches!(verb, Verb::Doctor | Verb::Info) {
+    if !matches!(verb, Verb::Doctor | Verb::Checklist | Verb::Info) {
         repo::guard_state_root(inv.root.path(), inv.cwd.as_deref())?;
     }
     let cd = inv.cd();
@@ -284,6 +284,7 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         Command::Doctor(d) => doctor_cmd::run(inv, d),
         Command::Stage(s) => stage_cmd::run(inv, s),
         Command::Check(c) => check_cmd::run(inv, c),
+        Command::Checklist(c) => doctor_cmd::checklist(inv, c),
         Command::Alert(a) => alert_cmd::run(inv, a),
         Command::Incident(i) => incident_cmd::run(inv, i),
         Command::Info => doctor_cmd::info(inv),

@@ -53,6 +53,12 @@ pub struct ContextCheck {
     pub incident_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alert: Option<AlertRow>,
+    /// The weekly checklist's items, exported beside the checks (`--prometheus`).
+    #[serde(skip)]
+    pub checklist: Vec<crate::ops::checklist::Item>,
+    /// The runbook's escalations found in the context, each raised as a critical alert.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub escalations: Vec<crate::ops::checklist::escalate::Escalation>,
 }
 
 impl ContextCheck {
@@ -262,6 +268,8 @@ pub async fn check_context(
         checks,
         incident_id: None,
         alert: None,
+        checklist: Vec::new(),
+        escalations: Vec::new(),
     }
 }
 
@@ -388,6 +396,8 @@ mod tests {
             checks: vec![verdict(DOCTOR, true, ""), verdict(DRIFT, false, "x")],
             incident_id: None,
             alert: None,
+            checklist: Vec::new(),
+            escalations: Vec::new(),
         };
         let t = time::macros::datetime!(2026-02-17 00:00:00 UTC);
         let text = prometheus(&[c], t);

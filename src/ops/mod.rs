@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backup;
 pub mod bootstrap;
 pub mod check;
+pub mod checklist;
 pub mod deploy;
 pub mod logs;
 pub mod reconcile;

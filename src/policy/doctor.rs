@@ -18,6 +18,7 @@ pub mod fix;
 mod history;
 mod repo_checks;
 mod row_filter;
+pub mod runbook_gaps;
 mod temp_files;
 mod vault;
 
@@ -47,6 +48,7 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
         vault::context_vault_outside_repo(&cd, &repos),
         repo_checks::repo_private_state_artifacts(&repos, &artifacts),
         repo_checks::repo_plaintext_secret_exposure(&repos, &artifacts),
+        runbook_gaps::repo_dotenv_secrets(&repos, &fixer),
         state_permissions(root, &cd),
         super::doctor_context::contexts_distinct_targets(root, ctx, &fixer),
         super::doctor_context::contexts_distinct_vaults(root, ctx),
@@ -54,6 +56,9 @@ pub fn run(root: &StateRoot, ctx: &str, cwd: Option<&Path>) -> DoctorReport {
         history::deploy_history_consistency(&cd, &bundles, &fixer),
         history::state_plaintext_secrets(&cd, &bundles, &rows, &fixer),
         bundle_plaintext_env(&bundles, &fixer),
+        runbook_gaps::app_command_secrets(&cd, &fixer),
+        runbook_gaps::backup_store_plaintext(&cd),
+        runbook_gaps::backup_store_outside_repo(&cd),
         super::doctor_context::context_name(&cd, &fixer),
         vault::vault_values_encrypted(&cd, &fixer),
         vault::vault_keyring_available(root.path(), &cd, &fixer),

@@ -94,6 +94,7 @@ pub enum Verb {
     StageShow,
     StageShell,
     Check,
+    Checklist,
     DeployReconcile,
     AlertSetupTelegram,
     AlertSetupWebhook,
@@ -207,6 +208,7 @@ impl Verb {
         Verb::StageShow,
         Verb::StageShell,
         Verb::Check,
+        Verb::Checklist,
         Verb::DeployReconcile,
         Verb::AlertSetupTelegram,
         Verb::AlertSetupWebhook,
@@ -309,6 +311,7 @@ impl Verb {
             Verb::StageShell => row("stage shell", Destructive, true, false),
             // SPEC §15: on-call.
             Verb::Check => row("check", Read, true, false),
+            Verb::Checklist => row("checklist", Read, false, false),
             Verb::DeployReconcile => row("deploy reconcile", Read, true, false),
             Verb::AlertSetupTelegram => row("alert setup-telegram", Mutating, false, false),
             Verb::AlertSetupWebhook => row("alert setup-webhook", Mutating, false, false),

@@ -13,6 +13,7 @@
 pub mod addons;
 pub mod apps;
 pub mod backup;
+pub mod checklist;
 pub mod contexts;
 pub mod deploy;
 pub mod doctor;

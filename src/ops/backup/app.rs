@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::stream::{self, CHANNEL_CHUNKS, Counter, Sealer};
-use super::{Keys, Start, Ticker, keys, store_dir, sweep_store};
+use super::{Keys, Start, Ticker, keys, sweep_store, write_store_dir};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::redaction::{self, Redacting};
 use crate::ops::remediation::{self, Facts};
@@ -138,7 +138,7 @@ pub fn plan(
             site.app.name
         )));
     }
-    let store = store_dir(cd)?;
+    let store = write_store_dir(cd)?;
     let keys = keys(cd)?;
     Ok(RunPlan {
         script: site.script(&site.app.backup_cmd),

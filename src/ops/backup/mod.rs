@@ -22,7 +22,8 @@ use serde_json::{Map, Value};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::remote::{LineSink, Stream};
 use crate::state::backups::{
-    BackupId, BackupKind, BackupRow, BackupStatus, VerifyState, fingerprint,
+    BackupId, BackupKind, BackupRow, BackupStatus, VerifyState, corrupt_setting, fingerprint,
+    setting, store_path,
 };
 use crate::state::ids::{AppName, ReleaseId, TargetName};
 use crate::state::paths::ContextDir;
@@ -34,27 +35,6 @@ use crate::state::{clock, fsio, repo};
 pub struct Keys {
     pub recipients: Vec<Recipient>,
     pub fingerprints: Vec<String>,
-}
-
-/// A context setting read from `paasdeck.json`, else `config.json`.
-fn setting(cd: &ContextDir, key: &str) -> Result<Option<(PathBuf, Value)>> {
-    for path in [cd.dir().join("paasdeck.json"), cd.config()] {
-        if let Some(Value::Object(doc)) = fsio::read_json::<Value>(&path)?
-            && let Some(v) = doc.get(key).filter(|v| !v.is_null())
-        {
-            return Ok(Some((path, v.clone())));
-        }
-    }
-    Ok(None)
-}
-
-fn corrupt_setting(path: &Path, field: &str, why: &str) -> PaasError {
-    PaasError::new(
-        ErrorCode::StateCorrupt,
-        "backup_config",
-        format!("{}: field {field}: {why}", path.display()),
-    )
-    .with_remediation(format!("fix {field} in {} by hand", path.display()))
 }
 
 /// The recipients a new backup is encrypted to. No recipient at all is refused.
@@ -113,46 +93,31 @@ pub fn keys(cd: &ContextDir) -> Result<Keys> {
     })
 }
 
-/// Where the context's artifacts live: `backup_dir` from its config, else
-/// `<state root>/backups/<context>/`. A `backup_dir` inside a git work tree is refused.
+/// Where the context's artifacts live (see [`store_path`]).
 pub fn store_dir(cd: &ContextDir) -> Result<PathBuf> {
-    let Some((path, v)) = setting(cd, "backup_dir")? else {
-        return Ok(cd.root_path().join("backups").join(cd.name()));
-    };
-    let dir = match v.as_str() {
-        Some(s) if !s.trim().is_empty() => s.trim().to_string(),
-        _ => return Ok(cd.root_path().join("backups").join(cd.name())),
-    };
-    let p = Path::new(&dir);
-    let plain = p.components().all(|c| {
-        matches!(
-            c,
-            std::path::Component::RootDir | std::path::Component::Normal(_)
-        )
-    });
-    if !p.is_absolute() || !plain || crate::text::has_control(&dir) {
-        return Err(corrupt_setting(
-            &path,
-            "backup_dir",
-            "not an absolute, plain directory path",
-        ));
-    }
-    if let Some(repo) = repo::find_repo_root(p) {
+    store_path(cd)
+}
+
+/// Where a new artifact is written: the store, which must lie outside every git work tree even
+/// when `SI_PAAS_ALLOW_REPO_STATE=true` lets commands run on a repo-local state root.
+pub fn write_store_dir(cd: &ContextDir) -> Result<PathBuf> {
+    let store = store_path(cd)?;
+    if let Some(r) = repo::find_repo_root(&store) {
         return Err(PaasError::new(
             ErrorCode::ContextGuard,
             "backup_config",
             format!(
-                "backup_dir {} lies inside the git work tree {}; refusing to write backups there",
-                p.display(),
-                repo.display()
+                "the backup store {} lies inside the git work tree {}; refusing to write backups there",
+                store.display(),
+                r.display()
             ),
         )
         .with_remediation(format!(
-            "point backup_dir in {} outside any repository",
-            path.display()
+            "set backup_dir in {} to a directory outside any repository (or move the state root out)",
+            cd.config().display()
         )));
     }
-    Ok(p.to_path_buf())
+    Ok(store)
 }
 
 /// A catalogue row is this context's only for an artifact inside this context's store and,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::stream::{self, Counter, Sealer};
-use super::{Start, keys, store_dir, sweep_store};
+use super::{Start, keys, sweep_store, write_store_dir};
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::state::backups::{BackupKind, BackupRow, hex};
 use crate::state::ids::{AppName, ReleaseId};
@@ -226,7 +226,7 @@ fn archive(cd: &ContextDir, opened: Vec<(String, File, u64)>, sealer: Sealer) ->
 /// they are one consistent moment) into a new artifact and catalogues it.
 pub fn backup(cd: &ContextDir, operator: &str, counter: Counter) -> Result<BackupRow> {
     context::require(cd)?;
-    let store = store_dir(cd)?;
+    let store = write_store_dir(cd)?;
     let keys = keys(cd)?;
     let start = Start::new(&store, BackupKind::State, None, operator, keys)?;
     sweep_store(cd, &store)?;

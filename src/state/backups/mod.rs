@@ -3,6 +3,7 @@
 //! verified. Every change is a read-modify-write under the context lock.
 
 mod row;
+mod store;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -12,6 +13,7 @@ use crate::state::fsio;
 use crate::state::paths::ContextDir;
 
 pub use row::{BackupId, BackupKind, BackupRow, BackupStatus, VerifyState, fingerprint, hex};
+pub use store::{corrupt_setting, setting, store_path};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct BackupsDoc {

@@ -40,6 +40,8 @@ pub enum Action {
         context: String,
         rows: Vec<EventRecord>,
     },
+    /// Every context's weekly checklist, read.
+    ChecklistDone(Vec<crate::ops::checklist::ContextChecklist>),
     DoctorDone {
         context: String,
         report: Box<DoctorReport>,
@@ -133,6 +135,8 @@ pub enum Effect {
     /// Read these contexts' incident queues.
     LoadIncidents(Vec<String>),
     Doctor(String),
+    /// Read every context's weekly checklist (answered by [`Action::ChecklistDone`]).
+    Checklist,
     SetTitle(String),
     CancelTask(u64),
     CancelAll,

@@ -260,6 +260,8 @@ pub enum Overlay {
         app: String,
         selected: usize,
     },
+    /// The weekly checklist of every context, side by side.
+    Checklist(Box<crate::tui::features::oncall::model::ChecklistView>),
     /// The last doctor report of a context.
     Doctor {
         context: String,

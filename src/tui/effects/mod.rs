@@ -85,6 +85,18 @@ pub fn apply(env: &Env, app: &App, fx: Effect) -> Vec<Action> {
         Effect::LoadAll(names) => oncall::load_all(env, names),
         Effect::LoadIncidents(names) => oncall::load_incidents(env, names),
         Effect::Doctor(name) => spawn_doctor(env, name),
+        Effect::Checklist => {
+            let (root, tx) = (env.root.clone(), env.tx.clone());
+            let names: Vec<String> = app.contexts.iter().map(|c| c.name.clone()).collect();
+            tokio::task::spawn_blocking(move || {
+                let cwd = std::env::current_dir().ok();
+                let lists = names
+                    .iter()
+                    .map(|n| crate::ops::checklist::run(&root, n, cwd.as_deref()))
+                    .collect();
+                let _ = tx.send(Action::ChecklistDone(lists));
+            });
+        }
         Effect::CancelTask(id) => {
             env.runner.cancel(id);
         }

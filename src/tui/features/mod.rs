@@ -5,6 +5,7 @@
 pub mod addons;
 pub mod apps;
 pub mod backup;
+pub mod checklist;
 pub mod context;
 pub mod deploy;
 pub mod oncall;

@@ -53,6 +53,7 @@ pub(in crate::tui) fn overlay_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             app: name,
             selected,
         } => crate::tui::features::addons::update::key(app, name, selected, k),
+        Overlay::Checklist(v) => crate::tui::features::checklist::key(app, *v, &k),
     }
 }
 

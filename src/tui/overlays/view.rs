@@ -48,6 +48,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             rows,
             selected,
         } => super::details::view::secrets(f, area, app, name, rows, *selected),
+        Overlay::Checklist(v) => crate::tui::features::checklist::view::render(f, area, app, v),
         Overlay::Doctor { context, scroll } => {
             super::details::view::doctor(f, area, app, context, *scroll)
         }

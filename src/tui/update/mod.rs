@@ -92,6 +92,7 @@ fn state_changed(app: &mut App, action: Action) {
             app.oncall.selected[1] = app.oncall.selected[1].min(n.saturating_sub(1));
         }
         Action::IdentityProbed(at) => app.identity_missing_at = at,
+        Action::ChecklistDone(lists) => crate::tui::features::checklist::done(app, lists),
         Action::ShowInfo {
             context,
             title,

@@ -15,6 +15,7 @@ use crate::cli::CheckArgs;
 use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::alert;
 use crate::ops::check::{self, ContextCheck};
+use crate::ops::checklist::{self as weekly_checklist, escalate};
 use crate::state::incidents::{self, INCIDENT_ID_FIELD};
 
 /// Every flag of `check`.
@@ -60,6 +61,7 @@ fn render(c: &ContextCheck) -> String {
     if let Some(a) = &c.alert {
         s.push_str(&format!("  {}\n", crate::ops::alert::describe(a)));
     }
+    s.push_str(&escalate::render(&c.escalations));
     s
 }
 
@@ -84,9 +86,12 @@ async fn run_checks(scope: &Scope, input: &HealthInput, contexts: &[String]) -> 
         )
         .await;
         let root = scope.root.clone();
+        let cwd = cwd.clone();
         let c = tokio::task::spawn_blocking(move || {
             let mut c = c;
+            let weekly = escalate::weigh(&root, cwd.as_deref(), &mut c);
             check::report_failure(&root, &mut c);
+            escalate::raise_all(&root, &weekly, &mut c);
             c
         })
         .await
@@ -116,7 +121,9 @@ pub async fn check(scope: &Scope, input: &HealthInput) -> Result<Outcome> {
     if let Some(path) = &input.prometheus {
         // The verdicts are the result; a textfile that cannot be written fails the run too.
         let now = crate::state::clock::now();
-        if let Err(e) = check::write_prometheus(path, &check::prometheus(&results, now)) {
+        let mut text = check::prometheus(&results, now);
+        text.push_str(&weekly_checklist::prometheus(&results));
+        if let Err(e) = check::write_prometheus(path, &text) {
             prom_error = Some(e);
         }
     }
@@ -172,6 +179,10 @@ fn outcome(results: &[ContextCheck], failing: &[String]) -> Outcome {
         })
         .collect();
     let mut out = Outcome::ok().set("contexts", contexts);
+    let escalations = escalate::rows(results);
+    if !escalations.is_empty() {
+        out = out.set("escalations", escalations);
+    }
     if !raised.is_empty() {
         out = out.set("raised", raised);
     }

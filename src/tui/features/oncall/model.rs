@@ -1,5 +1,5 @@
 //! The responder's views as data: the All tab's merged rows, the Incidents view's queues and
-//! the selection in each. It depends on no other console module, so the action and app types
+//! the selection in each, and the weekly checklist's grid. It depends on no other console module, so the action and app types
 //! can hold it without importing the on-call reducer.
 
 use std::collections::BTreeMap;
@@ -133,4 +133,25 @@ pub fn merge(per_context: Vec<(String, Vec<EventRecord>)>) -> Vec<ContextEvent> 
     all.sort_by_key(|e| std::cmp::Reverse(key_of(&e.record)));
     all.truncate(ALL_KEPT);
     all
+}
+
+/// The view's state: the checklists once computed, and the selected item and context.
+#[derive(Debug, Clone, Default)]
+pub struct ChecklistView {
+    pub lists: Option<Vec<crate::ops::checklist::ContextChecklist>>,
+    pub item: usize,
+    pub context: usize,
+}
+
+impl ChecklistView {
+    /// The selected context's checklist and item.
+    pub fn selected(
+        &self,
+    ) -> Option<(
+        &crate::ops::checklist::ContextChecklist,
+        &crate::ops::checklist::Item,
+    )> {
+        let list = self.lists.as_ref()?.get(self.context)?;
+        Some((list, list.items.get(self.item)?))
+    }
 }

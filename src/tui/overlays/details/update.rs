@@ -160,6 +160,9 @@ pub(in crate::tui) fn detail_key(
             id,
             scroll,
         } => incident_key(app, context, id, scroll, &k),
+        Overlay::Doctor { .. } if app.keymap.is(Cmd::Doctor, &k) => {
+            crate::tui::features::checklist::open(app)
+        }
         // Reports: read, then closed with the pick key too.
         Overlay::Info { .. } | Overlay::Doctor { .. } if app.keymap.is(Cmd::ViewPick, &k) => {
             Vec::new()

@@ -294,6 +294,9 @@ pub fn doctor(f: &mut Frame, area: Rect, app: &App, context: &str, scroll: u16) 
             }
         }
     }
-    let title = format!(" doctor — {context} — ↑/↓ scroll · Esc close ");
+    let title = format!(
+        " doctor — {context} — ↑/↓ scroll · {} weekly checklist · Esc close ",
+        app.keymap.first_key(Cmd::Doctor)
+    );
     scrolled_text(f, area, app, title, lines, scroll);
 }

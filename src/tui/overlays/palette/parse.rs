@@ -182,6 +182,7 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         Command::Secret(SecretCmd::List { app, .. }) => Op::SecretList { app },
         Command::Doctor(d) if d.all_contexts => Op::Doctor(DoctorInput::from_args(&d)),
         Command::Doctor(_) => return Ok(PaletteCmd::Cmd(Cmd::Doctor)),
+        Command::Checklist(_) => return Ok(PaletteCmd::Checklist),
         Command::Context(ContextCmd::ScrubBundles { apply: true }) => Op::ScrubBundles,
         Command::Vault(VaultCmd::Status) => Op::VaultStatus,
         Command::Vault(VaultCmd::Keygen) => Op::VaultKeygen,

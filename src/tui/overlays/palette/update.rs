@@ -83,6 +83,7 @@ pub(in crate::tui) fn palette_key(
                     );
                     Vec::new()
                 }
+                Ok(PaletteCmd::Checklist) => crate::tui::features::checklist::open(app),
                 Ok(PaletteCmd::Incident(id)) => {
                     let ctx = app.active_name();
                     crate::tui::features::oncall::show_incident(app, &ctx, &id);

@@ -20,6 +20,8 @@ pub enum PaletteCmd {
     EventsFilter(String),
     /// `backup list [--app A]`: the Backups pane, filtered.
     BackupsFilter(String),
+    /// `checklist`: the weekly checklist view, every context side by side.
+    Checklist,
     /// `incident show ID`: the incident's detail.
     Incident(String),
     /// `target bootstrap --target T [--public-key F]`: the password is typed into a masked

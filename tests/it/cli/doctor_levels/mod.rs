@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::common::{Env, stderr, stdout};
 
 mod history;
+mod runbook_gaps;
 mod separation;
 
 const DEAD_PID: u32 = 999_999_999;

@@ -2,6 +2,7 @@
 //! from failures, `check` with its Prometheus textfile, `deploy reconcile`.
 
 mod check;
+mod checklist;
 use crate::common;
 mod incident_ack;
 mod lab;
