@@ -332,7 +332,8 @@ impl Verb {
             Verb::AgentStatus => row("agent status", Read, false, false),
             Verb::AgentLogs => row("agent logs", Read, false, false),
             Verb::AgentRunOnce => row("agent run-once", Mutating, true, false),
-            Verb::AgentApprove => row("agent approve", Mutating, true, false),
+            // It runs the remediation, which may be a rollback: asked as one.
+            Verb::AgentApprove => row("agent approve", Destructive, true, false),
             Verb::AgentDeny => row("agent deny", Mutating, false, false),
         }
     }

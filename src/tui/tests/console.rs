@@ -388,7 +388,7 @@ fn help_is_grouped_and_names_the_keymap_file_the_mouse_and_esc() {
     let mut app = app_with(false, true);
     app.keymap_path = Some("/home/op/.config/paasdeck/keymap.json".into());
     update(&mut app, key('?'));
-    let text = screen(&render(&app, &runner, 120, 140));
+    let text = screen(&render(&app, &runner, 120, 150));
     for want in [
         "TARGETS",
         "APPS",

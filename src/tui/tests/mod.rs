@@ -402,6 +402,17 @@ fn more_ops() -> Vec<Op> {
             public_key: String::new(),
             password: crate::ops::secrets::SecretValue::new("pw-never-shown"),
         },
+        Op::AgentApprove {
+            run: "run-20261124T120000.000000000Z".into(),
+            agent: "ops".into(),
+            remediation: crate::verbs::agent::Remediation::noop("example"),
+            write: false,
+        },
+        Op::AgentDeny {
+            run: "run-20261124T120000.000000000Z".into(),
+            agent: "ops".into(),
+            note: "not now".into(),
+        },
     ]
 }
 
@@ -446,9 +457,11 @@ fn variant(op: &Op) -> usize {
         Op::LockRelease { .. } => 36,
         Op::IncidentAcknowledge { .. } => 37,
         Op::VaultKeygen => 38,
+        Op::AgentApprove { .. } => 39,
+        Op::AgentDeny { .. } => 40,
     }
 }
-const OP_VARIANTS: usize = 39;
+const OP_VARIANTS: usize = 41;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {
