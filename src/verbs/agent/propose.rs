@@ -7,8 +7,8 @@
 //!   --to-release <recorded>`, which applies the recorded release again);
 //! - a failed deploy or rollback: when some target does not run the recorded (last healthy)
 //!   release, a rollback to it on those targets; when every target does, `noop`;
-//! - a target that did not answer (the check's `target_check`, or an app's target that could
-//!   not be read): `target check` of it again;
+//! - a target that did not answer (a failed `target check`, the check's `target_check`, or an
+//!   app's target that could not be read): `target check` of it again;
 //! - anything else: `noop` with the reason.
 
 use serde::{Deserialize, Serialize};
@@ -297,6 +297,19 @@ pub async fn propose(scope: &Scope, e: &Entry, allowed: &[String]) -> Result<Rem
                 "no remediation is known for the failing check(s) {}",
                 meta("failing_checks")
             ))
+        }
+    } else if meta("command") == "target check" && !i.target.is_empty() {
+        let t: Vec<String> = i
+            .target
+            .split(',')
+            .map(|t| t.trim().to_string())
+            .filter(|t| allowed.is_empty() || allowed.iter().any(|a| a.eq_ignore_ascii_case(t)))
+            .collect();
+        if t.is_empty() {
+            Remediation::noop("the target is outside the agent's targets")
+        } else {
+            let why = format!("{} failed its check", t.join(","));
+            recheck(t, why)
         }
     } else if i.category == Category::Deploy && !meta("app").is_empty() {
         for_deploy(scope, meta("app"), allowed).await?
