@@ -298,3 +298,54 @@ fn an_auto_allowed_severity_runs_at_once_and_a_held_lock_blocks_a_second_run() {
     assert_eq!(code, 0);
     assert_eq!(doc["status"], "noop");
 }
+
+#[test]
+fn two_runs_of_one_agent_at_once_the_second_is_blocked_by_the_first_ones_lock() {
+    let site = Site::new(1);
+    let (rel, incident) = site.stopped_app_with_incident();
+    let policy = site.agents_file("remediation_policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"default_action":"approval-required","severity_actions":{"critical":"auto-allow"}}"#,
+    )
+    .unwrap();
+    std::fs::set_permissions(&policy, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // The first run's remediation holds the agent's lock while its `up` is slow.
+    let state = site.sshds[0].docker_state.clone();
+    std::fs::write(state.join("slow-up"), "3").unwrap();
+    let _ = std::fs::remove_file(state.join("up-started"));
+    let first = site
+        .env
+        .cmd()
+        .env("PAASDECK_SSH_CONFIG", "/dev/null")
+        .args([
+            "--json",
+            "--context",
+            "shop",
+            "agent",
+            "run-once",
+            "--name",
+            "ops",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(
+        crate::common::sshd::eventually(std::time::Duration::from_secs(60), || state
+            .join("up-started")
+            .exists()),
+        "the first run never started its remediation"
+    );
+    let (code, doc, text) = site.run(&["agent", "run-once", "--name", "ops"]);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(doc["status"], "blocked", "{doc:#}");
+    assert!(text.contains("lock unavailable"), "{text}");
+    let out = first.wait_with_output().unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{doc:#}");
+    assert_eq!(doc["status"], "succeeded", "{doc:#}");
+    assert_eq!(site.running(0).as_deref(), Some(rel.as_str()));
+    assert_eq!(site.incident_status(&incident), "resolved");
+    assert!(!site.agents_file("locks/ops.lock.json").exists());
+}
