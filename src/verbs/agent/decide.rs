@@ -141,7 +141,12 @@ pub fn deny(scope: &Scope, input: &DecideInput) -> Result<Outcome> {
         "denied",
         runs::text(&prop, "incident_id"),
     )?;
+    let action = prop
+        .get("remediation")
+        .and_then(|r| r.get("action"))
+        .cloned();
     Ok(run_outcome(&rec, None)
+        .audit_only("action", action)
         .field("approver", &scope.operator)
         .audit_only("note", &input.note)
         .summary(format!("agent {agent} run {} denied", input.run)))

@@ -205,6 +205,15 @@ fn a_denied_run_and_a_read_only_context_change_nothing() {
     let approvals = json_file(site.agents_file("approvals.json"));
     assert_eq!(approvals["decisions"][0]["decision"], "denied");
     assert_eq!(approvals["decisions"][0]["note"], "not now");
+    let audit = jsonl(site.env.ctx_dir("shop").join("events/audit.jsonl"));
+    let row = audit
+        .iter()
+        .rev()
+        .find(|r| r["command"] == "agent deny")
+        .unwrap_or_else(|| panic!("no audit row: {audit:#?}"));
+    assert_eq!(row["fields"]["run_id"], run.as_str(), "{row:#}");
+    assert_eq!(row["fields"]["action"], "restore-release", "{row:#}");
+    assert_eq!(row["fields"]["note"], "not now", "{row:#}");
     let (code, _, _) = site.run(&["agent", "approve", "--run", &run]);
     assert_eq!(code, 2, "a denied run is not approved afterwards");
     assert!(site.stopped_flag().exists());
