@@ -358,3 +358,44 @@ fn two_runs_of_one_agent_at_once_the_second_is_blocked_by_the_first_ones_lock() 
     assert_eq!(site.incident_status(&incident), "resolved");
     assert!(!site.agents_file("locks/ops.lock.json").exists());
 }
+
+#[test]
+fn a_failed_deploy_that_did_not_roll_back_is_proposed_a_rollback_to_the_last_healthy_release() {
+    let site = Site::new(1);
+    let (code, doc, text) = site.deploy(&["--apply", "--health-timeout", "30s"]);
+    assert_eq!(code, 0, "{text}");
+    let good = release_of(&doc);
+    // The next release starts unhealthy, and the deploy is told not to roll back.
+    std::fs::write(
+        site.env.work.join("compose.yaml"),
+        super::COMPOSE.replace("example/worker:1", "example/worker:unhealthy"),
+    )
+    .unwrap();
+    let (code, doc, text) = site.deploy(&[
+        "--apply",
+        "--health-timeout",
+        "3s",
+        "--rollback-on-failure",
+        "false",
+    ]);
+    assert_eq!(code, 1, "{text}");
+    let incident = doc["incident_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no incident: {doc:#}"))
+        .to_string();
+    assert_ne!(site.running(0).as_deref(), Some(good.as_str()));
+    let (code, _, text) = site.run(&["agent", "enable", "--name", "ops"]);
+    assert_eq!(code, 0, "{text}");
+    let doc = site.propose();
+    assert_eq!(doc["incident_id"], incident.as_str());
+    let rem = &doc["remediation"];
+    assert_eq!(rem["action"], "rollback", "{rem:#}");
+    assert_eq!(rem["release"], good.as_str(), "{rem:#}");
+    assert_eq!(rem["targets"], serde_json::json!(["edge-a"]));
+    let run = doc["run_id"].as_str().unwrap().to_string();
+    let (code, doc, text) = site.run(&["agent", "approve", "--run", &run]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(doc["status"], "succeeded", "{doc:#}");
+    assert_eq!(site.running(0).as_deref(), Some(good.as_str()));
+    assert_eq!(site.incident_status(&incident), "resolved");
+}
