@@ -112,6 +112,9 @@ fn the_incidents_view_shows_a_proposal_d_denies_it_and_a_approves_through_the_di
         audit()
     );
     tmux.send_key("Escape");
+    tmux.wait_for("the view closed", |s| {
+        !s.contains("Incidents, every context")
+    });
     tmux.send("q");
     tmux.wait_for("exit", |s| s.contains("PAASDECK-EXITED"));
 }
