@@ -1,6 +1,7 @@
 //! The command tree (mirrors `si paas`), one file per command group. Parsing only: every
 //! handler lives elsewhere.
 
+mod agent;
 mod app;
 mod backup;
 mod context;
@@ -18,6 +19,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::policy::guard::Verb;
 
+pub use agent::*;
 pub use app::*;
 pub use backup::*;
 pub use context::*;
@@ -110,6 +112,9 @@ pub enum Command {
     /// Failures folded into incidents
     #[command(subcommand)]
     Incident(IncidentCmd),
+    /// Automation agents: incidents turned into proposed remediations, approved by an operator
+    #[command(subcommand)]
+    Agent(AgentCmd),
     /// A staging context's isolated incus project, cloned from production (STAGE-GBO)
     #[command(subcommand)]
     Stage(StageCmd),
@@ -293,6 +298,15 @@ impl Command {
                 IncidentCmd::Show { .. } => Verb::IncidentShow,
                 IncidentCmd::Resolve { .. } => Verb::IncidentResolve,
                 IncidentCmd::Acknowledge { .. } => Verb::IncidentAcknowledge,
+            },
+            Command::Agent(a) => match a {
+                AgentCmd::Enable { .. } => Verb::AgentEnable,
+                AgentCmd::Disable { .. } => Verb::AgentDisable,
+                AgentCmd::Status { .. } => Verb::AgentStatus,
+                AgentCmd::Logs { .. } => Verb::AgentLogs,
+                AgentCmd::RunOnce { .. } => Verb::AgentRunOnce,
+                AgentCmd::Approve { .. } => Verb::AgentApprove,
+                AgentCmd::Deny { .. } => Verb::AgentDeny,
             },
             Command::Backup(b) => match b {
                 BackupCmd::State => Verb::BackupState,

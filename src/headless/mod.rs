@@ -2,6 +2,7 @@
 //! record the audit row, print the envelope, return the exit code.
 
 mod addon_cmd;
+mod agent_cmd;
 mod alert_cmd;
 mod app_cmd;
 mod backup_cmd;
@@ -245,10 +246,9 @@ fn wants_audit(cmd: &Command) -> bool {
     )
 }
 
-fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> {
-    if !matches!(verb, Verb::Doctor | Verb::Checklist | Verb::Info) {
-        repo::guard_state_root(inv.root.path(), inv.cwd.as_deref())?;
-    }
+/// The guard's decision on `verb` for this invocation (SPEC §5); also asked for what a verb runs
+/// on the operator's behalf (an agent's approved remediation).
+pub(crate) fn guard_verb(inv: &Invocation, verb: Verb) -> Result<()> {
     let cd = inv.cd();
     let policy = ContextPolicy::load(&cd)?;
     let mut doctor_failures = || {
@@ -270,6 +270,14 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         inv.source.describe(),
         &mut doctor_failures,
     )?;
+    Ok(())
+}
+
+fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> {
+    if !matches!(verb, Verb::Doctor | Verb::Checklist | Verb::Info) {
+        repo::guard_state_root(inv.root.path(), inv.cwd.as_deref())?;
+    }
+    guard_verb(inv, verb)?;
     match cmd {
         Command::Context(c) => context_cmd::run(inv, c),
         Command::Target(t) => target_cmd::run(inv, t),
@@ -287,6 +295,7 @@ fn guard_and_run(inv: &Invocation, verb: Verb, cmd: &Command) -> Result<Report> 
         Command::Checklist(c) => doctor_cmd::checklist(inv, c),
         Command::Alert(a) => alert_cmd::run(inv, a),
         Command::Incident(i) => incident_cmd::run(inv, i),
+        Command::Agent(a) => agent_cmd::run(inv, a),
         Command::Info => doctor_cmd::info(inv),
         Command::Demo(_) => Err(PaasError::usage(
             "demo",

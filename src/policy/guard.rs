@@ -107,6 +107,13 @@ pub enum Verb {
     IncidentShow,
     IncidentResolve,
     IncidentAcknowledge,
+    AgentEnable,
+    AgentDisable,
+    AgentStatus,
+    AgentLogs,
+    AgentRunOnce,
+    AgentApprove,
+    AgentDeny,
 }
 
 /// One row of the table.
@@ -221,6 +228,13 @@ impl Verb {
         Verb::IncidentShow,
         Verb::IncidentResolve,
         Verb::IncidentAcknowledge,
+        Verb::AgentEnable,
+        Verb::AgentDisable,
+        Verb::AgentStatus,
+        Verb::AgentLogs,
+        Verb::AgentRunOnce,
+        Verb::AgentApprove,
+        Verb::AgentDeny,
     ];
 
     /// The table (SPEC §5).
@@ -324,6 +338,16 @@ impl Verb {
             Verb::IncidentShow => row("incident show", Read, false, false),
             Verb::IncidentResolve => row("incident resolve", Mutating, false, false),
             Verb::IncidentAcknowledge => row("incident acknowledge", Mutating, false, false),
+            // SPEC §17: agents. A run reads the targets to propose; an approval (or an
+            // auto-allowed run) runs its remediation through that verb's own row too.
+            Verb::AgentEnable => row("agent enable", Mutating, false, false),
+            Verb::AgentDisable => row("agent disable", Mutating, false, false),
+            Verb::AgentStatus => row("agent status", Read, false, false),
+            Verb::AgentLogs => row("agent logs", Read, false, false),
+            Verb::AgentRunOnce => row("agent run-once", Mutating, true, false),
+            // It runs the remediation, which may be a rollback: asked as one.
+            Verb::AgentApprove => row("agent approve", Destructive, true, false),
+            Verb::AgentDeny => row("agent deny", Mutating, false, false),
         }
     }
 

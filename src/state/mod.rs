@@ -2,6 +2,7 @@
 //! Synchronous code with no terminal and no network; every write goes through [`fsio`].
 
 pub mod addons;
+pub mod agents;
 pub mod alerts;
 pub mod apps;
 pub mod backups;

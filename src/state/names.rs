@@ -139,6 +139,11 @@ pub fn validate_app(name: &str) -> Result<()> {
     check("app", name, 63, true)
 }
 
+/// Automation agents' names (they name the agent's lock file).
+pub fn validate_agent(name: &str) -> Result<()> {
+    check("agent", name, 63, true)
+}
+
 /// Compose service names.
 pub fn validate_service(name: &str) -> Result<()> {
     check("service", name, 63, true)

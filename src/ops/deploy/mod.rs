@@ -524,7 +524,9 @@ pub fn plan_rollback(cd: &ContextDir, spec: &RollbackSpec) -> Result<Plan> {
             .with_remediation("pass --to-release explicitly, or deploy at least twice first")
         })?,
     };
-    if history.current_release.as_ref() == Some(&release) {
+    // Named explicitly, the current release is applied again: it brings the recorded release
+    // back where a target drifted or a failed deploy left another one running.
+    if spec.to_release.is_none() && history.current_release.as_ref() == Some(&release) {
         return Err(PaasError::new(
             ErrorCode::RollbackResolveFailed,
             "rollback_resolve",

@@ -9,8 +9,8 @@ mod schema;
 
 pub use fold::{Candidate, candidate};
 pub use queue::{
-    FoldOutcome, IncidentAck, Queue, acknowledge, acknowledge_incident, fold_candidate, fold_row,
-    load, load_all_contexts, resolve,
+    FoldOutcome, IncidentAck, Queue, acknowledge, acknowledge_incident, annotate, fold_candidate,
+    fold_row, load, load_all_contexts, resolve,
 };
 pub use schema::{Category, Entry, Incident, IncidentStatus, Severity, validate_targets};
 

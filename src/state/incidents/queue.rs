@@ -258,6 +258,19 @@ pub fn resolve(cd: &ContextDir, id: &str, operator: &str, note: &str) -> Result<
     })
 }
 
+/// Sets an incident's note (what was tried), leaving its status as it is.
+pub fn annotate(cd: &ContextDir, id: &str, note: &str) -> Result<()> {
+    update(cd, |q| {
+        let e = q
+            .entries
+            .iter_mut()
+            .find(|e| e.is(id))
+            .ok_or_else(|| not_found(cd, id))?;
+        e.note = note.to_string();
+        Ok(())
+    })
+}
+
 /// Marks an open incident acknowledged (an alert of it was acknowledged); links an alert id to
 /// it. `None` when the context has no such incident (it may have been pruned).
 pub fn acknowledge(

@@ -76,6 +76,11 @@ pub enum Action {
         context: String,
         entries: Vec<crate::state::incidents::Entry>,
     },
+    /// A context's agent runs waiting for approval were read.
+    ProposalsLoaded {
+        context: String,
+        proposals: Vec<crate::tui::features::oncall::model::Proposal>,
+    },
     /// Read-only lines to show (a view op's result).
     ShowInfo {
         context: String,

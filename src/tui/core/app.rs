@@ -122,6 +122,11 @@ pub enum FormKind {
         alert: Option<String>,
         incident: Option<String>,
     },
+    /// Deny an agent's run (`agent deny`): the note.
+    AgentDeny {
+        run: String,
+        agent: String,
+    },
 }
 
 /// How a field takes its value.

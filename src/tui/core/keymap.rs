@@ -140,6 +140,8 @@ commands! {
     ViewPageDown => "view_page_down", "views and menus", VIEWS, false, "scroll a page down";
     ViewTop => "view_top", "views and menus", VIEWS, false, "back to the top of a detail view";
     ViewPick => "view_pick", "views and menus", VIEWS, false, "pick the selected row (menu item, release, variable); close a report";
+    AgentApprove => "agent_approve", "views and menus", VIEWS, false, "approve the agent's proposal for the selected incident: its remediation runs, through the guard's dialog (Incidents view)";
+    AgentDeny => "agent_deny", "views and menus", VIEWS, false, "deny the agent's proposal for the selected incident, with a note (Incidents view)";
     QuitYes => "quit_yes", "quit question", QUIT, false, "quit: cancel the running tasks (remote processes stopped)";
     QuitNo => "quit_no", "quit question", QUIT, false, "stay";
     ConfirmYes => "confirm_yes", "confirmation", CONFIRM, false, "yes: run it";

@@ -114,6 +114,20 @@ pub enum Op {
         id: String,
         note: String,
     },
+    /// `agent approve`: the run's remediation runs now, through its own verb's guard (`write`:
+    /// the console's `--write`).
+    AgentApprove {
+        run: String,
+        agent: String,
+        remediation: crate::verbs::agent::Remediation,
+        write: bool,
+    },
+    /// `agent deny`: nothing runs.
+    AgentDeny {
+        run: String,
+        agent: String,
+        note: String,
+    },
     /// A backup, verification, restore or prune (the Backups pane, `b`).
     Backup(crate::tui::features::backup::model::BackupOp),
     /// `context scrub-bundles --apply`: every plaintext `.env` left in release bundles removed.
@@ -190,6 +204,8 @@ impl Op {
             Op::AlertHistory(_) => Verb::AlertHistory,
             Op::IncidentResolve { .. } => Verb::IncidentResolve,
             Op::IncidentAcknowledge { .. } => Verb::IncidentAcknowledge,
+            Op::AgentApprove { .. } => Verb::AgentApprove,
+            Op::AgentDeny { .. } => Verb::AgentDeny,
             Op::Backup(b) => b.verb(),
             Op::BootstrapTarget { .. } => Verb::TargetBootstrap,
             Op::ScrubBundles => Verb::ContextScrubBundles,
@@ -298,6 +314,8 @@ impl Op {
             Op::AlertHistory(_) => "alert history".into(),
             Op::IncidentResolve { id, .. } => format!("resolve incident {id}"),
             Op::IncidentAcknowledge { id, .. } => format!("acknowledge incident {id}"),
+            Op::AgentApprove { run, .. } => format!("approve agent run {run}"),
+            Op::AgentDeny { run, .. } => format!("deny agent run {run}"),
             Op::Backup(b) => b.title(),
             Op::BootstrapTarget { target, .. } => format!("bootstrap {target}"),
             Op::ScrubBundles => "scrub bundle .env files".into(),

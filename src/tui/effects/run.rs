@@ -121,6 +121,21 @@ async fn execute(
             verbs::oncall::incident_acknowledge(scope, id, note)
         }
         Op::IncidentResolve { id, note } => verbs::oncall::incident_resolve(scope, id, note),
+        Op::AgentApprove { run, write, .. } => {
+            let guard = crate::tui::features::oncall::agent::guard(env, &scope.context, *write);
+            let input = verbs::agent::DecideInput {
+                run: run.clone(),
+                note: crate::tui::features::oncall::agent::APPROVED_HERE.into(),
+            };
+            verbs::agent::approve(scope, &input, &guard).await
+        }
+        Op::AgentDeny { run, note, .. } => verbs::agent::deny(
+            scope,
+            &verbs::agent::DecideInput {
+                run: run.clone(),
+                note: note.clone(),
+            },
+        ),
         Op::Backup(b) => crate::tui::features::backup::effects::execute(scope, b).await,
         Op::LockRelease { app, force } => verbs::deploy::lock(
             scope,

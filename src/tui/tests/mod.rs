@@ -412,6 +412,17 @@ fn more_ops() -> Vec<Op> {
             },
             host: "edge-a (deploy@203.0.113.10:22)".into(),
         }),
+        Op::AgentApprove {
+            run: "run-20261124T120000.000000000Z".into(),
+            agent: "ops".into(),
+            remediation: crate::verbs::agent::Remediation::noop("example"),
+            write: false,
+        },
+        Op::AgentDeny {
+            run: "run-20261124T120000.000000000Z".into(),
+            agent: "ops".into(),
+            note: "not now".into(),
+        },
     ]
 }
 
@@ -457,9 +468,11 @@ fn variant(op: &Op) -> usize {
         Op::IncidentAcknowledge { .. } => 37,
         Op::VaultKeygen => 38,
         Op::Shell(_) => 39,
+        Op::AgentApprove { .. } => 40,
+        Op::AgentDeny { .. } => 41,
     }
 }
-const OP_VARIANTS: usize = 40;
+const OP_VARIANTS: usize = 42;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {

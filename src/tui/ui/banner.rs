@@ -51,10 +51,26 @@ fn incidents_segment(app: &App) -> Option<String> {
     })
 }
 
+/// ` approvals pending: shop 1 `, when an agent run waits for a decision in any context.
+fn approvals_segment(app: &App) -> Option<String> {
+    let counts = app.oncall.pending_counts();
+    (!counts.is_empty()).then(|| {
+        format!(
+            " approvals pending: {} ",
+            counts
+                .iter()
+                .map(|(c, n)| format!("{c} {n}"))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        )
+    })
+}
+
 pub fn banner_text(app: &App) -> Vec<String> {
     if app.oncall.view.is_some() {
         let mut parts = vec![" ◉ ALL CONTEXTS · ON-CALL ".to_string()];
         parts.push(incidents_segment(app).unwrap_or_else(|| " no open incidents ".to_string()));
+        parts.extend(approvals_segment(app));
         if let Some(c) = app.ctx() {
             parts.push(format!(
                 " actions act in the row's context (now {} {}) ",
@@ -100,6 +116,7 @@ pub fn banner_text(app: &App) -> Vec<String> {
     if let Some(seg) = incidents_segment(app) {
         parts.push(seg);
     }
+    parts.extend(approvals_segment(app));
     let running = app.running_tasks();
     let elsewhere = app.running_everywhere() - running;
     parts.push(if elsewhere > 0 {

@@ -91,6 +91,9 @@ fn state_changed(app: &mut App, action: Action) {
                 .rows(crate::tui::features::oncall::View::Incidents);
             app.oncall.selected[1] = app.oncall.selected[1].min(n.saturating_sub(1));
         }
+        Action::ProposalsLoaded { context, proposals } => {
+            app.oncall.proposals.insert(context, proposals);
+        }
         Action::IdentityProbed(at) => app.identity_missing_at = at,
         Action::ChecklistDone(lists) => crate::tui::features::checklist::done(app, lists),
         Action::ShowInfo {

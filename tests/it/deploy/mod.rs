@@ -663,5 +663,6 @@ fn a_variable_without_value_or_default_is_listed_in_the_plan_and_refused_at_appl
     );
 }
 
+mod agent;
 mod same_plan;
 mod secrets;

@@ -49,7 +49,9 @@ impl Op {
             | Op::AlertAcknowledge { .. }
             | Op::AlertHistory(_)
             | Op::IncidentResolve { .. }
-            | Op::IncidentAcknowledge { .. } => self.describe_oncall(ctx),
+            | Op::IncidentAcknowledge { .. }
+            | Op::AgentApprove { .. }
+            | Op::AgentDeny { .. } => self.describe_oncall(ctx),
             Op::Stage { .. } | Op::Backup { .. } => self.describe_pane(),
             Op::Shell(s) => s.describe(ctx),
         }
@@ -336,6 +338,27 @@ impl Op {
                     }
                 ),
                 format!("rewrites contexts/{ctx}/events/incidents.jsonl"),
+            ],
+            Op::AgentApprove {
+                run,
+                agent,
+                remediation: r,
+                ..
+            } => {
+                let mut v = vec![
+                    format!("approve agent {agent}'s run {run}, which then runs at once:"),
+                    format!("  {}", r.describe()),
+                    format!("  as `{}`", r.command),
+                ];
+                v.extend(r.plan.iter().map(|l| format!("  {l}")));
+                v.push(format!(
+                    "writes contexts/{ctx}/agents/approvals.json and events/agent-runs.jsonl; the incident is resolved if it succeeds"
+                ));
+                v
+            }
+            Op::AgentDeny { run, agent, note } => vec![
+                format!("deny agent {agent}'s run {run} ({note}): nothing runs"),
+                format!("writes contexts/{ctx}/agents/approvals.json and events/agent-runs.jsonl"),
             ],
             _ => Vec::new(),
         }

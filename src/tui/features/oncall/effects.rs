@@ -2,6 +2,7 @@
 //! queues (`alert history` is the verb's, shown as a view). Its operations (`check`, `alert
 //! test|acknowledge`, `incident acknowledge|resolve`) are the verbs of `verbs::oncall`.
 
+use crate::state::agents::runs;
 use crate::state::{events, incidents};
 use crate::tui::core::action::Action;
 use crate::tui::effects::env::Env;
@@ -34,11 +35,26 @@ pub fn load_incidents(env: &Env, names: Vec<String>) {
             match incidents::load(&cd) {
                 Ok(q) => {
                     let _ = tx.send(Action::IncidentsLoaded {
-                        context,
+                        context: context.clone(),
                         entries: q.entries,
                     });
                 }
                 Err(e) => tracing::warn!(context, "could not read incidents: {}", e.message),
+            }
+            match crate::verbs::agent::pending(&cd) {
+                Ok(p) => {
+                    let proposals = p
+                        .into_iter()
+                        .map(|(r, remediation)| oncall::Proposal {
+                            run_id: runs::text(&r, "run_id").to_string(),
+                            agent: runs::text(&r, "agent").to_string(),
+                            incident_id: runs::text(&r, "incident_id").to_string(),
+                            remediation,
+                        })
+                        .collect();
+                    let _ = tx.send(Action::ProposalsLoaded { context, proposals });
+                }
+                Err(e) => tracing::warn!(context, "could not read agent runs: {}", e.message),
             }
         }
     });

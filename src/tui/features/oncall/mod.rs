@@ -3,6 +3,7 @@
 //! and the open-incident counts the banner shows. State and reducer only; loading is an effect.
 
 pub mod ack;
+pub mod agent;
 pub mod effects;
 pub mod model;
 pub mod view;
@@ -16,7 +17,7 @@ use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, FlashLevel, Form, FormKind, Overlay};
 use crate::tui::core::keymap::Cmd;
 
-pub use model::{ALL_KEPT, ContextEvent, OnCall, View, merge};
+pub use model::{ALL_KEPT, ContextEvent, OnCall, Proposal, View, merge};
 
 /// Whether a row may have changed a context's incidents.
 fn is_failure(r: &EventRecord) -> bool {
@@ -332,7 +333,12 @@ fn all_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
 
 fn incidents_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
     let wants = |c: Cmd| app.keymap.is(c, k);
-    if !(wants(Cmd::Open) || wants(Cmd::Acknowledge) || wants(Cmd::Resolve)) {
+    if !(wants(Cmd::Open)
+        || wants(Cmd::Acknowledge)
+        || wants(Cmd::Resolve)
+        || wants(Cmd::AgentApprove)
+        || wants(Cmd::AgentDeny))
+    {
         return None;
     }
     let rows = app.oncall.incident_rows();
@@ -343,6 +349,26 @@ fn incidents_key(app: &mut App, k: &KeyEvent) -> Option<Vec<Effect>> {
         app.flash(FlashLevel::Info, "no incident selected");
         return Some(Vec::new());
     };
+    let approving = wants(Cmd::AgentApprove);
+    if approving || wants(Cmd::AgentDeny) {
+        let Some(p) = app.oncall.proposal_for(&ctx, e.id()).cloned() else {
+            app.flash(
+                FlashLevel::Info,
+                format!(
+                    "no agent proposal waits for a decision on incident {}",
+                    e.id()
+                ),
+            );
+            return Some(Vec::new());
+        };
+        let mut fx = act_in(app, &ctx);
+        fx.extend(if approving {
+            agent::approve(app, p)
+        } else {
+            agent::deny_form(app, p)
+        });
+        return Some(fx);
+    }
     Some(incident_action(app, &ctx, &e, k))
 }
 

@@ -34,6 +34,17 @@ pub struct OnCall {
     pub all_loaded: bool,
     /// Every context's incident queue, newest first.
     pub incidents: BTreeMap<String, Vec<Entry>>,
+    /// Every context's agent runs waiting for approval, oldest first.
+    pub proposals: BTreeMap<String, Vec<Proposal>>,
+}
+
+/// An agent run waiting for an operator's decision, with what it would do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    pub run_id: String,
+    pub agent: String,
+    pub incident_id: String,
+    pub remediation: crate::verbs::agent::Remediation,
 }
 
 fn key_of(r: &EventRecord) -> i128 {
@@ -48,6 +59,24 @@ impl OnCall {
             .map(|(c, v)| (c.clone(), v.iter().filter(|e| e.status.is_active()).count()))
             .filter(|(_, n)| *n > 0)
             .collect()
+    }
+
+    /// Agent runs waiting for approval per context, contexts with none left out.
+    pub fn pending_counts(&self) -> Vec<(String, usize)> {
+        self.proposals
+            .iter()
+            .map(|(c, v)| (c.clone(), v.len()))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// The proposal waiting for a decision on an incident, if any (the newest).
+    pub fn proposal_for(&self, context: &str, incident: &str) -> Option<&Proposal> {
+        self.proposals
+            .get(context)?
+            .iter()
+            .rev()
+            .find(|p| p.incident_id == incident)
     }
 
     /// The Incidents view's rows: active ones first, then newest first.

@@ -49,6 +49,8 @@ pub fn hints(app: &App) -> Vec<(String, &'static str)> {
     ];
     if app.oncall.view == Some(View::Incidents) {
         v.push((k(Cmd::Resolve), "resolve"));
+        v.push((k(Cmd::AgentApprove), "approve proposal"));
+        v.push((k(Cmd::AgentDeny), "deny proposal"));
     } else {
         v.push((k(Cmd::Rollback), "rollback plan"));
         v.push((k(Cmd::Logs), "logs"));
@@ -232,7 +234,17 @@ pub fn render_incidents(f: &mut Frame, area: Rect, app: &App) {
                     Cell::from(age(app, &e.last_seen)),
                     Cell::from(e.incident.category.as_str()),
                     Cell::from(e.incident.target.clone()),
-                    Cell::from(e.incident.message.clone()),
+                    Cell::from(match app.oncall.proposal_for(ctx, e.id()) {
+                        Some(p) => format!(
+                            "agent {} proposes: {} [{} approve · {} deny] — {}",
+                            p.agent,
+                            p.remediation.describe(),
+                            app.keymap.first_key(Cmd::AgentApprove),
+                            app.keymap.first_key(Cmd::AgentDeny),
+                            e.incident.message
+                        ),
+                        None => e.incident.message.clone(),
+                    }),
                 ],
                 dim,
             )
@@ -265,6 +277,20 @@ pub fn incident(f: &mut Frame, area: Rect, app: &App, context: &str, id: &str, s
             flatten("", &v, &mut |k, val| lines.push(kv(app, k, val)));
         }
         None => lines.push(kv(app, "id", &format!("{id} (no longer in the queue)"))),
+    }
+    if let Some(p) = app.oncall.proposal_for(context, id) {
+        let r = &p.remediation;
+        lines.push(kv(
+            app,
+            "proposal.run",
+            &format!("{} (agent {})", p.run_id, p.agent),
+        ));
+        lines.push(kv(app, "proposal.action", &r.describe()));
+        lines.push(kv(app, "proposal.reason", &r.reason));
+        lines.push(kv(app, "proposal.command", &r.command));
+        for (i, l) in r.plan.iter().enumerate() {
+            lines.push(kv(app, &format!("proposal.plan[{i}]"), l));
+        }
     }
     let k = |c: Cmd| app.keymap.first_key(c);
     let title = format!(

@@ -17,6 +17,9 @@ pub(in crate::tui) fn submit_form(app: &App, f: &Form) -> Result<Op, String> {
         FormKind::Acknowledge { alert, incident } => {
             crate::tui::features::oncall::ack::submit(alert, incident, f)
         }
+        FormKind::AgentDeny { run, agent } => {
+            crate::tui::features::oncall::agent::deny(run, agent, f)
+        }
         FormKind::Bootstrap(target) => bootstrap(target, f),
         FormKind::AddTarget | FormKind::EditTarget(_) => target(f),
         FormKind::Exec => exec(app, f),

@@ -67,6 +67,7 @@ pub(in crate::tui) fn form(kind: FormKind, app: &App) -> Form {
     let fields = match &kind {
         FormKind::EnableAddon(_) => crate::tui::features::addons::form::fields(),
         FormKind::Acknowledge { .. } => crate::tui::features::oncall::ack::fields(),
+        FormKind::AgentDeny { .. } => crate::tui::features::oncall::agent::fields(),
         FormKind::AddTarget => {
             let mut v = vec![field("name", "edge-a", "")];
             v.extend(target_fields(None));

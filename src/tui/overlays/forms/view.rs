@@ -25,6 +25,9 @@ fn title(app: &App, form: &Form) -> String {
         FormKind::Acknowledge {
             alert: Some(id), ..
         } => format!(" Acknowledge alert {id} in {ctx} "),
+        FormKind::AgentDeny { run, agent } => {
+            format!(" Deny agent {agent}'s run {run} in {ctx}: nothing runs ")
+        }
         FormKind::Acknowledge { incident, .. } => format!(
             " Acknowledge incident {} in {ctx} ",
             incident.as_deref().unwrap_or("")
