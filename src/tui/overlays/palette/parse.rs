@@ -150,9 +150,10 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             severity,
             status,
             source,
+            app: app_name,
             ..
         }) => {
-            let f = [severity, status, source]
+            let f = [severity, status, source, app_name]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
