@@ -11,6 +11,7 @@
 //! headless one, the confirmation dialog for the console), before a verb runs.
 
 pub mod addons;
+pub mod app_reset;
 pub mod apps;
 pub mod backup;
 pub mod contexts;

@@ -284,6 +284,7 @@ fn every_op(active: &str) -> Vec<Op> {
             timeout: crate::cli::DEFAULT_EXEC_TIMEOUT,
         }),
         Op::deploy("api"),
+        Op::ResetApp { name: "api".into() },
         Op::rollback(crate::ops::deploy::Common::new("api"), None),
         Op::Apply(fake_plan(Kind::Deploy, active)),
         Op::logs("api", None),
@@ -454,9 +455,10 @@ fn variant(op: &Op) -> usize {
         Op::IncidentAcknowledge { .. } => 37,
         Op::VaultKeygen => 38,
         Op::Shell(_) => 39,
+        Op::ResetApp { .. } => 40,
     }
 }
-const OP_VARIANTS: usize = 40;
+const OP_VARIANTS: usize = 41;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {
@@ -535,6 +537,7 @@ fn banner_bg(t: &Terminal<TestBackend>) -> Vec<Color> {
 }
 
 mod addons;
+mod app_reset;
 mod backups;
 mod bootstrap;
 mod console;

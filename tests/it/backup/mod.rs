@@ -8,5 +8,6 @@ mod app;
 mod catalogue;
 mod console;
 mod integrity;
+mod overview;
 mod state;
 mod state_crash;
