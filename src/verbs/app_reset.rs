@@ -10,11 +10,12 @@ use serde_json::json;
 
 use super::{Outcome, Scope};
 use crate::cli::AppResetArgs;
-use crate::error::{PaasError, Result};
+use crate::error::{ErrorCode, PaasError, Result};
 use crate::ops::app_reset;
-use crate::ops::deploy::{self, Common, Inline};
+use crate::ops::deploy::{self, Common, Inline, Plan, lock as dlock};
 use crate::policy::guard::{self, ConfirmLevel, ContextPolicy};
 use crate::remote::LineSink;
+use crate::state::paths::ContextDir;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResetInput {
@@ -76,6 +77,9 @@ pub async fn run(scope: &Scope, input: &ResetInput) -> Result<Outcome> {
     let cd = scope.cd()?;
     confirmed(&ContextPolicy::load(&cd)?, input)?;
     let plan = app_reset::plan(&cd, &input.app)?;
+    // What would stop the deploy stops the reset before any target is touched.
+    let redeploy = deploy::plan_redeploy(&cd, &Common::new(&input.app))?;
+    refuse_before_down(&cd, &redeploy)?;
     let mut downed = Vec::new();
     for d in &plan.downs {
         scope.progress.note(format!(
@@ -84,14 +88,15 @@ pub async fn run(scope: &Scope, input: &ResetInput) -> Result<Outcome> {
         ));
         let (lines, target) = (scope.progress.lines.clone(), d.target.name.to_string());
         let sink: LineSink = Arc::new(move |stream, line: String| lines(&target, stream, &line));
-        app_reset::down(&scope.pool, cd.name(), d, sink, &scope.progress.cancel).await?;
+        app_reset::down(&scope.pool, cd.name(), d, sink, &scope.progress.cancel)
+            .await
+            .map_err(|e| half_done(e, &cd, &input.app, &downed))?;
         downed.push(d.target.name.to_string());
     }
     scope.progress.note(format!(
         "deploying {} {} again on fresh volumes",
         plan.app, plan.release
     ));
-    let redeploy = deploy::plan_redeploy(&cd, &Common::new(&input.app))?;
     let lines = scope.progress.lines.clone();
     let sink_for = Arc::new(move |target: &str| {
         let (lines, target) = (lines.clone(), target.to_string());
@@ -117,6 +122,55 @@ pub async fn run(scope: &Scope, input: &ResetInput) -> Result<Outcome> {
         .text(text);
     out.summary = format!("reset {} to fresh volumes: {}", plan.app, out.summary);
     Ok(out)
+}
+
+/// A deploy lock someone holds, or variables without a value: the release could not be
+/// deployed again, so the app is not taken down.
+fn refuse_before_down(cd: &ContextDir, plan: &Plan) -> Result<()> {
+    if let Some(l) = dlock::read(cd, &plan.app)?.filter(|l| !l.is_stale()) {
+        return Err(dlock::locked(cd, &l));
+    }
+    if !plan.missing_env.is_empty() {
+        return Err(PaasError::new(
+            ErrorCode::SecretMissing,
+            "secrets",
+            format!(
+                "{} {} needs {} variable(s) with no value: {}; refusing to reset (nothing was changed on any target)",
+                plan.app,
+                plan.release,
+                plan.missing_env.len(),
+                plan.missing_env.join(", ")
+            ),
+        )
+        .with_remediation(format!(
+            "set each with `paasdeck --context {} secret set --app {} --name NAME`",
+            cd.name(),
+            plan.app
+        )));
+    }
+    Ok(())
+}
+
+/// A `down -v` that failed after others succeeded: says which targets are already down.
+fn half_done(e: PaasError, cd: &ContextDir, app: &str, downed: &[String]) -> PaasError {
+    let done = if downed.is_empty() {
+        "no target was taken down".to_string()
+    } else {
+        format!("already down with their volumes: {}", downed.join(", "))
+    };
+    let again = format!(
+        "run `paasdeck --context {} app reset --app {app}` again (it deploys the release again wherever it is down)",
+        cd.name()
+    );
+    PaasError {
+        message: format!("{} ({done})", e.message),
+        remediation: if e.remediation.is_empty() {
+            format!("fix what stopped it, then {again}")
+        } else {
+            format!("{}; then {again}", e.remediation)
+        },
+        ..e
+    }
 }
 
 #[cfg(test)]

@@ -238,6 +238,16 @@ fn app_reset_in_an_oss_demo_context_starts_the_release_on_fresh_volumes() {
             .contains("--yes")
     );
     assert!(data.exists(), "a refused reset touches nothing");
+    // A deploy in progress (its lock held): the release could not be deployed again, so the
+    // app is not taken down.
+    d.one_doc(&[
+        "deploy", "lock", "acquire", "--app", "api", "-m", "a deploy",
+    ]);
+    let (code, doc, text) = run(&d.env, "demo", &["app", "reset", "--app", "api", "--yes"]);
+    assert_eq!(code, 1, "locked: {doc:#}\n{text}");
+    assert_eq!(doc["error"]["code"], "PAAS_DEPLOY_LOCKED", "{doc:#}");
+    assert!(data.exists(), "a reset refused by the lock touches nothing");
+    d.one_doc(&["deploy", "lock", "release", "--app", "api"]);
 
     let doc = d.one_doc(&["app", "reset", "--app", "api", "--yes"]);
     assert_eq!(doc["reset"]["down_targets"][0], "edge-a", "{doc:#}");
