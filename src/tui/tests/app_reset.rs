@@ -75,3 +75,38 @@ fn reset_is_disabled_with_a_reason_for_an_app_without_a_release() {
         reset.disabled
     );
 }
+
+#[test]
+fn the_palettes_events_list_with_app_keeps_that_apps_rows_in_the_events_pane() {
+    let mut app = app_with(false, true);
+    if let Some(s) = app.contexts[0].snapshot.as_mut() {
+        let mut api = event(
+            "2026-11-24T11:58:00Z",
+            "info",
+            "ok",
+            "audit",
+            "backup run",
+            "",
+            "",
+        );
+        api.fields.insert("app".into(), json!("api"));
+        let mut web = event(
+            "2026-11-24T11:57:00Z",
+            "info",
+            "ok",
+            "audit",
+            "backup run",
+            "",
+            "",
+        );
+        web.fields.insert("app".into(), json!("web"));
+        s.events = vec![api, web];
+    }
+    update(&mut app, key(':'));
+    type_text(&mut app, "events list --app api");
+    update(&mut app, code(KeyCode::Enter));
+    assert_eq!(app.focus, Pane::Events);
+    let rows = app.visible_events();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].fields["app"], "api");
+}
