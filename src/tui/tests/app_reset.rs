@@ -110,3 +110,18 @@ fn the_palettes_events_list_with_app_keeps_that_apps_rows_in_the_events_pane() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0].fields["app"], "api");
 }
+
+#[test]
+fn the_palettes_app_reset_asks_through_the_guards_dialog() {
+    let mut app = app_with(false, true);
+    app.active = 0; // prod-eu, production
+    update(&mut app, key(':'));
+    type_text(&mut app, "app reset --app api");
+    let fx = update(&mut app, code(KeyCode::Enter));
+    assert!(!runs(&fx));
+    let Overlay::Confirm(c) = &app.overlay else {
+        panic!("no dialog: {:?}", app.overlay)
+    };
+    assert_eq!(c.op, Op::ResetApp { name: "api".into() });
+    assert_eq!(c.level, ConfirmLevel::TypeName);
+}
