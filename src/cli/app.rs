@@ -29,6 +29,21 @@ pub enum AppCmd {
     Addon(AddonCmd),
     /// An interactive shell in a service of the app's current release (destructive)
     Shell(AppShellArgs),
+    /// Take the app down on its targets with its volumes, then deploy its current release on
+    /// fresh ones (destructive: the app's data is gone)
+    Reset(AppResetArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AppResetArgs {
+    #[arg(long, value_name = "APP")]
+    pub app: String,
+    /// Confirm the reset in an oss-demo or staging context
+    #[arg(long)]
+    pub yes: bool,
+    /// The context's name, typed: required for a reset in any other context type
+    #[arg(long, value_name = "NAME")]
+    pub confirm_context: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -258,6 +258,7 @@ impl Command {
                     AddonCmd::Disable { .. } => Verb::AppAddonDisable,
                 },
                 AppCmd::Shell(_) => Verb::AppShell,
+                AppCmd::Reset(_) => Verb::AppReset,
             },
             Command::Events(e) => match e {
                 EventsCmd::List { .. } => Verb::EventsList,

@@ -15,6 +15,14 @@ pub fn run(inv: &Invocation, cmd: &AppCmd) -> Result<Report> {
         AppCmd::Status { app } => apps::status(&scope(), app),
         AppCmd::Addon(c) => super::addon_cmd::run(inv, c),
         AppCmd::Shell(a) => super::remote_cmd::shell(inv, &ShellInput::from_app_args(a)),
+        AppCmd::Reset(a) => {
+            let input = crate::verbs::app_reset::ResetInput::from_args(a);
+            super::remote_cmd::run_verb(
+                inv,
+                Some(super::backup_cmd::progress(inv.json)),
+                |scope| async move { crate::verbs::app_reset::run(&scope, &input).await },
+            )
+        }
         AppCmd::Remove { app, force } => apps::remove(
             &scope(),
             &RemoveInput {

@@ -47,7 +47,7 @@ pub fn run(inv: &Invocation, cmd: &BackupCmd) -> Result<Report> {
 }
 
 /// Progress and the remote command's stderr, on stderr in text mode only.
-fn progress(json: bool) -> TargetLineSink {
+pub(super) fn progress(json: bool) -> TargetLineSink {
     Arc::new(move |label, stream, line| {
         let stream = match stream {
             Stream::Stdout => Stream::Stderr,

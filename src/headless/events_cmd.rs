@@ -7,7 +7,7 @@ use super::Invocation;
 use super::output::Report;
 use crate::cli::EventsCmd;
 use crate::error::Result;
-use crate::state::events::{EventFollower, EventRecord, EventWaker, WatchSettings};
+use crate::state::events::{AppFilter, EventFollower, EventRecord, EventWaker, WatchSettings};
 use crate::verbs::events::{self, ListInput, line_of};
 
 pub fn run(inv: &Invocation, cmd: &EventsCmd) -> Result<Report> {
@@ -18,6 +18,7 @@ pub fn run(inv: &Invocation, cmd: &EventsCmd) -> Result<Report> {
             status,
             source,
             since,
+            app,
             limit,
         } => events::list(
             &scope,
@@ -26,11 +27,12 @@ pub fn run(inv: &Invocation, cmd: &EventsCmd) -> Result<Report> {
                 status: status.clone(),
                 source: source.clone(),
                 since: since.clone(),
+                app: app.clone(),
                 limit: *limit,
             },
         ),
-        EventsCmd::Tail { follow, lines } => {
-            let (out, rows) = events::tail(&scope, *lines)?;
+        EventsCmd::Tail { follow, lines, app } => {
+            let (out, rows) = events::tail(&scope, *lines, app.as_deref())?;
             if !follow {
                 return Ok(out);
             }
@@ -44,7 +46,12 @@ pub fn run(inv: &Invocation, cmd: &EventsCmd) -> Result<Report> {
             emit(inv.json, &rows);
             loop {
                 waker.wait();
-                let (rows, _) = follower.poll();
+                let (mut rows, _) = follower.poll();
+                if let Some(app) = app.as_deref() {
+                    // The app's incidents may be new since the last look: read them again.
+                    let filter = AppFilter::load(&cd, app);
+                    rows.retain(|r| filter.matches(r));
+                }
                 emit(inv.json, &rows);
             }
         }

@@ -3,6 +3,7 @@
 
 pub mod addon;
 pub mod alert;
+pub mod app_reset;
 pub mod apps;
 pub mod audit;
 pub mod backup;

@@ -56,6 +56,7 @@ pub enum Verb {
     AppAddonList,
     AppAddonDisable,
     AppShell,
+    AppReset,
     Deploy,
     DeployLockStatus,
     DeployLockAcquire,
@@ -177,6 +178,7 @@ impl Verb {
         Verb::AppAddonList,
         Verb::AppAddonDisable,
         Verb::AppShell,
+        Verb::AppReset,
         Verb::Deploy,
         Verb::DeployLockStatus,
         Verb::DeployLockAcquire,
@@ -277,6 +279,8 @@ impl Verb {
             // The next deploy removes the add-on's service (`up --remove-orphans`).
             Verb::AppAddonDisable => row("app addon disable", Destructive, false, false),
             Verb::AppShell => row("app shell", Destructive, true, false),
+            // Down with its volumes, then the current release deployed again: data is gone.
+            Verb::AppReset => row("app reset", Destructive, true, true),
             Verb::Deploy => row("deploy", Mutating, true, true),
             Verb::DeployLockStatus => row("deploy lock status", Read, false, false),
             Verb::DeployLockAcquire => row("deploy lock acquire", Mutating, false, false),
@@ -357,6 +361,15 @@ impl Verb {
 
     pub fn danger(self) -> Danger {
         self.spec().danger
+    }
+}
+
+/// The confirmation `app reset` needs in a context, whatever its settings lower it to: the
+/// disposable types (oss-demo, staging) the normal one, any other only the context's name typed.
+pub fn app_reset_level(ctx: &ContextPolicy) -> ConfirmLevel {
+    match ctx.class {
+        ContextClass::OssDemo | ContextClass::Staging => ConfirmLevel::Yes,
+        _ => ConfirmLevel::TypeName,
     }
 }
 

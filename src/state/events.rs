@@ -12,6 +12,7 @@ use crate::state::fsio;
 use crate::state::incidents;
 use crate::state::paths::{ContextDir, EventFile};
 
+mod app_filter;
 pub mod checkpoint;
 mod fields;
 mod follow;
@@ -19,6 +20,7 @@ pub mod forward;
 mod lines;
 mod wake;
 
+pub use app_filter::AppFilter;
 pub use fields::stringify_fields;
 
 pub use follow::EventFollower;
@@ -254,6 +256,8 @@ pub struct EventFilter {
     pub source: Option<String>,
     /// Only rows at or after this many nanoseconds since the epoch.
     pub since_nanos: Option<i128>,
+    /// Only rows belonging to this app.
+    pub app: Option<AppFilter>,
     pub limit: usize,
 }
 
@@ -266,6 +270,7 @@ impl EventFilter {
         eq(&self.severity, &r.severity)
             && eq(&self.status, &r.status)
             && eq(&self.source, &r.source)
+            && self.app.as_ref().is_none_or(|a| a.matches(r))
     }
 }
 

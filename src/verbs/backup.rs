@@ -94,6 +94,11 @@ pub async fn run(scope: &Scope, input: &RunInput) -> Result<Outcome> {
     let cd = scope.cd()?;
     let plan = app::plan(&cd, &input.app, input.target.as_deref(), input.timeout)?;
     let sink = sink(scope, plan.site.target.name.as_str());
+    let chosen = format!(
+        "target {}: {}",
+        plan.site.target.name, plan.site.target_reason
+    );
+    scope.progress.note(&chosen);
     let row = app::run(
         &scope.pool,
         &cd,
@@ -111,7 +116,11 @@ pub async fn run(scope: &Scope, input: &RunInput) -> Result<Outcome> {
         row.sha256
     );
     scope.progress.note(&line);
-    Ok(row_outcome(&row).text(describe(&row)).summary(line))
+    Ok(row_outcome(&row)
+        .set("target", plan.site.target.name.as_str())
+        .set("target_reason", plan.site.target_reason.as_str())
+        .text(format!("{chosen}\n{}", describe(&row)))
+        .summary(line))
 }
 
 fn age_of(row: &BackupRow) -> String {

@@ -4,7 +4,8 @@
 use super::{Outcome, Scope};
 use crate::error::{PaasError, Result};
 use crate::state::clock;
-use crate::state::events::{self, EventFilter, EventRecord};
+use crate::state::events::{self, AppFilter, EventFilter, EventRecord};
+use crate::state::names;
 use crate::state::paths::EventFile;
 use crate::text::sanitize_inline;
 
@@ -16,7 +17,18 @@ pub struct ListInput {
     pub source: Option<String>,
     /// A duration back from now (`30m`, `7d`) or an RFC 3339 time.
     pub since: Option<String>,
+    /// Only this app's rows.
+    pub app: Option<String>,
     pub limit: u32,
+}
+
+/// The app filter of `--app`, its name checked first.
+pub fn app_filter(scope: &Scope, app: Option<&str>) -> Result<Option<AppFilter>> {
+    let Some(app) = app else {
+        return Ok(None);
+    };
+    names::validate_app(app)?;
+    Ok(Some(AppFilter::load(&scope.cd()?, app)))
 }
 
 fn since_nanos(s: &str) -> Result<i128> {
@@ -52,6 +64,7 @@ pub fn list(scope: &Scope, input: &ListInput) -> Result<Outcome> {
         status: input.status.clone(),
         source: input.source.clone(),
         since_nanos: input.since.as_deref().map(since_nanos).transpose()?,
+        app: app_filter(scope, input.app.as_deref())?,
         limit: input.limit as usize,
     };
     let res = events::query(&cd, &filter);
@@ -65,18 +78,25 @@ pub fn list(scope: &Scope, input: &ListInput) -> Result<Outcome> {
         .set("status", input.status.clone().unwrap_or_default())
         .set("source", input.source.clone().unwrap_or_default())
         .set("since", input.since.clone().unwrap_or_default())
+        .set("app", input.app.clone().unwrap_or_default())
         .set("skipped_lines", res.skipped)
         .set("paths", paths(scope)?)
         .list(&res.rows)
         .text(text))
 }
 
-/// `events tail`: the last `lines` events, oldest first.
-pub fn tail(scope: &Scope, lines: u32) -> Result<(Outcome, Vec<EventRecord>)> {
-    let mut res = events::newest(&scope.cd()?, lines as usize);
+/// `events tail`: the last `lines` events (of `app` when given), oldest first.
+pub fn tail(scope: &Scope, lines: u32, app: Option<&str>) -> Result<(Outcome, Vec<EventRecord>)> {
+    let filter = EventFilter {
+        app: app_filter(scope, app)?,
+        limit: lines as usize,
+        ..Default::default()
+    };
+    let mut res = events::query(&scope.cd()?, &filter);
     res.rows.reverse();
     let text: String = res.rows.iter().map(line_of).collect();
     let out = Outcome::ok()
+        .set("app", app.unwrap_or_default())
         .set("paths", paths(scope)?)
         .set("skipped_lines", res.skipped)
         .list(&res.rows)

@@ -12,6 +12,7 @@
 
 pub mod addons;
 pub mod agent;
+pub mod app_reset;
 pub mod apps;
 pub mod backup;
 pub mod checklist;

@@ -32,6 +32,8 @@ use crate::state::{deployments, names};
 pub struct AppSite {
     pub app: App,
     pub target: Target,
+    /// Why this target: given, the backup's own, or where the current release runs.
+    pub target_reason: String,
     pub release: ReleaseId,
     /// The release directory on the target.
     pub dir: String,
@@ -52,8 +54,79 @@ impl AppSite {
     }
 }
 
-/// Resolves the app, the target (`target`, else `fallback`, else the app's first target) and
-/// the current release.
+/// The target a backup or restore runs on, and why: `target` as given, else `fallback` (the
+/// target a backup was taken on) when it still exists, else the app's one target; when the app
+/// runs on several (or `all`), the first target its current release was deployed to (by the
+/// release's bundle), or the first of them when the bundle is not here.
+fn pick_target(
+    cd: &ContextDir,
+    doc: &targets::TargetsDoc,
+    entry: &App,
+    release: &ReleaseId,
+    target: Option<&str>,
+    fallback: Option<&str>,
+) -> Result<(Target, String)> {
+    let one = |name: &str| -> Result<Target> {
+        doc.find(name)
+            .cloned()
+            .ok_or_else(|| targets::not_found(name))
+    };
+    if let Some(t) = target {
+        names::validate_target(t)?;
+        if t.eq_ignore_ascii_case("all") {
+            return Err(PaasError::usage(
+                "flag_validation",
+                "a backup or restore runs on one target; name it with --target",
+            ));
+        }
+        return Ok((one(t)?, "named with --target".into()));
+    }
+    if let Some(f) = fallback.filter(|f| doc.find(f).is_some()) {
+        return Ok((one(f)?, "the target the backup was taken on".into()));
+    }
+    let all = entry.targets.iter().any(|t| t.eq_ignore_ascii_case("all"));
+    if !all && entry.targets.len() <= 1 {
+        let first = entry.targets.first().map(|t| t.as_str()).unwrap_or("?");
+        return Ok((one(first)?, "the app's only target".into()));
+    }
+    let wanted: Vec<String> = entry.targets.iter().map(|t| t.to_string()).collect();
+    let candidates = doc.select(&wanted)?;
+    let deployed: Vec<String> = crate::state::releases::load_meta(
+        cd,
+        &entry.name,
+        release,
+        &crate::ops::deploy::bundle::bundle_dir(cd, &entry.name, release).join("release.json"),
+    )
+    .ok()
+    .flatten()
+    .and_then(|m| m.targets)
+    .map(|ts| ts.iter().map(|t| t.to_string()).collect())
+    .unwrap_or_default();
+    let of_release: Vec<&Target> = candidates
+        .iter()
+        .filter(|c| deployed.iter().any(|d| d.eq_ignore_ascii_case(&c.name)))
+        .collect();
+    let (chosen, pool) = match of_release.first() {
+        Some(t) => ((*t).clone(), of_release.len()),
+        None => (
+            candidates
+                .first()
+                .cloned()
+                .ok_or_else(|| targets::not_found("all"))?,
+            candidates.len(),
+        ),
+    };
+    let reason = if of_release.is_empty() {
+        format!("the first of the app's {pool} targets")
+    } else if pool > 1 {
+        format!("the first of the {pool} targets release {release} runs on")
+    } else {
+        format!("the target release {release} runs on")
+    };
+    Ok((chosen, reason))
+}
+
+/// Resolves the app, the target (see `pick_target`) and the current release.
 pub fn site(
     cd: &ContextDir,
     app: &str,
@@ -74,25 +147,7 @@ pub fn site(
         .clone()
         .ok_or_else(|| crate::ops::deploy::location::no_release(&entry.name))?;
     let doc = targets::load(cd)?;
-    let wanted: Vec<String> = match (target, fallback) {
-        (Some(t), _) => {
-            names::validate_target(t)?;
-            vec![t.to_string()]
-        }
-        (None, Some(f)) if doc.find(f).is_some() => vec![f.to_string()],
-        _ => entry.targets.iter().take(1).map(String::from).collect(),
-    };
-    if wanted.iter().any(|w| w.eq_ignore_ascii_case("all")) {
-        return Err(PaasError::usage(
-            "flag_validation",
-            "a backup or restore runs on one target; name it with --target",
-        ));
-    }
-    let target = doc
-        .select(&wanted)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| targets::not_found(wanted.first().map(String::as_str).unwrap_or("?")))?;
+    let (target, target_reason) = pick_target(cd, &doc, &entry, &release, target, fallback)?;
     // Where the current release runs: paasdeck's layout, or si's for an app si deployed.
     // si's blue/green apps: the active slot's release and project on this target.
     let loc = crate::ops::deploy::location::on_target(cd, &entry.name, &h, &target.name)?
@@ -104,6 +159,7 @@ pub fn site(
         project: loc.project().to_string(),
         redactor: redaction::app_values(cd, &vault, &entry.name, &target.name),
         target,
+        target_reason,
         release,
         app: entry,
     })

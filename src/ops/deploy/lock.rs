@@ -171,7 +171,8 @@ impl Drop for Held {
     }
 }
 
-fn locked(cd: &ContextDir, l: &DeployLock) -> PaasError {
+/// The refusal a held lock is.
+pub fn locked(cd: &ContextDir, l: &DeployLock) -> PaasError {
     PaasError::new(
         ErrorCode::DeployLocked,
         "deploy_lock",

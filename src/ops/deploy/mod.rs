@@ -15,12 +15,14 @@ pub mod lock;
 mod migrate;
 mod output;
 mod record;
+mod redeploy;
 pub use migrate::{SiRelease, si_on};
 pub mod remote;
 pub mod vars;
 
 pub use apply::{Applied, Executor, Inline, TargetReport, Work, apply};
 pub use record::record_planned;
+pub use redeploy::plan_redeploy;
 
 use std::path::PathBuf;
 use std::time::Duration;

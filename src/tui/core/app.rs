@@ -431,6 +431,7 @@ impl App {
                                 &e.severity,
                                 &e.target,
                                 &e.message,
+                                e.fields.get("app").and_then(|v| v.as_str()).unwrap_or(""),
                             ],
                         )
                     })

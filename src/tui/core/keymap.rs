@@ -114,6 +114,7 @@ commands! {
     AddApp => "add_app", "apps", Scope::Pane(Pane::Apps), true, "register an app";
     EditApp => "edit_app", "apps", Scope::Pane(Pane::Apps), false, "edit the selected app";
     RemoveApp => "remove_app", "apps", Scope::Pane(Pane::Apps), false, "remove the selected app from the registry";
+    ResetApp => "reset_app", "apps", Scope::Pane(Pane::Apps), false, "reset the selected app: down with its volumes, its current release again (asks)";
     Secrets => "secrets", "apps", Scope::Pane(Pane::Apps), true, "the selected app's variables: set or missing";
     SetSecret => "set_secret", "apps", Scope::Pane(Pane::Apps), false, "set a secret of the selected app (masked)";
     Addons => "addons", "apps", Scope::Pane(Pane::Apps), false, "the selected app's si add-ons: enable, disable";

@@ -67,6 +67,11 @@ pub enum Op {
     RemoveApp {
         name: String,
     },
+    /// `app reset`: down with its volumes, then its current release again (the dialog is the
+    /// confirmation: typed name outside oss-demo and staging).
+    ResetApp {
+        name: String,
+    },
     /// The value never appears in a title, a description, a log or `{:?}`.
     SetSecret {
         app: String,
@@ -191,6 +196,7 @@ impl Op {
             Op::AddApp(_) => Verb::AppAdd,
             Op::EditApp(_) => Verb::AppEdit,
             Op::RemoveApp { .. } => Verb::AppRemove,
+            Op::ResetApp { .. } => Verb::AppReset,
             Op::SetSecret { .. } => Verb::SecretSet,
             Op::SecretList { .. } => Verb::SecretList,
             Op::EnableAddon(_) => Verb::AppAddonEnable,
@@ -294,6 +300,7 @@ impl Op {
             Op::AddApp(a) => format!("add app {}", a.name),
             Op::EditApp(a) => format!("edit app {}", a.name),
             Op::RemoveApp { name } => format!("remove app {name}"),
+            Op::ResetApp { name } => format!("reset app {name}"),
             Op::SetSecret { app, name, .. } => format!("secret set {app} {name}"),
             Op::SecretList { app } => format!("secret list {app}"),
             Op::EnableAddon(a) => format!("addon enable {} {}", a.app, a.pack),

@@ -137,6 +137,15 @@ async fn execute(
             },
         ),
         Op::Backup(b) => crate::tui::features::backup::effects::execute(scope, b).await,
+        // The guard's dialog stood in for --yes and the typed context name.
+        Op::ResetApp { name } => {
+            let input = verbs::app_reset::ResetInput {
+                app: name.clone(),
+                yes: true,
+                confirm_context: Some(active.to_string()),
+            };
+            verbs::app_reset::run(scope, &input).await
+        }
         Op::LockRelease { app, force } => verbs::deploy::lock(
             scope,
             &crate::cli::LockCmd::Release {

@@ -1,7 +1,9 @@
 //! The action menu (`Enter`): what can be done with the selection, with disabled entries
 //! saying why.
 
-use super::confirm::request::{logs_unavailable, no_context_reason, rollback_unavailable};
+use super::confirm::request::{
+    logs_unavailable, no_context_reason, reset_unavailable, rollback_unavailable,
+};
 use crate::ops::deploy::Common;
 use crate::policy::guard::Danger;
 use crate::tui::core::action::{Op, Pane};
@@ -133,6 +135,15 @@ fn apps_menu(app: &App, items: &mut Vec<MenuItem>) -> String {
             Cmd::RemoveApp,
             remove,
             None,
+        ));
+        let reset = Op::ResetApp { name: a.clone() };
+        let why = reset_unavailable(app);
+        items.push(item(
+            app,
+            format!("reset {a}: fresh volumes, same release"),
+            Cmd::ResetApp,
+            reset,
+            why,
         ));
         let input = ShellInput::App {
             app: a.clone(),

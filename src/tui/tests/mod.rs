@@ -287,6 +287,7 @@ fn every_op(active: &str) -> Vec<Op> {
             timeout: crate::cli::DEFAULT_EXEC_TIMEOUT,
         }),
         Op::deploy("api"),
+        Op::ResetApp { name: "api".into() },
         Op::rollback(crate::ops::deploy::Common::new("api"), None),
         Op::Apply(fake_plan(Kind::Deploy, active)),
         Op::logs("api", None),
@@ -470,9 +471,10 @@ fn variant(op: &Op) -> usize {
         Op::Shell(_) => 39,
         Op::AgentApprove { .. } => 40,
         Op::AgentDeny { .. } => 41,
+        Op::ResetApp { .. } => 42,
     }
 }
-const OP_VARIANTS: usize = 42;
+const OP_VARIANTS: usize = 43;
 
 /// A deploy (or rollback) plan of `api` to `edge-a`, as the planner would make it.
 fn fake_plan(kind: Kind, ctx: &str) -> Planned {
@@ -551,6 +553,7 @@ fn banner_bg(t: &Terminal<TestBackend>) -> Vec<Color> {
 }
 
 mod addons;
+mod app_reset;
 mod backups;
 mod bootstrap;
 mod console;

@@ -28,6 +28,7 @@ impl Op {
             Op::AddApp { .. }
             | Op::EditApp { .. }
             | Op::RemoveApp { .. }
+            | Op::ResetApp { .. }
             | Op::EnableAddon { .. }
             | Op::DisableAddon { .. } => self.describe_apps(ctx),
             Op::SetSecret { .. }
@@ -204,6 +205,10 @@ impl Op {
             Op::RemoveApp { name } => vec![
                 format!("remove app {name} from the registry (its release history stays)"),
                 format!("writes contexts/{ctx}/apps.json"),
+            ],
+            Op::ResetApp { name } => vec![
+                format!("take {name} down on its targets with its volumes: its data is gone"),
+                format!("then deploy its current release again on fresh volumes"),
             ],
             Op::EnableAddon(a) => vec![
                 format!(

@@ -6,7 +6,8 @@ use crate::tui::core::action::{Effect, Op};
 use crate::tui::core::app::{App, FlashLevel, FormKind, Overlay};
 use crate::tui::core::keymap::Cmd;
 use crate::tui::overlays::confirm::request::{
-    logs_unavailable, missing_context, request, request_unless, rollback_unavailable,
+    logs_unavailable, missing_context, request, request_unless, reset_unavailable,
+    rollback_unavailable,
 };
 use crate::tui::overlays::forms::update::form;
 use crate::tui::update::selection::selected_app_name;
@@ -27,12 +28,16 @@ pub(in crate::tui) fn command(app: &mut App, cmd: Cmd) -> Option<Vec<Effect>> {
             crate::tui::features::addons::update::open(app);
             Vec::new()
         }
-        Cmd::EditApp | Cmd::RemoveApp | Cmd::Secrets | Cmd::Deploy | Cmd::Rollback | Cmd::Logs => {
-            match selected_app_name(app) {
-                Some(a) => on_selected(app, cmd, a),
-                None => Vec::new(),
-            }
-        }
+        Cmd::EditApp
+        | Cmd::RemoveApp
+        | Cmd::ResetApp
+        | Cmd::Secrets
+        | Cmd::Deploy
+        | Cmd::Rollback
+        | Cmd::Logs => match selected_app_name(app) {
+            Some(a) => on_selected(app, cmd, a),
+            None => Vec::new(),
+        },
         _ => return None,
     })
 }
@@ -53,6 +58,10 @@ fn on_selected(app: &mut App, cmd: Cmd, a: String) -> Vec<Effect> {
             Vec::new()
         }
         Cmd::RemoveApp => request(app, Op::RemoveApp { name: a }),
+        Cmd::ResetApp => {
+            let why = reset_unavailable(app);
+            request_unless(app, why, Op::ResetApp { name: a })
+        }
         Cmd::Secrets => request(app, Op::SecretList { app: a }),
         Cmd::Deploy => request(app, Op::deploy(&a)),
         Cmd::Rollback => {

@@ -62,14 +62,16 @@ pub fn request(app: &mut App, op: Op) -> Vec<Effect> {
         DoctorState::Failed(f) => f.clone(),
     };
     let verb = op.verb();
-    match guard::check(
+    let decision = guard::check(
         verb,
         &policy,
         Frontend::Console,
         app.write,
         "",
         &mut failures,
-    ) {
+    )
+    .map(|d| at_least(d, &op, &policy));
+    match decision {
         Err(error) => {
             app.flash(FlashLevel::Error, format!("refused: {}", error.message));
             vec![Effect::AuditRefusal {
@@ -114,6 +116,18 @@ pub fn request(app: &mut App, op: Op) -> Vec<Effect> {
     }
 }
 
+/// An app reset asks at least what its context type requires, whatever the settings say.
+fn at_least(d: Decision, op: &Op, policy: &ContextPolicy) -> Decision {
+    if !matches!(op, Op::ResetApp { .. }) {
+        return d;
+    }
+    let min = guard::app_reset_level(policy);
+    match d {
+        Decision::Confirm(l) => Decision::Confirm(l.max(min)),
+        Decision::Proceed => Decision::Confirm(min),
+    }
+}
+
 /// Requests `op` unless there is a reason it cannot run, which is shown instead.
 pub(in crate::tui) fn request_unless(
     app: &mut App,
@@ -127,6 +141,14 @@ pub(in crate::tui) fn request_unless(
         }
         None => request(app, op),
     }
+}
+
+/// Why the selected app cannot be reset, if it cannot: it has no release to deploy again.
+pub(in crate::tui) fn reset_unavailable(app: &App) -> Option<String> {
+    let a = app.selected_app()?;
+    a.current
+        .is_empty()
+        .then(|| format!("{} has no current release to deploy again", a.name))
 }
 
 /// Why the selected app cannot be rolled back, if it cannot.

@@ -150,9 +150,10 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
             severity,
             status,
             source,
+            app: app_name,
             ..
         }) => {
-            let f = [severity, status, source]
+            let f = [severity, status, source, app_name]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
@@ -167,6 +168,8 @@ pub fn parse(line: &str, app: &App) -> Result<PaletteCmd, String> {
         }
         Command::App(AppCmd::Add(a)) => Op::AddApp(crate::verbs::apps::add_input(&a)),
         Command::App(AppCmd::Remove { app, .. }) => Op::RemoveApp { name: app },
+        // The guard's dialog is the confirmation: --yes and --confirm-context are not needed.
+        Command::App(AppCmd::Reset(a)) => Op::ResetApp { name: a.app },
         Command::App(AppCmd::Addon(crate::cli::AddonCmd::Enable(a))) => {
             Op::EnableAddon(crate::verbs::addons::enable_input(&a))
         }

@@ -56,7 +56,7 @@ pub(super) fn uncarried_flag(cmd: &Command, words: &[String]) -> Option<String> 
         ),
         Command::Events(EventsCmd::List { since, .. }) => (
             "events list",
-            "the Events pane shows the newest events, filtered by severity, status or source",
+            "the Events pane shows the newest events, filtered by severity, status, source or app",
             given("--since", since.is_some()).or_else(|| given("--limit", false)),
         ),
         _ => return None,
