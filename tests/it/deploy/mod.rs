@@ -565,7 +565,7 @@ fn logs_follow_delivers_lines_as_they_arrive() {
     assert_eq!(code, 0, "{doc:#}");
     let (code, doc, _) = site.run(&["logs", "--app", "api", "--tail", "50"]);
     assert_eq!(code, 0, "{doc:#}");
-    assert_eq!(doc["data"][0]["line_count"], 2);
+    assert_eq!(doc["data"][0]["line_count"], 2, "{doc:#}");
     assert!(
         doc["data"][0]["command"]
             .as_str()
