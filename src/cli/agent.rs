@@ -19,7 +19,8 @@ pub enum AgentCmd {
         #[arg(long)]
         name: String,
     },
-    /// The agents, with their runs waiting for approval
+    /// The agents, with their runs waiting for approval (`list`: the si overview's spelling)
+    #[command(visible_alias = "list")]
     Status {
         #[arg(long)]
         name: Option<String>,

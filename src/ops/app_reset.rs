@@ -3,18 +3,16 @@
 //! release's project and files) on each of its targets. Deploying the release again on fresh
 //! volumes is the deploy's own apply (`deploy::plan_redeploy`).
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 use super::logs::ComposeAt;
 use super::redaction::{self, Redacting};
-use super::remediation;
-use crate::error::{ErrorCode, PaasError, Result};
+use crate::error::Result;
 use crate::policy::redact::ValueRedactor;
 use crate::remote::pool::Pool;
-use crate::remote::{ExecRequest, LineSink, Stream};
+use crate::remote::{ExecRequest, LineSink};
 use crate::state::ids::{AppName, ReleaseId};
 use crate::state::paths::ContextDir;
 use crate::state::targets::{self, Target};
@@ -81,41 +79,9 @@ pub async fn down(
     let t = Redacting::wrap(pool.get(context, &d.target).await?, d.redactor.clone());
     let mut req = ExecRequest::new(d.command.clone());
     req.timeout = Some(DOWN_TIMEOUT);
-    let tail = Arc::new(Mutex::new(Vec::<String>::new()));
-    let t2 = tail.clone();
-    let tee: LineSink = Arc::new(move |stream, line: String| {
-        if stream == Stream::Stderr
-            && let Ok(mut v) = t2.lock()
-        {
-            if v.len() == 3 {
-                v.remove(0);
-            }
-            v.push(line.clone());
-        }
-        sink(stream, line);
-    });
-    let code = t.exec(req, tee, cancel.clone()).await?;
-    if code == 0 {
-        return Ok(());
+    let exit = super::logs::exec_keeping_tail(t.as_ref(), req, sink, cancel).await?;
+    match exit.failure(context, &d.target, "down -v", "app_reset_down") {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    let tail = tail.lock().map(|v| v.join(" | ")).unwrap_or_default();
-    let e = PaasError::new(
-        ErrorCode::RemoteCommandFailed,
-        "app_reset_down",
-        format!(
-            "docker compose down -v exited with status {code} on {}{}",
-            d.target.name,
-            if tail.is_empty() {
-                String::new()
-            } else {
-                format!(": {tail}")
-            }
-        ),
-    )
-    .with_target(d.target.name.as_str());
-    Err(remediation::refine(
-        e,
-        "",
-        &remediation::Facts::for_target(context, &d.target),
-    ))
 }

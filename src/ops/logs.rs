@@ -199,17 +199,29 @@ pub struct Exit {
 impl Exit {
     /// The failure a non-zero exit is, with the remediation its output points at.
     pub fn error(&self, context: &str, plan: &LogsPlan) -> Option<PaasError> {
+        self.failure(context, &plan.target, "logs", "logs")
+    }
+
+    /// A non-zero exit of `docker compose WHAT` on `target` as an error (at `stage`) naming the
+    /// target and the command's last stderr lines, refined by the remediation table.
+    pub fn failure(
+        &self,
+        context: &str,
+        target: &Target,
+        what: &str,
+        stage: &str,
+    ) -> Option<PaasError> {
         if self.code == 0 {
             return None;
         }
         let tail = self.tail.join(" | ");
         let e = PaasError::new(
             ErrorCode::RemoteCommandFailed,
-            "logs",
+            stage,
             format!(
-                "docker compose logs exited with status {} on {}{}",
+                "docker compose {what} exited with status {} on {}{}",
                 self.code,
-                plan.target.name,
+                target.name,
                 if tail.is_empty() {
                     String::new()
                 } else {
@@ -217,11 +229,11 @@ impl Exit {
                 }
             ),
         )
-        .with_target(plan.target.name.as_str());
+        .with_target(target.name.as_str());
         Some(remediation::refine(
             e,
             "",
-            &remediation::Facts::for_target(context, &plan.target),
+            &remediation::Facts::for_target(context, target),
         ))
     }
 }
@@ -243,7 +255,17 @@ pub async fn run(
     if !follow {
         req.timeout = Some(DEFAULT_TIMEOUT);
     }
-    // The last stderr lines say why a failing command failed.
+    exec_keeping_tail(t.as_ref(), req, sink, cancel).await
+}
+
+/// Runs `req` on `t`, its output to `sink`, keeping the last stderr lines: they say why a
+/// failing command failed.
+pub async fn exec_keeping_tail(
+    t: &dyn crate::remote::Transport,
+    req: ExecRequest,
+    sink: LineSink,
+    cancel: &CancellationToken,
+) -> Result<Exit> {
     let tail = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let t2 = tail.clone();
     let tee: LineSink = std::sync::Arc::new(move |stream, line: String| {

@@ -85,10 +85,10 @@ fn pick_target(
         return Ok((one(f)?, "the target the backup was taken on".into()));
     }
     let all = entry.targets.iter().any(|t| t.eq_ignore_ascii_case("all"));
-    if !all && entry.targets.len() <= 1 {
-        let first = entry.targets.first().map(|t| t.as_str()).unwrap_or("?");
-        return Ok((one(first)?, "the app's only target".into()));
+    if let (false, [only]) = (all, entry.targets.as_slice()) {
+        return Ok((one(only.as_str())?, "the app's only target".into()));
     }
+    // No targets named: the context's targets as `select` gives them (its current one first).
     let wanted: Vec<String> = entry.targets.iter().map(|t| t.to_string()).collect();
     let candidates = doc.select(&wanted)?;
     let deployed: Vec<String> = crate::state::releases::load_meta(

@@ -1,6 +1,6 @@
 //! The si paas overview's core operator flows, run as the overview writes them (with the global
 //! `--context` of its command surface) against a real sshd: each prints one JSON document and
-//! exits 0. The agent lifecycle flow (`agent list|run-once|logs`) is the agent verbs' own.
+//! exits 0, the agent lifecycle's `agent list` (si's own verb is `agent status`) included.
 //! Also `app reset`: the volume's data gone and the release running again, and a production
 //! context refusing it without the context's name typed.
 
@@ -84,7 +84,7 @@ fn app_of(row: &Value) -> &str {
 }
 
 #[test]
-fn the_overviews_validate_deploy_observe_and_backup_flows_run_as_written() {
+fn the_overviews_four_flows_run_as_written() {
     // Targets `all`: the backup picks the target the current release runs on.
     let d = Demo::new("shop", "production", "all");
 
@@ -140,6 +140,16 @@ fn the_overviews_validate_deploy_observe_and_backup_flows_run_as_written() {
     let list = d.one_doc(&["backup", "list", "--app", "api"]);
     assert_eq!(list["count"], 1, "{list:#}");
     assert_eq!(list["data"][0]["id"], backup["backup"]["id"]);
+
+    // 4. Agent lifecycle: `agent list` is the overview's spelling of si's `agent status`.
+    d.one_doc(&["agent", "enable", "--name", "ops"]);
+    let agents = d.one_doc(&["agent", "list"]);
+    assert_eq!(agents["data"][0]["name"], "ops", "{agents:#}");
+    assert_eq!(agents["data"], d.one_doc(&["agent", "status"])["data"]);
+    let ran = d.one_doc(&["agent", "run-once", "--name", "ops"]);
+    assert_eq!(ran["ok"], true, "{ran:#}");
+    let logs = d.one_doc(&["agent", "logs", "--name", "ops", "--tail", "50"]);
+    assert!(logs["count"].as_u64().unwrap_or(0) >= 1, "{logs:#}");
 }
 
 #[test]
