@@ -328,3 +328,44 @@ fn check_exports_each_item_and_raises_each_escalation_once_as_a_critical_alert()
         "deduplicated by their open incidents"
     );
 }
+
+#[test]
+fn a_plaintext_file_in_the_backup_store_escalates_as_secret_exposure() {
+    let lab = Lab::new();
+    let (code, _, out) = lab.deploy();
+    assert_eq!(code, 0, "{out}");
+    let server = Server::start(Mode::Ok);
+    lab.setup_webhook(&format!("{}/hook", server.base()));
+    let (code, backup, out) = lab.run(&["backup", "state"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, doc, out) = lab.run(&["check", "--skip-remote"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(doc.get("escalations").is_none(), "{doc:#}");
+    // A dump copied into the store by hand, unencrypted.
+    let store = std::path::Path::new(backup["backup"]["path"].as_str().unwrap())
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    std::fs::write(store.join("dump.sql"), "INSERT INTO users VALUES ('x');\n").unwrap();
+    let (code, doc, out) = lab.run(&["check", "--skip-remote"]);
+    assert_eq!(code, 1, "{out}");
+    let conditions: Vec<&str> = doc["escalations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["condition"].as_str().unwrap())
+        .collect();
+    assert_eq!(conditions, ["secret_exposure"], "{doc:#}");
+    let sent = escalations(&server);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["severity"], "critical");
+    assert_eq!(sent[0]["command"], "check escalation secret_exposure");
+    assert!(
+        sent[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("backup_store_plaintext"),
+        "{}",
+        sent[0]
+    );
+}
