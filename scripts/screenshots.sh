@@ -38,6 +38,14 @@ wait_screen() {
   for _ in $(seq 200); do tm capture-pane -p -t s | grep -qF "$1" && return 0; sleep 0.05; done
   echo "timed out waiting for: $1" >&2; tm capture-pane -p -t s >&2; exit 1
 }
+focus() { # pane title: Tab until that pane has the focus marker
+  for _ in $(seq 8); do
+    tm capture-pane -p -t s | grep -qF "▶ $1" && return 0
+    tm send-keys -t s Tab
+    sleep 0.1
+  done
+  echo "could not focus the $1 pane" >&2; exit 1
+}
 shot() { # name title [cols rows]
   sleep 0.3
   tm capture-pane -p -e -N -t s > "$work/$1.ansi"
@@ -139,7 +147,7 @@ shot help "paasdeck — ? help, generated from the keymap"
 tm send-keys -t s Escape
 tm send-keys -t s -l "4"
 wait_screen "wipe -      missing"
-tm send-keys -t s Tab Tab Tab Tab
+focus Instances
 tm send-keys -t s -l "c"
 wait_screen "stage clone · mutating"
 tm send-keys -t s -l "y"
@@ -160,6 +168,12 @@ tm send-keys -t s -l "A"
 wait_screen "Acknowledge incident"
 tm send-keys -t s -l "restarting the worker"
 shot incident-acknowledge "paasdeck — A on any open incident: a note, then the guard's dialog"
+tm send-keys -t s Escape
+tm send-keys -t s Escape
+tm send-keys -t s -l ":checklist"
+tm send-keys -t s Enter
+wait_screen "weekly checklist"
+shot checklist "paasdeck — :checklist: the runbook's weekly checklist, every context side by side, Enter runs a failing item's fix"
 tm send-keys -t s Escape
 tm send-keys -t s -l "q"
 # The first run, at 80x24 on a state root with no context yet: the hint, then I's form.
