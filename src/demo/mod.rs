@@ -299,6 +299,11 @@ fn seed_context(c: &SeedCtx, s: &Seed) -> Result<()> {
     register_app(c, s, &cd, &api, with_addon)?;
     seed_history(c, s, &cd, &api)?;
     seed_events(c, s, &cd)?;
+    if with_addon {
+        // An automation agent, so `agent run-once --name ops` proposes a remediation for an
+        // open incident, which the console's Incidents view shows for approval.
+        crate::state::agents::enable(&cd, "ops", None, None)?;
+    }
     if s.backups > 0 {
         let current = deployments::load(&cd)?
             .app(&api)

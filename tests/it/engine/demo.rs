@@ -72,6 +72,21 @@ fn the_demo_deploys_logs_rolls_back_and_backs_up_on_its_simulated_engine() {
     assert_eq!(doc["backup"]["status"], "ok", "{doc:#}");
     assert!(doc["backup"]["plaintext_bytes"].as_u64().unwrap() > 0);
 
+    // Its automation agent proposes a remediation for an open incident, to approve.
+    let (code, doc, text) = run("internal-dogfood", &["agent", "run-once", "--name", "ops"]);
+    assert_eq!(code, 0, "{doc:#}\n{text}");
+    assert_eq!(doc["status"], "pending-approval", "{doc:#}");
+    let run_id = doc["run_id"].as_str().unwrap().to_string();
+    let (code, doc, text) = run("internal-dogfood", &["agent", "list"]);
+    assert_eq!(code, 0, "{doc:#}\n{text}");
+    assert_eq!(doc["data"][0]["name"], "ops", "{doc:#}");
+    assert_eq!(doc["data"][0]["pending_approvals"], 1, "{doc:#}");
+    // Approved, it checks the demo's VPS again, which lives on a documentation address: the
+    // remediation fails as the check does, and says so.
+    let (code, doc, text) = run("internal-dogfood", &["agent", "approve", "--run", &run_id]);
+    assert_eq!(code, 1, "{doc:#}\n{text}");
+    assert_eq!(doc["error"]["code"], "PAAS_SSH_CONNECT_FAILED", "{doc:#}");
+
     assert!(
         !touched.exists(),
         "the user's docker was run: {}",
