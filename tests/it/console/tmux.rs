@@ -277,13 +277,15 @@ fn console_deploys_follows_logs_and_rolls_back() {
         "no succeeded rollback in the deployments log"
     );
 
-    // The doctor is checked fresh before an apply: a row naming another context fails it.
+    // The doctor is checked fresh before an apply: a row naming another context, written
+    // while the plan waits for `y`, fails it. (Written before `d`, the state root's watch may
+    // refresh the doctor first and `d` is refused at once: the order is not the test's to pick.)
+    tmux.send("d");
+    tmux.wait_for("the third plan", |s| s.contains("Confirm in"));
     let alerts = Path::new(&root).join("contexts/oss-demo/events/alerts.jsonl");
     let mut rows = std::fs::read_to_string(&alerts).unwrap_or_default();
     rows.push_str("{\"context\":\"someone-else\",\"command\":\"x\",\"severity\":\"info\",\"status\":\"sent\",\"message\":\"stray\"}\n");
     std::fs::write(&alerts, rows).unwrap();
-    tmux.send("d");
-    tmux.wait_for("the third plan", |s| s.contains("Confirm in"));
     tmux.send("y");
     tmux.wait_for("the doctor to refuse the apply", |s| {
         s.contains("PAAS_DOCTOR_BLOCKED") && s.contains("events_context_consistency")
