@@ -261,6 +261,42 @@ fn is_network_failure(e: &PaasError) -> bool {
         || m.contains("no route to host")
 }
 
+/// What a probe that ran says about the target (its exit, then its `key=value` lines).
+fn read_probe(
+    r: &mut CheckResult,
+    out: &crate::remote::Captured,
+    role: Option<&IncusRole>,
+    local: bool,
+) {
+    r.reachable = Some(true);
+    if local {
+        r.ssh_ok = true;
+    }
+    if out.code != 0 {
+        r.fail(
+            "ssh",
+            ErrorCode::RemoteCommandFailed,
+            format!(
+                "ssh check failed: the probe exited with status {}: {}",
+                out.code,
+                out.tail(3)
+            ),
+        );
+    } else if apply_probe(r, &out.stdout) {
+        if let Some(role) = role {
+            super::target_incus::finish(r, role, &out.stdout);
+        } else if r.compose_ok {
+            r.status = "ok".into();
+        } else {
+            r.fail(
+                "ssh",
+                ErrorCode::RemoteCommandFailed,
+                format!("check incomplete: {}", out.tail(3)),
+            );
+        }
+    }
+}
+
 /// Checks one target within `timeout` (the whole sequence). With `reuse_within` (the
 /// console), a master opened within that window is reused once its host's SSH listener has
 /// answered; otherwise a new connection proves the host.
@@ -360,35 +396,7 @@ pub async fn check_target_as(
             r.fail("ssh", e.code, msg);
             r.remediation = Some(e.remediation);
         }
-        Ok(Ok(out)) => {
-            r.reachable = Some(true);
-            if local {
-                r.ssh_ok = true;
-            }
-            if out.code != 0 {
-                r.fail(
-                    "ssh",
-                    ErrorCode::RemoteCommandFailed,
-                    format!(
-                        "ssh check failed: the probe exited with status {}: {}",
-                        out.code,
-                        out.tail(3)
-                    ),
-                );
-            } else if apply_probe(&mut r, &out.stdout) {
-                if let Some(role) = role {
-                    super::target_incus::finish(&mut r, role, &out.stdout);
-                } else if r.compose_ok {
-                    r.status = "ok".into();
-                } else {
-                    r.fail(
-                        "ssh",
-                        ErrorCode::RemoteCommandFailed,
-                        format!("check incomplete: {}", out.tail(3)),
-                    );
-                }
-            }
-        }
+        Ok(Ok(out)) => read_probe(&mut r, &out, role, local),
     }
     if let (None, Some(err)) = (&r.remediation, &r.error) {
         let facts = crate::ops::remediation::Facts::for_target(context, t);

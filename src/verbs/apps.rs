@@ -210,59 +210,12 @@ pub fn status(scope: &Scope, app: &str) -> Result<Outcome> {
         Some(l) => Some(l.clone()),
         None => crate::ops::deploy::location::current(cd.name(), &app, &h)?,
     };
-    for l in &slots {
-        if let crate::ops::deploy::location::Location::SiBlueGreen {
-            target,
-            slot,
-            release,
-            ..
-        } = l
-        {
-            text.push_str(&format!(
-                "  on {target:<14} si's {slot} slot: {release} ({}, project {})\n",
-                l.release_dir(),
-                l.project()
-            ));
-        }
-    }
-    if let Some(l) = &loc {
-        text.push_str(&format!(
-            "  layout           {}{}\n  release dir      {}\n  project          {}\n",
-            l.layout_name(),
-            if l.is_si() {
-                " (deployed by si: the next deploy takes it over)"
-            } else {
-                ""
-            },
-            l.release_dir(),
-            l.project()
-        ));
-    }
+    where_it_runs(&mut text, &slots, loc.as_ref());
     if let Some(e) = entry {
         text.push_str(&format!("  compose file     {}\n", e.compose_file));
     }
     let addons = crate::state::addons::load(&cd)?.for_app(&app);
-    if !addons.is_empty() {
-        text.push_str(&format!(
-            "  add-ons          {}\n",
-            addons
-                .iter()
-                .map(|a| format!(
-                    "{} ({} {}, service {})",
-                    a.name, a.pack, a.version, a.service
-                ))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    text.push_str("  history (newest first):\n");
-    for r in &releases {
-        text.push_str(&format!(
-            "    {} {}\n",
-            if r["current"] == true { "*" } else { " " },
-            r["release"].as_str().unwrap_or_default()
-        ));
-    }
+    status_tail(&mut text, &addons, &releases);
     Ok(Outcome::ok()
         .set(
             "app",
@@ -287,4 +240,69 @@ pub fn status(scope: &Scope, app: &str) -> Result<Outcome> {
         )
         .list(&releases)
         .text(text))
+}
+
+/// `app status`'s lines on where the app runs: si's blue/green slots, then the layout.
+fn where_it_runs(
+    text: &mut String,
+    slots: &[crate::ops::deploy::location::Location],
+    loc: Option<&crate::ops::deploy::location::Location>,
+) {
+    for l in slots {
+        if let crate::ops::deploy::location::Location::SiBlueGreen {
+            target,
+            slot,
+            release,
+            ..
+        } = l
+        {
+            text.push_str(&format!(
+                "  on {target:<14} si's {slot} slot: {release} ({}, project {})\n",
+                l.release_dir(),
+                l.project()
+            ));
+        }
+    }
+    if let Some(l) = loc {
+        text.push_str(&format!(
+            "  layout           {}{}\n  release dir      {}\n  project          {}\n",
+            l.layout_name(),
+            if l.is_si() {
+                " (deployed by si: the next deploy takes it over)"
+            } else {
+                ""
+            },
+            l.release_dir(),
+            l.project()
+        ));
+    }
+}
+
+/// `app status`'s add-ons and release history lines.
+fn status_tail(
+    text: &mut String,
+    addons: &[crate::state::addons::AddonRecord],
+    releases: &[serde_json::Value],
+) {
+    if !addons.is_empty() {
+        text.push_str(&format!(
+            "  add-ons          {}\n",
+            addons
+                .iter()
+                .map(|a| format!(
+                    "{} ({} {}, service {})",
+                    a.name, a.pack, a.version, a.service
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    text.push_str("  history (newest first):\n");
+    for r in releases {
+        text.push_str(&format!(
+            "    {} {}\n",
+            if r["current"] == true { "*" } else { " " },
+            r["release"].as_str().unwrap_or_default()
+        ));
+    }
 }
