@@ -94,6 +94,16 @@ pub(crate) mod testing {
     use crate::state::paths::EventFile;
     use crate::tui::core::action::Action;
 
+    /// Runs `argv` as the headless front end would (off the async workers); its exit code.
+    pub(crate) async fn run_headless(argv: &[&str]) -> i32 {
+        let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(argv).unwrap();
+        tokio::task::spawn_blocking(move || {
+            crate::headless::run(&cli.global, cli.command.as_ref().unwrap())
+        })
+        .await
+        .unwrap()
+    }
+
     pub(crate) fn env(root: &StateRoot) -> (Env, tokio::sync::mpsc::UnboundedReceiver<Action>) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let env = Env {

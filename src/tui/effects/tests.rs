@@ -142,12 +142,7 @@ async fn a_check_from_the_palette_carries_its_flags_and_audits_as_the_cli() {
         "--timeout",
         "5s",
     ];
-    let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(argv).unwrap();
-    tokio::task::spawn_blocking(move || {
-        crate::headless::run(&cli.global, cli.command.as_ref().unwrap())
-    })
-    .await
-    .unwrap();
+    crate::tui::effects::env::testing::run_headless(&argv).await;
     let headless = audit_fields(&root, "check").pop().unwrap();
     let (c, h) = (console.as_object().unwrap(), headless.as_object().unwrap());
     assert!(
@@ -219,12 +214,7 @@ async fn an_alert_test_from_the_palette_carries_its_message_and_audits_as_the_cl
         "--message",
         "disk-almost-full",
     ];
-    let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(argv).unwrap();
-    tokio::task::spawn_blocking(move || {
-        crate::headless::run(&cli.global, cli.command.as_ref().unwrap())
-    })
-    .await
-    .unwrap();
+    crate::tui::effects::env::testing::run_headless(&argv).await;
     let headless = audit_fields(&root, "alert test").pop().unwrap();
     let (c, h) = (console.as_object().unwrap(), headless.as_object().unwrap());
     assert!(

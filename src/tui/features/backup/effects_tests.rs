@@ -61,12 +61,7 @@ async fn a_prune_from_the_console_audits_the_fields_the_cli_audits() {
         "1",
         "--apply",
     ];
-    let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(argv).unwrap();
-    let code = tokio::task::spawn_blocking(move || {
-        crate::headless::run(&cli.global, cli.command.as_ref().unwrap())
-    })
-    .await
-    .unwrap();
+    let code = crate::tui::effects::env::testing::run_headless(&argv).await;
     assert_eq!(code, 0);
     let headless = audit_rows(&root, "backup prune").pop().unwrap();
 

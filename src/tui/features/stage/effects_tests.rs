@@ -224,12 +224,7 @@ async fn a_stage_op_from_the_console_audits_as_the_headless_command() {
         "--components",
         "system",
     ];
-    let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(argv).unwrap();
-    tokio::task::spawn_blocking(move || {
-        crate::headless::run(&cli.global, cli.command.as_ref().unwrap())
-    })
-    .await
-    .unwrap();
+    crate::tui::effects::env::testing::run_headless(&argv).await;
     let rows = audit_rows(&root, "stage stop");
     assert_eq!(rows.len(), 2, "{rows:#?}");
     let headless = &rows[1];
